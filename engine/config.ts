@@ -1,0 +1,114 @@
+/**
+ * The one place that reads the environment. Every variable is listed here with its
+ * default and meaning (the README's configuration table mirrors this file). Modules take
+ * the parsed `Config` (or the part they need) as a parameter; none reads `Deno.env` itself.
+ */
+import { z } from "zod";
+
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const opt = z.string().min(1).optional();
+
+export const ConfigSchema = z.object({
+  // --- process
+  /** HTTP port of the edge. */
+  PORT: int(8080, 0),
+  /** Interface to listen on. */
+  HOST: z.string().default("0.0.0.0"),
+  /** Folder for embedded-mode data (Deno KV file, PGlite). */
+  DATA_DIR: z.string().default("./data"),
+  /** Stable id of this instance (defaults to hostname-pid). */
+  INSTANCE_ID: opt,
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** Secret that signs session tokens (HS256). Required outside embedded dev mode. */
+  AUTH_SECRET: opt,
+
+  // --- engine
+  /** Partitions per cluster; fixed for the cluster's life. */
+  PARTITIONS: int(64, 1),
+  /** Idle time before an actor is passivated. */
+  ACTOR_IDLE_MS: int(60_000, 100),
+  /** Room tick: how often a room flushes its batch. */
+  ROOM_TICK_MS: int(50, 5),
+  /** How often a room computes and broadcasts its hot topics (and persists them). */
+  ROOM_TOPICS_EVERY_MS: int(15_000, 1000),
+  /** NATS servers (comma separated). Unset: in-process transport. */
+  NATS_URL: opt,
+  /** Deno KV location: a path or a KV Connect URL. Default `${DATA_DIR}/state.kv`. */
+  DENO_KV_PATH: opt,
+  /** Membership/lease TTL in cluster mode. */
+  LEASE_TTL_MS: int(10_000, 1000),
+  /** Replicas of the cluster's JetStream KV buckets (actor state, members, leases): 1, 3 or 5. */
+  NATS_KV_REPLICAS: z.coerce.number().int().refine((n) => [1, 3, 5].includes(n), "1, 3 or 5")
+    .default(1),
+
+  // --- relational (accounts, economy, media index)
+  /** Postgres URL. Unset: PGlite under DATA_DIR. */
+  DATABASE_URL: opt,
+  /** Platform commission on gifts, basis points (1/100 of a percent). */
+  GIFT_COMMISSION_BPS: int(3000, 0).pipe(z.number().max(10_000)),
+  /** Allow the dev payment provider (instant top-ups) for everyone. */
+  DEV_TOPUP: bool.default(true),
+  OAUTH_GITHUB_CLIENT_ID: opt,
+  OAUTH_GITHUB_CLIENT_SECRET: opt,
+  OAUTH_GOOGLE_CLIENT_ID: opt,
+  OAUTH_GOOGLE_CLIENT_SECRET: opt,
+  /** Public base URL of this deployment (OAuth redirects, links). */
+  PUBLIC_URL: z.string().url().default("http://localhost:8080"),
+
+  // --- media
+  LIVEKIT_URL: opt,
+  LIVEKIT_API_KEY: opt,
+  LIVEKIT_API_SECRET: opt,
+  S3_ENDPOINT: opt,
+  S3_REGION: z.string().default("us-east-1"),
+  S3_BUCKET: z.string().default("synapse"),
+  S3_ACCESS_KEY: opt,
+  S3_SECRET_KEY: opt,
+  /** Seconds per recorded HLS segment (recorder agent and egress). */
+  RECORDING_SEGMENT_SECONDS: int(6, 1),
+  /** Recordings one process runs at once (recorder agent); more are refused. */
+  RECORDING_MAX_CONCURRENT: int(4, 1),
+  /** Recordings pause while free disk under DATA_DIR is below this many MiB. */
+  RECORDING_MIN_FREE_DISK_MB: int(512, 0),
+  /** Recordings pause while the bucket's `recordings/` holds more MiB than this (0: no quota). */
+  RECORDING_BUCKET_QUOTA_MB: int(0, 0),
+  /** Record through LiveKit egress (cluster) instead of the in-process recorder agent. */
+  RECORDING_VIA_EGRESS: bool.default(false),
+
+  // --- AI
+  LLM_BASE_URL: opt,
+  LLM_API_KEY: opt,
+  LLM_MODEL: opt,
+  EMBEDDING_MODEL: opt,
+  ASR_BASE_URL: opt,
+  ASR_API_KEY: opt,
+  ASR_MODEL: opt,
+  /** Timeout of one LLM request (each retry gets its own). */
+  LLM_TIMEOUT_MS: int(20_000, 100),
+  /** LLM price of one million prompt / completion tokens, integer micro-units (cost metrics). */
+  LLM_PRICE_INPUT_MICROS_PER_MTOK: int(0, 0),
+  LLM_PRICE_OUTPUT_MICROS_PER_MTOK: int(0, 0),
+  /** Speech recogniser: `auto` (remote if ASR_BASE_URL set, else local pocketsphinx if
+   * installed), `remote`, `local`, or `off`. */
+  ASR_ENGINE: z.enum(["auto", "remote", "local", "off"]).default("auto"),
+  /** Length of a recording's analysis window (coaching tips once per window), seconds. */
+  ANALYSIS_WINDOW_S: int(300, 10),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Parse a set of variables; throws one error naming every bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = ConfigSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
+
+/** The process's configuration from its environment. */
+export function loadConfig(): Config {
+  return parseConfig(Deno.env.toObject());
+}

@@ -1,0 +1,66 @@
+/**
+ * Everything of the engine in one process: an ActorSystem that owns every partition and
+ * is reached through the same transport subjects and client as in a cluster.
+ */
+import type { ActorType } from "./actor.ts";
+import { ActorClient } from "./client.ts";
+import { ActorHost } from "./host.ts";
+import type { Logger } from "./log.ts";
+import { ActorSystem } from "./runtime.ts";
+import type { StateStore } from "./state_store.ts";
+import type { Transport } from "./transport.ts";
+import { MemoryTransport } from "./transport_memory.ts";
+
+export interface EmbeddedEngineOptions {
+  store: StateStore;
+  // deno-lint-ignore no-explicit-any
+  types: ActorType<any, any, any>[];
+  transport?: Transport;
+  partitions?: number;
+  log?: Logger;
+  clock?: () => number;
+  idleMs?: number;
+  persistIntervalMs?: number;
+  mailboxCapacity?: number;
+}
+
+export interface EmbeddedEngine {
+  system: ActorSystem;
+  host: ActorHost;
+  client: ActorClient;
+  transport: Transport;
+  /** Passivates every actor (persisting state); closes the transport if it created it. */
+  close(): Promise<void>;
+}
+
+export async function startEmbeddedEngine(opts: EmbeddedEngineOptions): Promise<EmbeddedEngine> {
+  const partitions = opts.partitions ?? 64;
+  const transport = opts.transport ?? new MemoryTransport();
+  const client = new ActorClient(transport, { partitions });
+  const system = new ActorSystem({
+    store: opts.store,
+    transport,
+    partitions,
+    log: opts.log,
+    clock: opts.clock,
+    idleMs: opts.idleMs,
+    persistIntervalMs: opts.persistIntervalMs,
+    mailboxCapacity: opts.mailboxCapacity,
+    router: client,
+  });
+  for (const t of opts.types) system.register(t);
+  const host = new ActorHost(system, transport, { partitions });
+  host.ownAll();
+  await system.resumeAlarms();
+  return {
+    system,
+    host,
+    client,
+    transport,
+    async close() {
+      await host.releaseAll();
+      await system.close();
+      if (!opts.transport) await transport.close();
+    },
+  };
+}
