@@ -1,0 +1,329 @@
+/**
+ * The AI room manager: decides, synchronously and without any remote call, whether a
+ * message is allowed, hidden, warned or its author muted; writes each action to an audit log
+ * that room admins can read and undo. Doubtful messages (only mild hits) are allowed at once
+ * and escalated to the LLM in the background, one at a time; a later verdict arrives through
+ * `onLateDecision` so the room can retract the message. Clean messages never wait.
+ *
+ * Actions are cumulative: `warn` also hides, `mute` also hides. A first flood offence is only
+ * hidden; blocked words and links are warned; a third strike in the window (or a severe term)
+ * mutes, for longer each time (60 s, 10 min, 1 h, 1 day).
+ */
+import { z } from "zod";
+import type { LlmClient } from "../llm/client.ts";
+import type { Source } from "../source.ts";
+import {
+  type BlockEntry,
+  type BlockHit,
+  BlocklistMatcher,
+  DEFAULT_BLOCKLIST,
+} from "./blocklist.ts";
+import { normaliseForMatch } from "./normalise.ts";
+import {
+  contentRules,
+  DEFAULT_RULES,
+  FloodTracker,
+  linkRules,
+  type RuleHit,
+  type RuleOptions,
+} from "./rules.ts";
+
+export type ModerationAction = "allow" | "hide" | "warn" | "mute";
+
+export interface ModerationInput {
+  id: string;
+  userId: string;
+  name: string;
+  text: string;
+  at: number;
+  /** Room admins and the streamer are not moderated. */
+  exempt?: boolean;
+  /**
+   * The room's recent chat before this message (`name: text`), asked for only when the
+   * message is escalated, so the LLM judges it in context.
+   */
+  context?: () => string[];
+}
+
+/** An escalated message with the chat around it, taken when it was escalated. */
+type Escalation = ModerationInput & { recent: string[] };
+
+export interface ModerationDecision {
+  messageId: string;
+  userId: string;
+  action: ModerationAction;
+  reasons: string[];
+  /** For `mute`: until when (ms since the epoch). */
+  mutedUntil?: number;
+  /** The message was allowed now and sent to the LLM for a second opinion. */
+  escalated: boolean;
+  auditId?: string;
+  source: Source;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: number;
+  action: Exclude<ModerationAction, "allow">;
+  userId: string;
+  userName: string;
+  messageId: string;
+  /** The message, cut to 200 characters, for the admin's review. */
+  excerpt: string;
+  reasons: string[];
+  by: "ai:local" | "ai:llm";
+  mutedUntil?: number;
+  undone?: { by: string; at: number };
+}
+
+/** Persistable state (plain JSON): mutes, strikes, the audit log. */
+export interface ModeratorState {
+  nextAudit: number;
+  mutes: Record<string, number>;
+  /** Per user: times of recent strikes and how many mutes so far. */
+  strikes: Record<string, { at: number[]; mutes: number }>;
+  audit: AuditEntry[];
+}
+
+export const emptyModeratorState = (): ModeratorState => ({
+  nextAudit: 1,
+  mutes: {},
+  strikes: {},
+  audit: [],
+});
+
+export interface RoomModeratorOptions {
+  roomId: string;
+  blocklist?: BlockEntry[];
+  rules?: Partial<RuleOptions>;
+  llm?: LlmClient | null;
+  /** Called when an escalated message gets an action from the LLM. */
+  onLateDecision?: (decision: ModerationDecision) => void;
+  now?: () => number;
+  state?: ModeratorState;
+  /** Mute lengths for the first, second, third... mute of a user. */
+  muteLadderSeconds?: number[];
+  /** Strikes within this time count toward a mute. */
+  strikeWindowMs?: number;
+  /** Strikes that turn a hide into a mute. */
+  strikesToMute?: number;
+  /** Escalations waiting beyond this are dropped (oldest first): chat must not pile up. */
+  maxPendingEscalations?: number;
+  /** Audit entries kept. */
+  auditLimit?: number;
+}
+
+const LlmVerdict = z.object({
+  action: z.enum(["allow", "hide", "warn", "mute"]),
+  reason: z.string().max(300).default(""),
+  category: z.string().max(40).optional(),
+});
+
+const MODERATION_SYSTEM =
+  "You moderate the live chat (danmaku) of a streaming room. Decide about ONE message. " +
+  "Be tolerant of slang, memes, banter and laughter; act only on insults, harassment, hate, " +
+  "sexual content, threats, scams and spam. `recent_chat`, when given, is the chat just " +
+  "before the message, for context only. Answer with a JSON object " +
+  '{"action":"allow"|"hide"|"warn"|"mute","reason":"...","category":"..."}.';
+
+function describeHit(h: BlockHit | RuleHit): string {
+  return "entry" in h ? `${h.entry.category}:${h.found}` : `${h.rule}:${h.detail}`;
+}
+
+export class RoomModerator {
+  readonly #matcher: BlocklistMatcher;
+  readonly #flood: FloodTracker;
+  readonly #rules: RuleOptions;
+  readonly #now: () => number;
+  readonly #ladder: number[];
+  readonly #queue: Escalation[] = [];
+  #draining: Promise<void> | null = null;
+  state: ModeratorState;
+
+  constructor(private readonly opts: RoomModeratorOptions) {
+    this.#matcher = new BlocklistMatcher(opts.blocklist ?? DEFAULT_BLOCKLIST);
+    this.#rules = { ...DEFAULT_RULES, ...opts.rules };
+    this.#flood = new FloodTracker(this.#rules);
+    this.#now = opts.now ?? Date.now;
+    this.#ladder = opts.muteLadderSeconds ?? [60, 600, 3600, 86_400];
+    this.state = opts.state ?? emptyModeratorState();
+  }
+
+  isMuted(userId: string, at = this.#now()): boolean {
+    const until = this.state.mutes[userId];
+    if (until === undefined) return false;
+    if (until <= at) {
+      delete this.state.mutes[userId];
+      return false;
+    }
+    return true;
+  }
+
+  /** Decides about one message now. Never awaits anything. */
+  check(msg: ModerationInput): ModerationDecision {
+    const base = { messageId: msg.id, userId: msg.userId, source: "local" as const };
+    if (msg.exempt) return { ...base, action: "allow", reasons: [], escalated: false };
+    if (this.isMuted(msg.userId, msg.at)) {
+      return {
+        ...base,
+        action: "hide",
+        reasons: ["muted"],
+        mutedUntil: this.state.mutes[msg.userId],
+        escalated: false,
+      };
+    }
+    const norm = normaliseForMatch(msg.text);
+    const hits: (BlockHit | RuleHit)[] = [
+      ...this.#matcher.matchNormalised(norm),
+      ...linkRules(msg.text, this.#rules.allowDomains),
+      ...contentRules(msg.text),
+      ...this.#flood.record(msg.userId, norm, msg.at),
+    ];
+    const severity = Math.max(0, ...hits.map((h) => "entry" in h ? h.entry.severity : h.severity));
+    const reasons = hits.map(describeHit);
+    if (severity === 0) return { ...base, action: "allow", reasons, escalated: false };
+    if (severity === 1) {
+      const escalated = this.#escalate(msg);
+      return { ...base, action: "allow", reasons, escalated };
+    }
+    // repetition alone is hidden quietly the first time; words and links get a warning
+    const onlyFlood = hits.every((h) => "rule" in h && h.rule.startsWith("flood"));
+    const quiet = onlyFlood ? "hide" : undefined;
+    return {
+      ...this.#apply(msg, severity, reasons, "ai:local", undefined, quiet),
+      escalated: false,
+    };
+  }
+
+  /** Records a strike and picks hide / warn / mute; writes the audit entry. */
+  #apply(
+    msg: ModerationInput,
+    severity: number,
+    reasons: string[],
+    by: AuditEntry["by"],
+    forced?: Exclude<ModerationAction, "allow">,
+    /** The action for a first strike below mute level (default `warn`). */
+    firstStrike: "hide" | "warn" = "warn",
+  ): ModerationDecision {
+    const at = msg.at;
+    const strikes = this.state.strikes[msg.userId] ?? { at: [], mutes: 0 };
+    const windowMs = this.opts.strikeWindowMs ?? 30 * 60_000;
+    strikes.at = strikes.at.filter((t) => t > at - windowMs);
+    strikes.at.push(at);
+    this.state.strikes[msg.userId] = strikes;
+
+    const mute = severity >= 3 || strikes.at.length >= (this.opts.strikesToMute ?? 3);
+    const action: Exclude<ModerationAction, "allow"> = forced ??
+      (mute ? "mute" : strikes.at.length === 1 ? firstStrike : "warn");
+    let mutedUntil: number | undefined;
+    if (action === "mute") {
+      const seconds = this.#ladder[Math.min(strikes.mutes, this.#ladder.length - 1)];
+      strikes.mutes++;
+      mutedUntil = at + seconds * 1000;
+      this.state.mutes[msg.userId] = mutedUntil;
+    }
+    const entry: AuditEntry = {
+      id: `mod-${this.state.nextAudit++}`,
+      at,
+      action,
+      userId: msg.userId,
+      userName: msg.name,
+      messageId: msg.id,
+      excerpt: msg.text.slice(0, 200),
+      reasons,
+      by,
+      mutedUntil,
+    };
+    this.state.audit.push(entry);
+    const limit = this.opts.auditLimit ?? 1000;
+    if (this.state.audit.length > limit) {
+      this.state.audit.splice(0, this.state.audit.length - limit);
+    }
+    return {
+      messageId: msg.id,
+      userId: msg.userId,
+      action,
+      reasons,
+      mutedUntil,
+      escalated: false,
+      auditId: entry.id,
+      source: by === "ai:llm" ? "llm" : "local",
+    };
+  }
+
+  /** Newest first. */
+  audit(limit = 50): AuditEntry[] {
+    return this.state.audit.slice(-limit).reverse();
+  }
+
+  /**
+   * An admin reverses an action: a mute is lifted, the strike is forgiven. Returns the
+   * entry (the room then restores a hidden message), or null for an unknown or undone id.
+   */
+  undo(auditId: string, by: string, at = this.#now()): AuditEntry | null {
+    const entry = this.state.audit.find((e) => e.id === auditId);
+    if (!entry || entry.undone) return null;
+    entry.undone = { by, at };
+    if (entry.action === "mute" && this.state.mutes[entry.userId] === entry.mutedUntil) {
+      delete this.state.mutes[entry.userId];
+    }
+    const strikes = this.state.strikes[entry.userId];
+    if (strikes) {
+      const i = strikes.at.indexOf(entry.at);
+      if (i >= 0) strikes.at.splice(i, 1);
+      if (entry.action === "mute") strikes.mutes = Math.max(0, strikes.mutes - 1);
+    }
+    return entry;
+  }
+
+  /** Escalations queued or in flight. */
+  get pendingEscalations(): number {
+    return this.#queue.length + (this.#draining ? 1 : 0);
+  }
+
+  /** Resolves when every queued escalation has been answered (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.#draining) await this.#draining;
+  }
+
+  #escalate(msg: ModerationInput): boolean {
+    if (!this.opts.llm) return false;
+    this.#queue.push({ ...msg, recent: msg.context?.() ?? [] });
+    const max = this.opts.maxPendingEscalations ?? 100;
+    if (this.#queue.length > max) this.#queue.splice(0, this.#queue.length - max);
+    if (!this.#draining) {
+      this.#draining = this.#drain().finally(() => {
+        this.#draining = null;
+      });
+    }
+    return true;
+  }
+
+  async #drain(): Promise<void> {
+    const llm = this.opts.llm;
+    if (!llm) return;
+    for (let msg = this.#queue.shift(); msg; msg = this.#queue.shift()) {
+      let verdict: z.infer<typeof LlmVerdict>;
+      const input = msg.recent.length > 0
+        ? { user: msg.name, message: msg.text, recent_chat: msg.recent }
+        : { user: msg.name, message: msg.text };
+      try {
+        verdict = await llm.completeJson({
+          room: this.opts.roomId,
+          purpose: "moderation",
+          system: MODERATION_SYSTEM,
+          user: JSON.stringify(input),
+          schema: LlmVerdict,
+          maxTokens: 120,
+          temperature: 0,
+        });
+      } catch {
+        continue; // the local decision (allow) stands
+      }
+      if (verdict.action === "allow") continue;
+      const reasons = [`llm:${verdict.category ?? "policy"}:${verdict.reason}`.slice(0, 200)];
+      const decision = this.#apply(msg, 2, reasons, "ai:llm", verdict.action);
+      this.opts.onLateDecision?.(decision);
+    }
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Spam, flood and link rules. Links and contact solicitations are found on the raw text
+ * and on a compact form (so `w w w . x . com`, `点com`, `加 v x` are caught); flood looks at
+ * one user's recent messages. A room-wide wave of the same text from many users (`666`) is
+ * normal chat, not flood, so only per-user repetition counts.
+ */
+
+export interface RuleHit {
+  rule: "link" | "contact" | "flood_rate" | "flood_repeat" | "char_spam" | "caps";
+  /** 1: doubtful, 2: hide and warn, 3: hide and mute. */
+  severity: 1 | 2 | 3;
+  detail: string;
+}
+
+export interface RuleOptions {
+  /** Domains that may be posted (the room's own shop, the platform). */
+  allowDomains: string[];
+  /** More than `max` messages in `windowMs` from one user is flood. */
+  rate: { max: number; windowMs: number };
+  /** The same (normalised) text `max` times within `windowMs` from one user is flood. */
+  repeat: { max: number; windowMs: number };
+}
+
+export const DEFAULT_RULES: RuleOptions = {
+  allowDomains: [],
+  rate: { max: 6, windowMs: 10_000 },
+  repeat: { max: 3, windowMs: 60_000 },
+};
+
+const URL_RE =
+  /\b(?:https?:\/\/|www\.)[^\s]+|\b[a-z0-9-]{2,}\.(?:com|net|org|io|cn|xyz|top|cc|me|tv|gg|ru|vip|shop|site|info|biz|co|app|link|club|live)\b(?:\/[^\s]*)?/giu;
+const OBFUSCATED_DOT =
+  /(?:\b|\p{Script=Han})(?:dot|点|點|\(\.\)|\[\.\])\s*(?:com|net|org|cn|xyz|top|cc|io)\b/iu;
+const CONTACT_RE =
+  /(?:加|\+|add)\s*(?:我\s*)?(?:v|w|微|薇|威|q|扣|电报|tg|telegram)\s*(?:x|信|x?号|q|群)?|(?:vx|wx|微信|薇信|qq|扣扣|whatsapp|telegram|tg)\s*[:：号]?\s*[\w-]{5,}|(?:私聊|私信|dm me)\s*(?:领|拿|送|赚|get|for)|(?:兼职|日赚|刷单|代练|免费领|free (?:skins?|robux|vbucks|gift ?cards?))/iu;
+
+function hostOf(link: string): string {
+  const withScheme = /^https?:\/\//i.test(link) ? link : `http://${link}`;
+  try {
+    return new URL(withScheme).hostname.toLowerCase();
+  } catch {
+    return link.toLowerCase();
+  }
+}
+
+/** Links and contact solicitations in `raw` (NFKC-folded by the caller). */
+export function linkRules(raw: string, allowDomains: readonly string[]): RuleHit[] {
+  const hits: RuleHit[] = [];
+  const text = raw.normalize("NFKC");
+  const compact = text.replace(/\s+/g, "");
+  for (const m of new Set([...(text.match(URL_RE) ?? []), ...(compact.match(URL_RE) ?? [])])) {
+    const host = hostOf(m);
+    const allowed = allowDomains.some((d) => host === d || host.endsWith(`.${d}`));
+    if (!allowed) {
+      hits.push({ rule: "link", severity: 2, detail: host });
+      break;
+    }
+  }
+  if (hits.length === 0 && OBFUSCATED_DOT.test(text)) {
+    hits.push({ rule: "link", severity: 2, detail: "obfuscated link" });
+  }
+  if (CONTACT_RE.test(text) || CONTACT_RE.test(compact)) {
+    hits.push({ rule: "contact", severity: 2, detail: "contact or scam solicitation" });
+  }
+  return hits;
+}
+
+/** Content-only spam: long runs of one character, shouting. */
+export function contentRules(raw: string): RuleHit[] {
+  const hits: RuleHit[] = [];
+  // 哈哈哈 and 666 are how danmaku laughs and cheers: only absurd runs count
+  if (/(.)\1{29,}/u.test(raw) || /(.{2,4})\1{14,}/u.test(raw)) {
+    hits.push({ rule: "char_spam", severity: 1, detail: "long repeated run" });
+  }
+  const letters = raw.match(/\p{L}/gu) ?? [];
+  const upper = raw.match(/\p{Lu}/gu) ?? [];
+  if (letters.length >= 20 && upper.length / letters.length > 0.8) {
+    hits.push({ rule: "caps", severity: 1, detail: "shouting" });
+  }
+  return hits;
+}
+
+interface UserHistory {
+  at: number[];
+  texts: { at: number; text: string }[];
+}
+
+/** Per-user recent messages for flood rules. Memory is bounded by `maxUsers`. */
+export class FloodTracker {
+  readonly #users = new Map<string, UserHistory>();
+
+  constructor(private readonly opts: RuleOptions, private readonly maxUsers = 50_000) {}
+
+  /** Records a message and returns the flood hits it causes. */
+  record(userId: string, normText: string, at: number): RuleHit[] {
+    let h = this.#users.get(userId);
+    if (!h) {
+      if (this.#users.size >= this.maxUsers) this.#evict(at);
+      h = { at: [], texts: [] };
+      this.#users.set(userId, h);
+    }
+    const rateFrom = at - this.opts.rate.windowMs;
+    const repeatFrom = at - this.opts.repeat.windowMs;
+    h.at = h.at.filter((t) => t > rateFrom);
+    h.at.push(at);
+    h.texts = h.texts.filter((t) => t.at > repeatFrom);
+    h.texts.push({ at, text: normText });
+    const hits: RuleHit[] = [];
+    if (h.at.length > this.opts.rate.max) {
+      hits.push({ rule: "flood_rate", severity: 2, detail: `${h.at.length} messages` });
+    }
+    const same = h.texts.filter((t) => t.text === normText).length;
+    if (normText.length > 0 && same >= this.opts.repeat.max) {
+      hits.push({ rule: "flood_repeat", severity: 2, detail: `same text ${same} times` });
+    }
+    return hits;
+  }
+
+  #evict(now: number): void {
+    const horizon = now - Math.max(this.opts.rate.windowMs, this.opts.repeat.windowMs);
+    for (const [user, h] of this.#users) {
+      if ((h.at[h.at.length - 1] ?? 0) < horizon) this.#users.delete(user);
+    }
+    // still full: drop the oldest half (Map keeps insertion order)
+    if (this.#users.size >= this.maxUsers) {
+      let n = Math.floor(this.#users.size / 2);
+      for (const user of this.#users.keys()) {
+        if (n-- <= 0) break;
+        this.#users.delete(user);
+      }
+    }
+  }
+}

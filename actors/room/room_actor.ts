@@ -1,0 +1,732 @@
+/**
+ * RoomActor: one live room. It takes chat (`say`) through intake (clean, rate limit, mute,
+ * ban, duplicate/flood), counts it for the rate and the highlight detector, and publishes
+ * what happened as numbered `RoomBatch`es on `rooms.out.{roomId}`. It also tracks viewers
+ * per edge, moderates, group-commits gifts once per batch, keeps recent batches for resume,
+ * and announces itself on `rooms.status.{roomId}`.
+ *
+ * Batching is leading-edge: the first event in a quiet room is published at once (together
+ * with whatever is already in the mailbox); events arriving within `tickMs` of the last batch
+ * are coalesced into one batch published `tickMs` after it. So at most one batch per room per
+ * `tickMs` (one NATS message), no wait for sparse chat, and nothing runs for a room with
+ * nothing to send but a slow housekeeping interval (status, presence expiry, sweeps,
+ * detector, AI timers; at most 1 s apart).
+ *
+ * Every command is parsed by `RoomCommand` (over NATS anything may arrive); refusals are
+ * ActorErrors with stable codes.
+ *
+ * Settings (owner, room admins, guest chat, title) come from the accounts database through
+ * the `settings` port on activation and from `configure` (trusted server code) on change;
+ * with guest chat off, guests' `say` and `gift` are refused with `guests_disabled`.
+ *
+ * Persisted (see `state.ts`): sequence, window, highlights, mutes, bans, admins, the last
+ * known settings and the detector's baseline: marked dirty once per batch published (never per
+ * message), persisted at once for moderation.
+ */
+import {
+  Actor,
+  type ActorContext,
+  ActorError,
+  type ActorType,
+  type DeferredReply,
+  deferReply,
+  type MessageClass,
+} from "../../engine/actor.ts";
+import { isAiCommandKind } from "./ai_messages.ts";
+import { type CaptionRoomPort, handleCaptionCommand, isCaptionCommandKind } from "./captions.ts";
+import { DEFAULT_FLOOD_OPTIONS, FloodGuard, type FloodOptions } from "./flood.ts";
+import { GiftQueue } from "./gift_queue.ts";
+import {
+  DEFAULT_HIGHLIGHT_OPTIONS,
+  HighlightDetector,
+  type HighlightOptions,
+} from "./highlights.ts";
+import {
+  type ConfigureReply,
+  type Danmaku,
+  type GiftLedger,
+  type GiftOutcome,
+  type HighlightSpan,
+  type JoinReply,
+  type ModerateReply,
+  type PresenceReply,
+  type RoomBatch,
+  RoomCommand,
+  type RoomEvent,
+  type RoomInfo,
+  roomOutSubject,
+  type RoomSettings,
+  type RoomSettingsSource,
+  type RoomSettingsView,
+  type RoomStatus,
+  roomStatusSubject,
+  type SayReply,
+} from "./messages.ts";
+import { type ModerateCommand, Moderation } from "./moderation.ts";
+import {
+  DEFAULT_INTELLIGENCE,
+  type IntelligenceOptions,
+  restoreAiState,
+  RoomIntelligence,
+} from "./intelligence.ts";
+import { EdgePresence } from "./presence.ts";
+import { DEFAULT_RESUME_OPTIONS, ResumeBuffer, type ResumeBufferOptions } from "./resume_buffer.ts";
+import { cleanDanmaku, DEFAULT_MAX_CODE_POINTS, matchKey } from "./sanitize.ts";
+import { initialRoomState, restoreRoomState, type RoomState } from "./state.ts";
+import {
+  isStreamCommandKind,
+  restoreStreamState,
+  type RoomRecordingPort,
+  RoomStream,
+  STREAM_TIMER,
+} from "./stream_state.ts";
+import { type TokenBucketOptions, TokenBuckets } from "./token_bucket.ts";
+import { DanmakuWindow, RateMeter, type WindowOptions } from "./window.ts";
+import { M } from "../../engine/metrics.ts";
+
+export const ROOM_ACTOR_TYPE = "rooms";
+/** The one-shot timer that publishes the next batch. */
+const FLUSH_TIMER = "flush";
+
+export interface RoomActorOptions {
+  /** Minimum gap between two batches (tens of ms); the first event after a gap goes out at once. */
+  tickMs: number;
+  /** Without a ledger, `gift` is refused with `gifts_unavailable`. */
+  giftLedger?: GiftLedger;
+  /**
+   * The room's settings from the accounts database, read on activation. Without it (or for
+   * a room it does not know) the room keeps its own owner/admins and lets guests chat.
+   */
+  settings?: RoomSettingsSource;
+  /** A room with no viewers and nothing pending passivates after this long (default 60 s). */
+  idleMs?: number;
+  statusEveryMs?: number;
+  /** An edge that has not reported viewers for this long no longer counts (default 15 s). */
+  presenceTtlMs?: number;
+  maxTextLength?: number;
+  rateLimit?: Partial<TokenBucketOptions>;
+  flood?: Partial<FloodOptions>;
+  window?: Partial<WindowOptions>;
+  /** Danmaku sent as history on a fresh join (default 50). */
+  historyOnJoin?: number;
+  highlights?: Partial<HighlightOptions>;
+  /** Highlight spans kept (persisted) per room (default 50). */
+  keepHighlights?: number;
+  resume?: Partial<ResumeBufferOptions>;
+  /** Droppable (chat) messages queued before `mailbox_full`. */
+  mailboxCapacity?: number;
+  /**
+   * The room's AI (moderation, mood, topics, Q&A; `intelligence.ts`): on by default with
+   * local heuristics; pass the process's LLM client as `ai.llm`. `false` turns it off.
+   */
+  ai?: Partial<IntelligenceOptions> | false;
+  /** Starts/stops the recording when the stream goes live/offline (`stream_state.ts`). */
+  recording?: RoomRecordingPort;
+}
+
+/** Fully defaulted options, shared by every room of a type. */
+interface RoomConfig {
+  tickMs: number;
+  giftLedger?: GiftLedger;
+  settings?: RoomSettingsSource;
+  idleMs: number;
+  statusEveryMs: number;
+  presenceTtlMs: number;
+  maxTextLength: number;
+  rateLimit: TokenBucketOptions;
+  flood: FloodOptions;
+  window: WindowOptions;
+  historyOnJoin: number;
+  highlights: HighlightOptions;
+  keepHighlights: number;
+  resume: ResumeBufferOptions;
+  ai: IntelligenceOptions | null;
+  recording?: RoomRecordingPort;
+}
+
+/** Sequence numbers reserved (persisted) ahead of use; see `RoomState.seqReserved`. */
+const SEQ_BLOCK = 1000;
+/** Highlights sent with a join. */
+const HIGHLIGHTS_ON_JOIN = 20;
+/** Events held for the next batch before it is published early. */
+const MAX_PENDING_EVENTS = 2_000;
+/** Housekeeping (status, presence expiry, detector, AI timers) at most this far apart. */
+const HOUSEKEEPING_MAX_MS = 1_000;
+/** Housekeeping (expired buckets, flood memory, mutes) at most this often. */
+const SWEEP_EVERY_MS = 5_000;
+
+export function roomActorType(opts: RoomActorOptions): ActorType<RoomState, unknown, unknown> {
+  const config: RoomConfig = {
+    tickMs: opts.tickMs,
+    giftLedger: opts.giftLedger,
+    settings: opts.settings,
+    idleMs: opts.idleMs ?? 60_000,
+    statusEveryMs: opts.statusEveryMs ?? 2_000,
+    presenceTtlMs: opts.presenceTtlMs ?? 15_000,
+    maxTextLength: opts.maxTextLength ?? DEFAULT_MAX_CODE_POINTS,
+    rateLimit: { burst: 5, refillPerSec: 1, maxUsers: 50_000, ...opts.rateLimit },
+    flood: { ...DEFAULT_FLOOD_OPTIONS, ...opts.flood },
+    window: { maxCount: 200, maxAgeMs: 10 * 60_000, ...opts.window },
+    historyOnJoin: opts.historyOnJoin ?? 50,
+    highlights: { ...DEFAULT_HIGHLIGHT_OPTIONS, ...opts.highlights },
+    keepHighlights: opts.keepHighlights ?? 50,
+    resume: { ...DEFAULT_RESUME_OPTIONS, ...opts.resume },
+    ai: null,
+    recording: opts.recording,
+  };
+  if (opts.ai !== false) {
+    // the AI's flood rule never refuses what the room's own rate limit lets through
+    const { burst, refillPerSec } = config.rateLimit;
+    const rate = { max: Math.max(6, Math.ceil(burst + refillPerSec * 10)), windowMs: 10_000 };
+    config.ai = { ...DEFAULT_INTELLIGENCE, ...opts.ai };
+    config.ai.rules = { rate, ...config.ai.rules };
+  }
+  return {
+    type: ROOM_ACTOR_TYPE,
+    idleMs: config.idleMs,
+    mailboxCapacity: opts.mailboxCapacity,
+    initialState: () => initialRoomState(),
+    restore: (raw) => restoreStreamState(restoreAiState(restoreRoomState(raw), raw), raw),
+    create: (ctx, state) => new RoomActor(ctx, state, config),
+  };
+}
+
+export class RoomActor extends Actor<RoomState, unknown, unknown> {
+  readonly #cfg: RoomConfig;
+  readonly #buckets: TokenBuckets;
+  readonly #flood: FloodGuard;
+  readonly #window: DanmakuWindow;
+  readonly #rate = new RateMeter(10);
+  readonly #detector: HighlightDetector;
+  readonly #resume: ResumeBuffer;
+  readonly #presence: EdgePresence;
+  readonly #moderation: Moderation;
+  readonly #gifts = new GiftQueue();
+  readonly #ai: RoomIntelligence | null;
+  readonly #stream: RoomStream;
+  #pending: RoomEvent[] = [];
+  /** The housekeeping interval ("tick") runs (while viewers are here or work is pending). */
+  #ticking = false;
+  /** A "flush" timer is set; when it is due (monotonic ms). */
+  #flushDueMono: number | null = null;
+  /** When the last batch went out (monotonic ms); the next one waits `tickMs` after it. */
+  #lastFlushMono = -Infinity;
+  #lastStatusAt = 0;
+  #lastStatusViewers = -1;
+  #lastSweepAt = 0;
+  #lastViewersAt: number;
+  /** Ids are `{activation tag}{counter}`: unique without coordination. */
+  readonly #idTag: string;
+  #idCounter = 0;
+
+  constructor(ctx: ActorContext, state: RoomState, cfg: RoomConfig) {
+    super(ctx, state);
+    this.#cfg = cfg;
+    this.#buckets = new TokenBuckets(cfg.rateLimit);
+    this.#flood = new FloodGuard(cfg.flood);
+    this.#window = new DanmakuWindow(cfg.window, state.window);
+    this.#detector = new HighlightDetector("h", cfg.highlights, state.detector ?? undefined);
+    this.#resume = new ResumeBuffer(cfg.resume);
+    this.#presence = new EdgePresence(cfg.presenceTtlMs);
+    this.#moderation = new Moderation(state);
+    this.#lastViewersAt = ctx.now();
+    this.#idTag = `${ctx.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}-`;
+    this.#stream = new RoomStream(ctx, state, cfg.recording, {
+      emit: (e) => this.#enqueue(e),
+      statusChanged: () => this.#publishStatus(this.ctx.now(), true),
+    }, cfg.statusEveryMs);
+    this.#ai = cfg.ai && new RoomIntelligence(ctx, state, cfg.ai, {
+      canManage: (a) =>
+        a.roles.includes("admin") || this.#moderation.isAdmin(a.userId) ||
+        this.#moderation.owner === a.userId,
+      emit: (e) => this.#enqueue(e),
+      unpublish: (id) => this.#removeDanmaku((d) => d.id === id),
+      recentChat: (n) =>
+        [
+          ...this.#window.recent(this.ctx.now(), n),
+          ...this.#pending.flatMap((e) => e.t === "danmaku" ? [e.d] : []),
+        ].slice(-n),
+    });
+  }
+
+  /** Live captions in, the analysis window's danmaku out (`captions.ts`). */
+  readonly #captionPort: CaptionRoomPort = {
+    emit: (e) => {
+      this.#ai?.hearCaption(e.c); // the streamer's speech for highlights
+      this.#enqueue(e);
+    },
+    recent: () => [
+      ...this.#window.recent(this.ctx.now()),
+      ...this.#pending.flatMap((e) => e.t === "danmaku" ? [e.d] : []),
+    ],
+  };
+
+  override classify(msg: unknown): MessageClass {
+    return typeof msg === "object" && msg !== null && (msg as { kind?: unknown }).kind === "say"
+      ? "droppable"
+      : "essential";
+  }
+
+  override async onActivate(): Promise<void> {
+    await this.#loadSettings();
+    this.#stream.onActivate();
+    const now = this.ctx.now();
+    // Persisted with the first real change: merely asking about a room stores nothing.
+    if (this.state.createdAt === 0) this.state.createdAt = now;
+    // An unclean stop may have published past the persisted `seq`: continue above it.
+    if (this.state.seqReserved > this.state.seq) {
+      this.ctx.log.warn("room restarted after an unclean stop; skipping sequences", {
+        from: this.state.seq + 1,
+        to: this.state.seqReserved,
+      });
+      this.state.seq = this.state.seqReserved;
+    }
+  }
+
+  override receive(raw: unknown): unknown {
+    if (isStreamCommandKind(raw)) return this.#stream.receive(raw);
+    if (isCaptionCommandKind(raw)) return handleCaptionCommand(raw, this.#captionPort);
+    if (isAiCommandKind(raw)) {
+      if (!this.#ai) throw new ActorError("ai_unavailable", "the room's AI is turned off");
+      return this.#ai.receive(raw);
+    }
+    const parsed = RoomCommand.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+      throw new ActorError("bad_command", `invalid room command: ${where}${issue?.message}`);
+    }
+    const cmd = parsed.data;
+    switch (cmd.kind) {
+      case "say":
+        return this.#say(cmd);
+      case "join":
+        return this.#join(cmd);
+      case "presence":
+        return this.#reportPresence(cmd.edgeId, cmd.viewers);
+      case "moderate":
+        return this.#moderate(cmd);
+      case "gift":
+        return this.#gift(cmd);
+      case "info":
+        return this.#info(this.ctx.now());
+      case "highlights":
+        return this.state.highlights;
+      case "configure":
+        return this.#configure(cmd.settings);
+    }
+  }
+
+  override async onTimer(name: string): Promise<void> {
+    if (name === "tick") await this.#tick(false);
+    else if (name === FLUSH_TIMER) {
+      if (this.#flushDueMono === null) return; // cleared while queued
+      M.tickLag.observe(Math.max(0, performance.now() - this.#flushDueMono));
+      this.#flushDueMono = null;
+      await this.#tick(true);
+    } else if (name === STREAM_TIMER) this.#publishStatus(this.ctx.now(), true);
+  }
+
+  override async onPassivate(): Promise<void> {
+    const now = this.ctx.now();
+    await this.#commitGifts(now);
+    for (const span of this.#detector.advance(now)) this.#addHighlight(span);
+    this.#ai?.onPassivate(now);
+    if (this.#pending.length > 0) await this.#flush(now);
+    this.#publishStatus(now, false);
+    this.#syncState();
+    if (this.state.seqReserved !== this.state.seq) {
+      // A clean stop: the next activation continues right after the last batch.
+      this.state.seqReserved = this.state.seq;
+      this.ctx.markDirty();
+    }
+  }
+
+  // --- settings
+
+  /** Reads the settings from the port; on failure the last known copy in the state stays. */
+  async #loadSettings(): Promise<void> {
+    const source = this.#cfg.settings;
+    if (source === undefined) return;
+    try {
+      this.#applySettings(await source.load(this.ctx.id));
+    } catch (err) {
+      this.ctx.log.warn("room settings unavailable; using the last known ones", { err });
+    }
+  }
+
+  #applySettings(settings: RoomSettings | null): void {
+    this.#moderation.configure(settings);
+    this.#moderation.writeTo(this.state);
+    if (settings === null) {
+      this.state.guestChat = true;
+      this.state.title = null;
+    } else {
+      this.state.guestChat = settings.guestChat;
+      this.state.title = settings.title ?? null;
+    }
+  }
+
+  async #configure(settings: RoomSettings | null): Promise<ConfigureReply> {
+    this.#applySettings(settings);
+    await this.ctx.persist();
+    const view = this.#settingsView();
+    this.#enqueue({ t: "settings", s: view, at: this.ctx.now() });
+    this.ctx.log.info("room settings applied", {
+      managed: view.managed,
+      guestChat: view.guestChat,
+      admins: view.admins.length,
+    });
+    return { ok: true, settings: view };
+  }
+
+  #settingsView(): RoomSettingsView {
+    const view: RoomSettingsView = {
+      owner: this.#moderation.owner,
+      admins: this.#moderation.admins,
+      guestChat: this.state.guestChat,
+      managed: this.state.managed,
+    };
+    if (this.state.title !== null) view.title = this.state.title;
+    return view;
+  }
+
+  /** Guests are refused when the room's settings turned guest chat off. */
+  #requireChatAllowed(actor: { kind: string }): void {
+    if (actor.kind === "guest" && !this.state.guestChat) {
+      throw new ActorError("guests_disabled", "guests cannot chat in this room; sign in to chat");
+    }
+  }
+
+  // --- commands
+
+  #say(cmd: Extract<RoomCommand, { kind: "say" }>): SayReply | Promise<SayReply> {
+    this.#requireChatAllowed(cmd.actor);
+    const now = this.ctx.now();
+    const text = cleanDanmaku(cmd.text, this.#cfg.maxTextLength);
+    const user = cmd.actor.userId;
+    const waitMs = this.#buckets.take(user, now);
+    if (waitMs > 0) {
+      throw new ActorError("rate_limited", "sending too fast; slow down", { retryAfterMs: waitMs });
+    }
+    const mutedUntil = this.#moderation.mutedUntil(user, now);
+    if (mutedUntil !== undefined) {
+      throw new ActorError("muted", "you are muted in this room", { until: mutedUntil });
+    }
+    if (this.#moderation.isBanned(user)) {
+      throw new ActorError("banned", "you are banned from chatting in this room");
+    }
+    const key = matchKey(text);
+    const verdict = this.#flood.check(user, key, now);
+    if (verdict === "duplicate") {
+      throw new ActorError("duplicate", "you just sent the same message");
+    }
+    const id = this.#nextId();
+    // the AI room manager: throws for a hidden message or a mute, never waits
+    const warning = this.#ai?.screen(cmd.actor, id, text, now);
+    this.#rate.add(now);
+    for (const span of this.#detector.observe(key, now)) this.#addHighlight(span);
+    this.state.lastActiveAt = now;
+    this.#wake();
+    const d: Danmaku = { id, userId: user, name: cmd.actor.name, text, at: now };
+    // mood, topics and questions count every accepted message, flood-suppressed ones too
+    this.#ai?.observe(d);
+    if (verdict === "flood") {
+      return cmd.clientId === undefined
+        ? { ok: true, id, suppressed: "flood" }
+        : { ok: true, id, clientId: cmd.clientId, suppressed: "flood" };
+    }
+    this.#enqueue({ t: "danmaku", d });
+    const reply: SayReply = cmd.clientId === undefined
+      ? { ok: true, id }
+      : { ok: true, id, clientId: cmd.clientId };
+    if (warning) reply.warning = warning;
+    // A batch starved by a flood of chat: publish early rather than grow without bound.
+    if (this.#pending.length >= MAX_PENDING_EVENTS) return this.#flush(now).then(() => reply);
+    return reply;
+  }
+
+  #join(cmd: Extract<RoomCommand, { kind: "join" }>): JoinReply {
+    const now = this.ctx.now();
+    const user = cmd.actor.userId;
+    const seq = this.state.seq;
+    let missed: RoomBatch[] = [];
+    let gap: { from: number; to: number } | undefined;
+    let fresh = true;
+    if (cmd.resumeFrom !== undefined && cmd.resumeFrom <= seq) {
+      ({ missed, gap } = this.#resume.since(cmd.resumeFrom, seq));
+      fresh = gap !== undefined;
+    }
+    const reply: JoinReply = {
+      info: this.#info(now),
+      history: fresh ? this.#window.recent(now, this.#cfg.historyOnJoin) : [],
+      missed,
+      highlights: this.state.highlights.slice(-HIGHLIGHTS_ON_JOIN),
+    };
+    if (gap !== undefined) reply.gap = gap;
+    const mutedUntil = this.#moderation.mutedUntil(user, now);
+    const self: NonNullable<JoinReply["self"]> = {};
+    if (mutedUntil !== undefined) self.muted = { until: mutedUntil };
+    if (this.#moderation.isBanned(user)) self.banned = true;
+    if (this.#moderation.isAdmin(user)) self.admin = true;
+    if (this.#moderation.owner === user) self.owner = true;
+    if (Object.keys(self).length > 0) reply.self = self;
+    return reply;
+  }
+
+  #reportPresence(edgeId: string, viewers: number): PresenceReply {
+    const now = this.ctx.now();
+    this.#presence.report(edgeId, viewers, now);
+    const total = this.#presence.total(now);
+    if (total > 0) {
+      this.#lastViewersAt = now;
+      this.#wake();
+    } else if (!this.#hasWork() && now - this.#lastViewersAt >= this.#cfg.idleMs) {
+      // Edges still report "0 viewers" here: do not let that keep an empty room alive.
+      this.ctx.passivate();
+    }
+    return { viewers: total };
+  }
+
+  async #moderate(cmd: ModerateCommand): Promise<ModerateReply> {
+    const now = this.ctx.now();
+    const { until } = this.#moderation.apply(cmd, now);
+    // an admin's unmute also ends a mute by the AI room manager (audited as undone)
+    if (cmd.action === "unmute") await this.#ai?.liftMute(cmd.target, cmd.actor.userId, now);
+    this.#moderation.writeTo(this.state);
+    if (cmd.action === "ban") this.#purge(cmd.target);
+    await this.ctx.persist();
+    const event: RoomEvent = {
+      t: "moderation",
+      action: cmd.action,
+      target: cmd.target,
+      by: cmd.actor.userId,
+      at: now,
+    };
+    if (until !== undefined) event.until = until;
+    this.#enqueue(event);
+    this.ctx.log.info("moderation", { action: cmd.action, target: cmd.target, by: event.by });
+    const reply: ModerateReply = { ok: true, action: cmd.action, target: cmd.target };
+    if (until !== undefined) reply.until = until;
+    return reply;
+  }
+
+  /** A banned user's chat leaves the next batch and the history (clients drop what they show). */
+  #purge(userId: string): void {
+    this.#removeDanmaku((d) => d.userId === userId);
+  }
+
+  /** Takes matching chat out of the next batch and the history. */
+  #removeDanmaku(match: (d: Danmaku) => boolean): void {
+    this.#pending = this.#pending.filter((e) => e.t !== "danmaku" || !match(e.d));
+    if (this.#window.removeWhere(match) > 0) this.#syncState();
+  }
+
+  #gift(cmd: Extract<RoomCommand, { kind: "gift" }>): DeferredReply<GiftOutcome> {
+    if (this.#cfg.giftLedger === undefined) {
+      throw new ActorError("gifts_unavailable", "gifts are not available on this server");
+    }
+    this.#requireChatAllowed(cmd.actor);
+    if (this.#moderation.isBanned(cmd.actor.userId)) {
+      throw new ActorError("banned", "you are banned from this room");
+    }
+    const promise = this.#gifts.enqueue({
+      idempotencyKey: cmd.idempotencyKey,
+      roomId: this.ctx.id,
+      senderId: cmd.actor.userId,
+      senderName: cmd.actor.name,
+      giftId: cmd.giftId,
+      count: cmd.count,
+    });
+    this.#wake();
+    return deferReply(promise);
+  }
+
+  #info(now: number): RoomInfo {
+    return {
+      roomId: this.ctx.id,
+      viewers: this.#presence.total(now),
+      seq: this.state.seq,
+      rate: this.#rate.rate(now),
+      createdAt: this.state.createdAt,
+      lastActiveAt: this.state.lastActiveAt,
+      ...this.#settingsView(),
+      stream: this.#stream.view(),
+    };
+  }
+
+  // --- the tick: a batch when one is due, housekeeping every interval
+
+  /** `batchDue`: the flush timer fired; housekeeping publishes only if `tickMs` has passed. */
+  async #tick(batchDue: boolean): Promise<void> {
+    const now = this.ctx.now();
+    await this.#commitGifts(now);
+    for (const span of this.#detector.advance(now)) this.#addHighlight(span);
+    this.#ai?.tick(now);
+    if (this.#pending.length > 0) {
+      if (batchDue || performance.now() - this.#lastFlushMono >= this.#cfg.tickMs) {
+        await this.#flush(now);
+      } else this.#wake(); // the flush timer publishes it
+    }
+    const viewers = this.#presence.total(now);
+    if (viewers > 0) this.#lastViewersAt = now;
+    if (
+      now - this.#lastStatusAt >= this.#cfg.statusEveryMs || viewers !== this.#lastStatusViewers
+    ) {
+      this.#publishStatus(now, true, viewers);
+    }
+    if (now - this.#lastSweepAt >= SWEEP_EVERY_MS) this.#sweep(now);
+    if (viewers === 0 && !this.#hasWork()) {
+      this.ctx.clearTimer("tick");
+      this.#ticking = false;
+    }
+  }
+
+  async #commitGifts(now: number): Promise<void> {
+    const ledger = this.#cfg.giftLedger;
+    if (ledger === undefined || this.#gifts.size === 0) return;
+    for (const { req, outcome } of await this.#gifts.commit(ledger, this.ctx.log)) {
+      if (!outcome.ok || outcome.replayed) continue;
+      this.#pending.push({
+        t: "gift",
+        g: {
+          id: this.#nextId(),
+          userId: req.senderId,
+          name: req.senderName,
+          giftId: req.giftId,
+          giftName: outcome.giftName,
+          count: req.count,
+          amount: outcome.amount,
+          at: now,
+        },
+      });
+    }
+  }
+
+  /** Publishes the pending events as the next batch and keeps it for resume. */
+  async #flush(now: number): Promise<void> {
+    const seq = this.state.seq + 1;
+    if (seq > this.state.seqReserved) {
+      this.state.seqReserved = seq + SEQ_BLOCK;
+      this.#syncState();
+      await this.ctx.persist();
+    }
+    const events = this.#pending;
+    this.#pending = [];
+    this.#lastFlushMono = performance.now();
+    if (this.#flushDueMono !== null) {
+      // published early (flood, passivation, housekeeping): the armed timer has nothing to do
+      this.ctx.clearTimer(FLUSH_TIMER);
+      this.#flushDueMono = null;
+    }
+    const batch: RoomBatch = {
+      roomId: this.ctx.id,
+      seq,
+      at: now,
+      viewers: this.#presence.total(now),
+      events,
+    };
+    let bytes = 96;
+    for (const e of events) {
+      if (e.t === "danmaku") {
+        this.#window.push(e.d);
+        bytes += 80 + 3 * (e.d.text.length + e.d.name.length) + e.d.userId.length;
+      } else bytes += 400;
+    }
+    this.ctx.publish(roomOutSubject(this.ctx.id), batch);
+    this.#resume.push(batch, bytes);
+    this.state.seq = seq;
+    this.state.lastActiveAt = now;
+    this.#syncState();
+    this.ctx.markDirty();
+  }
+
+  #addHighlight(span: HighlightSpan): void {
+    const list = this.state.highlights;
+    this.#ai?.enrich(span);
+    list.push(span);
+    if (list.length > this.#cfg.keepHighlights) {
+      list.splice(0, list.length - this.#cfg.keepHighlights);
+    }
+    this.#enqueue({ t: "highlight", h: span });
+    this.ctx.log.info("highlight", { span: span.id, score: span.score, reason: span.reason });
+    this.ctx.markDirty();
+  }
+
+  #publishStatus(now: number, active: boolean, viewers = this.#presence.total(now)): void {
+    const status: RoomStatus = {
+      roomId: this.ctx.id,
+      viewers: active ? viewers : 0,
+      rate: this.#rate.rate(now),
+      seq: this.state.seq,
+      at: now,
+      active,
+      live: this.#stream.live,
+    };
+    if (status.live) {
+      const { since, streamId, recordingId } = this.#stream.view();
+      if (since !== undefined) status.liveSince = since;
+      if (streamId !== undefined) status.streamId = streamId;
+      if (recordingId !== undefined) status.recordingId = recordingId;
+    }
+    this.ctx.publish(roomStatusSubject(this.ctx.id), status);
+    this.#lastStatusAt = now;
+    this.#lastStatusViewers = viewers;
+  }
+
+  #sweep(now: number): void {
+    this.#lastSweepAt = now;
+    this.#buckets.sweep(now);
+    this.#flood.sweep(now);
+    this.#window.prune(now);
+    if (this.#moderation.expire(now)) {
+      this.#moderation.writeTo(this.state);
+      this.ctx.markDirty();
+    }
+  }
+
+  // --- helpers
+
+  /** Copies the in-memory window and detector into the persisted state. */
+  #syncState(): void {
+    this.state.window = this.#window.recent(this.ctx.now());
+    this.state.detector = this.#detector.snapshot();
+  }
+
+  #hasWork(): boolean {
+    return this.#pending.length > 0 || this.#gifts.size > 0 || this.#detector.pending ||
+      (this.#ai?.busy ?? false);
+  }
+
+  /** Adds an event to the next batch and makes sure that batch is scheduled. */
+  #enqueue(e: RoomEvent): void {
+    this.#pending.push(e);
+    this.#wake();
+  }
+
+  /**
+   * Starts housekeeping if it is not running, and schedules the next batch if anything is
+   * waiting for one: at once after a quiet spell (behind the queued messages), else `tickMs`
+   * after the last batch.
+   */
+  #wake(): void {
+    if (!this.#ticking) {
+      const every = Math.max(
+        this.#cfg.tickMs,
+        Math.min(HOUSEKEEPING_MAX_MS, this.#cfg.statusEveryMs / 2),
+      );
+      this.ctx.setInterval("tick", every);
+      this.#ticking = true;
+    }
+    if (this.#flushDueMono !== null) return;
+    if (this.#pending.length === 0 && this.#gifts.size === 0) return;
+    const mono = performance.now();
+    const wait = Math.max(0, this.#lastFlushMono + this.#cfg.tickMs - mono);
+    this.#flushDueMono = mono + wait;
+    this.ctx.setTimer(FLUSH_TIMER, wait);
+  }
+
+  #nextId(): string {
+    return this.#idTag + (++this.#idCounter).toString(36);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The persisted state of a room and how it is restored. Plain JSON only (it goes to Deno KV
+ * or a JetStream KV bucket). Restoring repairs field by field, so one damaged field never
+ * costs the room its bans or highlights.
+ */
+import { z } from "zod";
+import type { Danmaku, HighlightSpan } from "./messages.ts";
+import type { DetectorSnapshot } from "./highlights.ts";
+
+export interface RoomState {
+  v: 1;
+  /** 0 until the first activation sets it. */
+  createdAt: number;
+  lastActiveAt: number;
+  /** Last published batch sequence. */
+  seq: number;
+  /**
+   * Sequences up to here may have been published. Persisted ahead of `seq` in blocks, so
+   * a room restarted after a crash continues above anything it ever published (the
+   * clients then see a gap) instead of reusing sequence numbers.
+   */
+  seqReserved: number;
+  /** The first admin; only the owner (or a platform admin) adds or removes admins. */
+  owner: string | null;
+  admins: string[];
+  /** From the room's settings: false refuses guests' chat and gifts. */
+  guestChat: boolean;
+  title: string | null;
+  /**
+   * True when owner, admins, guestChat and title come from the accounts database (kept here
+   * as the last known copy in case the database cannot be read at activation); admins are
+   * then edited there, not with `admin_add`/`admin_remove`.
+   */
+  managed: boolean;
+  mutes: { userId: string; until: number; by: string }[];
+  bans: { userId: string; at: number; by: string }[];
+  /** Recent published danmaku, oldest first (bounded by the window options). */
+  window: Danmaku[];
+  /** Most recent highlight spans, oldest first. */
+  highlights: HighlightSpan[];
+  detector: DetectorSnapshot | null;
+}
+
+export function initialRoomState(): RoomState {
+  return {
+    v: 1,
+    createdAt: 0,
+    lastActiveAt: 0,
+    seq: 0,
+    seqReserved: 0,
+    owner: null,
+    admins: [],
+    guestChat: true,
+    title: null,
+    managed: false,
+    mutes: [],
+    bans: [],
+    window: [],
+    highlights: [],
+    detector: null,
+  };
+}
+
+const DanmakuSchema = z.object({
+  id: z.string(),
+  userId: z.string(),
+  name: z.string(),
+  text: z.string(),
+  at: z.number(),
+});
+
+const HighlightSchema = z.object({
+  id: z.string(),
+  startAt: z.number(),
+  endAt: z.number(),
+  score: z.number(),
+  reason: z.enum(["rate_spike", "burst_phrase", "rate_spike+burst_phrase"]),
+  topPhrases: z.array(z.object({ phrase: z.string(), count: z.number() })),
+  peakRate: z.number(),
+  baselineRate: z.number(),
+});
+
+const count = z.number().int().nonnegative().catch(0);
+
+const PersistedRoomState = z.object({
+  v: z.literal(1).catch(1),
+  createdAt: count,
+  lastActiveAt: count,
+  seq: count,
+  seqReserved: count,
+  owner: z.string().nullable().catch(null),
+  admins: z.array(z.string()).catch([]),
+  guestChat: z.boolean().catch(true),
+  title: z.string().nullable().catch(null),
+  managed: z.boolean().catch(false),
+  mutes: z.array(z.object({ userId: z.string(), until: z.number(), by: z.string() })).catch([]),
+  bans: z.array(z.object({ userId: z.string(), at: z.number(), by: z.string() })).catch([]),
+  window: z.array(DanmakuSchema).catch([]),
+  highlights: z.array(HighlightSchema).catch([]),
+  detector: z.object({
+    baseline: z.number().nonnegative(),
+    phraseBaseline: z.number().nonnegative(),
+    seconds: z.number().int().nonnegative(),
+    currentSec: z.number().int(),
+  }).nullable().catch(null),
+});
+
+/** Parses persisted state; unknown or damaged fields fall back to their initial value. */
+export function restoreRoomState(raw: unknown): RoomState {
+  const parsed = PersistedRoomState.safeParse(raw ?? {});
+  return parsed.success ? parsed.data : initialRoomState();
+}

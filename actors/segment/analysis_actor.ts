@@ -1,0 +1,326 @@
+/**
+ * AnalysisActor: exactly one coaching analysis per recording window, resumable. `analyse`
+ * records the request and arms a durable `work` alarm; the work runs from the alarm in
+ * persisted steps — media (audio → VAD speech ratio, key frames stored beside the recording),
+ * transcript (live captions of the window, else ASR of its VAD utterances), context (the
+ * room's danmaku of the window, mood and hot topics), stored (3–5 tips, one row per
+ * recording+window), pushed (`analysis.tips.{roomId}`). The alarm is re-armed before each
+ * step: an activation that dies mid-way is restarted from the last persisted step by it, and
+ * a step already done is never repeated. `force` starts a new run that replaces the row.
+ */
+import { Actor, type ActorContext, ActorError, type ActorType } from "../../engine/actor.ts";
+import type { LlmClient } from "../ai/llm/client.ts";
+import { coachingTips, type TipWindow, type WindowMessage } from "../ai/tips.ts";
+import type { AiStateReply } from "../room/ai_messages.ts";
+import type { WindowReply } from "../room/captions.ts";
+import type { Recogniser } from "../../media/audio/asr.ts";
+import { type SileroVad, VadStream } from "../../media/audio/vad.ts";
+import type { RecordingIndex } from "../../media/index/recording_index.ts";
+import type { ObjectStore } from "../../media/s3.ts";
+import { recordingPrefix } from "../../media/storage_keys.ts";
+import { joinSegments, keyFrames, windowAudio } from "./analysis_media.ts";
+import {
+  type AnalyseCommand,
+  ANALYSIS_ACTOR_TYPE,
+  ANALYSIS_STEPS,
+  AnalysisCommand,
+  type AnalysisStatus,
+  type AnalysisStep,
+  analysisTipsSubject,
+  windowOf,
+} from "./analysis_messages.ts";
+import type { AnalysisStore } from "./analysis_store.ts";
+
+export interface AnalysisState {
+  request: Omit<AnalyseCommand, "kind" | "force"> | null;
+  run: number;
+  step: AnalysisStep | null;
+  media: { speechRatio: number; speechMs: number; frameKeys: string[]; segments: number } | null;
+  transcript: string | null;
+  context: {
+    danmaku: WindowMessage[];
+    mood: { mean: number; count: number } | null;
+    topics: string[];
+  } | null;
+}
+
+/** Shared, lazily loaded models: one VAD per process used one window at a time. */
+export interface AnalysisModels {
+  withVad<T>(fn: (vad: SileroVad) => Promise<T>): Promise<T>;
+  recogniser(): Promise<Recogniser | null>;
+}
+
+export interface AnalysisDeps {
+  objects: ObjectStore;
+  index: RecordingIndex;
+  store: AnalysisStore;
+  models: AnalysisModels;
+  llm: LlmClient | null;
+  /** Room actor type (default `rooms`). */
+  roomType?: string;
+  /** Delay before a dead run is resumed by its alarm (default 30 s). */
+  resumeAfterMs?: number;
+  /** ASR of VAD utterances when no captions cover the window: at most this many. */
+  maxUtterances?: number;
+  /** Test hook: called after each persisted step; throwing there simulates a crash. */
+  afterStep?: (step: AnalysisStep, actorId: string, run: number) => void;
+  idleMs?: number;
+}
+
+const WORK = "work";
+const ANALYST = { userId: "system-analysis", name: "analysis", kind: "user", roles: [] };
+
+export function analysisActorType(
+  deps: AnalysisDeps,
+): ActorType<AnalysisState, unknown, unknown> {
+  return {
+    type: ANALYSIS_ACTOR_TYPE,
+    idleMs: deps.idleMs ?? 60_000,
+    initialState: () => ({
+      request: null,
+      run: 0,
+      step: null,
+      media: null,
+      transcript: null,
+      context: null,
+    }),
+    create: (ctx, state) => new AnalysisActor(ctx, state, deps),
+  };
+}
+
+export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
+  constructor(ctx: ActorContext, state: AnalysisState, private readonly deps: AnalysisDeps) {
+    super(ctx, state);
+  }
+
+  async receive(raw: unknown): Promise<AnalysisStatus> {
+    const parsed = AnalysisCommand.safeParse(raw);
+    if (!parsed.success) {
+      throw new ActorError("bad_command", parsed.error.issues[0]?.message ?? "bad command");
+    }
+    const msg = parsed.data;
+    if (msg.kind === "status") return await this.#status();
+    const { kind: _, force, ...request } = msg;
+    if (this.ctx.id !== `${request.recordingId}_w${request.window}`) {
+      throw new ActorError("wrong_window", `window ${request.window} sent to ${this.ctx.id}`);
+    }
+    const running = this.state.run > 0 && this.state.step !== "pushed";
+    if (this.state.run > 0 && !force) return await this.#status(); // done or under way
+    if (running && force) return await this.#status(); // a forced run is already under way
+    this.state = {
+      request,
+      run: this.state.run + 1,
+      step: null,
+      media: null,
+      transcript: null,
+      context: null,
+    };
+    this.ctx.setAlarm(WORK, this.ctx.now());
+    await this.ctx.persist();
+    return await this.#status();
+  }
+
+  async #status(): Promise<AnalysisStatus> {
+    const req = this.state.request;
+    const window = req?.window ?? Number(this.ctx.id.slice(this.ctx.id.lastIndexOf("_w") + 2));
+    return {
+      window,
+      run: this.state.run,
+      step: this.state.step,
+      done: this.state.step === "pushed",
+      tips: req ? (await this.deps.store.tips(req.recordingId, req.window)) ?? null : null,
+    };
+  }
+
+  override async onTimer(name: string): Promise<void> {
+    if (name !== WORK || !this.state.request || this.state.step === "pushed") return;
+    // Re-armed first: if this activation dies, the alarm (persisted with each step) resumes it.
+    this.ctx.setAlarm(WORK, this.ctx.now() + (this.deps.resumeAfterMs ?? 30_000));
+    for (const step of ANALYSIS_STEPS) {
+      if (this.#done(step)) continue;
+      await this.#run(step);
+      this.state.step = step;
+      if (step === "pushed") this.ctx.clearTimer(WORK);
+      await this.ctx.persist();
+      this.deps.afterStep?.(step, this.ctx.id, this.state.run);
+    }
+  }
+
+  #done(step: AnalysisStep): boolean {
+    const at = this.state.step === null ? -1 : ANALYSIS_STEPS.indexOf(this.state.step);
+    return ANALYSIS_STEPS.indexOf(step) <= at;
+  }
+
+  async #run(step: AnalysisStep): Promise<void> {
+    switch (step) {
+      case "media":
+        return await this.#media();
+      case "transcript":
+        return await this.#transcript();
+      case "context":
+        return await this.#context();
+      case "stored":
+        return await this.#store();
+      case "pushed": {
+        const req = this.state.request!;
+        const row = await this.deps.store.tips(req.recordingId, req.window);
+        if (row) this.ctx.publish(analysisTipsSubject(req.roomId), row);
+        return;
+      }
+    }
+  }
+
+  /** The window's segments: those whose start falls in it, valid ones only. */
+  async #segments() {
+    const req = this.state.request!;
+    const windowMs = req.endAt - req.startAt;
+    const rows = await this.deps.index.segments(req.recordingId);
+    return rows.filter((s) =>
+      s.valid && windowOf(req.recordingStartAt, s.startAt, windowMs) === req.window
+    );
+  }
+
+  async #withWindowFile<T>(fn: (path: string, dir: string) => Promise<T>): Promise<T | null> {
+    const segments = await this.#segments();
+    if (segments.length === 0) return null;
+    const dir = await Deno.makeTempDir({ prefix: "synapse-analysis-" });
+    try {
+      const bytes: Uint8Array[] = [];
+      for (const s of segments) {
+        const b = await this.deps.objects.get(s.key);
+        if (b) bytes.push(b);
+      }
+      if (bytes.length === 0) return null;
+      await joinSegments(`${dir}/window.ts`, bytes);
+      return await fn(`${dir}/window.ts`, dir);
+    } finally {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  }
+
+  async #media(): Promise<void> {
+    const req = this.state.request!;
+    const segments = (await this.#segments()).length;
+    const result = await this.#withWindowFile(async (path, dir) => {
+      const pcm = await windowAudio(path).catch(() => new Float32Array(0));
+      const vad = pcm.length > 0
+        ? await this.deps.models.withVad((v) => v.detect(pcm))
+        : { speechRatio: 0, speechMs: 0 };
+      const frames = await keyFrames(path, `${dir}/frames`);
+      const prefix = `${recordingPrefix(req.roomId, req.recordingId)}analysis/w${req.window}/`;
+      const frameKeys: string[] = [];
+      for (const [i, f] of frames.entries()) {
+        const key = `${prefix}frame_${String(i + 1).padStart(2, "0")}.jpg`;
+        await this.deps.objects.putFile(key, f, "image/jpeg");
+        frameKeys.push(key);
+      }
+      return { speechRatio: vad.speechRatio, speechMs: vad.speechMs, frameKeys, segments };
+    });
+    this.state.media = result ?? { speechRatio: 0, speechMs: 0, frameKeys: [], segments: 0 };
+  }
+
+  async #transcript(): Promise<void> {
+    const req = this.state.request!;
+    const cues = (await this.deps.store.captions(req.recordingId)).filter((c) =>
+      c.at >= req.startAt && c.at < req.endAt
+    );
+    if (cues.length > 0 || (this.state.media?.speechMs ?? 0) === 0) {
+      this.state.transcript = cues.map((c) => c.text).join(" ").slice(0, 6000);
+      return;
+    }
+    const asr = await this.deps.models.recogniser();
+    if (!asr) {
+      this.state.transcript = "";
+      return;
+    }
+    const text = await this.#withWindowFile(async (path) => {
+      const pcm = await windowAudio(path);
+      const utterances = await this.deps.models.withVad(async (vad) => {
+        const stream = new VadStream(vad, {}, true);
+        return [...await stream.push(pcm), ...await stream.end()];
+      });
+      const parts: string[] = [];
+      for (const u of utterances.slice(0, this.deps.maxUtterances ?? 40)) {
+        const t = await asr.transcribe(u.audio ?? pcm.subarray(u.startSample, u.endSample));
+        if (t.text) parts.push(t.text);
+      }
+      return parts.join(" ");
+    });
+    this.state.transcript = (text ?? "").slice(0, 6000);
+  }
+
+  async #context(): Promise<void> {
+    const req = this.state.request!;
+    const room = this.deps.roomType ?? "rooms";
+    const win = await this.ctx.ask<WindowReply>(room, req.roomId, {
+      kind: "window",
+      from: req.startAt,
+      to: req.endAt,
+    });
+    let mood: { mean: number; count: number } | null = null;
+    let topics: string[] = [];
+    try {
+      const ai = await this.ctx.ask<AiStateReply>(room, req.roomId, {
+        kind: "ai",
+        actor: ANALYST,
+        cmd: { op: "state" },
+      });
+      const points = [...ai.mood, ...(ai.moodNow ? [ai.moodNow] : [])].filter((p) =>
+        p.minute + 60_000 > req.startAt && p.minute < req.endAt
+      );
+      const count = points.reduce((a, p) => a + p.count, 0);
+      if (count > 0) {
+        const mean = points.reduce((a, p) => a + p.mean * p.count, 0) / count;
+        mood = { mean: Math.round(mean * 1000) / 1000, count };
+      }
+      topics = (ai.topics?.topics ?? []).map((t) => t.term).slice(0, 5);
+    } catch (err) {
+      // A room without its AI still has danmaku: tips go on without mood and topics.
+      if (!(err instanceof ActorError)) throw err;
+    }
+    this.state.context = {
+      danmaku: win.danmaku.map((d) => ({ userId: d.userId, name: d.name, text: d.text, at: d.at })),
+      mood,
+      topics,
+    };
+  }
+
+  async #store(): Promise<void> {
+    const req = this.state.request!;
+    const media = this.state.media!;
+    const context = this.state.context!;
+    const frames = [];
+    for (const key of media.frameKeys) {
+      const bytes = await this.deps.objects.get(key);
+      if (bytes) frames.push({ bytes, mime: "image/jpeg" });
+    }
+    const window: TipWindow = {
+      roomId: req.roomId,
+      recordingId: req.recordingId,
+      seq: req.window,
+      startAt: req.startAt,
+      endAt: req.endAt,
+      liveForMs: req.endAt - req.recordingStartAt,
+      transcript: this.state.transcript ?? "",
+      danmaku: context.danmaku,
+      mood: context.mood ?? undefined,
+      topics: context.topics,
+      frames,
+    };
+    const result = await coachingTips(window, this.deps.llm);
+    await this.deps.store.putTips({
+      recordingId: req.recordingId,
+      window: req.window,
+      roomId: req.roomId,
+      startAt: req.startAt,
+      endAt: req.endAt,
+      tips: result.tips,
+      source: result.source,
+      transcript: window.transcript,
+      speechRatio: Math.round(media.speechRatio * 1000) / 1000,
+      frames: frames.length,
+      danmaku: context.danmaku.length,
+      run: this.state.run,
+    });
+  }
+}

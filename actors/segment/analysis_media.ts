@@ -1,0 +1,77 @@
+/**
+ * The media of one analysis window, with ffmpeg over the window's recorded MPEG-TS segments
+ * (joined byte for byte into one local file, which TS allows): its audio as 16 kHz mono
+ * float samples, and key frames
+ * (one every 10 s, at most 24, at most 480 lines high) decoded with `-skip_frame nokey`,
+ * so only key frames are ever decoded.
+ */
+import { decodePcm16k } from "../../media/audio/pcm.ts";
+import { runFfmpeg } from "../../media/ffmpeg.ts";
+
+export interface FrameOptions {
+  everySec: number;
+  max: number;
+  maxHeight: number;
+}
+
+export const DEFAULT_FRAMES: FrameOptions = { everySec: 10, max: 24, maxHeight: 480 };
+
+/** Joins MPEG-TS segments (bytes, in order) into `path`. */
+export async function joinSegments(path: string, segments: Uint8Array[]): Promise<void> {
+  const file = await Deno.open(path, { write: true, create: true, truncate: true });
+  try {
+    for (const bytes of segments) {
+      let off = 0;
+      while (off < bytes.length) off += await file.write(bytes.subarray(off));
+    }
+  } finally {
+    file.close();
+  }
+}
+
+/** The window's audio, 16 kHz mono float. */
+export function windowAudio(input: string): Promise<Float32Array> {
+  return decodePcm16k(input);
+}
+
+/**
+ * Key frames as JPEG files in `outDir` (`frame_01.jpg`...), in time order; returns their
+ * paths. Video-less windows give none.
+ */
+export async function keyFrames(
+  input: string,
+  outDir: string,
+  opts: FrameOptions = DEFAULT_FRAMES,
+): Promise<string[]> {
+  await Deno.mkdir(outDir, { recursive: true });
+  try {
+    await runFfmpeg([
+      "-skip_frame",
+      "nokey",
+      "-i",
+      input,
+      "-an",
+      "-vf",
+      // the first key frame, then each key frame at least `everySec` after the last taken
+      `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${opts.everySec})',` +
+      `scale=-2:'min(${opts.maxHeight},ih)'`,
+      "-fps_mode",
+      "vfr",
+      "-frames:v",
+      String(opts.max),
+      "-q:v",
+      "5",
+      `${outDir}/frame_%02d.jpg`,
+    ]);
+  } catch (err) {
+    // A window without video has no frames; anything else is a real failure.
+    if (!/matches no streams|Output file .* does not contain any stream/i.test(String(err))) {
+      throw err;
+    }
+  }
+  const names: string[] = [];
+  for await (const e of Deno.readDir(outDir)) {
+    if (/^frame_\d+\.jpg$/.test(e.name)) names.push(e.name);
+  }
+  return names.sort().map((n) => `${outDir}/${n}`);
+}

@@ -1,0 +1,188 @@
+/**
+ * SQL of the recordings' AI analysis (migration 030_analysis.sql): caption cues, one tips
+ * row per (recording, window) and one summary per recording. Inserts are idempotent: a
+ * redelivered or resumed step writes the same row again or nothing.
+ */
+import type { SqlExecutor } from "../store/sql.ts";
+import type { Tip } from "../ai/tips.ts";
+import type { Chapter } from "../ai/summary.ts";
+import type { Source } from "../ai/source.ts";
+
+export interface CaptionRow {
+  recordingId: string;
+  roomId: string;
+  startMs: number;
+  endMs: number;
+  text: string;
+  source: Source;
+  /** Wall clock of the cue's start, ms since the epoch. */
+  at: number;
+}
+
+export interface TipsRow {
+  recordingId: string;
+  window: number;
+  roomId: string;
+  startAt: number;
+  endAt: number;
+  tips: Tip[];
+  source: Source;
+  transcript: string;
+  speechRatio: number;
+  frames: number;
+  danmaku: number;
+  run: number;
+  createdAt: number;
+}
+
+export interface SummaryRow {
+  recordingId: string;
+  roomId: string;
+  summary: string;
+  chapters: Chapter[];
+  source: Source;
+  run: number;
+  createdAt: number;
+}
+
+const ms = (
+  v: unknown,
+): number => (v instanceof Date ? v.getTime() : new Date(String(v)).getTime());
+const json = <T>(v: unknown): T => (typeof v === "string" ? JSON.parse(v) : v) as T;
+
+function toTips(r: Record<string, unknown>): TipsRow {
+  return {
+    recordingId: String(r.recording_id),
+    window: Number(r.window_seq),
+    roomId: String(r.room_id),
+    startAt: ms(r.start_at),
+    endAt: ms(r.end_at),
+    tips: json<Tip[]>(r.tips),
+    source: r.source as Source,
+    transcript: String(r.transcript),
+    speechRatio: Number(r.speech_ratio),
+    frames: Number(r.frames),
+    danmaku: Number(r.danmaku),
+    run: Number(r.run),
+    createdAt: ms(r.created_at),
+  };
+}
+
+export class AnalysisStore {
+  constructor(private readonly db: SqlExecutor) {}
+
+  /** Stores a cue; the same (recording, start) again changes nothing. */
+  async putCaption(c: CaptionRow): Promise<void> {
+    await this.db.query(
+      `INSERT INTO recording_captions (recording_id, start_ms, end_ms, room_id, text, source, at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (recording_id, start_ms) DO NOTHING`,
+      [c.recordingId, c.startMs, c.endMs, c.roomId, c.text, c.source, new Date(c.at)],
+    );
+  }
+
+  async captions(recordingId: string): Promise<CaptionRow[]> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      "SELECT * FROM recording_captions WHERE recording_id = $1 ORDER BY start_ms",
+      [recordingId],
+    );
+    return rows.map((r) => ({
+      recordingId: String(r.recording_id),
+      roomId: String(r.room_id),
+      startMs: Number(r.start_ms),
+      endMs: Number(r.end_ms),
+      text: String(r.text),
+      source: r.source as Source,
+      at: ms(r.at),
+    }));
+  }
+
+  /**
+   * Stores a window's tips. `run` 1 inserts once (a second insert is ignored, the first row
+   * stays); a forced re-run (`run` > 1) replaces the row in place. Returns the stored row.
+   */
+  async putTips(t: Omit<TipsRow, "createdAt">): Promise<TipsRow> {
+    await this.db.query(
+      `INSERT INTO analysis_tips (recording_id, window_seq, room_id, start_at, end_at, tips, source,
+         transcript, speech_ratio, frames, danmaku, run)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12)
+       ON CONFLICT (recording_id, window_seq) DO UPDATE SET tips = EXCLUDED.tips,
+         source = EXCLUDED.source, transcript = EXCLUDED.transcript,
+         speech_ratio = EXCLUDED.speech_ratio, frames = EXCLUDED.frames,
+         danmaku = EXCLUDED.danmaku, run = EXCLUDED.run, created_at = now()
+       WHERE analysis_tips.run < EXCLUDED.run`,
+      [
+        t.recordingId,
+        t.window,
+        t.roomId,
+        new Date(t.startAt),
+        new Date(t.endAt),
+        JSON.stringify(t.tips),
+        t.source,
+        t.transcript,
+        t.speechRatio,
+        t.frames,
+        t.danmaku,
+        t.run,
+      ],
+    );
+    return (await this.tips(t.recordingId, t.window))!;
+  }
+
+  async tips(recordingId: string, window: number): Promise<TipsRow | undefined> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      "SELECT * FROM analysis_tips WHERE recording_id = $1 AND window_seq = $2",
+      [recordingId, window],
+    );
+    return rows[0] ? toTips(rows[0]) : undefined;
+  }
+
+  async tipsOfRecording(recordingId: string): Promise<TipsRow[]> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      "SELECT * FROM analysis_tips WHERE recording_id = $1 ORDER BY window_seq",
+      [recordingId],
+    );
+    return rows.map(toTips);
+  }
+
+  /** A room's latest analyses, newest first; `after` (ms): only those stored later. */
+  async latestTips(roomId: string, limit: number, after?: number): Promise<TipsRow[]> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      `SELECT * FROM analysis_tips WHERE room_id = $1 AND created_at > $2
+       ORDER BY created_at DESC LIMIT $3`,
+      [roomId, new Date(after ?? 0), limit],
+    );
+    return rows.map(toTips);
+  }
+
+  /** Stores a summary; like `putTips`, a run replaces an older run only. */
+  async putSummary(s: Omit<SummaryRow, "createdAt">): Promise<SummaryRow> {
+    await this.db.query(
+      `INSERT INTO recording_summaries (recording_id, room_id, summary, chapters, source, run)
+       VALUES ($1, $2, $3, $4::jsonb, $5, $6)
+       ON CONFLICT (recording_id) DO UPDATE SET summary = EXCLUDED.summary,
+         chapters = EXCLUDED.chapters, source = EXCLUDED.source, run = EXCLUDED.run,
+         created_at = now()
+       WHERE recording_summaries.run < EXCLUDED.run`,
+      [s.recordingId, s.roomId, s.summary, JSON.stringify(s.chapters), s.source, s.run],
+    );
+    return (await this.summary(s.recordingId))!;
+  }
+
+  async summary(recordingId: string): Promise<SummaryRow | undefined> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      "SELECT * FROM recording_summaries WHERE recording_id = $1",
+      [recordingId],
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    return {
+      recordingId: String(r.recording_id),
+      roomId: String(r.room_id),
+      summary: String(r.summary),
+      chapters: json<Chapter[]>(r.chapters),
+      source: r.source as Source,
+      run: Number(r.run),
+      createdAt: ms(r.created_at),
+    };
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The recordings' AI in a server, from configuration: the analysis and summary actor types
+ * with the SegmentActor's trigger (engine side), and live captions on the recorder's events
+ * plus the analysis routes (where media runs). One LLM client and one set of models serve
+ * every window and summary of the process.
+ */
+import type { ActorType } from "../../engine/actor.ts";
+import type { Config } from "../../engine/config.ts";
+import type { Logger } from "../../engine/log.ts";
+import type { AnalysisRouteDeps } from "../../edge/routes/analysis.ts";
+import type { MediaAuth } from "../../edge/routes/media.ts";
+import { SileroVad } from "../../media/audio/vad.ts";
+import type { RecordingIndex } from "../../media/index/recording_index.ts";
+import type { ActorAsk } from "../../media/media_service.ts";
+import { LiveCaptions } from "../../media/recorder/captions.ts";
+import type { RecordingEventHub } from "../../media/recorder/events.ts";
+import type { ObjectStore } from "../../media/s3.ts";
+import type { SqlExecutor } from "../store/sql.ts";
+import type { LlmClient } from "../ai/llm/client.ts";
+import { ROOM_ACTOR_TYPE } from "../room/room_actor.ts";
+import { summaryActorType } from "../summary/summary_actor.ts";
+import { onRecordingFinished } from "../summary/summary_trigger.ts";
+import { analysisActorType } from "./analysis_actor.ts";
+import { SharedModels } from "./analysis_models.ts";
+import { AnalysisStore } from "./analysis_store.ts";
+import { analysisTrigger } from "./analysis_trigger.ts";
+import type { SegmentActorDeps } from "./segment_actor.ts";
+
+export interface AnalysisStorage {
+  objects: ObjectStore;
+  index: RecordingIndex;
+  sql: SqlExecutor;
+}
+
+export interface AnalysisActors {
+  // deno-lint-ignore no-explicit-any
+  types: ActorType<any, any, any>[];
+  afterIndex: NonNullable<SegmentActorDeps["afterIndex"]>;
+  models: SharedModels;
+}
+
+/** Engine side: the actor types and the SegmentActor hook. */
+export function analysisActors(
+  config: Config,
+  storage: AnalysisStorage,
+  log: Logger,
+  /** The process's one LLM client (shared breaker and accounting); null: local only. */
+  llm: LlmClient | null,
+): AnalysisActors {
+  const windowMs = config.ANALYSIS_WINDOW_S * 1000;
+  const store = new AnalysisStore(storage.sql);
+  const models = SharedModels.fromConfig(config, log);
+  const { objects, index } = storage;
+  return {
+    types: [
+      analysisActorType({ objects, index, store, models, llm }),
+      summaryActorType({ index, store, llm }),
+    ],
+    afterIndex: analysisTrigger(index, windowMs),
+    models,
+  };
+}
+
+/**
+ * Media side: live captions of this process's recordings (sent to the rooms, summary
+ * triggered at the end) and the analysis routes.
+ */
+export function startAnalysis(opts: {
+  config: Config;
+  storage: AnalysisStorage;
+  events: RecordingEventHub;
+  actors: ActorAsk;
+  auth: MediaAuth;
+  log: Logger;
+}): { routes: AnalysisRouteDeps; close(): Promise<void> } {
+  const { config, storage, actors } = opts;
+  const log = opts.log.child({ component: "analysis" });
+  const windowMs = config.ANALYSIS_WINDOW_S * 1000;
+  const store = new AnalysisStore(storage.sql);
+  const models = SharedModels.fromConfig(config, log);
+  const fireAndForget = (type: string, id: string, msg: unknown) =>
+    void actors.ask(type, id, msg).catch((err) =>
+      log.warn("analysis request failed", { type, id, error: err as Error })
+    );
+  const captions = config.ASR_ENGINE === "off" ? undefined : new LiveCaptions({
+    events: opts.events,
+    objects: storage.objects,
+    loadVad: () => SileroVad.load(),
+    recogniser: () => models.recogniser(),
+    saveCue: (cue) => store.putCaption(cue),
+    sendCue: async (cue) => {
+      await actors.ask(ROOM_ACTOR_TYPE, cue.roomId, {
+        kind: "caption",
+        recordingId: cue.recordingId,
+        startMs: cue.startMs,
+        endMs: cue.endMs,
+        at: cue.at,
+        text: cue.text,
+        source: cue.source,
+      });
+    },
+    onFinished: (recordingId) =>
+      void onRecordingFinished(
+        { index: storage.index, actors: { tell: fireAndForget }, windowMs },
+        recordingId,
+      ).catch((err) => log.warn("summary trigger failed", { recordingId, error: err as Error })),
+    log,
+  });
+  // Without captions the summary still follows the end of a recording.
+  const off = captions ? undefined : opts.events.subscribe((e) => {
+    if (e.type !== "recording_stopped") return;
+    void onRecordingFinished(
+      { index: storage.index, actors: { tell: fireAndForget }, windowMs },
+      e.recordingId,
+    ).catch(() => {});
+  });
+  return {
+    routes: {
+      log,
+      auth: opts.auth,
+      store,
+      index: storage.index,
+      objects: storage.objects,
+      actors,
+      windowMs,
+    },
+    async close() {
+      off?.();
+      await captions?.close();
+      await models.close();
+    },
+  };
+}

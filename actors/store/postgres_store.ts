@@ -1,0 +1,77 @@
+/** The SQL interface on real Postgres through postgres.js. */
+import postgres from "postgres";
+import {
+  normaliseParams,
+  type Row,
+  savepointRunner,
+  type SqlExecutor,
+  type SqlParam,
+  type SqlStore,
+  type SqlTx,
+} from "./sql.ts";
+
+export interface PostgresStoreOptions {
+  /** Pool size (default 10). */
+  max?: number;
+}
+
+type Unsafe = (text: string, params: unknown[], opts: { prepare: boolean }) => Promise<unknown>;
+
+function executor(unsafe: Unsafe): SqlExecutor {
+  return {
+    async query<T extends object = Row>(text: string, params?: readonly SqlParam[]) {
+      // Statements with parameters are prepared once per connection and reused.
+      const rows = await unsafe(text, normaliseParams(params), { prepare: !!params?.length });
+      return rows as T[];
+    },
+  };
+}
+
+function txOf(unsafe: Unsafe): SqlTx {
+  const exec = executor(unsafe);
+  const tx: SqlTx = {
+    query: exec.query,
+    savepoint: (fn) => run(fn),
+  };
+  const run = savepointRunner(exec, () => tx);
+  return tx;
+}
+
+export function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): SqlStore {
+  const sql = postgres(url, {
+    max: opts.max ?? 10,
+    onnotice: () => {},
+    types: {
+      // int8 as bigint, never a lossy number.
+      bigint: {
+        to: 20,
+        from: [20],
+        serialize: (v: bigint | string) => v.toString(),
+        parse: (v: string) => BigInt(v),
+      },
+      // JSON parameters arrive already serialised (as with PGlite): pass strings through.
+      json: {
+        to: 3802,
+        from: [114, 3802],
+        serialize: (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v)),
+        parse: (v: string) => JSON.parse(v),
+      },
+    },
+  });
+  const unsafe = sql.unsafe.bind(sql) as unknown as Unsafe;
+  const top = executor(unsafe);
+  return {
+    kind: "postgres",
+    query: top.query,
+    async transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
+      const result = await sql.begin((tx) => {
+        const txUnsafe = tx.unsafe.bind(tx) as unknown as Unsafe;
+        return fn(txOf(txUnsafe)) as Promise<unknown>;
+      });
+      return result as T;
+    },
+    async close() {
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
