@@ -1,0 +1,247 @@
+/**
+ * The recordings index in Postgres/PGlite (migration 010_media.sql) through the shared SQL
+ * interface: recordings, segments (idempotent per (recording, seq)), gaps, clips.
+ */
+import type { SqlExecutor } from "../../actors/store/sql.ts";
+
+export interface RecordingRow {
+  id: string;
+  roomId: string;
+  streamerId: string | null;
+  source: "livekit" | "url" | "egress";
+  sourceRef: string | null;
+  state: "recording" | "paused" | "stopped" | "failed";
+  startedAt: number;
+  endedAt: number | null;
+  endReason: string | null;
+}
+
+export interface SegmentRow {
+  recordingId: string;
+  seq: number;
+  roomId: string;
+  streamerId: string | null;
+  key: string;
+  startAt: number;
+  endAt: number;
+  durationMs: number;
+  bytes: number;
+  videoCodec: string | null;
+  audioCodec: string | null;
+  width: number | null;
+  height: number | null;
+  valid: boolean;
+  problem: string | null;
+}
+
+export interface GapRow {
+  from: number;
+  to: number;
+  reason: string;
+}
+
+export interface ClipRow {
+  id: string;
+  recordingId: string;
+  highlightId: string;
+  startOffsetMs: number;
+  endOffsetMs: number;
+  key: string;
+  score: number | null;
+}
+
+const ms = (
+  v: unknown,
+): number => (v instanceof Date ? v.getTime() : new Date(String(v)).getTime());
+const msOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : ms(v));
+
+export class RecordingIndex {
+  constructor(private readonly db: SqlExecutor) {}
+
+  /** Create the recording row, or update its state (idempotent). */
+  async upsertRecording(r: {
+    id: string;
+    roomId: string;
+    streamerId?: string | null;
+    source: RecordingRow["source"];
+    sourceRef?: string | null;
+    state: RecordingRow["state"];
+    startedAt: number;
+    endedAt?: number | null;
+    endReason?: string | null;
+  }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO recordings (id, room_id, streamer_id, source, source_ref, state, started_at, ended_at, end_reason)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state,
+         source_ref = COALESCE(EXCLUDED.source_ref, recordings.source_ref),
+         streamer_id = COALESCE(EXCLUDED.streamer_id, recordings.streamer_id),
+         ended_at = COALESCE(EXCLUDED.ended_at, recordings.ended_at),
+         end_reason = COALESCE(EXCLUDED.end_reason, recordings.end_reason)`,
+      [
+        r.id,
+        r.roomId,
+        r.streamerId ?? null,
+        r.source,
+        r.sourceRef ?? null,
+        r.state,
+        new Date(r.startedAt),
+        r.endedAt ? new Date(r.endedAt) : null,
+        r.endReason ?? null,
+      ],
+    );
+  }
+
+  /** Create the recording row unless it exists (segments may be indexed first). */
+  async ensureRecording(r: {
+    id: string;
+    roomId: string;
+    streamerId: string | null;
+    source: RecordingRow["source"];
+    startedAt: number;
+  }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO recordings (id, room_id, streamer_id, source, state, started_at)
+       VALUES ($1, $2, $3, $4, 'recording', $5) ON CONFLICT (id) DO NOTHING`,
+      [r.id, r.roomId, r.streamerId, r.source, new Date(r.startedAt)],
+    );
+  }
+
+  /** Index a segment; a second call for the same (recording, seq) updates it in place. */
+  async putSegment(s: SegmentRow): Promise<void> {
+    await this.db.query(
+      `INSERT INTO recording_segments (recording_id, seq, room_id, streamer_id, object_key, start_at,
+         end_at, duration_ms, bytes, video_codec, audio_codec, width, height, valid, problem)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+       ON CONFLICT (recording_id, seq) DO UPDATE SET object_key = EXCLUDED.object_key,
+         start_at = EXCLUDED.start_at, end_at = EXCLUDED.end_at, duration_ms = EXCLUDED.duration_ms,
+         bytes = EXCLUDED.bytes, video_codec = EXCLUDED.video_codec, audio_codec = EXCLUDED.audio_codec,
+         width = EXCLUDED.width, height = EXCLUDED.height, valid = EXCLUDED.valid,
+         problem = EXCLUDED.problem, indexed_at = now()`,
+      [
+        s.recordingId,
+        s.seq,
+        s.roomId,
+        s.streamerId,
+        s.key,
+        new Date(s.startAt),
+        new Date(s.endAt),
+        s.durationMs,
+        s.bytes,
+        s.videoCodec,
+        s.audioCodec,
+        s.width,
+        s.height,
+        s.valid,
+        s.problem,
+      ],
+    );
+  }
+
+  async putGap(recordingId: string, gap: GapRow): Promise<void> {
+    await this.db.query(
+      `INSERT INTO recording_gaps (recording_id, from_at, to_at, reason) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (recording_id, from_at) DO UPDATE SET to_at = EXCLUDED.to_at, reason = EXCLUDED.reason`,
+      [recordingId, new Date(gap.from), new Date(gap.to), gap.reason],
+    );
+  }
+
+  async recording(id: string): Promise<RecordingRow | undefined> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      "SELECT * FROM recordings WHERE id = $1",
+      [id],
+    );
+    return rows[0] ? toRecording(rows[0]) : undefined;
+  }
+
+  /** The recording written by an egress (`source_ref` = egress id). */
+  async recordingBySourceRef(sourceRef: string): Promise<RecordingRow | undefined> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      "SELECT * FROM recordings WHERE source_ref = $1 ORDER BY started_at DESC LIMIT 1",
+      [sourceRef],
+    );
+    return rows[0] ? toRecording(rows[0]) : undefined;
+  }
+
+  /** A room's recordings, newest first. */
+  async recordingsOfRoom(roomId: string, limit = 50): Promise<RecordingRow[]> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      "SELECT * FROM recordings WHERE room_id = $1 ORDER BY started_at DESC LIMIT $2",
+      [roomId, limit],
+    );
+    return rows.map(toRecording);
+  }
+
+  /** Segments of a recording in sequence order. */
+  async segments(recordingId: string): Promise<SegmentRow[]> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      "SELECT * FROM recording_segments WHERE recording_id = $1 ORDER BY seq",
+      [recordingId],
+    );
+    return rows.map((r) => ({
+      recordingId: String(r.recording_id),
+      seq: Number(r.seq),
+      roomId: String(r.room_id),
+      streamerId: (r.streamer_id as string | null) ?? null,
+      key: String(r.object_key),
+      startAt: ms(r.start_at),
+      endAt: ms(r.end_at),
+      durationMs: Number(r.duration_ms),
+      bytes: Number(r.bytes),
+      videoCodec: (r.video_codec as string | null) ?? null,
+      audioCodec: (r.audio_codec as string | null) ?? null,
+      width: r.width === null ? null : Number(r.width),
+      height: r.height === null ? null : Number(r.height),
+      valid: Boolean(r.valid),
+      problem: (r.problem as string | null) ?? null,
+    }));
+  }
+
+  async gaps(recordingId: string): Promise<GapRow[]> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      "SELECT from_at, to_at, reason FROM recording_gaps WHERE recording_id = $1 ORDER BY from_at",
+      [recordingId],
+    );
+    return rows.map((r) => ({ from: ms(r.from_at), to: ms(r.to_at), reason: String(r.reason) }));
+  }
+
+  async putClip(c: ClipRow): Promise<void> {
+    await this.db.query(
+      `INSERT INTO recording_clips (id, recording_id, highlight_id, start_offset_ms, end_offset_ms, object_key, score)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (recording_id, highlight_id) DO UPDATE SET start_offset_ms = EXCLUDED.start_offset_ms,
+         end_offset_ms = EXCLUDED.end_offset_ms, object_key = EXCLUDED.object_key, score = EXCLUDED.score`,
+      [c.id, c.recordingId, c.highlightId, c.startOffsetMs, c.endOffsetMs, c.key, c.score],
+    );
+  }
+
+  async clips(recordingId: string): Promise<ClipRow[]> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      "SELECT * FROM recording_clips WHERE recording_id = $1 ORDER BY start_offset_ms",
+      [recordingId],
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      recordingId: String(r.recording_id),
+      highlightId: String(r.highlight_id),
+      startOffsetMs: Number(r.start_offset_ms),
+      endOffsetMs: Number(r.end_offset_ms),
+      key: String(r.object_key),
+      score: r.score === null ? null : Number(r.score),
+    }));
+  }
+}
+
+function toRecording(r: Record<string, unknown>): RecordingRow {
+  return {
+    id: String(r.id),
+    roomId: String(r.room_id),
+    streamerId: (r.streamer_id as string | null) ?? null,
+    source: r.source as RecordingRow["source"],
+    sourceRef: (r.source_ref as string | null) ?? null,
+    state: r.state as RecordingRow["state"],
+    startedAt: ms(r.started_at),
+    endedAt: msOrNull(r.ended_at),
+    endReason: (r.end_reason as string | null) ?? null,
+  };
+}

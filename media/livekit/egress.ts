@@ -1,0 +1,68 @@
+/**
+ * Starting recordings through LiveKit egress (cluster mode): a room-composite egress writing
+ * segmented HLS (`seg_*.ts` + `index.m3u8`) straight to S3 under the recording's prefix.
+ * `EgressStarter` is the seam: where no egress service is deployed, another starter (the
+ * test stand-in) plays its part.
+ */
+import { EgressClient, S3Upload, SegmentedFileOutput } from "livekit-server-sdk";
+import { MediaError } from "../errors.ts";
+import type { S3Settings } from "../s3.ts";
+import { recordingPrefix } from "../storage_keys.ts";
+import { livekitRoomName, type LivekitSettings } from "./settings.ts";
+
+export interface EgressStarter {
+  /** Start recording `roomId` into `recordings/{roomId}/{recordingId}/`; returns the egress id. */
+  start(roomId: string, recordingId: string, segmentSeconds: number): Promise<string>;
+  stop(egressId: string): Promise<void>;
+}
+
+export class LivekitEgressStarter implements EgressStarter {
+  readonly #client: EgressClient;
+
+  constructor(settings: LivekitSettings, private readonly s3: S3Settings) {
+    this.#client = new EgressClient(settings.httpUrl, settings.apiKey, settings.apiSecret);
+  }
+
+  async start(roomId: string, recordingId: string, segmentSeconds: number): Promise<string> {
+    const output = new SegmentedFileOutput({
+      filenamePrefix: `${recordingPrefix(roomId, recordingId)}seg`,
+      playlistName: `${recordingPrefix(roomId, recordingId)}index.m3u8`,
+      segmentDuration: segmentSeconds,
+      output: {
+        case: "s3",
+        value: new S3Upload({
+          accessKey: this.s3.accessKeyId,
+          secret: this.s3.secretAccessKey,
+          region: this.s3.region,
+          endpoint: this.s3.endpoint ?? "",
+          bucket: this.s3.bucket,
+          forcePathStyle: this.s3.endpoint !== undefined,
+        }),
+      },
+    });
+    try {
+      const info = await this.#client.startRoomCompositeEgress(livekitRoomName(roomId), output, {
+        layout: "speaker",
+      });
+      return info.egressId;
+    } catch (err) {
+      throw new MediaError(
+        "egress_unavailable",
+        `LiveKit egress is not available: ${err instanceof Error ? err.message : String(err)}`,
+        503,
+      );
+    }
+  }
+
+  async stop(egressId: string): Promise<void> {
+    try {
+      await this.#client.stopEgress(egressId);
+    } catch (err) {
+      throw new MediaError(
+        "egress_unavailable",
+        `could not stop egress: ${(err as Error).message}`,
+        503,
+      );
+    }
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Server-side LiveKit operations Synapse needs: ingress for OBS (RTMP, WHIP) with key
+ * rotation, and removing a banned participant from the SFU.
+ */
+import { IngressClient, IngressInfo, IngressInput, RoomServiceClient } from "livekit-server-sdk";
+import type { Logger } from "../../engine/log.ts";
+import { MediaError } from "../errors.ts";
+import { livekitRoomName, type LivekitSettings } from "./settings.ts";
+
+export type IngressKind = "rtmp" | "whip";
+
+/** What the streamer pastes into OBS. */
+export interface IngressView {
+  ingressId: string;
+  kind: IngressKind;
+  url: string;
+  streamKey: string;
+  roomId: string;
+}
+
+function view(info: IngressInfo, roomId: string): IngressView {
+  return {
+    ingressId: info.ingressId,
+    kind: info.inputType === IngressInput.WHIP_INPUT ? "whip" : "rtmp",
+    url: info.url,
+    streamKey: info.streamKey,
+    roomId,
+  };
+}
+
+function unavailable(err: unknown): MediaError {
+  const message = err instanceof Error ? err.message : String(err);
+  return new MediaError("ingress_unavailable", `LiveKit ingress is not available: ${message}`, 503);
+}
+
+export class LivekitServerApi {
+  readonly #ingress: IngressClient;
+  readonly #rooms: RoomServiceClient;
+
+  constructor(settings: LivekitSettings, private readonly log: Logger) {
+    this.#ingress = new IngressClient(settings.httpUrl, settings.apiKey, settings.apiSecret);
+    this.#rooms = new RoomServiceClient(settings.httpUrl, settings.apiKey, settings.apiSecret);
+  }
+
+  /** Create an ingress publishing into the room as the streamer. */
+  async createIngress(
+    roomId: string,
+    kind: IngressKind,
+    streamer: { identity: string; name: string },
+  ): Promise<IngressView> {
+    try {
+      const info = await this.#ingress.createIngress(
+        kind === "whip" ? IngressInput.WHIP_INPUT : IngressInput.RTMP_INPUT,
+        {
+          name: `${roomId}-${kind}`,
+          roomName: livekitRoomName(roomId),
+          participantIdentity: streamer.identity,
+          participantName: streamer.name,
+          participantMetadata: JSON.stringify({ role: "streamer" }),
+        },
+      );
+      return view(info, roomId);
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  async listIngress(roomId: string): Promise<IngressView[]> {
+    try {
+      const list = await this.#ingress.listIngress({ roomName: livekitRoomName(roomId) });
+      return list.map((info) => view(info, roomId));
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  /**
+   * Rotate a stream key: LiveKit keys are fixed per ingress, so the old ingress is deleted
+   * (its key stops working at once) and a new one with the same settings is created.
+   */
+  async rotateIngressKey(
+    roomId: string,
+    ingressId: string,
+    streamer: { identity: string; name: string },
+  ): Promise<IngressView> {
+    const existing = (await this.listIngress(roomId)).find((i) => i.ingressId === ingressId);
+    if (!existing) {
+      throw new MediaError("ingress_not_found", `no ingress ${ingressId} in room ${roomId}`, 404);
+    }
+    try {
+      await this.#ingress.deleteIngress(ingressId);
+    } catch (err) {
+      throw unavailable(err);
+    }
+    return this.createIngress(roomId, existing.kind, streamer);
+  }
+
+  /** Disconnect a participant from the room's SFU (a ban); absent participants are fine. */
+  async removeParticipant(roomId: string, identity: string): Promise<boolean> {
+    try {
+      await this.#rooms.removeParticipant(livekitRoomName(roomId), identity);
+      return true;
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      if (status === 404) return false;
+      this.log.warn("livekit removeParticipant failed", { roomId, identity, error: err as Error });
+      throw new MediaError(
+        "livekit_unavailable",
+        "could not reach LiveKit to remove the participant",
+        503,
+      );
+    }
+  }
+
+  async listParticipants(roomId: string) {
+    return await this.#rooms.listParticipants(livekitRoomName(roomId));
+  }
+}

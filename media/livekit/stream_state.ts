@@ -1,0 +1,40 @@
+/**
+ * What a room actor should hear from LiveKit: the stream going live or offline. Proposed
+ * room command (actors/room/messages.ts is owned by the room engineer):
+ *   { kind: "stream", state: "live" | "offline", eventId, at, streamerId?, source,
+ *     recordingId? }
+ * The room would mark itself live/offline, broadcast a `system` event to viewers, and
+ * ignore an eventId it has already seen.
+ */
+import type { StreamEvent } from "./webhooks.ts";
+
+export interface StreamStateCommand {
+  kind: "stream";
+  state: "live" | "offline";
+  eventId: string;
+  at: number;
+  streamerId?: string;
+  source: "webrtc" | "ingress" | "room";
+}
+
+/** The room command for a stream event, or undefined when it changes nothing for viewers. */
+export function streamStateCommand(ev: StreamEvent): StreamStateCommand | undefined {
+  const base = { kind: "stream" as const, eventId: ev.eventId, at: ev.at };
+  switch (ev.kind) {
+    case "track_published":
+      if (!ev.participant || ev.participant.identity.startsWith("recorder-")) return undefined;
+      if (ev.participant.role === "viewer") return undefined;
+      return { ...base, state: "live", streamerId: ev.participant.identity, source: "webrtc" };
+    case "ingress_started":
+      return { ...base, state: "live", streamerId: ev.participant?.identity, source: "ingress" };
+    case "ingress_ended":
+      return { ...base, state: "offline", source: "ingress" };
+    case "participant_left":
+      if (!ev.participant || ev.participant.role !== "streamer") return undefined;
+      return { ...base, state: "offline", streamerId: ev.participant.identity, source: "webrtc" };
+    case "room_finished":
+      return { ...base, state: "offline", source: "room" };
+    default:
+      return undefined;
+  }
+}

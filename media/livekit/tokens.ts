@@ -1,0 +1,62 @@
+/**
+ * Access tokens for the room's LiveKit room. Who may get which token is the caller's
+ * decision (the edge checks the user is the room's streamer before issuing a streamer token).
+ */
+import { AccessToken, TrackSource } from "livekit-server-sdk";
+import { livekitRoomName, type LivekitSettings } from "./settings.ts";
+
+export interface TokenSubject {
+  roomId: string;
+  identity: string;
+  name?: string;
+  ttlSeconds?: number;
+}
+
+export type TokenRole = "viewer" | "streamer" | "recorder";
+
+function grantFor(role: TokenRole, room: string) {
+  switch (role) {
+    case "viewer": // watch and receive data messages; never publish anything
+      return { roomJoin: true, room, canSubscribe: true, canPublish: false, canPublishData: false };
+    case "streamer":
+      return {
+        roomJoin: true,
+        room,
+        canSubscribe: true,
+        canPublish: true,
+        canPublishData: true,
+        canPublishSources: [
+          TrackSource.CAMERA,
+          TrackSource.MICROPHONE,
+          TrackSource.SCREEN_SHARE,
+          TrackSource.SCREEN_SHARE_AUDIO,
+        ],
+      };
+    case "recorder": // the recorder agent: invisible to viewers, subscribe only
+      return {
+        roomJoin: true,
+        room,
+        canSubscribe: true,
+        canPublish: false,
+        canPublishData: false,
+        hidden: true,
+        recorder: true,
+      };
+  }
+}
+
+/** A signed JWT for `role` in the room's LiveKit room. */
+export function issueToken(
+  settings: LivekitSettings,
+  role: TokenRole,
+  subject: TokenSubject,
+): Promise<string> {
+  const token = new AccessToken(settings.apiKey, settings.apiSecret, {
+    identity: subject.identity,
+    name: subject.name,
+    ttl: subject.ttlSeconds ?? 6 * 3600,
+    metadata: JSON.stringify({ role }),
+  });
+  token.addGrant(grantFor(role, livekitRoomName(subject.roomId)));
+  return token.toJwt();
+}

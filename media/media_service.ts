@@ -1,0 +1,318 @@
+/**
+ * The media side of a Synapse process, wired together: verified LiveKit events start and
+ * stop recordings (recorder agent, or egress watched in S3), every recording event is
+ * written to the index, and each `segment_ready` is sent to its SegmentActor.
+ */
+import { SEGMENT_ACTOR_TYPE, segmentActorId } from "../actors/segment/messages.ts";
+import type { Logger } from "../engine/log.ts";
+import { MediaError } from "./errors.ts";
+import type { RecordingIndex } from "./index/recording_index.ts";
+import type { EgressStarter } from "./livekit/egress.ts";
+import type { StreamEvent } from "./livekit/webhooks.ts";
+import { EgressWatcher } from "./recorder/egress_watcher.ts";
+import { type RecordingEvent, RecordingEventHub } from "./recorder/events.ts";
+import { newRecordingId, type RecordingManager } from "./recorder/manager.ts";
+import type { ObjectStore } from "./s3.ts";
+
+/** Anything that can ask an actor (ActorClient, ActorSystem). */
+export interface ActorAsk {
+  ask<R>(type: string, id: string, msg: unknown): Promise<R>;
+}
+
+export interface MediaServiceOptions {
+  objects: ObjectStore;
+  index: RecordingIndex;
+  actors: ActorAsk;
+  log: Logger;
+  /** The recorder agent (embedded mode); unset where egress records. */
+  manager?: RecordingManager;
+  /** Cluster mode: record through LiveKit egress (takes precedence over the recorder agent). */
+  egressStarter?: EgressStarter;
+  egressSegmentSeconds?: number;
+  /** Start recording when a streamer publishes (default true). */
+  autoRecord?: boolean;
+  egressPollMs?: number;
+}
+
+export class MediaService {
+  readonly events: RecordingEventHub;
+  readonly egress: EgressWatcher;
+  readonly #chains = new Map<string, Promise<void>>();
+  readonly #streamers = new Map<string, string>();
+  readonly #off: () => void;
+  readonly #pending = new Set<Promise<unknown>>();
+  /** Egress id → the recording it writes (also in the index as `source_ref`). */
+  readonly #egress = new Map<string, { recordingId: string; roomId: string }>();
+  readonly #egressStarting = new Set<string>();
+  /** Room → its running egress (until egress_ended). */
+  readonly #liveEgress = new Map<string, string>();
+
+  constructor(private readonly opts: MediaServiceOptions) {
+    this.events = opts.manager?.events ?? new RecordingEventHub();
+    this.egress = new EgressWatcher({
+      objects: opts.objects,
+      events: this.events,
+      log: opts.log,
+      pollMs: opts.egressPollMs,
+    });
+    this.#off = this.events.subscribe((e) => this.#enqueue(e));
+  }
+
+  get manager(): RecordingManager | undefined {
+    return this.opts.manager;
+  }
+
+  /** Wait until every recording event seen so far is indexed (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.#chains.size > 0 || this.#pending.size > 0) {
+      await Promise.all([...this.#chains.values(), ...this.#pending]);
+    }
+  }
+
+  /** Per recording, events are indexed in order; recordings run side by side. */
+  #enqueue(event: RecordingEvent): void {
+    const id = event.recordingId;
+    const next = (this.#chains.get(id) ?? Promise.resolve())
+      .then(() => this.#index(event))
+      .catch((err) =>
+        this.opts.log.error("indexing a recording event failed", {
+          type: event.type,
+          recordingId: id,
+          error: err as Error,
+        })
+      );
+    this.#chains.set(id, next);
+    void next.then(() => {
+      if (this.#chains.get(id) === next) this.#chains.delete(id);
+    });
+  }
+
+  async #index(e: RecordingEvent): Promise<void> {
+    const { index } = this.opts;
+    switch (e.type) {
+      case "recording_started": {
+        const status = this.opts.manager?.status(e.recordingId);
+        await index.upsertRecording({
+          id: e.recordingId,
+          roomId: e.roomId,
+          streamerId: this.#streamers.get(e.roomId) ?? null,
+          source: e.source,
+          sourceRef: status?.describe ?? null,
+          state: "recording",
+          startedAt: e.at,
+        });
+        return;
+      }
+      case "segment_ready":
+        await this.opts.actors.ask(SEGMENT_ACTOR_TYPE, segmentActorId(e.recordingId, e.seq), {
+          kind: "segment_ready",
+          recordingId: e.recordingId,
+          roomId: e.roomId,
+          seq: e.seq,
+          key: e.key,
+          startAt: e.startAt,
+          endAt: e.endAt,
+          durationSec: e.durationSec,
+          bytes: e.bytes,
+          streamerId: this.#streamers.get(e.roomId),
+          source: this.opts.manager?.status(e.recordingId)?.source ?? "egress",
+        });
+        return;
+      case "recording_gap":
+        await index.putGap(e.recordingId, { from: e.from, to: e.to, reason: e.reason });
+        return;
+      case "recording_paused":
+      case "recording_resumed":
+        await this.#setState(e.recordingId, e.type === "recording_paused" ? "paused" : "recording");
+        return;
+      case "recording_stopped": {
+        const row = await index.recording(e.recordingId);
+        if (!row) return;
+        await index.upsertRecording({
+          ...row,
+          state: e.reason === "failed" || e.reason === "source_lost" ? "failed" : "stopped",
+          endedAt: e.at,
+          endReason: e.reason,
+        });
+        return;
+      }
+    }
+  }
+
+  async #setState(recordingId: string, state: "paused" | "recording"): Promise<void> {
+    const row = await this.opts.index.recording(recordingId);
+    if (row) await this.opts.index.upsertRecording({ ...row, state });
+  }
+
+  /**
+   * React to a verified LiveKit event. Never throws: recording problems are logged, the
+   * webhook is still acknowledged.
+   */
+  onStreamEvent(ev: StreamEvent): void {
+    const track = (p: Promise<unknown>) => {
+      this.#pending.add(p);
+      void p.catch((err) =>
+        this.opts.log.warn("stream event handling failed", {
+          kind: ev.kind,
+          roomId: ev.roomId,
+          error: err as Error,
+        })
+      )
+        .finally(() => this.#pending.delete(p));
+    };
+    const manager = this.opts.manager;
+    switch (ev.kind) {
+      case "track_published": {
+        const who = ev.participant;
+        if (!who || who.role === "viewer" || who.identity.startsWith("recorder-")) return;
+        this.#streamers.set(ev.roomId, who.identity);
+        if (!(this.opts.autoRecord ?? true)) return;
+        if (this.opts.egressStarter) track(this.#startEgress(ev.roomId));
+        else if (manager && !manager.activeForRoom(ev.roomId)) {
+          track(manager.startRoom(ev.roomId, { streamerIdentity: who.identity }));
+        }
+        return;
+      }
+      case "participant_left":
+        if (manager && ev.participant?.identity === this.#streamers.get(ev.roomId)) {
+          track(manager.stopRoom(ev.roomId));
+        }
+        return;
+      case "room_finished":
+        this.#streamers.delete(ev.roomId);
+        if (manager) track(manager.stopRoom(ev.roomId));
+        return;
+      case "egress_started":
+        if (ev.egress) track(this.#egressStarted(ev.egress.egressId, ev.roomId, ev.at));
+        return;
+      case "egress_ended":
+        if (ev.egress) {
+          const reason = ev.egress.error ? "failed" : "stream_ended";
+          const egressId = ev.egress.egressId;
+          if (this.#liveEgress.get(ev.roomId) === egressId) this.#liveEgress.delete(ev.roomId);
+          track(
+            this.#egressRecording(egressId).then((rec) =>
+              rec && this.egress.finish(rec.recordingId, reason)
+            ),
+          );
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Start an egress for the room unless one runs; its recording row is written first. */
+  async #startEgress(roomId: string): Promise<string | undefined> {
+    if (this.#egressStarting.has(roomId)) return undefined;
+    const live = this.#liveEgress.get(roomId);
+    if (live) return this.#egress.get(live)?.recordingId;
+    this.#egressStarting.add(roomId);
+    try {
+      const recordingId = newRecordingId();
+      await this.opts.index.upsertRecording({
+        id: recordingId,
+        roomId,
+        streamerId: this.#streamers.get(roomId) ?? null,
+        source: "egress",
+        state: "recording",
+        startedAt: Date.now(),
+      });
+      const egressId = await this.opts.egressStarter!.start(
+        roomId,
+        recordingId,
+        this.opts.egressSegmentSeconds ?? 6,
+      );
+      this.#egress.set(egressId, { recordingId, roomId });
+      this.#liveEgress.set(roomId, egressId);
+      await this.opts.index.upsertRecording({
+        id: recordingId,
+        roomId,
+        source: "egress",
+        sourceRef: egressId,
+        state: "recording",
+        startedAt: Date.now(),
+      });
+      return recordingId;
+    } finally {
+      this.#egressStarting.delete(roomId);
+    }
+  }
+
+  /** The recording an egress writes: from memory, else from the index (another edge started it). */
+  async #egressRecording(
+    egressId: string,
+  ): Promise<{ recordingId: string; roomId: string } | undefined> {
+    const known = this.#egress.get(egressId);
+    if (known) return known;
+    const row = await this.opts.index.recordingBySourceRef(egressId);
+    if (!row) return undefined;
+    const rec = { recordingId: row.id, roomId: row.roomId };
+    this.#egress.set(egressId, rec);
+    return rec;
+  }
+
+  async #egressStarted(egressId: string, roomId: string, at: number): Promise<void> {
+    // The egress may report before start() returned: wait briefly for the mapping.
+    for (let i = 0; i < 50; i++) {
+      const rec = await this.#egressRecording(egressId);
+      if (rec) {
+        this.egress.start(rec.recordingId, rec.roomId, at);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    this.opts.log.warn("egress started for an unknown recording", { egressId, roomId });
+  }
+
+  /**
+   * Start recording a room's live stream on request: through egress where it is deployed,
+   * else with the recorder agent. Idempotent per room.
+   */
+  async startRoomRecording(
+    roomId: string,
+  ): Promise<{ recordingId: string; roomId: string; source: string }> {
+    if (this.opts.egressStarter) {
+      const recordingId = await this.#startEgress(roomId);
+      if (!recordingId) {
+        throw new MediaError("recording_starting", "a recording of this room is starting", 409);
+      }
+      return { recordingId, roomId, source: "egress" };
+    }
+    if (!this.opts.manager) {
+      throw new MediaError("recorder_unavailable", "no recorder runs on this server", 503);
+    }
+    const status = await this.opts.manager.startRoom(roomId, {
+      streamerIdentity: this.#streamers.get(roomId),
+    });
+    return status;
+  }
+
+  /** Stop a recording (recorder agent or egress); unknown ids are `recording_not_found`. */
+  async stopRecording(recordingId: string): Promise<{ recordingId: string; roomId: string }> {
+    const manager = this.opts.manager;
+    if (manager?.status(recordingId)) return await manager.stop(recordingId);
+    const row = await this.opts.index.recording(recordingId);
+    if (!row) throw new MediaError("recording_not_found", `no recording ${recordingId}`, 404);
+    if (
+      row.source === "egress" && row.sourceRef && row.state === "recording" &&
+      this.opts.egressStarter
+    ) {
+      await this.opts.egressStarter.stop(row.sourceRef); // egress_ended webhook closes it
+    }
+    return { recordingId, roomId: row.roomId };
+  }
+
+  /** Room of a recording, live or indexed. */
+  async roomOf(recordingId: string): Promise<string | undefined> {
+    return this.opts.manager?.status(recordingId)?.roomId ??
+      (await this.opts.index.recording(recordingId))?.roomId;
+  }
+
+  async close(): Promise<void> {
+    await this.egress.close();
+    await this.opts.manager?.close();
+    await this.settled();
+    this.#off();
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Cluster mode: LiveKit egress writes segmented HLS straight to S3. This watcher turns
+ * that into the same events as the recorder agent: it polls the recording's playlist in
+ * S3 while the egress runs (egress_started → egress_ended webhooks) and emits
+ * `segment_ready` for each new segment, in order, exactly once.
+ */
+import type { Logger } from "../../engine/log.ts";
+import { parseMediaPlaylist } from "../hls.ts";
+import type { ObjectStore } from "../s3.ts";
+import { playlistKey, recordingPrefix } from "../storage_keys.ts";
+import type { RecordingEventHub } from "./events.ts";
+
+interface Watch {
+  recordingId: string;
+  roomId: string;
+  startedAt: number;
+  reported: number;
+  nextStartAt: number;
+  timer: ReturnType<typeof setInterval>;
+  scanning: Promise<void>;
+}
+
+export class EgressWatcher {
+  readonly #watches = new Map<string, Watch>();
+
+  constructor(
+    private readonly opts: {
+      objects: ObjectStore;
+      events: RecordingEventHub;
+      log: Logger;
+      pollMs?: number;
+      clock?: () => number;
+    },
+  ) {}
+
+  isWatching(recordingId: string): boolean {
+    return this.#watches.has(recordingId);
+  }
+
+  /** Egress started for `recordingId` (its egress id) writing under the room's prefix. */
+  start(recordingId: string, roomId: string, startedAt: number): void {
+    if (this.#watches.has(recordingId)) return;
+    const watch: Watch = {
+      recordingId,
+      roomId,
+      startedAt,
+      reported: 0,
+      nextStartAt: startedAt,
+      timer: setInterval(() => this.#poll(watch), this.opts.pollMs ?? 2_000),
+      scanning: Promise.resolve(),
+    };
+    this.#watches.set(recordingId, watch);
+    this.opts.events.emit({
+      type: "recording_started",
+      recordingId,
+      roomId,
+      source: "egress",
+      at: startedAt,
+    });
+  }
+
+  /** Egress ended: one last scan, then `recording_stopped`. */
+  async finish(
+    recordingId: string,
+    reason: "stream_ended" | "failed" = "stream_ended",
+  ): Promise<void> {
+    const watch = this.#watches.get(recordingId);
+    if (!watch) return;
+    this.#watches.delete(recordingId);
+    clearInterval(watch.timer);
+    await this.#poll(watch);
+    this.opts.events.emit({
+      type: "recording_stopped",
+      recordingId,
+      roomId: watch.roomId,
+      at: (this.opts.clock ?? Date.now)(),
+      reason,
+      segments: watch.reported,
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const id of [...this.#watches.keys()]) await this.finish(id, "stream_ended");
+  }
+
+  #poll(watch: Watch): Promise<void> {
+    watch.scanning = watch.scanning.then(() => this.#scan(watch)).catch((err) =>
+      this.opts.log.warn("egress playlist scan failed", {
+        recordingId: watch.recordingId,
+        error: err as Error,
+      })
+    );
+    return watch.scanning;
+  }
+
+  async #scan(watch: Watch): Promise<void> {
+    const text = await this.opts.objects.getText(playlistKey(watch.roomId, watch.recordingId));
+    if (text === undefined) return;
+    const playlist = parseMediaPlaylist(text);
+    const prefix = recordingPrefix(watch.roomId, watch.recordingId);
+    while (watch.reported < playlist.segments.length) {
+      const s = playlist.segments[watch.reported];
+      const seq = playlist.mediaSequence + watch.reported;
+      const key = s.uri.includes("/") ? s.uri : prefix + s.uri;
+      const startAt = s.programDateTime ?? watch.nextStartAt;
+      const endAt = Math.round(startAt + s.durationSec * 1000);
+      watch.reported++;
+      watch.nextStartAt = endAt;
+      this.opts.events.emit({
+        type: "segment_ready",
+        recordingId: watch.recordingId,
+        roomId: watch.roomId,
+        seq,
+        key,
+        startAt,
+        endAt,
+        durationSec: s.durationSec,
+        bytes: 0,
+      });
+    }
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * Runs the recordings of this process: starts one per room (the recorder agent) or per
+ * external URL, enforces the concurrent-recordings limit, pauses all recordings while
+ * free disk or bucket quota is short and resumes them when it recovers.
+ */
+import type { Logger } from "../../engine/log.ts";
+import { ID_PATTERN } from "../../engine/subject.ts";
+import { MediaError } from "../errors.ts";
+import type { LivekitSettings } from "../livekit/settings.ts";
+import type { ObjectStore } from "../s3.ts";
+import { RecordingEventHub } from "./events.ts";
+import { brokenLimit, DfDiskProbe, type DiskProbe, type GuardLimits } from "./guards.ts";
+import { LivekitSource } from "./livekit_source.ts";
+import { RecordingSession, type RecordingSource, type RecordingStatus } from "./session.ts";
+import { DirectUrlResolver, type StreamUrlResolver, UrlSource } from "./url_source.ts";
+
+export interface RecordingManagerOptions {
+  store: ObjectStore;
+  /** Unset: room recordings are refused (`media_disabled`); URL recordings still work. */
+  livekit?: LivekitSettings;
+  /** Local folder for segments in progress. */
+  workRoot: string;
+  segmentSeconds?: number;
+  maxConcurrent?: number;
+  limits?: GuardLimits;
+  guardEveryMs?: number;
+  diskProbe?: DiskProbe;
+  resolver?: StreamUrlResolver;
+  log: Logger;
+  clock?: () => number;
+  /** Restart policy of a dying ffmpeg (see RecordingSession). */
+  maxRestarts?: number;
+  backoffBaseMs?: number;
+}
+
+export function newRecordingId(clock: () => number = Date.now): string {
+  const rand = crypto.getRandomValues(new Uint8Array(6));
+  return `rec_${clock().toString(36)}_${
+    Array.from(rand, (b) => b.toString(16).padStart(2, "0")).join("")
+  }`;
+}
+
+export class RecordingManager {
+  readonly events = new RecordingEventHub();
+  readonly #sessions = new Map<string, RecordingSession>();
+  /** Finished recordings' last status (bounded), for `status` after the end. */
+  readonly #finished = new Map<string, RecordingStatus>();
+  /** Room recordings being started (joining LiveKit, waiting for tracks). */
+  readonly #starting = new Map<string, Promise<RecordingStatus>>();
+  #limits: GuardLimits;
+  #guardTimer?: ReturnType<typeof setInterval>;
+  #guardRunning = false;
+  #pausedFor?: "disk_low" | "bucket_quota";
+  readonly #diskProbe: DiskProbe;
+  readonly #resolver: StreamUrlResolver;
+  readonly #clock: () => number;
+
+  constructor(private readonly opts: RecordingManagerOptions) {
+    this.#limits = opts.limits ?? { minFreeDiskBytes: 512 * 1024 * 1024 };
+    this.#diskProbe = opts.diskProbe ?? new DfDiskProbe();
+    this.#resolver = opts.resolver ?? new DirectUrlResolver();
+    this.#clock = opts.clock ?? Date.now;
+    this.#guardTimer = setInterval(() => void this.checkGuards(), opts.guardEveryMs ?? 5_000);
+  }
+
+  setLimits(limits: GuardLimits): void {
+    this.#limits = limits;
+  }
+
+  /** Active recording of a room, if any. */
+  activeForRoom(roomId: string): RecordingStatus | undefined {
+    for (const s of this.#sessions.values()) if (s.status().roomId === roomId) return s.status();
+    return undefined;
+  }
+
+  /**
+   * Record the room's live stream with the recorder agent. Idempotent per room: a room
+   * already recording returns that recording.
+   */
+  async startRoom(
+    roomId: string,
+    opts: { streamerIdentity?: string } = {},
+  ): Promise<RecordingStatus> {
+    if (!ID_PATTERN.test(roomId)) throw new MediaError("bad_room", "invalid room id");
+    const existing = this.activeForRoom(roomId);
+    if (existing) return existing;
+    if (!this.opts.livekit) {
+      throw new MediaError("media_disabled", "LiveKit is not configured", 503);
+    }
+    const starting = this.#starting.get(roomId);
+    if (starting) return await starting;
+    this.#checkCapacity();
+    const recordingId = newRecordingId(this.#clock);
+    const settings = this.opts.livekit;
+    const start = (async () => {
+      const source = await LivekitSource.connect({
+        settings,
+        roomId,
+        recordingId,
+        streamerIdentity: opts.streamerIdentity,
+        log: this.opts.log,
+      });
+      return await this.#begin(recordingId, roomId, source);
+    })();
+    this.#starting.set(roomId, start);
+    try {
+      return await start;
+    } finally {
+      this.#starting.delete(roomId);
+    }
+  }
+
+  /** Record an external live stream into the room's recordings. */
+  async startUrl(roomId: string, input: string): Promise<RecordingStatus> {
+    if (!ID_PATTERN.test(roomId)) throw new MediaError("bad_room", "invalid room id");
+    this.#checkCapacity();
+    const stream = await this.#resolver.resolve(input);
+    return await this.#begin(newRecordingId(this.#clock), roomId, new UrlSource(stream));
+  }
+
+  #checkCapacity(): void {
+    const max = this.opts.maxConcurrent ?? 4;
+    if (this.#sessions.size + this.#starting.size > max) {
+      throw new MediaError("recording_limit", `at most ${max} recordings at once`, 429);
+    }
+  }
+
+  async #begin(
+    recordingId: string,
+    roomId: string,
+    source: RecordingSource,
+  ): Promise<RecordingStatus> {
+    if (this.#sessions.size >= (this.opts.maxConcurrent ?? 4)) {
+      await source.close();
+      throw new MediaError(
+        "recording_limit",
+        `at most ${this.opts.maxConcurrent ?? 4} recordings at once`,
+        429,
+      );
+    }
+    const session = new RecordingSession({
+      recordingId,
+      roomId,
+      source,
+      store: this.opts.store,
+      events: this.events,
+      workDir: `${this.opts.workRoot}/${recordingId}`,
+      segmentSeconds: this.opts.segmentSeconds ?? 6,
+      log: this.opts.log.child({ recordingId, roomId }),
+      clock: this.#clock,
+      maxRestarts: this.opts.maxRestarts,
+      backoffBaseMs: this.opts.backoffBaseMs,
+    });
+    this.#sessions.set(recordingId, session);
+    void session.finished.then(() => {
+      this.#sessions.delete(recordingId);
+      this.#finished.set(recordingId, session.status());
+      if (this.#finished.size > 1000) this.#finished.delete(this.#finished.keys().next().value!);
+    });
+    await Deno.mkdir(this.opts.workRoot, { recursive: true });
+    await session.start();
+    if (this.#pausedFor) await session.pause(this.#pausedFor);
+    return session.status();
+  }
+
+  async stop(recordingId: string): Promise<RecordingStatus> {
+    const session = this.#sessions.get(recordingId);
+    if (!session) {
+      const done = this.#finished.get(recordingId);
+      if (done) return done;
+      throw new MediaError("recording_not_found", `no recording ${recordingId}`, 404);
+    }
+    return await session.stop("requested");
+  }
+
+  /** Stop the room's recording because the stream ended (webhook). */
+  async stopRoom(roomId: string): Promise<RecordingStatus | undefined> {
+    const active = this.activeForRoom(roomId);
+    if (!active) return undefined;
+    return await this.#sessions.get(active.recordingId)!.stop("stream_ended");
+  }
+
+  status(recordingId: string): RecordingStatus | undefined {
+    return this.#sessions.get(recordingId)?.status() ?? this.#finished.get(recordingId);
+  }
+
+  list(): RecordingStatus[] {
+    return [...this.#sessions.values()].map((s) => s.status());
+  }
+
+  session(recordingId: string): RecordingSession | undefined {
+    return this.#sessions.get(recordingId);
+  }
+
+  /** Check free disk and bucket usage now; pause or resume every recording accordingly. */
+  async checkGuards(): Promise<void> {
+    if (this.#guardRunning) return;
+    this.#guardRunning = true;
+    try {
+      await Deno.mkdir(this.opts.workRoot, { recursive: true });
+      const free = await this.#diskProbe.freeBytes(this.opts.workRoot);
+      const usage = this.#limits.bucketQuotaBytes === undefined
+        ? undefined
+        : await this.opts.store.usage("recordings/");
+      const broken = brokenLimit(this.#limits, free, usage);
+      if (broken && !this.#pausedFor) {
+        this.#pausedFor = broken;
+        this.opts.log.warn("recordings paused", {
+          reason: broken,
+          freeDisk: free,
+          bucketUsage: usage,
+        });
+        await Promise.all([...this.#sessions.values()].map((s) => s.pause(broken)));
+      } else if (!broken && this.#pausedFor) {
+        this.#pausedFor = undefined;
+        this.opts.log.info("recordings resumed", { freeDisk: free, bucketUsage: usage });
+        await Promise.all([...this.#sessions.values()].map((s) => s.resume()));
+      }
+    } catch (err) {
+      this.opts.log.warn("recording guard check failed", { error: err as Error });
+    } finally {
+      this.#guardRunning = false;
+    }
+  }
+
+  /** Stop every recording (their last segments are uploaded) and the guard timer. */
+  async close(): Promise<void> {
+    clearInterval(this.#guardTimer);
+    await Promise.all([...this.#sessions.values()].map((s) => s.stop("requested")));
+  }
+}
