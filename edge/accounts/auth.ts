@@ -1,0 +1,53 @@
+/** Password registration and login. */
+import { z } from "zod";
+import type { SqlStore } from "../../actors/store/sql.ts";
+import { AccountError } from "./errors.ts";
+import type { LoginThrottle } from "./login_throttle.ts";
+import { hashPassword, PasswordInput, verifyPassword } from "./passwords.ts";
+import type { IssuedSession, SessionService } from "./sessions.ts";
+import { createUser, DisplayNameInput, EmailInput, findByUsername, type User } from "./users.ts";
+
+export const RegisterInput = z.object({
+  username: z.string().regex(/^[A-Za-z0-9_]{3,24}$/, "username: 3-24 of A-Z a-z 0-9 _"),
+  password: PasswordInput,
+  displayName: DisplayNameInput.optional(),
+  /** Kept unverified: it never links accounts until a provider has verified it. */
+  email: EmailInput.optional(),
+}).strict();
+
+export const LoginInput = z.object({
+  username: z.string().min(1).max(64),
+  password: z.string().min(1).max(128),
+}).strict();
+
+export async function register(
+  store: SqlStore,
+  sessions: SessionService,
+  input: z.infer<typeof RegisterInput>,
+): Promise<{ user: User; session: IssuedSession }> {
+  const user = await createUser(store, {
+    username: input.username,
+    displayName: input.displayName,
+    email: input.email ?? null,
+    emailVerified: false,
+    passwordHash: await hashPassword(input.password),
+  });
+  return { user, session: await sessions.issue(user) };
+}
+
+export async function login(
+  store: SqlStore,
+  sessions: SessionService,
+  input: z.infer<typeof LoginInput>,
+  throttle?: LoginThrottle,
+): Promise<{ user: User; session: IssuedSession }> {
+  throttle?.check(input.username);
+  const found = await findByUsername(store, input.username);
+  const ok = await verifyPassword(found?.passwordHash ?? null, input.password);
+  if (!found || !ok) {
+    throttle?.failed(input.username);
+    throw new AccountError("invalid_credentials", "wrong username or password");
+  }
+  throttle?.succeeded(input.username);
+  return { user: found.user, session: await sessions.issue(found.user) };
+}

@@ -1,0 +1,63 @@
+/**
+ * The bridge between streamer rooms in the database and the room actors:
+ * - `sqlRoomSettings(store)`: the room actor's settings port, read on activation;
+ * - `RoomSettingsPublisher`: after the accounts routes create, edit or delete a room, it
+ *   sends the room actor a `configure` command so the change applies at once. This is the
+ *   only sender of `configure`; viewers' frames can never become one.
+ */
+import type { RoomCommand, RoomSettings, RoomSettingsSource } from "../../actors/room/messages.ts";
+import { ROOM_ACTOR_TYPE } from "../../actors/room/room_actor.ts";
+import type { SqlExecutor } from "../../actors/store/sql.ts";
+import type { Logger } from "../../engine/log.ts";
+import type { ActorAsker } from "../room_client.ts";
+import { getRoom, type Room } from "./rooms.ts";
+
+/** What a room actor needs to know about a registered room. */
+export function roomSettingsOf(room: Room): RoomSettings {
+  return {
+    ownerId: room.ownerId,
+    admins: room.admins,
+    guestChat: room.guestChat,
+    title: room.title,
+  };
+}
+
+/** The settings port over the accounts database (`null` for a room nobody registered). */
+export function sqlRoomSettings(db: SqlExecutor): RoomSettingsSource {
+  return {
+    async load(roomId) {
+      const room = await getRoom(db, roomId);
+      return room ? roomSettingsOf(room) : null;
+    },
+  };
+}
+
+export class RoomSettingsPublisher {
+  constructor(private readonly actors: ActorAsker, private readonly log: Logger) {}
+
+  /**
+   * Push `room`'s settings (or `null` after a deletion) to its actor. The database is the
+   * record of truth: when the room cannot be reached the change still holds and the room
+   * reads it at its next activation, so this reports instead of throwing.
+   */
+  async publish(roomId: string, room: Room | null): Promise<boolean> {
+    const cmd: RoomCommand = {
+      kind: "configure",
+      settings: room ? roomSettingsOf(room) : null,
+    };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.actors.ask(ROOM_ACTOR_TYPE, roomId, cmd);
+        return true;
+      } catch (err) {
+        if (attempt === 2) {
+          this.log.warn("room settings not pushed; the room reads them when it activates", {
+            roomId,
+            err,
+          });
+        } else await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,153 @@
+/** Registered users: creation, lookup, roles and bans. */
+import { z } from "zod";
+import type { SqlExecutor } from "../../actors/store/sql.ts";
+import { sqlState, UNIQUE_VIOLATION } from "../../actors/store/sql.ts";
+import { AccountError } from "./errors.ts";
+
+export const ROLES = ["viewer", "streamer", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const UsernameInput = z.string().regex(
+  /^[A-Za-z0-9_]{3,24}$/,
+  "username must be 3-24 characters of A-Z a-z 0-9 _",
+);
+export const DisplayNameInput = z.string().trim().min(1).max(32);
+export const EmailInput = z.string().trim().toLowerCase().pipe(z.email()).pipe(z.string().max(254));
+
+export interface User {
+  id: string;
+  username: string;
+  displayName: string;
+  email: string | null;
+  emailVerified: boolean;
+  roles: string[];
+  status: "active" | "banned";
+  createdAt: Date;
+}
+
+interface UserRow {
+  id: string;
+  username: string;
+  display_name: string;
+  email: string | null;
+  email_verified: boolean;
+  roles: string[];
+  status: "active" | "banned";
+  created_at: Date;
+  password_hash: string | null;
+}
+
+const COLUMNS =
+  "id, username, display_name, email, email_verified, roles, status, created_at, password_hash";
+
+const toUser = (r: UserRow): User => ({
+  id: r.id,
+  username: r.username,
+  displayName: r.display_name,
+  email: r.email,
+  emailVerified: r.email_verified,
+  roles: r.roles,
+  status: r.status,
+  createdAt: new Date(r.created_at),
+});
+
+export interface NewUser {
+  username: string;
+  displayName?: string;
+  email?: string | null;
+  emailVerified?: boolean;
+  passwordHash?: string | null;
+  roles?: Role[];
+}
+
+export async function createUser(db: SqlExecutor, input: NewUser): Promise<User> {
+  try {
+    const rows = await db.query<UserRow>(
+      `INSERT INTO users (id, username, display_name, email, email_verified, password_hash, roles)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::text[]) RETURNING ${COLUMNS}`,
+      [
+        crypto.randomUUID(),
+        input.username,
+        input.displayName ?? input.username,
+        input.email ?? null,
+        input.emailVerified ?? false,
+        input.passwordHash ?? null,
+        `{${(input.roles ?? ["viewer"]).join(",")}}`,
+      ],
+    );
+    return toUser(rows[0]);
+  } catch (err) {
+    if (sqlState(err) === UNIQUE_VIOLATION) {
+      throw new AccountError("username_taken", `the username ${input.username} is taken`);
+    }
+    throw err;
+  }
+}
+
+export async function getUser(db: SqlExecutor, id: string): Promise<User | undefined> {
+  const rows = await db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
+  return rows[0] && toUser(rows[0]);
+}
+
+export async function requireUser(db: SqlExecutor, id: string): Promise<User> {
+  const user = await getUser(db, id);
+  if (!user) throw new AccountError("unknown_user", "no such user");
+  return user;
+}
+
+/** A user and their password hash, by username (case-insensitive). */
+export async function findByUsername(
+  db: SqlExecutor,
+  username: string,
+): Promise<{ user: User; passwordHash: string | null } | undefined> {
+  const rows = await db.query<UserRow>(
+    `SELECT ${COLUMNS} FROM users WHERE lower(username) = lower($1)`,
+    [username],
+  );
+  return rows[0] && { user: toUser(rows[0]), passwordHash: rows[0].password_hash };
+}
+
+export async function findByVerifiedEmail(
+  db: SqlExecutor,
+  email: string,
+): Promise<User | undefined> {
+  const rows = await db.query<UserRow>(
+    `SELECT ${COLUMNS} FROM users WHERE lower(email) = lower($1) AND email_verified`,
+    [email],
+  );
+  return rows[0] && toUser(rows[0]);
+}
+
+export async function addRole(db: SqlExecutor, userId: string, role: Role): Promise<void> {
+  await db.query(
+    `UPDATE users SET roles = array_append(roles, $2) WHERE id = $1 AND NOT ($2 = ANY (roles))`,
+    [userId, role],
+  );
+}
+
+export async function setRoles(db: SqlExecutor, userId: string, roles: Role[]): Promise<User> {
+  const rows = await db.query<UserRow>(
+    `UPDATE users SET roles = $2::text[] WHERE id = $1 RETURNING ${COLUMNS}`,
+    [userId, `{${[...new Set<Role>(["viewer", ...roles])].join(",")}}`],
+  );
+  if (!rows[0]) throw new AccountError("unknown_user", "no such user");
+  return toUser(rows[0]);
+}
+
+export async function setStatus(
+  db: SqlExecutor,
+  userId: string,
+  status: User["status"],
+): Promise<User> {
+  const rows = await db.query<UserRow>(
+    `UPDATE users SET status = $2 WHERE id = $1 RETURNING ${COLUMNS}`,
+    [userId, status],
+  );
+  if (!rows[0]) throw new AccountError("unknown_user", "no such user");
+  return toUser(rows[0]);
+}
+
+/** What other people may see of a user. */
+export function publicProfile(u: Pick<User, "id" | "username" | "displayName" | "roles">) {
+  return { id: u.id, username: u.username, displayName: u.displayName, roles: u.roles };
+}

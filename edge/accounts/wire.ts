@@ -1,0 +1,61 @@
+/**
+ * One call that opens the relational store (Postgres with DATABASE_URL, else PGlite under
+ * DATA_DIR), runs migrations, and builds what the routers and the room actors need:
+ *
+ *   const ae = await openAccountsAndEconomy({ config, tokens, log });
+ *   roomActorType({ ..., giftLedger: ae.ledger });         // gifts: group commit per tick
+ *   createApp({ ..., identity: ae.accounts.resolver,        // users and guests alike
+ *               accounts: ae.accounts, economy: ae.economy });
+ *   await ae.close();                                        // on shutdown, after the engine
+ */
+import { SqlGiftLedger } from "../../actors/economy/gift_ledger.ts";
+import { DevPaymentProvider, type PaymentProvider } from "../../actors/economy/payment_provider.ts";
+import { openStore } from "../../actors/store/open_store.ts";
+import type { SqlStore } from "../../actors/store/sql.ts";
+import type { Config } from "../../engine/config.ts";
+import type { Logger } from "../../engine/log.ts";
+import type { TokenSigner } from "../auth/tokens.ts";
+import type { EconomyDeps } from "../routes/economy.ts";
+import { type Accounts, createAccounts } from "./service.ts";
+
+export interface AccountsAndEconomy {
+  store: SqlStore;
+  accounts: Accounts;
+  economy: EconomyDeps;
+  ledger: SqlGiftLedger;
+  close(): Promise<void>;
+}
+
+export async function openAccountsAndEconomy(opts: {
+  config: Config;
+  tokens: TokenSigner;
+  log: Logger;
+  /** The real payment provider; default: the dev provider (instant credit). */
+  payments?: PaymentProvider;
+}): Promise<AccountsAndEconomy> {
+  const { config, tokens, log } = opts;
+  const store = await openStore(config);
+  const accounts = createAccounts({
+    store,
+    tokens,
+    config,
+    log: log.child({ component: "accounts" }),
+  });
+  const economyLog = log.child({ component: "economy" });
+  return {
+    store,
+    accounts,
+    economy: {
+      store,
+      resolver: accounts.resolver,
+      payments: opts.payments ?? new DevPaymentProvider(),
+      devTopUpForAll: config.DEV_TOPUP,
+      log: economyLog,
+    },
+    ledger: new SqlGiftLedger(store, {
+      commissionBps: config.GIFT_COMMISSION_BPS,
+      log: economyLog,
+    }),
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * The edge's HTTP app. Each router mounts with one line; add yours here
+ * (e.g. `app.route("/api", accountsRoutes(deps))`).
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { EdgeDeps } from "./deps.ts";
+import { errorBody, jsonError } from "./http_errors.ts";
+import { RoomSettingsPublisher } from "./accounts/rooms_settings.ts";
+import { accountsRoutes } from "./routes/accounts.ts";
+import { aiRoutes } from "./routes/ai.ts";
+import { analysisRoutes } from "./routes/analysis.ts";
+import { economyRoutes } from "./routes/economy.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { mediaRoutes } from "./routes/media.ts";
+import { mediaWebRoutes } from "./routes/media_web.ts";
+import { roomsRoutes } from "./routes/rooms.ts";
+import { sessionRoutes } from "./routes/session.ts";
+import { webRoutes } from "./routes/web.ts";
+import { wsRoutes } from "./routes/ws.ts";
+
+/** Largest accepted REST request body. */
+const MAX_API_BODY_BYTES = 64 * 1024;
+
+export async function createApp(deps: EdgeDeps): Promise<Hono> {
+  const app = new Hono();
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: MAX_API_BODY_BYTES,
+      onError: (c) => jsonError(c, 413, "body_too_large", "request body too large"),
+    }),
+  );
+
+  app.route("/", healthRoutes(deps));
+  app.route("/api", sessionRoutes(deps));
+  app.route("/api", roomsRoutes(deps));
+  app.route("/api", aiRoutes(deps));
+  if (deps.accounts) {
+    const roomSettings = new RoomSettingsPublisher(deps.actors, deps.log);
+    app.route("/api", accountsRoutes(deps.accounts, { roomSettings }));
+  }
+  if (deps.economy) app.route("/api", economyRoutes(deps.economy));
+  if (deps.media) app.route("/", mediaRoutes(deps.media));
+  if (deps.analysis) app.route("/", analysisRoutes(deps.analysis));
+  app.route("/ws", wsRoutes(deps));
+  app.route("/", await webRoutes());
+  app.route("/", mediaWebRoutes());
+
+  app.notFound((c) => jsonError(c, 404, "not_found", `no route for ${c.req.method} ${c.req.path}`));
+  app.onError((err, c) => {
+    deps.log.error("request failed", { path: c.req.path, err });
+    return c.json(errorBody("internal", "internal error"), 500);
+  });
+  return app;
+}

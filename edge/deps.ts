@@ -1,0 +1,46 @@
+/**
+ * What the edge's routers are built from. `server.ts` assembles it; routers take it (or the
+ * part they need) so another router mounts with one line in `app.ts`.
+ */
+import type { Config } from "../engine/config.ts";
+import type { Logger } from "../engine/log.ts";
+import type { Transport } from "../engine/transport.ts";
+import type { Accounts } from "./accounts/service.ts";
+import type { IdentityResolver } from "./auth/identity.ts";
+import type { TokenSigner } from "./auth/tokens.ts";
+import type { Gateway } from "./gateway.ts";
+import type { ActorAsker, RoomClient } from "./room_client.ts";
+import type { RoomDirectory } from "./room_directory.ts";
+import type { EconomyDeps } from "./routes/economy.ts";
+import type { MediaRouteDeps } from "./routes/media.ts";
+import type { AnalysisRouteDeps } from "./routes/analysis.ts";
+
+/** One readiness check of `/readyz`. */
+export interface ReadinessProbe {
+  name: string;
+  check(): Promise<boolean>;
+}
+
+export interface EdgeDeps {
+  config: Config;
+  log: Logger;
+  /** Id of this edge (presence reports, logs). */
+  edgeId: string;
+  transport: Transport;
+  /** Any actor, anywhere (`ActorClient`). */
+  actors: ActorAsker;
+  rooms: RoomClient;
+  tokens: TokenSigner;
+  identity: IdentityResolver;
+  directory: RoomDirectory;
+  gateway: Gateway;
+  readiness: ReadinessProbe[];
+  /** Accounts, follows, rooms (`edge/accounts/wire.ts`); routes mounted when present. */
+  accounts?: Accounts;
+  /** Wallets, gifts catalog, leaderboards, earnings, withdrawals; mounted when present. */
+  economy?: EconomyDeps;
+  /** LiveKit webhooks/tokens/ingress, recording control, VOD (`routes/media_wire.ts`); mounted when present. */
+  media?: MediaRouteDeps;
+  /** Coaching tips, re-runs, summaries and captions of recordings (`routes/analysis.ts`). */
+  analysis?: AnalysisRouteDeps;
+}

@@ -1,0 +1,60 @@
+/** The one JSON error shape of every REST endpoint: `{error: {code, message}}`. */
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Logger } from "../engine/log.ts";
+import { ID_PATTERN } from "../engine/subject.ts";
+import { RoomRequestError } from "./room_client.ts";
+
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+export function errorBody(code: string, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
+export function jsonError(c: Context, status: ContentfulStatusCode, code: string, message: string) {
+  return c.json(errorBody(code, message), status);
+}
+
+/** A room id from a path parameter, or undefined when it is not a valid id. */
+export function validRoomId(raw: string | undefined): string | undefined {
+  return raw !== undefined && ID_PATTERN.test(raw) ? raw : undefined;
+}
+
+export const BAD_ROOM_ID_MESSAGE = "room id must be 1-64 characters of A-Z a-z 0-9 _ -";
+
+/** Map a failed room request to an HTTP status with the same error shape. */
+export function roomErrorResponse(c: Context, err: unknown) {
+  if (err instanceof RoomRequestError) {
+    const status = err.code === "room_unavailable" ? 503 : err.code === "internal" ? 500 : 400;
+    return jsonError(c, status, err.code, err.message);
+  }
+  return jsonError(c, 500, "internal", "request failed");
+}
+
+/**
+ * Any error that carries a stable snake_case `code` (and usually an HTTP `status`:
+ * AccountError, EconomyError, MediaError, HttpError…) becomes its JSON error response;
+ * anything else is logged and answered as a 500 `internal`.
+ */
+export function codedErrorResponse(c: Context, err: unknown, log: Logger) {
+  const e = err as { code?: unknown; status?: unknown; message?: unknown } | null;
+  if (typeof e?.code === "string" && /^[a-z_]+$/.test(e.code)) {
+    const status = typeof e.status === "number" ? e.status : e.code.startsWith("auth_") ? 401 : 400;
+    return jsonError(c, status as ContentfulStatusCode, e.code, String(e.message ?? e.code));
+  }
+  log.error("request failed", { path: c.req.path, err });
+  return jsonError(c, 500, "internal", "internal error");
+}
+
+/** Wraps route handlers so that a thrown coded error becomes its JSON response. */
+export function guarded(log: Logger) {
+  return (fn: (c: Context) => Promise<Response>) => async (c: Context): Promise<Response> => {
+    try {
+      return await fn(c);
+    } catch (err) {
+      return codedErrorResponse(c, err, log);
+    }
+  };
+}

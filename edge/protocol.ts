@@ -1,0 +1,142 @@
+/**
+ * The viewer WebSocket protocol, version 1 (documented in `edge/PROTOCOL.md`). Every
+ * client frame is one JSON text frame parsed by `ClientFrame`; server frames are the
+ * `ServerFrame` union. Error and close codes are stable: clients switch on them.
+ */
+import { z } from "zod";
+import { AiOp, type SayWarning } from "../actors/room/ai_messages.ts";
+import type {
+  Danmaku,
+  HighlightSpan,
+  RoomBatch,
+  RoomEvent,
+  RoomInfo,
+} from "../actors/room/messages.ts";
+
+export const PROTOCOL_VERSION = 1;
+
+const seq = z.number().int().nonnegative();
+const clientId = z.string().min(1).max(64);
+
+export const HelloFrame = z.object({
+  type: z.literal("hello"),
+  v: z.literal(PROTOCOL_VERSION),
+  token: z.string().min(1).max(4096),
+  room: z.string().min(1).max(64),
+  /** Last batch sequence seen before a reconnect; the edge then replays what was missed. */
+  resumeFrom: seq.optional(),
+});
+export type HelloFrame = z.infer<typeof HelloFrame>;
+
+/** Frames accepted after `welcome`. */
+export const SessionFrame = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("say"),
+    text: z.string().min(1).max(1000),
+    clientId: clientId.optional(),
+  }),
+  z.object({ type: z.literal("ping"), t: z.number().optional() }),
+  /** Ask for the batches after `from` (after a `gap` notice). */
+  z.object({ type: z.literal("resume"), from: seq }),
+  /** Room moderation; the room checks that the sender is a room or platform admin. */
+  z.object({
+    type: z.literal("mod"),
+    action: z.enum(["mute", "unmute", "ban", "unban", "admin_add", "admin_remove"]),
+    target: z.string().min(1).max(64),
+    seconds: z.number().int().positive().max(30 * 24 * 3600).optional(),
+    clientId: clientId.optional(),
+  }),
+  /** Send a gift; a retry with the same idempotencyKey never charges twice. */
+  z.object({
+    type: z.literal("gift"),
+    giftId: z.string().min(1).max(64),
+    count: z.number().int().positive().max(9999),
+    idempotencyKey: z.string().min(8).max(128),
+    clientId: clientId.optional(),
+  }),
+  /** The room's AI: `state` for anyone; audit/undo, knowledge base, Q&A for room admins. */
+  z.object({ type: z.literal("ai"), cmd: AiOp, clientId: clientId.optional() }),
+]);
+export type SessionFrame = z.infer<typeof SessionFrame>;
+
+/** Error codes of `error` frames raised by the edge itself. Room refusals (rate limits,
+ * mutes, bad text...) pass through with the room's own code. */
+export const EdgeErrorCode = {
+  /** Not JSON, not an object, unknown type or fields out of range. Nothing changed. */
+  badFrame: "bad_frame",
+  /** A second `hello` on a joined socket. */
+  alreadyJoined: "already_joined",
+  /** Too many requests in flight on this socket. */
+  busy: "busy",
+  /** The room did not answer (hand-over or overload); retry shortly. */
+  roomUnavailable: "room_unavailable",
+  internal: "internal",
+} as const;
+
+/** WebSocket close codes used by the edge. */
+export const CloseCode = {
+  normal: 1000,
+  /** Server shutting down; reconnect (to another edge) and resume. */
+  goingAway: 1001,
+  internalError: 1011,
+  /** Room unreachable at join; reconnect with backoff. */
+  tryAgainLater: 1013,
+  /** Slow consumer: the socket's send buffer passed the hard limit. */
+  slowConsumer: 4008,
+  /** First frame was not a valid `hello` (or wrong version / room). */
+  badHello: 4400,
+  /** Token missing, invalid or expired. */
+  unauthorized: 4401,
+  /** Banned from the room. */
+  forbidden: 4403,
+  /** No `hello` within the hello timeout. */
+  helloTimeout: 4408,
+  /** A frame larger than the frame limit. */
+  frameTooLarge: 4413,
+  /** A binary frame (the protocol is JSON text only). */
+  binaryFrame: 4415,
+  /** More frames per second than allowed. */
+  frameFlood: 4429,
+} as const;
+export type CloseCode = typeof CloseCode[keyof typeof CloseCode];
+
+/** Frames sent by the server. `batch` frames are built by string concatenation on the
+ * hot path (see `room_fanout.ts`) but have exactly this shape. */
+export type ServerFrame =
+  | {
+    type: "welcome";
+    v: typeof PROTOCOL_VERSION;
+    room: RoomInfo;
+    you: { userId: string; name: string; kind: "guest" | "user"; roles: string[] };
+    history: Danmaku[];
+    viewers: number;
+    seq: number;
+    highlights: HighlightSpan[];
+    /** Present on a resume: how many missed batches follow as `batch` frames. */
+    replayed?: number;
+  }
+  | ({ type: "batch" } & RoomBatch)
+  | { type: "ack"; clientId?: string; id: string; warning?: SayWarning }
+  | { type: "error"; code: string; message: string; clientId?: string }
+  | { type: "pong"; t?: number; at: number }
+  | { type: "dropped"; count: number; throughSeq: number }
+  | { type: "gap"; from: number; to: number }
+  | { type: "resumed"; batches: number; gap?: { from: number; to: number } }
+  | { type: "mod_ok"; action: string; target: string; clientId?: string }
+  | { type: "gift_ok"; clientId?: string; result: unknown }
+  | { type: "ai_ok"; clientId?: string; op: string; result: unknown };
+
+export type ServerFrameOf<T extends ServerFrame["type"]> = Extract<ServerFrame, { type: T }>;
+
+/** Events an edge may drop for a slow viewer. Everything else is always delivered. */
+export function isDroppable(event: RoomEvent): boolean {
+  return event.t === "danmaku";
+}
+
+/** Readable summary of a zod failure for `bad_frame` messages (first issue only). */
+export function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "invalid frame";
+  const path = issue.path.length ? issue.path.join(".") : "frame";
+  return `${path}: ${issue.message}`;
+}

@@ -1,0 +1,154 @@
+/**
+ * The hot path: one transport subscription to `rooms.out.{roomId}` per room with at least
+ * one local viewer, and fan-out of each batch to every local viewer. Each batch is decoded
+ * and parsed once, its wire frame is built once (string concatenation, no re-serialising),
+ * and the same string is handed to every viewer. The essential-only variant for slow
+ * viewers is built lazily, at most once per batch.
+ */
+import { roomOutSubject } from "../actors/room/messages.ts";
+import type { RoomBatch } from "../actors/room/messages.ts";
+import type { Logger } from "../engine/log.ts";
+import type { Message, Subscription, Transport } from "../engine/transport.ts";
+import { isDroppable } from "./protocol.ts";
+
+/** One batch as every viewer of the room sees it. */
+export class BatchView {
+  private essentialText: string | undefined;
+  readonly droppable: number;
+  readonly essential: number;
+
+  constructor(readonly batch: RoomBatch, readonly frame: string) {
+    let droppable = 0;
+    for (const e of batch.events) if (isDroppable(e)) droppable++;
+    this.droppable = droppable;
+    this.essential = batch.events.length - droppable;
+  }
+
+  get seq(): number {
+    return this.batch.seq;
+  }
+
+  /** The frame without droppable events (for slow viewers); built once. */
+  essentialFrame(): string {
+    this.essentialText ??= JSON.stringify({
+      type: "batch",
+      ...this.batch,
+      events: this.batch.events.filter((e) => !isDroppable(e)),
+    });
+    return this.essentialText;
+  }
+
+  /** A view of a batch received in some other way (join replay). */
+  static of(batch: RoomBatch): BatchView {
+    return new BatchView(batch, JSON.stringify({ type: "batch", ...batch }));
+  }
+}
+
+export interface FanoutViewer {
+  deliver(view: BatchView): void;
+}
+
+const decoder = new TextDecoder();
+
+/** Parse a room batch published on the transport and build its frame. */
+export function parseBatchMessage(data: Uint8Array): BatchView | undefined {
+  const text = decoder.decode(data);
+  const batch = JSON.parse(text) as RoomBatch;
+  if (
+    typeof batch !== "object" || batch === null || typeof batch.seq !== "number" ||
+    !Array.isArray(batch.events) || text[0] !== "{"
+  ) return undefined;
+  // `{"type":"batch",` + the rest of the room's object: the room's JSON is reused verbatim.
+  const frame = text.length > 2 ? `{"type":"batch",${text.slice(1)}` : `{"type":"batch"}`;
+  return new BatchView(batch, frame);
+}
+
+/** Local viewers of one room and the subscription feeding them. */
+class RoomFanout {
+  readonly viewers = new Set<FanoutViewer>();
+  private readonly subscription: Subscription;
+  batches = 0;
+
+  constructor(readonly roomId: string, transport: Transport, private readonly log: Logger) {
+    this.subscription = transport.subscribe(roomOutSubject(roomId), (m) => this.onMessage(m));
+  }
+
+  private onMessage(msg: Message): void {
+    let view: BatchView | undefined;
+    try {
+      view = parseBatchMessage(msg.data);
+    } catch (err) {
+      this.log.warn("unparsable room batch", { roomId: this.roomId, err });
+      return;
+    }
+    if (!view) {
+      this.log.warn("malformed room batch", { roomId: this.roomId });
+      return;
+    }
+    this.batches++;
+    for (const viewer of this.viewers) {
+      try {
+        viewer.deliver(view);
+      } catch (err) {
+        this.log.warn("delivery to a viewer failed", { roomId: this.roomId, err });
+      }
+    }
+  }
+
+  close(): void {
+    this.subscription.unsubscribe();
+  }
+}
+
+/** Every room this edge has viewers in. */
+export class FanoutRegistry {
+  private readonly rooms = new Map<string, RoomFanout>();
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly log: Logger,
+    /** Called with the room's new local viewer count after every add/remove. */
+    private readonly onCount: (roomId: string, viewers: number) => void = () => {},
+  ) {}
+
+  /** Add a viewer; subscribes to the room's batches when it is the first here. */
+  add(roomId: string, viewer: FanoutViewer): void {
+    let room = this.rooms.get(roomId);
+    if (!room) {
+      room = new RoomFanout(roomId, this.transport, this.log);
+      this.rooms.set(roomId, room);
+    }
+    if (room.viewers.has(viewer)) return;
+    room.viewers.add(viewer);
+    this.onCount(roomId, room.viewers.size);
+  }
+
+  /** Remove a viewer; unsubscribes when it was the last here. */
+  remove(roomId: string, viewer: FanoutViewer): void {
+    const room = this.rooms.get(roomId);
+    if (!room || !room.viewers.delete(viewer)) return;
+    if (room.viewers.size === 0) {
+      room.close();
+      this.rooms.delete(roomId);
+    }
+    this.onCount(roomId, room.viewers.size);
+  }
+
+  count(roomId: string): number {
+    return this.rooms.get(roomId)?.viewers.size ?? 0;
+  }
+
+  /** Room ids with local viewers and their counts. */
+  counts(): Map<string, number> {
+    return new Map([...this.rooms].map(([id, r]) => [id, r.viewers.size]));
+  }
+
+  get subscriptions(): number {
+    return this.rooms.size;
+  }
+
+  close(): void {
+    for (const room of this.rooms.values()) room.close();
+    this.rooms.clear();
+  }
+}

@@ -1,0 +1,358 @@
+/**
+ * Media over HTTP:
+ * - `POST /webhooks/livekit`: LiveKit's signed webhooks (verified, stale/replayed refused).
+ * - `GET /api/media/status`: `{live, recording, vod}` — what media this server offers.
+ * - `GET /api/media/token?roomId&role=viewer|streamer`: a LiveKit token (streamer: the
+ *   room's owner, its admins, platform admins).
+ * - `GET|POST /api/media/ingress`, `POST /api/media/ingress/rotate`: OBS ingress (RTMP/WHIP).
+ * - `POST /api/recording/start|stop`, `GET /api/recording/status`, `GET /api/recording/events`
+ *   (Server-Sent Events): streamer or admin only.
+ * - `GET /api/vod/rooms/:roomId/recordings`, `GET /api/vod/recordings/:id` (timeline),
+ *   `GET /api/vod/recordings/:id/playlist.m3u8`, `GET|POST /api/vod/recordings/:id/clips`.
+ */
+import { type Context, Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { z } from "zod";
+import type { SqlExecutor } from "../../actors/store/sql.ts";
+import type { Logger } from "../../engine/log.ts";
+import { ID_PATTERN } from "../../engine/subject.ts";
+import { MediaError } from "../../media/errors.ts";
+import type { LivekitServerApi } from "../../media/livekit/server_api.ts";
+import type { LivekitSettings } from "../../media/livekit/settings.ts";
+import { issueToken } from "../../media/livekit/tokens.ts";
+import type { LivekitWebhookVerifier, StreamEvent } from "../../media/livekit/webhooks.ts";
+import type { MediaService } from "../../media/media_service.ts";
+import type { RecordingEvent } from "../../media/recorder/events.ts";
+import { mapSpans, type VodService, type WallSpan } from "../../media/vod.ts";
+import { canManage, getRoom } from "../accounts/rooms.ts";
+import type { Identity } from "../auth/identity.ts";
+import { guarded, jsonError } from "../http_errors.ts";
+
+/** Who calls, and whether they may stream/record a room. */
+export interface MediaAuth {
+  /** The caller from `Authorization: Bearer` (or `?access_token=` for EventSource); throws. */
+  identify(c: Context): Promise<Identity>;
+  canStream(who: Identity, roomId: string): Promise<boolean>;
+}
+
+export interface MediaRouteDeps {
+  log: Logger;
+  auth: MediaAuth;
+  /** Unset: media is off here (embedded mode without LiveKit/S3), endpoints answer 503. */
+  media?: MediaService;
+  vod?: VodService;
+  livekit?: { settings: LivekitSettings; api: LivekitServerApi; verifier: LivekitWebhookVerifier };
+  /** Forward a verified stream event to the room actor (live/offline for viewers). */
+  notifyRoom?: (event: StreamEvent) => Promise<void>;
+  /** The room actor's highlights (wall clock), for clips. */
+  highlights?: (roomId: string) => Promise<WallSpan[]>;
+}
+
+const MAX_WEBHOOK_BYTES = 256 * 1024;
+const Id = z.string().regex(ID_PATTERN, "must be 1-64 characters of A-Z a-z 0-9 _ -");
+const TokenQuery = z.object({ roomId: Id, role: z.enum(["viewer", "streamer"]).default("viewer") });
+const IngressInput = z.object({ roomId: Id, kind: z.enum(["rtmp", "whip"]) }).strict();
+const RotateInput = z.object({ roomId: Id, ingressId: z.string().min(1).max(64) }).strict();
+const StartInput = z.object({
+  roomId: Id,
+  /** An external live stream (HLS .m3u8 / FLV) or a platform URL a resolver knows. */
+  url: z.string().url().max(2048).optional(),
+}).strict();
+const StopInput = z.object({ recordingId: Id }).strict();
+const StatusQuery = z.object({ recordingId: Id.optional(), roomId: Id.optional() })
+  .refine((q) => q.recordingId || q.roomId, "give recordingId or roomId");
+const EventsQuery = z.object({ roomId: Id, recordingId: Id.optional() });
+const ClipsInput = z.object({
+  /** Highlight ids to cut (default: all the room's highlights inside the recording). */
+  highlightIds: z.array(z.string().min(1).max(64)).max(50).optional(),
+  padMs: z.number().int().min(0).max(30_000).default(2_000),
+}).strict();
+
+function fail(code: string, message: string, status = 400): never {
+  throw new MediaError(code, message, status);
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    fail("invalid_request", `${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`);
+  }
+  return r.data;
+}
+
+async function body<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  let value: unknown;
+  try {
+    const text = await c.req.text();
+    value = text.trim() === "" ? {} : JSON.parse(text);
+  } catch {
+    fail("invalid_request", "body must be JSON");
+  }
+  return parse(schema, value);
+}
+
+export function mediaRoutes(deps: MediaRouteDeps): Hono {
+  const app = new Hono();
+  const { log, auth } = deps;
+  const guard = guarded(log);
+  const media = () =>
+    deps.media ?? fail("media_disabled", "media is not configured on this server", 503);
+  const vod = () =>
+    deps.vod ?? fail("media_disabled", "media is not configured on this server", 503);
+  const livekit = () =>
+    deps.livekit ?? fail("media_disabled", "LiveKit is not configured on this server", 503);
+  const streamerOf = async (c: Context, roomId: string) => {
+    const who = await auth.identify(c);
+    if (!(await auth.canStream(who, roomId))) {
+      fail("forbidden", "only the room's streamer or an admin may do this", 403);
+    }
+    return who;
+  };
+
+  app.post("/webhooks/livekit", async (c) => {
+    const lk = deps.livekit;
+    if (!lk) return jsonError(c, 503, "media_disabled", "LiveKit is not configured on this server");
+    const raw = await c.req.text();
+    if (raw.length > MAX_WEBHOOK_BYTES) {
+      return jsonError(c, 413, "body_too_large", "webhook body too large");
+    }
+    const result = await lk.verifier.verify(raw, c.req.header("authorization"));
+    if (!result.ok) {
+      const status = result.code === "webhook_bad_signature"
+        ? 401
+        : result.code === "webhook_replayed"
+        ? 409
+        : 400;
+      return jsonError(c, status, result.code, result.message);
+    }
+    deps.media?.onStreamEvent(result.event);
+    if (deps.notifyRoom) {
+      await deps.notifyRoom(result.event).catch((err) =>
+        log.warn("room did not take the stream event", {
+          roomId: result.event.roomId,
+          error: err as Error,
+        })
+      );
+    }
+    return c.json({ ok: true, eventId: result.event.eventId });
+  });
+
+  /** What media this server offers (the web client says "media is off" without it). */
+  app.get("/api/media/status", (c) =>
+    c.json({
+      live: deps.livekit !== undefined,
+      recording: deps.media !== undefined,
+      vod: deps.vod !== undefined,
+    }));
+
+  app.get(
+    "/api/media/token",
+    guard(async (c) => {
+      const q = parse(TokenQuery, c.req.query());
+      const lk = livekit();
+      const who = q.role === "streamer" ? await streamerOf(c, q.roomId) : await auth.identify(c);
+      const token = await issueToken(lk.settings, q.role, {
+        roomId: q.roomId,
+        identity: who.userId,
+        name: who.name,
+      });
+      return c.json({ url: lk.settings.wsUrl, token, role: q.role, roomId: q.roomId });
+    }),
+  );
+
+  app.get(
+    "/api/media/ingress",
+    guard(async (c) => {
+      const { roomId } = parse(z.object({ roomId: Id }), c.req.query());
+      await streamerOf(c, roomId);
+      return c.json({ ingress: await livekit().api.listIngress(roomId) });
+    }),
+  );
+  app.post(
+    "/api/media/ingress",
+    guard(async (c) => {
+      const input = await body(c, IngressInput);
+      const who = await streamerOf(c, input.roomId);
+      const ingress = await livekit().api.createIngress(input.roomId, input.kind, {
+        identity: who.userId,
+        name: who.name,
+      });
+      return c.json({ ingress }, 201);
+    }),
+  );
+  app.post(
+    "/api/media/ingress/rotate",
+    guard(async (c) => {
+      const input = await body(c, RotateInput);
+      const who = await streamerOf(c, input.roomId);
+      const ingress = await livekit().api.rotateIngressKey(input.roomId, input.ingressId, {
+        identity: who.userId,
+        name: who.name,
+      });
+      return c.json({ ingress });
+    }),
+  );
+
+  app.post(
+    "/api/recording/start",
+    guard(async (c) => {
+      const input = await body(c, StartInput);
+      await streamerOf(c, input.roomId);
+      const service = media();
+      if (!input.url) {
+        return c.json({ recording: await service.startRoomRecording(input.roomId) }, 201);
+      }
+      const manager = service.manager ??
+        fail("recorder_unavailable", "no recorder runs on this server", 503);
+      return c.json({ recording: await manager.startUrl(input.roomId, input.url) }, 201);
+    }),
+  );
+  app.post(
+    "/api/recording/stop",
+    guard(async (c) => {
+      const input = await body(c, StopInput);
+      const service = media();
+      const roomId = await service.roomOf(input.recordingId) ??
+        fail("recording_not_found", "no such recording", 404);
+      await streamerOf(c, roomId);
+      await service.stopRecording(input.recordingId);
+      const live = service.manager?.status(input.recordingId);
+      return c.json({
+        recording: live ?? await vod().timeline(input.recordingId).then((t) => t.recording),
+      });
+    }),
+  );
+  app.get(
+    "/api/recording/status",
+    guard(async (c) => {
+      const q = parse(StatusQuery, c.req.query());
+      const manager = media().manager;
+      if (q.recordingId) {
+        const live = manager?.status(q.recordingId);
+        const row = live
+          ? undefined
+          : await vod().timeline(q.recordingId).then((t) => t.recording).catch(() => undefined);
+        const roomId = live?.roomId ?? row?.roomId ??
+          fail("recording_not_found", "no such recording", 404);
+        await streamerOf(c, roomId);
+        return c.json({ recording: live ?? row });
+      }
+      await streamerOf(c, q.roomId!);
+      return c.json({ recording: manager?.activeForRoom(q.roomId!) ?? null });
+    }),
+  );
+  app.get(
+    "/api/recording/events",
+    guard(async (c) => {
+      const q = parse(EventsQuery, c.req.query());
+      await streamerOf(c, q.roomId);
+      const hub = media().events;
+      return streamSSE(c, async (stream) => {
+        const queue: RecordingEvent[] = [];
+        let wake: (() => void) | undefined;
+        const off = hub.subscribe((e) => {
+          if (e.roomId !== q.roomId || (q.recordingId && e.recordingId !== q.recordingId)) return;
+          queue.push(e);
+          wake?.();
+        });
+        stream.onAbort(() => {
+          off();
+          wake?.();
+        });
+        await stream.writeSSE({ event: "ready", data: JSON.stringify({ roomId: q.roomId }) });
+        while (!stream.aborted) {
+          const e = queue.shift();
+          if (e) {
+            await stream.writeSSE({ event: e.type, data: JSON.stringify(e) });
+            continue;
+          }
+          await new Promise<void>((r) => {
+            const t = setTimeout(r, 15_000);
+            wake = () => {
+              clearTimeout(t);
+              wake = undefined;
+              r();
+            };
+          });
+          if (queue.length === 0 && !stream.aborted) await stream.write(": keep-alive\n\n");
+        }
+        off();
+      });
+    }),
+  );
+
+  app.get(
+    "/api/vod/rooms/:roomId/recordings",
+    guard(async (c) => {
+      const roomId = parse(Id, c.req.param("roomId"));
+      const v = vod();
+      return c.json({ roomId, recordings: await v.listRecordings(roomId) });
+    }),
+  );
+  app.get(
+    "/api/vod/recordings/:id",
+    guard(async (c) => {
+      const id = parse(Id, c.req.param("id"));
+      const timeline = await vod().timeline(id);
+      const highlights = deps.highlights
+        ? mapSpans(timeline, await deps.highlights(timeline.recording.roomId))
+        : [];
+      return c.json({ ...timeline, highlights, clips: await vod().clips(id) });
+    }),
+  );
+  app.get(
+    "/api/vod/recordings/:id/playlist.m3u8",
+    guard(async (c) => {
+      const id = parse(Id, c.req.param("id"));
+      return c.body(await vod().playlist(id), 200, {
+        "content-type": "application/vnd.apple.mpegurl",
+        "cache-control": "no-store",
+      });
+    }),
+  );
+  app.get(
+    "/api/vod/recordings/:id/clips",
+    guard(async (c) => {
+      const id = parse(Id, c.req.param("id"));
+      return c.json({ clips: await vod().clipsWithUrls(id) });
+    }),
+  );
+  app.post(
+    "/api/vod/recordings/:id/clips",
+    guard(async (c) => {
+      const id = parse(Id, c.req.param("id"));
+      const input = await body(c, ClipsInput);
+      const timeline = await vod().timeline(id);
+      await streamerOf(c, timeline.recording.roomId);
+      const all = deps.highlights ? await deps.highlights(timeline.recording.roomId) : [];
+      const chosen = input.highlightIds
+        ? all.filter((h) => input.highlightIds!.includes(h.id))
+        : all;
+      const spans = mapSpans(timeline, chosen);
+      const clips = [];
+      for (const span of spans) clips.push(await vod().cutClip(id, span, { padMs: input.padMs }));
+      return c.json({ clips }, 201);
+    }),
+  );
+  return app;
+}
+
+/** Media authorization through accounts: room owner, room admins and platform admins stream. */
+export function accountsMediaAuth(
+  db: SqlExecutor,
+  resolveUser: (token: string) => Promise<Identity>,
+): MediaAuth {
+  return {
+    identify(c) {
+      const header = c.req.header("authorization") ?? "";
+      const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? c.req.query("access_token") ?? "";
+      if (!token) fail("auth_required", "send Authorization: Bearer <access token>", 401);
+      return resolveUser(token);
+    },
+    async canStream(who, roomId) {
+      const room = await getRoom(db, roomId);
+      return room !== undefined && canManage(room, who, false);
+    },
+  };
+}

@@ -1,0 +1,268 @@
+/**
+ * Wiring media into a process, in two calls around the engine's start:
+ *
+ *   const storage = await openMediaStorage({ config, sql, log });  // undefined: media off (logged)
+ *   if (storage) types.push(segmentActorType(storage));             // SegmentActor, before the engine
+ *   const media = storage && createMedia({ config, storage, sql, actors, log, auth });
+ *   if (media) app.route("/", mediaRoutes(media.routes));
+ *   await media?.close();                                           // on shutdown, before the engine
+ *
+ * Room actors drive recording (`roomDrivesRecording`): a verified webhook becomes a `stream`
+ * command (`roomStreamNotifier`), the room goes live and asks its `RoomRecordingPort`
+ * (`LateRecordingPort`, bound to the media service once the engine runs) to record; each
+ * highlight the room publishes while recorded is cut into a clip (`clipHighlights`).
+ *
+ * Recording uses LiveKit egress when RECORDING_VIA_EGRESS is set, else the in-process
+ * recorder agent (embedded mode). Without LiveKit, URL recordings and VOD still work.
+ */
+import { ROOM_ACTOR_TYPE } from "../../actors/room/room_actor.ts";
+import type { HighlightSpan } from "../../actors/room/messages.ts";
+import type { RoomRecordingPort, StreamReply } from "../../actors/room/stream_state.ts";
+import type { SqlStore } from "../../actors/store/sql.ts";
+import { MediaError } from "../../media/errors.ts";
+import { streamStateCommand } from "../../media/livekit/stream_state.ts";
+import { clipHighlights, type HighlightClipper } from "../../media/recorder/highlight_clips.ts";
+import { endStream, startStream } from "../accounts/rooms.ts";
+import type { Identity, IdentityResolver } from "../auth/identity.ts";
+import type { Config } from "../../engine/config.ts";
+import type { Logger } from "../../engine/log.ts";
+import type { Transport } from "../../engine/transport.ts";
+import { enforceBansOnSfu } from "../../media/livekit/ban_enforcer.ts";
+import { accountsMediaAuth, type MediaAuth, type MediaRouteDeps } from "./media.ts";
+import { RecordingIndex } from "../../media/index/recording_index.ts";
+import { SqlReplayGuard } from "../../media/index/sql_replay_guard.ts";
+import { LivekitEgressStarter } from "../../media/livekit/egress.ts";
+import { LivekitServerApi } from "../../media/livekit/server_api.ts";
+import { livekitSettingsFromConfig } from "../../media/livekit/settings.ts";
+import { LivekitWebhookVerifier, type StreamEvent } from "../../media/livekit/webhooks.ts";
+import { type ActorAsk, MediaService } from "../../media/media_service.ts";
+import { RecordingManager } from "../../media/recorder/manager.ts";
+import { ObjectStore, s3SettingsFromConfig } from "../../media/s3.ts";
+import { VodService, type WallSpan } from "../../media/vod.ts";
+
+export interface MediaStorage {
+  objects: ObjectStore;
+  index: RecordingIndex;
+}
+
+/** S3 and the index, or undefined (with a log line) when S3 is not configured. */
+export async function openMediaStorage(
+  opts: { config: Config; sql: SqlStore; log: Logger },
+): Promise<MediaStorage | undefined> {
+  const s3 = s3SettingsFromConfig(opts.config);
+  if (!s3) {
+    opts.log.info(
+      "media off: set S3_ACCESS_KEY/S3_SECRET_KEY (and LIVEKIT_*) to record and stream",
+    );
+    return undefined;
+  }
+  const objects = new ObjectStore(s3);
+  await objects.ensureBucket();
+  return { objects, index: new RecordingIndex(opts.sql) };
+}
+
+export interface Media {
+  service: MediaService;
+  routes: MediaRouteDeps;
+  /** LiveKit server API (ingress, removing a banned participant), when configured. */
+  livekit?: LivekitServerApi;
+  close(): Promise<void>;
+}
+
+export function createMedia(opts: {
+  config: Config;
+  storage: MediaStorage;
+  sql: SqlStore;
+  actors: ActorAsk;
+  log: Logger;
+  auth: MediaAuth;
+  /** Forward stream events to the room actor (see media/livekit/stream_state.ts). */
+  notifyRoom?: (event: StreamEvent) => Promise<void>;
+  highlights?: (roomId: string) => Promise<WallSpan[]>;
+  /**
+   * Room bans seen on `rooms.out.*` remove the user from the SFU (with LiveKit), and
+   * highlights of recorded rooms are cut into clips.
+   */
+  transport?: Transport;
+  /** Room actors start/stop recordings (through `LateRecordingPort`); no auto-recording here. */
+  roomDrivesRecording?: boolean;
+}): Media {
+  const { config, storage, log } = opts;
+  const mediaLog = log.child({ component: "media" });
+  const settings = livekitSettingsFromConfig(config);
+  if (!settings) mediaLog.info("LiveKit not configured: live streaming and room recording are off");
+  const viaEgress = settings !== undefined && config.RECORDING_VIA_EGRESS;
+  const manager = new RecordingManager({
+    store: storage.objects,
+    livekit: settings,
+    workRoot: `${config.DATA_DIR}/recordings`,
+    segmentSeconds: config.RECORDING_SEGMENT_SECONDS,
+    maxConcurrent: config.RECORDING_MAX_CONCURRENT,
+    limits: {
+      minFreeDiskBytes: config.RECORDING_MIN_FREE_DISK_MB * 1024 * 1024,
+      bucketQuotaBytes: config.RECORDING_BUCKET_QUOTA_MB > 0
+        ? config.RECORDING_BUCKET_QUOTA_MB * 1024 * 1024
+        : undefined,
+    },
+    log: mediaLog.child({ part: "recorder" }),
+  });
+  const service = new MediaService({
+    objects: storage.objects,
+    index: storage.index,
+    actors: opts.actors,
+    log: mediaLog,
+    manager,
+    egressStarter: viaEgress
+      ? new LivekitEgressStarter(settings, storage.objects.settings)
+      : undefined,
+    egressSegmentSeconds: config.RECORDING_SEGMENT_SECONDS,
+    autoRecord: !opts.roomDrivesRecording,
+  });
+  const api = settings ? new LivekitServerApi(settings, mediaLog) : undefined;
+  const bans = api && opts.transport ? enforceBansOnSfu(opts.transport, api, mediaLog) : undefined;
+  const vod = new VodService(storage.index, storage.objects);
+  const clipper: HighlightClipper | undefined = opts.transport && clipHighlights({
+    transport: opts.transport,
+    index: storage.index,
+    vod,
+    log: mediaLog.child({ part: "clips" }),
+  });
+  const routes: MediaRouteDeps = {
+    log: mediaLog,
+    auth: opts.auth,
+    media: service,
+    vod,
+    livekit: settings && api
+      ? {
+        settings,
+        api,
+        verifier: new LivekitWebhookVerifier({
+          settings,
+          replay: new SqlReplayGuard(opts.sql),
+          log: mediaLog,
+        }),
+      }
+      : undefined,
+    notifyRoom: opts.notifyRoom,
+    highlights: opts.highlights,
+  };
+  return {
+    service,
+    routes,
+    livekit: api,
+    async close() {
+      bans?.unsubscribe();
+      await clipper?.close();
+      await service.close();
+      storage.objects.close();
+    },
+  };
+}
+
+/** Media routes on a server without media: every media endpoint answers `media_disabled`. */
+export function disabledMediaRoutes(log: Logger, auth: MediaAuth): MediaRouteDeps {
+  return { log, auth };
+}
+
+/** Who may stream: through accounts (room owner/admins, platform admins), else admins only. */
+export function mediaAuth(identity: IdentityResolver, accountsDb?: SqlStore): MediaAuth {
+  const resolve = (token: string) => identity.resolve(token);
+  if (accountsDb) return accountsMediaAuth(accountsDb, resolve);
+  // `identify` never touches the database: only who may stream needs accounts.
+  const base = accountsMediaAuth(undefined as unknown as SqlStore, resolve);
+  return {
+    identify: base.identify,
+    canStream: (who: Identity) => Promise.resolve(who.roles.includes("admin")),
+  };
+}
+
+/**
+ * The room actor's recording port before the media service exists (the room actor type is
+ * built before the engine starts, the media service after): refuses until bound.
+ */
+export class LateRecordingPort implements RoomRecordingPort {
+  #media?: Media;
+
+  bind(media: Media | undefined): void {
+    this.#media = media;
+  }
+
+  async start(roomId: string): Promise<{ recordingId: string }> {
+    const media = this.#media ??
+      (() => {
+        throw new MediaError("media_disabled", "media is not running here", 503);
+      })();
+    const rec = await media.service.startRoomRecording(roomId);
+    return { recordingId: rec.recordingId };
+  }
+
+  async stop(roomId: string, recordingId: string | null): Promise<void> {
+    const service = this.#media?.service;
+    if (!service) return;
+    if (recordingId) await service.stopRecording(recordingId);
+    else await service.manager?.stopRoom(roomId);
+  }
+}
+
+/**
+ * Verified LiveKit events → the room actor's `stream` command (live/offline). With the
+ * accounts database, the stream is also put on air there (`rooms.live_stream_id`, what
+ * "live now from people I follow" reads) and the room takes that stream id.
+ */
+export function roomStreamNotifier(opts: {
+  actors: ActorAsk;
+  accountsDb?: SqlStore;
+  log: Logger;
+}): (event: StreamEvent) => Promise<void> {
+  const db = opts.accountsDb;
+  const quietly = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      // an ad-hoc room (not registered in accounts) has no stream record: fine
+      if (code !== "unknown_room") opts.log.warn(what, { error: err as Error });
+      return undefined;
+    }
+  };
+  return async (event) => {
+    const cmd = streamStateCommand(event);
+    if (!cmd) return;
+    const room = event.roomId;
+    const streamId = cmd.state === "live" && db
+      ? await quietly("stream record not started", () => startStream(db, room))
+      : undefined;
+    const reply = await askWithRetry(
+      () =>
+        opts.actors.ask<StreamReply>(ROOM_ACTOR_TYPE, room, streamId ? { ...cmd, streamId } : cmd),
+    );
+    if (!db) return;
+    if (!reply.stream.live && (reply.applied || streamId)) {
+      await quietly("stream record not ended", () => endStream(db, room));
+    }
+  };
+}
+
+/** Engine codes meaning "the room is moving or busy": worth another try. */
+const TRANSIENT = new Set(["unavailable", "no_responders", "request_timeout", "timeout"]);
+
+/**
+ * A webhook is acknowledged once (a LiveKit retry would be refused as replayed), so a room
+ * in the middle of a hand-over gets a few more tries (0.2, 0.4, 0.8, 1.6 s).
+ */
+async function askWithRetry<T>(ask: () => Promise<T>, tries = 5): Promise<T> {
+  for (let i = 1;; i++) {
+    try {
+      return await ask();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (i >= tries || typeof code !== "string" || !TRANSIENT.has(code)) throw err;
+      await new Promise((r) => setTimeout(r, 100 * 2 ** i));
+    }
+  }
+}
+
+/** The room's highlights (wall clock) for VOD offsets and clips. */
+export function roomHighlights(actors: ActorAsk): (roomId: string) => Promise<WallSpan[]> {
+  return (roomId) => actors.ask<HighlightSpan[]>(ROOM_ACTOR_TYPE, roomId, { kind: "highlights" });
+}

@@ -1,0 +1,349 @@
+/**
+ * One viewer's socket in one room, from upgrade to close:
+ * `hello` (within the hello timeout) → token → join the room → `welcome` (+ replay on
+ * resume) → live batches, with commands (`say`, `mod`, `gift`, `resume`, `ping`) forwarded
+ * to the room actor. Abuse closes the socket with a documented code; a bad frame only gets
+ * an `error` frame. Batches arriving while the join is in flight are held and then
+ * delivered after the welcome, without duplicates.
+ */
+import type { Actor as RoomIdentity } from "../actors/room/messages.ts";
+import type { Logger } from "../engine/log.ts";
+import {
+  AuthError,
+  type Identity,
+  type IdentityResolver,
+  identityToActor,
+} from "./auth/identity.ts";
+import { ViewerBackpressure } from "./backpressure.ts";
+import { FrameGuard } from "./frame_guard.ts";
+import type { EdgeLimits } from "./limits.ts";
+import {
+  CloseCode,
+  describeIssue,
+  EdgeErrorCode,
+  HelloFrame,
+  PROTOCOL_VERSION,
+  type ServerFrame,
+  SessionFrame,
+} from "./protocol.ts";
+import { BatchView, type FanoutRegistry, type FanoutViewer } from "./room_fanout.ts";
+import { type RoomClient, RoomRequestError } from "./room_client.ts";
+import { M } from "../engine/metrics.ts";
+
+export interface ViewerSessionDeps {
+  roomId: string;
+  edgeId: string;
+  identity: IdentityResolver;
+  rooms: RoomClient;
+  fanout: FanoutRegistry;
+  limits: EdgeLimits;
+  log: Logger;
+  onClosed(session: ViewerSession): void;
+}
+
+type Phase = "hello" | "joining" | "live" | "closed";
+
+export class ViewerSession implements FanoutViewer {
+  private phase: Phase = "hello";
+  private readonly guard: FrameGuard;
+  private readonly backpressure: ViewerBackpressure;
+  private helloTimer: ReturnType<typeof setTimeout> | undefined;
+  private identity: Identity | undefined;
+  private actor: RoomIdentity | undefined;
+  private inFanout = false;
+  /** Last batch sequence delivered (or deliberately dropped) to this viewer; -1 unknown. */
+  private lastSeq = -1;
+  private joinBuffer: BatchView[] = [];
+  private inFlight = 0;
+
+  constructor(private readonly socket: WebSocket, private readonly deps: ViewerSessionDeps) {
+    this.guard = new FrameGuard(deps.limits);
+    this.backpressure = new ViewerBackpressure(deps.limits);
+    this.helloTimer = setTimeout(
+      () => this.closeWith(CloseCode.helloTimeout, "no hello in time"),
+      deps.limits.helloTimeoutMs,
+    );
+    socket.onmessage = (e) => this.onFrame(e.data);
+    socket.onclose = () => this.finish();
+    socket.onerror = () => {};
+  }
+
+  get userId(): string | undefined {
+    return this.identity?.userId;
+  }
+
+  get isDropping(): boolean {
+    return this.backpressure.isDropping;
+  }
+
+  // --- inbound
+
+  private onFrame(data: unknown): void {
+    if (this.phase === "closed") return;
+    const verdict = this.guard.check(data);
+    if (!verdict.ok) return this.closeWith(verdict.closeCode, verdict.reason);
+
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(verdict.text);
+    } catch {
+      if (this.phase === "hello") return this.closeWith(CloseCode.badHello, "hello is not JSON");
+      return this.sendError(EdgeErrorCode.badFrame, "frame is not valid JSON");
+    }
+
+    if (this.phase === "hello") {
+      const hello = HelloFrame.safeParse(parsed);
+      if (!hello.success) {
+        return this.closeWith(CloseCode.badHello, `bad hello: ${describeIssue(hello.error)}`);
+      }
+      void this.join(hello.data);
+      return;
+    }
+    if (isHello(parsed)) {
+      return this.sendError(EdgeErrorCode.alreadyJoined, "this socket has already said hello");
+    }
+    const frame = SessionFrame.safeParse(parsed);
+    if (!frame.success) return this.sendError(EdgeErrorCode.badFrame, describeIssue(frame.error));
+    void this.handle(frame.data);
+  }
+
+  private async join(hello: HelloFrame): Promise<void> {
+    clearTimeout(this.helloTimer);
+    const { roomId } = this.deps;
+    if (hello.room !== roomId) {
+      return this.closeWith(CloseCode.badHello, "hello.room does not match the URL's room");
+    }
+    this.phase = "joining";
+    try {
+      this.identity = await this.deps.identity.resolve(hello.token);
+    } catch (err) {
+      const code = err instanceof AuthError ? err.code : "auth_invalid";
+      const message = err instanceof AuthError ? err.message : "authentication failed";
+      this.sendError(code, message);
+      return this.closeWith(CloseCode.unauthorized, code);
+    }
+    if (this.phase !== "joining") return;
+    this.actor = identityToActor(this.identity);
+
+    // Subscribe before asking, so no batch published after the join reply is missed.
+    this.deps.fanout.add(roomId, this);
+    this.inFanout = true;
+    let reply;
+    try {
+      reply = await this.deps.rooms.join(roomId, this.deps.edgeId, this.actor, hello.resumeFrom);
+    } catch (err) {
+      const e = asRoomError(err);
+      this.sendError(e.code, e.message);
+      const close = e.code === "banned"
+        ? CloseCode.forbidden
+        : e.code === "room_unavailable"
+        ? CloseCode.tryAgainLater
+        : CloseCode.internalError;
+      return this.closeWith(close, e.code);
+    }
+    if (this.phase !== "joining") return;
+
+    const resuming = hello.resumeFrom !== undefined;
+    const missed = resuming ? reply.missed.filter((b) => b.seq > hello.resumeFrom!) : [];
+    this.send({
+      type: "welcome",
+      v: PROTOCOL_VERSION,
+      room: reply.info,
+      you: { ...this.identity },
+      history: reply.history,
+      viewers: reply.info.viewers,
+      seq: reply.info.seq,
+      highlights: reply.highlights,
+      ...(resuming ? { replayed: missed.length } : {}),
+    });
+    for (const batch of missed) this.sendText(BatchView.of(batch).frame);
+    if (reply.gap) this.send({ type: "gap", from: reply.gap.from, to: reply.gap.to });
+    this.lastSeq = Math.max(reply.info.seq, missed.at(-1)?.seq ?? -1);
+
+    this.phase = "live";
+    const held = this.joinBuffer;
+    this.joinBuffer = [];
+    for (const view of held) if (view.seq > this.lastSeq) this.deliver(view);
+    this.deps.log.debug("viewer joined", { roomId, userId: this.identity.userId, resuming });
+  }
+
+  private async handle(frame: SessionFrame): Promise<void> {
+    if (frame.type === "ping") {
+      this.checkRecovery();
+      return this.send({ type: "pong", t: frame.t, at: Date.now() });
+    }
+    const actor = this.actor;
+    if (this.phase !== "live" || !actor) {
+      return this.sendError("not_joined", "wait for welcome before sending commands");
+    }
+    if (this.inFlight >= this.deps.limits.maxInFlight) {
+      return this.sendError(EdgeErrorCode.busy, "too many requests in flight", clientIdOf(frame));
+    }
+    const { roomId } = this.deps;
+    this.inFlight++;
+    try {
+      switch (frame.type) {
+        case "say": {
+          const r = await this.deps.rooms.say(roomId, actor, frame.text, frame.clientId);
+          this.send({
+            type: "ack",
+            clientId: frame.clientId,
+            id: r.id,
+            ...(r.warning ? { warning: r.warning } : {}),
+          });
+          break;
+        }
+        case "mod":
+          await this.deps.rooms.moderate(roomId, {
+            actor,
+            action: frame.action,
+            target: frame.target,
+            seconds: frame.seconds,
+          });
+          this.send({
+            type: "mod_ok",
+            action: frame.action,
+            target: frame.target,
+            clientId: frame.clientId,
+          });
+          break;
+        case "gift": {
+          const result = await this.deps.rooms.gift(roomId, {
+            actor,
+            giftId: frame.giftId,
+            count: frame.count,
+            idempotencyKey: frame.idempotencyKey,
+          });
+          if (isRefusal(result)) {
+            this.sendError(result.code, result.message, frame.clientId);
+          } else this.send({ type: "gift_ok", clientId: frame.clientId, result });
+          break;
+        }
+        case "resume":
+          await this.resume(frame.from);
+          break;
+        case "ai": {
+          const result = await this.deps.rooms.ai(roomId, actor, frame.cmd);
+          this.send({ type: "ai_ok", clientId: frame.clientId, op: frame.cmd.op, result });
+          break;
+        }
+      }
+    } catch (err) {
+      const e = asRoomError(err);
+      this.sendError(e.code, e.message, clientIdOf(frame));
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  /** Replay the batches after `from` (after a `gap`); live delivery goes on meanwhile. */
+  private async resume(from: number): Promise<void> {
+    const reply = await this.deps.rooms.join(this.deps.roomId, this.deps.edgeId, this.actor!, from);
+    const missed = reply.missed.filter((b) => b.seq > from);
+    for (const batch of missed) this.sendText(BatchView.of(batch).frame);
+    this.send({
+      type: "resumed",
+      batches: missed.length,
+      ...(reply.gap ? { gap: reply.gap } : {}),
+    });
+  }
+
+  // --- outbound
+
+  /** Called by the room fan-out for every batch of this room (the hot path). */
+  deliver(view: BatchView): void {
+    if (this.phase === "joining") {
+      this.joinBuffer.push(view);
+      if (this.joinBuffer.length > this.deps.limits.joinBufferBatches) this.joinBuffer.shift();
+      return;
+    }
+    if (this.phase !== "live") return;
+    const buffered = this.socket.bufferedAmount;
+    this.reportDropped(buffered);
+    if (this.lastSeq >= 0 && view.seq > this.lastSeq + 1) {
+      this.send({ type: "gap", from: this.lastSeq + 1, to: view.seq - 1 });
+    }
+    switch (this.backpressure.decide(buffered, view.droppable, view.essential)) {
+      case "full":
+        this.sendText(view.frame);
+        M.danmakuOut.inc(undefined, view.droppable);
+        break;
+      case "essential_only":
+        this.sendText(view.essentialFrame());
+        M.droppedFrames.inc(undefined, view.droppable);
+        break;
+      case "skip":
+        M.droppedFrames.inc(undefined, view.droppable);
+        break;
+      case "close":
+        this.lastSeq = view.seq;
+        return this.closeWith(CloseCode.slowConsumer, "slow consumer");
+    }
+    this.lastSeq = view.seq;
+  }
+
+  /** Tell a recovered viewer how much it missed (also called periodically). */
+  checkRecovery(): void {
+    if (this.phase === "live") this.reportDropped(this.socket.bufferedAmount);
+  }
+
+  private reportDropped(buffered: number): void {
+    const count = this.backpressure.takeRecovered(buffered);
+    if (count > 0) this.send({ type: "dropped", count, throughSeq: this.lastSeq });
+  }
+
+  private send(frame: ServerFrame): void {
+    this.sendText(JSON.stringify(frame));
+  }
+
+  private sendText(text: string): void {
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    try {
+      this.socket.send(text);
+    } catch (err) {
+      this.deps.log.debug("send failed", { err });
+    }
+  }
+
+  private sendError(code: string, message: string, clientId?: string): void {
+    this.send({ type: "error", code, message, ...(clientId ? { clientId } : {}) });
+  }
+
+  /** Close with a protocol code (idempotent). */
+  closeWith(code: number, reason: string): void {
+    if (this.phase === "closed") return;
+    this.finish();
+    try {
+      if (this.socket.readyState <= WebSocket.OPEN) this.socket.close(code, reason.slice(0, 120));
+    } catch (err) {
+      this.deps.log.debug("close failed", { err });
+    }
+  }
+
+  private finish(): void {
+    if (this.phase === "closed") return;
+    this.phase = "closed";
+    clearTimeout(this.helloTimer);
+    this.joinBuffer = [];
+    if (this.inFanout) this.deps.fanout.remove(this.deps.roomId, this);
+    this.inFanout = false;
+    this.deps.onClosed(this);
+  }
+}
+
+function isHello(frame: unknown): boolean {
+  return typeof frame === "object" && frame !== null &&
+    (frame as { type?: unknown }).type === "hello";
+}
+
+function clientIdOf(frame: SessionFrame): string | undefined {
+  return "clientId" in frame ? frame.clientId : undefined;
+}
+
+function asRoomError(err: unknown): RoomRequestError {
+  return err instanceof RoomRequestError ? err : new RoomRequestError("internal", "request failed");
+}
+
+function isRefusal(result: unknown): result is { ok: false; code: string; message: string } {
+  return typeof result === "object" && result !== null && (result as { ok?: unknown }).ok === false;
+}

@@ -1,0 +1,364 @@
+// Synapse Live web client: home (live rooms, live from people I follow), the room view
+// (danmaku over the video, chat, gifts, leaderboard, follow, moderation) and the streamer
+// console. Plain JS modules, no build step. Protocol: edge/PROTOCOL.md (v1).
+//
+// Routes: `/` home · `/r/:roomId` (or `#room=id`) a room · `/#/console` the streamer
+// console · `/#/oauth?...` where the OAuth callback lands.
+import { createAiPanel } from "./ai_panel.js";
+import { $, currentUser, el, onAuthChange, socketIdentity } from "./api.js";
+import { initAuth } from "./auth.js";
+import { showConsole } from "./console.js";
+import { initFollowButton, renderFollowedLive } from "./follow.js";
+import { animateGift, createGiftPanel, giftIcon } from "./gifts.js";
+import { createLeaderboard } from "./leaderboard.js";
+import { initModeration } from "./moderation.js";
+import { createPlayer } from "./player.js";
+import { initWallet, refreshWallet } from "./wallet.js";
+
+const ROOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const FLY_MS = 8000;
+const TIMELINE_MS = 10 * 60 * 1000;
+
+function notice(text) {
+  const n = $("#notice");
+  n.textContent = text;
+  n.hidden = false;
+  clearTimeout(notice.timer);
+  notice.timer = setTimeout(() => (n.hidden = true), 6000);
+}
+
+// --- home
+
+async function refreshRooms() {
+  try {
+    const res = await fetch("/api/rooms");
+    const { rooms } = await res.json();
+    const list = $("#room-list");
+    list.replaceChildren();
+    if (rooms.length === 0) {
+      list.append(
+        el("li", { class: "muted" }, "no live rooms right now — open one below (try “lobby”)"),
+      );
+    }
+    for (const r of rooms) {
+      list.append(el(
+        "li",
+        {},
+        el("a", { href: `/r/${encodeURIComponent(r.roomId)}` }, r.roomId),
+        r.live ? el("span", { class: "live-badge" }, "LIVE") : null,
+        el("span", { class: "muted" }, `${r.viewers} watching · ${r.rate.toFixed(1)} msg/s`),
+      ));
+    }
+  } catch {
+    // keep the previous list; the next poll retries
+  }
+}
+
+function showHome() {
+  $("#list-view").hidden = false;
+  refreshRooms();
+  renderFollowedLive();
+  onAuthChange(() => renderFollowedLive());
+  setInterval(refreshRooms, 3000);
+  setInterval(renderFollowedLive, 15_000);
+  $("#open-room").onsubmit = (e) => {
+    e.preventDefault();
+    const id = $("#room-id").value.trim();
+    if (ROOM_ID.test(id)) location.href = `/r/${id}`;
+  };
+  $("#nickname").value = localStorage.getItem("synapse.nickname") || "";
+  $("#nick-form").onsubmit = (e) => {
+    e.preventDefault();
+    localStorage.setItem("synapse.nickname", $("#nickname").value.trim());
+    localStorage.removeItem("synapse.session"); // the next guest session carries the name
+    notice("nickname saved");
+  };
+}
+
+// --- danmaku rendering
+
+const lanes = [];
+function flyDanmaku(d, { mine = false, burst = false } = {}) {
+  const layer = $("#danmaku-layer");
+  const laneHeight = 30;
+  const laneCount = Math.max(1, Math.floor((layer.clientHeight - 10) / laneHeight));
+  const now = performance.now();
+  let lane = 0;
+  for (let i = 0; i < laneCount; i++) {
+    if ((lanes[i] ?? 0) <= now) {
+      lane = i;
+      break;
+    }
+    if ((lanes[i] ?? 0) < (lanes[lane] ?? 0)) lane = i;
+  }
+  const item = el("div", {
+    class: "danmaku" + (mine ? " mine" : "") + (burst ? " burst" : ""),
+    "data-user": d.userId,
+    "data-name": d.name,
+  }, d.text);
+  item.style.top = `${5 + lane * laneHeight}px`;
+  layer.append(item);
+  const width = item.offsetWidth;
+  const distance = layer.clientWidth + width;
+  item.style.setProperty("--distance", `${-distance}px`);
+  item.style.setProperty("--duration", `${FLY_MS}ms`);
+  // The lane is free once this item's tail has entered the screen (plus a small gap).
+  lanes[lane] = now + (FLY_MS * (width + 40)) / distance;
+  item.addEventListener("animationend", () => item.remove());
+}
+
+function chatLine(who, text, cls, userId) {
+  const chat = $("#chat");
+  const line = el("li", userId ? { "data-user": userId, "data-name": who } : {});
+  if (who) line.append(el("span", { class: "who" }, who));
+  line.append(el("span", cls ? { class: cls } : {}, text));
+  chat.append(line);
+  while (chat.children.length > 200) chat.firstChild.remove();
+  chat.parentElement.scrollTop = chat.parentElement.scrollHeight;
+}
+
+const highlights = new Map();
+function addHighlight(h) {
+  highlights.set(h.id, h);
+  renderHighlights();
+}
+function renderHighlights() {
+  const track = $("#timeline-track");
+  const list = $("#highlights");
+  track.replaceChildren();
+  list.replaceChildren();
+  const end = Date.now();
+  const start = end - TIMELINE_MS;
+  for (const h of [...highlights.values()].sort((a, b) => a.startAt - b.startAt)) {
+    const phrases = h.topPhrases.map((p) => `${p.phrase}×${p.count}`).join(" ");
+    if (h.endAt >= start) {
+      const m = el("div", {
+        class: "marker",
+        title: `${h.reason} · score ${h.score.toFixed(2)} · ${phrases}`,
+      });
+      m.style.left = `${Math.max(0, ((h.startAt - start) / TIMELINE_MS) * 100)}%`;
+      m.style.width = `${Math.max(0.5, ((h.endAt - h.startAt) / TIMELINE_MS) * 100)}%`;
+      track.append(m);
+    }
+    list.prepend(
+      el("li", {}, `${new Date(h.startAt).toLocaleTimeString()} · ${h.reason} · ${phrases}`),
+    );
+  }
+}
+
+// --- the room
+
+function openRoom(roomId) {
+  $("#room-view").hidden = false;
+  $("#room-title").textContent = roomId;
+  document.title = `${roomId} · Synapse Live`;
+  const player = createPlayer($("#video"), roomId, { notice });
+  setInterval(renderHighlights, 5000);
+  // Batches carry the viewer count only when something happens: poll it too.
+  setInterval(async () => {
+    try {
+      const res = await fetch(`/api/rooms/${encodeURIComponent(roomId)}`);
+      if (!res.ok) return;
+      const { room } = await res.json();
+      $("#viewers").textContent = room.viewers;
+      player.update(room.stream);
+    } catch {
+      // the next poll retries
+    }
+  }, 3000);
+  // Signing in or out changes who this socket speaks for: start over as the new identity.
+  onAuthChange(() => location.reload());
+
+  let ws;
+  let me;
+  /** The room's settings as last heard (welcome, then `settings` events). */
+  let settings = { owner: null, admins: [], guestChat: true, managed: false };
+  let lastSeq = -1;
+  let retries = 0;
+  let pingTimer;
+  let clientCounter = 0;
+  let followShown = false;
+  const conn = $("#conn");
+
+  const send = (frame) => {
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(JSON.stringify(frame));
+    return true;
+  };
+  const gifts = createGiftPanel({ send, notice });
+  const leaderboard = createLeaderboard(roomId);
+  const canModerate = () =>
+    !!me && me.kind === "user" &&
+    (me.userId === settings.owner || settings.admins.includes(me.userId) ||
+      me.roles.includes("admin"));
+  initModeration({ canModerate, selfId: () => me?.userId, send });
+  const aiPanel = createAiPanel({ send, canModerate, selfId: () => me?.userId, notice });
+
+  const setConn = (text, cls) => {
+    conn.textContent = text;
+    conn.className = `pill conn ${cls}`;
+  };
+
+  const applySettings = (s) => {
+    settings = { ...settings, ...s };
+    if (s.title) $("#room-title").textContent = s.title;
+    $("#guest-hint").hidden = !(me?.kind === "guest" && settings.guestChat === false);
+    document.body.classList.toggle("can-moderate", canModerate());
+    if (!followShown && settings.owner && settings.managed) {
+      followShown = true;
+      initFollowButton(settings.owner, notice);
+    }
+  };
+
+  const onEvent = (e) => {
+    if (e.t === "danmaku") {
+      const mine = me && e.d.userId === me.userId;
+      flyDanmaku(e.d, { mine, burst: /^(6{3,}|哈{3,}|[?？]{2,})$/.test(e.d.text) });
+      chatLine(e.d.name, e.d.text, undefined, e.d.userId);
+    } else if (e.t === "highlight") {
+      addHighlight(e.h);
+      chatLine("", `✨ highlight: ${e.h.topPhrases.map((p) => p.phrase).join(" ")}`, "sys");
+    } else if (e.t === "gift") {
+      animateGift(e.g);
+      chatLine(
+        e.g.name,
+        `${giftIcon(e.g.giftId)} sent ${e.g.count} × ${e.g.giftName}`,
+        "gift",
+        e.g.userId,
+      );
+      leaderboard.bump();
+      if (me && settings.owner === me.userId) refreshWallet();
+    } else if (e.t === "system") {
+      player.onSystem(e);
+      chatLine("", e.text, "sys");
+    } else if (e.t === "moderation") {
+      chatLine("", `${e.target} was ${e.action}d by ${e.by}`, "sys");
+    } else if (e.t === "settings") {
+      applySettings(e.s);
+      chatLine("", `room settings changed: guest chat ${e.s.guestChat ? "on" : "off"}`, "sys");
+    }
+    aiPanel.onEvent(e);
+  };
+
+  async function connect(freshToken = false) {
+    let s;
+    try {
+      s = await socketIdentity(freshToken);
+    } catch (err) {
+      setConn("no session", "down");
+      notice(err.message);
+      return reconnect();
+    }
+    me = s.identity;
+    if (me.kind === "guest") $("#me").textContent = `watching as ${me.name} (guest)`;
+    const proto = location.protocol === "https:" ? "wss" : "ws";
+    ws = new WebSocket(`${proto}://${location.host}/ws/rooms/${encodeURIComponent(roomId)}`);
+    ws.onopen = () => {
+      const hello = { type: "hello", v: 1, token: s.token, room: roomId };
+      if (lastSeq >= 0) hello.resumeFrom = lastSeq;
+      ws.send(JSON.stringify(hello));
+    };
+    ws.onmessage = (m) => onFrame(JSON.parse(m.data));
+    ws.onclose = (e) => {
+      clearInterval(pingTimer);
+      setConn(`disconnected (${e.code})`, "down");
+      if (e.code === 4401) return connect(true);
+      if (e.code === 4403) return notice("you are banned from this room");
+      reconnect();
+    };
+  }
+
+  function reconnect() {
+    const delay = Math.min(10_000, 500 * 2 ** retries++) * (0.5 + Math.random() / 2);
+    setTimeout(() => connect(), delay);
+  }
+
+  function onFrame(f) {
+    if (gifts.onFrame(f) || aiPanel.onFrame(f)) return;
+    switch (f.type) {
+      case "welcome":
+        retries = 0;
+        setConn("live", "live");
+        me = f.you;
+        applySettings(f.room);
+        player.setStream(f.room.stream);
+        $("#viewers").textContent = f.viewers;
+        for (const d of f.history) chatLine(d.name, d.text, undefined, d.userId);
+        for (const h of f.highlights) addHighlight(h);
+        // On a real resume the missed batches follow (seq after ours); otherwise the welcome
+        // is the new baseline (also when the room's sequence restarted below ours).
+        if (!f.replayed) lastSeq = f.seq;
+        if (f.replayed) notice(`caught up on ${f.replayed} missed updates`);
+        pingTimer = setInterval(() => send({ type: "ping", t: Date.now() }), 20_000);
+        gifts.onWelcome();
+        aiPanel.onWelcome();
+        break;
+      case "batch":
+        if (f.seq <= lastSeq) break;
+        lastSeq = f.seq;
+        $("#viewers").textContent = f.viewers;
+        for (const e of f.events) onEvent(e);
+        break;
+      case "gap":
+        send({ type: "resume", from: f.from - 1 });
+        break;
+      case "dropped":
+        notice(`${f.count} messages skipped: your connection is slow`);
+        lastSeq = Math.max(lastSeq, f.throughSeq);
+        break;
+      case "ack":
+        if (f.suppressed) {
+          flyDanmaku({ text: $("#chat-input").dataset.last || "", userId: me.userId }, {
+            mine: true,
+          });
+        }
+        break;
+      case "mod_ok":
+        notice(`${f.action}: done`);
+        break;
+      case "error":
+        notice(`${f.code}: ${f.message}`);
+        break;
+    }
+  }
+
+  $("#say-form").onsubmit = (e) => {
+    e.preventDefault();
+    const input = $("#chat-input");
+    const text = input.value.trim();
+    if (!text) return;
+    input.dataset.last = text;
+    if (send({ type: "say", text, clientId: `c${++clientCounter}` })) input.value = "";
+  };
+
+  connect();
+}
+
+// --- routing
+
+function route() {
+  // `/#/golive?room=…` and `/#/vod?room=…` name a room too: match them first.
+  if (location.hash.startsWith("#/golive")) {
+    return import("./golive.js").then((m) => m.showGoLive(notice));
+  }
+  if (location.hash.startsWith("#/vod")) return import("./vod.js").then((m) => m.showVod(notice));
+  const fromPath = location.pathname.match(/^\/r\/([A-Za-z0-9_-]{1,64})$/);
+  const fromHash = location.hash.match(/room=([A-Za-z0-9_-]{1,64})/);
+  const roomId = fromPath?.[1] ?? fromHash?.[1];
+  if (roomId) return openRoom(roomId);
+  if (location.hash === "#/console") return showConsole();
+  showHome();
+}
+
+initWallet({ notice });
+await initAuth({ notice });
+if (!currentUser()) {
+  // Guests are welcome: show their guest name in the header.
+  socketIdentity().then((s) => ($("#me").textContent = `you are ${s.identity.name}`)).catch(
+    () => {},
+  );
+}
+route();
+addEventListener("hashchange", () => {
+  if (/^#\/(console|golive|vod)|^$/.test(location.hash)) location.reload();
+});
