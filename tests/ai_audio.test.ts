@@ -1,0 +1,234 @@
+/**
+ * Audio: Silero VAD on espeak-ng speech vs silence, streaming cuts, the local pocketsphinx
+ * recogniser on espeak-ng speech, and the OpenAI-compatible transcription client (with its
+ * local fallback) against the fake server.
+ */
+import assert from "node:assert/strict";
+import { decodePcm16k, SAMPLE_RATE } from "../media/audio/pcm.ts";
+import { SileroVad, VadStream } from "../media/audio/vad.ts";
+import { parseConfig } from "../engine/config.ts";
+import {
+  createRecogniser,
+  FallbackRecogniser,
+  OpenAiTranscriber,
+  parsePocketsphinx,
+  PocketsphinxRecogniser,
+} from "../media/audio/asr.ts";
+import { type CaptionCue, CaptionPipeline, toWebVtt } from "../media/audio/captions.ts";
+import { startFakeOpenAi } from "./helpers/fake_openai.ts";
+import { speak, speechWithPauses } from "./helpers/speech.ts";
+
+const SENTENCES = [
+  "today we are talking about the new phone and its camera",
+  "please ask your questions in the chat",
+];
+
+/** Spoken words recognised (length ≥ 3, so "the"/"and" luck does not count). */
+function overlap(spoken: string, heard: string): string[] {
+  const heardSet = new Set(heard.toLowerCase().split(/\s+/));
+  return [...new Set(spoken.toLowerCase().split(/\s+/))]
+    .filter((w) => w.length >= 3 && w !== "and" && w !== "the" && heardSet.has(w));
+}
+
+Deno.test("vad: speech from espeak-ng is found between pauses, silence is not speech", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ai-vad-" });
+  const vad = await SileroVad.load();
+  try {
+    const mix = await speechWithPauses(dir, SENTENCES, 2);
+    const pcm = await decodePcm16k(mix);
+    const first = await decodePcm16k(await speak(dir, "first", SENTENCES[0]));
+    const result = await vad.detect(pcm);
+    assert.equal(result.segments.length, 2, JSON.stringify(result.segments));
+    const [a, b] = result.segments;
+    // the first sentence starts after 2 s of silence and lasts as long as its own file
+    assert.ok(Math.abs(a.startMs - 2000) < 300, `start ${a.startMs}`);
+    const firstMs = (first.length / SAMPLE_RATE) * 1000;
+    assert.ok(Math.abs(a.endMs - (2000 + firstMs)) < 500, `end ${a.endMs} vs ${2000 + firstMs}`);
+    assert.ok(b.startMs > a.endMs + 1500, "the pause separates the utterances");
+    assert.ok(result.speechRatio > 0.3 && result.speechRatio < 0.8, `${result.speechRatio}`);
+
+    const silence = new Float32Array(SAMPLE_RATE * 4);
+    assert.equal((await vad.detect(silence)).segments.length, 0);
+    let seed = 7;
+    const noise = silence.map(() =>
+      ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 0.02
+    );
+    const noisy = await vad.detect(noise);
+    assert.equal(noisy.segments.length, 0, "low noise is not speech");
+    assert.equal(noisy.speechRatio, 0);
+
+    // streaming in odd-sized chunks finds the same utterances and keeps their audio
+    const stream = new VadStream(vad, {}, true);
+    const streamed = [];
+    for (let i = 0; i < pcm.length; i += 1234) {
+      streamed.push(...await stream.push(pcm.subarray(i, i + 1234)));
+    }
+    streamed.push(...await stream.end());
+    assert.deepEqual(
+      streamed.map((s) => [s.startMs, s.endMs]),
+      result.segments.map((s) => [s.startMs, s.endMs]),
+    );
+    for (const s of streamed) {
+      assert.equal(s.audio?.length, s.endSample - s.startSample);
+    }
+  } finally {
+    await vad.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("asr: pocketsphinx recognises words of espeak-ng speech cut by the VAD", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ai-asr-" });
+  const vad = await SileroVad.load();
+  try {
+    const pcm = await decodePcm16k(await speechWithPauses(dir, SENTENCES, 1));
+    const stream = new VadStream(vad, {}, true);
+    const utterances = [...await stream.push(pcm), ...await stream.end()];
+    assert.equal(utterances.length, 2);
+    const asr = new PocketsphinxRecogniser();
+    const heard: string[] = [];
+    for (const u of utterances) {
+      const t = await asr.transcribe(u.audio!);
+      assert.equal(t.source, "local");
+      assert.equal(t.engine, "pocketsphinx");
+      assert.ok(t.words.every((w) => w.endMs >= w.startMs));
+      heard.push(t.text);
+    }
+    const common = overlap(SENTENCES.join(" "), heard.join(" "));
+    console.log(
+      `spoken: ${JSON.stringify(SENTENCES)}\nheard:  ${JSON.stringify(heard)}\n` +
+        `overlap: ${JSON.stringify(common)}`,
+    );
+    assert.ok(common.length >= 3, `too little overlap: ${JSON.stringify(heard)}`);
+    const silent = await asr.transcribe(new Float32Array(SAMPLE_RATE));
+    assert.equal(overlap(SENTENCES.join(" "), silent.text).length, 0);
+  } finally {
+    await vad.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("asr: parse pocketsphinx timings", () => {
+  const words = parsePocketsphinx(
+    "we are\n<s> 0.000 0.290 0.99\nwe 0.440 0.580 0.51\n<sil> 0.7 1.2 0.9\nare(2) 0.590 0.700 0.44\n",
+  );
+  assert.deepEqual(words, [
+    { word: "we", startMs: 440, endMs: 580 },
+    { word: "are", startMs: 590, endMs: 700 },
+  ]);
+});
+
+Deno.test("asr: remote transcription sends the utterance as WAV; failures fall back to local", async () => {
+  const fake = startFakeOpenAi();
+  fake.transcript = " hello from the remote model ";
+  try {
+    const remote = new OpenAiTranscriber({
+      baseUrl: fake.url,
+      apiKey: "asr-key",
+      model: "whisper-test",
+      timeoutMs: 2000,
+      retry: { retries: 2, baseDelayMs: 5, maxDelayMs: 10 },
+    });
+    const pcm = new Float32Array(SAMPLE_RATE / 2).map((_, i) => Math.sin(i / 10) * 0.2);
+    fake.faults.push({ kind: "status", status: 500 });
+    const t = await remote.transcribe(pcm, { language: "en" });
+    assert.deepEqual(t, {
+      text: "hello from the remote model",
+      words: [],
+      engine: "openai",
+      source: "llm",
+    });
+    assert.equal(fake.requests.length, 2, "one retry after the 500");
+    const req = fake.requests[1];
+    assert.equal(req.path, "/v1/audio/transcriptions");
+    assert.equal(req.body.model, "whisper-test");
+    assert.equal(req.body.language, "en");
+    assert.equal(req.fileBytes, 44 + pcm.length * 2, "16-bit mono WAV of the utterance");
+
+    // remote down: the local recogniser answers, labelled local
+    const local = {
+      engine: "pocketsphinx" as const,
+      transcribe: () =>
+        Promise.resolve({
+          text: "local words",
+          words: [],
+          engine: "pocketsphinx" as const,
+          source: "local" as const,
+        }),
+    };
+    const both = new FallbackRecogniser(remote, local);
+    for (let i = 0; i < 3; i++) fake.faults.push({ kind: "status", status: 500 });
+    const fallback = await both.transcribe(pcm);
+    assert.equal(fallback.source, "local");
+    assert.equal(fallback.text, "local words");
+  } finally {
+    await fake.close();
+  }
+});
+
+Deno.test("captions: chunks of live audio become cues in order and a WebVTT track", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ai-cap-" });
+  const vad = await SileroVad.load();
+  try {
+    const pcm = await decodePcm16k(
+      await speechWithPauses(dir, ["one two three", "four five six"], 1.5),
+    );
+    // a fake recogniser that reports the utterance length, so cue order and timing are checkable
+    let calls = 0;
+    const asr = {
+      engine: "pocketsphinx" as const,
+      transcribe: async (audio: Float32Array) => {
+        await new Promise((r) => setTimeout(r, calls++ === 0 ? 50 : 0)); // the first is slower
+        return {
+          text: `utterance of ${audio.length} samples <b>`,
+          words: [],
+          engine: "pocketsphinx" as const,
+          source: "local" as const,
+        };
+      },
+    };
+    const live: CaptionCue[] = [];
+    const pipeline = new CaptionPipeline(vad, asr, (c) => live.push(c), {}, 60_000);
+    for (let i = 0; i < pcm.length; i += 8000) await pipeline.push(pcm.subarray(i, i + 8000));
+    const cues = await pipeline.end();
+    assert.equal(cues.length, 2);
+    assert.deepEqual(live, cues);
+    assert.ok(cues[0].startMs >= 61_000 && cues[0].startMs < 62_000, `${cues[0].startMs}`);
+    assert.ok(cues[1].startMs > cues[0].endMs);
+    const vtt = toWebVtt(cues);
+    assert.match(
+      vtt,
+      /^WEBVTT\n\n1\n00:01:01\.\d{3} --> 00:01:0\d\.\d{3}\nutterance of \d+ samples &lt;b>/,
+    );
+    assert.equal(vtt.match(/-->/g)?.length, 2);
+  } finally {
+    await vad.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("asr: ASR_ENGINE chooses the recogniser", async () => {
+  const remote = { ASR_BASE_URL: "http://127.0.0.1:1/v1", ASR_MODEL: "whisper-1" };
+  assert.equal(await createRecogniser(parseConfig({ ASR_ENGINE: "off", ...remote })), null);
+  assert.ok(
+    await createRecogniser(parseConfig({ ASR_ENGINE: "remote", ...remote })) instanceof
+      OpenAiTranscriber,
+  );
+  assert.ok(
+    await createRecogniser(parseConfig({ ASR_ENGINE: "local", ...remote })) instanceof
+      PocketsphinxRecogniser,
+  );
+  assert.ok(
+    await createRecogniser(parseConfig(remote)) instanceof FallbackRecogniser,
+    "auto: remote, local behind it",
+  );
+  assert.ok(
+    await createRecogniser(parseConfig({})) instanceof PocketsphinxRecogniser,
+    "auto, no endpoint: local",
+  );
+  assert.equal(
+    await createRecogniser(parseConfig({ ASR_ENGINE: "remote" })),
+    null,
+    "remote without an endpoint",
+  );
+});

@@ -1,0 +1,139 @@
+/**
+ * The AI room manager inside the room actor, through the real runtime: warn (delivered +
+ * warning to the sender), hide (refused with `message_hidden`, nobody sees it), mute (refused,
+ * later messages refused until it ends), exemption of room admins, the audit log readable by
+ * room admins only, and undo (mute lifted, hidden message restored for everyone).
+ */
+import assert from "node:assert/strict";
+import type { AuditEntry } from "../actors/ai/moderation/room_manager.ts";
+import {
+  aiRoomHarness,
+  danmakuIds,
+  PLATFORM_ADMIN,
+  refusedWith,
+  user,
+} from "./helpers/ai_room_harness.ts";
+
+const alice = user("alice"); // room admin
+const bob = user("bob"); // a viewer
+const carol = user("carol"); // another viewer
+
+Deno.test("ai room: warn delivers with a warning; hide refuses quietly; admins are exempt", async () => {
+  const h = await aiRoomHarness();
+  try {
+    await h.ask({ kind: "moderate", actor: PLATFORM_ADMIN, action: "admin_add", target: "alice" });
+    const clean = await h.say(carol, "great stream today");
+    assert.equal(clean.warning, undefined);
+
+    const warned = await h.say(bob, "this is shit");
+    assert.equal(warned.warning?.code, "warned");
+    assert.match(warned.warning!.auditId, /^mod-\d+$/);
+    assert.ok(warned.warning!.reasons.some((r) => r.startsWith("profanity:")));
+
+    // flood-only first offence: hidden quietly (the room's duplicate guard allows 10 s apart)
+    await h.say(carol, "follow my channel please");
+    h.clock.advance(11_000);
+    await h.say(carol, "follow my channel please");
+    h.clock.advance(11_000);
+    const hidden = await refusedWith(h.say(carol, "follow my channel please"), "message_hidden");
+    const hiddenAudit = (hidden.details as { auditId: string }).auditId;
+    assert.match(hiddenAudit, /^mod-\d+$/);
+
+    const exempt = await h.say(alice, "this is shit");
+    assert.equal(exempt.warning, undefined, "room admins are not moderated");
+
+    await h.present();
+    await h.waitEvent("danmaku", (e) => e.d.id === exempt.id);
+    const ids = danmakuIds(h);
+    assert.ok(ids.includes(warned.id), "a warned message is delivered");
+    assert.ok(ids.includes(clean.id));
+    assert.equal(
+      h.events("danmaku").filter((e) => e.d.text === "follow my channel please").length,
+      2,
+      "the hidden third copy reached nobody",
+    );
+
+    // the audit log: room admins read it, viewers may not
+    await refusedWith(h.ai(bob, { op: "audit" }), "forbidden");
+    const { audit } = await h.ai<{ audit: AuditEntry[] }>(alice, { op: "audit" });
+    assert.deepEqual(audit.map((a) => a.action), ["hide", "warn"], "newest first");
+    assert.equal(audit[0].id, hiddenAudit);
+    assert.equal(audit[1].messageId, warned.id);
+    assert.equal(audit[1].by, "ai:local");
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("ai room: a severe message mutes; undo lifts the mute and restores the message", async () => {
+  const h = await aiRoomHarness();
+  try {
+    const muted = await refusedWith(h.say(bob, "kys loser"), "muted");
+    const details = muted.details as { until: number; auditId: string; reasons: string[] };
+    assert.equal(details.until, h.clock.now + 60_000, "first mute: 60 s");
+    assert.ok(details.reasons.some((r) => r.startsWith("violence:")));
+    await refusedWith(h.say(bob, "hello again"), "muted");
+    h.clock.advance(30_000);
+    await refusedWith(h.say(bob, "still there?"), "muted");
+
+    // undo needs a room admin
+    await refusedWith(h.ai(bob, { op: "undo", auditId: details.auditId }), "forbidden");
+    const undone = await h.ai<{ ok: boolean; entry: AuditEntry }>(PLATFORM_ADMIN, {
+      op: "undo",
+      auditId: details.auditId,
+    });
+    assert.equal(undone.entry.undone?.by, "root");
+    await refusedWith(
+      h.ai(PLATFORM_ADMIN, { op: "undo", auditId: details.auditId }),
+      "audit_not_found",
+    );
+
+    // bob talks again; the restored message and a notice for bob went out
+    const again = await h.say(bob, "sorry everyone");
+    assert.equal(again.ok, true);
+    await h.present();
+    const restored = await h.waitEvent("danmaku", (e) => e.d.id === undone.entry.messageId);
+    assert.equal(restored.d.text, "kys loser");
+    const notice = await h.waitEvent("ai_notice", (e) => e.code === "unmuted");
+    assert.equal(notice.to, "bob");
+
+    // the room's own unmute (the moderation menu) also ends a mute by the AI
+    await refusedWith(h.say(carol, "kys now"), "muted");
+    await h.ask({ kind: "moderate", actor: PLATFORM_ADMIN, action: "unmute", target: "carol" });
+    assert.equal((await h.say(carol, "ok I calm down")).ok, true);
+    const log = await h.ai<{ audit: AuditEntry[] }>(PLATFORM_ADMIN, { op: "audit" });
+    assert.equal(log.audit.find((a) => a.userId === "carol")?.undone?.by, "root");
+
+    // persisted: after a restart the audit still shows the undo
+    await h.restart();
+    const { audit } = await h.ai<{ audit: AuditEntry[] }>(PLATFORM_ADMIN, { op: "audit" });
+    assert.equal(audit.find((a) => a.id === details.auditId)?.undone?.by, "root");
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("ai room: bad ai commands change nothing; ai off refuses with ai_unavailable", async () => {
+  const h = await aiRoomHarness();
+  try {
+    await refusedWith(h.ask({ kind: "ai", actor: bob, cmd: { op: "explode" } }), "bad_command");
+    await refusedWith(
+      h.ask({
+        kind: "ai_internal",
+        token: "forged",
+        msg: { op: "answer", questionId: "q1", text: "x", citation: null, source: "llm" },
+      }),
+      "forbidden",
+    );
+  } finally {
+    await h.close();
+  }
+  const off = await aiRoomHarness({ ai: false });
+  try {
+    const r = await off.say(bob, "this is shit");
+    assert.equal(r.warning, undefined, "no AI: no warning");
+    await refusedWith(off.ai(bob, { op: "state" }), "ai_unavailable");
+  } finally {
+    await off.close();
+  }
+});

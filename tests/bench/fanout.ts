@@ -1,0 +1,156 @@
+/**
+ * Fan-out benchmark of one room (issue 2): V viewers as real WebSocket clients in a separate
+ * process, S senders at R messages/s, against Synapse (`edge/main.ts --role all`), a bare Deno
+ * WebSocket broadcast server and socket.io, one after another in the same run. Writes
+ * tests/bench/results/fanout.{json,md} (or `--out`).
+ *
+ *   deno run -A tests/bench/fanout.ts [--viewers 1000,5000] [--senders 10] [--rate 1]
+ *     [--duration 6] [--drain 1.5] [--reps 3] [--servers synapse,bare,socketio] [--out DIR]
+ *     [--busy-senders 40] [--busy-viewers 1000]   (a busy-room scenario; 0 senders: none)
+ *
+ * Synapse's room allows each user a burst of 5 messages and 1 message/s after that
+ * (actors/room/room_actor.ts), so senders are distinct guests at ≤ 1 msg/s each and the room
+ * rate comes from the number of senders. The default 10 msg/s into the room is 50,000
+ * deliveries/s at 5,000 viewers for the baselines (one frame per message each), about what
+ * one server and the load generator sustain together on a shared 2-core machine.
+ */
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { buildReport, renderMarkdown } from "./helpers/fanout_report.ts";
+import {
+  type FanoutLoad,
+  runFanoutScenario,
+  type ScenarioResult,
+} from "./helpers/fanout_scenario.ts";
+import {
+  bareServer,
+  PROJECT_ROOT,
+  type ServerUnderTest,
+  socketIoRuntime,
+  socketIoServer,
+  synapseServer,
+} from "./helpers/servers.ts";
+
+const SERVERS: Record<string, () => ServerUnderTest> = {
+  synapse: () => synapseServer(),
+  bare: bareServer,
+  socketio: socketIoServer,
+};
+
+const commaList = (s: string) => s.split(",").map((item) => item.trim());
+const Options = z.object({
+  viewers: z.string().transform((s) => commaList(s).map(Number)).pipe(
+    z.array(z.number().int().positive()).min(1),
+  ),
+  senders: z.coerce.number().int().positive(),
+  rate: z.coerce.number().positive(),
+  duration: z.coerce.number().positive(),
+  drain: z.coerce.number().nonnegative(),
+  reps: z.coerce.number().int().positive(),
+  settle: z.coerce.number().nonnegative(),
+  "busy-senders": z.coerce.number().int().nonnegative(),
+  "busy-viewers": z.coerce.number().int().positive(),
+  servers: z.string().transform(commaList).pipe(
+    z.array(z.enum(["synapse", "bare", "socketio"])).min(1),
+  ),
+  out: z.string(),
+});
+
+function parseOptions(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      viewers: { type: "string", default: "1000,5000" },
+      senders: { type: "string", default: "10" },
+      rate: { type: "string", default: "1" },
+      duration: { type: "string", default: "6" },
+      drain: { type: "string", default: "1.5" },
+      reps: { type: "string", default: "3" },
+      settle: { type: "string", default: "1.5" },
+      servers: { type: "string", default: "synapse,bare,socketio" },
+      "busy-senders": { type: "string", default: "40" },
+      "busy-viewers": { type: "string", default: "1000" },
+      out: { type: "string", default: fileURLToPath(new URL("./results/", import.meta.url)) },
+    },
+    strict: true,
+  });
+  return Options.parse(values);
+}
+
+async function loadAverage(): Promise<string> {
+  return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+}
+
+async function gitCommit(): Promise<string> {
+  const out = await new Deno.Command("git", {
+    args: ["rev-parse", "--short", "HEAD"],
+    cwd: PROJECT_ROOT,
+    stdout: "piped",
+    stderr: "null",
+  }).output().catch(() => undefined);
+  return out?.success ? new TextDecoder().decode(out.stdout).trim() : "unknown";
+}
+
+export async function main(args: string[]): Promise<void> {
+  const opts = parseOptions(args);
+  const base: Omit<FanoutLoad, "viewers"> = {
+    senders: opts.senders,
+    ratePerSender: opts.rate,
+    durationMs: Math.round(opts.duration * 1000),
+    drainMs: Math.round(opts.drain * 1000),
+    reps: opts.reps,
+    settleMs: Math.round(opts.settle * 1000),
+  };
+  const startedAt = new Date().toISOString();
+  const loadAverageBefore = await loadAverage();
+  const scenarios: ScenarioResult[] = [];
+  const notes: string[] = [];
+  const loads: FanoutLoad[] = opts.viewers.map((viewers) => ({ ...base, viewers }));
+  if (opts["busy-senders"] > 0) {
+    // A busy room: more chat into the same audience, where batching should pay off.
+    // Memory per idle viewer does not depend on the chat rate: no second memory pass.
+    loads.push({
+      ...base,
+      viewers: opts["busy-viewers"],
+      senders: opts["busy-senders"],
+      memoryPass: false,
+    });
+  }
+  for (const load of loads) {
+    const roomRate = load.senders * load.ratePerSender;
+    for (const name of opts.servers) {
+      const server = SERVERS[name]();
+      console.log(`fanout: ${server.name}, ${load.viewers} viewers, ${roomRate} msg/s`);
+      try {
+        scenarios.push(await runFanoutScenario(server, load, console.log));
+      } catch (e) {
+        const message = `${server.name} at ${load.viewers} viewers, ${roomRate} msg/s failed: ${e}`;
+        console.error(message);
+        notes.push(message.split("\n")[0]);
+      }
+    }
+  }
+  const meta = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    commit: await gitCommit(),
+    deno: `deno ${Deno.version.deno}`,
+    socketIoRuntime: await socketIoRuntime(),
+    cpus: navigator.hardwareConcurrency,
+    loadAverageBefore,
+    loadAverageAfter: await loadAverage(),
+    notes,
+  };
+  const report = buildReport(scenarios, base, meta);
+  await Deno.mkdir(opts.out, { recursive: true });
+  const jsonPath = `${opts.out.replace(/\/$/, "")}/fanout.json`;
+  const mdPath = `${opts.out.replace(/\/$/, "")}/fanout.md`;
+  await Deno.writeTextFile(jsonPath, JSON.stringify(report, null, 2) + "\n");
+  await Deno.writeTextFile(mdPath, renderMarkdown(report));
+  console.log(renderMarkdown(report));
+  console.log(`fanout: results written to ${jsonPath} and ${mdPath}`);
+  if (scenarios.length === 0) Deno.exit(1);
+}
+
+if (import.meta.main) await main(Deno.args);

@@ -1,0 +1,390 @@
+/**
+ * One fan-out scenario: start a server, connect S senders and V idle viewers from a separate
+ * load-generator process, measure the server's memory per idle viewer, then run `reps`
+ * send phases and measure each: deliveries, latency, server CPU. Used by `fanout.ts` and by
+ * any bench that puts another deployment (e.g. a cluster) under the same load.
+ */
+import type { ListenReport, LoadgenConfig, RunReport, StageHistograms } from "./loadgen.ts";
+import { InspectorSession } from "./inspector.ts";
+import { BenchProcess } from "./process.ts";
+import { PROJECT_ROOT, type RunningServer, type ServerUnderTest } from "./servers.ts";
+import {
+  LatencyHistogram,
+  machineCpuSeconds,
+  processCpuSeconds,
+  processRssBytes,
+  round,
+} from "./stats.ts";
+
+export interface FanoutLoad {
+  viewers: number;
+  senders: number;
+  /** Messages per second per sender. */
+  ratePerSender: number;
+  durationMs: number;
+  /** After the last send, wait for stragglers until this long passes with none arriving
+   * (or all arrived); they count in the same repetition. */
+  drainMs: number;
+  reps: number;
+  /** Quiet time before each memory reading. */
+  settleMs: number;
+  /** Run the forced-GC memory pass first (default true; memory does not depend on the rate). */
+  memoryPass?: boolean;
+}
+
+export interface RepResult {
+  rep: number;
+  sent: number;
+  acked: number;
+  refused: Record<string, number>;
+  deliveries: number;
+  /** Everything the server sent for this repetition: the audience's deliveries, the probe's,
+   * and the senders' own copies (every server here broadcasts to senders too, estimated as
+   * acked × senders). CPU per delivery divides by this. */
+  serverDeliveries: number;
+  /** acked × connected viewers: what a lossless server delivers. */
+  expectedDeliveries: number;
+  deliveryRatio: number;
+  deliveredPerSec: number;
+  latencyP50Ms: number;
+  latencyP90Ms: number;
+  latencyP99Ms: number;
+  latencyMaxMs: number;
+  serverCpuSeconds: number;
+  cpuSecondsPer100kDeliveries: number;
+  deliveriesPerCpuSecond: number;
+  droppedNotices: number;
+  late: number;
+  /** Cores the server used on average over the repetition. */
+  serverCores: number;
+  /** Latency at a few probe viewers in a process of their own that joined last: they see
+   * the server's whole fan-out loop but none of the main load generator's queueing. */
+  probeDeliveries: number;
+  probeLatencyP50Ms: number;
+  probeLatencyP99Ms: number;
+  /** Synapse only: the latency split by the server's clock readings (see StageHistograms),
+   * over the audience and at the probe viewers. */
+  stages?: StageQuantiles;
+  probeStages?: StageQuantiles;
+  /** Load generator's CPU use over the repetition as a share of one core (1 = saturated). */
+  loadgenCoreShare: number;
+  /** Cores used meanwhile by everything else on the machine (other jobs: noise). */
+  backgroundCores: number;
+  maxSendLagMs: number;
+}
+
+export interface ScenarioResult {
+  server: string;
+  load: FanoutLoad;
+  viewersConnected: number;
+  viewersFailed: number;
+  firstConnectError?: string;
+  connectMs: number;
+  rssBeforeViewersBytes: number;
+  rssAfterViewersBytes: number;
+  rssPerIdleViewerBytes: number;
+  /** The same after forcing full garbage collections in the server (steady state). */
+  rssAfterGcBeforeViewersBytes: number;
+  rssAfterGcAfterViewersBytes: number;
+  rssPerIdleViewerAfterGcBytes: number;
+  /** Live JS heap per idle viewer after forced GC (the server's own objects per socket). */
+  jsHeapPerIdleViewerBytes: number;
+  reps: RepResult[];
+}
+
+const COMMAND_TIMEOUT_MS = 180_000;
+/** Viewers in the probe process. */
+const PROBE_VIEWERS = 20;
+
+async function sumOver(pids: number[], read: (pid: number) => Promise<number>) {
+  const values = await Promise.all(pids.map(read));
+  return values.reduce((a, b) => a + b, 0);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface MemoryReading {
+  rss: number;
+  rssAfterGc: number;
+  jsHeapAfterGc: number;
+}
+
+/** RSS as it is, then RSS and live JS heap after forced full GCs (through the inspector). */
+async function readMemory(server: RunningServer): Promise<MemoryReading> {
+  const rss = await sumOver(server.pids, processRssBytes);
+  if (server.inspectPorts.length === 0) return { rss, rssAfterGc: NaN, jsHeapAfterGc: NaN };
+  let jsHeapAfterGc = 0;
+  for (const port of server.inspectPorts) {
+    const inspector = await InspectorSession.connect(port);
+    try {
+      await inspector.collectGarbage();
+      jsHeapAfterGc += await inspector.heapUsedBytes();
+    } finally {
+      inspector.close();
+    }
+  }
+  await sleep(300);
+  return { rss, rssAfterGc: await sumOver(server.pids, processRssBytes), jsHeapAfterGc };
+}
+
+function startLoadgen(config: LoadgenConfig): BenchProcess {
+  return new BenchProcess({
+    cmd: [Deno.execPath(), "run", "-A", "tests/bench/helpers/loadgen.ts", JSON.stringify(config)],
+    cwd: PROJECT_ROOT,
+    lineProtocol: true,
+  });
+}
+
+interface ViewersOpened {
+  opened: number;
+  failed: number;
+  firstError?: string;
+  ms: number;
+}
+
+/** A started server with a load generator whose senders and idle viewers are connected,
+ * and memory readings from just before and just after the viewers joined. */
+interface Audience {
+  running: RunningServer;
+  loadgen: BenchProcess;
+  connected: ViewersOpened;
+  before: MemoryReading;
+  after: MemoryReading;
+}
+
+async function withAudience<T>(
+  server: ServerUnderTest,
+  load: FanoutLoad,
+  inspect: boolean,
+  log: (line: string) => void,
+  use: (audience: Audience) => Promise<T>,
+): Promise<T> {
+  const running = await server.start({ inspect });
+  const config: LoadgenConfig = {
+    target: server.client,
+    url: running.url,
+    room: "bench",
+    viewers: load.viewers,
+    senders: load.senders,
+    ratePerSender: load.ratePerSender,
+    connectConcurrency: 100,
+  };
+  const loadgen = startLoadgen(config);
+  try {
+    await loadgen.request({ cmd: "senders" }, COMMAND_TIMEOUT_MS);
+    await sleep(load.settleMs);
+    const before = await readMemory(running);
+    const connected = await loadgen.request<ViewersOpened>({ cmd: "viewers" }, COMMAND_TIMEOUT_MS);
+    log(
+      `  ${server.name}${inspect ? " (memory pass, --inspect)" : ""}: ${connected.opened} ` +
+        `viewers in ${connected.ms} ms` +
+        (connected.failed ? `, ${connected.failed} failed (${connected.firstError})` : ""),
+    );
+    await sleep(load.settleMs);
+    const after = await readMemory(running);
+    return await use({ running, loadgen, connected, before, after });
+  } finally {
+    await loadgen.request({ cmd: "quit" }, 10_000).catch(() => {});
+    await loadgen.stop();
+    await running.stop();
+  }
+}
+
+/**
+ * Two passes on fresh server processes: a memory pass started with `--inspect` (idle
+ * viewers, forced GC, heap), then the load pass without it (RSS as found, then `reps`
+ * measured send phases), since the inspector itself costs CPU per frame.
+ */
+export async function runFanoutScenario(
+  server: ServerUnderTest,
+  load: FanoutLoad,
+  log: (line: string) => void = () => {},
+): Promise<ScenarioResult> {
+  const unmeasured: MemoryReading = { rss: NaN, rssAfterGc: NaN, jsHeapAfterGc: NaN };
+  const gc = load.memoryPass === false
+    ? { before: unmeasured, after: unmeasured, connected: { opened: 0 } }
+    : await withAudience(server, load, true, log, (a) => Promise.resolve(a));
+  return withAudience(
+    server,
+    load,
+    false,
+    log,
+    async ({ running, loadgen, connected, before, after }) => {
+      const perViewer = (bytes: number, viewers = connected.opened) =>
+        viewers > 0 ? Math.round(bytes / viewers) : NaN;
+      const reps = await measureReps(server, load, running, loadgen, connected.opened, log);
+      return {
+        server: server.name,
+        load,
+        viewersConnected: connected.opened,
+        viewersFailed: connected.failed,
+        firstConnectError: connected.firstError,
+        connectMs: connected.ms,
+        rssBeforeViewersBytes: before.rss,
+        rssAfterViewersBytes: after.rss,
+        rssPerIdleViewerBytes: perViewer(after.rss - before.rss),
+        rssAfterGcBeforeViewersBytes: gc.before.rssAfterGc,
+        rssAfterGcAfterViewersBytes: gc.after.rssAfterGc,
+        rssPerIdleViewerAfterGcBytes: perViewer(
+          gc.after.rssAfterGc - gc.before.rssAfterGc,
+          gc.connected.opened,
+        ),
+        jsHeapPerIdleViewerBytes: perViewer(
+          gc.after.jsHeapAfterGc - gc.before.jsHeapAfterGc,
+          gc.connected.opened,
+        ),
+        reps,
+      };
+    },
+  );
+}
+
+/** The measured send phases, with a probe process listening alongside. */
+async function measureReps(
+  server: ServerUnderTest,
+  load: FanoutLoad,
+  running: RunningServer,
+  loadgen: BenchProcess,
+  viewers: number,
+  log: (line: string) => void,
+): Promise<RepResult[]> {
+  const probe = startLoadgen({
+    target: server.client,
+    url: running.url,
+    room: "bench",
+    viewers: PROBE_VIEWERS,
+    senders: 0,
+    ratePerSender: 1,
+    connectConcurrency: PROBE_VIEWERS,
+  });
+  try {
+    await probe.request({ cmd: "viewers" }, COMMAND_TIMEOUT_MS);
+    const reps: RepResult[] = [];
+    for (let rep = 1; rep <= load.reps; rep++) {
+      await probe.request({ cmd: "listen", run: rep }, COMMAND_TIMEOUT_MS);
+      const cpuBefore = await cpuSnapshot(running.pids, loadgen.pid);
+      const report = await loadgen.request<RunReport>(
+        { cmd: "run", run: rep, durationMs: load.durationMs, drainMs: load.drainMs },
+        load.durationMs + COMMAND_TIMEOUT_MS,
+      );
+      const cpuAfter = await cpuSnapshot(running.pids, loadgen.pid);
+      const probed = await probe.request<ListenReport>({ cmd: "report" }, COMMAND_TIMEOUT_MS);
+      const result = summariseRep(
+        rep,
+        report,
+        probed,
+        viewers,
+        load.senders,
+        cpuBefore,
+        cpuAfter,
+      );
+      reps.push(result);
+      log(
+        `  ${server.name} V=${load.viewers} rep ${rep}: ${result.deliveredPerSec} msg/s, ` +
+          `p50 ${result.latencyP50Ms} ms, p99 ${result.latencyP99Ms} ms ` +
+          `(probe ${result.probeLatencyP50Ms}/${result.probeLatencyP99Ms}), ` +
+          `${result.cpuSecondsPer100kDeliveries} CPU-s/100k, ` +
+          `delivered ${round(result.deliveryRatio * 100, 1)}%, ` +
+          `loadgen ${round(result.loadgenCoreShare * 100)}% of a core, ` +
+          `background ${result.backgroundCores} cores`,
+      );
+      await sleep(300);
+    }
+    return reps;
+  } finally {
+    await probe.request({ cmd: "quit" }, 10_000).catch(() => {});
+    await probe.stop();
+  }
+}
+
+export interface StageQuantiles {
+  intakeP50Ms: number;
+  intakeP99Ms: number;
+  batchingP50Ms: number;
+  batchingP99Ms: number;
+  deliveryP50Ms: number;
+  deliveryP99Ms: number;
+}
+
+function stageQuantiles(stages: StageHistograms | undefined): StageQuantiles | undefined {
+  if (!stages) return undefined;
+  const q = (h: StageHistograms["intake"], p: number) =>
+    round(LatencyHistogram.fromSparse(h).quantile(p), 1);
+  return {
+    intakeP50Ms: q(stages.intake, 0.5),
+    intakeP99Ms: q(stages.intake, 0.99),
+    batchingP50Ms: q(stages.batching, 0.5),
+    batchingP99Ms: q(stages.batching, 0.99),
+    deliveryP50Ms: q(stages.delivery, 0.5),
+    deliveryP99Ms: q(stages.delivery, 0.99),
+  };
+}
+
+interface CpuSnapshot {
+  at: number;
+  server: number;
+  loadgen: number;
+  machineBusy: number;
+}
+
+async function cpuSnapshot(serverPids: number[], loadgenPid: number): Promise<CpuSnapshot> {
+  const [server, loadgen, machine] = await Promise.all([
+    sumOver(serverPids, processCpuSeconds),
+    processCpuSeconds(loadgenPid),
+    machineCpuSeconds(),
+  ]);
+  return { at: performance.now(), server, loadgen, machineBusy: machine.busy };
+}
+
+function summariseRep(
+  rep: number,
+  r: RunReport,
+  probed: ListenReport,
+  viewers: number,
+  senders: number,
+  before: CpuSnapshot,
+  after: CpuSnapshot,
+): RepResult {
+  const latency = LatencyHistogram.fromSparse(r.latency);
+  const probeLatency = LatencyHistogram.fromSparse(probed.latency);
+  const wallSeconds = (after.at - before.at) / 1000;
+  const serverCpuSeconds = after.server - before.server;
+  const loadgenCpuSeconds = after.loadgen - before.loadgen;
+  const background = after.machineBusy - before.machineBusy - serverCpuSeconds -
+    loadgenCpuSeconds;
+  const expected = r.acked * viewers;
+  const serverDeliveries = r.deliveries + probed.deliveries + r.acked * senders;
+  return {
+    rep,
+    sent: r.sent,
+    acked: r.acked,
+    refused: r.refused,
+    deliveries: r.deliveries,
+    serverDeliveries,
+    expectedDeliveries: expected,
+    deliveryRatio: expected > 0 ? round(r.deliveries / expected, 4) : NaN,
+    deliveredPerSec: round(r.deliveries / (r.deliveryWindowMs / 1000), 0),
+    latencyP50Ms: round(latency.quantile(0.5), 1),
+    latencyP90Ms: round(latency.quantile(0.9), 1),
+    latencyP99Ms: round(latency.quantile(0.99), 1),
+    latencyMaxMs: round(latency.max, 1),
+    serverCpuSeconds: round(serverCpuSeconds, 2),
+    cpuSecondsPer100kDeliveries: serverDeliveries > 0
+      ? round((serverCpuSeconds / serverDeliveries) * 100_000, 3)
+      : NaN,
+    deliveriesPerCpuSecond: serverCpuSeconds > 0
+      ? round(serverDeliveries / serverCpuSeconds, 0)
+      : NaN,
+    droppedNotices: r.droppedNotices,
+    late: r.late,
+    probeDeliveries: probed.deliveries,
+    probeLatencyP50Ms: round(probeLatency.quantile(0.5), 1),
+    probeLatencyP99Ms: round(probeLatency.quantile(0.99), 1),
+    stages: stageQuantiles(r.stages),
+    probeStages: stageQuantiles(probed.stages),
+    serverCores: round(serverCpuSeconds / wallSeconds, 2),
+    loadgenCoreShare: round(loadgenCpuSeconds / wallSeconds, 2),
+    backgroundCores: round(Math.max(0, background) / wallSeconds, 2),
+    maxSendLagMs: round(r.maxSendLagMs, 1),
+  };
+}

@@ -1,0 +1,331 @@
+/**
+ * The fan-out load generator: one process holding every viewer and sender socket of a run,
+ * driven by its parent (`fanout.ts`) through JSON lines. Commands on stdin, one reply line
+ * each on stdout:
+ *
+ *   {"cmd":"senders"}                      open S senders, send one warm-up message each
+ *   {"cmd":"viewers"}                      open V viewers (each in the room, idle)
+ *   {"cmd":"run","run":1,"durationMs":8000,"drainMs":1500}
+ *                                          S senders × R msg/s for the duration, then wait
+ *                                          for stragglers; reply with counts and latencies
+ *   {"cmd":"listen","run":1}               count deliveries of run 1 from now on (a probe
+ *                                          process that only listens while another sends)
+ *   {"cmd":"report"}                       what was received since `listen`
+ *   {"cmd":"quit"}                         close everything and exit
+ *
+ *   deno run -A tests/bench/helpers/loadgen.ts '<LoadgenConfig as JSON>'
+ */
+import { z } from "zod";
+import { type BenchMessage, nowMs } from "./bench_message.ts";
+import { LatencyHistogram, processCpuSeconds } from "./stats.ts";
+import {
+  type Connection,
+  type ReceiveSink,
+  type SenderConnection,
+  type ServerStamps,
+  targetClient,
+} from "./targets.ts";
+
+export const LoadgenConfig = z.object({
+  target: z.enum(["synapse", "bare", "socketio"]),
+  /** http://host:port of the server under test. */
+  url: z.string().url(),
+  room: z.string().min(1).default("bench"),
+  viewers: z.number().int().nonnegative(),
+  /** Zero for a probe process that only listens. */
+  senders: z.number().int().nonnegative(),
+  ratePerSender: z.number().positive(),
+  /** Viewer connections opened at once. */
+  connectConcurrency: z.number().int().positive().default(100),
+});
+export type LoadgenConfig = z.infer<typeof LoadgenConfig>;
+
+export const LoadgenCommand = z.discriminatedUnion("cmd", [
+  z.object({ cmd: z.literal("senders") }),
+  z.object({ cmd: z.literal("viewers") }),
+  z.object({
+    cmd: z.literal("run"),
+    run: z.number().int().positive(),
+    durationMs: z.number().int().positive(),
+    /** After the last send, stop waiting once this long passes with no new delivery ... */
+    drainMs: z.number().int().nonnegative(),
+    /** ... or once every expected delivery arrived, or at the latest after this long. */
+    maxDrainMs: z.number().int().nonnegative().default(15_000),
+  }),
+  z.object({ cmd: z.literal("listen"), run: z.number().int().positive() }),
+  z.object({ cmd: z.literal("report") }),
+  z.object({ cmd: z.literal("quit") }),
+]);
+export type LoadgenCommand = z.infer<typeof LoadgenCommand>;
+
+type SparseHistogram = { buckets: [number, number][]; max: number };
+
+/**
+ * Where the latency went, from the server's own clock readings in each message (Synapse
+ * only): send → accepted by the room (`intake`), accepted → batch flushed (`batching`,
+ * the tick wait), flushed → received (`delivery`: edge fan-out, network, client).
+ */
+export interface StageHistograms {
+  intake: SparseHistogram;
+  batching: SparseHistogram;
+  delivery: SparseHistogram;
+}
+
+/** The reply to `report`: what a listening probe received. */
+export interface ListenReport {
+  ok: "report";
+  deliveries: number;
+  latency: SparseHistogram;
+  stages?: StageHistograms;
+}
+
+/** The reply to `run`. */
+export interface RunReport {
+  ok: "run";
+  run: number;
+  sent: number;
+  /** Acknowledged by the server (the baselines do not ack: every sent message counts). */
+  acked: number;
+  refused: Record<string, number>;
+  /** Bench messages of this run received by viewers (senders' own copies not counted). */
+  deliveries: number;
+  /** Synapse's slow-viewer notices: danmaku the edge chose not to send. */
+  droppedNotices: number;
+  /** Messages of an earlier run that arrived during this one. */
+  late: number;
+  latency: SparseHistogram;
+  stages?: StageHistograms;
+  /** From the first scheduled send to the last delivery of this run. */
+  deliveryWindowMs: number;
+  /** Worst delay between a send's schedule and the moment it went out (load generator lag). */
+  maxSendLagMs: number;
+  sendWindowMs: number;
+  loadgenCpuSeconds: number;
+}
+
+const config = LoadgenConfig.parse(JSON.parse(Deno.args[0] ?? "{}"));
+const client = targetClient(config.target, config.url, config.room);
+
+let currentRun = 0;
+let counters = freshCounters();
+
+function freshCounters() {
+  return {
+    sent: 0,
+    acked: 0,
+    refused: {} as Record<string, number>,
+    deliveries: 0,
+    droppedNotices: 0,
+    late: 0,
+    histogram: new LatencyHistogram(),
+    stages: {
+      intake: new LatencyHistogram(),
+      batching: new LatencyHistogram(),
+      delivery: new LatencyHistogram(),
+    },
+    lastDeliveryAt: 0,
+  };
+}
+
+const viewerSink: ReceiveSink = {
+  message(m: BenchMessage, stamps?: ServerStamps) {
+    if (m.run !== currentRun) {
+      if (m.run < currentRun) counters.late++;
+      return;
+    }
+    const now = nowMs();
+    counters.deliveries++;
+    counters.histogram.record(now - m.sentAt);
+    counters.lastDeliveryAt = now;
+    if (stamps) {
+      counters.stages.intake.record(stamps.acceptedAt - m.sentAt);
+      counters.stages.batching.record(stamps.flushedAt - stamps.acceptedAt);
+      counters.stages.delivery.record(now - stamps.flushedAt);
+    }
+  },
+  dropped(count: number) {
+    counters.droppedNotices += count;
+  },
+};
+const ignoreSink: ReceiveSink = { message() {}, dropped() {} };
+const outcome = {
+  acked: () => counters.acked++,
+  refused: (code: string) => counters.refused[code] = (counters.refused[code] ?? 0) + 1,
+};
+
+const senders: SenderConnection[] = [];
+const viewers: Connection[] = [];
+
+async function openSenders(): Promise<unknown> {
+  const opened = await Promise.all(
+    Array.from({ length: config.senders }, (_, i) => client.openSender(i, ignoreSink, outcome)),
+  );
+  senders.push(...opened);
+  // One warm-up message each (run 0, never counted), so the room is active and warm.
+  senders.forEach((s, i) => s.send({ run: 0, sender: i, n: 0, sentAt: nowMs() }));
+  return { ok: "senders", opened: senders.length };
+}
+
+async function openViewers(): Promise<unknown> {
+  const started = performance.now();
+  let next = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  const worker = async () => {
+    while (next < config.viewers) {
+      const index = next++;
+      try {
+        viewers.push(await client.openViewer(index, viewerSink));
+      } catch (e) {
+        failed++;
+        firstError ??= String(e);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: config.connectConcurrency }, worker));
+  return {
+    ok: "viewers",
+    opened: viewers.length,
+    failed,
+    firstError,
+    ms: Math.round(performance.now() - started),
+  };
+}
+
+async function run(
+  run: number,
+  durationMs: number,
+  drainMs: number,
+  maxDrainMs: number,
+): Promise<RunReport> {
+  currentRun = run;
+  counters = freshCounters();
+  const cpuBefore = await processCpuSeconds(Deno.pid);
+  const period = 1000 / config.ratePerSender;
+  const start = nowMs() + 10;
+  const end = start + durationMs;
+  // Senders are spread evenly over one period so the offered load is smooth.
+  const due = senders.map((_, i) => start + (i * period) / senders.length);
+  const seqs = senders.map(() => 0);
+  let maxSendLagMs = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const now = nowMs();
+      let pending = false;
+      for (let i = 0; i < senders.length; i++) {
+        while (due[i] <= now && due[i] < end) {
+          maxSendLagMs = Math.max(maxSendLagMs, now - due[i]);
+          senders[i].send({ run, sender: i, n: seqs[i]++, sentAt: nowMs() });
+          counters.sent++;
+          due[i] += period;
+        }
+        if (due[i] < end) pending = true;
+      }
+      if (!pending) (clearInterval(timer), resolve());
+    }, 2);
+  });
+  const sendWindowMs = nowMs() - start;
+  await drain(drainMs, maxDrainMs);
+  const c = counters;
+  return {
+    ok: "run",
+    run,
+    sent: c.sent,
+    acked: c.acked,
+    refused: c.refused,
+    deliveries: c.deliveries,
+    droppedNotices: c.droppedNotices,
+    late: c.late,
+    latency: c.histogram.toSparse(),
+    stages: stagesReport(),
+    deliveryWindowMs: (c.lastDeliveryAt || nowMs()) - start,
+    maxSendLagMs,
+    sendWindowMs,
+    loadgenCpuSeconds: (await processCpuSeconds(Deno.pid)) - cpuBefore,
+  };
+}
+
+function stagesReport(): StageHistograms | undefined {
+  const { intake, batching, delivery } = counters.stages;
+  if (intake.count === 0) return undefined;
+  return {
+    intake: intake.toSparse(),
+    batching: batching.toSparse(),
+    delivery: delivery.toSparse(),
+  };
+}
+
+/** Waits for stragglers: until every send was answered (acked or refused) and every
+ * expected delivery arrived, or `quietMs` pass without a delivery, or `maxMs`. */
+async function drain(quietMs: number, maxMs: number): Promise<void> {
+  const began = nowMs();
+  while (nowMs() - began < maxMs) {
+    const refused = Object.values(counters.refused).reduce((a, b) => a + b, 0);
+    const answered = counters.acked + refused >= counters.sent;
+    if (answered && counters.deliveries >= counters.acked * viewers.length) return;
+    const lastProgress = Math.max(counters.lastDeliveryAt, began);
+    if (nowMs() - lastProgress >= quietMs) return;
+    await sleep(50);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function reply(value: unknown): void {
+  console.log(JSON.stringify(value));
+}
+
+async function handle(command: LoadgenCommand): Promise<boolean> {
+  switch (command.cmd) {
+    case "senders":
+      reply(await openSenders());
+      return true;
+    case "viewers":
+      reply(await openViewers());
+      return true;
+    case "run":
+      reply(await run(command.run, command.durationMs, command.drainMs, command.maxDrainMs));
+      return true;
+    case "listen":
+      currentRun = command.run;
+      counters = freshCounters();
+      reply({ ok: "listen" });
+      return true;
+    case "report":
+      reply(
+        {
+          ok: "report",
+          deliveries: counters.deliveries,
+          latency: counters.histogram.toSparse(),
+          stages: stagesReport(),
+        } satisfies ListenReport,
+      );
+      return true;
+    case "quit":
+      for (const c of [...viewers, ...senders]) c.close();
+      reply({ ok: "quit" });
+      return false;
+  }
+}
+
+let buffered = "";
+const decoder = new TextDecoder();
+for await (const chunk of Deno.stdin.readable) {
+  buffered += decoder.decode(chunk, { stream: true });
+  let newline: number;
+  let keepGoing = true;
+  while (keepGoing && (newline = buffered.indexOf("\n")) >= 0) {
+    const line = buffered.slice(0, newline).trim();
+    buffered = buffered.slice(newline + 1);
+    if (line === "") continue;
+    try {
+      keepGoing = await handle(LoadgenCommand.parse(JSON.parse(line)));
+    } catch (e) {
+      reply({ ok: "error", error: String(e) });
+    }
+  }
+  if (!keepGoing) break;
+}
+Deno.exit(0);

@@ -1,0 +1,176 @@
+/**
+ * The servers a fan-out benchmark can drive. A `ServerUnderTest` starts its process(es) and
+ * says where clients connect and which pids to measure (CPU and RSS are summed over them, so
+ * a multi-process deployment such as 2 edges + 2 engines fits the same interface).
+ */
+import { fileURLToPath } from "node:url";
+import { BenchProcess, freePort, waitForHttp } from "./process.ts";
+import type { TargetKind } from "./targets.ts";
+
+/** The project root (tests/bench/helpers/ → ../../..). */
+export const PROJECT_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+export interface RunningServer {
+  /** http://127.0.0.1:port that clients connect to. */
+  url: string;
+  /** Processes whose CPU and memory count as "the server". */
+  pids: number[];
+  /** Their V8 inspector ports (same order), for forced GC and heap readings. */
+  inspectPorts: number[];
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  inspect?: boolean;
+}
+
+export interface ServerUnderTest {
+  /** Name in reports, e.g. "synapse", "bare-deno-ws", "socket.io". */
+  name: string;
+  /** Which client protocol the load generator speaks to it. */
+  client: TargetKind;
+  /**
+   * `inspect` starts it with `--inspect` for forced-GC memory readings. Never measure CPU
+   * that way: with the inspector on, Deno reports every WebSocket frame of a program using
+   * node: modules to its network inspector (Synapse's CPU per delivery grew ~55% here).
+   */
+  start(options?: StartOptions): Promise<RunningServer>;
+}
+
+const READY_TIMEOUT_MS = 30_000;
+
+/** `--inspect` for a server command: after `deno run`, or first for node. */
+function withInspector(cmd: string[], port: number): string[] {
+  const flag = `--inspect=127.0.0.1:${port}`;
+  return cmd[1] === "run"
+    ? [cmd[0], "run", flag, ...cmd.slice(2)]
+    : [cmd[0], flag, ...cmd.slice(1)];
+}
+
+async function startOne(
+  cmd: string[],
+  env: Record<string, string>,
+  readyPath: string,
+  options: StartOptions | undefined,
+  cleanup?: () => Promise<void>,
+): Promise<RunningServer> {
+  const inspect = options?.inspect ?? false;
+  const port = freePort();
+  const inspectPort = freePort();
+  const proc = new BenchProcess({
+    cmd: inspect ? withInspector(cmd, inspectPort) : cmd,
+    env: { ...env, PORT: String(port) },
+    cwd: PROJECT_ROOT,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(url + readyPath, proc, READY_TIMEOUT_MS);
+  } catch (e) {
+    await proc.stop();
+    await cleanup?.();
+    throw e;
+  }
+  return {
+    url,
+    pids: [proc.pid],
+    inspectPorts: inspect ? [inspectPort] : [],
+    stop: async () => {
+      await proc.stop();
+      await cleanup?.();
+    },
+  };
+}
+
+/**
+ * Synapse in embedded mode (`edge/main.ts --role all`) on a fresh temp DATA_DIR, logging
+ * warnings only (as in production). `env` adds or overrides variables (e.g. room limits).
+ */
+export function synapseServer(env: Record<string, string> = {}): ServerUnderTest {
+  return {
+    name: "synapse",
+    client: "synapse",
+    start: async (options) => {
+      const dataDir = await Deno.makeTempDir({ prefix: "synapse-bench-" });
+      return startOne(
+        [Deno.execPath(), "run", "-A", "edge/main.ts", "--role", "all"],
+        {
+          DATA_DIR: dataDir,
+          LOG_LEVEL: "warn",
+          AUTH_SECRET: crypto.randomUUID() + crypto.randomUUID(),
+          ...env,
+        },
+        "/healthz",
+        options,
+        () => Deno.remove(dataDir, { recursive: true }).catch(() => {}),
+      );
+    },
+  };
+}
+
+/** Baseline: a bare Deno WebSocket broadcast server, one frame per message. */
+export function bareServer(): ServerUnderTest {
+  return {
+    name: "bare-deno-ws",
+    client: "bare",
+    start: (options) =>
+      startOne(
+        [Deno.execPath(), "run", "-A", "tests/bench/helpers/bare_server.ts"],
+        {},
+        "/",
+        options,
+      ),
+  };
+}
+
+/** Node, if installed: socket.io's home runtime. Deno runs the same file otherwise. */
+async function nodeBinary(): Promise<string | undefined> {
+  for (const candidate of ["/usr/bin/node", "/usr/local/bin/node"]) {
+    try {
+      if ((await Deno.stat(candidate)).isFile) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** Node resolves socket.io from the project's node_modules, which Deno fills from deno.json
+ * (`nodeModulesDir: auto`); in a fresh clone that may not have happened yet. */
+async function ensureSocketIoInstalled(): Promise<void> {
+  try {
+    await Deno.stat(`${PROJECT_ROOT}node_modules/socket.io/package.json`);
+  } catch {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["install"],
+      cwd: PROJECT_ROOT,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      throw new Error(`deno install failed: ${new TextDecoder().decode(out.stderr)}`);
+    }
+  }
+}
+
+/** Peer: socket.io broadcasting to one room, under Node when available. */
+export function socketIoServer(): ServerUnderTest {
+  return {
+    name: "socket.io",
+    client: "socketio",
+    start: async (options) => {
+      const script = "tests/bench/helpers/socketio_server.mjs";
+      const node = await nodeBinary();
+      if (node) await ensureSocketIoInstalled();
+      const cmd = node ? [node, script] : [Deno.execPath(), "run", "-A", script];
+      return startOne(cmd, {}, "/", options);
+    },
+  };
+}
+
+/** The runtime label of a server for reports (which binary ran it). */
+export async function socketIoRuntime(): Promise<string> {
+  const node = await nodeBinary();
+  if (!node) return `deno ${Deno.version.deno}`;
+  const out = await new Deno.Command(node, { args: ["--version"], stdout: "piped" }).output();
+  return `node ${new TextDecoder().decode(out.stdout).trim()}`;
+}

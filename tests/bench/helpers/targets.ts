@@ -1,0 +1,234 @@
+/**
+ * Client side of each server under test, behind one interface so the load generator drives
+ * Synapse, the bare WebSocket server and socket.io the same way: open a viewer (resolves
+ * once it is in the room and will receive broadcasts), open a sender, send bench messages.
+ */
+import { type BenchMessage, fromObject, fromText, toObject, toText } from "./bench_message.ts";
+
+export type TargetKind = "synapse" | "bare" | "socketio";
+
+/** Server clock readings a message carried (Synapse: when the room accepted it, and when
+ * the batch holding it was flushed), ms since the epoch. */
+export interface ServerStamps {
+  acceptedAt: number;
+  flushedAt: number;
+}
+
+/** Where a client reports what it receives. */
+export interface ReceiveSink {
+  message(m: BenchMessage, stamps?: ServerStamps): void;
+  /** Synapse's slow-viewer notice: this many danmaku were not sent to this viewer. */
+  dropped(count: number): void;
+}
+
+/** Where a sender reports the server's verdict on its messages (Synapse only acks). */
+export interface SendOutcome {
+  acked(): void;
+  refused(code: string): void;
+}
+
+export interface Connection {
+  close(): void;
+}
+
+export interface SenderConnection extends Connection {
+  send(m: BenchMessage): void;
+}
+
+export interface TargetClient {
+  openViewer(index: number, sink: ReceiveSink): Promise<Connection>;
+  openSender(index: number, sink: ReceiveSink, outcome: SendOutcome): Promise<SenderConnection>;
+}
+
+export function targetClient(kind: TargetKind, baseUrl: string, room: string): TargetClient {
+  switch (kind) {
+    case "synapse":
+      return new SynapseClient(baseUrl, room);
+    case "bare":
+      return new BareClient(baseUrl);
+    case "socketio":
+      return new SocketIoClient(baseUrl);
+  }
+}
+
+const wsUrl = (baseUrl: string, path: string) => baseUrl.replace(/^http/, "ws") + path;
+
+/** Opens a WebSocket and resolves once `ready` says so; rejects on close or error first. */
+function openSocket(
+  url: string,
+  onOpen: (ws: WebSocket) => void,
+  onFrame: (ws: WebSocket, data: string, ready: () => void, fail: (e: Error) => void) => void,
+): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    let settled = false;
+    const ready = () => {
+      if (!settled) (settled = true, resolve(ws));
+    };
+    const fail = (e: Error) => {
+      if (!settled) (settled = true, reject(e), ws.close());
+    };
+    ws.onopen = () => onOpen(ws);
+    ws.onmessage = (event) => {
+      if (typeof event.data === "string") onFrame(ws, event.data, ready, fail);
+    };
+    ws.onerror = () => fail(new Error(`websocket error on ${url}`));
+    ws.onclose = (event) => fail(new Error(`closed ${event.code} ${event.reason} on ${url}`));
+  });
+}
+
+// --- Synapse: guest token, hello → welcome, say → ack, batches of danmaku events.
+
+interface SynapseFrame {
+  type: string;
+  at?: number;
+  code?: string;
+  message?: string;
+  count?: number;
+  events?: { t: string; d?: { text: string; at: number } }[];
+}
+
+class SynapseClient implements TargetClient {
+  constructor(readonly baseUrl: string, readonly room: string) {}
+
+  async #guestToken(): Promise<string> {
+    const res = await fetch(`${this.baseUrl}/api/session/guest`, { method: "POST" });
+    const body = await res.json() as { token?: string };
+    if (res.status !== 201 || typeof body.token !== "string") {
+      throw new Error(`guest session failed: ${res.status} ${JSON.stringify(body)}`);
+    }
+    return body.token;
+  }
+
+  async #open(sink: ReceiveSink, outcome?: SendOutcome): Promise<WebSocket> {
+    const token = await this.#guestToken();
+    return openSocket(
+      wsUrl(this.baseUrl, `/ws/rooms/${encodeURIComponent(this.room)}`),
+      (ws) => ws.send(JSON.stringify({ type: "hello", v: 1, token, room: this.room })),
+      (_ws, data, ready, fail) => {
+        const frame = JSON.parse(data) as SynapseFrame;
+        switch (frame.type) {
+          case "batch":
+            for (const event of frame.events ?? []) {
+              if (event.t !== "danmaku" || !event.d) continue;
+              const m = fromText(event.d.text);
+              if (m) sink.message(m, { acceptedAt: event.d.at, flushedAt: frame.at ?? NaN });
+            }
+            return;
+          case "welcome":
+            return ready();
+          case "ack":
+            return outcome?.acked();
+          case "dropped":
+            return sink.dropped(frame.count ?? 0);
+          case "error":
+            if (outcome) return outcome.refused(frame.code ?? "unknown");
+            return fail(new Error(`error frame: ${frame.code} ${frame.message}`));
+        }
+      },
+    );
+  }
+
+  async openViewer(_index: number, sink: ReceiveSink): Promise<Connection> {
+    const ws = await this.#open(sink);
+    return { close: () => ws.close() };
+  }
+
+  async openSender(_i: number, sink: ReceiveSink, outcome: SendOutcome): Promise<SenderConnection> {
+    const ws = await this.#open(sink, outcome);
+    return {
+      send: (m) => ws.send(JSON.stringify({ type: "say", text: toText(m) })),
+      close: () => ws.close(),
+    };
+  }
+}
+
+// --- Bare Deno broadcast server: any frame sent is relayed as-is to every socket.
+
+class BareClient implements TargetClient {
+  constructor(readonly baseUrl: string) {}
+
+  async openViewer(_index: number, sink: ReceiveSink): Promise<Connection> {
+    const ws = await this.#openWhenOpen(sink);
+    return { close: () => ws.close() };
+  }
+
+  async openSender(_i: number, sink: ReceiveSink, outcome: SendOutcome): Promise<SenderConnection> {
+    const ws = await this.#openWhenOpen(sink);
+    return {
+      send: (m) => {
+        ws.send(JSON.stringify(toObject(m)));
+        outcome.acked();
+      },
+      close: () => ws.close(),
+    };
+  }
+
+  /** The bare server has no handshake: the socket is in the room once it is open. */
+  #openWhenOpen(sink: ReceiveSink): Promise<WebSocket> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(wsUrl(this.baseUrl, "/"));
+      ws.onopen = () => resolve(ws);
+      ws.onerror = () => reject(new Error("websocket error (bare)"));
+      ws.onmessage = (event) => {
+        if (typeof event.data !== "string") return;
+        const m = fromObject(JSON.parse(event.data));
+        if (m) sink.message(m);
+      };
+    });
+  }
+}
+
+// --- socket.io: socket.io-client over the WebSocket transport, one connection per client.
+
+interface IoSocket {
+  on(event: string, listener: (...args: unknown[]) => void): void;
+  emit(event: string, ...args: unknown[]): void;
+  disconnect(): void;
+}
+type IoFactory = (url: string, options: Record<string, unknown>) => IoSocket;
+
+class SocketIoClient implements TargetClient {
+  #io: Promise<IoFactory> | undefined;
+
+  constructor(readonly baseUrl: string) {}
+
+  #factory(): Promise<IoFactory> {
+    this.#io ??= import("socket.io-client").then((mod) => mod.io as unknown as IoFactory);
+    return this.#io;
+  }
+
+  async #open(sink: ReceiveSink): Promise<IoSocket> {
+    const io = await this.#factory();
+    return new Promise((resolve, reject) => {
+      // forceNew: one real connection per client (the default would multiplex all of them).
+      const socket = io(this.baseUrl, {
+        transports: ["websocket"],
+        forceNew: true,
+        reconnection: false,
+      });
+      socket.on("danmaku", (payload) => {
+        const m = fromObject(payload);
+        if (m) sink.message(m);
+      });
+      socket.on("connect", () => resolve(socket));
+      socket.on("connect_error", (e) => reject(new Error(`socket.io connect_error: ${e}`)));
+    });
+  }
+
+  async openViewer(_index: number, sink: ReceiveSink): Promise<Connection> {
+    const socket = await this.#open(sink);
+    return { close: () => socket.disconnect() };
+  }
+
+  async openSender(_i: number, sink: ReceiveSink, outcome: SendOutcome): Promise<SenderConnection> {
+    const socket = await this.#open(sink);
+    return {
+      send: (m) => {
+        socket.emit("say", toObject(m));
+        outcome.acked();
+      },
+      close: () => socket.disconnect(),
+    };
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * Placement with several instances in one process against a private nats-server: every
+ * partition has exactly one owner, the owner is the rendezvous choice, a joining instance
+ * takes only its share, a graceful stop hands over without waiting for the TTL, and a hung
+ * instance's partitions are taken after its leases lapse.
+ */
+import assert from "node:assert/strict";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { LeaseTable } from "../engine/lease.ts";
+import { createLogger } from "../engine/log.ts";
+import { Membership } from "../engine/membership.ts";
+import { rendezvousOwner } from "../engine/partition.ts";
+import { type PartitionHost, Placement } from "../engine/placement.ts";
+import { startNatsServer } from "./helpers/nats.ts";
+
+const P = 16;
+/** Violations seen by any host (asserted empty at the end of each test). */
+const doubleOwned: string[] = [];
+const log = createLogger({ test: "cluster_placement" }, "error");
+
+/** A host that records which partitions it subscribes, and checks that no other instance
+ * may still act for a partition this one takes (a fenced, hung one may still list it). */
+class RecordingHost implements PartitionHost {
+  serving = new Set<number>();
+  canServe: (p: number) => boolean = () => false;
+  constructor(private readonly all: Map<string, RecordingHost>, readonly id: string) {}
+  own(ps: number[]): void {
+    for (const p of ps) {
+      for (const [other, h] of this.all) {
+        if (other !== this.id && h.serving.has(p) && h.canServe(p)) {
+          doubleOwned.push(`p${p} owned by ${other} and ${this.id}`);
+        }
+      }
+      this.serving.add(p);
+    }
+  }
+  release(ps: number[]): Promise<void> {
+    for (const p of ps) this.serving.delete(p);
+    return Promise.resolve();
+  }
+}
+
+interface Node {
+  id: string;
+  nc: NatsConnection;
+  host: RecordingHost;
+  placement: Placement;
+}
+
+async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function cluster(ttlMs: number) {
+  const server = await startNatsServer();
+  const hosts = new Map<string, RecordingHost>();
+  const nodes: Node[] = [];
+  const add = async (id: string) => {
+    const nc = await connect({ servers: server.url });
+    const membership = await Membership.open(nc, { ttlMs });
+    const leases = await LeaseTable.open(nc, { ttlMs });
+    const host = new RecordingHost(hosts, id);
+    hosts.set(id, host);
+    const placement = new Placement({
+      instanceId: id,
+      partitions: P,
+      ttlMs,
+      membership,
+      leases,
+      host,
+      info: { role: "engine", hostname: "test", pid: Deno.pid, startedAt: Date.now() },
+      log,
+    });
+    host.canServe = (p) => placement.canServe(p);
+    await placement.start();
+    const node = { id, nc, host, placement };
+    nodes.push(node);
+    return node;
+  };
+  /** Partition → owning node id, from what the hosts serve. */
+  const owners = () => {
+    const out = new Map<number, string>();
+    for (const n of nodes) for (const p of n.host.serving) out.set(p, n.id);
+    return out;
+  };
+  const settledOn = (ids: string[]) => {
+    const o = owners();
+    for (let p = 0; p < P; p++) if (o.get(p) !== rendezvousOwner(p, ids)) return false;
+    return true;
+  };
+  const close = async () => {
+    for (const n of nodes) {
+      n.placement.abandon();
+      await n.nc.close();
+    }
+    await server.dispose();
+    assert.deepEqual(doubleOwned.splice(0), []);
+  };
+  return { add, nodes, owners, settledOn, close };
+}
+
+Deno.test("placement: one owner per partition, by rendezvous; a joiner moves only its share", async () => {
+  const c = await cluster(2_000);
+  try {
+    await c.add("e1");
+    await c.add("e2");
+    await c.add("e3");
+    await until(() => c.settledOn(["e1", "e2", "e3"]), 15_000, "3 instances settled");
+    const before = c.owners();
+    await c.add("e4");
+    await until(() => c.settledOn(["e1", "e2", "e3", "e4"]), 15_000, "4 instances settled");
+    const after = c.owners();
+    const moved = [...Array(P).keys()].filter((p) => before.get(p) !== after.get(p));
+    // Only partitions now owned by the joiner moved; none moved between old instances.
+    assert.ok(moved.length > 0);
+    assert.ok(
+      moved.every((p) => after.get(p) === "e4"),
+      `moved: ${moved.map((p) => `${p}->${after.get(p)}`)}`,
+    );
+    assert.ok(moved.length < P / 2, `${moved.length} of ${P} moved`);
+    for (const n of c.nodes) {
+      for (const p of n.host.serving) assert.equal(n.placement.canServe(p), true);
+    }
+  } finally {
+    await c.close();
+  }
+});
+
+Deno.test("placement: graceful stop hands over without waiting for the lease TTL", async () => {
+  // A 60 s TTL: the survivors could not take over by lease expiry within this test.
+  const c = await cluster(60_000);
+  try {
+    const e1 = await c.add("e1");
+    await c.add("e2");
+    await until(() => c.settledOn(["e1", "e2"]), 15_000, "2 instances settled");
+    assert.ok(e1.host.serving.size > 0);
+    await e1.placement.stop();
+    assert.equal(e1.host.serving.size, 0);
+    await until(() => c.settledOn(["e2"]), 15_000, "e2 owns all");
+    assert.equal(c.owners().size, P);
+  } finally {
+    await c.close();
+  }
+});
+
+Deno.test("placement: a hung instance is fenced and its partitions move after the TTL", async () => {
+  const c = await cluster(1_500);
+  try {
+    const e1 = await c.add("e1");
+    await c.add("e2");
+    await until(() => c.settledOn(["e1", "e2"]), 15_000, "2 instances settled");
+    const e1Parts = [...e1.host.serving];
+    assert.ok(e1Parts.length > 0);
+    e1.placement.abandon(); // stops heartbeats and refreshes, keeps serving state (like SIGSTOP)
+    await until(() => e1Parts.every((p) => !e1.placement.canServe(p)), 10_000, "e1 fenced");
+    // Survivors take them once membership and leases lapse on the server.
+    const e2 = c.nodes[1];
+    await until(
+      () => e1Parts.every((p) => e2.host.serving.has(p)),
+      20_000,
+      "e2 took e1's partitions",
+    );
+  } finally {
+    await c.close();
+  }
+});

@@ -1,0 +1,163 @@
+/**
+ * A local OpenAI-compatible HTTP server for tests: `/v1/chat/completions` (text and image
+ * parts), `/v1/embeddings`, `/v1/audio/transcriptions` (multipart). It records every request
+ * and can be told to answer the next calls slowly, with a 500, or with malformed JSON.
+ */
+
+export interface RecordedRequest {
+  path: string;
+  /** Parsed JSON body (chat, embeddings) or the multipart fields (transcriptions). */
+  body: Record<string, unknown>;
+  /** For transcriptions: the uploaded file's size in bytes. */
+  fileBytes?: number;
+  authorization: string | null;
+  at: number;
+}
+
+/** What to do with one upcoming request. */
+export type Fault =
+  | { kind: "status"; status: number }
+  | { kind: "malformed" }
+  | { kind: "slow"; delayMs: number };
+
+export interface ChatMessage {
+  role: string;
+  content: string | { type: string; text?: string; image_url?: { url: string } }[];
+}
+
+export interface FakeOpenAi {
+  url: string;
+  requests: RecordedRequest[];
+  /** Faults applied, in order, to the next requests (any endpoint). */
+  faults: Fault[];
+  /** Builds the chat answer's content from the request's messages. */
+  chatReply: (messages: ChatMessage[], body: Record<string, unknown>) => string;
+  /** The text returned by transcriptions. */
+  transcript: string;
+  close(): Promise<void>;
+}
+
+/** A deterministic bag-of-words embedding: texts sharing words get close vectors. */
+export function fakeEmbedding(text: string, dims = 64): number[] {
+  const v = new Array<number>(dims).fill(0);
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  for (const w of words) {
+    for (const gram of w.length > 2 && /\p{Script=Han}/u.test(w) ? [...w] : [w]) {
+      let h = 2166136261;
+      for (const ch of gram) h = Math.imul(h ^ ch.codePointAt(0)!, 16777619);
+      v[(h >>> 0) % dims] += 1;
+    }
+  }
+  const norm = Math.hypot(...v) || 1;
+  return v.map((x) => x / norm);
+}
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json" },
+  });
+}
+
+export function startFakeOpenAi(): FakeOpenAi {
+  const abort = new AbortController();
+  const fake: FakeOpenAi = {
+    url: "",
+    requests: [],
+    faults: [],
+    chatReply: () => "{}",
+    transcript: "hello world",
+    close: async () => {
+      abort.abort();
+      await server.finished;
+    },
+  };
+
+  const handle = async (req: Request): Promise<Response> => {
+    const path = new URL(req.url).pathname;
+    const record: RecordedRequest = {
+      path,
+      body: {},
+      authorization: req.headers.get("authorization"),
+      at: Date.now(),
+    };
+    if (path.endsWith("/audio/transcriptions")) {
+      const form = await req.formData();
+      for (const [k, v] of form.entries()) {
+        if (typeof v === "string") record.body[k] = v;
+        else record.fileBytes = (await v.arrayBuffer()).byteLength;
+      }
+    } else {
+      record.body = await req.json();
+    }
+    fake.requests.push(record);
+
+    const fault = fake.faults.shift();
+    if (fault?.kind === "slow") await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault?.kind === "status") return json({ error: { message: "injected" } }, fault.status);
+
+    if (path.endsWith("/chat/completions")) {
+      const messages = record.body.messages as ChatMessage[];
+      const content = fault?.kind === "malformed"
+        ? "{ this is not json"
+        : fake.chatReply(messages, record.body);
+      return json({
+        id: "chatcmpl-fake",
+        object: "chat.completion",
+        created: Math.floor(Date.now() / 1000),
+        model: record.body.model,
+        choices: [{
+          index: 0,
+          message: { role: "assistant", content },
+          finish_reason: "stop",
+        }],
+        usage: { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 },
+      });
+    }
+    if (path.endsWith("/embeddings")) {
+      if (fault?.kind === "malformed") return new Response("{ nope", { status: 200 });
+      const input = record.body.input;
+      const texts = Array.isArray(input) ? input as string[] : [String(input)];
+      return json({
+        object: "list",
+        model: record.body.model,
+        data: texts.map((t, index) => ({
+          object: "embedding",
+          index,
+          embedding: fakeEmbedding(t),
+        })),
+        usage: { prompt_tokens: texts.length * 8, total_tokens: texts.length * 8 },
+      });
+    }
+    if (path.endsWith("/audio/transcriptions")) {
+      if (fault?.kind === "malformed") return new Response("{ nope", { status: 200 });
+      return json({ text: fake.transcript });
+    }
+    return json({ error: { message: `no route ${path}` } }, 404);
+  };
+
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", signal: abort.signal, onListen: () => {} },
+    handle,
+  );
+  fake.url = `http://127.0.0.1:${server.addr.port}/v1`;
+  return fake;
+}
+
+/** Number of image parts in a recorded chat request. */
+export function imageParts(req: RecordedRequest): number {
+  const messages = (req.body.messages ?? []) as ChatMessage[];
+  let n = 0;
+  for (const m of messages) {
+    if (Array.isArray(m.content)) n += m.content.filter((p) => p.type === "image_url").length;
+  }
+  return n;
+}
+
+/** All text of a recorded chat request's messages, joined. */
+export function promptText(req: RecordedRequest): string {
+  const messages = (req.body.messages ?? []) as ChatMessage[];
+  return messages.map((m) =>
+    typeof m.content === "string" ? m.content : m.content.map((p) => p.text ?? "").join("\n")
+  ).join("\n");
+}

@@ -1,0 +1,137 @@
+/**
+ * Shared plumbing for the media test helpers: build a Go server once (through
+ * tests/services/build-go-tools.sh, into a tools folder outside the clone), pick free
+ * loopback ports, run a child process whose output is kept for failure messages, and
+ * wait until it answers.
+ */
+
+import dgram from "node:dgram";
+
+const SCRIPT = new URL("../services/build-go-tools.sh", import.meta.url).pathname;
+
+/** Path of the built binary of `tool`, building it first when missing (minutes, once). */
+export async function ensureGoTool(tool: "livekit" | "minio"): Promise<string> {
+  const out = await new Deno.Command("bash", {
+    args: [SCRIPT, tool],
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .output();
+  const text = new TextDecoder().decode(out.stdout).trim();
+  if (!out.success) {
+    throw new Error(
+      `building ${tool} failed:\n${new TextDecoder().decode(out.stderr).slice(-4000)}`,
+    );
+  }
+  return text.split("\n").at(-1)!;
+}
+
+/** A loopback TCP port free right now (bound and released). */
+export function freeTcpPort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** A loopback UDP port free right now (node:dgram: Deno's UDP API is unstable). */
+export function freeUdpPort(): Promise<number> {
+  const socket = dgram.createSocket("udp4");
+  return new Promise((resolve, reject) => {
+    socket.once("error", reject);
+    socket.bind(0, "127.0.0.1", () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    });
+  });
+}
+
+/** A child process whose last output lines are kept for error messages. */
+export class ServiceProcess {
+  readonly #child: Deno.ChildProcess;
+  readonly #tail: string[] = [];
+  readonly #drained: Promise<void>;
+  #exited = false;
+  readonly status: Promise<Deno.CommandStatus>;
+
+  constructor(
+    readonly name: string,
+    cmd: string,
+    args: string[],
+    env: Record<string, string> = {},
+  ) {
+    this.#child = new Deno.Command(cmd, {
+      args,
+      env,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    })
+      .spawn();
+    this.status = this.#child.status.then((s) => {
+      this.#exited = true;
+      return s;
+    });
+    this.#drained = Promise.all([this.#drain(this.#child.stdout), this.#drain(this.#child.stderr)])
+      .then(() => {});
+  }
+
+  get exited(): boolean {
+    return this.#exited;
+  }
+
+  /** The last lines the process printed. */
+  output(): string {
+    return this.#tail.join("\n");
+  }
+
+  async #drain(stream: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    let rest = "";
+    for await (const chunk of stream) {
+      rest += decoder.decode(chunk, { stream: true });
+      const lines = rest.split("\n");
+      rest = lines.pop() ?? "";
+      for (const line of lines) {
+        this.#tail.push(line);
+        if (this.#tail.length > 200) this.#tail.shift();
+      }
+    }
+    if (rest) this.#tail.push(rest);
+  }
+
+  /** Poll `ready` until it is true; fails early when the process exits. */
+  async waitUntil(ready: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.#exited) throw new Error(`${this.name} exited while starting:\n${this.output()}`);
+      if (await ready().catch(() => false)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${this.name} not ready after ${timeoutMs} ms:\n${this.output()}`);
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process and its pipes are done. */
+  async stop(graceMs = 5_000): Promise<void> {
+    if (!this.#exited) {
+      try {
+        this.#child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      const timer = setTimeout(() => {
+        try {
+          this.#child.kill("SIGKILL");
+        } catch { /* already gone */ }
+      }, graceMs);
+      await this.status;
+      clearTimeout(timer);
+    }
+    await this.#drained;
+  }
+}
+
+/** True when `url` answers with a 2xx status (the body is consumed). */
+export async function httpOk(url: string): Promise<boolean> {
+  const res = await fetch(url);
+  await res.body?.cancel();
+  return res.ok;
+}

@@ -1,0 +1,160 @@
+/**
+ * The VOD page in a real headless Chromium (playwright-core, Debian's chromium): a room's
+ * recording is listed, its HLS playlist (the edge's playlist of presigned MinIO segments)
+ * plays through hls.js served from node_modules — the video's currentTime advances — and
+ * the segment timeline and highlight markers are drawn. The recording is written the way
+ * the recorder writes one (real H.264/AAC segments from ffmpeg in MinIO, rows in the index).
+ * Skipped, saying why, when Chromium is absent or cannot play H.264 through MSE.
+ */
+import { startMediaServer } from "./helpers/media_server.ts";
+import assert from "node:assert/strict";
+import { CHROMIUM, launchChromium } from "./helpers/browser.ts";
+import { h264AacArgs, runFfmpeg, synthAvInputArgs } from "../media/ffmpeg.ts";
+import { parseMediaPlaylist } from "../media/hls.ts";
+import { RecordingIndex } from "../media/index/recording_index.ts";
+import { ObjectStore } from "../media/s3.ts";
+import { segmentKey } from "../media/storage_keys.ts";
+import { openPostgresStore } from "../actors/store/postgres_store.ts";
+
+const AUTOPLAY = ["--autoplay-policy=no-user-gesture-required"];
+
+/** Why the test cannot run here, or undefined. */
+async function skipReason(): Promise<string | undefined> {
+  if (!(await Deno.stat(CHROMIUM).then(() => true, () => false))) {
+    return `${CHROMIUM} not found (apt-get install chromium)`;
+  }
+  const browser = await launchChromium(AUTOPLAY);
+  try {
+    const page = await browser.newPage();
+    const h264 = await page.evaluate(
+      `typeof MediaSource !== "undefined" &&
+        MediaSource.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"')`,
+    );
+    return h264 ? undefined : "this Chromium build cannot play H.264 through MSE";
+  } finally {
+    await browser.close();
+  }
+}
+const skip = await skipReason();
+if (skip) console.warn(`media_e2e_browser: skipped: ${skip}`);
+
+Deno.test({
+  name: "media e2e: the VOD page plays a recording over HLS in Chromium",
+  ignore: skip !== undefined,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const cleanups: (() => Promise<unknown>)[] = [];
+    try {
+      const { server, minio, db } = await startMediaServer(cleanups, {
+        bucket: "vod",
+        livekit: false,
+      });
+
+      // A 6 s recording in three 2 s segments, as the recorder writes one.
+      const objects = new ObjectStore({
+        endpoint: minio.endpoint,
+        region: minio.region,
+        bucket: "vod",
+        accessKeyId: minio.accessKey,
+        secretAccessKey: minio.secretKey,
+      });
+      cleanups.push(() => Promise.resolve(objects.close()));
+      const sql = openPostgresStore(db.url);
+      cleanups.push(() => sql.close());
+      const index = new RecordingIndex(sql);
+      const dir = await Deno.makeTempDir({ prefix: "synapse-vod-browser-" });
+      cleanups.push(() => Deno.remove(dir, { recursive: true }));
+      await runFfmpeg([
+        ...synthAvInputArgs(6),
+        ...h264AacArgs(2),
+        "-f",
+        "hls",
+        "-hls_time",
+        "2",
+        "-hls_list_size",
+        "0",
+        "-hls_segment_filename",
+        `${dir}/seg%d.ts`,
+        `${dir}/index.m3u8`,
+      ]);
+      const produced = parseMediaPlaylist(await Deno.readTextFile(`${dir}/index.m3u8`));
+      const roomId = "vodroom";
+      const recordingId = "rec_browser_1";
+      const t0 = Date.now() - 60_000;
+      await index.upsertRecording({
+        id: recordingId,
+        roomId,
+        streamerId: null,
+        source: "livekit",
+        state: "recording",
+        startedAt: t0,
+      });
+      let at = t0;
+      for (const [seq, seg] of produced.segments.entries()) {
+        const key = segmentKey(roomId, recordingId, seq);
+        await objects.putFile(key, `${dir}/${seg.uri}`, "video/mp2t");
+        const durationMs = Math.round(seg.durationSec * 1000);
+        await index.putSegment({
+          recordingId,
+          seq,
+          roomId,
+          streamerId: null,
+          key,
+          startAt: at,
+          endAt: at + durationMs,
+          durationMs,
+          bytes: (await Deno.stat(`${dir}/${seg.uri}`)).size,
+          videoCodec: "h264",
+          audioCodec: "aac",
+          width: 320,
+          height: 240,
+          valid: true,
+          problem: null,
+        });
+        at += durationMs;
+      }
+      const row = (await index.recording(recordingId))!;
+      await index.upsertRecording({ ...row, state: "stopped", endedAt: at, endReason: "test" });
+
+      const browser = await launchChromium(AUTOPLAY);
+      cleanups.push(() => browser.close());
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const pageErrors: string[] = [];
+      page.on("pageerror", (e) => pageErrors.push(String(e)));
+      await page.goto(`${server.url}/#/vod?room=${roomId}`);
+      await page.locator("#recording-list a").first().waitFor({ timeout: 10_000 });
+      assert.equal(await page.locator("#recording-list li").count(), 1);
+      // The timeline shows every segment.
+      await page.waitForFunction(
+        `document.querySelectorAll("#vod-timeline .seg").length === ${produced.segments.length}`,
+        null,
+        { timeout: 10_000 },
+      );
+      // hls.js plays it: the position moves past a second.
+      await page.waitForFunction(
+        `(() => { const v = document.querySelector("#vod-video"); return v && v.currentTime > 1; })()`,
+        null,
+        { timeout: 20_000 },
+      );
+      const state = await page.evaluate(
+        `(() => { const v = document.querySelector("#vod-video");
+          return { t: v.currentTime, w: v.videoWidth, paused: v.paused }; })()`,
+      ) as { t: number; w: number; paused: boolean };
+      assert.ok(state.t > 1, `currentTime ${state.t}`);
+      assert.equal(state.w, 320);
+
+      // This server records but has no LiveKit: the room's player says media is off.
+      await page.goto(`${server.url}/r/${roomId}`);
+      await page.waitForFunction(
+        `document.querySelector("#stream-badge")?.textContent === "media off"`,
+        null,
+        { timeout: 10_000 },
+      );
+      assert.match(await page.locator(".video-placeholder").innerText(), /media is off/);
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      for (const fn of cleanups.reverse()) await fn().catch(() => {});
+    }
+  },
+});

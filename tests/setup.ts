@@ -1,0 +1,110 @@
+/**
+ * Prepares a fresh machine of this project's kind for the test suite, and does nothing
+ * on one already prepared: installs missing Debian packages, makes sure PostgreSQL and
+ * NATS (JetStream) run on loopback, and builds the pinned Go servers (livekit-server,
+ * MinIO) once into a tools folder outside the clone. Run by `deno task test`.
+ */
+
+/** Debian packages the tests use, by the command that shows each is installed. */
+const PACKAGES: { command: string; pkg: string }[] = [
+  { command: "ffmpeg", pkg: "ffmpeg" },
+  { command: "ffprobe", pkg: "ffmpeg" },
+  { command: "espeak-ng", pkg: "espeak-ng" },
+  { command: "pocketsphinx_continuous", pkg: "pocketsphinx" },
+  { command: "chromium", pkg: "chromium" },
+  { command: "nats-server", pkg: "nats-server" },
+  { command: "pgbench", pkg: "postgresql-contrib" },
+];
+/** Packages that ship data, not a command: checked with dpkg. */
+const DATA_PACKAGES = ["pocketsphinx-en-us"];
+
+async function run(cmd: string, args: string[], quiet = false): Promise<boolean> {
+  const out = await new Deno.Command(cmd, {
+    args,
+    stdout: quiet ? "null" : "inherit",
+    stderr: quiet ? "null" : "inherit",
+  }).output().catch(() => ({ success: false }));
+  return out.success;
+}
+
+const has = (command: string) => run("sh", ["-c", `command -v ${command}`], true);
+
+async function installMissing(): Promise<void> {
+  const missing = new Set<string>();
+  for (const { command, pkg } of PACKAGES) if (!(await has(command))) missing.add(pkg);
+  for (const pkg of DATA_PACKAGES) {
+    if (!(await run("dpkg", ["-s", pkg], true))) missing.add(pkg);
+  }
+  if (missing.size === 0) return;
+  console.log(`setup: installing ${[...missing].join(", ")}`);
+  await run("apt-get", ["update", "-qq"]);
+  const env = { DEBIAN_FRONTEND: "noninteractive" };
+  const ok = await new Deno.Command("apt-get", {
+    args: ["install", "-y", "-qq", "--no-install-recommends", ...missing],
+    env,
+  }).output().then((o) => o.success);
+  if (!ok) throw new Error(`setup: apt-get install ${[...missing].join(" ")} failed`);
+}
+
+async function tcpOpen(port: number): Promise<boolean> {
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    conn.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(port: number, what: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await tcpOpen(port)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`setup: ${what} did not come up on 127.0.0.1:${port}`);
+}
+
+async function ensurePostgres(): Promise<void> {
+  if (await tcpOpen(5432)) return;
+  console.log("setup: starting PostgreSQL");
+  const versions = [...Deno.readDirSync("/etc/postgresql")].map((e) => e.name);
+  await run("pg_ctlcluster", ["--skip-systemctl-redirect", versions[0], "main", "start"]);
+  await waitFor(5432, "PostgreSQL");
+}
+
+async function ensureNats(): Promise<void> {
+  if (await tcpOpen(4222)) return;
+  console.log("setup: starting nats-server with JetStream");
+  await Deno.mkdir("/var/lib/nats-server", { recursive: true });
+  await run("start-stop-daemon", [
+    "--start",
+    "--oknodo",
+    "--background",
+    "--exec",
+    "/usr/sbin/nats-server",
+    "--",
+    "-a",
+    "127.0.0.1",
+    "-p",
+    "4222",
+    "-js",
+    "-sd",
+    "/var/lib/nats-server",
+    "-l",
+    "/var/log/nats-server.log",
+  ]);
+  await waitFor(4222, "NATS");
+}
+
+async function buildGoTools(): Promise<void> {
+  const script = new URL("./services/build-go-tools.sh", import.meta.url).pathname;
+  if (!(await run("bash", [script, "all"]))) {
+    throw new Error("setup: building livekit-server / MinIO failed (see output above)");
+  }
+}
+
+await installMissing();
+await ensurePostgres();
+await ensureNats();
+await buildGoTools();
+console.log("setup: ready");

@@ -1,0 +1,267 @@
+/**
+ * The web client as people use it, in headless Chromium against a started server with
+ * accounts and the economy (PGlite): a streamer registers, creates a room in the console and
+ * goes live; a viewer (second browser context) signs in, follows, tops up and sends a gift;
+ * the streamer sees the gift animation and the leaderboard update, and mutes the viewer
+ * from a danmaku's context menu; guest chat turned off in the console shows guests the
+ * refusal. Set WEB_SCREENSHOT=path to keep a screenshot of the streamer's room view.
+ */
+import assert from "node:assert/strict";
+import type { Browser, Page } from "playwright-core";
+import { hasChromium, launchChromium } from "./helpers/browser.ts";
+import { startTestServer } from "./helpers/server.ts";
+
+const enabled = await hasChromium("web_economy");
+
+async function newPage(browser: Browser, errors: string[]): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => errors.push(String(e)));
+  return page;
+}
+
+/** Text of an element once it matches (playwright waits for it). */
+async function waitText(page: Page, selector: string, text: string | RegExp, timeout = 10_000) {
+  await page.locator(selector, { hasText: text }).first().waitFor({ timeout });
+}
+
+async function register(page: Page, username: string) {
+  await page.click("#login-btn");
+  await page.fill("#register-form [name=username]", username);
+  await page.fill("#register-form [name=displayName]", username.replace("_", " "));
+  await page.fill("#register-form [name=password]", "correct horse battery");
+  await page.click("#register-submit");
+  await waitText(page, "#me", "signed in as");
+}
+
+async function login(page: Page, username: string) {
+  await page.click("#login-btn");
+  await page.fill("#login-form [name=username]", username);
+  await page.fill("#login-form [name=password]", "correct horse battery");
+  await page.click("#login-submit");
+  await waitText(page, "#me", "signed in as");
+}
+
+Deno.test({
+  name: "web: register, console, follow, top-up, gift, leaderboard, moderation, guest chat off",
+  ignore: !enabled,
+  // Playwright keeps pipes and timers of its own beyond close().
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const srv = await startTestServer({ accounts: true });
+    const browser = await launchChromium();
+    const errors: string[] = [];
+    try {
+      // --- the streamer: register, create a room in the console, go live
+      const streamer = await newPage(browser, errors);
+      await streamer.goto(`${srv.url}/`);
+      await register(streamer, "star_streamer");
+      // No OAuth provider is configured on this server: no OAuth buttons.
+      assert.equal(await streamer.locator("#oauth-buttons").isHidden(), true);
+      await streamer.click("#console-link");
+      await streamer.locator("#create-room-form").waitFor();
+      await streamer.fill("#create-room-form [name=id]", "webroom");
+      await streamer.fill("#create-room-form [name=title]", "Evening Stream");
+      await streamer.click("#create-room-submit");
+      await waitText(streamer, "#create-room-status", "created webroom");
+      const card = streamer.locator(".console-room", { hasText: "webroom" });
+      await card.getByRole("button", { name: "Go live" }).click();
+      await waitText(streamer, ".console-room .live-pill", "LIVE");
+      await streamer.goto(`${srv.url}/r/webroom`);
+      await streamer.waitForSelector("#conn.live");
+      await waitText(streamer, "#room-title", "Evening Stream");
+
+      // --- a viewer with an account signs in in another context
+      const reg = await fetch(`${srv.url}/api/auth/register`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: "big_fan", password: "correct horse battery" }),
+      });
+      assert.equal(reg.status, 201);
+      await reg.body?.cancel();
+      const viewer = await newPage(browser, errors);
+      const giftKeys: string[] = [];
+      viewer.on("websocket", (ws) =>
+        ws.on("framesent", (f) => {
+          const frame = typeof f.payload === "string" ? JSON.parse(f.payload) : {};
+          if (frame.type === "gift") giftKeys.push(frame.idempotencyKey);
+        }));
+      await viewer.goto(`${srv.url}/`);
+      await login(viewer, "big_fan");
+      await viewer.goto(`${srv.url}/r/webroom`);
+      await viewer.waitForSelector("#conn.live");
+
+      // Follow the streamer; the home page then lists the live room.
+      await waitText(viewer, "#streamer-name", "star streamer");
+      await viewer.click("#follow-btn");
+      await waitText(viewer, "#follow-btn", "Following");
+      await waitText(viewer, "#followers", "1 followers");
+
+      // Top up (dev provider) and chat.
+      await viewer.selectOption("#topup-amount", "1000");
+      await viewer.click("#topup-btn");
+      await waitText(viewer, "#wallet-balance", "1,000");
+      await viewer.fill("#chat-input", "hello from the front row");
+      await viewer.click("#send");
+      await waitText(streamer, "#chat li", "hello from the front row");
+
+      // A gift: one click, one charge; the sender sees it confirmed and the balance drop.
+      await viewer.fill("#gift-count", "2");
+      await viewer.click('.gift-btn[data-gift="star"]');
+      await waitText(viewer, "#gift-status.ok", "sent 2 × Shooting Star");
+      await waitText(viewer, "#wallet-balance", "800");
+
+      // The streamer sees the gift animation, the chat line and the leaderboard.
+      await waitText(streamer, ".gift-burst", "sent 2 × Shooting Star");
+      await waitText(streamer, "#chat li .gift", "sent 2 × Shooting Star");
+      await waitText(streamer, "#leaderboard li", /big_fan\s*200/);
+      await streamer.click('#leaderboard-tabs button[data-scope="all"]');
+      await waitText(streamer, "#leaderboard li", /big_fan\s*200/);
+      // Earnings net of the platform commission (30% by default) reach the streamer's wallet.
+      await waitText(streamer, "#earnings", "earned 140");
+
+      // Insufficient funds are shown, and nothing is charged.
+      await viewer.fill("#gift-count", "1");
+      await viewer.click('.gift-btn[data-gift="castle"]');
+      await waitText(viewer, "#gift-status.error", "insufficient_funds");
+      await waitText(viewer, "#wallet-balance", "800");
+
+      // One danmaku more so the screenshot has one in flight next to the gift.
+      await viewer.fill("#chat-input", "666 what a stream");
+      await viewer.click("#send");
+      await streamer.locator(".danmaku", { hasText: "666 what a stream" }).waitFor();
+      await viewer.fill("#gift-count", "1");
+      await viewer.click('.gift-btn[data-gift="heart"]');
+      await waitText(streamer, ".gift-burst", "sent 1 × Heart");
+      const shot = Deno.env.get("WEB_SCREENSHOT");
+      if (shot) await streamer.screenshot({ path: shot });
+
+      // The streamer mutes the viewer from a danmaku's context menu.
+      await streamer.locator("#chat li[data-user]", { hasText: "hello from the front row" })
+        .click({ button: "right" });
+      await streamer.locator("#mod-menu button", { hasText: "Mute 10 min" }).click();
+      await waitText(streamer, "#notice", "mute: done");
+      await viewer.fill("#chat-input", "can I still talk?");
+      await viewer.click("#send");
+      await waitText(viewer, "#notice", "muted");
+      // A viewer gets no moderation menu.
+      await viewer.locator("#chat li[data-user]").first().click({ button: "right" });
+      assert.equal(await viewer.locator("#mod-menu").isHidden(), true);
+
+      // Live now from people I follow, on the viewer's home page.
+      await viewer.goto(`${srv.url}/`);
+      await waitText(viewer, "#followed-live-row .live-card", "Evening Stream");
+
+      // --- guest chat off in the console: a guest is told at once
+      const guest = await newPage(browser, errors);
+      await guest.goto(`${srv.url}/r/webroom`);
+      await guest.waitForSelector("#conn.live");
+      await guest.fill("#chat-input", "guest says hi");
+      await guest.click("#send");
+      await waitText(guest, "#chat li", "guest says hi");
+
+      await streamer.goto(`${srv.url}/#/console`);
+      const form = streamer.locator('.room-form[data-room="webroom"]');
+      await form.locator("[name=guestChat]").uncheck();
+      await form.getByRole("button", { name: "Save" }).click();
+      await waitText(streamer, ".room-form .form-status", "saved · live in the room");
+
+      await waitText(guest, "#chat li .sys", "guest chat off");
+      assert.equal(await guest.locator("#guest-hint").isVisible(), true);
+      await guest.fill("#chat-input", "guest again");
+      await guest.click("#send");
+      await waitText(guest, "#notice", "guests_disabled");
+      // Guests keep watching: the socket stays live and sees the room's chat.
+      assert.equal(await guest.locator("#conn.live").count(), 1);
+
+      // Each click carried its own idempotency key.
+      assert.equal(giftKeys.length, 3);
+      assert.equal(new Set(giftKeys).size, 3);
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      await srv.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "web: a gift whose answer was lost is resent with the same key and charged once",
+  ignore: !enabled,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const srv = await startTestServer({ accounts: true });
+    const browser = await launchChromium();
+    const errors: string[] = [];
+    try {
+      const post = async (path: string, json: unknown, token?: string) => {
+        const res = await fetch(`${srv.url}/api${path}`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+          body: JSON.stringify(json),
+        });
+        const body = await res.json();
+        assert.ok(res.ok, JSON.stringify(body));
+        return body;
+      };
+      const host = await post("/auth/register", {
+        username: "retry_host",
+        password: "correct horse battery",
+      });
+      await post("/rooms", { id: "retryroom", title: "Retries" }, host.accessToken);
+      const fan = await post("/auth/register", {
+        username: "retry_fan",
+        password: "correct horse battery",
+      });
+      await post(
+        "/wallet/topup",
+        { amount: "100", idempotencyKey: "retry-topup-1" },
+        fan.accessToken,
+      );
+
+      const page = await newPage(browser, errors);
+      // Between the page and the server: the first `gift_ok` is lost with its socket.
+      const giftKeys: string[] = [];
+      let dropped = false;
+      await page.routeWebSocket(/\/ws\/rooms\//, (ws) => {
+        const server = ws.connectToServer();
+        ws.onMessage((m) => {
+          const frame = JSON.parse(String(m));
+          if (frame.type === "gift") giftKeys.push(frame.idempotencyKey);
+          server.send(m);
+        });
+        server.onMessage((m) => {
+          if (!dropped && JSON.parse(String(m)).type === "gift_ok") {
+            dropped = true;
+            server.close();
+            ws.close({ code: 4000, reason: "lost" });
+            return;
+          }
+          ws.send(m);
+        });
+      });
+      await page.goto(`${srv.url}/`);
+      await login(page, "retry_fan");
+      await page.goto(`${srv.url}/r/retryroom`);
+      await page.waitForSelector("#conn.live");
+      await page.click('.gift-btn[data-gift="heart"]');
+      await waitText(page, "#gift-status.ok", "sent 1 × Heart (already sent)");
+      assert.equal(dropped, true);
+      assert.equal(giftKeys.length, 2, "sent, then resent after the reconnect");
+      assert.equal(giftKeys[0], giftKeys[1], "the retry reused the click's key");
+      const wallet = await (await fetch(`${srv.url}/api/wallet`, {
+        headers: { authorization: `Bearer ${fan.accessToken}` },
+      })).json();
+      assert.equal(wallet.balances.wallet, "95", "charged once");
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      await srv.close();
+    }
+  },
+});
