@@ -68,7 +68,7 @@ export class LeaseTable {
   /** Current holders: partition → owner. */
   async holders(): Promise<Map<number, LeaseRecord & { revision: number }>> {
     const out = new Map<number, LeaseRecord & { revision: number }>();
-    for (const k of await listKeys(this.kv, 5_000)) {
+    for (const k of await listKeys(this.kv)) {
       const e = await this.kv.get(k);
       if (!e || e.operation !== "PUT") continue;
       out.set(Number(k.slice(1)), { ...decodeJson<LeaseRecord>(e.value), revision: e.revision });

@@ -8,8 +8,6 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeJson, encodeJson } from "./codec.ts";
 import { listKeys, openBucket } from "./jetstream_kv.ts";
 
-const LIST_TIMEOUT_MS = 5_000;
-
 /** What an instance says about itself in the membership bucket. */
 export interface MemberInfo {
   id: string;
@@ -50,7 +48,7 @@ export class Membership {
 
   /** Live members (records younger than the TTL), sorted by id. */
   async members(): Promise<MemberInfo[]> {
-    const ids = await listKeys(this.kv, LIST_TIMEOUT_MS);
+    const ids = await listKeys(this.kv);
     const out: MemberInfo[] = [];
     for (const id of ids.sort()) {
       const e = await this.kv.get(id);

@@ -90,7 +90,7 @@ export class JetStreamStateStore implements StateStore {
 
   async *list<T>(prefix: StateKey): AsyncIterable<{ key: StateKey } & Versioned<T>> {
     const filter = prefix.length === 0 ? ">" : `${toKvKey(prefix)}.>`;
-    const keys = (await listKeys(this.kv, 30_000, filter)).sort();
+    const keys = (await listKeys(this.kv, filter)).sort();
     for (const k of keys) {
       const entry = await this.kv.get(k);
       if (!isLive(entry)) continue;

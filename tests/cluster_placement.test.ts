@@ -168,3 +168,36 @@ Deno.test("placement: a hung instance is fenced and its partitions move after th
     await c.close();
   }
 });
+
+Deno.test("membership: listing while records expire by TTL answers every time", async () => {
+  const server = await startNatsServer();
+  const nc = await connect({ servers: server.url });
+  try {
+    const membership = await Membership.open(nc, { ttlMs: 1_000 });
+    const info = { role: "engine" as const, hostname: "t", pid: 1, startedAt: 0, heartbeatAt: 0 };
+    const ids = Array.from({ length: 100 }, (_, i) => `m${String(i).padStart(3, "0")}`);
+    // Written 10 ms apart, so the records expire one after another over a second.
+    for (const id of ids) {
+      await membership.heartbeat({ ...info, id });
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await membership.leave(ids[0]);
+    const first = (await membership.members()).map((m) => m.id);
+    assert.ok(first.length > 0 && !first.includes(ids[0]), "a member that left is not listed");
+    assert.deepEqual(first, ids.slice(-first.length), "the newest records are the live ones");
+    // Keep listing through the moment the records expire: each listing must answer (the
+    // consumer-based `kv.keys()` could wait for a message that expired under it), and the
+    // expired members disappear.
+    let listings = 0;
+    const deadline = Date.now() + 20_000;
+    while ((await membership.members()).length > 0) {
+      listings++;
+      if (Date.now() > deadline) throw new Error("timed out waiting for the records to expire");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.ok(listings > 1);
+  } finally {
+    await nc.close();
+    await server.dispose();
+  }
+});
