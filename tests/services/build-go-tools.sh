@@ -17,13 +17,21 @@ build() { # name module version binary
   echo "building $1 $3 into $dir (once; takes minutes)" >&2
   # `go install mod@version` refuses modules whose go.mod has replace directives
   # (livekit-server has some), so build inside a copy of the downloaded module.
+  # One build at a time (two clones' test runs may start together); the one that waited
+  # finds the binary already there.
+  exec {lock}>"$dir/.build.lock"
+  flock "$lock"
+  if [ -x "$dir/$4" ]; then exec {lock}>&-; return 0; fi
   local src work pkg
   src=$(go mod download -json "$2@$3" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
   work=$(mktemp -d)
   cp -r "$src/." "$work/" && chmod -R u+w "$work"
   pkg="${5:-.}"
-  (cd "$work" && go build -trimpath -o "$dir/$4" "$pkg") >&2
+  # Build beside the target and rename, so nobody ever runs a half-written binary.
+  (cd "$work" && go build -trimpath -o "$dir/$4.partial" "$pkg") >&2
+  mv "$dir/$4.partial" "$dir/$4"
   rm -rf "$work"
+  exec {lock}>&-
 }
 
 export PATH="$PATH:/usr/local/go/bin"
