@@ -97,6 +97,7 @@ Deno.test({
       for (const d of [...sink.deliveries]) {
         const r = await verifier.verify(d.body, d.authorization);
         assert.ok(r.ok, `delivery refused: ${JSON.stringify(r)}`);
+        await r.delivery.delivered();
         verified.push(r.event);
       }
       assert.ok(verified.some((e) => e.kind === "room_started" && e.roomId === "room1"));

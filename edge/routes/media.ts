@@ -1,6 +1,8 @@
 /**
  * Media over HTTP:
  * - `POST /webhooks/livekit`: LiveKit's signed webhooks (verified, stale/replayed refused).
+ *   An event the room cannot take is answered 503 `room_unavailable` and not recorded, so
+ *   LiveKit's retry of it is delivered; only a delivered event id is refused as replayed.
  * - `GET /api/media/status`: `{live, recording, vod}` — what media this server offers.
  * - `GET /api/media/token?roomId&role=viewer|streamer`: a LiveKit token (streamer: the
  *   room's owner, its admins, platform admins).
@@ -49,6 +51,11 @@ export interface MediaRouteDeps {
 }
 
 const MAX_WEBHOOK_BYTES = 256 * 1024;
+/**
+ * Seconds LiveKit waits before retrying a webhook we answered 503 (its HTTP client honours
+ * Retry-After on 503; it retries 4 times).
+ */
+const WEBHOOK_RETRY_AFTER_S = 5;
 const Id = z.string().regex(ID_PATTERN, "must be 1-64 characters of A-Z a-z 0-9 _ -");
 const TokenQuery = z.object({ roomId: Id, role: z.enum(["viewer", "streamer"]).default("viewer") });
 const IngressInput = z.object({ roomId: Id, kind: z.enum(["rtmp", "whip"]) }).strict();
@@ -119,6 +126,11 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
     }
     const result = await lk.verifier.verify(raw, c.req.header("authorization"));
     if (!result.ok) {
+      if (result.code === "webhook_in_flight") {
+        // 503 + Retry-After: LiveKit retries it; by then the other delivery has finished.
+        c.header("retry-after", String(WEBHOOK_RETRY_AFTER_S));
+        return jsonError(c, 503, result.code, result.message);
+      }
       const status = result.code === "webhook_bad_signature"
         ? 401
         : result.code === "webhook_replayed"
@@ -126,16 +138,38 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
         : 400;
       return jsonError(c, status, result.code, result.message);
     }
-    deps.media?.onStreamEvent(result.event);
-    if (deps.notifyRoom) {
-      await deps.notifyRoom(result.event).catch((err) =>
-        log.warn("room did not take the stream event", {
-          roomId: result.event.roomId,
-          error: err as Error,
-        })
+    const { event, delivery } = result;
+    try {
+      // The room first: the recording controller acts only on events the room took, so
+      // a redelivered event cannot start anything twice.
+      await deps.notifyRoom?.(event);
+    } catch (err) {
+      await delivery.failed().catch((e) =>
+        log.error("webhook claim not released", { eventId: event.eventId, error: e as Error })
+      );
+      log.warn("room did not take the stream event; LiveKit will retry it", {
+        roomId: event.roomId,
+        eventId: event.eventId,
+        error: err as Error,
+      });
+      c.header("retry-after", String(WEBHOOK_RETRY_AFTER_S));
+      return jsonError(
+        c,
+        503,
+        "room_unavailable",
+        `room ${event.roomId} did not take event ${event.eventId}; try again`,
       );
     }
-    return c.json({ ok: true, eventId: result.event.eventId });
+    deps.media?.onStreamEvent(event);
+    // Delivered: from now on the id is a replay. If this write fails the claim's lease
+    // runs out and a retry is delivered again; the room ignores an event id it has seen.
+    await delivery.delivered().catch((err) =>
+      log.error("webhook not recorded as delivered", {
+        eventId: event.eventId,
+        error: err as Error,
+      })
+    );
+    return c.json({ ok: true, eventId: event.eventId });
   });
 
   /** What media this server offers (the web client says "media is off" without it). */

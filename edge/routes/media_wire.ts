@@ -247,10 +247,12 @@ export function roomStreamNotifier(opts: {
 const TRANSIENT = new Set(["unavailable", "no_responders", "request_timeout", "timeout"]);
 
 /**
- * A webhook is acknowledged once (a LiveKit retry would be refused as replayed), so a room
- * in the middle of a hand-over gets a few more tries (0.2, 0.4, 0.8, 1.6 s).
+ * A room in the middle of a hand-over gets one more try (after the client's own retries of
+ * "no responders", about 5 s). Past that the webhook is answered 503 and its id is not
+ * recorded, so LiveKit retries the delivery (4 times, Retry-After apart): the event is not
+ * lost while the room is briefly unreachable, and the request does not hang for long.
  */
-async function askWithRetry<T>(ask: () => Promise<T>, tries = 5): Promise<T> {
+async function askWithRetry<T>(ask: () => Promise<T>, tries = 2): Promise<T> {
   for (let i = 1;; i++) {
     try {
       return await ask();

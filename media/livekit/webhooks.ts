@@ -1,7 +1,9 @@
 /**
  * LiveKit webhooks: verify (signature over the body's sha256, signed by our API key),
  * refuse stale and replayed events, and turn the rest into `StreamEvent`s for the room
- * actor and the recording controller. Also signs events the way LiveKit does, for the
+ * actor and the recording controller. An event id counts as received only once it was
+ * delivered (`WebhookDelivery`): a delivery that failed lets go of the id, so LiveKit's
+ * retry of it (LiveKit retries a 5xx answer) is accepted rather than refused as a replay. Also signs events the way LiveKit does, for the
  * egress stand-in in tests and for tools that replay events.
  */
 import { AccessToken, WebhookEvent, WebhookReceiver } from "livekit-server-sdk";
@@ -12,31 +14,71 @@ export type WebhookRefusal =
   | "webhook_bad_signature"
   | "webhook_malformed"
   | "webhook_stale"
-  | "webhook_replayed";
+  | "webhook_replayed"
+  | "webhook_in_flight";
+
+/**
+ * A verified event held for delivery. Call `delivered()` once the room (and the recording
+ * controller) took it — from then on the id is refused as replayed — or `failed()` to let
+ * go of it, so that LiveKit's retry of the same event is accepted.
+ */
+export interface WebhookDelivery {
+  delivered(): Promise<void>;
+  failed(): Promise<void>;
+}
 
 export type WebhookResult =
-  | { ok: true; event: StreamEvent }
+  | { ok: true; event: StreamEvent; delivery: WebhookDelivery }
   | { ok: false; code: WebhookRefusal; message: string };
 
-/** Remembers event ids; a second claim of the same id inside its lifetime returns false. */
+export type ClaimResult =
+  /** Ours to deliver until `leaseMs` runs out (then another delivery may take it over). */
+  | { state: "claimed"; token: string }
+  /** Delivered already: a replay. */
+  | { state: "done" }
+  /** Another delivery of the same id is under way right now. */
+  | { state: "in_flight" };
+
+/**
+ * Remembers event ids in two steps, so an event is only "seen" once it was delivered:
+ * `claim` takes an id for one delivery (a lease), `complete` records it as delivered for
+ * `ttlMs`, `release` forgets a claim whose delivery failed. A claim whose holder died
+ * (crashed edge) can be taken over once its lease has run out.
+ */
 export interface ReplayGuard {
-  claim(eventId: string, ttlMs: number): Promise<boolean>;
+  claim(eventId: string, leaseMs: number): Promise<ClaimResult>;
+  complete(eventId: string, token: string, ttlMs: number): Promise<void>;
+  release(eventId: string, token: string): Promise<void>;
 }
 
 /** One process's replay memory (a cluster of edges shares a SQL-backed guard instead). */
 export class MemoryReplayGuard implements ReplayGuard {
-  readonly #seen = new Map<string, number>();
+  readonly #seen = new Map<string, { until: number; token?: string }>();
   constructor(private readonly clock: () => number = Date.now) {}
 
-  claim(eventId: string, ttlMs: number): Promise<boolean> {
+  claim(eventId: string, leaseMs: number): Promise<ClaimResult> {
     const now = this.clock();
     if (this.#seen.size > 10_000) {
-      for (const [id, until] of this.#seen) if (until <= now) this.#seen.delete(id);
+      for (const [id, e] of this.#seen) if (e.until <= now) this.#seen.delete(id);
     }
-    const until = this.#seen.get(eventId);
-    if (until !== undefined && until > now) return Promise.resolve(false);
-    this.#seen.set(eventId, now + ttlMs);
-    return Promise.resolve(true);
+    const entry = this.#seen.get(eventId);
+    if (entry !== undefined && entry.until > now) {
+      return Promise.resolve(entry.token ? { state: "in_flight" } : { state: "done" });
+    }
+    const token = crypto.randomUUID();
+    this.#seen.set(eventId, { until: now + leaseMs, token });
+    return Promise.resolve({ state: "claimed", token });
+  }
+
+  complete(eventId: string, token: string, ttlMs: number): Promise<void> {
+    const entry = this.#seen.get(eventId);
+    if (entry?.token === token) this.#seen.set(eventId, { until: this.clock() + ttlMs });
+    return Promise.resolve();
+  }
+
+  release(eventId: string, token: string): Promise<void> {
+    if (this.#seen.get(eventId)?.token === token) this.#seen.delete(eventId);
+    return Promise.resolve();
   }
 }
 
@@ -91,6 +133,11 @@ export interface WebhookVerifierOptions {
   log: Logger;
   /** Events older than this are refused (default 5 min). */
   maxAgeMs?: number;
+  /**
+   * How long one delivery holds an event id before another delivery may take it over
+   * (default 60 s: longer than the room's own retries, see media_wire.ts).
+   */
+  leaseMs?: number;
   clock?: () => number;
 }
 
@@ -98,14 +145,19 @@ export class LivekitWebhookVerifier {
   readonly #receiver: WebhookReceiver;
   readonly #maxAgeMs: number;
   readonly #clock: () => number;
+  readonly #leaseMs: number;
 
   constructor(private readonly opts: WebhookVerifierOptions) {
     this.#receiver = new WebhookReceiver(opts.settings.apiKey, opts.settings.apiSecret);
     this.#maxAgeMs = opts.maxAgeMs ?? 5 * 60_000;
+    this.#leaseMs = opts.leaseMs ?? 60_000;
     this.#clock = opts.clock ?? Date.now;
   }
 
-  /** Verify one delivery. A refusal is logged (without the body) and changes nothing. */
+  /**
+   * Verify one delivery. A refusal is logged (without the body) and changes nothing; an
+   * accepted event holds its id until the caller reports `delivered()` or `failed()`.
+   */
   async verify(body: string, authorization: string | undefined | null): Promise<WebhookResult> {
     const result = await this.#check(body, authorization ?? undefined);
     if (!result.ok) {
@@ -138,18 +190,43 @@ export class LivekitWebhookVerifier {
         message: `event ${event.id} is ${Math.round(age / 1000)} s old`,
       };
     }
-    if (!(await this.opts.replay.claim(event.id, this.#maxAgeMs * 2))) {
-      return {
-        ok: false,
-        code: "webhook_replayed",
-        message: `event ${event.id} was already received`,
-      };
-    }
     const streamEvent = toStreamEvent(event, at);
     if (!streamEvent) {
       return { ok: false, code: "webhook_malformed", message: `event ${event.event} has no room` };
     }
-    return { ok: true, event: streamEvent };
+    const eventId = event.id;
+    const claim = await this.opts.replay.claim(eventId, this.#leaseMs);
+    if (claim.state === "done") {
+      return {
+        ok: false,
+        code: "webhook_replayed",
+        message: `event ${eventId} was already received`,
+      };
+    }
+    if (claim.state === "in_flight") {
+      return {
+        ok: false,
+        code: "webhook_in_flight",
+        message: `event ${eventId} is being delivered by another request; try again`,
+      };
+    }
+    const { replay } = this.opts;
+    // Remembered past the age limit: a replay after that is refused as stale anyway.
+    const ttlMs = this.#maxAgeMs * 2;
+    let settled = false;
+    const once = (fn: () => Promise<void>) => () => {
+      if (settled) return Promise.resolve();
+      settled = true;
+      return fn();
+    };
+    return {
+      ok: true,
+      event: streamEvent,
+      delivery: {
+        delivered: once(() => replay.complete(eventId, claim.token, ttlMs)),
+        failed: once(() => replay.release(eventId, claim.token)),
+      },
+    };
   }
 }
 
