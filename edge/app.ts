@@ -38,7 +38,7 @@ export async function createApp(deps: EdgeDeps): Promise<Hono> {
   app.route("/api", aiRoutes(deps));
   if (deps.accounts) {
     const roomSettings = new RoomSettingsPublisher(deps.actors, deps.log);
-    app.route("/api", accountsRoutes(deps.accounts, { roomSettings }));
+    app.route("/api", accountsRoutes(deps.accounts, { roomSettings, ipLimits: deps.ipLimits }));
   }
   if (deps.economy) app.route("/api", economyRoutes(deps.economy));
   if (deps.media) app.route("/", mediaRoutes(deps.media));

@@ -9,6 +9,7 @@ import type { Accounts } from "./accounts/service.ts";
 import type { IdentityResolver } from "./auth/identity.ts";
 import type { TokenSigner } from "./auth/tokens.ts";
 import type { Gateway } from "./gateway.ts";
+import type { IpLimits } from "./ip_limits.ts";
 import type { ActorAsker, RoomClient } from "./room_client.ts";
 import type { RoomDirectory } from "./room_directory.ts";
 import type { EconomyDeps } from "./routes/economy.ts";
@@ -35,6 +36,8 @@ export interface EdgeDeps {
   directory: RoomDirectory;
   gateway: Gateway;
   readiness: ReadinessProbe[];
+  /** Per-client-IP caps on sockets, guest sessions and sign-in attempts (absent: none). */
+  ipLimits?: IpLimits;
   /** Accounts, follows, rooms (`edge/accounts/wire.ts`); routes mounted when present. */
   accounts?: Accounts;
   /** Wallets, gifts catalog, leaderboards, earnings, withdrawals; mounted when present. */

@@ -55,10 +55,21 @@ export class Gateway {
     }, RECOVERY_CHECK_MS);
   }
 
-  /** Upgrade `req` (already checked to be a WebSocket upgrade for a valid room id). */
-  upgrade(req: Request, roomId: string): Response {
-    const { socket, response } = Deno.upgradeWebSocket(req, { idleTimeout: 60 });
+  /**
+   * Upgrade `req` (already checked to be a WebSocket upgrade for a valid room id).
+   * `onClosed` runs once when the socket is gone (e.g. to free the client IP's slot).
+   */
+  upgrade(req: Request, roomId: string, onClosed?: () => void): Response {
+    let upgraded: ReturnType<typeof Deno.upgradeWebSocket>;
+    try {
+      upgraded = Deno.upgradeWebSocket(req, { idleTimeout: 60 });
+    } catch (err) {
+      onClosed?.();
+      throw err;
+    }
+    const { socket, response } = upgraded;
     if (this.closing) {
+      socket.onclose = () => onClosed?.();
       socket.onopen = () => socket.close(CloseCode.goingAway, "server shutting down");
       return response;
     }
@@ -70,7 +81,10 @@ export class Gateway {
       fanout: this.fanout,
       limits: this.deps.limits,
       log: this.deps.log,
-      onClosed: (s) => this.sessions.delete(s),
+      onClosed: (s) => {
+        this.sessions.delete(s);
+        onClosed?.();
+      },
     });
     this.sessions.add(session);
     return response;

@@ -48,6 +48,7 @@ import {
 } from "./routes/media_wire.ts";
 import type { ReadinessProbe } from "./deps.ts";
 import { Gateway } from "./gateway.ts";
+import { IpLimits, ipLimitsFromConfig } from "./ip_limits.ts";
 import { DEFAULT_EDGE_LIMITS, type EdgeLimits } from "./limits.ts";
 import { type ActorAsker, RoomClient } from "./room_client.ts";
 import { RoomDirectory } from "./room_directory.ts";
@@ -362,6 +363,7 @@ export async function startServer(
       identity,
       directory,
       gateway,
+      ipLimits: new IpLimits(ipLimitsFromConfig(config)),
       readiness: relational
         ? [...backend.readiness, {
           name: "database",

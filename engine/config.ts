@@ -23,6 +23,20 @@ export const ConfigSchema = z.object({
   /** Secret that signs session tokens (HS256). Required outside embedded dev mode. */
   AUTH_SECRET: opt,
 
+  // --- edge: per-client-IP limits (edge/ip_limits.ts); 0 turns a limit off
+  /** Concurrent viewer WebSockets per client IP (IPv6: per /64). */
+  EDGE_WS_PER_IP: int(100, 0),
+  /** Guest sessions per client IP: bucket size ... */
+  EDGE_GUEST_BURST: int(20, 0),
+  /** ... and refill per minute. */
+  EDGE_GUEST_PER_MIN: int(6, 1),
+  /** Login and register attempts per client IP: bucket size ... */
+  EDGE_AUTH_BURST: int(20, 0),
+  /** ... and refill per minute. */
+  EDGE_AUTH_PER_MIN: int(10, 1),
+  /** Reverse proxies in front of the edge that append X-Forwarded-For (0: header ignored). */
+  EDGE_TRUSTED_PROXIES: int(0, 0),
+
   // --- engine
   /** Partitions per cluster; fixed for the cluster's life. */
   PARTITIONS: int(64, 1),

@@ -42,6 +42,7 @@ import {
   UpdateRoomInput,
 } from "../accounts/rooms.ts";
 import type { RoomSettingsPublisher } from "../accounts/rooms_settings.ts";
+import type { IpLimits } from "../ip_limits.ts";
 import type { Accounts } from "../accounts/service.ts";
 import type { IssuedSession } from "../accounts/sessions.ts";
 import { AccountError } from "../accounts/errors.ts";
@@ -95,6 +96,8 @@ const wantsHtml = (c: Context) => (c.req.header("accept") ?? "").includes("text/
 export interface AccountsRoutesOptions {
   /** Pushes room changes to the room actors (absent: rooms read them at activation). */
   roomSettings?: RoomSettingsPublisher;
+  /** Per-client-IP bucket of login/register attempts (`rate_limited`); absent: none. */
+  ipLimits?: IpLimits;
 }
 
 export function accountsRoutes(deps: Accounts, opts: AccountsRoutesOptions = {}): Hono {
@@ -110,6 +113,8 @@ export function accountsRoutes(deps: Accounts, opts: AccountsRoutesOptions = {})
   app.post(
     "/auth/register",
     guard(async (c) => {
+      const refused = opts.ipLimits?.authAttempt(c);
+      if (refused) return refused;
       const input = await parseBody(c, RegisterInput);
       const { user, session } = await register(store, sessions, input);
       return c.json(sessionBody(user, session), 201);
@@ -118,6 +123,8 @@ export function accountsRoutes(deps: Accounts, opts: AccountsRoutesOptions = {})
   app.post(
     "/auth/login",
     guard(async (c) => {
+      const refused = opts.ipLimits?.authAttempt(c);
+      if (refused) return refused;
       const input = await parseBody(c, LoginInput);
       const { user, session } = await login(store, sessions, input, deps.loginThrottle);
       return c.json(sessionBody(user, session));

@@ -1,4 +1,7 @@
-/** `POST /api/session/guest {nickname?}` → `{token, identity, expiresAt}`: anyone can chat. */
+/**
+ * `POST /api/session/guest {nickname?}` → `{token, identity, expiresAt}`: anyone can chat,
+ * within the per-client-IP guest bucket (429 `rate_limited` + `Retry-After` beyond it).
+ */
 import { Hono } from "hono";
 import { z } from "zod";
 import { type Identity } from "../auth/identity.ts";
@@ -11,9 +14,11 @@ export const GUEST_TOKEN_TTL_S = 24 * 3600;
 
 const GuestRequest = z.object({ nickname: z.string().max(200).optional() }).strict();
 
-export function sessionRoutes(deps: Pick<EdgeDeps, "tokens">): Hono {
+export function sessionRoutes(deps: Pick<EdgeDeps, "tokens" | "ipLimits">): Hono {
   const app = new Hono();
   app.post("/session/guest", async (c) => {
+    const refused = deps.ipLimits?.guestSession(c);
+    if (refused) return refused;
     const raw = await c.req.text();
     let body: unknown = {};
     if (raw.trim() !== "") {

@@ -1,17 +1,25 @@
-/** `GET /ws/rooms/:roomId`: the viewer WebSocket (protocol in `edge/PROTOCOL.md`). */
+/**
+ * `GET /ws/rooms/:roomId`: the viewer WebSocket (protocol in `edge/PROTOCOL.md`). A client at
+ * its per-IP socket cap gets 429 `too_many_connections` instead of an upgrade; a plain GET
+ * gets the same 429 while its client is at the cap (browsers cannot read a refused upgrade's
+ * response, so the web client asks this way), else 426.
+ */
 import { Hono } from "hono";
 import type { EdgeDeps } from "../deps.ts";
 import { BAD_ROOM_ID_MESSAGE, jsonError, validRoomId } from "../http_errors.ts";
 
-export function wsRoutes(deps: Pick<EdgeDeps, "gateway">): Hono {
+export function wsRoutes(deps: Pick<EdgeDeps, "gateway" | "ipLimits">): Hono {
   const app = new Hono();
   app.get("/rooms/:roomId", (c) => {
     const roomId = validRoomId(c.req.param("roomId"));
     if (!roomId) return jsonError(c, 400, "bad_room_id", BAD_ROOM_ID_MESSAGE);
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      return jsonError(c, 426, "upgrade_required", "this endpoint speaks WebSocket only");
+      return deps.ipLimits?.connectionProbe(c) ??
+        jsonError(c, 426, "upgrade_required", "this endpoint speaks WebSocket only");
     }
-    return deps.gateway.upgrade(c.req.raw, roomId);
+    const slot = deps.ipLimits?.connection(c);
+    if (slot && "refused" in slot) return slot.refused;
+    return deps.gateway.upgrade(c.req.raw, roomId, slot?.release);
   });
   return app;
 }

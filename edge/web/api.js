@@ -44,10 +44,12 @@ export function onAuthChange(fn) {
 }
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, retryAfter) {
     super(message || code);
     this.status = status;
     this.code = code;
+    /** Seconds the server asked to wait (429 `Retry-After`), else undefined. */
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -62,7 +64,13 @@ async function rawCall(path, { method, json, token } = {}) {
   });
   const body = await res.json().catch(() => ({}));
   if (!res.ok) {
-    throw new ApiError(res.status, body.error?.code ?? "http_" + res.status, body.error?.message);
+    const retryAfter = Number(res.headers.get("retry-after")) || undefined;
+    throw new ApiError(
+      res.status,
+      body.error?.code ?? "http_" + res.status,
+      body.error?.message,
+      retryAfter,
+    );
   }
   return body;
 }

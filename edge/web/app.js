@@ -246,14 +246,23 @@ function openRoom(roomId) {
       s = await socketIdentity(freshToken);
     } catch (err) {
       setConn("no session", "down");
+      if (err.code === "rate_limited") {
+        // Too many guest sessions from this network (per-IP limit): wait as told.
+        const wait = err.retryAfter ?? 30;
+        notice(`too many new guest sessions from your network; retrying in ${wait} s`);
+        return reconnect(wait * 1000);
+      }
       notice(err.message);
       return reconnect();
     }
     me = s.identity;
     if (me.kind === "guest") $("#me").textContent = `watching as ${me.name} (guest)`;
     const proto = location.protocol === "https:" ? "wss" : "ws";
-    ws = new WebSocket(`${proto}://${location.host}/ws/rooms/${encodeURIComponent(roomId)}`);
+    const path = `/ws/rooms/${encodeURIComponent(roomId)}`;
+    ws = new WebSocket(`${proto}://${location.host}${path}`);
+    let opened = false;
     ws.onopen = () => {
+      opened = true;
       const hello = { type: "hello", v: 1, token: s.token, room: roomId };
       if (lastSeq >= 0) hello.resumeFrom = lastSeq;
       ws.send(JSON.stringify(hello));
@@ -264,13 +273,28 @@ function openRoom(roomId) {
       setConn(`disconnected (${e.code})`, "down");
       if (e.code === 4401) return connect(true);
       if (e.code === 4403) return notice("you are banned from this room");
+      if (!opened) return whyRefused(path);
       reconnect();
     };
   }
 
-  function reconnect() {
+  /** A refused upgrade is opaque to browsers: a plain GET of the URL says why (429). */
+  async function whyRefused(path) {
+    const res = await fetch(path).catch(() => null);
+    const body = res ? await res.json().catch(() => ({})) : {};
+    if (res?.status === 429 && body.error?.code === "too_many_connections") {
+      setConn("too many connections", "down");
+      notice(
+        "too many open connections from your network: close other tabs or players; retrying in 30 s",
+      );
+      return reconnect(30_000);
+    }
+    reconnect();
+  }
+
+  function reconnect(minDelay = 0) {
     const delay = Math.min(10_000, 500 * 2 ** retries++) * (0.5 + Math.random() / 2);
-    setTimeout(() => connect(), delay);
+    setTimeout(() => connect(), Math.max(minDelay, delay));
   }
 
   function onFrame(f) {

@@ -153,7 +153,12 @@ const db = await createScratchDatabase("synapse_bench");
 const nats = await startNatsServer();
 const nodes: NodeProcess[] = [];
 // LOG_LEVEL info: the helper finds each process's URL in its "listening" line.
-const common = { DATABASE_URL: db.url, PARTITIONS: "16", LOG_LEVEL: "info" };
+const common = {
+  DATABASE_URL: db.url,
+  PARTITIONS: "16",
+  LOG_LEVEL: "info",
+  EDGE_WS_PER_IP: "0", // every viewer comes from 127.0.0.1
+};
 try {
   const single = await spawnNode("all", "bench-all", common);
   nodes.push(single);

@@ -97,6 +97,9 @@ export function synapseServer(env: Record<string, string> = {}): ServerUnderTest
           DATA_DIR: dataDir,
           LOG_LEVEL: "warn",
           AUTH_SECRET: crypto.randomUUID() + crypto.randomUUID(),
+          // Every load-generator client comes from 127.0.0.1: lift the per-IP limits.
+          EDGE_WS_PER_IP: "0",
+          EDGE_GUEST_BURST: "0",
           ...env,
         },
         "/healthz",
