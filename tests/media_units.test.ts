@@ -166,7 +166,15 @@ Deno.test("stream state: live on the streamer's track, offline when they leave; 
 });
 
 Deno.test("URL resolvers: direct HLS/FLV accepted, others refused with stable codes, chain falls through", async () => {
-  const direct = new DirectUrlResolver();
+  // Names resolve through an injected lookup (no DNS here; see media_url_guard.test.ts).
+  const dns: Record<string, string[]> = {
+    "localhost": ["127.0.0.1"],
+    "cdn.example": ["93.184.216.34"],
+    "h": ["93.184.216.35"],
+  };
+  const direct = new DirectUrlResolver({
+    lookup: (h) => dns[h] ? Promise.resolve(dns[h]) : Promise.reject(new Error("ENOTFOUND")),
+  });
   for (
     const internal of [
       "http://127.0.0.1/a.m3u8",
@@ -188,7 +196,8 @@ Deno.test("URL resolvers: direct HLS/FLV accepted, others refused with stable co
       .format,
     "hls",
   );
-  assert.deepEqual(await direct.resolve("https://cdn.example/live/x.m3u8?t=1"), {
+  const cdn = await direct.resolve("https://cdn.example/live/x.m3u8?t=1");
+  assert.deepEqual({ url: cdn.url, format: cdn.format }, {
     url: "https://cdn.example/live/x.m3u8?t=1",
     format: "hls",
   });

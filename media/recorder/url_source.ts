@@ -1,14 +1,23 @@
 /**
  * Recording an external live stream (HLS or FLV over HTTP) pulled by ffmpeg. Platform page
- * URLs (a channel page rather than a stream) go through a `StreamUrlResolver`.
+ * URLs (a channel page rather than a stream) go through a `StreamUrlResolver`. The server
+ * makes these requests for a user, so they must not reach internal services (SSRF): see
+ * `DirectUrlResolver` and `EgressGuardProxy` (egress_guard.ts).
  */
+import { lookup } from "node:dns/promises";
 import { MediaError } from "../errors.ts";
+import { EgressGuardProxy, type EgressPolicy } from "./egress_guard.ts";
 import type { RecordingSource } from "./session.ts";
 import type { SegmenterInput } from "./segmenter.ts";
 
 export interface ResolvedStream {
   url: string;
   format: "hls" | "flv";
+  /**
+   * Pull through an `EgressGuardProxy` with this policy (every request ffmpeg makes is
+   * checked); unset: connect directly (trusted URLs, tests of loopback streams).
+   */
+  egress?: EgressPolicy;
 }
 
 /** Turns what a user pasted into a pullable stream URL. */
@@ -16,56 +25,175 @@ export interface StreamUrlResolver {
   resolve(input: string): Promise<ResolvedStream>;
 }
 
-/** Loopback, private, link-local and unspecified hosts (by literal address or name). */
-export function isPrivateHost(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (h === "localhost" || h.endsWith(".localhost") || h === "::" || h === "::1") return true;
-  if (/^(fc|fd)[0-9a-f]{2}:/.test(h) || h.startsWith("fe80:") || h.startsWith("::ffff:")) {
-    return true;
+function isIpLiteral(h: string): boolean {
+  return parseIPv4(h) !== undefined || parseIPv6(h) !== undefined;
+}
+
+function parseIPv4(s: string): number[] | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (!m) return undefined;
+  const parts = m.slice(1).map(Number);
+  return parts.every((n) => n <= 255) ? parts : undefined;
+}
+
+/** Eight 16-bit groups, or undefined (accepts `::` and a dotted IPv4 tail). */
+function parseIPv6(input: string): number[] | undefined {
+  let s = input.replace(/%.*$/, ""); // zone id
+  if (!s.includes(":")) return undefined;
+  const tail = /(\d{1,3}(?:\.\d{1,3}){3})$/.exec(s);
+  if (tail) {
+    const v4 = parseIPv4(tail[1]);
+    if (!v4) return undefined;
+    s = s.slice(0, -tail[1].length) +
+      `${((v4[0] << 8) | v4[1]).toString(16)}:${((v4[2] << 8) | v4[3]).toString(16)}`;
   }
-  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(h);
-  if (!v4) return false;
-  const [a, b] = [Number(v4[1]), Number(v4[2])];
-  return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) ||
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+  const halves = s.split("::");
+  if (halves.length > 2) return undefined;
+  const groups = (part: string) => part === "" ? [] : part.split(":");
+  const head = groups(halves[0]);
+  const rest = halves.length === 2 ? groups(halves[1]) : [];
+  const fill = halves.length === 2 ? 8 - head.length - rest.length : 0;
+  if (fill < 0 || (halves.length === 1 && head.length !== 8)) return undefined;
+  const all = [...head, ...Array(fill).fill("0"), ...rest];
+  if (all.length !== 8 || !all.every((g) => /^[0-9a-f]{1,4}$/i.test(g))) return undefined;
+  return all.map((g) => parseInt(g, 16));
+}
+
+function isPublicIPv4([a, b, c]: number[]): boolean {
+  return !(
+    a === 0 || // "this network", unspecified
+    a === 10 || // private
+    a === 127 || // loopback
+    (a === 100 && b >= 64 && b <= 127) || // CGNAT 100.64/10
+    (a === 169 && b === 254) || // link-local (cloud metadata)
+    (a === 172 && b >= 16 && b <= 31) || // private
+    (a === 192 && b === 168) || // private
+    (a === 192 && b === 0 && c === 0) || // IETF protocol assignments
+    (a === 198 && (b === 18 || b === 19)) || // benchmarking
+    a >= 224 // multicast, reserved, broadcast
+  );
+}
+
+/**
+ * Whether an address (IPv4 or IPv6 literal) is a public unicast address. Refused: private,
+ * loopback, link-local, unique-local (fc00::/7), CGNAT (100.64/10), unspecified, multicast,
+ * reserved, and IPv4 addresses embedded in IPv6 (mapped `::ffff:a.b.c.d`, compatible
+ * `::a.b.c.d`, NAT64 `64:ff9b::/96`) when the embedded address is not public. Anything that
+ * does not parse is not public.
+ */
+export function isPublicAddress(address: string): boolean {
+  const h = address.replace(/^\[|\]$/g, "").toLowerCase();
+  const v4 = parseIPv4(h);
+  if (v4) return isPublicIPv4(v4);
+  const g = parseIPv6(h);
+  if (!g) return false;
+  const embedded = [g[6] >> 8, g[6] & 0xff, g[7] >> 8, g[7] & 0xff];
+  const zeros = (n: number) => g.slice(0, n).every((x) => x === 0);
+  if (zeros(5) && g[5] === 0xffff) return isPublicIPv4(embedded); // ::ffff:0:0/96 mapped
+  if (zeros(6)) return false; // ::, ::1 and IPv4-compatible ::/96
+  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) {
+    return isPublicIPv4(embedded); // NAT64 64:ff9b::/96
+  }
+  if ((g[0] & 0xfe00) === 0xfc00) return false; // unique-local fc00::/7
+  if ((g[0] & 0xffc0) === 0xfe80 || (g[0] & 0xffc0) === 0xfec0) return false; // link/site-local
+  if ((g[0] & 0xff00) === 0xff00) return false; // multicast
+  if (g[0] === 0x2001 && g[1] === 0x0db8) return false; // documentation
+  return true;
+}
+
+/** A host name's addresses (IPv4 and IPv6); injectable so tests need no system files. */
+export type HostLookup = (hostname: string) => Promise<string[]>;
+
+/**
+ * The system resolver (getaddrinfo: /etc/hosts, then DNS, as nsswitch says): the same one
+ * ffmpeg uses to connect, so the addresses checked are the ones it would reach.
+ * (`Deno.resolveDns` asks DNS servers only and would miss names in /etc/hosts.)
+ */
+export const systemLookup: HostLookup = async (hostname) =>
+  (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
+
+/**
+ * Refuses (`url_forbidden`, 403) a URL whose host is, or resolves to, any address that is
+ * not public; `url_unresolvable` (400) when the name does not resolve.
+ */
+export async function assertPublicHost(
+  url: URL,
+  lookupHost: HostLookup,
+  allowAddress: (address: string) => boolean = isPublicAddress,
+): Promise<void> {
+  const forbidden = () =>
+    new MediaError("url_forbidden", "stream URLs on private networks are not recorded", 403);
+  const host = url.hostname.replace(/^\[|\]$/g, "").replace(/\.$/, "").toLowerCase();
+  if (isIpLiteral(host)) {
+    if (!allowAddress(host)) throw forbidden();
+    return;
+  }
+  // RFC 6761: *.localhost is loopback whether or not /etc/hosts lists it; "localhost"
+  // itself is looked up like any name (it is in /etc/hosts).
+  if (host.endsWith(".localhost")) throw forbidden();
+  let addresses: string[];
+  try {
+    addresses = await lookupHost(host);
+  } catch {
+    addresses = [];
+  }
+  if (addresses.length === 0) {
+    throw new MediaError("url_unresolvable", `stream host ${host} does not resolve`);
+  }
+  if (!addresses.every(allowAddress)) throw forbidden();
 }
 
 /**
  * Accepts direct stream URLs only (`.m3u8` → HLS, `.flv` → FLV, http/https). Platform
- * resolvers (which scrape or call a platform API) wrap this one. Hosts on private networks
- * are refused (`url_forbidden`) unless allowed: the server pulls the URL, so a user must
- * not point it at internal services. (Names that resolve to private addresses are not
- * caught here; deployments restrict egress at the network too.)
+ * resolvers (which scrape or call a platform API) wrap this one. The server pulls the URL,
+ * so a user must not point it at internal services: unless `allowPrivateHosts`, a host that
+ * is, or resolves to, any address that is not public is refused (`url_forbidden`, 403),
+ * and the stream is pulled through an `EgressGuardProxy` that checks every later request
+ * too (playlist reloads, segments on other hosts, redirects) and connects only to the
+ * addresses it checked.
  */
 export class DirectUrlResolver implements StreamUrlResolver {
-  constructor(private readonly opts: { allowPrivateHosts?: boolean } = {}) {}
+  readonly #lookup: HostLookup;
 
-  resolve(input: string): Promise<ResolvedStream> {
+  constructor(
+    private readonly opts: {
+      allowPrivateHosts?: boolean;
+      lookup?: HostLookup;
+      /** Tests only: which resolved addresses count as public (default `isPublicAddress`). */
+      allowAddress?: (address: string) => boolean;
+    } = {},
+  ) {
+    this.#lookup = opts.lookup ?? systemLookup;
+  }
+
+  async resolve(input: string): Promise<ResolvedStream> {
     let url: URL;
     try {
       url = new URL(input);
     } catch {
-      return Promise.reject(new MediaError("url_invalid", "not a URL"));
+      throw new MediaError("url_invalid", "not a URL");
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") {
-      return Promise.reject(
-        new MediaError("url_unsupported", "only http(s) stream URLs can be recorded"),
-      );
+      throw new MediaError("url_unsupported", "only http(s) stream URLs can be recorded");
     }
-    if (!this.opts.allowPrivateHosts && isPrivateHost(url.hostname)) {
-      return Promise.reject(
-        new MediaError("url_forbidden", "stream URLs on private networks are not recorded", 403),
-      );
-    }
-    if (url.pathname.endsWith(".m3u8")) return Promise.resolve({ url: url.href, format: "hls" });
-    if (url.pathname.endsWith(".flv")) return Promise.resolve({ url: url.href, format: "flv" });
-    return Promise.reject(
-      new MediaError(
+    const format = url.pathname.endsWith(".m3u8")
+      ? "hls"
+      : url.pathname.endsWith(".flv")
+      ? "flv"
+      : undefined;
+    if (!format) {
+      throw new MediaError(
         "url_unsupported",
         "no resolver knows this URL: give an .m3u8 (HLS) or .flv stream URL",
-      ),
-    );
+      );
+    }
+    if (this.opts.allowPrivateHosts) return { url: url.href, format };
+    await assertPublicHost(url, this.#lookup, this.opts.allowAddress);
+    return {
+      url: url.href,
+      format,
+      egress: { lookup: this.#lookup, allowAddress: this.opts.allowAddress },
+    };
   }
 }
 
@@ -89,17 +217,40 @@ export class ChainResolver implements StreamUrlResolver {
 export class UrlSource implements RecordingSource {
   readonly kind = "url" as const;
   readonly describe: string;
+  #proxy?: EgressGuardProxy;
+  #client?: Deno.HttpClient;
 
   constructor(private readonly stream: ResolvedStream) {
     const u = new URL(stream.url);
     this.describe = `${stream.format} ${u.protocol}//${u.host}${u.pathname}`; // no query: may hold tokens
   }
 
+  /** The guard proxy (started on the first run, kept until `close`), when the stream has one. */
+  #guard(): EgressGuardProxy | undefined {
+    if (!this.stream.egress) return undefined;
+    if (!this.#proxy) {
+      this.#proxy = new EgressGuardProxy(this.stream.egress);
+      this.#client = Deno.createHttpClient({ proxy: { url: this.#proxy.url } });
+    }
+    return this.#proxy;
+  }
+
+  /** Requests the guard proxy refused (0 without one). */
+  get refusedRequests(): number {
+    return this.#proxy?.refused ?? 0;
+  }
+
   open(_dir: string): Promise<SegmenterInput> {
+    const proxy = this.#guard();
     return Promise.resolve({
       args: [
         "-rw_timeout",
         "10000000",
+        // Every request (reloads, segments, redirects) goes through the checking proxy.
+        // and nothing else (an HLS playlist may name file: URLs, read locally otherwise).
+        ...(proxy
+          ? ["-http_proxy", proxy.url, "-protocol_whitelist", "http,https,tls,tcp,httpproxy,crypto"]
+          : []),
         "-i",
         this.stream.url,
       ],
@@ -111,19 +262,30 @@ export class UrlSource implements RecordingSource {
    * ffmpeg exits 0 both when a stream ends and when its server vanishes, so look: an HLS
    * stream is over when its playlist carries ENDLIST. Otherwise (unreachable, still live,
    * or FLV) the session restarts ffmpeg, and gives up as `source_lost` after its retries.
+   * The probe goes through the same guard proxy as ffmpeg (redirects are checked there).
    */
   async ended(): Promise<boolean> {
     if (this.stream.format !== "hls") return false;
+    this.#guard();
     try {
-      const res = await fetch(this.stream.url, { signal: AbortSignal.timeout(5_000) });
-      const text = await res.text();
-      return res.ok && text.includes("#EXT-X-ENDLIST");
+      const res = await fetch(this.stream.url, {
+        signal: AbortSignal.timeout(5_000),
+        client: this.#client,
+      });
+      if (!res.ok) {
+        await res.body?.cancel();
+        return false;
+      }
+      return (await res.text()).includes("#EXT-X-ENDLIST");
     } catch {
       return false;
     }
   }
 
-  close(): Promise<void> {
-    return Promise.resolve();
+  async close(): Promise<void> {
+    this.#client?.close();
+    this.#client = undefined;
+    await this.#proxy?.close();
+    this.#proxy = undefined;
   }
 }
