@@ -10,7 +10,8 @@
  *
  * Memory stays bounded: a connection entry disappears with the IP's last socket; a bucket
  * that has refilled to its burst is dropped by a periodic sweep (it is the same as a new
- * one), and past `maxEntries` the least recently used buckets are evicted. Limits are per
+ * one), and past `maxEntries` the least recently used are evicted (an evicted address starts
+ * again with a full bucket: the cap trades precision for memory under a flood). Limits are per
  * edge process; the room actors' per-user limits still apply behind them.
  */
 import type { Context } from "hono";
@@ -101,10 +102,22 @@ export class IpTokenBuckets {
       };
     }
     this.#entries.set(key, bucket);
-    while (this.#entries.size > this.#maxEntries) {
-      this.#entries.delete(this.#entries.keys().next().value!);
-    }
+    if (this.#entries.size > this.#maxEntries) this.#shrink(now);
     return result;
+  }
+
+  /**
+   * Over the cap: sweep, then evict the least recently used down to 90% of it. Evicting in
+   * bulk keeps the cost per take constant on average (a Map's oldest entry is found by
+   * iterating past the slots of deleted ones, so one-at-a-time eviction degrades).
+   */
+  #shrink(now: number): void {
+    this.sweep(now);
+    const target = Math.floor(this.#maxEntries * 0.9);
+    for (const key of this.#entries.keys()) {
+      if (this.#entries.size <= target) break;
+      this.#entries.delete(key);
+    }
   }
 
   /** Drop every bucket that has refilled to its burst; returns how many were dropped. */
