@@ -55,7 +55,7 @@ const MAX_WEBHOOK_BYTES = 256 * 1024;
  * Seconds LiveKit waits before retrying a webhook we answered 503 (its HTTP client honours
  * Retry-After on 503; it retries 4 times).
  */
-const WEBHOOK_RETRY_AFTER_S = 5;
+const WEBHOOK_RETRY_AFTER_S = 8;
 const Id = z.string().regex(ID_PATTERN, "must be 1-64 characters of A-Z a-z 0-9 _ -");
 const TokenQuery = z.object({ roomId: Id, role: z.enum(["viewer", "streamer"]).default("viewer") });
 const IngressInput = z.object({ roomId: Id, kind: z.enum(["rtmp", "whip"]) }).strict();

@@ -135,7 +135,10 @@ export interface WebhookVerifierOptions {
   maxAgeMs?: number;
   /**
    * How long one delivery holds an event id before another delivery may take it over
-   * (default 60 s: longer than the room's own retries, see media_wire.ts).
+   * (default 20 s: longer than one delivery with the room's own retries, about 11 s, see
+   * media_wire.ts; short enough that LiveKit's retries, 4 at Retry-After 8 s, outlive the
+   * claim of an edge that died mid-delivery). A takeover while the first delivery still
+   * runs is harmless: the room applies each event id once.
    */
   leaseMs?: number;
   clock?: () => number;
@@ -150,7 +153,7 @@ export class LivekitWebhookVerifier {
   constructor(private readonly opts: WebhookVerifierOptions) {
     this.#receiver = new WebhookReceiver(opts.settings.apiKey, opts.settings.apiSecret);
     this.#maxAgeMs = opts.maxAgeMs ?? 5 * 60_000;
-    this.#leaseMs = opts.leaseMs ?? 60_000;
+    this.#leaseMs = opts.leaseMs ?? 20_000;
     this.#clock = opts.clock ?? Date.now;
   }
 
