@@ -8,6 +8,7 @@ import { AiOp, type SayWarning } from "../actors/room/ai_messages.ts";
 import type {
   Danmaku,
   HighlightSpan,
+  JoinReply,
   RoomBatch,
   RoomEvent,
   RoomInfo,
@@ -114,6 +115,9 @@ export type ServerFrame =
     highlights: HighlightSpan[];
     /** Present on a resume: how many missed batches follow as `batch` frames. */
     replayed?: number;
+    /** The viewer's standing in the room when it has one: a running mute (until, by admin or
+     * AI), banned, admin, owner. */
+    self?: JoinReply["self"];
   }
   | ({ type: "batch" } & RoomBatch)
   | { type: "ack"; clientId?: string; id: string; warning?: SayWarning }

@@ -155,6 +155,7 @@ export class ViewerSession implements FanoutViewer {
       seq: reply.info.seq,
       highlights: reply.highlights,
       ...(resuming ? { replayed: missed.length } : {}),
+      ...(reply.self ? { self: reply.self } : {}),
     });
     for (const batch of missed) this.sendText(BatchView.of(batch).frame);
     if (reply.gap) this.send({ type: "gap", from: reply.gap.from, to: reply.gap.to });

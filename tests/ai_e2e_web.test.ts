@@ -2,7 +2,8 @@
  * The room's AI panel in a real headless Chromium (playwright-core, Debian's chromium): a room
  * admin fills the knowledge base from the panel, a viewer's question is answered with its
  * citation in the panel, a viewer's severe message shows up in the admin's moderation log and
- * the admin's Undo brings it back into the chat. Local heuristics only (no model configured).
+ * the admin's Undo brings it back into the chat; a guest muted by the AI who reloads is told
+ * for how long and by whom, and the admin ends that mute from the panel's mute list. Local heuristics only (no model configured).
  * Skipped, saying so, when Chromium is absent.
  */
 import assert from "node:assert/strict";
@@ -67,6 +68,30 @@ Deno.test({
       await page.locator("#chat li", { hasText: "kys loser" }).waitFor({ timeout: 10_000 });
       await page.locator(".ai-audit li.undone", { hasText: "kys loser" }).waitFor({
         timeout: 15_000,
+      });
+
+      // a guest muted by the AI who comes back is told so, for how long and by whom; the
+      // admin sees the mute with its time left and ends it from the panel
+      const guestPage = await browser.newPage();
+      guestPage.on("pageerror", (e) => pageErrors.push(String(e)));
+      await guestPage.goto(`${srv.url}/r/${ROOM}`);
+      await guestPage.waitForSelector("#conn.live", { timeout: 10_000 });
+      await guestPage.fill("#chat-input", "kys idiot");
+      await guestPage.press("#chat-input", "Enter");
+      await guestPage.locator("#notice", { hasText: "muted" }).waitFor({ timeout: 10_000 });
+      await guestPage.reload();
+      const told = guestPage.locator("#notice", { hasText: "the room's AI moderator" });
+      await told.waitFor({ timeout: 10_000 });
+      assert.match(await told.innerText(), /you are muted here for \d+ s more/);
+      const row = page.locator(".ai-mutes li", { hasText: "ai:local" });
+      await row.waitFor({ timeout: 15_000 });
+      assert.match(await row.innerText(), /\d+ s left \(ai:local\)/);
+      await row.locator("button", { hasText: "Unmute" }).click();
+      await page.locator(".ai-mutes li", { hasText: "nobody" }).waitFor({ timeout: 10_000 });
+      await guestPage.fill("#chat-input", "sorry, I calm down");
+      await guestPage.press("#chat-input", "Enter");
+      await page.locator("#chat li", { hasText: "sorry, I calm down" }).waitFor({
+        timeout: 10_000,
       });
       assert.deepEqual(pageErrors, []);
     } finally {

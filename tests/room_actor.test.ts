@@ -225,7 +225,8 @@ Deno.test("room: moderation by owner/admins only; mutes expire; bans hold", asyn
     const muted = await mod(user("eve"), "mute", "carol", 60);
     assert.equal(muted.until, h.clock.now + 60_000);
     const err = await rejectsWith(h.say(user("carol"), "hi"), "muted");
-    assert.deepEqual(err.details, { until: muted.until });
+    assert.deepEqual(err.details, { until: muted.until, source: "admin" });
+    assert.match(err.message, /for 60 s more \(by a room admin\)/);
     await h.say(user("dave"), "spam from dave");
     await waitFor("dave's message", () => danmakuOf(out.items).some((d) => d.userId === "dave"));
     // Sent together: both are in the mailbox before the next tick can run.
@@ -236,7 +237,7 @@ Deno.test("room: moderation by owner/admins only; mutes expire; bans hold", asyn
     await rejectsWith(h.say(user("dave"), "hi"), "banned");
 
     const join = await h.ask<JoinReply>({ kind: "join", edgeId: "e1", actor: user("carol") });
-    assert.deepEqual(join.self, { muted: { until: muted.until } });
+    assert.deepEqual(join.self, { muted: { until: muted.until, source: "admin" } });
     assert.deepEqual(join.history.filter((d) => d.userId === "dave"), [], "a ban purges history");
     await waitFor(
       "ban published",

@@ -11,7 +11,7 @@ import type { AuditEntry } from "../ai/moderation/room_manager.ts";
 import type { KbEntry } from "../ai/qa/kb.ts";
 import type { MoodPoint } from "../ai/sentiment.ts";
 import type { Source } from "../ai/source.ts";
-import { Actor } from "./messages.ts";
+import { Actor, type RunningMute } from "./messages.ts";
 
 const id = z.string().min(1).max(80);
 
@@ -167,6 +167,8 @@ export interface AiStateReply {
   admin?: {
     audit: AuditEntry[];
     kb: KbEntry[];
+    /** Running mutes, admins' and the AI's, the soonest to end first. */
+    mutes: RunningMute[];
     /** This room's LLM use in this process (cost: integer micro-units as a decimal string). */
     usage?: {
       calls: number;

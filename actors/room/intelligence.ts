@@ -20,16 +20,18 @@ import {
   emptyModeratorState,
   type ModerationDecision,
   type ModeratorState,
+  type MuteStore,
   RoomModerator,
 } from "../ai/moderation/room_manager.ts";
 import type { RuleOptions } from "../ai/moderation/rules.ts";
 import { answerQuestion, type QaAnswer } from "../ai/qa/answer.ts";
-import { detectQuestion } from "../ai/qa/detect.ts";
+import { detectQuestion, questionTerms } from "../ai/qa/detect.ts";
 import { KbEntryInput } from "../ai/qa/kb.ts";
 import { KbError, type KbSnapshot, KnowledgeBase } from "../ai/qa/knowledge_base.ts";
 import { emptyQaQueue, QaQueue, type QaQueueState } from "../ai/qa/queue.ts";
 import { MoodAggregator, type MoodSnapshot, scoreSentiment } from "../ai/sentiment.ts";
 import { type TopicSnapshot, TopicTracker } from "../ai/topics.ts";
+import { tokenize } from "../ai/tokenize.ts";
 import {
   type AiCommand,
   AiCommand as AiCommandSchema,
@@ -42,8 +44,8 @@ import {
   type SayWarning,
   type TopicsSnapshot,
 } from "./ai_messages.ts";
-import type { Actor, Danmaku, HighlightSpan, RoomEvent } from "./messages.ts";
-import type { RoomState } from "./state.ts";
+import type { Actor, Danmaku, HighlightSpan, RoomEvent, RunningMute } from "./messages.ts";
+import type { MuteRecord, RoomState } from "./state.ts";
 
 export interface IntelligenceOptions {
   /** One client per process (null: local heuristics only, labelled `local`). */
@@ -99,6 +101,10 @@ export interface RoomHost {
   unpublish(messageId: string): void;
   /** The last `n` messages shown (history and the next batch), oldest first. */
   recentChat(n: number): Danmaku[];
+  /** The room's one mute list (admins' and the AI's mutes); the AI mutes through it. */
+  mutes: MuteStore;
+  /** Running mutes for the admins' view. */
+  runningMutes(now: number): RunningMute[];
 }
 
 /** Persisted under `state.ai`. */
@@ -152,7 +158,8 @@ const PersistedAi = z.object({
 
 /**
  * Re-attaches the AI snapshot to a restored room state (the room's own schema does not know
- * it) and the enrichment to the highlights.
+ * it) and the enrichment to the highlights. Mutes of the AI in a snapshot from before the
+ * room's one mute list (`ai.moderator.mutes`) move into `state.mutes` as `source: "ai"`.
  */
 export function restoreAiState(state: RoomState, raw: unknown): RoomStateWithAi {
   const ai = typeof raw === "object" && raw !== null ? (raw as { ai?: unknown }).ai : undefined;
@@ -164,7 +171,27 @@ export function restoreAiState(state: RoomState, raw: unknown): RoomStateWithAi 
     const notes = snap.highlights[h.id];
     if (notes) h.ai = notes;
   }
+  moveAiMutes(state, snap.moderator);
   return Object.assign(state, { ai: snap });
+}
+
+function moveAiMutes(state: RoomState, moderator: ModeratorState): void {
+  const old = Object.entries(moderator.mutes ?? {});
+  if (old.length === 0) return;
+  const byUser = new Map(state.mutes.map((m) => [m.userId, m]));
+  for (const [userId, until] of old) {
+    if (typeof until !== "number") continue;
+    const running = byUser.get(userId);
+    if (running !== undefined && running.until >= until) continue; // a longer mute stands
+    const entry = moderator.audit.findLast((e) =>
+      e.userId === userId && e.action === "mute" && e.mutedUntil === until && !e.undone
+    );
+    const m: MuteRecord = { userId, until, by: entry?.by ?? "ai:local", source: "ai" };
+    if (entry) m.auditId = entry.id;
+    byUser.set(userId, m);
+  }
+  state.mutes = [...byUser.values()];
+  moderator.mutes = {};
 }
 
 const emptyStatus = (q: QaQueueState): QaStatus => ({
@@ -243,6 +270,7 @@ export class RoomIntelligence {
       rules: opts.rules,
       muteLadderSeconds: opts.muteLadderSeconds,
       auditLimit: opts.auditLimit,
+      mutes: host.mutes,
       onLateDecision: (d) => this.#tellSelf(lateVerdictMessage(d)),
     });
     this.#mood = new MoodAggregator(opts.moodKeepMinutes);
@@ -322,7 +350,10 @@ export class RoomIntelligence {
     };
   }
 
-  /** Counts an accepted message: mood, topics, questions. */
+  /**
+   * Counts an accepted message: mood, topics, questions. The text is split into words once;
+   * topics, question detection and the Q&A queue all use those words.
+   */
   observe(d: Danmaku): void {
     const s = scoreSentiment(d.text);
     this.#mood.add(d.at, s);
@@ -337,10 +368,11 @@ export class RoomIntelligence {
       this.#recentAt.splice(0, cut);
       this.#recentScore.splice(0, cut);
     }
-    this.#topics.add(d.text, d.at, d.userId);
+    const words = tokenize(d.text);
+    this.#topics.addTerms(words, d.at, d.userId);
     this.#messagesSinceTopics++;
-    if (this.#kb.list().length > 0 && detectQuestion(d.text).question) {
-      const { result } = this.#qa.offer(d.text, d.userId, d.at);
+    if (this.#kb.list().length > 0 && detectQuestion(d.text, words).question) {
+      const { result } = this.#qa.offer(d.text, d.userId, d.at, questionTerms(d.text, words));
       if (result !== "recently_answered") this.#qaChanged = true;
     }
     this.#dirty = true;
@@ -634,14 +666,21 @@ export class RoomIntelligence {
     return entry;
   }
 
-  /** An admin's `unmute` (the room's own moderation command) also ends an AI mute. */
-  async liftMute(userId: string, by: string, now: number): Promise<void> {
-    if (!this.#moderator.isMuted(userId, now)) return;
+  /**
+   * An admin's `unmute` (the room's own moderation command) ended a mute by the AI (already
+   * gone from the room's mute list): its audit entry is marked undone and the strike forgiven.
+   */
+  async liftMute(
+    userId: string,
+    mute: { until: number; auditId?: string },
+    by: string,
+    now: number,
+  ): Promise<void> {
     const entry = this.#moderator.state.audit.findLast((e) =>
-      e.userId === userId && e.action === "mute" && !e.undone && (e.mutedUntil ?? 0) > now
+      e.userId === userId && e.action === "mute" && !e.undone &&
+      (mute.auditId !== undefined ? e.id === mute.auditId : e.mutedUntil === mute.until)
     );
     if (entry) this.#moderator.undo(entry.id, by, now);
-    delete this.#moderator.state.mutes[userId];
     await this.#persistNow(now);
   }
 
@@ -727,7 +766,11 @@ export class RoomIntelligence {
         : { configured: false },
     };
     if (manager) {
-      reply.admin = { audit: this.#moderator.audit(100), kb: this.#kb.list() };
+      reply.admin = {
+        audit: this.#moderator.audit(100),
+        kb: this.#kb.list(),
+        mutes: this.#host.runningMutes(now),
+      };
       if (llm) {
         const u = llm.usage(this.#ctx.id);
         reply.admin.usage = { ...u, costMicros: u.costMicros.toString() };

@@ -211,7 +211,25 @@ export interface JoinReply {
   gap?: { from: number; to: number };
   highlights: HighlightSpan[];
   /** The joining viewer's standing in this room (for the UI: mute timer, admin tools). */
-  self?: { muted?: { until: number }; banned?: boolean; admin?: boolean; owner?: boolean };
+  self?: { muted?: SelfMute; banned?: boolean; admin?: boolean; owner?: boolean };
+}
+
+/**
+ * A viewer's own running mute: until when, and whether a room admin or the AI room manager
+ * muted them (the same answer the room's intake gives: `muted` with these details).
+ */
+export interface SelfMute {
+  until: number;
+  source: "admin" | "ai";
+}
+
+/** A running mute as room admins see it (`ai` `state` → `admin.mutes`). */
+export interface RunningMute extends SelfMute {
+  userId: string;
+  /** The admin's user id, or `ai:local` / `ai:llm`. */
+  by: string;
+  /** For an AI mute: its audit entry (undo lifts it). */
+  auditId?: string;
 }
 
 /**

@@ -62,7 +62,7 @@ import {
   roomStatusSubject,
   type SayReply,
 } from "./messages.ts";
-import { type ModerateCommand, Moderation } from "./moderation.ts";
+import { type ModerateCommand, Moderation, type MuteStatus } from "./moderation.ts";
 import {
   DEFAULT_INTELLIGENCE,
   type IntelligenceOptions,
@@ -246,6 +246,17 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
           ...this.#window.recent(this.ctx.now(), n),
           ...this.#pending.flatMap((e) => e.t === "danmaku" ? [e.d] : []),
         ].slice(-n),
+      // the AI mutes in the room's own list: intake, join and admins read one answer
+      mutes: {
+        mutedUntil: (userId, at) => this.#moderation.mutedUntil(userId, at),
+        mute: (userId, until, by, auditId, at) => {
+          if (this.#moderation.muteByAi(userId, until, by, auditId, at)) this.#mutesChanged();
+        },
+        lift: (userId, auditId, until) => {
+          if (this.#moderation.liftAiMute(userId, auditId, until)) this.#mutesChanged();
+        },
+      },
+      runningMutes: (now) => this.#moderation.mutes(now),
     });
   }
 
@@ -409,9 +420,12 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
     if (waitMs > 0) {
       throw new ActorError("rate_limited", "sending too fast; slow down", { retryAfterMs: waitMs });
     }
-    const mutedUntil = this.#moderation.mutedUntil(user, now);
-    if (mutedUntil !== undefined) {
-      throw new ActorError("muted", "you are muted in this room", { until: mutedUntil });
+    const mute = this.#moderation.muteOf(user, now);
+    if (mute !== undefined) {
+      throw new ActorError("muted", mutedMessage(mute, now), {
+        until: mute.until,
+        source: mute.source,
+      });
     }
     if (this.#moderation.isBanned(user)) {
       throw new ActorError("banned", "you are banned from chatting in this room");
@@ -464,9 +478,9 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
       highlights: this.state.highlights.slice(-HIGHLIGHTS_ON_JOIN),
     };
     if (gap !== undefined) reply.gap = gap;
-    const mutedUntil = this.#moderation.mutedUntil(user, now);
+    const mute = this.#moderation.muteOf(user, now);
     const self: NonNullable<JoinReply["self"]> = {};
-    if (mutedUntil !== undefined) self.muted = { until: mutedUntil };
+    if (mute !== undefined) self.muted = { until: mute.until, source: mute.source };
     if (this.#moderation.isBanned(user)) self.banned = true;
     if (this.#moderation.isAdmin(user)) self.admin = true;
     if (this.#moderation.owner === user) self.owner = true;
@@ -490,10 +504,13 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
 
   async #moderate(cmd: ModerateCommand): Promise<ModerateReply> {
     const now = this.ctx.now();
+    const before = this.#moderation.muteOf(cmd.target, now);
     const { until } = this.#moderation.apply(cmd, now);
-    // an admin's unmute also ends a mute by the AI room manager (audited as undone)
-    if (cmd.action === "unmute") await this.#ai?.liftMute(cmd.target, cmd.actor.userId, now);
     this.#moderation.writeTo(this.state);
+    // an admin's unmute also ends a mute by the AI room manager (audited as undone)
+    if (cmd.action === "unmute" && before?.source === "ai") {
+      await this.#ai?.liftMute(cmd.target, before, cmd.actor.userId, now);
+    }
     if (cmd.action === "ban") this.#purge(cmd.target);
     await this.ctx.persist();
     const event: RoomEvent = {
@@ -693,6 +710,12 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
     this.state.detector = this.#detector.snapshot();
   }
 
+  /** The AI muted or an undo lifted a mute: the list goes into the state (persisted soon). */
+  #mutesChanged(): void {
+    this.#moderation.writeMutesTo(this.state);
+    this.ctx.markDirty();
+  }
+
   #hasWork(): boolean {
     return this.#pending.length > 0 || this.#gifts.size > 0 || this.#detector.pending ||
       (this.#ai?.busy ?? false);
@@ -729,4 +752,16 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
   #nextId(): string {
     return this.#idTag + (++this.#idCounter).toString(36);
   }
+}
+
+/** The `muted` refusal: how long is left and who muted (the web client shows the message). */
+function mutedMessage(mute: MuteStatus, now: number): string {
+  const left = Math.max(1, Math.ceil((mute.until - now) / 1000));
+  const time = left < 120
+    ? `${left} s`
+    : left < 7200
+    ? `${Math.ceil(left / 60)} min`
+    : `${Math.ceil(left / 3600)} h`;
+  const who = mute.source === "ai" ? "the room's AI moderator" : "a room admin";
+  return `you are muted in this room for ${time} more (by ${who})`;
 }

@@ -7,6 +7,23 @@ import { z } from "zod";
 import type { Danmaku, HighlightSpan } from "./messages.ts";
 import type { DetectorSnapshot } from "./highlights.ts";
 
+/** Who muted: a room admin (or the owner, or a platform admin) or the AI room manager. */
+export type MuteSource = "admin" | "ai";
+
+/**
+ * One running mute (`moderation.ts` keeps the one list). Snapshots from before the AI's mutes
+ * moved here have no `source` (they were all admins') and load as `admin`.
+ */
+export interface MuteRecord {
+  userId: string;
+  until: number;
+  /** The admin's user id, or `ai:local` / `ai:llm`. */
+  by: string;
+  source: MuteSource;
+  /** For `source: "ai"`: the audit entry that made the mute. */
+  auditId?: string;
+}
+
 export interface RoomState {
   v: 1;
   /** 0 until the first activation sets it. */
@@ -32,7 +49,7 @@ export interface RoomState {
    * then edited there, not with `admin_add`/`admin_remove`.
    */
   managed: boolean;
-  mutes: { userId: string; until: number; by: string }[];
+  mutes: MuteRecord[];
   bans: { userId: string; at: number; by: string }[];
   /** Recent published danmaku, oldest first (bounded by the window options). */
   window: Danmaku[];
@@ -93,7 +110,15 @@ const PersistedRoomState = z.object({
   guestChat: z.boolean().catch(true),
   title: z.string().nullable().catch(null),
   managed: z.boolean().catch(false),
-  mutes: z.array(z.object({ userId: z.string(), until: z.number(), by: z.string() })).catch([]),
+  mutes: z.array(
+    z.object({
+      userId: z.string(),
+      until: z.number(),
+      by: z.string(),
+      source: z.enum(["admin", "ai"]).default("admin").catch("admin"),
+      auditId: z.string().optional().catch(undefined),
+    }),
+  ).catch([]),
   bans: z.array(z.object({ userId: z.string(), at: z.number(), by: z.string() })).catch([]),
   window: z.array(DanmakuSchema).catch([]),
   highlights: z.array(HighlightSchema).catch([]),

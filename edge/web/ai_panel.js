@@ -37,6 +37,12 @@ function sparkline(points) {
 const moodWord = (mean) =>
   mean > 0.15 ? "😊 positive" : mean < -0.15 ? "😠 negative" : "😐 neutral";
 const when = (at) => new Date(at).toLocaleTimeString();
+/** Time left until `until` (ms since the epoch), rounded up: "45 s", "9 min", "2 h". */
+const timeLeft = (until) => {
+  const s = Math.max(1, Math.ceil((until - Date.now()) / 1000));
+  return s < 120 ? `${s} s` : s < 7200 ? `${Math.ceil(s / 60)} min` : `${Math.ceil(s / 3600)} h`;
+};
+const muteSource = (m) => m.source === "ai" ? "the room's AI moderator" : "a room admin";
 
 /**
  * `send(frame)` sends on the room socket; `canModerate()` says whether the viewer is a room
@@ -209,7 +215,27 @@ export function createAiPanel({ send, canModerate, selfId, notice }) {
         refresh();
       });
     };
+    const mutes = admin.mutes ?? [];
     adminBox.replaceChildren(
+      el("h4", {}, "Muted now"),
+      el(
+        "ul",
+        { class: "ai-mutes" },
+        ...(mutes.length === 0 ? [el("li", { class: "muted" }, "nobody")] : mutes.map((m) =>
+          el(
+            "li",
+            { "data-user": m.userId },
+            `${m.userId}: ${timeLeft(m.until)} left (${m.source === "ai" ? m.by : `by ${m.by}`}) `,
+            el("button", {
+              class: "secondary",
+              onclick: () => {
+                send({ type: "mod", action: "unmute", target: m.userId });
+                setTimeout(refresh, 300);
+              },
+            }, "Unmute"),
+          )
+        )),
+      ),
       el("h4", {}, "Knowledge base"),
       el(
         "ul",
@@ -284,6 +310,15 @@ export function createAiPanel({ send, canModerate, selfId, notice }) {
     },
     /** Frames for the panel; returns true when consumed. */
     onFrame(f) {
+      // a viewer (re)joining while muted hears for how long and by whom (the room refuses
+      // their chat until then with the same answer)
+      if (f.type === "welcome" && f.self?.muted) {
+        notice(
+          `🔇 you are muted here for ${timeLeft(f.self.muted.until)} more (by ${
+            muteSource(f.self.muted)
+          })`,
+        );
+      }
       if (f.type === "ai_ok" && pending.has(f.clientId)) {
         const then = pending.get(f.clientId);
         pending.delete(f.clientId);

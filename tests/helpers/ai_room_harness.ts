@@ -49,7 +49,8 @@ export interface AiRoomHarness {
     pred?: (e: Extract<RoomEvent, { t: T }>) => boolean,
     timeoutMs?: number,
   ): Promise<Extract<RoomEvent, { t: T }>>;
-  restart(): Promise<void>;
+  /** Stops and starts again; `edit` may rewrite the stored room state while it is down. */
+  restart(edit?: (stored: Record<string, unknown>) => unknown): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -102,10 +103,17 @@ export async function aiRoomHarness(opts: Partial<RoomActorOptions> = {}): Promi
         await new Promise((r) => setTimeout(r, 10));
       }
     },
-    async restart() {
+    async restart(edit) {
       await h.engine.close();
       await store.close();
       store = await DenoKvStateStore.open(path);
+      if (edit) {
+        const key = ["actor", ROOM_ACTOR_TYPE, ROOM];
+        const stored = await store.get<{ state: Record<string, unknown> }>(key);
+        assert.ok(stored, "the room has stored state");
+        const value = { ...stored.value, state: edit(stored.value.state) };
+        assert.ok(await store.set(key, value, stored.version), "state rewritten");
+      }
       h.engine = await start();
     },
     async close() {

@@ -79,6 +79,7 @@ export interface AuditEntry {
 /** Persistable state (plain JSON): mutes, strikes, the audit log. */
 export interface ModeratorState {
   nextAudit: number;
+  /** Mutes (user id → end) when the moderator keeps its own list; empty with `opts.mutes`. */
   mutes: Record<string, number>;
   /** Per user: times of recent strikes and how many mutes so far. */
   strikes: Record<string, { at: number[]; mutes: number }>;
@@ -91,6 +92,19 @@ export const emptyModeratorState = (): ModeratorState => ({
   strikes: {},
   audit: [],
 });
+
+/**
+ * Where the moderator's mutes live. By default its own `state.mutes`; a room passes its one
+ * mute list (admins' and the AI's mutes together), so every reader sees the same answer.
+ */
+export interface MuteStore {
+  /** End of `userId`'s running mute (whoever made it), or undefined. */
+  mutedUntil(userId: string, at: number): number | undefined;
+  /** The AI mutes `userId` until `until`; `auditId` is the audit entry of the mute. */
+  mute(userId: string, until: number, by: AuditEntry["by"], auditId: string, at: number): void;
+  /** The audit entry `auditId` (a mute until `until`) was undone: end the mute it made. */
+  lift(userId: string, auditId: string, until: number | undefined): void;
+}
 
 export interface RoomModeratorOptions {
   roomId: string;
@@ -111,6 +125,8 @@ export interface RoomModeratorOptions {
   maxPendingEscalations?: number;
   /** Audit entries kept. */
   auditLimit?: number;
+  /** The mute list to use (default: `state.mutes`). */
+  mutes?: MuteStore;
 }
 
 const LlmVerdict = z.object({
@@ -138,6 +154,7 @@ export class RoomModerator {
   readonly #ladder: number[];
   readonly #queue: Escalation[] = [];
   #draining: Promise<void> | null = null;
+  readonly #mutes: MuteStore;
   state: ModeratorState;
 
   constructor(private readonly opts: RoomModeratorOptions) {
@@ -147,30 +164,41 @@ export class RoomModerator {
     this.#now = opts.now ?? Date.now;
     this.#ladder = opts.muteLadderSeconds ?? [60, 600, 3600, 86_400];
     this.state = opts.state ?? emptyModeratorState();
+    this.#mutes = opts.mutes ?? this.#ownMutes();
+  }
+
+  /** The default mute list: `state.mutes` (user id → end). */
+  #ownMutes(): MuteStore {
+    return {
+      mutedUntil: (userId, at) => {
+        const until = this.state.mutes[userId];
+        if (until === undefined) return undefined;
+        if (until <= at) {
+          delete this.state.mutes[userId];
+          return undefined;
+        }
+        return until;
+      },
+      mute: (userId, until) => {
+        this.state.mutes[userId] = until;
+      },
+      lift: (userId, _auditId, until) => {
+        if (this.state.mutes[userId] === until) delete this.state.mutes[userId];
+      },
+    };
   }
 
   isMuted(userId: string, at = this.#now()): boolean {
-    const until = this.state.mutes[userId];
-    if (until === undefined) return false;
-    if (until <= at) {
-      delete this.state.mutes[userId];
-      return false;
-    }
-    return true;
+    return this.#mutes.mutedUntil(userId, at) !== undefined;
   }
 
   /** Decides about one message now. Never awaits anything. */
   check(msg: ModerationInput): ModerationDecision {
     const base = { messageId: msg.id, userId: msg.userId, source: "local" as const };
     if (msg.exempt) return { ...base, action: "allow", reasons: [], escalated: false };
-    if (this.isMuted(msg.userId, msg.at)) {
-      return {
-        ...base,
-        action: "hide",
-        reasons: ["muted"],
-        mutedUntil: this.state.mutes[msg.userId],
-        escalated: false,
-      };
+    const mutedUntil = this.#mutes.mutedUntil(msg.userId, msg.at);
+    if (mutedUntil !== undefined) {
+      return { ...base, action: "hide", reasons: ["muted"], mutedUntil, escalated: false };
     }
     const norm = normaliseForMatch(msg.text);
     const hits: (BlockHit | RuleHit)[] = [
@@ -215,15 +243,16 @@ export class RoomModerator {
     const mute = severity >= 3 || strikes.at.length >= (this.opts.strikesToMute ?? 3);
     const action: Exclude<ModerationAction, "allow"> = forced ??
       (mute ? "mute" : strikes.at.length === 1 ? firstStrike : "warn");
+    const id = `mod-${this.state.nextAudit++}`;
     let mutedUntil: number | undefined;
     if (action === "mute") {
       const seconds = this.#ladder[Math.min(strikes.mutes, this.#ladder.length - 1)];
       strikes.mutes++;
       mutedUntil = at + seconds * 1000;
-      this.state.mutes[msg.userId] = mutedUntil;
+      this.#mutes.mute(msg.userId, mutedUntil, by, id, at);
     }
     const entry: AuditEntry = {
-      id: `mod-${this.state.nextAudit++}`,
+      id,
       at,
       action,
       userId: msg.userId,
@@ -264,9 +293,7 @@ export class RoomModerator {
     const entry = this.state.audit.find((e) => e.id === auditId);
     if (!entry || entry.undone) return null;
     entry.undone = { by, at };
-    if (entry.action === "mute" && this.state.mutes[entry.userId] === entry.mutedUntil) {
-      delete this.state.mutes[entry.userId];
-    }
+    if (entry.action === "mute") this.#mutes.lift(entry.userId, entry.id, entry.mutedUntil);
     const strikes = this.state.strikes[entry.userId];
     if (strikes) {
       const i = strikes.at.indexOf(entry.at);
