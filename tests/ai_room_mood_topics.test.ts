@@ -44,7 +44,11 @@ Deno.test("ai room: per-minute mood events and hot topics, persisted across a re
     for (const [i, text] of burst.entries()) await h.say(user(`kb${i}`), text);
     h.clock.advance(1_500);
     await h.present();
-    const topics = await h.waitEvent("topics", (e) => e.at >= burstAt);
+    // a housekeeping tick during the burst may publish topics of part of it first
+    const topics = await h.waitEvent(
+      "topics",
+      (e) => e.at >= burstAt && e.topics.some((t) => t.count >= 5),
+    );
     assert.equal(topics.source, "local");
     assert.equal(topics.topics[0]?.term, "keyboard", JSON.stringify(topics.topics));
     assert.ok(topics.topics[0].count >= 5);

@@ -84,10 +84,18 @@ export class TopicTracker {
 
   /** Counts one message. */
   add(text: string, at: number, userId = ""): void {
+    this.addTerms(termSet(text), at, userId);
+  }
+
+  /**
+   * Counts one message already split into words (`tokenize`; each distinct term counts
+   * once), so a caller that needs the words for something else splits the text only once.
+   */
+  addTerms(words: Iterable<string>, at: number, userId = ""): void {
     this.#docs = this.#decay(this.#docs, this.#docsT, at, this.#opts.backgroundHalfLifeMs) + 1;
     this.#nowDocs = this.#decay(this.#nowDocs, this.#docsT, at, this.#opts.nowHalfLifeMs) + 1;
     this.#docsT = Math.max(this.#docsT, at);
-    for (const term of termSet(text)) {
+    for (const term of words instanceof Set ? words : new Set(words)) {
       let s = this.#terms.get(term);
       if (!s) {
         s = { now: 0, bg: 0, t: at, lastUser: "" };

@@ -15,8 +15,11 @@ export interface QuestionCheck {
   confidence: number;
 }
 
-/** Is this chat message a question worth answering? (Not `？？？` nor `what`.) */
-export function detectQuestion(text: string): QuestionCheck {
+/**
+ * Is this chat message a question worth answering? (Not `？？？` nor `what`.) `words`: the
+ * text's `tokenize` result when the caller has it already (it is not split again).
+ */
+export function detectQuestion(text: string, words?: readonly string[]): QuestionCheck {
   const t = text.normalize("NFKC").trim();
   const content = t.replace(/[\p{P}\p{S}\s]/gu, "");
   if (content.length < 3) return { question: false, confidence: 0 };
@@ -25,7 +28,7 @@ export function detectQuestion(text: string): QuestionCheck {
   const en = EN_START.test(t) && t.split(/\s+/).length >= 3;
   // no marker at all: not a question, and no need to segment (the room calls this per message)
   if (!mark && !zh && !en) return { question: false, confidence: 0 };
-  const terms = tokenize(t);
+  const terms = words ?? tokenize(t);
   let confidence = 0;
   if (mark) confidence += 0.5;
   if (zh) confidence += 0.4;
@@ -45,9 +48,12 @@ export function stem(word: string): string {
   return word;
 }
 
-/** Content terms of a question (stemmed), for de-duplication and retrieval. */
-export function questionTerms(text: string): Set<string> {
-  const terms = new Set(tokenize(text).map(stem));
+/**
+ * Content terms of a question (stemmed), for de-duplication and retrieval. `words`: the
+ * text's `tokenize` result when the caller has it already.
+ */
+export function questionTerms(text: string, words?: readonly string[]): Set<string> {
+  const terms = new Set((words ?? tokenize(text)).map(stem));
   // Han text also as character bigrams so 这手机多少钱 and 手机多少钱啊 meet
   const han = text.match(/\p{Script=Han}+/gu) ?? [];
   for (const run of han) for (let i = 0; i + 1 < run.length; i++) terms.add(run.slice(i, i + 2));

@@ -53,8 +53,13 @@ export class QaQueue {
     this.#opts = { ...DEFAULT_QA_QUEUE, ...opts };
   }
 
-  offer(text: string, userId: string, at: number): { result: OfferResult; id?: string } {
-    const terms = questionTerms(text);
+  /** `terms`: `questionTerms(text)` when the caller has them already. */
+  offer(
+    text: string,
+    userId: string,
+    at: number,
+    terms: Set<string> = questionTerms(text),
+  ): { result: OfferResult; id?: string } {
     const same = (t: string[]) => jaccard(terms, new Set(t)) >= this.#opts.sameQuestion;
     this.state.recent = this.state.recent.filter((r) => r.at > at - this.#opts.repeatWindowMs);
     if (this.state.recent.some((r) => same(r.terms))) return { result: "recently_answered" };
