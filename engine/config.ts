@@ -89,6 +89,8 @@ export const ConfigSchema = z.object({
   RECORDING_BUCKET_QUOTA_MB: int(0, 0),
   /** Record through LiveKit egress (cluster) instead of the in-process recorder agent. */
   RECORDING_VIA_EGRESS: bool.default(false),
+  /** How often (ms) live rooms and recordings are reconciled with LiveKit after a restart (0: off). */
+  RECORDING_RECONCILE_MS: int(30_000, 0),
 
   // --- AI
   LLM_BASE_URL: opt,

@@ -32,6 +32,11 @@ export interface MediaServiceOptions {
   /** Start recording when a streamer publishes (default true). */
   autoRecord?: boolean;
   egressPollMs?: number;
+  /**
+   * Names this process as the owner of the recordings it runs (the index's `owner`, see
+   * media/livekit/reconcile.ts); default: a random id per process.
+   */
+  instanceId?: string;
 }
 
 export class MediaService {
@@ -47,7 +52,11 @@ export class MediaService {
   /** Room → its running egress (until egress_ended). */
   readonly #liveEgress = new Map<string, string>();
 
+  /** Owner id written on the recordings this process runs. */
+  readonly instanceId: string;
+
   constructor(private readonly opts: MediaServiceOptions) {
+    this.instanceId = opts.instanceId ?? `media-${crypto.randomUUID()}`;
     this.events = opts.manager?.events ?? new RecordingEventHub();
     this.egress = new EgressWatcher({
       objects: opts.objects,
@@ -100,6 +109,7 @@ export class MediaService {
           sourceRef: status?.describe ?? null,
           state: "recording",
           startedAt: e.at,
+          owner: this.instanceId,
         });
         return;
       }
@@ -271,7 +281,9 @@ export class MediaService {
    */
   async startRoomRecording(
     roomId: string,
-  ): Promise<{ recordingId: string; roomId: string; source: string }> {
+    opts: { streamerIdentity?: string } = {},
+  ): Promise<{ recordingId: string; roomId: string; source: string; startedAt?: number }> {
+    if (opts.streamerIdentity) this.#streamers.set(roomId, opts.streamerIdentity);
     if (this.opts.egressStarter) {
       const recordingId = await this.#startEgress(roomId);
       if (!recordingId) {
@@ -288,12 +300,33 @@ export class MediaService {
     return status;
   }
 
-  /** Stop a recording (recorder agent or egress); unknown ids are `recording_not_found`. */
+  /** Recordings the recorder agent runs in this process now. */
+  runningRecordingIds(): string[] {
+    return this.opts.manager?.list().map((s) => s.recordingId) ?? [];
+  }
+
+  /**
+   * Stop a recording (recorder agent or egress); unknown ids are `recording_not_found`. An
+   * interrupted recording (a restart) stops the recording that resumed it.
+   */
   async stopRecording(recordingId: string): Promise<{ recordingId: string; roomId: string }> {
     const manager = this.opts.manager;
     if (manager?.status(recordingId)) return await manager.stop(recordingId);
     const row = await this.opts.index.recording(recordingId);
     if (!row) throw new MediaError("recording_not_found", `no recording ${recordingId}`, 404);
+    if (row.state === "interrupted") {
+      let next = await this.opts.index.resumedBy(recordingId);
+      for (let hop = 0; next?.startsWith("rec_") && hop < 16; hop++) {
+        if (manager?.session(next)) {
+          await manager.stop(next);
+          break;
+        }
+        const nextRow = await this.opts.index.recording(next);
+        if (nextRow?.state !== "interrupted") break;
+        next = await this.opts.index.resumedBy(next);
+      }
+      return { recordingId, roomId: row.roomId };
+    }
     if (
       row.source === "egress" && row.sourceRef && row.state === "recording" &&
       this.opts.egressStarter
@@ -309,10 +342,19 @@ export class MediaService {
       (await this.opts.index.recording(recordingId))?.roomId;
   }
 
+  /**
+   * Stop everything. Room recordings cut short here are marked `interrupted` (the rooms are
+   * still live): the reconciler of the next process, or of another one, resumes them.
+   */
   async close(): Promise<void> {
     await this.egress.close();
+    const cut = this.opts.manager?.list().filter((s) => s.source === "livekit")
+      .map((s) => s.recordingId) ?? [];
     await this.opts.manager?.close();
     await this.settled();
     this.#off();
+    await this.opts.index.markInterrupted(cut, "server_shutdown").catch((err) =>
+      this.opts.log.warn("recordings not marked interrupted", { error: err as Error })
+    );
   }
 }

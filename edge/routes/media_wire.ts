@@ -33,6 +33,7 @@ import { RecordingIndex } from "../../media/index/recording_index.ts";
 import { SqlReplayGuard } from "../../media/index/sql_replay_guard.ts";
 import { LivekitEgressStarter } from "../../media/livekit/egress.ts";
 import { LivekitServerApi } from "../../media/livekit/server_api.ts";
+import { RecordingReconciler } from "../../media/livekit/reconcile.ts";
 import { livekitSettingsFromConfig } from "../../media/livekit/settings.ts";
 import { LivekitWebhookVerifier, type StreamEvent } from "../../media/livekit/webhooks.ts";
 import { type ActorAsk, MediaService } from "../../media/media_service.ts";
@@ -117,8 +118,30 @@ export function createMedia(opts: {
       : undefined,
     egressSegmentSeconds: config.RECORDING_SEGMENT_SECONDS,
     autoRecord: !opts.roomDrivesRecording,
+    instanceId: config.INSTANCE_ID,
   });
   const api = settings ? new LivekitServerApi(settings, mediaLog) : undefined;
+  // After a restart: resume the recordings of rooms still live, put the others offline.
+  const reconciler = config.RECORDING_RECONCILE_MS > 0 && opts.roomDrivesRecording
+    ? new RecordingReconciler({
+      service,
+      index: storage.index,
+      actors: opts.actors,
+      livekit: api,
+      log: mediaLog.child({ part: "reconcile" }),
+      everyMs: config.RECORDING_RECONCILE_MS,
+      stableInstance: config.INSTANCE_ID !== undefined,
+      believedLive: () =>
+        opts.sql.query<{ id: string }>(
+          "SELECT id FROM rooms WHERE live_stream_id IS NOT NULL ORDER BY id LIMIT 500",
+        ).then((rows) => rows.map((r) => r.id)),
+      onOffline: (roomId) =>
+        endStream(opts.sql, roomId).then(() => {}, (err) => {
+          if ((err as { code?: unknown }).code !== "unknown_room") throw err;
+        }),
+    })
+    : undefined;
+  reconciler?.start();
   const bans = api && opts.transport ? enforceBansOnSfu(opts.transport, api, mediaLog) : undefined;
   const vod = new VodService(storage.index, storage.objects);
   const clipper: HighlightClipper | undefined = opts.transport && clipHighlights({
@@ -151,6 +174,7 @@ export function createMedia(opts: {
     routes,
     livekit: api,
     async close() {
+      await reconciler?.close();
       bans?.unsubscribe();
       await clipper?.close();
       await service.close();

@@ -10,7 +10,8 @@ export interface RecordingRow {
   streamerId: string | null;
   source: "livekit" | "url" | "egress";
   sourceRef: string | null;
-  state: "recording" | "paused" | "stopped" | "failed";
+  /** `interrupted`: its process died or shut down while recording (media/livekit/reconcile.ts). */
+  state: "recording" | "paused" | "stopped" | "failed" | "interrupted";
   startedAt: number;
   endedAt: number | null;
   endReason: string | null;
@@ -69,15 +70,20 @@ export class RecordingIndex {
     startedAt: number;
     endedAt?: number | null;
     endReason?: string | null;
+    /** The process running it (its heartbeat starts at `startedAt`). */
+    owner?: string | null;
   }): Promise<void> {
     await this.db.query(
-      `INSERT INTO recordings (id, room_id, streamer_id, source, source_ref, state, started_at, ended_at, end_reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      `INSERT INTO recordings (id, room_id, streamer_id, source, source_ref, state, started_at, ended_at, end_reason,
+         owner, heartbeat_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state,
          source_ref = COALESCE(EXCLUDED.source_ref, recordings.source_ref),
          streamer_id = COALESCE(EXCLUDED.streamer_id, recordings.streamer_id),
          ended_at = COALESCE(EXCLUDED.ended_at, recordings.ended_at),
-         end_reason = COALESCE(EXCLUDED.end_reason, recordings.end_reason)`,
+         end_reason = COALESCE(EXCLUDED.end_reason, recordings.end_reason),
+         owner = COALESCE(EXCLUDED.owner, recordings.owner),
+         heartbeat_at = COALESCE(EXCLUDED.heartbeat_at, recordings.heartbeat_at)`,
       [
         r.id,
         r.roomId,
@@ -88,6 +94,8 @@ export class RecordingIndex {
         new Date(r.startedAt),
         r.endedAt ? new Date(r.endedAt) : null,
         r.endReason ?? null,
+        r.owner ?? null,
+        r.owner ? new Date(r.startedAt) : null,
       ],
     );
   }
@@ -205,6 +213,132 @@ export class RecordingIndex {
     return rows.map((r) => ({ from: ms(r.from_at), to: ms(r.to_at), reason: String(r.reason) }));
   }
 
+  // --- reconciliation after a restart (media/livekit/reconcile.ts, migration 013)
+
+  /** The owner still runs these recordings. */
+  async heartbeat(owner: string, ids: string[], at: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(
+      `UPDATE recordings SET owner = $1, heartbeat_at = $3
+       WHERE id = ANY($2::text[]) AND state IN ('recording', 'paused')`,
+      [owner, textArray(ids), new Date(at)],
+    );
+  }
+
+  /**
+   * Close the recordings no live process runs: still `recording`/`paused` but with a
+   * heartbeat (or start) older than `staleBefore`, or owned by `owner` (a stable instance
+   * id: its previous life) and started before `ownerBefore`, and not in `running`. They
+   * become `interrupted`, ended at their last segment. One UPDATE: each row is closed once.
+   */
+  async closeAbandoned(opts: {
+    owner: string | null;
+    running: string[];
+    staleBefore: number;
+    ownerBefore: number;
+    reason: string;
+  }): Promise<RecordingRow[]> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      `UPDATE recordings r SET state = 'interrupted', end_reason = $5,
+         ended_at = COALESCE((SELECT max(s.end_at) FROM recording_segments s WHERE s.recording_id = r.id),
+           r.heartbeat_at, r.started_at)
+       WHERE r.state IN ('recording', 'paused') AND r.source <> 'egress'
+         AND NOT (r.id = ANY($2::text[]))
+         AND (COALESCE(r.heartbeat_at, r.started_at) < $3
+           OR ($1::text IS NOT NULL AND r.owner = $1 AND r.started_at < $4))
+       RETURNING r.*`,
+      [
+        opts.owner,
+        textArray(opts.running),
+        new Date(opts.staleBefore),
+        new Date(opts.ownerBefore),
+        opts.reason,
+      ],
+    );
+    return rows.map(toRecording);
+  }
+
+  /**
+   * A clean shutdown stopped these while their rooms were live: `interrupted` (to resume),
+   * ended at their last segment.
+   */
+  async markInterrupted(ids: string[], reason: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(
+      `UPDATE recordings r SET state = 'interrupted', end_reason = $2,
+         ended_at = GREATEST(r.ended_at,
+           (SELECT max(s.end_at) FROM recording_segments s WHERE s.recording_id = r.id))
+       WHERE r.id = ANY($1::text[]) AND r.state IN ('stopped', 'recording', 'paused')`,
+      [textArray(ids), reason],
+    );
+  }
+
+  /** Interrupted recorder-agent recordings nobody has settled (or whose claim expired). */
+  async unsettled(expiredBefore: number, limit = 100): Promise<RecordingRow[]> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      `SELECT * FROM recordings WHERE state = 'interrupted' AND source = 'livekit'
+         AND (resumed_by IS NULL OR (resumed_by LIKE 'pending:%' AND resumed_at < $1))
+       ORDER BY started_at LIMIT $2`,
+      [new Date(expiredBefore), limit],
+    );
+    return rows.map(toRecording);
+  }
+
+  /**
+   * Claim interrupted recordings for one process (compare-and-set on `resumed_by`): the ids
+   * it got. Two processes reconciling at once never both get one.
+   */
+  async claimResume(
+    ids: string[],
+    claim: string,
+    at: number,
+    expiredBefore: number,
+  ): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.query<{ id: string }>(
+      `UPDATE recordings SET resumed_by = $2, resumed_at = $3
+       WHERE id = ANY($1::text[]) AND state = 'interrupted'
+         AND (resumed_by IS NULL OR (resumed_by LIKE 'pending:%' AND resumed_at < $4))
+       RETURNING id`,
+      [textArray(ids), claim, new Date(at), new Date(expiredBefore)],
+    );
+    return rows.map((r) => String(r.id));
+  }
+
+  /** Settle (or, with `null`, release) what this claim holds. */
+  async settleResume(
+    ids: string[],
+    claim: string,
+    resumedBy: string | null,
+    at: number,
+  ): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(
+      `UPDATE recordings SET resumed_by = $3, resumed_at = $4
+       WHERE id = ANY($1::text[]) AND resumed_by = $2`,
+      [textArray(ids), claim, resumedBy, new Date(at)],
+    );
+  }
+
+  /** How an interrupted recording was settled (`resumed_by`), if it was. */
+  async resumedBy(id: string): Promise<string | null> {
+    const rows = await this.db.query<{ resumed_by: string | null }>(
+      "SELECT resumed_by FROM recordings WHERE id = $1",
+      [id],
+    );
+    return rows[0]?.resumed_by ?? null;
+  }
+
+  /** The room's recordings still running somewhere (`recording` or `paused`). */
+  async openRecordingsOfRoom(roomId: string): Promise<RecordingRow[]> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      `SELECT * FROM recordings WHERE room_id = $1 AND state IN ('recording', 'paused')
+       ORDER BY started_at DESC`,
+      [roomId],
+    );
+    return rows.map(toRecording);
+  }
+
   async putClip(c: ClipRow): Promise<void> {
     await this.db.query(
       `INSERT INTO recording_clips (id, recording_id, highlight_id, start_offset_ms, end_offset_ms, object_key, score)
@@ -230,6 +364,11 @@ export class RecordingIndex {
       score: r.score === null ? null : Number(r.score),
     }));
   }
+}
+
+/** A `text[]` literal (parameters are scalars in the shared SQL interface). */
+function textArray(items: string[]): string {
+  return `{${items.map((i) => `"${i.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(",")}}`;
 }
 
 function toRecording(r: Record<string, unknown>): RecordingRow {

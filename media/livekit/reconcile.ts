@@ -1,0 +1,304 @@
+/**
+ * Reconciliation after a restart: what the platform believes about live rooms and their
+ * recordings is checked against LiveKit, at start-up and then every `everyMs`.
+ *
+ * 1. Heartbeat: the recordings this process runs get `owner` and a fresh `heartbeat_at`.
+ * 2. Abandoned recordings (still `recording`/`paused` in the index but with a heartbeat
+ *    older than `staleMs`, or owned by this process's stable instance id yet not running
+ *    here: its previous life) become `interrupted`, ended at their last segment. A clean
+ *    shutdown marks its recordings `interrupted` itself (MediaService.close).
+ * 3. Each room with an unsettled interrupted recording, or listed on air (`believedLive`,
+ *    the accounts database), is asked for its stream state, and LiveKit whether the
+ *    streamer still publishes:
+ *    - room offline: the interrupted recordings are settled as `offline`;
+ *    - live and publishing: a new recording starts; its timeline carries the interruption
+ *      as a gap (reason `server_restart`) and the old one names it in `resumed_by`;
+ *    - live but nobody is even connected (and live for longer than a grace period): the room gets a trusted `stream` offline command (event id
+ *      `reconcile:{room}:{since}`, so repeating it changes nothing), viewers get
+ *      `stream_offline`, `/api/rooms` stops listing it live, and the recordings are settled
+ *      as `offline`.
+ *
+ * Several processes may reconcile at once: closing an abandoned row is one UPDATE, and
+ * acting on interrupted rows requires claiming them (compare-and-set on `resumed_by`), so
+ * exactly one process starts the new recording. LiveKit unreachable: the room is left for
+ * the next pass (never declared offline on an error).
+ */
+import { ROOM_ACTOR_TYPE } from "../../actors/room/room_actor.ts";
+import type { StreamReply, StreamView } from "../../actors/room/stream_state.ts";
+import type { Logger } from "../../engine/log.ts";
+import type { RecordingIndex, RecordingRow } from "../index/recording_index.ts";
+import type { ActorAsk, MediaService } from "../media_service.ts";
+
+/** What reconciliation needs of LiveKit (LivekitServerApi). */
+export interface ParticipantLister {
+  listParticipants(
+    roomId: string,
+  ): Promise<{ identity: string; metadata?: string; tracks?: unknown[]; kind?: number }[]>;
+}
+
+export interface ReconcileOptions {
+  service: MediaService;
+  index: RecordingIndex;
+  actors: ActorAsk;
+  /** Unset (LiveKit not configured): nothing is resumed or declared offline. */
+  livekit?: ParticipantLister;
+  log: Logger;
+  /** Pass interval (ms); 0: only once, at start. */
+  everyMs: number;
+  /**
+   * The first pass waits this long (default min(everyMs, 5 s)): webhooks LiveKit retries
+   * after the restart are taken first, and the engine has settled.
+   */
+  firstDelayMs?: number;
+  /**
+   * A recording whose heartbeat is older than this is abandoned (default 3 × everyMs, at
+   * least 3 s; without an interval there are no heartbeats, so no expiry).
+   */
+  staleMs?: number;
+  /** `service.instanceId` is stable across restarts (INSTANCE_ID configured). */
+  stableInstance?: boolean;
+  /** More rooms the platform lists as live (registered rooms on air). */
+  believedLive?: () => Promise<string[]>;
+  /** After a room was put offline here (end the stream record in accounts). */
+  onOffline?: (roomId: string) => Promise<void>;
+  now?: () => number;
+}
+
+export interface ReconcileReport {
+  closed: string[];
+  resumed: { roomId: string; from: string[]; recordingId: string }[];
+  offline: string[];
+  settled: string[];
+  skipped: { roomId: string; reason: string }[];
+}
+
+export const RECONCILE_GAP_REASON = "server_restart";
+
+/** LiveKit participant kinds that never stream (ParticipantInfo_Kind EGRESS, AGENT). */
+const NOT_STREAMERS = new Set([2, 4]);
+
+function roleOf(metadata: string | undefined): string | undefined {
+  try {
+    const m = JSON.parse(metadata ?? "");
+    return typeof m?.role === "string" ? m.role : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class RecordingReconciler {
+  readonly #bornAt: number;
+  readonly #now: () => number;
+  #timer?: ReturnType<typeof setInterval>;
+  #first?: ReturnType<typeof setTimeout>;
+  #running?: Promise<ReconcileReport>;
+  #closed = false;
+
+  constructor(private readonly opts: ReconcileOptions) {
+    this.#now = opts.now ?? Date.now;
+    this.#bornAt = this.#now();
+  }
+
+  get #staleMs(): number {
+    if (this.opts.staleMs !== undefined) return this.opts.staleMs;
+    return this.opts.everyMs > 0 ? Math.max(3 * this.opts.everyMs, 3_000) : 10 * 365 * 86_400_000;
+  }
+
+  get #claim(): string {
+    return `pending:${this.opts.service.instanceId}`.slice(0, 128);
+  }
+
+  /** A first pass after `firstDelayMs`, then one every `everyMs`. */
+  start(): void {
+    const every = this.opts.everyMs;
+    this.#first = setTimeout(() => {
+      void this.#tick();
+      if (every > 0 && !this.#closed) this.#timer = setInterval(() => void this.#tick(), every);
+    }, this.opts.firstDelayMs ?? Math.min(every, 5_000));
+  }
+
+  async #tick(): Promise<void> {
+    try {
+      await this.pass();
+    } catch (err) {
+      this.opts.log.warn("recording reconciliation failed", { error: err as Error });
+    }
+  }
+
+  /** Run one pass (or join the one running). */
+  pass(): Promise<ReconcileReport> {
+    if (this.#running) return this.#running;
+    const run = this.#pass().finally(() => this.#running = undefined);
+    this.#running = run;
+    return run;
+  }
+
+  async #pass(): Promise<ReconcileReport> {
+    const { index, service, log } = this.opts;
+    const report: ReconcileReport = {
+      closed: [],
+      resumed: [],
+      offline: [],
+      settled: [],
+      skipped: [],
+    };
+    const now = this.#now();
+    const running = service.runningRecordingIds();
+    await index.heartbeat(service.instanceId, running, now);
+    const closed = await index.closeAbandoned({
+      owner: this.opts.stableInstance ? service.instanceId : null,
+      running,
+      staleBefore: now - this.#staleMs,
+      ownerBefore: this.#bornAt,
+      reason: "process_lost",
+    });
+    report.closed = closed.map((r) => r.id);
+    if (closed.length) log.warn("abandoned recordings closed", { recordings: report.closed });
+
+    const byRoom = new Map<string, RecordingRow[]>();
+    for (const row of await index.unsettled(now - this.#staleMs)) {
+      byRoom.set(row.roomId, [...(byRoom.get(row.roomId) ?? []), row]);
+    }
+    const extra = this.opts.believedLive
+      ? await this.opts.believedLive().catch((err) => {
+        log.warn("rooms on air not listed", { error: err as Error });
+        return [] as string[];
+      })
+      : [];
+    for (const roomId of new Set([...byRoom.keys(), ...extra])) {
+      if (this.#closed) break;
+      try {
+        await this.#room(roomId, byRoom.get(roomId) ?? [], report);
+      } catch (err) {
+        report.skipped.push({ roomId, reason: (err as Error).message });
+        log.warn("room not reconciled", { roomId, error: err as Error });
+      }
+    }
+    return report;
+  }
+
+  async #room(roomId: string, rows: RecordingRow[], report: ReconcileReport): Promise<void> {
+    const { index, actors, service, log } = this.opts;
+    const now = this.#now();
+    const expired = now - this.#staleMs;
+    const ids = rows.map((r) => r.id);
+    const info = await actors.ask<{ stream?: StreamView }>(ROOM_ACTOR_TYPE, roomId, {
+      kind: "info",
+    });
+    const stream = info.stream ?? { live: false };
+    if (!stream.live) {
+      // Nothing to resume; a stale "on air" in accounts is ended.
+      const got = await index.claimResume(ids, this.#claim, now, expired);
+      await index.settleResume(got, this.#claim, "offline", now);
+      report.settled.push(...got);
+      if (rows.length === 0) await this.opts.onOffline?.(roomId);
+      return;
+    }
+    if (!this.opts.livekit) {
+      report.skipped.push({ roomId, reason: "livekit_not_configured" });
+      return;
+    }
+    const { publisher, connected } = await this.#presence(roomId, stream.streamerId);
+    if (!publisher && connected) {
+      report.skipped.push({ roomId, reason: "streamer_connected_not_publishing" });
+      return; // joining or reconnecting: look again next pass
+    }
+    if (!publisher && now - (stream.since ?? 0) < Math.min(this.#staleMs, 30_000)) {
+      report.skipped.push({ roomId, reason: "just_live" }); // its tracks may not be up yet
+      return;
+    }
+    if (publisher) {
+      if (rows.length === 0) return; // live and recorded (or not) as the room decided
+      const got = await index.claimResume(ids, this.#claim, now, expired);
+      if (got.length === 0) return; // another process acts on them
+      const existing = service.manager?.activeForRoom(roomId)?.recordingId ??
+        (await index.openRecordingsOfRoom(roomId)).find((r) => r.source === "livekit")?.id;
+      if (existing) {
+        await index.settleResume(got, this.#claim, existing, now);
+        report.settled.push(...got);
+        return;
+      }
+      try {
+        const rec = await service.startRoomRecording(roomId, { streamerIdentity: publisher });
+        const startedAt = rec.startedAt ?? now;
+        const gotRows = rows.filter((r) => got.includes(r.id));
+        const from = Math.max(...gotRows.map((r) => r.endedAt ?? r.startedAt));
+        // The row may not be indexed yet (the recorder's event is indexed on its own chain).
+        await index.ensureRecording({
+          id: rec.recordingId,
+          roomId,
+          streamerId: publisher,
+          source: "livekit",
+          startedAt,
+        });
+        if (from < startedAt) {
+          await index.putGap(rec.recordingId, {
+            from,
+            to: startedAt,
+            reason: RECONCILE_GAP_REASON,
+          });
+        }
+        await index.settleResume(got, this.#claim, rec.recordingId, now);
+        report.resumed.push({ roomId, from: got, recordingId: rec.recordingId });
+        log.info("recording resumed after a restart", {
+          roomId,
+          recordingId: rec.recordingId,
+          interrupted: got,
+        });
+      } catch (err) {
+        await index.settleResume(got, this.#claim, null, now); // the next pass tries again
+        throw err;
+      }
+      return;
+    }
+    // Live, but nobody publishes: the stream ended while nobody was listening.
+    const got = await index.claimResume(ids, this.#claim, now, expired);
+    const reply = await actors.ask<StreamReply>(ROOM_ACTOR_TYPE, roomId, {
+      kind: "stream",
+      state: "offline",
+      eventId: `reconcile:${roomId}:${stream.since ?? 0}`.slice(0, 128),
+      at: Math.max(now, (stream.since ?? 0) + 1),
+      source: stream.source ?? "room",
+      ...(stream.streamerId ? { streamerId: stream.streamerId } : {}),
+    });
+    await this.opts.onOffline?.(roomId);
+    await index.settleResume(got, this.#claim, "offline", now);
+    report.offline.push(roomId);
+    report.settled.push(...got);
+    log.info("stream put offline after a restart", { roomId, applied: reply.applied });
+  }
+
+  /**
+   * The identity publishing as the streamer (`null`: nobody), and whether a possible
+   * streamer is connected at all; throws if LiveKit fails.
+   */
+  async #presence(
+    roomId: string,
+    streamerId: string | undefined,
+  ): Promise<{ publisher: string | null; connected: boolean }> {
+    let list: Awaited<ReturnType<ParticipantLister["listParticipants"]>>;
+    try {
+      list = await this.opts.livekit!.listParticipants(roomId);
+    } catch (err) {
+      const e = err as { status?: number; code?: string; message?: string };
+      const gone = e.status === 404 || e.code === "not_found" ||
+        /does not exist|not found/i.test(e.message ?? "");
+      if (!gone) throw err;
+      list = []; // the LiveKit room is gone: nobody publishes
+    }
+    const streamers = list.filter((p) =>
+      !p.identity.startsWith("recorder-") && roleOf(p.metadata) !== "viewer" &&
+      !NOT_STREAMERS.has(p.kind ?? 0)
+    );
+    const publishing = streamers.filter((p) => (p.tracks?.length ?? 0) > 0);
+    const publisher = publishing.find((p) => p.identity === streamerId) ?? publishing[0];
+    return { publisher: publisher?.identity ?? null, connected: streamers.length > 0 };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#first);
+    clearInterval(this.#timer);
+    await this.#running?.catch(() => {});
+  }
+}
