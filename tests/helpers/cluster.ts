@@ -11,7 +11,7 @@ import { LeaseTable } from "../../engine/lease.ts";
 import { createLogger } from "../../engine/log.ts";
 import { Membership } from "../../engine/membership.ts";
 import { NatsTransport } from "../../engine/transport_nats.ts";
-import { partitionOf } from "../../engine/partition.ts";
+import { partitionOf, rendezvousOwner } from "../../engine/partition.ts";
 import { createScratchDatabase } from "./db.ts";
 import { type NatsServer, startNatsServer } from "./nats.ts";
 
@@ -38,7 +38,8 @@ export interface NodeProcess {
 export interface ClusterAdmin {
   client: ActorClient;
   view(): Promise<ClusterView>;
-  /** Waits until `instances` engines are members and every partition has an owner. */
+  /** Waits until `instances` engines are members and every partition is held by the owner
+   * rendezvous hashing gives it among them (no hand-over still to come). */
   settled(instances: number, timeoutMs: number, what: string): Promise<ClusterView>;
   close(): Promise<void>;
 }
@@ -218,7 +219,9 @@ export async function startTestCluster(opts: { leaseTtlMs?: number } = {}): Prom
           await until(
             async () => {
               view = await a.view();
-              return view.unowned.length === 0 && view.instances.length === instances;
+              const ids = view.instances.map((i) => i.id);
+              return view.unowned.length === 0 && ids.length === instances &&
+                view.partitionTable.every((p) => p.owner === rendezvousOwner(p.partition, ids));
             },
             timeoutMs,
             what,
