@@ -63,6 +63,10 @@ export const ConfigSchema = z.object({
   GIFT_COMMISSION_BPS: int(3000, 0).pipe(z.number().max(10_000)),
   /** Allow the dev payment provider (instant top-ups) for everyone. */
   DEV_TOPUP: bool.default(true),
+  /** The smallest withdrawal a streamer may request (integer units). */
+  WITHDRAWAL_MIN_AMOUNT: int(100, 1).pipe(z.number().max(1_000_000_000)),
+  /** Pending withdrawal requests one streamer may have at once (0: no limit). */
+  WITHDRAWAL_MAX_PENDING: int(3, 0),
   OAUTH_GITHUB_CLIENT_ID: opt,
   OAUTH_GITHUB_CLIENT_SECRET: opt,
   OAUTH_GOOGLE_CLIENT_ID: opt,

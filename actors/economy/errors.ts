@@ -17,6 +17,9 @@ export const ECONOMY_ERRORS = {
   not_allowed: 403,
   payment_failed: 402,
   withdrawal_not_pending: 409,
+  withdrawal_below_minimum: 400,
+  too_many_pending_withdrawals: 409,
+  payout_reference_used: 409,
   ledger_error: 500,
   ledger_unavailable: 503,
 } as const;

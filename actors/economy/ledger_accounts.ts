@@ -26,7 +26,13 @@ export function platformAccount(roomId: string): string {
   return `platform:${hash % PLATFORM_SHARDS}`;
 }
 
-export type EntryKind = "topup" | "gift" | "gift_fee" | "withdrawal_hold" | "withdrawal_release";
+export type EntryKind =
+  | "topup"
+  | "gift"
+  | "gift_fee"
+  | "withdrawal_hold"
+  | "withdrawal_release"
+  | "withdrawal_payout";
 
 export interface Transfer {
   pairId: string;

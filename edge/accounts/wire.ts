@@ -50,6 +50,10 @@ export async function openAccountsAndEconomy(opts: {
       resolver: accounts.resolver,
       payments: opts.payments ?? new DevPaymentProvider(),
       devTopUpForAll: config.DEV_TOPUP,
+      withdrawals: {
+        minAmount: BigInt(config.WITHDRAWAL_MIN_AMOUNT),
+        maxPending: config.WITHDRAWAL_MAX_PENDING,
+      },
       log: economyLog,
     },
     ledger: new SqlGiftLedger(store, {

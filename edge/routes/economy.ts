@@ -1,6 +1,7 @@
 /**
  * Economy REST under /api: wallet balances, top-ups through the payment provider, ledger
- * history, the gift catalog, leaderboards, streamer earnings and withdrawal requests.
+ * history, the gift catalog, leaderboards, streamer earnings, withdrawal requests and the
+ * finance team's side of withdrawals (list, pay with a payout reference, reject with a reason).
  * Amounts are decimal strings. Gifts themselves are sent through the room (WebSocket →
  * room actor → group commit), not here.
  */
@@ -16,8 +17,14 @@ import type { PaymentProvider } from "../../actors/economy/payment_provider.ts";
 import { getBalances, ledgerHistory, topUp } from "../../actors/economy/wallets.ts";
 import {
   cancelWithdrawal,
+  DEFAULT_WITHDRAWAL_LIMITS,
   listWithdrawals,
+  listWithdrawalsByStatus,
+  payWithdrawal,
+  rejectWithdrawal,
   requestWithdrawal,
+  type WithdrawalLimits,
+  withdrawalWithEvents,
 } from "../../actors/economy/withdrawals.ts";
 import type { SqlStore } from "../../actors/store/sql.ts";
 import type { Logger } from "../../engine/log.ts";
@@ -38,12 +45,25 @@ export interface EconomyDeps {
   payments: PaymentProvider;
   /** Config DEV_TOPUP: when false, the dev provider credits platform admins only. */
   devTopUpForAll: boolean;
+  /** Config WITHDRAWAL_MIN_AMOUNT / WITHDRAWAL_MAX_PENDING (defaults: 100 and 3). */
+  withdrawals?: WithdrawalLimits;
   log: Logger;
 }
 
 const IdempotencyKey = z.string().min(8).max(128);
 const TopUpInput = z.object({ amount: AmountInput, idempotencyKey: IdempotencyKey }).strict();
 const WithdrawInput = z.object({ amount: AmountInput, idempotencyKey: IdempotencyKey }).strict();
+/** Printable text: no control characters (it is shown to people and kept in the audit log). */
+const Printable = (max: number) =>
+  z.string().trim().min(1).max(max).regex(/^[^\p{Cc}]+$/u, "no control characters");
+const PayInput = z.object({ reference: Printable(128) }).strict();
+const RejectInput = z.object({ reason: Printable(500) }).strict();
+const ReviewQuery = z.object({
+  status: z.enum(["pending", "cancelled", "paid", "rejected"]).default("pending"),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  after: z.string().regex(/^\d{1,19}$/).transform((s) => BigInt(s)).optional(),
+  order: z.enum(["asc", "desc"]).default("asc"),
+});
 const HistoryQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: z.string().regex(/^\d{1,19}$/).transform((s) => BigInt(s)).optional(),
@@ -134,7 +154,11 @@ export function economyRoutes(deps: EconomyDeps): Hono {
     guard(async (c) => {
       const who = await requireUserIdentity(c, resolver);
       const input = await parseBody(c, WithdrawInput);
-      const w = await requestWithdrawal(store, { userId: who.userId, ...input });
+      const w = await requestWithdrawal(
+        store,
+        { userId: who.userId, ...input },
+        deps.withdrawals ?? DEFAULT_WITHDRAWAL_LIMITS,
+      );
       return c.json(moneyJson({ withdrawal: w }) as object, w.replayed ? 200 : 201);
     }),
   );
@@ -150,6 +174,58 @@ export function economyRoutes(deps: EconomyDeps): Hono {
     guard(async (c) => {
       const who = await requireUserIdentity(c, resolver);
       const w = await cancelWithdrawal(store, who.userId, pathParam(c, "id"));
+      return c.json(moneyJson({ withdrawal: w }) as object);
+    }),
+  );
+
+  // --- finance (platform admins): the withdrawal queue, pay, reject, audit trail
+  app.get(
+    "/admin/withdrawals",
+    guard(async (c) => {
+      requireAdmin(await requireUserIdentity(c, resolver));
+      const q = parseWith(ReviewQuery, c.req.query());
+      const page = await listWithdrawalsByStatus(store, q);
+      return c.json(moneyJson({ status: q.status, ...page }) as object);
+    }),
+  );
+  app.get(
+    "/admin/withdrawals/:id",
+    guard(async (c) => {
+      requireAdmin(await requireUserIdentity(c, resolver));
+      return c.json(moneyJson(await withdrawalWithEvents(store, pathParam(c, "id"))) as object);
+    }),
+  );
+  app.post(
+    "/admin/withdrawals/:id/pay",
+    guard(async (c) => {
+      const who = await requireUserIdentity(c, resolver);
+      requireAdmin(who);
+      const { reference } = await parseBody(c, PayInput);
+      const w = await payWithdrawal(store, {
+        withdrawalId: pathParam(c, "id"),
+        adminId: who.userId,
+        reference,
+      });
+      if (!w.replayed) {
+        log.info("withdrawal paid", { withdrawalId: w.id, by: who.userId, amount: w.amount });
+      }
+      return c.json(moneyJson({ withdrawal: w }) as object);
+    }),
+  );
+  app.post(
+    "/admin/withdrawals/:id/reject",
+    guard(async (c) => {
+      const who = await requireUserIdentity(c, resolver);
+      requireAdmin(who);
+      const { reason } = await parseBody(c, RejectInput);
+      const w = await rejectWithdrawal(store, {
+        withdrawalId: pathParam(c, "id"),
+        adminId: who.userId,
+        reason,
+      });
+      if (!w.replayed) {
+        log.info("withdrawal rejected", { withdrawalId: w.id, by: who.userId, amount: w.amount });
+      }
       return c.json(moneyJson({ withdrawal: w }) as object);
     }),
   );

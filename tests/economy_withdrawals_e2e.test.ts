@@ -1,0 +1,158 @@
+/**
+ * Withdrawals end to end through a started server (engine, room actors, edge) on real
+ * Postgres: a fan's gift over the WebSocket becomes the streamer's earnings; the streamer
+ * requests withdrawals over HTTP; a platform admin lists the queue, pays one with a bank
+ * reference and rejects another with a reason; the streamer sees each state, and the books
+ * balance (top-ups == wallets + earnings + held + platform + paid out).
+ */
+import assert from "node:assert/strict";
+import { auditLedger } from "../actors/economy/invariants.ts";
+import { openPostgresStore } from "../actors/store/postgres_store.ts";
+import { setRoles } from "../edge/accounts/users.ts";
+import { createScratchDatabase } from "./helpers/db.ts";
+import { TestViewer } from "./helpers/edge_client.ts";
+import { startTestServer } from "./helpers/server.ts";
+
+Deno.test("withdrawals e2e: gift → request → admin pays / rejects → streamer sees it", async () => {
+  const scratch = await createScratchDatabase();
+  const srv = await startTestServer({
+    accounts: true,
+    env: { DATABASE_URL: scratch.url, WITHDRAWAL_MIN_AMOUNT: "50", WITHDRAWAL_MAX_PENDING: "2" },
+  });
+  const store = openPostgresStore(scratch.url, { max: 2 });
+  const sockets: TestViewer[] = [];
+  try {
+    const api = async (path: string, body?: unknown, token?: string) => {
+      const res = await fetch(`${srv.url}/api${path}`, {
+        method: body === undefined ? "GET" : "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    const register = async (username: string) => {
+      const r = await api("/auth/register", { username, password: "correct horse battery" });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return { id: r.body.user.id as string, token: r.body.accessToken as string };
+    };
+    const streamer = await register("wd_streamer");
+    const fan = await register("wd_fan");
+    const admin = await register("wd_finance");
+    await setRoles(store, admin.id, ["admin"]);
+
+    assert.equal(
+      (await api("/rooms", { id: "wdroom", title: "Pay me" }, streamer.token)).status,
+      201,
+    );
+    const topup = await api(
+      "/wallet/topup",
+      { amount: "2000", idempotencyKey: "wd-e2e-topup" },
+      fan.token,
+    );
+    assert.equal(topup.status, 201, JSON.stringify(topup.body));
+    const { viewer } = await TestViewer.join(srv.wsUrl("wdroom"), "wdroom", fan.token);
+    sockets.push(viewer);
+    viewer.send({
+      type: "gift",
+      giftId: "rocket",
+      count: 1,
+      idempotencyKey: "wd-e2e-gift-1",
+      clientId: "g1",
+    });
+    const ok = await viewer.next((f) => f.clientId === "g1", 15_000);
+    assert.equal(ok.type, "gift_ok", JSON.stringify(ok));
+    // 1000 gross, 30 % commission: 700 earned.
+    assert.deepEqual((await api("/wallet", undefined, streamer.token)).body.balances, {
+      wallet: "0",
+      earnings: "700",
+      held: "0",
+    });
+
+    // The server's configured limits apply.
+    const ask = (amount: string, key: string) =>
+      api("/withdrawals", { amount, idempotencyKey: key }, streamer.token);
+    assert.equal((await ask("49", "wd-e2e-0000")).body.error.code, "withdrawal_below_minimum");
+    const first = await ask("400", "wd-e2e-0001");
+    assert.equal(first.status, 201);
+    const second = await ask("200", "wd-e2e-0002");
+    assert.equal(second.status, 201);
+    const third = await ask("50", "wd-e2e-0003");
+    assert.equal(third.status, 409);
+    assert.equal(third.body.error.code, "too_many_pending_withdrawals");
+
+    // Finance: the queue, admins only.
+    assert.equal((await api("/admin/withdrawals", undefined, streamer.token)).status, 403);
+    const queue = await api("/admin/withdrawals?status=pending", undefined, admin.token);
+    assert.equal(queue.status, 200);
+    assert.deepEqual(
+      queue.body.withdrawals.map((
+        w: { amount: string; username: string },
+      ) => [w.amount, w.username]),
+      [["400", "wd_streamer"], ["200", "wd_streamer"]],
+    );
+    const w1 = first.body.withdrawal.id;
+    const w2 = second.body.withdrawal.id;
+    const paid = await api(
+      `/admin/withdrawals/${w1}/pay`,
+      { reference: "SEPA-2026-0001" },
+      admin.token,
+    );
+    assert.equal(paid.status, 200, JSON.stringify(paid.body));
+    assert.equal(paid.body.withdrawal.status, "paid");
+    const repeat = await api(
+      `/admin/withdrawals/${w1}/pay`,
+      { reference: "SEPA-2026-0001" },
+      admin.token,
+    );
+    assert.equal(repeat.body.withdrawal.replayed, true);
+    const rejected = await api(
+      `/admin/withdrawals/${w2}/reject`,
+      { reason: "account closed" },
+      admin.token,
+    );
+    assert.equal(rejected.body.withdrawal.status, "rejected");
+    const late = await api(
+      `/admin/withdrawals/${w2}/pay`,
+      { reference: "SEPA-2026-0002" },
+      admin.token,
+    );
+    assert.equal(late.status, 409);
+    assert.equal(late.body.error.code, "withdrawal_not_pending");
+
+    // The streamer's view: states, reference, reason, balances, paid out.
+    const mine = (await api("/withdrawals", undefined, streamer.token)).body.withdrawals;
+    assert.deepEqual(
+      mine.map((w: { status: string; payoutReference: string | null; reason: string | null }) => [
+        w.status,
+        w.payoutReference,
+        w.reason,
+      ]),
+      [["rejected", null, "account closed"], ["paid", "SEPA-2026-0001", null]],
+    );
+    assert.deepEqual((await api("/wallet", undefined, streamer.token)).body.balances, {
+      wallet: "0",
+      earnings: "300",
+      held: "0",
+    });
+    assert.equal((await api("/earnings", undefined, streamer.token)).body.earnings.paidOut, "400");
+    const trail = await api(`/admin/withdrawals/${w2}`, undefined, admin.token);
+    assert.deepEqual(
+      trail.body.events.map((e: { action: string; reason: string | null }) => [e.action, e.reason]),
+      [["requested", null], ["rejected", "account closed"]],
+    );
+
+    const audit = await auditLedger(store);
+    assert.equal(audit.ok, true);
+    assert.equal(audit.topups, 2000n);
+    assert.equal(audit.paidOut, 400n);
+    assert.equal(audit.inside, 1600n);
+  } finally {
+    for (const s of sockets) await s.close();
+    await store.close();
+    await srv.close();
+    await scratch.drop();
+  }
+});
