@@ -12,6 +12,7 @@ import { parseConfig } from "../engine/config.ts";
 import { type RunningServer, startServer } from "../edge/server.ts";
 import { type Frame, TestViewer } from "./helpers/edge_client.ts";
 import { TEST_AUTH_SECRET } from "./helpers/server.ts";
+import { waitForValue } from "./helpers/wait.ts";
 
 /** The room's recording port as the media wiring implements it, recording its calls. */
 class RecordingCalls implements RoomRecordingPort {
@@ -54,15 +55,8 @@ const streamCodes = (v: TestViewer) =>
       .map((e: Frame) => e.code)
   );
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000) =>
+  waitForValue(what, fn, { timeoutMs, stepMs: 50 });
 
 Deno.test({
   name: "room stream state: idempotent, ordered, recording port, live first, survives restart",

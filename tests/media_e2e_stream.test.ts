@@ -17,29 +17,11 @@ import { parseMediaPlaylist } from "../media/hls.ts";
 import { type Frame, TestViewer } from "./helpers/edge_client.ts";
 import { startSyntheticStreamer } from "./helpers/livekit.ts";
 import { openSse } from "./helpers/media_stack.ts";
+import { callJson as call } from "./helpers/http.ts";
+import { waitForValue } from "./helpers/wait.ts";
 
-async function call(base: string, path: string, opts: { token?: string; json?: unknown } = {}) {
-  const res = await fetch(`${base}${path}`, {
-    method: opts.json === undefined ? "GET" : "POST",
-    headers: {
-      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-      ...(opts.json === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: opts.json === undefined ? undefined : JSON.stringify(opts.json),
-  });
-  const body = await res.json().catch(() => ({}));
-  return { status: res.status, body };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000) =>
+  waitForValue(what, fn, { timeoutMs, stepMs: 250 });
 
 const systemCodes = (viewer: TestViewer) =>
   viewer.frames.filter((f) => f.type === "batch").flatMap((f: Frame) =>

@@ -30,31 +30,13 @@ import { freeTcpPort } from "./helpers/go_tools.ts";
 import { startLivekit, startSyntheticStreamer } from "./helpers/livekit.ts";
 import { startMinio } from "./helpers/minio.ts";
 import { startServerProcess, TEST_AUTH_SECRET } from "./helpers/server.ts";
+import { callJson as call } from "./helpers/http.ts";
+import { waitForValue } from "./helpers/wait.ts";
 
 type Cleanups = (() => Promise<unknown>)[];
 
-async function call(base: string, path: string, opts: { token?: string; json?: unknown } = {}) {
-  const res = await fetch(`${base}${path}`, {
-    method: opts.json === undefined ? "GET" : "POST",
-    headers: {
-      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-      ...(opts.json === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: opts.json === undefined ? undefined : JSON.stringify(opts.json),
-  });
-  const body = await res.json().catch(() => ({}));
-  return { status: res.status, body };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000) =>
+  waitForValue(what, fn, { timeoutMs, stepMs: 250, retryErrors: true });
 
 /** LiveKit → relay → server; while `target` is unset, deliveries are swallowed (lost). */
 function webhookRelay() {

@@ -1,0 +1,18 @@
+/** A JSON call to a started server, as the web client makes it. */
+export async function callJson(
+  base: string,
+  path: string,
+  opts: { token?: string; json?: unknown } = {},
+  // deno-lint-ignore no-explicit-any
+): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${base}${path}`, {
+    method: opts.json === undefined ? "GET" : "POST",
+    headers: {
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      ...(opts.json === undefined ? {} : { "content-type": "application/json" }),
+    },
+    body: opts.json === undefined ? undefined : JSON.stringify(opts.json),
+  });
+  const body = await res.json().catch(() => ({}));
+  return { status: res.status, body };
+}
