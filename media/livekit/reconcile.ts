@@ -28,6 +28,7 @@ import type { StreamReply, StreamView } from "../../actors/room/stream_state.ts"
 import type { Logger } from "../../engine/log.ts";
 import type { RecordingIndex, RecordingRow } from "../index/recording_index.ts";
 import type { ActorAsk, MediaService } from "../media_service.ts";
+import { roleFromMetadata } from "./tokens.ts";
 
 /** What reconciliation needs of LiveKit (LivekitServerApi). */
 export interface ParticipantLister {
@@ -76,15 +77,6 @@ export const RECONCILE_GAP_REASON = "server_restart";
 
 /** LiveKit participant kinds that never stream (ParticipantInfo_Kind EGRESS, AGENT). */
 const NOT_STREAMERS = new Set([2, 4]);
-
-function roleOf(metadata: string | undefined): string | undefined {
-  try {
-    const m = JSON.parse(metadata ?? "");
-    return typeof m?.role === "string" ? m.role : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export class RecordingReconciler {
   readonly #bornAt: number;
@@ -287,7 +279,7 @@ export class RecordingReconciler {
       list = []; // the LiveKit room is gone: nobody publishes
     }
     const streamers = list.filter((p) =>
-      !p.identity.startsWith("recorder-") && roleOf(p.metadata) !== "viewer" &&
+      !p.identity.startsWith("recorder-") && roleFromMetadata(p.metadata) !== "viewer" &&
       !NOT_STREAMERS.has(p.kind ?? 0)
     );
     const publishing = streamers.filter((p) => (p.tracks?.length ?? 0) > 0);

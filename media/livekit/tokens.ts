@@ -60,3 +60,13 @@ export function issueToken(
   token.addGrant(grantFor(role, livekitRoomName(subject.roomId)));
   return token.toJwt();
 }
+
+/** The role `issueToken` wrote into a participant's metadata (undefined if none). */
+export function roleFromMetadata(metadata: string | undefined): string | undefined {
+  try {
+    const m = JSON.parse(metadata ?? "");
+    return typeof m?.role === "string" ? m.role : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -9,6 +9,7 @@
 import { AccessToken, WebhookEvent, WebhookReceiver } from "livekit-server-sdk";
 import type { Logger } from "../../engine/log.ts";
 import type { LivekitSettings } from "./settings.ts";
+import { roleFromMetadata } from "./tokens.ts";
 
 export type WebhookRefusal =
   | "webhook_bad_signature"
@@ -233,15 +234,6 @@ export class LivekitWebhookVerifier {
   }
 }
 
-function roleOf(metadata: string | undefined): string | undefined {
-  try {
-    const m = JSON.parse(metadata ?? "");
-    return typeof m?.role === "string" ? m.role : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const TRACK_TYPES = ["audio", "video", "data"] as const;
 
 /** Reduce a verified LiveKit event; undefined for events Synapse does not act on. */
@@ -259,7 +251,7 @@ export function toStreamEvent(event: WebhookEvent, at: number): StreamEvent | un
     out.participant = {
       identity: event.participant.identity,
       name: event.participant.name,
-      role: roleOf(event.participant.metadata),
+      role: roleFromMetadata(event.participant.metadata),
     };
   }
   if (event.track) {
