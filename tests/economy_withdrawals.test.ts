@@ -20,9 +20,11 @@ import {
 import type { SqlStore } from "../actors/store/sql.ts";
 import { toBigInt } from "../actors/store/sql.ts";
 import { openPostgresStore } from "../actors/store/postgres_store.ts";
+import { loadMigrations, migrate } from "../actors/store/migrate.ts";
+import { wrapPglite } from "../actors/store/pglite_store.ts";
 import { setRoles } from "../edge/accounts/users.ts";
 import { startAccountsApp } from "./helpers/accounts_app.ts";
-import { dbTest, type TestDb } from "./helpers/db.ts";
+import { createScratchDatabase, dbTest, sharedPgliteInstance, type TestDb } from "./helpers/db.ts";
 import { fund, makeStreamerWithRoom, makeUser, newKey } from "./helpers/economy_fixtures.ts";
 
 type App = Awaited<ReturnType<typeof startAccountsApp>>;
@@ -478,3 +480,71 @@ dbTest(
     }
   },
 );
+
+for (const backend of ["postgres", "pglite"] as const) {
+  Deno.test(`migration 005 keeps existing withdrawals: requested → pending, history backfilled [${backend}]`, async () => {
+    const scratch = backend === "postgres" ? await createScratchDatabase() : undefined;
+    const pglite = backend === "pglite" ? await sharedPgliteInstance() : undefined;
+    const schema = `m_${crypto.randomUUID().slice(0, 8)}`;
+    const store = scratch
+      ? openPostgresStore(scratch.url)
+      : await wrapPglite(pglite!, { schema, ownsInstance: false });
+    try {
+      const all = await loadMigrations();
+      await migrate(store, all.filter((m) => m.version < 5));
+      const { streamerId, roomId } = await makeStreamerWithRoom(store);
+      await earn(store, roomId, 500);
+      // The old shape: a held request and a cancelled one, written as the old code did.
+      const [held] = await store.query<{ id: string }>(
+        `INSERT INTO withdrawals (id, user_id, idempotency_key, amount, status)
+         VALUES ('old-1', $1, 'k1', 200, 'requested'), ('old-2', $1, 'k2', 50, 'cancelled')
+         RETURNING id`,
+        [streamerId],
+      );
+      assert.equal(held.id, "old-1");
+      await store.query(
+        `UPDATE accounts SET balance = balance + (CASE WHEN id = $1 THEN 200 ELSE -200 END)
+          WHERE id IN ($1, $2)`,
+        [`held:${streamerId}`, `earnings:${streamerId}`],
+      );
+      await store.query(
+        `INSERT INTO ledger_entries (pair_id, account_id, amount, kind, ref_id) VALUES
+           ('old-1', $2, -200, 'withdrawal_hold', 'old-1'),
+           ('old-1', $1, 200, 'withdrawal_hold', 'old-1')`,
+        [`held:${streamerId}`, `earnings:${streamerId}`],
+      );
+      assert.deepEqual(
+        await migrate(store),
+        all.filter((m) => m.version >= 5).map((m) => m.version),
+      );
+      const list = await store.query<{ id: string; status: string; seq: unknown }>(
+        "SELECT id, status, seq FROM withdrawals ORDER BY id",
+      );
+      assert.deepEqual(list.map((w) => [w.id, w.status]), [["old-1", "pending"], [
+        "old-2",
+        "cancelled",
+      ]]);
+      const events = await store.query<{ withdrawal_id: string; action: string }>(
+        "SELECT withdrawal_id, action FROM withdrawal_events ORDER BY withdrawal_id, id",
+      );
+      assert.deepEqual(events.map((e) => [e.withdrawal_id, e.action]), [
+        ["old-1", "requested"],
+        ["old-2", "requested"],
+        ["old-2", "cancelled"],
+      ]);
+      // The old request can now be paid.
+      const admin = await makeUser(store, "admin");
+      const paid = await payWithdrawal(store, {
+        withdrawalId: "old-1",
+        adminId: admin,
+        reference: "MIG-1",
+      });
+      assert.equal(paid.status, "paid");
+      assert.equal((await auditLedger(store)).ok, true);
+    } finally {
+      await store.close();
+      if (scratch) await scratch.drop();
+      if (pglite) await pglite.exec(`DROP SCHEMA ${schema} CASCADE; SET search_path TO public`);
+    }
+  });
+}

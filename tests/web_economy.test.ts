@@ -5,10 +5,16 @@
  * the streamer sees the gift animation and the leaderboard update, and mutes the viewer
  * from a danmaku's context menu; guest chat turned off in the console shows guests the
  * refusal. Set WEB_SCREENSHOT=path to keep a screenshot of the streamer's room view.
+ * Withdrawals (on Postgres, so the test can make a platform admin): the streamer requests in
+ * the console, an admin pays / rejects on the Finance page, the streamer sees each state.
  */
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
+import { openPostgresStore } from "../actors/store/postgres_store.ts";
+import { setRoles } from "../edge/accounts/users.ts";
 import { hasChromium, launchChromium } from "./helpers/browser.ts";
+import { createScratchDatabase } from "./helpers/db.ts";
+import { TestViewer } from "./helpers/edge_client.ts";
 import { startTestServer } from "./helpers/server.ts";
 
 const enabled = await hasChromium("web_economy");
@@ -262,6 +268,129 @@ Deno.test({
     } finally {
       await browser.close();
       await srv.close();
+    }
+  },
+});
+
+/** The table row whose amount cell is exactly `amount`. */
+const byAmount = (page: Page, rows: string, amount: string) =>
+  page.locator(rows).filter({
+    has: page.locator("td.num", { hasText: new RegExp(`^${amount}$`) }),
+  });
+
+Deno.test({
+  name: "web: streamer requests a withdrawal, an admin pays / rejects it, the streamer sees it",
+  ignore: !enabled,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const scratch = await createScratchDatabase();
+    const srv = await startTestServer({ accounts: true, env: { DATABASE_URL: scratch.url } });
+    const store = openPostgresStore(scratch.url, { max: 2 });
+    const browser = await launchChromium();
+    const errors: string[] = [];
+    let socket: TestViewer | undefined;
+    try {
+      const post = async (path: string, json: unknown, token?: string) => {
+        const res = await fetch(`${srv.url}/api${path}`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+          body: JSON.stringify(json),
+        });
+        const body = await res.json();
+        assert.ok(res.ok, JSON.stringify(body));
+        return body;
+      };
+      const signUp = (username: string) =>
+        post("/auth/register", { username, password: "correct horse battery" });
+      const host = await signUp("payout_host");
+      const fan = await signUp("payout_fan");
+      const admin = await signUp("payout_admin");
+      await setRoles(store, admin.user.id, ["admin"]);
+      await post("/rooms", { id: "payoutroom", title: "Payday" }, host.accessToken);
+      await post(
+        "/wallet/topup",
+        { amount: "1000", idempotencyKey: "web-wd-topup" },
+        fan.accessToken,
+      );
+      // A rocket over the room socket: 1000 gross, 700 earned after the 30 % commission.
+      socket = (await TestViewer.join(srv.wsUrl("payoutroom"), "payoutroom", fan.accessToken))
+        .viewer;
+      socket.send({
+        type: "gift",
+        giftId: "rocket",
+        count: 1,
+        idempotencyKey: "web-wd-gift-1",
+        clientId: "g",
+      });
+      assert.equal((await socket.next((f) => f.clientId === "g", 15_000)).type, "gift_ok");
+
+      // --- the streamer requests three withdrawals in the console
+      const streamer = await newPage(browser, errors);
+      await streamer.goto(`${srv.url}/`);
+      await login(streamer, "payout_host");
+      assert.equal(await streamer.locator("#finance-link").isHidden(), true, "not an admin");
+      await streamer.goto(`${srv.url}/#/console`);
+      await waitText(streamer, "#earnings-available", "700");
+      // Below the minimum (100 by default): refused with its code, nothing requested.
+      await streamer.fill("#withdraw-amount", "99");
+      await streamer.click("#withdraw-submit");
+      await waitText(streamer, "#withdraw-status", "withdrawal_below_minimum");
+      for (const amount of ["300", "100", "150"]) {
+        await streamer.fill("#withdraw-amount", amount);
+        await streamer.click("#withdraw-submit");
+        await waitText(streamer, "#withdraw-status", `requested ${amount}: pending`);
+      }
+      await waitText(streamer, "#earnings-available", "150");
+      await waitText(streamer, "#earnings-held", "550");
+      // The streamer takes the last one back.
+      await byAmount(streamer, "#my-withdrawals tr", "150").getByRole("button", { name: "Cancel" })
+        .click();
+      await waitText(streamer, "#withdraw-status", "cancelled");
+      await waitText(streamer, "#my-withdrawals tr[data-status=cancelled]", "150");
+
+      // --- the admin pays the first and rejects the second on the Finance page
+      const finance = await newPage(browser, errors);
+      await finance.goto(`${srv.url}/`);
+      await login(finance, "payout_admin");
+      await finance.locator("#finance-link").waitFor();
+      await finance.goto(`${srv.url}/#/finance`);
+      await waitText(finance, "#finance-total", "2 pending · 400");
+      const shot = Deno.env.get("WEB_SCREENSHOT_FINANCE");
+      if (shot) await finance.screenshot({ path: shot, fullPage: true });
+      const first = byAmount(finance, "#finance-list tr", "300");
+      await first.locator("[name=reference]").fill("BANK-WEB-0001");
+      await first.getByRole("button", { name: "Pay" }).click();
+      await waitText(finance, "#finance-status", "paid 300 to payout_host");
+      const second = byAmount(finance, "#finance-list tr", "100");
+      await second.locator("[name=reason]").fill("IBAN does not match the account holder");
+      await second.getByRole("button", { name: "Reject" }).click();
+      await waitText(finance, "#finance-status", "rejected payout_host's 100");
+      await waitText(finance, "#finance-list", "no pending withdrawals");
+      await finance.click('#finance-tabs button[data-status="paid"]');
+      await waitText(finance, "#finance-list tr[data-status=paid]", "ref BANK-WEB-0001");
+
+      // --- the streamer sees paid (with the reference) and rejected (with the reason)
+      await streamer.reload();
+      await waitText(streamer, "#my-withdrawals tr[data-status=paid]", "ref BANK-WEB-0001");
+      await waitText(
+        streamer,
+        "#my-withdrawals tr[data-status=rejected]",
+        "IBAN does not match the account holder",
+      );
+      await waitText(streamer, "#earnings-paid", "300");
+      await waitText(streamer, "#earnings-available", "400");
+      await waitText(streamer, "#earnings-held", "0");
+      assert.deepEqual(errors, []);
+    } finally {
+      await socket?.close();
+      await browser.close();
+      await store.close();
+      await srv.close();
+      await scratch.drop();
     }
   },
 });

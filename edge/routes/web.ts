@@ -11,11 +11,13 @@ const FILES: Record<string, string> = {
   "api.js": "text/javascript; charset=utf-8",
   "auth.js": "text/javascript; charset=utf-8",
   "console.js": "text/javascript; charset=utf-8",
+  "finance.js": "text/javascript; charset=utf-8",
   "follow.js": "text/javascript; charset=utf-8",
   "gifts.js": "text/javascript; charset=utf-8",
   "leaderboard.js": "text/javascript; charset=utf-8",
   "moderation.js": "text/javascript; charset=utf-8",
   "wallet.js": "text/javascript; charset=utf-8",
+  "withdrawals.js": "text/javascript; charset=utf-8",
   "style.css": "text/css; charset=utf-8",
 };
 

@@ -371,6 +371,7 @@ function route() {
   const roomId = fromPath?.[1] ?? fromHash?.[1];
   if (roomId) return openRoom(roomId);
   if (location.hash === "#/console") return showConsole();
+  if (location.hash === "#/finance") return import("./finance.js").then((m) => m.showFinance());
   showHome();
 }
 
@@ -384,5 +385,5 @@ if (!currentUser()) {
 }
 route();
 addEventListener("hashchange", () => {
-  if (/^#\/(console|golive|vod)|^$/.test(location.hash)) location.reload();
+  if (/^#\/(console|finance|golive|vod)|^$/.test(location.hash)) location.reload();
 });

@@ -24,6 +24,7 @@ function renderHeader(user) {
   $("#logout-btn").hidden = !user;
   $("#logout-all-btn").hidden = !user;
   $("#console-link").hidden = !user;
+  $("#finance-link").hidden = !user?.roles?.includes("admin");
 }
 
 function showError(text) {

@@ -2,6 +2,7 @@
 // URL, guest chat on/off, room admins (by username) — and go live / end the stream. Saved
 // changes reach a live room at once (the server pushes them to the room actor).
 import { $, api, currentUser, el } from "./api.js";
+import { renderEarnings } from "./withdrawals.js";
 
 const ROOM_ID = /^[a-z0-9_-]{3,64}$/;
 
@@ -157,4 +158,5 @@ export function showConsole() {
     }
   };
   renderRooms();
+  renderEarnings();
 }
