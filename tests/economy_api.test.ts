@@ -2,19 +2,10 @@ import assert from "node:assert/strict";
 import { SqlGiftLedger } from "../actors/economy/gift_ledger.ts";
 import { auditLedger } from "../actors/economy/invariants.ts";
 import type { GiftRequest } from "../actors/room/messages.ts";
-import { errorCode, startAccountsApp } from "./helpers/accounts_app.ts";
+import { errorCode, signUp, startAccountsApp } from "./helpers/accounts_app.ts";
 import { dbTest } from "./helpers/db.ts";
 
 type App = Awaited<ReturnType<typeof startAccountsApp>>;
-
-async function signUp(app: App, username: string) {
-  const res = await app.api("/api/auth/register", {
-    method: "POST",
-    json: { username, password: "a fine password" },
-  });
-  const body = await res.json();
-  return { id: body.user.id as string, token: body.accessToken as string };
-}
 
 const topUp = (app: App, token: string, amount: unknown, idempotencyKey: string) =>
   app.api("/api/wallet/topup", { method: "POST", token, json: { amount, idempotencyKey } });

@@ -21,6 +21,7 @@ import { createLogger } from "../engine/log.ts";
 import { DenoKvStateStore } from "../engine/state_store_denokv.ts";
 import { type Backend, createScratchDatabase } from "./helpers/db.ts";
 import { devProvider, makeStreamerWithRoom, makeUser } from "./helpers/economy_fixtures.ts";
+import { seededRandom } from "./helpers/rng.ts";
 
 const USERS = 40;
 const ROOMS = 6;
@@ -29,18 +30,6 @@ const OPS_PER_ROUND = 900;
 const BPS = 3000;
 const PRICES: Record<string, bigint> = { rose: 1n, heart: 5n, coffee: 20n, star: 100n };
 const GIFT_IDS = Object.keys(PRICES);
-
-/** A seeded PRNG so a failure can be replayed (seed printed on failure). */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface SentGift {
   senderId: string;
@@ -61,7 +50,7 @@ interface World {
 
 async function runStorm(backend: Backend) {
   const seed = Date.now() % 1_000_000;
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)];
   const dir = await Deno.makeTempDir({ prefix: "economy_storm_" });
   const scratch = backend === "postgres" ? await createScratchDatabase() : undefined;

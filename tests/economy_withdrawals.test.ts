@@ -23,21 +23,10 @@ import { openPostgresStore } from "../actors/store/postgres_store.ts";
 import { loadMigrations, migrate } from "../actors/store/migrate.ts";
 import { wrapPglite } from "../actors/store/pglite_store.ts";
 import { setRoles } from "../edge/accounts/users.ts";
-import { startAccountsApp } from "./helpers/accounts_app.ts";
+import { signUp, startAccountsApp } from "./helpers/accounts_app.ts";
 import { createScratchDatabase, dbTest, sharedPgliteInstance, type TestDb } from "./helpers/db.ts";
 import { fund, makeStreamerWithRoom, makeUser, newKey } from "./helpers/economy_fixtures.ts";
-
-type App = Awaited<ReturnType<typeof startAccountsApp>>;
-
-async function signUp(app: App, username: string) {
-  const res = await app.api("/api/auth/register", {
-    method: "POST",
-    json: { username, password: "a fine password" },
-  });
-  const body = await res.json();
-  assert.equal(res.status, 201, JSON.stringify(body));
-  return { id: body.user.id as string, token: body.accessToken as string };
-}
+import { seededRandom } from "./helpers/rng.ts";
 
 /** Gift `amount` (in roses; no commission) from a funded fan to the streamer's room. */
 async function earn(store: SqlStore, roomId: string, amount: number): Promise<void> {
@@ -355,25 +344,13 @@ dbTest(
   },
 );
 
-/** A seeded PRNG so a failure can be replayed (the seed is in the assertion message). */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 dbTest(
   "withdrawals conservation: after a random mix, wallets + platform + paid out == top-ups",
   async (
     db,
   ) => {
     const seed = Math.floor(Math.random() * 2 ** 31);
-    const random = rng(seed);
+    const random = seededRandom(seed);
     const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)];
     const stores = racingStores(db);
     try {

@@ -12,6 +12,7 @@ import { setRoles } from "../edge/accounts/users.ts";
 import { createScratchDatabase } from "./helpers/db.ts";
 import { TestViewer } from "./helpers/edge_client.ts";
 import { startTestServer } from "./helpers/server.ts";
+import { callJson } from "./helpers/http.ts";
 
 Deno.test("withdrawals e2e: gift → request → admin pays / rejects → streamer sees it", async () => {
   const scratch = await createScratchDatabase();
@@ -22,17 +23,8 @@ Deno.test("withdrawals e2e: gift → request → admin pays / rejects → stream
   const store = openPostgresStore(scratch.url, { max: 2 });
   const sockets: TestViewer[] = [];
   try {
-    const api = async (path: string, body?: unknown, token?: string) => {
-      const res = await fetch(`${srv.url}/api${path}`, {
-        method: body === undefined ? "GET" : "POST",
-        headers: {
-          "content-type": "application/json",
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: res.status, body: await res.json() };
-    };
+    const api = (path: string, body?: unknown, token?: string) =>
+      callJson(srv.url, `/api${path}`, { json: body, token });
     const register = async (username: string) => {
       const r = await api("/auth/register", { username, password: "correct horse battery" });
       assert.equal(r.status, 201, JSON.stringify(r.body));

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { CloseCode } from "../edge/protocol.ts";
 import { TestViewer } from "./helpers/edge_client.ts";
 import { startServerProcess, startTestServer } from "./helpers/server.ts";
+import { callJson } from "./helpers/http.ts";
 
 async function json(res: Response) {
   return { status: res.status, type: res.headers.get("content-type"), body: await res.json() };
@@ -130,17 +131,8 @@ Deno.test("edge: REST endpoints, guest sessions and the web page", async (t) => 
 Deno.test("edge: edge/main.ts on embedded defaults — accounts, gifts, demo, graceful stop", async () => {
   const proc = await startServerProcess(["--demo"]);
   let stopped = false;
-  const api = async (path: string, body?: unknown, token?: string) => {
-    const res = await fetch(`${proc.url}/api${path}`, {
-      method: body === undefined ? "GET" : "POST",
-      headers: {
-        "content-type": "application/json",
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.json() };
-  };
+  const api = (path: string, body?: unknown, token?: string) =>
+    callJson(proc.url, `/api${path}`, { json: body, token });
   try {
     const ready = await (await fetch(`${proc.url}/readyz`)).json();
     assert.deepEqual(ready.checks, { transport: true, store: true, database: true });

@@ -16,6 +16,14 @@ import { hasChromium, launchChromium } from "./helpers/browser.ts";
 import { createScratchDatabase } from "./helpers/db.ts";
 import { TestViewer } from "./helpers/edge_client.ts";
 import { startTestServer } from "./helpers/server.ts";
+import { callJson } from "./helpers/http.ts";
+
+/** POST as the web client does; the call must succeed. */
+async function postOk(base: string, path: string, json: unknown, token?: string) {
+  const { status, body } = await callJson(base, path, { json, token });
+  assert.ok(status >= 200 && status < 300, JSON.stringify(body));
+  return body;
+}
 
 const enabled = await hasChromium("web_economy");
 
@@ -202,19 +210,8 @@ Deno.test({
     const browser = await launchChromium();
     const errors: string[] = [];
     try {
-      const post = async (path: string, json: unknown, token?: string) => {
-        const res = await fetch(`${srv.url}/api${path}`, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
-          },
-          body: JSON.stringify(json),
-        });
-        const body = await res.json();
-        assert.ok(res.ok, JSON.stringify(body));
-        return body;
-      };
+      const post = (path: string, json: unknown, token?: string) =>
+        postOk(srv.url, `/api${path}`, json, token);
       const host = await post("/auth/register", {
         username: "retry_host",
         password: "correct horse battery",
@@ -291,19 +288,8 @@ Deno.test({
     const errors: string[] = [];
     let socket: TestViewer | undefined;
     try {
-      const post = async (path: string, json: unknown, token?: string) => {
-        const res = await fetch(`${srv.url}/api${path}`, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
-          },
-          body: JSON.stringify(json),
-        });
-        const body = await res.json();
-        assert.ok(res.ok, JSON.stringify(body));
-        return body;
-      };
+      const post = (path: string, json: unknown, token?: string) =>
+        postOk(srv.url, `/api${path}`, json, token);
       const signUp = (username: string) =>
         post("/auth/register", { username, password: "correct horse battery" });
       const host = await signUp("payout_host");

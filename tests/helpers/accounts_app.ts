@@ -82,3 +82,14 @@ export async function errorCode(res: Response): Promise<string | undefined> {
   const body = await res.json();
   return body?.error?.code;
 }
+
+/** Registers a user through the API (must succeed) and returns its id and access token. */
+export async function signUp(app: AccountsApp, username: string) {
+  const res = await app.api("/api/auth/register", {
+    method: "POST",
+    json: { username, password: "a fine password" },
+  });
+  const body = await res.json();
+  if (res.status !== 201) throw new Error(`register ${username}: ${JSON.stringify(body)}`);
+  return { id: body.user.id as string, token: body.accessToken as string };
+}
