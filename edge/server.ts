@@ -320,6 +320,7 @@ export async function startServer(
         config,
         storage: analysisStorage,
         events: media.service.events,
+        audio: media.service.manager?.audio,
         actors,
         auth: media.routes.auth,
         log,

@@ -112,6 +112,8 @@ export const ConfigSchema = z.object({
   /** Speech recogniser: `auto` (remote if ASR_BASE_URL set, else local pocketsphinx if
    * installed), `remote`, `local`, or `off`. */
   ASR_ENGINE: z.enum(["auto", "remote", "local", "off"]).default("auto"),
+  /** Live captions: longest utterance (ms) before it is cut without a pause and recognised. */
+  CAPTION_MAX_UTTERANCE_MS: int(4_000, 1_000).pipe(z.number().max(30_000)),
   /** Length of a recording's analysis window (coaching tips once per window), seconds. */
   ANALYSIS_WINDOW_S: int(300, 10),
 });

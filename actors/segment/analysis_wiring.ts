@@ -13,7 +13,7 @@ import { SileroVad } from "../../media/audio/vad.ts";
 import type { RecordingIndex } from "../../media/index/recording_index.ts";
 import type { ActorAsk } from "../../media/media_service.ts";
 import { LiveCaptions } from "../../media/recorder/captions.ts";
-import type { RecordingEventHub } from "../../media/recorder/events.ts";
+import type { RecordingAudioHub, RecordingEventHub } from "../../media/recorder/events.ts";
 import type { ObjectStore } from "../../media/s3.ts";
 import type { SqlExecutor } from "../store/sql.ts";
 import type { LlmClient } from "../ai/llm/client.ts";
@@ -69,6 +69,8 @@ export function startAnalysis(opts: {
   config: Config;
   storage: AnalysisStorage;
   events: RecordingEventHub;
+  /** The recorder's live audio: room recordings are captioned from it, not from segments. */
+  audio?: RecordingAudioHub;
   actors: ActorAsk;
   auth: MediaAuth;
   log: Logger;
@@ -84,6 +86,8 @@ export function startAnalysis(opts: {
     );
   const captions = config.ASR_ENGINE === "off" ? undefined : new LiveCaptions({
     events: opts.events,
+    audio: opts.audio,
+    maxUtteranceMs: config.CAPTION_MAX_UTTERANCE_MS,
     objects: storage.objects,
     loadVad: () => SileroVad.load(),
     recogniser: () => models.recogniser(),

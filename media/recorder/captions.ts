@@ -1,23 +1,61 @@
 /**
- * Live captions of recordings: listens to the recorder's events; every `segment_ready`
- * segment's audio (decoded to 16 kHz mono as soon as it is stored) is fed, in order, to the
- * recording's CaptionPipeline (Silero VAD utterances → ASR). Each cue is stored in SQL and
- * sent to the room (`caption` command → a `caption` event in the room's batch), a few
- * seconds after it was spoken (segment length + recognition). When the recording stops,
- * the WebVTT track is written beside it (`recordings/{room}/{rec}/captions.vtt`).
+ * Live captions of recordings, two paths, one per recording (never both, so no audio is
+ * captioned twice):
  *
- * Cue offsets are VOD offsets (audio time from the first segment, holes removed), `at` is
- * the wall clock of the cue's start.
+ * - **Live** (room recordings by the recorder agent, when `audio` is given): the streamer's
+ *   decoded frames (RecordingAudioHub, straight from LivekitSource) feed a LiveCaptioner —
+ *   16 kHz, Silero VAD, an utterance cut at a pause or at `maxUtteranceMs`, ASR — and each
+ *   cue goes to the room as soon as it is recognised: about a pause plus recognition after
+ *   the words, independent of the segment length. Recognition never blocks frame intake
+ *   (bounded queue; merges and drops counted in `synapse_live_captions_total`).
+ * - **Segments** (URL and egress recordings, which have no live PCM here, or no `audio`):
+ *   every `segment_ready` segment's audio (decoded to 16 kHz mono as soon as it is stored)
+ *   is fed, in order, to the recording's CaptionPipeline: a segment or two behind the words.
+ *
+ * A recording is live once `recording_started` says `source: "livekit"` or its first frame
+ * arrives; its segments are then ignored here. Each cue is stored in SQL and sent to the room
+ * (`caption` command → a `caption` event in the room's batch). When the recording stops, the
+ * WebVTT track is written beside it (`recordings/{room}/{rec}/captions.vtt`).
+ *
+ * Cue offsets are VOD offsets (audio time from the first segment, holes removed: on the live
+ * path the recorder's count of audio samples written to ffmpeg), `at` is the wall clock of
+ * the cue's start. A live cue whose audio was not recorded at all (before ffmpeg opened its
+ * input, while paused) reaches the room but is neither stored nor in the WebVTT track.
  */
 import type { Logger } from "../../engine/log.ts";
+import { metrics } from "../../engine/metrics.ts";
 import type { CaptionRow } from "../../actors/segment/analysis_store.ts";
 import { type CaptionCue, CaptionPipeline, toWebVtt } from "../audio/captions.ts";
 import type { Recogniser } from "../audio/asr.ts";
+import { LiveCaptioner, type LiveCaptionerMetrics, type LiveCue } from "../audio/live_captioner.ts";
 import { decodePcm16k, SAMPLE_RATE } from "../audio/pcm.ts";
 import type { SileroVad } from "../audio/vad.ts";
 import type { ObjectStore } from "../s3.ts";
 import { recordingPrefix } from "../storage_keys.ts";
-import type { RecordingEvent, RecordingEventHub, SegmentReady } from "./events.ts";
+import type {
+  RecordingAudioFrame,
+  RecordingAudioHub,
+  RecordingEvent,
+  RecordingEventHub,
+  SegmentReady,
+} from "./events.ts";
+
+/** Prometheus: live-path utterances by outcome, and audio the VAD could not keep up with. */
+export const liveCaptionCounter = metrics.counter(
+  "synapse_live_captions_total",
+  "Live caption utterances by outcome (utterances, cut_at_max, recognised, empty, failed, " +
+    "merged, dropped) and backlog_dropped_ms (audio dropped before the VAD)",
+);
+export const liveCaptionDelay = metrics.histogram(
+  "synapse_live_caption_delay_ms",
+  "From the end of an utterance (wall clock of its last sample) to its caption being sent",
+  [250, 500, 1000, 1500, 2000, 3000, 5000, 8000, 15000],
+);
+
+const COUNTER_LABEL: Record<string, string> = {
+  backlogDroppedMs: "backlog_dropped_ms",
+  cutAtMax: "cut_at_max",
+};
 
 export const captionsKey = (roomId: string, recordingId: string) =>
   `${recordingPrefix(roomId, recordingId)}captions.vtt`;
@@ -38,7 +76,31 @@ export interface LiveCaptionsOptions {
    */
   onFinished?: (recordingId: string, roomId: string, cues: number) => void;
   log: Logger;
+  /** Live audio of room recordings (the manager's `audio`); unset: segments only. */
+  audio?: RecordingAudioHub;
+  /** Live path: longest utterance before a cut without a pause (ms, default 4000). */
+  maxUtteranceMs?: number;
+  /** Live path: utterances waiting for the recogniser per recording (default 2). */
+  maxQueue?: number;
 }
+
+/** A recording on the live path. */
+interface Streaming {
+  roomId: string;
+  captioner?: LiveCaptioner;
+  vad?: SileroVad;
+  /** Frames that arrived while the models load (bounded). */
+  pre: RecordingAudioFrame[];
+  ready: Promise<void>;
+  stopped: boolean;
+  rows: CaptionRow[];
+  saves: Promise<void>;
+  /** Recording offset of the last recorded cue's end (an unrecorded cue is sent there). */
+  lastEndMs: number;
+  unrecorded: number;
+}
+
+const MAX_PRE_FRAMES = 1_000; // 10 s of 10 ms frames
 
 interface Live {
   roomId: string;
@@ -53,11 +115,28 @@ interface Live {
 
 export class LiveCaptions {
   readonly #live = new Map<string, Live>();
+  readonly #streaming = new Map<string, Streaming>();
   readonly #pending = new Map<string, Promise<void>>();
+  /** Recordings whose live captions are finished (late frames are ignored; bounded). */
+  readonly #done = new Set<string>();
   readonly #off: () => void;
+  readonly #offAudio?: () => void;
 
   constructor(private readonly opts: LiveCaptionsOptions) {
     this.#off = opts.events.subscribe((e) => this.#on(e));
+    this.#offAudio = opts.audio?.subscribe((f) => this.#frame(f));
+  }
+
+  /** The live captioner's counters of a recording on the live path (while it runs). */
+  liveMetrics(recordingId: string): (LiveCaptionerMetrics & { unrecorded: number }) | undefined {
+    const s = this.#streaming.get(recordingId);
+    const m = s?.captioner?.metrics();
+    return m && { ...m, unrecorded: s!.unrecorded };
+  }
+
+  /** True when the recording is captioned from its live audio. */
+  isLive(recordingId: string): boolean {
+    return this.#streaming.has(recordingId);
   }
 
   /** Resolves when every event seen so far is handled (tests, shutdown). */
@@ -66,10 +145,20 @@ export class LiveCaptions {
   }
 
   #on(e: RecordingEvent): void {
+    if (e.type === "recording_started" && e.source === "livekit" && this.opts.audio) {
+      this.#startStreaming(e.recordingId, e.roomId);
+      return;
+    }
     if (e.type !== "segment_ready" && e.type !== "recording_stopped") return;
+    const live = this.#streaming.has(e.recordingId);
+    if (live && e.type === "segment_ready") return; // captioned from its live audio
     const prev = this.#pending.get(e.recordingId) ?? Promise.resolve();
     const next = prev.then(() =>
-      e.type === "segment_ready" ? this.#segment(e) : this.#stop(e.recordingId, e.roomId)
+      live
+        ? this.#stopStreaming(e.recordingId)
+        : e.type === "segment_ready"
+        ? this.#segment(e)
+        : this.#stop(e.recordingId, e.roomId)
     ).catch((err) =>
       this.opts.log.warn("live captions failed", {
         recordingId: e.recordingId,
@@ -150,9 +239,121 @@ export class LiveCaptions {
     }
   }
 
+  // --- live path
+
+  #frame(f: RecordingAudioFrame): void {
+    // A recording already captioned from its segments (captions started late) stays there.
+    if (this.#live.has(f.recordingId) || this.#done.has(f.recordingId)) return;
+    const s = this.#streaming.get(f.recordingId) ??
+      this.#startStreaming(f.recordingId, f.roomId);
+    if (s.stopped) return;
+    if (s.captioner) {
+      s.captioner.push(f.samples, f.sampleRate, f.channels, { at: f.at, vodMs: f.vodMs });
+    } else if (s.pre.length < MAX_PRE_FRAMES) {
+      s.pre.push({ ...f, samples: f.samples.slice() });
+    }
+  }
+
+  #startStreaming(recordingId: string, roomId: string): Streaming {
+    const existing = this.#streaming.get(recordingId);
+    if (existing) return existing;
+    const s: Streaming = {
+      roomId,
+      pre: [],
+      ready: Promise.resolve(),
+      stopped: false,
+      rows: [],
+      saves: Promise.resolve(),
+      lastEndMs: 0,
+      unrecorded: 0,
+    };
+    this.#streaming.set(recordingId, s);
+    s.ready = (async () => {
+      const asr = await this.opts.recogniser();
+      if (!asr || s.stopped) return;
+      const vad = await this.opts.loadVad();
+      if (s.stopped) return void await vad.close().catch(() => {});
+      s.vad = vad;
+      s.captioner = new LiveCaptioner({
+        vad,
+        recogniser: asr,
+        maxUtteranceMs: this.opts.maxUtteranceMs ?? 4_000,
+        maxQueue: this.opts.maxQueue ?? 2,
+        onCue: (cue) => this.#liveCue(recordingId, s, cue),
+        count: (what, n) => liveCaptionCounter.inc({ outcome: COUNTER_LABEL[what] ?? what }, n),
+      });
+      for (const f of s.pre.splice(0)) {
+        s.captioner.push(f.samples, f.sampleRate, f.channels, { at: f.at, vodMs: f.vodMs });
+      }
+    })().catch((err) => {
+      s.pre = [];
+      this.opts.log.warn("live captions could not start", { recordingId, error: err as Error });
+    });
+    return s;
+  }
+
+  #liveCue(recordingId: string, s: Streaming, cue: LiveCue): void {
+    const recorded = cue.startMs !== null && cue.endMs !== null;
+    const startMs = recorded ? cue.startMs! : s.lastEndMs;
+    const row: CaptionRow = {
+      recordingId,
+      roomId: s.roomId,
+      startMs,
+      endMs: recorded ? Math.max(cue.endMs!, startMs) : startMs,
+      text: cue.text,
+      source: cue.source,
+      at: cue.startAt,
+    };
+    if (recorded) {
+      s.rows.push(row);
+      s.lastEndMs = Math.max(s.lastEndMs, row.endMs);
+    } else s.unrecorded++;
+    s.saves = s.saves.then(async () => {
+      if (recorded) await this.opts.saveCue(row);
+      await this.opts.sendCue(row);
+      liveCaptionDelay.observe(Math.max(0, Date.now() - cue.endAt));
+    }).catch((err) =>
+      this.opts.log.warn("caption not delivered", { recordingId, error: err as Error })
+    );
+  }
+
+  async #stopStreaming(recordingId: string): Promise<void> {
+    const s = this.#streaming.get(recordingId);
+    if (!s) return;
+    s.stopped = true;
+    try {
+      await s.ready;
+      await s.captioner?.end();
+      await s.saves;
+      if (s.captioner) {
+        await this.opts.objects.put(
+          captionsKey(s.roomId, recordingId),
+          toWebVtt(s.rows),
+          "text/vtt",
+        );
+      }
+      this.opts.onFinished?.(recordingId, s.roomId, s.rows.length);
+    } finally {
+      this.#streaming.delete(recordingId);
+      this.#done.add(recordingId);
+      if (this.#done.size > 1_000) this.#done.delete(this.#done.values().next().value!);
+      await s.vad?.close().catch(() => {});
+    }
+  }
+
   async close(): Promise<void> {
     this.#off();
+    this.#offAudio?.();
+    for (const s of this.#streaming.values()) {
+      s.stopped = true;
+      s.captioner?.close();
+    }
     await this.settled();
+    for (const [id, s] of this.#streaming) {
+      this.#streaming.delete(id);
+      await s.ready;
+      await s.vad?.close().catch(() => {});
+    }
     for (const [id, live] of this.#live) {
       this.#live.delete(id);
       await live.vad.close().catch(() => {});

@@ -88,3 +88,44 @@ export class RecordingEventHub {
     });
   }
 }
+
+/** One audio frame of a recording's live source (16-bit PCM, see LivekitSource). */
+export interface RecordingAudioFrame {
+  recordingId: string;
+  roomId: string;
+  samples: Int16Array;
+  sampleRate: number;
+  channels: number;
+  /** Wall clock of the frame's first sample, ms since the epoch. */
+  at: number;
+  /** Offset of the frame in the recording (ms); null while the recorder is not writing. */
+  vodMs: number | null;
+}
+
+export type RecordingAudioListener = (frame: RecordingAudioFrame) => void;
+
+/**
+ * In-process fan-out of live audio frames (live captions). Listeners are called
+ * synchronously from the recorder's audio pump and must not block; `recording_started`
+ * with `source: "livekit"` announces a recording whose audio comes here.
+ */
+export class RecordingAudioHub {
+  readonly #listeners = new Set<RecordingAudioListener>();
+
+  subscribe(listener: RecordingAudioListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  get listening(): boolean {
+    return this.#listeners.size > 0;
+  }
+
+  emit(frame: RecordingAudioFrame): void {
+    for (const l of this.#listeners) {
+      try {
+        l(frame);
+      } catch { /* a listener's problem stays its own */ }
+    }
+  }
+}

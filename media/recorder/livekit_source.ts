@@ -35,6 +35,21 @@ export interface LivekitSourceOptions {
   waitTracksMs?: number;
   /** After the first track, how long to wait for the other kind. */
   waitSecondTrackMs?: number;
+  /**
+   * Every audio frame of the streamer as it arrives (live captions), with the wall clock of
+   * its first sample and its offset in the recording (null while no ffmpeg is writing).
+   * Called synchronously in the audio pump: it must not block.
+   */
+  onAudio?: (frame: LiveAudioFrame) => void;
+}
+
+/** One decoded audio frame of the streamer (48 kHz mono s16). */
+export interface LiveAudioFrame {
+  samples: Int16Array;
+  sampleRate: number;
+  channels: number;
+  at: number;
+  vodMs: number | null;
 }
 
 /** A FIFO writer for one run; frames are dropped while none is open. */
@@ -44,6 +59,11 @@ class FifoSink {
   #writing: Promise<void> = Promise.resolve();
 
   constructor(readonly path: string) {}
+
+  /** True while writes reach ffmpeg. */
+  get writing(): boolean {
+    return this.#file !== undefined && !this.#closed;
+  }
 
   async open(): Promise<void> {
     const file = await Deno.open(this.path, { write: true }); // blocks until ffmpeg reads
@@ -98,6 +118,8 @@ export class LivekitSource implements RecordingSource {
   #audioSink?: FifoSink;
   #ended = false;
   #closed = false;
+  /** Audio samples written to the recording so far (its audio clock, holes removed). */
+  #recordedSamples = 0;
   #trackWaiters: (() => void)[] = [];
 
   private constructor(private readonly opts: LivekitSourceOptions) {
@@ -236,9 +258,26 @@ export class LivekitSource implements RecordingSource {
         const frame of new AudioStream(track, { sampleRate: SAMPLE_RATE, numChannels: 1 })
       ) {
         if (this.#closed || track !== this.#audio) break;
-        this.#audioSink?.write(
+        const sink = this.#audioSink?.writing ? this.#audioSink : undefined;
+        const vodMs = sink ? (this.#recordedSamples * 1000) / SAMPLE_RATE : null;
+        sink?.write(
           new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength).slice(),
         );
+        const perChannel = frame.samplesPerChannel;
+        if (sink) this.#recordedSamples += perChannel;
+        if (this.opts.onAudio) {
+          try {
+            this.opts.onAudio({
+              samples: frame.data,
+              sampleRate: frame.sampleRate,
+              channels: frame.channels,
+              at: Date.now() - (perChannel * 1000) / frame.sampleRate,
+              vodMs,
+            });
+          } catch (err) {
+            this.opts.log.warn("live audio listener failed", { error: err as Error });
+          }
+        }
       }
     } catch (err) {
       this.opts.log.warn("audio stream ended", { error: err as Error });

@@ -8,7 +8,7 @@ import { ID_PATTERN } from "../../engine/subject.ts";
 import { MediaError } from "../errors.ts";
 import type { LivekitSettings } from "../livekit/settings.ts";
 import type { ObjectStore } from "../s3.ts";
-import { RecordingEventHub } from "./events.ts";
+import { RecordingAudioHub, RecordingEventHub } from "./events.ts";
 import { brokenLimit, DfDiskProbe, type DiskProbe, type GuardLimits } from "./guards.ts";
 import { LivekitSource } from "./livekit_source.ts";
 import { RecordingSession, type RecordingSource, type RecordingStatus } from "./session.ts";
@@ -42,6 +42,8 @@ export function newRecordingId(clock: () => number = Date.now): string {
 
 export class RecordingManager {
   readonly events = new RecordingEventHub();
+  /** The live audio of room recordings, frame by frame (live captions). */
+  readonly audio = new RecordingAudioHub();
   readonly #sessions = new Map<string, RecordingSession>();
   /** Finished recordings' last status (bounded), for `status` after the end. */
   readonly #finished = new Map<string, RecordingStatus>();
@@ -99,6 +101,9 @@ export class RecordingManager {
         recordingId,
         streamerIdentity: opts.streamerIdentity,
         log: this.opts.log,
+        onAudio: (f) => {
+          if (this.audio.listening) this.audio.emit({ recordingId, roomId, ...f });
+        },
       });
       return await this.#begin(recordingId, roomId, source);
     })();

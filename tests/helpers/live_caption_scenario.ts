@@ -1,0 +1,264 @@
+/**
+ * A streamer speaking espeak-ng phrases into livekit-server while the real recorder records
+ * the room and LiveCaptions (live path, or the segment path when `live` is false) sends
+ * caption cues to a real room actor. Each phrase starts right after a `segment_ready`, so it
+ * sits inside one recorded segment. Everything seen (captions in the room's batches,
+ * segments ready) is logged in one ordered list with arrival times. Used by
+ * tests/ai_live_captions.test.ts (order and content) and tests/bench/caption_latency.ts
+ * (delay from the end of a phrase to its caption, live vs segment path).
+ */
+import {
+  AudioFrame,
+  AudioSource,
+  LocalAudioTrack,
+  LocalVideoTrack,
+  Room,
+  TrackPublishOptions,
+  TrackSource,
+  VideoBufferType,
+  VideoFrame,
+  VideoSource,
+} from "@livekit/rtc-node";
+import { roomActorType } from "../../actors/room/room_actor.ts";
+import type { RoomBatch } from "../../actors/room/messages.ts";
+import { AnalysisStore, type CaptionRow } from "../../actors/segment/analysis_store.ts";
+import { PocketsphinxRecogniser, type Recogniser } from "../../media/audio/asr.ts";
+import { SileroVad } from "../../media/audio/vad.ts";
+import { captionsKey, LiveCaptions } from "../../media/recorder/captions.ts";
+import type { SegmentReady } from "../../media/recorder/events.ts";
+import { createLogger } from "../../engine/log.ts";
+import { startMediaStack } from "./media_stack.ts";
+import { speak } from "./speech.ts";
+
+export interface Phrase {
+  text: string;
+  /** Wall clock when its first / last sample left the streamer (queued audio included). */
+  startAt: number;
+  endAt: number;
+}
+
+export type Seen =
+  | { kind: "caption"; arrivedAt: number; cue: Omit<CaptionRow, "roomId"> }
+  | { kind: "segment"; arrivedAt: number; seg: SegmentReady };
+
+export interface ScenarioResult {
+  recordingId: string;
+  phrases: Phrase[];
+  log: Seen[];
+  /** Stored rows and the WebVTT track after the recording stopped. */
+  stored: CaptionRow[];
+  vtt: string | undefined;
+  firstSegmentAt: number;
+  live: boolean;
+  metrics?: ReturnType<LiveCaptions["liveMetrics"]>;
+}
+
+async function pcm48k(wav: string): Promise<Int16Array> {
+  const out = await new Deno.Command("ffmpeg", {
+    args: ["-v", "error", "-i", wav, "-ac", "1", "-ar", "48000", "-f", "s16le", "pipe:1"],
+    stdout: "piped",
+  }).output();
+  if (!out.success) throw new Error("ffmpeg could not convert the phrase");
+  return new Int16Array(out.stdout.buffer, out.stdout.byteOffset, out.stdout.byteLength / 2);
+}
+
+interface Said {
+  pcm: Int16Array;
+  done: (p: { startAt: number; endAt: number }) => void;
+}
+
+/** Publishes silence, and a phrase when asked; knows when each phrase left. */
+class SpeakingStreamer {
+  readonly #room = new Room();
+  readonly #audio = new AudioSource(48_000, 1, 100);
+  readonly #video = new VideoSource(160, 120);
+  #queue: Said[] = [];
+  #running = true;
+  #loop?: Promise<void>;
+  #timer?: ReturnType<typeof setInterval>;
+
+  async start(url: string, token: string): Promise<void> {
+    await this.#room.connect(url, token, { autoSubscribe: false, dynacast: false });
+    await this.#room.localParticipant!.publishTrack(
+      LocalVideoTrack.createVideoTrack("camera", this.#video),
+      new TrackPublishOptions({ source: TrackSource.SOURCE_CAMERA }),
+    );
+    await this.#room.localParticipant!.publishTrack(
+      LocalAudioTrack.createAudioTrack("mic", this.#audio),
+      new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
+    );
+    let n = 0;
+    this.#timer = setInterval(() => {
+      const data = new Uint8Array(160 * 120 * 3 / 2).fill((n++ * 7) & 0xff, 0, 160 * 120);
+      data.fill(128, 160 * 120);
+      this.#video.captureFrame(new VideoFrame(data, 160, 120, VideoBufferType.I420));
+    }, 100);
+    this.#loop = this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    const samples = 480;
+    let cur: Said | undefined;
+    let pos = 0;
+    let startAt = 0;
+    while (this.#running) {
+      if (!cur && this.#queue.length > 0) {
+        cur = this.#queue.shift()!;
+        pos = 0;
+        startAt = Date.now() + this.#audio.queuedDuration;
+      }
+      const frame = AudioFrame.create(48_000, 1, samples);
+      if (cur) {
+        frame.data.set(cur.pcm.subarray(pos, pos + samples));
+        pos += samples;
+      }
+      await this.#audio.captureFrame(frame);
+      if (cur && pos >= cur.pcm.length) {
+        cur.done({ startAt, endAt: Date.now() + this.#audio.queuedDuration });
+        cur = undefined;
+      }
+    }
+  }
+
+  say(pcm: Int16Array): Promise<{ startAt: number; endAt: number }> {
+    return new Promise((done) => this.#queue.push({ pcm, done }));
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    clearInterval(this.#timer);
+    await this.#loop?.catch(() => {});
+    await this.#room.disconnect().catch(() => {});
+    await this.#audio.close().catch(() => {});
+    await this.#video.close().catch(() => {});
+  }
+}
+
+export async function runCaptionScenario(opts: {
+  phrases: string[];
+  /** Live path (recorder audio) or the segment path. */
+  live: boolean;
+  segmentSeconds?: number;
+  recogniser?: () => Promise<Recogniser | null>;
+  maxUtteranceMs?: number;
+  /** Segments recorded after the last phrase (default 2: the segment path needs one more). */
+  tailSegments?: number;
+}): Promise<ScenarioResult> {
+  const dir = await Deno.makeTempDir({ prefix: "live-captions-" });
+  const log = createLogger({ test: "live_captions" }, "error");
+  let store!: AnalysisStore;
+  const stack = await startMediaStack({
+    withLivekit: true,
+    streamers: { alice: ["roomL"] },
+    manager: { segmentSeconds: opts.segmentSeconds ?? 6 },
+    extend: ({ db }) => {
+      store = new AnalysisStore(db.store);
+      return { types: [roomActorType({ tickMs: 50 })] };
+    },
+  });
+  const seen: Seen[] = [];
+  const sub = stack.transport.subscribe("rooms.out.roomL", (m) => {
+    const batch: RoomBatch = JSON.parse(new TextDecoder().decode(m.data));
+    const arrivedAt = Date.now();
+    for (const e of batch.events) {
+      if (e.t === "caption") seen.push({ kind: "caption", arrivedAt, cue: e.c });
+    }
+  });
+  const offSeg = stack.manager.events.subscribe((e) => {
+    if (e.type === "segment_ready") seen.push({ kind: "segment", arrivedAt: Date.now(), seg: e });
+  });
+  const asr = new PocketsphinxRecogniser();
+  const captions = new LiveCaptions({
+    events: stack.manager.events,
+    audio: opts.live ? stack.manager.audio : undefined,
+    maxUtteranceMs: opts.maxUtteranceMs ?? 4_000,
+    objects: stack.objects,
+    loadVad: () => SileroVad.load(),
+    recogniser: opts.recogniser ?? (() => Promise.resolve(asr)),
+    saveCue: (cue) => store.putCaption(cue),
+    sendCue: (cue) =>
+      stack.actors.ask("rooms", cue.roomId, {
+        kind: "caption",
+        recordingId: cue.recordingId,
+        startMs: cue.startMs,
+        endMs: cue.endMs,
+        at: cue.at,
+        text: cue.text,
+        source: cue.source,
+      }),
+    log,
+  });
+  const streamer = new SpeakingStreamer();
+  try {
+    const pcms: Int16Array[] = [];
+    for (const [i, text] of opts.phrases.entries()) {
+      pcms.push(await pcm48k(await speak(dir, `p${i}`, text)));
+    }
+    const tokenRes = await fetch(`${stack.baseUrl}/api/media/token?roomId=roomL&role=streamer`, {
+      headers: { authorization: "Bearer alice" },
+    });
+    const { token, url } = await tokenRes.json();
+    await streamer.start(url, token);
+    const started = await stack.manager.events.next((e) => e.type === "recording_started", 30_000);
+    const recordingId = started.recordingId;
+    const isSeg = (e: { type: string }): e is SegmentReady => e.type === "segment_ready";
+    const first = await stack.manager.events.next(isSeg, 30_000);
+    const phrases: Phrase[] = [];
+    for (const [i, text] of opts.phrases.entries()) {
+      // Right after a segment boundary: the phrase ends well inside the next segment.
+      if (i > 0) await stack.manager.events.next(isSeg, 30_000);
+      phrases.push({ text, ...await streamer.say(pcms[i]) });
+    }
+    // More segments, so the segment path has had the audio after the last phrase.
+    for (let i = 0; i < (opts.tailSegments ?? 2); i++) {
+      await stack.manager.events.next(isSeg, 30_000);
+    }
+    const metrics = captions.liveMetrics(recordingId);
+    await streamer.stop();
+    await stack.manager.events.next((e) => e.type === "recording_stopped", 30_000);
+    await captions.settled();
+    // Let the room's last tick flush its batch.
+    await new Promise((r) => setTimeout(r, 300));
+    return {
+      recordingId,
+      phrases,
+      log: seen,
+      stored: await store.captions(recordingId),
+      vtt: await stack.objects.getText(captionsKey("roomL", recordingId)),
+      firstSegmentAt: first.startAt,
+      live: opts.live,
+      metrics,
+    };
+  } finally {
+    await streamer.stop();
+    await captions.close();
+    offSeg();
+    sub.unsubscribe();
+    await stack.close();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Per phrase: its first caption (by `at` inside the phrase, with slack) and the segment
+ * holding its end, as indexes into the log. */
+export function matchPhrases(r: ScenarioResult): {
+  phrase: Phrase;
+  caption?: number;
+  segment?: number;
+}[] {
+  return r.phrases.map((phrase) => {
+    const caption = r.log.findIndex((s) =>
+      s.kind === "caption" && s.cue.at >= phrase.startAt - 1_000 &&
+      s.cue.at <= phrase.endAt + 500
+    );
+    const segment = r.log.findIndex((s) =>
+      s.kind === "segment" && s.seg.startAt <= phrase.endAt && phrase.endAt < s.seg.endAt
+    );
+    return {
+      phrase,
+      caption: caption < 0 ? undefined : caption,
+      segment: segment < 0 ? undefined : segment,
+    };
+  });
+}
