@@ -6,7 +6,7 @@
 import { SEGMENT_ACTOR_TYPE, segmentActorId } from "../actors/segment/messages.ts";
 import type { Logger } from "../engine/log.ts";
 import { MediaError } from "./errors.ts";
-import type { RecordingIndex } from "./index/recording_index.ts";
+import type { RecordingIndex, RecordingRow } from "./index/recording_index.ts";
 import type { EgressStarter } from "./livekit/egress.ts";
 import type { StreamEvent } from "./livekit/webhooks.ts";
 import { EgressWatcher } from "./recorder/egress_watcher.ts";
@@ -201,9 +201,17 @@ export class MediaService {
           const egressId = ev.egress.egressId;
           if (this.#liveEgress.get(ev.roomId) === egressId) this.#liveEgress.delete(ev.roomId);
           track(
-            this.#egressRecording(egressId).then((rec) =>
-              rec && this.egress.finish(rec.recordingId, reason)
-            ),
+            this.#egressRecording(egressId).then(async (rec) => {
+              if (!rec) return;
+              if (this.egress.isWatching(rec.recordingId)) {
+                return await this.egress.finish(rec.recordingId, reason);
+              }
+              // Started before a restart and not adopted yet: finish it from S3 now.
+              const row = await this.opts.index.recording(rec.recordingId);
+              if (row?.state === "recording" || row?.state === "paused") {
+                await this.finishEgress(row, reason);
+              }
+            }),
           );
         }
         return;
@@ -232,7 +240,19 @@ export class MediaService {
         roomId,
         recordingId,
         this.opts.egressSegmentSeconds ?? 6,
-      );
+      ).catch(async (err) => {
+        // nothing records it: the row must not stay `recording`
+        await this.opts.index.upsertRecording({
+          id: recordingId,
+          roomId,
+          source: "egress",
+          state: "failed",
+          startedAt: Date.now(),
+          endedAt: Date.now(),
+          endReason: "failed",
+        });
+        throw err;
+      });
       this.#egress.set(egressId, { recordingId, roomId });
       this.#liveEgress.set(roomId, egressId);
       await this.opts.index.upsertRecording({
@@ -300,9 +320,56 @@ export class MediaService {
     return status;
   }
 
-  /** Recordings the recorder agent runs in this process now. */
+  /**
+   * Recordings this process runs now: the recorder agent's, and the egress recordings it
+   * started or watches (their heartbeat keeps other reconcilers from adopting them).
+   */
   runningRecordingIds(): string[] {
-    return this.opts.manager?.list().map((s) => s.recordingId) ?? [];
+    return [
+      ...new Set([
+        ...(this.opts.manager?.list().map((s) => s.recordingId) ?? []),
+        ...this.egress.watching(),
+        ...this.#startedEgress(),
+      ]),
+    ];
+  }
+
+  /** Recordings of the egresses this process started that have not ended. */
+  #startedEgress(): string[] {
+    return [...this.#liveEgress.values()].flatMap((id) => {
+      const rec = this.#egress.get(id);
+      return rec ? [rec.recordingId] : [];
+    });
+  }
+
+  /**
+   * An egress recording whose egress still runs in LiveKit but that nobody watches (started
+   * before a restart): watch it again, so its segments are indexed and `egress_ended`
+   * finishes it (media/livekit/reconcile.ts).
+   */
+  adoptEgress(row: RecordingRow): void {
+    if (!row.sourceRef) return;
+    this.#egress.set(row.sourceRef, { recordingId: row.id, roomId: row.roomId });
+    this.#liveEgress.set(row.roomId, row.sourceRef);
+    this.egress.adopt(row.id, row.roomId, row.startedAt);
+  }
+
+  /**
+   * Finish an egress recording whose end nobody saw (the server was down, or it was not
+   * watched): its segments are taken from S3 as `egress_ended` does, then it is stopped —
+   * at `endedAt` when LiveKit says when the egress ended, else at its last segment's end.
+   */
+  async finishEgress(
+    row: RecordingRow,
+    reason: "stream_ended" | "failed" | "source_lost",
+    endedAt?: number,
+  ): Promise<void> {
+    if (row.sourceRef) {
+      this.#egress.set(row.sourceRef, { recordingId: row.id, roomId: row.roomId });
+      if (this.#liveEgress.get(row.roomId) === row.sourceRef) this.#liveEgress.delete(row.roomId);
+    }
+    this.egress.adopt(row.id, row.roomId, row.startedAt);
+    await this.egress.finish(row.id, reason, endedAt ?? "last_segment");
   }
 
   /**
@@ -347,7 +414,10 @@ export class MediaService {
    * still live): the reconciler of the next process, or of another one, resumes them.
    */
   async close(): Promise<void> {
-    await this.egress.close();
+    // Egresses run on in LiveKit: their recordings stay `recording`, released at once to
+    // the reconciler of the next process (or another one), which adopts or finishes them.
+    const started = this.#startedEgress();
+    const watched = [...new Set([...(await this.egress.close()), ...started])];
     const cut = this.opts.manager?.list().filter((s) => s.source === "livekit")
       .map((s) => s.recordingId) ?? [];
     await this.opts.manager?.close();
@@ -355,6 +425,9 @@ export class MediaService {
     this.#off();
     await this.opts.index.markInterrupted(cut, "server_shutdown").catch((err) =>
       this.opts.log.warn("recordings not marked interrupted", { error: err as Error })
+    );
+    await this.opts.index.releaseEgress(watched, this.instanceId).catch((err) =>
+      this.opts.log.warn("egress recordings not released", { error: err as Error })
     );
   }
 }

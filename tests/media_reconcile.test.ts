@@ -18,128 +18,22 @@
  * down: LiveKit's deliveries in that time are lost, so only reconciliation can notice.
  */
 import assert from "node:assert/strict";
-import postgres from "postgres";
-import { RoomServiceClient } from "livekit-server-sdk";
 import { parseConfig } from "../engine/config.ts";
 import { type RunningServer, startServer } from "../edge/server.ts";
 import { RecordingIndex } from "../media/index/recording_index.ts";
-import { livekitRoomName } from "../media/livekit/settings.ts";
-import { createScratchDatabase, dbTest, freshDatabase } from "./helpers/db.ts";
+import { dbTest, freshDatabase } from "./helpers/db.ts";
 import { type Frame, TestViewer } from "./helpers/edge_client.ts";
 import { freeTcpPort } from "./helpers/go_tools.ts";
-import { startLivekit, startSyntheticStreamer } from "./helpers/livekit.ts";
-import { startMinio } from "./helpers/minio.ts";
-import { startServerProcess, TEST_AUTH_SECRET } from "./helpers/server.ts";
+import { startServerProcess } from "./helpers/server.ts";
 import { callJson as call } from "./helpers/http.ts";
-import { waitForValue } from "./helpers/wait.ts";
-
-type Cleanups = (() => Promise<unknown>)[];
-
-const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000) =>
-  waitForValue(what, fn, { timeoutMs, stepMs: 250, retryErrors: true });
-
-/** LiveKit → relay → server; while `target` is unset, deliveries are swallowed (lost). */
-function webhookRelay() {
-  let target: string | undefined;
-  const http = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, async (req) => {
-    const body = await req.text();
-    if (!target) return new Response("lost", { status: 200 });
-    try {
-      const res = await fetch(target, {
-        method: "POST",
-        headers: {
-          authorization: req.headers.get("authorization") ?? "",
-          "content-type": req.headers.get("content-type") ?? "application/webhook+json",
-        },
-        body,
-      });
-      return new Response(await res.text(), { status: res.status });
-    } catch {
-      return new Response("lost", { status: 200 });
-    }
-  });
-  return {
-    url: `http://127.0.0.1:${http.addr.port}/webhooks/livekit`,
-    to(port: number | undefined) {
-      target = port === undefined ? undefined : `http://127.0.0.1:${port}/webhooks/livekit`;
-    },
-    close: () => http.shutdown(),
-  };
-}
-
-async function stack(cleanups: Cleanups, bucket: string) {
-  const minio = await startMinio();
-  cleanups.push(() => minio.stop());
-  const db = await createScratchDatabase();
-  cleanups.push(() => db.drop());
-  const relay = webhookRelay();
-  cleanups.push(() => relay.close());
-  const lk = await startLivekit({ webhookUrls: [relay.url] });
-  cleanups.push(() => lk.stop());
-  const sql = postgres(db.url, { max: 2, onnotice: () => {} });
-  cleanups.push(() => sql.end({ timeout: 5 }));
-  const env: Record<string, string> = {
-    HOST: "127.0.0.1",
-    AUTH_SECRET: TEST_AUTH_SECRET,
-    ROOM_TICK_MS: "20",
-    DATABASE_URL: db.url,
-    S3_ENDPOINT: minio.endpoint,
-    S3_ACCESS_KEY: minio.accessKey,
-    S3_SECRET_KEY: minio.secretKey,
-    S3_BUCKET: bucket,
-    LIVEKIT_URL: lk.wsUrl,
-    LIVEKIT_API_KEY: lk.apiKey,
-    LIVEKIT_API_SECRET: lk.apiSecret,
-    RECORDING_SEGMENT_SECONDS: "2",
-    RECORDING_RECONCILE_MS: "3000",
-  };
-  const rooms = new RoomServiceClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
-  /** Identities publishing a track in the room (LiveKit's own view). */
-  const publishers = async (roomId: string) => {
-    const list = await rooms.listParticipants(livekitRoomName(roomId)).catch(() => []);
-    return list.filter((p) => p.tracks.length > 0).map((p) => p.identity);
-  };
-  return { lk, relay, sql, env, publishers };
-}
-
-/** A registered streamer with a room, publishing a synthetic stream into it. */
-async function goLive(cleanups: Cleanups, base: string, wsUrl: string, roomId: string) {
-  const reg = await call(base, "/api/auth/register", {
-    json: {
-      username: `streamer_${roomId.replaceAll("-", "_")}`,
-      password: "correct horse battery",
-    },
-  });
-  assert.equal(reg.status, 201, JSON.stringify(reg.body));
-  const token: string = reg.body.accessToken;
-  const room = await call(base, "/api/rooms", { token, json: { id: roomId, title: "Restart" } });
-  assert.equal(room.status, 201, JSON.stringify(room.body));
-  const pub = await call(base, `/api/media/token?roomId=${roomId}&role=streamer`, { token });
-  assert.equal(pub.status, 200, JSON.stringify(pub.body));
-  const streamer = await startSyntheticStreamer(wsUrl, pub.body.token);
-  cleanups.push(() => streamer.stop());
-  const info = await until("live and recorded", async () => {
-    const { body } = await call(base, `/api/rooms/${roomId}`);
-    return body.room?.stream?.live && body.room.stream.recordingId ? body.room : undefined;
-  });
-  const recordingId: string = info.stream.recordingId;
-  await until("a segment indexed", async () => {
-    const { body } = await call(base, `/api/vod/recordings/${recordingId}`);
-    return body.segments?.length >= 1 ? true : undefined;
-  });
-  return { streamer, recordingId, userId: reg.body.user.id as string };
-}
-
-const listedLive = async (base: string, roomId: string) => {
-  const { body } = await call(base, "/api/rooms");
-  return body.rooms.find((r: Frame) => r.roomId === roomId)?.live as boolean | undefined;
-};
-
-async function recordingRow(sql: postgres.Sql, id: string) {
-  const rows =
-    await sql`SELECT state, end_reason, resumed_by, owner FROM recordings WHERE id = ${id}`;
-  return rows[0];
-}
+import {
+  type Cleanups,
+  goLive,
+  listedLive,
+  recordingRow,
+  stack,
+  until,
+} from "./helpers/reconcile_stack.ts";
 
 Deno.test({
   name: "reconcile: server closed while live → after restart still live, new recording resumes",
@@ -162,7 +56,12 @@ Deno.test({
       relay.to(port);
       const base = server.url;
       const roomId = "restart-live";
-      const { streamer, recordingId: first } = await goLive(cleanups, base, lk.wsUrl, roomId);
+      const { streamer, recordingId: first, token } = await goLive(
+        cleanups,
+        base,
+        lk.wsUrl,
+        roomId,
+      );
 
       // The server goes away while the streamer keeps publishing.
       relay.to(undefined);
@@ -195,6 +94,45 @@ Deno.test({
       assert.equal(gap.from, old.segments.at(-1).endAt);
       assert.ok(gap.to > gap.from && gap.to <= timeline.segments[0].startAt + 1_000);
       assert.equal((await recordingRow(sql, first)).resumed_by, resumed.id);
+      // The room learned the new recording: its stream, its status in the directory, the
+      // recording status API and the VOD link all name it (not the interrupted one).
+      const told = await until("the room names the resumed recording", async () => {
+        const { body } = await call(base, `/api/rooms/${roomId}`);
+        return body.room?.stream?.recordingId === resumed.id ? body.room : undefined;
+      });
+      assert.equal(told.stream.live, true);
+      const listed = await until("the directory names it", async () => {
+        const { body } = await call(base, "/api/rooms");
+        const r = body.rooms.find((r: Frame) => r.roomId === roomId);
+        return r?.recordingId === resumed.id ? r : undefined;
+      });
+      assert.equal(listed.live, true);
+      const status = await call(base, `/api/recording/status?roomId=${roomId}`, { token });
+      assert.equal(status.status, 200, JSON.stringify(status.body));
+      assert.equal(status.body.recording.recordingId ?? status.body.recording.id, resumed.id);
+      const playlist = await fetch(
+        `${base}/api/vod/recordings/${told.stream.recordingId}/playlist.m3u8`,
+      );
+      assert.equal(playlist.status, 200);
+      assert.match(await playlist.text(), new RegExp(`recordings/${roomId}/${resumed.id}/`));
+      // A stale or repeated resume changes nothing: the room's recording is compare-and-set.
+      const { actors } = server;
+      await assert.rejects(
+        actors.ask("rooms", roomId, {
+          kind: "stream_recording",
+          streamId: told.stream.streamId,
+          replaces: first,
+          recordingId: "rec_stale",
+        }),
+        (err: { code?: string }) => err.code === "recording_conflict",
+      );
+      const again = await actors.ask<{ applied: boolean }>("rooms", roomId, {
+        kind: "stream_recording",
+        streamId: told.stream.streamId,
+        replaces: first,
+        recordingId: resumed.id,
+      });
+      assert.equal(again.applied, false);
       // Exactly one recording resumed it, even after more passes.
       await new Promise((r) => setTimeout(r, 7_000));
       const all = (await call(base, `/api/vod/rooms/${roomId}/recordings`)).body.recordings;
@@ -208,6 +146,9 @@ Deno.test({
         return body.recording?.state !== "recording" ? body.recording : undefined;
       });
       assert.notEqual(ended.state, "interrupted");
+      const after = (await call(base, `/api/rooms/${roomId}`)).body.room;
+      assert.equal(after.stream.live, false);
+      assert.equal(after.stream.recordingId, undefined);
     } finally {
       for (const fn of cleanups.reverse()) await fn().catch(() => {});
     }

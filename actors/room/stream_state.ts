@@ -10,6 +10,15 @@
  * result comes back as a `stream_internal` command carrying a per-activation token (a
  * forged one is refused), and a recording that started for a stream already over is
  * stopped at once.
+ *
+ * After a server restart the recording of a still-live stream is resumed as a new recording
+ * by the reconciler (media/livekit/reconcile.ts), which runs outside the room: it tells the
+ * room with a trusted `stream_recording` command (like `stream`, routed here by
+ * `isStreamCommandKind`; the edge never builds one from a client frame, and no client frame
+ * of that kind parses). It is a compare-and-set on the room's recording id (`replaces`), for
+ * the stream it names, so a stale or repeated command changes nothing; for a stream that is
+ * over, the new recording is stopped. Status, `/api/recording/status`, stop on offline and
+ * the VOD link then all read the new id.
  */
 import { z } from "zod";
 import { type ActorContext, ActorError } from "../../engine/actor.ts";
@@ -43,10 +52,23 @@ const StreamInternal = z.object({
   recordingId: z.string().min(1).max(64),
 }).strict();
 
+/**
+ * Trusted server code only (the recording reconciler): the stream's recording was resumed
+ * as `recordingId`, replacing `replaces` (the room's current recording; null: none known).
+ */
+export const StreamRecordingCommand = z.object({
+  kind: z.literal("stream_recording"),
+  streamId: z.string().min(1).max(64),
+  replaces: z.string().min(1).max(64).nullable(),
+  recordingId: z.string().min(1).max(64),
+}).strict();
+export type StreamRecordingCommand = z.infer<typeof StreamRecordingCommand>;
+
+/** Stream commands: trusted server code only (never built from a client frame). */
 export function isStreamCommandKind(raw: unknown): boolean {
   if (typeof raw !== "object" || raw === null) return false;
   const kind = (raw as { kind?: unknown }).kind;
-  return kind === "stream" || kind === "stream_internal";
+  return kind === "stream" || kind === "stream_internal" || kind === "stream_recording";
 }
 
 /** Persisted with the room (`state.stream`). */
@@ -190,6 +212,15 @@ export class RoomStream {
       }
       return await this.#recordingStarted(internal.data.streamId, internal.data.recordingId);
     }
+    if ((raw as { kind?: unknown }).kind === "stream_recording") {
+      const cmd = StreamRecordingCommand.safeParse(raw);
+      if (!cmd.success) {
+        const issue = cmd.error.issues[0];
+        const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+        throw new ActorError("bad_command", `invalid stream command: ${where}${issue?.message}`);
+      }
+      return await this.#recordingReplaced(cmd.data);
+    }
     const parsed = StreamCommand.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -281,5 +312,34 @@ export class RoomStream {
     await this.ctx.persist();
     this.hooks.statusChanged();
     return { ok: true };
+  }
+
+  /** The reconciler resumed the stream's recording under a new id (compare-and-set). */
+  async #recordingReplaced(cmd: StreamRecordingCommand): Promise<StreamReply> {
+    const s = this.#s;
+    if (!s.live || s.streamId !== cmd.streamId) {
+      // The stream ended (or another began) meanwhile: the resumed recording has no stream.
+      if (s.recordingId !== cmd.recordingId) this.#stopRecording(cmd.recordingId);
+      return { ok: true, applied: false, stream: this.view() };
+    }
+    if (s.recordingId === cmd.recordingId) return { ok: true, applied: false, stream: this.view() };
+    if (s.recordingId !== cmd.replaces) {
+      throw new ActorError(
+        "recording_conflict",
+        `the stream's recording is ${s.recordingId ?? "not known yet"}, not ${
+          cmd.replaces ?? "none"
+        }`,
+        { recordingId: s.recordingId },
+      );
+    }
+    s.recordingId = cmd.recordingId;
+    await this.ctx.persist();
+    this.hooks.statusChanged();
+    this.ctx.log.info("stream recording resumed", {
+      streamId: s.streamId,
+      recordingId: cmd.recordingId,
+      replaces: cmd.replaces,
+    });
+    return { ok: true, applied: true, stream: this.view() };
   }
 }

@@ -48,6 +48,8 @@ export interface MediaRouteDeps {
   notifyRoom?: (event: StreamEvent) => Promise<void>;
   /** The room actor's highlights (wall clock), for clips. */
   highlights?: (roomId: string) => Promise<WallSpan[]>;
+  /** The recording of the room's live stream, as the room actor knows it (after a resume too). */
+  roomRecording?: (roomId: string) => Promise<string | undefined>;
 }
 
 const MAX_WEBHOOK_BYTES = 256 * 1024;
@@ -273,7 +275,13 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
         return c.json({ recording: live ?? row });
       }
       await streamerOf(c, q.roomId!);
-      return c.json({ recording: manager?.activeForRoom(q.roomId!) ?? null });
+      const active = manager?.activeForRoom(q.roomId!);
+      if (active) return c.json({ recording: active });
+      // recorded elsewhere (egress, another process) or resumed after a restart: the room knows
+      const id = await deps.roomRecording?.(q.roomId!).catch(() => undefined);
+      const row = id &&
+        await vod().timeline(id).then((t) => t.recording).catch(() => undefined);
+      return c.json({ recording: row && row.roomId === q.roomId ? row : null });
     }),
   );
   app.get(

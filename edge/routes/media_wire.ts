@@ -17,7 +17,7 @@
  */
 import { ROOM_ACTOR_TYPE } from "../../actors/room/room_actor.ts";
 import type { HighlightSpan } from "../../actors/room/messages.ts";
-import type { RoomRecordingPort, StreamReply } from "../../actors/room/stream_state.ts";
+import type { RoomRecordingPort, StreamReply, StreamView } from "../../actors/room/stream_state.ts";
 import type { SqlStore } from "../../actors/store/sql.ts";
 import { MediaError } from "../../media/errors.ts";
 import { streamStateCommand } from "../../media/livekit/stream_state.ts";
@@ -107,15 +107,16 @@ export function createMedia(opts: {
     },
     log: mediaLog.child({ part: "recorder" }),
   });
+  const egress = viaEgress
+    ? new LivekitEgressStarter(settings, storage.objects.settings)
+    : undefined;
   const service = new MediaService({
     objects: storage.objects,
     index: storage.index,
     actors: opts.actors,
     log: mediaLog,
     manager,
-    egressStarter: viaEgress
-      ? new LivekitEgressStarter(settings, storage.objects.settings)
-      : undefined,
+    egressStarter: egress,
     egressSegmentSeconds: config.RECORDING_SEGMENT_SECONDS,
     autoRecord: !opts.roomDrivesRecording,
     instanceId: config.INSTANCE_ID,
@@ -128,6 +129,7 @@ export function createMedia(opts: {
       index: storage.index,
       actors: opts.actors,
       livekit: api,
+      egress,
       log: mediaLog.child({ part: "reconcile" }),
       everyMs: config.RECORDING_RECONCILE_MS,
       stableInstance: config.INSTANCE_ID !== undefined,
@@ -168,6 +170,9 @@ export function createMedia(opts: {
       : undefined,
     notifyRoom: opts.notifyRoom,
     highlights: opts.highlights,
+    roomRecording: (roomId) =>
+      opts.actors.ask<{ stream?: StreamView }>(ROOM_ACTOR_TYPE, roomId, { kind: "info" })
+        .then((info) => info.stream?.live ? info.stream.recordingId : undefined),
   };
   return {
     service,

@@ -320,6 +320,47 @@ export class RecordingIndex {
     );
   }
 
+  /**
+   * Egress recordings still `recording`/`paused` that no live process heartbeats (older
+   * than `staleBefore`) and that are not in `running`: their egress runs in LiveKit, or ended
+   * while nobody listened.
+   */
+  async staleEgress(staleBefore: number, running: string[], limit = 100): Promise<RecordingRow[]> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      `SELECT * FROM recordings WHERE source = 'egress' AND state IN ('recording', 'paused')
+         AND NOT (id = ANY($2::text[])) AND COALESCE(heartbeat_at, started_at) < $1
+       ORDER BY started_at LIMIT $3`,
+      [new Date(staleBefore), textArray(running), limit],
+    );
+    return rows.map(toRecording);
+  }
+
+  /**
+   * Take a stale egress recording for `owner` (compare-and-set on its heartbeat): true for
+   * exactly one of several processes reconciling at once.
+   */
+  async claimEgress(id: string, owner: string, at: number, staleBefore: number): Promise<boolean> {
+    const rows = await this.db.query<{ id: string }>(
+      `UPDATE recordings SET owner = $2, heartbeat_at = $3
+       WHERE id = $1 AND source = 'egress' AND state IN ('recording', 'paused')
+         AND COALESCE(heartbeat_at, started_at) < $4
+       RETURNING id`,
+      [id, owner, new Date(at), new Date(staleBefore)],
+    );
+    return rows.length > 0;
+  }
+
+  /** A clean shutdown stops watching these egresses: any reconciler may take them at once. */
+  async releaseEgress(ids: string[], owner: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(
+      `UPDATE recordings SET heartbeat_at = 'epoch'::timestamptz
+       WHERE id = ANY($1::text[]) AND source = 'egress' AND state IN ('recording', 'paused')
+         AND (owner IS NULL OR owner = $2)`,
+      [textArray(ids), owner],
+    );
+  }
+
   /** How an interrupted recording was settled (`resumed_by`), if it was. */
   async resumedBy(id: string): Promise<string | null> {
     const rows = await this.db.query<{ resumed_by: string | null }>(

@@ -2,9 +2,10 @@
  * Starting recordings through LiveKit egress (cluster mode): a room-composite egress writing
  * segmented HLS (`seg_*.ts` + `index.m3u8`) straight to S3 under the recording's prefix.
  * `EgressStarter` is the seam: where no egress service is deployed, another starter (the
- * test stand-in) plays its part.
+ * test stand-in) plays its part. `EgressLister` asks LiveKit what became of an egress
+ * (`ListEgress`), for the reconciler after a restart (media/livekit/reconcile.ts).
  */
-import { EgressClient, S3Upload, SegmentedFileOutput } from "livekit-server-sdk";
+import { EgressClient, EgressStatus, S3Upload, SegmentedFileOutput } from "livekit-server-sdk";
 import { MediaError } from "../errors.ts";
 import type { S3Settings } from "../s3.ts";
 import { recordingPrefix } from "../storage_keys.ts";
@@ -16,7 +17,30 @@ export interface EgressStarter {
   stop(egressId: string): Promise<void>;
 }
 
-export class LivekitEgressStarter implements EgressStarter {
+/** What LiveKit says of an egress. */
+export interface EgressState {
+  /** Still recording (starting, active or ending: more segments may come). */
+  active: boolean;
+  /** Ended with an error (failed, aborted). */
+  failed: boolean;
+  /** When it ended (ms since the epoch), when LiveKit says. */
+  endedAt?: number;
+  status: string;
+}
+
+export interface EgressLister {
+  /** The egress's state, or null: LiveKit does not know it. Throws if LiveKit fails. */
+  egressState(egressId: string): Promise<EgressState | null>;
+}
+
+const ACTIVE = new Set([
+  EgressStatus.EGRESS_STARTING,
+  EgressStatus.EGRESS_ACTIVE,
+  EgressStatus.EGRESS_ENDING,
+]);
+const FAILED = new Set([EgressStatus.EGRESS_FAILED, EgressStatus.EGRESS_ABORTED]);
+
+export class LivekitEgressStarter implements EgressStarter, EgressLister {
   readonly #client: EgressClient;
 
   constructor(settings: LivekitSettings, private readonly s3: S3Settings) {
@@ -64,5 +88,19 @@ export class LivekitEgressStarter implements EgressStarter {
         503,
       );
     }
+  }
+
+  async egressState(egressId: string): Promise<EgressState | null> {
+    const items = await this.#client.listEgress({ egressId });
+    const info = items.find((i) => i.egressId === egressId);
+    if (!info) return null;
+    const state: EgressState = {
+      active: ACTIVE.has(info.status),
+      failed: FAILED.has(info.status) || (!ACTIVE.has(info.status) && info.error !== ""),
+      status: EgressStatus[info.status] ?? String(info.status),
+    };
+    const endedNs = Number(info.endedAt ?? 0n);
+    if (!state.active && endedNs > 0) state.endedAt = Math.round(endedNs / 1e6);
+    return state;
   }
 }

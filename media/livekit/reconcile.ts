@@ -17,6 +17,16 @@
  *      `reconcile:{room}:{since}`, so repeating it changes nothing), viewers get
  *      `stream_offline`, `/api/rooms` stops listing it live, and the recordings are settled
  *      as `offline`.
+ *    A resumed recording gets a new id: the room is told with a trusted `stream_recording`
+ *    command (compare-and-set on the room's recording id, actors/room/stream_state.ts), so its
+ *    status, `/api/recording/status`, stop on offline and the VOD link follow the new one; a
+ *    room that missed it (the command failed) is told on a later pass.
+ * 4. Egress recordings (cluster mode) run in LiveKit, not here: each one still `recording`
+ *    that no live process heartbeats is looked up with LiveKit's `ListEgress`. Still active:
+ *    this process watches it again (`adoptEgress`). Ended (its `egress_ended` webhook lost
+ *    while the server was down), or unknown to LiveKit: it is finished from what is in S3 as
+ *    `egress_ended` does (`finishEgress`: the segments not yet indexed, then stopped at the
+ *    egress's end). A heartbeat compare-and-set makes exactly one process take each.
  *
  * Several processes may reconcile at once: closing an abandoned row is one UPDATE, and
  * acting on interrupted rows requires claiming them (compare-and-set on `resumed_by`), so
@@ -28,6 +38,7 @@ import type { StreamReply, StreamView } from "../../actors/room/stream_state.ts"
 import type { Logger } from "../../engine/log.ts";
 import type { RecordingIndex, RecordingRow } from "../index/recording_index.ts";
 import type { ActorAsk, MediaService } from "../media_service.ts";
+import type { EgressLister } from "./egress.ts";
 import { roleFromMetadata } from "./tokens.ts";
 
 /** What reconciliation needs of LiveKit (LivekitServerApi). */
@@ -43,6 +54,8 @@ export interface ReconcileOptions {
   actors: ActorAsk;
   /** Unset (LiveKit not configured): nothing is resumed or declared offline. */
   livekit?: ParticipantLister;
+  /** LiveKit egress (cluster mode): egress recordings are adopted or finished. */
+  egress?: EgressLister;
   log: Logger;
   /** Pass interval (ms); 0: only once, at start. */
   everyMs: number;
@@ -71,6 +84,12 @@ export interface ReconcileReport {
   offline: string[];
   settled: string[];
   skipped: { roomId: string; reason: string }[];
+  /** Rooms told their resumed recording's id. */
+  told: { roomId: string; recordingId: string }[];
+  /** Egress recordings watched again (the egress still runs). */
+  adopted: string[];
+  /** Egress recordings finished from S3 (the egress ended while nobody listened). */
+  finished: { recordingId: string; reason: string }[];
 }
 
 export const RECONCILE_GAP_REASON = "server_restart";
@@ -133,6 +152,9 @@ export class RecordingReconciler {
       offline: [],
       settled: [],
       skipped: [],
+      told: [],
+      adopted: [],
+      finished: [],
     };
     const now = this.#now();
     const running = service.runningRecordingIds();
@@ -146,6 +168,7 @@ export class RecordingReconciler {
     });
     report.closed = closed.map((r) => r.id);
     if (closed.length) log.warn("abandoned recordings closed", { recordings: report.closed });
+    if (this.opts.egress) await this.#egressPass(running, now, report);
 
     const byRoom = new Map<string, RecordingRow[]>();
     for (const row of await index.unsettled(now - this.#staleMs)) {
@@ -200,7 +223,11 @@ export class RecordingReconciler {
       return;
     }
     if (publisher) {
-      if (rows.length === 0) return; // live and recorded (or not) as the room decided
+      if (rows.length === 0) {
+        // live and recorded (or not) as the room decided; a missed resume is told now
+        await this.#repairRoom(roomId, stream, report);
+        return;
+      }
       const got = await index.claimResume(ids, this.#claim, now, expired);
       if (got.length === 0) return; // another process acts on them
       const existing = service.manager?.activeForRoom(roomId)?.recordingId ??
@@ -208,6 +235,7 @@ export class RecordingReconciler {
       if (existing) {
         await index.settleResume(got, this.#claim, existing, now);
         report.settled.push(...got);
+        await this.#tellRoom(roomId, stream, existing, report);
         return;
       }
       try {
@@ -241,6 +269,7 @@ export class RecordingReconciler {
         await index.settleResume(got, this.#claim, null, now); // the next pass tries again
         throw err;
       }
+      await this.#tellRoom(roomId, stream, report.resumed.at(-1)!.recordingId, report);
       return;
     }
     // Live, but nobody publishes: the stream ended while nobody was listening.
@@ -258,6 +287,94 @@ export class RecordingReconciler {
     report.offline.push(roomId);
     report.settled.push(...got);
     log.info("stream put offline after a restart", { roomId, applied: reply.applied });
+  }
+
+  /**
+   * Tell the room its stream's recording is now `recordingId` (a trusted
+   * `stream_recording`, compare-and-set on the id it holds). Never throws: a room that did
+   * not hear it is repaired on a later pass.
+   */
+  async #tellRoom(
+    roomId: string,
+    stream: StreamView,
+    recordingId: string,
+    report: ReconcileReport,
+  ): Promise<void> {
+    if (!stream.streamId || stream.recordingId === recordingId) return;
+    try {
+      const reply = await this.opts.actors.ask<StreamReply>(ROOM_ACTOR_TYPE, roomId, {
+        kind: "stream_recording",
+        streamId: stream.streamId,
+        replaces: stream.recordingId ?? null,
+        recordingId,
+      });
+      if (reply.applied) report.told.push({ roomId, recordingId });
+    } catch (err) {
+      this.opts.log.warn("room not told its resumed recording", {
+        roomId,
+        recordingId,
+        error: err as Error,
+      });
+    }
+  }
+
+  /**
+   * A live room whose recording id names an interrupted recording already resumed (the
+   * room was not told, or not yet): follow `resumed_by` to the recording that carries on.
+   */
+  async #repairRoom(roomId: string, stream: StreamView, report: ReconcileReport): Promise<void> {
+    let id = stream.recordingId;
+    if (!id) return;
+    const { index } = this.opts;
+    for (let hop = 0; hop < 16; hop++) {
+      const row = await index.recording(id);
+      if (!row || row.roomId !== roomId) return;
+      if (row.state !== "interrupted") break;
+      const next = await index.resumedBy(id);
+      if (!next?.startsWith("rec_")) return; // not resumed (yet)
+      id = next;
+    }
+    if (id !== stream.recordingId) await this.#tellRoom(roomId, stream, id, report);
+  }
+
+  /** Egress recordings nobody watches: adopt the running ones, finish the ended ones. */
+  async #egressPass(running: string[], now: number, report: ReconcileReport): Promise<void> {
+    const { index, service, log } = this.opts;
+    const staleBefore = now - this.#staleMs;
+    for (const row of await index.staleEgress(staleBefore, running)) {
+      if (this.#closed) return;
+      try {
+        if (!row.sourceRef) {
+          // its egress never started (the start failed or the process died meanwhile)
+          if (!(await index.claimEgress(row.id, service.instanceId, now, staleBefore))) continue;
+          await service.finishEgress(row, "failed");
+          report.finished.push({ recordingId: row.id, reason: "egress_not_started" });
+          continue;
+        }
+        const state = await this.opts.egress!.egressState(row.sourceRef);
+        if (!(await index.claimEgress(row.id, service.instanceId, now, staleBefore))) continue;
+        if (state?.active) {
+          service.adoptEgress(row);
+          report.adopted.push(row.id);
+          log.info("egress recording watched again after a restart", {
+            recordingId: row.id,
+            egressId: row.sourceRef,
+          });
+          continue;
+        }
+        const reason = state === null ? "source_lost" : state.failed ? "failed" : "stream_ended";
+        await service.finishEgress(row, reason, state?.endedAt);
+        report.finished.push({ recordingId: row.id, reason: state?.status ?? "unknown_egress" });
+        log.info("egress recording finished after a restart", {
+          recordingId: row.id,
+          egressId: row.sourceRef,
+          status: state?.status ?? "unknown",
+        });
+      } catch (err) {
+        report.skipped.push({ roomId: row.roomId, reason: (err as Error).message });
+        log.warn("egress recording not reconciled", { recordingId: row.id, error: err as Error });
+      }
+    }
   }
 
   /**

@@ -3,6 +3,12 @@
  * that into the same events as the recorder agent: it polls the recording's playlist in
  * S3 while the egress runs (egress_started → egress_ended webhooks) and emits
  * `segment_ready` for each new segment, in order, exactly once.
+ *
+ * The egress runs in LiveKit, not in this process: closing the watcher stops watching but
+ * does not end the recording (it stays `recording`). After a restart the reconciler
+ * (media/livekit/reconcile.ts) asks LiveKit about the egress and `adopt`s the recording
+ * again — rescanning from the start: a repeated `segment_ready` is answered by its
+ * SegmentActor from its state — to keep watching it or to `finish` it from what is in S3.
  */
 import type { Logger } from "../../engine/log.ts";
 import { parseMediaPlaylist } from "../hls.ts";
@@ -37,9 +43,34 @@ export class EgressWatcher {
     return this.#watches.has(recordingId);
   }
 
+  /** The recordings watched now. */
+  watching(): string[] {
+    return [...this.#watches.keys()];
+  }
+
   /** Egress started for `recordingId` (its egress id) writing under the room's prefix. */
   start(recordingId: string, roomId: string, startedAt: number): void {
-    if (this.#watches.has(recordingId)) return;
+    if (this.#watch(recordingId, roomId, startedAt)) {
+      this.opts.events.emit({
+        type: "recording_started",
+        recordingId,
+        roomId,
+        source: "egress",
+        at: startedAt,
+      });
+    }
+  }
+
+  /**
+   * Watch a recording whose egress was started before (by another process, or this one's
+   * previous life): no `recording_started`, its segments are reported from the first one.
+   */
+  adopt(recordingId: string, roomId: string, startedAt: number): void {
+    this.#watch(recordingId, roomId, startedAt);
+  }
+
+  #watch(recordingId: string, roomId: string, startedAt: number): boolean {
+    if (this.#watches.has(recordingId)) return false;
     const watch: Watch = {
       recordingId,
       roomId,
@@ -50,19 +81,17 @@ export class EgressWatcher {
       scanning: Promise.resolve(),
     };
     this.#watches.set(recordingId, watch);
-    this.opts.events.emit({
-      type: "recording_started",
-      recordingId,
-      roomId,
-      source: "egress",
-      at: startedAt,
-    });
+    return true;
   }
 
-  /** Egress ended: one last scan, then `recording_stopped`. */
+  /**
+   * Egress ended: one last scan, then `recording_stopped` at `at` (default now;
+   * `"last_segment"`: where its last segment ends, for an end seen late).
+   */
   async finish(
     recordingId: string,
-    reason: "stream_ended" | "failed" = "stream_ended",
+    reason: "stream_ended" | "failed" | "source_lost" = "stream_ended",
+    at?: number | "last_segment",
   ): Promise<void> {
     const watch = this.#watches.get(recordingId);
     if (!watch) return;
@@ -73,14 +102,25 @@ export class EgressWatcher {
       type: "recording_stopped",
       recordingId,
       roomId: watch.roomId,
-      at: (this.opts.clock ?? Date.now)(),
+      at: at === "last_segment" ? watch.nextStartAt : at ?? (this.opts.clock ?? Date.now)(),
       reason,
       segments: watch.reported,
     });
   }
 
-  async close(): Promise<void> {
-    for (const id of [...this.#watches.keys()]) await this.finish(id, "stream_ended");
+  /**
+   * Stop watching (shutdown) after one last scan. The egresses run on in LiveKit: their
+   * recordings stay `recording` for the reconciler to adopt (the ids are returned).
+   */
+  async close(): Promise<string[]> {
+    const ids = [...this.#watches.keys()];
+    for (const id of ids) {
+      const watch = this.#watches.get(id)!;
+      this.#watches.delete(id);
+      clearInterval(watch.timer);
+      await this.#poll(watch);
+    }
+    return ids;
   }
 
   #poll(watch: Watch): Promise<void> {
