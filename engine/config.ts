@@ -59,6 +59,10 @@ export const ConfigSchema = z.object({
   // --- relational (accounts, economy, media index)
   /** Postgres URL. Unset: PGlite under DATA_DIR. */
   DATABASE_URL: opt,
+  /** Usernames (comma separated) made platform admins at start-up while no active admin exists. */
+  BOOTSTRAP_ADMINS: z.string().default("").transform((s) =>
+    s.split(",").map((n) => n.trim()).filter(Boolean)
+  ).pipe(z.array(z.string().regex(/^[A-Za-z0-9_]{3,24}$/, "usernames of 3-24 A-Z a-z 0-9 _"))),
   /** Platform commission on gifts, basis points (1/100 of a percent). */
   GIFT_COMMISSION_BPS: int(3000, 0).pipe(z.number().max(10_000)),
   /** Allow the dev payment provider (instant top-ups) for everyone. */

@@ -35,6 +35,10 @@ export const ACCOUNT_ERRORS = {
   room_limit: 409,
   room_has_history: 409,
   cannot_follow_self: 400,
+  // platform roles
+  unknown_role: 400,
+  role_not_grantable: 400,
+  last_admin: 409,
 } as const;
 
 export type AccountErrorCode = keyof typeof ACCOUNT_ERRORS;

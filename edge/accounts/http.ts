@@ -31,6 +31,13 @@ export function requireAdmin(who: Identity): void {
   }
 }
 
+/** Finance duties (the withdrawal queue, pay, reject): the `finance` or `admin` role. */
+export function requireFinance(who: Identity): void {
+  if (!who.roles.includes("finance") && !who.roles.includes("admin")) {
+    throw new AccountError("forbidden", "the finance team (finance or admin role) only");
+  }
+}
+
 /** Parse the JSON body with `schema`; `invalid_request` naming the first problem. */
 export async function parseBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
   let body: unknown;

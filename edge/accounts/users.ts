@@ -4,7 +4,8 @@ import type { SqlExecutor } from "../../actors/store/sql.ts";
 import { sqlState, UNIQUE_VIOLATION } from "../../actors/store/sql.ts";
 import { AccountError } from "./errors.ts";
 
-export const ROLES = ["viewer", "streamer", "admin"] as const;
+/** Platform roles. `finance` pays and rejects withdrawals; `admin` does everything else too. */
+export const ROLES = ["viewer", "streamer", "finance", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
 export const UsernameInput = z.string().regex(

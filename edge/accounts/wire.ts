@@ -16,6 +16,7 @@ import type { Config } from "../../engine/config.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { TokenSigner } from "../auth/tokens.ts";
 import type { EconomyDeps } from "../routes/economy.ts";
+import { bootstrapAdmins } from "./roles.ts";
 import { type Accounts, createAccounts } from "./service.ts";
 
 export interface AccountsAndEconomy {
@@ -35,6 +36,14 @@ export async function openAccountsAndEconomy(opts: {
 }): Promise<AccountsAndEconomy> {
   const { config, tokens, log } = opts;
   const store = await openStore(config);
+  if (config.BOOTSTRAP_ADMINS.length) {
+    try {
+      await bootstrapAdmins(store, config.BOOTSTRAP_ADMINS, log.child({ component: "accounts" }));
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
   const accounts = createAccounts({
     store,
     tokens,

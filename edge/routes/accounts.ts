@@ -46,12 +46,13 @@ import type { IpLimits } from "../ip_limits.ts";
 import type { Accounts } from "../accounts/service.ts";
 import type { IssuedSession } from "../accounts/sessions.ts";
 import { AccountError } from "../accounts/errors.ts";
+import { replaceRoles } from "../accounts/roles.ts";
+import { adminUsersRoutes } from "./admin_users.ts";
 import {
   findByUsername,
   publicProfile,
   requireUser,
   ROLES,
-  setRoles,
   setStatus,
   type User,
 } from "../accounts/users.ts";
@@ -62,7 +63,7 @@ const PageQuery = z.object({
   before: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
 });
 const UserIdParam = z.string().min(1).max(64);
-const RolesInput = z.object({ roles: z.array(z.enum(ROLES)).max(3) }).strict();
+const RolesInput = z.object({ roles: z.array(z.string().max(40)).max(ROLES.length) }).strict();
 const BanInput = z.object({ banned: z.boolean() }).strict();
 
 function me(user: User) {
@@ -327,12 +328,22 @@ export function accountsRoutes(deps: Accounts, opts: AccountsRoutesOptions = {})
   }
 
   // --- platform admin
+  app.route("/", adminUsersRoutes(deps)); // users and roles, audited
   app.put(
     "/admin/users/:id/roles",
     guard(async (c) => {
-      requireAdmin(await requireUserIdentity(c, resolver));
+      // The whole set at once; each difference is a grant or revoke, audited like the
+      // POST .../roles/grant|revoke endpoints (edge/routes/admin_users.ts).
+      const who = await requireUserIdentity(c, resolver);
+      requireAdmin(who);
       const { roles } = await parseBody(c, RolesInput);
-      return c.json({ user: me(await setRoles(store, pathParam(c, "id"), roles)) });
+      const actor = await requireUser(store, who.userId);
+      const { user } = await replaceRoles(store, { id: pathParam(c, "id") }, roles, {
+        via: "api",
+        userId: actor.id,
+        name: actor.username,
+      });
+      return c.json({ user: me(user) });
     }),
   );
   app.put(

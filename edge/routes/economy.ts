@@ -34,6 +34,7 @@ import {
   parseWith,
   pathParam,
   requireAdmin,
+  requireFinance,
   requireUserIdentity,
 } from "../accounts/http.ts";
 import type { AccountsIdentityResolver } from "../accounts/identity_resolver.ts";
@@ -178,11 +179,11 @@ export function economyRoutes(deps: EconomyDeps): Hono {
     }),
   );
 
-  // --- finance (platform admins): the withdrawal queue, pay, reject, audit trail
+  // --- finance (the `finance` or `admin` role): the withdrawal queue, pay, reject, audit trail
   app.get(
     "/admin/withdrawals",
     guard(async (c) => {
-      requireAdmin(await requireUserIdentity(c, resolver));
+      requireFinance(await requireUserIdentity(c, resolver));
       const q = parseWith(ReviewQuery, c.req.query());
       const page = await listWithdrawalsByStatus(store, q);
       return c.json(moneyJson({ status: q.status, ...page }) as object);
@@ -191,7 +192,7 @@ export function economyRoutes(deps: EconomyDeps): Hono {
   app.get(
     "/admin/withdrawals/:id",
     guard(async (c) => {
-      requireAdmin(await requireUserIdentity(c, resolver));
+      requireFinance(await requireUserIdentity(c, resolver));
       return c.json(moneyJson(await withdrawalWithEvents(store, pathParam(c, "id"))) as object);
     }),
   );
@@ -199,7 +200,7 @@ export function economyRoutes(deps: EconomyDeps): Hono {
     "/admin/withdrawals/:id/pay",
     guard(async (c) => {
       const who = await requireUserIdentity(c, resolver);
-      requireAdmin(who);
+      requireFinance(who);
       const { reference } = await parseBody(c, PayInput);
       const w = await payWithdrawal(store, {
         withdrawalId: pathParam(c, "id"),
@@ -216,7 +217,7 @@ export function economyRoutes(deps: EconomyDeps): Hono {
     "/admin/withdrawals/:id/reject",
     guard(async (c) => {
       const who = await requireUserIdentity(c, resolver);
-      requireAdmin(who);
+      requireFinance(who);
       const { reason } = await parseBody(c, RejectInput);
       const w = await rejectWithdrawal(store, {
         withdrawalId: pathParam(c, "id"),

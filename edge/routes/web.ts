@@ -17,6 +17,7 @@ const FILES: Record<string, string> = {
   "leaderboard.js": "text/javascript; charset=utf-8",
   "moderation.js": "text/javascript; charset=utf-8",
   "wallet.js": "text/javascript; charset=utf-8",
+  "users.js": "text/javascript; charset=utf-8",
   "withdrawals.js": "text/javascript; charset=utf-8",
   "style.css": "text/css; charset=utf-8",
 };

@@ -3,7 +3,8 @@
 // console. Plain JS modules, no build step. Protocol: edge/PROTOCOL.md (v1).
 //
 // Routes: `/` home · `/r/:roomId` (or `#room=id`) a room · `/#/console` the streamer
-// console · `/#/oauth?...` where the OAuth callback lands.
+// console · `/#/finance` withdrawals (finance, admins) · `/#/users` platform roles (admins) ·
+// `/#/oauth?...` where the OAuth callback lands.
 import { createAiPanel } from "./ai_panel.js";
 import { $, currentUser, el, onAuthChange, socketIdentity } from "./api.js";
 import { initAuth } from "./auth.js";
@@ -372,6 +373,7 @@ function route() {
   if (roomId) return openRoom(roomId);
   if (location.hash === "#/console") return showConsole();
   if (location.hash === "#/finance") return import("./finance.js").then((m) => m.showFinance());
+  if (location.hash === "#/users") return import("./users.js").then((m) => m.showUsers());
   showHome();
 }
 
@@ -385,5 +387,5 @@ if (!currentUser()) {
 }
 route();
 addEventListener("hashchange", () => {
-  if (/^#\/(console|finance|golive|vod)|^$/.test(location.hash)) location.reload();
+  if (/^#\/(console|finance|users|golive|vod)|^$/.test(location.hash)) location.reload();
 });

@@ -24,7 +24,9 @@ function renderHeader(user) {
   $("#logout-btn").hidden = !user;
   $("#logout-all-btn").hidden = !user;
   $("#console-link").hidden = !user;
-  $("#finance-link").hidden = !user?.roles?.includes("admin");
+  const roles = user?.roles ?? [];
+  $("#finance-link").hidden = !roles.includes("finance") && !roles.includes("admin");
+  $("#users-link").hidden = !roles.includes("admin");
 }
 
 function showError(text) {
@@ -123,4 +125,19 @@ export async function initAuth({ notice }) {
   renderHeader(currentUser());
   await finishOAuth(notice);
   await loadProviders();
+  await refreshMe();
+}
+
+/** Re-read the signed-in user (roles may have been granted or revoked since sign-in). */
+async function refreshMe() {
+  if (!currentUser()) return;
+  try {
+    const me = await api("/me", { auth: true });
+    const now = auth();
+    if (now?.user?.id !== me.user.id) return;
+    setAuth({ ...now, expiresIn: (now.accessExpiresAt - Date.now()) / 1000, user: me.user });
+    renderHeader(me.user);
+  } catch {
+    // Offline or signed out meanwhile: keep what we have.
+  }
 }

@@ -1,4 +1,4 @@
-// The Finance page (`/#/finance`, platform admins): withdrawals by state, oldest first, a page
+// The Finance page (`/#/finance`, the `finance` or `admin` role): withdrawals by state, oldest first, a page
 // at a time. A pending one is paid with the payout's reference (the bank transfer id) or
 // rejected with a reason; a repeated click is harmless (the server answers the first result).
 import { $, api, coins, currentUser, el } from "./api.js";
@@ -107,7 +107,7 @@ async function render() {
 export function showFinance() {
   $("#finance-view").hidden = false;
   const user = currentUser();
-  if (!user?.roles?.includes("admin")) {
+  if (!user?.roles?.includes("finance") && !user?.roles?.includes("admin")) {
     $("#finance-body").hidden = true;
     $("#finance-signin").hidden = false;
     return;
