@@ -15,6 +15,7 @@ const FILES: Record<string, string> = {
   "follow.js": "text/javascript; charset=utf-8",
   "gifts.js": "text/javascript; charset=utf-8",
   "leaderboard.js": "text/javascript; charset=utf-8",
+  "live_captions.js": "text/javascript; charset=utf-8",
   "moderation.js": "text/javascript; charset=utf-8",
   "wallet.js": "text/javascript; charset=utf-8",
   "users.js": "text/javascript; charset=utf-8",

@@ -12,6 +12,7 @@ import { showConsole } from "./console.js";
 import { initFollowButton, renderFollowedLive } from "./follow.js";
 import { animateGift, createGiftPanel, giftIcon } from "./gifts.js";
 import { createLeaderboard } from "./leaderboard.js";
+import { createLiveCaptions } from "./live_captions.js";
 import { initModeration } from "./moderation.js";
 import { createPlayer } from "./player.js";
 import { initWallet, refreshWallet } from "./wallet.js";
@@ -194,6 +195,7 @@ function openRoom(roomId) {
       me.roles.includes("admin"));
   initModeration({ canModerate, selfId: () => me?.userId, send });
   const aiPanel = createAiPanel({ send, canModerate, selfId: () => me?.userId, notice });
+  const captions = createLiveCaptions();
 
   const setConn = (text, cls) => {
     conn.textContent = text;
@@ -238,6 +240,7 @@ function openRoom(roomId) {
       applySettings(e.s);
       chatLine("", `room settings changed: guest chat ${e.s.guestChat ? "on" : "off"}`, "sys");
     }
+    captions.onEvent(e);
     aiPanel.onEvent(e);
   };
 
