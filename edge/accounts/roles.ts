@@ -11,7 +11,7 @@
 import type { SqlExecutor, SqlStore, SqlTx } from "../../actors/store/sql.ts";
 import type { Logger } from "../../engine/log.ts";
 import { AccountError } from "./errors.ts";
-import { type Role, ROLES, type User } from "./users.ts";
+import { type Role, ROLES, toUser, type User, USER_COLUMNS, type UserRow } from "./users.ts";
 
 /** Arbitrary constant naming "the role lock" among advisory locks. */
 const ROLE_LOCK_KEY = 72_615_003;
@@ -63,30 +63,6 @@ export function grantableRole(role: string): GrantableRole {
     `unknown role ${JSON.stringify(role.slice(0, 40))}: one of ${GRANTABLE_ROLES.join(", ")}`,
   );
 }
-
-interface UserRow {
-  id: string;
-  username: string;
-  display_name: string;
-  email: string | null;
-  email_verified: boolean;
-  roles: string[];
-  status: "active" | "banned";
-  created_at: Date;
-}
-
-const USER_COLUMNS = "id, username, display_name, email, email_verified, roles, status, created_at";
-
-const toUser = (r: UserRow): User => ({
-  id: r.id,
-  username: r.username,
-  displayName: r.display_name,
-  email: r.email,
-  emailVerified: r.email_verified,
-  roles: r.roles,
-  status: r.status,
-  createdAt: new Date(r.created_at),
-});
 
 interface EventRow {
   id: bigint | string;

@@ -26,7 +26,8 @@ export interface User {
   createdAt: Date;
 }
 
-interface UserRow {
+/** A `users` row as selected by `USER_COLUMNS` (no password hash). */
+export interface UserRow {
   id: string;
   username: string;
   display_name: string;
@@ -35,13 +36,19 @@ interface UserRow {
   roles: string[];
   status: "active" | "banned";
   created_at: Date;
+}
+
+/** The columns of a `UserRow`, for `SELECT` / `RETURNING`. */
+export const USER_COLUMNS =
+  "id, username, display_name, email, email_verified, roles, status, created_at";
+
+interface UserRowWithHash extends UserRow {
   password_hash: string | null;
 }
 
-const COLUMNS =
-  "id, username, display_name, email, email_verified, roles, status, created_at, password_hash";
+const COLUMNS = `${USER_COLUMNS}, password_hash`;
 
-const toUser = (r: UserRow): User => ({
+export const toUser = (r: UserRow): User => ({
   id: r.id,
   username: r.username,
   displayName: r.display_name,
@@ -63,7 +70,7 @@ export interface NewUser {
 
 export async function createUser(db: SqlExecutor, input: NewUser): Promise<User> {
   try {
-    const rows = await db.query<UserRow>(
+    const rows = await db.query<UserRowWithHash>(
       `INSERT INTO users (id, username, display_name, email, email_verified, password_hash, roles)
        VALUES ($1, $2, $3, $4, $5, $6, $7::text[]) RETURNING ${COLUMNS}`,
       [
@@ -86,7 +93,7 @@ export async function createUser(db: SqlExecutor, input: NewUser): Promise<User>
 }
 
 export async function getUser(db: SqlExecutor, id: string): Promise<User | undefined> {
-  const rows = await db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
+  const rows = await db.query<UserRowWithHash>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
   return rows[0] && toUser(rows[0]);
 }
 
@@ -101,7 +108,7 @@ export async function findByUsername(
   db: SqlExecutor,
   username: string,
 ): Promise<{ user: User; passwordHash: string | null } | undefined> {
-  const rows = await db.query<UserRow>(
+  const rows = await db.query<UserRowWithHash>(
     `SELECT ${COLUMNS} FROM users WHERE lower(username) = lower($1)`,
     [username],
   );
@@ -112,7 +119,7 @@ export async function findByVerifiedEmail(
   db: SqlExecutor,
   email: string,
 ): Promise<User | undefined> {
-  const rows = await db.query<UserRow>(
+  const rows = await db.query<UserRowWithHash>(
     `SELECT ${COLUMNS} FROM users WHERE lower(email) = lower($1) AND email_verified`,
     [email],
   );
@@ -127,7 +134,7 @@ export async function addRole(db: SqlExecutor, userId: string, role: Role): Prom
 }
 
 export async function setRoles(db: SqlExecutor, userId: string, roles: Role[]): Promise<User> {
-  const rows = await db.query<UserRow>(
+  const rows = await db.query<UserRowWithHash>(
     `UPDATE users SET roles = $2::text[] WHERE id = $1 RETURNING ${COLUMNS}`,
     [userId, `{${[...new Set<Role>(["viewer", ...roles])].join(",")}}`],
   );
@@ -140,7 +147,7 @@ export async function setStatus(
   userId: string,
   status: User["status"],
 ): Promise<User> {
-  const rows = await db.query<UserRow>(
+  const rows = await db.query<UserRowWithHash>(
     `UPDATE users SET status = $2 WHERE id = $1 RETURNING ${COLUMNS}`,
     [userId, status],
   );
