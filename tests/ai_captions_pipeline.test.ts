@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { roomActorType } from "../actors/room/room_actor.ts";
-import type { RoomBatch } from "../actors/room/messages.ts";
+import { captionCommand, type RoomBatch } from "../actors/room/messages.ts";
 import { analysisActorType } from "../actors/segment/analysis_actor.ts";
 import { SharedModels } from "../actors/segment/analysis_models.ts";
 import { AnalysisStore } from "../actors/segment/analysis_store.ts";
@@ -131,16 +131,7 @@ Deno.test({
       loadVad: () => SileroVad.load(),
       recogniser: () => models.recogniser(),
       saveCue: (cue) => store.putCaption(cue),
-      sendCue: (cue) =>
-        stack.actors.ask("rooms", cue.roomId, {
-          kind: "caption",
-          recordingId: cue.recordingId,
-          startMs: cue.startMs,
-          endMs: cue.endMs,
-          at: cue.at,
-          text: cue.text,
-          source: cue.source,
-        }),
+      sendCue: (cue) => stack.actors.ask("rooms", cue.roomId, captionCommand(cue)),
       onFinished: (recordingId) =>
         void onRecordingFinished({
           index: stack.index,

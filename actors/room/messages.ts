@@ -110,6 +110,20 @@ export const WindowQuery = z.object({
   limit: z.number().int().min(1).max(1000).default(500),
 });
 export type CaptionCommand = z.infer<typeof CaptionCommand>;
+
+/** The room's `caption` command for a captioner's cue (a stored caption row: its other
+ * fields, such as the room, are left out). */
+export function captionCommand(cue: Omit<CaptionCommand, "kind">): CaptionCommand {
+  return {
+    kind: "caption",
+    recordingId: cue.recordingId,
+    startMs: cue.startMs,
+    endMs: cue.endMs,
+    at: cue.at,
+    text: cue.text,
+    source: cue.source,
+  };
+}
 export type WindowQuery = z.infer<typeof WindowQuery>;
 
 /** One live caption cue as broadcast (essential: captions are never dropped). */

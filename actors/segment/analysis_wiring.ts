@@ -17,6 +17,7 @@ import type { RecordingAudioHub, RecordingEventHub } from "../../media/recorder/
 import type { ObjectStore } from "../../media/s3.ts";
 import type { SqlExecutor } from "../store/sql.ts";
 import type { LlmClient } from "../ai/llm/client.ts";
+import { captionCommand } from "../room/messages.ts";
 import { ROOM_ACTOR_TYPE } from "../room/room_actor.ts";
 import { summaryActorType } from "../summary/summary_actor.ts";
 import { onRecordingFinished } from "../summary/summary_trigger.ts";
@@ -93,15 +94,7 @@ export function startAnalysis(opts: {
     recogniser: () => models.recogniser(),
     saveCue: (cue) => store.putCaption(cue),
     sendCue: async (cue) => {
-      await actors.ask(ROOM_ACTOR_TYPE, cue.roomId, {
-        kind: "caption",
-        recordingId: cue.recordingId,
-        startMs: cue.startMs,
-        endMs: cue.endMs,
-        at: cue.at,
-        text: cue.text,
-        source: cue.source,
-      });
+      await actors.ask(ROOM_ACTOR_TYPE, cue.roomId, captionCommand(cue));
     },
     onFinished: (recordingId) =>
       void onRecordingFinished(

@@ -105,14 +105,9 @@ interface Anchor {
   time: FrameTime;
 }
 
-interface Utterance {
+/** An utterance waiting for the recogniser: its audio and the times its cue will carry. */
+interface Utterance extends Omit<LiveCue, "text" | "source"> {
   audio: Float32Array;
-  startAt: number;
-  endAt: number;
-  startMs: number | null;
-  endMs: number | null;
-  cutAt: number;
-  merged: number;
 }
 
 const ms = (samples: number) => (samples * 1000) / SAMPLE_RATE;

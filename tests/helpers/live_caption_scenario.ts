@@ -10,23 +10,20 @@
 import {
   AudioFrame,
   AudioSource,
-  LocalAudioTrack,
-  LocalVideoTrack,
-  Room,
-  TrackPublishOptions,
-  TrackSource,
+  type Room,
   VideoBufferType,
   VideoFrame,
   VideoSource,
 } from "@livekit/rtc-node";
 import { roomActorType } from "../../actors/room/room_actor.ts";
-import type { RoomBatch } from "../../actors/room/messages.ts";
+import { captionCommand, type RoomBatch } from "../../actors/room/messages.ts";
 import { AnalysisStore, type CaptionRow } from "../../actors/segment/analysis_store.ts";
 import { PocketsphinxRecogniser, type Recogniser } from "../../media/audio/asr.ts";
 import { SileroVad } from "../../media/audio/vad.ts";
 import { captionsKey, LiveCaptions } from "../../media/recorder/captions.ts";
 import type { SegmentReady } from "../../media/recorder/events.ts";
 import { createLogger } from "../../engine/log.ts";
+import { joinAndPublish } from "./livekit.ts";
 import { startMediaStack } from "./media_stack.ts";
 import { speak } from "./speech.ts";
 
@@ -69,7 +66,7 @@ interface Said {
 
 /** Publishes silence, and a phrase when asked; knows when each phrase left. */
 class SpeakingStreamer {
-  readonly #room = new Room();
+  #room?: Room;
   readonly #audio = new AudioSource(48_000, 1, 100);
   readonly #video = new VideoSource(160, 120);
   #queue: Said[] = [];
@@ -78,15 +75,7 @@ class SpeakingStreamer {
   #timer?: ReturnType<typeof setInterval>;
 
   async start(url: string, token: string): Promise<void> {
-    await this.#room.connect(url, token, { autoSubscribe: false, dynacast: false });
-    await this.#room.localParticipant!.publishTrack(
-      LocalVideoTrack.createVideoTrack("camera", this.#video),
-      new TrackPublishOptions({ source: TrackSource.SOURCE_CAMERA }),
-    );
-    await this.#room.localParticipant!.publishTrack(
-      LocalAudioTrack.createAudioTrack("mic", this.#audio),
-      new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
-    );
+    this.#room = await joinAndPublish(url, token, this.#video, this.#audio);
     let n = 0;
     this.#timer = setInterval(() => {
       const data = new Uint8Array(160 * 120 * 3 / 2).fill((n++ * 7) & 0xff, 0, 160 * 120);
@@ -129,7 +118,7 @@ class SpeakingStreamer {
     this.#running = false;
     clearInterval(this.#timer);
     await this.#loop?.catch(() => {});
-    await this.#room.disconnect().catch(() => {});
+    await this.#room?.disconnect().catch(() => {});
     await this.#audio.close().catch(() => {});
     await this.#video.close().catch(() => {});
   }
@@ -177,16 +166,7 @@ export async function runCaptionScenario(opts: {
     loadVad: () => SileroVad.load(),
     recogniser: opts.recogniser ?? (() => Promise.resolve(asr)),
     saveCue: (cue) => store.putCaption(cue),
-    sendCue: (cue) =>
-      stack.actors.ask("rooms", cue.roomId, {
-        kind: "caption",
-        recordingId: cue.recordingId,
-        startMs: cue.startMs,
-        endMs: cue.endMs,
-        at: cue.at,
-        text: cue.text,
-        source: cue.source,
-      }),
+    sendCue: (cue) => stack.actors.ask("rooms", cue.roomId, captionCommand(cue)),
     log,
   });
   const streamer = new SpeakingStreamer();

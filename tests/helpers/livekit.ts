@@ -91,6 +91,32 @@ export interface SyntheticStreamer {
   stop(): Promise<void>;
 }
 
+/** Joins `wsUrl` as the token's participant and publishes `video` as the camera and `audio`
+ * as the microphone. */
+export async function joinAndPublish(
+  wsUrl: string,
+  token: string,
+  video: VideoSource,
+  audio: AudioSource,
+): Promise<Room> {
+  const room = new Room();
+  try {
+    await room.connect(wsUrl, token, { autoSubscribe: false, dynacast: false });
+    await room.localParticipant!.publishTrack(
+      LocalVideoTrack.createVideoTrack("camera", video),
+      new TrackPublishOptions({ source: TrackSource.SOURCE_CAMERA }),
+    );
+    await room.localParticipant!.publishTrack(
+      LocalAudioTrack.createAudioTrack("mic", audio),
+      new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
+    );
+  } catch (err) {
+    await room.disconnect().catch(() => {});
+    throw err;
+  }
+  return room;
+}
+
 export async function startSyntheticStreamer(
   wsUrl: string,
   token: string,
@@ -105,18 +131,9 @@ export async function startSyntheticStreamer(
   const width = opts.width ?? 320;
   const height = opts.height ?? 240;
   const fps = opts.fps ?? 15;
-  const room = new Room();
-  await room.connect(wsUrl, token, { autoSubscribe: false, dynacast: false });
   const videoSource = new VideoSource(width, height);
   const audioSource = new AudioSource(48_000, 1);
-  await room.localParticipant!.publishTrack(
-    LocalVideoTrack.createVideoTrack("camera", videoSource),
-    new TrackPublishOptions({ source: TrackSource.SOURCE_CAMERA }),
-  );
-  await room.localParticipant!.publishTrack(
-    LocalAudioTrack.createAudioTrack("mic", audioSource),
-    new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
-  );
+  const room = await joinAndPublish(wsUrl, token, videoSource, audioSource);
   let running = true;
   let videoFrames = 0;
   let audioFrames = 0;
