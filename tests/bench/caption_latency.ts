@@ -10,6 +10,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { matchPhrases, runCaptionScenario } from "../helpers/live_caption_scenario.ts";
+import { median } from "./helpers/stats.ts";
 
 const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
 const PHRASES = [
@@ -20,12 +21,6 @@ const PHRASES = [
   "thank you for the gifts",
   "see you all next week",
 ];
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function measure(live: boolean) {
   console.log(`${live ? "live" : "segment"} path...`);
