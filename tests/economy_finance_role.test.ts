@@ -8,7 +8,9 @@
 import assert from "node:assert/strict";
 import { changeRole } from "../edge/accounts/roles.ts";
 import { openPostgresStore } from "../actors/store/postgres_store.ts";
+import { signUp } from "./helpers/accounts_app.ts";
 import { createScratchDatabase } from "./helpers/db.ts";
+import { giftRocket } from "./helpers/economy_fixtures.ts";
 import { TestViewer } from "./helpers/edge_client.ts";
 import { callJson } from "./helpers/http.ts";
 import { startTestServer } from "./helpers/server.ts";
@@ -29,11 +31,7 @@ Deno.test("finance role: pays a withdrawal, cannot moderate or manage users", as
       });
       return { status: res.status, body: await res.json().catch(() => ({})) };
     };
-    const register = async (username: string) => {
-      const r = await api("/auth/register", { username, password: "correct horse battery" });
-      assert.equal(r.status, 201, JSON.stringify(r.body));
-      return { id: r.body.user.id as string, token: r.body.accessToken as string };
-    };
+    const register = (username: string) => signUp(srv, username);
     const host = await register("fr_host");
     const fan = await register("fr_fan");
     const fin = await register("fr_finance");
@@ -48,23 +46,16 @@ Deno.test("finance role: pays a withdrawal, cannot moderate or manage users", as
     assert.deepEqual(granted.body.user.roles, ["viewer", "finance"]);
 
     // Earnings: a rocket over the room socket (1000 gross, 700 after commission).
-    assert.equal((await api("/rooms", { id: "frroom", title: "Money" }, host.token)).status, 201);
-    const topup = await api(
-      "/wallet/topup",
-      { amount: "1000", idempotencyKey: "fr-topup" },
-      fan.token,
+    sockets.push(
+      await giftRocket(srv, {
+        hostToken: host.token,
+        fanToken: fan.token,
+        roomId: "frroom",
+        title: "Money",
+        topup: "1000",
+        keyPrefix: "fr",
+      }),
     );
-    assert.equal(topup.status, 201, JSON.stringify(topup.body));
-    const { viewer } = await TestViewer.join(srv.wsUrl("frroom"), "frroom", fan.token);
-    sockets.push(viewer);
-    viewer.send({
-      type: "gift",
-      giftId: "rocket",
-      count: 1,
-      idempotencyKey: "fr-gift-1",
-      clientId: "g",
-    });
-    assert.equal((await viewer.next((f) => f.clientId === "g", 15_000)).type, "gift_ok");
     const w1 = await api(
       "/withdrawals",
       { amount: "300", idempotencyKey: "fr-withdraw-1" },

@@ -9,7 +9,9 @@ import assert from "node:assert/strict";
 import { auditLedger } from "../actors/economy/invariants.ts";
 import { openPostgresStore } from "../actors/store/postgres_store.ts";
 import { setRoles } from "../edge/accounts/users.ts";
+import { signUp } from "./helpers/accounts_app.ts";
 import { createScratchDatabase } from "./helpers/db.ts";
+import { giftRocket } from "./helpers/economy_fixtures.ts";
 import { TestViewer } from "./helpers/edge_client.ts";
 import { startTestServer } from "./helpers/server.ts";
 import { callJson } from "./helpers/http.ts";
@@ -25,37 +27,22 @@ Deno.test("withdrawals e2e: gift → request → admin pays / rejects → stream
   try {
     const api = (path: string, body?: unknown, token?: string) =>
       callJson(srv.url, `/api${path}`, { json: body, token });
-    const register = async (username: string) => {
-      const r = await api("/auth/register", { username, password: "correct horse battery" });
-      assert.equal(r.status, 201, JSON.stringify(r.body));
-      return { id: r.body.user.id as string, token: r.body.accessToken as string };
-    };
+    const register = (username: string) => signUp(srv, username);
     const streamer = await register("wd_streamer");
     const fan = await register("wd_fan");
     const admin = await register("wd_finance");
     await setRoles(store, admin.id, ["admin"]);
 
-    assert.equal(
-      (await api("/rooms", { id: "wdroom", title: "Pay me" }, streamer.token)).status,
-      201,
+    sockets.push(
+      await giftRocket(srv, {
+        hostToken: streamer.token,
+        fanToken: fan.token,
+        roomId: "wdroom",
+        title: "Pay me",
+        topup: "2000",
+        keyPrefix: "wd-e2e",
+      }),
     );
-    const topup = await api(
-      "/wallet/topup",
-      { amount: "2000", idempotencyKey: "wd-e2e-topup" },
-      fan.token,
-    );
-    assert.equal(topup.status, 201, JSON.stringify(topup.body));
-    const { viewer } = await TestViewer.join(srv.wsUrl("wdroom"), "wdroom", fan.token);
-    sockets.push(viewer);
-    viewer.send({
-      type: "gift",
-      giftId: "rocket",
-      count: 1,
-      idempotencyKey: "wd-e2e-gift-1",
-      clientId: "g1",
-    });
-    const ok = await viewer.next((f) => f.clientId === "g1", 15_000);
-    assert.equal(ok.type, "gift_ok", JSON.stringify(ok));
     // 1000 gross, 30 % commission: 700 earned.
     assert.deepEqual((await api("/wallet", undefined, streamer.token)).body.balances, {
       wallet: "0",

@@ -11,6 +11,7 @@ import { type Accounts, createAccounts } from "../../edge/accounts/service.ts";
 import { Hs256Tokens } from "../../edge/auth/tokens.ts";
 import { accountsRoutes } from "../../edge/routes/accounts.ts";
 import { economyRoutes } from "../../edge/routes/economy.ts";
+import { callJson } from "./http.ts";
 
 export const TEST_SECRET = "test-secret-0123456789-abcdefghijklmnop";
 
@@ -83,13 +84,16 @@ export async function errorCode(res: Response): Promise<string | undefined> {
   return body?.error?.code;
 }
 
-/** Registers a user through the API (must succeed) and returns its id and access token. */
-export async function signUp(app: AccountsApp, username: string) {
-  const res = await app.api("/api/auth/register", {
-    method: "POST",
-    json: { username, password: "a fine password" },
+/** Registers a user through the API of a started app or server (must succeed) and returns
+ * its id and access token. */
+export async function signUp(
+  app: { url: string },
+  username: string,
+  password = "a fine password",
+) {
+  const { status, body } = await callJson(app.url, "/api/auth/register", {
+    json: { username, password },
   });
-  const body = await res.json();
-  if (res.status !== 201) throw new Error(`register ${username}: ${JSON.stringify(body)}`);
+  if (status !== 201) throw new Error(`register ${username}: ${JSON.stringify(body)}`);
   return { id: body.user.id as string, token: body.accessToken as string };
 }

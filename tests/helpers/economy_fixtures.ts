@@ -4,6 +4,8 @@ import { topUp } from "../../actors/economy/wallets.ts";
 import type { SqlStore } from "../../actors/store/sql.ts";
 import { createRoom } from "../../edge/accounts/rooms.ts";
 import { createUser } from "../../edge/accounts/users.ts";
+import { TestViewer } from "./edge_client.ts";
+import { callJson } from "./http.ts";
 
 export const devProvider = new DevPaymentProvider();
 
@@ -33,3 +35,48 @@ export async function fund(store: SqlStore, userId: string, amount: bigint): Pro
 }
 
 export const newKey = () => `k-${crypto.randomUUID()}`;
+
+/**
+ * Earnings made the way viewers make them, through a started server: the host creates
+ * `roomId`, the fan tops up `topup` and sends one rocket over the room socket (1000 gross,
+ * 700 earned after the 30 % commission). Idempotency keys are `<keyPrefix>-topup` and
+ * `<keyPrefix>-gift-1`. Returns the fan's socket, still open: the caller closes it.
+ */
+export async function giftRocket(
+  srv: { url: string; wsUrl(roomId: string): string },
+  opts: {
+    hostToken: string;
+    fanToken: string;
+    roomId: string;
+    title: string;
+    topup: string;
+    keyPrefix: string;
+  },
+): Promise<TestViewer> {
+  const api = (path: string, json: unknown, token: string) =>
+    callJson(srv.url, `/api${path}`, { json, token });
+  const room = await api("/rooms", { id: opts.roomId, title: opts.title }, opts.hostToken);
+  if (room.status !== 201) throw new Error(`create ${opts.roomId}: ${JSON.stringify(room.body)}`);
+  const topup = await api(
+    "/wallet/topup",
+    { amount: opts.topup, idempotencyKey: `${opts.keyPrefix}-topup` },
+    opts.fanToken,
+  );
+  if (topup.status !== 201) throw new Error(`top-up: ${JSON.stringify(topup.body)}`);
+  const { viewer } = await TestViewer.join(srv.wsUrl(opts.roomId), opts.roomId, opts.fanToken);
+  try {
+    viewer.send({
+      type: "gift",
+      giftId: "rocket",
+      count: 1,
+      idempotencyKey: `${opts.keyPrefix}-gift-1`,
+      clientId: "g",
+    });
+    const ok = await viewer.next((f) => f.clientId === "g", 15_000);
+    if (ok.type !== "gift_ok") throw new Error(`gift: ${JSON.stringify(ok)}`);
+    return viewer;
+  } catch (err) {
+    await viewer.close();
+    throw err;
+  }
+}
