@@ -6,34 +6,14 @@
  * and no Users page.
  */
 import assert from "node:assert/strict";
-import type { Browser, Page } from "playwright-core";
 import { openPostgresStore } from "../actors/store/postgres_store.ts";
 import { changeRole } from "../edge/accounts/roles.ts";
-import { hasChromium, launchChromium } from "./helpers/browser.ts";
+import { signUp } from "./helpers/accounts_app.ts";
+import { hasChromium, launchChromium, login, newPage, waitText } from "./helpers/browser.ts";
 import { createScratchDatabase } from "./helpers/db.ts";
-import { callJson } from "./helpers/http.ts";
 import { startTestServer } from "./helpers/server.ts";
 
 const enabled = await hasChromium("web_admin_roles");
-
-async function newPage(browser: Browser, errors: string[]): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  const page = await context.newPage();
-  page.on("pageerror", (e) => errors.push(String(e)));
-  return page;
-}
-
-async function waitText(page: Page, selector: string, text: string | RegExp, timeout = 10_000) {
-  await page.locator(selector, { hasText: text }).first().waitFor({ timeout });
-}
-
-async function login(page: Page, username: string) {
-  await page.click("#login-btn");
-  await page.fill("#login-form [name=username]", username);
-  await page.fill("#login-form [name=password]", "correct horse battery");
-  await page.click("#login-submit");
-  await waitText(page, "#me", "signed in as");
-}
 
 Deno.test({
   name: "web: an admin grants finance on the Users page; last_admin is refused",
@@ -49,10 +29,7 @@ Deno.test({
     const errors: string[] = [];
     try {
       for (const username of ["root_admin", "money_person", "just_viewer"]) {
-        const r = await callJson(srv.url, "/api/auth/register", {
-          json: { username, password: "correct horse battery" },
-        });
-        assert.equal(r.status, 201, JSON.stringify(r.body));
+        await signUp(srv, username, "correct horse battery");
       }
       await changeRole(store, { username: "root_admin" }, "admin", "grant", {
         via: "cli",

@@ -9,12 +9,13 @@
  * the console, an admin pays / rejects on the Finance page, the streamer sees each state.
  */
 import assert from "node:assert/strict";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { openPostgresStore } from "../actors/store/postgres_store.ts";
 import { setRoles } from "../edge/accounts/users.ts";
-import { hasChromium, launchChromium } from "./helpers/browser.ts";
+import { hasChromium, launchChromium, login, newPage, waitText } from "./helpers/browser.ts";
 import { createScratchDatabase } from "./helpers/db.ts";
 import { TestViewer } from "./helpers/edge_client.ts";
+import { giftRocket } from "./helpers/economy_fixtures.ts";
 import { startTestServer } from "./helpers/server.ts";
 import { callJson } from "./helpers/http.ts";
 
@@ -27,32 +28,12 @@ async function postOk(base: string, path: string, json: unknown, token?: string)
 
 const enabled = await hasChromium("web_economy");
 
-async function newPage(browser: Browser, errors: string[]): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  const page = await context.newPage();
-  page.on("pageerror", (e) => errors.push(String(e)));
-  return page;
-}
-
-/** Text of an element once it matches (playwright waits for it). */
-async function waitText(page: Page, selector: string, text: string | RegExp, timeout = 10_000) {
-  await page.locator(selector, { hasText: text }).first().waitFor({ timeout });
-}
-
 async function register(page: Page, username: string) {
   await page.click("#login-btn");
   await page.fill("#register-form [name=username]", username);
   await page.fill("#register-form [name=displayName]", username.replace("_", " "));
   await page.fill("#register-form [name=password]", "correct horse battery");
   await page.click("#register-submit");
-  await waitText(page, "#me", "signed in as");
-}
-
-async function login(page: Page, username: string) {
-  await page.click("#login-btn");
-  await page.fill("#login-form [name=username]", username);
-  await page.fill("#login-form [name=password]", "correct horse battery");
-  await page.click("#login-submit");
   await waitText(page, "#me", "signed in as");
 }
 
@@ -296,23 +277,15 @@ Deno.test({
       const fan = await signUp("payout_fan");
       const admin = await signUp("payout_admin");
       await setRoles(store, admin.user.id, ["admin"]);
-      await post("/rooms", { id: "payoutroom", title: "Payday" }, host.accessToken);
-      await post(
-        "/wallet/topup",
-        { amount: "1000", idempotencyKey: "web-wd-topup" },
-        fan.accessToken,
-      );
       // A rocket over the room socket: 1000 gross, 700 earned after the 30 % commission.
-      socket = (await TestViewer.join(srv.wsUrl("payoutroom"), "payoutroom", fan.accessToken))
-        .viewer;
-      socket.send({
-        type: "gift",
-        giftId: "rocket",
-        count: 1,
-        idempotencyKey: "web-wd-gift-1",
-        clientId: "g",
+      socket = await giftRocket(srv, {
+        hostToken: host.accessToken,
+        fanToken: fan.accessToken,
+        roomId: "payoutroom",
+        title: "Payday",
+        topup: "1000",
+        keyPrefix: "web-wd",
       });
-      assert.equal((await socket.next((f) => f.clientId === "g", 15_000)).type, "gift_ok");
 
       // --- the streamer requests three withdrawals in the console
       const streamer = await newPage(browser, errors);

@@ -2,7 +2,7 @@
  * Headless Chromium for web client tests (playwright-core driving Debian's chromium). Tests
  * skip, saying so, when it is absent.
  */
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
@@ -30,4 +30,32 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
       ...extraArgs,
     ],
   });
+}
+
+/** A page in a fresh context (its own cookies and storage) whose uncaught errors go to
+ * `errors`. */
+export async function newPage(browser: Browser, errors: string[]): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => errors.push(String(e)));
+  return page;
+}
+
+/** Waits until an element matching `selector` holds `text` (playwright waits for it). */
+export async function waitText(
+  page: Page,
+  selector: string,
+  text: string | RegExp,
+  timeout = 10_000,
+) {
+  await page.locator(selector, { hasText: text }).first().waitFor({ timeout });
+}
+
+/** Signs in with the web client's login form and waits until it says so. */
+export async function login(page: Page, username: string, password = "correct horse battery") {
+  await page.click("#login-btn");
+  await page.fill("#login-form [name=username]", username);
+  await page.fill("#login-form [name=password]", password);
+  await page.click("#login-submit");
+  await waitText(page, "#me", "signed in as");
 }
