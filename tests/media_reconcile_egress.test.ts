@@ -67,6 +67,36 @@ async function egressStack(cleanups: Cleanups, bucket: string, mediaSeconds: num
   return { ...s, objects, standIn, boot, port };
 }
 
+/** The stack with the server booted and `roomId` live, recorded by an egress. `down()` closes
+ * the server with webhooks cut off (LiveKit's deliveries meanwhile are lost); `up()` starts it
+ * again on the same port and lets webhooks through. */
+async function liveOnEgress(
+  cleanups: Cleanups,
+  bucket: string,
+  mediaSeconds: number,
+  roomId: string,
+) {
+  const s = await egressStack(cleanups, bucket, mediaSeconds);
+  let server: RunningServer = await s.boot();
+  cleanups.push(() => server.close());
+  s.relay.to(s.port);
+  const base = server.url;
+  const { recordingId } = await goLive(cleanups, base, s.lk.wsUrl, roomId);
+  return {
+    ...s,
+    base,
+    recordingId,
+    async down() {
+      s.relay.to(undefined);
+      await server.close();
+    },
+    async up() {
+      server = await s.boot();
+      s.relay.to(s.port);
+    },
+  };
+}
+
 /** The recording's egress id (`source_ref`) and owner. */
 async function egressRow(sql: Awaited<ReturnType<typeof stack>>["sql"], id: string) {
   const rows = await sql`SELECT source_ref, owner, state FROM recordings WHERE id = ${id}`;
@@ -79,6 +109,16 @@ async function writtenSegments(objects: ObjectStore, roomId: string, recordingId
   return text === undefined ? [] : parseMediaPlaylist(text).segments;
 }
 
+/** The recording's timeline once it is stopped with `segments` segments indexed. */
+function stoppedWith(what: string, base: string, recordingId: string, segments: number) {
+  return until(what, async () => {
+    const { body } = await call(base, `/api/vod/recordings/${recordingId}`);
+    return body.recording?.state === "stopped" && body.segments?.length === segments
+      ? body
+      : undefined;
+  });
+}
+
 Deno.test({
   name: "reconcile egress: egress ended while the server was down → closed from S3 after restart",
   sanitizeResources: false,
@@ -86,24 +126,19 @@ Deno.test({
   async fn() {
     const cleanups: Cleanups = [];
     try {
-      const { lk, relay, sql, objects, standIn, boot, port } = await egressStack(
+      const roomId = "egress-missed";
+      const { sql, objects, standIn, base, recordingId, down, up } = await liveOnEgress(
         cleanups,
         "reconcile-egress-a",
         10,
+        roomId,
       );
-      let server: RunningServer = await boot();
-      cleanups.push(() => server.close());
-      relay.to(port);
-      const base = server.url;
-      const roomId = "egress-missed";
-      const { recordingId } = await goLive(cleanups, base, lk.wsUrl, roomId);
       assert.deepEqual(standIn.calls, ["StartRoomCompositeEgress"]);
       const egressId = (await egressRow(sql, recordingId)).source_ref!;
       assert.equal(egressId, "EG_standin1");
 
       // The server goes away; the egress goes on and ends, its egress_ended is lost.
-      relay.to(undefined);
-      await server.close();
+      await down();
       assert.equal((await recordingRow(sql, recordingId)).state, "recording");
       const indexedBefore = (await sql`SELECT count(*)::int AS n FROM recording_segments
         WHERE recording_id = ${recordingId}`)[0].n as number;
@@ -115,14 +150,13 @@ Deno.test({
       assert.equal((await recordingRow(sql, recordingId)).state, "recording");
 
       // After the restart LiveKit (the stand-in) is asked, and the recording is closed.
-      server = await boot();
-      relay.to(port);
-      const timeline = await until("the egress recording closed", async () => {
-        const { body } = await call(base, `/api/vod/recordings/${recordingId}`);
-        return body.recording?.state === "stopped" && body.segments?.length === written.length
-          ? body
-          : undefined;
-      });
+      await up();
+      const timeline = await stoppedWith(
+        "the egress recording closed",
+        base,
+        recordingId,
+        written.length,
+      );
       assert.ok(standIn.calls.includes("ListEgress"), standIn.calls.join(","));
       assert.equal(timeline.recording.endReason, "stream_ended");
       assert.deepEqual(
@@ -154,25 +188,19 @@ Deno.test({
   async fn() {
     const cleanups: Cleanups = [];
     try {
-      const { lk, relay, sql, objects, standIn, boot, port } = await egressStack(
+      const roomId = "egress-running";
+      const { sql, objects, standIn, base, recordingId, down, up } = await liveOnEgress(
         cleanups,
         "reconcile-egress-b",
         16,
+        roomId,
       );
-      let server: RunningServer = await boot();
-      cleanups.push(() => server.close());
-      relay.to(port);
-      const base = server.url;
-      const roomId = "egress-running";
-      const { recordingId } = await goLive(cleanups, base, lk.wsUrl, roomId);
 
       const { source_ref: egressId, owner: before } = await egressRow(sql, recordingId);
       assert.ok(egressId);
 
-      relay.to(undefined);
-      await server.close();
-      server = await boot();
-      relay.to(port);
+      await down();
+      await up();
       // LiveKit says the egress is active: this process takes the recording over.
       const adopted = await until("the recording adopted", async () => {
         const row = await egressRow(sql, recordingId);
@@ -192,12 +220,12 @@ Deno.test({
       });
       await Promise.all(standIn.runs);
       const written = await writtenSegments(objects, roomId, recordingId);
-      const timeline = await until("closed by egress_ended", async () => {
-        const { body } = await call(base, `/api/vod/recordings/${recordingId}`);
-        return body.recording?.state === "stopped" && body.segments?.length === written.length
-          ? body
-          : undefined;
-      });
+      const timeline = await stoppedWith(
+        "closed by egress_ended",
+        base,
+        recordingId,
+        written.length,
+      );
       assert.equal(timeline.recording.endReason, "stream_ended");
       assert.equal(standIn.webhookStatuses.at(-1), 200);
       const room = (await call(base, `/api/rooms/${roomId}`)).body.room;
