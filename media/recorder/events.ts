@@ -50,23 +50,26 @@ export type RecordingEvent =
 
 export type RecordingEventListener = (event: RecordingEvent) => void;
 
-/** In-process fan-out of recording events; a listener's exception never reaches others. */
-export class RecordingEventHub {
-  readonly #listeners = new Set<RecordingEventListener>();
+/** In-process fan-out; a listener's exception never reaches the others or the emitter. */
+class FanOut<T> {
+  protected readonly listeners = new Set<(value: T) => void>();
 
-  subscribe(listener: RecordingEventListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+  subscribe(listener: (value: T) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
-  emit(event: RecordingEvent): void {
-    for (const l of this.#listeners) {
+  emit(value: T): void {
+    for (const l of this.listeners) {
       try {
-        l(event);
+        l(value);
       } catch { /* a listener's problem stays its own */ }
     }
   }
+}
 
+/** In-process fan-out of recording events; a listener's exception never reaches others. */
+export class RecordingEventHub extends FanOut<RecordingEvent> {
   /** The next event matching `pred` (tests, waiting for a state). */
   next<E extends RecordingEvent>(
     pred: (e: RecordingEvent) => e is E,
@@ -109,23 +112,8 @@ export type RecordingAudioListener = (frame: RecordingAudioFrame) => void;
  * synchronously from the recorder's audio pump and must not block; `recording_started`
  * with `source: "livekit"` announces a recording whose audio comes here.
  */
-export class RecordingAudioHub {
-  readonly #listeners = new Set<RecordingAudioListener>();
-
-  subscribe(listener: RecordingAudioListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
+export class RecordingAudioHub extends FanOut<RecordingAudioFrame> {
   get listening(): boolean {
-    return this.#listeners.size > 0;
-  }
-
-  emit(frame: RecordingAudioFrame): void {
-    for (const l of this.#listeners) {
-      try {
-        l(frame);
-      } catch { /* a listener's problem stays its own */ }
-    }
+    return this.listeners.size > 0;
   }
 }
