@@ -163,6 +163,13 @@ export interface RoomStreamHooks {
   statusChanged(): void;
 }
 
+/** `bad_command` naming the first problem (and where it is) of a stream command. */
+function invalidStreamCommand(error: z.ZodError): ActorError {
+  const issue = error.issues[0];
+  const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+  return new ActorError("bad_command", `invalid stream command: ${where}${issue?.message}`);
+}
+
 export class RoomStream {
   readonly #state: { stream?: StreamState };
   readonly #token = crypto.randomUUID();
@@ -214,19 +221,11 @@ export class RoomStream {
     }
     if ((raw as { kind?: unknown }).kind === "stream_recording") {
       const cmd = StreamRecordingCommand.safeParse(raw);
-      if (!cmd.success) {
-        const issue = cmd.error.issues[0];
-        const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-        throw new ActorError("bad_command", `invalid stream command: ${where}${issue?.message}`);
-      }
+      if (!cmd.success) throw invalidStreamCommand(cmd.error);
       return await this.#recordingReplaced(cmd.data);
     }
     const parsed = StreamCommand.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-      throw new ActorError("bad_command", `invalid stream command: ${where}${issue?.message}`);
-    }
+    if (!parsed.success) throw invalidStreamCommand(parsed.error);
     return await this.#apply(parsed.data);
   }
 
