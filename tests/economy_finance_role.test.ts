@@ -7,18 +7,15 @@
  */
 import assert from "node:assert/strict";
 import { changeRole } from "../edge/accounts/roles.ts";
-import { openPostgresStore } from "../actors/store/postgres_store.ts";
 import { signUp } from "./helpers/accounts_app.ts";
-import { createScratchDatabase } from "./helpers/db.ts";
 import { giftRocket } from "./helpers/economy_fixtures.ts";
 import { TestViewer } from "./helpers/edge_client.ts";
 import { callJson } from "./helpers/http.ts";
-import { startTestServer } from "./helpers/server.ts";
+import { startPostgresTestServer } from "./helpers/postgres_server.ts";
 
 Deno.test("finance role: pays a withdrawal, cannot moderate or manage users", async () => {
-  const scratch = await createScratchDatabase();
-  const srv = await startTestServer({ accounts: true, env: { DATABASE_URL: scratch.url } });
-  const store = openPostgresStore(scratch.url, { max: 2 });
+  const pg = await startPostgresTestServer();
+  const { srv, store } = pg;
   const sockets: TestViewer[] = [];
   try {
     const api = (path: string, body?: unknown, token?: string) =>
@@ -148,8 +145,6 @@ Deno.test("finance role: pays a withdrawal, cannot moderate or manage users", as
     assert.deepEqual(roles[0], { roles: ["viewer"], status: "active" });
   } finally {
     for (const s of sockets) await s.close();
-    await store.close();
-    await srv.close();
-    await scratch.drop();
+    await pg.close();
   }
 });

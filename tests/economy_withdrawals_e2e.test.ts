@@ -7,22 +7,18 @@
  */
 import assert from "node:assert/strict";
 import { auditLedger } from "../actors/economy/invariants.ts";
-import { openPostgresStore } from "../actors/store/postgres_store.ts";
 import { setRoles } from "../edge/accounts/users.ts";
 import { signUp } from "./helpers/accounts_app.ts";
-import { createScratchDatabase } from "./helpers/db.ts";
 import { giftRocket } from "./helpers/economy_fixtures.ts";
 import { TestViewer } from "./helpers/edge_client.ts";
-import { startTestServer } from "./helpers/server.ts";
+import { startPostgresTestServer } from "./helpers/postgres_server.ts";
 import { callJson } from "./helpers/http.ts";
 
 Deno.test("withdrawals e2e: gift → request → admin pays / rejects → streamer sees it", async () => {
-  const scratch = await createScratchDatabase();
-  const srv = await startTestServer({
-    accounts: true,
-    env: { DATABASE_URL: scratch.url, WITHDRAWAL_MIN_AMOUNT: "50", WITHDRAWAL_MAX_PENDING: "2" },
+  const pg = await startPostgresTestServer({
+    env: { WITHDRAWAL_MIN_AMOUNT: "50", WITHDRAWAL_MAX_PENDING: "2" },
   });
-  const store = openPostgresStore(scratch.url, { max: 2 });
+  const { srv, store } = pg;
   const sockets: TestViewer[] = [];
   try {
     const api = (path: string, body?: unknown, token?: string) =>
@@ -130,8 +126,6 @@ Deno.test("withdrawals e2e: gift → request → admin pays / rejects → stream
     assert.equal(audit.inside, 1600n);
   } finally {
     for (const s of sockets) await s.close();
-    await store.close();
-    await srv.close();
-    await scratch.drop();
+    await pg.close();
   }
 });

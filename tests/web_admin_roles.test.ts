@@ -6,12 +6,10 @@
  * and no Users page.
  */
 import assert from "node:assert/strict";
-import { openPostgresStore } from "../actors/store/postgres_store.ts";
 import { changeRole } from "../edge/accounts/roles.ts";
 import { signUp } from "./helpers/accounts_app.ts";
 import { hasChromium, launchChromium, login, newPage, waitText } from "./helpers/browser.ts";
-import { createScratchDatabase } from "./helpers/db.ts";
-import { startTestServer } from "./helpers/server.ts";
+import { startPostgresTestServer } from "./helpers/postgres_server.ts";
 
 const enabled = await hasChromium("web_admin_roles");
 
@@ -22,9 +20,8 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const scratch = await createScratchDatabase();
-    const srv = await startTestServer({ accounts: true, env: { DATABASE_URL: scratch.url } });
-    const store = openPostgresStore(scratch.url, { max: 2 });
+    const pg = await startPostgresTestServer();
+    const { srv, store } = pg;
     const browser = await launchChromium();
     const errors: string[] = [];
     try {
@@ -101,9 +98,7 @@ Deno.test({
       assert.deepEqual(errors, []);
     } finally {
       await browser.close();
-      await store.close();
-      await srv.close();
-      await scratch.drop();
+      await pg.close();
     }
   },
 });

@@ -10,12 +10,11 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { openPostgresStore } from "../actors/store/postgres_store.ts";
 import { setRoles } from "../edge/accounts/users.ts";
 import { hasChromium, launchChromium, login, newPage, waitText } from "./helpers/browser.ts";
-import { createScratchDatabase } from "./helpers/db.ts";
 import { TestViewer } from "./helpers/edge_client.ts";
 import { giftRocket } from "./helpers/economy_fixtures.ts";
+import { startPostgresTestServer } from "./helpers/postgres_server.ts";
 import { startTestServer } from "./helpers/server.ts";
 import { callJson } from "./helpers/http.ts";
 
@@ -262,9 +261,8 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const scratch = await createScratchDatabase();
-    const srv = await startTestServer({ accounts: true, env: { DATABASE_URL: scratch.url } });
-    const store = openPostgresStore(scratch.url, { max: 2 });
+    const pg = await startPostgresTestServer();
+    const { srv, store } = pg;
     const browser = await launchChromium();
     const errors: string[] = [];
     let socket: TestViewer | undefined;
@@ -347,9 +345,7 @@ Deno.test({
     } finally {
       await socket?.close();
       await browser.close();
-      await store.close();
-      await srv.close();
-      await scratch.drop();
+      await pg.close();
     }
   },
 });
