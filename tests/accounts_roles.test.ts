@@ -257,3 +257,44 @@ dbTest("BOOTSTRAP_ADMINS applies only while no active admin exists", async (db) 
     await app.close();
   }
 });
+
+dbTest(
+  "roles API: a grant, a revoke and a ban apply at once on the edge that made them",
+  async (db) => {
+    const app = await startAccountsApp(db.store);
+    try {
+      const admin = await signUp(app, "boss");
+      const clerk = await signUp(app, "clerk");
+      await changeRole(db.store, { username: "boss" }, "admin", "grant", { via: "cli", name: "t" });
+      const queue = () => app.api("/api/admin/withdrawals?status=pending", { token: clerk.token });
+      const call = (path: string, json: unknown) =>
+        app.api(path, { method: "POST", token: admin.token, json });
+
+      // The clerk's identity is now cached on this edge (without `finance`) ...
+      assert.equal(await errorCode(await queue()), "forbidden");
+      // ... and the grant still applies to the very next request, not after the cache expires.
+      const granted = await call(`/api/admin/users/${clerk.id}/roles/grant`, { role: "finance" });
+      assert.equal(granted.status, 200);
+      await granted.body?.cancel();
+      const allowed = await queue();
+      assert.equal(allowed.status, 200);
+      await allowed.body?.cancel();
+
+      const revoked = await call(`/api/admin/users/${clerk.id}/roles/revoke`, { role: "finance" });
+      assert.equal(revoked.status, 200);
+      await revoked.body?.cancel();
+      assert.equal(await errorCode(await queue()), "forbidden");
+
+      const banned = await app.api(`/api/admin/users/${clerk.id}/ban`, {
+        method: "PUT",
+        token: admin.token,
+        json: { banned: true },
+      });
+      assert.equal(banned.status, 200);
+      await banned.body?.cancel();
+      assert.notEqual((await queue()).status, 200);
+    } finally {
+      await app.close();
+    }
+  },
+);

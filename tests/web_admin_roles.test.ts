@@ -10,6 +10,7 @@ import { changeRole } from "../edge/accounts/roles.ts";
 import { signUp } from "./helpers/accounts_app.ts";
 import { hasChromium, launchChromium, login, newPage, waitText } from "./helpers/browser.ts";
 import { startPostgresTestServer } from "./helpers/postgres_server.ts";
+import { waitForValue } from "./helpers/wait.ts";
 
 const enabled = await hasChromium("web_admin_roles");
 
@@ -72,8 +73,19 @@ Deno.test({
       // Filter by role.
       await admin.selectOption("#users-role", "finance");
       await admin.click("#users-search button");
-      await waitText(admin, "#users-list", "money_person");
-      assert.equal(await admin.locator("#users-list tr[data-user]").count(), 1);
+      // The unfiltered list already shows money_person: wait for the filtered one.
+      await waitForValue(
+        "the list filtered by role",
+        async () =>
+          (await admin.locator("#users-list tr[data-user]").count()) === 1 ? true : undefined,
+        {
+          timeoutMs: 10_000,
+        },
+      );
+      assert.equal(
+        await admin.locator("#users-list tr[data-user]").getAttribute("data-user"),
+        "money_person",
+      );
       const shot = Deno.env.get("WEB_SCREENSHOT_USERS");
       if (shot) await admin.screenshot({ path: shot, fullPage: true });
 

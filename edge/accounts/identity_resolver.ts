@@ -93,6 +93,16 @@ export class AccountsIdentityResolver implements IdentityResolver {
     return identity;
   }
 
+  /**
+   * Drop the cached identities of `userId` (its roles or status just changed here), so the
+   * change applies at once on this edge; other edges see it when their cache entry expires.
+   */
+  forgetUser(userId: string): void {
+    for (const [sid, entry] of this.#cache) {
+      if (entry.identity.userId === userId) this.#cache.delete(sid);
+    }
+  }
+
   /** Resolve and insist on a registered user; AccountError with the precise reason. */
   async resolveUser(token: string): Promise<Identity & { sessionId: string }> {
     let identity: Identity;

@@ -343,6 +343,7 @@ export function accountsRoutes(deps: Accounts, opts: AccountsRoutesOptions = {})
         userId: actor.id,
         name: actor.username,
       });
+      resolver.forgetUser(user.id);
       return c.json({ user: me(user) });
     }),
   );
@@ -352,6 +353,7 @@ export function accountsRoutes(deps: Accounts, opts: AccountsRoutesOptions = {})
       requireAdmin(await requireUserIdentity(c, resolver));
       const { banned } = await parseBody(c, BanInput);
       const user = await setStatus(store, pathParam(c, "id"), banned ? "banned" : "active");
+      resolver.forgetUser(user.id);
       if (banned) await sessions.logoutAll(user.id);
       return c.json({ user: me(user) });
     }),

@@ -96,6 +96,7 @@ export function adminUsersRoutes(deps: Accounts): Hono {
         const { role } = await parseBody(c, RoleInput);
         const change = await changeRole(store, { id: pathParam(c, "id") }, role, action, actor);
         if (change.changed) {
+          resolver.forgetUser(change.user.id);
           log.info(`role ${action}`, {
             userId: change.user.id,
             role,

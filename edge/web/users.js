@@ -71,8 +71,12 @@ async function renderEvents() {
   }
 }
 
+/** Bumped by every render: a slower, older answer never replaces a newer one. */
+let renderGeneration = 0;
+
 async function render() {
   const list = $("#users-list");
+  const generation = ++renderGeneration;
   try {
     const q = new URLSearchParams({ limit: String(PAGE) });
     const search = $("#users-q").value.trim();
@@ -81,6 +85,7 @@ async function render() {
     if (role) q.set("role", role);
     if (cursors[page]) q.set("after", cursors[page]);
     const body = await api(`/admin/users?${q}`, { auth: true });
+    if (generation !== renderGeneration) return;
     cursors[page + 1] = body.next ?? undefined;
     const rows = body.users.map((u) =>
       el(
@@ -110,7 +115,9 @@ async function render() {
     $("#users-prev").disabled = page === 0;
     $("#users-next").disabled = !body.next;
   } catch (err) {
-    list.replaceChildren(el("p", { class: "error" }, errorText(err)));
+    if (generation === renderGeneration) {
+      list.replaceChildren(el("p", { class: "error" }, errorText(err)));
+    }
   }
 }
 
