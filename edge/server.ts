@@ -5,6 +5,7 @@
  * `startServer` is what `main.ts` runs and what tests start in-process.
  */
 import { createLlmClient } from "../actors/ai/llm/client.ts";
+import { DanmakuArchiveWriter } from "../actors/room/danmaku_archive.ts";
 import { type RoomActorOptions, roomActorType } from "../actors/room/room_actor.ts";
 import { segmentActorType } from "../actors/segment/segment_actor.ts";
 import type { ActorType } from "../engine/actor.ts";
@@ -274,6 +275,11 @@ export async function startServer(
       relational = await openAccountsAndEconomy({ config, tokens, log });
       cleanups.push(() => relational!.close()); // runs after the engine has stopped
     }
+    // Every published danmaku into Postgres for VOD replay and analysis (written off the
+    // room's path; closed after the engine's last flush, before the database).
+    const archive = relational &&
+      new DanmakuArchiveWriter(relational.store, { log: log.child({ component: "archive" }) });
+    if (archive) cleanups.push(() => archive.close());
     // Media (LiveKit, S3 recording, VOD): off with a log line unless S3_* is configured.
     const mediaStorage = relational &&
       await openMediaStorage({ config, sql: relational.store, log });
@@ -293,6 +299,7 @@ export async function startServer(
         giftLedger: relational?.ledger,
         settings: relational && sqlRoomSettings(relational.store),
         recording: mediaStorage && recordingPort,
+        archive,
         ...opts.roomOptions,
         ai: opts.roomOptions?.ai === false ? false as const : {
           llm,

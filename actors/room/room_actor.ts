@@ -33,6 +33,7 @@ import {
   type MessageClass,
 } from "../../engine/actor.ts";
 import { isAiCommandKind } from "./ai_messages.ts";
+import type { DanmakuArchivePort } from "./danmaku_archive.ts";
 import { type CaptionRoomPort, handleCaptionCommand, isCaptionCommandKind } from "./captions.ts";
 import { DEFAULT_FLOOD_OPTIONS, FloodGuard, type FloodOptions } from "./flood.ts";
 import { GiftQueue } from "./gift_queue.ts";
@@ -122,6 +123,8 @@ export interface RoomActorOptions {
   ai?: Partial<IntelligenceOptions> | false;
   /** Starts/stops the recording when the stream goes live/offline (`stream_state.ts`). */
   recording?: RoomRecordingPort;
+  /** Each published batch's danmaku and retractions, handed over without waiting. */
+  archive?: DanmakuArchivePort;
 }
 
 /** Fully defaulted options, shared by every room of a type. */
@@ -142,6 +145,7 @@ interface RoomConfig {
   resume: ResumeBufferOptions;
   ai: IntelligenceOptions | null;
   recording?: RoomRecordingPort;
+  archive?: DanmakuArchivePort;
 }
 
 /** Sequence numbers reserved (persisted) ahead of use; see `RoomState.seqReserved`. */
@@ -173,6 +177,7 @@ export function roomActorType(opts: RoomActorOptions): ActorType<RoomState, unkn
     resume: { ...DEFAULT_RESUME_OPTIONS, ...opts.resume },
     ai: null,
     recording: opts.recording,
+    archive: opts.archive,
   };
   if (opts.ai !== false) {
     // the AI's flood rule never refuses what the room's own rate limit lets through
@@ -651,6 +656,7 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
       } else bytes += 400;
     }
     this.ctx.publish(roomOutSubject(this.ctx.id), batch);
+    this.#cfg.archive?.record(this.ctx.id, events); // buffered; written off the room's path
     this.#resume.push(batch, bytes);
     this.state.seq = seq;
     this.state.lastActiveAt = now;

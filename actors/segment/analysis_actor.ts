@@ -13,6 +13,8 @@ import type { LlmClient } from "../ai/llm/client.ts";
 import { coachingTips, type TipWindow, type WindowMessage } from "../ai/tips.ts";
 import type { AiStateReply } from "../room/ai_messages.ts";
 import type { WindowReply } from "../room/captions.ts";
+import type { DanmakuArchiveReader } from "../room/danmaku_archive.ts";
+import type { Danmaku } from "../room/messages.ts";
 import type { Recogniser } from "../../media/audio/asr.ts";
 import { type SileroVad, VadStream } from "../../media/audio/vad.ts";
 import type { RecordingIndex } from "../../media/index/recording_index.ts";
@@ -58,6 +60,13 @@ export interface AnalysisDeps {
   llm: LlmClient | null;
   /** Room actor type (default `rooms`). */
   roomType?: string;
+  /**
+   * The danmaku archive: a busy window's whole chat (the room keeps only its last 200
+   * messages); merged with the room's window, which covers what is not archived yet.
+   */
+  danmaku?: DanmakuArchiveReader;
+  /** Danmaku of one window read from the archive at most (default 2,000). */
+  maxWindowDanmaku?: number;
   /** Delay before a dead run is resumed by its alarm (default 30 s). */
   resumeAfterMs?: number;
   /** ASR of VAD utterances when no captions cover the window: at most this many. */
@@ -278,11 +287,38 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
       // A room without its AI still has danmaku: tips go on without mood and topics.
       if (!(err instanceof ActorError)) throw err;
     }
+    const danmaku = await this.#archivedDanmaku(req.roomId, req.startAt, req.endAt, win.danmaku);
     this.state.context = {
-      danmaku: win.danmaku.map((d) => ({ userId: d.userId, name: d.name, text: d.text, at: d.at })),
+      danmaku: danmaku.map((d) => ({ userId: d.userId, name: d.name, text: d.text, at: d.at })),
       mood,
       topics,
     };
+  }
+
+  /** The window's danmaku from the archive plus the room's own (by id), oldest first. */
+  async #archivedDanmaku(
+    roomId: string,
+    from: number,
+    to: number,
+    room: Danmaku[],
+  ): Promise<Danmaku[]> {
+    if (!this.deps.danmaku) return room;
+    const max = this.deps.maxWindowDanmaku ?? 2_000;
+    let archived: Danmaku[];
+    try {
+      // the newest `max`: the room's window keeps the newest too
+      archived = (await this.deps.danmaku.range(roomId, from, to, { limit: max, newest: true }))
+        .danmaku;
+    } catch (err) {
+      this.ctx.log.warn("danmaku archive unavailable; using the room's window", {
+        error: err instanceof Error ? err.message : String(err),
+      });
+      return room;
+    }
+    const byId = new Map<string, Danmaku>();
+    for (const d of archived) byId.set(d.id, d);
+    for (const d of room) byId.set(d.id, d);
+    return [...byId.values()].sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1)).slice(-max);
   }
 
   async #store(): Promise<void> {

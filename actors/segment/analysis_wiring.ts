@@ -17,6 +17,7 @@ import type { RecordingAudioHub, RecordingEventHub } from "../../media/recorder/
 import type { ObjectStore } from "../../media/s3.ts";
 import type { SqlExecutor } from "../store/sql.ts";
 import type { LlmClient } from "../ai/llm/client.ts";
+import { DanmakuArchiveReader } from "../room/danmaku_archive.ts";
 import { captionCommand } from "../room/messages.ts";
 import { ROOM_ACTOR_TYPE } from "../room/room_actor.ts";
 import { summaryActorType } from "../summary/summary_actor.ts";
@@ -54,7 +55,14 @@ export function analysisActors(
   const { objects, index } = storage;
   return {
     types: [
-      analysisActorType({ objects, index, store, models, llm }),
+      analysisActorType({
+        objects,
+        index,
+        store,
+        models,
+        llm,
+        danmaku: new DanmakuArchiveReader(storage.sql),
+      }),
       summaryActorType({ index, store, llm }),
     ],
     afterIndex: analysisTrigger(index, windowMs),

@@ -15,6 +15,7 @@
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
+import type { DanmakuArchiveReader } from "../../actors/room/danmaku_archive.ts";
 import type { SqlExecutor } from "../../actors/store/sql.ts";
 import type { Logger } from "../../engine/log.ts";
 import { ID_PATTERN } from "../../engine/subject.ts";
@@ -29,6 +30,7 @@ import { mapSpans, type VodService, type WallSpan } from "../../media/vod.ts";
 import { canManage, getRoom } from "../accounts/rooms.ts";
 import type { Identity } from "../auth/identity.ts";
 import { guarded, jsonError } from "../http_errors.ts";
+import { vodDanmakuRoutes } from "./vod_danmaku.ts";
 
 /** Who calls, and whether they may stream/record a room. */
 export interface MediaAuth {
@@ -50,6 +52,8 @@ export interface MediaRouteDeps {
   highlights?: (roomId: string) => Promise<WallSpan[]>;
   /** The recording of the room's live stream, as the room actor knows it (after a resume too). */
   roomRecording?: (roomId: string) => Promise<string | undefined>;
+  /** The danmaku archive, for chat replay on the VOD (`vod_danmaku.ts`). */
+  danmaku?: DanmakuArchiveReader;
 }
 
 const MAX_WEBHOOK_BYTES = 256 * 1024;
@@ -377,6 +381,7 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
       return c.json({ clips }, 201);
     }),
   );
+  app.route("/", vodDanmakuRoutes({ log, vod: deps.vod, archive: deps.danmaku }));
   return app;
 }
 

@@ -18,6 +18,7 @@ const FILES: Record<string, URL> = {
   // AI parts of the media pages: coaching tips (Go live) and summary/chapters (VOD).
   "/tips.js": new URL("tips.js", WEB_DIR),
   "/vod_chapters.js": new URL("vod_chapters.js", WEB_DIR),
+  "/vod_danmaku.js": new URL("vod_danmaku.js", WEB_DIR),
   "/media.css": new URL("media.css", WEB_DIR),
   "/vendor/livekit-client.js": new URL("livekit-client/dist/livekit-client.umd.js", NODE_MODULES),
   "/vendor/hls.js": new URL("hls.js/dist/hls.min.js", NODE_MODULES),

@@ -40,6 +40,7 @@ import { type ActorAsk, MediaService } from "../../media/media_service.ts";
 import { RecordingManager } from "../../media/recorder/manager.ts";
 import { ObjectStore, s3SettingsFromConfig } from "../../media/s3.ts";
 import { VodService, type WallSpan } from "../../media/vod.ts";
+import { DanmakuArchiveReader } from "../../actors/room/danmaku_archive.ts";
 
 export interface MediaStorage {
   objects: ObjectStore;
@@ -170,6 +171,7 @@ export function createMedia(opts: {
       : undefined,
     notifyRoom: opts.notifyRoom,
     highlights: opts.highlights,
+    danmaku: new DanmakuArchiveReader(opts.sql),
     roomRecording: (roomId) =>
       opts.actors.ask<{ stream?: StreamView }>(ROOM_ACTOR_TYPE, roomId, { kind: "info" })
         .then((info) => info.stream?.live ? info.stream.recordingId : undefined),

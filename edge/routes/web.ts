@@ -11,6 +11,7 @@ const FILES: Record<string, string> = {
   "api.js": "text/javascript; charset=utf-8",
   "auth.js": "text/javascript; charset=utf-8",
   "console.js": "text/javascript; charset=utf-8",
+  "danmaku_fly.js": "text/javascript; charset=utf-8",
   "finance.js": "text/javascript; charset=utf-8",
   "follow.js": "text/javascript; charset=utf-8",
   "gifts.js": "text/javascript; charset=utf-8",

@@ -6,6 +6,7 @@
 // console · `/#/finance` withdrawals (finance, admins) · `/#/users` platform roles (admins) ·
 // `/#/oauth?...` where the OAuth callback lands.
 import { createAiPanel } from "./ai_panel.js";
+import { flyDanmaku as flyOver } from "./danmaku_fly.js";
 import { $, currentUser, el, onAuthChange, socketIdentity } from "./api.js";
 import { initAuth } from "./auth.js";
 import { showConsole } from "./console.js";
@@ -18,7 +19,6 @@ import { createPlayer } from "./player.js";
 import { initWallet, refreshWallet } from "./wallet.js";
 
 const ROOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const FLY_MS = 8000;
 const TIMELINE_MS = 10 * 60 * 1000;
 
 function notice(text) {
@@ -79,34 +79,8 @@ function showHome() {
 
 // --- danmaku rendering
 
-const lanes = [];
-function flyDanmaku(d, { mine = false, burst = false } = {}) {
-  const layer = $("#danmaku-layer");
-  const laneHeight = 30;
-  const laneCount = Math.max(1, Math.floor((layer.clientHeight - 10) / laneHeight));
-  const now = performance.now();
-  let lane = 0;
-  for (let i = 0; i < laneCount; i++) {
-    if ((lanes[i] ?? 0) <= now) {
-      lane = i;
-      break;
-    }
-    if ((lanes[i] ?? 0) < (lanes[lane] ?? 0)) lane = i;
-  }
-  const item = el("div", {
-    class: "danmaku" + (mine ? " mine" : "") + (burst ? " burst" : ""),
-    "data-user": d.userId,
-    "data-name": d.name,
-  }, d.text);
-  item.style.top = `${5 + lane * laneHeight}px`;
-  layer.append(item);
-  const width = item.offsetWidth;
-  const distance = layer.clientWidth + width;
-  item.style.setProperty("--distance", `${-distance}px`);
-  item.style.setProperty("--duration", `${FLY_MS}ms`);
-  // The lane is free once this item's tail has entered the screen (plus a small gap).
-  lanes[lane] = now + (FLY_MS * (width + 40)) / distance;
-  item.addEventListener("animationend", () => item.remove());
+function flyDanmaku(d, opts) {
+  flyOver($("#danmaku-layer"), d, opts);
 }
 
 function chatLine(who, text, cls, userId) {

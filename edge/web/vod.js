@@ -57,9 +57,14 @@ export async function showVod(notice) {
 
 async function showRecording(main, recId, notice) {
   const video = el("video", { id: "vod-video", class: "vod-video", controls: true, muted: true });
+  const stage = el("div", { class: "vod-stage" }, video);
+  const controls = el("div", { class: "vod-controls" });
   const timeline = el("div", { id: "vod-timeline", class: "vod-timeline" });
   const marks = el("ol", { id: "vod-highlights", class: "highlights" });
-  main.append(video, timeline, el("h3", {}, "Highlights"), marks);
+  main.append(stage, controls, timeline, el("h3", {}, "Highlights"), marks);
+  // the chat replayed over the video at the moment it was sent
+  import("./vod_danmaku.js").then((m) => m.attachVodDanmaku(stage, video, recId, controls, notice))
+    .catch(() => {});
   import("./vod_chapters.js").then((m) => m.showChapters(main, recId, video)).catch(() => {});
   let t;
   try {

@@ -1,0 +1,273 @@
+/**
+ * The danmaku archive: every chat message a room published, in Postgres (`danmaku_archive`,
+ * migration 014), for VOD replay and the analysis of a busy window (the room itself keeps
+ * only its last 200 messages of 10 minutes).
+ *
+ * Write path. The room actor hands each published batch to `record` (see `#flush` in
+ * `room_actor.ts`): a synchronous push onto a bounded in-process buffer, nothing awaited, so
+ * the room never waits for the database. A background drain writes the buffer in multi-row
+ * statements (`INSERT ... ON CONFLICT DO NOTHING` on the message id), so a retried write, a
+ * restarted room or a second writer never duplicates a message. Since a room has one
+ * activation in the whole cluster, the engine process hosting it is the only writer of its
+ * messages, in embedded and cluster mode alike. A `retract` event (a late moderation verdict)
+ * is written to `danmaku_retractions`, which readers subtract, so it works whichever write
+ * lands first. A failed write is retried with backoff; past `maxBuffered` the oldest entries
+ * are dropped and counted (`synapse_danmaku_archive_dropped_total`). Messages still buffered
+ * when a process dies are lost from the archive (never from the live room).
+ */
+import type { Logger } from "../../engine/log.ts";
+import { metrics } from "../../engine/metrics.ts";
+import type { SqlExecutor, SqlParam } from "../store/sql.ts";
+import type { Danmaku, RoomEvent } from "./messages.ts";
+
+/** What the room actor sees: a non-blocking hand-over of a published batch's events. */
+export interface DanmakuArchivePort {
+  record(roomId: string, events: readonly RoomEvent[]): void;
+}
+
+const AM = {
+  written: metrics.counter(
+    "synapse_danmaku_archive_written_total",
+    "Danmaku rows (and retractions, kind=retract) written to the archive",
+  ),
+  failures: metrics.counter(
+    "synapse_danmaku_archive_failures_total",
+    "Archive writes that failed (retried with backoff)",
+  ),
+  dropped: metrics.counter(
+    "synapse_danmaku_archive_dropped_total",
+    "Archive entries dropped because the buffer was full",
+  ),
+  pending: metrics.gauge("synapse_danmaku_archive_pending", "Entries waiting to be archived"),
+  lag: metrics.histogram(
+    "synapse_danmaku_archive_lag_ms",
+    "From a message's server time to its row being committed (ms)",
+    [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000],
+  ),
+};
+
+/** Open writers, summed for the pending gauge. */
+const openWriters = new Set<DanmakuArchiveWriter>();
+AM.pending.collect(() => [{
+  value: [...openWriters].reduce((a, w) => a + w.stats().pending, 0),
+}]);
+
+type Entry =
+  | { k: "d"; roomId: string; d: Danmaku }
+  | { k: "r"; roomId: string; id: string; at: number };
+
+export interface DanmakuArchiveOptions {
+  /** Entries held at most; the oldest are dropped past it (default 50,000). */
+  maxBuffered?: number;
+  /** Rows per statement (default 500). */
+  batchSize?: number;
+  /** A drain starts this long after the first buffered entry (default 100 ms). */
+  flushDelayMs?: number;
+  log?: Logger;
+}
+
+export interface DanmakuArchiveStats {
+  pending: number;
+  written: number;
+  retractions: number;
+  failures: number;
+  dropped: number;
+}
+
+export class DanmakuArchiveWriter implements DanmakuArchivePort {
+  readonly #sql: SqlExecutor;
+  readonly #max: number;
+  readonly #batch: number;
+  readonly #delay: number;
+  readonly #log?: Logger;
+  #buf: Entry[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #draining: Promise<void> | undefined;
+  #backoffMs = 0;
+  #closed = false;
+  readonly #stats = { written: 0, retractions: 0, failures: 0, dropped: 0 };
+
+  constructor(sql: SqlExecutor, opts: DanmakuArchiveOptions = {}) {
+    this.#sql = sql;
+    this.#max = opts.maxBuffered ?? 50_000;
+    this.#batch = opts.batchSize ?? 500;
+    this.#delay = opts.flushDelayMs ?? 100;
+    this.#log = opts.log;
+    openWriters.add(this);
+  }
+
+  record(roomId: string, events: readonly RoomEvent[]): void {
+    if (this.#closed) return;
+    let added = false;
+    for (const e of events) {
+      if (e.t === "danmaku") this.#buf.push({ k: "d", roomId, d: e.d });
+      else if (e.t === "retract") {
+        this.#buf.push({ k: "r", roomId, id: e.messageId, at: e.at });
+      } else continue;
+      added = true;
+    }
+    if (!added) return;
+    if (this.#buf.length > this.#max) {
+      const over = this.#buf.length - this.#max;
+      this.#buf.splice(0, over);
+      this.#stats.dropped += over;
+      AM.dropped.inc(undefined, over);
+    }
+    this.#schedule(this.#delay);
+  }
+
+  stats(): DanmakuArchiveStats {
+    return { pending: this.#buf.length, ...this.#stats };
+  }
+
+  /** Resolves once everything buffered now has been written (or `timeoutMs` passed). */
+  async flush(timeoutMs = 10_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#buf.length > 0 || this.#draining) {
+      if (Date.now() > deadline) return false;
+      if (!this.#draining) this.#startDrain();
+      await Promise.race([this.#draining, new Promise((r) => setTimeout(r, 50))]);
+    }
+    return true;
+  }
+
+  /** Writes what is buffered (bounded wait), then refuses new entries. */
+  async close(timeoutMs = 5_000): Promise<void> {
+    const ok = await this.flush(timeoutMs);
+    this.#closed = true;
+    openWriters.delete(this);
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (!ok) {
+      this.#log?.warn("danmaku archive closed with entries unwritten", {
+        pending: this.#buf.length,
+      });
+    }
+  }
+
+  #schedule(ms: number): void {
+    if (this.#timer !== undefined || this.#draining || this.#closed) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#startDrain();
+    }, ms);
+  }
+
+  #startDrain(): void {
+    if (this.#draining) return;
+    this.#draining = this.#drain().finally(() => {
+      this.#draining = undefined;
+      if (this.#buf.length > 0) this.#schedule(this.#backoffMs || 0);
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#buf.length > 0) {
+      const take = this.#buf.splice(0, this.#batch);
+      try {
+        await this.#write(take);
+        this.#backoffMs = 0;
+      } catch (err) {
+        // back in front (bounded by the next `record`), retried after a backoff
+        this.#buf.unshift(...take);
+        this.#stats.failures++;
+        AM.failures.inc();
+        this.#backoffMs = Math.min(5_000, Math.max(100, this.#backoffMs * 2));
+        this.#log?.warn("danmaku archive write failed; retrying", {
+          error: err instanceof Error ? err.message : String(err),
+          pending: this.#buf.length,
+          retryInMs: this.#backoffMs,
+        });
+        return;
+      }
+    }
+  }
+
+  async #write(entries: Entry[]): Promise<void> {
+    const rows: SqlParam[] = [];
+    const values: string[] = [];
+    const retracts: SqlParam[] = [];
+    const retractValues: string[] = [];
+    for (const e of entries) {
+      if (e.k === "d") {
+        const n = rows.length;
+        values.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6})`);
+        rows.push(e.d.id, e.roomId, e.d.userId, e.d.name, e.d.text, e.d.at);
+      } else {
+        const n = retracts.length;
+        retractValues.push(`($${n + 1}, $${n + 2}, $${n + 3})`);
+        retracts.push(e.id, e.roomId, e.at);
+      }
+    }
+    if (values.length > 0) {
+      await this.#sql.query(
+        `INSERT INTO danmaku_archive (id, room_id, user_id, name, body, at) VALUES ${
+          values.join(", ")
+        } ON CONFLICT (id) DO NOTHING`,
+        rows,
+      );
+    }
+    if (retractValues.length > 0) {
+      await this.#sql.query(
+        `INSERT INTO danmaku_retractions (message_id, room_id, at) VALUES ${
+          retractValues.join(", ")
+        } ON CONFLICT (message_id) DO NOTHING`,
+        retracts,
+      );
+    }
+    const now = Date.now();
+    for (const e of entries) if (e.k === "d") AM.lag.observe(Math.max(0, now - e.d.at));
+    this.#stats.written += values.length;
+    this.#stats.retractions += retractValues.length;
+    if (values.length) AM.written.inc({ kind: "danmaku" }, values.length);
+    if (retractValues.length) AM.written.inc({ kind: "retract" }, retractValues.length);
+  }
+}
+
+/** A page of archived danmaku, ordered by (at, id). */
+export interface ArchivePage {
+  danmaku: Danmaku[];
+  /** More rows follow: pass the last one's `(at, id)` as `after`. */
+  more: boolean;
+}
+
+/** Reads the archive (retracted messages left out). */
+export class DanmakuArchiveReader {
+  constructor(private readonly sql: SqlExecutor) {}
+
+  /**
+   * The room's danmaku with `fromAt <= at < toAt`, after the cursor, at most `limit`, oldest
+   * first (`newest`: the last `limit` of the span, still returned oldest first).
+   */
+  async range(
+    roomId: string,
+    fromAt: number,
+    toAt: number,
+    opts: { limit: number; after?: { at: number; id: string }; newest?: boolean },
+  ): Promise<ArchivePage> {
+    const after = opts.after ?? { at: fromAt, id: "" };
+    const dir = opts.newest ? "DESC" : "ASC";
+    const rows = await this.sql.query<
+      { id: string; user_id: string; name: string; body: string; at: bigint | number | string }
+    >(
+      `SELECT d.id, d.user_id, d.name, d.body, d.at FROM danmaku_archive d
+        WHERE d.room_id = $1 AND d.at >= $2 AND d.at < $3 AND (d.at, d.id) > ($4::bigint, $5::text)
+          AND NOT EXISTS (SELECT 1 FROM danmaku_retractions r WHERE r.message_id = d.id)
+        ORDER BY d.at ${dir}, d.id ${dir} LIMIT $6`,
+      [roomId, Math.floor(fromAt), Math.ceil(toAt), Math.floor(after.at), after.id, opts.limit + 1],
+    );
+    const more = rows.length > opts.limit;
+    const kept = rows.slice(0, opts.limit);
+    if (opts.newest) kept.reverse();
+    return {
+      danmaku: kept.map((r) => ({
+        id: r.id,
+        userId: r.user_id,
+        name: r.name,
+        text: r.body,
+        at: Number(r.at),
+      })),
+      more,
+    };
+  }
+}
