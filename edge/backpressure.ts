@@ -4,6 +4,10 @@
  * (danmaku) are dropped and counted while gifts, system, moderation and highlight events
  * still go out; at the hard limit the socket is closed (4008). Once the buffer has drained
  * below half the soft limit, the viewer is told how many events it missed.
+ *
+ * `ViewerSession` skips the `bufferedAmount` read (an op call) while an upper bound of it
+ * (last reading + bytes sent since) is below the soft limit and the viewer is not dropping:
+ * every decision there is "full" anyway, so the outcome is the same as reading each time.
  */
 import type { EdgeLimits } from "./limits.ts";
 

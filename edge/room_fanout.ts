@@ -9,6 +9,7 @@ import { roomOutSubject } from "../actors/room/messages.ts";
 import type { RoomBatch } from "../actors/room/messages.ts";
 import type { Logger } from "../engine/log.ts";
 import type { Message, Subscription, Transport } from "../engine/transport.ts";
+import { M } from "../engine/metrics.ts";
 import { isDroppable } from "./protocol.ts";
 
 /** One batch as every viewer of the room sees it. */
@@ -16,6 +17,9 @@ export class BatchView {
   private essentialText: string | undefined;
   readonly droppable: number;
   readonly essential: number;
+  /** Viewers this view went to in full since the last `flushMetrics` (counted by them, so
+   * the danmaku-out metric is updated once per batch rather than once per viewer). */
+  fullDeliveries = 0;
 
   constructor(readonly batch: RoomBatch, readonly frame: string) {
     let droppable = 0;
@@ -36,6 +40,14 @@ export class BatchView {
       events: this.batch.events.filter((e) => !isDroppable(e)),
     });
     return this.essentialText;
+  }
+
+  /** Add the full deliveries counted so far to the metrics. */
+  flushMetrics(): void {
+    if (this.fullDeliveries > 0 && this.droppable > 0) {
+      M.danmakuOut.inc(undefined, this.droppable * this.fullDeliveries);
+    }
+    this.fullDeliveries = 0;
   }
 
   /** A view of a batch received in some other way (join replay). */
@@ -93,6 +105,7 @@ class RoomFanout {
         this.log.warn("delivery to a viewer failed", { roomId: this.roomId, err });
       }
     }
+    view.flushMetrics();
   }
 
   close(): void {

@@ -55,10 +55,19 @@ export class ViewerSession implements FanoutViewer {
   private lastSeq = -1;
   private joinBuffer: BatchView[] = [];
   private inFlight = 0;
+  /**
+   * An upper bound of `socket.bufferedAmount`: its last reading plus the most UTF-8 bytes
+   * sent since (the buffer only grows by what this session sends). While it stays below the
+   * soft limit and the viewer is not dropping, every decision is "full" whatever the actual
+   * reading, so the hot path skips the read (an op call per socket per batch).
+   */
+  private bufferedBound = 0;
+  private readonly softBufferedBytes: number;
 
   constructor(private readonly socket: WebSocket, private readonly deps: ViewerSessionDeps) {
     this.guard = new FrameGuard(deps.limits);
     this.backpressure = new ViewerBackpressure(deps.limits);
+    this.softBufferedBytes = deps.limits.softBufferedBytes;
     this.helloTimer = setTimeout(
       () => this.closeWith(CloseCode.helloTimeout, "no hello in time"),
       deps.limits.helloTimeoutMs,
@@ -164,7 +173,12 @@ export class ViewerSession implements FanoutViewer {
     this.phase = "live";
     const held = this.joinBuffer;
     this.joinBuffer = [];
-    for (const view of held) if (view.seq > this.lastSeq) this.deliver(view);
+    for (const view of held) {
+      if (view.seq > this.lastSeq) {
+        this.deliver(view);
+        view.flushMetrics();
+      }
+    }
     this.deps.log.debug("viewer joined", { roomId, userId: this.identity.userId, resuming });
   }
 
@@ -251,15 +265,30 @@ export class ViewerSession implements FanoutViewer {
 
   // --- outbound
 
-  /** Called by the room fan-out for every batch of this room (the hot path). */
+  /**
+   * Called by the room fan-out for every batch of this room (the hot path). Full deliveries
+   * are counted on the view (`BatchView.fullDeliveries`); the fan-out adds them to the
+   * metrics once per batch.
+   */
   deliver(view: BatchView): void {
-    if (this.phase === "joining") {
-      this.joinBuffer.push(view);
-      if (this.joinBuffer.length > this.deps.limits.joinBufferBatches) this.joinBuffer.shift();
+    if (this.phase !== "live") {
+      if (this.phase === "joining") {
+        this.joinBuffer.push(view);
+        if (this.joinBuffer.length > this.deps.limits.joinBufferBatches) this.joinBuffer.shift();
+      }
       return;
     }
-    if (this.phase !== "live") return;
-    const buffered = this.socket.bufferedAmount;
+    if (this.bufferedBound < this.softBufferedBytes && !this.backpressure.isDropping) {
+      // Fast path: the buffer is certainly below the soft limit, nothing to report.
+      if (this.lastSeq >= 0 && view.seq > this.lastSeq + 1) {
+        this.send({ type: "gap", from: this.lastSeq + 1, to: view.seq - 1 });
+      }
+      this.sendText(view.frame);
+      view.fullDeliveries++;
+      this.lastSeq = view.seq;
+      return;
+    }
+    const buffered = this.readBuffered();
     this.reportDropped(buffered);
     if (this.lastSeq >= 0 && view.seq > this.lastSeq + 1) {
       this.send({ type: "gap", from: this.lastSeq + 1, to: view.seq - 1 });
@@ -267,7 +296,7 @@ export class ViewerSession implements FanoutViewer {
     switch (this.backpressure.decide(buffered, view.droppable, view.essential)) {
       case "full":
         this.sendText(view.frame);
-        M.danmakuOut.inc(undefined, view.droppable);
+        view.fullDeliveries++;
         break;
       case "essential_only":
         this.sendText(view.essentialFrame());
@@ -283,9 +312,16 @@ export class ViewerSession implements FanoutViewer {
     this.lastSeq = view.seq;
   }
 
+  /** Read the socket's buffered bytes and restart the upper bound from there. */
+  private readBuffered(): number {
+    const buffered = this.socket.bufferedAmount;
+    this.bufferedBound = buffered;
+    return buffered;
+  }
+
   /** Tell a recovered viewer how much it missed (also called periodically). */
   checkRecovery(): void {
-    if (this.phase === "live") this.reportDropped(this.socket.bufferedAmount);
+    if (this.phase === "live") this.reportDropped(this.readBuffered());
   }
 
   private reportDropped(buffered: number): void {
@@ -301,6 +337,8 @@ export class ViewerSession implements FanoutViewer {
     if (this.socket.readyState !== WebSocket.OPEN) return;
     try {
       this.socket.send(text);
+      // At most 3 UTF-8 bytes per UTF-16 code unit.
+      this.bufferedBound += text.length * 3;
     } catch (err) {
       this.deps.log.debug("send failed", { err });
     }
