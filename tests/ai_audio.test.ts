@@ -11,8 +11,10 @@ import {
   createRecogniser,
   FallbackRecogniser,
   OpenAiTranscriber,
+  parseHypseg,
   parsePocketsphinx,
   PocketsphinxRecogniser,
+  type Transcript,
 } from "../media/audio/asr.ts";
 import { type CaptionCue, CaptionPipeline, toWebVtt } from "../media/audio/captions.ts";
 import { startFakeOpenAi } from "./helpers/fake_openai.ts";
@@ -102,10 +104,84 @@ Deno.test("asr: pocketsphinx recognises words of espeak-ng speech cut by the VAD
     assert.ok(common.length >= 3, `too little overlap: ${JSON.stringify(heard)}`);
     const silent = await asr.transcribe(new Float32Array(SAMPLE_RATE));
     assert.equal(overlap(SENTENCES.join(" "), silent.text).length, 0);
+    assert.equal(asr.starts, 1, "one resident process answered every utterance");
+    await asr.close();
   } finally {
     await vad.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("asr: the resident pocketsphinx answers utterances in order from one process, recovers when killed or stuck", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ai-asr-res-" });
+  const asr = new PocketsphinxRecogniser(undefined, { timeoutMs: 1_000, restartBaseMs: 50 });
+  try {
+    const long = await decodePcm16k(
+      await speak(
+        dir,
+        "long",
+        "please ask your questions in the chat and tell us about the camera",
+      ),
+    );
+    const short = await decodePcm16k(await speak(dir, "short", "thank you"));
+    const silence = new Float32Array(SAMPLE_RATE);
+    const shortMs = (short.length / SAMPLE_RATE) * 1000;
+    assert.ok(long.length > 2 * short.length + SAMPLE_RATE);
+    /** Each answer belongs to its own utterance: the long one has words past the short one's end. */
+    const check = (ts: Transcript[]) => {
+      assert.deepEqual(ts.map((t) => t.engine), ["pocketsphinx", "pocketsphinx", "pocketsphinx"]);
+      assert.ok(ts[0].words.some((w) => w.endMs > shortMs + 500), JSON.stringify(ts[0]));
+      assert.ok(ts[1].words.length > 0, "the short phrase has words");
+      assert.ok(ts[1].words.every((w) => w.endMs <= shortMs + 50), JSON.stringify(ts[1]));
+      assert.equal(ts[2].text, "", "silence has no words");
+    };
+
+    // queued together, answered in order by one process
+    const first = await Promise.all([long, short, silence].map((u) => asr.transcribe(u)));
+    check(first);
+    console.log(`heard: ${JSON.stringify(first.map((t) => t.text))}`);
+    assert.equal(asr.starts, 1);
+    const pid = asr.pid!;
+    assert.ok(pid > 0);
+
+    // killed while idle: the next utterance starts a new process
+    Deno.kill(pid, "SIGKILL");
+    const again = await Promise.all([long, short, silence].map((u) => asr.transcribe(u)));
+    check(again);
+    assert.equal(asr.starts, 2);
+    assert.notEqual(asr.pid, pid);
+
+    // stuck (stopped): the utterance times out, the process is killed and replaced
+    Deno.kill(asr.pid!, "SIGSTOP");
+    await assert.rejects(asr.transcribe(short), /no answer in \d+ ms/);
+    check(await Promise.all([long, short, silence].map((u) => asr.transcribe(u))));
+    assert.equal(asr.starts, 3);
+
+    await asr.close();
+    assert.equal(asr.pid, undefined, "closed: no process left");
+    await assert.rejects(asr.transcribe(short), /closed/);
+  } finally {
+    await asr.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("asr: parse pocketsphinx -hypseg lines", () => {
+  assert.deepEqual(
+    parseHypseg(
+      "u7 S 0 T -98 A -87 L -10 0 -218 0 <s> 57 -605 -232 you 72 -733 -524 <sil> 95 -825 -336 are(2) 108 -585 -220 the 117 -1766 -125 </s> 232",
+    ),
+    {
+      id: "u7",
+      words: [
+        { word: "you", startMs: 570, endMs: 710 },
+        { word: "are", startMs: 950, endMs: 1070 },
+        { word: "the", startMs: 1080, endMs: 1160 },
+      ],
+    },
+  );
+  assert.deepEqual(parseHypseg("u8 S 0 T 0 A 0 L 0 0"), { id: "u8", words: [] });
+  assert.equal(parseHypseg("INFO: batch.c(729): Decoding 'u9'"), null);
 });
 
 Deno.test("asr: parse pocketsphinx timings", () => {

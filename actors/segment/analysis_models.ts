@@ -34,5 +34,6 @@ export class SharedModels implements AnalysisModels {
   async close(): Promise<void> {
     await this.#lock;
     if (this.#vad) await (await this.#vad).close();
+    if (this.#asr) await (await this.#asr.catch(() => null))?.close?.(); // a resident process
   }
 }

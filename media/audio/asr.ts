@@ -2,8 +2,9 @@
  * Speech recognition behind one interface, chosen by config (`ASR_ENGINE`):
  * - `OpenAiTranscriber`: an OpenAI-compatible `/audio/transcriptions` endpoint
  *   (ASR_BASE_URL / ASR_API_KEY / ASR_MODEL), with timeout and retries;
- * - `PocketsphinxRecogniser`: Debian's `pocketsphinx_continuous` with the `pocketsphinx-en-us`
- *   model, offline (US English only; rough on synthetic or noisy speech).
+ * - `PocketsphinxRecogniser`: Debian's pocketsphinx (`pocketsphinx_batch`, one resident
+ *   process) with the `pocketsphinx-en-us` model, offline (US English only; rough on synthetic
+ *   or noisy speech).
  * Both take 16 kHz mono float PCM (one VAD utterance) and return text plus word timings
  * when known. Outputs say `source: "llm"` (remote model) or `"local"`.
  */
@@ -31,6 +32,8 @@ export interface Transcript {
 export interface Recogniser {
   readonly engine: Transcript["engine"];
   transcribe(pcm: Float32Array, opts?: { language?: string }): Promise<Transcript>;
+  /** Ends whatever the recogniser keeps running (a resident process). */
+  close?(): Promise<void>;
 }
 
 // --- remote
@@ -88,7 +91,7 @@ export interface PocketsphinxPaths {
 }
 
 export const DEBIAN_POCKETSPHINX: PocketsphinxPaths = {
-  binary: "pocketsphinx_continuous",
+  binary: "pocketsphinx_batch",
   hmm: "/usr/share/pocketsphinx/model/en-us/en-us",
   lm: "/usr/share/pocketsphinx/model/en-us/en-us.lm.bin",
   dict: "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict",
@@ -124,7 +127,7 @@ export function levelled(pcm: Float32Array): Float32Array {
 /** `word start end confidence` lines printed with `-time yes`. */
 const WORD_LINE = /^(\S+) (\d+\.\d+) (\d+\.\d+) ([\d.]+)$/;
 
-/** Parses pocketsphinx_continuous `-time yes` output into words. */
+/** Parses `pocketsphinx_continuous -time yes` output into words (the one-shot CLI). */
 export function parsePocketsphinx(stdout: string): WordTiming[] {
   const words: WordTiming[] = [];
   for (const line of stdout.split("\n")) {
@@ -141,14 +144,75 @@ export function parsePocketsphinx(stdout: string): WordTiming[] {
   return words;
 }
 
+/** `uttid S scale T total A ascr L lscr {startFrame ascr lscr word}* endFrame` (`-hypseg`). */
+export function parseHypseg(line: string): { id: string; words: WordTiming[] } | null {
+  const t = line.trim().split(/\s+/);
+  if (t.length < 10 || t[1] !== "S" || t[3] !== "T" || t[5] !== "A" || t[7] !== "L") return null;
+  const segs = t.slice(9);
+  if (segs.length % 4 !== 1) return null;
+  const frames = (i: number) => Number(segs[i]) * 10; // -frate 100
+  const words: WordTiming[] = [];
+  for (let i = 0; i + 4 < segs.length; i += 4) {
+    const word = segs[i + 3].replace(/\(\d+\)$/, "");
+    if (/^<.*>$|^\[.*\]$|^\+\+.*\+\+$/.test(word)) continue; // <s>, <sil>, [NOISE]
+    words.push({ word, startMs: frames(i), endMs: Math.max(frames(i), frames(i + 4) - 10) });
+  }
+  return { id: t[0], words };
+}
+
+export interface PocketsphinxOptions {
+  /** Wait for one utterance: this plus twice its duration (ms); past it the process is
+   * killed and restarted, and that utterance fails. */
+  timeoutMs?: number;
+  /** Restart delay after the process died: doubles from `restartBaseMs` to `restartMaxMs`,
+   * back to none after an utterance is answered. */
+  restartBaseMs?: number;
+  restartMaxMs?: number;
+}
+
+class ProcessExited extends Error {}
+
+interface Resident {
+  child: Deno.ChildProcess;
+  stdin: WritableStreamDefaultWriter<Uint8Array>;
+  waiting: Map<string, { resolve: (w: WordTiming[]) => void; reject: (e: Error) => void }>;
+  done: Promise<void>;
+  dead: boolean;
+}
+
 /**
- * Runs one `pocketsphinx_continuous` process per utterance, one at a time (it takes a core).
+ * One resident `pocketsphinx_batch` process (model, dictionary and LM loaded once), fed one
+ * utterance at a time: the utterance goes to a raw 16 kHz s16le file, its id down the
+ * process's stdin (`-ctl /dev/stdin`), and its `-hypseg` line comes back on stdout (the
+ * batch tool flushes after every utterance). Started on first use, restarted with backoff
+ * when it dies, killed when an utterance takes past its timeout; `close()` ends it.
+ * Utterances are recognised one at a time (the decoder takes a core).
  */
 export class PocketsphinxRecogniser implements Recogniser {
   readonly engine = "pocketsphinx" as const;
+  readonly #opts: Required<PocketsphinxOptions>;
   #chain: Promise<unknown> = Promise.resolve();
+  #dir?: string;
+  #proc?: Resident;
+  #seq = 0;
+  #failures = 0;
+  #diedAt = 0;
+  #closed = false;
+  #wake?: () => void;
+  /** Processes started so far (1 unless one died or was killed). */
+  starts = 0;
 
-  constructor(private readonly paths: PocketsphinxPaths = DEBIAN_POCKETSPHINX) {}
+  constructor(
+    private readonly paths: PocketsphinxPaths = DEBIAN_POCKETSPHINX,
+    opts: PocketsphinxOptions = {},
+  ) {
+    this.#opts = { timeoutMs: 10_000, restartBaseMs: 250, restartMaxMs: 8_000, ...opts };
+  }
+
+  /** The running process id, if any (tests kill it). */
+  get pid(): number | undefined {
+    return this.#proc && !this.#proc.dead ? this.#proc.child.pid : undefined;
+  }
 
   transcribe(pcm: Float32Array): Promise<Transcript> {
     const run = this.#chain.then(() => this.#run(pcm));
@@ -156,33 +220,60 @@ export class PocketsphinxRecogniser implements Recogniser {
     return run;
   }
 
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#wake?.();
+    await this.#chain;
+    const p = this.#proc;
+    if (p && !p.dead) {
+      await p.stdin.close().catch(() => {}); // end of the control file: the batch tool exits
+      const timer = setTimeout(() => this.#kill(p), 2_000);
+      await p.done;
+      clearTimeout(timer);
+    }
+    if (this.#dir) await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
+  }
+
   async #run(pcm: Float32Array): Promise<Transcript> {
-    const file = await Deno.makeTempFile({ prefix: "asr-", suffix: ".raw" });
+    if (this.#closed) throw new Error("pocketsphinx recogniser closed");
+    this.#dir ??= await this.#makeDir();
+    const id = `u${++this.#seq}`;
+    const file = `${this.#dir}/${id}.raw`;
     try {
       const samples = floatToInt16(levelled(pcm));
       await Deno.writeFile(file, new Uint8Array(samples.buffer, 0, samples.byteLength));
-      const out = await new Deno.Command(this.paths.binary, {
-        args: [
-          "-infile",
-          file,
-          "-hmm",
-          this.paths.hmm,
-          "-lm",
-          this.paths.lm,
-          "-dict",
-          this.paths.dict,
-          "-samprate",
-          String(SAMPLE_RATE),
-          "-time",
-          "yes",
-          "-logfn",
-          "/dev/null",
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      if (!out.success) throw new Error(`pocketsphinx failed with code ${out.code}`);
-      const words = parsePocketsphinx(new TextDecoder().decode(out.stdout));
+      try {
+        return await this.#ask(id, pcm.length);
+      } catch (err) {
+        // died before answering (killed, crashed): once more on a fresh process
+        if (!(err instanceof ProcessExited) || this.#closed) throw err;
+        return await this.#ask(id, pcm.length);
+      }
+    } finally {
+      await Deno.remove(file).catch(() => {});
+    }
+  }
+
+  async #ask(id: string, samples: number): Promise<Transcript> {
+    const p = await this.#start();
+    const answer = new Promise<WordTiming[]>((resolve, reject) =>
+      p.waiting.set(id, { resolve, reject })
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeoutMs = this.#opts.timeoutMs + (2 * samples * 1000) / SAMPLE_RATE;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new Error(`pocketsphinx gave no answer in ${Math.round(timeoutMs)} ms`));
+        this.#kill(p);
+      }, timeoutMs);
+    });
+    try {
+      await p.stdin.write(new TextEncoder().encode(`${id}\n`)).catch(() => {
+        throw new ProcessExited("pocketsphinx's stdin is closed");
+      });
+      const words = await Promise.race([answer, timeout]);
+      this.#failures = 0;
       return {
         text: words.map((w) => w.word).join(" "),
         words,
@@ -190,8 +281,123 @@ export class PocketsphinxRecogniser implements Recogniser {
         source: "local",
       };
     } finally {
-      await Deno.remove(file).catch(() => {});
+      clearTimeout(timer);
+      p.waiting.delete(id);
+      answer.catch(() => {});
     }
+  }
+
+  /**
+   * The work directory: utterance files, and `hmm/` — the acoustic model's files linked, with
+   * its `feat.params` saying `-cmn live` instead of `batch` (that file overrides the command
+   * line). The batch tool decodes each file as one whole utterance, and whole-utterance mean
+   * normalisation recognises espeak-ng speech clearly worse than the live (running, from the
+   * model's `-cmninit`) normalisation `pocketsphinx_continuous` uses; live also carries the
+   * mean from one utterance to the next, as one stream would.
+   */
+  async #makeDir(): Promise<string> {
+    const dir = await Deno.makeTempDir({ prefix: "asr-" });
+    await Deno.mkdir(`${dir}/hmm`);
+    for await (const e of Deno.readDir(this.paths.hmm)) {
+      const from = `${this.paths.hmm}/${e.name}`;
+      if (e.name === "feat.params") {
+        const params = await Deno.readTextFile(from);
+        await Deno.writeTextFile(
+          `${dir}/hmm/${e.name}`,
+          params.replace(/^-cmn \S+$/m, "-cmn live"),
+        );
+      } else await Deno.symlink(from, `${dir}/hmm/${e.name}`);
+    }
+    return dir;
+  }
+
+  #kill(p: Resident): void {
+    if (p.dead) return;
+    try {
+      p.child.kill("SIGKILL");
+    } catch { /* already gone */ }
+  }
+
+  /** The live process, or a new one once the restart backoff has passed. */
+  async #start(): Promise<Resident> {
+    if (this.#proc && !this.#proc.dead) return this.#proc;
+    if (this.#failures > 0) {
+      const delay = Math.min(
+        this.#opts.restartMaxMs,
+        this.#opts.restartBaseMs * 2 ** (this.#failures - 1),
+      );
+      const wait = this.#diedAt + delay - Date.now();
+      if (wait > 0) {
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, wait);
+          this.#wake = () => (clearTimeout(t), r());
+        });
+        this.#wake = undefined;
+      }
+      if (this.#closed) throw new Error("pocketsphinx recogniser closed");
+    }
+    const child = new Deno.Command(this.paths.binary, {
+      args: [
+        "-ctl",
+        "/dev/stdin",
+        "-adcin",
+        "yes",
+        "-cepdir",
+        this.#dir!,
+        "-cepext",
+        ".raw",
+        "-hmm",
+        `${this.#dir}/hmm`,
+        "-lm",
+        this.paths.lm,
+        "-dict",
+        this.paths.dict,
+        "-samprate",
+        String(SAMPLE_RATE),
+        "-hypseg",
+        "/dev/stdout",
+        "-logfn",
+        "/dev/null",
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    this.starts++;
+    const p: Resident = {
+      child,
+      stdin: child.stdin.getWriter(),
+      waiting: new Map(),
+      done: Promise.resolve(),
+      dead: false,
+    };
+    p.stdin.closed.catch(() => {}); // a dead process's stdin errors; its waiters are told
+    p.done = (async () => {
+      let buf = "";
+      try {
+        for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+          buf += chunk;
+          let nl;
+          while ((nl = buf.indexOf("\n")) >= 0) {
+            const seg = parseHypseg(buf.slice(0, nl));
+            buf = buf.slice(nl + 1);
+            if (seg) p.waiting.get(seg.id)?.resolve(seg.words);
+          }
+        }
+      } catch { /* the process died mid-write */ }
+      const status = await child.status;
+      p.dead = true;
+      if (!this.#closed) {
+        this.#failures++;
+        this.#diedAt = Date.now();
+      }
+      const err = new ProcessExited(
+        `pocketsphinx exited (${status.signal ?? `code ${status.code}`}) before answering`,
+      );
+      for (const w of p.waiting.values()) w.reject(err);
+    })();
+    this.#proc = p;
+    return p;
   }
 }
 
@@ -207,6 +413,11 @@ export class FallbackRecogniser implements Recogniser {
 
   get engine() {
     return this.remote.engine;
+  }
+
+  async close(): Promise<void> {
+    await this.remote.close?.();
+    await this.local.close?.();
   }
 
   async transcribe(pcm: Float32Array, opts?: { language?: string }): Promise<Transcript> {

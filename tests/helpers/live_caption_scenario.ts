@@ -213,6 +213,7 @@ export async function runCaptionScenario(opts: {
   } finally {
     await streamer.stop();
     await captions.close();
+    await asr.close();
     offSeg();
     sub.unsubscribe();
     await stack.close();
