@@ -18,6 +18,7 @@ import { type Frame, TestViewer } from "./helpers/edge_client.ts";
 import { startMediaServer } from "./helpers/media_server.ts";
 import { startPostgresTestServer } from "./helpers/postgres_server.ts";
 import { startTestServer } from "./helpers/server.ts";
+import { segmentRow } from "./helpers/vod_fixture.ts";
 
 const ROOM = "vodchat";
 const isModeration = (messages: ChatMessage[]) =>
@@ -116,23 +117,14 @@ Deno.test({
         startedAt: s0,
       });
       for (const [seq, startAt, durationMs] of [[0, s0, d0], [1, s1, d1]]) {
-        await index.putSegment({
+        await index.putSegment(segmentRow({
           recordingId,
           seq,
           roomId: ROOM,
-          streamerId: null,
           key: `recordings/${ROOM}/${recordingId}/${seq}.ts`,
           startAt,
-          endAt: startAt + durationMs,
           durationMs,
-          bytes: 1000,
-          videoCodec: "h264",
-          audioCodec: "aac",
-          width: 320,
-          height: 240,
-          valid: true,
-          problem: null,
-        });
+        }));
       }
       const expected = sent.map((d, i) => ({
         id: d.id,

@@ -13,6 +13,7 @@ import { AnalysisStore } from "../actors/segment/analysis_store.ts";
 import { h264AacArgs, runFfmpeg, synthAvInputArgs } from "../media/ffmpeg.ts";
 import { segmentKey } from "../media/storage_keys.ts";
 import { startMediaStack } from "./helpers/media_stack.ts";
+import { segmentRow } from "./helpers/vod_fixture.ts";
 
 const ROOM = "busyroom";
 const MESSAGES = 300;
@@ -66,21 +67,9 @@ Deno.test({
       const key = segmentKey(ROOM, recordingId, 0);
       await stack.objects.putFile(key, `${dir}/s.ts`, "video/mp2t");
       await stack.index.putSegment({
-        recordingId,
-        seq: 0,
-        roomId: ROOM,
+        ...segmentRow({ recordingId, seq: 0, roomId: ROOM, key, startAt, durationMs: 2_000 }),
         streamerId: "alice",
-        key,
-        startAt,
-        endAt: startAt + 2_000,
-        durationMs: 2_000,
         bytes: (await Deno.stat(`${dir}/s.ts`)).size,
-        videoCodec: "h264",
-        audioCodec: "aac",
-        width: 320,
-        height: 240,
-        valid: true,
-        problem: null,
       });
       for (let i = 0; i < MESSAGES; i++) {
         const actor = { userId: `u${i % 40}`, name: `viewer${i % 40}`, kind: "user", roles: [] };

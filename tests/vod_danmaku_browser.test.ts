@@ -6,36 +6,15 @@
  * from ffmpeg in MinIO, indexed as the recorder indexes one. Skipped, saying why, when
  * Chromium is absent or cannot play H.264 through MSE.
  */
-import { startMediaServer } from "./helpers/media_server.ts";
 import assert from "node:assert/strict";
-import { CHROMIUM, launchChromium } from "./helpers/browser.ts";
-import { h264AacArgs, runFfmpeg, synthAvInputArgs } from "../media/ffmpeg.ts";
-import { parseMediaPlaylist } from "../media/hls.ts";
+import { openPostgresStore } from "../actors/store/postgres_store.ts";
 import { RecordingIndex } from "../media/index/recording_index.ts";
 import { ObjectStore } from "../media/s3.ts";
-import { segmentKey } from "../media/storage_keys.ts";
-import { openPostgresStore } from "../actors/store/postgres_store.ts";
+import { launchChromium } from "./helpers/browser.ts";
+import { startMediaServer } from "./helpers/media_server.ts";
+import { AUTOPLAY, vodPlaybackSkipReason, writeRecording } from "./helpers/vod_fixture.ts";
 
-const AUTOPLAY = ["--autoplay-policy=no-user-gesture-required"];
-
-/** Why the test cannot run here, or undefined. */
-async function skipReason(): Promise<string | undefined> {
-  if (!(await Deno.stat(CHROMIUM).then(() => true, () => false))) {
-    return `${CHROMIUM} not found (apt-get install chromium)`;
-  }
-  const browser = await launchChromium(AUTOPLAY);
-  try {
-    const page = await browser.newPage();
-    const h264 = await page.evaluate(
-      `typeof MediaSource !== "undefined" &&
-        MediaSource.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"')`,
-    );
-    return h264 ? undefined : "this Chromium build cannot play H.264 through MSE";
-  } finally {
-    await browser.close();
-  }
-}
-const skip = await skipReason();
+const skip = await vodPlaybackSkipReason();
 if (skip) console.warn(`vod_danmaku_browser: skipped: ${skip}`);
 
 Deno.test({
@@ -61,22 +40,6 @@ Deno.test({
       const sql = openPostgresStore(db.url);
       cleanups.push(() => sql.close());
       const index = new RecordingIndex(sql);
-      const dir = await Deno.makeTempDir({ prefix: "synapse-vod-danmaku-" });
-      cleanups.push(() => Deno.remove(dir, { recursive: true }));
-      await runFfmpeg([
-        ...synthAvInputArgs(8),
-        ...h264AacArgs(2),
-        "-f",
-        "hls",
-        "-hls_time",
-        "2",
-        "-hls_list_size",
-        "0",
-        "-hls_segment_filename",
-        `${dir}/seg%d.ts`,
-        `${dir}/index.m3u8`,
-      ]);
-      const produced = parseMediaPlaylist(await Deno.readTextFile(`${dir}/index.m3u8`));
       const roomId = "vodchatroom";
       const recordingId = "rec_chat_browser";
       // The chat, sent to the room now; the recording is laid out so it starts 1.5 s before.
@@ -97,41 +60,14 @@ Deno.test({
         }
         throw new Error("the message was not archived");
       })();
-      const t0 = Number(row.at) - 1_500;
-      await index.upsertRecording({
-        id: recordingId,
+      await writeRecording({
+        index,
+        objects,
         roomId,
-        streamerId: null,
-        source: "livekit",
-        state: "recording",
-        startedAt: t0,
+        recordingId,
+        seconds: 8,
+        startedAt: Number(row.at) - 1_500,
       });
-      let at = t0;
-      for (const [seq, seg] of produced.segments.entries()) {
-        const key = segmentKey(roomId, recordingId, seq);
-        await objects.putFile(key, `${dir}/${seg.uri}`, "video/mp2t");
-        const durationMs = Math.round(seg.durationSec * 1000);
-        await index.putSegment({
-          recordingId,
-          seq,
-          roomId,
-          streamerId: null,
-          key,
-          startAt: at,
-          endAt: at + durationMs,
-          durationMs,
-          bytes: (await Deno.stat(`${dir}/${seg.uri}`)).size,
-          videoCodec: "h264",
-          audioCodec: "aac",
-          width: 320,
-          height: 240,
-          valid: true,
-          problem: null,
-        });
-        at += durationMs;
-      }
-      const rec = (await index.recording(recordingId))!;
-      await index.upsertRecording({ ...rec, state: "stopped", endedAt: at, endReason: "test" });
 
       const browser = await launchChromium(AUTOPLAY);
       cleanups.push(() => browser.close());
