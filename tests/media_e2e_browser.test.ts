@@ -7,12 +7,13 @@
  * Skipped, saying why, when Chromium is absent or cannot play H.264 through MSE.
  */
 import assert from "node:assert/strict";
-import { openPostgresStore } from "../actors/store/postgres_store.ts";
-import { RecordingIndex } from "../media/index/recording_index.ts";
-import { ObjectStore } from "../media/s3.ts";
 import { launchChromium } from "./helpers/browser.ts";
-import { startMediaServer } from "./helpers/media_server.ts";
-import { AUTOPLAY, vodPlaybackSkipReason, writeRecording } from "./helpers/vod_fixture.ts";
+import {
+  AUTOPLAY,
+  startVodStack,
+  vodPlaybackSkipReason,
+  writeRecording,
+} from "./helpers/vod_fixture.ts";
 
 const skip = await vodPlaybackSkipReason();
 if (skip) console.warn(`media_e2e_browser: skipped: ${skip}`);
@@ -25,23 +26,7 @@ Deno.test({
   async fn() {
     const cleanups: (() => Promise<unknown>)[] = [];
     try {
-      const { server, minio, db } = await startMediaServer(cleanups, {
-        bucket: "vod",
-        livekit: false,
-      });
-
-      // A 6 s recording in three 2 s segments, as the recorder writes one.
-      const objects = new ObjectStore({
-        endpoint: minio.endpoint,
-        region: minio.region,
-        bucket: "vod",
-        accessKeyId: minio.accessKey,
-        secretAccessKey: minio.secretKey,
-      });
-      cleanups.push(() => Promise.resolve(objects.close()));
-      const sql = openPostgresStore(db.url);
-      cleanups.push(() => sql.close());
-      const index = new RecordingIndex(sql);
+      const { server, objects, index } = await startVodStack(cleanups, "vod");
       const roomId = "vodroom";
       const recordingId = "rec_browser_1";
       const produced = await writeRecording({

@@ -7,12 +7,13 @@
  * Chromium is absent or cannot play H.264 through MSE.
  */
 import assert from "node:assert/strict";
-import { openPostgresStore } from "../actors/store/postgres_store.ts";
-import { RecordingIndex } from "../media/index/recording_index.ts";
-import { ObjectStore } from "../media/s3.ts";
 import { launchChromium } from "./helpers/browser.ts";
-import { startMediaServer } from "./helpers/media_server.ts";
-import { AUTOPLAY, vodPlaybackSkipReason, writeRecording } from "./helpers/vod_fixture.ts";
+import {
+  AUTOPLAY,
+  startVodStack,
+  vodPlaybackSkipReason,
+  writeRecording,
+} from "./helpers/vod_fixture.ts";
 
 const skip = await vodPlaybackSkipReason();
 if (skip) console.warn(`vod_danmaku_browser: skipped: ${skip}`);
@@ -25,21 +26,7 @@ Deno.test({
   async fn() {
     const cleanups: (() => Promise<unknown>)[] = [];
     try {
-      const { server, minio, db } = await startMediaServer(cleanups, {
-        bucket: "vodchat",
-        livekit: false,
-      });
-      const objects = new ObjectStore({
-        endpoint: minio.endpoint,
-        region: minio.region,
-        bucket: "vodchat",
-        accessKeyId: minio.accessKey,
-        secretAccessKey: minio.secretKey,
-      });
-      cleanups.push(() => Promise.resolve(objects.close()));
-      const sql = openPostgresStore(db.url);
-      cleanups.push(() => sql.close());
-      const index = new RecordingIndex(sql);
+      const { server, objects, sql, index } = await startVodStack(cleanups, "vodchat");
       const roomId = "vodchatroom";
       const recordingId = "rec_chat_browser";
       // The chat, sent to the room now; the recording is laid out so it starts 1.5 s before.

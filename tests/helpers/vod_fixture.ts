@@ -3,12 +3,14 @@
  * HLS segments from ffmpeg uploaded to MinIO and indexed, plus the Chromium capability check
  * the VOD browser tests share.
  */
+import { openPostgresStore } from "../../actors/store/postgres_store.ts";
 import { h264AacArgs, runFfmpeg, synthAvInputArgs } from "../../media/ffmpeg.ts";
 import { parseMediaPlaylist } from "../../media/hls.ts";
-import type { RecordingIndex, SegmentRow } from "../../media/index/recording_index.ts";
-import type { ObjectStore } from "../../media/s3.ts";
+import { RecordingIndex, type SegmentRow } from "../../media/index/recording_index.ts";
+import { ObjectStore } from "../../media/s3.ts";
 import { segmentKey } from "../../media/storage_keys.ts";
 import { CHROMIUM, launchChromium } from "./browser.ts";
+import { startMediaServer } from "./media_server.ts";
 
 /** Chromium flags for a page that must play video without a click. */
 export const AUTOPLAY = ["--autoplay-policy=no-user-gesture-required"];
@@ -105,4 +107,23 @@ export async function writeRecording(opts: {
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * A started server with media (no LiveKit) plus direct handles on its bucket and recording
+ * index, to lay recordings out as the recorder would. Everything is closed by `cleanups`.
+ */
+export async function startVodStack(cleanups: (() => Promise<unknown>)[], bucket: string) {
+  const { server, minio, db } = await startMediaServer(cleanups, { bucket, livekit: false });
+  const objects = new ObjectStore({
+    endpoint: minio.endpoint,
+    region: minio.region,
+    bucket,
+    accessKeyId: minio.accessKey,
+    secretAccessKey: minio.secretKey,
+  });
+  cleanups.push(() => Promise.resolve(objects.close()));
+  const sql = openPostgresStore(db.url);
+  cleanups.push(() => sql.close());
+  return { server, db, objects, sql, index: new RecordingIndex(sql) };
 }
