@@ -278,17 +278,11 @@ export class ViewerSession implements FanoutViewer {
       }
       return;
     }
-    if (this.bufferedBound < this.softBufferedBytes && !this.backpressure.isDropping) {
-      // Fast path: the buffer is certainly below the soft limit, nothing to report.
-      if (this.lastSeq >= 0 && view.seq > this.lastSeq + 1) {
-        this.send({ type: "gap", from: this.lastSeq + 1, to: view.seq - 1 });
-      }
-      this.sendText(view.frame);
-      view.fullDeliveries++;
-      this.lastSeq = view.seq;
-      return;
-    }
-    const buffered = this.readBuffered();
+    // Below the soft limit and not dropping, the upper bound decides exactly as a reading
+    // would ("full", nothing to report), so the socket is only asked when it may matter.
+    const buffered = this.bufferedBound < this.softBufferedBytes && !this.backpressure.isDropping
+      ? this.bufferedBound
+      : this.readBuffered();
     this.reportDropped(buffered);
     if (this.lastSeq >= 0 && view.seq > this.lastSeq + 1) {
       this.send({ type: "gap", from: this.lastSeq + 1, to: view.seq - 1 });
