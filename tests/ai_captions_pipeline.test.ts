@@ -29,13 +29,9 @@ import {
 } from "./helpers/fake_openai.ts";
 import { startSyntheticStreamer } from "./helpers/livekit.ts";
 import { startMediaStack } from "./helpers/media_stack.ts";
-import { speechWithPauses } from "./helpers/speech.ts";
+import { speechWithPauses, STREAMER_PHRASES } from "./helpers/speech.ts";
 
-const SENTENCES = [
-  "hello everyone welcome to the stream",
-  "today we look at the new camera",
-  "please ask your questions in the chat",
-];
+const SENTENCES = STREAMER_PHRASES.slice(0, 3);
 const WINDOW_MS = 8_000;
 
 /** 48 kHz mono s16 samples of the sentences with pauses. */

@@ -13,7 +13,7 @@ import { LiveCaptioner, type LiveCue } from "../media/audio/live_captioner.ts";
 import { To16k } from "../media/audio/resample.ts";
 import { SileroVad } from "../media/audio/vad.ts";
 import { matchPhrases, runCaptionScenario } from "./helpers/live_caption_scenario.ts";
-import { speechWithPauses } from "./helpers/speech.ts";
+import { speechWithPauses, STREAMER_PHRASES } from "./helpers/speech.ts";
 
 const words = (s: string) => new Set(s.toLowerCase().match(/[a-z]+/g) ?? []);
 
@@ -196,11 +196,7 @@ Deno.test({
   },
 });
 
-const PHRASES = [
-  "hello everyone welcome to the stream",
-  "today we look at the new camera",
-  "please ask your questions in the chat",
-];
+const PHRASES = STREAMER_PHRASES.slice(0, 3);
 
 Deno.test({
   name: "live captions through livekit + recorder: each caption before its segment is ready",

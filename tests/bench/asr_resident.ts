@@ -16,17 +16,10 @@ import {
   parsePocketsphinx,
   PocketsphinxRecogniser,
 } from "../../media/audio/asr.ts";
-import { speak } from "../helpers/speech.ts";
+import { speak, STREAMER_PHRASES } from "../helpers/speech.ts";
 import { median } from "./helpers/stats.ts";
 
-const PHRASES = [
-  "hello everyone welcome to the stream",
-  "today we look at the new camera",
-  "please ask your questions in the chat",
-  "the battery lasts about four hours",
-  "thank you for the gifts",
-  "see you all next week",
-];
+const PHRASES = [...STREAMER_PHRASES];
 const ROUNDS = 3;
 const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
 

@@ -11,16 +11,10 @@
 import { fileURLToPath } from "node:url";
 import { matchPhrases, runCaptionScenario } from "../helpers/live_caption_scenario.ts";
 import { median } from "./helpers/stats.ts";
+import { STREAMER_PHRASES } from "../helpers/speech.ts";
 
 const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
-const PHRASES = [
-  "hello everyone welcome to the stream",
-  "today we look at the new camera",
-  "please ask your questions in the chat",
-  "the battery lasts about four hours",
-  "thank you for the gifts",
-  "see you all next week",
-];
+const PHRASES = [...STREAMER_PHRASES];
 
 async function measure(live: boolean) {
   console.log(`${live ? "live" : "segment"} path...`);

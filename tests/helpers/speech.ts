@@ -7,6 +7,16 @@ async function run(cmd: string, args: string[]): Promise<void> {
   }
 }
 
+/** What a streamer says in the caption tests and benchmarks (espeak-ng reads them). */
+export const STREAMER_PHRASES: readonly string[] = [
+  "hello everyone welcome to the stream",
+  "today we look at the new camera",
+  "please ask your questions in the chat",
+  "the battery lasts about four hours",
+  "thank you for the gifts",
+  "see you all next week",
+];
+
 /** A WAV file of `text` spoken by espeak-ng. */
 export async function speak(dir: string, name: string, text: string, speed = 140): Promise<string> {
   const path = `${dir}/${name}.wav`;
