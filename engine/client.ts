@@ -4,7 +4,7 @@
  * `stale_activation` replies are retried with bounded, jittered exponential backoff.
  */
 import { ActorError } from "./actor.ts";
-import { jitteredDelay } from "./backoff.ts";
+import { jitteredDelay } from "./resilience/backoff.ts";
 import { decodeJson, encodeJson } from "./codec.ts";
 import { type ActorReply, unwrapReply } from "./envelope.ts";
 import { actorSubject } from "./partition.ts";

@@ -14,7 +14,7 @@ import {
   MailboxFullError,
   type MessageClass,
 } from "./actor.ts";
-import { CrashBackoff } from "./backoff.ts";
+import { CrashBackoff } from "./resilience/backoff.ts";
 import { encodeJson } from "./codec.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { StaleStateError, type StateKey, type StateStore, type Version } from "./state_store.ts";

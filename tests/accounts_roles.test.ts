@@ -6,7 +6,7 @@
  * the same audited path, and two admins revoking each other at once leaving exactly one.
  */
 import assert from "node:assert/strict";
-import type { SqlStore } from "../actors/store/sql.ts";
+import type { SqlStore } from "../engine/sql/sql.ts";
 import { bootstrapAdmins, changeRole } from "../edge/accounts/roles.ts";
 import { createLogger } from "../engine/log.ts";
 import { errorCode, signUp, startAccountsApp } from "./helpers/accounts_app.ts";

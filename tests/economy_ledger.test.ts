@@ -4,7 +4,7 @@ import { auditLedger } from "../actors/economy/invariants.ts";
 import { earningsAccount, platformAccount } from "../actors/economy/ledger_accounts.ts";
 import { getBalances } from "../actors/economy/wallets.ts";
 import type { GiftOutcome, GiftRequest } from "../actors/room/messages.ts";
-import { toBigInt } from "../actors/store/sql.ts";
+import { toBigInt } from "../engine/sql/sql.ts";
 import { setStatus } from "../edge/accounts/users.ts";
 import { dbTest } from "./helpers/db.ts";
 import { fund, makeStreamerWithRoom, makeUser, newKey } from "./helpers/economy_fixtures.ts";

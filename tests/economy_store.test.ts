@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { loadMigrations, migrate, splitStatements } from "../actors/store/migrate.ts";
 import { openStore } from "../actors/store/open_store.ts";
-import { openPostgresStore } from "../actors/store/postgres_store.ts";
-import { toBigInt } from "../actors/store/sql.ts";
+import { openPostgresStore } from "../engine/sql/postgres_store.ts";
+import { toBigInt } from "../engine/sql/sql.ts";
 import { createScratchDatabase } from "./helpers/db.ts";
 
 Deno.test("migrations: processes starting together apply each version once (Postgres)", async () => {

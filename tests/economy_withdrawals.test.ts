@@ -17,11 +17,11 @@ import {
   requestWithdrawal,
   type Withdrawal,
 } from "../actors/economy/withdrawals.ts";
-import type { SqlStore } from "../actors/store/sql.ts";
-import { toBigInt } from "../actors/store/sql.ts";
-import { openPostgresStore } from "../actors/store/postgres_store.ts";
+import type { SqlStore } from "../engine/sql/sql.ts";
+import { toBigInt } from "../engine/sql/sql.ts";
+import { openPostgresStore } from "../engine/sql/postgres_store.ts";
 import { loadMigrations, migrate } from "../actors/store/migrate.ts";
-import { wrapPglite } from "../actors/store/pglite_store.ts";
+import { wrapPglite } from "../engine/sql/pglite_store.ts";
 import { setRoles } from "../edge/accounts/users.ts";
 import { signUp, startAccountsApp } from "./helpers/accounts_app.ts";
 import { createScratchDatabase, dbTest, sharedPgliteInstance, type TestDb } from "./helpers/db.ts";

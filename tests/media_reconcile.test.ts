@@ -273,7 +273,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const db = await freshDatabase("postgres");
-    const { openPostgresStore } = await import("../actors/store/postgres_store.ts");
+    const { openPostgresStore } = await import("../engine/sql/postgres_store.ts");
     const other = openPostgresStore(db.url!);
     try {
       const a = new RecordingIndex(db.store);

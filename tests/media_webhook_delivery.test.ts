@@ -17,7 +17,7 @@ import { dbTest } from "./helpers/db.ts";
 import { startTestCluster, until } from "./helpers/cluster.ts";
 import { startMinio } from "./helpers/minio.ts";
 import { type Frame, TestViewer } from "./helpers/edge_client.ts";
-import { openPostgresStore } from "../actors/store/postgres_store.ts";
+import { openPostgresStore } from "../engine/sql/postgres_store.ts";
 
 async function guardContract(guard: ReplayGuard, expire: () => Promise<void>) {
   const a = await guard.claim("EV_a", 60_000);

@@ -10,8 +10,8 @@
 import assert from "node:assert/strict";
 import { DanmakuArchiveWriter } from "../actors/room/danmaku_archive.ts";
 import type { RoomEvent } from "../actors/room/messages.ts";
-import type { SqlExecutor } from "../actors/store/sql.ts";
-import { openPostgresStore } from "../actors/store/postgres_store.ts";
+import type { SqlExecutor } from "../engine/sql/sql.ts";
+import { openPostgresStore } from "../engine/sql/postgres_store.ts";
 import { RecordingIndex } from "../media/index/recording_index.ts";
 import { type ChatMessage, startFakeOpenAi } from "./helpers/fake_openai.ts";
 import { type Frame, TestViewer } from "./helpers/edge_client.ts";

@@ -1,7 +1,7 @@
 /** The gift catalog: what can be sent and for how much. */
 import { z } from "zod";
-import type { SqlExecutor } from "../store/sql.ts";
-import { toBigInt } from "../store/sql.ts";
+import type { SqlExecutor } from "../../engine/sql/sql.ts";
+import { toBigInt } from "../../engine/sql/sql.ts";
 import { AmountInput } from "./money.ts";
 
 export interface CatalogGift {

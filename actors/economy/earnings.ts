@@ -1,6 +1,6 @@
 /** A streamer's income from gifts: totals, per stream, and what can be withdrawn. */
-import type { SqlExecutor } from "../store/sql.ts";
-import { toBigInt } from "../store/sql.ts";
+import type { SqlExecutor } from "../../engine/sql/sql.ts";
+import { toBigInt } from "../../engine/sql/sql.ts";
 import { getBalances } from "./wallets.ts";
 
 export interface StreamEarnings {

@@ -22,7 +22,7 @@ import {
   type SqlTx,
   toBigInt,
   UNIQUE_VIOLATION,
-} from "../store/sql.ts";
+} from "../../engine/sql/sql.ts";
 import type { EconomyErrorCode } from "./errors.ts";
 import { type ParsedGift, parseGiftRequest } from "./gift_request.ts";
 import {

@@ -8,8 +8,8 @@
  * - each account's balance equals the sum of its entries;
  * - no (sender, idempotency key) was charged twice.
  */
-import type { SqlExecutor } from "../store/sql.ts";
-import { toBigInt } from "../store/sql.ts";
+import type { SqlExecutor } from "../../engine/sql/sql.ts";
+import { toBigInt } from "../../engine/sql/sql.ts";
 
 export interface LedgerAudit {
   topups: bigint;

@@ -1,6 +1,6 @@
 /** Top gifters of a stream, or of a room over all time, by amount spent. */
-import type { SqlExecutor } from "../store/sql.ts";
-import { toBigInt } from "../store/sql.ts";
+import type { SqlExecutor } from "../../engine/sql/sql.ts";
+import { toBigInt } from "../../engine/sql/sql.ts";
 
 export interface LeaderboardEntry {
   rank: number;

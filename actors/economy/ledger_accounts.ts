@@ -4,8 +4,8 @@
  * net change to each account. Callers lock the accounts first with `lockAccounts`, which
  * takes the row locks in id order, so two transactions never wait on each other in a cycle.
  */
-import type { SqlExecutor } from "../store/sql.ts";
-import { toBigInt } from "../store/sql.ts";
+import type { SqlExecutor } from "../../engine/sql/sql.ts";
+import { toBigInt } from "../../engine/sql/sql.ts";
 import { jsonWithBigints } from "./money.ts";
 
 export const walletAccount = (userId: string) => `wallet:${userId}`;

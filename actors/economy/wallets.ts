@@ -1,6 +1,6 @@
 /** Balances, ledger history and top-ups of a user. */
-import type { SqlExecutor, SqlStore } from "../store/sql.ts";
-import { toBigInt } from "../store/sql.ts";
+import type { SqlExecutor, SqlStore } from "../../engine/sql/sql.ts";
+import { toBigInt } from "../../engine/sql/sql.ts";
 import { EconomyError } from "./errors.ts";
 import {
   earningsAccount,

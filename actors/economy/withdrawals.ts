@@ -13,8 +13,8 @@
  * result (`replayed`) and moves no money; any other move from a decided state is
  * `withdrawal_not_pending`.
  */
-import type { SqlExecutor, SqlStore, SqlTx } from "../store/sql.ts";
-import { sqlState, toBigInt, UNIQUE_VIOLATION } from "../store/sql.ts";
+import type { SqlExecutor, SqlStore, SqlTx } from "../../engine/sql/sql.ts";
+import { sqlState, toBigInt, UNIQUE_VIOLATION } from "../../engine/sql/sql.ts";
 import { EconomyError } from "./errors.ts";
 import { earningsAccount, heldAccount, lockAccounts, postTransfers } from "./ledger_accounts.ts";
 

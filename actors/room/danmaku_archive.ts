@@ -17,7 +17,7 @@
  */
 import type { Logger } from "../../engine/log.ts";
 import { metrics } from "../../engine/metrics.ts";
-import type { SqlExecutor, SqlParam } from "../store/sql.ts";
+import type { SqlExecutor, SqlParam } from "../../engine/sql/sql.ts";
 import type { Danmaku, RoomEvent } from "./messages.ts";
 
 /** What the room actor sees: a non-blocking hand-over of a published batch's events. */

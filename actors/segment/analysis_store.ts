@@ -3,7 +3,7 @@
  * row per (recording, window) and one summary per recording. Inserts are idempotent: a
  * redelivered or resumed step writes the same row again or nothing.
  */
-import type { SqlExecutor } from "../store/sql.ts";
+import type { SqlExecutor } from "../../engine/sql/sql.ts";
 import type { Tip } from "../ai/tips.ts";
 import type { Chapter } from "../ai/summary.ts";
 import type { Source } from "../ai/source.ts";

@@ -15,7 +15,7 @@ import type { ActorAsk } from "../../media/media_service.ts";
 import { LiveCaptions } from "../../media/recorder/captions.ts";
 import type { RecordingAudioHub, RecordingEventHub } from "../../media/recorder/events.ts";
 import type { ObjectStore } from "../../media/s3.ts";
-import type { SqlExecutor } from "../store/sql.ts";
+import type { SqlExecutor } from "../../engine/sql/sql.ts";
 import type { LlmClient } from "../ai/llm/client.ts";
 import { DanmakuArchiveReader } from "../room/danmaku_archive.ts";
 import { captionCommand } from "../room/messages.ts";

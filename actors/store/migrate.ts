@@ -3,7 +3,7 @@
  * recorded in `schema_migrations`. All pending migrations run in one transaction holding a
  * transaction-scoped advisory lock, so two processes starting together apply them once.
  */
-import type { SqlStore } from "./sql.ts";
+import type { SqlStore } from "../../engine/sql/sql.ts";
 
 /** Arbitrary constant naming "the migration lock" among advisory locks. */
 const MIGRATION_LOCK_KEY = 72_615_001;

@@ -4,9 +4,9 @@
  */
 import type { Config } from "../../engine/config.ts";
 import { migrate } from "./migrate.ts";
-import { openPgliteStore } from "./pglite_store.ts";
-import { openPostgresStore } from "./postgres_store.ts";
-import type { SqlStore } from "./sql.ts";
+import { openPgliteStore } from "../../engine/sql/pglite_store.ts";
+import { openPostgresStore } from "../../engine/sql/postgres_store.ts";
+import type { SqlStore } from "../../engine/sql/sql.ts";
 
 export async function openStore(
   config: Pick<Config, "DATABASE_URL" | "DATA_DIR">,

@@ -16,7 +16,7 @@
 import { parseArgs } from "node:util";
 import { userInfo } from "node:os";
 import { openStore } from "../../actors/store/open_store.ts";
-import type { SqlStore } from "../../actors/store/sql.ts";
+import type { SqlStore } from "../../engine/sql/sql.ts";
 import { type Config, loadConfig } from "../../engine/config.ts";
 import { AccountError } from "./errors.ts";
 import { changeRole, GRANTABLE_ROLES, listUsers, roleEvents } from "./roles.ts";

@@ -1,6 +1,6 @@
 /** Password registration and login. */
 import { z } from "zod";
-import type { SqlStore } from "../../actors/store/sql.ts";
+import type { SqlStore } from "../../engine/sql/sql.ts";
 import { AccountError } from "./errors.ts";
 import type { LoginThrottle } from "./login_throttle.ts";
 import { hashPassword, PasswordInput, verifyPassword } from "./passwords.ts";

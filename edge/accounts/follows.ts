@@ -1,6 +1,6 @@
 /** Follow and unfollow, followers and following lists, and live rooms of people I follow. */
-import type { SqlExecutor } from "../../actors/store/sql.ts";
-import { sqlState } from "../../actors/store/sql.ts";
+import type { SqlExecutor } from "../../engine/sql/sql.ts";
+import { sqlState } from "../../engine/sql/sql.ts";
 import { AccountError } from "./errors.ts";
 
 const FOREIGN_KEY_VIOLATION = "23503";

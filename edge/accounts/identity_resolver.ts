@@ -5,7 +5,7 @@
  * applies at once. Guest tokens pass through as guests. Session checks are cached briefly
  * (`cacheMs`); a revocation by this process applies at once, by another within `cacheMs`.
  */
-import type { SqlExecutor } from "../../actors/store/sql.ts";
+import type { SqlExecutor } from "../../engine/sql/sql.ts";
 import { AuthError, type Identity, type IdentityResolver } from "../auth/identity.ts";
 import { decodeBase64Url } from "../auth/base64url.ts";
 import { TokenError, type TokenSigner } from "../auth/tokens.ts";

@@ -11,8 +11,8 @@
 import { CodeChallengeMethod, generateCodeVerifier, generateState, OAuth2Client } from "arctic";
 import { z } from "zod";
 import type { Config } from "../../engine/config.ts";
-import type { SqlStore } from "../../actors/store/sql.ts";
-import { sqlState, UNIQUE_VIOLATION } from "../../actors/store/sql.ts";
+import type { SqlStore } from "../../engine/sql/sql.ts";
+import { sqlState, UNIQUE_VIOLATION } from "../../engine/sql/sql.ts";
 import { AccountError } from "./errors.ts";
 import { createUser, findByVerifiedEmail, getUser, type User } from "./users.ts";
 

@@ -8,7 +8,7 @@
  * without an admin (the second finds itself demoted: `forbidden`; revoking the last active
  * admin is `last_admin`), and the role update and its `role_events` row commit together.
  */
-import type { SqlExecutor, SqlStore, SqlTx } from "../../actors/store/sql.ts";
+import type { SqlExecutor, SqlStore, SqlTx } from "../../engine/sql/sql.ts";
 import type { Logger } from "../../engine/log.ts";
 import { AccountError } from "./errors.ts";
 import { type Role, ROLES, toUser, type User, USER_COLUMNS, type UserRow } from "./users.ts";

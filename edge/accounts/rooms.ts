@@ -5,8 +5,8 @@
  * everything; room admins may change the presentation but not the admin list.
  */
 import { z } from "zod";
-import type { SqlExecutor, SqlStore } from "../../actors/store/sql.ts";
-import { sqlState, UNIQUE_VIOLATION } from "../../actors/store/sql.ts";
+import type { SqlExecutor, SqlStore } from "../../engine/sql/sql.ts";
+import { sqlState, UNIQUE_VIOLATION } from "../../engine/sql/sql.ts";
 import type { Identity } from "../auth/identity.ts";
 import { AccountError } from "./errors.ts";
 import { addRole } from "./users.ts";

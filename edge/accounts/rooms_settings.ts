@@ -7,7 +7,7 @@
  */
 import type { RoomCommand, RoomSettings, RoomSettingsSource } from "../../actors/room/messages.ts";
 import { ROOM_ACTOR_TYPE } from "../../actors/room/room_actor.ts";
-import type { SqlExecutor } from "../../actors/store/sql.ts";
+import type { SqlExecutor } from "../../engine/sql/sql.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { ActorAsker } from "../room_client.ts";
 import { getRoom, type Room } from "./rooms.ts";

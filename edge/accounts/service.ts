@@ -2,7 +2,7 @@
  * The accounts bundle the routers are built from: one call wires the store, sessions, the
  * identity resolver and OAuth from the configuration.
  */
-import type { SqlStore } from "../../actors/store/sql.ts";
+import type { SqlStore } from "../../engine/sql/sql.ts";
 import type { Config } from "../../engine/config.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { TokenSigner } from "../auth/tokens.ts";

@@ -5,7 +5,7 @@
  * was stolen or replayed, so the whole session is revoked (`refresh_reused`). Logout revokes
  * the session (its access tokens stop resolving too); logout-all revokes every session.
  */
-import type { SqlStore } from "../../actors/store/sql.ts";
+import type { SqlStore } from "../../engine/sql/sql.ts";
 import { encodeBase64Url } from "../auth/base64url.ts";
 import type { TokenSigner } from "../auth/tokens.ts";
 import { AccountError, type AccountErrorCode } from "./errors.ts";

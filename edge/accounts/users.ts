@@ -1,7 +1,7 @@
 /** Registered users: creation, lookup, roles and bans. */
 import { z } from "zod";
-import type { SqlExecutor } from "../../actors/store/sql.ts";
-import { sqlState, UNIQUE_VIOLATION } from "../../actors/store/sql.ts";
+import type { SqlExecutor } from "../../engine/sql/sql.ts";
+import { sqlState, UNIQUE_VIOLATION } from "../../engine/sql/sql.ts";
 import { AccountError } from "./errors.ts";
 
 /** Platform roles. `finance` pays and rejects withdrawals; `admin` does everything else too. */

@@ -11,7 +11,7 @@
 import { SqlGiftLedger } from "../../actors/economy/gift_ledger.ts";
 import { DevPaymentProvider, type PaymentProvider } from "../../actors/economy/payment_provider.ts";
 import { openStore } from "../../actors/store/open_store.ts";
-import type { SqlStore } from "../../actors/store/sql.ts";
+import type { SqlStore } from "../../engine/sql/sql.ts";
 import type { Config } from "../../engine/config.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { TokenSigner } from "../auth/tokens.ts";

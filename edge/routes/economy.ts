@@ -26,7 +26,7 @@ import {
   type WithdrawalLimits,
   withdrawalWithEvents,
 } from "../../actors/economy/withdrawals.ts";
-import type { SqlStore } from "../../actors/store/sql.ts";
+import type { SqlStore } from "../../engine/sql/sql.ts";
 import type { Logger } from "../../engine/log.ts";
 import {
   moneyJson,

@@ -16,7 +16,7 @@ import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { DanmakuArchiveReader } from "../../actors/room/danmaku_archive.ts";
-import type { SqlExecutor } from "../../actors/store/sql.ts";
+import type { SqlExecutor } from "../../engine/sql/sql.ts";
 import type { Logger } from "../../engine/log.ts";
 import { ID_PATTERN } from "../../engine/subject.ts";
 import { MediaError } from "../../media/errors.ts";

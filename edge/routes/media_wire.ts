@@ -18,7 +18,7 @@
 import { ROOM_ACTOR_TYPE } from "../../actors/room/room_actor.ts";
 import type { HighlightSpan } from "../../actors/room/messages.ts";
 import type { RoomRecordingPort, StreamReply, StreamView } from "../../actors/room/stream_state.ts";
-import type { SqlStore } from "../../actors/store/sql.ts";
+import type { SqlStore } from "../../engine/sql/sql.ts";
 import { MediaError } from "../../media/errors.ts";
 import { streamStateCommand } from "../../media/livekit/stream_state.ts";
 import { clipHighlights, type HighlightClipper } from "../../media/recorder/highlight_clips.ts";

@@ -11,8 +11,8 @@
 import OpenAI, { toFile } from "openai";
 import type { Config } from "../../engine/config.ts";
 import { createLogger, type Logger } from "../../engine/log.ts";
-import { CircuitBreaker } from "../../actors/ai/llm/breaker.ts";
-import { DEFAULT_RETRY, type RetryPolicy, withRetries } from "../../actors/ai/llm/retry.ts";
+import { CircuitBreaker } from "../../engine/resilience/breaker.ts";
+import { DEFAULT_RETRY, type RetryPolicy, withRetries } from "../../engine/resilience/retry.ts";
 import { encodeWav, floatToInt16, SAMPLE_RATE } from "./pcm.ts";
 
 export interface WordTiming {

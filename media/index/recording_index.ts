@@ -2,7 +2,7 @@
  * The recordings index in Postgres/PGlite (migration 010_media.sql) through the shared SQL
  * interface: recordings, segments (idempotent per (recording, seq)), gaps, clips.
  */
-import type { SqlExecutor } from "../../actors/store/sql.ts";
+import type { SqlExecutor } from "../../engine/sql/sql.ts";
 
 export interface RecordingRow {
   id: string;

@@ -9,7 +9,7 @@
  * - release: delete the claim, only by its holder (LiveKit's retry can then claim again).
  * Lease times use the database's clock, so edges' clocks do not matter.
  */
-import type { SqlExecutor } from "../../actors/store/sql.ts";
+import type { SqlExecutor } from "../../engine/sql/sql.ts";
 import type { ClaimResult, ReplayGuard } from "../livekit/webhooks.ts";
 
 export class SqlReplayGuard implements ReplayGuard {

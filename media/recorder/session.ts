@@ -4,7 +4,7 @@
  * `segment_ready`; restarts a dying ffmpeg with backoff (the gap is recorded and marked
  * as a discontinuity), and pauses/resumes on request (disk or quota guard).
  */
-import { CrashBackoff } from "../../engine/backoff.ts";
+import { CrashBackoff } from "../../engine/resilience/backoff.ts";
 import type { Logger } from "../../engine/log.ts";
 import { buildMediaPlaylist, type PlaylistSegment } from "../hls.ts";
 import type { ObjectStore } from "../s3.ts";

@@ -14,7 +14,7 @@ import { DanmakuArchiveWriter } from "../../actors/room/danmaku_archive.ts";
 import type { Actor } from "../../actors/room/messages.ts";
 import { ROOM_ACTOR_TYPE, roomActorType } from "../../actors/room/room_actor.ts";
 import { migrate } from "../../actors/store/migrate.ts";
-import { openPostgresStore } from "../../actors/store/postgres_store.ts";
+import { openPostgresStore } from "../../engine/sql/postgres_store.ts";
 import { startEmbeddedEngine } from "../../engine/embedded.ts";
 import { DenoKvStateStore } from "../../engine/state_store_denokv.ts";
 import { createScratchDatabase } from "../helpers/db.ts";

@@ -16,7 +16,7 @@ import { auditLedger } from "../../actors/economy/invariants.ts";
 import type { Actor, GiftOutcome } from "../../actors/room/messages.ts";
 import { ROOM_ACTOR_TYPE, roomActorType } from "../../actors/room/room_actor.ts";
 import { migrate } from "../../actors/store/migrate.ts";
-import { openPostgresStore } from "../../actors/store/postgres_store.ts";
+import { openPostgresStore } from "../../engine/sql/postgres_store.ts";
 import { startEmbeddedEngine } from "../../engine/embedded.ts";
 import { createLogger } from "../../engine/log.ts";
 import { DenoKvStateStore } from "../../engine/state_store_denokv.ts";

@@ -4,7 +4,7 @@
  */
 import { Hono } from "hono";
 import { DevPaymentProvider } from "../../actors/economy/payment_provider.ts";
-import type { SqlStore } from "../../actors/store/sql.ts";
+import type { SqlStore } from "../../engine/sql/sql.ts";
 import { createLogger } from "../../engine/log.ts";
 import type { OAuthProviderConfig } from "../../edge/accounts/oauth.ts";
 import { type Accounts, createAccounts } from "../../edge/accounts/service.ts";

@@ -7,9 +7,9 @@
  */
 import postgres from "postgres";
 import { migrate } from "../../actors/store/migrate.ts";
-import { PGlite, pgliteTypes, wrapPglite } from "../../actors/store/pglite_store.ts";
-import { openPostgresStore } from "../../actors/store/postgres_store.ts";
-import type { SqlStore } from "../../actors/store/sql.ts";
+import { PGlite, pgliteTypes, wrapPglite } from "../../engine/sql/pglite_store.ts";
+import { openPostgresStore } from "../../engine/sql/postgres_store.ts";
+import type { SqlStore } from "../../engine/sql/sql.ts";
 
 export type Backend = "postgres" | "pglite";
 export const BACKENDS: readonly Backend[] = ["postgres", "pglite"];

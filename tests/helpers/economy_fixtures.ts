@@ -1,7 +1,7 @@
 /** Users, rooms and funded wallets for economy tests, made through the real modules. */
 import { DevPaymentProvider } from "../../actors/economy/payment_provider.ts";
 import { topUp } from "../../actors/economy/wallets.ts";
-import type { SqlStore } from "../../actors/store/sql.ts";
+import type { SqlStore } from "../../engine/sql/sql.ts";
 import { createRoom } from "../../edge/accounts/rooms.ts";
 import { createUser } from "../../edge/accounts/users.ts";
 import { TestViewer } from "./edge_client.ts";

@@ -1,6 +1,6 @@
 /** A started test server on real Postgres (a scratch database per call). */
-import { openPostgresStore } from "../../actors/store/postgres_store.ts";
-import type { SqlStore } from "../../actors/store/sql.ts";
+import { openPostgresStore } from "../../engine/sql/postgres_store.ts";
+import type { SqlStore } from "../../engine/sql/sql.ts";
 import { createScratchDatabase } from "./db.ts";
 import { startTestServer, type TestServer, type TestServerOptions } from "./server.ts";
 

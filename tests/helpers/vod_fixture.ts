@@ -3,7 +3,7 @@
  * HLS segments from ffmpeg uploaded to MinIO and indexed, plus the Chromium capability check
  * the VOD browser tests share.
  */
-import { openPostgresStore } from "../../actors/store/postgres_store.ts";
+import { openPostgresStore } from "../../engine/sql/postgres_store.ts";
 import { h264AacArgs, runFfmpeg, synthAvInputArgs } from "../../media/ffmpeg.ts";
 import { parseMediaPlaylist } from "../../media/hls.ts";
 import { RecordingIndex, type SegmentRow } from "../../media/index/recording_index.ts";

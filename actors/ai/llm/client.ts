@@ -10,8 +10,8 @@ import type { z } from "zod";
 import type { Config } from "../../../engine/config.ts";
 import { createLogger, type Logger } from "../../../engine/log.ts";
 import type { Sourced } from "../source.ts";
-import { type BreakerState, CircuitBreaker } from "./breaker.ts";
-import { DEFAULT_RETRY, type RetryPolicy, withRetries } from "./retry.ts";
+import { type BreakerState, CircuitBreaker } from "../../../engine/resilience/breaker.ts";
+import { DEFAULT_RETRY, type RetryPolicy, withRetries } from "../../../engine/resilience/retry.ts";
 import { type Pricing, type RoomUsage, UsageLedger } from "./usage.ts";
 
 export interface LlmSettings {
