@@ -74,6 +74,31 @@ export const EdgeErrorCode = {
   internal: "internal",
 } as const;
 
+/**
+ * The answer to `say`: everything the room's reply says that PROTOCOL.md promises the sender
+ * (`suppressed: "flood"`: accepted and counted, not broadcast; `warning`: delivered, but the
+ * AI room manager warned). Built only by `ackFrame`, so no field is dropped on the way.
+ */
+export type AckFrame = {
+  type: "ack";
+  clientId?: string;
+  id: string;
+  suppressed?: "flood";
+  warning?: SayWarning;
+};
+
+/** The `ack` frame for a room's `say` reply. */
+export function ackFrame(
+  reply: { id: string; suppressed?: "flood"; warning?: SayWarning },
+  clientId: string | undefined,
+): AckFrame {
+  const ack: AckFrame = { type: "ack", id: reply.id };
+  if (clientId !== undefined) ack.clientId = clientId;
+  if (reply.suppressed !== undefined) ack.suppressed = reply.suppressed;
+  if (reply.warning !== undefined) ack.warning = reply.warning;
+  return ack;
+}
+
 /** WebSocket close codes used by the edge. */
 export const CloseCode = {
   normal: 1000,
@@ -120,7 +145,7 @@ export type ServerFrame =
     self?: JoinReply["self"];
   }
   | ({ type: "batch" } & RoomBatch)
-  | { type: "ack"; clientId?: string; id: string; warning?: SayWarning }
+  | AckFrame
   | { type: "error"; code: string; message: string; clientId?: string }
   | { type: "pong"; t?: number; at: number }
   | { type: "dropped"; count: number; throughSeq: number }

@@ -18,6 +18,7 @@ import { ViewerBackpressure } from "./backpressure.ts";
 import { FrameGuard } from "./frame_guard.ts";
 import type { EdgeLimits } from "./limits.ts";
 import {
+  ackFrame,
   CloseCode,
   describeIssue,
   EdgeErrorCode,
@@ -200,12 +201,7 @@ export class ViewerSession implements FanoutViewer {
       switch (frame.type) {
         case "say": {
           const r = await this.deps.rooms.say(roomId, actor, frame.text, frame.clientId);
-          this.send({
-            type: "ack",
-            clientId: frame.clientId,
-            id: r.id,
-            ...(r.warning ? { warning: r.warning } : {}),
-          });
+          this.send(ackFrame(r, frame.clientId));
           break;
         }
         case "mod":
