@@ -2,7 +2,7 @@
  * The `LivePlatform` interface every bridge adapter implements (Bilibili, a comment relay),
  * and the two pieces they share: the health record and the reconnect loop with backoff.
  */
-import { jitteredDelay } from "../../engine/backoff.ts";
+import { jitteredDelay } from "../../engine/resilience/backoff.ts";
 import type { BridgeEvent } from "./events.ts";
 
 export interface PlatformHealth {
