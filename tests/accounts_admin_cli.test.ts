@@ -8,7 +8,8 @@
  *   a later start-up once one does.
  */
 import assert from "node:assert/strict";
-import { openStore } from "../actors/store/open_store.ts";
+import { openStore } from "../engine/sql/open_store.ts";
+import { appMigrations } from "../edge/wiring/migrations.ts";
 import { hashPassword } from "../edge/accounts/passwords.ts";
 import { createUser } from "../edge/accounts/users.ts";
 import { createScratchDatabase } from "./helpers/db.ts";
@@ -149,7 +150,10 @@ Deno.test("admin CLI on embedded PGlite under DATA_DIR, between server runs", as
 Deno.test("BOOTSTRAP_ADMINS on a started server: applied while no admin exists, then ignored", async () => {
   const scratch = await createScratchDatabase();
   try {
-    const store = await openStore({ DATABASE_URL: scratch.url, DATA_DIR: "./unused" });
+    const store = await openStore(
+      { DATABASE_URL: scratch.url, DATA_DIR: "./unused" },
+      await appMigrations(),
+    );
     try {
       for (const username of ["dana", "eddie"]) {
         await createUser(store, { username, passwordHash: await hashPassword(PASSWORD) });

@@ -12,7 +12,8 @@ import { auditLedger } from "../actors/economy/invariants.ts";
 import { getBalances, topUp } from "../actors/economy/wallets.ts";
 import type { Actor, GiftOutcome } from "../actors/room/messages.ts";
 import { ROOM_ACTOR_TYPE, roomActorType } from "../actors/room/room_actor.ts";
-import { migrate } from "../actors/store/migrate.ts";
+import { migrate } from "../engine/sql/migrate.ts";
+import { appMigrations } from "../edge/wiring/migrations.ts";
 import { openPgliteStore } from "../engine/sql/pglite_store.ts";
 import { openPostgresStore } from "../engine/sql/postgres_store.ts";
 import { type SqlStore, toBigInt } from "../engine/sql/sql.ts";
@@ -58,7 +59,7 @@ async function runStorm(backend: Backend) {
 
   const openSql = async (): Promise<SqlStore> => {
     const store = scratch ? openPostgresStore(scratch.url) : await openPgliteStore(`${dir}/pg`);
-    await migrate(store);
+    await migrate(store, await appMigrations());
     return store;
   };
   const openWorld = async (): Promise<World> => {

@@ -20,7 +20,8 @@ import {
 import type { SqlStore } from "../engine/sql/sql.ts";
 import { toBigInt } from "../engine/sql/sql.ts";
 import { openPostgresStore } from "../engine/sql/postgres_store.ts";
-import { loadMigrations, migrate } from "../actors/store/migrate.ts";
+import { migrate } from "../engine/sql/migrate.ts";
+import { appMigrations } from "../edge/wiring/migrations.ts";
 import { wrapPglite } from "../engine/sql/pglite_store.ts";
 import { setRoles } from "../edge/accounts/users.ts";
 import { signUp, startAccountsApp } from "./helpers/accounts_app.ts";
@@ -467,7 +468,7 @@ for (const backend of ["postgres", "pglite"] as const) {
       ? openPostgresStore(scratch.url)
       : await wrapPglite(pglite!, { schema, ownsInstance: false });
     try {
-      const all = await loadMigrations();
+      const all = await appMigrations();
       await migrate(store, all.filter((m) => m.version < 5));
       const { streamerId, roomId } = await makeStreamerWithRoom(store);
       await earn(store, roomId, 500);
@@ -491,7 +492,7 @@ for (const backend of ["postgres", "pglite"] as const) {
         [`held:${streamerId}`, `earnings:${streamerId}`],
       );
       assert.deepEqual(
-        await migrate(store),
+        await migrate(store, all),
         all.filter((m) => m.version >= 5).map((m) => m.version),
       );
       const list = await store.query<{ id: string; status: string; seq: unknown }>(

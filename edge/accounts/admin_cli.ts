@@ -15,7 +15,8 @@
  */
 import { parseArgs } from "node:util";
 import { userInfo } from "node:os";
-import { openStore } from "../../actors/store/open_store.ts";
+import { openStore } from "../../engine/sql/open_store.ts";
+import { appMigrations } from "../wiring/migrations.ts";
 import type { SqlStore } from "../../engine/sql/sql.ts";
 import { type Config, loadConfig } from "../../engine/config.ts";
 import { AccountError } from "./errors.ts";
@@ -80,7 +81,7 @@ export async function runAdminCli(
     if ((command === "list" || command === "log") && rest.length > 1) {
       throw new UsageError(`roles ${command} takes at most one name`);
     }
-    store = await openStore(config);
+    store = await openStore(config, await appMigrations());
     switch (command) {
       case "grant":
       case "revoke": {

@@ -10,7 +10,8 @@
  */
 import { SqlGiftLedger } from "../../actors/economy/gift_ledger.ts";
 import { DevPaymentProvider, type PaymentProvider } from "../../actors/economy/payment_provider.ts";
-import { openStore } from "../../actors/store/open_store.ts";
+import { openStore } from "../../engine/sql/open_store.ts";
+import { appMigrations } from "../wiring/migrations.ts";
 import type { SqlStore } from "../../engine/sql/sql.ts";
 import type { Config } from "../../engine/config.ts";
 import type { Logger } from "../../engine/log.ts";
@@ -35,7 +36,7 @@ export async function openAccountsAndEconomy(opts: {
   payments?: PaymentProvider;
 }): Promise<AccountsAndEconomy> {
   const { config, tokens, log } = opts;
-  const store = await openStore(config);
+  const store = await openStore(config, await appMigrations());
   if (config.BOOTSTRAP_ADMINS.length) {
     try {
       await bootstrapAdmins(store, config.BOOTSTRAP_ADMINS, log.child({ component: "accounts" }));

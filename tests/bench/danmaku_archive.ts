@@ -13,7 +13,8 @@ import { fileURLToPath } from "node:url";
 import { DanmakuArchiveWriter } from "../../actors/room/danmaku_archive.ts";
 import type { Actor } from "../../actors/room/messages.ts";
 import { ROOM_ACTOR_TYPE, roomActorType } from "../../actors/room/room_actor.ts";
-import { migrate } from "../../actors/store/migrate.ts";
+import { migrate } from "../../engine/sql/migrate.ts";
+import { appMigrations } from "../../edge/wiring/migrations.ts";
 import { openPostgresStore } from "../../engine/sql/postgres_store.ts";
 import { startEmbeddedEngine } from "../../engine/embedded.ts";
 import { DenoKvStateStore } from "../../engine/state_store_denokv.ts";
@@ -38,7 +39,7 @@ const msgs = Array.from({ length: MESSAGES }, (_, i) => ({
 
 const scratch = await createScratchDatabase("bench_archive");
 const sql = openPostgresStore(scratch.url, { max: 4 });
-await migrate(sql);
+await migrate(sql, await appMigrations());
 
 interface Run {
   variant: "no_archive" | "archive";

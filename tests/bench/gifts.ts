@@ -15,7 +15,8 @@ import { SqlGiftLedger } from "../../actors/economy/gift_ledger.ts";
 import { auditLedger } from "../../actors/economy/invariants.ts";
 import type { Actor, GiftOutcome } from "../../actors/room/messages.ts";
 import { ROOM_ACTOR_TYPE, roomActorType } from "../../actors/room/room_actor.ts";
-import { migrate } from "../../actors/store/migrate.ts";
+import { migrate } from "../../engine/sql/migrate.ts";
+import { appMigrations } from "../../edge/wiring/migrations.ts";
 import { openPostgresStore } from "../../engine/sql/postgres_store.ts";
 import { startEmbeddedEngine } from "../../engine/embedded.ts";
 import { createLogger } from "../../engine/log.ts";
@@ -69,7 +70,7 @@ async function giftStorm(): Promise<StormResult> {
   const kv = await DenoKvStateStore.open(`${dir}/state.kv`);
   const log = createLogger({ bench: "gifts" }, "error");
   try {
-    await migrate(store);
+    await migrate(store, await appMigrations());
     // Setup in bulk: a streamer, their room, senders with funded wallets (top-ups recorded).
     await store.query(
       `INSERT INTO users (id, username, display_name)

@@ -6,7 +6,8 @@
  *   schema per test on it, dropped after the test.
  */
 import postgres from "postgres";
-import { migrate } from "../../actors/store/migrate.ts";
+import { migrate } from "../../engine/sql/migrate.ts";
+import { appMigrations } from "../../edge/wiring/migrations.ts";
 import { PGlite, pgliteTypes, wrapPglite } from "../../engine/sql/pglite_store.ts";
 import { openPostgresStore } from "../../engine/sql/postgres_store.ts";
 import type { SqlStore } from "../../engine/sql/sql.ts";
@@ -93,7 +94,7 @@ export async function freshDatabase(backend: Backend): Promise<TestDb> {
   if (backend === "postgres") {
     const scratch = await createScratchDatabase();
     const store = openPostgresStore(scratch.url);
-    await migrate(store);
+    await migrate(store, await appMigrations());
     return {
       backend,
       store,
@@ -107,7 +108,7 @@ export async function freshDatabase(backend: Backend): Promise<TestDb> {
   const db = await sharedPgliteInstance();
   const schema = uniqueName("t");
   const store = await wrapPglite(db, { schema, ownsInstance: false });
-  await migrate(store);
+  await migrate(store, await appMigrations());
   return {
     backend,
     store,

@@ -2,14 +2,20 @@
  * Open the relational store the configuration asks for and bring its schema up to date:
  * Postgres when `DATABASE_URL` is set, otherwise PGlite under `${DATA_DIR}/pglite`.
  */
-import type { Config } from "../../engine/config.ts";
-import { migrate } from "./migrate.ts";
-import { openPgliteStore } from "../../engine/sql/pglite_store.ts";
-import { openPostgresStore } from "../../engine/sql/postgres_store.ts";
-import type { SqlStore } from "../../engine/sql/sql.ts";
+import { migrate, type Migration } from "./migrate.ts";
+import { openPgliteStore } from "./pglite_store.ts";
+import { openPostgresStore } from "./postgres_store.ts";
+import type { SqlStore } from "./sql.ts";
+
+/** Where the relational store lives (variables of engine/config.ts). */
+export interface SqlStoreConfig {
+  DATABASE_URL?: string;
+  DATA_DIR: string;
+}
 
 export async function openStore(
-  config: Pick<Config, "DATABASE_URL" | "DATA_DIR">,
+  config: SqlStoreConfig,
+  migrations: readonly Migration[],
 ): Promise<SqlStore> {
   let store: SqlStore;
   if (config.DATABASE_URL) {
@@ -20,7 +26,7 @@ export async function openStore(
     store = await openPgliteStore(dir);
   }
   try {
-    await migrate(store);
+    await migrate(store, migrations);
   } catch (err) {
     await store.close();
     throw err;

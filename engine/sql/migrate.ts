@@ -1,7 +1,9 @@
 /**
- * Versioned migrations: `migrations/NNN_name.sql`, applied in order at start, each once,
- * recorded in `schema_migrations`. All pending migrations run in one transaction holding a
- * transaction-scoped advisory lock, so two processes starting together apply them once.
+ * Versioned migrations: files `NNN_name.sql`, applied in order of version at start, each
+ * once, recorded in `schema_migrations`. All pending migrations run in one transaction holding
+ * a transaction-scoped advisory lock, so two processes starting together apply them once.
+ * Each feature keeps its scripts in a `migrations/` folder of its own; the composition root
+ * (edge/wiring/migrations.ts) names the folders, and versions are unique across all of them.
  */
 import type { SqlStore } from "../../engine/sql/sql.ts";
 
@@ -16,19 +18,19 @@ export interface Migration {
 
 const MIGRATION_FILE = /^(\d{3})_([a-z0-9_]+)\.sql$/;
 
-/** The migrations shipped in `./migrations`, sorted by version. */
-export async function loadMigrations(
-  dir: URL = new URL("./migrations/", import.meta.url),
-): Promise<Migration[]> {
+/** The migrations in `folders` (URLs ending in `/`), sorted by version. */
+export async function loadMigrations(folders: readonly URL[]): Promise<Migration[]> {
   const list: Migration[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    const match = MIGRATION_FILE.exec(entry.name);
-    if (!entry.isFile || !match) continue;
-    list.push({
-      version: Number(match[1]),
-      name: match[2],
-      sql: await Deno.readTextFile(new URL(entry.name, dir)),
-    });
+  for (const dir of folders) {
+    for await (const entry of Deno.readDir(dir)) {
+      const match = MIGRATION_FILE.exec(entry.name);
+      if (!entry.isFile || !match) continue;
+      list.push({
+        version: Number(match[1]),
+        name: match[2],
+        sql: await Deno.readTextFile(new URL(entry.name, dir)),
+      });
+    }
   }
   list.sort((a, b) => a.version - b.version);
   for (let i = 1; i < list.length; i++) {
@@ -40,8 +42,10 @@ export async function loadMigrations(
 }
 
 /** Apply pending migrations; returns the versions applied now. */
-export async function migrate(store: SqlStore, migrations?: Migration[]): Promise<number[]> {
-  const all = migrations ?? await loadMigrations();
+export async function migrate(
+  store: SqlStore,
+  all: readonly Migration[],
+): Promise<number[]> {
   return await store.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
     await tx.query(

@@ -1,0 +1,27 @@
+/**
+ * Every feature's schema migrations, collected for the runner (engine/sql/migrate.ts). Each
+ * feature owns its `migrations/` folder; versions are unique across folders and a database
+ * applies them in version order, so a new feature takes the next free number.
+ */
+import { loadMigrations, type Migration } from "../../engine/sql/migrate.ts";
+
+export const MIGRATION_FOLDERS: readonly URL[] = [
+  // 001 users, sessions, identities, follows, rooms, streams · 003 role events
+  new URL("../accounts/migrations/", import.meta.url),
+  // 002 wallets, ledger, gifts, top-ups, withdrawals · 005 withdrawal payouts
+  new URL("../../actors/economy/migrations/", import.meta.url),
+  // 010-013 recordings, segments, clips, webhook replay guard, reconciliation
+  new URL("../../media/index/migrations/", import.meta.url),
+  // 014 the danmaku archive
+  new URL("../../actors/room/migrations/", import.meta.url),
+  // 030 captions, coaching tips, summaries
+  new URL("../../actors/segment/migrations/", import.meta.url),
+];
+
+let loaded: Promise<Migration[]> | undefined;
+
+/** The application's migrations in version order (read once per process). */
+export function appMigrations(): Promise<Migration[]> {
+  loaded ??= loadMigrations(MIGRATION_FOLDERS);
+  return loaded;
+}
