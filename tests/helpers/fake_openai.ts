@@ -34,6 +34,12 @@ export interface FakeOpenAi {
   chatReply: (messages: ChatMessage[], body: Record<string, unknown>) => string;
   /** The text returned by transcriptions. */
   transcript: string;
+  /** A streamed chat answer (`stream: true`) is sent in pieces this far apart (default 0). */
+  streamDelayMs: number;
+  /** Splits a streamed answer into pieces (default: one piece per word or Han character). */
+  streamPieces: (content: string) => string[];
+  /** `/audio/speech`: the audio bytes for a text (default: 404, no speech configured). */
+  speech: ((text: string, body: Record<string, unknown>) => Uint8Array) | null;
   close(): Promise<void>;
 }
 
@@ -67,6 +73,9 @@ export function startFakeOpenAi(): FakeOpenAi {
     faults: [],
     chatReply: () => "{}",
     transcript: "hello world",
+    streamDelayMs: 0,
+    streamPieces: (content) => content.match(/\p{Script=Han}|[^\p{Script=Han}\s]+\s*|\s+/gu) ?? [],
+    speech: null,
     close: async () => {
       abort.abort();
       await server.finished;
@@ -101,6 +110,7 @@ export function startFakeOpenAi(): FakeOpenAi {
       const content = fault?.kind === "malformed"
         ? "{ this is not json"
         : fake.chatReply(messages, record.body);
+      if (record.body.stream === true) return streamChat(fake, content, record);
       return json({
         id: "chatcmpl-fake",
         object: "chat.completion",
@@ -133,6 +143,10 @@ export function startFakeOpenAi(): FakeOpenAi {
       if (fault?.kind === "malformed") return new Response("{ nope", { status: 200 });
       return json({ text: fake.transcript });
     }
+    if (path.endsWith("/audio/speech") && fake.speech) {
+      const audio = fake.speech(String(record.body.input ?? ""), record.body);
+      return new Response(audio as BufferSource, { headers: { "content-type": "audio/wav" } });
+    }
     return json({ error: { message: `no route ${path}` } }, 404);
   };
 
@@ -160,4 +174,45 @@ export function promptText(req: RecordedRequest): string {
   return messages.map((m) =>
     typeof m.content === "string" ? m.content : m.content.map((p) => p.text ?? "").join("\n")
   ).join("\n");
+}
+
+/** A chat completion as Server-Sent Events, one chunk per piece, `[DONE]` at the end. */
+function streamChat(
+  fake: FakeOpenAi,
+  content: string,
+  record: RecordedRequest,
+): Response {
+  let cancelled = false;
+  const enc = new TextEncoder();
+  const chunk = (delta: Record<string, unknown>, finish: string | null) =>
+    enc.encode(
+      `data: ${
+        JSON.stringify({
+          id: "chatcmpl-fake",
+          object: "chat.completion.chunk",
+          created: Math.floor(Date.now() / 1000),
+          model: record.body.model,
+          choices: [{ index: 0, delta, finish_reason: finish }],
+        })
+      }\n\n`,
+    );
+  const body = new ReadableStream<Uint8Array>({
+    async start(c) {
+      try {
+        c.enqueue(chunk({ role: "assistant", content: "" }, null));
+        for (const piece of fake.streamPieces(content)) {
+          if (cancelled) return;
+          if (fake.streamDelayMs > 0) await new Promise((r) => setTimeout(r, fake.streamDelayMs));
+          c.enqueue(chunk({ content: piece }, null));
+        }
+        c.enqueue(chunk({}, "stop"));
+        c.enqueue(enc.encode("data: [DONE]\n\n"));
+        c.close();
+      } catch { /* the client went away */ }
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  return new Response(body, { headers: { "content-type": "text/event-stream" } });
 }

@@ -1,0 +1,41 @@
+/**
+ * What goes into the co-host (inputs from native chat, bridges and /proxy-ws) and what comes
+ * out of it (`cohost` events: state, the input taken, text deltas, final sentences, turn end,
+ * skips). The room puts the events in its batches; /proxy-ws translates them for
+ * Open-LLM-VTuber clients.
+ */
+import type { Source } from "../ai/source.ts";
+
+export type InputOrigin = "native" | "bridged" | "proxy";
+
+export interface CoHostInput {
+  /** Unique per room (the message id, or a /proxy-ws ref). */
+  id: string;
+  origin: InputOrigin;
+  /** The platform of a bridged input (`bilibili`, `douyin`...). */
+  platform?: string;
+  user: { id: string; name: string };
+  text: string;
+  /** Arrival time, epoch ms. */
+  at: number;
+  /** The streamer or a /proxy-ws client: may interrupt with a phrase. */
+  trusted?: boolean;
+  /** Opaque reference of the sender (a /proxy-ws client), echoed in `taken`. */
+  ref?: string;
+}
+
+export type CoHostState = "idle" | "thinking" | "speaking" | "interrupted";
+
+export type EndReason = "done" | "interrupted" | "error";
+
+export type CoHostEvent =
+  | { type: "cohost"; op: "state"; state: CoHostState; queue: number }
+  | { type: "cohost"; op: "taken"; turn: number; input: CoHostInput; skipped: number }
+  /** Provisional text as it streams; the turn's `sentence` events are final. */
+  | { type: "cohost"; op: "delta"; turn: number; text: string }
+  /** A finished, moderated sentence (what is spoken and captioned). */
+  | { type: "cohost"; op: "sentence"; turn: number; index: number; text: string; source: Source }
+  /** A sentence the moderation withheld: clients drop its provisional deltas. */
+  | { type: "cohost"; op: "withheld"; turn: number; index: number }
+  | { type: "cohost"; op: "end"; turn: number; reason: EndReason; source: Source }
+  | { type: "cohost"; op: "skipped"; count: number; reason: "stale" | "overflow" };

@@ -1,0 +1,246 @@
+/**
+ * The co-host core against the local OpenAI-compatible stand-in: arrival order and one reply
+ * at a time, token-by-token deltas and moderated sentences, the local fallback, the stale
+ * policy, interrupts (streamer, trusted phrase), the voice cut, bursts.
+ */
+import assert from "node:assert/strict";
+import { CoHost, type CoHostVoice } from "../actors/cohost/cohost.ts";
+import type { CoHostEvent, CoHostInput } from "../actors/cohost/events.ts";
+import { Persona } from "../actors/cohost/persona.ts";
+import { LocalReplyModel, OpenAiReplyModel } from "../actors/cohost/reply_model.ts";
+import { speechModeration } from "../actors/cohost/speech_moderation.ts";
+import { promptText, startFakeOpenAi } from "./helpers/fake_openai.ts";
+import { waitForValue } from "./helpers/wait.ts";
+
+const waitFor = (what: string, cond: () => boolean) =>
+  waitForValue(what, () => Promise.resolve(cond() ? true : undefined), { stepMs: 10 });
+
+let seq = 0;
+function input(text: string, extra: Partial<CoHostInput> = {}): CoHostInput {
+  seq++;
+  return {
+    id: `in-${seq}`,
+    origin: "native",
+    user: { id: `u${seq}`, name: `viewer${seq}` },
+    text,
+    at: Date.now(),
+    ...extra,
+  };
+}
+
+function setup(opts: {
+  llmUrl?: string;
+  persona?: Record<string, unknown>;
+  voice?: CoHostVoice;
+  kb?: (q: string) => string | null;
+  now?: () => number;
+}) {
+  const events: CoHostEvent[] = [];
+  const persona = Persona.parse({ enabled: true, name: "Aki", ...opts.persona });
+  const cohost = new CoHost({
+    roomId: "r1",
+    persona,
+    emit: (e) => events.push(e),
+    model: opts.llmUrl
+      ? new OpenAiReplyModel({ baseUrl: opts.llmUrl, apiKey: "k", model: "m", timeoutMs: 5_000 })
+      : null,
+    local: new LocalReplyModel(
+      opts.kb ? { answer: (q) => Promise.resolve(opts.kb!(q)) } : null,
+    ),
+    moderate: speechModeration(),
+    voice: opts.voice ?? null,
+    now: opts.now,
+  });
+  const ops = () =>
+    events.map((e) =>
+      e.op === "taken" ? `taken:${e.input.text}` : e.op === "end" ? `end:${e.reason}` : e.op
+    );
+  const sentences = (turn?: number) =>
+    events.flatMap((e) =>
+      e.op === "sentence" && (turn === undefined || e.turn === turn) ? [e.text] : []
+    );
+  return { events, cohost, ops, sentences };
+}
+
+Deno.test("cohost: answers native, bridged and proxy inputs in arrival order, one at a time, streaming", async () => {
+  const llm = startFakeOpenAi();
+  llm.chatReply = (messages) => {
+    const last = messages[messages.length - 1].content as string;
+    return `Hi there. You said ${last.split(": ")[1]}!`;
+  };
+  const { events, cohost, sentences } = setup({ llmUrl: llm.url });
+  try {
+    cohost.input(input("first"));
+    cohost.input(input("second", { origin: "bridged", platform: "bilibili" }));
+    cohost.input(input("third", { origin: "proxy", ref: "c1" }));
+    await cohost.idle();
+    const turns = events.filter((e) => e.op === "taken" || e.op === "end")
+      .map((e) => e.op === "taken" ? `+${e.input.text}` : `-${e.turn}`);
+    assert.deepEqual(turns, ["+first", "-1", "+second", "-2", "+third", "-3"]);
+    const deltas = events.filter((e) => e.op === "delta" && e.turn === 1);
+    assert(deltas.length > 3, `streamed in ${deltas.length} pieces`);
+    assert.deepEqual(sentences(1), ["Hi there.", "You said first!"]);
+    assert.deepEqual(sentences(2), ["Hi there.", "You said second!"]);
+    assert(events.every((e) => e.op !== "sentence" || e.source === "llm"));
+    assert.equal(llm.requests.length, 3);
+    const prompt = promptText(llm.requests[1]);
+    assert.match(prompt, /You are Aki/);
+    assert.match(prompt, /on bilibili: second/);
+    assert.equal(llm.requests[0].body.stream, true);
+    assert.equal(cohost.status().state, "idle");
+    assert.equal(cohost.status().answered, 3);
+  } finally {
+    await cohost.close();
+    await llm.close();
+  }
+});
+
+Deno.test("cohost: with no model it answers from the knowledge base and templates, source local", async () => {
+  const { events, cohost, sentences } = setup({
+    kb: (q) => q.includes("发货") ? "下单后48小时内发货。" : null,
+    persona: { language: "zh" },
+  });
+  cohost.input(input("什么时候发货？"));
+  cohost.input(input("你好呀"));
+  await cohost.idle();
+  assert.deepEqual(sentences(1), ["下单后48小时内发货。"]);
+  assert.match(sentences(2).join(""), /欢迎viewer\d+/);
+  assert(events.every((e) => (e.op !== "sentence" && e.op !== "end") || e.source === "local"));
+});
+
+Deno.test("cohost: a model failing before its first word falls back to local", async () => {
+  const llm = startFakeOpenAi();
+  llm.faults.push({ kind: "status", status: 500 });
+  const { events, cohost } = setup({ llmUrl: llm.url, persona: { language: "en" } });
+  try {
+    cohost.input(input("hello everyone"));
+    await cohost.idle();
+    const end = events.find((e) => e.op === "end");
+    assert(end && end.op === "end");
+    assert.equal(end.source, "local");
+    assert.equal(end.reason, "done");
+  } finally {
+    await llm.close();
+  }
+});
+
+Deno.test("cohost: sentences with blocklisted or must-not-say words are withheld", async () => {
+  const llm = startFakeOpenAi();
+  llm.chatReply = () => "Our sponsor is AcmeCorp. What the fuck. Have a nice day.";
+  const { events, cohost, sentences } = setup({
+    llmUrl: llm.url,
+    persona: { mustNotSay: ["acmecorp"] },
+  });
+  try {
+    cohost.input(input("hey"));
+    await cohost.idle();
+    assert.deepEqual(sentences(), ["Have a nice day."]);
+    assert.deepEqual(
+      events.filter((e) => e.op === "withheld").map((e) => e.op === "withheld" && e.index),
+      [0, 1],
+    );
+  } finally {
+    await llm.close();
+  }
+});
+
+Deno.test("cohost: the stale policy skips old and overflowing inputs and says how many", async () => {
+  let now = 1_000_000;
+  const { events, cohost } = setup({
+    persona: { stale: { maxWaitMs: 5_000, maxQueue: 2 }, language: "en" },
+    now: () => now,
+  });
+  const old = { at: now - 10_000 };
+  // The first input starts at once (queue taken synchronously up to the first await).
+  cohost.input(input("a0", { at: now }));
+  cohost.input(input("old1", old));
+  cohost.input(input("old2", old));
+  cohost.input(input("n1", { at: now }));
+  cohost.input(input("n2", { at: now }));
+  cohost.input(input("n3", { at: now }));
+  now += 1;
+  await cohost.idle();
+  const taken = events.flatMap((e) => e.op === "taken" ? [e.input.text] : []);
+  assert.deepEqual(taken, ["a0", "n2", "n3"]);
+  const skips = events.flatMap((e) => e.op === "skipped" ? [`${e.reason}:${e.count}`] : []);
+  assert.deepEqual(skips, ["stale:2", "overflow:1"]);
+  const second = events.find((e) => e.op === "taken" && e.input.text === "n2");
+  assert(second && second.op === "taken" && second.skipped === 3);
+  assert.equal(cohost.status().skipped, 3);
+});
+
+Deno.test("cohost: interrupts end the turn mid-reply, cut the voice, and the next input starts", async () => {
+  const llm = startFakeOpenAi();
+  llm.streamDelayMs = 15;
+  llm.chatReply = () => "This is a long answer. ".repeat(20);
+  const said: string[] = [];
+  let cuts = 0;
+  const voice: CoHostVoice = {
+    say: (text, _lang, signal) =>
+      new Promise((resolve) => {
+        said.push(text);
+        const t = setTimeout(resolve, 30);
+        signal.addEventListener("abort", () => {
+          clearTimeout(t);
+          resolve();
+        });
+      }),
+    cut: () => void cuts++,
+  };
+  const { events, cohost, ops } = setup({ llmUrl: llm.url, voice });
+  try {
+    cohost.input(input("one"));
+    cohost.input(input("two"));
+    await waitFor("speaking", () => events.some((e) => e.op === "state" && e.state === "speaking"));
+    assert(cohost.interrupt("streamer"));
+    await waitFor(
+      "second turn",
+      () => events.some((e) => e.op === "taken" && e.input.text === "two"),
+    );
+    // An untrusted viewer's phrase is just a message; a trusted one interrupts.
+    assert.equal(cohost.input(input("闭嘴", { trusted: false })), "queued");
+    await waitFor("turn 2 streaming", () => events.some((e) => e.op === "delta" && e.turn === 2));
+    assert.equal(cohost.input(input("stop talking please", { trusted: true })), "interrupt");
+    await cohost.idle();
+    const o = ops();
+    assert.deepEqual(o.filter((x) => x.startsWith("taken") || x.startsWith("end")), [
+      "taken:one",
+      "end:interrupted",
+      "taken:two",
+      "end:interrupted",
+      "taken:闭嘴",
+      "end:done",
+    ]);
+    assert(o.includes("state"));
+    assert(events.some((e) => e.op === "state" && e.state === "interrupted"));
+    assertEqualsCuts(cuts, 2);
+    assert(said.length >= 1);
+    const turn1 = events.filter((e) => e.op === "sentence" && e.turn === 1).length;
+    assert(turn1 < 20, "the first reply did not run to its end");
+  } finally {
+    await cohost.close();
+    await llm.close();
+  }
+});
+
+function assertEqualsCuts(cuts: number, n: number) {
+  assert.equal(cuts, n, `voice cut ${cuts} times`);
+}
+
+Deno.test("cohost: a burst of 200 inputs is answered in arrival order", async () => {
+  const { events, cohost } = setup({
+    persona: { stale: { maxWaitMs: 600_000, maxQueue: 500 }, language: "en" },
+  });
+  const texts = Array.from({ length: 200 }, (_, i) => `msg ${i}`);
+  for (const t of texts) cohost.input(input(t));
+  await cohost.idle();
+  assert.deepEqual(events.flatMap((e) => e.op === "taken" ? [e.input.text] : []), texts);
+});
+
+Deno.test("cohost: disabled or not listening to an origin ignores inputs", () => {
+  const off = setup({ persona: { enabled: false } });
+  assert.equal(off.cohost.input(input("x")), "ignored");
+  const noBridged = setup({ persona: { listen: { native: true, bridged: false, proxy: true } } });
+  assert.equal(noBridged.cohost.input(input("x", { origin: "bridged" })), "ignored");
+  assert.throws(() => Persona.parse({ language: "english!" }));
+});
