@@ -6,7 +6,7 @@
 import { SEGMENT_ACTOR_TYPE, segmentActorId } from "../actors/segment/messages.ts";
 import type { Logger } from "../engine/log.ts";
 import { MediaError } from "./errors.ts";
-import type { RecordingIndex, RecordingRow } from "./index/recording_index.ts";
+import type { RecordingIndex, RecordingRow } from "../actors/recording/recording_index.ts";
 import type { EgressStarter } from "./livekit/egress.ts";
 import type { StreamEvent } from "./livekit/webhooks.ts";
 import { EgressWatcher } from "./recorder/egress_watcher.ts";

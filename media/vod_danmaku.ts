@@ -4,7 +4,7 @@
  * pause, encoder restart) maps, like a highlight, to the start of the next segment, so the
  * span of a range starting exactly at a segment's offset begins at the previous segment's end.
  */
-import { type Timeline, vodOffsetOf } from "./vod.ts";
+import { type Timeline, vodOffsetOf } from "../actors/recording/timeline.ts";
 
 /**
  * The wall-clock instant where VOD offset `offsetMs` begins, such that a message at `at`

@@ -15,7 +15,7 @@ import { summaryActorType } from "../actors/summary/summary_actor.ts";
 import { createLogger } from "../engine/log.ts";
 import { analysisRoutes } from "../edge/routes/analysis.ts";
 import { MediaError } from "../media/errors.ts";
-import { segmentKey } from "../media/storage_keys.ts";
+import { segmentKey } from "../actors/recording/storage_keys.ts";
 import { startMediaStack } from "./helpers/media_stack.ts";
 import { speechWithPauses, videoWithAudio } from "./helpers/speech.ts";
 

@@ -19,7 +19,7 @@ import { type RunningServer, startServer } from "../edge/server.ts";
 import { livekitSettings } from "../media/livekit/settings.ts";
 import { ObjectStore } from "../media/s3.ts";
 import { parseMediaPlaylist } from "../media/hls.ts";
-import { playlistKey } from "../media/storage_keys.ts";
+import { playlistKey } from "../actors/recording/storage_keys.ts";
 import { EgressStatus } from "livekit-server-sdk";
 import { EgressStandIn } from "./helpers/egress_standin.ts";
 import { freeTcpPort } from "./helpers/go_tools.ts";

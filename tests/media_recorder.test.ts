@@ -13,7 +13,7 @@ import { issueToken } from "../media/livekit/tokens.ts";
 import type { RecordingEvent, SegmentReady } from "../media/recorder/events.ts";
 import { RecordingManager } from "../media/recorder/manager.ts";
 import { ObjectStore } from "../media/s3.ts";
-import { playlistKey } from "../media/storage_keys.ts";
+import { playlistKey } from "../actors/recording/storage_keys.ts";
 import { startLivekit, startSyntheticStreamer } from "./helpers/livekit.ts";
 import { startMinio } from "./helpers/minio.ts";
 

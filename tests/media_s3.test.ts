@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { ObjectStore } from "../media/s3.ts";
-import { clipKey, parseRecordingKey, playlistKey, segmentKey } from "../media/storage_keys.ts";
+import {
+  clipKey,
+  parseRecordingKey,
+  playlistKey,
+  segmentKey,
+} from "../actors/recording/storage_keys.ts";
 import { startMinio } from "./helpers/minio.ts";
 
 Deno.test("storage keys: layout under recordings/{room}/{rec}/, bad ids refused", () => {

@@ -10,7 +10,7 @@ import {
   type SegmentInfo,
 } from "../actors/segment/messages.ts";
 import { h264AacArgs, runFfmpeg, synthAvInputArgs } from "../media/ffmpeg.ts";
-import { segmentKey } from "../media/storage_keys.ts";
+import { segmentKey } from "../actors/recording/storage_keys.ts";
 import { startMediaStack } from "./helpers/media_stack.ts";
 
 Deno.test({

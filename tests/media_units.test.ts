@@ -2,12 +2,12 @@
 import assert from "node:assert/strict";
 import { segmentProblem } from "../actors/segment/validate.ts";
 import { buildMediaPlaylist, parseMediaPlaylist } from "../media/hls.ts";
-import type { RecordingRow, SegmentRow } from "../media/index/recording_index.ts";
+import type { RecordingRow, SegmentRow } from "../actors/recording/recording_index.ts";
 import { streamStateCommand } from "../media/livekit/stream_state.ts";
 import { brokenLimit } from "../media/recorder/guards.ts";
 import { i420Size, scaleI420 } from "../media/recorder/i420.ts";
 import { ChainResolver, DirectUrlResolver } from "../media/recorder/url_source.ts";
-import { buildTimeline, mapSpans, vodOffsetOf } from "../media/vod.ts";
+import { buildTimeline, mapSpans, vodOffsetOf } from "../actors/recording/timeline.ts";
 
 Deno.test("HLS playlist: build → parse round trip, discontinuity, ENDLIST", () => {
   const text = buildMediaPlaylist([

@@ -12,7 +12,7 @@ import { DanmakuArchiveWriter } from "../actors/room/danmaku_archive.ts";
 import type { RoomEvent } from "../actors/room/messages.ts";
 import type { SqlExecutor } from "../engine/sql/sql.ts";
 import { openPostgresStore } from "../engine/sql/postgres_store.ts";
-import { RecordingIndex } from "../media/index/recording_index.ts";
+import { RecordingIndex } from "../actors/recording/recording_index.ts";
 import { type ChatMessage, startFakeOpenAi } from "./helpers/fake_openai.ts";
 import { type Frame, TestViewer } from "./helpers/edge_client.ts";
 import { startMediaServer } from "./helpers/media_server.ts";

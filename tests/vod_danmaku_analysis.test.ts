@@ -11,7 +11,7 @@ import { analysisActorType } from "../actors/segment/analysis_actor.ts";
 import { SharedModels } from "../actors/segment/analysis_models.ts";
 import { AnalysisStore } from "../actors/segment/analysis_store.ts";
 import { h264AacArgs, runFfmpeg, synthAvInputArgs } from "../media/ffmpeg.ts";
-import { segmentKey } from "../media/storage_keys.ts";
+import { segmentKey } from "../actors/recording/storage_keys.ts";
 import { startMediaStack } from "./helpers/media_stack.ts";
 import { segmentRow } from "./helpers/vod_fixture.ts";
 

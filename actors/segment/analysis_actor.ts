@@ -17,9 +17,9 @@ import type { DanmakuArchiveReader } from "../room/danmaku_archive.ts";
 import type { Danmaku } from "../room/messages.ts";
 import type { Recogniser } from "../../media/audio/asr.ts";
 import { type SileroVad, VadStream } from "../../media/audio/vad.ts";
-import type { RecordingIndex } from "../../media/index/recording_index.ts";
+import type { RecordingIndex } from "../recording/recording_index.ts";
 import type { ObjectStore } from "../../media/s3.ts";
-import { recordingPrefix } from "../../media/storage_keys.ts";
+import { recordingPrefix } from "../recording/storage_keys.ts";
 import { joinSegments, keyFrames, windowAudio } from "./analysis_media.ts";
 import {
   type AnalyseCommand,

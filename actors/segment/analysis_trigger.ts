@@ -5,7 +5,7 @@
  * analysed when the recording stops (`analyseLastWindow`, called by the summary trigger).
  */
 import type { ActorContext } from "../../engine/actor.ts";
-import type { RecordingIndex } from "../../media/index/recording_index.ts";
+import type { RecordingIndex } from "../recording/recording_index.ts";
 import type { SegmentInfo } from "./messages.ts";
 import {
   type AnalyseCommand,

@@ -10,7 +10,7 @@ import type { Logger } from "../../engine/log.ts";
 import type { AnalysisRouteDeps } from "../../edge/routes/analysis.ts";
 import type { MediaAuth } from "../../edge/routes/media.ts";
 import { SileroVad } from "../../media/audio/vad.ts";
-import type { RecordingIndex } from "../../media/index/recording_index.ts";
+import type { RecordingIndex } from "../recording/recording_index.ts";
 import type { ActorAsk } from "../../media/media_service.ts";
 import { LiveCaptions } from "../../media/recorder/captions.ts";
 import type { RecordingAudioHub, RecordingEventHub } from "../../media/recorder/events.ts";

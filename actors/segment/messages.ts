@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ID_PATTERN } from "../../engine/subject.ts";
-import type { SegmentRow } from "../../media/index/recording_index.ts";
+import type { SegmentRow } from "../recording/recording_index.ts";
 
 export const SEGMENT_ACTOR_TYPE = "segments";
 

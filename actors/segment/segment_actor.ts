@@ -6,9 +6,9 @@
 import { Actor, type ActorContext, ActorError, type ActorType } from "../../engine/actor.ts";
 import { MediaError } from "../../media/errors.ts";
 import { probe } from "../../media/ffmpeg.ts";
-import type { RecordingIndex } from "../../media/index/recording_index.ts";
+import type { RecordingIndex } from "../recording/recording_index.ts";
 import type { ObjectStore } from "../../media/s3.ts";
-import { parseRecordingKey } from "../../media/storage_keys.ts";
+import { parseRecordingKey } from "../recording/storage_keys.ts";
 import {
   SEGMENT_ACTOR_TYPE,
   SegmentCommand,

@@ -13,8 +13,8 @@ import { type StreamMaterial, summariseStream } from "../ai/summary.ts";
 import type { AiStateReply } from "../room/ai_messages.ts";
 import type { HighlightSpan } from "../room/messages.ts";
 import type { AnalysisStore, SummaryRow } from "../segment/analysis_store.ts";
-import type { RecordingIndex } from "../../media/index/recording_index.ts";
-import { buildTimeline, vodOffsetOf } from "../../media/vod.ts";
+import type { RecordingIndex } from "../recording/recording_index.ts";
+import { buildTimeline, vodOffsetOf } from "../recording/timeline.ts";
 
 export const SUMMARY_ACTOR_TYPE = "summaries";
 

@@ -4,7 +4,7 @@
  * segments are in the index first.
  */
 import { analyseLastWindow, type Teller } from "../segment/analysis_trigger.ts";
-import type { RecordingIndex } from "../../media/index/recording_index.ts";
+import type { RecordingIndex } from "../recording/recording_index.ts";
 import { SUMMARY_ACTOR_TYPE } from "./summary_actor.ts";
 
 export async function onRecordingFinished(

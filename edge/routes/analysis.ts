@@ -20,7 +20,7 @@ import { analyseCommand } from "../../actors/segment/analysis_trigger.ts";
 import { SUMMARY_ACTOR_TYPE } from "../../actors/summary/summary_actor.ts";
 import type { Logger } from "../../engine/log.ts";
 import { ID_PATTERN } from "../../engine/subject.ts";
-import type { RecordingIndex } from "../../media/index/recording_index.ts";
+import type { RecordingIndex } from "../../actors/recording/recording_index.ts";
 import type { ActorAsk } from "../../media/media_service.ts";
 import { captionsKey } from "../../media/recorder/captions.ts";
 import type { ObjectStore } from "../../media/s3.ts";

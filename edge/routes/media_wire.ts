@@ -29,7 +29,7 @@ import type { Logger } from "../../engine/log.ts";
 import type { Transport } from "../../engine/transport.ts";
 import { enforceBansOnSfu } from "../../media/livekit/ban_enforcer.ts";
 import { accountsMediaAuth, type MediaAuth, type MediaRouteDeps } from "./media.ts";
-import { RecordingIndex } from "../../media/index/recording_index.ts";
+import { RecordingIndex } from "../../actors/recording/recording_index.ts";
 import { SqlReplayGuard } from "../../media/index/sql_replay_guard.ts";
 import { LivekitEgressStarter } from "../../media/livekit/egress.ts";
 import { LivekitServerApi } from "../../media/livekit/server_api.ts";
@@ -39,7 +39,8 @@ import { LivekitWebhookVerifier, type StreamEvent } from "../../media/livekit/we
 import { type ActorAsk, MediaService } from "../../media/media_service.ts";
 import { RecordingManager } from "../../media/recorder/manager.ts";
 import { ObjectStore, s3SettingsFromConfig } from "../../media/s3.ts";
-import { VodService, type WallSpan } from "../../media/vod.ts";
+import { VodService } from "../../media/vod.ts";
+import type { WallSpan } from "../../actors/recording/timeline.ts";
 import { DanmakuArchiveReader } from "../../actors/room/danmaku_archive.ts";
 
 export interface MediaStorage {

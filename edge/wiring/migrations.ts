@@ -11,7 +11,7 @@ export const MIGRATION_FOLDERS: readonly URL[] = [
   // 002 wallets, ledger, gifts, top-ups, withdrawals · 005 withdrawal payouts
   new URL("../../actors/economy/migrations/", import.meta.url),
   // 010-013 recordings, segments, clips, webhook replay guard, reconciliation
-  new URL("../../media/index/migrations/", import.meta.url),
+  new URL("../../actors/recording/migrations/", import.meta.url),
   // 014 the danmaku archive
   new URL("../../actors/room/migrations/", import.meta.url),
   // 030 captions, coaching tips, summaries

@@ -8,7 +8,7 @@
 import { EgressClient, EgressStatus, S3Upload, SegmentedFileOutput } from "livekit-server-sdk";
 import { MediaError } from "../errors.ts";
 import type { S3Settings } from "../s3.ts";
-import { recordingPrefix } from "../storage_keys.ts";
+import { recordingPrefix } from "../../actors/recording/storage_keys.ts";
 import { livekitRoomName, type LivekitSettings } from "./settings.ts";
 
 export interface EgressStarter {

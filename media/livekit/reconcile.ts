@@ -36,7 +36,7 @@
 import { ROOM_ACTOR_TYPE } from "../../actors/room/room_actor.ts";
 import type { StreamReply, StreamView } from "../../actors/room/stream_state.ts";
 import type { Logger } from "../../engine/log.ts";
-import type { RecordingIndex, RecordingRow } from "../index/recording_index.ts";
+import type { RecordingIndex, RecordingRow } from "../../actors/recording/recording_index.ts";
 import type { ActorAsk, MediaService } from "../media_service.ts";
 import type { EgressLister } from "./egress.ts";
 import { roleFromMetadata } from "./tokens.ts";

@@ -31,7 +31,7 @@ import { LiveCaptioner, type LiveCaptionerMetrics, type LiveCue } from "../audio
 import { decodePcm16k, SAMPLE_RATE } from "../audio/pcm.ts";
 import type { SileroVad } from "../audio/vad.ts";
 import type { ObjectStore } from "../s3.ts";
-import { recordingPrefix } from "../storage_keys.ts";
+import { recordingPrefix } from "../../actors/recording/storage_keys.ts";
 import type {
   RecordingAudioFrame,
   RecordingAudioHub,

@@ -13,7 +13,7 @@
 import type { Logger } from "../../engine/log.ts";
 import { parseMediaPlaylist } from "../hls.ts";
 import type { ObjectStore } from "../s3.ts";
-import { playlistKey, recordingPrefix } from "../storage_keys.ts";
+import { playlistKey, recordingPrefix } from "../../actors/recording/storage_keys.ts";
 import type { RecordingEventHub } from "./events.ts";
 
 interface Watch {

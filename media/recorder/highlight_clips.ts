@@ -9,8 +9,9 @@ import type { HighlightSpan, RoomBatch } from "../../actors/room/messages.ts";
 import { decodeJson } from "../../engine/codec.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { Transport } from "../../engine/transport.ts";
-import type { RecordingIndex, RecordingRow } from "../index/recording_index.ts";
-import { mapSpans, type VodService } from "../vod.ts";
+import type { RecordingIndex, RecordingRow } from "../../actors/recording/recording_index.ts";
+import type { VodService } from "../vod.ts";
+import { mapSpans } from "../../actors/recording/timeline.ts";
 
 export interface HighlightClipperOptions {
   transport: Transport;

@@ -10,7 +10,7 @@
 import { SEGMENT_ACTOR_TYPE, segmentActorId } from "../../actors/segment/messages.ts";
 import { h264AacArgs, probe, runFfmpeg, synthAvInputArgs } from "../../media/ffmpeg.ts";
 import { parseMediaPlaylist } from "../../media/hls.ts";
-import { segmentKey } from "../../media/storage_keys.ts";
+import { segmentKey } from "../../actors/recording/storage_keys.ts";
 import { startMediaStack } from "../helpers/media_stack.ts";
 
 const DURATIONS = [2, 4, 6];

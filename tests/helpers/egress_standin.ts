@@ -23,7 +23,7 @@ import type { EgressStarter } from "../../media/livekit/egress.ts";
 import type { LivekitSettings } from "../../media/livekit/settings.ts";
 import { signWebhook, webhookEvent } from "../../media/livekit/webhooks.ts";
 import type { ObjectStore } from "../../media/s3.ts";
-import { playlistKey, recordingPrefix } from "../../media/storage_keys.ts";
+import { playlistKey, recordingPrefix } from "../../actors/recording/storage_keys.ts";
 
 interface Run {
   info: EgressInfo;

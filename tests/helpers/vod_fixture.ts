@@ -6,9 +6,9 @@
 import { openPostgresStore } from "../../engine/sql/postgres_store.ts";
 import { h264AacArgs, runFfmpeg, synthAvInputArgs } from "../../media/ffmpeg.ts";
 import { parseMediaPlaylist } from "../../media/hls.ts";
-import { RecordingIndex, type SegmentRow } from "../../media/index/recording_index.ts";
+import { RecordingIndex, type SegmentRow } from "../../actors/recording/recording_index.ts";
 import { ObjectStore } from "../../media/s3.ts";
-import { segmentKey } from "../../media/storage_keys.ts";
+import { segmentKey } from "../../actors/recording/storage_keys.ts";
 import { CHROMIUM, launchChromium } from "./browser.ts";
 import { startMediaServer } from "./media_server.ts";
 

@@ -2,7 +2,7 @@
  * Object keys of recordings: everything of one recording lives under
  * `recordings/{roomId}/{recordingId}/` — segments, the playlist, clips.
  */
-import { ID_PATTERN } from "../engine/subject.ts";
+import { ID_PATTERN } from "../../engine/subject.ts";
 
 function checkId(what: string, id: string): string {
   if (!ID_PATTERN.test(id)) {
