@@ -92,9 +92,13 @@ class Activation {
   queue: Work[] = [];
   droppableQueued = 0;
   status: Status = "loading";
+  /** The actor instance exists (messages can be classified); start-up may still run. */
+  created = false;
   draining = false;
   dirty = false;
   persistScheduled = false;
+  /** The last state write started (writes are chained, never concurrent). */
+  persisting: Promise<void> = Promise.resolve();
   passivateRequested = false;
   lastActive: number;
   intervals = new Map<string, { handle: TimerId; keepAlive: boolean; queued: boolean }>();
@@ -227,10 +231,11 @@ export class ActorSystem implements ActorRouter {
     const a = this.#activation(type, id);
     if (!a) return reject(new ActorError("unknown_actor_type", `no actor type ${type}`));
     const work: Work = { kind: "message", msg, cls: "essential", resolve, reject };
-    // Until the actor is loaded its classify() cannot run: such messages are admitted
-    // (and possibly dropped) when the activation starts.
-    if (a.status === "running" && !this.#admit(a, work)) return;
-    if (a.status !== "running") work.pending = true;
+    // Until the actor instance exists its classify() cannot run: such messages are admitted
+    // (and possibly dropped) as soon as it is created, before its start-up finishes.
+    if (a.created) {
+      if (!this.#admit(a, work)) return;
+    } else work.pending = true;
     a.lastActive = this.#clock();
     a.queue.push(work);
     this.#drain(a);
@@ -270,6 +275,13 @@ export class ActorSystem implements ActorRouter {
     return a;
   }
 
+  /**
+   * Start-up of an activation: load the state, create the actor, claim the state (a write
+   * that fences any older activation), arm its alarms and run its `onActivate`. Only then is
+   * it `running`: no message, timer or alarm is handled before start-up has finished (the
+   * actor's own hook may still be reading what it needs, e.g. its settings or a sequence
+   * reservation); they wait in the mailbox, classified and bounded as usual.
+   */
   async #load(a: Activation): Promise<void> {
     try {
       const stored = await this.opts.store.get<Stored<unknown>>(a.key);
@@ -280,12 +292,11 @@ export class ActorSystem implements ActorRouter {
       a.version = stored?.version ?? null;
       a.alarms = { ...(stored?.value.alarms ?? {}) };
       a.actor = a.type.create(this.#context(a), state);
+      a.created = true;
+      a.queue = a.queue.filter((w) => w.kind !== "message" || !w.pending || this.#admit(a, w));
       // Claim the state: bumping its version at once means an older activation elsewhere
       // that read the same version can no longer write, even before our first change.
       if (stored) await this.#persist(a);
-      a.status = "running";
-      this.#stats.activations++;
-      a.queue = a.queue.filter((w) => w.kind !== "message" || !w.pending || this.#admit(a, w));
       for (const [name, at] of Object.entries(a.alarms)) this.#armAlarm(a, name, at);
       await a.actor.onActivate();
     } catch (err) {
@@ -293,6 +304,10 @@ export class ActorSystem implements ActorRouter {
       this.log.error("activation failed", { actor: a.name, err });
       return this.#crash(a, err);
     }
+    if (a.status !== "loading") return; // stopped meanwhile (closed system)
+    a.status = "running";
+    this.#stats.activations++;
+    if (a.dirty && !a.persistScheduled) this.#schedulePersist(a);
     this.#drain(a);
   }
 
@@ -377,7 +392,18 @@ export class ActorSystem implements ActorRouter {
 
   // --- persistence
 
-  async #persist(a: Activation): Promise<void> {
+  /**
+   * Writes the actor's state with a version check. Writes of one activation never overlap
+   * (a second would carry the version the first is replacing and fence its own activation):
+   * each waits for the one before it.
+   */
+  #persist(a: Activation): Promise<void> {
+    const write = a.persisting.then(() => this.#write(a), () => this.#write(a));
+    a.persisting = write.catch(() => {});
+    return write;
+  }
+
+  async #write(a: Activation): Promise<void> {
     if (this.opts.guard && !this.opts.guard(a.type.type, a.id)) throw new StaleStateError(a.key);
     const value: Stored<unknown> = { state: a.actor.state, alarms: a.alarms };
     const version = await this.opts.store.set(a.key, value, a.version);
@@ -420,7 +446,10 @@ export class ActorSystem implements ActorRouter {
   async #crash(a: Activation, _err: unknown): Promise<void> {
     this.#stats.restarts++;
     a.status = "restarting";
+    a.created = false; // messages wait, unclassified, for the new instance
     this.#clearTimers(a);
+    // The crashed instance's queued timers and writes are not the new instance's.
+    a.queue = a.queue.filter((w) => w.kind === "message" || w.kind === "passivate");
     const delay = this.#backoff.next(a.name, this.#clock());
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     if (this.#closed || this.#active.get(`${a.type.type}/${a.id}`) !== a) {

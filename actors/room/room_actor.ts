@@ -289,7 +289,18 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
     const now = this.ctx.now();
     // Persisted with the first real change: merely asking about a room stores nothing.
     if (this.state.createdAt === 0) this.state.createdAt = now;
-    // An unclean stop may have published past the persisted `seq`: continue above it.
+    await this.#reserveOnActivate();
+  }
+
+  /**
+   * The sequence part of start-up (the runtime handles no message before it is done). An
+   * unclean stop may have published anything up to `seqReserved`: continue above it (viewers
+   * see a gap). A clean stop left `seqReserved === seq`: continue right after it. A room that
+   * has published before then reserves its next block durably, so whatever it acks from now
+   * on would fall inside a gap if it died before publishing it; a room that never published
+   * reserves before its first ack (`#say`) or batch.
+   */
+  async #reserveOnActivate(): Promise<void> {
     if (this.state.seqReserved > this.state.seq) {
       this.ctx.log.warn("room restarted after an unclean stop; skipping sequences", {
         from: this.state.seq + 1,
@@ -297,6 +308,14 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
       });
       this.state.seq = this.state.seqReserved;
     }
+    if (this.state.seq > 0) await this.#reserveBlock();
+  }
+
+  /** Durably reserves the numbers after `seq` (at least one stays reserved past the next). */
+  async #reserveBlock(): Promise<void> {
+    this.state.seqReserved = this.state.seq + 1 + SEQ_BLOCK;
+    this.#syncState();
+    await this.ctx.persist();
   }
 
   override receive(raw: unknown): unknown {
@@ -462,6 +481,8 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
     if (warning) reply.warning = warning;
     // A batch starved by a flood of chat: publish early rather than grow without bound.
     if (this.#pending.length >= MAX_PENDING_EVENTS) return this.#flush(now).then(() => reply);
+    // The first message of a room that never published: no number is reserved for it yet.
+    if (this.state.seqReserved <= this.state.seq) return this.#reserveBlock().then(() => reply);
     return reply;
   }
 
@@ -628,11 +649,8 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
   /** Publishes the pending events as the next batch and keeps it for resume. */
   async #flush(now: number): Promise<void> {
     const seq = this.state.seq + 1;
-    if (seq > this.state.seqReserved) {
-      this.state.seqReserved = seq + SEQ_BLOCK;
-      this.#syncState();
-      await this.ctx.persist();
-    }
+    // Persist before publish, and keep a number reserved past this one for what is acked next.
+    if (seq >= this.state.seqReserved) await this.#reserveBlock();
     const events = this.#pending;
     this.#pending = [];
     this.#lastFlushMono = performance.now();
