@@ -169,7 +169,7 @@ export class CoHost {
   }
 
   #emitState(): void {
-    this.o.emit({ type: "cohost", op: "state", state: this.#state, queue: this.#queue.length });
+    this.o.emit({ t: "cohost", op: "state", state: this.#state, queue: this.#queue.length });
   }
 
   async #loop(): Promise<void> {
@@ -178,10 +178,10 @@ export class CoHost {
         const taken = this.#queue.take(this.#now());
         const skipped = taken.stale + taken.overflow;
         if (taken.stale > 0) {
-          this.o.emit({ type: "cohost", op: "skipped", count: taken.stale, reason: "stale" });
+          this.o.emit({ t: "cohost", op: "skipped", count: taken.stale, reason: "stale" });
         }
         if (taken.overflow > 0) {
-          this.o.emit({ type: "cohost", op: "skipped", count: taken.overflow, reason: "overflow" });
+          this.o.emit({ t: "cohost", op: "skipped", count: taken.overflow, reason: "overflow" });
         }
         this.#skipped += skipped;
         if (!taken.input) break;
@@ -205,7 +205,7 @@ export class CoHost {
     };
     this.#turn = turn;
     const emit = this.o.emit;
-    emit({ type: "cohost", op: "taken", turn: turn.n, input, skipped });
+    emit({ t: "cohost", op: "taken", turn: turn.n, input, skipped });
     this.#setState("thinking");
 
     const persona = this.#persona;
@@ -221,11 +221,11 @@ export class CoHost {
       const verdict = this.o.moderate(raw, persona);
       const i = index++;
       if (!verdict.allowed) {
-        emit({ type: "cohost", op: "withheld", turn: turn.n, index: i });
+        emit({ t: "cohost", op: "withheld", turn: turn.n, index: i });
         return;
       }
       said.push(verdict.text);
-      emit({ type: "cohost", op: "sentence", turn: turn.n, index: i, text: verdict.text, source });
+      emit({ t: "cohost", op: "sentence", turn: turn.n, index: i, text: verdict.text, source });
       const voice = this.o.voice;
       if (voice && persona.voice) {
         spoken = spoken.then(() => {
@@ -245,7 +245,7 @@ export class CoHost {
           for await (const piece of model.stream(req, turn.abort.signal)) {
             if (turn.abort.signal.aborted) break;
             pieces++;
-            emit({ type: "cohost", op: "delta", turn: turn.n, text: piece });
+            emit({ t: "cohost", op: "delta", turn: turn.n, text: piece });
             for (const s of splitter.push(piece)) finishSentence(s);
           }
           break;
@@ -274,7 +274,7 @@ export class CoHost {
     }
     if (reason === "done") this.#answered++;
     this.#remember(input, said.join(""));
-    emit({ type: "cohost", op: "end", turn: turn.n, reason, source });
+    emit({ t: "cohost", op: "end", turn: turn.n, reason, source });
     this.#turn = null;
   }
 

@@ -29,13 +29,13 @@ export type CoHostState = "idle" | "thinking" | "speaking" | "interrupted";
 export type EndReason = "done" | "interrupted" | "error";
 
 export type CoHostEvent =
-  | { type: "cohost"; op: "state"; state: CoHostState; queue: number }
-  | { type: "cohost"; op: "taken"; turn: number; input: CoHostInput; skipped: number }
+  | { t: "cohost"; op: "state"; state: CoHostState; queue: number }
+  | { t: "cohost"; op: "taken"; turn: number; input: CoHostInput; skipped: number }
   /** Provisional text as it streams; the turn's `sentence` events are final. */
-  | { type: "cohost"; op: "delta"; turn: number; text: string }
+  | { t: "cohost"; op: "delta"; turn: number; text: string }
   /** A finished, moderated sentence (what is spoken and captioned). */
-  | { type: "cohost"; op: "sentence"; turn: number; index: number; text: string; source: Source }
+  | { t: "cohost"; op: "sentence"; turn: number; index: number; text: string; source: Source }
   /** A sentence the moderation withheld: clients drop its provisional deltas. */
-  | { type: "cohost"; op: "withheld"; turn: number; index: number }
-  | { type: "cohost"; op: "end"; turn: number; reason: EndReason; source: Source }
-  | { type: "cohost"; op: "skipped"; count: number; reason: "stale" | "overflow" };
+  | { t: "cohost"; op: "withheld"; turn: number; index: number }
+  | { t: "cohost"; op: "end"; turn: number; reason: EndReason; source: Source }
+  | { t: "cohost"; op: "skipped"; count: number; reason: "stale" | "overflow" };
