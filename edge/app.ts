@@ -18,6 +18,7 @@ import { roomsRoutes } from "./routes/rooms.ts";
 import { sessionRoutes } from "./routes/session.ts";
 import { webRoutes } from "./routes/web.ts";
 import { wsRoutes } from "./routes/ws.ts";
+import { textGuard } from "./text_guard.ts";
 
 /** Largest accepted REST request body. */
 const MAX_API_BODY_BYTES = 64 * 1024;
@@ -31,6 +32,8 @@ export async function createApp(deps: EdgeDeps): Promise<Hono> {
       onError: (c) => jsonError(c, 413, "body_too_large", "request body too large"),
     }),
   );
+  // The text policy for every route's path, query and JSON body (400 `invalid_text`).
+  app.use("*", textGuard());
 
   app.route("/", healthRoutes(deps));
   app.route("/api", sessionRoutes(deps));

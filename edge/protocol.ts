@@ -4,6 +4,7 @@
  * `ServerFrame` union. Error and close codes are stable: clients switch on them.
  */
 import { z } from "zod";
+import { findForbiddenChar, INVALID_TEXT } from "../engine/text/forbidden.ts";
 import { AiOp, type SayWarning } from "../actors/room/ai_messages.ts";
 import type {
   Danmaku,
@@ -65,6 +66,9 @@ export type SessionFrame = z.infer<typeof SessionFrame>;
 export const EdgeErrorCode = {
   /** Not JSON, not an object, unknown type or fields out of range. Nothing changed. */
   badFrame: "bad_frame",
+  /** A string in the frame holds NUL, an unpaired surrogate or a non-character (the message
+   * names the field). Nothing changed. */
+  invalidText: INVALID_TEXT,
   /** A second `hello` on a joined socket. */
   alreadyJoined: "already_joined",
   /** Too many requests in flight on this socket. */
@@ -160,6 +164,14 @@ export type ServerFrameOf<T extends ServerFrame["type"]> = Extract<ServerFrame, 
 /** Events an edge may drop for a slow viewer. Everything else is always delivered. */
 export function isDroppable(event: RoomEvent): boolean {
   return event.t === "danmaku";
+}
+
+/** The `clientId` of a frame refused before its schema passed, when it carries a valid one:
+ * echoed in the error so a client with several requests in flight knows which one failed. */
+export function readClientId(frame: unknown): string | undefined {
+  if (typeof frame !== "object" || frame === null) return undefined;
+  const parsed = clientId.safeParse((frame as { clientId?: unknown }).clientId);
+  return parsed.success && !findForbiddenChar(parsed.data) ? parsed.data : undefined;
 }
 
 /** Readable summary of a zod failure for `bad_frame` messages (first issue only). */

@@ -16,6 +16,7 @@ import {
 } from "./auth/identity.ts";
 import { ViewerBackpressure } from "./backpressure.ts";
 import { FrameGuard } from "./frame_guard.ts";
+import { findTextViolation } from "../engine/text/forbidden.ts";
 import type { EdgeLimits } from "./limits.ts";
 import {
   ackFrame,
@@ -24,6 +25,7 @@ import {
   EdgeErrorCode,
   HelloFrame,
   PROTOCOL_VERSION,
+  readClientId,
   type ServerFrame,
   SessionFrame,
 } from "./protocol.ts";
@@ -101,6 +103,12 @@ export class ViewerSession implements FanoutViewer {
       return this.sendError(EdgeErrorCode.badFrame, "frame is not valid JSON");
     }
 
+    const badText = findTextViolation(parsed);
+    if (badText) {
+      if (this.phase === "hello") return this.closeWith(CloseCode.badHello, badText.message);
+      return this.sendError(EdgeErrorCode.invalidText, badText.message, readClientId(parsed));
+    }
+
     if (this.phase === "hello") {
       const hello = HelloFrame.safeParse(parsed);
       if (!hello.success) {
@@ -113,7 +121,13 @@ export class ViewerSession implements FanoutViewer {
       return this.sendError(EdgeErrorCode.alreadyJoined, "this socket has already said hello");
     }
     const frame = SessionFrame.safeParse(parsed);
-    if (!frame.success) return this.sendError(EdgeErrorCode.badFrame, describeIssue(frame.error));
+    if (!frame.success) {
+      return this.sendError(
+        EdgeErrorCode.badFrame,
+        describeIssue(frame.error),
+        readClientId(parsed),
+      );
+    }
     void this.handle(frame.data);
   }
 

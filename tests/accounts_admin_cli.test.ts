@@ -88,6 +88,8 @@ Deno.test("admin CLI on Postgres: grant the first admin, who then uses the admin
         [["roles", "grant", "nobody", "admin"], "unknown_user"],
         [["roles", "revoke", "alice", "admin"], "last_admin"],
         [["roles", "log", "nobody"], "unknown_user"],
+        // The text policy: a non-character in an argument (NUL cannot travel in argv).
+        [["roles", "grant", "bob\uFFFF", "admin"], "invalid_text"],
       ] as const
     ) {
       const r = await adminTask([...args], env);

@@ -1,20 +1,22 @@
 /**
  * Parsing of a gift request as the ledger receives it. Each problem maps to a stable code:
  * bad counts (zero, negative, fractional, huge) are `invalid_count`, anything else malformed
- * is `invalid_request`.
+ * is `invalid_request` — strings with NUL, unpaired surrogates or non-characters included, so
+ * nothing the database would refuse ever reaches the batch's transaction.
  */
 import { z } from "zod";
 import type { GiftRequest } from "../room/messages.ts";
+import { policyString } from "../../engine/text/schema.ts";
 import type { EconomyErrorCode } from "./errors.ts";
 
 export const MAX_GIFT_COUNT = 9999;
 
 const GiftRequestSchema = z.object({
-  idempotencyKey: z.string().min(8).max(128),
+  idempotencyKey: policyString().min(8).max(128),
   roomId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-  senderId: z.string().min(1).max(64),
-  senderName: z.string().max(64),
-  giftId: z.string().min(1).max(64),
+  senderId: policyString().min(1).max(64),
+  senderName: policyString().max(64),
+  giftId: policyString().min(1).max(64),
   count: z.unknown(),
 });
 

@@ -1,27 +1,17 @@
 /**
  * Danmaku intake normalisation. `cleanDanmaku` turns what a viewer typed into what other
- * viewers may see: Unicode NFC, control characters, bidi overrides/isolates and invisible
- * format characters removed, whitespace collapsed, trimmed, length capped. `matchKey` is
+ * viewers may see: Unicode NFC, invisible characters removed (the shared definition of
+ * `engine/text/invisible.ts`: controls, bidi overrides/isolates, zero-width and filler
+ * characters), whitespace collapsed, trimmed, length capped. `matchKey` is
  * the looser form used to compare messages (duplicates, burst phrases): NFKC folded
  * (full-width `？` → `?`) and lower-cased.
  */
 import { ActorError } from "../../engine/actor.ts";
+import { removeInvisible } from "../../engine/text/invisible.ts";
 
 /** Default cap on a message's length, in code points after cleaning. */
 export const DEFAULT_MAX_CODE_POINTS = 100;
 
-/**
- * Removed outright: C0/C1 controls except whitespace, DEL, bidi marks, embeddings,
- * overrides and isolates (U+061C, U+200E/F, U+202A–202E, U+2066–2069), zero-width space
- * and joiners outside emoji (U+200B, U+200C, U+2060–2064), BOM (U+FEFF), Mongolian vowel
- * separator (U+180E), interlinear annotation controls (U+FFF9–FFFB) and tag characters.
- */
-const INVISIBLE =
-  // deno-lint-ignore no-control-regex -- removing control characters is the point
-  /[\u0000-\u0008\u000E-\u001F\u007F-\u009F\u061C\u180E\u200B\u200C\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB\u{E0000}-\u{E007F}]/gu;
-/** A zero-width joiner is kept only inside an emoji sequence (e.g. 👩‍💻). */
-const STRAY_ZWJ =
-  /(?<!\p{Extended_Pictographic}\uFE0F?)\u200D|\u200D(?!\p{Extended_Pictographic})/gu;
 /** More than 3 stacked combining marks ("zalgo" text) are cut to 3. */
 const MARK_PILE = /(\p{M}{3})\p{M}+/gu;
 const WHITESPACE_RUN = /\s+/gu;
@@ -60,9 +50,7 @@ export function cleanDanmaku(raw: string, maxCodePoints = DEFAULT_MAX_CODE_POINT
 
 /** The slow path of `cleanDanmaku`, without the length checks (exported for tests). */
 export function cleanFully(raw: string): string {
-  return raw.normalize("NFC")
-    .replace(INVISIBLE, "")
-    .replace(STRAY_ZWJ, "")
+  return removeInvisible(raw.normalize("NFC"))
     .replace(MARK_PILE, "$1")
     .replace(WHITESPACE_RUN, " ")
     .trim();

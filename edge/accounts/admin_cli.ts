@@ -13,6 +13,7 @@
  * Exit codes: 0 done (or nothing to change), 1 refused (`error <code>: <message>` on stderr,
  * e.g. unknown_user, unknown_role, last_admin), 2 usage or configuration error.
  */
+import { findTextViolation } from "../../engine/text/forbidden.ts";
 import { parseArgs } from "node:util";
 import { userInfo } from "node:os";
 import { openStore } from "../../engine/sql/open_store.ts";
@@ -46,6 +47,11 @@ export async function runAdminCli(
   args: string[],
   io: { config: () => Config; out: (line: string) => void; err: (line: string) => void },
 ): Promise<number> {
+  const badArg = args.map((a, i) => findTextViolation(a, `argument ${i + 1}`)).find(Boolean);
+  if (badArg) {
+    io.err(`error invalid_text: ${badArg.message}`);
+    return 1;
+  }
   let parsed;
   try {
     parsed = parseArgs({

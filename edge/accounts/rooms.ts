@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { SqlExecutor, SqlStore } from "../../engine/sql/sql.ts";
 import { sqlState, UNIQUE_VIOLATION } from "../../engine/sql/sql.ts";
 import type { Identity } from "../auth/identity.ts";
+import { visibleText } from "../../engine/text/schema.ts";
 import { AccountError } from "./errors.ts";
 import { addRole } from "./users.ts";
 
@@ -16,7 +17,7 @@ export const MAX_ROOMS_PER_USER = 5;
 export const MAX_ROOM_ADMINS = 20;
 
 const RoomFields = {
-  title: z.string().trim().min(1).max(120),
+  title: visibleText(1, 120),
   category: z.string().trim().regex(/^[a-z0-9-]{1,40}$/, "category: 1-40 of a-z 0-9 -"),
   coverUrl: z.url({ protocol: /^https?$/ }).max(500).nullable(),
   guestChat: z.boolean(),

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { SqlExecutor } from "../../engine/sql/sql.ts";
 import { sqlState, UNIQUE_VIOLATION } from "../../engine/sql/sql.ts";
+import { visibleText } from "../../engine/text/schema.ts";
 import { AccountError } from "./errors.ts";
 
 /** Platform roles. `finance` pays and rejects withdrawals; `admin` does everything else too. */
@@ -12,7 +13,8 @@ export const UsernameInput = z.string().regex(
   /^[A-Za-z0-9_]{3,24}$/,
   "username must be 3-24 characters of A-Z a-z 0-9 _",
 );
-export const DisplayNameInput = z.string().trim().min(1).max(32);
+/** Shown to others: invisible and bidi characters removed (the shared text policy). */
+export const DisplayNameInput = visibleText(1, 32);
 export const EmailInput = z.string().trim().toLowerCase().pipe(z.email()).pipe(z.string().max(254));
 
 export interface User {

@@ -1,20 +1,22 @@
 /**
- * Nicknames chosen by guests: sanitised (control, format and bidi-override characters
- * removed, whitespace collapsed, Unicode NFC) and then validated (length and characters).
+ * Nicknames chosen by guests: sanitised like every shown name (the shared text policy:
+ * invisible, bidi and control characters removed, whitespace collapsed, Unicode NFC; private
+ * use and unassigned characters too) and then validated (length and characters).
  */
+import { cleanVisibleText } from "../../engine/text/invisible.ts";
 
 export const NICKNAME_MIN = 2;
 export const NICKNAME_MAX = 24;
 
-/** Control (Cc), format (Cf: zero-width, bidi overrides, BOM) and unassigned characters. */
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}]/gu;
+/** Private-use and unassigned characters (the invisible ones go through `cleanVisibleText`). */
+const UNSHOWABLE = /[\p{Co}\p{Cn}]/gu;
 /** Letters and marks of any script, digits, space, `_`, `-`, `.`. */
 const ALLOWED = /^[\p{L}\p{M}\p{N} _.-]+$/u;
 
 export type NicknameResult = { ok: true; nickname: string } | { ok: false; message: string };
 
 export function sanitizeNickname(raw: string): NicknameResult {
-  const cleaned = raw.normalize("NFC").replace(INVISIBLE, "").replace(/\s+/gu, " ").trim();
+  const cleaned = cleanVisibleText(raw.replace(UNSHOWABLE, ""));
   const length = [...cleaned].length;
   if (length < NICKNAME_MIN || length > NICKNAME_MAX) {
     return {

@@ -6,6 +6,7 @@
  * (`fuuuck`). The result is lower-case tokens separated by single spaces; blocklist entries
  * go through the same function so both sides agree.
  */
+import { stripAllInvisible } from "../../../engine/text/invisible.ts";
 
 /** Look-alike letters from other scripts and symbols, mapped to Latin. */
 const HOMOGLYPHS: Record<string, string> = {
@@ -86,8 +87,6 @@ const LEET: Record<string, string> = {
 
 /** Characters that join a word when they sit between two letters (`f.u.c.k`, `f*ck`). */
 const JOINERS = /(?<=[\p{L}\p{N}@$!|+])[.*_\-~'`·•^]+(?=[\p{L}\p{N}@$!|+])/gu;
-/** Invisible characters: zero-width, joiners, BOM, soft hyphen, variation selectors. */
-const INVISIBLE = /[\p{Cf}\u034f\u115f\u1160\u3164\uffa0\ufe00-\ufe0f]/gu;
 const HAN = /\p{Script=Han}/u;
 const LATIN_LETTER = /^[a-z]$/;
 
@@ -145,7 +144,7 @@ const PLAIN = /^[\x20-\x7E\u3400-\u4DBF\u4E00-\u9FFF]*$/;
 
 /** Full-width forms, invisible characters, accents and look-alike letters folded away. */
 export function foldScripts(text: string): string {
-  let s = text.normalize("NFKC").toLowerCase().replace(INVISIBLE, "");
+  let s = stripAllInvisible(text.normalize("NFKC").toLowerCase());
   // strip accents: decompose and drop combining marks
   s = s.normalize("NFD").replace(/\p{M}+/gu, "").normalize("NFC");
   return Array.from(s, foldChar).join("");

@@ -4,11 +4,16 @@
  * are `{entryId}#{n}` so every answer can cite its entry.
  */
 import { z } from "zod";
+import { removeInvisible } from "../../../engine/text/invisible.ts";
+import { policyString, visibleText } from "../../../engine/text/schema.ts";
 
 export const KbEntryInput = z.object({
-  title: z.string().trim().min(1).max(200),
-  body: z.string().trim().min(1).max(20_000),
-  tags: z.array(z.string().min(1).max(32)).max(16).default([]),
+  title: visibleText(1, 200),
+  /** Line breaks kept; invisible and bidi characters removed like everywhere else. */
+  body: policyString()
+    .transform((s) => removeInvisible(s.normalize("NFC")).trim())
+    .pipe(z.string().min(1).max(20_000)),
+  tags: z.array(visibleText(1, 32)).max(16).default([]),
 });
 export type KbEntryInput = z.infer<typeof KbEntryInput>;
 
