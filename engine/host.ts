@@ -1,14 +1,18 @@
 /**
  * Serves this process's actors over the transport: for each owned partition it subscribes
  * `{type}.p{k}.*` for every hosted actor type and hands each request to the ActorSystem.
- * Releasing a partition unsubscribes first (new requests get "no responders" and are
- * retried by senders) and then passivates its actors, persisting their state.
+ * Releasing a partition drains its subscriptions first (new requests get "no responders"
+ * and are retried by senders; those already on their way are still answered) and then
+ * passivates its actors, persisting their state.
  */
 import { decodeJson, encodeJson } from "./codec.ts";
 import { type ActorReply, type ActorRequest, errorReply } from "./envelope.ts";
 import { partitionOf, partitionPattern } from "./partition.ts";
 import type { ActorSystem } from "./runtime.ts";
 import type { Message, Subscription, Transport } from "./transport.ts";
+
+/** How long a release waits for in-flight requests to arrive (NATS: one round trip). */
+const DRAIN_BOUND_MS = 2_000;
 
 export interface ActorHostOptions {
   partitions: number;
@@ -46,13 +50,28 @@ export class ActorHost {
     }
   }
 
+  /**
+   * Stops serving `partitions`: drains their subscriptions (requests the transport routed
+   * here before it stopped still reach their actors and get answers, in order, before the
+   * passivation; a plain unsubscribe would drop them and leave their senders waiting out the
+   * request timeout), then passivates their actors.
+   */
   async release(partitions: number[]): Promise<void> {
     const set = new Set(partitions);
+    const draining: Promise<void>[] = [];
     for (const k of set) {
-      for (const sub of this.#subs.get(k) ?? []) sub.unsubscribe();
+      for (const sub of this.#subs.get(k) ?? []) draining.push(sub.drain());
       this.#subs.delete(k);
     }
+    await this.#bounded(Promise.all(draining));
     await this.system.passivateWhere((_type, id) => set.has(partitionOf(id, this.opts.partitions)));
+  }
+
+  /** A drain waits for a round trip to the server: not longer than `DRAIN_BOUND_MS`. */
+  async #bounded(p: Promise<unknown>): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([p, new Promise((r) => timer = setTimeout(r, DRAIN_BOUND_MS))]);
+    clearTimeout(timer);
   }
 
   async releaseAll(): Promise<void> {

@@ -22,7 +22,13 @@ export type MessageHandler = (msg: Message) => void | Promise<void>;
 
 export interface Subscription {
   readonly subject: string;
+  /** Stop at once: a message the server routed here just before is dropped unanswered. */
   unsubscribe(): void;
+  /**
+   * Stop taking new messages, but handle those already routed here (a request in flight gets
+   * its answer instead of waiting out its timeout); resolves once none can arrive any more.
+   */
+  drain(): Promise<void>;
 }
 
 export interface SubscribeOptions {

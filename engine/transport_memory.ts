@@ -52,6 +52,16 @@ export class MemoryTransport implements Transport {
         sub.active = false;
         this.#subs.remove(pattern, sub);
       },
+      // No new matches; deliveries already queued (microtasks, run in order) still happen.
+      drain: () => {
+        this.#subs.remove(pattern, sub);
+        return new Promise<void>((resolve) =>
+          queueMicrotask(() => {
+            sub.active = false;
+            resolve();
+          })
+        );
+      },
     };
   }
 

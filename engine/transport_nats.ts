@@ -85,6 +85,11 @@ export class NatsTransport implements Transport {
       unsubscribe: () => {
         if (!sub.isClosed()) sub.unsubscribe();
       },
+      // UNSUB, then a round trip: whatever the server sent before it arrives and is handled.
+      drain: async () => {
+        if (sub.isClosed() || sub.isDraining()) return;
+        await sub.drain().catch(() => sub.unsubscribe());
+      },
     };
   }
 

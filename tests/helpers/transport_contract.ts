@@ -8,6 +8,7 @@ import {
   type Message,
   NoRespondersError,
   RequestTimeoutError,
+  type Subscription,
   type Transport,
 } from "../../engine/transport.ts";
 
@@ -129,6 +130,41 @@ export function transportContract(name: string, make: () => Promise<TransportPai
     );
     sub.unsubscribe();
   });
+
+  t(
+    "drain answers the requests already on their way; later ones find no responder",
+    async ({ a, b, prefix }) => {
+      // A partition hand-over stops serving while requests are in flight: none may be left to
+      // wait out its timeout (issue 17: "waited exactly 5.0 s, then room_unavailable").
+      let drained: Promise<void> | undefined;
+      const sub: Subscription = b.subscribe(`${prefix}.d`, (m) => {
+        drained ??= sub.drain(); // stop at the first request, with the others in flight
+        m.respond(enc("ok"));
+      });
+      await b.flush();
+      const outcomes = await Promise.all(
+        Array.from(
+          { length: 50 },
+          () =>
+            a.request(`${prefix}.d`, enc("x"), { timeoutMs: 10_000 }).then(
+              () => "answered",
+              (e) => e instanceof NoRespondersError ? "no_responders" : String(e),
+            ),
+        ),
+      );
+      await drained;
+      assert.ok(outcomes.includes("answered"));
+      assert.deepEqual(
+        outcomes.filter((o) => o !== "answered" && o !== "no_responders"),
+        [],
+      );
+      a.publish(`${prefix}.d`, enc("late"));
+      await a.request(`${prefix}.d`, enc("x"), { timeoutMs: 2_000 }).then(
+        () => assert.fail("a drained subscription answered"),
+        (e) => assert.ok(e instanceof NoRespondersError, String(e)),
+      );
+    },
+  );
 
   t("unsubscribe stops delivery", async ({ a, b, prefix }) => {
     let n = 0;
