@@ -40,7 +40,7 @@ export async function createApp(deps: EdgeDeps): Promise<Hono> {
   app.route("/api", roomsRoutes(deps));
   app.route("/api", aiRoutes(deps));
   if (deps.accounts) {
-    const roomSettings = new RoomSettingsPublisher(deps.actors, deps.log);
+    const roomSettings = new RoomSettingsPublisher(deps.rooms, deps.log);
     app.route("/api", accountsRoutes(deps.accounts, { roomSettings, ipLimits: deps.ipLimits }));
   }
   if (deps.economy) app.route("/api", economyRoutes(deps.economy));

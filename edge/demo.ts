@@ -4,9 +4,9 @@
  * and all) and report themselves as viewers of a pseudo-edge. Every ~35 s a crowd bursts
  * into 666 / 哈哈哈 / ？？？ so the highlight detector has something to find.
  */
-import type { Actor as RoomIdentity } from "../actors/room/messages.ts";
+import type { Actor as RoomIdentity } from "../actors/room/contract.ts";
 import type { Logger } from "../engine/log.ts";
-import type { RoomClient } from "./room_client.ts";
+import type { RoomClient } from "../actors/room/client.ts";
 
 export const DEMO_ROOM = "lobby";
 const DEMO_EDGE = "demo-bots";

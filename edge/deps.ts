@@ -10,7 +10,7 @@ import type { IdentityResolver } from "./auth/identity.ts";
 import type { TokenSigner } from "./auth/tokens.ts";
 import type { Gateway } from "./gateway.ts";
 import type { IpLimits } from "./ip_limits.ts";
-import type { ActorAsker, RoomClient } from "./room_client.ts";
+import type { ActorAsker, RoomClient } from "../actors/room/client.ts";
 import type { RoomDirectory } from "./room_directory.ts";
 import type { EconomyDeps } from "./routes/economy.ts";
 import type { MediaRouteDeps } from "./routes/media.ts";

@@ -10,7 +10,7 @@ import type { EdgeLimits } from "./limits.ts";
 import { PresenceReporter } from "./presence.ts";
 import { CloseCode } from "./protocol.ts";
 import { FanoutRegistry } from "./room_fanout.ts";
-import type { RoomClient } from "./room_client.ts";
+import type { RoomClient } from "../actors/room/client.ts";
 import { ViewerSession } from "./viewer_session.ts";
 
 export interface GatewayDeps {

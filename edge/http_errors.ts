@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "../engine/log.ts";
 import { ID_PATTERN } from "../engine/subject.ts";
-import { RoomRequestError } from "./room_client.ts";
+import { RoomRequestError } from "../actors/room/client.ts";
 
 export interface ErrorBody {
   error: { code: string; message: string };

@@ -5,20 +5,26 @@
  */
 import { z } from "zod";
 import { findForbiddenChar, INVALID_TEXT } from "../engine/text/forbidden.ts";
-import { AiOp, type SayWarning } from "../actors/room/ai_messages.ts";
-import type {
-  Danmaku,
-  HighlightSpan,
-  JoinReply,
-  RoomBatch,
-  RoomEvent,
-  RoomInfo,
-} from "../actors/room/messages.ts";
+import {
+  AiOp,
+  type Danmaku,
+  type HighlightSpan,
+  IDEMPOTENCY_KEY,
+  type JoinReply,
+  MAX_CLIENT_ID,
+  MAX_GIFT_COUNT,
+  MAX_MUTE_SECONDS,
+  ModerateAction,
+  type RoomBatch,
+  type RoomEvent,
+  type RoomInfo,
+  type SayWarning,
+} from "../actors/room/contract.ts";
 
 export const PROTOCOL_VERSION = 1;
 
 const seq = z.number().int().nonnegative();
-const clientId = z.string().min(1).max(64);
+const clientId = z.string().min(1).max(MAX_CLIENT_ID);
 
 export const HelloFrame = z.object({
   type: z.literal("hello"),
@@ -43,17 +49,17 @@ export const SessionFrame = z.discriminatedUnion("type", [
   /** Room moderation; the room checks that the sender is a room or platform admin. */
   z.object({
     type: z.literal("mod"),
-    action: z.enum(["mute", "unmute", "ban", "unban", "admin_add", "admin_remove"]),
+    action: ModerateAction,
     target: z.string().min(1).max(64),
-    seconds: z.number().int().positive().max(30 * 24 * 3600).optional(),
+    seconds: z.number().int().positive().max(MAX_MUTE_SECONDS).optional(),
     clientId: clientId.optional(),
   }),
   /** Send a gift; a retry with the same idempotencyKey never charges twice. */
   z.object({
     type: z.literal("gift"),
     giftId: z.string().min(1).max(64),
-    count: z.number().int().positive().max(9999),
-    idempotencyKey: z.string().min(8).max(128),
+    count: z.number().int().positive().max(MAX_GIFT_COUNT),
+    idempotencyKey: z.string().min(IDEMPOTENCY_KEY.min).max(IDEMPOTENCY_KEY.max),
     clientId: clientId.optional(),
   }),
   /** The room's AI: `state` for anyone; audit/undo, knowledge base, Q&A for room admins. */

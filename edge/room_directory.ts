@@ -3,7 +3,7 @@
  * on `rooms.status.{roomId}` (`GET /api/rooms`). A room leaves the directory when it says
  * it is passivating or when its status has not been refreshed for `staleMs`.
  */
-import type { RoomStatus } from "../actors/room/messages.ts";
+import type { RoomStatus } from "../actors/room/contract.ts";
 import { decodeJson } from "../engine/codec.ts";
 import type { Logger } from "../engine/log.ts";
 import { ID_PATTERN } from "../engine/subject.ts";

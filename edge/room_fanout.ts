@@ -5,8 +5,8 @@
  * and the same string is handed to every viewer. The essential-only variant for slow
  * viewers is built lazily, at most once per batch.
  */
-import { roomOutSubject } from "../actors/room/messages.ts";
-import type { RoomBatch } from "../actors/room/messages.ts";
+import { roomOutSubject } from "../actors/room/contract.ts";
+import type { RoomBatch } from "../actors/room/contract.ts";
 import type { Logger } from "../engine/log.ts";
 import type { Message, Subscription, Transport } from "../engine/transport.ts";
 import { M } from "../engine/metrics.ts";

@@ -51,7 +51,7 @@ import type { ReadinessProbe } from "./deps.ts";
 import { Gateway } from "./gateway.ts";
 import { IpLimits, ipLimitsFromConfig } from "./ip_limits.ts";
 import { DEFAULT_EDGE_LIMITS, type EdgeLimits } from "./limits.ts";
-import { type ActorAsker, RoomClient } from "./room_client.ts";
+import { type ActorAsker, RoomClient } from "../actors/room/client.ts";
 import { RoomDirectory } from "./room_directory.ts";
 
 export type Role = "all" | "engine" | "edge";

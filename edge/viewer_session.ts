@@ -6,7 +6,7 @@
  * an `error` frame. Batches arriving while the join is in flight are held and then
  * delivered after the welcome, without duplicates.
  */
-import type { Actor as RoomIdentity } from "../actors/room/messages.ts";
+import type { Actor as RoomIdentity } from "../actors/room/contract.ts";
 import type { Logger } from "../engine/log.ts";
 import {
   AuthError,
@@ -30,7 +30,7 @@ import {
   SessionFrame,
 } from "./protocol.ts";
 import { BatchView, type FanoutRegistry, type FanoutViewer } from "./room_fanout.ts";
-import { type RoomClient, RoomRequestError } from "./room_client.ts";
+import { type RoomClient, RoomRequestError } from "../actors/room/client.ts";
 import { M } from "../engine/metrics.ts";
 
 export interface ViewerSessionDeps {

@@ -7,9 +7,10 @@
  * server with the window's key frames and danmaku; when the stream ends the SummaryActor
  * (crashed once mid-way) stores one summary with chapters and the WebVTT track is stored.
  */
+import { RoomClient } from "../actors/room/client.ts";
 import assert from "node:assert/strict";
 import { roomActorType } from "../actors/room/room_actor.ts";
-import { captionCommand, type RoomBatch } from "../actors/room/messages.ts";
+import { captionCommand, type RoomBatch } from "../actors/room/contract.ts";
 import { analysisActorType } from "../actors/segment/analysis_actor.ts";
 import { SharedModels } from "../actors/segment/analysis_models.ts";
 import { AnalysisStore } from "../actors/segment/analysis_store.ts";
@@ -127,7 +128,9 @@ Deno.test({
       loadVad: () => SileroVad.load(),
       recogniser: () => models.recogniser(),
       saveCue: (cue) => store.putCaption(cue),
-      sendCue: (cue) => stack.actors.ask("rooms", cue.roomId, captionCommand(cue)),
+      sendCue: async (cue) => {
+        await new RoomClient(stack.actors).caption(cue.roomId, captionCommand(cue));
+      },
       onFinished: (recordingId) =>
         void onRecordingFinished({
           index: stack.index,

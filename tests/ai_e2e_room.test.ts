@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import type { AuditEntry } from "../actors/ai/moderation/room_manager.ts";
-import type { AiStateReply } from "../actors/room/ai_messages.ts";
+import type { AiStateReply } from "../actors/room/contract.ts";
 import { type ChatMessage, type FakeOpenAi, startFakeOpenAi } from "./helpers/fake_openai.ts";
 import { type Frame, TestViewer } from "./helpers/edge_client.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";

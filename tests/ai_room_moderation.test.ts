@@ -8,8 +8,8 @@
  */
 import assert from "node:assert/strict";
 import type { AuditEntry } from "../actors/ai/moderation/room_manager.ts";
-import type { AiStateReply } from "../actors/room/ai_messages.ts";
-import type { Actor, JoinReply, ModerateReply } from "../actors/room/messages.ts";
+import type { AiStateReply } from "../actors/room/contract.ts";
+import type { Actor, JoinReply, ModerateReply } from "../actors/room/contract.ts";
 import {
   aiRoomHarness,
   danmakuIds,

@@ -5,8 +5,8 @@
  * mood, and the AI panel (`{op:"state"}`) surviving a restart.
  */
 import assert from "node:assert/strict";
-import type { AiStateReply } from "../actors/room/ai_messages.ts";
-import type { HighlightSpan } from "../actors/room/messages.ts";
+import type { AiStateReply } from "../actors/room/contract.ts";
+import type { HighlightSpan } from "../actors/room/contract.ts";
 import { aiRoomHarness, user } from "./helpers/ai_room_harness.ts";
 
 Deno.test("ai room: per-minute mood events and hot topics, persisted across a restart", async () => {
@@ -82,13 +82,16 @@ Deno.test("ai room: a highlight carries the topic and the mood of its moment", a
     h.clock.advance(start - h.clock.now);
     const caption = (text: string, at: number) =>
       h.ask({
-        kind: "caption",
-        recordingId: "rec1",
-        startMs: at - start,
-        endMs: at - start + 2_000,
-        at,
-        text,
-        source: "local",
+        kind: "internal",
+        cmd: {
+          kind: "caption",
+          recordingId: "rec1",
+          startMs: at - start,
+          endMs: at - start + 2_000,
+          at,
+          text,
+          source: "local",
+        },
       });
     for (let s = 0; s < 20; s++) {
       for (let i = 0; i < 2; i++) await h.say(user(`steady${i}`), `chatting ${s}`);

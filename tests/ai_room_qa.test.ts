@@ -5,7 +5,7 @@
  * pause/resume, skip and interrupt by the streamer.
  */
 import assert from "node:assert/strict";
-import type { AiStateReply, QaStatus } from "../actors/room/ai_messages.ts";
+import type { AiStateReply, QaStatus } from "../actors/room/contract.ts";
 import type { KbEntry } from "../actors/ai/qa/kb.ts";
 import { aiRoomHarness, PLATFORM_ADMIN, refusedWith, user } from "./helpers/ai_room_harness.ts";
 

@@ -6,7 +6,7 @@
  * neither a topic nor a question.
  */
 import assert from "node:assert/strict";
-import type { AiStateReply } from "../actors/room/ai_messages.ts";
+import type { AiStateReply } from "../actors/room/contract.ts";
 import { detectQuestion, questionTerms } from "../actors/ai/qa/detect.ts";
 import { TopicTracker } from "../actors/ai/topics.ts";
 import { tokenize } from "../actors/ai/tokenize.ts";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { decodeJson } from "../engine/codec.ts";
-import type { RoomBatch } from "../actors/room/messages.ts";
+import type { RoomBatch } from "../actors/room/contract.ts";
 import { NatsTransport } from "../engine/transport_nats.ts";
 import { createLogger } from "../engine/log.ts";
 import { CLUSTER_LEASE_TTL_MS, startTestCluster, until } from "./helpers/cluster.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { SqlGiftLedger } from "../actors/economy/gift_ledger.ts";
 import { auditLedger } from "../actors/economy/invariants.ts";
-import type { GiftRequest } from "../actors/room/messages.ts";
+import type { GiftRequest } from "../actors/room/ports.ts";
 import { errorCode, signUp, startAccountsApp } from "./helpers/accounts_app.ts";
 import { dbTest } from "./helpers/db.ts";
 

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { SqlGiftLedger } from "../actors/economy/gift_ledger.ts";
 import { auditLedger } from "../actors/economy/invariants.ts";
 import { getBalances, topUp } from "../actors/economy/wallets.ts";
-import type { Actor, GiftOutcome } from "../actors/room/messages.ts";
+import type { Actor, GiftOutcome } from "../actors/room/contract.ts";
 import { ROOM_ACTOR_TYPE, roomActorType } from "../actors/room/room_actor.ts";
 import { migrate } from "../engine/sql/migrate.ts";
 import { appMigrations } from "../edge/wiring/migrations.ts";

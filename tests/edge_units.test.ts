@@ -1,6 +1,6 @@
 /** Unit checks of the edge's building blocks: batch frames, slow-viewer decisions, frame guard. */
 import assert from "node:assert/strict";
-import type { RoomBatch } from "../actors/room/messages.ts";
+import type { RoomBatch } from "../actors/room/contract.ts";
 import { ViewerBackpressure } from "../edge/backpressure.ts";
 import { FrameGuard } from "../edge/frame_guard.ts";
 import { sanitizeNickname } from "../edge/auth/nickname.ts";

@@ -7,7 +7,7 @@
  * refused) and to stop on offline, and the state and seen ids survive a restart.
  */
 import assert from "node:assert/strict";
-import type { RoomRecordingPort } from "../actors/room/stream_state.ts";
+import type { RoomRecordingPort } from "../actors/room/ports.ts";
 import { parseConfig } from "../engine/config.ts";
 import { type RunningServer, startServer } from "../edge/server.ts";
 import { type Frame, TestViewer } from "./helpers/edge_client.ts";
@@ -40,13 +40,18 @@ async function boot(dataDir: string, port: RoomRecordingPort): Promise<RunningSe
   return await startServer(config, { accounts: false, roomOptions: { recording: port } });
 }
 
-const stream = (state: "live" | "offline", eventId: string, at: number) => ({
+/** A `stream` command as bare fields (`bare`) and inside the internal envelope. */
+const bare = (state: string, eventId: string, at: number) => ({
   kind: "stream",
   state,
   eventId,
   at,
   source: "webrtc",
   streamerId: "alice",
+});
+const stream = (state: string, eventId: string, at: number) => ({
+  kind: "internal",
+  cmd: bare(state, eventId, at),
 });
 
 const streamCodes = (v: TestViewer) =>
@@ -124,8 +129,13 @@ Deno.test({
         (err: Error & { code?: string }) => err.code === "forbidden",
       );
       await assert.rejects(
-        ask({ ...stream("live", "EV_3", t0), state: "maybe" }),
+        ask(stream("maybe", "EV_3", t0)),
         (err: Error & { code?: string }) => err.code === "bad_command",
+      );
+      // outside the internal envelope a stream command never reaches the room's stream
+      await assert.rejects(
+        ask(bare("offline", "EV_forged", t0 + 500)),
+        (err: Error & { code?: string }) => err.code === "internal_only",
       );
       assert.equal((await ask({ kind: "info" })).stream.recordingId, "rec1");
 

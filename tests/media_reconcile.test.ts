@@ -17,6 +17,7 @@
  * Webhooks reach the server through a relay the test switches off while the server is
  * down: LiveKit's deliveries in that time are lost, so only reconciliation can notice.
  */
+import { RoomClient } from "../actors/room/client.ts";
 import assert from "node:assert/strict";
 import { parseConfig } from "../engine/config.ts";
 import { type RunningServer, startServer } from "../edge/server.ts";
@@ -118,16 +119,14 @@ Deno.test({
       // A stale or repeated resume changes nothing: the room's recording is compare-and-set.
       const { actors } = server;
       await assert.rejects(
-        actors.ask("rooms", roomId, {
-          kind: "stream_recording",
+        new RoomClient(actors).streamRecording(roomId, {
           streamId: told.stream.streamId,
           replaces: first,
           recordingId: "rec_stale",
         }),
         (err: { code?: string }) => err.code === "recording_conflict",
       );
-      const again = await actors.ask<{ applied: boolean }>("rooms", roomId, {
-        kind: "stream_recording",
+      const again = await new RoomClient(actors).streamRecording(roomId, {
         streamId: told.stream.streamId,
         replaces: first,
         recordingId: resumed.id,

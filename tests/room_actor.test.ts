@@ -11,9 +11,7 @@ import { DenoKvStateStore } from "../engine/state_store_denokv.ts";
 import type { Transport } from "../engine/transport.ts";
 import {
   type Actor,
-  type GiftLedger,
   type GiftOutcome,
-  type GiftRequest,
   type HighlightSpan,
   type JoinReply,
   type ModerateReply,
@@ -23,7 +21,8 @@ import {
   type RoomStatus,
   roomStatusSubject,
   type SayReply,
-} from "../actors/room/messages.ts";
+} from "../actors/room/contract.ts";
+import { type GiftLedger, type GiftRequest } from "../actors/room/ports.ts";
 import {
   ROOM_ACTOR_TYPE,
   type RoomActorOptions,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DEFAULT_HIGHLIGHT_OPTIONS, HighlightDetector } from "../actors/room/highlights.ts";
-import type { HighlightSpan } from "../actors/room/messages.ts";
+import type { HighlightSpan } from "../actors/room/contract.ts";
 import { matchKey } from "../actors/room/sanitize.ts";
 
 const T0 = 1_700_000_000_000; // a whole second

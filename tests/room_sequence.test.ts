@@ -18,7 +18,7 @@ import {
   roomOutSubject,
   type RoomSettings,
   type SayReply,
-} from "../actors/room/messages.ts";
+} from "../actors/room/contract.ts";
 import { ROOM_ACTOR_TYPE, roomActorType } from "../actors/room/room_actor.ts";
 
 const ROOM = "seq-room";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DanmakuWindow, RateMeter } from "../actors/room/window.ts";
 import { ResumeBuffer } from "../actors/room/resume_buffer.ts";
-import type { Danmaku, RoomBatch } from "../actors/room/messages.ts";
+import type { Danmaku, RoomBatch } from "../actors/room/contract.ts";
 
 const dm = (i: number, at: number): Danmaku => ({
   id: `d${i}`,

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { DanmakuArchiveWriter } from "../actors/room/danmaku_archive.ts";
-import type { RoomEvent } from "../actors/room/messages.ts";
+import type { RoomEvent } from "../actors/room/contract.ts";
 import type { SqlExecutor } from "../engine/sql/sql.ts";
 import { openPostgresStore } from "../engine/sql/postgres_store.ts";
 import { RecordingIndex } from "../actors/recording/recording_index.ts";

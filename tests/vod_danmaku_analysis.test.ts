@@ -3,9 +3,9 @@
  * 300 messages in one window (the room itself keeps only its last 200) all reach the
  * analysis (the stored row counts them), on real Postgres, MinIO and ffmpeg.
  */
+import { RoomClient } from "../actors/room/client.ts";
 import assert from "node:assert/strict";
 import { DanmakuArchiveReader, DanmakuArchiveWriter } from "../actors/room/danmaku_archive.ts";
-import type { WindowReply } from "../actors/room/captions.ts";
 import { roomActorType } from "../actors/room/room_actor.ts";
 import { analysisActorType } from "../actors/segment/analysis_actor.ts";
 import { SharedModels } from "../actors/segment/analysis_models.ts";
@@ -82,8 +82,7 @@ Deno.test({
       }
       assert.equal(writer.stats().written, MESSAGES);
       // ... while the room's own window holds the newest 200 only.
-      const roomWindow = await stack.actors.ask<WindowReply>("rooms", ROOM, {
-        kind: "window",
+      const roomWindow = await new RoomClient(stack.actors).window(ROOM, {
         from: startAt,
         to: startAt + windowMs,
       });

@@ -4,6 +4,7 @@
  * button hides captions, and the choice survives a reload. Skipped, saying so, when Chromium
  * is absent.
  */
+import { RoomClient } from "../actors/room/client.ts";
 import assert from "node:assert/strict";
 import { hasChromium, launchChromium } from "./helpers/browser.ts";
 import { startTestServer } from "./helpers/server.ts";
@@ -21,7 +22,7 @@ Deno.test({
     const browser = await launchChromium();
     try {
       const caption = (text: string, startMs: number) =>
-        srv.server.actors.ask("rooms", ROOM, {
+        new RoomClient(srv.server.actors).caption(ROOM, {
           kind: "caption",
           recordingId: "rec-cc",
           startMs,

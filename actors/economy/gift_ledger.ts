@@ -14,7 +14,8 @@
  */
 import type { Logger } from "../../engine/log.ts";
 import { createLogger } from "../../engine/log.ts";
-import type { GiftLedger, GiftOutcome, GiftRequest } from "../room/messages.ts";
+import type { GiftOutcome } from "../room/contract.ts";
+import type { GiftLedger, GiftRequest } from "../room/ports.ts";
 import {
   isRetryableSqlError,
   sqlState,

@@ -5,14 +5,13 @@
  * nothing the database would refuse ever reaches the batch's transaction.
  */
 import { z } from "zod";
-import type { GiftRequest } from "../room/messages.ts";
+import { IDEMPOTENCY_KEY, MAX_GIFT_COUNT } from "../room/contract.ts";
+import type { GiftRequest } from "../room/ports.ts";
 import { policyString } from "../../engine/text/schema.ts";
 import type { EconomyErrorCode } from "./errors.ts";
 
-export const MAX_GIFT_COUNT = 9999;
-
 const GiftRequestSchema = z.object({
-  idempotencyKey: policyString().min(8).max(128),
+  idempotencyKey: policyString().min(IDEMPOTENCY_KEY.min).max(IDEMPOTENCY_KEY.max),
   roomId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
   senderId: policyString().min(1).max(64),
   senderName: policyString().max(64),

@@ -18,12 +18,8 @@
 import type { Logger } from "../../engine/log.ts";
 import { metrics } from "../../engine/metrics.ts";
 import type { SqlExecutor, SqlParam } from "../../engine/sql/sql.ts";
-import type { Danmaku, RoomEvent } from "./messages.ts";
-
-/** What the room actor sees: a non-blocking hand-over of a published batch's events. */
-export interface DanmakuArchivePort {
-  record(roomId: string, events: readonly RoomEvent[]): void;
-}
+import type { Danmaku, RoomEvent } from "./contract.ts";
+import type { DanmakuArchivePort } from "./ports.ts";
 
 const AM = {
   written: metrics.counter(

@@ -5,7 +5,8 @@
  * shares the first request; keys are per sender, as in the ledger.
  */
 import type { Logger } from "../../engine/log.ts";
-import type { GiftLedger, GiftOutcome, GiftRequest } from "./messages.ts";
+import type { GiftOutcome } from "./contract.ts";
+import type { GiftLedger, GiftRequest } from "./ports.ts";
 
 interface Queued {
   req: GiftRequest;

@@ -14,7 +14,7 @@
  * spike threshold, so a long spike does not hide itself while a lasting change of pace
  * is still learnt.
  */
-import type { HighlightSpan } from "./messages.ts";
+import type { HighlightSpan } from "./contract.ts";
 import { burstPhrase } from "./burst_phrases.ts";
 
 export interface HighlightOptions {

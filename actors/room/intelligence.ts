@@ -32,20 +32,53 @@ import { emptyQaQueue, QaQueue, type QaQueueState } from "../ai/qa/queue.ts";
 import { MoodAggregator, type MoodSnapshot, scoreSentiment } from "../ai/sentiment.ts";
 import { type TopicSnapshot, TopicTracker } from "../ai/topics.ts";
 import { tokenize } from "../ai/tokenize.ts";
-import {
-  type AiCommand,
-  AiCommand as AiCommandSchema,
-  AiInternalCommand,
-  type AiOp,
-  type AiStateReply,
-  type AssistantAnswer,
-  type HighlightEnrichment,
-  type QaStatus,
-  type SayWarning,
-  type TopicsSnapshot,
-} from "./ai_messages.ts";
-import type { Actor, Danmaku, HighlightSpan, RoomEvent, RunningMute } from "./messages.ts";
+import type {
+  Actor,
+  AiCommand,
+  AiOp,
+  AiStateReply,
+  AssistantAnswer,
+  Danmaku,
+  HighlightEnrichment,
+  HighlightSpan,
+  QaStatus,
+  RoomEvent,
+  RunningMute,
+  SayWarning,
+  TopicsSnapshot,
+} from "./contract.ts";
 import type { MuteRecord, RoomState } from "./state.ts";
+
+/** A late LLM moderation verdict (from the moderator's escalation queue). */
+const LateVerdict = z.object({
+  op: z.literal("verdict"),
+  messageId: z.string(),
+  userId: z.string(),
+  action: z.enum(["hide", "warn", "mute"]),
+  reasons: z.array(z.string()),
+  mutedUntil: z.number().optional(),
+  auditId: z.string(),
+});
+
+const AnswerResult = z.object({
+  op: z.literal("answer"),
+  questionId: z.string(),
+  text: z.string().nullable(),
+  citation: z.object({ entryId: z.string(), title: z.string(), chunkId: z.string() }).nullable(),
+  source: z.enum(["local", "llm"]),
+});
+
+/**
+ * Sent by a room to itself (`ctx.tell`) when work done outside the mailbox finishes, so the
+ * result is applied in order with everything else. `token` is a per-activation secret: a
+ * forged internal command from the outside is refused.
+ */
+export const AiInternalCommand = z.object({
+  kind: z.literal("ai_internal"),
+  token: z.string(),
+  msg: z.discriminatedUnion("op", [LateVerdict, AnswerResult]),
+});
+export type AiInternalCommand = z.infer<typeof AiInternalCommand>;
 
 export interface IntelligenceOptions {
   /** One client per process (null: local heuristics only, labelled `local`). */
@@ -519,23 +552,20 @@ export class RoomIntelligence {
 
   // --- commands
 
-  /** `ai` and `ai_internal` commands. */
-  async receive(raw: unknown): Promise<unknown> {
+  /** The room's own `ai_internal` message (a late verdict or an answer came back). */
+  async receiveInternal(raw: unknown): Promise<unknown> {
     const internal = AiInternalCommand.safeParse(raw);
-    if (internal.success) {
-      if (internal.data.token !== this.#token) {
-        // a previous activation's result, or a forgery: either way not ours to apply
-        throw new ActorError("forbidden", "internal command of another activation");
-      }
-      return await this.#internal(internal.data.msg);
+    if (!internal.success) throw new ActorError("bad_command", "invalid ai_internal command");
+    if (internal.data.token !== this.#token) {
+      // a previous activation's result, or a forgery: either way not ours to apply
+      throw new ActorError("forbidden", "internal command of another activation");
     }
-    const parsed = AiCommandSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-      throw new ActorError("bad_command", `invalid ai command: ${where}${issue?.message}`);
-    }
-    return await this.#command(parsed.data);
+    return await this.#internal(internal.data.msg);
+  }
+
+  /** The `ai` command (parsed by the contract). */
+  command(cmd: AiCommand): Promise<unknown> {
+    return this.#command(cmd);
   }
 
   async #internal(msg: AiInternalCommand["msg"]): Promise<unknown> {

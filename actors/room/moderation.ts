@@ -20,7 +20,7 @@
  * ids like `__proto__`) and written back to the persisted state after each change.
  */
 import { ActorError } from "../../engine/actor.ts";
-import type { RoomCommand } from "./messages.ts";
+import type { CommandOf } from "./contract.ts";
 import type { MuteRecord, MuteSource, RoomState } from "./state.ts";
 
 export type { MuteSource };
@@ -34,7 +34,7 @@ export interface MuteStatus {
   auditId?: string;
 }
 
-export type ModerateCommand = Extract<RoomCommand, { kind: "moderate" }>;
+export type ModerateCommand = CommandOf<"moderate">;
 
 export const DEFAULT_MUTE_SECONDS = 600;
 /** Bans kept per room (bounds the persisted state). */

@@ -4,7 +4,7 @@
  * reported as a gap (the client then shows history instead). Held in memory only: after
  * a restart everything before the new activation is a gap.
  */
-import type { RoomBatch } from "./messages.ts";
+import type { RoomBatch } from "./contract.ts";
 
 export interface ResumeBufferOptions {
   maxBatches: number;

@@ -12,8 +12,9 @@
  * nothing to send but a slow housekeeping interval (status, presence expiry, sweeps,
  * detector, AI timers; at most 1 s apart).
  *
- * Every command is parsed by `RoomCommand` (over NATS anything may arrive); refusals are
- * ActorErrors with stable codes.
+ * Every command is parsed by the contract (`contract.ts`: schema and trust; over NATS anything
+ * may arrive) and handled through the handler table (`#handlers`); refusals are ActorErrors
+ * with stable codes.
  *
  * Settings (owner, room admins, guest chat, title) come from the accounts database through
  * the `settings` port on activation and from `configure` (trusted server code) on change;
@@ -32,9 +33,35 @@ import {
   deferReply,
   type MessageClass,
 } from "../../engine/actor.ts";
-import { isAiCommandKind } from "./ai_messages.ts";
-import type { DanmakuArchivePort } from "./danmaku_archive.ts";
-import { type CaptionRoomPort, handleCaptionCommand, isCaptionCommandKind } from "./captions.ts";
+import type {
+  DanmakuArchivePort,
+  GiftLedger,
+  RoomRecordingPort,
+  RoomSettingsSource,
+} from "./ports.ts";
+import { type CaptionRoomPort, handleCaption, handleWindow } from "./captions.ts";
+import {
+  type CommandOf,
+  type ConfigureReply,
+  type Danmaku,
+  type GiftOutcome,
+  type HighlightSpan,
+  type JoinReply,
+  type ModerateReply,
+  parseRoomCommand,
+  type PresenceReply,
+  ROOM_ACTOR_TYPE,
+  type RoomBatch,
+  type RoomCommandKind,
+  type RoomEvent,
+  type RoomInfo,
+  roomOutSubject,
+  type RoomSettings,
+  type RoomSettingsView,
+  type RoomStatus,
+  roomStatusSubject,
+  type SayReply,
+} from "./contract.ts";
 import { DEFAULT_FLOOD_OPTIONS, FloodGuard, type FloodOptions } from "./flood.ts";
 import { GiftQueue } from "./gift_queue.ts";
 import {
@@ -42,28 +69,7 @@ import {
   HighlightDetector,
   type HighlightOptions,
 } from "./highlights.ts";
-import {
-  type ConfigureReply,
-  type Danmaku,
-  type GiftLedger,
-  type GiftOutcome,
-  type HighlightSpan,
-  type JoinReply,
-  type ModerateReply,
-  type PresenceReply,
-  type RoomBatch,
-  RoomCommand,
-  type RoomEvent,
-  type RoomInfo,
-  roomOutSubject,
-  type RoomSettings,
-  type RoomSettingsSource,
-  type RoomSettingsView,
-  type RoomStatus,
-  roomStatusSubject,
-  type SayReply,
-} from "./messages.ts";
-import { type ModerateCommand, Moderation, type MuteStatus } from "./moderation.ts";
+import { Moderation, type MuteStatus } from "./moderation.ts";
 import {
   DEFAULT_INTELLIGENCE,
   type IntelligenceOptions,
@@ -74,18 +80,12 @@ import { EdgePresence } from "./presence.ts";
 import { DEFAULT_RESUME_OPTIONS, ResumeBuffer, type ResumeBufferOptions } from "./resume_buffer.ts";
 import { cleanDanmaku, DEFAULT_MAX_CODE_POINTS, matchKey } from "./sanitize.ts";
 import { initialRoomState, restoreRoomState, type RoomState } from "./state.ts";
-import {
-  isStreamCommandKind,
-  restoreStreamState,
-  type RoomRecordingPort,
-  RoomStream,
-  STREAM_TIMER,
-} from "./stream_state.ts";
+import { restoreStreamState, RoomStream, STREAM_TIMER } from "./stream_state.ts";
 import { type TokenBucketOptions, TokenBuckets } from "./token_bucket.ts";
 import { DanmakuWindow, RateMeter, type WindowOptions } from "./window.ts";
 import { M } from "../../engine/metrics.ts";
 
-export const ROOM_ACTOR_TYPE = "rooms";
+export { ROOM_ACTOR_TYPE };
 /** The one-shot timer that publishes the next batch. */
 const FLUSH_TIMER = "flush";
 
@@ -318,38 +318,41 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
     await this.ctx.persist();
   }
 
-  override receive(raw: unknown): unknown {
-    if (isStreamCommandKind(raw)) return this.#stream.receive(raw);
-    if (isCaptionCommandKind(raw)) return handleCaptionCommand(raw, this.#captionPort);
-    if (isAiCommandKind(raw)) {
+  /**
+   * The handler table: which code handles each command of the contract (`contract.ts` says
+   * its schema and who may send it; `parseRoomCommand` checks both before a handler runs).
+   */
+  readonly #handlers: { [K in RoomCommandKind]: (cmd: CommandOf<K>) => unknown } = {
+    join: (cmd) => this.#join(cmd),
+    presence: (cmd) => this.#reportPresence(cmd.edgeId, cmd.viewers),
+    say: (cmd) => this.#say(cmd),
+    moderate: (cmd) => this.#moderate(cmd),
+    gift: (cmd) => this.#gift(cmd),
+    info: () => this.#info(this.ctx.now()),
+    highlights: () => this.state.highlights,
+    ai: (cmd) => {
       if (!this.#ai) throw new ActorError("ai_unavailable", "the room's AI is turned off");
-      return this.#ai.receive(raw);
+      return this.#ai.command(cmd);
+    },
+    configure: (cmd) => this.#configure(cmd.settings),
+    caption: (cmd) => handleCaption(cmd, this.#captionPort),
+    window: (cmd) => handleWindow(cmd, this.#captionPort),
+    stream: (cmd) => this.#stream.apply(cmd),
+    stream_recording: (cmd) => this.#stream.replaceRecording(cmd),
+  };
+
+  override receive(raw: unknown): unknown {
+    // the room's own messages (work done beside the mailbox came back; token-checked)
+    const kind = typeof raw === "object" && raw !== null
+      ? (raw as { kind?: unknown }).kind
+      : undefined;
+    if (kind === "stream_internal") return this.#stream.receiveInternal(raw);
+    if (kind === "ai_internal") {
+      if (!this.#ai) throw new ActorError("ai_unavailable", "the room's AI is turned off");
+      return this.#ai.receiveInternal(raw);
     }
-    const parsed = RoomCommand.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-      throw new ActorError("bad_command", `invalid room command: ${where}${issue?.message}`);
-    }
-    const cmd = parsed.data;
-    switch (cmd.kind) {
-      case "say":
-        return this.#say(cmd);
-      case "join":
-        return this.#join(cmd);
-      case "presence":
-        return this.#reportPresence(cmd.edgeId, cmd.viewers);
-      case "moderate":
-        return this.#moderate(cmd);
-      case "gift":
-        return this.#gift(cmd);
-      case "info":
-        return this.#info(this.ctx.now());
-      case "highlights":
-        return this.state.highlights;
-      case "configure":
-        return this.#configure(cmd.settings);
-    }
+    const cmd = parseRoomCommand(raw);
+    return (this.#handlers[cmd.kind] as (c: typeof cmd) => unknown)(cmd);
   }
 
   override async onTimer(name: string): Promise<void> {
@@ -435,7 +438,7 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
 
   // --- commands
 
-  #say(cmd: Extract<RoomCommand, { kind: "say" }>): SayReply | Promise<SayReply> {
+  #say(cmd: CommandOf<"say">): SayReply | Promise<SayReply> {
     this.#requireChatAllowed(cmd.actor);
     const now = this.ctx.now();
     const text = cleanDanmaku(cmd.text, this.#cfg.maxTextLength);
@@ -486,7 +489,7 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
     return reply;
   }
 
-  #join(cmd: Extract<RoomCommand, { kind: "join" }>): JoinReply {
+  #join(cmd: CommandOf<"join">): JoinReply {
     const now = this.ctx.now();
     const user = cmd.actor.userId;
     const seq = this.state.seq;
@@ -528,7 +531,7 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
     return { viewers: total };
   }
 
-  async #moderate(cmd: ModerateCommand): Promise<ModerateReply> {
+  async #moderate(cmd: CommandOf<"moderate">): Promise<ModerateReply> {
     const now = this.ctx.now();
     const before = this.#moderation.muteOf(cmd.target, now);
     const { until } = this.#moderation.apply(cmd, now);
@@ -565,7 +568,7 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
     if (this.#window.removeWhere(match) > 0) this.#syncState();
   }
 
-  #gift(cmd: Extract<RoomCommand, { kind: "gift" }>): DeferredReply<GiftOutcome> {
+  #gift(cmd: CommandOf<"gift">): DeferredReply<GiftOutcome> {
     if (this.#cfg.giftLedger === undefined) {
       throw new ActorError("gifts_unavailable", "gifts are not available on this server");
     }

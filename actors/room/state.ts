@@ -4,7 +4,7 @@
  * costs the room its bans or highlights.
  */
 import { z } from "zod";
-import type { Danmaku, HighlightSpan } from "./messages.ts";
+import type { Danmaku, HighlightSpan } from "./contract.ts";
 import type { DetectorSnapshot } from "./highlights.ts";
 
 /** Who muted: a room admin (or the owner, or a platform admin) or the AI room manager. */

@@ -13,37 +13,28 @@
  *
  * After a server restart the recording of a still-live stream is resumed as a new recording
  * by the reconciler (media/livekit/reconcile.ts), which runs outside the room: it tells the
- * room with a trusted `stream_recording` command (like `stream`, routed here by
- * `isStreamCommandKind`; the edge never builds one from a client frame, and no client frame
- * of that kind parses). It is a compare-and-set on the room's recording id (`replaces`), for
+ * room with an internal `stream_recording` command (like `stream`: sent inside the internal
+ * envelope by `RoomClient`, see `contract.ts`). It is a compare-and-set on the room's recording id (`replaces`), for
  * the stream it names, so a stale or repeated command changes nothing; for a stream that is
  * over, the new recording is stopped. Status, `/api/recording/status`, stop on offline and
  * the VOD link then all read the new id.
  */
 import { z } from "zod";
 import { type ActorContext, ActorError } from "../../engine/actor.ts";
-import type { RoomEvent } from "./messages.ts";
+import {
+  type RoomEvent,
+  type StreamCommand,
+  type StreamRecordingCommand,
+  type StreamReply,
+  StreamSource,
+  type StreamView,
+} from "./contract.ts";
+import type { RoomRecordingPort } from "./ports.ts";
 
 /** Webhook event ids remembered per room (enough for every retry LiveKit makes). */
 const SEEN_IDS = 256;
 /** While live, the room stays active (and listed) with this keep-alive timer. */
 export const STREAM_TIMER = "stream";
-
-export const StreamSource = z.enum(["webrtc", "ingress", "room"]);
-
-/** Trusted server code only (the media wiring after a verified LiveKit webhook). */
-export const StreamCommand = z.object({
-  kind: z.literal("stream"),
-  state: z.enum(["live", "offline"]),
-  eventId: z.string().min(1).max(128),
-  /** When LiveKit saw it (ms since the epoch). */
-  at: z.number().int().nonnegative(),
-  streamerId: z.string().min(1).max(128).optional(),
-  source: StreamSource,
-  /** The stream's id in the accounts database, when the room is registered there. */
-  streamId: z.string().min(1).max(64).optional(),
-}).strict();
-export type StreamCommand = z.infer<typeof StreamCommand>;
 
 const StreamInternal = z.object({
   kind: z.literal("stream_internal"),
@@ -51,25 +42,6 @@ const StreamInternal = z.object({
   streamId: z.string(),
   recordingId: z.string().min(1).max(64),
 }).strict();
-
-/**
- * Trusted server code only (the recording reconciler): the stream's recording was resumed
- * as `recordingId`, replacing `replaces` (the room's current recording; null: none known).
- */
-export const StreamRecordingCommand = z.object({
-  kind: z.literal("stream_recording"),
-  streamId: z.string().min(1).max(64),
-  replaces: z.string().min(1).max(64).nullable(),
-  recordingId: z.string().min(1).max(64),
-}).strict();
-export type StreamRecordingCommand = z.infer<typeof StreamRecordingCommand>;
-
-/** Stream commands: trusted server code only (never built from a client frame). */
-export function isStreamCommandKind(raw: unknown): boolean {
-  if (typeof raw !== "object" || raw === null) return false;
-  const kind = (raw as { kind?: unknown }).kind;
-  return kind === "stream" || kind === "stream_internal" || kind === "stream_recording";
-}
 
 /** Persisted with the room (`state.stream`). */
 export interface StreamState {
@@ -86,34 +58,6 @@ export interface StreamState {
   changedAt: number;
   /** Recent webhook event ids, oldest first. */
   seen: string[];
-}
-
-/** What viewers and the directory see (`RoomInfo.stream`, `RoomStatus.live`). */
-export interface StreamView {
-  live: boolean;
-  streamId?: string;
-  since?: number;
-  endedAt?: number;
-  source?: z.infer<typeof StreamSource>;
-  streamerId?: string;
-  recordingId?: string;
-}
-
-export interface StreamReply {
-  ok: true;
-  /** False for a duplicate, an older event, or one that does not change the state. */
-  applied: boolean;
-  duplicate?: true;
-  stream: StreamView;
-}
-
-/** Starts and stops a room's recording (implemented by the media wiring). */
-export interface RoomRecordingPort {
-  start(roomId: string, info: { streamId: string; streamerId?: string }): Promise<{
-    recordingId: string;
-  }>;
-  /** Stops the room's recording (`recordingId` when known). Idempotent. */
-  stop(roomId: string, recordingId: string | null): Promise<void>;
 }
 
 export function initialStreamState(): StreamState {
@@ -211,22 +155,24 @@ export class RoomStream {
     return v;
   }
 
-  async receive(raw: unknown): Promise<StreamReply | { ok: true }> {
+  /** The room's own `stream_internal` message (the recorder reported a recording). */
+  async receiveInternal(raw: unknown): Promise<{ ok: true }> {
     const internal = StreamInternal.safeParse(raw);
-    if (internal.success) {
-      if (internal.data.token !== this.#token) {
-        throw new ActorError("forbidden", "internal stream command of another activation");
-      }
-      return await this.#recordingStarted(internal.data.streamId, internal.data.recordingId);
+    if (!internal.success) throw invalidStreamCommand(internal.error);
+    if (internal.data.token !== this.#token) {
+      throw new ActorError("forbidden", "internal stream command of another activation");
     }
-    if ((raw as { kind?: unknown }).kind === "stream_recording") {
-      const cmd = StreamRecordingCommand.safeParse(raw);
-      if (!cmd.success) throw invalidStreamCommand(cmd.error);
-      return await this.#recordingReplaced(cmd.data);
-    }
-    const parsed = StreamCommand.safeParse(raw);
-    if (!parsed.success) throw invalidStreamCommand(parsed.error);
-    return await this.#apply(parsed.data);
+    return await this.#recordingStarted(internal.data.streamId, internal.data.recordingId);
+  }
+
+  /** `stream`: live or offline, from a verified webhook. */
+  apply(cmd: StreamCommand): Promise<StreamReply> {
+    return this.#apply(cmd);
+  }
+
+  /** `stream_recording`: the reconciler resumed the stream's recording. */
+  replaceRecording(cmd: StreamRecordingCommand): Promise<StreamReply> {
+    return this.#recordingReplaced(cmd);
   }
 
   async #apply(cmd: StreamCommand): Promise<StreamReply> {

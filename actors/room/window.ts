@@ -4,7 +4,7 @@
  * persisted so a restarted room still has it. `RateMeter` counts every accepted message
  * (also those the ring has already forgotten) in one-second buckets for the room's rate.
  */
-import type { Danmaku } from "./messages.ts";
+import type { Danmaku } from "./contract.ts";
 
 export interface WindowOptions {
   maxCount: number;

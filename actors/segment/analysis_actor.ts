@@ -8,13 +8,12 @@
  * step: an activation that dies mid-way is restarted from the last persisted step by it, and
  * a step already done is never repeated. `force` starts a new run that replaces the row.
  */
+import { ANALYST_ACTOR, RoomClient } from "../room/client.ts";
 import { Actor, type ActorContext, ActorError, type ActorType } from "../../engine/actor.ts";
 import type { LlmClient } from "../ai/llm/client.ts";
 import { coachingTips, type TipWindow, type WindowMessage } from "../ai/tips.ts";
-import type { AiStateReply } from "../room/ai_messages.ts";
-import type { WindowReply } from "../room/captions.ts";
 import type { DanmakuArchiveReader } from "../room/danmaku_archive.ts";
-import type { Danmaku } from "../room/messages.ts";
+import type { Danmaku } from "../room/contract.ts";
 import type { Recogniser } from "../../media/audio/asr.ts";
 import { type SileroVad, VadStream } from "../../media/audio/vad.ts";
 import type { RecordingIndex } from "../recording/recording_index.ts";
@@ -77,7 +76,6 @@ export interface AnalysisDeps {
 }
 
 const WORK = "work";
-const ANALYST = { userId: "system-analysis", name: "analysis", kind: "user", roles: [] };
 
 export function analysisActorType(
   deps: AnalysisDeps,
@@ -260,20 +258,12 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
 
   async #context(): Promise<void> {
     const req = this.state.request!;
-    const room = this.deps.roomType ?? "rooms";
-    const win = await this.ctx.ask<WindowReply>(room, req.roomId, {
-      kind: "window",
-      from: req.startAt,
-      to: req.endAt,
-    });
+    const rooms = new RoomClient(this.ctx, this.deps.roomType);
+    const win = await rooms.window(req.roomId, { from: req.startAt, to: req.endAt });
     let mood: { mean: number; count: number } | null = null;
     let topics: string[] = [];
     try {
-      const ai = await this.ctx.ask<AiStateReply>(room, req.roomId, {
-        kind: "ai",
-        actor: ANALYST,
-        cmd: { op: "state" },
-      });
+      const ai = await rooms.aiState(req.roomId, ANALYST_ACTOR);
       const points = [...ai.mood, ...(ai.moodNow ? [ai.moodNow] : [])].filter((p) =>
         p.minute + 60_000 > req.startAt && p.minute < req.endAt
       );

@@ -18,8 +18,8 @@ import type { ObjectStore } from "../../media/s3.ts";
 import type { SqlExecutor } from "../../engine/sql/sql.ts";
 import type { LlmClient } from "../ai/llm/client.ts";
 import { DanmakuArchiveReader } from "../room/danmaku_archive.ts";
-import { captionCommand } from "../room/messages.ts";
-import { ROOM_ACTOR_TYPE } from "../room/room_actor.ts";
+import { captionCommand } from "../room/contract.ts";
+import { RoomClient } from "../room/client.ts";
 import { summaryActorType } from "../summary/summary_actor.ts";
 import { onRecordingFinished } from "../summary/summary_trigger.ts";
 import { analysisActorType } from "./analysis_actor.ts";
@@ -85,6 +85,7 @@ export function startAnalysis(opts: {
   log: Logger;
 }): { routes: AnalysisRouteDeps; close(): Promise<void> } {
   const { config, storage, actors } = opts;
+  const rooms = new RoomClient(actors);
   const log = opts.log.child({ component: "analysis" });
   const windowMs = config.ANALYSIS_WINDOW_S * 1000;
   const store = new AnalysisStore(storage.sql);
@@ -102,7 +103,7 @@ export function startAnalysis(opts: {
     recogniser: () => models.recogniser(),
     saveCue: (cue) => store.putCaption(cue),
     sendCue: async (cue) => {
-      await actors.ask(ROOM_ACTOR_TYPE, cue.roomId, captionCommand(cue));
+      await rooms.caption(cue.roomId, captionCommand(cue));
     },
     onFinished: (recordingId) =>
       void onRecordingFinished(

@@ -5,13 +5,14 @@
  * room's highlights, hot topics and mood, mapped onto VOD offsets), then `stored` (one row per
  * recording, a forced run replaces it) — so a crash resumes and never stores twice.
  */
+import { ANALYST_ACTOR, RoomClient } from "../room/client.ts";
 import { z } from "zod";
 import { Actor, type ActorContext, ActorError, type ActorType } from "../../engine/actor.ts";
 import { ID_PATTERN } from "../../engine/subject.ts";
 import type { LlmClient } from "../ai/llm/client.ts";
 import { type StreamMaterial, summariseStream } from "../ai/summary.ts";
-import type { AiStateReply } from "../room/ai_messages.ts";
-import type { HighlightSpan } from "../room/messages.ts";
+import type { AiStateReply } from "../room/contract.ts";
+import type { HighlightSpan } from "../room/contract.ts";
 import type { AnalysisStore, SummaryRow } from "../segment/analysis_store.ts";
 import type { RecordingIndex } from "../recording/recording_index.ts";
 import { buildTimeline, vodOffsetOf } from "../recording/timeline.ts";
@@ -53,7 +54,6 @@ export interface SummaryDeps {
 }
 
 const WORK = "work";
-const ANALYST = { userId: "system-analysis", name: "analysis", kind: "user", roles: [] };
 
 export function summaryActorType(deps: SummaryDeps): ActorType<SummaryState, unknown, unknown> {
   return {
@@ -137,16 +137,11 @@ export class SummaryActor extends Actor<SummaryState, unknown, unknown> {
     const timeline = buildTimeline(rec, rows, gaps);
     const start = timeline.segments[0]?.startAt ?? rec.startedAt;
     const end = timeline.segments.at(-1)?.endAt ?? rec.endedAt ?? start;
-    const room = this.deps.roomType ?? "rooms";
-    const spans = await this.ctx.ask<HighlightSpan[]>(room, rec.roomId, { kind: "highlights" })
-      .catch(() => [] as HighlightSpan[]);
+    const rooms = new RoomClient(this.ctx, this.deps.roomType);
+    const spans = await rooms.highlights(rec.roomId).catch(() => [] as HighlightSpan[]);
     let ai: AiStateReply | null = null;
     try {
-      ai = await this.ctx.ask<AiStateReply>(room, rec.roomId, {
-        kind: "ai",
-        actor: ANALYST,
-        cmd: { op: "state" },
-      });
+      ai = await rooms.aiState(rec.roomId, ANALYST_ACTOR);
     } catch (err) {
       if (!(err instanceof ActorError)) throw err;
     }

@@ -2,14 +2,15 @@
  * The bridge between streamer rooms in the database and the room actors:
  * - `sqlRoomSettings(store)`: the room actor's settings port, read on activation;
  * - `RoomSettingsPublisher`: after the accounts routes create, edit or delete a room, it
- *   sends the room actor a `configure` command so the change applies at once. This is the
- *   only sender of `configure`; viewers' frames can never become one.
+ *   sends the room an internal `configure` command (`RoomClient.configure`) so the change
+ *   applies at once. This is the only sender of `configure`; viewers' frames can never
+ *   become one.
  */
-import type { RoomCommand, RoomSettings, RoomSettingsSource } from "../../actors/room/messages.ts";
-import { ROOM_ACTOR_TYPE } from "../../actors/room/room_actor.ts";
+import type { RoomSettings } from "../../actors/room/contract.ts";
+import type { RoomSettingsSource } from "../../actors/room/ports.ts";
 import type { SqlExecutor } from "../../engine/sql/sql.ts";
 import type { Logger } from "../../engine/log.ts";
-import type { ActorAsker } from "../room_client.ts";
+import type { RoomClient } from "../../actors/room/client.ts";
 import { getRoom, type Room } from "./rooms.ts";
 
 /** What a room actor needs to know about a registered room. */
@@ -33,7 +34,7 @@ export function sqlRoomSettings(db: SqlExecutor): RoomSettingsSource {
 }
 
 export class RoomSettingsPublisher {
-  constructor(private readonly actors: ActorAsker, private readonly log: Logger) {}
+  constructor(private readonly rooms: RoomClient, private readonly log: Logger) {}
 
   /**
    * Push `room`'s settings (or `null` after a deletion) to its actor. The database is the
@@ -41,13 +42,10 @@ export class RoomSettingsPublisher {
    * reads it at its next activation, so this reports instead of throwing.
    */
   async publish(roomId: string, room: Room | null): Promise<boolean> {
-    const cmd: RoomCommand = {
-      kind: "configure",
-      settings: room ? roomSettingsOf(room) : null,
-    };
+    const settings = room ? roomSettingsOf(room) : null;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        await this.actors.ask(ROOM_ACTOR_TYPE, roomId, cmd);
+        await this.rooms.configure(roomId, settings);
         return true;
       } catch (err) {
         if (attempt === 2) {

@@ -3,7 +3,7 @@
  * produced by an `IdentityResolver`, so guest sessions (now) and registered accounts
  * (`edge/accounts/`, later) plug in behind the same interface.
  */
-import type { Actor } from "../../actors/room/messages.ts";
+import type { Actor } from "../../actors/room/contract.ts";
 import { TokenError, type TokenSigner } from "./tokens.ts";
 
 export interface Identity {

@@ -11,12 +11,12 @@
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
-import type { AiOp } from "../../actors/room/ai_messages.ts";
-import type { Actor } from "../../actors/room/messages.ts";
+import type { AiOp } from "../../actors/room/contract.ts";
+import type { Actor } from "../../actors/room/contract.ts";
 import { AuthError, identityToActor } from "../auth/identity.ts";
 import type { EdgeDeps } from "../deps.ts";
 import { BAD_ROOM_ID_MESSAGE, jsonError, validRoomId } from "../http_errors.ts";
-import { RoomRequestError } from "../room_client.ts";
+import { RoomRequestError } from "../../actors/room/client.ts";
 
 /** Someone reading the public panel without a token. */
 const ANONYMOUS: Actor = { userId: "anonymous", name: "anonymous", kind: "guest", roles: [] };

@@ -15,9 +15,8 @@
  * Recording uses LiveKit egress when RECORDING_VIA_EGRESS is set, else the in-process
  * recorder agent (embedded mode). Without LiveKit, URL recordings and VOD still work.
  */
-import { ROOM_ACTOR_TYPE } from "../../actors/room/room_actor.ts";
-import type { HighlightSpan } from "../../actors/room/messages.ts";
-import type { RoomRecordingPort, StreamReply, StreamView } from "../../actors/room/stream_state.ts";
+import { RoomClient } from "../../actors/room/client.ts";
+import type { RoomRecordingPort } from "../../actors/room/ports.ts";
 import type { SqlStore } from "../../engine/sql/sql.ts";
 import { MediaError } from "../../media/errors.ts";
 import { streamStateCommand } from "../../media/livekit/stream_state.ts";
@@ -174,7 +173,7 @@ export function createMedia(opts: {
     highlights: opts.highlights,
     danmaku: new DanmakuArchiveReader(opts.sql),
     roomRecording: (roomId) =>
-      opts.actors.ask<{ stream?: StreamView }>(ROOM_ACTOR_TYPE, roomId, { kind: "info" })
+      new RoomClient(opts.actors).info(roomId)
         .then((info) => info.stream?.live ? info.stream.recordingId : undefined),
   };
   return {
@@ -247,6 +246,7 @@ export function roomStreamNotifier(opts: {
   log: Logger;
 }): (event: StreamEvent) => Promise<void> {
   const db = opts.accountsDb;
+  const rooms = new RoomClient(opts.actors);
   const quietly = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
     try {
       return await fn();
@@ -264,9 +264,9 @@ export function roomStreamNotifier(opts: {
     const streamId = cmd.state === "live" && db
       ? await quietly("stream record not started", () => startStream(db, room))
       : undefined;
-    const reply = await askWithRetry(
-      () =>
-        opts.actors.ask<StreamReply>(ROOM_ACTOR_TYPE, room, streamId ? { ...cmd, streamId } : cmd),
+    const { kind: _, ...stream } = cmd;
+    const reply = await askWithRetry(() =>
+      rooms.stream(room, streamId ? { ...stream, streamId } : stream)
     );
     if (!db) return;
     if (!reply.stream.live && (reply.applied || streamId)) {
@@ -276,7 +276,7 @@ export function roomStreamNotifier(opts: {
 }
 
 /** Engine codes meaning "the room is moving or busy": worth another try. */
-const TRANSIENT = new Set(["unavailable", "no_responders", "request_timeout", "timeout"]);
+const TRANSIENT = new Set(["room_unavailable"]);
 
 /**
  * A room in the middle of a hand-over gets one more try (after the client's own retries of
@@ -298,5 +298,6 @@ async function askWithRetry<T>(ask: () => Promise<T>, tries = 2): Promise<T> {
 
 /** The room's highlights (wall clock) for VOD offsets and clips. */
 export function roomHighlights(actors: ActorAsk): (roomId: string) => Promise<WallSpan[]> {
-  return (roomId) => actors.ask<HighlightSpan[]>(ROOM_ACTOR_TYPE, roomId, { kind: "highlights" });
+  const rooms = new RoomClient(actors);
+  return (roomId) => rooms.highlights(roomId);
 }

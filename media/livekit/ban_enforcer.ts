@@ -3,7 +3,7 @@
  * events and the banned user is removed from the room's LiveKit room (LiveKit identities
  * are Synapse user ids). A queue group makes one subscriber in the cluster act per batch.
  */
-import type { RoomBatch } from "../../actors/room/messages.ts";
+import type { RoomBatch } from "../../actors/room/contract.ts";
 import { decodeJson } from "../../engine/codec.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { Subscription, Transport } from "../../engine/transport.ts";

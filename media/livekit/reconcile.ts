@@ -33,8 +33,8 @@
  * exactly one process starts the new recording. LiveKit unreachable: the room is left for
  * the next pass (never declared offline on an error).
  */
-import { ROOM_ACTOR_TYPE } from "../../actors/room/room_actor.ts";
-import type { StreamReply, StreamView } from "../../actors/room/stream_state.ts";
+import { RoomClient } from "../../actors/room/client.ts";
+import type { StreamView } from "../../actors/room/contract.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { RecordingIndex, RecordingRow } from "../../actors/recording/recording_index.ts";
 import type { ActorAsk, MediaService } from "../media_service.ts";
@@ -100,6 +100,7 @@ const NOT_STREAMERS = new Set([2, 4]);
 export class RecordingReconciler {
   readonly #bornAt: number;
   readonly #now: () => number;
+  readonly #rooms: RoomClient;
   #timer?: ReturnType<typeof setInterval>;
   #first?: ReturnType<typeof setTimeout>;
   #running?: Promise<ReconcileReport>;
@@ -107,6 +108,7 @@ export class RecordingReconciler {
 
   constructor(private readonly opts: ReconcileOptions) {
     this.#now = opts.now ?? Date.now;
+    this.#rooms = new RoomClient(opts.actors);
     this.#bornAt = this.#now();
   }
 
@@ -193,13 +195,11 @@ export class RecordingReconciler {
   }
 
   async #room(roomId: string, rows: RecordingRow[], report: ReconcileReport): Promise<void> {
-    const { index, actors, service, log } = this.opts;
+    const { index, service, log } = this.opts;
     const now = this.#now();
     const expired = now - this.#staleMs;
     const ids = rows.map((r) => r.id);
-    const info = await actors.ask<{ stream?: StreamView }>(ROOM_ACTOR_TYPE, roomId, {
-      kind: "info",
-    });
+    const info = await this.#rooms.info(roomId);
     const stream = info.stream ?? { live: false };
     if (!stream.live) {
       // Nothing to resume; a stale "on air" in accounts is ended.
@@ -274,8 +274,7 @@ export class RecordingReconciler {
     }
     // Live, but nobody publishes: the stream ended while nobody was listening.
     const got = await index.claimResume(ids, this.#claim, now, expired);
-    const reply = await actors.ask<StreamReply>(ROOM_ACTOR_TYPE, roomId, {
-      kind: "stream",
+    const reply = await this.#rooms.stream(roomId, {
       state: "offline",
       eventId: `reconcile:${roomId}:${stream.since ?? 0}`.slice(0, 128),
       at: Math.max(now, (stream.since ?? 0) + 1),
@@ -302,8 +301,7 @@ export class RecordingReconciler {
   ): Promise<void> {
     if (!stream.streamId || stream.recordingId === recordingId) return;
     try {
-      const reply = await this.opts.actors.ask<StreamReply>(ROOM_ACTOR_TYPE, roomId, {
-        kind: "stream_recording",
+      const reply = await this.#rooms.streamRecording(roomId, {
         streamId: stream.streamId,
         replaces: stream.recordingId ?? null,
         recordingId,

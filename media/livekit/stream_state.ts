@@ -1,10 +1,8 @@
 /**
- * What a room actor should hear from LiveKit: the stream going live or offline. Proposed
- * room command (actors/room/messages.ts is owned by the room engineer):
- *   { kind: "stream", state: "live" | "offline", eventId, at, streamerId?, source,
- *     recordingId? }
- * The room would mark itself live/offline, broadcast a `system` event to viewers, and
- * ignore an eventId it has already seen.
+ * What a room actor should hear from LiveKit: the stream going live or offline, as the
+ * room's internal `stream` command (`actors/room/contract.ts`, sent by `RoomClient.stream`).
+ * The room marks itself live/offline, broadcasts a `system` event to viewers, and ignores
+ * an eventId it has already seen.
  */
 import type { StreamEvent } from "./webhooks.ts";
 

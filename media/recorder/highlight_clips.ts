@@ -5,7 +5,7 @@
  * A queue group makes one subscriber in the cluster cut each clip; clips are cut one at a
  * time per process (ffmpeg is the expensive part).
  */
-import type { HighlightSpan, RoomBatch } from "../../actors/room/messages.ts";
+import type { HighlightSpan, RoomBatch } from "../../actors/room/contract.ts";
 import { decodeJson } from "../../engine/codec.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { Transport } from "../../engine/transport.ts";

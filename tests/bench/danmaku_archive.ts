@@ -11,7 +11,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { DanmakuArchiveWriter } from "../../actors/room/danmaku_archive.ts";
-import type { Actor } from "../../actors/room/messages.ts";
+import type { Actor } from "../../actors/room/contract.ts";
 import { ROOM_ACTOR_TYPE, roomActorType } from "../../actors/room/room_actor.ts";
 import { migrate } from "../../engine/sql/migrate.ts";
 import { appMigrations } from "../../edge/wiring/migrations.ts";

@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { SqlGiftLedger } from "../../actors/economy/gift_ledger.ts";
 import { auditLedger } from "../../actors/economy/invariants.ts";
-import type { Actor, GiftOutcome } from "../../actors/room/messages.ts";
+import type { Actor, GiftOutcome } from "../../actors/room/contract.ts";
 import { ROOM_ACTOR_TYPE, roomActorType } from "../../actors/room/room_actor.ts";
 import { migrate } from "../../engine/sql/migrate.ts";
 import { appMigrations } from "../../edge/wiring/migrations.ts";

@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { startEmbeddedEngine } from "../../engine/embedded.ts";
 import { DenoKvStateStore } from "../../engine/state_store_denokv.ts";
 import { ROOM_ACTOR_TYPE, roomActorType } from "../../actors/room/room_actor.ts";
-import type { Actor } from "../../actors/room/messages.ts";
+import type { Actor } from "../../actors/room/contract.ts";
 
 const RUNS = Number(Deno.env.get("ROOM_SAY_RUNS") ?? 5);
 const MESSAGES = Number(Deno.env.get("ROOM_SAY_MESSAGES") ?? 20_000);

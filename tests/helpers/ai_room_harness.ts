@@ -8,14 +8,14 @@ import { ActorError } from "../../engine/actor.ts";
 import { decodeJson } from "../../engine/codec.ts";
 import { type EmbeddedEngine, startEmbeddedEngine } from "../../engine/embedded.ts";
 import { DenoKvStateStore } from "../../engine/state_store_denokv.ts";
-import type { AiOp } from "../../actors/room/ai_messages.ts";
+import type { AiOp } from "../../actors/room/contract.ts";
 import {
   type Actor,
   type RoomBatch,
   type RoomEvent,
   roomOutSubject,
   type SayReply,
-} from "../../actors/room/messages.ts";
+} from "../../actors/room/contract.ts";
 import {
   ROOM_ACTOR_TYPE,
   type RoomActorOptions,

@@ -7,6 +7,7 @@
  * tests/ai_live_captions.test.ts (order and content) and tests/bench/caption_latency.ts
  * (delay from the end of a phrase to its caption, live vs segment path).
  */
+import { RoomClient } from "../../actors/room/client.ts";
 import {
   AudioFrame,
   AudioSource,
@@ -16,7 +17,7 @@ import {
   VideoSource,
 } from "@livekit/rtc-node";
 import { roomActorType } from "../../actors/room/room_actor.ts";
-import { captionCommand, type RoomBatch } from "../../actors/room/messages.ts";
+import { captionCommand, type RoomBatch } from "../../actors/room/contract.ts";
 import { AnalysisStore, type CaptionRow } from "../../actors/segment/analysis_store.ts";
 import { PocketsphinxRecogniser, type Recogniser } from "../../media/audio/asr.ts";
 import { SileroVad } from "../../media/audio/vad.ts";
@@ -166,7 +167,9 @@ export async function runCaptionScenario(opts: {
     loadVad: () => SileroVad.load(),
     recogniser: opts.recogniser ?? (() => Promise.resolve(asr)),
     saveCue: (cue) => store.putCaption(cue),
-    sendCue: (cue) => stack.actors.ask("rooms", cue.roomId, captionCommand(cue)),
+    sendCue: async (cue) => {
+      await new RoomClient(stack.actors).caption(cue.roomId, captionCommand(cue));
+    },
     log,
   });
   const streamer = new SpeakingStreamer();

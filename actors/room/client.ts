@@ -1,0 +1,182 @@
+/**
+ * The one typed way to talk to a room (`rooms.p{k}.{roomId}`): the edge, the media wiring,
+ * the accounts routes and the recording analysis all use it, and nothing else addresses the
+ * room actor type. Viewer and edge commands go out bare; internal commands (trusted server
+ * code: `configure`, `caption`, `window`, `stream`, `stream_recording`) go out inside the
+ * internal envelope that only the methods below build (see `contract.ts` for who may send
+ * what). Every failure becomes a `RoomRequestError` with a stable code: the room's own code,
+ * `room_unavailable` when nobody answered (hand-over, overload), or `internal`.
+ */
+import { ActorError } from "../../engine/actor.ts";
+import {
+  type Actor,
+  type AiOp,
+  type AiStateReply,
+  type CaptionCommand,
+  type CommandOf,
+  type ConfigureReply,
+  type GiftOutcome,
+  type HighlightSpan,
+  type InternalEnvelope,
+  type InternalKind,
+  type JoinReply,
+  type ModerateReply,
+  type OpenKind,
+  type PresenceReply,
+  ROOM_ACTOR_TYPE,
+  type RoomCommandInput,
+  type RoomInfo,
+  type RoomSettings,
+  type SayReply,
+  type StreamReply,
+  type WindowReply,
+} from "./contract.ts";
+import type { z } from "zod";
+
+/** The part of the engine's ActorClient (or an actor's context) the client needs. */
+export interface ActorAsker {
+  ask<R>(type: string, id: string, msg: unknown): Promise<R>;
+}
+
+/** A refused or failed room request; an ActorError, so actors may catch it as one. */
+export class RoomRequestError extends ActorError {
+  constructor(code: string, message: string, details?: unknown) {
+    super(code, message, details);
+    this.name = "RoomRequestError";
+  }
+}
+
+/** Engine codes meaning "nobody could take the request right now". */
+const UNAVAILABLE = new Set([
+  "unavailable",
+  "no_responders",
+  "request_timeout",
+  "timeout",
+  "mailbox_full",
+  "system_closed",
+  "stale_activation",
+]);
+
+/** Who the recording analysis acts as when it reads a room's AI panel (no manager rights). */
+export const ANALYST_ACTOR: Actor = {
+  userId: "system-analysis",
+  name: "analysis",
+  kind: "user",
+  roles: [],
+};
+
+type Open<K extends OpenKind> = Omit<RoomCommandInput<K>, "kind">;
+
+export class RoomClient {
+  constructor(
+    private readonly actors: ActorAsker,
+    /** The room actor type (tests may host rooms under another name). */
+    private readonly type: string = ROOM_ACTOR_TYPE,
+  ) {}
+
+  // --- edge (built by the edge from its own state)
+
+  join(roomId: string, edgeId: string, actor: Actor, resumeFrom?: number): Promise<JoinReply> {
+    return this.#open(roomId, "join", { edgeId, actor, resumeFrom });
+  }
+
+  presence(roomId: string, edgeId: string, viewers: number): Promise<PresenceReply> {
+    return this.#open(roomId, "presence", { edgeId, viewers });
+  }
+
+  // --- viewer (the actor is the verified identity)
+
+  say(roomId: string, actor: Actor, text: string, clientId?: string): Promise<SayReply> {
+    return this.#open(roomId, "say", { actor, text, clientId });
+  }
+
+  moderate(roomId: string, cmd: Open<"moderate">): Promise<ModerateReply> {
+    return this.#open(roomId, "moderate", cmd);
+  }
+
+  /** Resolves with the gift's outcome: committed, or refused by the ledger (`ok: false`). */
+  gift(roomId: string, cmd: Open<"gift">): Promise<GiftOutcome> {
+    return this.#open(roomId, "gift", cmd);
+  }
+
+  info(roomId: string): Promise<RoomInfo> {
+    return this.#open(roomId, "info", {});
+  }
+
+  highlights(roomId: string): Promise<HighlightSpan[]> {
+    return this.#open(roomId, "highlights", {});
+  }
+
+  /** The room's AI: panel state, audit/undo, knowledge base, Q&A controls. */
+  ai<R = unknown>(roomId: string, actor: Actor, cmd: z.input<typeof AiOp>): Promise<R> {
+    return this.#open(roomId, "ai", { actor, cmd });
+  }
+
+  /** The AI panel's state (`op: "state"`). */
+  aiState(roomId: string, actor: Actor): Promise<AiStateReply> {
+    return this.ai<AiStateReply>(roomId, actor, { op: "state" });
+  }
+
+  // --- internal (trusted server code only; sent inside the internal envelope)
+
+  /** The room's settings changed in the accounts database (`null`: no longer registered). */
+  configure(roomId: string, settings: RoomSettings | null): Promise<ConfigureReply> {
+    return this.#internal(roomId, { kind: "configure", settings });
+  }
+
+  /** A live caption cue for the room's viewers. */
+  caption(roomId: string, cue: CommandOf<"caption">): Promise<{ ok: true }> {
+    return this.#internal(roomId, cue satisfies CaptionCommand);
+  }
+
+  /** The room's danmaku in [from, to) (a recording's analysis window). */
+  window(roomId: string, q: Omit<RoomCommandInput<"window">, "kind">): Promise<WindowReply> {
+    return this.#internal(roomId, { kind: "window", ...q });
+  }
+
+  /** Live or offline, from a verified LiveKit webhook. */
+  stream(roomId: string, cmd: Omit<CommandOf<"stream">, "kind">): Promise<StreamReply> {
+    return this.#internal(roomId, { kind: "stream", ...cmd });
+  }
+
+  /** The reconciler resumed the stream's recording (compare-and-set on `replaces`). */
+  streamRecording(
+    roomId: string,
+    cmd: Omit<CommandOf<"stream_recording">, "kind">,
+  ): Promise<StreamReply> {
+    return this.#internal(roomId, { kind: "stream_recording", ...cmd });
+  }
+
+  #open<K extends OpenKind, R>(roomId: string, kind: K, fields: Open<K>): Promise<R> {
+    return this.#ask(roomId, { ...fields, kind });
+  }
+
+  #internal<R>(roomId: string, cmd: RoomCommandInput<InternalKind>): Promise<R> {
+    const envelope: InternalEnvelope = { kind: "internal", cmd };
+    return this.#ask(roomId, envelope);
+  }
+
+  async #ask<R>(roomId: string, msg: unknown): Promise<R> {
+    try {
+      return await this.actors.ask<R>(this.type, roomId, msg);
+    } catch (err) {
+      throw toRoomRequestError(err);
+    }
+  }
+}
+
+function toRoomRequestError(err: unknown): RoomRequestError {
+  if (err instanceof RoomRequestError) return err;
+  const code = err instanceof Error && "code" in err && typeof err.code === "string"
+    ? err.code
+    : undefined;
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === undefined) return new RoomRequestError("internal", "room request failed");
+  if (UNAVAILABLE.has(code)) {
+    return new RoomRequestError("room_unavailable", "the room is not reachable right now; retry");
+  }
+  // An unexpected failure inside the room: never echo its text to clients.
+  if (code === "internal") return new RoomRequestError("internal", "the room failed to answer");
+  const details = err instanceof Error && "details" in err ? err.details : undefined;
+  return new RoomRequestError(code, message, details);
+}
