@@ -10,6 +10,7 @@ import { RoomSettingsPublisher } from "./accounts/rooms_settings.ts";
 import { accountsRoutes } from "./routes/accounts.ts";
 import { aiRoutes } from "./routes/ai.ts";
 import { analysisRoutes } from "./routes/analysis.ts";
+import { directoryRoutes } from "./routes/directory.ts";
 import { economyRoutes } from "./routes/economy.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { mediaRoutes } from "./routes/media.ts";
@@ -38,6 +39,7 @@ export async function createApp(deps: EdgeDeps): Promise<Hono> {
   app.route("/", healthRoutes(deps));
   app.route("/api", sessionRoutes(deps));
   app.route("/api", roomsRoutes(deps));
+  app.route("/api", directoryRoutes(deps));
   app.route("/api", aiRoutes(deps));
   if (deps.accounts) {
     const roomSettings = new RoomSettingsPublisher(deps.rooms, deps.log);

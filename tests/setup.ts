@@ -15,8 +15,9 @@ const PACKAGES: { command: string; pkg: string }[] = [
   { command: "nats-server", pkg: "nats-server" },
   { command: "pgbench", pkg: "postgresql-contrib" },
 ];
-/** Packages that ship data, not a command: checked with dpkg. */
-const DATA_PACKAGES = ["pocketsphinx-en-us"];
+/** Packages that ship data, not a command: checked with dpkg. The fonts let Chromium draw
+ * Chinese and emoji in the web client's screenshots (boxes without them). */
+const DATA_PACKAGES = ["pocketsphinx-en-us", "fonts-noto-cjk", "fonts-noto-color-emoji"];
 
 async function run(cmd: string, args: string[], quiet = false): Promise<boolean> {
   const out = await new Deno.Command(cmd, {

@@ -145,7 +145,7 @@ Deno.test({
 
       // Live now from people I follow, on the viewer's home page.
       await viewer.goto(`${srv.url}/`);
-      await waitText(viewer, "#followed-live-row .live-card", "Evening Stream");
+      await waitText(viewer, ".following-row .live-chip", "Evening Stream");
 
       // --- guest chat off in the console: a guest is told at once
       const guest = await newPage(browser, errors);

@@ -1,41 +1,85 @@
-/** The static web client (`edge/web/`), read once and served from memory. */
+/**
+ * The web client, read once and served from memory: the page (`index.html`, with the
+ * TypeScript client's content-hashed script and stylesheet from `edge/web/dist/manifest.json`
+ * put in its head), the built client under `/assets/` (names change with content, so they are
+ * cached for a year), and the older plain-JS modules (revalidated on every load).
+ */
 import { Hono } from "hono";
 
 const WEB_DIR = new URL("../web/", import.meta.url);
-const FILES: Record<string, string> = {
-  "index.html": "text/html; charset=utf-8",
-  "app.js": "text/javascript; charset=utf-8",
-  // The client's modules (imported by app.js).
-  "ai_panel.js": "text/javascript; charset=utf-8",
-  "ai_panel.css": "text/css; charset=utf-8",
-  "api.js": "text/javascript; charset=utf-8",
-  "auth.js": "text/javascript; charset=utf-8",
-  "console.js": "text/javascript; charset=utf-8",
-  "danmaku_fly.js": "text/javascript; charset=utf-8",
-  "finance.js": "text/javascript; charset=utf-8",
-  "follow.js": "text/javascript; charset=utf-8",
-  "gifts.js": "text/javascript; charset=utf-8",
-  "leaderboard.js": "text/javascript; charset=utf-8",
-  "live_captions.js": "text/javascript; charset=utf-8",
-  "moderation.js": "text/javascript; charset=utf-8",
-  "wallet.js": "text/javascript; charset=utf-8",
-  "users.js": "text/javascript; charset=utf-8",
-  "withdrawals.js": "text/javascript; charset=utf-8",
-  "style.css": "text/css; charset=utf-8",
+const DIST_DIR = new URL("../web/dist/", import.meta.url);
+const JS = "text/javascript; charset=utf-8";
+const CSS = "text/css; charset=utf-8";
+const IMMUTABLE = "public, max-age=31536000, immutable";
+/** Where index.html takes the built client's tags. */
+const ASSETS_MARKER = "<!--client-assets-->";
+
+/** The older modules (imported by app.js), served as they are. */
+const LEGACY_FILES: Record<string, string> = {
+  "app.js": JS,
+  "ai_panel.js": JS,
+  "ai_panel.css": CSS,
+  "api.js": JS,
+  "auth.js": JS,
+  "console.js": JS,
+  "danmaku_fly.js": JS,
+  "finance.js": JS,
+  "follow.js": JS,
+  "gifts.js": JS,
+  "leaderboard.js": JS,
+  "live_captions.js": JS,
+  "moderation.js": JS,
+  "wallet.js": JS,
+  "users.js": JS,
+  "withdrawals.js": JS,
+  "style.css": CSS,
 };
+
+type Manifest = Record<string, { js: string; css: string[] }>;
+
+/** `<link>`/`<script>` tags for the built entry `entry`. */
+function assetTags(manifest: Manifest, entry: string): string {
+  const files = manifest[entry];
+  if (!files) throw new Error(`edge/web/dist/manifest.json has no entry "${entry}"`);
+  return [
+    ...files.css.map((f) => `<link rel="stylesheet" href="/assets/${f}">`),
+    `<script type="module" src="/assets/${files.js}"></script>`,
+  ].join("\n    ");
+}
 
 export async function webRoutes(): Promise<Hono> {
   const app = new Hono();
-  for (const [name, type] of Object.entries(FILES)) {
+  const manifest: Manifest = JSON.parse(
+    await Deno.readTextFile(new URL("manifest.json", DIST_DIR)),
+  );
+
+  const html = (await Deno.readTextFile(new URL("index.html", WEB_DIR)))
+    .replace(ASSETS_MARKER, assetTags(manifest, "app"));
+  const page = () =>
+    new Response(html, {
+      headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" },
+    });
+  app.get("/", page);
+  app.get("/index.html", page);
+  // Deep links to a room (`/r/lobby`) load the same page.
+  app.get("/r/:roomId", page);
+
+  for (const [name, type] of Object.entries(LEGACY_FILES)) {
     const body = await Deno.readFile(new URL(name, WEB_DIR));
-    const serve = () =>
-      new Response(body, { headers: { "content-type": type, "cache-control": "no-cache" } });
-    app.get(`/${name}`, serve);
-    if (name === "index.html") {
-      app.get("/", serve);
-      // Deep links to a room (`/r/lobby`) load the same page.
-      app.get("/r/:roomId", serve);
-    }
+    app.get(
+      `/${name}`,
+      () => new Response(body, { headers: { "content-type": type, "cache-control": "no-cache" } }),
+    );
+  }
+
+  for await (const e of Deno.readDir(DIST_DIR)) {
+    if (!e.isFile || e.name === "manifest.json") continue;
+    const body = await Deno.readFile(new URL(e.name, DIST_DIR));
+    const type = e.name.endsWith(".css") ? CSS : JS;
+    app.get(
+      `/assets/${e.name}`,
+      () => new Response(body, { headers: { "content-type": type, "cache-control": IMMUTABLE } }),
+    );
   }
   return app;
 }

@@ -30,12 +30,18 @@ export function setAuth(body) {
   };
   localStorage.setItem(AUTH_KEY, JSON.stringify(next));
   // A refreshed token is the same person: only a change of user is news.
-  if (previous?.user?.id !== next.user?.id) { for (const fn of listeners) fn(next.user); }
+  if (previous?.user?.id !== next.user?.id) announce(next.user);
 }
 
 export function clearAuth() {
   localStorage.removeItem(AUTH_KEY);
-  for (const fn of listeners) fn(null);
+  announce(null);
+}
+
+/** Tell this module's listeners and the TypeScript pages (client/src/api.ts) of this tab. */
+function announce(user) {
+  for (const fn of listeners) fn(user);
+  dispatchEvent(new Event("synapse:auth"));
 }
 
 /** Called with the user (or null) when someone signs in or out. */

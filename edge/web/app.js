@@ -1,6 +1,6 @@
-// Synapse Live web client: home (live rooms, live from people I follow), the room view
-// (danmaku over the video, chat, gifts, leaderboard, follow, moderation) and the streamer
-// console. Plain JS modules, no build step. Protocol: edge/PROTOCOL.md (v1).
+// Synapse Live web client, the pages not yet rebuilt in TypeScript (client/): the room view
+// (danmaku over the video, chat, gifts, leaderboard, follow, moderation), the streamer
+// console and the admin pages. Plain JS modules, no build step. Protocol: edge/PROTOCOL.md.
 //
 // Routes: `/` home · `/r/:roomId` (or `#room=id`) a room · `/#/console` the streamer
 // console · `/#/finance` withdrawals (finance, admins) · `/#/users` platform roles (admins) ·
@@ -10,7 +10,7 @@ import { flyDanmaku as flyOver } from "./danmaku_fly.js";
 import { $, currentUser, el, onAuthChange, socketIdentity } from "./api.js";
 import { initAuth } from "./auth.js";
 import { showConsole } from "./console.js";
-import { initFollowButton, renderFollowedLive } from "./follow.js";
+import { initFollowButton } from "./follow.js";
 import { animateGift, createGiftPanel, giftIcon } from "./gifts.js";
 import { createLeaderboard } from "./leaderboard.js";
 import { createLiveCaptions } from "./live_captions.js";
@@ -18,7 +18,6 @@ import { initModeration } from "./moderation.js";
 import { createPlayer } from "./player.js";
 import { initWallet, refreshWallet } from "./wallet.js";
 
-const ROOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const TIMELINE_MS = 10 * 60 * 1000;
 
 function notice(text) {
@@ -27,54 +26,6 @@ function notice(text) {
   n.hidden = false;
   clearTimeout(notice.timer);
   notice.timer = setTimeout(() => (n.hidden = true), 6000);
-}
-
-// --- home
-
-async function refreshRooms() {
-  try {
-    const res = await fetch("/api/rooms");
-    const { rooms } = await res.json();
-    const list = $("#room-list");
-    list.replaceChildren();
-    if (rooms.length === 0) {
-      list.append(
-        el("li", { class: "muted" }, "no live rooms right now — open one below (try “lobby”)"),
-      );
-    }
-    for (const r of rooms) {
-      list.append(el(
-        "li",
-        {},
-        el("a", { href: `/r/${encodeURIComponent(r.roomId)}` }, r.roomId),
-        r.live ? el("span", { class: "live-badge" }, "LIVE") : null,
-        el("span", { class: "muted" }, `${r.viewers} watching · ${r.rate.toFixed(1)} msg/s`),
-      ));
-    }
-  } catch {
-    // keep the previous list; the next poll retries
-  }
-}
-
-function showHome() {
-  $("#list-view").hidden = false;
-  refreshRooms();
-  renderFollowedLive();
-  onAuthChange(() => renderFollowedLive());
-  setInterval(refreshRooms, 3000);
-  setInterval(renderFollowedLive, 15_000);
-  $("#open-room").onsubmit = (e) => {
-    e.preventDefault();
-    const id = $("#room-id").value.trim();
-    if (ROOM_ID.test(id)) location.href = `/r/${id}`;
-  };
-  $("#nickname").value = localStorage.getItem("synapse.nickname") || "";
-  $("#nick-form").onsubmit = (e) => {
-    e.preventDefault();
-    localStorage.setItem("synapse.nickname", $("#nickname").value.trim());
-    localStorage.removeItem("synapse.session"); // the next guest session carries the name
-    notice("nickname saved");
-  };
 }
 
 // --- danmaku rendering
@@ -351,7 +302,7 @@ function route() {
   if (location.hash === "#/console") return showConsole();
   if (location.hash === "#/finance") return import("./finance.js").then((m) => m.showFinance());
   if (location.hash === "#/users") return import("./users.js").then((m) => m.showUsers());
-  showHome();
+  // Otherwise Home, which the TypeScript client renders (client/src/pages/home.tsx).
 }
 
 initWallet({ notice });

@@ -1,6 +1,6 @@
-// Follows: the follow/unfollow button for a room's streamer, and the home page's
-// "Live now from people I follow" row.
-import { $, api, currentUser, el } from "./api.js";
+// Follows: the follow/unfollow button for a room's streamer (the home page's row of followed
+// streamers who are live is in client/src/pages/home.tsx).
+import { $, api, currentUser } from "./api.js";
 
 /** Show the streamer (owner of a registered room) with a follow button in the room bar. */
 export async function initFollowButton(ownerId, notice) {
@@ -55,33 +55,4 @@ export async function initFollowButton(ownerId, notice) {
       btn.disabled = false;
     }
   };
-}
-
-/** The home page row of followed streamers who are live now (signed-in users only). */
-export async function renderFollowedLive() {
-  const section = $("#followed-live");
-  if (!currentUser()) {
-    section.hidden = true;
-    return;
-  }
-  try {
-    const { live } = await api("/me/following/live", { auth: true });
-    const row = $("#followed-live-row");
-    row.replaceChildren(
-      ...(live.length === 0
-        ? [el("p", { class: "muted" }, "nobody you follow is live right now")]
-        : live.map((r) =>
-          el(
-            "a",
-            { class: "live-card", href: `/r/${encodeURIComponent(r.roomId)}` },
-            r.coverUrl ? el("img", { src: r.coverUrl, alt: "", loading: "lazy" }) : null,
-            el("strong", {}, r.title),
-            el("span", { class: "muted" }, `${r.owner.displayName} · ${r.category}`),
-          )
-        )),
-    );
-    section.hidden = false;
-  } catch {
-    section.hidden = true;
-  }
 }

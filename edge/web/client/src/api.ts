@@ -1,0 +1,141 @@
+/**
+ * REST calls and the signed-in session, shared with the older pages through localStorage
+ * (`synapse.auth`: access + refresh token and the user). An expired access token is refreshed
+ * once under the same Web Lock as the older pages (refresh tokens rotate: one exchange each).
+ */
+import { signal } from "@preact/signals";
+
+const AUTH_KEY = "synapse.auth";
+
+export interface SessionUser {
+  id: string;
+  username: string;
+  displayName: string;
+  roles: string[];
+}
+
+interface StoredAuth {
+  accessToken: string;
+  refreshToken: string;
+  accessExpiresAt: number;
+  user: SessionUser | null;
+}
+
+function readAuth(): StoredAuth | null {
+  try {
+    return JSON.parse(localStorage.getItem(AUTH_KEY) ?? "null");
+  } catch {
+    return null;
+  }
+}
+
+/** The signed-in user, or null; updated when any page of this tab or another signs in/out. */
+export const currentUser = signal<SessionUser | null>(readAuth()?.user ?? null);
+const syncUser = () => {
+  const next = readAuth()?.user ?? null;
+  if (next?.id !== currentUser.value?.id) currentUser.value = next;
+};
+addEventListener("storage", (e) => e.key === AUTH_KEY && syncUser());
+/** Sent by the older pages' session code (edge/web/api.js) in this tab. */
+addEventListener("synapse:auth", syncUser);
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message?: string,
+    /** Seconds the server asked to wait (429 `Retry-After`). */
+    readonly retryAfter?: number,
+  ) {
+    super(message || code);
+  }
+}
+
+interface CallOptions {
+  method?: string;
+  json?: unknown;
+  /** Send the signed-in user's access token (refreshed when due). */
+  auth?: boolean;
+}
+
+async function rawCall<T>(path: string, opts: CallOptions, token?: string): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (opts.json !== undefined) headers["content-type"] = "application/json";
+  if (token) headers.authorization = `Bearer ${token}`;
+  let res: Response;
+  try {
+    res = await fetch(`/api${path}`, {
+      method: opts.method ?? (opts.json === undefined ? "GET" : "POST"),
+      headers,
+      body: opts.json === undefined ? undefined : JSON.stringify(opts.json),
+    });
+  } catch {
+    throw new ApiError(0, "offline", "network unreachable");
+  }
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    throw new ApiError(
+      res.status,
+      body.error?.code ?? `http_${res.status}`,
+      body.error?.message,
+      Number(res.headers.get("retry-after")) || undefined,
+    );
+  }
+  return body as T;
+}
+
+let refreshing: Promise<StoredAuth> | null = null;
+
+function refreshSession(): Promise<StoredAuth> {
+  refreshing ??= (async () => {
+    const used = readAuth()?.refreshToken;
+    if (!used) throw new ApiError(401, "login_required");
+    const run = async (): Promise<StoredAuth> => {
+      const now = readAuth();
+      if (now?.refreshToken && now.refreshToken !== used) return now; // another tab rotated it
+      try {
+        const body = await rawCall<
+          { accessToken: string; refreshToken: string; expiresIn?: number; user?: SessionUser }
+        >("/auth/refresh", { json: { refreshToken: used } });
+        const next: StoredAuth = {
+          accessToken: body.accessToken,
+          refreshToken: body.refreshToken,
+          accessExpiresAt: Date.now() + Number(body.expiresIn ?? 900) * 1000,
+          user: body.user ?? now?.user ?? null,
+        };
+        localStorage.setItem(AUTH_KEY, JSON.stringify(next));
+        return next;
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 401) {
+          localStorage.removeItem(AUTH_KEY);
+          syncUser();
+        }
+        throw err;
+      }
+    };
+    return navigator.locks ? await navigator.locks.request("synapse-refresh", run) : await run();
+  })().finally(() => (refreshing = null));
+  return refreshing;
+}
+
+async function accessToken(): Promise<string | null> {
+  const a = readAuth();
+  if (!a) return null;
+  if (a.accessExpiresAt - Date.now() > 30_000) return a.accessToken;
+  return (await refreshSession()).accessToken;
+}
+
+/** Call `/api{path}`; with `auth`, as the signed-in user (one retry after a refresh). */
+export async function api<T>(path: string, opts: CallOptions = {}): Promise<T> {
+  if (!opts.auth) return await rawCall<T>(path, opts);
+  const token = await accessToken();
+  if (!token) throw new ApiError(401, "login_required");
+  try {
+    return await rawCall<T>(path, opts, token);
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 401 || err.code === "invalid_credentials") {
+      throw err;
+    }
+    return await rawCall<T>(path, opts, (await refreshSession()).accessToken);
+  }
+}

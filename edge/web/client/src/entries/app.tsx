@@ -1,0 +1,29 @@
+/**
+ * The TypeScript client's entry, loaded by every page beside the older `app.js`: the language
+ * switch in the header, and the pages already rebuilt on Preact (today: Home). Pages not yet
+ * rebuilt stay with app.js, which no longer renders them once they move here.
+ */
+import "../styles/base.css";
+import "../styles/home.css";
+import { effect } from "@preact/signals";
+import { render } from "preact";
+import { LangSwitch } from "../components/lang_switch.tsx";
+import { t } from "../i18n/i18n.ts";
+import { locale } from "../i18n/locale.ts";
+import { notice } from "../notice.ts";
+import { Home } from "../pages/home.tsx";
+import { isHomeRoute } from "../routes.ts";
+
+effect(() => {
+  document.documentElement.lang = locale.value;
+  if (isHomeRoute(location)) document.title = `${t("home.title")} · ${t("app.name")}`;
+});
+
+const langRoot = document.getElementById("lang-root");
+if (langRoot) render(<LangSwitch />, langRoot);
+
+const listView = document.getElementById("list-view");
+if (listView && isHomeRoute(location)) {
+  listView.hidden = false;
+  render(<Home notice={notice} />, listView);
+}

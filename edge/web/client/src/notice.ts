@@ -1,0 +1,11 @@
+/** The page's transient notice (`#notice`, a status region in index.html). */
+let timer: number | undefined;
+
+export function notice(text: string): void {
+  const n = document.getElementById("notice");
+  if (!n) return;
+  n.textContent = text;
+  n.hidden = false;
+  clearTimeout(timer);
+  timer = setTimeout(() => (n.hidden = true), 6000);
+}
