@@ -7,13 +7,12 @@
  * service that must never be hit.
  */
 import assert from "node:assert/strict";
+import { DirectUrlResolver, UrlSource } from "../media/recorder/url_source.ts";
 import {
-  DirectUrlResolver,
   type HostLookup,
   isPublicAddress,
   systemLookup,
-  UrlSource,
-} from "../media/recorder/url_source.ts";
+} from "../media/recorder/public_address.ts";
 import { EgressGuardProxy } from "../media/recorder/egress_guard.ts";
 
 Deno.test("isPublicAddress: private, loopback, link-local, ULA, CGNAT, mapped, unspecified refused", () => {

@@ -11,7 +11,7 @@
  * `CONNECT host:port` (https) is tunnelled to it. Nothing else is served.
  */
 import type { Logger } from "../../engine/log.ts";
-import { type HostLookup, isPublicAddress, systemLookup } from "./url_source.ts";
+import { type HostLookup, isPublicAddress, systemLookup } from "./public_address.ts";
 
 export interface EgressPolicy {
   lookup?: HostLookup;
