@@ -38,11 +38,11 @@ export interface EdgeDeps {
   readiness: ReadinessProbe[];
   /** Per-client-IP caps on sockets, guest sessions and sign-in attempts (absent: none). */
   ipLimits?: IpLimits;
-  /** Accounts, follows, rooms (`edge/accounts/wire.ts`); routes mounted when present. */
+  /** Accounts, follows, rooms (`edge/wiring/accounts.ts`); routes mounted when present. */
   accounts?: Accounts;
   /** Wallets, gifts catalog, leaderboards, earnings, withdrawals; mounted when present. */
   economy?: EconomyDeps;
-  /** LiveKit webhooks/tokens/ingress, recording control, VOD (`routes/media_wire.ts`); mounted when present. */
+  /** LiveKit webhooks/tokens/ingress, recording control, VOD (`edge/wiring/media.ts`); mounted when present. */
   media?: MediaRouteDeps;
   /** Coaching tips, re-runs, summaries and captions of recordings (`routes/analysis.ts`). */
   analysis?: AnalysisRouteDeps;

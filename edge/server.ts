@@ -10,32 +10,27 @@ import { type RoomActorOptions, roomActorType } from "../actors/room/room_actor.
 import { segmentActorType } from "../actors/segment/segment_actor.ts";
 import type { ActorType } from "../engine/actor.ts";
 import type { Config } from "../engine/config.ts";
-import { startEmbeddedEngine } from "../engine/embedded.ts";
+import { embeddedView, startEmbeddedEngine } from "../engine/embedded.ts";
 import {
   type ClusterView,
   clusterView,
   connectClusterEdge,
-  serveEngineHttp,
   startClusterEngine,
 } from "../engine/cluster.ts";
-import { clusterRoutes, embeddedView } from "../engine/cluster_http.ts";
+import { clusterRoutes, serveEngineHttp } from "./routes/cluster.ts";
 import { M, registerActorGauges } from "../engine/metrics.ts";
 import { partitionOf } from "../engine/partition.ts";
 import { createLogger, type Logger } from "../engine/log.ts";
 import { DenoKvStateStore } from "../engine/state_store_denokv.ts";
 import type { Transport } from "../engine/transport.ts";
 import { sqlRoomSettings } from "./accounts/rooms_settings.ts";
-import { type AccountsAndEconomy, openAccountsAndEconomy } from "./accounts/wire.ts";
+import { type AccountsAndEconomy, openAccountsAndEconomy } from "./wiring/accounts.ts";
 import { createApp } from "./app.ts";
 import { SessionTokenResolver } from "./auth/identity.ts";
 import { resolveAuthSecret } from "./auth/secret.ts";
 import { Hs256Tokens } from "./auth/tokens.ts";
 import { startDemo } from "./demo.ts";
-import {
-  type AnalysisActors,
-  analysisActors,
-  startAnalysis,
-} from "../actors/segment/analysis_wiring.ts";
+import { type AnalysisActors, analysisActors, startAnalysis } from "./wiring/analysis.ts";
 import type { AnalysisRouteDeps } from "./routes/analysis.ts";
 import {
   createMedia,
@@ -46,13 +41,14 @@ import {
   openMediaStorage,
   roomHighlights,
   roomStreamNotifier,
-} from "./routes/media_wire.ts";
+} from "./wiring/media.ts";
 import type { ReadinessProbe } from "./deps.ts";
 import { Gateway } from "./gateway.ts";
 import { IpLimits, ipLimitsFromConfig } from "./ip_limits.ts";
 import { DEFAULT_EDGE_LIMITS, type EdgeLimits } from "./limits.ts";
 import { type ActorAsker, RoomClient } from "../actors/room/client.ts";
 import { RoomDirectory } from "./room_directory.ts";
+import { probeSegment } from "../media/ffmpeg.ts";
 
 export type Role = "all" | "engine" | "edge";
 
@@ -111,7 +107,13 @@ function actorTypes(
     }),
   ];
   if (opts.media) {
-    types.push(segmentActorType({ ...opts.media, afterIndex: opts.analysis?.afterIndex }));
+    types.push(
+      segmentActorType({
+        ...opts.media,
+        probe: probeSegment,
+        afterIndex: opts.analysis?.afterIndex,
+      }),
+    );
     types.push(...(opts.analysis?.types ?? [])); // AI analysis of recordings (tips, summaries)
   }
   return types;

@@ -4,8 +4,7 @@
  * system whose writes and publishes are fenced by partition leases, a host that serves the
  * partitions placement gives it, and a `_cluster.info.{instance}` responder for the admin
  * view. `connectClusterEdge` is the edge half: a NATS transport and a traced ActorClient.
- * `clusterView` assembles `GET /api/cluster`; `serveEngineHttp` is the engine role's only
- * HTTP surface (`/metrics`, `/healthz`, `/readyz`).
+ * `clusterView` assembles the admin view (served by edge/routes/cluster.ts).
  */
 import type { ActorType } from "./actor.ts";
 import { ActorClient } from "./client.ts";
@@ -16,7 +15,7 @@ import { ActorHost } from "./host.ts";
 import { LeaseTable } from "./lease.ts";
 import type { Logger } from "./log.ts";
 import { INSTANCE_ID, type MemberInfo, Membership } from "./membership.ts";
-import { M, metrics, PROMETHEUS_CONTENT_TYPE, registerActorGauges } from "./metrics.ts";
+import { M, registerActorGauges } from "./metrics.ts";
 import { partitionOf } from "./partition.ts";
 import { Placement, type PlacementEvent } from "./placement.ts";
 import { ActorSystem } from "./runtime.ts";
@@ -341,31 +340,4 @@ export async function clusterView(
     partitionTable,
     unowned: partitionTable.filter((r) => r.owner === null).map((r) => r.partition),
   };
-}
-
-// --- engine role HTTP
-
-/** `/metrics`, `/healthz`, `/readyz` for the engine role (no other HTTP). */
-export function serveEngineHttp(
-  opts: { port: number; hostname: string; ready: () => boolean; log: Logger },
-): Deno.HttpServer<Deno.NetAddr> {
-  return Deno.serve({ port: opts.port, hostname: opts.hostname, onListen: () => {} }, (req) => {
-    const path = new URL(req.url).pathname;
-    if (req.method !== "GET") return new Response("method not allowed", { status: 405 });
-    if (path === "/metrics") {
-      return new Response(metrics.render(), {
-        headers: { "content-type": PROMETHEUS_CONTENT_TYPE },
-      });
-    }
-    if (path === "/healthz") return Response.json({ status: "ok" });
-    if (path === "/readyz") {
-      const ready = opts.ready();
-      return Response.json({ status: ready ? "ready" : "not_ready" }, {
-        status: ready ? 200 : 503,
-      });
-    }
-    return Response.json({ error: { code: "not_found", message: `no route for ${path}` } }, {
-      status: 404,
-    });
-  });
 }

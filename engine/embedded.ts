@@ -4,6 +4,7 @@
  */
 import type { ActorType } from "./actor.ts";
 import { ActorClient } from "./client.ts";
+import type { ClusterView } from "./cluster.ts";
 import { ActorHost } from "./host.ts";
 import type { Logger } from "./log.ts";
 import { ActorSystem } from "./runtime.ts";
@@ -62,5 +63,37 @@ export async function startEmbeddedEngine(opts: EmbeddedEngineOptions): Promise<
       await system.close();
       if (!opts.transport) await transport.close();
     },
+  };
+}
+
+/** The view of a single process that owns every partition (embedded mode). */
+export function embeddedView(
+  opts: {
+    instanceId: string;
+    partitions: number;
+    actors: () => { type: string; id: string; partition: number }[];
+  },
+): ClusterView {
+  const actors = opts.actors();
+  const all = Array.from({ length: opts.partitions }, (_, p) => p);
+  return {
+    partitions: opts.partitions,
+    instances: [{
+      id: opts.instanceId,
+      role: "all",
+      hostname: Deno.hostname(),
+      pid: Deno.pid,
+      startedAt: 0,
+      heartbeatAt: Date.now(),
+      owned: all,
+      actors: actors.length,
+      reachable: true,
+    }],
+    partitionTable: all.map((p) => ({
+      partition: p,
+      owner: opts.instanceId,
+      actors: actors.filter((a) => a.partition === p).map(({ type, id }) => ({ type, id })),
+    })),
+    unowned: [],
   };
 }

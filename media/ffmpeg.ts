@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { MediaError } from "./errors.ts";
+import type { SegmentProbe } from "../actors/segment/ports.ts";
 
 const FFMPEG = "ffmpeg";
 const FFPROBE = "ffprobe";
@@ -71,6 +72,19 @@ export interface ProbeResult {
   video?: { codec: string; width: number; height: number };
   audio?: { codec: string; sampleRate: number; channels: number };
 }
+
+/**
+ * The segment actor's `SegmentProbe` port: bytes that are not media come back as
+ * `{ unreadable }`, anything else (ffprobe missing, a timeout) rejects.
+ */
+export const probeSegment: SegmentProbe = async (url) => {
+  try {
+    return await probe(url);
+  } catch (err) {
+    if (err instanceof MediaError) return { unreadable: err.message };
+    throw err;
+  }
+};
 
 /** ffprobe a file or URL; throws MediaError `probe_failed` when it is not media. */
 export async function probe(

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { roomActorType } from "../actors/room/room_actor.ts";
 import { captionCommand, type RoomBatch } from "../actors/room/contract.ts";
 import { analysisActorType } from "../actors/segment/analysis_actor.ts";
-import { SharedModels } from "../actors/segment/analysis_models.ts";
+import { SharedModels } from "../media/analysis/shared_models.ts";
 import { AnalysisStore } from "../actors/segment/analysis_store.ts";
 import { analysisTrigger } from "../actors/segment/analysis_trigger.ts";
 import { summaryActorType } from "../actors/summary/summary_actor.ts";
@@ -31,6 +31,7 @@ import {
 import { startSyntheticStreamer } from "./helpers/livekit.ts";
 import { startMediaStack } from "./helpers/media_stack.ts";
 import { speechWithPauses, STREAMER_PHRASES } from "./helpers/speech.ts";
+import { windowMedia } from "../media/analysis/window_media.ts";
 
 const SENTENCES = STREAMER_PHRASES.slice(0, 3);
 const WINDOW_MS = 8_000;
@@ -90,6 +91,7 @@ Deno.test({
               index,
               store,
               models,
+              media: windowMedia,
               llm,
               resumeAfterMs: 300,
               afterStep: (step, id, run) => {

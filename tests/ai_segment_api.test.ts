@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { roomActorType } from "../actors/room/room_actor.ts";
 import { analysisActorType } from "../actors/segment/analysis_actor.ts";
-import { SharedModels } from "../actors/segment/analysis_models.ts";
+import { SharedModels } from "../media/analysis/shared_models.ts";
 import { AnalysisStore } from "../actors/segment/analysis_store.ts";
 import { summaryActorType } from "../actors/summary/summary_actor.ts";
 import { createLogger } from "../engine/log.ts";
@@ -18,6 +18,7 @@ import { MediaError } from "../media/errors.ts";
 import { segmentKey } from "../actors/recording/storage_keys.ts";
 import { startMediaStack } from "./helpers/media_stack.ts";
 import { speechWithPauses, videoWithAudio } from "./helpers/speech.ts";
+import { windowMedia } from "../media/analysis/window_media.ts";
 
 Deno.test({
   name: "analysis API: one run per window, force replaces in place, summary on demand",
@@ -34,7 +35,7 @@ Deno.test({
         return {
           types: [
             roomActorType({ tickMs: 50 }),
-            analysisActorType({ objects, index, store, models, llm: null }),
+            analysisActorType({ objects, index, store, models, media: windowMedia, llm: null }),
             summaryActorType({ index, store, llm: null }),
           ],
         };

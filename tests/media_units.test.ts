@@ -102,7 +102,7 @@ Deno.test("segment validation: codecs, duration against the announcement", () =>
     /video codec/,
   );
   assert.match(
-    segmentProblem({ durationSec: 2, formatName: "x" }, undefined)!,
+    segmentProblem({ durationSec: 2 }, undefined)!,
     /no audio or video/,
   );
 });

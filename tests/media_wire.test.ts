@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { parseConfig } from "../engine/config.ts";
 import { createLogger } from "../engine/log.ts";
 import { mediaRoutes } from "../edge/routes/media.ts";
-import { createMedia, openMediaStorage } from "../edge/routes/media_wire.ts";
+import { createMedia, openMediaStorage } from "../edge/wiring/media.ts";
 import { freshDatabase } from "./helpers/db.ts";
 import { startMinio } from "./helpers/minio.ts";
 

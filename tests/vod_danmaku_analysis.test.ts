@@ -8,12 +8,13 @@ import assert from "node:assert/strict";
 import { DanmakuArchiveReader, DanmakuArchiveWriter } from "../actors/room/danmaku_archive.ts";
 import { roomActorType } from "../actors/room/room_actor.ts";
 import { analysisActorType } from "../actors/segment/analysis_actor.ts";
-import { SharedModels } from "../actors/segment/analysis_models.ts";
+import { SharedModels } from "../media/analysis/shared_models.ts";
 import { AnalysisStore } from "../actors/segment/analysis_store.ts";
 import { h264AacArgs, runFfmpeg, synthAvInputArgs } from "../media/ffmpeg.ts";
 import { segmentKey } from "../actors/recording/storage_keys.ts";
 import { startMediaStack } from "./helpers/media_stack.ts";
 import { segmentRow } from "./helpers/vod_fixture.ts";
+import { windowMedia } from "../media/analysis/window_media.ts";
 
 const ROOM = "busyroom";
 const MESSAGES = 300;
@@ -45,6 +46,7 @@ Deno.test({
               index,
               store,
               models,
+              media: windowMedia,
               llm: null,
               danmaku: new DanmakuArchiveReader(db.store),
             }),

@@ -14,12 +14,9 @@ import type { LlmClient } from "../ai/llm/client.ts";
 import { coachingTips, type TipWindow, type WindowMessage } from "../ai/tips.ts";
 import type { DanmakuArchiveReader } from "../room/danmaku_archive.ts";
 import type { Danmaku } from "../room/contract.ts";
-import type { Recogniser } from "../../media/audio/asr.ts";
-import { type SileroVad, VadStream } from "../../media/audio/vad.ts";
 import type { RecordingIndex } from "../recording/recording_index.ts";
-import type { ObjectStore } from "../../media/s3.ts";
 import { recordingPrefix } from "../recording/storage_keys.ts";
-import { joinSegments, keyFrames, windowAudio } from "./analysis_media.ts";
+import type { AnalysisModels, RecordingObjects, WindowMedia } from "./ports.ts";
 import {
   type AnalyseCommand,
   ANALYSIS_ACTOR_TYPE,
@@ -45,17 +42,14 @@ export interface AnalysisState {
   } | null;
 }
 
-/** Shared, lazily loaded models: one VAD per process used one window at a time. */
-export interface AnalysisModels {
-  withVad<T>(fn: (vad: SileroVad) => Promise<T>): Promise<T>;
-  recogniser(): Promise<Recogniser | null>;
-}
-
 export interface AnalysisDeps {
-  objects: ObjectStore;
+  objects: RecordingObjects;
   index: RecordingIndex;
   store: AnalysisStore;
+  /** Shared, lazily loaded speech models (one VAD per process, one window at a time). */
   models: AnalysisModels;
+  /** ffmpeg over a window's segments. */
+  media: WindowMedia;
   llm: LlmClient | null;
   /** Room actor type (default `rooms`). */
   roomType?: string;
@@ -198,7 +192,7 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
         if (b) bytes.push(b);
       }
       if (bytes.length === 0) return null;
-      await joinSegments(`${dir}/window.ts`, bytes);
+      await this.deps.media.join(`${dir}/window.ts`, bytes);
       return await fn(`${dir}/window.ts`, dir);
     } finally {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -209,11 +203,11 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
     const req = this.state.request!;
     const segments = (await this.#segments()).length;
     const result = await this.#withWindowFile(async (path, dir) => {
-      const pcm = await windowAudio(path).catch(() => new Float32Array(0));
+      const pcm = await this.deps.media.audio(path).catch(() => new Float32Array(0));
       const vad = pcm.length > 0
-        ? await this.deps.models.withVad((v) => v.detect(pcm))
+        ? await this.deps.models.speech(pcm)
         : { speechRatio: 0, speechMs: 0 };
-      const frames = await keyFrames(path, `${dir}/frames`);
+      const frames = await this.deps.media.keyFrames(path, `${dir}/frames`);
       const prefix = `${recordingPrefix(req.roomId, req.recordingId)}analysis/w${req.window}/`;
       const frameKeys: string[] = [];
       for (const [i, f] of frames.entries()) {
@@ -241,11 +235,8 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
       return;
     }
     const text = await this.#withWindowFile(async (path) => {
-      const pcm = await windowAudio(path);
-      const utterances = await this.deps.models.withVad(async (vad) => {
-        const stream = new VadStream(vad, {}, true);
-        return [...await stream.push(pcm), ...await stream.end()];
-      });
+      const pcm = await this.deps.media.audio(path);
+      const utterances = await this.deps.models.utterances(pcm);
       const parts: string[] = [];
       for (const u of utterances.slice(0, this.deps.maxUtterances ?? 40)) {
         const t = await asr.transcribe(u.audio ?? pcm.subarray(u.startSample, u.endSample));

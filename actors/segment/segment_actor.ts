@@ -1,13 +1,10 @@
 /**
- * SegmentActor: one per recorded segment. On `segment_ready` it probes the object with
- * ffprobe (through a presigned URL), validates duration and codecs, and indexes it in
+ * SegmentActor: one per recorded segment. On `segment_ready` it probes the object (ffprobe
+ * through a presigned URL, the `SegmentProbe` port), validates duration and codecs, and indexes it in
  * SQL. Idempotent: a repeated `segment_ready` answers from its state without re-probing.
  */
 import { Actor, type ActorContext, ActorError, type ActorType } from "../../engine/actor.ts";
-import { MediaError } from "../../media/errors.ts";
-import { probe } from "../../media/ffmpeg.ts";
 import type { RecordingIndex } from "../recording/recording_index.ts";
-import type { ObjectStore } from "../../media/s3.ts";
 import { parseRecordingKey } from "../recording/storage_keys.ts";
 import {
   SEGMENT_ACTOR_TYPE,
@@ -15,6 +12,7 @@ import {
   type SegmentInfo,
   type SegmentReadyCommand,
 } from "./messages.ts";
+import type { RecordingObjects, SegmentProbe } from "./ports.ts";
 import { segmentProblem } from "./validate.ts";
 
 export interface SegmentState {
@@ -22,8 +20,10 @@ export interface SegmentState {
 }
 
 export interface SegmentActorDeps {
-  objects: ObjectStore;
+  objects: RecordingObjects;
   index: RecordingIndex;
+  /** ffprobe of a segment (media/ffmpeg.ts `probeSegment`). */
+  probe: SegmentProbe;
   /** Segments are short-lived work: passivate soon after. */
   idleMs?: number;
   /** Called once a segment is indexed (the AI analysis trigger, `analysis_trigger.ts`). */
@@ -70,8 +70,20 @@ export class SegmentActor extends Actor<SegmentState, unknown, SegmentInfo | nul
     if (this.state.info) return this.state.info; // already indexed: a redelivery
 
     let info: SegmentInfo;
-    try {
-      const result = await probe(await this.deps.objects.presignGet(msg.key, 300));
+    // An infrastructure failure rejects here: the actor restarts and the message is retried.
+    const result = await this.deps.probe(await this.deps.objects.presignGet(msg.key, 300));
+    if ("unreadable" in result) {
+      info = {
+        ...base(msg),
+        durationMs: 0,
+        videoCodec: null,
+        audioCodec: null,
+        width: null,
+        height: null,
+        valid: false,
+        problem: result.unreadable.slice(0, 300),
+      };
+    } else {
       const problem = segmentProblem(result, msg.durationSec);
       info = {
         ...base(msg),
@@ -82,18 +94,6 @@ export class SegmentActor extends Actor<SegmentState, unknown, SegmentInfo | nul
         height: result.video?.height ?? null,
         valid: problem === null,
         problem,
-      };
-    } catch (err) {
-      if (!(err instanceof MediaError)) throw err; // infrastructure: restart and retry later
-      info = {
-        ...base(msg),
-        durationMs: 0,
-        videoCodec: null,
-        audioCodec: null,
-        width: null,
-        height: null,
-        valid: false,
-        problem: err.message.slice(0, 300),
       };
     }
     await this.deps.index.ensureRecording({

@@ -1,12 +1,12 @@
 /** Is a probed segment what its producer announced? */
-import type { ProbeResult } from "../../media/ffmpeg.ts";
+import type { ProbedSegment } from "./ports.ts";
 
 const VIDEO_CODECS = new Set(["h264", "hevc", "vp8", "vp9", "av1"]);
 const AUDIO_CODECS = new Set(["aac", "opus", "mp3"]);
 
 /** The problem with a segment, or null when it is fine. */
 export function segmentProblem(
-  probe: ProbeResult,
+  probe: ProbedSegment,
   announcedSec: number | undefined,
 ): string | null {
   if (!probe.video && !probe.audio) return "no audio or video stream";

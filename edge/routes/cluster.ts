@@ -1,12 +1,14 @@
 /**
- * HTTP routes of the cluster layer, mounted by the edge app with one line:
+ * HTTP of the cluster layer. `clusterRoutes`, mounted by the edge app with one line:
  * `GET /metrics` (Prometheus text exposition of this process), `GET /api/cluster` (admin:
  * instances, partitions per instance, actors per partition) and `GET /cluster.html` (the
- * page that shows it). In embedded mode the view is this single process.
+ * page that shows it); in embedded mode the view is this single process. `serveEngineHttp`
+ * is the engine role's only HTTP surface (`/metrics`, `/healthz`, `/readyz`).
  */
 import { Hono } from "hono";
-import type { ClusterView } from "./cluster.ts";
-import { metrics, PROMETHEUS_CONTENT_TYPE } from "./metrics.ts";
+import type { ClusterView } from "../../engine/cluster.ts";
+import type { Logger } from "../../engine/log.ts";
+import { metrics, PROMETHEUS_CONTENT_TYPE } from "../../engine/metrics.ts";
 
 export interface ClusterRoutesOptions {
   /** The cluster view (cluster mode) or this process's view (embedded). */
@@ -15,7 +17,7 @@ export interface ClusterRoutesOptions {
   rolesOf(token: string): Promise<string[]>;
 }
 
-const PAGE = new URL("../edge/web/cluster.html", import.meta.url);
+const PAGE = new URL("../web/cluster.html", import.meta.url);
 
 function error(status: number, code: string, message: string): Response {
   return Response.json({ error: { code, message } }, { status });
@@ -48,34 +50,27 @@ export async function clusterRoutes(opts: ClusterRoutesOptions): Promise<Hono> {
   return app;
 }
 
-/** The view of a single process that owns every partition (embedded mode). */
-export function embeddedView(
-  opts: {
-    instanceId: string;
-    partitions: number;
-    actors: () => { type: string; id: string; partition: number }[];
-  },
-): ClusterView {
-  const actors = opts.actors();
-  const all = Array.from({ length: opts.partitions }, (_, p) => p);
-  return {
-    partitions: opts.partitions,
-    instances: [{
-      id: opts.instanceId,
-      role: "all",
-      hostname: Deno.hostname(),
-      pid: Deno.pid,
-      startedAt: 0,
-      heartbeatAt: Date.now(),
-      owned: all,
-      actors: actors.length,
-      reachable: true,
-    }],
-    partitionTable: all.map((p) => ({
-      partition: p,
-      owner: opts.instanceId,
-      actors: actors.filter((a) => a.partition === p).map(({ type, id }) => ({ type, id })),
-    })),
-    unowned: [],
-  };
+/** `/metrics`, `/healthz`, `/readyz` for the engine role (no other HTTP). */
+export function serveEngineHttp(
+  opts: { port: number; hostname: string; ready: () => boolean; log: Logger },
+): Deno.HttpServer<Deno.NetAddr> {
+  return Deno.serve({ port: opts.port, hostname: opts.hostname, onListen: () => {} }, (req) => {
+    const path = new URL(req.url).pathname;
+    if (req.method !== "GET") return new Response("method not allowed", { status: 405 });
+    if (path === "/metrics") {
+      return new Response(metrics.render(), {
+        headers: { "content-type": PROMETHEUS_CONTENT_TYPE },
+      });
+    }
+    if (path === "/healthz") return Response.json({ status: "ok" });
+    if (path === "/readyz") {
+      const ready = opts.ready();
+      return Response.json({ status: ready ? "ready" : "not_ready" }, {
+        status: ready ? 200 : 503,
+      });
+    }
+    return Response.json({ error: { code: "not_found", message: `no route for ${path}` } }, {
+      status: 404,
+    });
+  });
 }

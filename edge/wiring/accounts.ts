@@ -11,14 +11,14 @@
 import { SqlGiftLedger } from "../../actors/economy/gift_ledger.ts";
 import { DevPaymentProvider, type PaymentProvider } from "../../actors/economy/payment_provider.ts";
 import { openStore } from "../../engine/sql/open_store.ts";
-import { appMigrations } from "../wiring/migrations.ts";
+import { appMigrations } from "./migrations.ts";
 import type { SqlStore } from "../../engine/sql/sql.ts";
 import type { Config } from "../../engine/config.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { TokenSigner } from "../auth/tokens.ts";
 import type { EconomyDeps } from "../routes/economy.ts";
-import { bootstrapAdmins } from "./roles.ts";
-import { type Accounts, createAccounts } from "./service.ts";
+import { bootstrapAdmins } from "../accounts/roles.ts";
+import { type Accounts, createAccounts } from "../accounts/service.ts";
 
 export interface AccountsAndEconomy {
   store: SqlStore;

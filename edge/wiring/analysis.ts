@@ -7,26 +7,27 @@
 import type { ActorType } from "../../engine/actor.ts";
 import type { Config } from "../../engine/config.ts";
 import type { Logger } from "../../engine/log.ts";
-import type { AnalysisRouteDeps } from "../../edge/routes/analysis.ts";
-import type { MediaAuth } from "../../edge/routes/media.ts";
+import type { AnalysisRouteDeps } from "../routes/analysis.ts";
+import type { MediaAuth } from "../routes/media.ts";
 import { SileroVad } from "../../media/audio/vad.ts";
-import type { RecordingIndex } from "../recording/recording_index.ts";
+import type { RecordingIndex } from "../../actors/recording/recording_index.ts";
 import type { ActorAsk } from "../../media/media_service.ts";
 import { LiveCaptions } from "../../media/recorder/captions.ts";
 import type { RecordingAudioHub, RecordingEventHub } from "../../media/recorder/events.ts";
 import type { ObjectStore } from "../../media/s3.ts";
 import type { SqlExecutor } from "../../engine/sql/sql.ts";
-import type { LlmClient } from "../ai/llm/client.ts";
-import { DanmakuArchiveReader } from "../room/danmaku_archive.ts";
-import { captionCommand } from "../room/contract.ts";
-import { RoomClient } from "../room/client.ts";
-import { summaryActorType } from "../summary/summary_actor.ts";
-import { onRecordingFinished } from "../summary/summary_trigger.ts";
-import { analysisActorType } from "./analysis_actor.ts";
-import { SharedModels } from "./analysis_models.ts";
-import { AnalysisStore } from "./analysis_store.ts";
-import { analysisTrigger } from "./analysis_trigger.ts";
-import type { SegmentActorDeps } from "./segment_actor.ts";
+import type { LlmClient } from "../../actors/ai/llm/client.ts";
+import { DanmakuArchiveReader } from "../../actors/room/danmaku_archive.ts";
+import { captionCommand } from "../../actors/room/contract.ts";
+import { RoomClient } from "../../actors/room/client.ts";
+import { summaryActorType } from "../../actors/summary/summary_actor.ts";
+import { onRecordingFinished } from "../../actors/summary/summary_trigger.ts";
+import { analysisActorType } from "../../actors/segment/analysis_actor.ts";
+import { SharedModels } from "../../media/analysis/shared_models.ts";
+import { AnalysisStore } from "../../actors/segment/analysis_store.ts";
+import { analysisTrigger } from "../../actors/segment/analysis_trigger.ts";
+import type { SegmentActorDeps } from "../../actors/segment/segment_actor.ts";
+import { windowMedia } from "../../media/analysis/window_media.ts";
 
 export interface AnalysisStorage {
   objects: ObjectStore;
@@ -60,6 +61,7 @@ export function analysisActors(
         index,
         store,
         models,
+        media: windowMedia,
         llm,
         danmaku: new DanmakuArchiveReader(storage.sql),
       }),

@@ -27,7 +27,7 @@ import type { Config } from "../../engine/config.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { Transport } from "../../engine/transport.ts";
 import { enforceBansOnSfu } from "../../media/livekit/ban_enforcer.ts";
-import { accountsMediaAuth, type MediaAuth, type MediaRouteDeps } from "./media.ts";
+import { accountsMediaAuth, type MediaAuth, type MediaRouteDeps } from "../routes/media.ts";
 import { RecordingIndex } from "../../actors/recording/recording_index.ts";
 import { SqlReplayGuard } from "../../media/index/sql_replay_guard.ts";
 import { LivekitEgressStarter } from "../../media/livekit/egress.ts";

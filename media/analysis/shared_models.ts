@@ -1,12 +1,13 @@
 /**
  * The models the analysis shares in one process, loaded on first use: Silero VAD (one
- * instance, used by one window at a time) and the recogniser `ASR_ENGINE` selects.
+ * instance, used by one window at a time) and the recogniser `ASR_ENGINE` selects. Implements
+ * the analysis actor's `AnalysisModels` port (actors/segment/ports.ts).
  */
 import type { Config } from "../../engine/config.ts";
 import type { Logger } from "../../engine/log.ts";
-import { createRecogniser, type Recogniser } from "../../media/audio/asr.ts";
-import { SileroVad } from "../../media/audio/vad.ts";
-import type { AnalysisModels } from "./analysis_actor.ts";
+import { createRecogniser, type Recogniser } from "../audio/asr.ts";
+import { SileroVad, VadStream } from "../audio/vad.ts";
+import type { AnalysisModels, Utterance } from "../../actors/segment/ports.ts";
 
 export class SharedModels implements AnalysisModels {
   #vad?: Promise<SileroVad>;
@@ -21,7 +22,18 @@ export class SharedModels implements AnalysisModels {
     return new SharedModels(() => createRecogniser(cfg, log));
   }
 
-  withVad<T>(fn: (vad: SileroVad) => Promise<T>): Promise<T> {
+  speech(pcm: Float32Array): Promise<{ speechRatio: number; speechMs: number }> {
+    return this.#withVad((vad) => vad.detect(pcm));
+  }
+
+  utterances(pcm: Float32Array): Promise<Utterance[]> {
+    return this.#withVad(async (vad) => {
+      const stream = new VadStream(vad, {}, true);
+      return [...await stream.push(pcm), ...await stream.end()];
+    });
+  }
+
+  #withVad<T>(fn: (vad: SileroVad) => Promise<T>): Promise<T> {
     const run = this.#lock.then(async () => fn(await (this.#vad ??= SileroVad.load())));
     this.#lock = run.catch(() => {});
     return run;

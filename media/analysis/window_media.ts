@@ -3,10 +3,12 @@
  * (joined byte for byte into one local file, which TS allows): its audio as 16 kHz mono
  * float samples, and key frames
  * (one every 10 s, at most 24, at most 480 lines high) decoded with `-skip_frame nokey`,
- * so only key frames are ever decoded.
+ * so only key frames are ever decoded. `windowMedia` is the analysis actor's `WindowMedia`
+ * port (actors/segment/ports.ts).
  */
-import { decodePcm16k } from "../../media/audio/pcm.ts";
-import { runFfmpeg } from "../../media/ffmpeg.ts";
+import { decodePcm16k } from "../audio/pcm.ts";
+import { runFfmpeg } from "../ffmpeg.ts";
+import type { WindowMedia } from "../../actors/segment/ports.ts";
 
 export interface FrameOptions {
   everySec: number;
@@ -75,3 +77,9 @@ export async function keyFrames(
   }
   return names.sort().map((n) => `${outDir}/${n}`);
 }
+
+export const windowMedia: WindowMedia = {
+  join: joinSegments,
+  audio: windowAudio,
+  keyFrames: (input, outDir) => keyFrames(input, outDir),
+};

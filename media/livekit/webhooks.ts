@@ -137,7 +137,7 @@ export interface WebhookVerifierOptions {
   /**
    * How long one delivery holds an event id before another delivery may take it over
    * (default 20 s: longer than one delivery with the room's own retries, about 11 s, see
-   * media_wire.ts; short enough that LiveKit's retries, 4 at Retry-After 8 s, outlive the
+   * edge/wiring/media.ts; short enough that LiveKit's retries, 4 at Retry-After 8 s, outlive the
    * claim of an edge that died mid-delivery). A takeover while the first delivery still
    * runs is harmless: the room applies each event id once.
    */

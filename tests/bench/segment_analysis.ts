@@ -9,8 +9,8 @@
  *   deno run -A tests/bench/segment_analysis.ts
  */
 import { fileURLToPath } from "node:url";
-import { joinSegments, keyFrames, windowAudio } from "../../actors/segment/analysis_media.ts";
-import { SharedModels } from "../../actors/segment/analysis_models.ts";
+import { joinSegments, keyFrames, windowAudio } from "../../media/analysis/window_media.ts";
+import { SharedModels } from "../../media/analysis/shared_models.ts";
 import { runFfmpeg } from "../../media/ffmpeg.ts";
 
 const RUNS = Number(Deno.env.get("SEGMENT_BENCH_RUNS") ?? 3);
@@ -115,7 +115,7 @@ try {
   );
   let speechRatio = 0;
   const vad = await measure(async () => {
-    speechRatio = (await models.withVad((v) => v.detect(pcm))).speechRatio;
+    speechRatio = (await models.speech(pcm)).speechRatio;
   });
   const x = (m: { cpuMs: number }) => Math.round((WINDOW_S * 1000) / Math.max(1, m.cpuMs));
   const result = {

@@ -29,6 +29,7 @@ import type { WallSpan } from "../../actors/recording/timeline.ts";
 import { freshDatabase, type TestDb } from "./db.ts";
 import { type LivekitServer, startLivekit } from "./livekit.ts";
 import { type MinioServer, startMinio } from "./minio.ts";
+import { probeSegment } from "../../media/ffmpeg.ts";
 
 export interface MediaStack {
   baseUrl: string;
@@ -100,7 +101,10 @@ export async function startMediaStack(opts: {
     const extra = opts.extend?.({ objects, index, db }) ?? {};
     const engine = await startEmbeddedEngine({
       store: state,
-      types: [segmentActorType({ objects, index, ...extra.segment }), ...(extra.types ?? [])],
+      types: [
+        segmentActorType({ objects, index, probe: probeSegment, ...extra.segment }),
+        ...(extra.types ?? []),
+      ],
       log,
     });
     cleanups.push(async () => {
