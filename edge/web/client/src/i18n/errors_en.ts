@@ -45,6 +45,7 @@ export const errorsEn = {
   ingress_unavailable: "Stream input is not available right now.",
   insufficient_funds: "Not enough coins. Top up your wallet first.",
   internal: "Something went wrong on the server. Nothing was changed.",
+  internal_only: "That command is not open to viewers.",
   invalid_amount: "That amount is not valid.",
   invalid_count: "That number is not valid.",
   invalid_credentials: "Wrong username or password.",

@@ -44,6 +44,7 @@ export const errorsZhCN: Record<ErrorCode, string> = {
   ingress_unavailable: "推流入口暂时不可用。",
   insufficient_funds: "余额不足，请先充值。",
   internal: "服务器出错了，没有做任何更改。",
+  internal_only: "观众不能使用该命令。",
   invalid_amount: "金额无效。",
   invalid_count: "数量无效。",
   invalid_credentials: "用户名或密码错误。",
