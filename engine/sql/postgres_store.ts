@@ -3,7 +3,6 @@ import postgres from "postgres";
 import {
   normaliseParams,
   type Row,
-  savepointRunner,
   type SqlExecutor,
   type SqlParam,
   type SqlStore,
@@ -27,14 +26,20 @@ function executor(unsafe: Unsafe): SqlExecutor {
   };
 }
 
-function txOf(unsafe: Unsafe): SqlTx {
-  const exec = executor(unsafe);
-  const tx: SqlTx = {
+/**
+ * A transaction (or savepoint) scope. Savepoints go through postgres.js's own `savepoint`:
+ * postgres.js remembers the first failed statement of a scope and fails that scope at its end
+ * even when the caller caught the error, so a plain-SQL `SAVEPOINT` would not contain a failure
+ * (the whole transaction would fail); its savepoint scope rolls back to the savepoint and
+ * leaves the enclosing scope clean.
+ */
+function txOf(scope: postgres.TransactionSql): SqlTx {
+  const exec = executor(scope.unsafe.bind(scope) as unknown as Unsafe);
+  return {
     query: exec.query,
-    savepoint: (fn) => run(fn),
+    savepoint: <T>(fn: (tx: SqlTx) => Promise<T>) =>
+      scope.savepoint((inner) => fn(txOf(inner))) as Promise<T>,
   };
-  const run = savepointRunner(exec, () => tx);
-  return tx;
 }
 
 export function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): SqlStore {
@@ -64,10 +69,7 @@ export function openPostgresStore(url: string, opts: PostgresStoreOptions = {}):
     kind: "postgres",
     query: top.query,
     async transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
-      const result = await sql.begin((tx) => {
-        const txUnsafe = tx.unsafe.bind(tx) as unknown as Unsafe;
-        return fn(txOf(txUnsafe)) as Promise<unknown>;
-      });
+      const result = await sql.begin((tx) => fn(txOf(tx)) as Promise<unknown>);
       return result as T;
     },
     async close() {

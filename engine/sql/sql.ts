@@ -17,7 +17,9 @@ export interface SqlExecutor {
 export interface SqlTx extends SqlExecutor {
   /**
    * Run `fn` inside a savepoint: if it throws, the work since the savepoint is rolled back
-   * and the error rethrown, while the enclosing transaction stays usable.
+   * and the error rethrown, while the enclosing transaction stays usable. This is the only
+   * way to survive a failed statement: on Postgres (postgres.js) a statement that fails
+   * outside a savepoint fails the whole transaction, even if the caller catches its error.
    */
   savepoint<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
 }
@@ -52,7 +54,7 @@ export function normaliseParams(params: readonly SqlParam[] | undefined): unknow
   return params.map((p) => (typeof p === "bigint" ? p.toString() : p));
 }
 
-/** Savepoints through plain SQL, numbered per transaction; shared by both adapters. */
+/** Savepoints through plain SQL, numbered per transaction (PGlite; postgres.js has its own). */
 export function savepointRunner(
   exec: SqlExecutor,
   makeTx: () => SqlTx,
