@@ -160,6 +160,15 @@ export type ServerFrame =
   | { type: "pong"; t?: number; at: number }
   | { type: "dropped"; count: number; throughSeq: number }
   | { type: "gap"; from: number; to: number }
+  | {
+    /** The room's sequence went back: forget your `seq`; history and `seq` start afresh. */
+    type: "restarted";
+    room: RoomInfo;
+    seq: number;
+    history: Danmaku[];
+    highlights: HighlightSpan[];
+    viewers: number;
+  }
   | { type: "resumed"; batches: number; gap?: { from: number; to: number } }
   | { type: "mod_ok"; action: string; target: string; clientId?: string }
   | { type: "gift_ok"; clientId?: string; result: unknown }

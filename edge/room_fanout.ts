@@ -4,13 +4,24 @@
  * and parsed once, its wire frame is built once (string concatenation, no re-serialising),
  * and the same string is handed to every viewer. The essential-only variant for slow
  * viewers is built lazily, at most once per batch.
+ *
+ * A room's sequence only grows. A batch whose `seq` is not above the last one this edge
+ * forwarded for the room is never forwarded: the room restarted from older state (or a
+ * stale owner's batch arrived late), so every viewer is told and resynced (`restarted`).
  */
 import { roomOutSubject } from "../actors/room/contract.ts";
 import type { RoomBatch } from "../actors/room/contract.ts";
 import type { Logger } from "../engine/log.ts";
 import type { Message, Subscription, Transport } from "../engine/transport.ts";
-import { M } from "../engine/metrics.ts";
+import { M, metrics } from "../engine/metrics.ts";
 import { isDroppable } from "./protocol.ts";
+
+/** Batches not forwarded because their sequence went back (viewers were resynced). */
+export const seqRegressions = metrics.counter(
+  "synapse_edge_seq_regressions_total",
+  "Room batches an edge did not forward because their sequence was not above the last one " +
+    "it forwarded for the room (the room restarted; its viewers here were resynced)",
+);
 
 /** One batch as every viewer of the room sees it. */
 export class BatchView {
@@ -58,6 +69,8 @@ export class BatchView {
 
 export interface FanoutViewer {
   deliver(view: BatchView): void;
+  /** The room's sequence went back: what the viewer holds cannot be resumed; resync it. */
+  restarted(): void;
 }
 
 const decoder = new TextDecoder();
@@ -80,6 +93,8 @@ class RoomFanout {
   readonly viewers = new Set<FanoutViewer>();
   private readonly subscription: Subscription;
   batches = 0;
+  /** The last sequence forwarded here; -1 before the first batch. */
+  private lastSeq = -1;
 
   constructor(readonly roomId: string, transport: Transport, private readonly log: Logger) {
     this.subscription = transport.subscribe(roomOutSubject(roomId), (m) => this.onMessage(m));
@@ -97,6 +112,8 @@ class RoomFanout {
       this.log.warn("malformed room batch", { roomId: this.roomId });
       return;
     }
+    if (view.seq <= this.lastSeq) return this.restarted(view.seq);
+    this.lastSeq = view.seq;
     this.batches++;
     for (const viewer of this.viewers) {
       try {
@@ -106,6 +123,23 @@ class RoomFanout {
       }
     }
     view.flushMetrics();
+  }
+
+  private restarted(seq: number): void {
+    seqRegressions.inc();
+    this.log.warn("room sequence went back; resyncing its viewers", {
+      roomId: this.roomId,
+      last: this.lastSeq,
+      seq,
+    });
+    this.lastSeq = seq;
+    for (const viewer of this.viewers) {
+      try {
+        viewer.restarted();
+      } catch (err) {
+        this.log.warn("resync of a viewer failed", { roomId: this.roomId, err });
+      }
+    }
   }
 
   close(): void {

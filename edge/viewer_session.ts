@@ -57,6 +57,10 @@ export class ViewerSession implements FanoutViewer {
   /** Last batch sequence delivered (or deliberately dropped) to this viewer; -1 unknown. */
   private lastSeq = -1;
   private joinBuffer: BatchView[] = [];
+  /** A resync after the room's sequence went back is running (batches are held meanwhile). */
+  private resyncing = false;
+  /** The sequence went back while the first join was in flight: resync once it is done. */
+  private resyncAfterJoin = false;
   private inFlight = 0;
   /**
    * An upper bound of `socket.bufferedAmount`: its last reading plus the most UTF-8 bytes
@@ -186,6 +190,13 @@ export class ViewerSession implements FanoutViewer {
     this.lastSeq = Math.max(reply.info.seq, missed.at(-1)?.seq ?? -1);
 
     this.phase = "live";
+    this.deliverHeld();
+    this.deps.log.debug("viewer joined", { roomId, userId: this.identity.userId, resuming });
+    if (this.resyncAfterJoin) this.restarted();
+  }
+
+  /** Batches held during a join or resync that are newer than what the viewer has. */
+  private deliverHeld(): void {
     const held = this.joinBuffer;
     this.joinBuffer = [];
     for (const view of held) {
@@ -194,7 +205,45 @@ export class ViewerSession implements FanoutViewer {
         view.flushMetrics();
       }
     }
-    this.deps.log.debug("viewer joined", { roomId, userId: this.identity.userId, resuming });
+  }
+
+  /**
+   * The room's batch sequence went back (it restarted from older state): the viewer's `seq`
+   * cannot be resumed. Join afresh and send `restarted` with the room's recent history and
+   * the new `seq`; batches arriving meanwhile are held and follow it, as at the first join.
+   */
+  restarted(): void {
+    if (this.phase === "joining") {
+      this.resyncAfterJoin = true;
+      return;
+    }
+    if (this.phase !== "live" || this.resyncing || !this.actor) return;
+    this.resyncing = true;
+    this.resyncAfterJoin = false;
+    this.joinBuffer = [];
+    void this.resync(this.actor);
+  }
+
+  private async resync(actor: RoomIdentity): Promise<void> {
+    try {
+      const reply = await this.deps.rooms.join(this.deps.roomId, this.deps.edgeId, actor);
+      if (this.phase !== "live") return;
+      this.send({
+        type: "restarted",
+        room: reply.info,
+        seq: reply.info.seq,
+        history: reply.history,
+        highlights: reply.highlights,
+        viewers: reply.info.viewers,
+      });
+      this.lastSeq = reply.info.seq;
+      this.resyncing = false;
+      this.deliverHeld();
+    } catch (err) {
+      const e = asRoomError(err);
+      this.sendError(e.code, e.message);
+      this.closeWith(CloseCode.tryAgainLater, "room restarted; join again");
+    }
   }
 
   private async handle(frame: SessionFrame): Promise<void> {
@@ -281,13 +330,14 @@ export class ViewerSession implements FanoutViewer {
    * metrics once per batch.
    */
   deliver(view: BatchView): void {
-    if (this.phase !== "live") {
-      if (this.phase === "joining") {
+    if (this.phase !== "live" || this.resyncing) {
+      if (this.phase === "joining" || this.resyncing) {
         this.joinBuffer.push(view);
         if (this.joinBuffer.length > this.deps.limits.joinBufferBatches) this.joinBuffer.shift();
       }
       return;
     }
+    if (view.seq <= this.lastSeq) return; // already covered (welcome, replay, resync)
     // Below the soft limit and not dropping, the upper bound decides exactly as a reading
     // would ("full", nothing to report), so the socket is only asked when it may matter.
     const buffered = this.bufferedBound < this.softBufferedBytes && !this.backpressure.isDropping

@@ -255,6 +255,13 @@ function openRoom(roomId) {
       case "gap":
         send({ type: "resume", from: f.from - 1 });
         break;
+      case "restarted":
+        // The room's sequence went back (it restarted from older state): a new baseline.
+        lastSeq = f.seq;
+        $("#viewers").textContent = f.viewers;
+        notice("the room restarted; some messages may be missing");
+        for (const d of f.history) chatLine(d.name, d.text, undefined, d.userId);
+        break;
       case "dropped":
         notice(`${f.count} messages skipped: your connection is slow`);
         lastSeq = Math.max(lastSeq, f.throughSeq);
