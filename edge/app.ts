@@ -19,6 +19,7 @@ import { roomsRoutes } from "./routes/rooms.ts";
 import { sessionRoutes } from "./routes/session.ts";
 import { webRoutes } from "./routes/web.ts";
 import { wsRoutes } from "./routes/ws.ts";
+import { mountBridgesCohost } from "./wiring/bridges_cohost.ts";
 import { textGuard } from "./text_guard.ts";
 
 /** Largest accepted REST request body. */
@@ -49,6 +50,7 @@ export async function createApp(deps: EdgeDeps): Promise<Hono> {
   if (deps.media) app.route("/", mediaRoutes(deps.media));
   if (deps.analysis) app.route("/", analysisRoutes(deps.analysis));
   app.route("/ws", wsRoutes(deps));
+  mountBridgesCohost(app, deps); // /api/rooms/:id/bridges, /api/rooms/:id/cohost, /proxy-ws
   app.route("/", await webRoutes());
   app.route("/", mediaWebRoutes());
 

@@ -5,6 +5,7 @@
  * `startServer` is what `main.ts` runs and what tests start in-process.
  */
 import { createLlmClient } from "../actors/ai/llm/client.ts";
+import { bridgesCohostTypes } from "./wiring/bridges_cohost.ts";
 import { DanmakuArchiveWriter } from "../actors/room/danmaku_archive.ts";
 import { type RoomActorOptions, roomActorType } from "../actors/room/room_actor.ts";
 import { segmentActorType } from "../actors/segment/segment_actor.ts";
@@ -105,6 +106,7 @@ function actorTypes(
       idleMs: config.ACTOR_IDLE_MS,
       ...opts.roomOptions,
     }),
+    ...bridgesCohostTypes(config, createLogger({ component: "bridges" }, config.LOG_LEVEL)),
   ];
   if (opts.media) {
     types.push(

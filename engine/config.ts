@@ -120,6 +120,32 @@ export const ConfigSchema = z.object({
   CAPTION_MAX_UTTERANCE_MS: int(4_000, 1_000).pipe(z.number().max(30_000)),
   /** Length of a recording's analysis window (coaching tips once per window), seconds. */
   ANALYSIS_WINDOW_S: int(300, 10),
+
+  // --- bridges (outside live rooms) and the AI co-host (actors/bridges, actors/cohost)
+  /** Bilibili live API (room info, getDanmuInfo). */
+  BILIBILI_LIVE_API: z.string().url().default("https://api.live.bilibili.com"),
+  /** Bilibili main API (the logged-in user id of a login cookie). */
+  BILIBILI_API: z.string().url().default("https://api.bilibili.com"),
+  /** `wss` against Bilibili; `ws` for a local stand-in. */
+  BILIBILI_WS_SCHEME: z.enum(["ws", "wss"]).default("wss"),
+  /** Heartbeat period on Bilibili's danmaku socket. */
+  BILIBILI_HEARTBEAT_MS: int(30_000, 50),
+  /** 32 bytes in base64: AES-GCM key for stored login cookies and relay tokens (unset: refused). */
+  BRIDGE_SECRET_KEY: z.string().min(1).optional().refine(
+    (v) => v === undefined || (/^[A-Za-z0-9+/]+={0,2}$/.test(v) && atob(v).length === 32),
+    "32 bytes in base64",
+  ),
+  /** Bridged outside rooms per room. */
+  BRIDGE_MAX_LINKS: int(8, 1),
+  /** A bridge refreshes its revival alarm this often; a restarted process revives it by then x2. */
+  BRIDGE_REVIVE_MS: int(15_000, 100),
+  /** Co-host voice: `auto` (remote if TTS_BASE_URL, else local espeak-ng), `remote`, `local`, `off`. */
+  COHOST_TTS: z.enum(["auto", "remote", "local", "off"]).default("auto"),
+  /** OpenAI-compatible `/audio/speech` endpoint for the co-host's voice. */
+  TTS_BASE_URL: opt,
+  TTS_API_KEY: opt,
+  TTS_MODEL: z.string().default("tts-1"),
+  TTS_VOICE: z.string().default("alloy"),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

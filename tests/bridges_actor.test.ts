@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { bridgeActorType, type BridgeHealth } from "../actors/bridges/bridge_actor.ts";
-import { parseBridgeConfig } from "../actors/bridges/config.ts";
+import { parseConfig } from "../engine/config.ts";
 import type { BridgeEvent } from "../actors/bridges/events.ts";
 import { LINKS_ACTOR_TYPE, linksActorType } from "../actors/bridges/links_actor.ts";
 import { SecretBox } from "../actors/bridges/secret_box.ts";
@@ -22,7 +22,7 @@ const waitFor = (what: string, cond: () => boolean) =>
 const log = createLogger({ test: "bridges_actor" }, "warn");
 
 async function world(dir: string, baseUrl: string, key?: string) {
-  const config = parseBridgeConfig({
+  const config = parseConfig({
     BILIBILI_LIVE_API: baseUrl,
     BILIBILI_API: baseUrl,
     BILIBILI_WS_SCHEME: "ws",
@@ -30,7 +30,7 @@ async function world(dir: string, baseUrl: string, key?: string) {
     BRIDGE_REVIVE_MS: "150",
     BRIDGE_SECRET_KEY: key,
   });
-  const secrets = await SecretBox.fromBase64(config.BRIDGE_SECRET_KEY);
+  const secrets = SecretBox.fromBase64(config.BRIDGE_SECRET_KEY);
   const delivered: { roomId: string; linkId: string; events: BridgeEvent[] }[] = [];
   const store = await DenoKvStateStore.open(`${dir}/state.kv`);
   const engine = await startEmbeddedEngine({

@@ -17,9 +17,12 @@ import type { SecretBox } from "./secret_box.ts";
 
 export const BRIDGE_ACTOR_TYPE = "bridges";
 
+/** How a sink reaches other actors: the bridge actor's own context. */
+export type ActorReach = Pick<ActorContext, "ask" | "tell">;
+
 /** Where bridged events go: the room's intake (wired by the composition root). */
 export interface BridgeSink {
-  deliver(roomId: string, linkId: string, events: BridgeEvent[]): Promise<void>;
+  deliver(roomId: string, linkId: string, events: BridgeEvent[], reach: ActorReach): Promise<void>;
 }
 
 export type BridgeMsg =
@@ -177,7 +180,7 @@ class BridgeActor extends Actor<BridgeState, BridgeMsg, unknown> {
     if (!link || this.#buffer.length === 0 || this.#delivering) return;
     const events = this.#buffer.splice(0, 200);
     this.#delivering = true;
-    this.o.sink.deliver(link.roomId, link.id, events).then(
+    this.o.sink.deliver(link.roomId, link.id, events, this.ctx).then(
       () => void (this.#forwarded += events.length),
       (e) => {
         this.#dropped += events.length;

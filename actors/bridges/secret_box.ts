@@ -10,20 +10,27 @@ const b64 = (b: Uint8Array) => btoa(String.fromCharCode(...b));
 const unb64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 
 export class SecretBox {
-  private constructor(private readonly key: CryptoKey) {}
+  #key: Promise<CryptoKey>;
+
+  private constructor(raw: Uint8Array<ArrayBuffer>) {
+    this.#key = crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+  }
 
   /** `null` when no key is configured: secrets are then not stored at all. */
-  static async fromBase64(key: string | undefined): Promise<SecretBox | null> {
+  static fromBase64(key: string | undefined): SecretBox | null {
     if (!key) return null;
     const raw = unb64(key);
     if (raw.length !== 32) throw new RangeError("the secret key must be 32 bytes");
-    const k = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
-    return new SecretBox(k);
+    return new SecretBox(raw);
   }
 
   async seal(clear: string): Promise<string> {
     const iv = crypto.getRandomValues(new Uint8Array(12));
-    const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, this.key, enc.encode(clear));
+    const ct = await crypto.subtle.encrypt(
+      { name: "AES-GCM", iv },
+      await this.#key,
+      enc.encode(clear),
+    );
     return `v1.${b64(iv)}.${b64(new Uint8Array(ct))}`;
   }
 
@@ -32,7 +39,7 @@ export class SecretBox {
     if (v !== "v1" || !iv || !ct) throw new Error("not a sealed secret");
     const clear = await crypto.subtle.decrypt(
       { name: "AES-GCM", iv: unb64(iv) },
-      this.key,
+      await this.#key,
       unb64(ct),
     );
     return dec.decode(clear);

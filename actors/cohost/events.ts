@@ -4,6 +4,7 @@
  * skips). The room puts the events in its batches; /proxy-ws translates them for
  * Open-LLM-VTuber clients.
  */
+import { z } from "zod";
 import type { Source } from "../ai/source.ts";
 
 export type InputOrigin = "native" | "bridged" | "proxy";
@@ -23,6 +24,18 @@ export interface CoHostInput {
   /** Opaque reference of the sender (a /proxy-ws client), echoed in `taken`. */
   ref?: string;
 }
+
+/** The wire form of an input (it may arrive over NATS): parsed before it is queued. */
+export const CoHostInputSchema = z.object({
+  id: z.string().min(1).max(100),
+  origin: z.enum(["native", "bridged", "proxy"]),
+  platform: z.string().max(24).optional(),
+  user: z.object({ id: z.string().min(1).max(100), name: z.string().min(1).max(64) }),
+  text: z.string().trim().min(1).max(500),
+  at: z.number().int().nonnegative(),
+  trusted: z.boolean().optional(),
+  ref: z.string().max(140).optional(),
+});
 
 export type CoHostState = "idle" | "thinking" | "speaking" | "interrupted";
 

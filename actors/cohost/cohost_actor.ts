@@ -1,0 +1,213 @@
+/**
+ * The co-host of a room as an actor (id = room id), beside the room actor: model streams, TTS
+ * and the LiveKit voice are slow work that must never run inside the room's mailbox turn, and
+ * a failure there must not restart the room. The room's co-host part forwards chat here and
+ * puts the events back in its batches; /proxy-ws edges send inputs here directly.
+ *
+ * Its events are coalesced and published on `cohost.out.{roomId}` every `flushMs`, as
+ * `{roomId, events}`; state (the persona, the proxy key's hash) is persisted.
+ */
+import { Actor, type ActorContext, ActorError, type ActorType } from "../../engine/actor.ts";
+import { CoHost, type CoHostStatus, type CoHostVoice, type SpeechVerdict } from "./cohost.ts";
+import { type CoHostEvent, type CoHostInput, CoHostInputSchema } from "./events.ts";
+import { DEFAULT_PERSONA, Persona } from "./persona.ts";
+import { type LocalKnowledge, LocalReplyModel, type ReplyModel } from "./reply_model.ts";
+import { speechModeration } from "./speech_moderation.ts";
+
+export const COHOST_ACTOR_TYPE = "cohost";
+
+export function cohostOutSubject(roomId: string): string {
+  return `cohost.out.${roomId}`;
+}
+
+/** What is published on `cohost.out.{roomId}`. */
+export interface CoHostOut {
+  roomId: string;
+  events: CoHostEvent[];
+}
+
+export type CoHostMsg =
+  | { kind: "input"; input: CoHostInput }
+  | { kind: "interrupt"; by: string }
+  | { kind: "skip"; inputId: string }
+  | { kind: "configure"; persona: unknown }
+  | { kind: "status" }
+  /** A new per-room proxy key; the clear key is in the reply only, its hash is stored. */
+  | { kind: "rotate_key" }
+  | { kind: "check_key"; key: string };
+
+export interface CoHostStatusReply extends CoHostStatus {
+  persona: Persona;
+  hasProxyKey: boolean;
+}
+
+export interface CoHostActorState {
+  persona: Persona;
+  proxyKeyHash: string | null;
+}
+
+/** The voice of one room (LiveKit audio track); built on activation, closed on passivation. */
+export interface VoiceFactory {
+  open(roomId: string): Promise<CoHostVoice & { close(): Promise<void> }>;
+}
+
+export interface CoHostActorOptions {
+  model: ReplyModel | null;
+  knowledge?: (roomId: string) => LocalKnowledge | null;
+  voice?: VoiceFactory | null;
+  moderate?: (text: string, persona: Persona) => SpeechVerdict;
+  flushMs?: number;
+}
+
+async function sha256(text: string): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+class CoHostActor extends Actor<CoHostActorState, CoHostMsg, unknown> {
+  #cohost: CoHost | null = null;
+  #pending: CoHostEvent[] = [];
+  #voice: (CoHostVoice & { close(): Promise<void> }) | null = null;
+
+  constructor(
+    ctx: ActorContext,
+    state: CoHostActorState,
+    private readonly o: CoHostActorOptions,
+  ) {
+    super(ctx, state);
+  }
+
+  override async onActivate(): Promise<void> {
+    if (this.state.persona.enabled && this.state.persona.voice) await this.#openVoice();
+    this.#cohost = new CoHost({
+      roomId: this.ctx.id,
+      persona: this.state.persona,
+      emit: (e) => this.#emit(e),
+      model: this.o.model,
+      local: new LocalReplyModel(this.o.knowledge?.(this.ctx.id) ?? null),
+      moderate: this.o.moderate ?? speechModeration(),
+      voice: this.#voiceProxy,
+      now: () => this.ctx.now(),
+      log: this.ctx.log,
+    });
+    this.ctx.setInterval("flush", this.o.flushMs ?? 30);
+  }
+
+  override async onPassivate(): Promise<void> {
+    await this.#cohost?.close();
+    this.#flush();
+    await this.#voice?.close().catch(() => {});
+    this.#voice = null;
+  }
+
+  override onTimer(name: string): void {
+    if (name === "flush") this.#flush();
+  }
+
+  /** The co-host speaks through whatever voice is open now (it may open after a configure). */
+  readonly #voiceProxy: CoHostVoice = {
+    say: (text, lang, signal) => this.#voice?.say(text, lang, signal) ?? Promise.resolve(),
+    cut: () => this.#voice?.cut(),
+  };
+
+  async #openVoice(): Promise<void> {
+    if (this.#voice || !this.o.voice) return;
+    try {
+      this.#voice = await this.o.voice.open(this.ctx.id);
+    } catch (e) {
+      this.ctx.log.warn("cohost voice unavailable", { room: this.ctx.id, error: e });
+    }
+  }
+
+  #emit(e: CoHostEvent): void {
+    this.#pending.push(e);
+  }
+
+  #flush(): void {
+    if (this.#pending.length === 0) return;
+    const out: CoHostOut = { roomId: this.ctx.id, events: this.#pending };
+    this.#pending = [];
+    this.ctx.publish(cohostOutSubject(this.ctx.id), out);
+  }
+
+  async receive(msg: CoHostMsg): Promise<unknown> {
+    const cohost = this.#cohost!;
+    switch (msg.kind) {
+      case "input": {
+        const input = CoHostInputSchema.safeParse(msg.input);
+        if (!input.success) throw new ActorError("bad_input", input.error.issues[0]?.message ?? "");
+        return { outcome: cohost.input(input.data), queue: cohost.status().queue.length };
+      }
+      case "interrupt":
+        if (!cohost.interrupt(msg.by)) {
+          throw new ActorError("nothing_to_interrupt", "the co-host is not answering");
+        }
+        return { interrupted: true };
+      case "skip":
+        if (!cohost.skip(msg.inputId)) {
+          throw new ActorError("input_not_found", `no waiting input ${msg.inputId}`);
+        }
+        return { skipped: msg.inputId };
+      case "configure": {
+        const parsed = Persona.safeParse(msg.persona);
+        if (!parsed.success) {
+          throw new ActorError(
+            "bad_persona",
+            parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+          );
+        }
+        this.state.persona = parsed.data;
+        await this.ctx.persist();
+        if (parsed.data.enabled && parsed.data.voice) await this.#openVoice();
+        cohost.configure(parsed.data);
+        return this.#status();
+      }
+      case "status":
+        return this.#status();
+      case "rotate_key": {
+        const bytes = crypto.getRandomValues(new Uint8Array(24));
+        const key = "pk_" +
+          btoa(String.fromCharCode(...bytes)).replace(
+            /[+/=]/g,
+            (c) => c === "+" ? "-" : c === "/" ? "_" : "",
+          );
+        this.state.proxyKeyHash = await sha256(key);
+        await this.ctx.persist();
+        return { key };
+      }
+      case "check_key": {
+        const ok = this.state.proxyKeyHash !== null &&
+          (await sha256(msg.key)) === this.state.proxyKeyHash;
+        return { ok };
+      }
+      default:
+        throw new ActorError("bad_command", "unknown co-host command");
+    }
+  }
+
+  #status(): CoHostStatusReply {
+    return {
+      ...this.#cohost!.status(),
+      persona: this.state.persona,
+      hasProxyKey: this.state.proxyKeyHash !== null,
+    };
+  }
+}
+
+export function cohostActorType(
+  o: CoHostActorOptions,
+): ActorType<CoHostActorState, CoHostMsg, unknown> {
+  return {
+    type: COHOST_ACTOR_TYPE,
+    initialState: () => ({ persona: DEFAULT_PERSONA, proxyKeyHash: null }),
+    restore: (raw) => {
+      const r = raw as Partial<CoHostActorState>;
+      const persona = Persona.safeParse(r?.persona ?? {});
+      return {
+        persona: persona.success ? persona.data : DEFAULT_PERSONA,
+        proxyKeyHash: typeof r?.proxyKeyHash === "string" ? r.proxyKeyHash : null,
+      };
+    },
+    create: (ctx, state) => new CoHostActor(ctx, state, o),
+  };
+}

@@ -1,0 +1,47 @@
+/** HTTP statuses of the bridge and co-host error codes (everything else: 400, or 500). */
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Logger } from "../../engine/log.ts";
+import { jsonError } from "../http_errors.ts";
+
+const STATUS: Record<string, ContentfulStatusCode> = {
+  auth_required: 401,
+  auth_invalid: 401,
+  auth_expired: 401,
+  auth_revoked: 401,
+  forbidden: 403,
+  link_not_found: 404,
+  input_not_found: 404,
+  already_linked: 409,
+  too_many_links: 409,
+  nothing_to_interrupt: 409,
+  secret_storage_off: 422,
+  unavailable: 503,
+  timeout: 503,
+  room_unavailable: 503,
+};
+
+export function bridgeErrorResponse(c: Context, err: unknown, log: Logger): Response {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (typeof e?.code === "string" && /^[a-z_]+$/.test(e.code)) {
+    return jsonError(c, STATUS[e.code] ?? 400, e.code, String(e.message ?? e.code));
+  }
+  log.error("request failed", { path: c.req.path, err });
+  return jsonError(c, 500, "internal", "internal error");
+}
+
+export function bearer(c: Context): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
+}
+
+export async function jsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.length > 65_536) {
+    throw Object.assign(new Error("body too large"), { code: "body_too_large" });
+  }
+  try {
+    return text.trim() === "" ? {} : JSON.parse(text);
+  } catch {
+    throw Object.assign(new Error("the body is not JSON"), { code: "bad_json" });
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * `GET /proxy-ws/rooms/:roomId?token=…` (or `?key=…`): an Open-LLM-VTuber-compatible proxy
+ * socket onto the room's AI co-host (messages in `edge/proxy_ws/olv_protocol.ts`, documented
+ * in PROTOCOL.md). Access: a session token of the room's owner, a room admin or a platform
+ * admin, or the room's proxy key (`POST /api/rooms/:id/cohost/proxy-key`). A bad frame gets
+ * an `error` message; the socket and the server carry on.
+ */
+import { Hono } from "hono";
+import { COHOST_ACTOR_TYPE, type CoHostStatusReply } from "../../actors/cohost/cohost_actor.ts";
+import type { CoHostInput } from "../../actors/cohost/events.ts";
+import { AuthError } from "../auth/identity.ts";
+import type { EdgeDeps } from "../deps.ts";
+import { BAD_ROOM_ID_MESSAGE, jsonError, validRoomId } from "../http_errors.ts";
+import { ProxyHubs } from "../proxy_ws/hub.ts";
+import {
+  errorMessage,
+  housekeepingReply,
+  initMessage,
+  type OlvMessage,
+  parseClientFrame,
+} from "../proxy_ws/olv_protocol.ts";
+import { ForbiddenError, requireRoomManager } from "./room_managers.ts";
+
+/** Inputs one client may send per 10 s (more get `rate_limited`). */
+const INPUTS_PER_WINDOW = 20;
+const WINDOW_MS = 10_000;
+/** A client this far behind on reading is closed. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+type Deps = Pick<EdgeDeps, "actors" | "transport" | "identity" | "rooms" | "edgeId" | "log">;
+
+interface Principal {
+  userId: string;
+  name: string;
+}
+
+export function proxyWsRoutes(deps: Deps): { app: Hono; hubs: ProxyHubs } {
+  const app = new Hono();
+  const log = deps.log.child({ component: "proxy-ws" });
+  const hubs = new ProxyHubs(deps.transport, log);
+  const ask = <T>(roomId: string, msg: unknown) =>
+    deps.actors.ask<T>(COHOST_ACTOR_TYPE, roomId, msg);
+  let nextClient = 0;
+
+  async function authorize(roomId: string, token?: string, key?: string): Promise<Principal> {
+    if (key) {
+      const { ok } = await ask<{ ok: boolean }>(roomId, { kind: "check_key", key });
+      if (!ok) throw new AuthError("auth_invalid", "wrong proxy key");
+      return { userId: `proxy-key:${roomId}`, name: "proxy" };
+    }
+    const who = await requireRoomManager(deps, roomId, token);
+    return { userId: who.userId, name: who.name };
+  }
+
+  app.get("/rooms/:roomId", async (c) => {
+    const roomId = validRoomId(c.req.param("roomId"));
+    if (!roomId) return jsonError(c, 400, "bad_room_id", BAD_ROOM_ID_MESSAGE);
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      return jsonError(c, 426, "upgrade_required", "this endpoint speaks WebSocket only");
+    }
+    let principal: Principal;
+    let status: CoHostStatusReply;
+    try {
+      principal = await authorize(roomId, c.req.query("token"), c.req.query("key"));
+      status = await ask<CoHostStatusReply>(roomId, { kind: "status" });
+    } catch (err) {
+      if (err instanceof AuthError) return jsonError(c, 401, err.code, err.message);
+      if (err instanceof ForbiddenError) return jsonError(c, 403, err.code, err.message);
+      log.warn("proxy-ws refused", { room: roomId, err });
+      return jsonError(c, 503, "room_unavailable", "the room's co-host is unavailable");
+    }
+    const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: 120 });
+    const ref = `${deps.edgeId}/${++nextClient}`;
+    const send = (m: OlvMessage) => {
+      if (socket.readyState !== WebSocket.OPEN) return;
+      if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return socket.close(1013, "too slow");
+      socket.send(JSON.stringify(m));
+    };
+    let leave = () => {};
+    let windowStart = 0;
+    let inWindow = 0;
+    const ctx = { roomId, clientUid: ref, name: status.persona.name };
+
+    socket.onopen = () => {
+      leave = hubs.join(roomId, { ref, send }, status.persona.name);
+      send(initMessage(ctx));
+      send({ type: "full-text", text: "Connection established" });
+      if (!status.persona.enabled) {
+        send(errorMessage("the co-host of this room is off; inputs are ignored", "cohost_off"));
+      }
+    };
+    socket.onclose = () => leave();
+    socket.onerror = () => {};
+    socket.onmessage = (ev) => {
+      const parsed = parseClientFrame(ev.data);
+      if (!parsed.ok) return send(errorMessage(parsed.message, parsed.code));
+      const f = parsed.frame;
+      if (f.type === "text-input" || f.type === "system-priority-message") {
+        const now = Date.now();
+        if (now - windowStart > WINDOW_MS) {
+          windowStart = now;
+          inWindow = 0;
+        }
+        if (++inWindow > INPUTS_PER_WINDOW) {
+          return send(errorMessage("too many inputs; slow down", "rate_limited"));
+        }
+        const input: CoHostInput = {
+          id: `${ref}/${now}/${inWindow}`,
+          origin: "proxy",
+          user: { id: principal.userId, name: principal.name },
+          text: f.text.trim(),
+          at: now,
+          trusted: true,
+          ref,
+        };
+        ask<{ outcome: string }>(roomId, { kind: "input", input }).then(
+          (r) => {
+            if (r.outcome === "ignored") {
+              send(errorMessage("the co-host is off or not listening to /proxy-ws", "cohost_off"));
+            }
+          },
+          (err) => send(errorMessage(`input not taken: ${(err as Error).message}`, "unavailable")),
+        );
+        return;
+      }
+      if (f.type === "interrupt-signal") {
+        ask(roomId, { kind: "interrupt", by: principal.userId }).catch(() => {
+          /* nothing to interrupt: Open-LLM-VTuber clients send it freely */
+        });
+        return;
+      }
+      const reply = housekeepingReply(f, ctx);
+      if (reply) send(reply);
+    };
+    return response;
+  });
+  return { app, hubs };
+}

@@ -1,0 +1,116 @@
+/**
+ * Wires the bridges and the AI co-host into a process: their actor types (bridge actors, the
+ * per-room links registry, the co-host actor with its model and voice) and their routes
+ * (`/api/rooms/:id/bridges`, `/api/rooms/:id/cohost`, `/proxy-ws/rooms/:roomId`).
+ */
+import type { Hono } from "hono";
+import { bridgeActorType, type BridgeSink } from "../../actors/bridges/bridge_actor.ts";
+import type { BridgeEvent } from "../../actors/bridges/events.ts";
+import { linksActorType } from "../../actors/bridges/links_actor.ts";
+import { SecretBox } from "../../actors/bridges/secret_box.ts";
+import {
+  COHOST_ACTOR_TYPE,
+  cohostActorType,
+  type VoiceFactory,
+} from "../../actors/cohost/cohost_actor.ts";
+import type { CoHostInput } from "../../actors/cohost/events.ts";
+import { OpenAiReplyModel } from "../../actors/cohost/reply_model.ts";
+import { livekitVoiceFactory } from "../../actors/cohost/voice/livekit_voice.ts";
+import { EspeakSynth, OpenAiSpeechSynth, type SpeechSynth } from "../../actors/cohost/voice/tts.ts";
+import type { ActorType } from "../../engine/actor.ts";
+import type { Config } from "../../engine/config.ts";
+import type { Logger } from "../../engine/log.ts";
+import type { EdgeDeps } from "../deps.ts";
+import { bridgesRoutes } from "../routes/bridges.ts";
+import { cohostRoutes } from "../routes/cohost.ts";
+import { proxyWsRoutes } from "../routes/proxy_ws.ts";
+
+/** Bridged chat as co-host inputs (the co-host decides whether it listens to bridges). */
+export function bridgedInputs(
+  roomId: string,
+  linkId: string,
+  events: BridgeEvent[],
+): CoHostInput[] {
+  const out: CoHostInput[] = [];
+  let n = 0;
+  for (const e of events) {
+    if (e.kind !== "chat" && e.kind !== "superchat") continue;
+    const text = e.text.trim().slice(0, 500);
+    if (!text) continue;
+    out.push({
+      id: `${linkId}/${e.at}/${n++}`,
+      origin: "bridged",
+      platform: e.user.platform,
+      user: {
+        id: `${e.user.platform}:${e.user.id}`.slice(0, 100),
+        name: e.user.name.slice(0, 64) || "?",
+      },
+      text,
+      at: e.at,
+    });
+  }
+  void roomId;
+  return out;
+}
+
+/** Where bridged events go: the co-host now (the room's intake joins through its part). */
+export const bridgeSink: BridgeSink = {
+  deliver(roomId, linkId, events, reach) {
+    for (const input of bridgedInputs(roomId, linkId, events)) {
+      reach.tell(COHOST_ACTOR_TYPE, roomId, { kind: "input", input });
+    }
+    return Promise.resolve();
+  },
+};
+
+function voiceFor(config: Config, log: Logger): VoiceFactory | null {
+  if (config.COHOST_TTS === "off") return null;
+  if (!config.LIVEKIT_URL || !config.LIVEKIT_API_KEY || !config.LIVEKIT_API_SECRET) {
+    log.info("co-host voice off: LIVEKIT_* is not set (captions only)");
+    return null;
+  }
+  const remote = config.COHOST_TTS === "remote" ||
+    (config.COHOST_TTS === "auto" && config.TTS_BASE_URL !== undefined);
+  if (remote && !config.TTS_BASE_URL) throw new Error("COHOST_TTS=remote needs TTS_BASE_URL");
+  const synth: SpeechSynth = remote
+    ? new OpenAiSpeechSynth({
+      baseUrl: config.TTS_BASE_URL!,
+      apiKey: config.TTS_API_KEY,
+      model: config.TTS_MODEL,
+      voice: config.TTS_VOICE,
+    })
+    : new EspeakSynth();
+  return livekitVoiceFactory({
+    wsUrl: config.LIVEKIT_URL,
+    apiKey: config.LIVEKIT_API_KEY,
+    apiSecret: config.LIVEKIT_API_SECRET,
+    synth,
+  });
+}
+
+// deno-lint-ignore no-explicit-any
+export function bridgesCohostTypes(config: Config, log: Logger): ActorType<any, any, any>[] {
+  const secrets = SecretBox.fromBase64(config.BRIDGE_SECRET_KEY);
+  const model = config.LLM_BASE_URL && config.LLM_MODEL
+    ? new OpenAiReplyModel({
+      baseUrl: config.LLM_BASE_URL,
+      apiKey: config.LLM_API_KEY ?? "none",
+      model: config.LLM_MODEL,
+      timeoutMs: config.LLM_TIMEOUT_MS,
+    })
+    : null;
+  return [
+    bridgeActorType({ config, secrets, sink: bridgeSink, log }),
+    linksActorType({ secrets, maxLinks: config.BRIDGE_MAX_LINKS }),
+    cohostActorType({ model, voice: voiceFor(config, log) }),
+  ];
+}
+
+/** Mounts the routes; returns what the server closes on shutdown. */
+export function mountBridgesCohost(app: Hono, deps: EdgeDeps): { close(): void } {
+  app.route("/api", bridgesRoutes(deps));
+  app.route("/api", cohostRoutes(deps));
+  const proxy = proxyWsRoutes(deps);
+  app.route("/proxy-ws", proxy.app);
+  return { close: () => proxy.hubs.close() };
+}

@@ -1,0 +1,245 @@
+/**
+ * `/proxy-ws/rooms/:roomId` end to end on the real server with the co-host actor and the local
+ * OpenAI-compatible stand-in: Open-LLM-VTuber's flow with two clients (FIFO order, one turn at
+ * a time, the transcription to the other client, every message to both), an interrupt-signal
+ * mid-reply, garbage frames answered with `error` while the socket carries on, and access
+ * (token of a room manager, per-room proxy key).
+ */
+import assert from "node:assert/strict";
+import { startFakeOpenAi } from "./helpers/fake_openai.ts";
+import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { waitForValue } from "./helpers/wait.ts";
+
+type Msg = Record<string, unknown> & { type: string };
+
+class OlvClient {
+  readonly messages: Msg[] = [];
+  readonly ws: WebSocket;
+  closed = false;
+
+  constructor(url: string) {
+    this.ws = new WebSocket(url);
+    this.ws.onmessage = (e) => this.messages.push(JSON.parse(e.data));
+    this.ws.onclose = () => (this.closed = true);
+  }
+
+  static async open(url: string): Promise<OlvClient> {
+    const c = new OlvClient(url);
+    await c.until("init", (m) => m.type === "set-model-and-conf");
+    return c;
+  }
+
+  send(m: unknown): void {
+    this.ws.send(typeof m === "string" ? m : JSON.stringify(m));
+  }
+
+  until(what: string, pred: (m: Msg) => boolean, from = 0): Promise<Msg> {
+    return waitForValue(what, () => Promise.resolve(this.messages.slice(from).find(pred)), {
+      stepMs: 10,
+      timeoutMs: 20_000,
+    });
+  }
+
+  /** The turn-shaped messages, as short strings. */
+  flow(): string[] {
+    return this.messages.flatMap((m) => {
+      if (m.type === "user-input-transcription") return [`heard:${m.text}`];
+      if (m.type === "control") return [String(m.text)];
+      if (m.type === "audio") return [`say:${(m.display_text as { text: string }).text}`];
+      return [];
+    });
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+async function setup() {
+  const llm = startFakeOpenAi();
+  llm.chatReply = (messages) => {
+    const last = String(messages[messages.length - 1].content);
+    return `Got it. You said ${last.split(": ").slice(1).join(": ")}.`;
+  };
+  const server = await startTestServer({
+    env: { LLM_BASE_URL: llm.url, LLM_MODEL: "fake", LLM_API_KEY: "k" },
+  });
+  const admin = await server.mintToken({ sub: "root", name: "root", roles: ["admin"] });
+  const api = (path: string, init: RequestInit = {}, token = admin) =>
+    fetch(`${server.url}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    });
+  const put = await api("/api/rooms/r1/cohost", {
+    method: "PUT",
+    body: JSON.stringify({ enabled: true, name: "Aki", language: "en", voice: false }),
+  });
+  assert.equal(put.status, 200, await put.clone().text());
+  await put.body?.cancel();
+  const wsUrl = (q: string) => `${server.url.replace("http", "ws")}/proxy-ws/rooms/r1?${q}`;
+  return { llm, server, admin, api, wsUrl };
+}
+
+async function teardown(
+  s: { llm: { close(): Promise<void> }; server: TestServer },
+  clients: OlvClient[],
+) {
+  for (const c of clients) c.close();
+  await s.server.close();
+  await s.llm.close();
+}
+
+Deno.test("proxy-ws: two clients, FIFO turns, transcription to the other, broadcast to all", async () => {
+  const s = await setup();
+  const a = await OlvClient.open(s.wsUrl(`token=${s.admin}`));
+  const b = await OlvClient.open(s.wsUrl(`token=${s.admin}`));
+  try {
+    a.send({ type: "text-input", text: "one" });
+    b.send({ type: "text-input", text: "two" });
+    a.send({ type: "text-input", text: "three" });
+    for (const c of [a, b]) {
+      await waitForValue("three turns ended", () =>
+        Promise.resolve(
+          c.flow().filter((x) => x === "conversation-chain-end").length === 3 ? true : undefined,
+        ), { stepMs: 20, timeoutMs: 20_000 });
+    }
+    const turn = (t: string, heard: boolean) => [
+      ...(heard ? [`heard:${t}`] : []),
+      "conversation-chain-start",
+      "say:Got it.",
+      `say:You said ${t}.`,
+      "conversation-chain-end",
+    ];
+    // A sent one and three: it hears only two; B hears one and three.
+    assert.deepEqual(a.flow(), [
+      ...turn("one", false),
+      ...turn("two", true),
+      ...turn("three", false),
+    ]);
+    assert.deepEqual(b.flow(), [
+      ...turn("one", true),
+      ...turn("two", false),
+      ...turn("three", true),
+    ]);
+    const audio = a.messages.find((m) => m.type === "audio")!;
+    assert.deepEqual(audio.display_text, { text: "Got it.", name: "Aki", avatar: "" });
+    assert.equal(s.llm.requests.length, 3);
+
+    const status = await (await s.api("/api/rooms/r1/cohost")).json();
+    assert.equal(status.state, "idle");
+    assert.equal(status.answered, 3);
+  } finally {
+    await teardown(s, [a, b]);
+  }
+});
+
+Deno.test("proxy-ws: interrupt-signal ends the turn mid-reply and the next input starts", async () => {
+  const s = await setup();
+  s.llm.streamDelayMs = 25;
+  s.llm.chatReply = (messages) => {
+    const last = String(messages[messages.length - 1].content);
+    return last.endsWith("long")
+      ? "First part. " + "More and more words here. ".repeat(30)
+      : "Short.";
+  };
+  const a = await OlvClient.open(s.wsUrl(`token=${s.admin}`));
+  const b = await OlvClient.open(s.wsUrl(`token=${s.admin}`));
+  try {
+    a.send({ type: "text-input", text: "long" });
+    b.send({ type: "text-input", text: "next" });
+    await b.until("first sentence", (m) => m.type === "audio");
+    b.send({ type: "interrupt-signal", text: "" });
+    for (const c of [a, b]) {
+      await c.until(
+        "second turn spoken",
+        (m) => m.type === "audio" && (m.display_text as { text: string }).text === "Short.",
+      );
+    }
+    const flow = a.flow();
+    const firstEnd = flow.indexOf("conversation-chain-end");
+    assert(firstEnd > 0 && firstEnd < 10, `the long reply was cut: ${flow.slice(0, 12)}`);
+    assert.deepEqual(flow.slice(firstEnd, firstEnd + 3), [
+      "conversation-chain-end",
+      "heard:next",
+      "conversation-chain-start",
+    ]);
+    assert(
+      a.messages.some((m) => m.type === "interrupt-signal"),
+      "clients are told to stop playback",
+    );
+  } finally {
+    await teardown(s, [a, b]);
+  }
+});
+
+Deno.test("proxy-ws: garbage frames get an error and the socket carries on; access is checked", async () => {
+  const s = await setup();
+  const a = await OlvClient.open(s.wsUrl(`token=${s.admin}`));
+  try {
+    const garbage: (string | Uint8Array)[] = [
+      "not json",
+      "[1,2]",
+      JSON.stringify({ type: "no-such-thing" }),
+      JSON.stringify({ type: "text-input" }),
+      JSON.stringify({ type: "text-input", text: "   " }),
+      JSON.stringify({ type: "text-input", text: "x".repeat(600) }),
+      JSON.stringify({ type: "mic-audio-data", audio: [0.1] }),
+      "x".repeat(20_000),
+      new Uint8Array([1, 2, 3]),
+    ];
+    for (const g of garbage) a.ws.send(g);
+    await waitForValue(
+      "nine errors",
+      () =>
+        Promise.resolve(
+          a.messages.filter((m) => m.type === "error").length === 9 ? true : undefined,
+        ),
+      {
+        stepMs: 20,
+      },
+    );
+    const codes = a.messages.filter((m) => m.type === "error").map((m) => m.code);
+    assert.deepEqual(codes, [
+      "bad_json",
+      "bad_frame",
+      "unknown_type",
+      "bad_frame",
+      "empty_text",
+      "text_too_long",
+      "unsupported",
+      "frame_too_large",
+      "binary_frame",
+    ]);
+    assert(
+      a.messages.filter((m) => m.type === "error").every((m) => typeof m.message === "string"),
+    );
+    // Housekeeping frames of the front end get their (empty) answers.
+    a.send({ type: "fetch-history-list" });
+    await a.until("history list", (m) => m.type === "history-list");
+    a.send({ type: "text-input", text: "still here" });
+    await a.until("answered", (m) => m.type === "control" && m.text === "conversation-chain-end");
+    assert.equal(a.closed, false);
+
+    // Access: no token 401, a viewer's token 403, the proxy key works, a wrong key 401.
+    const probe = (q: string) =>
+      fetch(`${s.server.url}/proxy-ws/rooms/r1?${q}`, { headers: { upgrade: "websocket" } })
+        .then(async (r) => ({ status: r.status, code: (await r.json()).error?.code }));
+    assert.deepEqual(await probe(""), { status: 401, code: "auth_required" });
+    const guest = await s.server.guest("viewer");
+    assert.deepEqual(await probe(`token=${guest.token}`), { status: 403, code: "forbidden" });
+    const keyRes = await s.api("/api/rooms/r1/cohost/proxy-key", { method: "POST" });
+    const { key } = await keyRes.json();
+    assert.match(key, /^pk_/);
+    assert.deepEqual(await probe(`key=wrong`), { status: 401, code: "auth_invalid" });
+    const k = await OlvClient.open(s.wsUrl(`key=${key}`));
+    k.send({ type: "text-input", text: "via key" });
+    await k.until(
+      "answered via key",
+      (m) =>
+        m.type === "audio" && String((m.display_text as { text: string }).text).includes("via key"),
+    );
+    k.close();
+  } finally {
+    await teardown(s, [a]);
+  }
+});
