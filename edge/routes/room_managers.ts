@@ -3,7 +3,7 @@
  * edge resolves the token, then reads the room's owner and admins from the room (its `info`).
  */
 import { AuthError, type Identity, type IdentityResolver } from "../auth/identity.ts";
-import type { RoomClient } from "../room_client.ts";
+import type { RoomClient } from "../../actors/room/client.ts";
 
 export class ForbiddenError extends Error {
   readonly code = "forbidden";
