@@ -55,6 +55,14 @@ export interface ActorContext {
   ask<T = unknown>(type: string, id: string, msg: unknown): Promise<T>;
   /** Tell another actor without waiting. */
   tell(type: string, id: string, msg: unknown): void;
+  /**
+   * Queue `msg` for this activation's own `receiveSelf`, behind the messages already queued:
+   * how work done beside the mailbox (I/O, models) comes back to be applied in order. It
+   * stays in this process (never crosses the transport), so nothing outside can forge it.
+   * False when this activation has stopped; a message for an activation that restarted
+   * meanwhile is dropped (the new one never saw the work start).
+   */
+  self(msg: unknown): boolean;
   /** Ask the runtime to passivate this actor after the current message. */
   passivate(): void;
 }
@@ -78,6 +86,9 @@ export abstract class Actor<S, M = unknown, R = unknown> {
 
   /** A timer or alarm set through the context fired. */
   onTimer(_name: string): void | Promise<void> {}
+
+  /** A message this activation sent itself (`ctx.self`); never from the outside. */
+  receiveSelf(_msg: unknown): void | Promise<void> {}
 }
 
 /**

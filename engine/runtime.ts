@@ -76,6 +76,8 @@ interface MessageWork {
 type Work =
   | MessageWork
   | { kind: "timer"; name: string }
+  /** `ctx.self`: for the actor instance of `generation` only. */
+  | { kind: "self"; msg: unknown; generation: number }
   | { kind: "persist" }
   | { kind: "passivate"; done: () => void };
 
@@ -103,6 +105,8 @@ class Activation {
   lastActive: number;
   intervals = new Map<string, { handle: TimerId; keepAlive: boolean; queued: boolean }>();
   alarmHandles = new Map<string, TimerId>();
+  /** Bumped on every (re)load: self messages of an earlier actor instance are dropped. */
+  generation = 0;
   /** Pending one-shot timers (`ctx.setTimer`). */
   oneShots = new Map<string, { cancel(): void }>();
   /** Resolves when this activation has fully stopped (a successor waits for it). */
@@ -369,6 +373,9 @@ export class ActorSystem implements ActorRouter {
           await a.actor.onTimer(work.name);
           break;
         }
+        case "self":
+          if (work.generation === a.generation) await a.actor.receiveSelf(work.msg);
+          break;
         case "persist":
           a.persistScheduled = false;
           if (a.dirty) await this.#persist(a);
@@ -572,6 +579,7 @@ export class ActorSystem implements ActorRouter {
 
   #context(a: Activation): ActorContext {
     const log = this.log.child({ actor: a.name });
+    const generation = ++a.generation;
     return {
       type: a.type.type,
       id: a.id,
@@ -650,6 +658,12 @@ export class ActorSystem implements ActorRouter {
       },
       ask: (type, id, msg) => this.router.ask(type, id, msg),
       tell: (type, id, msg) => this.router.tell(type, id, msg),
+      self: (msg) => {
+        if (a.status === "stopped" || a.generation !== generation) return false;
+        a.queue.push({ kind: "self", msg, generation });
+        this.#drain(a);
+        return true;
+      },
       passivate: () => {
         a.passivateRequested = true;
       },

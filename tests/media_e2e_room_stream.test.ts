@@ -123,11 +123,14 @@ Deno.test({
       const late = await ask(stream("offline", "EV_0", t0 - 5_000));
       assert.equal(late.applied, false);
       assert.equal(late.stream.live, true);
-      // Forged internal answers and bad commands are refused.
-      await assert.rejects(
-        ask({ kind: "stream_internal", token: "guess", streamId, recordingId: "evil" }),
-        (err: Error & { code?: string }) => err.code === "forbidden",
-      );
+      // Forged recorder answers (they come back in process, never over the wire) and bad
+      // commands are refused.
+      for (const msg of [{ kind: "stream_internal" }, { kind: "recording_started" }]) {
+        await assert.rejects(
+          ask({ ...msg, token: "guess", streamId, recordingId: "evil" }),
+          (err: Error & { code?: string }) => err.code === "bad_command",
+        );
+      }
       await assert.rejects(
         ask(stream("maybe", "EV_3", t0)),
         (err: Error & { code?: string }) => err.code === "bad_command",

@@ -1,26 +1,31 @@
 /**
- * Gifts waiting for the room's next tick. All gifts of a tick go to the ledger in one
- * `commitBatch` call (one transaction: group commit); each sender's reply settles with its
- * own outcome. A retry of a request already queued (same sender, same idempotency key)
- * shares the first request; keys are per sender, as in the ledger.
+ * Gifts waiting for the room's next commit. All gifts taken together go to the ledger in one
+ * `commitBatch` call (one transaction: group commit) beside the room's mailbox; the room
+ * applies the outcome as a message of its own and settles each sender's reply with its own
+ * outcome (`settle`). A retry of a request still queued (same sender, same idempotency key)
+ * shares the first request; keys are per sender, as in the ledger, so a retry that arrives
+ * while its first request is being committed goes into the next batch and is answered from
+ * the first result by the ledger (`replayed`).
  */
 import type { Logger } from "../../engine/log.ts";
 import type { GiftOutcome } from "./contract.ts";
 import type { GiftLedger, GiftRequest } from "./ports.ts";
 
-interface Queued {
+/** A queued gift and its sender's pending reply. */
+export interface QueuedGift {
   req: GiftRequest;
   promise: Promise<GiftOutcome>;
   resolve: (o: GiftOutcome) => void;
 }
 
-export interface CommittedGift {
-  req: GiftRequest;
-  outcome: GiftOutcome;
+/** What the ledger answered for a batch: one outcome per gift, in order. */
+export interface CommittedBatch {
+  gifts: QueuedGift[];
+  outcomes: GiftOutcome[];
 }
 
 export class GiftQueue {
-  #queued = new Map<string, Queued>();
+  #queued = new Map<string, QueuedGift>();
 
   get size(): number {
     return this.#queued.size;
@@ -45,33 +50,42 @@ export class GiftQueue {
     return promise;
   }
 
-  /**
-   * Commits everything queued in one ledger call and settles every reply. A ledger that
-   * throws (or answers with the wrong number of outcomes) fails the whole batch with
-   * `ledger_unavailable`: nothing was committed, and a retry with the same key is safe.
-   */
-  async commit(ledger: GiftLedger, log: Logger): Promise<CommittedGift[]> {
-    if (this.#queued.size === 0) return [];
+  /** Takes everything queued (the next batch to commit). */
+  take(): QueuedGift[] {
     const batch = [...this.#queued.values()];
     this.#queued = new Map();
-    let outcomes: GiftOutcome[];
-    try {
-      outcomes = await ledger.commitBatch(batch.map((q) => q.req));
-      if (outcomes.length !== batch.length) {
-        throw new Error(`ledger answered ${outcomes.length} outcomes for ${batch.length} gifts`);
-      }
-    } catch (err) {
-      log.error("gift batch failed", { gifts: batch.length, err });
-      const failed: GiftOutcome = {
-        ok: false,
-        code: "ledger_unavailable",
-        message: "gifts cannot be committed right now; retry with the same idempotency key",
-      };
-      outcomes = batch.map(() => failed);
-    }
-    return batch.map((q, i) => {
-      q.resolve(outcomes[i]);
-      return { req: q.req, outcome: outcomes[i] };
-    });
+    return batch;
   }
+}
+
+/**
+ * Commits one batch in one ledger call; never throws. A ledger that throws (or answers with
+ * the wrong number of outcomes) fails the whole batch with `ledger_unavailable`: nothing was
+ * committed, and a retry with the same key is safe.
+ */
+export async function commitGifts(
+  ledger: GiftLedger,
+  gifts: QueuedGift[],
+  log: Logger,
+): Promise<CommittedBatch> {
+  try {
+    const outcomes = await ledger.commitBatch(gifts.map((q) => q.req));
+    if (outcomes.length !== gifts.length) {
+      throw new Error(`ledger answered ${outcomes.length} outcomes for ${gifts.length} gifts`);
+    }
+    return { gifts, outcomes };
+  } catch (err) {
+    log.error("gift batch failed", { gifts: gifts.length, err });
+    const failed: GiftOutcome = {
+      ok: false,
+      code: "ledger_unavailable",
+      message: "gifts cannot be committed right now; retry with the same idempotency key",
+    };
+    return { gifts, outcomes: gifts.map(() => failed) };
+  }
+}
+
+/** Settles every sender's reply with its own outcome. */
+export function settle(batch: CommittedBatch): void {
+  batch.gifts.forEach((q, i) => q.resolve(batch.outcomes[i]));
 }

@@ -4,8 +4,8 @@
  * per-minute mood series, hot topics every `topicsEveryMs`, highlight enrichment, and the
  * Q&A assistant (question detection → de-duplicated queue → one answer at a time from the
  * streamer's knowledge base, with a citation). Work that leaves the process (LLM escalation,
- * answers) runs outside the mailbox and comes back as an `ai_internal` command the room
- * sends to itself, so its effect is applied in order with everything else.
+ * answers) runs outside the mailbox and comes back as the room's own message (`ctx.self`,
+ * in process), so its effect is applied in order with everything else.
  *
  * Persistence: one JSON snapshot under `state.ai` (bounded: audit, mood minutes, topic
  * terms, answers, knowledge-base size), written at most every `persistEveryMs` from the
@@ -24,7 +24,7 @@ import {
   RoomModerator,
 } from "../ai/moderation/room_manager.ts";
 import type { RuleOptions } from "../ai/moderation/rules.ts";
-import { answerQuestion, type QaAnswer } from "../ai/qa/answer.ts";
+import { answerQuestion, type Citation, type QaAnswer } from "../ai/qa/answer.ts";
 import { detectQuestion, questionTerms } from "../ai/qa/detect.ts";
 import { KbEntryInput } from "../ai/qa/kb.ts";
 import { KbError, type KbSnapshot, KnowledgeBase } from "../ai/qa/knowledge_base.ts";
@@ -50,35 +50,29 @@ import type {
 import type { MuteRecord, RoomState } from "./state.ts";
 
 /** A late LLM moderation verdict (from the moderator's escalation queue). */
-const LateVerdict = z.object({
-  op: z.literal("verdict"),
-  messageId: z.string(),
-  userId: z.string(),
-  action: z.enum(["hide", "warn", "mute"]),
-  reasons: z.array(z.string()),
-  mutedUntil: z.number().optional(),
-  auditId: z.string(),
-});
+interface LateVerdict {
+  op: "verdict";
+  messageId: string;
+  userId: string;
+  action: "hide" | "warn" | "mute";
+  reasons: string[];
+  mutedUntil?: number;
+  auditId: string;
+}
 
-const AnswerResult = z.object({
-  op: z.literal("answer"),
-  questionId: z.string(),
-  text: z.string().nullable(),
-  citation: z.object({ entryId: z.string(), title: z.string(), chunkId: z.string() }).nullable(),
-  source: z.enum(["local", "llm"]),
-});
+interface AnswerResult {
+  op: "answer";
+  questionId: string;
+  text: string | null;
+  citation: Citation | null;
+  source: "local" | "llm";
+}
 
 /**
- * Sent by a room to itself (`ctx.tell`) when work done outside the mailbox finishes, so the
- * result is applied in order with everything else. `token` is a per-activation secret: a
- * forged internal command from the outside is refused.
+ * What the AI sends its room (`ctx.self`, in process) when work done outside the mailbox
+ * finishes, so the result is applied in order with everything else.
  */
-export const AiInternalCommand = z.object({
-  kind: z.literal("ai_internal"),
-  token: z.string(),
-  msg: z.discriminatedUnion("op", [LateVerdict, AnswerResult]),
-});
-export type AiInternalCommand = z.infer<typeof AiInternalCommand>;
+export type AiSelfMessage = LateVerdict | AnswerResult;
 
 export interface IntelligenceOptions {
   /** One client per process (null: local heuristics only, labelled `local`). */
@@ -264,8 +258,6 @@ export class RoomIntelligence {
   #lastTopics: TopicsSnapshot | null;
   #topicHistory: TopicsSnapshot[];
   #highlightNotes: Record<string, HighlightEnrichment>;
-  /** Secret of this activation for `ai_internal` commands. */
-  readonly #token = crypto.randomUUID();
   #answering: string | null = null;
   #answeringSince = 0;
   #nextAnswerAt = 0;
@@ -545,22 +537,15 @@ export class RoomIntelligence {
       );
   }
 
-  #tellSelf(msg: AiInternalCommand["msg"]): void {
-    const cmd: AiInternalCommand = { kind: "ai_internal", token: this.#token, msg };
-    this.#ctx.tell(this.#ctx.type, this.#ctx.id, cmd);
+  #tellSelf(msg: AiSelfMessage): void {
+    this.#ctx.self({ kind: "ai", msg });
   }
 
   // --- commands
 
-  /** The room's own `ai_internal` message (a late verdict or an answer came back). */
-  async receiveInternal(raw: unknown): Promise<unknown> {
-    const internal = AiInternalCommand.safeParse(raw);
-    if (!internal.success) throw new ActorError("bad_command", "invalid ai_internal command");
-    if (internal.data.token !== this.#token) {
-      // a previous activation's result, or a forgery: either way not ours to apply
-      throw new ActorError("forbidden", "internal command of another activation");
-    }
-    return await this.#internal(internal.data.msg);
+  /** The AI's own message came back (a late verdict or an answer). */
+  receiveSelf(msg: AiSelfMessage): Promise<unknown> {
+    return this.#internal(msg);
   }
 
   /** The `ai` command (parsed by the contract). */
@@ -568,7 +553,7 @@ export class RoomIntelligence {
     return this.#command(cmd);
   }
 
-  async #internal(msg: AiInternalCommand["msg"]): Promise<unknown> {
+  async #internal(msg: AiSelfMessage): Promise<unknown> {
     const now = this.#ctx.now();
     if (msg.op === "verdict") {
       this.#host.unpublish(msg.messageId);
@@ -847,7 +832,7 @@ export class RoomIntelligence {
   }
 }
 
-function lateVerdictMessage(d: ModerationDecision): AiInternalCommand["msg"] {
+function lateVerdictMessage(d: ModerationDecision): AiSelfMessage {
   return {
     op: "verdict",
     messageId: d.messageId,

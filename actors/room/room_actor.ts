@@ -63,7 +63,7 @@ import {
   type SayReply,
 } from "./contract.ts";
 import { DEFAULT_FLOOD_OPTIONS, FloodGuard, type FloodOptions } from "./flood.ts";
-import { GiftQueue } from "./gift_queue.ts";
+import { commitGifts, type CommittedBatch, GiftQueue, settle } from "./gift_queue.ts";
 import {
   DEFAULT_HIGHLIGHT_OPTIONS,
   HighlightDetector,
@@ -71,6 +71,7 @@ import {
 } from "./highlights.ts";
 import { Moderation, type MuteStatus } from "./moderation.ts";
 import {
+  type AiSelfMessage,
   DEFAULT_INTELLIGENCE,
   type IntelligenceOptions,
   restoreAiState,
@@ -207,6 +208,9 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
   readonly #presence: EdgePresence;
   readonly #moderation: Moderation;
   readonly #gifts = new GiftQueue();
+  /** The batch of gifts the ledger is committing now (beside the mailbox), if any. */
+  #giftsInFlight: { id: number; done: Promise<CommittedBatch> } | null = null;
+  #giftBatches = 0;
   readonly #ai: RoomIntelligence | null;
   readonly #stream: RoomStream;
   #pending: RoomEvent[] = [];
@@ -342,17 +346,23 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
   };
 
   override receive(raw: unknown): unknown {
-    // the room's own messages (work done beside the mailbox came back; token-checked)
-    const kind = typeof raw === "object" && raw !== null
-      ? (raw as { kind?: unknown }).kind
-      : undefined;
-    if (kind === "stream_internal") return this.#stream.receiveInternal(raw);
-    if (kind === "ai_internal") {
-      if (!this.#ai) throw new ActorError("ai_unavailable", "the room's AI is turned off");
-      return this.#ai.receiveInternal(raw);
-    }
     const cmd = parseRoomCommand(raw);
     return (this.#handlers[cmd.kind] as (c: typeof cmd) => unknown)(cmd);
+  }
+
+  /** Work done beside the mailbox came back (`ctx.self`: in process, never forged). */
+  override async receiveSelf(msg: unknown): Promise<void> {
+    const m = msg as RoomSelfMessage;
+    switch (m.kind) {
+      case "gifts_committed":
+        return this.#giftsCommitted(m.id, m.batch);
+      case "ai":
+        await this.#ai?.receiveSelf(m.msg);
+        return;
+      case "recording_started":
+        await this.#stream.recordingStarted(m.streamId, m.recordingId);
+        return;
+    }
   }
 
   override async onTimer(name: string): Promise<void> {
@@ -367,7 +377,7 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
 
   override async onPassivate(): Promise<void> {
     const now = this.ctx.now();
-    await this.#commitGifts(now);
+    await this.#drainGifts();
     for (const span of this.#detector.advance(now)) this.#addHighlight(span);
     this.#ai?.onPassivate(now);
     if (this.#pending.length > 0) await this.#flush(now);
@@ -606,7 +616,7 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
   /** `batchDue`: the flush timer fired; housekeeping publishes only if `tickMs` has passed. */
   async #tick(batchDue: boolean): Promise<void> {
     const now = this.ctx.now();
-    await this.#commitGifts(now);
+    this.#startGiftCommit();
     for (const span of this.#detector.advance(now)) this.#addHighlight(span);
     this.#ai?.tick(now);
     if (this.#pending.length > 0) {
@@ -628,10 +638,48 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
     }
   }
 
-  async #commitGifts(now: number): Promise<void> {
+  /**
+   * Hands the queued gifts to the ledger and goes on with the mailbox: the outcome comes
+   * back as the room's own `gifts_committed` message. One batch at a time (gifts arriving
+   * meanwhile form the next one); if the activation is gone when the ledger answers, the
+   * senders are still answered (no broadcast: the room that would publish it has stopped).
+   */
+  #startGiftCommit(): void {
     const ledger = this.#cfg.giftLedger;
-    if (ledger === undefined || this.#gifts.size === 0) return;
-    for (const { req, outcome } of await this.#gifts.commit(ledger, this.ctx.log)) {
+    if (ledger === undefined || this.#giftsInFlight !== null || this.#gifts.size === 0) return;
+    const id = ++this.#giftBatches;
+    const done = commitGifts(ledger, this.#gifts.take(), this.ctx.log);
+    this.#giftsInFlight = { id, done };
+    done.then((batch) => {
+      const msg: RoomSelfMessage = { kind: "gifts_committed", id, batch };
+      if (!this.ctx.self(msg)) settle(batch);
+    });
+  }
+
+  /** The ledger answered: the senders get their outcomes, committed gifts go in the batch. */
+  #giftsCommitted(id: number, batch: CommittedBatch): void {
+    if (this.#giftsInFlight?.id !== id) return; // applied already (passivation)
+    this.#giftsInFlight = null;
+    this.#applyGifts(batch);
+    this.#startGiftCommit();
+    this.#wake();
+  }
+
+  /** Before passivation: wait for the batch in flight, then commit what is still queued. */
+  async #drainGifts(): Promise<void> {
+    while (this.#giftsInFlight !== null || this.#gifts.size > 0) {
+      if (this.#giftsInFlight === null) this.#startGiftCommit();
+      if (this.#giftsInFlight === null) break; // no ledger
+      const { id, done } = this.#giftsInFlight;
+      this.#giftsCommitted(id, await done);
+    }
+  }
+
+  #applyGifts(batch: CommittedBatch): void {
+    settle(batch);
+    const now = this.ctx.now();
+    for (const [i, { req }] of batch.gifts.entries()) {
+      const outcome = batch.outcomes[i];
       if (!outcome.ok || outcome.replayed) continue;
       this.#pending.push({
         t: "gift",
@@ -744,7 +792,8 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
   }
 
   #hasWork(): boolean {
-    return this.#pending.length > 0 || this.#gifts.size > 0 || this.#detector.pending ||
+    return this.#pending.length > 0 || this.#gifts.size > 0 || this.#giftsInFlight !== null ||
+      this.#detector.pending ||
       (this.#ai?.busy ?? false);
   }
 
@@ -780,6 +829,12 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
     return this.#idTag + (++this.#idCounter).toString(36);
   }
 }
+
+/** What the room sends itself (`ctx.self`) when work done beside its mailbox finishes. */
+type RoomSelfMessage =
+  | { kind: "gifts_committed"; id: number; batch: CommittedBatch }
+  | { kind: "ai"; msg: AiSelfMessage }
+  | { kind: "recording_started"; streamId: string; recordingId: string };
 
 /** The `muted` refusal: how long is left and who muted (the web client shows the message). */
 function mutedMessage(mute: MuteStatus, now: number): string {

@@ -7,9 +7,8 @@
  * recording; going offline tells viewers (`stream_offline`) and stops it.
  *
  * The recording port does I/O, so the room never waits for it inside its mailbox: the
- * result comes back as a `stream_internal` command carrying a per-activation token (a
- * forged one is refused), and a recording that started for a stream already over is
- * stopped at once.
+ * result comes back as the room's own `recording_started` message (`ctx.self`, in process),
+ * and a recording that started for a stream already over is stopped at once.
  *
  * After a server restart the recording of a still-live stream is resumed as a new recording
  * by the reconciler (media/livekit/reconcile.ts), which runs outside the room: it tells the
@@ -35,13 +34,6 @@ import type { RoomRecordingPort } from "./ports.ts";
 const SEEN_IDS = 256;
 /** While live, the room stays active (and listed) with this keep-alive timer. */
 export const STREAM_TIMER = "stream";
-
-const StreamInternal = z.object({
-  kind: z.literal("stream_internal"),
-  token: z.string(),
-  streamId: z.string(),
-  recordingId: z.string().min(1).max(64),
-}).strict();
 
 /** Persisted with the room (`state.stream`). */
 export interface StreamState {
@@ -107,16 +99,8 @@ export interface RoomStreamHooks {
   statusChanged(): void;
 }
 
-/** `bad_command` naming the first problem (and where it is) of a stream command. */
-function invalidStreamCommand(error: z.ZodError): ActorError {
-  const issue = error.issues[0];
-  const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-  return new ActorError("bad_command", `invalid stream command: ${where}${issue?.message}`);
-}
-
 export class RoomStream {
   readonly #state: { stream?: StreamState };
-  readonly #token = crypto.randomUUID();
 
   constructor(
     private readonly ctx: ActorContext,
@@ -153,16 +137,6 @@ export class RoomStream {
     if (s.streamerId !== null) v.streamerId = s.streamerId;
     if (s.recordingId !== null) v.recordingId = s.recordingId;
     return v;
-  }
-
-  /** The room's own `stream_internal` message (the recorder reported a recording). */
-  async receiveInternal(raw: unknown): Promise<{ ok: true }> {
-    const internal = StreamInternal.safeParse(raw);
-    if (!internal.success) throw invalidStreamCommand(internal.error);
-    if (internal.data.token !== this.#token) {
-      throw new ActorError("forbidden", "internal stream command of another activation");
-    }
-    return await this.#recordingStarted(internal.data.streamId, internal.data.recordingId);
   }
 
   /** `stream`: live or offline, from a verified webhook. */
@@ -210,16 +184,13 @@ export class RoomStream {
     const port = this.port;
     if (!port) return;
     const streamId = s.streamId;
-    const self = { type: this.ctx.type, id: this.ctx.id };
     port.start(this.ctx.id, { streamId, streamerId: cmd.streamerId })
-      .then(({ recordingId }) =>
-        this.ctx.tell(self.type, self.id, {
-          kind: "stream_internal",
-          token: this.#token,
-          streamId,
-          recordingId,
-        })
-      )
+      .then(({ recordingId }) => {
+        if (!this.ctx.self({ kind: "recording_started", streamId, recordingId })) {
+          // the activation stopped meanwhile; the reconciler repairs the room's recording id
+          this.ctx.log.warn("recording started after the room stopped", { streamId, recordingId });
+        }
+      })
       .catch((err) => this.ctx.log.warn("recording did not start", { streamId, err }));
   }
 
@@ -245,7 +216,8 @@ export class RoomStream {
       .catch((err) => this.ctx.log.warn("recording did not stop", { recordingId, err }));
   }
 
-  async #recordingStarted(streamId: string, recordingId: string): Promise<{ ok: true }> {
+  /** The recorder reported the recording it started (the room's own message). */
+  async recordingStarted(streamId: string, recordingId: string): Promise<{ ok: true }> {
     const s = this.#s;
     if (!s.live || s.streamId !== streamId) {
       // The stream ended (or another began) before the recorder reported: stop this one.
