@@ -284,9 +284,11 @@ export async function startServer(
     const archive = relational &&
       new DanmakuArchiveWriter(relational.store, { log: log.child({ component: "archive" }) });
     if (archive) cleanups.push(() => archive.close());
-    // Media (LiveKit, S3 recording, VOD): off with a log line unless S3_* is configured.
+    // Media (LiveKit, recording, VOD): embedded, whatever is not configured runs here
+    // (MEDIA=auto); else off with a log line unless S3_* is configured.
+    const embedded = role === "all" && !config.NATS_URL;
     const mediaStorage = relational &&
-      await openMediaStorage({ config, sql: relational.store, log });
+      await openMediaStorage({ config, sql: relational.store, log, embedded });
     const recordingPort = new LateRecordingPort();
     const analysisStorage = mediaStorage && { ...mediaStorage, sql: relational!.store };
     // One LLM client per process, shared by every room and the analysis actors (one
@@ -376,12 +378,16 @@ export async function startServer(
       directory,
       gateway,
       ipLimits: new IpLimits(ipLimitsFromConfig(config)),
-      readiness: relational
-        ? [...backend.readiness, {
-          name: "database",
-          check: async () => (await relational!.store.query("select 1"), true),
-        }]
-        : backend.readiness,
+      readiness: [
+        ...backend.readiness,
+        ...(relational
+          ? [{
+            name: "database",
+            check: async () => (await relational!.store.query("select 1"), true),
+          }]
+          : []),
+        ...(media?.readiness ?? []),
+      ],
       accounts: relational?.accounts,
       economy: relational?.economy,
       media: media?.routes ?? disabledMediaRoutes(log, mediaAuth(identity, relational?.store)),
@@ -415,6 +421,7 @@ export async function startServer(
     const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST;
     const url = `http://${host.includes(":") ? `[${host}]` : host}:${http.addr.port}`;
     log.info("listening", { url, role, edgeId, transport: backend.transport.kind });
+    media?.launch(url); // the embedded media servers post their webhooks to this URL
     return {
       url,
       port: http.addr.port,

@@ -79,6 +79,18 @@ export const ConfigSchema = z.object({
   PUBLIC_URL: z.string().url().default("http://localhost:8080"),
 
   // --- media
+  /**
+   * `auto`: in embedded mode, whatever is not configured runs here (livekit-server, Redis and
+   * the ingress as supervised child processes; recordings on the local disk under DATA_DIR);
+   * `external`: only what LIVEKIT_* / S3_* configure; `off`: no media at all.
+   */
+  MEDIA: z.enum(["auto", "external", "off"]).default("auto"),
+  /** RTMP port of the embedded ingress, where OBS pushes (0: any free port). */
+  MEDIA_RTMP_PORT: int(1935, 0).pipe(z.number().max(65_535)),
+  /** The ingress transcodes OBS's stream into three simulcast layers (more CPU) instead of one. */
+  INGRESS_SIMULCAST: bool.default(false),
+  /** Where the Go media servers are built once (default ~/.cache/synapse-live/tools). */
+  SYNAPSE_TOOLS_DIR: opt,
   LIVEKIT_URL: opt,
   LIVEKIT_API_KEY: opt,
   LIVEKIT_API_SECRET: opt,

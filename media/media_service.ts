@@ -12,7 +12,7 @@ import type { StreamEvent } from "./livekit/webhooks.ts";
 import { EgressWatcher } from "./recorder/egress_watcher.ts";
 import { type RecordingEvent, RecordingEventHub } from "./recorder/events.ts";
 import { newRecordingId, type RecordingManager } from "./recorder/manager.ts";
-import type { ObjectStore } from "./s3.ts";
+import type { ObjectStore } from "./object_store.ts";
 
 /** Anything that can ask an actor (ActorClient, ActorSystem). */
 export interface ActorAsk {

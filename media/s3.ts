@@ -1,6 +1,7 @@
 /**
  * S3-compatible object storage (AWS S3, MinIO) through `@aws-sdk/client-s3`: one bucket,
- * path-style addressing when an endpoint is given (MinIO), presigned GETs for players.
+ * path-style addressing when an endpoint is given (MinIO), presigned GETs for players. One of
+ * the two `ObjectStore`s (media/object_store.ts); the other is the local disk.
  */
 import {
   CreateBucketCommand,
@@ -14,6 +15,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { Config } from "../engine/config.ts";
+import type { ObjectStore, StoredObject } from "./object_store.ts";
 
 export interface S3Settings {
   /** Endpoint URL (MinIO); unset for AWS. */
@@ -22,12 +24,6 @@ export interface S3Settings {
   bucket: string;
   accessKeyId: string;
   secretAccessKey: string;
-}
-
-export interface StoredObject {
-  key: string;
-  size: number;
-  lastModified?: Date;
 }
 
 /** The S3 settings of a configuration, or undefined when storage is not configured. */
@@ -42,7 +38,7 @@ export function s3SettingsFromConfig(config: Config): S3Settings | undefined {
   };
 }
 
-export class ObjectStore {
+export class S3ObjectStore implements ObjectStore {
   readonly client: S3Client;
   readonly bucket: string;
 

@@ -7,7 +7,7 @@ import type { ClipRow, RecordingIndex, RecordingRow } from "../actors/recording/
 import { MediaError } from "./errors.ts";
 import { h264AacArgs, runFfmpeg } from "./ffmpeg.ts";
 import { buildMediaPlaylist } from "./hls.ts";
-import type { ObjectStore } from "./s3.ts";
+import type { ObjectStore } from "./object_store.ts";
 import { clipKey } from "../actors/recording/storage_keys.ts";
 import { buildTimeline, type Timeline, type VodSpan } from "../actors/recording/timeline.ts";
 
@@ -29,7 +29,10 @@ export class VodService {
   ): Promise<(ClipRow & { url: string })[]> {
     const clips = await this.index.clips(recordingId);
     return await Promise.all(
-      clips.map(async (c) => ({ ...c, url: await this.objects.presignGet(c.key, expiresSec) })),
+      clips.map(async (c) => ({
+        ...c,
+        url: await this.objects.presignGet(c.key, expiresSec, { forPlayer: true }),
+      })),
     );
   }
 
@@ -50,7 +53,7 @@ export class VodService {
       throw new MediaError("recording_empty", "no segments recorded yet", 404);
     }
     const uris = await Promise.all(
-      t.segments.map((s) => this.objects.presignGet(s.key, expiresSec)),
+      t.segments.map((s) => this.objects.presignGet(s.key, expiresSec, { forPlayer: true })),
     );
     const ended = t.recording.state === "stopped" || t.recording.state === "failed";
     return buildMediaPlaylist(

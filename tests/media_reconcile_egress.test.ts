@@ -17,7 +17,7 @@ import assert from "node:assert/strict";
 import { parseConfig } from "../engine/config.ts";
 import { type RunningServer, startServer } from "../edge/server.ts";
 import { livekitSettings } from "../media/livekit/settings.ts";
-import { ObjectStore } from "../media/s3.ts";
+import { S3ObjectStore } from "../media/s3.ts";
 import { parseMediaPlaylist } from "../media/hls.ts";
 import { playlistKey } from "../actors/recording/storage_keys.ts";
 import { EgressStatus } from "livekit-server-sdk";
@@ -29,7 +29,7 @@ import { type Cleanups, goLive, recordingRow, stack, until } from "./helpers/rec
 async function egressStack(cleanups: Cleanups, bucket: string, mediaSeconds: number) {
   // every egress holds after its first segment until the test releases it
   const s = await stack(cleanups, bucket);
-  const objects = new ObjectStore({
+  const objects = new S3ObjectStore({
     endpoint: s.minio.endpoint,
     region: s.minio.region,
     bucket,
@@ -104,7 +104,7 @@ async function egressRow(sql: Awaited<ReturnType<typeof stack>>["sql"], id: stri
 }
 
 /** The segments the egress wrote, from its playlist in S3. */
-async function writtenSegments(objects: ObjectStore, roomId: string, recordingId: string) {
+async function writtenSegments(objects: S3ObjectStore, roomId: string, recordingId: string) {
   const text = await objects.getText(playlistKey(roomId, recordingId));
   return text === undefined ? [] : parseMediaPlaylist(text).segments;
 }

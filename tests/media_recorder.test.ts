@@ -12,7 +12,7 @@ import { livekitSettings } from "../media/livekit/settings.ts";
 import { issueToken } from "../media/livekit/tokens.ts";
 import type { RecordingEvent, SegmentReady } from "../media/recorder/events.ts";
 import { RecordingManager } from "../media/recorder/manager.ts";
-import { ObjectStore } from "../media/s3.ts";
+import { S3ObjectStore } from "../media/s3.ts";
 import { playlistKey } from "../actors/recording/storage_keys.ts";
 import { startLivekit, startSyntheticStreamer } from "./helpers/livekit.ts";
 import { startMinio } from "./helpers/minio.ts";
@@ -30,7 +30,7 @@ Deno.test({
   async fn() {
     const [minio, lk] = await Promise.all([startMinio(), startLivekit()]);
     const settings = livekitSettings(lk.wsUrl, lk.apiKey, lk.apiSecret);
-    const store = new ObjectStore({
+    const store = new S3ObjectStore({
       endpoint: minio.endpoint,
       region: minio.region,
       bucket: "recordings",

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ObjectStore } from "../media/s3.ts";
+import { S3ObjectStore } from "../media/s3.ts";
 import {
   clipKey,
   parseRecordingKey,
@@ -24,7 +24,7 @@ Deno.test("storage keys: layout under recordings/{room}/{rec}/, bad ids refused"
 
 Deno.test("object store against a real MinIO: bucket, put/get/list, presign, usage", async () => {
   const minio = await startMinio();
-  const store = new ObjectStore({
+  const store = new S3ObjectStore({
     endpoint: minio.endpoint,
     region: minio.region,
     bucket: "media-test",

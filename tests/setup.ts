@@ -2,7 +2,8 @@
  * Prepares a fresh machine of this project's kind for the test suite, and does nothing
  * on one already prepared: installs missing Debian packages, makes sure PostgreSQL and
  * NATS (JetStream) run on loopback, and builds the pinned Go servers (livekit-server,
- * MinIO) once into a tools folder outside the clone. Run by `deno task test`.
+ * MinIO, LiveKit's ingress against GStreamer) once into a tools folder outside the clone.
+ * Run by `deno task test`.
  */
 
 /** Debian packages the tests use, by the command that shows each is installed. */
@@ -14,10 +15,28 @@ const PACKAGES: { command: string; pkg: string }[] = [
   { command: "chromium", pkg: "chromium" },
   { command: "nats-server", pkg: "nats-server" },
   { command: "pgbench", pkg: "postgresql-contrib" },
+  { command: "redis-server", pkg: "redis-server" },
+  { command: "pkg-config", pkg: "pkg-config" },
 ];
-/** Packages that ship data, not a command: checked with dpkg. The fonts let Chromium draw
- * Chinese and emoji in the web client's screenshots (boxes without them). */
-const DATA_PACKAGES = ["pocketsphinx-en-us", "fonts-noto-cjk", "fonts-noto-color-emoji"];
+/**
+ * Packages that ship data or libraries, not a command: checked with dpkg. The fonts let
+ * Chromium draw Chinese and emoji in the web client's screenshots (boxes without them).
+ * GStreamer: the LiveKit ingress is built (cgo) against its development files and runs its
+ * plugins.
+ */
+const DATA_PACKAGES = [
+  "pocketsphinx-en-us",
+  "fonts-noto-cjk",
+  "fonts-noto-color-emoji",
+  "libgstreamer1.0-dev",
+  "libgstreamer-plugins-base1.0-dev",
+  "libgstreamer-plugins-bad1.0-dev",
+  "gstreamer1.0-plugins-base",
+  "gstreamer1.0-plugins-good",
+  "gstreamer1.0-plugins-bad",
+  "gstreamer1.0-plugins-ugly",
+  "gstreamer1.0-libav",
+];
 
 async function run(cmd: string, args: string[], quiet = false): Promise<boolean> {
   const out = await new Deno.Command(cmd, {
@@ -100,7 +119,7 @@ async function ensureNats(): Promise<void> {
 async function buildGoTools(): Promise<void> {
   const script = new URL("./services/build-go-tools.sh", import.meta.url).pathname;
   if (!(await run("bash", [script, "all"]))) {
-    throw new Error("setup: building livekit-server / MinIO failed (see output above)");
+    throw new Error("setup: building livekit-server / MinIO / ingress failed (see output above)");
   }
 }
 

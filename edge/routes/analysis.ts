@@ -23,7 +23,7 @@ import { ID_PATTERN } from "../../engine/subject.ts";
 import type { RecordingIndex } from "../../actors/recording/recording_index.ts";
 import type { ActorAsk } from "../../media/media_service.ts";
 import { captionsKey } from "../../media/recorder/captions.ts";
-import type { ObjectStore } from "../../media/s3.ts";
+import type { ObjectStore } from "../../media/object_store.ts";
 import { guarded } from "../http_errors.ts";
 import type { MediaAuth } from "./media.ts";
 

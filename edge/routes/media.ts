@@ -3,7 +3,8 @@
  * - `POST /webhooks/livekit`: LiveKit's signed webhooks (verified, stale/replayed refused).
  *   An event the room cannot take is answered 503 `room_unavailable` and not recorded, so
  *   LiveKit's retry of it is delivered; only a delivered event id is refused as replayed.
- * - `GET /api/media/status`: `{live, recording, vod}` — what media this server offers.
+ * - `GET /api/media/status`: `{live, recording, vod, pieces?}` — what media this server offers
+ *   (`pieces`: the embedded media servers, each `{piece, state, restarts, detail?}`).
  * - `GET /api/media/token?roomId&role=viewer|streamer`: a LiveKit token (streamer: the
  *   room's owner, its admins, platform admins).
  * - `GET|POST /api/media/ingress`, `POST /api/media/ingress/rotate`: OBS ingress (RTMP/WHIP).
@@ -32,6 +33,9 @@ import { canManage, getRoom } from "../accounts/rooms.ts";
 import type { Identity } from "../auth/identity.ts";
 import { guarded, jsonError } from "../http_errors.ts";
 import { vodDanmakuRoutes } from "./vod_danmaku.ts";
+import type { PieceStatus } from "../../media/local/local_media.ts";
+import type { LocalObjectStore } from "../../media/local_object_store.ts";
+import { localObjectRoutes } from "./media_objects.ts";
 
 /** Who calls, and whether they may stream/record a room. */
 export interface MediaAuth {
@@ -55,6 +59,10 @@ export interface MediaRouteDeps {
   roomRecording?: (roomId: string) => Promise<string | undefined>;
   /** The danmaku archive, for chat replay on the VOD (`vod_danmaku.ts`). */
   danmaku?: DanmakuArchiveReader;
+  /** Recordings on the local disk: their signed URLs are served here (`media_objects.ts`). */
+  localObjects?: LocalObjectStore;
+  /** The embedded media servers' states (redis, livekit-server, ingress), when they run here. */
+  pieces?: () => PieceStatus[];
 }
 
 const MAX_WEBHOOK_BYTES = 256 * 1024;
@@ -185,6 +193,8 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
       live: deps.livekit !== undefined,
       recording: deps.media !== undefined,
       vod: deps.vod !== undefined,
+      // Embedded media servers: what runs, what is missing here and how to get it.
+      ...(deps.pieces ? { pieces: deps.pieces() } : {}),
     }));
 
   app.get(
@@ -382,6 +392,7 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
       return c.json({ clips }, 201);
     }),
   );
+  if (deps.localObjects) app.route("/", localObjectRoutes(deps.localObjects));
   app.route("/", vodDanmakuRoutes({ log, vod: deps.vod, archive: deps.danmaku }));
   return app;
 }

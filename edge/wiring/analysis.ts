@@ -14,7 +14,7 @@ import type { RecordingIndex } from "../../actors/recording/recording_index.ts";
 import type { ActorAsk } from "../../media/media_service.ts";
 import { LiveCaptions } from "../../media/recorder/captions.ts";
 import type { RecordingAudioHub, RecordingEventHub } from "../../media/recorder/events.ts";
-import type { ObjectStore } from "../../media/s3.ts";
+import type { ObjectStore } from "../../media/object_store.ts";
 import type { SqlExecutor } from "../../engine/sql/sql.ts";
 import type { LlmClient } from "../../actors/ai/llm/client.ts";
 import { DanmakuArchiveReader } from "../../actors/room/danmaku_archive.ts";

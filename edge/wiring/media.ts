@@ -1,11 +1,18 @@
 /**
- * Wiring media into a process, in two calls around the engine's start:
+ * Wiring media into a process, in calls around the engine's start:
  *
- *   const storage = await openMediaStorage({ config, sql, log });  // undefined: media off (logged)
+ *   const storage = await openMediaStorage({ config, sql, log, embedded });  // undefined: off (logged)
  *   if (storage) types.push(segmentActorType(storage));             // SegmentActor, before the engine
  *   const media = storage && createMedia({ config, storage, sql, actors, log, auth });
  *   if (media) app.route("/", mediaRoutes(media.routes));
+ *   media?.launch(url);                                             // once the edge listens
  *   await media?.close();                                           // on shutdown, before the engine
+ *
+ * `MEDIA=auto` in embedded mode (the default) runs here what is not configured: with no
+ * S3_* the recordings go to the local disk (DATA_DIR/objects, signed `/media/objects/` URLs),
+ * with no LIVEKIT_URL livekit-server, Redis and LiveKit's ingress run as supervised child
+ * processes (media/local/local_media.ts). `MEDIA=external` uses only what is configured,
+ * `MEDIA=off` nothing.
  *
  * Room actors drive recording (`roomDrivesRecording`): a verified webhook becomes a `stream`
  * command (`roomStreamNotifier`), the room goes live and asks its `RoomRecordingPort`
@@ -37,7 +44,12 @@ import { livekitSettingsFromConfig } from "../../media/livekit/settings.ts";
 import { LivekitWebhookVerifier, type StreamEvent } from "../../media/livekit/webhooks.ts";
 import { type ActorAsk, MediaService } from "../../media/media_service.ts";
 import { RecordingManager } from "../../media/recorder/manager.ts";
-import { ObjectStore, s3SettingsFromConfig } from "../../media/s3.ts";
+import { S3ObjectStore, type S3Settings, s3SettingsFromConfig } from "../../media/s3.ts";
+import type { ObjectStore } from "../../media/object_store.ts";
+import { LocalObjectStore } from "../../media/local_object_store.ts";
+import { LocalMedia } from "../../media/local/local_media.ts";
+import { toolsDir } from "../../media/local/tools.ts";
+import { reportPieces } from "../../media/local/piece_metrics.ts";
 import { VodService } from "../../media/vod.ts";
 import type { WallSpan } from "../../actors/recording/timeline.ts";
 import { DanmakuArchiveReader } from "../../actors/room/danmaku_archive.ts";
@@ -45,22 +57,55 @@ import { DanmakuArchiveReader } from "../../actors/room/danmaku_archive.ts";
 export interface MediaStorage {
   objects: ObjectStore;
   index: RecordingIndex;
+  /** Set when the objects are in S3 (egress writes there too). */
+  s3?: S3Settings;
+  /** Set when the objects are on the local disk (the edge serves their signed URLs). */
+  local?: LocalObjectStore;
+  /** The media servers run here (`MEDIA=auto`, embedded, no LIVEKIT_URL). */
+  servers?: LocalMedia;
 }
 
-/** S3 and the index, or undefined (with a log line) when S3 is not configured. */
+/**
+ * Object storage (S3, else the local disk when `embedded` and `MEDIA=auto`), the index and,
+ * with no LIVEKIT_URL, the embedded media servers (prepared; `Media.launch` starts them);
+ * undefined (with a log line) when media is off.
+ */
 export async function openMediaStorage(
-  opts: { config: Config; sql: SqlStore; log: Logger },
+  opts: { config: Config; sql: SqlStore; log: Logger; embedded?: boolean },
 ): Promise<MediaStorage | undefined> {
-  const s3 = s3SettingsFromConfig(opts.config);
-  if (!s3) {
-    opts.log.info(
+  const { config, log } = opts;
+  if (config.MEDIA === "off") {
+    log.info("media off (MEDIA=off): chat only");
+    return undefined;
+  }
+  const local = config.MEDIA === "auto" && (opts.embedded ?? false);
+  const s3 = s3SettingsFromConfig(config);
+  if (!s3 && !local) {
+    log.info(
       "media off: set S3_ACCESS_KEY/S3_SECRET_KEY (and LIVEKIT_*) to record and stream",
     );
     return undefined;
   }
-  const objects = new ObjectStore(s3);
+  const index = new RecordingIndex(opts.sql);
+  const servers = local && !config.LIVEKIT_URL
+    ? await LocalMedia.prepare({
+      dataDir: config.DATA_DIR,
+      toolsDir: toolsDir(config.SYNAPSE_TOOLS_DIR),
+      publicHost: new URL(config.PUBLIC_URL).hostname,
+      rtmpPort: config.MEDIA_RTMP_PORT,
+      log: log.child({ component: "media-servers" }),
+    })
+    : undefined;
+  if (s3) {
+    const objects = new S3ObjectStore(s3);
+    await objects.ensureBucket();
+    return { objects, index, s3, servers };
+  }
+  const secret = crypto.getRandomValues(new Uint8Array(32)).toHex();
+  const objects = new LocalObjectStore(`${config.DATA_DIR}/objects`, secret);
   await objects.ensureBucket();
-  return { objects, index: new RecordingIndex(opts.sql) };
+  log.info("recordings on the local disk", { path: objects.root });
+  return { objects, index, local: objects, servers };
 }
 
 export interface Media {
@@ -68,6 +113,12 @@ export interface Media {
   routes: MediaRouteDeps;
   /** LiveKit server API (ingress, removing a banned participant), when configured. */
   livekit?: LivekitServerApi;
+  /** The embedded media servers, when they run here. */
+  servers?: LocalMedia;
+  /** `/readyz` checks: one per embedded media server that can run here. */
+  readiness: { name: string; check(): Promise<boolean> }[];
+  /** Once the edge listens on `origin`: start the embedded media servers, bind local URLs. */
+  launch(origin: string): void;
   close(): Promise<void>;
 }
 
@@ -91,9 +142,12 @@ export function createMedia(opts: {
 }): Media {
   const { config, storage, log } = opts;
   const mediaLog = log.child({ component: "media" });
-  const settings = livekitSettingsFromConfig(config);
+  const servers = storage.servers;
+  const settings = livekitSettingsFromConfig(config) ??
+    (servers?.live ? servers.settings : undefined);
   if (!settings) mediaLog.info("LiveKit not configured: live streaming and room recording are off");
-  const viaEgress = settings !== undefined && config.RECORDING_VIA_EGRESS;
+  const viaEgress = settings !== undefined && config.RECORDING_VIA_EGRESS &&
+    storage.s3 !== undefined;
   const manager = new RecordingManager({
     store: storage.objects,
     livekit: settings,
@@ -108,9 +162,7 @@ export function createMedia(opts: {
     },
     log: mediaLog.child({ part: "recorder" }),
   });
-  const egress = viaEgress
-    ? new LivekitEgressStarter(settings, storage.objects.settings)
-    : undefined;
+  const egress = viaEgress ? new LivekitEgressStarter(settings, storage.s3!) : undefined;
   const service = new MediaService({
     objects: storage.objects,
     index: storage.index,
@@ -122,7 +174,9 @@ export function createMedia(opts: {
     autoRecord: !opts.roomDrivesRecording,
     instanceId: config.INSTANCE_ID,
   });
-  const api = settings ? new LivekitServerApi(settings, mediaLog) : undefined;
+  const api = settings
+    ? new LivekitServerApi(settings, mediaLog, { simulcast: config.INGRESS_SIMULCAST })
+    : undefined;
   // After a restart: resume the recordings of rooms still live, put the others offline.
   const reconciler = config.RECORDING_RECONCILE_MS > 0 && opts.roomDrivesRecording
     ? new RecordingReconciler({
@@ -145,6 +199,12 @@ export function createMedia(opts: {
     })
     : undefined;
   reconciler?.start();
+  // A crashed livekit-server came back: the rooms live on it are checked again (their
+  // streamers reconnect within seconds; the recorder's source is gone and resumes).
+  servers?.onLivekitRestart(() => {
+    setTimeout(() => void reconciler?.pass().catch(() => {}), 3_000);
+  });
+  const unreport = servers && reportPieces(servers);
   const bans = api && opts.transport ? enforceBansOnSfu(opts.transport, api, mediaLog) : undefined;
   const vod = new VodService(storage.index, storage.objects);
   const clipper: HighlightClipper | undefined = opts.transport && clipHighlights({
@@ -172,6 +232,8 @@ export function createMedia(opts: {
     notifyRoom: opts.notifyRoom,
     highlights: opts.highlights,
     danmaku: new DanmakuArchiveReader(opts.sql),
+    pieces: servers && (() => servers.pieces()),
+    localObjects: storage.local,
     roomRecording: (roomId) =>
       new RoomClient(opts.actors).info(roomId)
         .then((info) => info.stream?.live ? info.stream.recordingId : undefined),
@@ -180,7 +242,21 @@ export function createMedia(opts: {
     service,
     routes,
     livekit: api,
+    servers,
+    readiness: (servers?.pieces() ?? [])
+      .filter((p) => p.state !== "missing")
+      .map((p) => ({
+        name: `media:${p.piece}`,
+        check: () =>
+          Promise.resolve(servers!.pieces().find((q) => q.piece === p.piece)?.state === "up"),
+      })),
+    launch(origin) {
+      storage.local?.bindOrigin(origin);
+      servers?.launch(origin);
+    },
     async close() {
+      unreport?.();
+      await servers?.close();
       await reconciler?.close();
       bans?.unsubscribe();
       await clipper?.close();

@@ -2,7 +2,15 @@
  * Server-side LiveKit operations Synapse needs: ingress for OBS (RTMP, WHIP) with key
  * rotation, and removing a banned participant from the SFU.
  */
-import { IngressClient, IngressInfo, IngressInput, RoomServiceClient } from "livekit-server-sdk";
+import {
+  IngressClient,
+  IngressInfo,
+  IngressInput,
+  IngressVideoEncodingPreset,
+  IngressVideoOptions,
+  RoomServiceClient,
+  TrackSource,
+} from "livekit-server-sdk";
 import type { Logger } from "../../engine/log.ts";
 import { MediaError } from "../errors.ts";
 import { livekitRoomName, type LivekitSettings } from "./settings.ts";
@@ -33,11 +41,29 @@ function unavailable(err: unknown): MediaError {
   return new MediaError("ingress_unavailable", `LiveKit ingress is not available: ${message}`, 503);
 }
 
+/** `IngressState.Status` values (the SDK does not export the enum). */
+const ENDPOINT_BUFFERING = 1;
+const ENDPOINT_PUBLISHING = 2;
+
+export interface IngressOptions {
+  /**
+   * Transcode to three simulcast layers (720p/360p/180p) so viewers on slow links get a
+   * smaller one; else one 720p layer (RTMP) or the publisher's own layers untouched (WHIP).
+   */
+  simulcast?: boolean;
+  /** Before a key's ingress is deleted, wait this long at most for its stream to end. */
+  inactiveWaitMs?: number;
+}
+
 export class LivekitServerApi {
   readonly #ingress: IngressClient;
   readonly #rooms: RoomServiceClient;
 
-  constructor(settings: LivekitSettings, private readonly log: Logger) {
+  constructor(
+    settings: LivekitSettings,
+    private readonly log: Logger,
+    private readonly ingressOptions: IngressOptions = {},
+  ) {
     this.#ingress = new IngressClient(settings.httpUrl, settings.apiKey, settings.apiSecret);
     this.#rooms = new RoomServiceClient(settings.httpUrl, settings.apiKey, settings.apiSecret);
   }
@@ -48,6 +74,7 @@ export class LivekitServerApi {
     kind: IngressKind,
     streamer: { identity: string; name: string },
   ): Promise<IngressView> {
+    const simulcast = this.ingressOptions.simulcast ?? false;
     try {
       const info = await this.#ingress.createIngress(
         kind === "whip" ? IngressInput.WHIP_INPUT : IngressInput.RTMP_INPUT,
@@ -57,6 +84,19 @@ export class LivekitServerApi {
           participantIdentity: streamer.identity,
           participantName: streamer.name,
           participantMetadata: JSON.stringify({ role: "streamer" }),
+          // WHIP without simulcast: the browser's/OBS's own encoding goes through untouched.
+          enableTranscoding: kind === "rtmp" || simulcast,
+          video: kind === "rtmp" || simulcast
+            ? new IngressVideoOptions({
+              source: TrackSource.CAMERA,
+              encodingOptions: {
+                case: "preset",
+                value: simulcast
+                  ? IngressVideoEncodingPreset.H264_720P_30FPS_3_LAYERS
+                  : IngressVideoEncodingPreset.H264_720P_30FPS_1_LAYER,
+              },
+            })
+            : undefined,
         },
       );
       return view(info, roomId);
@@ -76,7 +116,10 @@ export class LivekitServerApi {
 
   /**
    * Rotate a stream key: LiveKit keys are fixed per ingress, so the old ingress is deleted
-   * (its key stops working at once) and a new one with the same settings is created.
+   * (its key stops working at once, its stream is cut) and a new one with the same settings
+   * is created. A stream that just stopped is first allowed to report inactive:
+   * livekit-server v1.13.5 panicked when an ingress was deleted right after its publisher
+   * vanished (NOTES.md).
    */
   async rotateIngressKey(
     roomId: string,
@@ -87,12 +130,30 @@ export class LivekitServerApi {
     if (!existing) {
       throw new MediaError("ingress_not_found", `no ingress ${ingressId} in room ${roomId}`, 404);
     }
+    await this.deleteIngress(ingressId);
+    return this.createIngress(roomId, existing.kind, streamer);
+  }
+
+  /**
+   * Delete an ingress. A publishing one is cut (its key dies with it); one whose publisher
+   * is going away (`ENDPOINT_BUFFERING`, or `PUBLISHING` without a track left) is given
+   * `inactiveWaitMs` to report `ENDPOINT_INACTIVE` first.
+   */
+  async deleteIngress(ingressId: string): Promise<void> {
     try {
+      const deadline = Date.now() + (this.ingressOptions.inactiveWaitMs ?? 5_000);
+      for (;;) {
+        const [info] = await this.#ingress.listIngress({ ingressId });
+        const status = info?.state?.status;
+        const settling = status === ENDPOINT_BUFFERING ||
+          (status === ENDPOINT_PUBLISHING && (info?.state?.tracks.length ?? 0) === 0);
+        if (!info || !settling || Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
       await this.#ingress.deleteIngress(ingressId);
     } catch (err) {
       throw unavailable(err);
     }
-    return this.createIngress(roomId, existing.kind, streamer);
   }
 
   /** Disconnect a participant from the room's SFU (a ban); absent participants are fine. */

@@ -30,7 +30,7 @@ import type { Recogniser } from "../audio/asr.ts";
 import { LiveCaptioner, type LiveCaptionerMetrics, type LiveCue } from "../audio/live_captioner.ts";
 import { decodePcm16k, SAMPLE_RATE } from "../audio/pcm.ts";
 import type { SileroVad } from "../audio/vad.ts";
-import type { ObjectStore } from "../s3.ts";
+import type { ObjectStore } from "../object_store.ts";
 import { recordingPrefix } from "../../actors/recording/storage_keys.ts";
 import type {
   RecordingAudioFrame,

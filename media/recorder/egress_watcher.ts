@@ -12,7 +12,7 @@
  */
 import type { Logger } from "../../engine/log.ts";
 import { parseMediaPlaylist } from "../hls.ts";
-import type { ObjectStore } from "../s3.ts";
+import type { ObjectStore } from "../object_store.ts";
 import { playlistKey, recordingPrefix } from "../../actors/recording/storage_keys.ts";
 import type { RecordingEventHub } from "./events.ts";
 

@@ -7,7 +7,7 @@ import type { Logger } from "../../engine/log.ts";
 import { ID_PATTERN } from "../../engine/subject.ts";
 import { MediaError } from "../errors.ts";
 import type { LivekitSettings } from "../livekit/settings.ts";
-import type { ObjectStore } from "../s3.ts";
+import type { ObjectStore } from "../object_store.ts";
 import { RecordingAudioHub, RecordingEventHub } from "./events.ts";
 import { brokenLimit, DfDiskProbe, type DiskProbe, type GuardLimits } from "./guards.ts";
 import { LivekitSource } from "./livekit_source.ts";

@@ -7,7 +7,7 @@
 import { CrashBackoff } from "../../engine/resilience/backoff.ts";
 import type { Logger } from "../../engine/log.ts";
 import { buildMediaPlaylist, type PlaylistSegment } from "../hls.ts";
-import type { ObjectStore } from "../s3.ts";
+import type { ObjectStore } from "../object_store.ts";
 import { playlistKey, segmentKey } from "../../actors/recording/storage_keys.ts";
 import type { RecordingEvent, RecordingEventHub } from "./events.ts";
 import { type LocalSegment, type SegmenterInput, SegmenterRun } from "./segmenter.ts";

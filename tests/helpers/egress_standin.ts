@@ -22,7 +22,7 @@ import { buildMediaPlaylist, parseMediaPlaylist, type PlaylistSegment } from "..
 import type { EgressStarter } from "../../media/livekit/egress.ts";
 import type { LivekitSettings } from "../../media/livekit/settings.ts";
 import { signWebhook, webhookEvent } from "../../media/livekit/webhooks.ts";
-import type { ObjectStore } from "../../media/s3.ts";
+import type { ObjectStore } from "../../media/object_store.ts";
 import { playlistKey, recordingPrefix } from "../../actors/recording/storage_keys.ts";
 
 interface Run {

@@ -22,7 +22,7 @@ import { type LivekitSettings, livekitSettings } from "../../media/livekit/setti
 import { LivekitWebhookVerifier, type StreamEvent } from "../../media/livekit/webhooks.ts";
 import { MediaService } from "../../media/media_service.ts";
 import { RecordingManager, type RecordingManagerOptions } from "../../media/recorder/manager.ts";
-import { ObjectStore } from "../../media/s3.ts";
+import { S3ObjectStore } from "../../media/s3.ts";
 import { DirectUrlResolver } from "../../media/recorder/url_source.ts";
 import { VodService } from "../../media/vod.ts";
 import type { WallSpan } from "../../actors/recording/timeline.ts";
@@ -36,7 +36,7 @@ export interface MediaStack {
   minio: MinioServer;
   livekit?: LivekitServer;
   settings: LivekitSettings;
-  objects: ObjectStore;
+  objects: S3ObjectStore;
   db: TestDb;
   index: RecordingIndex;
   manager: RecordingManager;
@@ -56,7 +56,7 @@ export interface MediaStack {
 
 /** More actor types for the stack's engine (room, AI analysis) and SegmentActor hooks. */
 export type StackExtension = (
-  parts: { objects: ObjectStore; index: RecordingIndex; db: TestDb },
+  parts: { objects: S3ObjectStore; index: RecordingIndex; db: TestDb },
 ) => {
   // deno-lint-ignore no-explicit-any
   types?: ActorType<any, any, any>[];
@@ -69,7 +69,7 @@ export async function startMediaStack(opts: {
   admins?: string[];
   manager?: Partial<RecordingManagerOptions>;
   /** Record through this egress starter instead of the recorder agent. */
-  egress?: (objects: ObjectStore, settings: LivekitSettings) => EgressStarter;
+  egress?: (objects: S3ObjectStore, settings: LivekitSettings) => EgressStarter;
   extend?: StackExtension;
 }): Promise<MediaStack> {
   const log = createLogger({ test: "media" }, (Deno.env.get("TEST_LOG") ?? "error") as "error");
@@ -83,7 +83,7 @@ export async function startMediaStack(opts: {
   try {
     const minio = await startMinio();
     cleanups.push(() => minio.stop());
-    const objects = new ObjectStore({
+    const objects = new S3ObjectStore({
       endpoint: minio.endpoint,
       region: minio.region,
       bucket: "synapse",

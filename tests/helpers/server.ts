@@ -46,6 +46,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     AUTH_SECRET: TEST_AUTH_SECRET,
     LOG_LEVEL: "error",
     ROOM_TICK_MS: "20",
+    // Media servers stay off unless a test configures them (or asks for MEDIA=auto).
+    MEDIA: "external",
     ...opts.env,
   });
   let server: RunningServer;
@@ -100,7 +102,14 @@ export async function startServerProcess(
   const main = new URL("../../edge/main.ts", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", main, "--role", "all", ...args],
-    env: { PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "info", ...env },
+    env: {
+      PORT: "0",
+      HOST: "127.0.0.1",
+      DATA_DIR: dataDir,
+      LOG_LEVEL: "info",
+      MEDIA: "external",
+      ...env,
+    },
     stdout: "piped",
     stderr: "piped",
   }).spawn();

@@ -7,7 +7,7 @@ import { openPostgresStore } from "../../engine/sql/postgres_store.ts";
 import { h264AacArgs, runFfmpeg, synthAvInputArgs } from "../../media/ffmpeg.ts";
 import { parseMediaPlaylist } from "../../media/hls.ts";
 import { RecordingIndex, type SegmentRow } from "../../actors/recording/recording_index.ts";
-import { ObjectStore } from "../../media/s3.ts";
+import { S3ObjectStore } from "../../media/s3.ts";
 import { segmentKey } from "../../actors/recording/storage_keys.ts";
 import { CHROMIUM, launchChromium } from "./browser.ts";
 import { startMediaServer } from "./media_server.ts";
@@ -59,7 +59,7 @@ export function segmentRow(
  */
 export async function writeRecording(opts: {
   index: RecordingIndex;
-  objects: ObjectStore;
+  objects: S3ObjectStore;
   roomId: string;
   recordingId: string;
   seconds: number;
@@ -115,7 +115,7 @@ export async function writeRecording(opts: {
  */
 export async function startVodStack(cleanups: (() => Promise<unknown>)[], bucket: string) {
   const { server, minio, db } = await startMediaServer(cleanups, { bucket, livekit: false });
-  const objects = new ObjectStore({
+  const objects = new S3ObjectStore({
     endpoint: minio.endpoint,
     region: minio.region,
     bucket,

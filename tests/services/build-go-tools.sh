@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
-# Builds the Go servers the media tests need (livekit-server, MinIO) once, at pinned
-# versions, into a tools folder outside the clone (CI clones afresh; this folder survives).
-# Usage: build-go-tools.sh [livekit|minio|all]   — prints the binary path (livekit, minio)
-# or the tools folder (all).
+# Builds the Go servers the media tests need (livekit-server, MinIO, LiveKit's ingress) once,
+# at pinned versions, into a tools folder outside the clone (CI clones afresh; this folder
+# survives). The ingress is cgo against GStreamer (tests/setup.ts installs Debian's packages).
+# Usage: build-go-tools.sh [livekit|minio|ingress|all]   — prints the binary path (livekit,
+# minio, ingress) or the tools folder (all). The ingress binary is named `ingress` because the
+# ingress service launches a child of that name from PATH: put its folder on PATH.
 set -euo pipefail
 LIVEKIT_VERSION="${LIVEKIT_VERSION:-v1.13.5}"
 MINIO_VERSION="${MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}"
+INGRESS_VERSION="${INGRESS_VERSION:-v1.5.0}"
 TOOLS_DIR="${SYNAPSE_TOOLS_DIR:-$HOME/.cache/synapse-live/tools}"
 what="${1:-all}"
 
-build() { # name module version binary
+build() { # name module version binary [package] [estimate]
   local dir="$TOOLS_DIR/$1-$3"
   BUILT="$dir/$4"
   if [ -x "$dir/$4" ]; then return 0; fi
   mkdir -p "$dir"
-  echo "building $1 $3 into $dir (once; takes minutes)" >&2
+  echo "building $1 $3 into $dir (once; ${6:-takes minutes} on 2 cores)" >&2
   # `go install mod@version` refuses modules whose go.mod has replace directives
   # (livekit-server has some), so build inside a copy of the downloaded module.
   # One build at a time (two clones' test runs may start together); the one that waited
@@ -28,20 +31,37 @@ build() { # name module version binary
   cp -r "$src/." "$work/" && chmod -R u+w "$work"
   pkg="${5:-.}"
   # Build beside the target and rename, so nobody ever runs a half-written binary.
+  local started=$SECONDS
   (cd "$work" && go build -trimpath -o "$dir/$4.partial" "$pkg") >&2
+  echo "built $1 $3 in $((SECONDS - started)) s" >&2
   mv "$dir/$4.partial" "$dir/$4"
   rm -rf "$work"
   exec {lock}>&-
+}
+
+# The ingress links GStreamer through cgo: without its development files the build cannot
+# start, so say which packages are missing instead of failing deep inside the compiler.
+build_ingress() {
+  if ! pkg-config --exists gstreamer-1.0 gstreamer-app-1.0 gstreamer-pbutils-1.0 2>/dev/null; then
+    echo "cannot build the LiveKit ingress: GStreamer development files are missing" \
+      "(apt-get install pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev" \
+      "libgstreamer-plugins-bad1.0-dev gstreamer1.0-plugins-{base,good,bad,ugly} gstreamer1.0-libav)" >&2
+    return 1
+  fi
+  CGO_ENABLED=1 build ingress github.com/livekit/ingress "$INGRESS_VERSION" ingress ./cmd/server \
+    "3-12 minutes"
 }
 
 export PATH="$PATH:/usr/local/go/bin"
 case "$what" in
   livekit) build livekit-server github.com/livekit/livekit-server "$LIVEKIT_VERSION" server ./cmd/server && echo "$BUILT" && exit 0 ;;
   minio) build minio github.com/minio/minio "$MINIO_VERSION" minio && echo "$BUILT" && exit 0 ;;
+  ingress) build_ingress && echo "$BUILT" && exit 0 ;;
   all)
     build livekit-server github.com/livekit/livekit-server "$LIVEKIT_VERSION" server ./cmd/server
     build minio github.com/minio/minio "$MINIO_VERSION" minio
+    build_ingress
     ;;
-  *) echo "usage: $0 [livekit|minio|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [livekit|minio|ingress|all]" >&2; exit 2 ;;
 esac
 echo "$TOOLS_DIR"
