@@ -6,6 +6,7 @@ import type { ActorType } from "./actor.ts";
 import { ActorClient } from "./client.ts";
 import type { ClusterView } from "./cluster.ts";
 import { ActorHost } from "./host.ts";
+import type { CrashBackoff } from "./resilience/backoff.ts";
 import type { Logger } from "./log.ts";
 import { ActorSystem } from "./runtime.ts";
 import type { StateStore } from "./state_store.ts";
@@ -23,6 +24,7 @@ export interface EmbeddedEngineOptions {
   idleMs?: number;
   persistIntervalMs?: number;
   mailboxCapacity?: number;
+  crashBackoff?: CrashBackoff;
 }
 
 export interface EmbeddedEngine {
@@ -47,6 +49,7 @@ export async function startEmbeddedEngine(opts: EmbeddedEngineOptions): Promise<
     idleMs: opts.idleMs,
     persistIntervalMs: opts.persistIntervalMs,
     mailboxCapacity: opts.mailboxCapacity,
+    crashBackoff: opts.crashBackoff,
     router: client,
   });
   for (const t of opts.types) system.register(t);

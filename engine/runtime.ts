@@ -43,6 +43,8 @@ export interface ActorSystemOptions {
   mailboxCapacity?: number;
   router?: ActorRouter;
   guard?: WriteGuard;
+  /** Restart delays after crashes (default: none for an isolated crash, then doubling). */
+  crashBackoff?: CrashBackoff;
 }
 
 export interface ActorSystemStats {
@@ -136,7 +138,7 @@ export class ActorSystem implements ActorRouter {
   readonly log: Logger;
   #types = new Map<string, ActorType<unknown>>();
   #active = new Map<string, Activation>();
-  #backoff = new CrashBackoff();
+  #backoff: CrashBackoff;
   #clock: () => number;
   #idleTimer: TimerId | undefined;
   #alarmTimers = new Map<string, TimerId>();
@@ -147,6 +149,7 @@ export class ActorSystem implements ActorRouter {
   constructor(private readonly opts: ActorSystemOptions) {
     this.log = opts.log ?? createLogger({ component: "actors" });
     this.#clock = opts.clock ?? Date.now;
+    this.#backoff = opts.crashBackoff ?? new CrashBackoff();
     this.router = opts.router ?? this;
     const idle = opts.idleMs ?? 60_000;
     this.#idleTimer = setInterval(

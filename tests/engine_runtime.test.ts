@@ -10,6 +10,8 @@ import { startEmbeddedEngine } from "../engine/embedded.ts";
 import { ActorSystem } from "../engine/runtime.ts";
 import { DenoKvStateStore } from "../engine/state_store_denokv.ts";
 import { MemoryTransport } from "../engine/transport_memory.ts";
+import { CrashBackoff } from "../engine/resilience/backoff.ts";
+import { waitForValue } from "./helpers/wait.ts";
 
 /** A counter actor: records the order of messages, can crash, sleep, and set alarms. */
 type CounterState = { seen: number[]; total: number; alarmsFired: string[]; activations: number };
@@ -115,10 +117,11 @@ Deno.test("an idle actor is passivated and re-activated from its persisted state
   try {
     await engine.client.ask("counters", "b", { op: "add", n: 7 });
     assert.equal(engine.system.isActive("counters", "b"), true);
-    for (let i = 0; i < 50 && engine.system.isActive("counters", "b"); i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    assert.equal(engine.system.isActive("counters", "b"), false, "passivated when idle");
+    await waitForValue(
+      "the idle actor is passivated",
+      () => Promise.resolve(engine.system.isActive("counters", "b") ? undefined : true),
+      { timeoutMs: 10_000, stepMs: 20 },
+    );
     assert.equal(await engine.client.ask("counters", "b", { op: "add", n: 3 }), 10);
     const s = await engine.client.ask<CounterState>("counters", "b", { op: "get" });
     assert.equal(s.activations, 2);
@@ -173,17 +176,32 @@ Deno.test("a crash restarts only that actor, from its last persisted state", asy
   }
 });
 
+/** The restart delays the runtime asked for and waited, in order. */
+class RecordedBackoff extends CrashBackoff {
+  readonly delays: number[] = [];
+  override next(key: string, now: number): number {
+    const delay = super.next(key, now);
+    this.delays.push(delay);
+    return delay;
+  }
+}
+
 Deno.test("crash loops back off: later restarts wait longer", async () => {
   const { store, cleanup } = await tempStore();
-  const engine = await startEmbeddedEngine({ store, types: [counterType()] });
+  const backoff = new RecordedBackoff(100, 30_000, 60_000);
+  const engine = await startEmbeddedEngine({
+    store,
+    types: [counterType()],
+    crashBackoff: backoff,
+  });
   try {
-    const started = performance.now();
     for (let i = 0; i < 4; i++) {
       await assert.rejects(engine.client.ask("counters", "e", { op: "crash" }));
     }
-    await engine.client.ask("counters", "e", { op: "get" });
-    // 0 + 100 + 200 + 400 ms of backoff must have elapsed before the actor answered again.
-    assert.ok(performance.now() - started >= 650, "restarts were delayed by the backoff");
+    // The message after the fourth crash waits out that restart's delay, then is answered.
+    assert.equal((await engine.client.ask<CounterState>("counters", "e", { op: "get" })).total, 0);
+    assert.deepEqual(backoff.delays, [0, 100, 200, 400], "each restart of the loop waits longer");
+    assert.equal(engine.system.stats().restarts, 4);
   } finally {
     await engine.close();
     await cleanup();
@@ -257,12 +275,11 @@ Deno.test("a durable alarm wakes a passivated actor, and survives a restart", as
   const reopened = await DenoKvStateStore.open(path);
   engine = await startEmbeddedEngine({ store: reopened, types: [counterType(50)], idleMs: 50 });
   try {
-    let fired: string[] = [];
-    for (let i = 0; i < 100 && fired.length < 2; i++) {
-      await new Promise((r) => setTimeout(r, 30));
+    const fired = await waitForValue("both alarms fired", async () => {
       const stored = await reopened.get<{ state: CounterState }>(["actor", "counters", "h"]);
-      fired = stored?.value.state.alarmsFired ?? [];
-    }
+      const names = stored?.value.state.alarmsFired ?? [];
+      return names.length >= 2 ? names : undefined;
+    }, { timeoutMs: 10_000, stepMs: 30 });
     assert.deepEqual(fired, ["soon", "later"]);
   } finally {
     await engine.close();
@@ -283,12 +300,15 @@ Deno.test("a one-shot timer fires once through the mailbox; re-setting replaces 
     await ask({ op: "timer", name: "twice", inMs: 60 }); // replaces the first
     await ask({ op: "timer", name: "never", inMs: 30 });
     await ask({ op: "cancel", name: "never" });
-    for (let i = 0; i < 100 && !(await fired()).includes("twice"); i++) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    await new Promise((r) => setTimeout(r, 120)); // long enough for a repeat or a cancelled one
+    // Due after every other timer: once it has fired, a repeat or a cancelled one would have.
+    await ask({ op: "timer", name: "last", inMs: 150 });
+    await waitForValue(
+      "the last timer fired",
+      async () => (await fired()).includes("last") ? true : undefined,
+      { timeoutMs: 10_000, stepMs: 10 },
+    );
     const state = (await ask({ op: "get" })) as CounterState;
-    assert.deepEqual(state.alarmsFired, ["now", "twice"]);
+    assert.deepEqual(state.alarmsFired, ["now", "twice", "last"]);
     const stored = await store.get<{ alarms: Record<string, number> }>(["actor", "counters", "t"]);
     assert.deepEqual(stored?.value.alarms ?? {}, {}, "one-shot timers are not durable alarms");
   } finally {
