@@ -1,5 +1,5 @@
 /**
- * What the edge's routers are built from. `server.ts` assembles it; routers take it (or the
+ * What the edge's routers are built from. `wiring/edge_http.ts` assembles it; routers take it (or the
  * part they need) so another router mounts with one line in `app.ts`.
  */
 import type { Config } from "../engine/config.ts";

@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { loadConfig } from "../engine/config.ts";
 import { createLogger } from "../engine/log.ts";
-import { type Role, startServer } from "./server.ts";
+import { type Role, startServer } from "./wiring/process.ts";
 
 const ROLES: readonly Role[] = ["all", "engine", "edge"];
 

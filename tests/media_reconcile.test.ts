@@ -20,7 +20,7 @@
 import { RoomClient } from "../actors/room/client.ts";
 import assert from "node:assert/strict";
 import { parseConfig } from "../engine/config.ts";
-import { type RunningServer, startServer } from "../edge/server.ts";
+import { type RunningServer, startServer } from "../edge/wiring/process.ts";
 import { RecordingIndex } from "../actors/recording/recording_index.ts";
 import { dbTest, freshDatabase } from "./helpers/db.ts";
 import { type Frame, TestViewer } from "./helpers/edge_client.ts";

@@ -15,7 +15,7 @@
  */
 import assert from "node:assert/strict";
 import { parseConfig } from "../engine/config.ts";
-import { type RunningServer, startServer } from "../edge/server.ts";
+import { type RunningServer, startServer } from "../edge/wiring/process.ts";
 import { livekitSettings } from "../media/livekit/settings.ts";
 import { S3ObjectStore } from "../media/s3.ts";
 import { parseMediaPlaylist } from "../media/hls.ts";

@@ -7,7 +7,7 @@
 import { parseConfig } from "../../engine/config.ts";
 import type { RoomActorOptions } from "../../actors/room/room_actor.ts";
 import type { EdgeLimits } from "../../edge/limits.ts";
-import { type RunningServer, startServer } from "../../edge/server.ts";
+import { type RunningServer, startServer } from "../../edge/wiring/process.ts";
 import { Hs256Tokens } from "../../edge/auth/tokens.ts";
 
 /** Shared by test servers so tests can mint tokens (e.g. a platform admin's). */

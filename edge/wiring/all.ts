@@ -1,0 +1,136 @@
+/**
+ * The `all` process (`deno task start`, and what tests start in-process): the whole system.
+ *
+ * Builds, in order:
+ *   1. features (features.ts): auth secret and tokens, accounts and economy on Postgres or
+ *      PGlite (migrated), the danmaku archive writer, media storage, the LLM client, the
+ *      analysis actors, and the actor types with the room's ports filled;
+ *   2. the engine: embedded (Deno KV state store, in-process transport, every partition) or,
+ *      with NATS_URL, a cluster member (JetStream KV state, leases) taking its share;
+ *   3. the media side: recorder or egress, webhooks, reconciliation, live captions;
+ *   4. the edge (edge_http.ts): directory, gateway, routers, listener, demo viewers;
+ *   5. the embedded media servers (what of LiveKit and storage is not configured), launched
+ *      once the listener's URL is known, for their webhooks.
+ * Stops in reverse: demo, sockets (1001), listener, directory, media, live analysis, engine
+ * (actors passivated), state store, analysis models, archive, database.
+ */
+import { clusterView, startClusterEngine } from "../../engine/cluster.ts";
+import type { Config } from "../../engine/config.ts";
+import { embeddedView, startEmbeddedEngine } from "../../engine/embedded.ts";
+import type { Logger } from "../../engine/log.ts";
+import { registerActorGauges } from "../../engine/metrics.ts";
+import { partitionOf } from "../../engine/partition.ts";
+import { DenoKvStateStore } from "../../engine/state_store_denokv.ts";
+import { type Backend, serveEdge } from "./edge_http.ts";
+import { type Features, openFeatures, startMediaSide } from "./features.ts";
+import type { RunningServer, StartServerOptions } from "./options.ts";
+import { Shutdown } from "./shutdown.ts";
+
+export async function startAll(
+  config: Config,
+  options: StartServerOptions,
+  edgeId: string,
+  log: Logger,
+): Promise<RunningServer> {
+  const shutdown = new Shutdown(log);
+  try {
+    const features = await openFeatures("all", config, options, log, shutdown);
+    const backend = config.NATS_URL
+      ? await startClusterMember(config, features, edgeId, log, shutdown)
+      : await startEmbedded(config, features, log, shutdown);
+    const mediaSide = startMediaSide(
+      features,
+      config,
+      backend.actors,
+      backend.transport,
+      log,
+      shutdown,
+    );
+    const edge = await serveEdge({
+      config,
+      options,
+      edgeId,
+      features,
+      mediaSide,
+      backend,
+      log,
+      shutdown,
+    });
+    log.info("listening", {
+      url: edge.url,
+      role: "all",
+      edgeId,
+      transport: backend.transport.kind,
+    });
+    mediaSide.media?.launch(edge.url); // embedded media servers post webhooks to this URL
+    return { ...edge, close: () => shutdown.run() };
+  } catch (err) {
+    await shutdown.run();
+    throw err;
+  }
+}
+
+/** One process owns every partition: Deno KV state, the in-process transport. */
+async function startEmbedded(
+  config: Config,
+  features: Features,
+  log: Logger,
+  shutdown: Shutdown,
+): Promise<Backend> {
+  const store = await DenoKvStateStore.open(config.DENO_KV_PATH ?? `${config.DATA_DIR}/state.kv`);
+  shutdown.defer("state store", () => store.close());
+  const engine = await startEmbeddedEngine({
+    store,
+    partitions: config.PARTITIONS,
+    idleMs: config.ACTOR_IDLE_MS,
+    log: log.child({ component: "engine" }),
+    types: features.actorTypes,
+  });
+  shutdown.defer("engine", () => engine.close());
+  registerActorGauges(engine.system);
+  return {
+    transport: engine.transport,
+    actors: engine.client,
+    view: () =>
+      Promise.resolve(embeddedView({
+        instanceId: "embedded",
+        partitions: config.PARTITIONS,
+        actors: () =>
+          engine.system.types().flatMap((type) =>
+            engine.system.activeIds(type).map((id) => ({
+              type,
+              id,
+              partition: partitionOf(id, config.PARTITIONS),
+            }))
+          ),
+      })),
+    readiness: [
+      { name: "transport", check: () => Promise.resolve(engine.transport.isConnected()) },
+      { name: "store", check: async () => (await store.get(["health", "probe"]), true) },
+    ],
+  };
+}
+
+/** With NATS_URL: an engine instance that takes its share of the partitions, and an edge. */
+async function startClusterMember(
+  config: Config,
+  features: Features,
+  instanceId: string,
+  log: Logger,
+  shutdown: Shutdown,
+): Promise<Backend> {
+  const engine = await startClusterEngine({
+    config,
+    role: "all",
+    instanceId,
+    types: features.actorTypes,
+    log: log.child({ component: "engine" }),
+  });
+  shutdown.defer("engine", () => engine.close());
+  return {
+    transport: engine.transport,
+    actors: engine.client,
+    readiness: [{ name: "nats", check: () => Promise.resolve(engine.transport.isConnected()) }],
+    view: () => clusterView(engine.transport, engine.membership, engine.leases, config.PARTITIONS),
+  };
+}

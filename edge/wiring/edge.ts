@@ -1,0 +1,68 @@
+/**
+ * The `edge` process (`--role edge`, cluster only): holds viewers' sockets, hosts no actors.
+ *
+ * Builds, in order:
+ *   1. features (features.ts): tokens, accounts and economy, media storage (the actor types
+ *      it also computes stay unused: an edge hosts none);
+ *   2. the cluster edge: a NATS transport and a traced actor client;
+ *   3. the media side: LiveKit webhooks, recording control, VOD, live captions;
+ *   4. the edge (edge_http.ts): directory, gateway, routers, listener.
+ * Stops in reverse: sockets (1001), listener, directory, media, live analysis, NATS, analysis
+ * models, archive, database.
+ */
+import { connectClusterEdge } from "../../engine/cluster.ts";
+import type { Config } from "../../engine/config.ts";
+import type { Logger } from "../../engine/log.ts";
+import { serveEdge } from "./edge_http.ts";
+import { openFeatures, startMediaSide } from "./features.ts";
+import type { RunningServer, StartServerOptions } from "./options.ts";
+import { Shutdown } from "./shutdown.ts";
+
+export async function startEdge(
+  config: Config,
+  options: StartServerOptions,
+  edgeId: string,
+  log: Logger,
+): Promise<RunningServer> {
+  const shutdown = new Shutdown(log);
+  try {
+    const features = await openFeatures("edge", config, options, log, shutdown);
+    const cluster = await connectClusterEdge({ config, instanceId: edgeId, log });
+    shutdown.defer("nats", () => cluster.close());
+    const backend = {
+      transport: cluster.transport,
+      actors: cluster.client,
+      readiness: [{ name: "nats", check: () => Promise.resolve(cluster.transport.isConnected()) }],
+      view: cluster.view,
+    };
+    const mediaSide = startMediaSide(
+      features,
+      config,
+      backend.actors,
+      backend.transport,
+      log,
+      shutdown,
+    );
+    const edge = await serveEdge({
+      config,
+      options,
+      edgeId,
+      features,
+      mediaSide,
+      backend,
+      log,
+      shutdown,
+    });
+    log.info("listening", {
+      url: edge.url,
+      role: "edge",
+      edgeId,
+      transport: backend.transport.kind,
+    });
+    mediaSide.media?.launch(edge.url); // embedded media servers post webhooks to this URL
+    return { ...edge, close: () => shutdown.run() };
+  } catch (err) {
+    await shutdown.run();
+    throw err;
+  }
+}

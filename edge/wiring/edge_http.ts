@@ -1,0 +1,123 @@
+/**
+ * The edge's half of a process (roles `all` and `edge`): the room directory, the WebSocket
+ * gateway, the Hono app with every router, the cluster routes, the listener and, with
+ * `--demo`, simulated viewers. Its close steps stop the demo, then the sockets (1001),
+ * then the listener, then the directory.
+ */
+import { RoomClient } from "../../actors/room/client.ts";
+import type { ClusterView } from "../../engine/cluster.ts";
+import type { Config } from "../../engine/config.ts";
+import type { Logger } from "../../engine/log.ts";
+import { M } from "../../engine/metrics.ts";
+import type { Transport } from "../../engine/transport.ts";
+import { createApp } from "../app.ts";
+import type { ReadinessProbe } from "../deps.ts";
+import { startDemo } from "../demo.ts";
+import { Gateway } from "../gateway.ts";
+import { IpLimits, ipLimitsFromConfig } from "../ip_limits.ts";
+import { DEFAULT_EDGE_LIMITS } from "../limits.ts";
+import { RoomDirectory } from "../room_directory.ts";
+import { clusterRoutes } from "../routes/cluster.ts";
+import type { ActorAsker } from "../../actors/room/client.ts";
+import type { Features, MediaSide } from "./features.ts";
+import { disabledMediaRoutes, mediaAuth } from "./media.ts";
+import type { RunningServer, StartServerOptions } from "./options.ts";
+import type { Shutdown } from "./shutdown.ts";
+
+/** The engine side as the edge sees it: how to reach actors, and what the admin view shows. */
+export interface Backend {
+  transport: Transport;
+  actors: ActorAsker;
+  readiness: ReadinessProbe[];
+  /** The admin cluster view (`GET /api/cluster`). */
+  view(): Promise<ClusterView>;
+}
+
+export async function serveEdge(opts: {
+  config: Config;
+  options: StartServerOptions;
+  edgeId: string;
+  features: Features;
+  mediaSide: MediaSide;
+  backend: Backend;
+  log: Logger;
+  shutdown: Shutdown;
+}): Promise<Omit<RunningServer, "close">> {
+  const { config, edgeId, features, backend, log, shutdown } = opts;
+  const { relational, identity } = features;
+  const rooms = new RoomClient(backend.actors);
+  const directory = new RoomDirectory(backend.transport, log);
+  shutdown.defer("room directory", () => directory.close());
+  const gateway = new Gateway({
+    edgeId,
+    transport: backend.transport,
+    rooms,
+    identity,
+    limits: { ...DEFAULT_EDGE_LIMITS, ...opts.options.limits },
+    log,
+  });
+  // Prometheus: viewers held by this edge (engine/metrics.ts; the dashboard sums edges).
+  M.viewers.collect(() => [{ value: gateway.stats().sockets }]);
+  const app = await createApp({
+    config,
+    log,
+    edgeId,
+    transport: backend.transport,
+    actors: backend.actors,
+    rooms,
+    tokens: features.tokens,
+    identity,
+    directory,
+    gateway,
+    ipLimits: new IpLimits(ipLimitsFromConfig(config)),
+    readiness: [
+      ...backend.readiness,
+      ...(relational
+        ? [{
+          name: "database",
+          check: async () => (await relational.store.query("select 1"), true),
+        }]
+        : []),
+      ...(opts.mediaSide.media?.readiness ?? []),
+    ],
+    accounts: relational?.accounts,
+    economy: relational?.economy,
+    media: opts.mediaSide.media?.routes ??
+      disabledMediaRoutes(log, mediaAuth(identity, relational?.store)),
+    analysis: opts.mediaSide.analysisRoutes,
+  });
+  app.route(
+    "/",
+    await clusterRoutes({
+      view: backend.view,
+      rolesOf: async (token) => (await identity.resolve(token)).roles,
+    }),
+  );
+
+  const http = Deno.serve(
+    { port: config.PORT, hostname: config.HOST, onListen: () => {} },
+    app.fetch,
+  );
+  // Close steps run in reverse: sockets closed (1001) first, then the listener drains.
+  shutdown.defer("http listener", async () => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([http.shutdown(), new Promise((r) => timer = setTimeout(r, 3_000))]);
+    clearTimeout(timer);
+  });
+  shutdown.defer("gateway", () => gateway.close());
+
+  if (opts.options.demo) {
+    const demo = startDemo(rooms, log.child({ component: "demo" }));
+    shutdown.defer("demo", () => demo.stop());
+  }
+
+  const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${http.addr.port}`;
+  return {
+    url,
+    port: http.addr.port,
+    edgeId,
+    transport: backend.transport,
+    actors: backend.actors,
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * The `engine` process (`--role engine`, cluster only): hosts actors, serves no viewers.
+ *
+ * Builds, in order:
+ *   1. features (features.ts): tokens, accounts and economy, archive writer, media storage,
+ *      the LLM client, the analysis actors, the actor types with the room's ports filled;
+ *   2. the cluster engine (NATS transport, JetStream KV state, membership, partition leases)
+ *      and its HTTP surface: `/metrics`, `/healthz`, `/readyz` on PORT;
+ *   3. the media side: recorder or egress, reconciliation, live captions.
+ * Stops in reverse: media, live analysis, engine (actors passivated, leases released) and its
+ * HTTP, analysis models, archive, database.
+ */
+import { startClusterEngine } from "../../engine/cluster.ts";
+import type { Config } from "../../engine/config.ts";
+import type { Logger } from "../../engine/log.ts";
+import { serveEngineHttp } from "../routes/cluster.ts";
+import { openFeatures, startMediaSide } from "./features.ts";
+import type { RunningServer, StartServerOptions } from "./options.ts";
+import { Shutdown } from "./shutdown.ts";
+
+export async function startEngine(
+  config: Config,
+  options: StartServerOptions,
+  instanceId: string,
+  log: Logger,
+): Promise<RunningServer> {
+  const shutdown = new Shutdown(log);
+  try {
+    const features = await openFeatures("engine", config, options, log, shutdown);
+    const engine = await startClusterEngine({
+      config,
+      role: "engine",
+      instanceId,
+      types: features.actorTypes,
+      log,
+    });
+    const http = serveEngineHttp({
+      port: config.PORT,
+      hostname: config.HOST,
+      ready: () => engine.transport.isConnected(),
+      log,
+    });
+    shutdown.defer("engine", async () => {
+      await engine.close();
+      await http.shutdown();
+    });
+    startMediaSide(features, config, engine.client, engine.transport, log, shutdown);
+    const url = `http://127.0.0.1:${http.addr.port}`;
+    log.info("engine listening", { url, instanceId, partitions: config.PARTITIONS });
+    return {
+      url,
+      port: http.addr.port,
+      edgeId: instanceId,
+      transport: engine.transport,
+      actors: engine.client,
+      close: () => shutdown.run(),
+    };
+  } catch (err) {
+    await shutdown.run();
+    throw err;
+  }
+}

@@ -1,0 +1,39 @@
+/** What a process is started with and what a started one offers (every role alike). */
+import type { ActorAsker } from "../../actors/room/client.ts";
+import type { RoomActorOptions } from "../../actors/room/room_actor.ts";
+import type { Logger } from "../../engine/log.ts";
+import type { Transport } from "../../engine/transport.ts";
+import type { EdgeLimits } from "../limits.ts";
+
+export type Role = "all" | "engine" | "edge";
+
+export interface StartServerOptions {
+  role?: Role;
+  /** Simulated viewers chatting in `lobby`. */
+  demo?: boolean;
+  log?: Logger;
+  /** Overrides of the gateway limits (tests shrink them). */
+  limits?: Partial<EdgeLimits>;
+  /** Overrides of the room actor options (e.g. a gift ledger, test rate limits). */
+  roomOptions?: Partial<RoomActorOptions>;
+  /** Edge id for presence reports (default INSTANCE_ID or hostname-pid-random). */
+  edgeId?: string;
+  /**
+   * Registered accounts, wallets and gifts on the relational store (Postgres with
+   * DATABASE_URL, else PGlite under DATA_DIR). Default true; without it only guests chat
+   * and gifts are refused with `gifts_unavailable`.
+   */
+  accounts?: boolean;
+}
+
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  port: number;
+  edgeId: string;
+  transport: Transport;
+  /** Any actor, anywhere (tests ask rooms directly). */
+  actors: ActorAsker;
+  /** Graceful stop: sockets closed with 1001, actors passivated, store closed. */
+  close(): Promise<void>;
+}
