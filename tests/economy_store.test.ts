@@ -30,7 +30,9 @@ Deno.test("embedded mode: PGlite under DATA_DIR keeps data and migrations across
   try {
     const first = await openStore({ DATA_DIR: dir }, await appMigrations());
     assert.equal(first.kind, "pglite");
-    await first.query("INSERT INTO users (id, username, display_name) VALUES ('u1', 'kim', 'Kim')");
+    await first.query(
+      "INSERT INTO users (id, username, username_key, display_name) VALUES ('u1', 'kim', 'kim', 'Kim')",
+    );
     await first.close();
     const second = await openStore({ DATA_DIR: dir }, await appMigrations());
     const [row] = await second.query<{ n: unknown }>(
@@ -47,7 +49,7 @@ Deno.test("embedded mode: PGlite under DATA_DIR keeps data and migrations across
 Deno.test("migrations: every feature's folder is collected, versions kept and unique", async () => {
   // Existing databases recorded these versions: a feature's scripts may move, never renumber.
   const versions = (await appMigrations()).map((m) => m.version);
-  assert.deepEqual(versions, [1, 2, 3, 5, 10, 11, 12, 13, 14, 30]);
+  assert.deepEqual(versions, [1, 2, 3, 5, 10, 11, 12, 13, 14, 30, 31]);
   // A migrations/ folder that the composition root forgot would never be applied.
   const root = new URL("../", import.meta.url);
   const found: string[] = [];

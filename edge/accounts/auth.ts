@@ -5,6 +5,7 @@ import { AccountError } from "./errors.ts";
 import type { LoginThrottle } from "./login_throttle.ts";
 import { hashPassword, PasswordInput, verifyPassword } from "./passwords.ts";
 import type { IssuedSession, SessionService } from "./sessions.ts";
+import { usernameKey } from "./username_key.ts";
 import { createUser, DisplayNameInput, EmailInput, findByUsername, type User } from "./users.ts";
 
 export const RegisterInput = z.object({
@@ -41,13 +42,18 @@ export async function login(
   input: z.infer<typeof LoginInput>,
   throttle?: LoginThrottle,
 ): Promise<{ user: User; session: IssuedSession }> {
-  throttle?.check(input.username);
   const found = await findByUsername(store, input.username);
+  // Counted per account once the name is resolved, so no spelling of a name has attempts of
+  // its own; names that reach no account are counted by their canonical key (or as typed).
+  const attempts = found
+    ? `user:${found.user.id}`
+    : `name:${usernameKey(input.username) ?? input.username}`;
+  throttle?.check(attempts);
   const ok = await verifyPassword(found?.passwordHash ?? null, input.password);
   if (!found || !ok) {
-    throttle?.failed(input.username);
+    throttle?.failed(attempts);
     throw new AccountError("invalid_credentials", "wrong username or password");
   }
-  throttle?.succeeded(input.username);
+  throttle?.succeeded(attempts);
   return { user: found.user, session: await sessions.issue(found.user) };
 }

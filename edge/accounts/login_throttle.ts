@@ -1,7 +1,9 @@
 /**
- * Slows password guessing: after `maxFailures` wrong passwords for one username within
+ * Slows password guessing: after `maxFailures` wrong passwords for one account within
  * `windowMs`, further attempts on it are refused (`too_many_attempts`) until the window
- * passes, right password or not. A success clears the count. Per process: with several
+ * passes, right password or not. A success clears the count. Keys are opaque: the login
+ * resolves the name first and counts per account id, so no spelling of a name gets attempts
+ * of its own. Per process: with several
  * edges an attacker gets `maxFailures` per edge, still far from a useful guessing rate.
  */
 import { AccountError } from "./errors.ts";
@@ -32,20 +34,19 @@ export class LoginThrottle {
     return list;
   }
 
-  /** Throws `too_many_attempts` when `username` is locked out. */
-  check(username: string): void {
-    if (this.#recent(username.toLowerCase()).length >= this.#max) {
+  /** Throws `too_many_attempts` when `key` is locked out. */
+  check(key: string): void {
+    if (this.#recent(key).length >= this.#max) {
       throw new AccountError("too_many_attempts", "too many wrong passwords; try again later");
     }
   }
 
-  failed(username: string): void {
-    const key = username.toLowerCase();
+  failed(key: string): void {
     if (this.#failures.size > 100_000) this.#failures.clear();
     this.#failures.set(key, [...this.#recent(key), this.#now()]);
   }
 
-  succeeded(username: string): void {
-    this.#failures.delete(username.toLowerCase());
+  succeeded(key: string): void {
+    this.#failures.delete(key);
   }
 }

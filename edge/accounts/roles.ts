@@ -11,6 +11,7 @@
 import type { SqlExecutor, SqlStore, SqlTx } from "../../engine/sql/sql.ts";
 import type { Logger } from "../../engine/log.ts";
 import { AccountError } from "./errors.ts";
+import { usernameKey } from "./username_key.ts";
 import { type Role, ROLES, toUser, type User, USER_COLUMNS, type UserRow } from "./users.ts";
 
 /** Arbitrary constant naming "the role lock" among advisory locks. */
@@ -94,8 +95,8 @@ async function lockUser(tx: SqlExecutor, ref: UserRef): Promise<User> {
       ref.id,
     ])
     : await tx.query<UserRow>(
-      `SELECT ${USER_COLUMNS} FROM users WHERE lower(username) = lower($1) FOR UPDATE`,
-      [ref.username],
+      `SELECT ${USER_COLUMNS} FROM users WHERE username_key = $1 FOR UPDATE`,
+      [usernameKey(ref.username) ?? ""],
     );
   if (!rows[0]) {
     const name = "id" in ref ? "" : ` named ${ref.username.slice(0, 40)}`;
@@ -287,8 +288,9 @@ export async function listUsers(
   const params: (string | number)[] = [];
   const where: string[] = [];
   if (query.q) {
-    params.push(query.q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`) + "%");
-    where.push(`lower(username) LIKE $${params.length}`);
+    const prefix = query.q.normalize("NFKC").toLowerCase();
+    params.push(prefix.replace(/[\\%_]/g, (m) => `\\${m}`) + "%");
+    where.push(`username_key LIKE $${params.length}`);
   }
   if (query.role) {
     params.push(query.role);
@@ -296,13 +298,13 @@ export async function listUsers(
   }
   if (query.after) {
     params.push(query.after);
-    where.push(`lower(username) > $${params.length}`);
+    where.push(`username_key > $${params.length}`);
   }
   params.push(query.limit);
   const rows = await db.query<UserRow>(
     `SELECT ${USER_COLUMNS} FROM users
       ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-      ORDER BY lower(username) LIMIT $${params.length}`,
+      ORDER BY username_key LIMIT $${params.length}`,
     params,
   );
   const users = rows.map(toUser);

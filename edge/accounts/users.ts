@@ -4,6 +4,7 @@ import type { SqlExecutor } from "../../engine/sql/sql.ts";
 import { sqlState, UNIQUE_VIOLATION } from "../../engine/sql/sql.ts";
 import { visibleText } from "../../engine/text/schema.ts";
 import { AccountError } from "./errors.ts";
+import { usernameKey } from "./username_key.ts";
 
 /** Platform roles. `finance` pays and rejects withdrawals; `admin` does everything else too. */
 export const ROLES = ["viewer", "streamer", "finance", "admin"] as const;
@@ -71,13 +72,19 @@ export interface NewUser {
 }
 
 export async function createUser(db: SqlExecutor, input: NewUser): Promise<User> {
+  const key = usernameKey(input.username);
+  if (key === undefined || key !== input.username.toLowerCase()) {
+    throw new AccountError("invalid_request", "username: 3-24 of A-Z a-z 0-9 _");
+  }
   try {
     const rows = await db.query<UserRowWithHash>(
-      `INSERT INTO users (id, username, display_name, email, email_verified, password_hash, roles)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::text[]) RETURNING ${COLUMNS}`,
+      `INSERT INTO users (id, username, username_key, display_name, email, email_verified,
+                          password_hash, roles)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[]) RETURNING ${COLUMNS}`,
       [
         crypto.randomUUID(),
         input.username,
+        key,
         input.displayName ?? input.username,
         input.email ?? null,
         input.emailVerified ?? false,
@@ -105,14 +112,16 @@ export async function requireUser(db: SqlExecutor, id: string): Promise<User> {
   return user;
 }
 
-/** A user and their password hash, by username (case-insensitive). */
+/** A user and their password hash, by any spelling of the username with its canonical key. */
 export async function findByUsername(
   db: SqlExecutor,
   username: string,
 ): Promise<{ user: User; passwordHash: string | null } | undefined> {
+  const key = usernameKey(username);
+  if (key === undefined) return undefined;
   const rows = await db.query<UserRowWithHash>(
-    `SELECT ${COLUMNS} FROM users WHERE lower(username) = lower($1)`,
-    [username],
+    `SELECT ${COLUMNS} FROM users WHERE username_key = $1`,
+    [key],
   );
   return rows[0] && { user: toUser(rows[0]), passwordHash: rows[0].password_hash };
 }

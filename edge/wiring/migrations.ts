@@ -6,7 +6,7 @@
 import { loadMigrations, type Migration } from "../../engine/sql/migrate.ts";
 
 export const MIGRATION_FOLDERS: readonly URL[] = [
-  // 001 users, sessions, identities, follows, rooms, streams · 003 role events
+  // 001 users, sessions, identities, follows, rooms, streams · 003 role events · 031 username key
   new URL("../accounts/migrations/", import.meta.url),
   // 002 wallets, ledger, gifts, top-ups, withdrawals · 005 withdrawal payouts
   new URL("../../actors/economy/migrations/", import.meta.url),

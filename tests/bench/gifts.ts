@@ -73,8 +73,9 @@ async function giftStorm(): Promise<StormResult> {
     await migrate(store, await appMigrations());
     // Setup in bulk: a streamer, their room, senders with funded wallets (top-ups recorded).
     await store.query(
-      `INSERT INTO users (id, username, display_name)
-       SELECT 'b' || i, 'bench_' || i, 'Bench ' || i FROM generate_series(0, $1::int) AS i`,
+      `INSERT INTO users (id, username, username_key, display_name)
+       SELECT 'b' || i, 'bench_' || i, 'bench_' || i, 'Bench ' || i
+         FROM generate_series(0, $1::int) AS i`,
       [SENDERS],
     );
     await store.query(
