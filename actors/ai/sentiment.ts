@@ -233,17 +233,20 @@ const matcher = new AhoCorasick<Compiled>(
 const isWordChar = (ch: string | undefined) => ch !== undefined && /[a-z0-9']/.test(ch);
 
 /** Normalises repeats so one lexicon entry covers 哈哈哈哈 and 66666: the count adds intensity. */
-function prepare(text: string): string {
-  return text
-    .normalize("NFKC")
-    .toLowerCase()
+function prepare(folded: string): string {
+  return folded
     .replace(/[?？]{3,}/g, "？？？")
     .replace(/[?？]{2}/g, "？？？");
 }
 
 /** Scores one message. Pure and fast (one pass over the text plus a few regexes). */
 export function scoreSentiment(text: string): SentimentResult {
-  const t = prepare(text);
+  return scoreFolded(text.normalize("NFKC").toLowerCase());
+}
+
+/** `scoreSentiment` of text already NFKC folded and lower-cased (a chat line's `key`). */
+export function scoreFolded(folded: string): SentimentResult {
+  const t = prepare(folded);
   let sum = 0;
   let sarcasm = false;
   const emotions = new Set<Emotion>();

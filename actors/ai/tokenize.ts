@@ -28,6 +28,46 @@ function keep(word: string): boolean {
 
 /** Terms of a text in order (duplicates kept). */
 export function tokenize(text: string): string[] {
+  return tokenizeFolded(text.normalize("NFKC").toLowerCase());
+}
+
+/** Chunks remembered (process-wide) with their terms; the memory starts over when full. */
+const CHUNK_CACHE_MAX = 8_192;
+const chunkCache = new Map<string, readonly string[]>();
+/** A chunk starting with a mark, format character or joiner segments with what precedes it. */
+const ATTACHES = /^[\p{M}\p{Cf}]/u;
+
+/**
+ * `tokenize` of text already NFKC-folded and lower-cased (a chat line's `key`). Words never
+ * span a space (a space is a break on both sides, and the Han bigrams restart after it), so
+ * the text is split at single spaces and each chunk's terms are remembered: chat repeats its
+ * chunks (`666`, `哈哈哈`, `主播好`, `gg`), and segmentation is the costly part of the AI's
+ * say path. tests/ai_tokenize_chunks.test.ts checks chunked against whole-text results.
+ */
+export function tokenizeFolded(folded: string): string[] {
+  const out: string[] = [];
+  let from = 0;
+  while (from <= folded.length) {
+    let to = folded.indexOf(" ", from);
+    if (to < 0) to = folded.length;
+    if (to > from) {
+      const chunk = folded.slice(from, to);
+      if (ATTACHES.test(chunk)) return segmentTerms(folded); // rare: no chunking
+      let terms = chunkCache.get(chunk);
+      if (terms === undefined) {
+        terms = segmentTerms(chunk);
+        if (chunkCache.size >= CHUNK_CACHE_MAX) chunkCache.clear();
+        chunkCache.set(chunk, terms);
+      }
+      for (const t of terms) out.push(t);
+    }
+    from = to + 1;
+  }
+  return out;
+}
+
+/** Segments folded text with ICU and keeps the terms. */
+export function segmentTerms(folded: string): string[] {
   const out: string[] = [];
   let singles: string[] = [];
   const flushSingles = () => {
@@ -36,7 +76,7 @@ export function tokenize(text: string): string[] {
     }
     singles = [];
   };
-  for (const s of segmenter.segment(text.normalize("NFKC").toLowerCase())) {
+  for (const s of segmenter.segment(folded)) {
     if (!s.isWordLike) {
       flushSingles();
       continue;

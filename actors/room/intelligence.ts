@@ -29,9 +29,9 @@ import { detectQuestion, questionTerms } from "../ai/qa/detect.ts";
 import { KbEntryInput } from "../ai/qa/kb.ts";
 import { KbError, type KbSnapshot, KnowledgeBase } from "../ai/qa/knowledge_base.ts";
 import { emptyQaQueue, QaQueue, type QaQueueState } from "../ai/qa/queue.ts";
-import { MoodAggregator, type MoodSnapshot, scoreSentiment } from "../ai/sentiment.ts";
+import { MoodAggregator, type MoodSnapshot, scoreFolded } from "../ai/sentiment.ts";
 import { type TopicSnapshot, TopicTracker } from "../ai/topics.ts";
-import { tokenize } from "../ai/tokenize.ts";
+import type { ChatLine } from "./chat_line.ts";
 import type {
   Actor,
   AiCommand,
@@ -335,12 +335,14 @@ export class RoomIntelligence {
    * Screens one message before it enters the window. Throws `message_hidden` (nobody else
    * sees it) or `muted`; returns a warning for a message that goes out with a warning.
    */
-  screen(actor: Actor, id: string, text: string, at: number): SayWarning | undefined {
+  screen(actor: Actor, id: string, line: ChatLine, at: number): SayWarning | undefined {
     const d = this.#moderator.check({
       id,
       userId: actor.userId,
       name: actor.name,
-      text,
+      text: line.text,
+      forms: line,
+      muteChecked: true, // the room's intake refused muted senders already
       at,
       exempt: this.#host.canManage(actor),
       context: () =>
@@ -379,8 +381,8 @@ export class RoomIntelligence {
    * Counts an accepted message: mood, topics, questions. The text is split into words once;
    * topics, question detection and the Q&A queue all use those words.
    */
-  observe(d: Danmaku): void {
-    const s = scoreSentiment(d.text);
+  observe(d: Danmaku, line: ChatLine): void {
+    const s = scoreFolded(line.key);
     this.#mood.add(d.at, s);
     this.#recentAt.push(d.at);
     this.#recentScore.push(s.score);
@@ -393,10 +395,10 @@ export class RoomIntelligence {
       this.#recentAt.splice(0, cut);
       this.#recentScore.splice(0, cut);
     }
-    const words = tokenize(d.text);
+    const words = line.words;
     this.#topics.addTerms(words, d.at, d.userId);
     this.#messagesSinceTopics++;
-    if (this.#kb.list().length > 0 && detectQuestion(d.text, words).question) {
+    if (this.#kb.list().length > 0 && detectQuestion(line.key, words).question) {
       const { result } = this.#qa.offer(d.text, d.userId, d.at, questionTerms(d.text, words));
       if (result !== "recently_answered") this.#qaChanged = true;
     }

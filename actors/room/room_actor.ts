@@ -79,7 +79,8 @@ import {
 } from "./intelligence.ts";
 import { EdgePresence } from "./presence.ts";
 import { DEFAULT_RESUME_OPTIONS, ResumeBuffer, type ResumeBufferOptions } from "./resume_buffer.ts";
-import { cleanDanmaku, DEFAULT_MAX_CODE_POINTS, matchKey } from "./sanitize.ts";
+import { cleanDanmaku, DEFAULT_MAX_CODE_POINTS } from "./sanitize.ts";
+import { ChatLine } from "./chat_line.ts";
 import { initialRoomState, restoreRoomState, type RoomState } from "./state.ts";
 import { restoreStreamState, RoomStream, STREAM_TIMER } from "./stream_state.ts";
 import { type TokenBucketOptions, TokenBuckets } from "./token_bucket.ts";
@@ -451,7 +452,9 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
   #say(cmd: CommandOf<"say">): SayReply | Promise<SayReply> {
     this.#requireChatAllowed(cmd.actor);
     const now = this.ctx.now();
-    const text = cleanDanmaku(cmd.text, this.#cfg.maxTextLength);
+    // cleaned once; its folded forms are computed once, when a part first reads them
+    const line = new ChatLine(cleanDanmaku(cmd.text, this.#cfg.maxTextLength));
+    const text = line.text;
     const user = cmd.actor.userId;
     const waitMs = this.#buckets.take(user, now);
     if (waitMs > 0) {
@@ -467,21 +470,21 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
     if (this.#moderation.isBanned(user)) {
       throw new ActorError("banned", "you are banned from chatting in this room");
     }
-    const key = matchKey(text);
+    const key = line.key;
     const verdict = this.#flood.check(user, key, now);
     if (verdict === "duplicate") {
       throw new ActorError("duplicate", "you just sent the same message");
     }
     const id = this.#nextId();
     // the AI room manager: throws for a hidden message or a mute, never waits
-    const warning = this.#ai?.screen(cmd.actor, id, text, now);
+    const warning = this.#ai?.screen(cmd.actor, id, line, now);
     this.#rate.add(now);
     for (const span of this.#detector.observe(key, now)) this.#addHighlight(span);
     this.state.lastActiveAt = now;
     this.#wake();
     const d: Danmaku = { id, userId: user, name: cmd.actor.name, text, at: now };
     // mood, topics and questions count every accepted message, flood-suppressed ones too
-    this.#ai?.observe(d);
+    this.#ai?.observe(d, line);
     if (verdict === "flood") {
       return cmd.clientId === undefined
         ? { ok: true, id, suppressed: "flood" }

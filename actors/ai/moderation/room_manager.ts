@@ -23,7 +23,7 @@ import {
   contentRules,
   DEFAULT_RULES,
   FloodTracker,
-  linkRules,
+  linkRulesFolded,
   type RuleHit,
   type RuleOptions,
 } from "./rules.ts";
@@ -43,6 +43,13 @@ export interface ModerationInput {
    * message is escalated, so the LLM judges it in context.
    */
   context?: () => string[];
+  /**
+   * The text's folded forms when the caller has them already (the room's `ChatLine`): `key`
+   * NFKC folded and lower-cased, `blockForm` as `normaliseForMatch` makes it.
+   */
+  forms?: { readonly key: string; readonly blockForm: string };
+  /** The caller refused muted senders already (the room's intake): no second look. */
+  muteChecked?: boolean;
 }
 
 /** An escalated message with the chat around it, taken when it was escalated. */
@@ -196,14 +203,15 @@ export class RoomModerator {
   check(msg: ModerationInput): ModerationDecision {
     const base = { messageId: msg.id, userId: msg.userId, source: "local" as const };
     if (msg.exempt) return { ...base, action: "allow", reasons: [], escalated: false };
-    const mutedUntil = this.#mutes.mutedUntil(msg.userId, msg.at);
+    const mutedUntil = msg.muteChecked ? undefined : this.#mutes.mutedUntil(msg.userId, msg.at);
     if (mutedUntil !== undefined) {
       return { ...base, action: "hide", reasons: ["muted"], mutedUntil, escalated: false };
     }
-    const norm = normaliseForMatch(msg.text);
+    const norm = msg.forms?.blockForm ?? normaliseForMatch(msg.text);
+    const folded = msg.forms?.key ?? msg.text.normalize("NFKC");
     const hits: (BlockHit | RuleHit)[] = [
       ...this.#matcher.matchNormalised(norm),
-      ...linkRules(msg.text, this.#rules.allowDomains),
+      ...linkRulesFolded(folded, this.#rules.allowDomains),
       ...contentRules(msg.text),
       ...this.#flood.record(msg.userId, norm, msg.at),
     ];

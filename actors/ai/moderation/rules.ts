@@ -43,12 +43,23 @@ function hostOf(link: string): string {
   }
 }
 
-/** Links and contact solicitations in `raw` (NFKC-folded by the caller). */
+/** Links and contact solicitations in `raw`. */
 export function linkRules(raw: string, allowDomains: readonly string[]): RuleHit[] {
+  return linkRulesFolded(raw.normalize("NFKC"), allowDomains);
+}
+
+/** What any link (or obfuscated one) contains: a dot, `点`/`點`, `dot` or `http`. */
+const MAY_LINK = /[.点點]|dot|http/i;
+
+/** `linkRules` of text already NFKC-folded (any case: the patterns ignore case). */
+export function linkRulesFolded(text: string, allowDomains: readonly string[]): RuleHit[] {
   const hits: RuleHit[] = [];
-  const text = raw.normalize("NFKC");
-  const compact = text.replace(/\s+/g, "");
-  for (const m of new Set([...(text.match(URL_RE) ?? []), ...(compact.match(URL_RE) ?? [])])) {
+  const compact = /\s/.test(text) ? text.replace(/\s+/g, "") : text;
+  const mayLink = MAY_LINK.test(text);
+  const links = mayLink
+    ? new Set([...(text.match(URL_RE) ?? []), ...(compact.match(URL_RE) ?? [])])
+    : [];
+  for (const m of links) {
     const host = hostOf(m);
     const allowed = allowDomains.some((d) => host === d || host.endsWith(`.${d}`));
     if (!allowed) {
@@ -56,10 +67,10 @@ export function linkRules(raw: string, allowDomains: readonly string[]): RuleHit
       break;
     }
   }
-  if (hits.length === 0 && OBFUSCATED_DOT.test(text)) {
+  if (hits.length === 0 && mayLink && OBFUSCATED_DOT.test(text)) {
     hits.push({ rule: "link", severity: 2, detail: "obfuscated link" });
   }
-  if (CONTACT_RE.test(text) || CONTACT_RE.test(compact)) {
+  if (CONTACT_RE.test(text) || (compact !== text && CONTACT_RE.test(compact))) {
     hits.push({ rule: "contact", severity: 2, detail: "contact or scam solicitation" });
   }
   return hits;
@@ -68,8 +79,10 @@ export function linkRules(raw: string, allowDomains: readonly string[]): RuleHit
 /** Content-only spam: long runs of one character, shouting. */
 export function contentRules(raw: string): RuleHit[] {
   const hits: RuleHit[] = [];
+  // both rules need at least 20 (caps) or 30 (runs) characters: short lines skip the scans
+  if (raw.length < 20) return hits;
   // 哈哈哈 and 666 are how danmaku laughs and cheers: only absurd runs count
-  if (/(.)\1{29,}/u.test(raw) || /(.{2,4})\1{14,}/u.test(raw)) {
+  if (raw.length >= 30 && (/(.)\1{29,}/u.test(raw) || /(.{2,4})\1{14,}/u.test(raw))) {
     hits.push({ rule: "char_spam", severity: 1, detail: "long repeated run" });
   }
   const letters = raw.match(/\p{L}/gu) ?? [];
@@ -78,6 +91,13 @@ export function contentRules(raw: string): RuleHit[] {
     hits.push({ rule: "caps", severity: 1, detail: "shouting" });
   }
   return hits;
+}
+
+/** Removes the entries `expired` says are gone, in place (a filter without a new array). */
+function dropExpired<T>(list: T[], expired: (x: T) => boolean): void {
+  let kept = 0;
+  for (let i = 0; i < list.length; i++) if (!expired(list[i])) list[kept++] = list[i];
+  list.length = kept;
 }
 
 interface UserHistory {
@@ -101,15 +121,16 @@ export class FloodTracker {
     }
     const rateFrom = at - this.opts.rate.windowMs;
     const repeatFrom = at - this.opts.repeat.windowMs;
-    h.at = h.at.filter((t) => t > rateFrom);
+    dropExpired(h.at, (t) => t <= rateFrom);
     h.at.push(at);
-    h.texts = h.texts.filter((t) => t.at > repeatFrom);
+    dropExpired(h.texts, (t) => t.at <= repeatFrom);
     h.texts.push({ at, text: normText });
     const hits: RuleHit[] = [];
     if (h.at.length > this.opts.rate.max) {
       hits.push({ rule: "flood_rate", severity: 2, detail: `${h.at.length} messages` });
     }
-    const same = h.texts.filter((t) => t.text === normText).length;
+    let same = 0;
+    for (const t of h.texts) if (t.text === normText) same++;
     if (normText.length > 0 && same >= this.opts.repeat.max) {
       hits.push({ rule: "flood_repeat", severity: 2, detail: `same text ${same} times` });
     }

@@ -21,13 +21,14 @@ export interface QuestionCheck {
  */
 export function detectQuestion(text: string, words?: readonly string[]): QuestionCheck {
   const t = text.normalize("NFKC").trim();
-  const content = t.replace(/[\p{P}\p{S}\s]/gu, "");
-  if (content.length < 3) return { question: false, confidence: 0 };
   const mark = /[?？]\s*$/.test(t);
   const zh = ZH_MARKERS.test(t);
   const en = EN_START.test(t) && t.split(/\s+/).length >= 3;
-  // no marker at all: not a question, and no need to segment (the room calls this per message)
+  // no marker at all: not a question, and no need to look further (the room calls this per
+  // message, most of which are no question)
   if (!mark && !zh && !en) return { question: false, confidence: 0 };
+  const content = t.replace(/[\p{P}\p{S}\s]/gu, "");
+  if (content.length < 3) return { question: false, confidence: 0 };
   const terms = words ?? tokenize(t);
   let confidence = 0;
   if (mark) confidence += 0.5;
