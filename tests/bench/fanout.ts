@@ -1,12 +1,14 @@
 /**
- * Fan-out benchmark of one room (issue 2): V viewers as real WebSocket clients in a separate
- * process, S senders at R messages/s, against Synapse (`edge/main.ts --role all`), a bare Deno
- * WebSocket broadcast server and socket.io, one after another in the same run. Writes
+ * Fan-out benchmark of one room (issues 2 and 18): V viewers as real WebSocket clients in a
+ * separate process, S senders at R messages/s, against Synapse (`edge/main.ts --role all`), a
+ * bare Deno WebSocket broadcast server, socket.io and Centrifugo v6 (built once at a pinned
+ * version by tests/services/build-go-tools.sh), one after another in the same run. Writes
  * tests/bench/results/fanout.{json,md} (or `--out`).
  *
  *   deno run -A tests/bench/fanout.ts [--viewers 1000,5000] [--senders 10] [--rate 1]
- *     [--duration 6] [--drain 1.5] [--reps 3] [--servers synapse,bare,socketio] [--out DIR]
- *     [--busy-senders 40] [--busy-viewers 1000]   (a busy-room scenario; 0 senders: none)
+ *     [--duration 6] [--drain 1.5] [--reps 3] [--servers synapse,bare,socketio,centrifugo]
+ *     [--out DIR] [--busy-senders 40] [--busy-viewers 1000,5000]
+ *     (busy-room scenarios: the busy senders into each busy audience; 0 senders: none)
  *
  * Synapse's room allows each user a burst of 5 messages and 1 message/s after that
  * (actors/room/room_actor.ts), so senders are distinct guests at ≤ 1 msg/s each and the room
@@ -25,6 +27,7 @@ import {
 } from "./helpers/fanout_scenario.ts";
 import {
   bareServer,
+  centrifugoServer,
   PROJECT_ROOT,
   type ServerUnderTest,
   socketIoRuntime,
@@ -36,6 +39,7 @@ const SERVERS: Record<string, () => ServerUnderTest> = {
   synapse: () => synapseServer(),
   bare: bareServer,
   socketio: socketIoServer,
+  centrifugo: centrifugoServer,
 };
 
 const commaList = (s: string) => s.split(",").map((item) => item.trim());
@@ -50,9 +54,11 @@ const Options = z.object({
   reps: z.coerce.number().int().positive(),
   settle: z.coerce.number().nonnegative(),
   "busy-senders": z.coerce.number().int().nonnegative(),
-  "busy-viewers": z.coerce.number().int().positive(),
+  "busy-viewers": z.string().transform((s) => commaList(s).map(Number)).pipe(
+    z.array(z.number().int().positive()),
+  ),
   servers: z.string().transform(commaList).pipe(
-    z.array(z.enum(["synapse", "bare", "socketio"])).min(1),
+    z.array(z.enum(["synapse", "bare", "socketio", "centrifugo"])).min(1),
   ),
   out: z.string(),
 });
@@ -68,9 +74,9 @@ function parseOptions(args: string[]) {
       drain: { type: "string", default: "1.5" },
       reps: { type: "string", default: "3" },
       settle: { type: "string", default: "1.5" },
-      servers: { type: "string", default: "synapse,bare,socketio" },
+      servers: { type: "string", default: "synapse,bare,socketio,centrifugo" },
       "busy-senders": { type: "string", default: "40" },
-      "busy-viewers": { type: "string", default: "1000" },
+      "busy-viewers": { type: "string", default: "1000,5000" },
       out: { type: "string", default: fileURLToPath(new URL("./results/", import.meta.url)) },
     },
     strict: true,
@@ -110,12 +116,9 @@ export async function main(args: string[]): Promise<void> {
   if (opts["busy-senders"] > 0) {
     // A busy room: more chat into the same audience, where batching should pay off.
     // Memory per idle viewer does not depend on the chat rate: no second memory pass.
-    loads.push({
-      ...base,
-      viewers: opts["busy-viewers"],
-      senders: opts["busy-senders"],
-      memoryPass: false,
-    });
+    for (const viewers of opts["busy-viewers"]) {
+      loads.push({ ...base, viewers, senders: opts["busy-senders"], memoryPass: false });
+    }
   }
   for (const load of loads) {
     const roomRate = load.senders * load.ratePerSender;
@@ -137,6 +140,7 @@ export async function main(args: string[]): Promise<void> {
     commit: await gitCommit(),
     deno: `deno ${Deno.version.deno}`,
     socketIoRuntime: await socketIoRuntime(),
+    centrifugo: opts.servers.includes("centrifugo") ? `v6.9.1 (Go, JSON protocol)` : undefined,
     cpus: navigator.hardwareConcurrency,
     loadAverageBefore,
     loadAverageAfter: await loadAverage(),

@@ -5,10 +5,13 @@
 # Usage: build-go-tools.sh [livekit|minio|ingress|all]   — prints the binary path (livekit,
 # minio, ingress) or the tools folder (all). The ingress binary is named `ingress` because the
 # ingress service launches a child of that name from PATH: put its folder on PATH.
+# Centrifugo is the fan-out benchmark's peer only (`centrifugo`): built on demand by the
+# bench, never by the test suite (`all` leaves it out, so CI does not build it).
 set -euo pipefail
 LIVEKIT_VERSION="${LIVEKIT_VERSION:-v1.13.5}"
 MINIO_VERSION="${MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}"
 INGRESS_VERSION="${INGRESS_VERSION:-v1.5.0}"
+CENTRIFUGO_VERSION="${CENTRIFUGO_VERSION:-v6.9.1}"
 TOOLS_DIR="${SYNAPSE_TOOLS_DIR:-$HOME/.cache/synapse-live/tools}"
 what="${1:-all}"
 
@@ -57,11 +60,12 @@ case "$what" in
   livekit) build livekit-server github.com/livekit/livekit-server "$LIVEKIT_VERSION" server ./cmd/server && echo "$BUILT" && exit 0 ;;
   minio) build minio github.com/minio/minio "$MINIO_VERSION" minio && echo "$BUILT" && exit 0 ;;
   ingress) build_ingress && echo "$BUILT" && exit 0 ;;
+  centrifugo) build centrifugo github.com/centrifugal/centrifugo/v6 "$CENTRIFUGO_VERSION" centrifugo && echo "$BUILT" && exit 0 ;;
   all)
     build livekit-server github.com/livekit/livekit-server "$LIVEKIT_VERSION" server ./cmd/server
     build minio github.com/minio/minio "$MINIO_VERSION" minio
     build_ingress
     ;;
-  *) echo "usage: $0 [livekit|minio|ingress|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [livekit|minio|ingress|centrifugo|all]" >&2; exit 2 ;;
 esac
 echo "$TOOLS_DIR"

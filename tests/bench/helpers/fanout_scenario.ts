@@ -112,7 +112,13 @@ interface MemoryReading {
 /** RSS as it is, then RSS and live JS heap after forced full GCs (through the inspector). */
 async function readMemory(server: RunningServer): Promise<MemoryReading> {
   const rss = await sumOver(server.pids, processRssBytes);
-  if (server.inspectPorts.length === 0) return { rss, rssAfterGc: NaN, jsHeapAfterGc: NaN };
+  if (server.inspectPorts.length === 0) {
+    if (!server.collectGarbage) return { rss, rssAfterGc: NaN, jsHeapAfterGc: NaN };
+    await server.collectGarbage();
+    await sleep(300);
+    const rssAfterGc = await sumOver(server.pids, processRssBytes);
+    return { rss, rssAfterGc, jsHeapAfterGc: NaN };
+  }
   let jsHeapAfterGc = 0;
   for (const port of server.inspectPorts) {
     const inspector = await InspectorSession.connect(port);

@@ -27,7 +27,7 @@ import {
 } from "./targets.ts";
 
 export const LoadgenConfig = z.object({
-  target: z.enum(["synapse", "bare", "socketio"]),
+  target: z.enum(["synapse", "bare", "socketio", "centrifugo"]),
   /** http://host:port of the server under test. */
   url: z.string().url(),
   room: z.string().min(1).default("bench"),

@@ -17,6 +17,9 @@ export interface RunningServer {
   pids: number[];
   /** Their V8 inspector ports (same order), for forced GC and heap readings. */
   inspectPorts: number[];
+  /** A server without a V8 inspector that can still be asked for a full collection (Go's
+   * runtime through pprof): memory readings "after GC" use it. */
+  collectGarbage?(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -122,6 +125,79 @@ export function bareServer(): ServerUnderTest {
         "/",
         options,
       ),
+  };
+}
+
+/** Where the bench's Centrifugo binary is built (once, pinned: build-go-tools.sh). */
+async function centrifugoBinary(): Promise<string> {
+  const out = await new Deno.Command("bash", {
+    args: [`${PROJECT_ROOT}tests/services/build-go-tools.sh`, "centrifugo"],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const path = new TextDecoder().decode(out.stdout).trim().split("\n").pop();
+  if (!out.success || !path) throw new Error("building centrifugo failed (build-go-tools.sh)");
+  return path;
+}
+
+/**
+ * Peer: Centrifugo v6 configured for a chat room as its docs recommend — a `chat`
+ * namespace whose subscribers may publish (client-side publish), no history, no presence,
+ * anonymous connections (the bench's guests). Channel `chat:<room>`. The debug endpoints
+ * (Go pprof) are on so the memory pass can force a collection (`heap?gc=1`).
+ */
+export function centrifugoServer(): ServerUnderTest {
+  return {
+    name: "centrifugo",
+    client: "centrifugo",
+    start: async () => {
+      const binary = await centrifugoBinary();
+      const dir = await Deno.makeTempDir({ prefix: "centrifugo-bench-" });
+      const port = freePort();
+      const config = {
+        http_server: { address: "127.0.0.1", port },
+        log: { level: "error" },
+        health: { enabled: true },
+        debug: { enabled: true },
+        client: { allow_anonymous_connect_without_token: true, allowed_origins: ["*"] },
+        channel: {
+          namespaces: [{
+            name: "chat",
+            allow_subscribe_for_client: true,
+            allow_subscribe_for_anonymous: true,
+            allow_publish_for_subscriber: true,
+            allow_publish_for_anonymous: true,
+          }],
+        },
+      };
+      await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
+      const proc = new BenchProcess({
+        cmd: [binary, "--config", `${dir}/config.json`],
+        cwd: dir,
+      });
+      const url = `http://127.0.0.1:${port}`;
+      const cleanup = () => Deno.remove(dir, { recursive: true }).catch(() => {});
+      try {
+        await waitForHttp(`${url}/health`, proc, READY_TIMEOUT_MS);
+      } catch (e) {
+        await proc.stop();
+        await cleanup();
+        throw e;
+      }
+      return {
+        url,
+        pids: [proc.pid],
+        inspectPorts: [],
+        collectGarbage: async () => {
+          const res = await fetch(`${url}/debug/pprof/heap?gc=1`);
+          await res.body?.cancel();
+        },
+        stop: async () => {
+          await proc.stop();
+          await cleanup();
+        },
+      };
+    },
   };
 }
 

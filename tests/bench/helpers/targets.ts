@@ -1,11 +1,11 @@
 /**
  * Client side of each server under test, behind one interface so the load generator drives
- * Synapse, the bare WebSocket server and socket.io the same way: open a viewer (resolves
+ * Synapse, the bare WebSocket server, socket.io and Centrifugo the same way: open a viewer (resolves
  * once it is in the room and will receive broadcasts), open a sender, send bench messages.
  */
 import { type BenchMessage, fromObject, fromText, toObject, toText } from "./bench_message.ts";
 
-export type TargetKind = "synapse" | "bare" | "socketio";
+export type TargetKind = "synapse" | "bare" | "socketio" | "centrifugo";
 
 /** Server clock readings a message carried (Synapse: when the room accepted it, and when
  * the batch holding it was flushed), ms since the epoch. */
@@ -48,6 +48,8 @@ export function targetClient(kind: TargetKind, baseUrl: string, room: string): T
       return new BareClient(baseUrl);
     case "socketio":
       return new SocketIoClient(baseUrl);
+    case "centrifugo":
+      return new CentrifugoClient(baseUrl, `chat:${room}`);
   }
 }
 
@@ -229,6 +231,69 @@ class SocketIoClient implements TargetClient {
         outcome.acked();
       },
       close: () => socket.disconnect(),
+    };
+  }
+}
+
+// --- Centrifugo: its JSON client protocol (v2) over /connection/websocket — connect,
+// subscribe to the room's channel, publish into it; publications arrive as pushes.
+
+interface CentrifugoReply {
+  id?: number;
+  error?: { code: number; message: string };
+  push?: { channel?: string; pub?: { data?: unknown } };
+}
+
+class CentrifugoClient implements TargetClient {
+  constructor(readonly baseUrl: string, readonly channel: string) {}
+
+  /** Connects anonymously and subscribes; resolves once the subscribe reply came. */
+  #open(sink: ReceiveSink, outcome?: SendOutcome): Promise<WebSocket> {
+    return openSocket(
+      wsUrl(this.baseUrl, "/connection/websocket"),
+      (ws) =>
+        ws.send(
+          // Commands in one frame are newline-delimited JSON (the protocol's batching).
+          JSON.stringify({ id: 1, connect: {} }) + "\n" +
+            JSON.stringify({ id: 2, subscribe: { channel: this.channel } }),
+        ),
+      (ws, data, ready, fail) => {
+        for (const line of data.split("\n")) {
+          if (line === "") continue;
+          const reply = JSON.parse(line) as CentrifugoReply;
+          if (reply.push) {
+            const m = fromObject(reply.push.pub?.data);
+            if (m) sink.message(m);
+          } else if (reply.id === undefined) {
+            // An empty object is the server's ping: answer with a pong (an empty object).
+            ws.send("{}");
+          } else if (reply.error) {
+            if (reply.id >= 3 && outcome) outcome.refused(`centrifugo_${reply.error.code}`);
+            else fail(new Error(`centrifugo error ${reply.error.code} ${reply.error.message}`));
+          } else if (reply.id === 2) {
+            ready();
+          } else if (reply.id >= 3) {
+            outcome?.acked();
+          }
+        }
+      },
+    );
+  }
+
+  async openViewer(_index: number, sink: ReceiveSink): Promise<Connection> {
+    const ws = await this.#open(sink);
+    return { close: () => ws.close() };
+  }
+
+  async openSender(_i: number, sink: ReceiveSink, outcome: SendOutcome): Promise<SenderConnection> {
+    const ws = await this.#open(sink, outcome);
+    let nextId = 3;
+    return {
+      send: (m) =>
+        ws.send(
+          JSON.stringify({ id: nextId++, publish: { channel: this.channel, data: toObject(m) } }),
+        ),
+      close: () => ws.close(),
     };
   }
 }
