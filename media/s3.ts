@@ -14,29 +14,10 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import type { Config } from "../engine/config.ts";
+import type { S3Settings } from "./s3_settings.ts";
 import type { ObjectStore, StoredObject } from "./object_store.ts";
 
-export interface S3Settings {
-  /** Endpoint URL (MinIO); unset for AWS. */
-  endpoint?: string;
-  region: string;
-  bucket: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-}
-
-/** The S3 settings of a configuration, or undefined when storage is not configured. */
-export function s3SettingsFromConfig(config: Config): S3Settings | undefined {
-  if (!config.S3_ACCESS_KEY || !config.S3_SECRET_KEY) return undefined;
-  return {
-    endpoint: config.S3_ENDPOINT,
-    region: config.S3_REGION,
-    bucket: config.S3_BUCKET,
-    accessKeyId: config.S3_ACCESS_KEY,
-    secretAccessKey: config.S3_SECRET_KEY,
-  };
-}
+export { type S3Settings, s3SettingsFromConfig } from "./s3_settings.ts";
 
 export class S3ObjectStore implements ObjectStore {
   readonly client: S3Client;

@@ -44,7 +44,7 @@ import { livekitSettingsFromConfig } from "../../media/livekit/settings.ts";
 import { LivekitWebhookVerifier, type StreamEvent } from "../../media/livekit/webhooks.ts";
 import { type ActorAsk, MediaService } from "../../media/media_service.ts";
 import { RecordingManager } from "../../media/recorder/manager.ts";
-import { S3ObjectStore, type S3Settings, s3SettingsFromConfig } from "../../media/s3.ts";
+import { type S3Settings, s3SettingsFromConfig } from "../../media/s3_settings.ts";
 import type { ObjectStore } from "../../media/object_store.ts";
 import { LocalObjectStore } from "../../media/local_object_store.ts";
 import { LocalMedia } from "../../media/local/local_media.ts";
@@ -97,6 +97,8 @@ export async function openMediaStorage(
     })
     : undefined;
   if (s3) {
+    // The AWS SDK (tens of MB) loads only when S3 is configured.
+    const { S3ObjectStore } = await import("../../media/s3.ts");
     const objects = new S3ObjectStore(s3);
     await objects.ensureBucket();
     return { objects, index, s3, servers };

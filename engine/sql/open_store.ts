@@ -3,7 +3,6 @@
  * Postgres when `DATABASE_URL` is set, otherwise PGlite under `${DATA_DIR}/pglite`.
  */
 import { migrate, type Migration } from "./migrate.ts";
-import { openPgliteStore } from "./pglite_store.ts";
 import { openPostgresStore } from "./postgres_store.ts";
 import type { SqlStore } from "./sql.ts";
 
@@ -23,6 +22,9 @@ export async function openStore(
   } else {
     const dir = `${config.DATA_DIR}/pglite`;
     await Deno.mkdir(dir, { recursive: true });
+    // PGlite (Postgres in WebAssembly) only where it is used: a process on Postgres never
+    // loads it.
+    const { openPgliteStore } = await import("./pglite_store.ts");
     store = await openPgliteStore(dir);
   }
   try {

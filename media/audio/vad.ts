@@ -8,7 +8,7 @@
  */
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
-import ort from "onnxruntime-node";
+import type { InferenceSession, Tensor } from "onnxruntime-node";
 import { SAMPLE_RATE } from "./pcm.ts";
 
 const FRAME = 512;
@@ -59,23 +59,36 @@ export interface VadSummary {
   speechRatio: number;
 }
 
+type Ort = typeof import("onnxruntime-node");
+let ortModule: Promise<Ort> | undefined;
+/** onnxruntime-node loads a native library of tens of MB: only when a model is first loaded,
+ * so a process that never runs VAD (an edge, an engine without media) does not carry it. */
+const loadOrt = () =>
+  ortModule ??= import("onnxruntime-node").then((m) =>
+    // A CommonJS package: its exports are the default export at run time.
+    (m as unknown as { default?: Ort }).default ?? m
+  );
+
 /** One loaded model. Not safe for concurrent use: one stream at a time per instance. */
 export class SileroVad {
   readonly #state = new Float32Array(2 * 128);
   readonly #input = new Float32Array(CONTEXT + FRAME);
-  readonly #sr = new ort.Tensor("int64", BigInt64Array.from([BigInt(SAMPLE_RATE)]));
+  readonly #sr: Tensor;
 
-  private constructor(private readonly session: ort.InferenceSession) {}
+  private constructor(private readonly session: InferenceSession, private readonly ort: Ort) {
+    this.#sr = new ort.Tensor("int64", BigInt64Array.from([BigInt(SAMPLE_RATE)]));
+  }
 
   /** Loads the model; one intra-op thread by default (one core per stream). */
   static async load(opts: { modelPath?: string; threads?: number } = {}): Promise<SileroVad> {
+    const ort = await loadOrt();
     const session = await ort.InferenceSession.create(opts.modelPath ?? sileroModelPath(), {
       intraOpNumThreads: opts.threads ?? 1,
       interOpNumThreads: 1,
       executionMode: "sequential",
       graphOptimizationLevel: "all",
     });
-    return new SileroVad(session);
+    return new SileroVad(session, ort);
   }
 
   reset(): void {
@@ -89,8 +102,8 @@ export class SileroVad {
     this.#input.copyWithin(0, FRAME, FRAME + CONTEXT); // last 64 samples become the context
     this.#input.set(frame, CONTEXT);
     const out = await this.session.run({
-      input: new ort.Tensor("float32", this.#input, [1, CONTEXT + FRAME]),
-      state: new ort.Tensor("float32", this.#state, [2, 1, 128]),
+      input: new this.ort.Tensor("float32", this.#input, [1, CONTEXT + FRAME]),
+      state: new this.ort.Tensor("float32", this.#state, [2, 1, 128]),
       sr: this.#sr,
     });
     const names = this.session.outputNames;

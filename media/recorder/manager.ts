@@ -10,7 +10,7 @@ import type { LivekitSettings } from "../livekit/settings.ts";
 import type { ObjectStore } from "../object_store.ts";
 import { RecordingAudioHub, RecordingEventHub } from "./events.ts";
 import { brokenLimit, DfDiskProbe, type DiskProbe, type GuardLimits } from "./guards.ts";
-import { LivekitSource } from "./livekit_source.ts";
+import type { LivekitSource } from "./livekit_source.ts";
 import { RecordingSession, type RecordingSource, type RecordingStatus } from "./session.ts";
 import { DirectUrlResolver, type StreamUrlResolver, UrlSource } from "./url_source.ts";
 
@@ -95,7 +95,9 @@ export class RecordingManager {
     const recordingId = newRecordingId(this.#clock);
     const settings = this.opts.livekit;
     const start = (async () => {
-      const source = await LivekitSource.connect({
+      // @livekit/rtc-node is a native library of tens of MB: loaded at the first recording.
+      const { LivekitSource: Source } = await import("./livekit_source.ts");
+      const source: LivekitSource = await Source.connect({
         settings,
         roomId,
         recordingId,

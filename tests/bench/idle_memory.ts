@@ -7,7 +7,7 @@
  * inspector), and the JS heap that V8 reports at that point. Medians of `--reps` fresh
  * starts. Writes tests/bench/results/idle_memory.{json,md}.
  *
- *   deno run -A tests/bench/idle_memory.ts [--reps 3] [--settle 5]
+ *   deno run -A tests/bench/idle_memory.ts [--reps 3] [--settle 5] [--only edge,engine]
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
@@ -22,11 +22,14 @@ const { values } = parseArgs({
   options: {
     reps: { type: "string", default: "3" },
     settle: { type: "string", default: "5" },
+    /** Measure only these processes (names as in the table, first word). */
+    only: { type: "string", default: "" },
     out: { type: "string", default: fileURLToPath(new URL("./results/", import.meta.url)) },
   },
 });
 const REPS = Number(values.reps);
 const SETTLE_MS = Number(values.settle) * 1000;
+const ONLY = values.only ? values.only.split(",") : undefined;
 /** Issue 18's targets for an idle process. */
 const TARGET_MB: Record<string, number> = { edge: 80, engine: 150 };
 
@@ -54,6 +57,7 @@ const nats = await startNatsServer();
 const cluster = { DATABASE_URL: db.url, NATS_URL: nats.url, LOG_LEVEL: "info" };
 const readings: Reading[] = [];
 const measure = async (name: string, start: Parameters<typeof idleRss>[0]) => {
+  if (ONLY && !ONLY.includes(name.split(" ")[0])) return;
   const rssMb: number[] = [];
   for (let rep = 1; rep <= REPS; rep++) {
     rssMb.push(await idleRss(start));

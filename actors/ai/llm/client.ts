@@ -5,7 +5,7 @@
  * goes through a circuit breaker. Callers use `jsonOr` so that an unconfigured endpoint, an
  * open breaker or a failed call falls back to their local heuristic, labelled `local`.
  */
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import type { z } from "zod";
 import type { Config } from "../../../engine/config.ts";
 import { createLogger, type Logger } from "../../../engine/log.ts";
@@ -103,10 +103,23 @@ export function extractJson(text: string): unknown {
   }
 }
 
+type OpenAiSdk = typeof import("openai").default;
+let sdkLoading: Promise<OpenAiSdk> | undefined;
+/** The SDK's class once loaded (its errors can only come after that). */
+let Sdk: OpenAiSdk | undefined;
+/** The openai SDK is tens of MB of JS: loaded at the first call, so a process with no LLM
+ * configured (or that never calls one, like an edge) does not carry it. */
+const loadSdk = () =>
+  sdkLoading ??= import("openai").then((m) => {
+    Sdk = m.default;
+    return Sdk;
+  });
+
 function isRetryable(err: unknown): boolean {
   if (err instanceof LlmOutputError) return true;
-  if (err instanceof OpenAI.APIConnectionError) return true; // includes timeouts
-  if (err instanceof OpenAI.APIError) {
+  if (!Sdk) return false;
+  if (err instanceof Sdk.APIConnectionError) return true; // includes timeouts
+  if (err instanceof Sdk.APIError) {
     const status = err.status ?? 0;
     return status === 408 || status === 409 || status === 429 || status >= 500;
   }
@@ -122,7 +135,7 @@ function toDataUrl(img: ImageInput): string {
 }
 
 export class OpenAiLlmClient implements LlmClient {
-  readonly #sdk: OpenAI;
+  #sdk: Promise<OpenAI> | undefined;
   readonly #breaker: CircuitBreaker;
   readonly #usage: UsageLedger;
   readonly #log: Logger;
@@ -132,15 +145,21 @@ export class OpenAiLlmClient implements LlmClient {
     opts: { log?: Logger; now?: () => number } = {},
   ) {
     if (settings.retry.retries > 3) throw new RangeError("at most 3 retries");
-    this.#sdk = new OpenAI({
-      baseURL: settings.baseUrl,
-      apiKey: settings.apiKey,
-      timeout: settings.timeoutMs,
-      maxRetries: 0, // retries are ours: backoff with jitter, and schema failures count too
-    });
     this.#breaker = new CircuitBreaker({ ...settings.breaker, now: opts.now });
     this.#usage = new UsageLedger(settings.pricing);
     this.#log = opts.log ?? createLogger({ mod: "ai.llm" });
+  }
+
+  #client(): Promise<OpenAI> {
+    const settings = this.settings;
+    return this.#sdk ??= loadSdk().then((OpenAiClass) =>
+      new OpenAiClass({
+        baseURL: settings.baseUrl,
+        apiKey: settings.apiKey,
+        timeout: settings.timeoutMs,
+        maxRetries: 0, // retries are ours: backoff with jitter, and schema failures count too
+      })
+    );
   }
 
   get model(): string {
@@ -195,7 +214,7 @@ export class OpenAiLlmClient implements LlmClient {
       })),
     ];
     return this.#guarded(task.room, task.purpose, async () => {
-      const completion = await this.#sdk.chat.completions.create({
+      const completion = await (await this.#client()).chat.completions.create({
         model: this.settings.model,
         messages: [
           { role: "system", content: task.system },
@@ -239,7 +258,7 @@ export class OpenAiLlmClient implements LlmClient {
     const model = this.settings.embeddingModel;
     if (!model) return Promise.reject(new LlmUnavailableError("no embedding model configured"));
     return this.#guarded(room, "embedding", async () => {
-      const res = await this.#sdk.embeddings.create({ model, input: texts });
+      const res = await (await this.#client()).embeddings.create({ model, input: texts });
       this.#usage.recordCall(room, "embedding", res.usage?.prompt_tokens ?? 0, 0);
       const rows = [...res.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
       if (rows.length !== texts.length) {
