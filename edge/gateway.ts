@@ -49,6 +49,7 @@ export class Gateway {
       deps.transport,
       log,
       (roomId, n) => this.presence.changed(roomId, n),
+      deps.limits.displayBudgetPerSecond,
     );
     this.recoveryTimer = setInterval(() => {
       for (const s of this.sessions) if (s.isDropping) s.checkRecovery();

@@ -20,6 +20,8 @@ export interface EdgeLimits {
   presenceDebounceMs: number;
   /** ... and every room's count at this interval. */
   presenceIntervalMs: number;
+  /** Display budget: danmaku per second a viewer is shown past a room's rate; 0: all. */
+  displayBudgetPerSecond: number;
 }
 
 export const DEFAULT_EDGE_LIMITS: EdgeLimits = {
@@ -33,4 +35,5 @@ export const DEFAULT_EDGE_LIMITS: EdgeLimits = {
   joinBufferBatches: 512,
   presenceDebounceMs: 250,
   presenceIntervalMs: 5_000,
+  displayBudgetPerSecond: 40,
 };

@@ -3,18 +3,24 @@
  * one local viewer, and fan-out of each batch to every local viewer. Each batch is decoded
  * and parsed once, its wire frame is built once (string concatenation, no re-serialising),
  * and the same string is handed to every viewer. The essential-only variant for slow
- * viewers is built lazily, at most once per batch.
+ * viewers is built lazily, at most once per batch. Past the display budget
+ * (edge/display_budget.ts) the sampled batch is built and encoded once for every viewer of
+ * the budget class; only a sender whose own message was left out gets a frame of its own.
  *
  * A room's sequence only grows. A batch whose `seq` is not above the last one this edge
  * forwarded for the room is never forwarded: the room restarted from older state (or a
  * stale owner's batch arrived late), so every viewer is told and resynced (`restarted`).
  */
 import { roomOutSubject } from "../actors/room/contract.ts";
-import type { RoomBatch } from "../actors/room/contract.ts";
+import type { RoomBatch, RoomEvent } from "../actors/room/contract.ts";
 import type { Logger } from "../engine/log.ts";
 import type { Message, Subscription, Transport } from "../engine/transport.ts";
 import { M, metrics } from "../engine/metrics.ts";
 import { isDroppable } from "./protocol.ts";
+import { type BudgetChoice, DisplayBudget } from "./display_budget.ts";
+
+/** A batch as shown under a display budget: `omitted` danmaku were left out. */
+export type ShownBatch = RoomBatch & { omitted?: number };
 
 /** Batches not forwarded because their sequence went back (viewers were resynced). */
 export const seqRegressions = metrics.counter(
@@ -32,7 +38,7 @@ export class BatchView {
    * the danmaku-out metric is updated once per batch rather than once per viewer). */
   fullDeliveries = 0;
 
-  constructor(readonly batch: RoomBatch, readonly frame: string) {
+  constructor(readonly batch: ShownBatch, readonly frame: string) {
     let droppable = 0;
     for (const e of batch.events) if (isDroppable(e)) droppable++;
     this.droppable = droppable;
@@ -61,8 +67,8 @@ export class BatchView {
     this.fullDeliveries = 0;
   }
 
-  /** A view of a batch received in some other way (join replay). */
-  static of(batch: RoomBatch): BatchView {
+  /** A view of a batch received in some other way (join replay, a budgeted sample). */
+  static of(batch: ShownBatch): BatchView {
     return new BatchView(batch, JSON.stringify({ type: "batch", ...batch }));
   }
 }
@@ -71,6 +77,51 @@ export interface FanoutViewer {
   deliver(view: BatchView): void;
   /** The room's sequence went back: what the viewer holds cannot be resumed; resync it. */
   restarted(): void;
+  /** Who the viewer is: its own danmaku always reach it, whatever the budget left out. */
+  readonly userId?: string;
+  /** Sees every danmaku (moderating viewers): no display budget. */
+  readonly fullDisplay?: boolean;
+}
+
+/** One batch under the display budget: the shared sample, and per-sender frames built on
+ * demand for senders whose own danmaku the sample left out. */
+class BudgetedBatch {
+  readonly shared: BatchView;
+  readonly #own = new Map<string, BatchView>();
+
+  constructor(readonly full: BatchView, readonly choice: BudgetChoice<RoomEvent>) {
+    this.shared = BatchView.of({ ...full.batch, events: choice.events, omitted: choice.omitted });
+  }
+
+  /** The view for one viewer. */
+  viewFor(viewer: FanoutViewer): BatchView {
+    if (viewer.fullDisplay) return this.full;
+    const userId = viewer.userId;
+    const own = userId === undefined ? undefined : this.choice.omittedBySender.get(userId);
+    if (!own) return this.shared;
+    let view = this.#own.get(userId!);
+    if (!view) {
+      const back = new Set(own);
+      view = BatchView.of({
+        ...this.full.batch,
+        events: this.full.batch.events.filter((e) => back.has(e) || this.isShown(e)),
+        omitted: this.choice.omitted - own.length,
+      });
+      this.#own.set(userId!, view);
+    }
+    return view;
+  }
+
+  #shown: Set<RoomEvent> | undefined;
+  private isShown(e: RoomEvent): boolean {
+    this.#shown ??= new Set(this.choice.events);
+    return this.#shown.has(e);
+  }
+
+  flushMetrics(): void {
+    this.shared.flushMetrics();
+    for (const view of this.#own.values()) view.flushMetrics();
+  }
 }
 
 const decoder = new TextDecoder();
@@ -96,7 +147,18 @@ class RoomFanout {
   /** The last sequence forwarded here; -1 before the first batch. */
   private lastSeq = -1;
 
-  constructor(readonly roomId: string, transport: Transport, private readonly log: Logger) {
+  /** Danmaku per second per viewer past which batches are sampled (undefined: no budget). */
+  private readonly budget: DisplayBudget | undefined;
+
+  constructor(
+    readonly roomId: string,
+    transport: Transport,
+    private readonly log: Logger,
+    displayBudgetPerSecond = 0,
+  ) {
+    this.budget = displayBudgetPerSecond > 0
+      ? new DisplayBudget(displayBudgetPerSecond)
+      : undefined;
     this.subscription = transport.subscribe(roomOutSubject(roomId), (m) => this.onMessage(m));
   }
 
@@ -115,14 +177,17 @@ class RoomFanout {
     if (view.seq <= this.lastSeq) return this.restarted(view.seq);
     this.lastSeq = view.seq;
     this.batches++;
+    const choice = this.budget?.choose(view.batch.events, view.batch.at);
+    const budgeted = choice && choice.omitted > 0 ? new BudgetedBatch(view, choice) : undefined;
     for (const viewer of this.viewers) {
       try {
-        viewer.deliver(view);
+        viewer.deliver(budgeted ? budgeted.viewFor(viewer) : view);
       } catch (err) {
         this.log.warn("delivery to a viewer failed", { roomId: this.roomId, err });
       }
     }
     view.flushMetrics();
+    budgeted?.flushMetrics();
   }
 
   private restarted(seq: number): void {
@@ -156,13 +221,15 @@ export class FanoutRegistry {
     private readonly log: Logger,
     /** Called with the room's new local viewer count after every add/remove. */
     private readonly onCount: (roomId: string, viewers: number) => void = () => {},
+    /** Danmaku per second per viewer past which each room's batches are sampled (0: off). */
+    private readonly displayBudgetPerSecond = 0,
   ) {}
 
   /** Add a viewer; subscribes to the room's batches when it is the first here. */
   add(roomId: string, viewer: FanoutViewer): void {
     let room = this.rooms.get(roomId);
     if (!room) {
-      room = new RoomFanout(roomId, this.transport, this.log);
+      room = new RoomFanout(roomId, this.transport, this.log, this.displayBudgetPerSecond);
       this.rooms.set(roomId, room);
     }
     if (room.viewers.has(viewer)) return;

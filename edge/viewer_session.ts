@@ -88,6 +88,11 @@ export class ViewerSession implements FanoutViewer {
     return this.identity?.userId;
   }
 
+  /** Platform admins moderate: they see every danmaku, past any display budget. */
+  get fullDisplay(): boolean {
+    return this.identity?.roles.includes("admin") ?? false;
+  }
+
   get isDropping(): boolean {
     return this.backpressure.isDropping;
   }

@@ -36,6 +36,8 @@ export const ConfigSchema = z.object({
   EDGE_AUTH_PER_MIN: int(10, 1),
   /** Reverse proxies in front of the edge that append X-Forwarded-For (0: header ignored). */
   EDGE_TRUSTED_PROXIES: int(0, 0),
+  /** Display budget: danmaku per second each viewer is shown in a hot room (0: every one). */
+  EDGE_DISPLAY_BUDGET: int(40, 0),
 
   // --- engine
   /** Partitions per cluster; fixed for the cluster's life. */

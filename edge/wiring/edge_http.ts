@@ -53,7 +53,11 @@ export async function serveEdge(opts: {
     transport: backend.transport,
     rooms,
     identity,
-    limits: { ...DEFAULT_EDGE_LIMITS, ...opts.options.limits },
+    limits: {
+      ...DEFAULT_EDGE_LIMITS,
+      displayBudgetPerSecond: config.EDGE_DISPLAY_BUDGET,
+      ...opts.options.limits,
+    },
     log,
   });
   // Prometheus: viewers held by this edge (engine/metrics.ts; the dashboard sums edges).

@@ -48,6 +48,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ROOM_TICK_MS: "20",
     // Media servers stay off unless a test configures them (or asks for MEDIA=auto).
     MEDIA: "external",
+    // Tests count every danmaku they send; the display budget's own tests turn it on.
+    EDGE_DISPLAY_BUDGET: "0",
     ...opts.env,
   });
   let server: RunningServer;
