@@ -54,6 +54,15 @@ export interface RepResult {
   cpuSecondsPer100kDeliveries: number;
   deliveriesPerCpuSecond: number;
   droppedNotices: number;
+  /** Synapse's display budget: danmaku left out of the viewers' batches (`omitted`). */
+  omitted: number;
+  /** Messages the server accepted per second of sending. */
+  acceptedPerSec: number;
+  /** Server CPU per accepted message, ms. */
+  cpuMsPerAcceptedMessage: number;
+  /** WebSocket frames and bytes (characters) per viewer per second. */
+  framesPerViewerPerSec: number;
+  bytesPerViewerPerSec: number;
   late: number;
   /** Cores the server used on average over the repetition. */
   serverCores: number;
@@ -382,6 +391,15 @@ function summariseRep(
       ? round(serverDeliveries / serverCpuSeconds, 0)
       : NaN,
     droppedNotices: r.droppedNotices,
+    omitted: r.omitted,
+    acceptedPerSec: round(r.acked / (r.sendWindowMs / 1000), 0),
+    cpuMsPerAcceptedMessage: r.acked > 0 ? round((serverCpuSeconds / r.acked) * 1000, 3) : NaN,
+    framesPerViewerPerSec: viewers > 0
+      ? round(r.frames / viewers / (r.deliveryWindowMs / 1000), 1)
+      : NaN,
+    bytesPerViewerPerSec: viewers > 0
+      ? round(r.chars / viewers / (r.deliveryWindowMs / 1000), 0)
+      : NaN,
     late: r.late,
     probeDeliveries: probed.deliveries,
     probeLatencyP50Ms: round(probeLatency.quantile(0.5), 1),

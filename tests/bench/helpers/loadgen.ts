@@ -91,6 +91,11 @@ export interface RunReport {
   deliveries: number;
   /** Synapse's slow-viewer notices: danmaku the edge chose not to send. */
   droppedNotices: number;
+  /** Synapse's display budget: danmaku left out of the batches viewers received. */
+  omitted: number;
+  /** WebSocket frames and characters the viewers received during the run. */
+  frames: number;
+  chars: number;
   /** Messages of an earlier run that arrived during this one. */
   late: number;
   latency: SparseHistogram;
@@ -116,6 +121,9 @@ function freshCounters() {
     refused: {} as Record<string, number>,
     deliveries: 0,
     droppedNotices: 0,
+    omitted: 0,
+    frames: 0,
+    chars: 0,
     late: 0,
     histogram: new LatencyHistogram(),
     stages: {
@@ -145,6 +153,13 @@ const viewerSink: ReceiveSink = {
   },
   dropped(count: number) {
     counters.droppedNotices += count;
+  },
+  omitted(count: number) {
+    counters.omitted += count;
+  },
+  frame(chars: number) {
+    counters.frames++;
+    counters.chars += chars;
   },
 };
 const ignoreSink: ReceiveSink = { message() {}, dropped() {} };
@@ -235,6 +250,9 @@ async function run(
     refused: c.refused,
     deliveries: c.deliveries,
     droppedNotices: c.droppedNotices,
+    omitted: c.omitted,
+    frames: c.frames,
+    chars: c.chars,
     late: c.late,
     latency: c.histogram.toSparse(),
     stages: stagesReport(),
@@ -262,7 +280,8 @@ async function drain(quietMs: number, maxMs: number): Promise<void> {
   while (nowMs() - began < maxMs) {
     const refused = Object.values(counters.refused).reduce((a, b) => a + b, 0);
     const answered = counters.acked + refused >= counters.sent;
-    if (answered && counters.deliveries >= counters.acked * viewers.length) return;
+    const accounted = counters.deliveries + counters.omitted;
+    if (answered && accounted >= counters.acked * viewers.length) return;
     const lastProgress = Math.max(counters.lastDeliveryAt, began);
     if (nowMs() - lastProgress >= quietMs) return;
     await sleep(50);

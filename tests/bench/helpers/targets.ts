@@ -19,6 +19,10 @@ export interface ReceiveSink {
   message(m: BenchMessage, stamps?: ServerStamps): void;
   /** Synapse's slow-viewer notice: this many danmaku were not sent to this viewer. */
   dropped(count: number): void;
+  /** Synapse's display budget: this many danmaku were left out of a batch (`omitted`). */
+  omitted?(count: number): void;
+  /** One WebSocket frame of `chars` characters arrived (what a viewer's link carries). */
+  frame?(chars: number): void;
 }
 
 /** Where a sender reports the server's verdict on its messages (Synapse only acks). */
@@ -87,6 +91,7 @@ interface SynapseFrame {
   code?: string;
   message?: string;
   count?: number;
+  omitted?: number;
   events?: { t: string; d?: { text: string; at: number } }[];
 }
 
@@ -108,9 +113,11 @@ class SynapseClient implements TargetClient {
       wsUrl(this.baseUrl, `/ws/rooms/${encodeURIComponent(this.room)}`),
       (ws) => ws.send(JSON.stringify({ type: "hello", v: 1, token, room: this.room })),
       (_ws, data, ready, fail) => {
+        sink.frame?.(data.length);
         const frame = JSON.parse(data) as SynapseFrame;
         switch (frame.type) {
           case "batch":
+            if (frame.omitted) sink.omitted?.(frame.omitted);
             for (const event of frame.events ?? []) {
               if (event.t !== "danmaku" || !event.d) continue;
               const m = fromText(event.d.text);
@@ -174,6 +181,7 @@ class BareClient implements TargetClient {
       ws.onerror = () => reject(new Error("websocket error (bare)"));
       ws.onmessage = (event) => {
         if (typeof event.data !== "string") return;
+        sink.frame?.(event.data.length);
         const m = fromObject(JSON.parse(event.data));
         if (m) sink.message(m);
       };
@@ -258,6 +266,7 @@ class CentrifugoClient implements TargetClient {
             JSON.stringify({ id: 2, subscribe: { channel: this.channel } }),
         ),
       (ws, data, ready, fail) => {
+        sink.frame?.(data.length);
         for (const line of data.split("\n")) {
           if (line === "") continue;
           const reply = JSON.parse(line) as CentrifugoReply;
