@@ -44,8 +44,12 @@ export const ConfigSchema = z.object({
   PARTITIONS: int(64, 1),
   /** Idle time before an actor is passivated. */
   ACTOR_IDLE_MS: int(60_000, 100),
-  /** Room tick: how often a room flushes its batch. */
-  ROOM_TICK_MS: int(50, 5),
+  /** Room tick: the shortest gap between two batches of a room (quiet and small rooms). */
+  ROOM_TICK_MS: int(20, 5),
+  /** The longest gap between two batches (busy rooms with large audiences). */
+  ROOM_TICK_MAX_MS: int(250, 5),
+  /** Frames per second a room may cost its edges (viewers × batches/s) before it coalesces. */
+  ROOM_FRAMES_PER_SEC: int(50_000, 100),
   /** How often a room computes and broadcasts its hot topics (and persists them). */
   ROOM_TOPICS_EVERY_MS: int(15_000, 1000),
   /** NATS servers (comma separated). Unset: in-process transport. */

@@ -306,6 +306,9 @@ export interface Danmaku {
   text: string;
   /** Server time, ms since the epoch. */
   at: number;
+  /** The room's owner (the streamer) or an admin (room or platform) said it: never sampled
+   * out by an edge's display budget. Absent for everyone else. */
+  by?: "owner" | "admin";
 }
 
 export interface HighlightSpan {

@@ -6,9 +6,11 @@
  * and announces itself on `rooms.status.{roomId}`.
  *
  * Batching is leading-edge: the first event in a quiet room is published at once (together
- * with whatever is already in the mailbox); events arriving within `tickMs` of the last batch
- * are coalesced into one batch published `tickMs` after it. So at most one batch per room per
- * `tickMs` (one NATS message), no wait for sparse chat, and nothing runs for a room with
+ * with whatever is already in the mailbox); events arriving within the gap after the last
+ * batch are coalesced into one batch published when the gap ends. The gap adapts to the load
+ * (`coalescing.ts`): `tickMs` while sending each message on its own fits the room's frame
+ * budget, growing with the audience up to `tickMaxMs` past it. So at most one batch per room
+ * per gap (one NATS message), no wait for sparse chat, and nothing runs for a room with
  * nothing to send but a slow housekeeping interval (status, presence expiry, sweeps,
  * detector, AI timers; at most 1 s apart).
  *
@@ -85,6 +87,7 @@ import { initialRoomState, restoreRoomState, type RoomState } from "./state.ts";
 import { restoreStreamState, RoomStream, STREAM_TIMER } from "./stream_state.ts";
 import { type TokenBucketOptions, TokenBuckets } from "./token_bucket.ts";
 import { DanmakuWindow, RateMeter, type WindowOptions } from "./window.ts";
+import { coalescingGapMs, type CoalescingPolicy, DEFAULT_COALESCING } from "./coalescing.ts";
 import { M } from "../../engine/metrics.ts";
 
 export { ROOM_ACTOR_TYPE };
@@ -94,6 +97,11 @@ const FLUSH_TIMER = "flush";
 export interface RoomActorOptions {
   /** Minimum gap between two batches (tens of ms); the first event after a gap goes out at once. */
   tickMs: number;
+  /** Longest gap between two batches in a busy, large room (default 250 ms). */
+  tickMaxMs?: number;
+  /** Frames per second (over all viewers) a room may cost its edges before it coalesces more
+   * (default 50,000; see coalescing.ts). */
+  framesPerSecond?: number;
   /** Without a ledger, `gift` is refused with `gifts_unavailable`. */
   giftLedger?: GiftLedger;
   /**
@@ -132,6 +140,7 @@ export interface RoomActorOptions {
 /** Fully defaulted options, shared by every room of a type. */
 interface RoomConfig {
   tickMs: number;
+  coalescing: CoalescingPolicy;
   giftLedger?: GiftLedger;
   settings?: RoomSettingsSource;
   idleMs: number;
@@ -164,6 +173,11 @@ const SWEEP_EVERY_MS = 5_000;
 export function roomActorType(opts: RoomActorOptions): ActorType<RoomState, unknown, unknown> {
   const config: RoomConfig = {
     tickMs: opts.tickMs,
+    coalescing: {
+      minMs: opts.tickMs,
+      maxMs: Math.max(opts.tickMs, opts.tickMaxMs ?? DEFAULT_COALESCING.maxMs),
+      framesPerSecond: opts.framesPerSecond ?? DEFAULT_COALESCING.framesPerSecond,
+    },
     giftLedger: opts.giftLedger,
     settings: opts.settings,
     idleMs: opts.idleMs ?? 60_000,
@@ -204,6 +218,8 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
   readonly #flood: FloodGuard;
   readonly #window: DanmakuWindow;
   readonly #rate = new RateMeter(10);
+  /** The last 2 s of chat, for the coalescing gap (reacts faster than the 10 s rate). */
+  readonly #recentRate = new RateMeter(2);
   readonly #detector: HighlightDetector;
   readonly #resume: ResumeBuffer;
   readonly #presence: EdgePresence;
@@ -219,8 +235,10 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
   #ticking = false;
   /** A "flush" timer is set; when it is due (monotonic ms). */
   #flushDueMono: number | null = null;
-  /** When the last batch went out (monotonic ms); the next one waits `tickMs` after it. */
+  /** When the last batch went out (monotonic ms); the next one waits `#gapMs` after it. */
   #lastFlushMono = -Infinity;
+  /** The coalescing gap chosen at the last batch (coalescing.ts). */
+  #gapMs: number;
   #lastStatusAt = 0;
   #lastStatusViewers = -1;
   #lastSweepAt = 0;
@@ -232,6 +250,7 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
   constructor(ctx: ActorContext, state: RoomState, cfg: RoomConfig) {
     super(ctx, state);
     this.#cfg = cfg;
+    this.#gapMs = cfg.tickMs;
     this.#buckets = new TokenBuckets(cfg.rateLimit);
     this.#flood = new FloodGuard(cfg.flood);
     this.#window = new DanmakuWindow(cfg.window, state.window);
@@ -479,10 +498,17 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
     // the AI room manager: throws for a hidden message or a mute, never waits
     const warning = this.#ai?.screen(cmd.actor, id, line, now);
     this.#rate.add(now);
+    this.#recentRate.add(now);
     for (const span of this.#detector.observe(key, now)) this.#addHighlight(span);
     this.state.lastActiveAt = now;
     this.#wake();
     const d: Danmaku = { id, userId: user, name: cmd.actor.name, text, at: now };
+    const by = this.#moderation.owner === user
+      ? "owner"
+      : this.#moderation.isAdmin(user) || cmd.actor.roles.includes("admin")
+      ? "admin"
+      : undefined;
+    if (by) d.by = by;
     // mood, topics and questions count every accepted message, flood-suppressed ones too
     this.#ai?.observe(d, line);
     if (verdict === "flood") {
@@ -616,14 +642,14 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
 
   // --- the tick: a batch when one is due, housekeeping every interval
 
-  /** `batchDue`: the flush timer fired; housekeeping publishes only if `tickMs` has passed. */
+  /** `batchDue`: the flush timer fired; housekeeping publishes only if the gap has passed. */
   async #tick(batchDue: boolean): Promise<void> {
     const now = this.ctx.now();
     this.#startGiftCommit();
     for (const span of this.#detector.advance(now)) this.#addHighlight(span);
     this.#ai?.tick(now);
     if (this.#pending.length > 0) {
-      if (batchDue || performance.now() - this.#lastFlushMono >= this.#cfg.tickMs) {
+      if (batchDue || performance.now() - this.#lastFlushMono >= this.#gapMs) {
         await this.#flush(now);
       } else this.#wake(); // the flush timer publishes it
     }
@@ -720,6 +746,10 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
       viewers: this.#presence.total(now),
       events,
     };
+    this.#gapMs = coalescingGapMs(
+      { ratePerSec: this.#recentRate.rate(now), viewers: batch.viewers },
+      this.#cfg.coalescing,
+    );
     let bytes = 96;
     for (const e of events) {
       if (e.t === "danmaku") {
@@ -808,8 +838,8 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
 
   /**
    * Starts housekeeping if it is not running, and schedules the next batch if anything is
-   * waiting for one: at once after a quiet spell (behind the queued messages), else `tickMs`
-   * after the last batch.
+   * waiting for one: at once after a quiet spell (behind the queued messages), else the
+   * coalescing gap after the last batch.
    */
   #wake(): void {
     if (!this.#ticking) {
@@ -823,7 +853,7 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
     if (this.#flushDueMono !== null) return;
     if (this.#pending.length === 0 && this.#gifts.size === 0) return;
     const mono = performance.now();
-    const wait = Math.max(0, this.#lastFlushMono + this.#cfg.tickMs - mono);
+    const wait = Math.max(0, this.#lastFlushMono + this.#gapMs - mono);
     this.#flushDueMono = mono + wait;
     this.ctx.setTimer(FLUSH_TIMER, wait);
   }

@@ -130,7 +130,13 @@ function actorTypes(
 ) {
   // deno-lint-ignore no-explicit-any
   const types: ActorType<any, unknown, any>[] = [
-    roomActorType({ tickMs: config.ROOM_TICK_MS, idleMs: config.ACTOR_IDLE_MS, ...roomOptions }),
+    roomActorType({
+      tickMs: config.ROOM_TICK_MS,
+      tickMaxMs: config.ROOM_TICK_MAX_MS,
+      framesPerSecond: config.ROOM_FRAMES_PER_SEC,
+      idleMs: config.ACTOR_IDLE_MS,
+      ...roomOptions,
+    }),
     ...bridgesCohostTypes(config, log.child({ component: "bridges" })),
   ];
   if (media) {

@@ -1,0 +1,86 @@
+/**
+ * Adaptive coalescing (actors/room/coalescing.ts, issue 18): the policy as a pure function of
+ * the room's rate and audience, and end to end that a quiet room still publishes at once
+ * even when the room is allowed to coalesce for a very long time under load.
+ */
+import assert from "node:assert/strict";
+import { coalescingGapMs, DEFAULT_COALESCING } from "../actors/room/coalescing.ts";
+import { TestViewer } from "./helpers/edge_client.ts";
+import { startTestServer } from "./helpers/server.ts";
+
+const policy = { minMs: 20, maxMs: 250, framesPerSecond: 50_000 };
+
+Deno.test("coalescing: quiet or small rooms wait only the minimum", () => {
+  assert.equal(coalescingGapMs({ ratePerSec: 0, viewers: 100_000 }, policy), 20);
+  assert.equal(coalescingGapMs({ ratePerSec: 1, viewers: 5_000 }, policy), 20);
+  assert.equal(coalescingGapMs({ ratePerSec: 40, viewers: 1_000 }, policy), 20); // 40k frames/s
+  assert.equal(coalescingGapMs({ ratePerSec: 2_000, viewers: 10 }, policy), 20);
+  assert.equal(coalescingGapMs({ ratePerSec: 10, viewers: 0 }, policy), 20);
+});
+
+Deno.test("coalescing: past the frame budget the gap grows with the audience, bounded", () => {
+  // 40 msg/s × 5,000 viewers = 200k frames/s unbatched: 5,000 × 1000 / 50,000 = 100 ms.
+  assert.equal(coalescingGapMs({ ratePerSec: 40, viewers: 5_000 }, policy), 100);
+  const gaps = [2_000, 5_000, 10_000, 20_000, 100_000].map((viewers) =>
+    coalescingGapMs({ ratePerSec: 1_000, viewers }, policy)
+  );
+  for (let i = 1; i < gaps.length; i++) assert(gaps[i] >= gaps[i - 1], `monotonic: ${gaps}`);
+  assert.equal(gaps.at(-1), 250, "never past the maximum");
+  assert(gaps.every((g) => g >= 20), "never below the minimum");
+});
+
+Deno.test("coalescing: frames per viewer per second stay bounded however hot the room", () => {
+  for (const viewers of [1_000, 5_000, 20_000, 200_000]) {
+    for (const ratePerSec of [10, 100, 2_000, 20_000]) {
+      const gap = coalescingGapMs({ ratePerSec, viewers }, policy);
+      const batchesPerSec = Math.min(ratePerSec, 1000 / gap);
+      const framesPerSec = batchesPerSec * viewers;
+      // Within the budget, unless the audience is so large that even the maximum gap is not
+      // enough (then the maximum gap holds: at most 1000/maxMs batches a second).
+      assert(
+        framesPerSec <= policy.framesPerSecond * 1.01 || gap === policy.maxMs,
+        `V=${viewers}, ${ratePerSec} msg/s: gap ${gap} ms, ${framesPerSec} frames/s`,
+      );
+      assert(batchesPerSec <= 1000 / policy.minMs);
+    }
+  }
+  assert.equal(DEFAULT_COALESCING.minMs <= DEFAULT_COALESCING.maxMs, true);
+});
+
+Deno.test({
+  name: "coalescing end to end: a quiet room publishes each message at once",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    // The room may coalesce up to a minute and counts almost any traffic as heavy (2 frames/s),
+    // yet a quiet room with two viewers stays under that budget: nothing may wait the minute.
+    const server = await startTestServer({
+      roomOptions: { tickMs: 20, tickMaxMs: 60_000, framesPerSecond: 2 },
+    });
+    const viewers: TestViewer[] = [];
+    try {
+      const room = "quiet-coalescing";
+      const a = await server.guest("alice");
+      const b = await server.guest("bob");
+      const { viewer: sender } = await TestViewer.join(server.wsUrl(room), room, a.token);
+      const { viewer: watcher } = await TestViewer.join(server.wsUrl(room), room, b.token);
+      viewers.push(sender, watcher);
+      // One message, received; then another one: with a one-message rate and two viewers the
+      // room is at the budget, not past it, so each goes out without the long gap (the wait
+      // below is far shorter than the minute a coalesced batch would take).
+      for (const text of ["first quiet line", "second quiet line"]) {
+        sender.send({ type: "say", text });
+        await watcher.next(
+          (f) =>
+            f.type === "batch" &&
+            f.events.some((e: { d?: { text: string } }) => e.d?.text === text),
+          15_000,
+        );
+      }
+      assert.deepEqual(watcher.danmakuTexts(), ["first quiet line", "second quiet line"]);
+    } finally {
+      for (const v of viewers) await v.close().catch(() => {});
+      await server.close();
+    }
+  },
+});
