@@ -54,7 +54,8 @@ async function idleRss(start: () => Promise<{ pid: number; stop(): Promise<unkno
 
 const db = await createScratchDatabase("synapse_idle");
 const nats = await startNatsServer();
-const cluster = { DATABASE_URL: db.url, NATS_URL: nats.url, LOG_LEVEL: "info" };
+// No media servers (MEDIA=external): their children are processes of their own.
+const cluster = { DATABASE_URL: db.url, NATS_URL: nats.url, LOG_LEVEL: "info", MEDIA: "external" };
 const readings: Reading[] = [];
 const measure = async (name: string, start: Parameters<typeof idleRss>[0]) => {
   if (ONLY && !ONLY.includes(name.split(" ")[0])) return;
@@ -82,7 +83,7 @@ try {
   }
   await measure("engine", node("engine", cluster));
   await measure("all (cluster)", node("all", cluster));
-  await measure("all (embedded)", node("all", { LOG_LEVEL: "info" }));
+  await measure("all (embedded)", node("all", { LOG_LEVEL: "info", MEDIA: "external" }));
   await measure("centrifugo v6.9.1", async () => {
     const running = await centrifugoServer().start();
     return { pid: running.pids[0], stop: () => running.stop() };
@@ -121,7 +122,8 @@ const md = [
   `deno ${report.meta.deno}, ${report.meta.cpus} cores. RSS of one process with no viewer, ` +
   `read ${SETTLE_MS / 1000} s after it listens; medians of ${REPS} fresh starts. Cluster ` +
   "roles run against a private nats-server and the local Postgres; `all (embedded)` is " +
-  "`deno task start` (PGlite and Deno KV in the process).",
+  "`deno task start` (PGlite and Deno KV in the process). Media off (`MEDIA=external`): " +
+  "with media on, livekit-server, Redis and the ingress run as processes of their own.",
   "",
   "| process | idle RSS (median) | each start | target (issue 18) | met |",
   "|---|---:|---|---:|:---:|",

@@ -103,6 +103,8 @@ export function synapseServer(env: Record<string, string> = {}): ServerUnderTest
           // Every load-generator client comes from 127.0.0.1: lift the per-IP limits.
           EDGE_WS_PER_IP: "0",
           EDGE_GUEST_BURST: "0",
+          // Chat only: no media servers as children competing for the cores.
+          MEDIA: "external",
           ...env,
         },
         "/healthz",
