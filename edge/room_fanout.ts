@@ -15,7 +15,8 @@ import { roomOutSubject } from "../actors/room/contract.ts";
 import type { RoomBatch, RoomEvent } from "../actors/room/contract.ts";
 import type { Logger } from "../engine/log.ts";
 import type { Message, Subscription, Transport } from "../engine/transport.ts";
-import { M, metrics } from "../engine/metrics.ts";
+import { metrics } from "../engine/metrics.ts";
+import { EDGE_METRICS } from "./metrics.ts";
 import { isDroppable } from "./protocol.ts";
 import { type BudgetChoice, DisplayBudget } from "./display_budget.ts";
 
@@ -62,7 +63,7 @@ export class BatchView {
   /** Add the full deliveries counted so far to the metrics. */
   flushMetrics(): void {
     if (this.fullDeliveries > 0 && this.droppable > 0) {
-      M.danmakuOut.inc(undefined, this.droppable * this.fullDeliveries);
+      EDGE_METRICS.danmakuOut.inc(undefined, this.droppable * this.fullDeliveries);
     }
     this.fullDeliveries = 0;
   }

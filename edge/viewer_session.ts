@@ -31,7 +31,7 @@ import {
 } from "./protocol.ts";
 import { BatchView, type FanoutRegistry, type FanoutViewer } from "./room_fanout.ts";
 import { type RoomClient, RoomRequestError } from "../actors/room/client.ts";
-import { M } from "../engine/metrics.ts";
+import { EDGE_METRICS } from "./metrics.ts";
 
 export interface ViewerSessionDeps {
   roomId: string;
@@ -359,10 +359,10 @@ export class ViewerSession implements FanoutViewer {
         break;
       case "essential_only":
         this.sendText(view.essentialFrame());
-        M.droppedFrames.inc(undefined, view.droppable);
+        EDGE_METRICS.droppedFrames.inc(undefined, view.droppable);
         break;
       case "skip":
-        M.droppedFrames.inc(undefined, view.droppable);
+        EDGE_METRICS.droppedFrames.inc(undefined, view.droppable);
         break;
       case "close":
         this.lastSeq = view.seq;

@@ -23,7 +23,7 @@ import { JetStreamStateStore } from "./state_store_jetstream.ts";
 import { contextFromHeaders, initTelemetry, inSpan, SpanKind, traceHeaders } from "./telemetry.ts";
 import type { Transport } from "./transport.ts";
 import { NatsTransport } from "./transport_nats.ts";
-import { MeteredTransport } from "./metered_transport.ts";
+import { MeteredTransport, type PublishMeter } from "./metered_transport.ts";
 import { ActorError } from "./actor.ts";
 
 const infoSubject = (instanceId: string) => `_cluster.info.${instanceId}`;
@@ -45,6 +45,8 @@ export interface ClusterEngineOptions {
   log: Logger;
   /** URL where this instance's `/metrics` answers (shown in the cluster view). */
   httpUrl?: string;
+  /** Sees what the actors publish (the application's batch metrics); none by default. */
+  meterPublish?: PublishMeter;
 }
 
 export interface ClusterEngine {
@@ -117,8 +119,8 @@ export async function startClusterEngine(opts: ClusterEngineOptions): Promise<Cl
     const canServe = (id: string) => fence.placement?.canServe(partitionOf(id, P)) ?? false;
     const system = new ActorSystem({
       store,
-      // Room batches are measured on their way out (batch size, danmaku broadcast).
-      transport: new MeteredTransport(transport),
+      // What actors publish is measured on its way out, by the application's meter.
+      transport: opts.meterPublish ? new MeteredTransport(transport, opts.meterPublish) : transport,
       partitions: P,
       log: log.child({ component: "runtime" }),
       idleMs: config.ACTOR_IDLE_MS,

@@ -1,8 +1,10 @@
 /**
  * In-process metrics with a Prometheus text exposition (`GET /metrics`, format 0.0.4).
  * Counters, gauges (set, or read from a callback at scrape time) and histograms with
- * labels. One registry per process (`metrics`), written to by the engine, edge and actors;
- * the OpenTelemetry side (`telemetry.ts`) exports the same numbers over OTLP when enabled.
+ * labels. One registry per process (`metrics`): the engine registers its runtime metrics
+ * here (`M`), and each part of the application its own next to its code (the room's in
+ * actors/room/batch_meter.ts, the edge's in edge/metrics.ts, ...). The OpenTelemetry side
+ * (`telemetry.ts`) exports the same numbers over OTLP when enabled.
  */
 
 import type { ActorSystemStats } from "./runtime.ts";
@@ -184,29 +186,11 @@ export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8
 
 const MS_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
 
-/** The process-wide registry and the Synapse Live metrics (names used by the dashboard). */
+/** The process-wide registry. */
 export const metrics = new Registry();
 
+/** The engine's own metrics: actors, partitions, requests, NATS (names used by the dashboard). */
 export const M = {
-  viewers: metrics.gauge("synapse_viewers", "Viewers connected to this edge, by room count bucket"),
-  danmakuIn: metrics.counter(
-    "synapse_danmaku_in_total",
-    "Danmaku accepted by rooms (counted in the batches engines publish)",
-  ),
-  danmakuOut: metrics.counter(
-    "synapse_danmaku_out_total",
-    "Danmaku delivered to viewers (one per viewer per message)",
-  ),
-  batchSize: metrics.histogram(
-    "synapse_batch_events",
-    "Events per room batch (one NATS message per room per tick)",
-    [1, 2, 5, 10, 20, 50, 100, 200, 500],
-  ),
-  tickLag: metrics.histogram(
-    "synapse_tick_lag_ms",
-    "How late a room tick ran versus its schedule",
-    MS_BUCKETS,
-  ),
   mailboxDepth: metrics.gauge("synapse_mailbox_depth", "Messages queued in actor mailboxes"),
   activeActors: metrics.gauge("synapse_actors_active", "Active actor activations"),
   activations: metrics.gauge("synapse_actor_activations_total", "Actor activations since start"),
@@ -227,10 +211,6 @@ export const M = {
     "synapse_request_duration_ms",
     "Actor request latency (edge: round trip; engine: handling)",
     MS_BUCKETS,
-  ),
-  droppedFrames: metrics.counter(
-    "synapse_dropped_frames_total",
-    "Danmaku dropped for slow viewers, or droppable messages refused by full mailboxes",
   ),
   natsConnected: metrics.gauge("synapse_nats_connected", "1 while the NATS connection is up"),
 };

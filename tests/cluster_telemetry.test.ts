@@ -10,7 +10,9 @@ import { startClusterEngine } from "../engine/cluster.ts";
 import { encodeJson } from "../engine/codec.ts";
 import { parseConfig } from "../engine/config.ts";
 import { createLogger } from "../engine/log.ts";
-import { countBatchEvents } from "../engine/metered_transport.ts";
+import { countBatchEvents, meterRoomBatches, ROOM_METRICS } from "../actors/room/batch_meter.ts";
+import { MeteredTransport } from "../engine/metered_transport.ts";
+import { MemoryTransport } from "../engine/transport_memory.ts";
 import { M, Registry } from "../engine/metrics.ts";
 import { inSpan, SpanKind } from "../engine/telemetry.ts";
 import { startNatsServer } from "./helpers/nats.ts";
@@ -121,4 +123,26 @@ Deno.test("metrics: batch events are counted in the encoded bytes", () => {
     events: 0,
     danmaku: 0,
   });
+});
+
+Deno.test("metrics: the engine shows each publish to the application's meter, which counts room batches", async () => {
+  const inner = new MemoryTransport();
+  const seen: string[] = [];
+  const metered = new MeteredTransport(inner, (subject, data) => {
+    seen.push(subject);
+    meterRoomBatches(subject, data);
+  });
+  const received: string[] = [];
+  inner.subscribe("rooms.>", (msg) => void received.push(msg.subject));
+  const batch = { events: [{ t: "danmaku", d: { text: "hi" } }, { t: "system", text: "x" }] };
+  const danmakuBefore = ROOM_METRICS.danmakuIn.get();
+  const batchesBefore = ROOM_METRICS.batchSize.count();
+  metered.publish("rooms.out.r1", encodeJson(batch));
+  metered.publish("rooms.p3.r1", encodeJson(batch)); // a request subject: not a batch
+  await inner.flush();
+  assert.deepEqual(seen, ["rooms.out.r1", "rooms.p3.r1"]);
+  assert.deepEqual(received.sort(), ["rooms.out.r1", "rooms.p3.r1"], "both passed through");
+  assert.equal(ROOM_METRICS.danmakuIn.get() - danmakuBefore, 1);
+  assert.equal(ROOM_METRICS.batchSize.count() - batchesBefore, 1);
+  await metered.close();
 });

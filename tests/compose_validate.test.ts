@@ -8,6 +8,9 @@ import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { ConfigSchema } from "../engine/config.ts";
 import { metrics } from "../engine/metrics.ts";
+// The parts that register the dashboard's metrics besides the engine: rooms and edges.
+import "../actors/room/batch_meter.ts";
+import "../edge/metrics.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const read = (path: string) => Deno.readTextFile(new URL(path, ROOT));

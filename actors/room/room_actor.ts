@@ -88,7 +88,7 @@ import { restoreStreamState, RoomStream, STREAM_TIMER } from "./stream_state.ts"
 import { type TokenBucketOptions, TokenBuckets } from "./token_bucket.ts";
 import { DanmakuWindow, RateMeter, type WindowOptions } from "./window.ts";
 import { coalescingGapMs, type CoalescingPolicy, DEFAULT_COALESCING } from "./coalescing.ts";
-import { M } from "../../engine/metrics.ts";
+import { ROOM_METRICS } from "./batch_meter.ts";
 
 export { ROOM_ACTOR_TYPE };
 /** The one-shot timer that publishes the next batch. */
@@ -389,7 +389,7 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
     if (name === "tick") await this.#tick(false);
     else if (name === FLUSH_TIMER) {
       if (this.#flushDueMono === null) return; // cleared while queued
-      M.tickLag.observe(Math.max(0, performance.now() - this.#flushDueMono));
+      ROOM_METRICS.tickLag.observe(Math.max(0, performance.now() - this.#flushDueMono));
       this.#flushDueMono = null;
       await this.#tick(true);
     } else if (name === STREAM_TIMER) this.#publishStatus(this.ctx.now(), true);

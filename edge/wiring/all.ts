@@ -14,6 +14,7 @@
  * Stops in reverse: demo, sockets (1001), listener, directory, media, live analysis, engine
  * (actors passivated), state store, analysis models, archive, database.
  */
+import { meterRoomBatches } from "../../actors/room/batch_meter.ts";
 import { clusterView, startClusterEngine } from "../../engine/cluster.ts";
 import type { Config } from "../../engine/config.ts";
 import { embeddedView, startEmbeddedEngine } from "../../engine/embedded.ts";
@@ -125,6 +126,7 @@ async function startClusterMember(
     instanceId,
     types: features.actorTypes,
     log: log.child({ component: "engine" }),
+    meterPublish: meterRoomBatches,
   });
   shutdown.defer("engine", () => engine.close());
   return {

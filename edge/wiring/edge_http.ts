@@ -8,7 +8,7 @@ import { RoomClient } from "../../actors/room/client.ts";
 import type { ClusterView } from "../../engine/cluster.ts";
 import type { Config } from "../../engine/config.ts";
 import type { Logger } from "../../engine/log.ts";
-import { M } from "../../engine/metrics.ts";
+import { EDGE_METRICS } from "../metrics.ts";
 import type { Transport } from "../../engine/transport.ts";
 import { createApp } from "../app.ts";
 import type { ReadinessProbe } from "../deps.ts";
@@ -60,8 +60,8 @@ export async function serveEdge(opts: {
     },
     log,
   });
-  // Prometheus: viewers held by this edge (engine/metrics.ts; the dashboard sums edges).
-  M.viewers.collect(() => [{ value: gateway.stats().sockets }]);
+  // Prometheus: viewers held by this edge (the dashboard sums edges).
+  EDGE_METRICS.viewers.collect(() => [{ value: gateway.stats().sockets }]);
   const app = await createApp({
     config,
     log,

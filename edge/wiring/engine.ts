@@ -10,6 +10,7 @@
  * Stops in reverse: media, live analysis, engine (actors passivated, leases released) and its
  * HTTP, analysis models, archive, database.
  */
+import { meterRoomBatches } from "../../actors/room/batch_meter.ts";
 import { startClusterEngine } from "../../engine/cluster.ts";
 import type { Config } from "../../engine/config.ts";
 import type { Logger } from "../../engine/log.ts";
@@ -33,6 +34,7 @@ export async function startEngine(
       instanceId,
       types: features.actorTypes,
       log,
+      meterPublish: meterRoomBatches,
     });
     const http = serveEngineHttp({
       port: config.PORT,
