@@ -90,13 +90,15 @@ export function ingressYaml(opts: {
     "  enable_loopback_candidate: true",
     "  stun_servers:",
     `    - ${q(LOOPBACK_STUN)}`,
-    // Defaults (2 CPUs per RTMP stream, 30 % idle kept) refuse every stream on a busy small
-    // machine; these admit a few streams and leave the real limit to the machine.
+    // The ingress admits a stream only while idle CPUs exceed its cost plus a reserve. The
+    // defaults (2 CPUs per RTMP stream, 30 % idle kept) refuse every stream on a busy small
+    // machine: near-zero costs (and INGRESS_ADMIT_ALL on our build, for a machine with no idle
+    // CPU at all) leave the limit to the machine: one embedded server, a few streamers.
     "cpu_cost:",
-    "  rtmp_cpu_cost: 0.2",
-    "  whip_cpu_cost: 0.2",
-    "  whip_bypass_transcoding_cpu_cost: 0.05",
-    "  url_cpu_cost: 0.2",
-    "  min_idle_ratio: 0.01",
+    "  rtmp_cpu_cost: 0.01",
+    "  whip_cpu_cost: 0.01",
+    "  whip_bypass_transcoding_cpu_cost: 0.005",
+    "  url_cpu_cost: 0.01",
+    "  min_idle_ratio: 0.001",
   ].join("\n") + "\n";
 }

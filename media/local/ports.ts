@@ -41,3 +41,14 @@ export async function httpAnswers(url: string): Promise<boolean> {
     return false;
   }
 }
+
+/** Whether `url` answers 2xx. */
+export async function httpOk(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}

@@ -39,7 +39,7 @@ export function onPath(name: string): string | undefined {
   return undefined;
 }
 
-/** A built Go tool in the tools folder (the newest version there), else on PATH. */
+/** A built Go tool in the tools folder (the most recently built there), else on PATH. */
 export function findGoTool(tool: GoTool, dir: string): string | undefined {
   const { prefix, binary, onPath: name } = TOOL_DIRS[tool];
   let found: string[] = [];
@@ -50,8 +50,10 @@ export function findGoTool(tool: GoTool, dir: string): string | undefined {
       )
       .map((e) => `${dir}/${e.name}/${binary}`)
       .filter(isExecutable)
-      .sort()
-      .reverse();
+      // the most recently built (a newer pin or patch level)
+      .sort((a, b) =>
+        (Deno.statSync(b).mtime?.getTime() ?? 0) - (Deno.statSync(a).mtime?.getTime() ?? 0)
+      );
   } catch { /* no tools folder yet */ }
   return found[0] ?? onPath(name);
 }
