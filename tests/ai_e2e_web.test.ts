@@ -38,7 +38,7 @@ Deno.test({
       });
       await page.addInitScript(`localStorage.setItem("synapse.auth", ${JSON.stringify(session)})`);
       await page.goto(`${srv.url}/r/${ROOM}`);
-      await page.waitForSelector("#conn.live", { timeout: 10_000 });
+      await page.waitForSelector("#conn.connected", { timeout: 10_000 });
       await page.locator("#ai-source", { hasText: "local heuristics" }).waitFor({
         timeout: 10_000,
       });
@@ -75,7 +75,7 @@ Deno.test({
       const guestPage = await browser.newPage();
       guestPage.on("pageerror", (e) => pageErrors.push(String(e)));
       await guestPage.goto(`${srv.url}/r/${ROOM}`);
-      await guestPage.waitForSelector("#conn.live", { timeout: 10_000 });
+      await guestPage.waitForSelector("#conn.connected", { timeout: 10_000 });
       await guestPage.fill("#chat-input", "kys idiot");
       await guestPage.press("#chat-input", "Enter");
       await guestPage.locator("#notice", { hasText: "muted" }).waitFor({ timeout: 10_000 });

@@ -28,7 +28,7 @@ Deno.test({
       const pageErrors: string[] = [];
       page.on("pageerror", (e) => pageErrors.push(String(e)));
       await page.goto(`${srv.url}/r/browser`);
-      await page.waitForSelector("#conn.live", { timeout: 10_000 });
+      await page.waitForSelector("#conn.connected", { timeout: 10_000 });
 
       await page.fill("#chat-input", "hello from chromium");
       await page.click("#send");

@@ -51,7 +51,7 @@ Deno.test({
       const viewer = await viewerCtx.newPage();
       viewer.on("pageerror", (e) => errors.push(`viewer: ${e}`));
       await viewer.goto(`${base}/r/browser-live`);
-      await viewer.waitForSelector("#conn.live", { timeout: 10_000 });
+      await viewer.waitForSelector("#conn.connected", { timeout: 10_000 });
       assert.equal(await viewer.locator("#stream-badge").innerText(), "offline");
 
       // The streamer, signed in, goes live from the browser.

@@ -35,7 +35,7 @@ Deno.test({
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(String(e)));
       await page.goto(`${srv.url}/r/${ROOM}`);
-      await page.waitForSelector("#conn.live", { timeout: 10_000 });
+      await page.waitForSelector("#conn.connected", { timeout: 10_000 });
 
       await caption("welcome to the stream everyone", 0);
       const line = page.locator("#caption-line");
@@ -54,7 +54,7 @@ Deno.test({
       assert.equal(await page.getAttribute("#cc-btn", "aria-pressed"), "false");
       assert.equal(await line.isVisible(), false);
       await page.reload();
-      await page.waitForSelector("#conn.live", { timeout: 10_000 });
+      await page.waitForSelector("#conn.connected", { timeout: 10_000 });
       assert.equal(await page.getAttribute("#cc-btn", "aria-pressed"), "false");
       await caption("this one is not shown", 4_000);
       await line.filter({ hasText: "this one is not shown" }).waitFor({

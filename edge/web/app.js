@@ -19,6 +19,8 @@ import { createPlayer } from "./player.js";
 import { initWallet, refreshWallet } from "./wallet.js";
 
 const TIMELINE_MS = 10 * 60 * 1000;
+/** The TypeScript client's catalogues (client/src/bridge.ts), loaded before this module. */
+const tr = (key, params) => globalThis.synapseClient.t(key, params);
 
 function notice(text) {
   const n = $("#notice");
@@ -32,6 +34,13 @@ function notice(text) {
 
 function flyDanmaku(d, opts) {
   flyOver($("#danmaku-layer"), d, opts);
+}
+
+/** A line in the chat list saying what the viewer missed (replaced when `line` is given). */
+function chatDivider(text, line = el("li", { class: "chat-divider" })) {
+  line.textContent = text;
+  if (!line.isConnected) $("#chat").append(line);
+  return line;
 }
 
 function chatLine(who, text, cls, userId) {
@@ -105,6 +114,8 @@ function openRoom(roomId) {
   let pingTimer;
   let clientCounter = 0;
   let followShown = false;
+  /** While missed batches are replayed after a reconnect: how many remain, danmaku counted. */
+  let catchUp = null;
   const conn = $("#conn");
 
   const send = (frame) => {
@@ -174,7 +185,7 @@ function openRoom(roomId) {
     try {
       s = await socketIdentity(freshToken);
     } catch (err) {
-      setConn("no session", "down");
+      setConn(tr("room.noSession"), "down");
       if (err.code === "rate_limited") {
         // Too many guest sessions from this network (per-IP limit): wait as told.
         const wait = err.retryAfter ?? 30;
@@ -199,7 +210,7 @@ function openRoom(roomId) {
     ws.onmessage = (m) => onFrame(JSON.parse(m.data));
     ws.onclose = (e) => {
       clearInterval(pingTimer);
-      setConn(`disconnected (${e.code})`, "down");
+      setConn(tr("room.disconnected", { code: e.code }), "down");
       if (e.code === 4401) return connect(true);
       if (e.code === 4403) return notice("you are banned from this room");
       if (!opened) return whyRefused(path);
@@ -212,7 +223,7 @@ function openRoom(roomId) {
     const res = await fetch(path).catch(() => null);
     const body = res ? await res.json().catch(() => ({})) : {};
     if (res?.status === 429 && body.error?.code === "too_many_connections") {
-      setConn("too many connections", "down");
+      setConn(tr("room.tooManyConnections"), "down");
       notice(
         "too many open connections from your network: close other tabs or players; retrying in 30 s",
       );
@@ -231,17 +242,23 @@ function openRoom(roomId) {
     switch (f.type) {
       case "welcome":
         retries = 0;
-        setConn("live", "live");
+        setConn(tr("room.connected"), "connected");
         me = f.you;
         applySettings(f.room);
         player.setStream(f.room.stream);
         $("#viewers").textContent = f.viewers;
         for (const d of f.history) chatLine(d.name, d.text, undefined, d.userId);
         for (const h of f.highlights) addHighlight(h);
-        // On a real resume the missed batches follow (seq after ours); otherwise the welcome
-        // is the new baseline (also when the room's sequence restarted below ours).
-        if (!f.replayed) lastSeq = f.seq;
-        if (f.replayed) notice(`caught up on ${f.replayed} missed updates`);
+        // On a real resume the missed batches follow (seq after ours): a divider above them
+        // says how many messages they bring once they are in. Otherwise the welcome is the new
+        // baseline (also when the room's sequence restarted below ours); after a disconnect
+        // that means what was said meanwhile is lost, and the divider says so.
+        if (f.replayed) {
+          catchUp = { remaining: f.replayed, danmaku: 0, line: chatDivider("…") };
+        } else {
+          if (lastSeq >= 0 && f.seq > lastSeq) chatDivider(tr("room.unrecoverable"));
+          lastSeq = f.seq;
+        }
         pingTimer = setInterval(() => send({ type: "ping", t: Date.now() }), 20_000);
         gifts.onWelcome();
         aiPanel.onWelcome();
@@ -251,6 +268,17 @@ function openRoom(roomId) {
         lastSeq = f.seq;
         $("#viewers").textContent = f.viewers;
         for (const e of f.events) onEvent(e);
+        if (catchUp) {
+          catchUp.danmaku += f.events.filter((e) => e.t === "danmaku").length;
+          if (--catchUp.remaining === 0) {
+            const n = catchUp.danmaku;
+            chatDivider(
+              n ? tr("room.missed", { n, count: n }) : tr("room.missedNone"),
+              catchUp.line,
+            );
+            catchUp = null;
+          }
+        }
         break;
       case "gap":
         send({ type: "resume", from: f.from - 1 });
@@ -259,11 +287,14 @@ function openRoom(roomId) {
         // The room's sequence went back (it restarted from older state): a new baseline.
         lastSeq = f.seq;
         $("#viewers").textContent = f.viewers;
-        notice("the room restarted; some messages may be missing");
+        chatDivider(tr("room.restarted"));
         for (const d of f.history) chatLine(d.name, d.text, undefined, d.userId);
         break;
+      case "resumed":
+        if (f.gap) chatDivider(tr("room.unrecoverable"));
+        break;
       case "dropped":
-        notice(`${f.count} messages skipped: your connection is slow`);
+        chatDivider(tr("room.droppedSlow", { n: f.count, count: f.count }));
         lastSeq = Math.max(lastSeq, f.throughSeq);
         break;
       case "ack":
@@ -277,7 +308,7 @@ function openRoom(roomId) {
         notice(`${f.action}: done`);
         break;
       case "error":
-        notice(`${f.code}: ${f.message}`);
+        notice(globalThis.synapseClient.errorText(f.code));
         break;
     }
   }

@@ -60,6 +60,7 @@ export async function buildClient(): Promise<BuildOutput> {
     chunkNames: "chunk-[hash]",
     assetNames: "[name]-[hash]",
     legalComments: "eof",
+    charset: "utf8",
     metafile: true,
     write: false,
     logLevel: "warning",

@@ -1,13 +1,17 @@
 /**
  * The TypeScript client's entry, loaded by every page beside the older `app.js`: the language
  * switch in the header, and the pages already rebuilt on Preact (today: Home). Pages not yet
- * rebuilt stay with app.js, which no longer renders them once they move here.
+ * rebuilt stay with app.js, which no longer renders them once they move here; meanwhile they
+ * use this client's danmaku overlay and catalogues through `globalThis.synapseClient`.
  */
 import "../styles/base.css";
 import "../styles/home.css";
+import "../styles/danmaku.css";
 import { effect } from "@preact/signals";
 import { render } from "preact";
+import { installBridge } from "../bridge.ts";
 import { LangSwitch } from "../components/lang_switch.tsx";
+import { DanmakuControls } from "../danmaku/controls.tsx";
 import { t } from "../i18n/i18n.ts";
 import { locale } from "../i18n/locale.ts";
 import { notice } from "../notice.ts";
@@ -19,6 +23,8 @@ effect(() => {
   if (isHomeRoute(location)) document.title = `${t("home.title")} · ${t("app.name")}`;
 });
 
+installBridge();
+
 const langRoot = document.getElementById("lang-root");
 if (langRoot) render(<LangSwitch />, langRoot);
 
@@ -27,3 +33,7 @@ if (listView && isHomeRoute(location)) {
   listView.hidden = false;
   render(<Home notice={notice} />, listView);
 }
+
+// The room page (still app.js) takes its danmaku controls from here.
+const danmakuRoot = document.getElementById("danmaku-controls");
+if (danmakuRoot) render(<DanmakuControls />, danmakuRoot);

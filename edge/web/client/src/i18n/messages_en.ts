@@ -39,6 +39,38 @@ export const en = {
   "card.coverAlt": "Cover of {title}",
   "card.liveFor": "live for {d}",
 
+  "danmaku.toggle": "Danmaku",
+  "danmaku.settings": "Danmaku settings",
+  "danmaku.reducedMotion":
+    "Your system asks for reduced motion, so danmaku do not fly; every message is in the chat.",
+  "danmaku.opacity": "Opacity",
+  "danmaku.area": "Area",
+  "danmaku.areaShare": "{n}% of the video",
+  "danmaku.density": "Density",
+  "danmaku.density.low": "Sparse",
+  "danmaku.density.normal": "Normal",
+  "danmaku.density.high": "Dense",
+  "danmaku.speed": "Speed",
+  "danmaku.speed.slow": "Slow",
+  "danmaku.speed.normal": "Normal",
+  "danmaku.speed.fast": "Fast",
+
+  "room.connecting": "connecting…",
+  "room.connected": "connected",
+  "room.disconnected": "disconnected ({code})",
+  "room.noSession": "no session",
+  "room.tooManyConnections": "too many connections",
+  "room.live": "LIVE",
+  "room.offline": "Offline",
+  "room.missed": { one: "{n} message you missed", other: "{n} messages you missed" },
+  "room.missedNone": "Reconnected: nothing was missed",
+  "room.restarted": "The room restarted; some messages may be missing",
+  "room.unrecoverable": "Some messages from while you were away could not be loaded",
+  "room.droppedSlow": {
+    one: "{n} message missed: your connection is slow",
+    other: "{n} messages missed: your connection is slow",
+  },
+
   "error.unknown": "Something went wrong ({code}).",
 } as const;
 
