@@ -17,7 +17,16 @@ import { startTestServer } from "./helpers/server.ts";
 
 /** The test server runs the default configuration. */
 const PARTITIONS = parseConfig({}).PARTITIONS;
-const INTERNAL = ["caption", "configure", "stream", "stream_recording", "window"];
+const INTERNAL = [
+  "bridged",
+  "caption",
+  "cohost_events",
+  "cohost_listen",
+  "configure",
+  "stream",
+  "stream_recording",
+  "window",
+];
 
 /** One well-formed command of each internal kind (what trusted code would send). */
 const internalCommands: Record<string, Record<string, unknown>> = {
@@ -42,6 +51,21 @@ const internalCommands: Record<string, Record<string, unknown>> = {
     replaces: null,
     recordingId: "rec_forged",
   },
+  bridged: {
+    kind: "bridged",
+    linkId: "ln_0123456789abcdef",
+    events: [{
+      kind: "chat",
+      user: { platform: "bilibili", id: "1", name: "forger" },
+      text: "forged bridged chat",
+      at: Date.now(),
+    }],
+  },
+  cohost_events: {
+    kind: "cohost_events",
+    events: [{ t: "cohost", op: "sentence", turn: 1, index: 0, text: "forged", source: "llm" }],
+  },
+  cohost_listen: { kind: "cohost_listen", native: true, bridged: true },
 };
 
 Deno.test("contract: every command has a schema and a trust level; internal ones are listed", () => {

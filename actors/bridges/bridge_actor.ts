@@ -154,7 +154,7 @@ class BridgeActor extends Actor<BridgeState, BridgeMsg, unknown> {
     const platform = make(link, secret, this.o.config);
     this.#platform = platform;
     platform.connect((e) => this.#accept(e));
-    this.ctx.setInterval("flush", this.o.flushMs ?? 100, { keepAlive: true });
+    this.ctx.setInterval("flush", this.o.flushMs ?? 25, { keepAlive: true });
     this.#armRevival();
     this.ctx.log.info("bridge connecting", { link: link.id, room: link.roomId, label: link.label });
   }

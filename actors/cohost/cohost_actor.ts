@@ -8,17 +8,15 @@
  * `{roomId, events}`; state (the persona, the proxy key's hash) is persisted.
  */
 import { Actor, type ActorContext, ActorError, type ActorType } from "../../engine/actor.ts";
+import { RoomClient } from "../room/client.ts";
+import { COHOST_ACTOR_TYPE, cohostOutSubject } from "./address.ts";
 import { CoHost, type CoHostStatus, type CoHostVoice, type SpeechVerdict } from "./cohost.ts";
 import { type CoHostEvent, type CoHostInput, CoHostInputSchema } from "./events.ts";
 import { DEFAULT_PERSONA, Persona } from "./persona.ts";
 import { type LocalKnowledge, LocalReplyModel, type ReplyModel } from "./reply_model.ts";
 import { speechModeration } from "./speech_moderation.ts";
 
-export const COHOST_ACTOR_TYPE = "cohost";
-
-export function cohostOutSubject(roomId: string): string {
-  return `cohost.out.${roomId}`;
-}
+export { COHOST_ACTOR_TYPE, cohostOutSubject };
 
 /** What is published on `cohost.out.{roomId}`. */
 export interface CoHostOut {
@@ -66,6 +64,7 @@ async function sha256(text: string): Promise<string> {
 
 class CoHostActor extends Actor<CoHostActorState, CoHostMsg, unknown> {
   #cohost: CoHost | null = null;
+  readonly #room: RoomClient;
   #pending: CoHostEvent[] = [];
   #voice: (CoHostVoice & { close(): Promise<void> }) | null = null;
 
@@ -75,6 +74,7 @@ class CoHostActor extends Actor<CoHostActorState, CoHostMsg, unknown> {
     private readonly o: CoHostActorOptions,
   ) {
     super(ctx, state);
+    this.#room = new RoomClient(ctx);
   }
 
   override async onActivate(): Promise<void> {
@@ -123,11 +123,25 @@ class CoHostActor extends Actor<CoHostActorState, CoHostMsg, unknown> {
     this.#pending.push(e);
   }
 
+  /**
+   * Publishes the events gathered since the last flush (consecutive deltas of a turn merged)
+   * for /proxy-ws edges, and hands them to the room for its viewers' batches.
+   */
   #flush(): void {
     if (this.#pending.length === 0) return;
-    const out: CoHostOut = { roomId: this.ctx.id, events: this.#pending };
+    const events: CoHostEvent[] = [];
+    for (const e of this.#pending) {
+      const last = events[events.length - 1];
+      if (e.op === "delta" && last?.op === "delta" && last.turn === e.turn) {
+        events[events.length - 1] = { ...last, text: last.text + e.text };
+      } else events.push(e);
+    }
     this.#pending = [];
+    const out: CoHostOut = { roomId: this.ctx.id, events };
     this.ctx.publish(cohostOutSubject(this.ctx.id), out);
+    this.#room.cohostEvents(this.ctx.id, events).catch((e) =>
+      this.ctx.log.warn("co-host events not taken by the room", { room: this.ctx.id, error: e })
+    );
   }
 
   async receive(msg: CoHostMsg): Promise<unknown> {
@@ -160,6 +174,11 @@ class CoHostActor extends Actor<CoHostActorState, CoHostMsg, unknown> {
         await this.ctx.persist();
         if (parsed.data.enabled && parsed.data.voice) await this.#openVoice();
         cohost.configure(parsed.data);
+        const p = parsed.data;
+        await this.#room.cohostListen(this.ctx.id, {
+          native: p.enabled && p.listen.native,
+          bridged: p.enabled && p.listen.bridged,
+        });
         return this.#status();
       }
       case "status":

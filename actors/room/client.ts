@@ -32,6 +32,9 @@ import {
   type WindowReply,
 } from "./contract.ts";
 import type { z } from "zod";
+import type { BridgeEvent } from "../bridges/events.ts";
+import type { BridgedReply } from "../bridges/room_part.ts";
+import type { CoHostEvent } from "../cohost/events.ts";
 
 /** The part of the engine's ActorClient (or an actor's context) the client needs. */
 export interface ActorAsker {
@@ -145,6 +148,24 @@ export class RoomClient {
     cmd: Omit<CommandOf<"stream_recording">, "kind">,
   ): Promise<StreamReply> {
     return this.#internal(roomId, { kind: "stream_recording", ...cmd });
+  }
+
+  /** Events of a bridged outside room (`actors/bridges`). */
+  bridged(roomId: string, linkId: string, events: BridgeEvent[]): Promise<BridgedReply> {
+    return this.#internal(roomId, { kind: "bridged", linkId, events });
+  }
+
+  /** The co-host's events for the room's batches. */
+  cohostEvents(roomId: string, events: CoHostEvent[]): Promise<{ ok: true }> {
+    return this.#internal(roomId, { kind: "cohost_events", events });
+  }
+
+  /** Which chat the room forwards to its co-host. */
+  cohostListen(
+    roomId: string,
+    listen: { native: boolean; bridged: boolean },
+  ): Promise<{ ok: true }> {
+    return this.#internal(roomId, { kind: "cohost_listen", ...listen });
   }
 
   #open<K extends OpenKind, R>(roomId: string, kind: K, fields: Open<K>): Promise<R> {

@@ -24,6 +24,9 @@ import type { AuditEntry } from "../ai/moderation/room_manager.ts";
 import type { KbEntry } from "../ai/qa/kb.ts";
 import type { MoodPoint } from "../ai/sentiment.ts";
 import type { Source } from "../ai/source.ts";
+import { BridgeEventSchema } from "../bridges/events.ts";
+import type { BridgedRoomEvent, Via } from "../bridges/room_part.ts";
+import type { CoHostEvent } from "../cohost/events.ts";
 
 export const ROOM_ACTOR_TYPE = "rooms";
 
@@ -201,6 +204,28 @@ export const StreamRecordingCommand = z.object({
 }).strict();
 export type StreamRecordingCommand = z.infer<typeof StreamRecordingCommand>;
 
+/** A bridge actor hands the room what its outside room said (`actors/bridges/room_part.ts`). */
+export const BridgedCommand = z.object({
+  kind: z.literal("bridged"),
+  linkId: z.string().regex(/^ln_[0-9a-f]{16}$/),
+  events: z.array(BridgeEventSchema).max(200),
+}).strict();
+
+/** The room's co-host (its own actor) hands the room its events for the batches. */
+export const CoHostEventsCommand = z.object({
+  kind: z.literal("cohost_events"),
+  events: z.array(
+    z.object({ t: z.literal("cohost"), op: z.string().max(16) }).passthrough(),
+  ).max(500),
+}).strict();
+
+/** Which chat the room forwards to its co-host (set by the co-host when its persona changes). */
+export const CoHostListenCommand = z.object({
+  kind: z.literal("cohost_listen"),
+  native: z.boolean(),
+  bridged: z.boolean(),
+}).strict();
+
 export type Trust = "viewer" | "edge" | "internal";
 
 /** Every command of the room: its schema and who may send it. */
@@ -218,6 +243,9 @@ export const ROOM_COMMANDS = {
   window: { trust: "internal", schema: WindowQuery },
   stream: { trust: "internal", schema: StreamCommand },
   stream_recording: { trust: "internal", schema: StreamRecordingCommand },
+  bridged: { trust: "internal", schema: BridgedCommand },
+  cohost_events: { trust: "internal", schema: CoHostEventsCommand },
+  cohost_listen: { trust: "internal", schema: CoHostListenCommand },
 } as const satisfies Record<string, { trust: Trust; schema: z.ZodType<{ kind: string }> }>;
 
 export type RoomCommandKind = keyof typeof ROOM_COMMANDS;
@@ -309,6 +337,8 @@ export interface Danmaku {
   /** The room's owner (the streamer) or an admin (room or platform) said it: never sampled
    * out by an edge's display budget. Absent for everyone else. */
   by?: "owner" | "admin";
+  /** Bridged from another platform: which one, through which link, and its user id there. */
+  via?: Via;
 }
 
 export interface HighlightSpan {
@@ -335,7 +365,9 @@ export type RoomEvent =
   | { t: "moderation"; action: string; target: string; by: string; until?: number; at: number }
   | { t: "settings"; s: RoomSettingsView; at: number }
   | AiRoomEvent
-  | CaptionRoomEvent;
+  | CaptionRoomEvent
+  | BridgedRoomEvent
+  | CoHostEvent;
 
 /** The settings viewers see (in `RoomInfo` and in `settings` events after a change). */
 export interface RoomSettingsView {
@@ -373,6 +405,8 @@ export interface RoomInfo {
   managed: boolean;
   /** Live or offline, with the current stream and its recording (`stream_state.ts`). */
   stream?: StreamView;
+  /** Audiences of bridged outside rooms by platform (`viewers` counts this room's own). */
+  bridgedViewers?: Record<string, number>;
 }
 
 export interface ConfigureReply {

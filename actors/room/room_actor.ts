@@ -42,6 +42,8 @@ import type {
   RoomSettingsSource,
 } from "./ports.ts";
 import { type CaptionRoomPort, handleCaption, handleWindow } from "./captions.ts";
+import { BridgedPart, type Via } from "../bridges/room_part.ts";
+import { COHOST_ACTOR_TYPE } from "../cohost/address.ts";
 import {
   type CommandOf,
   type ConfigureReply,
@@ -225,6 +227,11 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
   readonly #presence: EdgePresence;
   readonly #moderation: Moderation;
   readonly #gifts = new GiftQueue();
+  /** Outside rooms bridged in (`actors/bridges/room_part.ts`): their chat takes `#say`'s path. */
+  readonly #bridged = new BridgedPart({
+    intake: (actor, text, via) => this.#say({ kind: "say", actor, text }, via),
+    enqueue: (e) => this.#enqueue(e),
+  });
   /** The batch of gifts the ledger is committing now (beside the mailbox), if any. */
   #giftsInFlight: { id: number; done: Promise<CommittedBatch> } | null = null;
   #giftBatches = 0;
@@ -363,6 +370,18 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
     window: (cmd) => handleWindow(cmd, this.#captionPort),
     stream: (cmd) => this.#stream.apply(cmd),
     stream_recording: (cmd) => this.#stream.replaceRecording(cmd),
+    bridged: (cmd) => this.#bridged.apply(cmd.linkId, cmd.events),
+    cohost_events: (cmd) => {
+      for (const e of cmd.events) this.#enqueue(e as RoomEvent);
+      return { ok: true };
+    },
+    cohost_listen: (cmd) => {
+      this.state.cohost = cmd.native || cmd.bridged
+        ? { native: cmd.native, bridged: cmd.bridged }
+        : null;
+      this.ctx.markDirty();
+      return { ok: true };
+    },
   };
 
   override receive(raw: unknown): unknown {
@@ -468,7 +487,7 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
 
   // --- commands
 
-  #say(cmd: CommandOf<"say">): SayReply | Promise<SayReply> {
+  #say(cmd: CommandOf<"say">, via?: Via): SayReply | Promise<SayReply> {
     this.#requireChatAllowed(cmd.actor);
     const now = this.ctx.now();
     // cleaned once; its folded forms are computed once, when a part first reads them
@@ -509,6 +528,7 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
       ? "admin"
       : undefined;
     if (by) d.by = by;
+    if (via) d.via = via;
     // mood, topics and questions count every accepted message, flood-suppressed ones too
     this.#ai?.observe(d, line);
     if (verdict === "flood") {
@@ -517,6 +537,7 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
         : { ok: true, id, clientId: cmd.clientId, suppressed: "flood" };
     }
     this.#enqueue({ t: "danmaku", d });
+    this.#toCoHost(d, cmd.actor.userId);
     const reply: SayReply = cmd.clientId === undefined
       ? { ok: true, id }
       : { ok: true, id, clientId: cmd.clientId };
@@ -637,7 +658,24 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
       lastActiveAt: this.state.lastActiveAt,
       ...this.#settingsView(),
       stream: this.#stream.view(),
+      bridgedViewers: this.#bridged.audience(now),
     };
+  }
+
+  /** Accepted chat goes on to the room's co-host when it listens to its origin. */
+  #toCoHost(d: Danmaku, userId: string): void {
+    const listen = this.state.cohost;
+    if (!listen || !(d.via ? listen.bridged : listen.native)) return;
+    const input = {
+      id: d.id,
+      origin: d.via ? "bridged" : "native",
+      platform: d.via?.platform,
+      user: { id: d.userId, name: d.name },
+      text: d.text,
+      at: d.at,
+      trusted: !d.via && (this.#moderation.owner === userId || this.#moderation.isAdmin(userId)),
+    };
+    this.ctx.tell(COHOST_ACTOR_TYPE, this.ctx.id, { kind: "input", input });
   }
 
   // --- the tick: a batch when one is due, housekeeping every interval

@@ -56,6 +56,8 @@ export interface RoomState {
   /** Most recent highlight spans, oldest first. */
   highlights: HighlightSpan[];
   detector: DetectorSnapshot | null;
+  /** Which chat goes on to the room's co-host (null: none; set by the co-host). */
+  cohost: { native: boolean; bridged: boolean } | null;
 }
 
 export function initialRoomState(): RoomState {
@@ -75,6 +77,7 @@ export function initialRoomState(): RoomState {
     window: [],
     highlights: [],
     detector: null,
+    cohost: null,
   };
 }
 
@@ -84,6 +87,8 @@ const DanmakuSchema = z.object({
   name: z.string(),
   text: z.string(),
   at: z.number(),
+  via: z.object({ platform: z.string(), linkId: z.string(), userId: z.string() }).optional()
+    .catch(undefined),
 });
 
 const HighlightSchema = z.object({
@@ -128,6 +133,8 @@ const PersistedRoomState = z.object({
     seconds: z.number().int().nonnegative(),
     currentSec: z.number().int(),
   }).nullable().catch(null),
+  cohost: z.object({ native: z.boolean(), bridged: z.boolean() }).nullable().catch(null)
+    .default(null),
 });
 
 /** Parses persisted state; unknown or damaged fields fall back to their initial value. */

@@ -5,7 +5,6 @@
  */
 import type { Hono } from "hono";
 import { bridgeActorType, type BridgeSink } from "../../actors/bridges/bridge_actor.ts";
-import type { BridgeEvent } from "../../actors/bridges/events.ts";
 import { linksActorType } from "../../actors/bridges/links_actor.ts";
 import { SecretBox } from "../../actors/bridges/secret_box.ts";
 import {
@@ -13,7 +12,7 @@ import {
   cohostActorType,
   type VoiceFactory,
 } from "../../actors/cohost/cohost_actor.ts";
-import type { CoHostInput } from "../../actors/cohost/events.ts";
+import { RoomClient } from "../../actors/room/client.ts";
 import { OpenAiReplyModel } from "../../actors/cohost/reply_model.ts";
 import { livekitVoiceFactory } from "../../actors/cohost/voice/livekit_voice.ts";
 import { EspeakSynth, OpenAiSpeechSynth, type SpeechSynth } from "../../actors/cohost/voice/tts.ts";
@@ -25,41 +24,10 @@ import { bridgesRoutes } from "../routes/bridges.ts";
 import { cohostRoutes } from "../routes/cohost.ts";
 import { proxyWsRoutes } from "../routes/proxy_ws.ts";
 
-/** Bridged chat as co-host inputs (the co-host decides whether it listens to bridges). */
-export function bridgedInputs(
-  roomId: string,
-  linkId: string,
-  events: BridgeEvent[],
-): CoHostInput[] {
-  const out: CoHostInput[] = [];
-  let n = 0;
-  for (const e of events) {
-    if (e.kind !== "chat" && e.kind !== "superchat") continue;
-    const text = e.text.trim().slice(0, 500);
-    if (!text) continue;
-    out.push({
-      id: `${linkId}/${e.at}/${n++}`,
-      origin: "bridged",
-      platform: e.user.platform,
-      user: {
-        id: `${e.user.platform}:${e.user.id}`.slice(0, 100),
-        name: e.user.name.slice(0, 64) || "?",
-      },
-      text,
-      at: e.at,
-    });
-  }
-  void roomId;
-  return out;
-}
-
-/** Where bridged events go: the co-host now (the room's intake joins through its part). */
+/** Bridged events go to the room's intake (which forwards accepted chat to its co-host). */
 export const bridgeSink: BridgeSink = {
-  deliver(roomId, linkId, events, reach) {
-    for (const input of bridgedInputs(roomId, linkId, events)) {
-      reach.tell(COHOST_ACTOR_TYPE, roomId, { kind: "input", input });
-    }
-    return Promise.resolve();
+  async deliver(roomId, linkId, events, reach) {
+    await new RoomClient(reach).bridged(roomId, linkId, events);
   },
 };
 
