@@ -81,7 +81,10 @@ Deno.test("bridged chat takes the room's intake, is tagged, gifts shown not book
     assert.deepEqual(greet.d.via, { platform: "bilibili", linkId, userId: "11" });
     assert.equal(greet.d.userId, "bilibili:11");
     assert.equal(greet.d.name, "远方观众");
-    assert(!bridged().some((e) => /kys/.test(e.d.text)), "the abuse was moderated away (sender muted)");
+    assert(
+      !bridged().some((e) => /kys/.test(e.d.text)),
+      "the abuse was moderated away (sender muted)",
+    );
     const flood = bridged().filter((e) => e.d.userId === "bilibili:13").length;
     assert(
       flood >= 1 && flood < 12,
