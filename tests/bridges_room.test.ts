@@ -97,9 +97,10 @@ Deno.test("bridged chat takes the room's intake, is tagged, gifts shown not book
     );
     const info = await waitForValue("outside audience counted", async () => {
       const r = await api("GET", "/api/rooms/r1");
-      return r.body.room.bridgedViewers?.bilibili === 4321 ? r.body.room : undefined;
+      const room = r.body.room;
+      return room.bridgedViewers?.bilibili === 4321 && room.viewers === 1 ? room : undefined;
     });
-    assert.equal(info.viewers, 1, "the room's own viewers are counted apart");
+    assert.deepEqual([info.viewers, info.bridgedViewers], [1, { bilibili: 4321 }]);
 
     const health = await api("GET", "/api/rooms/r1/bridges");
     assert.equal(health.status, 200);
