@@ -7,11 +7,7 @@ import type { Hono } from "hono";
 import { bridgeActorType, type BridgeSink } from "../../actors/bridges/bridge_actor.ts";
 import { linksActorType } from "../../actors/bridges/links_actor.ts";
 import { SecretBox } from "../../actors/bridges/secret_box.ts";
-import {
-  COHOST_ACTOR_TYPE,
-  cohostActorType,
-  type VoiceFactory,
-} from "../../actors/cohost/cohost_actor.ts";
+import { cohostActorType, type VoiceFactory } from "../../actors/cohost/cohost_actor.ts";
 import { RoomClient } from "../../actors/room/client.ts";
 import { OpenAiReplyModel } from "../../actors/cohost/reply_model.ts";
 import { livekitVoiceFactory } from "../../actors/cohost/voice/livekit_voice.ts";
