@@ -28,11 +28,26 @@ const user = (id: string): Actor => ({ userId: id, name: id, kind: "user", roles
 class ReservationWatch implements StateStore {
   readonly kind = "denokv";
   durable = 0;
+  /** Writes after this many more are held (a store that stops answering); `null`: none. */
+  #holdAfter: number | null = null;
+  #held = Promise.withResolvers<void>();
+  waiting = 0;
   constructor(readonly inner: StateStore) {}
+  holdAfter(writes: number): void {
+    this.#holdAfter = writes;
+  }
+  releaseHeld(): void {
+    this.#holdAfter = null;
+    this.#held.resolve();
+  }
   get<T>(key: StateKey) {
     return this.inner.get<T>(key);
   }
   async set<T>(key: StateKey, value: T, expected: Version | null) {
+    if (this.#holdAfter !== null && this.#holdAfter-- <= 0) {
+      this.waiting++;
+      await this.#held.promise;
+    }
     const version = await this.inner.set(key, value, expected);
     const reserved = (value as { state?: { seqReserved?: number } }).state?.seqReserved;
     if (version !== null && key[2] === ROOM && typeof reserved === "number") {
@@ -84,7 +99,7 @@ class SlowSettings {
   }
 }
 
-async function rig() {
+async function rig(opts: { tickMs?: number } = {}) {
   const dir = await Deno.makeTempDir({ prefix: "room_seq_" });
   const watch = new ReservationWatch(await DenoKvStateStore.open(`${dir}/a.kv`));
   const transport = new WatchedTransport(watch);
@@ -96,7 +111,7 @@ async function rig() {
       transport,
       // Dirty state is written late: what a crash loses is the published `seq`.
       persistIntervalMs: 60_000,
-      types: [roomActorType({ tickMs: 10, settings, rateLimit: { burst: 50 } })],
+      types: [roomActorType({ tickMs: opts.tickMs ?? 10, settings, rateLimit: { burst: 50 } })],
     }).then((e) => (engines.push(e), e));
   const say = (e: EmbeddedEngine, who: string, text: string) =>
     e.client.ask<SayReply>(ROOM_ACTOR_TYPE, ROOM, { kind: "say", actor: user(who), text });
@@ -215,6 +230,83 @@ Deno.test("room: a clean hand-over passes the next number on, even with messages
     );
     assertPersistBeforePublish(r.transport.published);
   } finally {
+    await r.cleanup();
+  }
+});
+
+Deno.test("room: a say acked but never published before a crash falls inside the gap viewers get", async () => {
+  // A long tick: the first say goes out at once, the next waits for the tick (it is acked now).
+  const r = await rig({ tickMs: 60_000 });
+  try {
+    const first = await r.start(r.watch);
+    await r.say(first, "u-one", "one");
+    await r.until("one published", () => r.texts().length === 1);
+    const seen = r.batches().at(-1)!.seq; // what a viewer has
+    const acked = await r.say(first, "u-two", "two");
+    assert.equal(acked.ok, true);
+    assert.deepEqual(r.texts(), ["one"], "acked, waiting for the next batch");
+    // The owner dies now: the next one finds what the store holds.
+    const snapshot = await r.watch.get(["actor", ROOM_ACTOR_TYPE, ROOM]);
+    assert.ok(snapshot);
+    const crashed = new ReservationWatch(await DenoKvStateStore.open(`${r.dir}/c.kv`));
+    await crashed.set(["actor", ROOM_ACTOR_TYPE, ROOM], snapshot.value, null);
+    await first.close(); // (a real crash would not publish "two" at all)
+    r.transport.published = [];
+    r.transport.watch = crashed;
+
+    const next = await r.start(crashed);
+    await r.say(next, "u-three", "three");
+    await r.until("three published", () => r.texts().length === 1);
+    const resumed = r.batches()[0].seq;
+    // The viewer's next batch skips from `seen`: the gap (seen+1 .. resumed-1) holds the
+    // number "two" would have had (seen + 1): the viewer is told it may have missed it.
+    assert.ok(resumed > seen + 1, `gap after ${seen}: next batch ${resumed}`);
+    assert.deepEqual(r.texts(), ["three"]);
+    assertPersistBeforePublish(r.transport.published);
+    await next.close();
+    await crashed.close();
+  } finally {
+    await r.cleanup();
+  }
+});
+
+Deno.test("room: nothing is acked before start-up has durably reserved its sequence numbers", async () => {
+  const r = await rig();
+  try {
+    const first = await r.start(r.watch);
+    await r.say(first, "u-zero", "zero");
+    await r.until("zero published", () => r.texts().length === 1);
+    await first.close(); // clean: the next owner continues right after this batch
+    const seen = r.batches().at(-1)!.seq;
+
+    // The next owner's claim write lands; the store stops answering after it (the owner is
+    // about to die): whatever it reserves from now on is not durable.
+    r.watch.holdAfter(1);
+    const next = await r.start(r.watch);
+    let acked = false;
+    r.say(next, "u-one", "one").then(() => acked = true, () => {});
+    await r.until("a write is held", () => r.watch.waiting > 0);
+    for (let i = 0; i < 10; i++) await new Promise((res) => setTimeout(res, 0));
+    // Had "one" been acked now, a crash would lose it with no gap: the durable state says the
+    // next batch is seen + 1, and the next owner would publish exactly that number.
+    assert.equal(acked, false, "acked before its sequence number was reserved durably");
+
+    const snapshot = await r.watch.inner.get(["actor", ROOM_ACTOR_TYPE, ROOM]);
+    assert.ok(snapshot);
+    const crashed = new ReservationWatch(await DenoKvStateStore.open(`${r.dir}/d.kv`));
+    await crashed.set(["actor", ROOM_ACTOR_TYPE, ROOM], snapshot.value, null);
+    r.watch.releaseHeld();
+    await next.close();
+    r.transport.published = [];
+    r.transport.watch = crashed;
+    const third = await r.start(crashed);
+    await r.say(third, "u-two", "two");
+    await r.until("two published", () => r.texts().includes("two"));
+    assert.ok(r.batches()[0].seq > seen, "no number reused");
+    await third.close();
+    await crashed.close();
+  } finally {
+    r.watch.releaseHeld();
     await r.cleanup();
   }
 });
