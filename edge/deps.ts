@@ -2,7 +2,7 @@
  * What the edge's routers are built from. `wiring/edge_http.ts` assembles it; routers take it (or the
  * part they need) so another router mounts with one line in `app.ts`.
  */
-import type { Config } from "../engine/config.ts";
+import type { Config } from "./wiring/config.ts";
 import type { Logger } from "../engine/log.ts";
 import type { Transport } from "../engine/transport.ts";
 import type { Accounts } from "./accounts/service.ts";

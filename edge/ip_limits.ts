@@ -15,7 +15,7 @@
  * edge process; the room actors' per-user limits still apply behind them.
  */
 import type { Context } from "hono";
-import type { Config } from "../engine/config.ts";
+import type { Config } from "./wiring/config.ts";
 import { metrics } from "../engine/metrics.ts";
 import { jsonError } from "./http_errors.ts";
 

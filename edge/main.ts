@@ -1,10 +1,10 @@
 /**
  * Entry point: `deno run -A edge/main.ts --role all|engine|edge [--demo]`.
- * Reads the configuration (engine/config.ts), starts the process for its role and stops it
+ * Reads the configuration (wiring/config.ts), starts the process for its role and stops it
  * gracefully on SIGINT/SIGTERM (a second signal exits at once).
  */
 import { parseArgs } from "node:util";
-import { loadConfig } from "../engine/config.ts";
+import { loadConfig } from "./wiring/config.ts";
 import { createLogger } from "../engine/log.ts";
 import { type Role, startServer } from "./wiring/process.ts";
 

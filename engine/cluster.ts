@@ -9,7 +9,7 @@
 import type { ActorType } from "./actor.ts";
 import { ActorClient } from "./client.ts";
 import { decodeJson, encodeJson } from "./codec.ts";
-import type { Config } from "./config.ts";
+import type { EngineConfig } from "./config.ts";
 import { errorReply } from "./envelope.ts";
 import { ActorHost } from "./host.ts";
 import { LeaseTable } from "./lease.ts";
@@ -37,7 +37,7 @@ export interface InstanceReport {
 }
 
 export interface ClusterEngineOptions {
-  config: Config;
+  config: EngineConfig;
   role: "engine" | "all";
   instanceId: string;
   // deno-lint-ignore no-explicit-any
@@ -63,7 +63,7 @@ export interface ClusterEngine {
   close(): Promise<void>;
 }
 
-function requireNats(config: Config): string {
+function requireNats(config: EngineConfig): string {
   if (!config.NATS_URL) throw new Error("cluster mode needs NATS_URL");
   return config.NATS_URL;
 }
@@ -74,7 +74,7 @@ function checkInstanceId(id: string): string {
 }
 
 /** An ActorClient whose requests carry trace context and are measured. */
-function tracedClient(transport: Transport, config: Config): ActorClient {
+function tracedClient(transport: Transport, config: EngineConfig): ActorClient {
   const client = new ActorClient(transport, {
     partitions: config.PARTITIONS,
     headers: () => traceHeaders(),
@@ -253,7 +253,7 @@ export interface ClusterEdge {
 }
 
 export async function connectClusterEdge(
-  opts: { config: Config; instanceId: string; log: Logger },
+  opts: { config: EngineConfig; instanceId: string; log: Logger },
 ): Promise<ClusterEdge> {
   initTelemetry();
   const { config } = opts;

@@ -2,7 +2,7 @@
  * S3 settings from the configuration, apart from the client (media/s3.ts) so a process can
  * tell whether storage is configured without loading the AWS SDK.
  */
-import type { Config } from "../engine/config.ts";
+import type { MediaConfig } from "./config.ts";
 
 export interface S3Settings {
   /** Endpoint URL (MinIO); unset for AWS. */
@@ -14,7 +14,7 @@ export interface S3Settings {
 }
 
 /** The S3 settings of a configuration, or undefined when storage is not configured. */
-export function s3SettingsFromConfig(config: Config): S3Settings | undefined {
+export function s3SettingsFromConfig(config: MediaConfig): S3Settings | undefined {
   if (!config.S3_ACCESS_KEY || !config.S3_SECRET_KEY) return undefined;
   return {
     endpoint: config.S3_ENDPOINT,

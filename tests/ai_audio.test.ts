@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { decodePcm16k, SAMPLE_RATE } from "../media/audio/pcm.ts";
 import { SileroVad, VadStream } from "../media/audio/vad.ts";
-import { parseConfig } from "../engine/config.ts";
+import { parseConfig } from "../edge/wiring/config.ts";
 import {
   createRecogniser,
   FallbackRecogniser,

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { askOrLocal, createLlmClient, extractJson } from "../actors/ai/llm/client.ts";
-import { parseConfig } from "../engine/config.ts";
+import { parseConfig } from "../edge/wiring/config.ts";
 import { backoffDelay } from "../engine/resilience/retry.ts";
 import { imageParts, promptText, startFakeOpenAi } from "./helpers/fake_openai.ts";
 import { testLlm } from "./helpers/ai_llm.ts";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { bridgeActorType, type BridgeHealth } from "../actors/bridges/bridge_actor.ts";
-import { parseConfig } from "../engine/config.ts";
+import { parseConfig } from "../edge/wiring/config.ts";
 import type { BridgeEvent } from "../actors/bridges/events.ts";
 import { LINKS_ACTOR_TYPE, linksActorType } from "../actors/bridges/links_actor.ts";
 import { SecretBox } from "../actors/bridges/secret_box.ts";

@@ -8,7 +8,7 @@ import { context, trace } from "@opentelemetry/api";
 import { Actor, type ActorContext, type ActorType } from "../engine/actor.ts";
 import { startClusterEngine } from "../engine/cluster.ts";
 import { encodeJson } from "../engine/codec.ts";
-import { parseConfig } from "../engine/config.ts";
+import { parseConfig } from "../edge/wiring/config.ts";
 import { createLogger } from "../engine/log.ts";
 import { countBatchEvents, meterRoomBatches, ROOM_METRICS } from "../actors/room/batch_meter.ts";
 import { MeteredTransport } from "../engine/metered_transport.ts";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import { ConfigSchema } from "../engine/config.ts";
+import { ConfigSchema } from "../edge/wiring/config.ts";
 import { metrics } from "../engine/metrics.ts";
 // The parts that register the dashboard's metrics besides the engine: rooms and edges.
 import "../actors/room/batch_meter.ts";

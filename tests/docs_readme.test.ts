@@ -1,6 +1,6 @@
 /** The README stays true: every configuration variable and every deno task is documented. */
 import assert from "node:assert/strict";
-import { ConfigSchema } from "../engine/config.ts";
+import { ConfigSchema } from "../edge/wiring/config.ts";
 
 const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
 const denoJson = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));

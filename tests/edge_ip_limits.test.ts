@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { clientIpKey, IpConnections, ipKey, IpLimits, IpTokenBuckets } from "../edge/ip_limits.ts";
-import { parseConfig } from "../engine/config.ts";
+import { parseConfig } from "../edge/wiring/config.ts";
 import { hasChromium, launchChromium } from "./helpers/browser.ts";
 import { TestViewer } from "./helpers/edge_client.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";

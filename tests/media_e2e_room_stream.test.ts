@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import type { RoomRecordingPort } from "../actors/room/ports.ts";
-import { parseConfig } from "../engine/config.ts";
+import { parseConfig } from "../edge/wiring/config.ts";
 import { type RunningServer, startServer } from "../edge/wiring/process.ts";
 import { type Frame, TestViewer } from "./helpers/edge_client.ts";
 import { TEST_AUTH_SECRET } from "./helpers/server.ts";

@@ -19,7 +19,7 @@
  */
 import { RoomClient } from "../actors/room/client.ts";
 import assert from "node:assert/strict";
-import { parseConfig } from "../engine/config.ts";
+import { parseConfig } from "../edge/wiring/config.ts";
 import { type RunningServer, startServer } from "../edge/wiring/process.ts";
 import { RecordingIndex } from "../actors/recording/recording_index.ts";
 import { dbTest, freshDatabase } from "./helpers/db.ts";

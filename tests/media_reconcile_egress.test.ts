@@ -14,7 +14,7 @@
  *    segments written meanwhile and later are indexed, and `egress_ended` closes it.
  */
 import assert from "node:assert/strict";
-import { parseConfig } from "../engine/config.ts";
+import { parseConfig } from "../edge/wiring/config.ts";
 import { type RunningServer, startServer } from "../edge/wiring/process.ts";
 import { livekitSettings } from "../media/livekit/settings.ts";
 import { S3ObjectStore } from "../media/s3.ts";

@@ -1,7 +1,7 @@
 /** Media wired from configuration: S3 without LiveKit gives VOD and URL recording, LiveKit parts answer 503. */
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import { parseConfig } from "../engine/config.ts";
+import { parseConfig } from "../edge/wiring/config.ts";
 import { createLogger } from "../engine/log.ts";
 import { mediaRoutes } from "../edge/routes/media.ts";
 import { createMedia, openMediaStorage } from "../edge/wiring/media.ts";

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { RoomClient } from "../actors/room/client.ts";
 import { parseRoomCommand, ROOM_ACTOR_TYPE, ROOM_COMMANDS } from "../actors/room/contract.ts";
-import { parseConfig } from "../engine/config.ts";
+import { parseConfig } from "../edge/wiring/config.ts";
 import { decodeJson, encodeJson } from "../engine/codec.ts";
 import type { ActorReply } from "../engine/envelope.ts";
 import { actorSubject } from "../engine/partition.ts";

@@ -19,7 +19,7 @@ import { userInfo } from "node:os";
 import { openStore } from "../../engine/sql/open_store.ts";
 import { appMigrations } from "../wiring/migrations.ts";
 import type { SqlStore } from "../../engine/sql/sql.ts";
-import { type Config, loadConfig } from "../../engine/config.ts";
+import { type Config, loadConfig } from "../wiring/config.ts";
 import { AccountError } from "./errors.ts";
 import { changeRole, GRANTABLE_ROLES, listUsers, roleEvents } from "./roles.ts";
 import { findByUsername } from "./users.ts";

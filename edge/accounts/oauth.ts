@@ -10,7 +10,7 @@
  */
 import { CodeChallengeMethod, generateCodeVerifier, generateState, OAuth2Client } from "arctic";
 import { z } from "zod";
-import type { Config } from "../../engine/config.ts";
+import type { Config } from "../wiring/config.ts";
 import type { SqlStore } from "../../engine/sql/sql.ts";
 import { sqlState, UNIQUE_VIOLATION } from "../../engine/sql/sql.ts";
 import { AccountError } from "./errors.ts";

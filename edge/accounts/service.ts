@@ -3,7 +3,7 @@
  * identity resolver and OAuth from the configuration.
  */
 import type { SqlStore } from "../../engine/sql/sql.ts";
-import type { Config } from "../../engine/config.ts";
+import type { Config } from "../wiring/config.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { TokenSigner } from "../auth/tokens.ts";
 import { AccountsIdentityResolver } from "./identity_resolver.ts";

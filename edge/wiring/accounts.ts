@@ -13,7 +13,7 @@ import { DevPaymentProvider, type PaymentProvider } from "../../actors/economy/p
 import { openStore } from "../../engine/sql/open_store.ts";
 import { appMigrations } from "./migrations.ts";
 import type { SqlStore } from "../../engine/sql/sql.ts";
-import type { Config } from "../../engine/config.ts";
+import type { Config } from "./config.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { TokenSigner } from "../auth/tokens.ts";
 import type { EconomyDeps } from "../routes/economy.ts";

@@ -16,7 +16,7 @@
  */
 import { meterRoomBatches } from "../../actors/room/batch_meter.ts";
 import { clusterView, startClusterEngine } from "../../engine/cluster.ts";
-import type { Config } from "../../engine/config.ts";
+import type { Config } from "./config.ts";
 import { embeddedView, startEmbeddedEngine } from "../../engine/embedded.ts";
 import type { Logger } from "../../engine/log.ts";
 import { registerActorGauges } from "../../engine/metrics.ts";

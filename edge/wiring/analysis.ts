@@ -5,7 +5,7 @@
  * every window and summary of the process.
  */
 import type { ActorType } from "../../engine/actor.ts";
-import type { Config } from "../../engine/config.ts";
+import type { Config } from "./config.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { AnalysisRouteDeps } from "../routes/analysis.ts";
 import type { MediaAuth } from "../routes/media.ts";

@@ -13,7 +13,7 @@ import { OpenAiReplyModel } from "../../actors/cohost/reply_model.ts";
 import { livekitVoiceFactory } from "../../actors/cohost/voice/livekit_voice.ts";
 import { EspeakSynth, OpenAiSpeechSynth, type SpeechSynth } from "../../actors/cohost/voice/tts.ts";
 import type { ActorType } from "../../engine/actor.ts";
-import type { Config } from "../../engine/config.ts";
+import type { Config } from "./config.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { EdgeDeps } from "../deps.ts";
 import { bridgesRoutes } from "../routes/bridges.ts";

@@ -11,7 +11,7 @@
  * models, archive, database.
  */
 import { connectClusterEdge } from "../../engine/cluster.ts";
-import type { Config } from "../../engine/config.ts";
+import type { Config } from "./config.ts";
 import type { Logger } from "../../engine/log.ts";
 import { serveEdge } from "./edge_http.ts";
 import { openFeatures, startMediaSide } from "./features.ts";

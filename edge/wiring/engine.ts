@@ -12,7 +12,7 @@
  */
 import { meterRoomBatches } from "../../actors/room/batch_meter.ts";
 import { startClusterEngine } from "../../engine/cluster.ts";
-import type { Config } from "../../engine/config.ts";
+import type { Config } from "./config.ts";
 import type { Logger } from "../../engine/log.ts";
 import { serveEngineHttp } from "../routes/cluster.ts";
 import { openFeatures, startMediaSide } from "./features.ts";

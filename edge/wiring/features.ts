@@ -11,7 +11,7 @@ import { DanmakuArchiveWriter } from "../../actors/room/danmaku_archive.ts";
 import { type RoomActorOptions, roomActorType } from "../../actors/room/room_actor.ts";
 import { segmentActorType } from "../../actors/segment/segment_actor.ts";
 import type { ActorType } from "../../engine/actor.ts";
-import type { Config } from "../../engine/config.ts";
+import type { Config } from "./config.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { Transport } from "../../engine/transport.ts";
 import { probeSegment } from "../../media/ffmpeg.ts";

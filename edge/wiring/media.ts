@@ -30,7 +30,7 @@ import { streamStateCommand } from "../../media/livekit/stream_state.ts";
 import { clipHighlights, type HighlightClipper } from "../../media/recorder/highlight_clips.ts";
 import { endStream, startStream } from "../accounts/rooms.ts";
 import type { Identity, IdentityResolver } from "../auth/identity.ts";
-import type { Config } from "../../engine/config.ts";
+import type { Config } from "./config.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { Transport } from "../../engine/transport.ts";
 import { enforceBansOnSfu } from "../../media/livekit/ban_enforcer.ts";

@@ -8,7 +8,7 @@
  * The steps they share are in features.ts (the application's parts) and edge_http.ts (the
  * edge's HTTP half); close steps run through shutdown.ts.
  */
-import type { Config } from "../../engine/config.ts";
+import type { Config } from "./config.ts";
 import { createLogger } from "../../engine/log.ts";
 import type { RunningServer, StartServerOptions } from "./options.ts";
 import { startAll } from "./all.ts";

@@ -3,9 +3,8 @@
  * instance, used by one window at a time) and the recogniser `ASR_ENGINE` selects. Implements
  * the analysis actor's `AnalysisModels` port (actors/segment/ports.ts).
  */
-import type { Config } from "../../engine/config.ts";
 import type { Logger } from "../../engine/log.ts";
-import { createRecogniser, type Recogniser } from "../audio/asr.ts";
+import { createRecogniser, type Recogniser, type RecogniserConfig } from "../audio/asr.ts";
 import { SileroVad, VadStream } from "../audio/vad.ts";
 import type { AnalysisModels, Utterance } from "../../actors/segment/ports.ts";
 
@@ -18,7 +17,7 @@ export class SharedModels implements AnalysisModels {
     private readonly makeRecogniser: () => Promise<Recogniser | null>,
   ) {}
 
-  static fromConfig(cfg: Config, log?: Logger): SharedModels {
+  static fromConfig(cfg: RecogniserConfig, log?: Logger): SharedModels {
     return new SharedModels(() => createRecogniser(cfg, log));
   }
 

@@ -9,7 +9,8 @@
  * when known. Outputs say `source: "llm"` (remote model) or `"local"`.
  */
 import OpenAI, { toFile } from "openai";
-import type { Config } from "../../engine/config.ts";
+import type { AiConfig } from "../../actors/ai/config.ts";
+import type { MediaConfig } from "../config.ts";
 import { createLogger, type Logger } from "../../engine/log.ts";
 import { CircuitBreaker } from "../../engine/resilience/breaker.ts";
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from "../../engine/resilience/retry.ts";
@@ -437,8 +438,16 @@ export class FallbackRecogniser implements Recogniser {
   }
 }
 
+/** What choosing a recogniser reads: media's ASR_* and the LLM request timeout. */
+export type RecogniserConfig =
+  & Pick<MediaConfig, "ASR_ENGINE" | "ASR_BASE_URL" | "ASR_API_KEY" | "ASR_MODEL">
+  & Pick<AiConfig, "LLM_TIMEOUT_MS">;
+
 /** The recogniser `ASR_ENGINE` asks for, or null when none is available (captions off). */
-export async function createRecogniser(cfg: Config, log?: Logger): Promise<Recogniser | null> {
+export async function createRecogniser(
+  cfg: RecogniserConfig,
+  log?: Logger,
+): Promise<Recogniser | null> {
   const remote = cfg.ASR_BASE_URL && cfg.ASR_MODEL
     ? new OpenAiTranscriber({
       baseUrl: cfg.ASR_BASE_URL,

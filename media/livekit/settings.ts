@@ -1,5 +1,5 @@
 /** Where LiveKit is and how to sign for it. */
-import type { Config } from "../../engine/config.ts";
+import type { MediaConfig } from "../config.ts";
 
 export interface LivekitSettings {
   /** `ws(s)://` URL clients connect to. */
@@ -16,7 +16,7 @@ export function livekitSettings(wsUrl: string, apiKey: string, apiSecret: string
 }
 
 /** Settings from the configuration, or undefined: media is off (embedded mode says so). */
-export function livekitSettingsFromConfig(config: Config): LivekitSettings | undefined {
+export function livekitSettingsFromConfig(config: MediaConfig): LivekitSettings | undefined {
   if (!config.LIVEKIT_URL || !config.LIVEKIT_API_KEY || !config.LIVEKIT_API_SECRET) {
     return undefined;
   }

@@ -4,7 +4,7 @@
  * (`startServerProcess`). Both listen on an ephemeral port with a temporary DATA_DIR that
  * is removed on close.
  */
-import { parseConfig } from "../../engine/config.ts";
+import { parseConfig } from "../../edge/wiring/config.ts";
 import type { RoomActorOptions } from "../../actors/room/room_actor.ts";
 import type { EdgeLimits } from "../../edge/limits.ts";
 import { type RunningServer, startServer } from "../../edge/wiring/process.ts";

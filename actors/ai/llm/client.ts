@@ -7,7 +7,7 @@
  */
 import type OpenAI from "openai";
 import type { z } from "zod";
-import type { Config } from "../../../engine/config.ts";
+import type { AiConfig } from "../config.ts";
 import { createLogger, type Logger } from "../../../engine/log.ts";
 import type { Sourced } from "../source.ts";
 import { type BreakerState, CircuitBreaker } from "../../../engine/resilience/breaker.ts";
@@ -29,7 +29,7 @@ export interface LlmSettings {
 }
 
 /** Settings from config, or null when no LLM is configured (everything stays local). */
-export function llmSettingsFromConfig(cfg: Config): LlmSettings | null {
+export function llmSettingsFromConfig(cfg: AiConfig): LlmSettings | null {
   if (!cfg.LLM_BASE_URL || !cfg.LLM_MODEL) return null;
   return {
     baseUrl: cfg.LLM_BASE_URL,
@@ -270,7 +270,7 @@ export class OpenAiLlmClient implements LlmClient {
 }
 
 /** The client for this config, or null when no LLM is configured. */
-export function createLlmClient(cfg: Config, log?: Logger): LlmClient | null {
+export function createLlmClient(cfg: AiConfig, log?: Logger): LlmClient | null {
   const settings = llmSettingsFromConfig(cfg);
   return settings ? new OpenAiLlmClient(settings, { log }) : null;
 }

@@ -10,7 +10,7 @@ import { LINKS_ACTOR_TYPE, linksActorType } from "../../../actors/bridges/links_
 import { RoomClient } from "../../../actors/room/client.ts";
 import { type RoomBatch, roomOutSubject } from "../../../actors/room/contract.ts";
 import { roomActorType } from "../../../actors/room/room_actor.ts";
-import { parseConfig } from "../../../engine/config.ts";
+import { parseConfig } from "../../../edge/wiring/config.ts";
 import { startEmbeddedEngine } from "../../../engine/embedded.ts";
 import { createLogger } from "../../../engine/log.ts";
 import { DenoKvStateStore } from "../../../engine/state_store_denokv.ts";

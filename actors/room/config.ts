@@ -1,0 +1,19 @@
+/**
+ * The room's variables: its batch cadence and how often it finds hot topics.
+ * Validated at start-up with every other part's (edge/wiring/config.ts) and listed in the
+ * README's configuration table.
+ */
+import { int, type Variables } from "../../engine/config.ts";
+
+export const ROOM_VARIABLES = {
+  /** Room tick: the shortest gap between two batches of a room (quiet and small rooms). */
+  ROOM_TICK_MS: int(20, 5),
+  /** The longest gap between two batches (busy rooms with large audiences). */
+  ROOM_TICK_MAX_MS: int(250, 5),
+  /** Frames per second a room may cost its edges (viewers × batches/s) before it coalesces. */
+  ROOM_FRAMES_PER_SEC: int(50_000, 100),
+  /** How often a room computes and broadcasts its hot topics (and persists them). */
+  ROOM_TOPICS_EVERY_MS: int(15_000, 1000),
+};
+
+export type RoomVariables = Variables<typeof ROOM_VARIABLES>;
