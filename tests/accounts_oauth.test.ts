@@ -72,6 +72,18 @@ dbTest(
       assert.notEqual(other.user.id, session.user.id);
       assert.equal(other.user.email, null);
 
+      // A provider name with bidi overrides and invisible fillers is cleaned like any name.
+      provider.signInAs({
+        ...octo,
+        id: "g-999",
+        email: "mallory@example.com",
+        login: "mallory",
+        name: "\u202Eyrollam\u200B\u3164",
+      });
+      const tricky = await authorize(app, "google");
+      const cleaned = await (await finish(tricky.callback, tricky.cookie)).json();
+      assert.equal(cleaned.user.displayName, "yrollam");
+
       const [{ n }] = await db.store.query<{ n: unknown }>(
         "SELECT count(*) AS n FROM oauth_identities WHERE user_id = $1",
         [session.user.id],

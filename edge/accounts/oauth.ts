@@ -14,7 +14,7 @@ import type { Config } from "../wiring/config.ts";
 import type { SqlStore } from "../../engine/sql/sql.ts";
 import { sqlState, UNIQUE_VIOLATION } from "../../engine/sql/sql.ts";
 import { AccountError } from "./errors.ts";
-import { createUser, findByVerifiedEmail, getUser, type User } from "./users.ts";
+import { createUser, DisplayNameInput, findByVerifiedEmail, getUser, type User } from "./users.ts";
 
 export type OAuthProviderId = "github" | "google";
 
@@ -278,6 +278,12 @@ export class OAuthService {
   }
 }
 
+/** The provider's name, cleaned like every display name (the text policy), else the username. */
+function oauthDisplayName(profile: OAuthProfile, username: string): string {
+  const parsed = DisplayNameInput.safeParse([...profile.name].slice(0, 32).join(""));
+  return parsed.success ? parsed.data : username;
+}
+
 /** A new user named after the provider login; a suffix is added while the name is taken. */
 async function createOAuthUser(
   tx: Parameters<Parameters<SqlStore["transaction"]>[0]>[0],
@@ -290,7 +296,7 @@ async function createOAuthUser(
       return await tx.savepoint((sp) =>
         createUser(sp, {
           username,
-          displayName: profile.name.slice(0, 32),
+          displayName: oauthDisplayName(profile, username),
           email: profile.email,
           emailVerified: profile.emailVerified,
         })
