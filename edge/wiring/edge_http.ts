@@ -123,5 +123,6 @@ export async function serveEdge(opts: {
     edgeId,
     transport: backend.transport,
     actors: backend.actors,
+    routes: app.routes.map((r) => ({ method: r.method, path: r.path })),
   };
 }

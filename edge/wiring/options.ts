@@ -34,6 +34,8 @@ export interface RunningServer {
   transport: Transport;
   /** Any actor, anywhere (tests ask rooms directly). */
   actors: ActorAsker;
+  /** The HTTP routes served, from Hono's router (for tests that must cover every route). */
+  routes?: readonly { method: string; path: string }[];
   /** Graceful stop: sockets closed with 1001, actors passivated, store closed. */
   close(): Promise<void>;
 }
