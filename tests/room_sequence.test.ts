@@ -99,7 +99,7 @@ class SlowSettings {
   }
 }
 
-async function rig(opts: { tickMs?: number } = {}) {
+async function rig(opts: { tickMs?: number; settingsTimeoutMs?: number } = {}) {
   const dir = await Deno.makeTempDir({ prefix: "room_seq_" });
   const watch = new ReservationWatch(await DenoKvStateStore.open(`${dir}/a.kv`));
   const transport = new WatchedTransport(watch);
@@ -111,7 +111,14 @@ async function rig(opts: { tickMs?: number } = {}) {
       transport,
       // Dirty state is written late: what a crash loses is the published `seq`.
       persistIntervalMs: 60_000,
-      types: [roomActorType({ tickMs: opts.tickMs ?? 10, settings, rateLimit: { burst: 50 } })],
+      types: [
+        roomActorType({
+          tickMs: opts.tickMs ?? 10,
+          settings,
+          settingsTimeoutMs: opts.settingsTimeoutMs,
+          rateLimit: { burst: 50 },
+        }),
+      ],
     }).then((e) => (engines.push(e), e));
   const say = (e: EmbeddedEngine, who: string, text: string) =>
     e.client.ask<SayReply>(ROOM_ACTOR_TYPE, ROOM, { kind: "say", actor: user(who), text });
@@ -307,6 +314,19 @@ Deno.test("room: nothing is acked before start-up has durably reserved its seque
     await crashed.close();
   } finally {
     r.watch.releaseHeld();
+    await r.cleanup();
+  }
+});
+
+Deno.test("room: a settings read that never answers holds the start-up only up to its bound", async () => {
+  const r = await rig({ settingsTimeoutMs: 100 });
+  try {
+    r.settings.hold(); // never released: the database does not answer
+    const engine = await r.start(r.watch);
+    const reply = await r.say(engine, "u-one", "one");
+    assert.equal(reply.ok, true, "the room started with its last known settings");
+    await r.until("one published", () => r.texts().includes("one"));
+  } finally {
     await r.cleanup();
   }
 });

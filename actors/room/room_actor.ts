@@ -111,6 +111,12 @@ export interface RoomActorOptions {
    * a room it does not know) the room keeps its own owner/admins and lets guests chat.
    */
   settings?: RoomSettingsSource;
+  /**
+   * The settings read may hold the room's start-up (no message is handled before it ends) at
+   * most this long (default 2 s, well inside a sender's 5 s request timeout); past it the last
+   * known copy in the room's state is used.
+   */
+  settingsTimeoutMs?: number;
   /** A room with no viewers and nothing pending passivates after this long (default 60 s). */
   idleMs?: number;
   statusEveryMs?: number;
@@ -145,6 +151,7 @@ interface RoomConfig {
   coalescing: CoalescingPolicy;
   giftLedger?: GiftLedger;
   settings?: RoomSettingsSource;
+  settingsTimeoutMs: number;
   idleMs: number;
   statusEveryMs: number;
   presenceTtlMs: number;
@@ -182,6 +189,7 @@ export function roomActorType(opts: RoomActorOptions): ActorType<RoomState, unkn
     },
     giftLedger: opts.giftLedger,
     settings: opts.settings,
+    settingsTimeoutMs: opts.settingsTimeoutMs ?? 2_000,
     idleMs: opts.idleMs ?? 60_000,
     statusEveryMs: opts.statusEveryMs ?? 2_000,
     presenceTtlMs: opts.presenceTtlMs ?? 15_000,
@@ -431,14 +439,26 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
 
   // --- settings
 
-  /** Reads the settings from the port; on failure the last known copy in the state stays. */
+  /**
+   * Reads the settings from the port; on failure, or when the read outlasts
+   * `settingsTimeoutMs` (it holds the room's start-up), the last known copy in the state stays.
+   */
   async #loadSettings(): Promise<void> {
     const source = this.#cfg.settings;
     if (source === undefined) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer in ${this.#cfg.settingsTimeoutMs} ms`)),
+        this.#cfg.settingsTimeoutMs,
+      );
+    });
     try {
-      this.#applySettings(await source.load(this.ctx.id));
+      this.#applySettings(await Promise.race([source.load(this.ctx.id), late]));
     } catch (err) {
       this.ctx.log.warn("room settings unavailable; using the last known ones", { err });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
