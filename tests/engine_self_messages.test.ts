@@ -68,7 +68,10 @@ Deno.test("engine: self messages stay in process, in mailbox order, for their in
     await assert.rejects(ask({ op: "crash" }));
     await ask({ op: "log", n: 3 }); // the restarted instance answers
     gates.get("g2")!();
-    await waitForValue("self answered", async () => selfResults.length === 2 || undefined);
+    await waitForValue(
+      "self answered",
+      () => Promise.resolve(selfResults.length === 2 || undefined),
+    );
     assert.equal(selfResults[1], false);
     await ask({ op: "log", n: 4 });
     assert.ok(!(await ask<string[]>({ op: "get" })).includes("self 2"));
@@ -77,7 +80,10 @@ Deno.test("engine: self messages stay in process, in mailbox order, for their in
     await ask({ op: "later", n: 3, gate: "g3" });
     await engine.system.passivateWhere(() => true);
     gates.get("g3")!();
-    await waitForValue("self answered", async () => selfResults.length === 3 || undefined);
+    await waitForValue(
+      "self answered",
+      () => Promise.resolve(selfResults.length === 3 || undefined),
+    );
     assert.equal(selfResults[2], false);
   } finally {
     await engine.close();

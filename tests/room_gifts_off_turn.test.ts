@@ -87,7 +87,10 @@ Deno.test("room: a slow ledger never holds up the room's chat; every gift is ack
           });
       const first = gift("gift-key-0001");
       // the ledger has the first gift: its transaction is now stalled
-      await waitForValue("the ledger takes the gift", async () => ledger.calls.length || undefined);
+      await waitForValue(
+        "the ledger takes the gift",
+        () => Promise.resolve(ledger.calls.length || undefined),
+      );
       // a second gift and a retry of the first arrive while it is being committed
       const second = gift("gift-key-0002");
       const retry = gift("gift-key-0001");
@@ -104,7 +107,7 @@ Deno.test("room: a slow ledger never holds up the room's chat; every gift is ack
         batches.flatMap((b) => b.events.flatMap((e) => e.t === "danmaku" ? [e.d.text] : []));
       await waitForValue(
         "the chat is published",
-        async () => said.every((t) => published().includes(t)) || undefined,
+        () => Promise.resolve(said.every((t) => published().includes(t)) || undefined),
       );
       assert.equal(acks.length, 0, "no gift acked while the ledger is stalled");
       assert.equal(ledger.calls.length, 1, "one batch at a time");
@@ -126,11 +129,14 @@ Deno.test("room: a slow ledger never holds up the room's chat; every gift is ack
       assert.equal(balances.wallet, 1_000n - 20n);
       // broadcast once per committed gift (the replay is not shown again)
       const giftEvents = () => batches.flatMap((b) => b.events.filter((e) => e.t === "gift"));
-      await waitForValue("both gifts broadcast", async () => giftEvents().length >= 2 || undefined);
+      await waitForValue(
+        "both gifts broadcast",
+        () => Promise.resolve(giftEvents().length >= 2 || undefined),
+      );
       await rooms.say(roomId, chatter(99), "after the gifts"); // one more batch goes out
       await waitForValue(
         "the last say is published",
-        async () => published().includes("after the gifts") || undefined,
+        () => Promise.resolve(published().includes("after the gifts") || undefined),
       );
       assert.equal(giftEvents().length, 2);
     } finally {
