@@ -18,6 +18,7 @@ import type { Logger } from "../../engine/log.ts";
 import type { EdgeDeps } from "../deps.ts";
 import { bridgesRoutes } from "../routes/bridges.ts";
 import { cohostRoutes } from "../routes/cohost.ts";
+import { cohostConsoleRoutes } from "../routes/cohost_console.ts";
 import { proxyWsRoutes } from "../routes/proxy_ws.ts";
 
 /** Bridged events go to the room's intake (which forwards accepted chat to its co-host). */
@@ -74,6 +75,7 @@ export function bridgesCohostTypes(config: Config, log: Logger): ActorType<any, 
 export function mountBridgesCohost(app: Hono, deps: EdgeDeps): { close(): void } {
   app.route("/api", bridgesRoutes(deps));
   app.route("/api", cohostRoutes(deps));
+  app.route("/", cohostConsoleRoutes());
   const proxy = proxyWsRoutes(deps);
   app.route("/proxy-ws", proxy.app);
   return { close: () => proxy.hubs.close() };

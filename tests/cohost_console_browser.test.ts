@@ -1,0 +1,69 @@
+/**
+ * The streamer's bridges and co-host page in Chromium (`/console/cohost?room=…`): link a
+ * Bilibili room and see its health, switch the co-host on in the persona editor, watch it
+ * answer bridged chat in the page's log, unlink.
+ */
+import assert from "node:assert/strict";
+import { commandPacket, danmuMsg, startBilibiliServer } from "./helpers/bilibili_server.ts";
+import { hasChromium, launchChromium, newPage, waitText } from "./helpers/browser.ts";
+import { startTestServer } from "./helpers/server.ts";
+import { waitForValue } from "./helpers/wait.ts";
+
+Deno.test("console: link a Bilibili room, see its health, turn the co-host on, see it answer, unlink", async () => {
+  if (!(await hasChromium("cohost console"))) return;
+  const bili = startBilibiliServer();
+  const srv = await startTestServer({
+    env: {
+      BILIBILI_LIVE_API: bili.baseUrl,
+      BILIBILI_API: bili.baseUrl,
+      BILIBILI_WS_SCHEME: "ws",
+    },
+  });
+  const browser = await launchChromium();
+  const errors: string[] = [];
+  try {
+    const token = await srv.mintToken({ sub: "streamer", name: "Streamer", roles: ["admin"] });
+    const page = await newPage(browser, errors);
+    const session = JSON.stringify({
+      accessToken: token,
+      refreshToken: "x",
+      accessExpiresAt: Date.now() + 3_600_000,
+      user: { id: "streamer", username: "streamer", displayName: "Streamer", roles: ["admin"] },
+    });
+    await page.addInitScript(`localStorage.setItem("synapse.auth", ${JSON.stringify(session)})`);
+    await page.goto(`${srv.url}/console/cohost?room=show1`);
+    await waitText(page, "#links", "No outside room linked.");
+
+    await page.fill("#link-bili [name=roomId]", String(bili.shortId));
+    await page.click("#link-bili button");
+    await waitText(page, "#links", `bilibili ${bili.shortId}`);
+    await waitText(page, "#links td.ok", "yes");
+
+    await page.check("#persona [name=enabled]");
+    await page.selectOption("#persona [name=language]", "en");
+    await page.uncheck("#persona [name=voice]");
+    await page.click("#persona button");
+    await waitText(page, "#status", "persona saved");
+
+    await waitForValue(
+      "bridge connected",
+      () => Promise.resolve(bili.sockets.length === 1 || undefined),
+    );
+    bili.send(commandPacket(danmuMsg(21, "远方", "hello from bilibili")));
+    await waitText(page, "#log", "hello from bilibili");
+    await waitText(page, "#log", "Welcome, 远方!");
+    await waitText(page, "#counters", "answered 1");
+
+    await page.click("#links button");
+    await waitText(page, "#links", "No outside room linked.");
+    await waitForValue(
+      "bridge gone",
+      () => Promise.resolve(bili.sockets.length === 0 || undefined),
+    );
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await srv.close();
+    await bili.close();
+  }
+});
