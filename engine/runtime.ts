@@ -19,6 +19,17 @@ import { encodeJson } from "./codec.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { StaleStateError, type StateKey, type StateStore, type Version } from "./state_store.ts";
 import type { Transport } from "./transport.ts";
+import { setImmediate } from "node:timers";
+
+/**
+ * Work one activation does in a row before it lets other actors and I/O run (ms). Handlers
+ * that do not wait on I/O only yield microtasks, so a hot actor draining a long mailbox would
+ * otherwise hold the event loop until it is empty: other rooms on the engine, and the sockets
+ * feeding them, would wait behind it.
+ */
+const DRAIN_SLICE_MS = 5;
+/** Let timers and I/O run (setImmediate: tens of µs here; setTimeout(0) costs ms). */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Where `ctx.ask`/`ctx.tell` go: the cluster-wide client, or this system when alone. */
 export interface ActorRouter {
@@ -322,12 +333,17 @@ export class ActorSystem implements ActorRouter {
     if (a.draining || a.status !== "running") return;
     a.draining = true;
     let outcome: RunOutcome = { next: true };
+    let sliceStart = performance.now();
     try {
       while (a.queue.length > 0 && a.status === "running") {
         const work = a.queue.shift()!;
         if (work.kind === "message" && work.cls === "droppable") a.droppableQueued--;
         outcome = await this.#run(a, work);
         if (!outcome.next) break;
+        if (a.queue.length > 0 && performance.now() - sliceStart >= DRAIN_SLICE_MS) {
+          await yieldToEventLoop(); // one actor's backlog never starves the others
+          sliceStart = performance.now();
+        }
       }
     } finally {
       a.draining = false;

@@ -49,13 +49,15 @@ export class RoomRequestError extends ActorError {
   }
 }
 
+/** How long a sender told `slow_down` should wait before sending again. */
+const SLOW_DOWN_RETRY_MS = 1_000;
+
 /** Engine codes meaning "nobody could take the request right now". */
 const UNAVAILABLE = new Set([
   "unavailable",
   "no_responders",
   "request_timeout",
   "timeout",
-  "mailbox_full",
   "system_closed",
   "stale_activation",
 ]);
@@ -193,6 +195,12 @@ function toRoomRequestError(err: unknown): RoomRequestError {
     : undefined;
   const message = err instanceof Error ? err.message : String(err);
   if (code === undefined) return new RoomRequestError("internal", "room request failed");
+  if (code === "mailbox_full") {
+    // The room's intake is past its capacity: it sheds chat first and says so.
+    return new RoomRequestError("slow_down", "the room is very busy; slow down and retry", {
+      retryAfterMs: SLOW_DOWN_RETRY_MS,
+    });
+  }
   if (UNAVAILABLE.has(code)) {
     return new RoomRequestError("room_unavailable", "the room is not reachable right now; retry");
   }
