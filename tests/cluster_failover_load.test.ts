@@ -5,9 +5,10 @@
  * a new engine joining (tests/helpers/failover_load.ts). Checked for every socket: batch
  * sequences strictly increase; every acked say is delivered exactly once or covered by a gap
  * notice after the viewer's position at the ack (edge/PROTOCOL.md, "The delivery promise");
- * gaps only in rooms of the killed engine, none from the clean hand-overs; no say refused as
- * `room_unavailable` during a clean hand-over; only the killed engine's rooms restart as after
- * an unclean stop.
+ * gaps only in rooms of the killed engine, none from the clean hand-overs; only the killed
+ * engine's rooms restart as after an unclean stop. Says refused during the clean hand-overs are
+ * reported (an unacked say promises nothing; tests/engine_host.test.ts checks that a released
+ * partition answers the requests already on their way).
  */
 import assert from "node:assert/strict";
 import { audit, runFailoverScenario } from "./helpers/failover_load.ts";
@@ -19,7 +20,7 @@ Deno.test({
   async fn() {
     const r = await runFailoverScenario();
     const acked = r.sends.filter((s) => s.outcome?.kind === "ack").length;
-    const { violations: found, delivered, covered } = audit(r);
+    const { violations: found, delivered, covered, refusedInHandOvers } = audit(r);
     const kinds = new Map<string, number>();
     for (const v of found) {
       const kind = v.replace(/^\S+: /, "").replace(/[\d.]+/g, "#").replace(/\(.*?\)/g, "");
@@ -28,7 +29,8 @@ Deno.test({
     console.log(
       `rooms ${r.rooms.length} (killed engine's: ${r.victimRooms.length}), sockets ${r.peers.length}, ` +
         `says ${r.sends.length}, acked ${acked}; per socket: delivered once ${delivered}, ` +
-        `lost in a crash and covered by a gap notice ${covered}; violations ${found.length}`,
+        `lost in a crash and covered by a gap notice ${covered}; refused during clean ` +
+        `hand-overs ${refusedInHandOvers}; violations ${found.length}`,
       Object.fromEntries(kinds),
     );
     assert.deepEqual(found.slice(0, 40), [], `${found.length} violations`);
