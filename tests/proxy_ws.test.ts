@@ -243,3 +243,33 @@ Deno.test("proxy-ws: garbage frames get an error and the socket carries on; acce
     await teardown(s, [a]);
   }
 });
+
+Deno.test("proxy-ws: with no model the co-host answers from the room's knowledge base", async () => {
+  const server = await startTestServer();
+  const admin = await server.mintToken({ sub: "root", name: "root", roles: ["admin"] });
+  const call = async (method: string, path: string, body: unknown) => {
+    const res = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    assert(res.ok, `${path}: ${res.status} ${await res.clone().text()}`);
+    return res.json();
+  };
+  await call("POST", "/api/rooms/kb1/ai/kb", {
+    title: "Shipping",
+    body: "Orders ship within 48 hours from Hangzhou. Returns are free for 7 days.",
+  });
+  await call("PUT", "/api/rooms/kb1/cohost", { enabled: true, language: "en", voice: false });
+  const c = await OlvClient.open(
+    `${server.url.replace("http", "ws")}/proxy-ws/rooms/kb1?token=${admin}`,
+  );
+  try {
+    c.send({ type: "text-input", text: "how fast do orders ship?" });
+    const audio = await c.until("answered", (m) => m.type === "audio");
+    assert.match(String((audio.display_text as { text: string }).text), /ship within 48 hours/);
+  } finally {
+    c.close();
+    await server.close();
+  }
+});

@@ -9,6 +9,7 @@
  */
 import { Actor, type ActorContext, ActorError, type ActorType } from "../../engine/actor.ts";
 import { RoomClient } from "../room/client.ts";
+import { roomKnowledge } from "./room_knowledge.ts";
 import { COHOST_ACTOR_TYPE, cohostOutSubject } from "./address.ts";
 import { CoHost, type CoHostStatus, type CoHostVoice, type SpeechVerdict } from "./cohost.ts";
 import { type CoHostEvent, type CoHostInput, CoHostInputSchema } from "./events.ts";
@@ -51,6 +52,7 @@ export interface VoiceFactory {
 
 export interface CoHostActorOptions {
   model: ReplyModel | null;
+  /** The local answerer's knowledge (default: the room's knowledge base; null: templates only). */
   knowledge?: (roomId: string) => LocalKnowledge | null;
   voice?: VoiceFactory | null;
   moderate?: (text: string, persona: Persona) => SpeechVerdict;
@@ -84,7 +86,11 @@ class CoHostActor extends Actor<CoHostActorState, CoHostMsg, unknown> {
       persona: this.state.persona,
       emit: (e) => this.#emit(e),
       model: this.o.model,
-      local: new LocalReplyModel(this.o.knowledge?.(this.ctx.id) ?? null),
+      local: new LocalReplyModel(
+        this.o.knowledge === undefined
+          ? roomKnowledge(this.ctx, this.ctx.id)
+          : this.o.knowledge(this.ctx.id),
+      ),
       moderate: this.o.moderate ?? speechModeration(),
       voice: this.#voiceProxy,
       now: () => this.ctx.now(),
