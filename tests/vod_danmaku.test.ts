@@ -134,14 +134,16 @@ Deno.test({
 
       const base = `${server.url}/api/vod/${recordingId}/danmaku`;
       // archived a moment after the batch: wait for all of them (and the retraction)
+      // (the retraction is checked before the read, so the read cannot predate it)
       const all = await waitFor("the archive", async () => {
-        const r = await getJson(`${base}?from=0&to=600000`);
-        assert.equal(r.status, 200, JSON.stringify(r.body));
         const rows = await sql.query<{ n: string }>(
           "SELECT count(*)::text AS n FROM danmaku_retractions WHERE message_id = $1",
           [bad.id],
         );
-        return r.body.danmaku.length >= sent.length && rows[0].n === "1" ? r.body : undefined;
+        if (rows[0].n !== "1") return undefined;
+        const r = await getJson(`${base}?from=0&to=600000`);
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        return r.body.danmaku.length >= sent.length ? r.body : undefined;
       });
       assert.deepEqual(
         all.danmaku.map((d: Frame) => ({ id: d.id, text: d.text, offsetMs: d.offsetMs })),
