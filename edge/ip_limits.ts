@@ -15,7 +15,7 @@
  * edge process; the room actors' per-user limits still apply behind them.
  */
 import type { Context } from "hono";
-import type { Config } from "./wiring/config.ts";
+import type { EdgeConfig } from "./config.ts";
 import { metrics } from "../engine/metrics.ts";
 import { jsonError } from "./http_errors.ts";
 
@@ -268,7 +268,7 @@ export interface IpLimitsOptions {
 
 export function ipLimitsFromConfig(
   config: Pick<
-    Config,
+    EdgeConfig,
     | "EDGE_WS_PER_IP"
     | "EDGE_GUEST_BURST"
     | "EDGE_GUEST_PER_MIN"

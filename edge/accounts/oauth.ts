@@ -10,7 +10,7 @@
  */
 import { CodeChallengeMethod, generateCodeVerifier, generateState, OAuth2Client } from "arctic";
 import { z } from "zod";
-import type { Config } from "../wiring/config.ts";
+import type { AccountsConfig } from "./config.ts";
 import type { SqlStore } from "../../engine/sql/sql.ts";
 import { sqlState, UNIQUE_VIOLATION } from "../../engine/sql/sql.ts";
 import { AccountError } from "./errors.ts";
@@ -51,7 +51,7 @@ export const GOOGLE_ENDPOINTS: OAuthEndpoints = {
 /** The providers configured through OAUTH_* variables. */
 export function oauthProvidersFromConfig(
   config: Pick<
-    Config,
+    AccountsConfig,
     | "OAUTH_GITHUB_CLIENT_ID"
     | "OAUTH_GITHUB_CLIENT_SECRET"
     | "OAUTH_GOOGLE_CLIENT_ID"

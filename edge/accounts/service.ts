@@ -3,7 +3,8 @@
  * identity resolver and OAuth from the configuration.
  */
 import type { SqlStore } from "../../engine/sql/sql.ts";
-import type { Config } from "../wiring/config.ts";
+import type { EdgeConfig } from "../config.ts";
+import type { AccountsConfig } from "./config.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { TokenSigner } from "../auth/tokens.ts";
 import { AccountsIdentityResolver } from "./identity_resolver.ts";
@@ -26,7 +27,7 @@ export function createAccounts(opts: {
   store: SqlStore;
   tokens: TokenSigner;
   config: Pick<
-    Config,
+    AccountsConfig & EdgeConfig,
     | "PUBLIC_URL"
     | "OAUTH_GITHUB_CLIENT_ID"
     | "OAUTH_GITHUB_CLIENT_SECRET"
