@@ -16,67 +16,39 @@
  */
 import { meterRoomBatches } from "../../actors/room/batch_meter.ts";
 import { clusterView, startClusterEngine } from "../../engine/cluster.ts";
-import type { Config } from "./config.ts";
 import { embeddedView, startEmbeddedEngine } from "../../engine/embedded.ts";
-import type { Logger } from "../../engine/log.ts";
 import { registerActorGauges } from "../../engine/metrics.ts";
 import { partitionOf } from "../../engine/partition.ts";
 import { DenoKvStateStore } from "../../engine/state_store_denokv.ts";
 import { type Backend, serveEdge } from "./edge_http.ts";
 import { type Features, openFeatures, startMediaSide } from "./features.ts";
-import type { RunningServer, StartServerOptions } from "./options.ts";
-import { Shutdown } from "./shutdown.ts";
+import type { Root, RunningServer } from "./options.ts";
+import { startOrUnwind } from "./shutdown.ts";
 
-export async function startAll(
-  config: Config,
-  options: StartServerOptions,
-  edgeId: string,
-  log: Logger,
-): Promise<RunningServer> {
-  const shutdown = new Shutdown(log);
-  try {
-    const features = await openFeatures("all", config, options, log, shutdown);
+export function startAll(root: Root): Promise<RunningServer> {
+  const { config, log, shutdown } = root;
+  return startOrUnwind(shutdown, async () => {
+    const features = await openFeatures(root);
     const backend = config.NATS_URL
-      ? await startClusterMember(config, features, edgeId, log, shutdown)
-      : await startEmbedded(config, features, log, shutdown);
-    const mediaSide = startMediaSide(
-      features,
-      config,
-      backend.actors,
-      backend.transport,
-      log,
-      shutdown,
-    );
-    const edge = await serveEdge({
-      config,
-      options,
-      edgeId,
-      features,
-      mediaSide,
-      backend,
-      log,
-      shutdown,
-    });
+      ? await startClusterMember(root, features)
+      : await startEmbedded(root, features);
+    const mediaSide = startMediaSide(root, features, backend);
+    const edge = await serveEdge(root, features, mediaSide, backend);
     log.info("listening", {
       url: edge.url,
       role: "all",
-      edgeId,
+      edgeId: root.id,
       transport: backend.transport.kind,
     });
     mediaSide.media?.launch(edge.url); // embedded media servers post webhooks to this URL
     return { ...edge, close: () => shutdown.run() };
-  } catch (err) {
-    await shutdown.run();
-    throw err;
-  }
+  });
 }
 
 /** One process owns every partition: Deno KV state, the in-process transport. */
 async function startEmbedded(
-  config: Config,
+  { config, log, shutdown }: Root,
   features: Features,
-  log: Logger,
-  shutdown: Shutdown,
 ): Promise<Backend> {
   const store = await DenoKvStateStore.open(config.DENO_KV_PATH ?? `${config.DATA_DIR}/state.kv`);
   shutdown.defer("state store", () => store.close());
@@ -114,16 +86,13 @@ async function startEmbedded(
 
 /** With NATS_URL: an engine instance that takes its share of the partitions, and an edge. */
 async function startClusterMember(
-  config: Config,
+  { config, id, log, shutdown }: Root,
   features: Features,
-  instanceId: string,
-  log: Logger,
-  shutdown: Shutdown,
 ): Promise<Backend> {
   const engine = await startClusterEngine({
     config,
     role: "all",
-    instanceId,
+    instanceId: id,
     types: features.actorTypes,
     log: log.child({ component: "engine" }),
     meterPublish: meterRoomBatches,

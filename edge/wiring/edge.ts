@@ -11,22 +11,15 @@
  * models, archive, database.
  */
 import { connectClusterEdge } from "../../engine/cluster.ts";
-import type { Config } from "./config.ts";
-import type { Logger } from "../../engine/log.ts";
 import { serveEdge } from "./edge_http.ts";
 import { openFeatures, startMediaSide } from "./features.ts";
-import type { RunningServer, StartServerOptions } from "./options.ts";
-import { Shutdown } from "./shutdown.ts";
+import type { Root, RunningServer } from "./options.ts";
+import { startOrUnwind } from "./shutdown.ts";
 
-export async function startEdge(
-  config: Config,
-  options: StartServerOptions,
-  edgeId: string,
-  log: Logger,
-): Promise<RunningServer> {
-  const shutdown = new Shutdown(log);
-  try {
-    const features = await openFeatures("edge", config, options, log, shutdown);
+export function startEdge(root: Root): Promise<RunningServer> {
+  const { config, id: edgeId, log, shutdown } = root;
+  return startOrUnwind(shutdown, async () => {
+    const features = await openFeatures(root);
     const cluster = await connectClusterEdge({ config, instanceId: edgeId, log });
     shutdown.defer("nats", () => cluster.close());
     const backend = {
@@ -35,24 +28,8 @@ export async function startEdge(
       readiness: [{ name: "nats", check: () => Promise.resolve(cluster.transport.isConnected()) }],
       view: cluster.view,
     };
-    const mediaSide = startMediaSide(
-      features,
-      config,
-      backend.actors,
-      backend.transport,
-      log,
-      shutdown,
-    );
-    const edge = await serveEdge({
-      config,
-      options,
-      edgeId,
-      features,
-      mediaSide,
-      backend,
-      log,
-      shutdown,
-    });
+    const mediaSide = startMediaSide(root, features, backend);
+    const edge = await serveEdge(root, features, mediaSide, backend);
     log.info("listening", {
       url: edge.url,
       role: "edge",
@@ -61,8 +38,5 @@ export async function startEdge(
     });
     mediaSide.media?.launch(edge.url); // embedded media servers post webhooks to this URL
     return { ...edge, close: () => shutdown.run() };
-  } catch (err) {
-    await shutdown.run();
-    throw err;
-  }
+  });
 }

@@ -21,8 +21,7 @@ import { clusterRoutes } from "../routes/cluster.ts";
 import type { ActorAsker } from "../../actors/room/client.ts";
 import type { Features, MediaSide } from "./features.ts";
 import { disabledMediaRoutes, mediaAuth } from "./media.ts";
-import type { RunningServer, StartServerOptions } from "./options.ts";
-import type { Shutdown } from "./shutdown.ts";
+import type { Root, RunningServer } from "./options.ts";
 
 /** The engine side as the edge sees it: how to reach actors, and what the admin view shows. */
 export interface Backend {
@@ -33,17 +32,13 @@ export interface Backend {
   view(): Promise<ClusterView>;
 }
 
-export async function serveEdge(opts: {
-  config: Config;
-  options: StartServerOptions;
-  edgeId: string;
-  features: Features;
-  mediaSide: MediaSide;
-  backend: Backend;
-  log: Logger;
-  shutdown: Shutdown;
-}): Promise<Omit<RunningServer, "close">> {
-  const { config, edgeId, features, backend, log, shutdown } = opts;
+export async function serveEdge(
+  root: Root,
+  features: Features,
+  mediaSide: MediaSide,
+  backend: Backend,
+): Promise<Omit<RunningServer, "close">> {
+  const { config, id: edgeId, options, log, shutdown } = root;
   const { relational, identity } = features;
   const rooms = new RoomClient(backend.actors);
   const directory = new RoomDirectory(backend.transport, log);
@@ -56,7 +51,7 @@ export async function serveEdge(opts: {
     limits: {
       ...DEFAULT_EDGE_LIMITS,
       displayBudgetPerSecond: config.EDGE_DISPLAY_BUDGET,
-      ...opts.options.limits,
+      ...options.limits,
     },
     log,
   });
@@ -82,13 +77,13 @@ export async function serveEdge(opts: {
           check: async () => (await relational.store.query("select 1"), true),
         }]
         : []),
-      ...(opts.mediaSide.media?.readiness ?? []),
+      ...(mediaSide.media?.readiness ?? []),
     ],
     accounts: relational?.accounts,
     economy: relational?.economy,
-    media: opts.mediaSide.media?.routes ??
+    media: mediaSide.media?.routes ??
       disabledMediaRoutes(log, mediaAuth(identity, relational?.store)),
-    analysis: opts.mediaSide.analysisRoutes,
+    analysis: mediaSide.analysisRoutes,
   });
   app.route(
     "/",
@@ -110,7 +105,7 @@ export async function serveEdge(opts: {
   });
   shutdown.defer("gateway", () => gateway.close());
 
-  if (opts.options.demo) {
+  if (options.demo) {
     const demo = startDemo(rooms, log.child({ component: "demo" }));
     shutdown.defer("demo", () => demo.stop());
   }

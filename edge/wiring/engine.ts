@@ -12,22 +12,15 @@
  */
 import { meterRoomBatches } from "../../actors/room/batch_meter.ts";
 import { startClusterEngine } from "../../engine/cluster.ts";
-import type { Config } from "./config.ts";
-import type { Logger } from "../../engine/log.ts";
 import { serveEngineHttp } from "../routes/cluster.ts";
 import { openFeatures, startMediaSide } from "./features.ts";
-import type { RunningServer, StartServerOptions } from "./options.ts";
-import { Shutdown } from "./shutdown.ts";
+import type { Root, RunningServer } from "./options.ts";
+import { startOrUnwind } from "./shutdown.ts";
 
-export async function startEngine(
-  config: Config,
-  options: StartServerOptions,
-  instanceId: string,
-  log: Logger,
-): Promise<RunningServer> {
-  const shutdown = new Shutdown(log);
-  try {
-    const features = await openFeatures("engine", config, options, log, shutdown);
+export function startEngine(root: Root): Promise<RunningServer> {
+  const { config, id: instanceId, log, shutdown } = root;
+  return startOrUnwind(shutdown, async () => {
+    const features = await openFeatures(root);
     const engine = await startClusterEngine({
       config,
       role: "engine",
@@ -46,7 +39,7 @@ export async function startEngine(
       await engine.close();
       await http.shutdown();
     });
-    startMediaSide(features, config, engine.client, engine.transport, log, shutdown);
+    startMediaSide(root, features, { actors: engine.client, transport: engine.transport });
     const url = `http://127.0.0.1:${http.addr.port}`;
     log.info("engine listening", { url, instanceId, partitions: config.PARTITIONS });
     return {
@@ -57,8 +50,5 @@ export async function startEngine(
       actors: engine.client,
       close: () => shutdown.run(),
     };
-  } catch (err) {
-    await shutdown.run();
-    throw err;
-  }
+  });
 }

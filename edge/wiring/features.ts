@@ -33,8 +33,7 @@ import {
   roomHighlights,
   roomStreamNotifier,
 } from "./media.ts";
-import type { Role, StartServerOptions } from "./options.ts";
-import type { Shutdown } from "./shutdown.ts";
+import type { Root } from "./options.ts";
 
 /** What a process has built before its engine or edge starts. */
 export interface Features {
@@ -52,13 +51,8 @@ export interface Features {
 }
 
 /** The steps every role takes before it can reach actors. */
-export async function openFeatures(
-  role: Role,
-  config: Config,
-  opts: StartServerOptions,
-  log: Logger,
-  shutdown: Shutdown,
-): Promise<Features> {
+export async function openFeatures(root: Root): Promise<Features> {
+  const { role, config, options: opts, log, shutdown } = root;
   const secret = await resolveAuthSecret({
     configured: config.AUTH_SECRET,
     dataDir: config.DATA_DIR,
@@ -160,12 +154,9 @@ export interface MediaSide {
  * Both close before the engine does.
  */
 export function startMediaSide(
+  { config, log, shutdown }: Root,
   features: Features,
-  config: Config,
-  actors: ActorAsker,
-  transport: Transport,
-  log: Logger,
-  shutdown: Shutdown,
+  { actors, transport }: { actors: ActorAsker; transport: Transport },
 ): MediaSide {
   const { mediaStorage, relational, identity } = features;
   if (!mediaStorage || !relational) return {};

@@ -4,6 +4,8 @@ import type { RoomActorOptions } from "../../actors/room/room_actor.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { Transport } from "../../engine/transport.ts";
 import type { EdgeLimits } from "../limits.ts";
+import type { Config } from "./config.ts";
+import type { Shutdown } from "./shutdown.ts";
 
 export type Role = "all" | "engine" | "edge";
 
@@ -38,4 +40,15 @@ export interface RunningServer {
   routes?: readonly { method: string; path: string }[];
   /** Graceful stop: sockets closed with 1001, actors passivated, store closed. */
   close(): Promise<void>;
+}
+
+/** What every step of a root is given: the process's settings, identity, log and close steps. */
+export interface Root {
+  role: Role;
+  config: Config;
+  options: StartServerOptions;
+  /** This process's id (edge id for presence, instance id in the cluster). */
+  id: string;
+  log: Logger;
+  shutdown: Shutdown;
 }

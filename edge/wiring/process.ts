@@ -11,6 +11,7 @@
 import type { Config } from "./config.ts";
 import { createLogger } from "../../engine/log.ts";
 import type { RunningServer, StartServerOptions } from "./options.ts";
+import { Shutdown } from "./shutdown.ts";
 import { startAll } from "./all.ts";
 import { startEdge } from "./edge.ts";
 import { startEngine } from "./engine.ts";
@@ -26,7 +27,7 @@ export function startServer(
   const role = opts.role ?? "all";
   const edgeId = opts.edgeId ?? defaultInstanceId(config);
   const log = opts.log ?? createLogger({ service: "synapse-live", role, edgeId }, config.LOG_LEVEL);
-  return ROOTS[role](config, opts, edgeId, log);
+  return ROOTS[role]({ role, config, options: opts, id: edgeId, log, shutdown: new Shutdown(log) });
 }
 
 /** INSTANCE_ID, else hostname-pid with a random suffix (a restart is a new instance). */

@@ -30,3 +30,16 @@ export class Shutdown {
     return this.#done;
   }
 }
+
+/**
+ * Runs a root's start-up; if a step fails, what the earlier steps started is closed again
+ * (newest first) and the error rethrown.
+ */
+export async function startOrUnwind<T>(shutdown: Shutdown, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    await shutdown.run();
+    throw err;
+  }
+}
