@@ -113,11 +113,11 @@ const turn = () => new Promise((r) => setTimeout(r, 0));
 
 /** Waits until `cond` holds (bounded; never a measure of time). */
 async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (cond()) return;
+  const deadline = Date.now() + 10_000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
     await turn();
   }
-  throw new Error(`timed out waiting for: ${what}`);
 }
 
 Deno.test("no message or timer is handled before onActivate has finished", async () => {
