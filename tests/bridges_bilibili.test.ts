@@ -14,6 +14,7 @@ import {
   ProtoVer,
 } from "../actors/bridges/bilibili/packet.ts";
 import { mapCommand } from "../actors/bridges/bilibili/commands.ts";
+import { keyOfUrl, mixinKey, signParams } from "../actors/bridges/bilibili/wbi.ts";
 import { BilibiliPlatform } from "../actors/bridges/bilibili/platform.ts";
 import type { BridgeEvent } from "../actors/bridges/events.ts";
 import {
@@ -193,6 +194,19 @@ Deno.test("commands: the seven mapped commands become events; others are unknown
     "malformed",
   );
   assert.deepEqual(mapCommand("nope", now).kind, "malformed");
+});
+
+Deno.test("wbi: the documented example signs to the documented w_rid", () => {
+  const img = keyOfUrl("https://i0.hdslb.com/bfs/wbi/7cd084941338484aae1ad9425b84077c.png");
+  const sub = keyOfUrl("https://i0.hdslb.com/bfs/wbi/4932caff0ff746eab6f01bf08b70ac45.png");
+  const mixin = mixinKey(img, sub);
+  assert.equal(mixin, "ea1db124af3c7062474693fa704f4ff8");
+  const signed = signParams({ foo: "114", bar: "514", zab: 1919810 }, mixin, 1702204169);
+  assert.equal(signed.w_rid, "8f6f2b5b3d485fe1886cec6a0be8c5d4");
+  assert.equal(signed.wts, "1702204169");
+  // Values are cleaned of !'()* before signing; a different value signs differently.
+  assert.equal(signParams({ a: "x(y)" }, mixin, 1).w_rid, signParams({ a: "xy" }, mixin, 1).w_rid);
+  assert.notEqual(signParams({ a: "x" }, mixin, 1).w_rid, signParams({ a: "y" }, mixin, 1).w_rid);
 });
 
 function platformFor(

@@ -7,6 +7,7 @@
  */
 import { brotliCompressSync, deflateSync } from "node:zlib";
 import { encodePacket, Op, ProtoVer } from "../../actors/bridges/bilibili/packet.ts";
+import { mixinKey, signParams } from "../../actors/bridges/bilibili/wbi.ts";
 
 export interface BiliTestServer {
   /** Base URL for both the live API and the main API. */
@@ -27,6 +28,8 @@ export interface BiliTestServer {
   silent: boolean;
   /** Answer auth with this code (0: accepted). */
   authCode: number;
+  /** getDanmuInfo requests whose WBI signature checked out (refused with -352 otherwise). */
+  signedRequests: number;
   /** Sends a frame to every authenticated socket. */
   send(frame: Uint8Array): void;
   /** Closes every socket abruptly, as a dropped connection. */
@@ -100,6 +103,25 @@ export function startBilibiliServer(
     connectionsTotal: 0,
     silent: false,
     authCode: 0,
+    signedRequests: 0,
+  };
+  // The day's WBI keys (32 hex characters each), as nav hands them out.
+  const hex = () =>
+    Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0"))
+      .join("");
+  const imgKey = hex();
+  const subKey = hex();
+  const wbiImg = {
+    img_url: `https://i0.hdslb.com/bfs/wbi/${imgKey}.png`,
+    sub_url: `https://i0.hdslb.com/bfs/wbi/${subKey}.png`,
+  };
+  /** Recomputes w_rid from the received parameters (as Bilibili's server does). */
+  const wbiValid = (q: URLSearchParams) => {
+    const params: Record<string, string> = {};
+    for (const [k, v] of q) if (k !== "w_rid" && k !== "wts") params[k] = v;
+    const wts = Number(q.get("wts"));
+    return Number.isFinite(wts) && Math.abs(wts - Date.now() / 1000) < 300 &&
+      signParams(params, mixinKey(imgKey, subKey), wts).w_rid === q.get("w_rid");
   };
   const json = (data: unknown, code = 0) => Response.json({ code, message: "0", data });
 
@@ -117,6 +139,8 @@ export function startBilibiliServer(
         }
         case "/xlive/web-room/v1/index/getDanmuInfo": {
           if (Number(url.searchParams.get("id")) !== realId) return json(null, -400);
+          if (!wbiValid(url.searchParams)) return json(null, -352);
+          state.signedRequests++;
           const port: number = server.addr.port;
           return json({
             token,
@@ -125,7 +149,9 @@ export function startBilibiliServer(
         }
         case "/x/web-interface/nav": {
           const loggedIn = opts.loginMid !== undefined && /SESSDATA=good/.test(cookie ?? "");
-          return loggedIn ? json({ isLogin: true, mid: opts.loginMid }) : json(null, -101);
+          return loggedIn
+            ? json({ isLogin: true, mid: opts.loginMid, wbi_img: wbiImg })
+            : json({ isLogin: false, wbi_img: wbiImg }, -101);
         }
         case "/sub": {
           const { socket, response } = Deno.upgradeWebSocket(req);

@@ -2,9 +2,11 @@
  * Bilibili's HTTP side of joining a live room: resolve a (possibly short) room id to the real
  * one (`/room/v1/Room/get_info`), then fetch the danmaku servers and their token
  * (`/xlive/web-room/v1/index/getDanmuInfo`). With a login cookie, the logged-in user id comes
- * from `/x/web-interface/nav`. Base URLs are configurable so tests (and mirrors) can stand in.
+ * from `/x/web-interface/nav`, which also gives the day's WBI keys that sign getDanmuInfo
+ * (`wbi.ts`). Base URLs are configurable so tests (and mirrors) can stand in.
  * The cookie is sent as a header and never logged or put in an error message.
  */
+import { keyOfUrl, mixinKey, signParams } from "./wbi.ts";
 
 export interface BilibiliApiConfig {
   /** Live API base (default `https://api.live.bilibili.com`). */
@@ -83,11 +85,44 @@ async function getJson(
 const posInt = (v: unknown): number | undefined =>
   typeof v === "number" && Number.isSafeInteger(v) && v > 0 ? v : undefined;
 
-/** The logged-in user's id, or 0 without a cookie (or when the cookie is not logged in). */
-export async function resolveUid(cfg: BilibiliApiConfig): Promise<number> {
-  if (!cfg.cookie) return 0;
-  const data = await getJson(cfg, cfg.apiBase, "x/web-interface/nav", {}).catch(() => null);
-  return data?.isLogin === true ? posInt(data.mid) ?? 0 : 0;
+interface NavInfo {
+  /** The logged-in user's id, 0 when not logged in. */
+  uid: number;
+  /** The WBI mixin key, or null when the answer carried no keys. */
+  mixin: string | null;
+}
+
+/** `/x/web-interface/nav`: the user id of the cookie and the day's WBI keys (also logged out). */
+async function navInfo(cfg: BilibiliApiConfig): Promise<NavInfo> {
+  const url = new URL(
+    "x/web-interface/nav",
+    cfg.apiBase.endsWith("/") ? cfg.apiBase : cfg.apiBase + "/",
+  );
+  const headers: Record<string, string> = { "user-agent": USER_AGENT };
+  if (cfg.cookie) headers.cookie = cfg.cookie;
+  try {
+    const res = await (cfg.fetch ?? fetch)(url, {
+      headers,
+      signal: AbortSignal.timeout(cfg.timeoutMs ?? 10_000),
+    });
+    const body = await res.json().catch(() => null) as
+      | {
+        code?: unknown;
+        data?: { isLogin?: unknown; mid?: unknown; wbi_img?: Record<string, unknown> };
+      }
+      | null;
+    const data = body?.data;
+    const img = data?.wbi_img?.img_url;
+    const sub = data?.wbi_img?.sub_url;
+    return {
+      uid: body?.code === 0 && data?.isLogin === true ? posInt(data.mid) ?? 0 : 0,
+      mixin: typeof img === "string" && typeof sub === "string"
+        ? mixinKey(keyOfUrl(img), keyOfUrl(sub))
+        : null,
+    };
+  } catch {
+    return { uid: 0, mixin: null };
+  }
 }
 
 export async function resolveRoom(cfg: BilibiliApiConfig, roomId: number): Promise<RoomEntry> {
@@ -96,15 +131,19 @@ export async function resolveRoom(cfg: BilibiliApiConfig, roomId: number): Promi
   if (realId === undefined) {
     throw new BilibiliApiError("bad_json", "get_info answered no room_id");
   }
-  const conf = await getJson(cfg, cfg.liveApiBase, "xlive/web-room/v1/index/getDanmuInfo", {
-    id: realId,
-    type: 0,
-  });
+  const nav = await navInfo(cfg);
+  const params = { id: realId, type: 0 };
+  const conf = await getJson(
+    cfg,
+    cfg.liveApiBase,
+    "xlive/web-room/v1/index/getDanmuInfo",
+    nav.mixin ? signParams(params, nav.mixin, Math.round(Date.now() / 1000)) : params,
+  );
   const hosts = parseHosts(conf.host_list);
   return {
     roomId: realId,
     ownerUid: posInt(info.uid) ?? 0,
-    uid: await resolveUid(cfg),
+    uid: cfg.cookie ? nav.uid : 0,
     token: typeof conf.token === "string" && conf.token !== "" ? conf.token : null,
     hosts: hosts.length > 0 ? hosts : DEFAULT_HOSTS,
   };
