@@ -19,6 +19,7 @@ import { segmentKey } from "../actors/recording/storage_keys.ts";
 import { startMediaStack } from "./helpers/media_stack.ts";
 import { speechWithPauses, videoWithAudio } from "./helpers/speech.ts";
 import { windowMedia } from "../media/analysis/window_media.ts";
+import { waitForValue } from "./helpers/wait.ts";
 
 Deno.test({
   name: "analysis API: one run per window, force replaces in place, summary on demand",
@@ -116,14 +117,11 @@ Deno.test({
       const first = await call("/api/analysis/segment", "alice", { recordingId, window: 0 });
       assert.equal(first.status, 202);
       await first.body?.cancel();
-      const waitRow = async (run: number) => {
-        for (let i = 0; i < 200; i++) {
+      const waitRow = (run: number) =>
+        waitForValue(`tips of run ${run}`, async () => {
           const row = await store.tips(recordingId, 0);
-          if (row && row.run === run) return row;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        throw new Error(`no tips of run ${run}`);
-      };
+          return row && row.run === run ? row : undefined;
+        }, { timeoutMs: 20_000 });
       const row = await waitRow(1);
       assert.equal(row.source, "local");
       assert.ok(row.tips.length >= 3 && row.tips.length <= 5);
@@ -156,9 +154,11 @@ Deno.test({
       const sum = await call(`/api/analysis/summary/${recordingId}`, "alice", {});
       assert.equal(sum.status, 202);
       await sum.body?.cancel();
-      for (let i = 0; i < 100 && !(await store.summary(recordingId)); i++) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitForValue(
+        "the summary is stored",
+        async () => (await store.summary(recordingId)) ? true : undefined,
+        { timeoutMs: 10_000 },
+      );
       const vod = await (await call(`/api/analysis/recordings/${recordingId}`)).json();
       assert.equal(vod.source, "local");
       assert.ok(Array.isArray(vod.chapters) && vod.chapters.length >= 1);

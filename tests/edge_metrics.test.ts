@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { TestViewer } from "./helpers/edge_client.ts";
 import { startTestServer } from "./helpers/server.ts";
+import { waitForValue } from "./helpers/wait.ts";
 
 /** Sum of a metric's series (all label sets) in a Prometheus text exposition. */
 function metricSum(text: string, name: string): number {
@@ -32,9 +33,11 @@ Deno.test("metrics: danmaku out per viewer, tick lag, and actor gauges in embedd
     }
     // Tick lag is observed from the second tick of a room on.
     const lagCount = (text: string) => metricSum(text, "synapse_tick_lag_ms_count");
-    for (let i = 0; i < 100 && lagCount(await scrape()) <= lagCount(before); i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitForValue(
+      "a tick lag is observed",
+      async () => lagCount(await scrape()) > lagCount(before) ? true : undefined,
+      { timeoutMs: 10_000, stepMs: 20 },
+    );
     const after = await scrape();
     const delivered = metricSum(after, "synapse_danmaku_out_total") -
       metricSum(before, "synapse_danmaku_out_total");

@@ -15,6 +15,7 @@ import { segmentKey } from "../actors/recording/storage_keys.ts";
 import { startMediaStack } from "./helpers/media_stack.ts";
 import { segmentRow } from "./helpers/vod_fixture.ts";
 import { windowMedia } from "../media/analysis/window_media.ts";
+import { waitForValue } from "./helpers/wait.ts";
 
 const ROOM = "busyroom";
 const MESSAGES = 300;
@@ -78,10 +79,10 @@ Deno.test({
         await stack.actors.ask("rooms", ROOM, { kind: "say", actor, text: `question ${i} hi` });
       }
       // Every batch published and archived ...
-      for (let i = 0; i < 100 && writer.stats().written < MESSAGES; i++) {
+      await waitForValue("every message archived", async () => {
         assert.ok(await writer.flush(10_000));
-        await new Promise((r) => setTimeout(r, 50));
-      }
+        return writer.stats().written >= MESSAGES ? true : undefined;
+      }, { timeoutMs: 10_000, stepMs: 50 });
       assert.equal(writer.stats().written, MESSAGES);
       // ... while the room's own window holds the newest 200 only.
       const roomWindow = await new RoomClient(stack.actors).window(ROOM, {
@@ -99,12 +100,11 @@ Deno.test({
         endAt: startAt + windowMs,
         recordingStartAt: startAt,
       });
-      let row = await store.tips(recordingId, 0);
-      for (let i = 0; i < 300 && !row; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        row = await store.tips(recordingId, 0);
-      }
-      assert.ok(row, "the window was analysed");
+      const row = await waitForValue(
+        "the window was analysed",
+        async () => (await store.tips(recordingId, 0)) ?? undefined,
+        { timeoutMs: 30_000 },
+      );
       assert.equal(row.danmaku, MESSAGES);
     } finally {
       await writer?.close();
