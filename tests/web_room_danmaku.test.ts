@@ -187,6 +187,12 @@ Deno.test({
       );
       assert.equal(await zh.locator("#conn").innerText(), "已连接");
       assert.equal(await zh.locator("#danmaku-toggle").innerText(), "弹幕");
+      // A refusal reads as a sentence in the page's language (the lazily loaded catalogue).
+      for (let i = 0; i < 2; i++) {
+        await zh.fill("#chat-input", "同一句话");
+        await zh.click("#send");
+      }
+      await zh.locator("#notice", { hasText: "你刚刚发过同样的内容" }).waitFor();
       senders[3].send({ type: "say", text: "手机上的弹幕", clientId: "z1" });
       await zh.locator(".danmaku", { hasText: "手机上的弹幕" }).waitFor();
       assert.equal(

@@ -72,7 +72,8 @@ export async function buildClient(): Promise<BuildOutput> {
   for (const f of result.outputFiles) files.set(f.path.slice(distPath.length), f.contents);
   const manifest: Manifest = {};
   for (const [out, meta] of Object.entries(result.metafile.outputs)) {
-    if (!meta.entryPoint) continue;
+    // Entries only (a dynamically imported module is an entry point of esbuild's too).
+    if (!meta.entryPoint?.startsWith("edge/web/client/src/entries/")) continue;
     const name = out.slice("edge/web/dist/".length);
     const entry = meta.entryPoint.replace(/^.*\/entries\//, "").replace(/\.tsx$/, "");
     manifest[entry] = {

@@ -1,18 +1,33 @@
 /**
  * `t(key, params)` reads the catalogue of the current locale; `errorText(code)` turns a
  * server error code into a sentence. Both read the `locale` signal, so components that call
- * them re-render when the language switches.
+ * them re-render when the language switches. The error sentences (the bulk of the text) are
+ * loaded for the current language only, right after start, as a chunk of their own.
  */
-import { errorsEn } from "./errors_en.ts";
-import { errorsZhCN } from "./errors_zh_cn.ts";
-import { locale } from "./locale.ts";
+import { effect, signal } from "@preact/signals";
+import { type Locale, locale } from "./locale.ts";
 import { en, type Message, type MessageKey } from "./messages_en.ts";
 import { zhCN } from "./messages_zh_cn.ts";
 
 export type Params = Record<string, string | number>;
 
 const CATALOGUES: Record<string, Record<MessageKey, Message>> = { en, "zh-CN": zhCN };
-const ERRORS: Record<string, Record<string, string>> = { en: errorsEn, "zh-CN": errorsZhCN };
+const ERRORS: Partial<Record<Locale, Record<string, string>>> = {};
+/** Bumped when a language's error sentences arrive (re-renders what showed a fallback). */
+const errorsLoaded = signal(0);
+
+const LOADERS: Record<Locale, () => Promise<Record<string, string>>> = {
+  en: () => import("./errors_en.ts").then((m) => m.errorsEn),
+  "zh-CN": () => import("./errors_zh_cn.ts").then((m) => m.errorsZhCN),
+};
+effect(() => {
+  const lang = locale.value;
+  if (ERRORS[lang]) return;
+  LOADERS[lang]().then((sentences) => {
+    ERRORS[lang] = sentences;
+    errorsLoaded.value++;
+  }, () => {});
+});
 
 function fill(template: string, params: Params | undefined): string {
   if (!params) return template;
@@ -34,9 +49,6 @@ export function t(key: MessageKey, params?: Params): string {
 
 /** The sentence for a server error code in the current language (never the raw message). */
 export function errorText(code: string): string {
-  const sentence = ERRORS[locale.value][code];
-  return sentence ?? t("error.unknown", { code });
+  void errorsLoaded.value;
+  return ERRORS[locale.value]?.[code] ?? t("error.unknown", { code });
 }
-
-/** Every code the catalogues know (the i18n test compares it with the server's codes). */
-export const knownErrorCodes = (lang: "en" | "zh-CN"): string[] => Object.keys(ERRORS[lang]);
