@@ -107,6 +107,7 @@ export const errorsEn = {
   self_gift: "You cannot send gifts to yourself.",
   session_revoked: "This session was signed out. Please sign in again.",
   settings_managed: "This room’s admins are set in its settings.",
+  slow_down: "The room is very busy. Slow down and try again.",
   stale_activation: "The room moved to another server. Please try again.",
   stream_live: "The stream is live.",
   stream_not_found: "That stream does not exist.",
