@@ -3,7 +3,7 @@
  * OpenAI-compatible endpoint), or, with no model or when it fails before its first word, the
  * local answerer (the room's knowledge base, then templates) — labelled `local`.
  */
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import type { Source } from "../ai/source.ts";
 import type { CoHostInput } from "./events.ts";
 import type { Persona } from "./persona.ts";
@@ -55,19 +55,24 @@ function userLine(input: CoHostInput): string {
 
 export class OpenAiReplyModel implements ReplyModel {
   readonly source = "llm" as const;
-  readonly #sdk: OpenAI;
+  #sdk: Promise<OpenAI> | undefined;
 
-  constructor(private readonly s: LlmStreamSettings) {
-    this.#sdk = new OpenAI({
-      baseURL: s.baseUrl,
-      apiKey: s.apiKey,
-      timeout: s.timeoutMs,
-      maxRetries: 0,
-    });
+  constructor(private readonly s: LlmStreamSettings) {}
+
+  /** The openai SDK (tens of MB of JS) loads at the co-host's first reply. */
+  #client(): Promise<OpenAI> {
+    return this.#sdk ??= import("openai").then((m) =>
+      new m.default({
+        baseURL: this.s.baseUrl,
+        apiKey: this.s.apiKey,
+        timeout: this.s.timeoutMs,
+        maxRetries: 0,
+      })
+    );
   }
 
   async *stream(req: ReplyRequest, signal: AbortSignal): AsyncIterable<string> {
-    const stream = await this.#sdk.chat.completions.create({
+    const stream = await (await this.#client()).chat.completions.create({
       model: this.s.model,
       stream: true,
       max_tokens: this.s.maxTokens ?? 200,

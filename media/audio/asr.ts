@@ -8,7 +8,7 @@
  * Both take 16 kHz mono float PCM (one VAD utterance) and return text plus word timings
  * when known. Outputs say `source: "llm"` (remote model) or `"local"`.
  */
-import OpenAI, { toFile } from "openai";
+import type OpenAI from "openai";
 import type { AiConfig } from "../../actors/ai/config.ts";
 import type { MediaConfig } from "../config.ts";
 import { createLogger, type Logger } from "../../engine/log.ts";
@@ -47,34 +47,46 @@ export interface RemoteAsrSettings {
   retry: RetryPolicy;
 }
 
+type OpenAiModule = typeof import("openai");
+let openaiModule: Promise<OpenAiModule> | undefined;
+
 export class OpenAiTranscriber implements Recogniser {
   readonly engine = "openai" as const;
-  readonly #sdk: OpenAI;
+  #sdk: Promise<{ client: OpenAI; sdk: OpenAiModule }> | undefined;
 
   constructor(private readonly settings: RemoteAsrSettings) {
     if (settings.retry.retries > 3) throw new RangeError("at most 3 retries");
-    this.#sdk = new OpenAI({
-      baseURL: settings.baseUrl,
-      apiKey: settings.apiKey,
-      timeout: settings.timeoutMs,
-      maxRetries: 0,
-    });
+  }
+
+  /** The openai SDK (tens of MB of JS) loads at the first transcription. */
+  #client(): Promise<{ client: OpenAI; sdk: OpenAiModule }> {
+    return this.#sdk ??= (openaiModule ??= import("openai")).then((sdk) => ({
+      sdk,
+      client: new sdk.default({
+        baseURL: this.settings.baseUrl,
+        apiKey: this.settings.apiKey,
+        timeout: this.settings.timeoutMs,
+        maxRetries: 0,
+      }),
+    }));
   }
 
   async transcribe(pcm: Float32Array, opts: { language?: string } = {}): Promise<Transcript> {
     const wav = encodeWav(floatToInt16(pcm), SAMPLE_RATE);
+    const { client, sdk } = await this.#client();
     const res = await withRetries(
       async () =>
-        await this.#sdk.audio.transcriptions.create({
-          file: await toFile(wav, "utterance.wav", { type: "audio/wav" }),
+        await client.audio.transcriptions.create({
+          file: await sdk.toFile(wav, "utterance.wav", { type: "audio/wav" }),
           model: this.settings.model,
           response_format: "json",
           ...(opts.language ? { language: opts.language } : {}),
         }),
       this.settings.retry,
       (err) =>
-        err instanceof OpenAI.APIConnectionError ||
-        (err instanceof OpenAI.APIError && ((err.status ?? 0) >= 500 || err.status === 429)) ||
+        err instanceof sdk.default.APIConnectionError ||
+        (err instanceof sdk.default.APIError &&
+          ((err.status ?? 0) >= 500 || err.status === 429)) ||
         err instanceof SyntaxError,
     );
     const text = typeof res === "string" ? res : res.text;

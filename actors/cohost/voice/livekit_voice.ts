@@ -5,14 +5,7 @@
  * (clearing the queue and stopping the pushes) silences it within a few frames.
  */
 import { AccessToken } from "livekit-server-sdk";
-import {
-  AudioFrame,
-  AudioSource,
-  LocalAudioTrack,
-  Room,
-  TrackPublishOptions,
-  TrackSource,
-} from "@livekit/rtc-node";
+import type { AudioSource, Room } from "@livekit/rtc-node";
 import type { CoHostVoice } from "../cohost.ts";
 import type { VoiceFactory } from "../cohost_actor.ts";
 import { type SpeechSynth, VOICE_RATE } from "./tts.ts";
@@ -28,6 +21,12 @@ export interface LivekitVoiceSettings {
 
 const FRAME = VOICE_RATE / 100; // 10 ms
 
+type RtcNode = typeof import("@livekit/rtc-node");
+let rtcNode: Promise<RtcNode> | undefined;
+/** rtc-node is a native library of tens of MB: loaded when a co-host first speaks, so a
+ * process without a speaking co-host (an edge, most engines) does not carry it. */
+const loadRtcNode = () => rtcNode ??= import("@livekit/rtc-node");
+
 export function cohostIdentity(roomId: string): string {
   return `cohost-${roomId}`;
 }
@@ -36,6 +35,7 @@ class LivekitVoice implements CoHostVoice {
   #generation = 0;
 
   constructor(
+    private readonly rtc: RtcNode,
     private readonly room: Room,
     private readonly source: AudioSource,
     private readonly synth: SpeechSynth,
@@ -48,7 +48,7 @@ class LivekitVoice implements CoHostVoice {
       if (signal.aborted || gen !== this.#generation) return;
       const chunk = new Int16Array(FRAME);
       chunk.set(samples.subarray(at, Math.min(at + FRAME, samples.length)));
-      await this.source.captureFrame(new AudioFrame(chunk, VOICE_RATE, 1, FRAME));
+      await this.source.captureFrame(new this.rtc.AudioFrame(chunk, VOICE_RATE, 1, FRAME));
     }
     if (!signal.aborted && gen === this.#generation) await this.source.waitForPlayout();
   }
@@ -79,6 +79,8 @@ export function livekitVoiceFactory(s: LivekitVoiceSettings): VoiceFactory {
         canPublish: true,
         canSubscribe: false,
       });
+      const rtc = await loadRtcNode();
+      const { AudioSource, LocalAudioTrack, Room, TrackPublishOptions, TrackSource } = rtc;
       const room = new Room();
       await room.connect(s.wsUrl, await at.toJwt(), { autoSubscribe: false, dynacast: false });
       const source = new AudioSource(VOICE_RATE, 1, 100);
@@ -91,7 +93,7 @@ export function livekitVoiceFactory(s: LivekitVoiceSettings): VoiceFactory {
         await room.disconnect().catch(() => {});
         throw e;
       }
-      return new LivekitVoice(room, source, s.synth);
+      return new LivekitVoice(rtc, room, source, s.synth);
     },
   };
 }
