@@ -8,7 +8,11 @@
 import assert from "node:assert/strict";
 import { RoomClient } from "../actors/room/client.ts";
 import { parseRoomCommand, ROOM_ACTOR_TYPE, ROOM_COMMANDS } from "../actors/room/contract.ts";
+import type { ActorContext } from "../engine/actor.ts";
 import { parseConfig } from "../edge/wiring/config.ts";
+import { createLogger } from "../engine/log.ts";
+import { type RoomActor, roomActorType } from "../actors/room/room_actor.ts";
+import { initialRoomState } from "../actors/room/state.ts";
 import { decodeJson, encodeJson } from "../engine/codec.ts";
 import type { ActorReply } from "../engine/envelope.ts";
 import { actorSubject } from "../engine/partition.ts";
@@ -161,5 +165,19 @@ Deno.test("contract: internal commands are unreachable from a viewer path", asyn
   } finally {
     for (const v of viewers) await v.close();
     await srv.close();
+  }
+});
+
+Deno.test("contract: the room's handler table has exactly one handler for every command", () => {
+  const ctx = {
+    type: ROOM_ACTOR_TYPE,
+    id: "table",
+    log: createLogger({ test: "contract" }, "error"),
+    now: () => 1_000,
+  } as unknown as ActorContext;
+  for (const ai of [{}, false] as const) {
+    const room = roomActorType({ tickMs: 20, ai }).create(ctx, initialRoomState()) as RoomActor;
+    const kinds = Object.keys(ROOM_COMMANDS).filter((k) => ai !== false || k !== "ai").sort();
+    assert.deepEqual([...room.handledKinds].sort(), kinds);
   }
 });

@@ -403,7 +403,7 @@ export interface RoomInfo {
   guestChat: boolean;
   title?: string;
   managed: boolean;
-  /** Live or offline, with the current stream and its recording (`stream_state.ts`). */
+  /** Live or offline, with the current stream and its recording (`parts/stream.ts`). */
   stream?: StreamView;
   /** Audiences of bridged outside rooms by platform (`viewers` counts this room's own). */
   bridgedViewers?: Record<string, number>;

@@ -12,7 +12,7 @@
  * tick, at once after admin actions and late verdicts, and on passivation.
  */
 import { z } from "zod";
-import { type ActorContext, ActorError } from "../../engine/actor.ts";
+import { ActorError } from "../../engine/actor.ts";
 import type { LlmClient } from "../ai/llm/client.ts";
 import type { BlockEntry } from "../ai/moderation/blocklist.ts";
 import {
@@ -20,7 +20,6 @@ import {
   emptyModeratorState,
   type ModerationDecision,
   type ModeratorState,
-  type MuteStore,
   RoomModerator,
 } from "../ai/moderation/room_manager.ts";
 import type { RuleOptions } from "../ai/moderation/rules.ts";
@@ -31,9 +30,8 @@ import { KbError, type KbSnapshot, KnowledgeBase } from "../ai/qa/knowledge_base
 import { emptyQaQueue, QaQueue, type QaQueueState } from "../ai/qa/queue.ts";
 import { MoodAggregator, type MoodSnapshot, scoreFolded } from "../ai/sentiment.ts";
 import { type TopicSnapshot, TopicTracker } from "../ai/topics.ts";
-import type { ChatLine } from "./chat_line.ts";
+import type { RoomApi, RoomPart, SayContext } from "./part.ts";
 import type {
-  Actor,
   AiCommand,
   AiOp,
   AiStateReply,
@@ -42,8 +40,6 @@ import type {
   HighlightEnrichment,
   HighlightSpan,
   QaStatus,
-  RoomEvent,
-  RunningMute,
   SayWarning,
   TopicsSnapshot,
 } from "./contract.ts";
@@ -117,22 +113,6 @@ export const DEFAULT_INTELLIGENCE: IntelligenceOptions = {
   persistEveryMs: 10_000,
   contextMessages: 8,
 };
-
-/** What the intelligence needs from its room. */
-export interface RoomHost {
-  /** Room owner, room admin or platform admin. */
-  canManage(actor: Actor): boolean;
-  /** Queue an event for the next batch. */
-  emit(event: RoomEvent): void;
-  /** Take a message out of the next batch and the history. */
-  unpublish(messageId: string): void;
-  /** The last `n` messages shown (history and the next batch), oldest first. */
-  recentChat(n: number): Danmaku[];
-  /** The room's one mute list (admins' and the AI's mutes); the AI mutes through it. */
-  mutes: MuteStore;
-  /** Running mutes for the admins' view. */
-  runningMutes(now: number): RunningMute[];
-}
 
 /** Persisted under `state.ai`. */
 export interface AiSnapshot {
@@ -243,10 +223,10 @@ interface HeardCue {
   text: string;
 }
 
-export class RoomIntelligence {
-  readonly #ctx: ActorContext;
+export class RoomIntelligence implements RoomPart {
+  readonly name = "ai";
+  readonly #api: RoomApi;
   readonly #opts: IntelligenceOptions;
-  readonly #host: RoomHost;
   readonly #state: RoomStateWithAi;
   readonly #moderator: RoomModerator;
   #mood: MoodAggregator;
@@ -274,28 +254,28 @@ export class RoomIntelligence {
   /** Live caption cues of the last minutes, oldest first. */
   #cues: HeardCue[] = [];
 
-  constructor(
-    ctx: ActorContext,
-    state: RoomStateWithAi,
-    opts: IntelligenceOptions,
-    host: RoomHost,
-  ) {
-    this.#ctx = ctx;
+  constructor(api: RoomApi, state: RoomStateWithAi, opts: IntelligenceOptions) {
+    this.#api = api;
     this.#opts = opts;
-    this.#host = host;
     this.#state = state;
     const snap = state.ai;
-    const now = ctx.now();
+    const now = api.now();
     this.#moderator = new RoomModerator({
-      roomId: ctx.id,
+      roomId: api.roomId,
       llm: opts.llm,
-      now: () => ctx.now(),
+      now: () => api.now(),
       state: snap?.moderator ?? emptyModeratorState(),
       blocklist: opts.blocklist,
       rules: opts.rules,
       muteLadderSeconds: opts.muteLadderSeconds,
       auditLimit: opts.auditLimit,
-      mutes: host.mutes,
+      // the room's one mute list (the access part's), reached when a message is screened
+      mutes: {
+        mutedUntil: (userId, at) => api.access.mutes.mutedUntil(userId, at),
+        mute: (userId, until, by, auditId, at) =>
+          api.access.mutes.mute(userId, until, by, auditId, at),
+        lift: (userId, auditId, until) => api.access.mutes.lift(userId, auditId, until),
+      },
       onLateDecision: (d) => this.#tellSelf(lateVerdictMessage(d)),
     });
     this.#mood = new MoodAggregator(opts.moodKeepMinutes);
@@ -304,7 +284,7 @@ export class RoomIntelligence {
       if (snap) this.#mood = MoodAggregator.restore(snap.mood, opts.moodKeepMinutes);
       if (snap?.topics.tracker) this.#topics = TopicTracker.restore(snap.topics.tracker);
     } catch (err) {
-      ctx.log.warn("ai state: mood/topics not restored", { err });
+      api.log.warn("ai state: mood/topics not restored", { err });
     }
     const qaState = snap?.qa ?? emptyQaQueue();
     // an answer in flight when the room stopped goes back to the front of the queue
@@ -314,9 +294,9 @@ export class RoomIntelligence {
     }
     this.#qa = new QaQueue(qaState);
     this.#kb = new KnowledgeBase({
-      roomId: ctx.id,
+      roomId: api.roomId,
       llm: opts.llm,
-      now: () => ctx.now(),
+      now: () => api.now(),
       maxEntries: opts.kbMaxEntries,
     });
     if (snap) this.#kb.restore(snap.kb);
@@ -335,7 +315,11 @@ export class RoomIntelligence {
    * Screens one message before it enters the window. Throws `message_hidden` (nobody else
    * sees it) or `muted`; returns a warning for a message that goes out with a warning.
    */
-  screen(actor: Actor, id: string, line: ChatLine, at: number): SayWarning | undefined {
+  readonly commands = {
+    ai: (cmd: AiCommand) => this.#command(cmd),
+  };
+
+  onScreen({ actor, id, line, at }: SayContext): SayWarning | undefined {
     const d = this.#moderator.check({
       id,
       userId: actor.userId,
@@ -344,9 +328,9 @@ export class RoomIntelligence {
       forms: line,
       muteChecked: true, // the room's intake refused muted senders already
       at,
-      exempt: this.#host.canManage(actor),
+      exempt: this.#api.access.canManage(actor),
       context: () =>
-        this.#host.recentChat(this.#opts.contextMessages).map((m) => `${m.name}: ${m.text}`),
+        this.#api.recentChat(this.#opts.contextMessages).map((m) => `${m.name}: ${m.text}`),
     });
     if (d.action === "allow") return undefined;
     this.#dirty = true;
@@ -381,7 +365,7 @@ export class RoomIntelligence {
    * Counts an accepted message: mood, topics, questions. The text is split into words once;
    * topics, question detection and the Q&A queue all use those words.
    */
-  observe(d: Danmaku, line: ChatLine): void {
+  onSay({ line }: SayContext, d: Danmaku): void {
     const s = scoreFolded(line.key);
     this.#mood.add(d.at, s);
     this.#recentAt.push(d.at);
@@ -406,7 +390,7 @@ export class RoomIntelligence {
   }
 
   /** Adds topic, mood and (when captions exist) speech to a new highlight. */
-  enrich(span: HighlightSpan): void {
+  onHighlight(span: HighlightSpan): void {
     let sum = 0, count = 0;
     for (let i = this.#recentAt.length - 1; i >= 0; i--) {
       const t = this.#recentAt[i];
@@ -435,7 +419,7 @@ export class RoomIntelligence {
    * come seconds late: one that falls in a recent highlight completes its `speech`, and the
    * room publishes `highlight_ai`.
    */
-  hearCaption(c: { at: number; startMs: number; endMs: number; text: string }): void {
+  onCaption(c: { at: number; startMs: number; endMs: number; text: string }): void {
     const cue: HeardCue = {
       at: c.at,
       endAt: c.at + Math.max(0, c.endMs - c.startMs),
@@ -450,7 +434,7 @@ export class RoomIntelligence {
       if (!span.ai || cue.endAt < span.startAt - SPEECH_LEAD_MS || cue.at >= span.endAt) continue;
       span.ai = { ...span.ai, speech: this.#speechFor(span) };
       this.#highlightNotes[span.id] = span.ai;
-      this.#host.emit({ t: "highlight_ai", id: span.id, ai: span.ai });
+      this.#api.emit({ t: "highlight_ai", id: span.id, ai: span.ai });
       this.#dirty = true;
     }
   }
@@ -466,19 +450,19 @@ export class RoomIntelligence {
   // --- the tick
 
   /** Work due at `now`: mood minutes, hot topics, the next answer, throttled persistence. */
-  tick(now: number): void {
+  onTick(now: number): void {
     if (now >= this.#nextMoodAt) {
-      for (const m of this.#mood.closed(now)) this.#host.emit({ t: "mood", m });
+      for (const m of this.#mood.closed(now)) this.#api.emit({ t: "mood", m });
       this.#nextMoodAt = Math.floor(now / 60_000) * 60_000 + 60_000;
     }
     if (now - this.#lastTopicsAt >= this.#opts.topicsEveryMs) this.#publishTopics(now);
     if (this.#qaChanged) {
       this.#qaChanged = false;
-      this.#host.emit({ t: "qa", status: emptyStatus(this.#qa.state), at: now });
+      this.#api.emit({ t: "qa", status: emptyStatus(this.#qa.state), at: now });
     }
     if (this.#answering !== null && now - this.#answeringSince > ANSWER_GIVE_UP_MS) {
       // the answer never came back (lost message, hung endpoint): do not stall the queue
-      this.#ctx.log.warn("assistant answer timed out", { question: this.#answering });
+      this.#api.log.warn("assistant answer timed out", { question: this.#answering });
       this.#answering = null;
       this.#qa.finish(now);
       this.#qaChanged = true;
@@ -486,19 +470,19 @@ export class RoomIntelligence {
     if (this.#answering === null && now >= this.#nextAnswerAt) this.#startAnswer(now);
     if (this.#dirty && now - this.#lastWriteAt >= this.#opts.persistEveryMs) {
       this.#write(now);
-      this.#ctx.markDirty();
+      this.#api.markDirty();
     }
   }
 
   /** True while the assistant has something to do (the room keeps ticking). */
-  get busy(): boolean {
+  busy(): boolean {
     return this.#answering !== null ||
       (!this.#qa.state.paused && this.#qa.state.pending.length > 0);
   }
 
   /** Before passivation: close finished minutes and write everything. */
   onPassivate(now: number): void {
-    for (const m of this.#mood.closed(now)) this.#host.emit({ t: "mood", m });
+    for (const m of this.#mood.closed(now)) this.#api.emit({ t: "mood", m });
     this.#write(now);
   }
 
@@ -513,7 +497,7 @@ export class RoomIntelligence {
       this.#topicHistory.push(snap);
       if (this.#topicHistory.length > this.#opts.topicsKeep) this.#topicHistory.shift();
     }
-    this.#host.emit({ t: "topics", at: now, topics: r.topics, source: r.source });
+    this.#api.emit({ t: "topics", at: now, topics: r.topics, source: r.source });
     this.#dirty = true;
   }
 
@@ -523,9 +507,9 @@ export class RoomIntelligence {
     this.#answering = q.id;
     this.#answeringSince = now;
     this.#qaChanged = true;
-    answerQuestion(q.text, this.#kb, this.#opts.llm, this.#ctx.id)
+    answerQuestion(q.text, this.#kb, this.#opts.llm, this.#api.roomId)
       .catch((err): QaAnswer => {
-        this.#ctx.log.warn("assistant answer failed", { question: q.id, err });
+        this.#api.log.warn("assistant answer failed", { question: q.id, err });
         return { question: q.text, text: null, citation: null, source: "local" };
       })
       .then((a) =>
@@ -540,33 +524,28 @@ export class RoomIntelligence {
   }
 
   #tellSelf(msg: AiSelfMessage): void {
-    this.#ctx.self({ kind: "ai", msg });
+    this.#api.self(msg);
   }
 
   // --- commands
 
   /** The AI's own message came back (a late verdict or an answer). */
-  receiveSelf(msg: AiSelfMessage): Promise<unknown> {
-    return this.#internal(msg);
-  }
-
-  /** The `ai` command (parsed by the contract). */
-  command(cmd: AiCommand): Promise<unknown> {
-    return this.#command(cmd);
+  async onSelf(msg: unknown): Promise<void> {
+    await this.#internal(msg as AiSelfMessage);
   }
 
   async #internal(msg: AiSelfMessage): Promise<unknown> {
-    const now = this.#ctx.now();
+    const now = this.#api.now();
     if (msg.op === "verdict") {
-      this.#host.unpublish(msg.messageId);
-      this.#host.emit({
+      this.#api.unpublish((d) => d.id === msg.messageId);
+      this.#api.emit({
         t: "retract",
         messageId: msg.messageId,
         auditId: msg.auditId,
         by: "ai:llm",
         at: now,
       });
-      this.#host.emit({
+      this.#api.emit({
         t: "ai_notice",
         to: msg.userId,
         code: msg.action === "mute" ? "muted" : msg.action === "warn" ? "warned" : "hidden",
@@ -575,7 +554,7 @@ export class RoomIntelligence {
         ...(msg.mutedUntil !== undefined ? { until: msg.mutedUntil } : {}),
         at: now,
       });
-      this.#ctx.log.info("ai moderation: late verdict", {
+      this.#api.log.info("ai moderation: late verdict", {
         messageId: msg.messageId,
         action: msg.action,
       });
@@ -589,7 +568,7 @@ export class RoomIntelligence {
     this.#nextAnswerAt = now + this.#opts.answerGapMs;
     if (q && q.id === msg.questionId && msg.text !== null && msg.citation !== null) {
       const answer: AssistantAnswer = {
-        id: `a${this.#ctx.now().toString(36)}${(++this.#answerCounter).toString(36)}`,
+        id: `a${this.#api.now().toString(36)}${(++this.#answerCounter).toString(36)}`,
         questionId: q.id,
         question: q.text,
         askers: q.askers.length,
@@ -600,7 +579,7 @@ export class RoomIntelligence {
       };
       this.#answers.push(answer);
       if (this.#answers.length > this.#opts.answersKeep) this.#answers.shift();
-      this.#host.emit({ t: "assistant", a: answer });
+      this.#api.emit({ t: "assistant", a: answer });
     }
     this.#qa.finish(now);
     this.#qaChanged = true;
@@ -610,12 +589,12 @@ export class RoomIntelligence {
 
   async #command(cmd: AiCommand): Promise<unknown> {
     const op: AiOp = cmd.cmd;
-    const manager = this.#host.canManage(cmd.actor);
+    const manager = this.#api.access.canManage(cmd.actor);
     if (op.op === "state") return this.#stateReply(manager);
     if (!manager) {
       throw new ActorError("forbidden", "only the room owner and admins manage the room's AI");
     }
-    const now = this.#ctx.now();
+    const now = this.#api.now();
     const by = cmd.actor.userId;
     switch (op.op) {
       case "audit":
@@ -643,7 +622,7 @@ export class RoomIntelligence {
       }
       case "qa": {
         const result = this.#qaControl(op.action, op.questionId, now);
-        this.#host.emit({ t: "qa", status: emptyStatus(this.#qa.state), at: now });
+        this.#api.emit({ t: "qa", status: emptyStatus(this.#qa.state), at: now });
         await this.#persistNow(now);
         return { ok: true, ...result, qa: emptyStatus(this.#qa.state) };
       }
@@ -658,7 +637,7 @@ export class RoomIntelligence {
     // hidden messages (hide, mute, a late verdict) come back; a warned one was never hidden
     const wasHidden = entry.action !== "warn" || entry.by === "ai:llm";
     if (wasHidden && entry.excerpt !== "") {
-      this.#host.emit({
+      this.#api.emit({
         t: "danmaku",
         d: {
           id: entry.messageId,
@@ -670,7 +649,7 @@ export class RoomIntelligence {
       });
     }
     if (entry.action === "mute") {
-      this.#host.emit({
+      this.#api.emit({
         t: "ai_notice",
         to: entry.userId,
         code: "unmuted",
@@ -679,7 +658,7 @@ export class RoomIntelligence {
         at: now,
       });
     }
-    this.#ctx.log.info("ai moderation: undone", { auditId, by });
+    this.#api.log.info("ai moderation: undone", { auditId, by });
     return entry;
   }
 
@@ -687,7 +666,7 @@ export class RoomIntelligence {
    * An admin's `unmute` (the room's own moderation command) ended a mute by the AI (already
    * gone from the room's mute list): its audit entry is marked undone and the strike forgiven.
    */
-  async liftMute(
+  async onUnmuted(
     userId: string,
     mute: { until: number; auditId?: string },
     by: string,
@@ -748,7 +727,7 @@ export class RoomIntelligence {
         const current = this.#qa.interrupt(now);
         if (current !== null) {
           this.#answering = null;
-          this.#host.emit({ t: "assistant_stop", answerId: null, questionId: current, at: now });
+          this.#api.emit({ t: "assistant_stop", answerId: null, questionId: current, at: now });
           return { stopped: current };
         }
         // nothing in flight: withdraw the answer just shown
@@ -757,7 +736,7 @@ export class RoomIntelligence {
           throw new ActorError("nothing_to_interrupt", "the assistant is not answering now");
         }
         this.#answers.pop();
-        this.#host.emit({
+        this.#api.emit({
           t: "assistant_stop",
           answerId: last.id,
           questionId: last.questionId,
@@ -769,7 +748,7 @@ export class RoomIntelligence {
   }
 
   #stateReply(manager: boolean): AiStateReply {
-    const now = this.#ctx.now();
+    const now = this.#api.now();
     const llm = this.#opts.llm;
     const reply: AiStateReply = {
       mood: this.#mood.series(),
@@ -786,10 +765,10 @@ export class RoomIntelligence {
       reply.admin = {
         audit: this.#moderator.audit(100),
         kb: this.#kb.list(),
-        mutes: this.#host.runningMutes(now),
+        mutes: this.#api.access.mutes.running(now),
       };
       if (llm) {
-        const u = llm.usage(this.#ctx.id);
+        const u = llm.usage(this.#api.roomId);
         reply.admin.usage = { ...u, costMicros: u.costMicros.toString() };
       }
     }
@@ -800,7 +779,7 @@ export class RoomIntelligence {
 
   async #persistNow(now: number): Promise<void> {
     this.#write(now);
-    await this.#ctx.persist();
+    await this.#api.persist();
   }
 
   /** Writes the snapshot into the room state (persisted with it). */

@@ -18,7 +18,7 @@
  *      `stream_offline`, `/api/rooms` stops listing it live, and the recordings are settled
  *      as `offline`.
  *    A resumed recording gets a new id: the room is told with a trusted `stream_recording`
- *    command (compare-and-set on the room's recording id, actors/room/stream_state.ts), so its
+ *    command (compare-and-set on the room's recording id, actors/room/parts/stream.ts), so its
  *    status, `/api/recording/status`, stop on offline and the VOD link follow the new one; a
  *    room that missed it (the command failed) is told on a later pass.
  * 4. Egress recordings (cluster mode) run in LiveKit, not here: each one still `recording`

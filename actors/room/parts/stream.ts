@@ -1,5 +1,5 @@
 /**
- * A room's stream: live or offline, as LiveKit's verified webhooks say (the edge builds the
+ * The stream part: a room's stream, live or offline, as LiveKit's verified webhooks say (the edge builds the
  * `stream` command in media/livekit/stream_state.ts; it is never built from a viewer's
  * frame). Each change is idempotent per webhook event id (a bounded, persisted memory of
  * seen ids) and ordered by the event's time (a late, older event changes nothing). Going
@@ -7,7 +7,7 @@
  * recording; going offline tells viewers (`stream_offline`) and stops it.
  *
  * The recording port does I/O, so the room never waits for it inside its mailbox: the
- * result comes back as the room's own `recording_started` message (`ctx.self`, in process),
+ * result comes back as this part's own message (`RoomApi.self`, in process),
  * and a recording that started for a stream already over is stopped at once.
  *
  * After a server restart the recording of a still-live stream is resumed as a new recording
@@ -19,16 +19,19 @@
  * the VOD link then all read the new id.
  */
 import { z } from "zod";
-import { type ActorContext, ActorError } from "../../engine/actor.ts";
-import {
-  type RoomEvent,
-  type StreamCommand,
-  type StreamRecordingCommand,
-  type StreamReply,
-  StreamSource,
-  type StreamView,
-} from "./contract.ts";
-import type { RoomRecordingPort } from "./ports.ts";
+import { ActorError } from "../../../engine/actor.ts";
+import type {
+  CommandOf,
+  RoomInfo,
+  RoomStatus,
+  StreamCommand,
+  StreamRecordingCommand,
+  StreamReply,
+  StreamView,
+} from "../contract.ts";
+import { StreamSource as StreamSourceSchema } from "../contract.ts";
+import type { RoomApi, RoomPart } from "../part.ts";
+import type { RoomRecordingPort } from "../ports.ts";
 
 /** Webhook event ids remembered per room (enough for every retry LiveKit makes). */
 const SEEN_IDS = 256;
@@ -42,7 +45,7 @@ export interface StreamState {
   /** When the current (or last) stream went live. */
   since: number | null;
   endedAt: number | null;
-  source: z.infer<typeof StreamSource> | null;
+  source: z.infer<typeof StreamSourceSchema> | null;
   streamerId: string | null;
   /** The current stream's recording, once the recorder reported it. */
   recordingId: string | null;
@@ -71,7 +74,7 @@ const PersistedStream = z.object({
   streamId: z.string().nullable().catch(null),
   since: z.number().nullable().catch(null),
   endedAt: z.number().nullable().catch(null),
-  source: StreamSource.nullable().catch(null),
+  source: StreamSourceSchema.nullable().catch(null),
   streamerId: z.string().nullable().catch(null),
   recordingId: z.string().nullable().catch(null),
   changedAt: z.number().catch(0),
@@ -92,26 +95,30 @@ export function restoreStreamState<S extends object>(state: S, raw: unknown): Wi
   });
 }
 
-export interface RoomStreamHooks {
-  /** Queue an event for the room's next batch. */
-  emit(event: RoomEvent): void;
-  /** Publish the room's status now (the directory shows live rooms first). */
-  statusChanged(): void;
+/** The recorder reported the recording it started (this part's own message). */
+interface RecordingStarted {
+  streamId: string;
+  recordingId: string;
 }
 
-export class RoomStream {
+export class StreamPart implements RoomPart {
+  readonly name = "stream";
   readonly #state: { stream?: StreamState };
 
   constructor(
-    private readonly ctx: ActorContext,
-    /** The room's persisted state; this class owns its `stream` field. */
+    private readonly api: RoomApi,
+    /** The room's persisted state; this part owns its `stream` field. */
     state: object,
     private readonly port: RoomRecordingPort | undefined,
-    private readonly hooks: RoomStreamHooks,
     private readonly keepAliveMs: number,
   ) {
     this.#state = state as { stream?: StreamState };
   }
+
+  readonly commands = {
+    stream: (cmd: CommandOf<"stream">) => this.#apply(cmd),
+    stream_recording: (cmd: CommandOf<"stream_recording">) => this.#recordingReplaced(cmd),
+  };
 
   get #s(): StreamState {
     return this.#state.stream ??= initialStreamState();
@@ -123,7 +130,30 @@ export class RoomStream {
 
   /** After activation: a live room keeps itself active. */
   onActivate(): void {
-    if (this.live) this.ctx.setInterval(STREAM_TIMER, this.keepAliveMs, { keepAlive: true });
+    if (this.live) this.api.setInterval(STREAM_TIMER, this.keepAliveMs, { keepAlive: true });
+  }
+
+  /** While live, the keep-alive timer publishes the status (the directory lists the room). */
+  onTimer(name: string): void {
+    if (name === STREAM_TIMER) this.api.statusChanged();
+  }
+
+  async onSelf(msg: unknown): Promise<void> {
+    const { streamId, recordingId } = msg as RecordingStarted;
+    await this.#recordingStarted(streamId, recordingId);
+  }
+
+  describe(info: RoomInfo): void {
+    info.stream = this.view();
+  }
+
+  describeStatus(status: RoomStatus): void {
+    status.live = this.live;
+    if (!status.live) return;
+    const { since, streamId, recordingId } = this.view();
+    if (since !== undefined) status.liveSince = since;
+    if (streamId !== undefined) status.streamId = streamId;
+    if (recordingId !== undefined) status.recordingId = recordingId;
   }
 
   view(): StreamView {
@@ -139,16 +169,6 @@ export class RoomStream {
     return v;
   }
 
-  /** `stream`: live or offline, from a verified webhook. */
-  apply(cmd: StreamCommand): Promise<StreamReply> {
-    return this.#apply(cmd);
-  }
-
-  /** `stream_recording`: the reconciler resumed the stream's recording. */
-  replaceRecording(cmd: StreamRecordingCommand): Promise<StreamReply> {
-    return this.#recordingReplaced(cmd);
-  }
-
   async #apply(cmd: StreamCommand): Promise<StreamReply> {
     const s = this.#s;
     if (s.seen.includes(cmd.eventId)) {
@@ -158,14 +178,14 @@ export class RoomStream {
     if (s.seen.length > SEEN_IDS) s.seen.splice(0, s.seen.length - SEEN_IDS);
     const changes = cmd.at >= s.changedAt && (cmd.state === "live") !== s.live;
     if (!changes) {
-      await this.ctx.persist(); // the id is remembered either way
+      await this.api.persist(); // the id is remembered either way
       return { ok: true, applied: false, stream: this.view() };
     }
     s.changedAt = cmd.at;
     if (cmd.state === "live") this.#goLive(cmd);
     else this.#goOffline(cmd);
-    await this.ctx.persist();
-    this.hooks.statusChanged();
+    await this.api.persist();
+    this.api.statusChanged();
     return { ok: true, applied: true, stream: this.view() };
   }
 
@@ -178,20 +198,20 @@ export class RoomStream {
     s.source = cmd.source;
     s.streamerId = cmd.streamerId ?? null;
     s.recordingId = null;
-    this.ctx.setInterval(STREAM_TIMER, this.keepAliveMs, { keepAlive: true });
-    this.hooks.emit({ t: "system", code: "stream_live", text: "the stream is live", at: cmd.at });
-    this.ctx.log.info("stream live", { streamId: s.streamId, source: cmd.source });
+    this.api.setInterval(STREAM_TIMER, this.keepAliveMs, { keepAlive: true });
+    this.api.emit({ t: "system", code: "stream_live", text: "the stream is live", at: cmd.at });
+    this.api.log.info("stream live", { streamId: s.streamId, source: cmd.source });
     const port = this.port;
     if (!port) return;
     const streamId = s.streamId;
-    port.start(this.ctx.id, { streamId, streamerId: cmd.streamerId })
+    port.start(this.api.roomId, { streamId, streamerId: cmd.streamerId })
       .then(({ recordingId }) => {
-        if (!this.ctx.self({ kind: "recording_started", streamId, recordingId })) {
+        if (!this.api.self({ streamId, recordingId } satisfies RecordingStarted)) {
           // the activation stopped meanwhile; the reconciler repairs the room's recording id
-          this.ctx.log.warn("recording started after the room stopped", { streamId, recordingId });
+          this.api.log.warn("recording started after the room stopped", { streamId, recordingId });
         }
       })
-      .catch((err) => this.ctx.log.warn("recording did not start", { streamId, err }));
+      .catch((err) => this.api.log.warn("recording did not start", { streamId, err }));
   }
 
   #goOffline(cmd: StreamCommand): void {
@@ -200,24 +220,23 @@ export class RoomStream {
     s.live = false;
     s.endedAt = cmd.at;
     s.recordingId = null;
-    this.ctx.clearTimer(STREAM_TIMER);
-    this.hooks.emit({
+    this.api.clearTimer(STREAM_TIMER);
+    this.api.emit({
       t: "system",
       code: "stream_offline",
       text: "the stream is offline",
       at: cmd.at,
     });
-    this.ctx.log.info("stream offline", { streamId: s.streamId, source: cmd.source });
+    this.api.log.info("stream offline", { streamId: s.streamId, source: cmd.source });
     this.#stopRecording(recordingId);
   }
 
   #stopRecording(recordingId: string | null): void {
-    this.port?.stop(this.ctx.id, recordingId)
-      .catch((err) => this.ctx.log.warn("recording did not stop", { recordingId, err }));
+    this.port?.stop(this.api.roomId, recordingId)
+      .catch((err) => this.api.log.warn("recording did not stop", { recordingId, err }));
   }
 
-  /** The recorder reported the recording it started (the room's own message). */
-  async recordingStarted(streamId: string, recordingId: string): Promise<{ ok: true }> {
+  async #recordingStarted(streamId: string, recordingId: string): Promise<{ ok: true }> {
     const s = this.#s;
     if (!s.live || s.streamId !== streamId) {
       // The stream ended (or another began) before the recorder reported: stop this one.
@@ -226,8 +245,8 @@ export class RoomStream {
     }
     if (s.recordingId === recordingId) return { ok: true };
     s.recordingId = recordingId;
-    await this.ctx.persist();
-    this.hooks.statusChanged();
+    await this.api.persist();
+    this.api.statusChanged();
     return { ok: true };
   }
 
@@ -250,9 +269,9 @@ export class RoomStream {
       );
     }
     s.recordingId = cmd.recordingId;
-    await this.ctx.persist();
-    this.hooks.statusChanged();
-    this.ctx.log.info("stream recording resumed", {
+    await this.api.persist();
+    this.api.statusChanged();
+    this.api.log.info("stream recording resumed", {
       streamId: s.streamId,
       recordingId: cmd.recordingId,
       replaces: cmd.replaces,

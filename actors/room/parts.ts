@@ -1,0 +1,48 @@
+/**
+ * The room's parts, in the order their hooks run (`part.ts`). A new feature of the room is a
+ * new part added here; the room actor's core (intake of chat, batching, presence, status)
+ * does not change. Order matters where parts see each other's work: the access part refuses
+ * muted and banned senders before anything else looks at a message; highlights observe a
+ * message before the AI scores it (a new highlight's mood covers the messages before it).
+ */
+import type { RoomConfig } from "./options.ts";
+import { RoomIntelligence } from "./intelligence.ts";
+import type { RoomApi, RoomPart } from "./part.ts";
+import { AccessPart } from "./parts/access.ts";
+import { BridgesPart } from "./parts/bridges.ts";
+import { CaptionsPart } from "./parts/captions.ts";
+import { CoHostPart } from "./parts/cohost.ts";
+import { GiftsPart } from "./parts/gifts.ts";
+import { HighlightsPart } from "./parts/highlights.ts";
+import { StreamPart } from "./parts/stream.ts";
+import type { RoomState } from "./state.ts";
+
+export interface RoomParts {
+  /** Who may do what; other parts reach it through `RoomApi.access`. */
+  access: AccessPart;
+  /** Every part, in hook order (`access` first). */
+  all: RoomPart[];
+}
+
+/** `api(name)`: the room as the part named `name` sees it (its own messages come back to it). */
+export function roomParts(
+  api: (part: string) => RoomApi,
+  state: RoomState,
+  cfg: RoomConfig,
+): RoomParts {
+  const access = new AccessPart(api("access"), state, cfg.settings, cfg.settingsTimeoutMs);
+  const all: RoomPart[] = [
+    access,
+    new StreamPart(api("stream"), state, cfg.recording, cfg.statusEveryMs),
+    new CaptionsPart(api("captions")),
+    new GiftsPart(api("gifts"), cfg.giftLedger),
+    new HighlightsPart(api("highlights"), state, cfg.highlights, cfg.keepHighlights),
+    new BridgesPart(api("bridges")),
+    new CoHostPart(api("cohost"), state),
+  ];
+  if (cfg.ai) all.push(new RoomIntelligence(api("ai"), state, cfg.ai));
+  for (const p of all) {
+    if (all.filter((q) => q.name === p.name).length > 1) throw new Error(`two parts ${p.name}`);
+  }
+  return { access, all };
+}
