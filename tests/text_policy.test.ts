@@ -1,7 +1,12 @@
 /** The shared text policy (engine/text): forbidden characters, "invisible", cleaning. */
 import assert from "node:assert/strict";
 import { findForbiddenChar, findTextViolation } from "../engine/text/forbidden.ts";
-import { cleanVisibleText, isBlank, stripAllInvisible } from "../engine/text/invisible.ts";
+import {
+  cleanVisibleText,
+  DEFAULT_IGNORABLE_CLASS,
+  isBlank,
+  stripAllInvisible,
+} from "../engine/text/invisible.ts";
 import { visibleText } from "../engine/text/schema.ts";
 
 Deno.test("text policy: NUL, unpaired surrogates and non-characters are forbidden", () => {
@@ -79,4 +84,21 @@ Deno.test("text policy: visibleText cleans, then counts what is left", () => {
     true,
     "invisibles do not count",
   );
+});
+
+Deno.test("text policy: the fast character classes match Unicode's properties exactly", () => {
+  const ignorable = new RegExp(`^[${DEFAULT_IGNORABLE_CLASS}]$`, "u");
+  const property = /^\p{Default_Ignorable_Code_Point}$/u;
+  const nonchar = /^\p{Noncharacter_Code_Point}$/u;
+  for (let cp = 0; cp <= 0x10FFFF; cp++) {
+    if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+    const ch = String.fromCodePoint(cp);
+    if (ignorable.test(ch) !== property.test(ch)) {
+      assert.fail(`U+${cp.toString(16)}: Default_Ignorable_Code_Point ranges out of date`);
+    }
+    const expected = cp === 0 ? "nul" : nonchar.test(ch) ? "noncharacter" : undefined;
+    if (findForbiddenChar(`a${ch}b`) !== expected) {
+      assert.fail(`U+${cp.toString(16)}: ${findForbiddenChar(`a${ch}b`)}, expected ${expected}`);
+    }
+  }
 });

@@ -9,18 +9,33 @@
 /** Stable error code for a string refused by this policy. */
 export const INVALID_TEXT = "invalid_text";
 
-/** `\p{Cs}` under the `u` flag matches only lone surrogates (pairs are one code point). */
-const FORBIDDEN = /[\0\p{Cs}\p{Noncharacter_Code_Point}]/u;
-
 export type ForbiddenKind = "nul" | "lone_surrogate" | "noncharacter";
 
-/** The first forbidden character of `text`, or undefined when `text` is acceptable. */
+/**
+ * The first forbidden character of `text`, or undefined when `text` is acceptable. One pass
+ * over the UTF-16 units (several times faster than a regular expression on the socket's hot
+ * path). Non-characters are U+FDD0–U+FDEF and U+nFFFE/U+nFFFF of every plane, i.e. in planes
+ * 1–16 a high surrogate whose low 6 bits are all ones followed by U+DFFE/U+DFFF;
+ * tests/text_policy.test.ts checks this against `\p{Noncharacter_Code_Point}` for every code
+ * point.
+ */
 export function findForbiddenChar(text: string): ForbiddenKind | undefined {
-  const m = FORBIDDEN.exec(text);
-  if (!m) return undefined;
-  if (m[0] === "\0") return "nul";
-  const unit = m[0].charCodeAt(0);
-  return unit >= 0xd800 && unit <= 0xdfff && m[0].length === 1 ? "lone_surrogate" : "noncharacter";
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xd800) {
+      if (c === 0) return "nul";
+    } else if (c <= 0xdbff) {
+      const next = text.charCodeAt(i + 1); // NaN past the end
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return "lone_surrogate";
+      if ((c & 0x3f) === 0x3f && next >= 0xdffe) return "noncharacter";
+      i++;
+    } else if (c <= 0xdfff) {
+      return "lone_surrogate";
+    } else if ((c >= 0xfdd0 && c <= 0xfdef) || c >= 0xfffe) {
+      return "noncharacter";
+    }
+  }
+  return undefined;
 }
 
 const DESCRIBE: Record<ForbiddenKind, string> = {
@@ -50,36 +65,42 @@ const MAX_DEPTH = 64;
  * `prefix` names the root (e.g. `body`, `query`); fields are joined with dots.
  */
 export function findTextViolation(value: unknown, prefix = ""): TextViolation | undefined {
-  return walk(value, prefix, 0);
+  const found = locate(value, 0);
+  if (!found) return undefined;
+  const field = [prefix, ...found.path.reverse()].filter((p) => p !== "").join(".") || "value";
+  const message = found.kind === "deep"
+    ? `${field}: nested too deeply`
+    : `${field}: ${describeForbidden(found.kind)}`;
+  return { field, kind: found.kind === "deep" ? "noncharacter" : found.kind, message };
 }
 
-function walk(value: unknown, path: string, depth: number): TextViolation | undefined {
-  if (typeof value === "string") return check(value, path);
-  if (typeof value !== "object" || value === null) return undefined;
-  if (depth >= MAX_DEPTH) {
-    return { field: path || "value", kind: "noncharacter", message: "nested too deeply" };
+/** Where the first bad string is: the path innermost first (built only when one is found). */
+interface Located {
+  path: string[];
+  kind: ForbiddenKind | "deep";
+}
+
+function locate(value: unknown, depth: number): Located | undefined {
+  if (typeof value === "string") {
+    const kind = findForbiddenChar(value);
+    return kind ? { path: [], kind } : undefined;
   }
+  if (typeof value !== "object" || value === null) return undefined;
+  if (depth >= MAX_DEPTH) return { path: [], kind: "deep" };
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = walk(value[i], join(path, String(i)), depth + 1);
-      if (found) return found;
+      const found = locate(value[i], depth + 1);
+      if (found) return (found.path.push(String(i)), found);
     }
     return undefined;
   }
-  for (const [key, inner] of Object.entries(value)) {
-    const badKey = check(key, join(path, "key"));
-    if (badKey) return badKey;
-    const found = walk(inner, join(path, key), depth + 1);
-    if (found) return found;
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const badKey = findForbiddenChar(key);
+    if (badKey) return { path: ["key"], kind: badKey };
+    const found = locate(record[key], depth + 1);
+    if (found) return (found.path.push(key), found);
   }
   return undefined;
 }
-
-function check(text: string, field: string): TextViolation | undefined {
-  const kind = findForbiddenChar(text);
-  if (!kind) return undefined;
-  const name = field || "value";
-  return { field: name, kind, message: `${name}: ${describeForbidden(kind)}` };
-}
-
-const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
