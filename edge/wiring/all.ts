@@ -57,7 +57,7 @@ async function startEmbedded(
     partitions: config.PARTITIONS,
     idleMs: config.ACTOR_IDLE_MS,
     log: log.child({ component: "engine" }),
-    types: features.actorTypes,
+    types: features.actorTypes(),
   });
   shutdown.defer("engine", () => engine.close());
   registerActorGauges(engine.system);
@@ -93,7 +93,7 @@ async function startClusterMember(
     config,
     role: "all",
     instanceId: id,
-    types: features.actorTypes,
+    types: features.actorTypes(),
     log: log.child({ component: "engine" }),
     meterPublish: meterRoomBatches,
   });

@@ -2,8 +2,8 @@
  * The `edge` process (`--role edge`, cluster only): holds viewers' sockets, hosts no actors.
  *
  * Builds, in order:
- *   1. features (features.ts): tokens, accounts and economy, media storage (the actor types
- *      it also computes stay unused: an edge hosts none);
+ *   1. features (features.ts): tokens, accounts and economy, archive, media storage, the
+ *      LLM client (no actor types: an edge hosts none);
  *   2. the cluster edge: a NATS transport and a traced actor client;
  *   3. the media side: LiveKit webhooks, recording control, VOD, live captions;
  *   4. the edge (edge_http.ts): directory, gateway, routers, listener.

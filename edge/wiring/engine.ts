@@ -25,7 +25,7 @@ export function startEngine(root: Root): Promise<RunningServer> {
       config,
       role: "engine",
       instanceId,
-      types: features.actorTypes,
+      types: features.actorTypes(),
       log,
       meterPublish: meterRoomBatches,
     });

@@ -45,7 +45,7 @@ export interface Features {
   mediaStorage?: MediaStorage;
   /** The actor types this process hosts when it runs an engine. */
   // deno-lint-ignore no-explicit-any
-  actorTypes: ActorType<any, unknown, any>[];
+  actorTypes(): ActorType<any, unknown, any>[];
   recordingPort: LateRecordingPort;
   analysis?: AnalysisActors;
 }
@@ -97,7 +97,7 @@ export async function openFeatures(root: Root): Promise<Features> {
     mediaStorage,
     recordingPort,
     analysis,
-    actorTypes: actorTypes(config, roomOptions, mediaStorage, analysis, log),
+    actorTypes: () => actorTypes(config, roomOptions, mediaStorage, analysis, log),
   };
 }
 
