@@ -54,6 +54,27 @@ Deno.test("console: link a Bilibili room, see its health, turn the co-host on, s
     await waitText(page, "#log", "Welcome, 远方!");
     await waitText(page, "#counters", "answered 1");
 
+    // The room page shows the bridged chat with its platform, and what the co-host says.
+    const room = await newPage(browser, errors);
+    await room.addInitScript(`localStorage.setItem("synapse.auth", ${JSON.stringify(session)})`);
+    await room.goto(`${srv.url}/r/show1`);
+    await room.waitForSelector("#conn.connected", { timeout: 10_000 });
+    bili.send(commandPacket(danmuMsg(22, "远方二号", "hi again")));
+    bili.send(commandPacket({
+      cmd: "SEND_GIFT",
+      data: {
+        uid: 22,
+        uname: "远方二号",
+        giftName: "小花花",
+        num: 2,
+        coin_type: "gold",
+        total_coin: 2000,
+      },
+    }));
+    await waitText(room, "#chat", "[bilibili] 远方二号");
+    await waitText(room, "#chat", "sent 2 × 小花花 (CNY 2.00)");
+    await waitText(room, "#chat", "AI co-host");
+
     await page.click("#links button");
     await waitText(page, "#links", "No outside room linked.");
     await waitForValue(

@@ -53,6 +53,15 @@ function chatLine(who, text, cls, userId) {
   chat.parentElement.scrollTop = chat.parentElement.scrollHeight;
 }
 
+/** An outside platform's gift, super chat, membership or activity, with its value (shown only). */
+function bridgedText(e) {
+  const value = e.value ? ` (${e.value.currency} ${(e.value.minor / 100).toFixed(2)})` : "";
+  if (e.kind === "gift") return `sent ${e.count} × ${e.giftName}${value}`;
+  if (e.kind === "superchat") return `super chat${value}: ${e.text}`;
+  if (e.kind === "membership") return `joined as ${e.tier} × ${e.count}${value}`;
+  return `${e.follows} follows, ${e.likes} likes, ${e.entries} joined`;
+}
+
 const highlights = new Map();
 function addHighlight(h) {
   highlights.set(h.id, h);
@@ -153,7 +162,13 @@ function openRoom(roomId) {
     if (e.t === "danmaku") {
       const mine = me && e.d.userId === me.userId;
       flyDanmaku(e.d, { mine, burst: /^(6{3,}|哈{3,}|[?？]{2,})$/.test(e.d.text) });
-      chatLine(e.d.name, e.d.text, undefined, e.d.userId);
+      // Bridged from another platform: its name says where from (PROTOCOL.md, bridged chat).
+      const who = e.d.via ? `[${e.d.via.platform}] ${e.d.name}` : e.d.name;
+      chatLine(who, e.d.text, undefined, e.d.userId);
+    } else if (e.t === "bridged") {
+      chatLine(`[${e.platform}] ${e.user?.name ?? ""}`, bridgedText(e), "gift");
+    } else if (e.t === "cohost" && e.op === "sentence") {
+      chatLine("🤖 AI co-host", e.text, "cohost");
     } else if (e.t === "highlight") {
       addHighlight(e.h);
       chatLine("", `✨ highlight: ${e.h.topPhrases.map((p) => p.phrase).join(" ")}`, "sys");
