@@ -78,6 +78,7 @@ export function createPlayer(container, roomId, { notice, onState } = {}) {
 
   const setBadge = (state, text) => {
     badge.className = `stream-badge ${state}`;
+    badge.title = "";
     badge.textContent = text;
     container.dataset.stream = state;
     if (placeholder) {
@@ -113,6 +114,28 @@ export function createPlayer(container, roomId, { notice, onState } = {}) {
       video.play().catch(() => {});
     });
     room.on(LK.RoomEvent.TrackUnsubscribed, (track) => media.removeTrack(track.mediaStreamTrack));
+    // A dropped connection is shown while livekit-client tries again; given up, start over.
+    const backLive = () => {
+      if (gen === generation && badge.classList.contains("reconnecting")) {
+        setBadge("live", "● LIVE");
+      }
+    };
+    room.on(LK.RoomEvent.ConnectionStateChanged, (state) => {
+      if (gen !== generation) return;
+      if (state === "reconnecting" || state === "signalReconnecting") {
+        setBadge("reconnecting", "reconnecting…");
+      } else if (state === "connected") backLive();
+    });
+    // A resumed session may not report "connected" again: media flowing is proof enough.
+    room.on(LK.RoomEvent.Reconnected, backLive);
+    room.on(LK.RoomEvent.TrackSubscribed, backLive);
+    video.addEventListener("timeupdate", () => room.state === "connected" && backLive());
+    room.on(LK.RoomEvent.Disconnected, () => {
+      if (gen === generation && stream.live) {
+        setBadge("reconnecting", "reconnecting…");
+        setTimeout(() => gen === generation && start(), 1000);
+      }
+    });
     await room.connect(url, token);
     if (gen !== generation) return room.disconnect();
     lk = room;
@@ -136,6 +159,9 @@ export function createPlayer(container, roomId, { notice, onState } = {}) {
     if (gen !== generation) return h.destroy();
     hls = h;
     container.dataset.transport = "hls";
+    // The recording trails the live edge by a few segments: say so.
+    setBadge("live", "● LIVE · delayed");
+    badge.title = "playing the stream's recording (HLS), some seconds behind";
   }
 
   async function start() {
