@@ -129,3 +129,29 @@ Deno.test("migration 031 backfills the key of existing users [pglite, postgres]"
     await scratch.drop();
   }
 });
+
+dbTest("a display name stored before the text policy is shown clean", async (db) => {
+  const app = await startAccountsApp(db.store);
+  try {
+    const reg = await app.api("/api/auth/register", {
+      method: "POST",
+      json: { username: "legacy_name", password },
+    });
+    assert.equal(reg.status, 201);
+    // As a row written before the policy would hold it.
+    await db.store.query("UPDATE users SET display_name = $1 WHERE username_key = 'legacy_name'", [
+      "\u202Eecila\u200B",
+    ]);
+    const login = await app.api("/api/auth/login", {
+      method: "POST",
+      json: { username: "legacy_name", password },
+    });
+    const { accessToken } = await login.json();
+    const claims = JSON.parse(new TextDecoder().decode(
+      Uint8Array.fromBase64(accessToken.split(".")[1], { alphabet: "base64url" }),
+    ));
+    assert.equal(claims.name, "ecila");
+  } finally {
+    await app.close();
+  }
+});

@@ -10,6 +10,7 @@ import { AuthError, type Identity, type IdentityResolver } from "../auth/identit
 import { decodeBase64Url } from "../auth/base64url.ts";
 import { TokenError, type TokenSigner } from "../auth/tokens.ts";
 import { AccountError, type AccountErrorCode } from "./errors.ts";
+import { shownName } from "./users.ts";
 
 /** An AuthError that also names the precise reason (`token_expired`, `session_revoked`...). */
 export class AccountAuthError extends AuthError {
@@ -84,7 +85,7 @@ export class AccountsIdentityResolver implements IdentityResolver {
     }
     const identity: Identity = {
       userId: claims.sub,
-      name: row.display_name.slice(0, 32),
+      name: shownName(row.display_name),
       kind: "user",
       roles: row.roles.slice(0, 8),
     };

@@ -9,7 +9,7 @@ import type { SqlStore } from "../../engine/sql/sql.ts";
 import { encodeBase64Url } from "../auth/base64url.ts";
 import type { TokenSigner } from "../auth/tokens.ts";
 import { AccountError, type AccountErrorCode } from "./errors.ts";
-import type { User } from "./users.ts";
+import { shownName, type User } from "./users.ts";
 
 export interface SessionOptions {
   /** Access-token lifetime, seconds (default 15 minutes). */
@@ -178,7 +178,7 @@ export class SessionService {
   #signAccess(user: Pick<User, "id" | "displayName" | "roles">, sessionId: string) {
     const claims: AccessTokenClaims = {
       sub: user.id,
-      name: user.displayName.slice(0, 32),
+      name: shownName(user.displayName),
       kind: "user",
       roles: user.roles.slice(0, 8),
       sid: sessionId,

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { SqlExecutor } from "../../engine/sql/sql.ts";
 import { sqlState, UNIQUE_VIOLATION } from "../../engine/sql/sql.ts";
+import { cleanVisibleText } from "../../engine/text/invisible.ts";
 import { visibleText } from "../../engine/text/schema.ts";
 import { AccountError } from "./errors.ts";
 import { usernameKey } from "./username_key.ts";
@@ -164,6 +165,16 @@ export async function setStatus(
   );
   if (!rows[0]) throw new AccountError("unknown_user", "no such user");
   return toUser(rows[0]);
+}
+
+/**
+ * The name shown for a user in rooms and tokens: the stored display name through the text
+ * policy again (rows written before it kept bidi and invisible characters), at most 32
+ * characters, never blank.
+ */
+export function shownName(displayName: string): string {
+  const clean = [...cleanVisibleText(displayName)].slice(0, 32).join("");
+  return clean || "user";
 }
 
 /** What other people may see of a user. */
