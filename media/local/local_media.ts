@@ -118,6 +118,13 @@ export class LocalMedia {
           : `GStreamer is not installed (apt-get install ${GSTREAMER_PACKAGES}); ` +
             "the ingress is then built once",
     );
+    // OBS is told this port; taken (another server, or an ingress a killed server left
+    // behind), a free one is used instead and the log says so.
+    let rtmp = opts.rtmpPort;
+    if (rtmp && await tcpOpen(rtmp)) {
+      opts.log.warn(`media: RTMP port ${rtmp} is taken; OBS gets another (see the Go live page)`);
+      rtmp = 0;
+    }
     const secret = crypto.getRandomValues(new Uint8Array(24)).toHex();
     return new LocalMedia(
       opts,
@@ -125,7 +132,7 @@ export class LocalMedia {
       secret,
       { http: freeTcpPort(), rtcTcp: freeTcpPort(), rtcUdp: await freeUdpPort() },
       {
-        rtmp: opts.rtmpPort || freeTcpPort(),
+        rtmp: rtmp || freeTcpPort(),
         whip: freeTcpPort(),
         relay: freeTcpPort(),
         health: freeTcpPort(),
