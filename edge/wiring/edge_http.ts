@@ -6,8 +6,6 @@
  */
 import { RoomClient } from "../../actors/room/client.ts";
 import type { ClusterView } from "../../engine/cluster.ts";
-import type { Config } from "./config.ts";
-import type { Logger } from "../../engine/log.ts";
 import { EDGE_METRICS } from "../metrics.ts";
 import type { Transport } from "../../engine/transport.ts";
 import { createApp } from "../app.ts";
