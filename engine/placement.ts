@@ -64,6 +64,9 @@ export class Placement {
   #stopWatches: (() => void)[] = [];
   #members: string[] = [];
   #background = new Set<Promise<void>>();
+  /** The lease refresh round of a stop in progress (see `stop`). */
+  #refreshing: Promise<void> = Promise.resolve();
+  #refreshInFlight = false;
 
   constructor(private readonly opts: PlacementOptions) {
     this.#log = opts.log ?? createLogger({ component: "placement", instance: opts.instanceId });
@@ -126,19 +129,40 @@ export class Placement {
     this.#stopping = true;
     clearInterval(this.#timer);
     this.#stopWatches.forEach((stop) => stop());
-    await this.#bounded(this.#settle(), "the last reconcile", this.#tickMs * 4);
-    await this.opts.membership.leave(this.opts.instanceId).catch((error) =>
-      this.#log.warn("membership leave failed", { error })
-    );
-    const partitions = this.owned();
-    await this.#bounded(this.opts.host.release(partitions), "release on shutdown");
-    await Promise.all(partitions.map(async (p) => {
-      const h = this.#held.get(p);
-      this.#held.delete(p);
-      if (h) await this.opts.leases.release(p, h.revision).catch(() => false);
-      this.opts.onEvent?.({ kind: "released", partition: p, reason: "shutdown" });
-    }));
-    this.#log.info("placement stopped; partitions released", { partitions: partitions.length });
+    // Reconciling has stopped, but the leases must stay valid until the actors are persisted
+    // and released: a hand-over that outlives its lease would leave the next owner state that
+    // looks like a crash's (a gap for viewers), however cleanly it ends.
+    let keepAlive: ReturnType<typeof setInterval> | undefined;
+    try {
+      await this.#bounded(this.#settle(), "the last reconcile", this.#tickMs * 4);
+      this.#refreshHeld();
+      keepAlive = setInterval(() => this.#refreshHeld(), this.#tickMs);
+      await this.opts.membership.leave(this.opts.instanceId).catch((error) =>
+        this.#log.warn("membership leave failed", { error })
+      );
+      const partitions = this.owned();
+      await this.#bounded(this.opts.host.release(partitions), "release on shutdown");
+      clearInterval(keepAlive);
+      await this.#refreshing;
+      await Promise.all(partitions.map(async (p) => {
+        const h = this.#held.get(p);
+        this.#held.delete(p);
+        if (h) await this.opts.leases.release(p, h.revision).catch(() => false);
+        this.opts.onEvent?.({ kind: "released", partition: p, reason: "shutdown" });
+      }));
+      this.#log.info("placement stopped; partitions released", { partitions: partitions.length });
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  /** Refreshes held leases while stopping (one round at a time: never two CAS on one lease). */
+  #refreshHeld(): void {
+    if (this.#refreshInFlight || this.#running) return; // a reconcile refreshes them itself
+    this.#refreshInFlight = true;
+    this.#refreshing = Promise.all([...this.#held.keys()].map((p) => this.#refresh(p)))
+      .then(() => {}, () => {})
+      .finally(() => this.#refreshInFlight = false);
   }
 
   /**

@@ -59,11 +59,10 @@ async function cluster(ttlMs: number) {
   const server = await startNatsServer();
   const hosts = new Map<string, RecordingHost>();
   const nodes: Node[] = [];
-  const add = async (id: string) => {
+  const add = async (id: string, host = new RecordingHost(hosts, id)) => {
     const nc = await connect({ servers: server.url });
     const membership = await Membership.open(nc, { ttlMs });
     const leases = await LeaseTable.open(nc, { ttlMs });
-    const host = new RecordingHost(hosts, id);
     hosts.set(id, host);
     const placement = new Placement({
       instanceId: id,
@@ -100,7 +99,7 @@ async function cluster(ttlMs: number) {
     await server.dispose();
     assert.deepEqual(doubleOwned.splice(0), []);
   };
-  return { add, nodes, owners, settledOn, close };
+  return { add, nodes, owners, settledOn, close, hosts };
 }
 
 Deno.test("placement: one owner per partition, by rendezvous; a joiner moves only its share", async () => {
@@ -142,6 +141,44 @@ Deno.test("placement: graceful stop hands over without waiting for the lease TTL
     assert.equal(e1.host.serving.size, 0);
     await until(() => c.settledOn(["e2"]), 15_000, "e2 owns all");
     assert.equal(c.owners().size, P);
+  } finally {
+    await c.close();
+  }
+});
+
+/** A host whose release (persisting its actors) takes `holdMs`, watching its leases meanwhile. */
+class SlowReleaseHost extends RecordingHost {
+  /** Partitions seen unservable while their release was still running. */
+  lapsed = new Set<number>();
+  constructor(all: Map<string, RecordingHost>, id: string, private readonly holdMs: number) {
+    super(all, id);
+  }
+  override async release(ps: number[]): Promise<void> {
+    const until = Date.now() + this.holdMs;
+    while (Date.now() < until) {
+      for (const p of ps) if (!this.canServe(p)) this.lapsed.add(p);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return super.release(ps);
+  }
+}
+
+Deno.test("placement: a slow graceful stop keeps its leases valid until it has released them", async () => {
+  // TTL 4 s: without refreshes a lease is valid for at most 3.2 s after the last one; the
+  // release takes 3.6 s (inside its 4 s bound).
+  const c = await cluster(4_000);
+  try {
+    const slow = new SlowReleaseHost(c.hosts, "e1", 3_600);
+    c.hosts.set("e1", slow);
+    const e1 = await c.add("e1", slow);
+    await c.add("e2");
+    await until(() => c.settledOn(["e1", "e2"]), 15_000, "2 instances settled");
+    const mine = [...e1.host.serving];
+    assert.ok(mine.length > 0);
+    await e1.placement.stop();
+    assert.deepEqual([...slow.lapsed], [], "a lease lapsed while its actors were being released");
+    assert.equal(e1.host.serving.size, 0);
+    await until(() => c.settledOn(["e2"]), 15_000, "e2 owns all");
   } finally {
     await c.close();
   }
