@@ -1,49 +1,43 @@
 /**
- * The room's AI, held by the room actor and driven from its mailbox: the AI room manager
- * (`RoomModerator`) screening every `say` synchronously, sentiment per message with a
- * per-minute mood series, hot topics every `topicsEveryMs`, highlight enrichment, and the
- * Q&A assistant (question detection → de-duplicated queue → one answer at a time from the
- * streamer's knowledge base, with a citation). Work that leaves the process (LLM escalation,
- * answers) runs outside the mailbox and comes back as the room's own message (`ctx.self`,
- * in process), so its effect is applied in order with everything else.
+ * The AI part of the room (`part.ts`), split along its concerns:
+ * - here: the AI room manager (`RoomModerator`) screening every `say` synchronously, late LLM
+ *   verdicts (retract and notify), undo and the audit, the `ai` command and the AI panel;
+ * - `ai/mood_topics.ts`: sentiment per message, the per-minute mood series, hot topics every
+ *   `topicsEveryMs`, highlight enrichment (topics, mood, the streamer's speech);
+ * - `ai/qa_assistant.ts`: question detection → de-duplicated queue → one answer at a time
+ *   from the streamer's knowledge base, with a citation;
+ * - `ai/persisted.ts` and `ai/options.ts`: the snapshot under `state.ai` and the options.
+ * Work that leaves the process (LLM escalation, answers) runs outside the mailbox and comes
+ * back as this part's own message (`RoomApi.self`, in process), so its effect is applied in
+ * order with everything else.
  *
  * Persistence: one JSON snapshot under `state.ai` (bounded: audit, mood minutes, topic
  * terms, answers, knowledge-base size), written at most every `persistEveryMs` from the
  * tick, at once after admin actions and late verdicts, and on passivation.
  */
-import { z } from "zod";
 import { ActorError } from "../../engine/actor.ts";
-import type { LlmClient } from "../ai/llm/client.ts";
-import type { BlockEntry } from "../ai/moderation/blocklist.ts";
 import {
   type AuditEntry,
   emptyModeratorState,
   type ModerationDecision,
-  type ModeratorState,
   RoomModerator,
 } from "../ai/moderation/room_manager.ts";
-import type { RuleOptions } from "../ai/moderation/rules.ts";
-import { answerQuestion, type Citation, type QaAnswer } from "../ai/qa/answer.ts";
-import { detectQuestion, questionTerms } from "../ai/qa/detect.ts";
-import { KbEntryInput } from "../ai/qa/kb.ts";
-import { KbError, type KbSnapshot, KnowledgeBase } from "../ai/qa/knowledge_base.ts";
-import { emptyQaQueue, QaQueue, type QaQueueState } from "../ai/qa/queue.ts";
-import { MoodAggregator, type MoodSnapshot, scoreFolded } from "../ai/sentiment.ts";
-import { type TopicSnapshot, TopicTracker } from "../ai/topics.ts";
+import { MoodTopics } from "./ai/mood_topics.ts";
+import type { IntelligenceOptions } from "./ai/options.ts";
+import type { RoomStateWithAi } from "./ai/persisted.ts";
+import { type AnswerResult, QaAssistant } from "./ai/qa_assistant.ts";
 import type { RoomApi, RoomPart, SayContext } from "./part.ts";
 import type {
   AiCommand,
   AiOp,
   AiStateReply,
-  AssistantAnswer,
   Danmaku,
-  HighlightEnrichment,
   HighlightSpan,
-  QaStatus,
   SayWarning,
-  TopicsSnapshot,
 } from "./contract.ts";
-import type { MuteRecord, RoomState } from "./state.ts";
+
+export { DEFAULT_INTELLIGENCE, type IntelligenceOptions } from "./ai/options.ts";
+export { type AiSnapshot, restoreAiState, type RoomStateWithAi } from "./ai/persisted.ts";
 
 /** A late LLM moderation verdict (from the moderator's escalation queue). */
 interface LateVerdict {
@@ -56,172 +50,11 @@ interface LateVerdict {
   auditId: string;
 }
 
-interface AnswerResult {
-  op: "answer";
-  questionId: string;
-  text: string | null;
-  citation: Citation | null;
-  source: "local" | "llm";
-}
-
 /**
  * What the AI sends its room (`ctx.self`, in process) when work done outside the mailbox
  * finishes, so the result is applied in order with everything else.
  */
 export type AiSelfMessage = LateVerdict | AnswerResult;
-
-export interface IntelligenceOptions {
-  /** One client per process (null: local heuristics only, labelled `local`). */
-  llm: LlmClient | null;
-  /** Hot topics are computed and broadcast this often (config ROOM_TOPICS_EVERY_MS). */
-  topicsEveryMs: number;
-  topicsCount: number;
-  /** Closed mood minutes kept (persisted). */
-  moodKeepMinutes: number;
-  /** Topic snapshots kept (persisted). */
-  topicsKeep: number;
-  /** Topic terms persisted (the strongest in the background); the rest is relearned. */
-  topicTermsPersisted: number;
-  answersKeep: number;
-  /** Pause between two answers of the assistant. */
-  answerGapMs: number;
-  kbMaxEntries: number;
-  /** Total characters of all entries' bodies (the knowledge base lives in the room state). */
-  kbMaxChars: number;
-  auditLimit: number;
-  persistEveryMs: number;
-  /** Recent messages sent with an escalated message, as context for the LLM. */
-  contextMessages: number;
-  blocklist?: BlockEntry[];
-  rules?: Partial<RuleOptions>;
-  /** Mute lengths of the AI room manager (first, second... mute). */
-  muteLadderSeconds?: number[];
-}
-
-export const DEFAULT_INTELLIGENCE: IntelligenceOptions = {
-  llm: null,
-  topicsEveryMs: 15_000,
-  topicsCount: 5,
-  moodKeepMinutes: 240,
-  topicsKeep: 60,
-  topicTermsPersisted: 600,
-  answersKeep: 20,
-  answerGapMs: 2_000,
-  kbMaxEntries: 50,
-  kbMaxChars: 60_000,
-  auditLimit: 300,
-  persistEveryMs: 10_000,
-  contextMessages: 8,
-};
-
-/** Persisted under `state.ai`. */
-export interface AiSnapshot {
-  v: 1;
-  moderator: ModeratorState;
-  mood: MoodSnapshot;
-  topics: { tracker: TopicSnapshot | null; last: TopicsSnapshot | null; history: TopicsSnapshot[] };
-  qa: QaQueueState;
-  kb: KbSnapshot;
-  answers: AssistantAnswer[];
-  /** Enrichment of the room's highlights by id (re-attached on restore). */
-  highlights: Record<string, HighlightEnrichment>;
-}
-
-export type RoomStateWithAi = RoomState & { ai?: AiSnapshot };
-
-const part = <T>(fallback: () => T) => z.unknown().transform((v) => (v ?? fallback()) as T);
-/** Field by field: a damaged part starts empty without costing the others. */
-const PersistedAi = z.object({
-  moderator: z.object({
-    nextAudit: z.number().int().positive(),
-    mutes: z.record(z.string(), z.number()),
-    strikes: z.record(z.string(), z.object({ at: z.array(z.number()), mutes: z.number() })),
-    audit: z.array(z.object({ id: z.string(), action: z.string() }).passthrough()),
-  }).transform((m) => m as unknown as ModeratorState).catch(emptyModeratorState),
-  mood: z.object({ open: z.array(z.unknown()), history: z.array(z.unknown()) })
-    .transform((m) => m as MoodSnapshot).catch({ open: [], history: [] }),
-  topics: z.object({
-    tracker: part<TopicSnapshot | null>(() => null),
-    last: part<TopicsSnapshot | null>(() => null),
-    history: z.array(z.unknown()).transform((h) => h as TopicsSnapshot[]),
-  }).catch({ tracker: null, last: null, history: [] }),
-  qa: z.object({
-    paused: z.boolean(),
-    nextId: z.number(),
-    pending: z.array(z.unknown()),
-    current: z.unknown(),
-    recent: z.array(z.unknown()),
-  }).transform((q) => q as QaQueueState).catch(emptyQaQueue),
-  kb: z.object({
-    nextId: z.number().int().positive(),
-    entries: z.array(
-      z.object({ id: z.string(), title: z.string(), body: z.string() }).passthrough(),
-    ),
-  }).transform((k) => k as unknown as KbSnapshot).catch({ nextId: 1, entries: [] }),
-  answers: z.array(z.unknown()).transform((a) => a as AssistantAnswer[]).catch([]),
-  highlights: z.record(z.string(), z.unknown())
-    .transform((h) => h as Record<string, HighlightEnrichment>).catch({}),
-});
-
-/**
- * Re-attaches the AI snapshot to a restored room state (the room's own schema does not know
- * it) and the enrichment to the highlights. Mutes of the AI in a snapshot from before the
- * room's one mute list (`ai.moderator.mutes`) move into `state.mutes` as `source: "ai"`.
- */
-export function restoreAiState(state: RoomState, raw: unknown): RoomStateWithAi {
-  const ai = typeof raw === "object" && raw !== null ? (raw as { ai?: unknown }).ai : undefined;
-  if (ai === undefined) return state;
-  const parsed = PersistedAi.safeParse(ai);
-  if (!parsed.success) return state;
-  const snap: AiSnapshot = { v: 1, ...parsed.data };
-  for (const h of state.highlights) {
-    const notes = snap.highlights[h.id];
-    if (notes) h.ai = notes;
-  }
-  moveAiMutes(state, snap.moderator);
-  return Object.assign(state, { ai: snap });
-}
-
-function moveAiMutes(state: RoomState, moderator: ModeratorState): void {
-  const old = Object.entries(moderator.mutes ?? {});
-  if (old.length === 0) return;
-  const byUser = new Map(state.mutes.map((m) => [m.userId, m]));
-  for (const [userId, until] of old) {
-    if (typeof until !== "number") continue;
-    const running = byUser.get(userId);
-    if (running !== undefined && running.until >= until) continue; // a longer mute stands
-    const entry = moderator.audit.findLast((e) =>
-      e.userId === userId && e.action === "mute" && e.mutedUntil === until && !e.undone
-    );
-    const m: MuteRecord = { userId, until, by: entry?.by ?? "ai:local", source: "ai" };
-    if (entry) m.auditId = entry.id;
-    byUser.set(userId, m);
-  }
-  state.mutes = [...byUser.values()];
-  moderator.mutes = {};
-}
-
-const emptyStatus = (q: QaQueueState): QaStatus => ({
-  paused: q.paused,
-  current: q.current
-    ? { id: q.current.id, text: q.current.text, askers: q.current.askers.length }
-    : null,
-  pending: q.pending.slice(0, 20).map((p) => ({ id: p.id, text: p.text, askers: p.askers.length })),
-});
-
-/** Scores kept for highlight enrichment (the last minutes of chat). */
-const RECENT_SCORES_MS = 5 * 60_000;
-/** Speech this long before a highlight belongs to it (what led up to the moment). */
-const SPEECH_LEAD_MS = 10_000;
-const SPEECH_MAX_CHARS = 500;
-/** An answer not back after this long is given up (LLM timeout × retries stays below it). */
-const ANSWER_GIVE_UP_MS = 3 * 60_000;
-
-interface HeardCue {
-  at: number;
-  endAt: number;
-  text: string;
-}
 
 export class RoomIntelligence implements RoomPart {
   readonly name = "ai";
@@ -229,30 +62,12 @@ export class RoomIntelligence implements RoomPart {
   readonly #opts: IntelligenceOptions;
   readonly #state: RoomStateWithAi;
   readonly #moderator: RoomModerator;
-  #mood: MoodAggregator;
-  #topics: TopicTracker;
-  readonly #qa: QaQueue;
-  readonly #kb: KnowledgeBase;
-  #kbChars = 0;
-  #answers: AssistantAnswer[];
-  #lastTopics: TopicsSnapshot | null;
-  #topicHistory: TopicsSnapshot[];
-  #highlightNotes: Record<string, HighlightEnrichment>;
-  #answering: string | null = null;
-  #answeringSince = 0;
-  #nextAnswerAt = 0;
-  #nextMoodAt = 0;
-  #lastTopicsAt: number;
-  #messagesSinceTopics = 0;
-  #qaChanged = false;
+  /** Mood, hot topics and highlight enrichment (`ai/mood_topics.ts`). */
+  readonly #moodTopics: MoodTopics;
+  /** Question detection, the queue and the answers (`ai/qa_assistant.ts`). */
+  readonly #assistant: QaAssistant;
   #dirty = false;
   #lastWriteAt: number;
-  #answerCounter = 0;
-  /** (at, score) of recent messages, oldest first, for highlight mood. */
-  #recentAt: number[] = [];
-  #recentScore: number[] = [];
-  /** Live caption cues of the last minutes, oldest first. */
-  #cues: HeardCue[] = [];
 
   constructor(api: RoomApi, state: RoomStateWithAi, opts: IntelligenceOptions) {
     this.#api = api;
@@ -278,34 +93,14 @@ export class RoomIntelligence implements RoomPart {
       },
       onLateDecision: (d) => this.#tellSelf(lateVerdictMessage(d)),
     });
-    this.#mood = new MoodAggregator(opts.moodKeepMinutes);
-    this.#topics = new TopicTracker();
-    try {
-      if (snap) this.#mood = MoodAggregator.restore(snap.mood, opts.moodKeepMinutes);
-      if (snap?.topics.tracker) this.#topics = TopicTracker.restore(snap.topics.tracker);
-    } catch (err) {
-      api.log.warn("ai state: mood/topics not restored", { err });
-    }
-    const qaState = snap?.qa ?? emptyQaQueue();
-    // an answer in flight when the room stopped goes back to the front of the queue
-    if (qaState.current) {
-      qaState.pending.unshift(qaState.current);
-      qaState.current = null;
-    }
-    this.#qa = new QaQueue(qaState);
-    this.#kb = new KnowledgeBase({
-      roomId: api.roomId,
-      llm: opts.llm,
-      now: () => api.now(),
-      maxEntries: opts.kbMaxEntries,
-    });
-    if (snap) this.#kb.restore(snap.kb);
-    this.#kbChars = this.#kb.list().reduce((n, e) => n + e.body.length, 0);
-    this.#answers = snap?.answers ?? [];
-    this.#lastTopics = snap?.topics.last ?? null;
-    this.#topicHistory = snap?.topics.history ?? [];
-    this.#highlightNotes = snap?.highlights ?? {};
-    this.#lastTopicsAt = now;
+    this.#moodTopics = new MoodTopics(api, opts, snap, () => this.#dirty = true);
+    this.#assistant = new QaAssistant(
+      api,
+      opts,
+      snap,
+      () => this.#dirty = true,
+      (msg) => this.#tellSelf(msg),
+    );
     this.#lastWriteAt = now;
   }
 
@@ -366,108 +161,27 @@ export class RoomIntelligence implements RoomPart {
    * topics, question detection and the Q&A queue all use those words.
    */
   onSay({ line }: SayContext, d: Danmaku): void {
-    const s = scoreFolded(line.key);
-    this.#mood.add(d.at, s);
-    this.#recentAt.push(d.at);
-    this.#recentScore.push(s.score);
-    if (this.#recentAt.length > 4096 || d.at - this.#recentAt[0] > RECENT_SCORES_MS) {
-      const keepFrom = this.#recentAt.findIndex((t) => d.at - t <= RECENT_SCORES_MS);
-      const cut = Math.max(
-        keepFrom < 0 ? this.#recentAt.length : keepFrom,
-        this.#recentAt.length - 2048,
-      );
-      this.#recentAt.splice(0, cut);
-      this.#recentScore.splice(0, cut);
-    }
-    const words = line.words;
-    this.#topics.addTerms(words, d.at, d.userId);
-    this.#messagesSinceTopics++;
-    if (this.#kb.list().length > 0 && detectQuestion(line.key, words).question) {
-      const { result } = this.#qa.offer(d.text, d.userId, d.at, questionTerms(d.text, words));
-      if (result !== "recently_answered") this.#qaChanged = true;
-    }
+    this.#moodTopics.count(d, line);
+    this.#assistant.offer(d, line);
     this.#dirty = true;
   }
 
   /** Adds topic, mood and (when captions exist) speech to a new highlight. */
   onHighlight(span: HighlightSpan): void {
-    let sum = 0, count = 0;
-    for (let i = this.#recentAt.length - 1; i >= 0; i--) {
-      const t = this.#recentAt[i];
-      if (t < span.startAt) break;
-      if (t >= span.endAt) continue; // the span ends before `endAt`
-      sum += this.#recentScore[i];
-      count++;
-    }
-    const mean = count > 0 ? Math.round((sum / count) * 1000) / 1000 : 0;
-    const topics = this.#topics.top(3, span.endAt).topics.map((t) => t.term);
-    const notes: HighlightEnrichment = {
-      topics: topics.length > 0 ? topics : (this.#lastTopics?.topics ?? []).map((t) => t.term),
-      mood: count > 0
-        ? { mean, count, label: mean > 0.15 ? "positive" : mean < -0.15 ? "negative" : "neutral" }
-        : null,
-      speech: this.#speechFor(span),
-      source: "local",
-    };
-    span.ai = notes;
-    this.#highlightNotes[span.id] = notes;
-    this.#dirty = true;
+    this.#moodTopics.enrich(span);
   }
 
-  /**
-   * A live caption cue (from the recorder, through the room's `caption` command). Captions
-   * come seconds late: one that falls in a recent highlight completes its `speech`, and the
-   * room publishes `highlight_ai`.
-   */
+  /** A live caption cue: it may complete a recent highlight's speech. */
   onCaption(c: { at: number; startMs: number; endMs: number; text: string }): void {
-    const cue: HeardCue = {
-      at: c.at,
-      endAt: c.at + Math.max(0, c.endMs - c.startMs),
-      text: c.text,
-    };
-    this.#cues.push(cue);
-    const horizon = cue.at - RECENT_SCORES_MS;
-    while (this.#cues.length > 0 && (this.#cues[0].endAt < horizon || this.#cues.length > 500)) {
-      this.#cues.shift();
-    }
-    for (const span of this.#state.highlights.slice(-5)) {
-      if (!span.ai || cue.endAt < span.startAt - SPEECH_LEAD_MS || cue.at >= span.endAt) continue;
-      span.ai = { ...span.ai, speech: this.#speechFor(span) };
-      this.#highlightNotes[span.id] = span.ai;
-      this.#api.emit({ t: "highlight_ai", id: span.id, ai: span.ai });
-      this.#dirty = true;
-    }
-  }
-
-  #speechFor(span: HighlightSpan): string | null {
-    const said = this.#cues
-      .filter((c) => c.endAt >= span.startAt - SPEECH_LEAD_MS && c.at < span.endAt)
-      .map((c) => c.text)
-      .join(" ");
-    return said === "" ? null : said.slice(0, SPEECH_MAX_CHARS);
+    this.#moodTopics.hear(c, this.#state.highlights);
   }
 
   // --- the tick
 
   /** Work due at `now`: mood minutes, hot topics, the next answer, throttled persistence. */
   onTick(now: number): void {
-    if (now >= this.#nextMoodAt) {
-      for (const m of this.#mood.closed(now)) this.#api.emit({ t: "mood", m });
-      this.#nextMoodAt = Math.floor(now / 60_000) * 60_000 + 60_000;
-    }
-    if (now - this.#lastTopicsAt >= this.#opts.topicsEveryMs) this.#publishTopics(now);
-    if (this.#qaChanged) {
-      this.#qaChanged = false;
-      this.#api.emit({ t: "qa", status: emptyStatus(this.#qa.state), at: now });
-    }
-    if (this.#answering !== null && now - this.#answeringSince > ANSWER_GIVE_UP_MS) {
-      // the answer never came back (lost message, hung endpoint): do not stall the queue
-      this.#api.log.warn("assistant answer timed out", { question: this.#answering });
-      this.#answering = null;
-      this.#qa.finish(now);
-      this.#qaChanged = true;
-    }
-    if (this.#answering === null && now >= this.#nextAnswerAt) this.#startAnswer(now);
+    this.#moodTopics.tick(now);
+    this.#assistant.tick(now);
     if (this.#dirty && now - this.#lastWriteAt >= this.#opts.persistEveryMs) {
       this.#write(now);
       this.#api.markDirty();
@@ -476,51 +190,13 @@ export class RoomIntelligence implements RoomPart {
 
   /** True while the assistant has something to do (the room keeps ticking). */
   busy(): boolean {
-    return this.#answering !== null ||
-      (!this.#qa.state.paused && this.#qa.state.pending.length > 0);
+    return this.#assistant.busy();
   }
 
   /** Before passivation: close finished minutes and write everything. */
   onPassivate(now: number): void {
-    for (const m of this.#mood.closed(now)) this.#api.emit({ t: "mood", m });
+    this.#moodTopics.closeMinutes(now);
     this.#write(now);
-  }
-
-  #publishTopics(now: number): void {
-    this.#lastTopicsAt = now;
-    if (this.#messagesSinceTopics === 0) return;
-    this.#messagesSinceTopics = 0;
-    const r = this.#topics.top(this.#opts.topicsCount, now);
-    const snap: TopicsSnapshot = { at: now, topics: r.topics, source: r.source };
-    this.#lastTopics = snap;
-    if (r.topics.length > 0) {
-      this.#topicHistory.push(snap);
-      if (this.#topicHistory.length > this.#opts.topicsKeep) this.#topicHistory.shift();
-    }
-    this.#api.emit({ t: "topics", at: now, topics: r.topics, source: r.source });
-    this.#dirty = true;
-  }
-
-  #startAnswer(now: number): void {
-    const q = this.#qa.take();
-    if (!q) return;
-    this.#answering = q.id;
-    this.#answeringSince = now;
-    this.#qaChanged = true;
-    answerQuestion(q.text, this.#kb, this.#opts.llm, this.#api.roomId)
-      .catch((err): QaAnswer => {
-        this.#api.log.warn("assistant answer failed", { question: q.id, err });
-        return { question: q.text, text: null, citation: null, source: "local" };
-      })
-      .then((a) =>
-        this.#tellSelf({
-          op: "answer",
-          questionId: q.id,
-          text: a.text,
-          citation: a.citation,
-          source: a.source,
-        })
-      );
   }
 
   #tellSelf(msg: AiSelfMessage): void {
@@ -562,29 +238,7 @@ export class RoomIntelligence implements RoomPart {
       return { ok: true };
     }
     // an answer: applied only if the question is still the current one
-    if (this.#answering !== msg.questionId) return { ok: false };
-    const q = this.#qa.state.current;
-    this.#answering = null;
-    this.#nextAnswerAt = now + this.#opts.answerGapMs;
-    if (q && q.id === msg.questionId && msg.text !== null && msg.citation !== null) {
-      const answer: AssistantAnswer = {
-        id: `a${this.#api.now().toString(36)}${(++this.#answerCounter).toString(36)}`,
-        questionId: q.id,
-        question: q.text,
-        askers: q.askers.length,
-        text: msg.text,
-        citation: msg.citation,
-        source: msg.source,
-        at: now,
-      };
-      this.#answers.push(answer);
-      if (this.#answers.length > this.#opts.answersKeep) this.#answers.shift();
-      this.#api.emit({ t: "assistant", a: answer });
-    }
-    this.#qa.finish(now);
-    this.#qaChanged = true;
-    this.#dirty = true;
-    return { ok: true };
+    return this.#assistant.answered(msg);
   }
 
   async #command(cmd: AiCommand): Promise<unknown> {
@@ -600,31 +254,26 @@ export class RoomIntelligence implements RoomPart {
       case "audit":
         return { audit: this.#moderator.audit(op.limit) };
       case "kb_list":
-        return { entries: this.#kb.list() };
+        return { entries: this.#assistant.kbList() };
       case "undo": {
         const entry = this.#undo(op.auditId, by, now);
         await this.#persistNow(now);
         return { ok: true, entry };
       }
       case "kb_put": {
-        const entry = this.#kbPut(op.entry, op.id);
+        const entry = this.#assistant.kbPut(op.entry, op.id);
         await this.#persistNow(now);
         return { ok: true, entry };
       }
       case "kb_delete": {
-        const old = this.#kb.get(op.id);
-        if (!old || !this.#kb.remove(op.id)) {
-          throw new ActorError("kb_not_found", `no knowledge-base entry ${op.id}`);
-        }
-        this.#kbChars -= old.body.length;
+        this.#assistant.kbDelete(op.id);
         await this.#persistNow(now);
         return { ok: true, id: op.id };
       }
       case "qa": {
-        const result = this.#qaControl(op.action, op.questionId, now);
-        this.#api.emit({ t: "qa", status: emptyStatus(this.#qa.state), at: now });
+        const result = this.#assistant.control(op.action, op.questionId, now);
         await this.#persistNow(now);
-        return { ok: true, ...result, qa: emptyStatus(this.#qa.state) };
+        return { ok: true, ...result, qa: this.#assistant.status };
       }
     }
   }
@@ -680,83 +329,13 @@ export class RoomIntelligence implements RoomPart {
     await this.#persistNow(now);
   }
 
-  #kbPut(input: unknown, id: string | undefined) {
-    const parsed = KbEntryInput.safeParse(input);
-    const oldChars = id !== undefined ? (this.#kb.get(id)?.body.length ?? 0) : 0;
-    if (
-      parsed.success && this.#kbChars - oldChars + parsed.data.body.length > this.#opts.kbMaxChars
-    ) {
-      throw new ActorError(
-        "kb_full",
-        `the knowledge base holds at most ${this.#opts.kbMaxChars} characters`,
-      );
-    }
-    try {
-      const entry = this.#kb.upsert(input, id);
-      this.#kbChars += entry.body.length - oldChars;
-      return entry;
-    } catch (err) {
-      if (err instanceof KbError) throw new ActorError(err.code, err.message);
-      throw err;
-    }
-  }
-
-  #qaControl(
-    action: "pause" | "resume" | "skip" | "interrupt",
-    questionId: string | undefined,
-    now: number,
-  ): { stopped?: string | null } {
-    switch (action) {
-      case "pause":
-        this.#qa.pause();
-        return {};
-      case "resume":
-        this.#qa.resume();
-        return {};
-      case "skip": {
-        if (questionId === undefined) {
-          throw new ActorError("bad_command", "skip needs questionId");
-        }
-        if (!this.#qa.skip(questionId, now)) {
-          throw new ActorError("question_not_found", `no queued question ${questionId}`);
-        }
-        if (this.#answering === questionId) this.#answering = null;
-        return {};
-      }
-      case "interrupt": {
-        const current = this.#qa.interrupt(now);
-        if (current !== null) {
-          this.#answering = null;
-          this.#api.emit({ t: "assistant_stop", answerId: null, questionId: current, at: now });
-          return { stopped: current };
-        }
-        // nothing in flight: withdraw the answer just shown
-        const last = this.#answers.at(-1);
-        if (!last || now - last.at > 60_000) {
-          throw new ActorError("nothing_to_interrupt", "the assistant is not answering now");
-        }
-        this.#answers.pop();
-        this.#api.emit({
-          t: "assistant_stop",
-          answerId: last.id,
-          questionId: last.questionId,
-          at: now,
-        });
-        return { stopped: last.questionId };
-      }
-    }
-  }
-
   #stateReply(manager: boolean): AiStateReply {
     const now = this.#api.now();
     const llm = this.#opts.llm;
     const reply: AiStateReply = {
-      mood: this.#mood.series(),
-      moodNow: this.#mood.current(now) ?? null,
-      topics: this.#lastTopics,
-      topicHistory: [...this.#topicHistory],
-      answers: [...this.#answers],
-      qa: emptyStatus(this.#qa.state),
+      ...this.#moodTopics.view(now),
+      answers: this.#assistant.answers,
+      qa: this.#assistant.status,
       llm: llm
         ? { configured: true, breaker: llm.breakerState(), model: llm.model }
         : { configured: false },
@@ -764,7 +343,7 @@ export class RoomIntelligence implements RoomPart {
     if (manager) {
       reply.admin = {
         audit: this.#moderator.audit(100),
-        kb: this.#kb.list(),
+        kb: this.#assistant.kbList(),
         mutes: this.#api.access.mutes.running(now),
       };
       if (llm) {
@@ -786,24 +365,11 @@ export class RoomIntelligence implements RoomPart {
   #write(now: number): void {
     this.#dirty = false;
     this.#lastWriteAt = now;
-    const tracker = this.#topics.snapshot();
-    if (tracker.terms.length > this.#opts.topicTermsPersisted) {
-      tracker.terms = [...tracker.terms].sort((a, b) => b[1].bg - a[1].bg)
-        .slice(0, this.#opts.topicTermsPersisted);
-    }
-    const live = new Set(this.#state.highlights.map((h) => h.id));
-    for (const id of Object.keys(this.#highlightNotes)) {
-      if (!live.has(id)) delete this.#highlightNotes[id];
-    }
     this.#state.ai = {
       v: 1,
       moderator: this.#moderator.state,
-      mood: this.#mood.snapshot(),
-      topics: { tracker, last: this.#lastTopics, history: this.#topicHistory },
-      qa: this.#qa.state,
-      kb: this.#kb.snapshot(),
-      answers: this.#answers,
-      highlights: this.#highlightNotes,
+      ...this.#moodTopics.snapshot(this.#state.highlights),
+      ...this.#assistant.snapshot(),
     };
   }
 

@@ -2,7 +2,7 @@
 import { type CoalescingPolicy, DEFAULT_COALESCING } from "./coalescing.ts";
 import { DEFAULT_FLOOD_OPTIONS, type FloodOptions } from "./flood.ts";
 import { DEFAULT_HIGHLIGHT_OPTIONS, type HighlightOptions } from "./highlights.ts";
-import { DEFAULT_INTELLIGENCE, type IntelligenceOptions } from "./intelligence.ts";
+import { DEFAULT_INTELLIGENCE, type IntelligenceOptions } from "./ai/options.ts";
 import type {
   DanmakuArchivePort,
   GiftLedger,
