@@ -134,11 +134,11 @@ Deno.test({
       await page.fill("#login-form [name=username]", "octo_web");
       await page.fill("#login-form [name=password]", "not the password");
       await page.click("#login-submit");
-      await page.locator("#auth-error", { hasText: "invalid_credentials" }).waitFor();
+      await page.locator("#auth-error", { hasText: "Wrong username or password" }).waitFor();
       await page.fill("#register-form [name=username]", "octo_web");
       await page.fill("#register-form [name=password]", "long enough password");
       await page.click("#register-submit");
-      await page.locator("#auth-error", { hasText: "username_taken" }).waitFor();
+      await page.locator("#auth-error", { hasText: "That username is taken" }).waitFor();
       assert.deepEqual(errors, []);
     } finally {
       await browser.close();

@@ -144,6 +144,17 @@ Deno.test({
       await screenshot(page, "home-zh-390");
       await page.setViewportSize(DESKTOP);
       await screenshot(page, "home-zh-1440");
+      // The header and the sign-in dialog speak Chinese too; the dialog's fields are labelled.
+      assert.equal(await page.locator("#golive-link").innerText(), "开播");
+      await page.locator("#login-btn", { hasText: "登录" }).click();
+      await page.getByLabel("用户名").first().waitFor();
+      assert.equal(await page.getByLabel("密码").count(), 2, "both forms label their password");
+      assert.deepEqual(await seriousViolations(page), [], "axe: sign-in dialog in Chinese");
+      await screenshot(page, "signin-zh-1440");
+      await page.setViewportSize(PHONE);
+      await screenshot(page, "signin-zh-390");
+      await page.keyboard.press("Escape");
+      await page.setViewportSize(DESKTOP);
 
       // Offline: the list says so and offers a retry, then recovers.
       await page.route("**/api/directory*", (route) => route.abort());

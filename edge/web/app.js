@@ -211,7 +211,7 @@ function openRoom(roomId) {
       return reconnect();
     }
     me = s.identity;
-    if (me.kind === "guest") $("#me").textContent = `watching as ${me.name} (guest)`;
+    if (me.kind === "guest") $("#me").textContent = tr("auth.watchingAs", { name: me.name });
     const proto = location.protocol === "https:" ? "wss" : "ws";
     const path = `/ws/rooms/${encodeURIComponent(roomId)}`;
     ws = new WebSocket(`${proto}://${location.host}${path}`);
@@ -362,9 +362,12 @@ initWallet({ notice });
 await initAuth({ notice });
 if (!currentUser()) {
   // Guests are welcome: show their guest name in the header.
-  socketIdentity().then((s) => ($("#me").textContent = `you are ${s.identity.name}`)).catch(
-    () => {},
-  );
+  socketIdentity().then((
+    s,
+  ) => ($("#me").textContent = tr("auth.youAre", { name: s.identity.name })))
+    .catch(
+      () => {},
+    );
 }
 route();
 addEventListener("hashchange", () => {

@@ -14,12 +14,14 @@ import {
 } from "./api.js";
 
 const PROVIDER_NAMES = { github: "GitHub", google: "Google" };
+/** The TypeScript client's catalogues (client/src/bridge.ts), loaded before this module. */
+const tr = (key, params) => globalThis.synapseClient.t(key, params);
 
 /** True when the server has accounts at all (else only guests exist). */
 let accountsAvailable = false;
 
 function renderHeader(user) {
-  $("#me").textContent = user ? `signed in as ${user.displayName}` : "";
+  $("#me").textContent = user ? tr("auth.signedInAs", { name: user.displayName }) : "";
   $("#login-btn").hidden = !!user || !accountsAvailable;
   $("#logout-btn").hidden = !user;
   $("#logout-all-btn").hidden = !user;
@@ -45,7 +47,9 @@ async function submit(kind, form) {
     $("#auth-dialog").close();
     form.reset();
   } catch (err) {
-    showError(err instanceof ApiError ? `${err.code}: ${err.message}` : String(err));
+    showError(
+      err instanceof ApiError ? globalThis.synapseClient.errorText(err.code) : String(err),
+    );
   }
 }
 
@@ -68,7 +72,7 @@ async function loadProviders() {
         el(
           "a",
           { class: `button oauth ${p}`, href: `/api/oauth/${p}/start` },
-          `Continue with ${PROVIDER_NAMES[p] ?? p}`,
+          tr("auth.continueWith", { provider: PROVIDER_NAMES[p] ?? p }),
         )
       ),
     );
@@ -87,7 +91,7 @@ export async function finishOAuth(notice) {
   // Never leave tokens in the address bar or history.
   history.replaceState(null, "", location.pathname);
   if (params.get("error")) {
-    notice(`sign-in failed: ${params.get("error")}: ${params.get("message") ?? ""}`);
+    notice(tr("auth.failed", { reason: globalThis.synapseClient.errorText(params.get("error")) }));
     return true;
   }
   setAuth({
@@ -99,7 +103,7 @@ export async function finishOAuth(notice) {
     const me = await api("/me", { auth: true });
     setAuth({ ...auth(), expiresIn: (auth().accessExpiresAt - Date.now()) / 1000, user: me.user });
   } catch (err) {
-    notice(`sign-in failed: ${err.message}`);
+    notice(tr("auth.failed", { reason: globalThis.synapseClient.errorText(err.code) }));
     clearAuth();
   }
   return true;

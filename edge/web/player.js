@@ -5,6 +5,9 @@
 // stream_offline) and says plainly when media is off on this server.
 import { $, ApiError, el, socketIdentity } from "./api.js";
 
+/** The TypeScript client's catalogues (client/src/bridge.ts), loaded before this module. */
+const tr = (key, params) => globalThis.synapseClient.t(key, params);
+
 const scripts = new Map();
 /** Loads a vendored UMD build once; resolves to its global. */
 export function loadVendor(name, global) {
@@ -64,7 +67,7 @@ export function createPlayer(container, roomId, { notice, onState } = {}) {
   });
   const badge = el("span", { id: "stream-badge", class: "stream-badge offline" }, "offline");
   const hint = el("a", { class: "vod-link", href: `/#/vod?room=${encodeURIComponent(roomId)}` });
-  hint.textContent = "recordings";
+  hint.textContent = tr("player.recordings");
   container.prepend(video, badge, hint);
   const placeholder = $(".video-placeholder", container);
   let stream = { live: false };
@@ -85,8 +88,8 @@ export function createPlayer(container, roomId, { notice, onState } = {}) {
       placeholder.textContent = state === "live"
         ? ""
         : state === "media_off"
-        ? "media is off on this server — the chat is live"
-        : "offline — the chat is live";
+        ? tr("player.mediaOffHint")
+        : tr("player.offlineHint");
       placeholder.hidden = state === "live";
     }
     onState?.(state);
@@ -168,14 +171,16 @@ export function createPlayer(container, roomId, { notice, onState } = {}) {
     await stopMedia();
     const gen = generation;
     if (!stream.live) {
-      return mediaOff ? setBadge("media_off", "media off") : setBadge("offline", "offline");
+      return mediaOff
+        ? setBadge("media_off", tr("player.mediaOff"))
+        : setBadge("offline", tr("player.offline"));
     }
-    setBadge("live", "● LIVE");
+    setBadge("live", tr("player.live"));
     try {
       await watchWebRtc(gen);
     } catch (err) {
       if (err instanceof ApiError && err.code === "media_disabled") {
-        return setBadge("media_off", "media off");
+        return setBadge("media_off", tr("player.mediaOff"));
       }
       try {
         await watchHls(gen);
@@ -189,7 +194,7 @@ export function createPlayer(container, roomId, { notice, onState } = {}) {
   // Say so at once when this server has no live video at all.
   fetch("/api/media/status").then((r) => r.json()).then((m) => {
     mediaOff = !m.live;
-    if (mediaOff && !stream.live) setBadge("media_off", "media off");
+    if (mediaOff && !stream.live) setBadge("media_off", tr("player.mediaOff"));
   }).catch(() => {});
 
   return {

@@ -14,6 +14,7 @@ import { LangSwitch } from "../components/lang_switch.tsx";
 import { DanmakuControls } from "../danmaku/controls.tsx";
 import { t } from "../i18n/i18n.ts";
 import { locale } from "../i18n/locale.ts";
+import { translateMarkup } from "../markup_i18n.ts";
 import { notice } from "../notice.ts";
 import { Home } from "../pages/home.tsx";
 import { isHomeRoute } from "../routes.ts";
@@ -24,6 +25,7 @@ effect(() => {
 });
 
 installBridge();
+translateMarkup();
 
 const langRoot = document.getElementById("lang-root");
 if (langRoot) render(<LangSwitch />, langRoot);
