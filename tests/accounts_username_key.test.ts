@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { usernameKey } from "../edge/accounts/username_key.ts";
 import type { AccountError } from "../edge/accounts/errors.ts";
-import { createUser, findByUsername } from "../edge/accounts/users.ts";
+import { createUser, findByUsername, findByVerifiedEmail } from "../edge/accounts/users.ts";
 import { appMigrations } from "../edge/wiring/migrations.ts";
 import { migrate } from "../engine/sql/migrate.ts";
 import { openPgliteStore } from "../engine/sql/pglite_store.ts";
@@ -154,4 +154,23 @@ dbTest("a display name stored before the text policy is shown clean", async (db)
   } finally {
     await app.close();
   }
+});
+
+dbTest("a verified email links accounts only when both addresses are ASCII", async (db) => {
+  const a = await createUser(db.store, {
+    username: "mail_a",
+    email: "v\u0130ctim@example.com",
+    emailVerified: true,
+  });
+  const b = await createUser(db.store, {
+    username: "mail_b",
+    email: "Other@Example.com",
+    emailVerified: true,
+  });
+  // Postgres under C.UTF-8 folds U+0130 to i: the lookup must not.
+  assert.equal(await findByVerifiedEmail(db.store, "victim@example.com"), undefined);
+  assert.equal(await findByVerifiedEmail(db.store, "v\u0130ctim@example.com"), undefined);
+  assert.equal((await findByVerifiedEmail(db.store, "other@example.com"))?.id, b.id);
+  assert.equal((await findByVerifiedEmail(db.store, "OTHER@EXAMPLE.COM"))?.id, b.id);
+  assert.ok(a.id);
 });

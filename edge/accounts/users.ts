@@ -127,13 +127,22 @@ export async function findByUsername(
   return rows[0] && { user: toUser(rows[0]), passwordHash: rows[0].password_hash };
 }
 
+/**
+ * The account holding `email`, verified. Accounts are linked by email only when both sides
+ * are printable ASCII: SQL's lower() follows the database's locale (under C.UTF-8 it folds
+ * `İ` to `i`) while JavaScript does not, so a non-ASCII address could otherwise reach an
+ * account whose address merely folds the same way.
+ */
 export async function findByVerifiedEmail(
   db: SqlExecutor,
   email: string,
 ): Promise<User | undefined> {
+  const key = email.toLowerCase();
+  if (!/^[\x21-\x7e]+$/.test(key)) return undefined;
   const rows = await db.query<UserRowWithHash>(
-    `SELECT ${COLUMNS} FROM users WHERE lower(email) = lower($1) AND email_verified`,
-    [email],
+    `SELECT ${COLUMNS} FROM users
+      WHERE email ~ '^[!-~]+$' AND lower(email) = $1 AND email_verified`,
+    [key],
   );
   return rows[0] && toUser(rows[0]);
 }
