@@ -8,9 +8,9 @@
  * handed over) side by side with the rooms that did not move in the same phase (the baseline).
  * Also counted: says refused (`room_unavailable` and the like) per phase, and, as the issue
  * defines the fail-over outage, first refused say → first acked say where there were any.
- * Medians and p99 over rooms. Writes tests/bench/results/failover.{json,md}.
+ * Medians and p99 over rooms, pooled over the rounds of each TTL. Writes tests/bench/results/failover.{json,md}.
  *
- *   deno run -A tests/bench/failover.ts [--ttl 2000,4000]
+ *   deno run -A tests/bench/failover.ts [--ttl 2000,4000] [--rounds 2]
  */
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -27,9 +27,13 @@ import { partitionOf, rendezvousOwner } from "../../engine/partition.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { ttl: { type: "string", default: "2000,4000" } },
+  options: {
+    ttl: { type: "string", default: "2000,4000" },
+    rounds: { type: "string", default: "2" },
+  },
 });
 const TTLS = values.ttl.split(",").map(Number);
+const ROUNDS = Number(values.rounds);
 const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
 
 interface PhaseFigures {
@@ -106,10 +110,33 @@ function figures(r: ScenarioResult): Run {
   };
 }
 
+/** Rounds of one TTL pooled: figures per room from every round. */
+function pooled(rounds: Run[]): Run {
+  return {
+    leaseTtlMs: rounds[0].leaseTtlMs,
+    acked: rounds.reduce((n, r) => n + r.acked, 0),
+    says: rounds.reduce((n, r) => n + r.says, 0),
+    violations: rounds.reduce((n, r) => n + r.violations, 0),
+    phases: rounds[0].phases.map((p, i) => ({
+      phase: p.phase,
+      moved: rounds.flatMap((r) => r.phases[i].moved),
+      movedGapMs: rounds.flatMap((r) => r.phases[i].movedGapMs),
+      stayedGapMs: rounds.flatMap((r) => r.phases[i].stayedGapMs),
+      refused: rounds.reduce((n, r) => n + r.phases[i].refused, 0),
+      refusedToAckMs: rounds.flatMap((r) => r.phases[i].refusedToAckMs),
+    })),
+  };
+}
+
+const loadBefore = Deno.loadavg()[0];
 const runs: Run[] = [];
 for (const ttl of TTLS) {
-  console.log(`fail-over scenario with a lease TTL of ${ttl} ms`);
-  const run = figures(await runFailoverScenario({ leaseTtlMs: ttl }));
+  const rounds: Run[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    console.log(`fail-over scenario with a lease TTL of ${ttl} ms, round ${round}/${ROUNDS}`);
+    rounds.push(figures(await runFailoverScenario({ leaseTtlMs: ttl })));
+  }
+  const run = pooled(rounds);
   runs.push(run);
   for (const p of run.phases) {
     console.log(
@@ -144,9 +171,10 @@ const md = `# Fail-over and hand-over outages per room
 The scenario of \`tests/cluster_failover_load.test.ts\`: 3 engines and 2 edges as separate
 processes over NATS, 8 rooms with 4 viewers and 5 senders each (about 5 says/s per room), then
 \`kill -9\` of the engine owning 4 of the rooms, a SIGTERM of a second engine, and a new engine
-joining. A room's **outage** is the longest time between two consecutive acks of its says around
-the event; "stayed" is the same figure for the rooms that did not move in that phase (the
-baseline, same run). Medians and p99 over rooms (p99 of so few rooms is their maximum).
+joining, ${ROUNDS} rounds per lease TTL. A room's **outage** is the longest time between two
+consecutive acks of its says around the event; "stayed" is the same figure for the rooms that did
+not move in that phase (the baseline, same runs). Medians and p99 over rooms of all rounds (p99 of
+so few rooms is their maximum); "rooms moved" counts room moves over the rounds.
 Refused: says answered with an error in the phase; refused→ack: first refused say (sent) to the
 first acked say after it (the issue's definition), median over moved rooms that had refusals.
 
@@ -157,6 +185,8 @@ ${rows.join("\n")}
 Delivery promise violations in these runs: ${
   runs.map((r) => `${r.violations} of ${r.acked} acked says (TTL ${r.leaseTtlMs} ms)`).join(", ")
 }.
+Machine: ${navigator.hardwareConcurrency} cores, load average ${loadBefore.toFixed(1)} before the
+runs and ${Deno.loadavg()[0].toFixed(1)} after (other work shares the machine).
 A crashed engine's rooms wait for its lease to lapse (the TTL, measured from its last refresh)
 and for the senders' retry backoff; a clean hand-over persists, frees the lease and the new
 owner takes the room at once.
