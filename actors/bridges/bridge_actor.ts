@@ -86,6 +86,7 @@ class BridgeActor extends Actor<BridgeState, BridgeMsg, unknown> {
   #forwarded = 0;
   #dropped = 0;
   #delivering = false;
+  #flushQueued = false;
 
   constructor(ctx: ActorContext, state: BridgeState, private readonly o: BridgeActorOptions) {
     super(ctx, state);
@@ -173,6 +174,15 @@ class BridgeActor extends Actor<BridgeState, BridgeMsg, unknown> {
       this.#buffer.splice(0, n);
       this.#dropped += n;
     }
+    // Leading edge: the events of one frame go together at once; while a delivery is in
+    // flight, the next ones gather and leave when it returns (the interval is a safety net).
+    if (!this.#flushQueued && !this.#delivering) {
+      this.#flushQueued = true;
+      queueMicrotask(() => {
+        this.#flushQueued = false;
+        this.#flush();
+      });
+    }
   }
 
   #flush(): void {
@@ -186,7 +196,10 @@ class BridgeActor extends Actor<BridgeState, BridgeMsg, unknown> {
         this.#dropped += events.length;
         this.ctx.log.warn("bridged events refused", { link: link.id, n: events.length, error: e });
       },
-    ).finally(() => (this.#delivering = false));
+    ).finally(() => {
+      this.#delivering = false;
+      if (this.#buffer.length > 0) this.#flush();
+    });
   }
 
   #health(): BridgeHealth {
