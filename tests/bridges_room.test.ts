@@ -149,3 +149,62 @@ Deno.test("bridged chat takes the room's intake, is tagged, gifts shown not book
     await bili.close();
   }
 });
+
+Deno.test("a Douyin comment relay linked through the API: its comments reach viewers tagged douyin", async () => {
+  const enc = new TextEncoder();
+  const streams: ReadableStreamDefaultController<Uint8Array>[] = [];
+  const ac = new AbortController();
+  const relay = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", signal: ac.signal, onListen: () => {} },
+    () =>
+      new Response(
+        new ReadableStream<Uint8Array>({ start: (c) => void streams.push(c) }),
+        { headers: { "content-type": "text/event-stream" } },
+      ),
+  );
+  const server = await startTestServer();
+  const admin = await server.mintToken({ sub: "root", name: "root", roles: ["admin"] });
+  const guest = await server.guest("native");
+  const { viewer } = await TestViewer.join(server.wsUrl("r2"), "r2", guest.token);
+  try {
+    const res = await fetch(`${server.url}/api/rooms/r2/bridges`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        platform: "relay",
+        name: "douyin",
+        url: `http://127.0.0.1:${relay.addr.port}/api/douyin/comments`,
+        mapping: { text: "content", userId: "user_id", userName: "user" },
+      }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    const { link } = await res.json();
+    assert.equal(link.platform, "douyin");
+    await waitForValue("relay connected", () => Promise.resolve(streams.length === 1 || undefined));
+    streams[0].enqueue(
+      enc.encode(
+        `data: {"id":1,"user_id":"dy42","user":"抖音用户","content":"有优惠吗","ts":1}\n\n`,
+      ),
+    );
+    const got = await viewer.next((f) =>
+      f.type === "batch" && f.events.some((e: Frame) => e.t === "danmaku" && e.d.via)
+    );
+    const d = got.events.find((e: Frame) => e.t === "danmaku" && e.d.via).d;
+    assert.deepEqual([d.text, d.name, d.userId, d.via], [
+      "有优惠吗",
+      "抖音用户",
+      "douyin:dy42",
+      { platform: "douyin", linkId: link.id, userId: "dy42" },
+    ]);
+  } finally {
+    viewer.socket.close();
+    await server.close();
+    for (const c of streams) {
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }
+    ac.abort();
+    await relay.finished;
+  }
+});
