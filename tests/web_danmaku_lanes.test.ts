@@ -1,7 +1,7 @@
 /**
  * The lane model of flying danmaku (edge/web/client/src/danmaku/lanes.ts): whatever it lets
  * in never overlaps, sampled over time, for texts of every length; longer ones move faster;
- * a paused one holds its lane.
+ * a paused one holds its lane; the tiers of gift animations.
  */
 import assert from "node:assert/strict";
 import {
@@ -11,6 +11,7 @@ import {
   pickLane,
   speedOf,
 } from "../edge/web/client/src/danmaku/lanes.ts";
+import { giftTier } from "../edge/web/client/src/gifts/tier.ts";
 import { seededRandom } from "./helpers/rng.ts";
 
 const W = 800;
@@ -73,4 +74,13 @@ Deno.test("danmaku lanes: a paused danmaku holds its lane and resumes where it s
   f.pausedMs = 7_000;
   f.pausedSince = undefined;
   assert.equal(leftAt(f, W, 9_000), x, "it resumes where it was");
+});
+
+Deno.test("gift tiers: by the coins the whole gift is worth", () => {
+  assert.equal(giftTier("5"), 1);
+  assert.equal(giftTier("99"), 1);
+  assert.equal(giftTier("100"), 2);
+  assert.equal(giftTier("999"), 2);
+  assert.equal(giftTier("1000"), 3);
+  assert.equal(giftTier("123456789012345678901234567890"), 3, "no float on the way");
 });

@@ -174,6 +174,19 @@ Deno.test({
       assert.ok(sockets >= 2, "the page reconnected");
       await page.unrouteAll();
 
+      // Gifts by tier (the room's gift animation with a gift as the room sends it).
+      const gift = (amount: string) =>
+        `synapseClient.giftBurst(document.querySelector("#gift-layer"),
+          { giftId: "rocket", amount: "${amount}" }, "🚀", "fan sent ${amount}")`;
+      await page.evaluate(gift("5"));
+      await page.evaluate(gift("200"));
+      await page.evaluate(gift("1000"));
+      assert.equal(await page.locator(".gift-burst.tier-1", { hasText: "sent 5" }).count(), 1);
+      assert.equal(await page.locator(".gift-burst.tier-2", { hasText: "sent 200" }).count(), 1);
+      assert.equal(await page.locator(".gift-burst.tier-3", { hasText: "sent 1000" }).count(), 1);
+      assert.equal(await page.locator(".gift-banner", { hasText: "sent 1000" }).count(), 1);
+      assert.ok(await page.locator(".gift-shower span").count() > 0, "a tier-3 gift showers");
+      await screenshot(page, "room-gift-en-1440");
       assert.deepEqual(await seriousViolations(page), [], "axe: room in English");
       await screenshot(page, "room-en-1440");
 
@@ -214,6 +227,13 @@ Deno.test({
       assert.equal(await still.locator("#danmaku-layer .danmaku").count(), 0);
       await still.click(".danmaku-settings summary");
       await still.locator("#danmaku-reduced-motion").waitFor();
+      // ...and a grand gift only fades: its banner, no shower.
+      await still.evaluate(
+        `synapseClient.giftBurst(document.querySelector("#gift-layer"),
+          { giftId: "castle", amount: "10000" }, "🏰", "fan sent a castle")`,
+      );
+      await still.locator(".gift-banner", { hasText: "fan sent a castle" }).waitFor();
+      assert.equal(await still.locator(".gift-shower").count(), 0);
       assert.deepEqual(errors, []);
     } finally {
       for (const v of senders) await v.close();

@@ -176,7 +176,7 @@ function openRoom(roomId) {
       animateGift(e.g);
       chatLine(
         e.g.name,
-        `${giftIcon(e.g.giftId)} sent ${e.g.count} × ${e.g.giftName}`,
+        `${giftIcon(e.g.giftId)} ${tr("gifts.chatLine", { count: e.g.count, gift: e.g.giftName })}`,
         "gift",
         e.g.userId,
       );

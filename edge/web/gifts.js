@@ -13,17 +13,14 @@ const MAX_ATTEMPTS = 4;
 export const giftIcon = (giftId) => ICONS[giftId] ?? "🎁";
 
 /** Big animated gift over the video area (distinct from flying danmaku). */
+/** The gift over the video, animated by its tier (client/src/gifts/gift_burst.ts). */
 export function animateGift(g) {
-  const layer = $("#gift-layer");
-  const card = el(
-    "div",
-    { class: BigInt(g.amount) >= 100n ? "gift-burst big" : "gift-burst" },
-    el("span", { class: "gift-icon" }, giftIcon(g.giftId)),
-    el("span", { class: "gift-text" }, `${g.name} sent ${g.count} × ${g.giftName}`),
+  globalThis.synapseClient.giftBurst(
+    $("#gift-layer"),
+    g,
+    giftIcon(g.giftId),
+    globalThis.synapseClient.t("gifts.sent", { name: g.name, count: g.count, gift: g.giftName }),
   );
-  layer.append(card);
-  while (layer.children.length > 4) layer.firstChild.remove();
-  card.addEventListener("animationend", () => card.remove());
 }
 
 /**

@@ -7,10 +7,12 @@ import { type Params, t } from "./i18n/i18n.ts";
 import { errorText } from "./i18n/i18n.ts";
 import type { MessageKey } from "./i18n/messages_en.ts";
 import { fly } from "./danmaku/overlay.ts";
+import { giftBurst } from "./gifts/gift_burst.ts";
 import { formatCoins, formatNumber, formatTime } from "./i18n/format.ts";
 
 export const bridge = {
   fly,
+  giftBurst,
   t: (key: MessageKey, params?: Params) => t(key, params),
   errorText,
   formatNumber,

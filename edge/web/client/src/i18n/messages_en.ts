@@ -105,6 +105,8 @@ export const en = {
   "room.chat": "Chat",
   "room.highlights": "Highlights",
   "gifts.title": "Gifts",
+  "gifts.sent": "{name} sent {count} × {gift}",
+  "gifts.chatLine": "sent {count} × {gift}",
   "gifts.count": "count",
   "topup.amount": "Top-up amount",
   "topup.button": "Top up (dev)",

@@ -98,6 +98,8 @@ export const zhCN: Record<MessageKey, Message> = {
   "room.chat": "聊天",
   "room.highlights": "高光时刻",
   "gifts.title": "礼物",
+  "gifts.sent": "{name} 送出 {count} 个{gift}",
+  "gifts.chatLine": "送出 {count} 个{gift}",
   "gifts.count": "数量",
   "topup.amount": "充值金额",
   "topup.button": "充值（开发）",
