@@ -410,6 +410,8 @@ export function audit(
     /** After each batch (by arrival order), the highest seq this viewer has. */
     const position: { g: number; seq: number }[] = [{ g: 0, seq: last }];
     const notices: Received[] = [];
+    /** Danmaku that came only in a batch a client ignores (a reused number) → its seq. */
+    const ignored = new Map<string, number>();
     for (const f of p.frames) {
       const t = f.frame.type;
       if (t === "gap" || t === "restarted" || t === "dropped") notices.push(f);
@@ -418,6 +420,7 @@ export function audit(
       if (t !== "batch") continue;
       if (f.frame.seq <= last) {
         out.push(`${p.name}: batch ${f.frame.seq} after ${last} (not increasing; ignored)`);
+        for (const e of f.frame.events) if (e.t === "danmaku") ignored.set(e.d.id, f.frame.seq);
         continue;
       }
       last = f.frame.seq;
@@ -444,6 +447,12 @@ export function audit(
       if (times >= 1) continue;
       // The viewer's position when the ack arrived; a notice must cover what came after it.
       const at = positionAt(position, g);
+      const reused = ignored.get(id);
+      if (reused !== undefined) {
+        // Published under a number the viewer already had: no gap can cover it.
+        out.push(`${p.name}: ${s.clientId} (${id}) acked, came only in batch ${reused} (reused)`);
+        continue;
+      }
       const covered = notices.some((n) =>
         (n.frame.type === "gap" && n.frame.to > at) ||
         (n.frame.type !== "gap" && n.g > s.sentG)
