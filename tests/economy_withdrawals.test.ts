@@ -30,8 +30,13 @@ import { fund, makeStreamerWithRoom, makeUser, newKey } from "./helpers/economy_
 import { seededRandom } from "./helpers/rng.ts";
 
 /** Gift `amount` (in roses; no commission) from a funded fan to the streamer's room. */
-async function earn(store: SqlStore, roomId: string, amount: number): Promise<void> {
-  const fan = await makeUser(store, "fan");
+async function earn(
+  store: SqlStore,
+  roomId: string,
+  amount: number,
+  newUser: (store: SqlStore, prefix: string) => Promise<string> = makeUser,
+): Promise<void> {
+  const fan = await newUser(store, "fan");
   await fund(store, fan, BigInt(amount));
   const ledger = new SqlGiftLedger(store, { commissionBps: 0 });
   const [outcome] = await ledger.commitBatch([{
@@ -470,8 +475,22 @@ for (const backend of ["postgres", "pglite"] as const) {
     try {
       const all = await appMigrations();
       await migrate(store, all.filter((m) => m.version < 5));
-      const { streamerId, roomId } = await makeStreamerWithRoom(store);
-      await earn(store, roomId, 500);
+      // Users as the code of version 4 wrote them (today's code writes later columns).
+      const oldUser = async (db: SqlStore, prefix: string) => {
+        const id = crypto.randomUUID();
+        await db.query("INSERT INTO users (id, username, display_name) VALUES ($1, $2, $2)", [
+          id,
+          `${prefix}_${id.slice(0, 8)}`,
+        ]);
+        return id;
+      };
+      const streamerId = await oldUser(store, "s");
+      const roomId = `room_${streamerId.slice(0, 8)}`;
+      await store.query(
+        "INSERT INTO rooms (id, owner_id, title, category) VALUES ($1, $2, 'Old room', 'chat')",
+        [roomId, streamerId],
+      );
+      await earn(store, roomId, 500, oldUser);
       // The old shape: a held request and a cancelled one, written as the old code did.
       const [held] = await store.query<{ id: string }>(
         `INSERT INTO withdrawals (id, user_id, idempotency_key, amount, status)
