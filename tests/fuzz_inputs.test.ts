@@ -174,11 +174,21 @@ const encode = (s: string) => encodeURIComponent(s.slice(0, 2_000).toWellFormed(
 const FRAME_TYPES = ["hello", "say", "ping", "resume", "mod", "gift", "ai"];
 
 Deno.test("fuzz: no input gives a 5xx, an internal error or a changed balance", async (t) => {
-  const srv = await startTestServer({
+  // A platform admin reaches the admin routes too: registered on a first start of the same
+  // data, made admin by BOOTSTRAP_ADMINS on the second.
+  const dataDir = await Deno.makeTempDir({ prefix: "synapse-fuzz-" });
+  const options = (env: Record<string, string>) => ({
     accounts: true,
     limits: { framesPerSecond: 10_000, frameBurst: 10_000, maxInFlight: 64 },
-    env: { EDGE_AUTH_BURST: "0", EDGE_GUEST_BURST: "0", LOG_LEVEL: "error" },
+    env: { EDGE_AUTH_BURST: "0", EDGE_GUEST_BURST: "0", DATA_DIR: dataDir, ...env },
   });
+  const setup = await startTestServer(options({}));
+  try {
+    await signUp(setup, "fuzz_admin");
+  } finally {
+    await setup.close();
+  }
+  const srv = await startTestServer(options({ BOOTSTRAP_ADMINS: "fuzz_admin" }));
   const sockets: TestViewer[] = [];
   try {
     const host = await signUp(srv, "fuzz_host");
@@ -207,7 +217,10 @@ Deno.test("fuzz: no input gives a 5xx, an internal error or a changed balance", 
         return body.balances;
       }));
     const before = await balances();
-    const tokens = [undefined, fan.token, host.token, "not.a.token"];
+    const adminToken = await login("fuzz_admin");
+    const adminCheck = await callJson(srv.url, "/api/admin/withdrawals", { token: adminToken });
+    assert.equal(adminCheck.status, 200, JSON.stringify(adminCheck.body));
+    const tokens = [undefined, fan.token, host.token, "not.a.token", adminToken];
 
     const routes = (srv.server.routes ?? []).filter((r) =>
       ["GET", "POST", "PUT", "PATCH", "DELETE"].includes(r.method) && !r.path.startsWith("/ws")
@@ -454,5 +467,6 @@ Deno.test("fuzz: no input gives a 5xx, an internal error or a changed balance", 
   } finally {
     for (const s of sockets) await s?.close().catch(() => {});
     await srv.close();
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
 });
