@@ -174,6 +174,7 @@ Deno.test("commands: the seven mapped commands become events; others are unknown
   });
   assert.deepEqual(ev({ cmd: "WATCHED_CHANGE", data: { num: 321 } }), {
     kind: "viewers",
+    platform: "bilibili",
     count: 321,
     at: now,
   });

@@ -49,6 +49,11 @@ Deno.test("bridged chat takes the room's intake, is tagged, gifts shown not book
       () => Promise.resolve(bili.sockets.length === 1 || undefined),
     );
 
+    bili.send(commandPacket({ cmd: "WATCHED_CHANGE", data: { num: 4321 } }));
+    await waitForValue("outside audience reported alone", async () => {
+      const r = await api("GET", "/api/rooms/r1");
+      return r.body.room.bridgedViewers?.bilibili === 4321 || undefined;
+    });
     bili.send(commandPacket(danmuMsg(11, "远方观众", "来自B站的问候")));
     bili.send(commandPacket(danmuMsg(12, "坏人", "kys loser")));
     for (let i = 0; i < 12; i++) bili.send(commandPacket(danmuMsg(13, "刷屏", `刷屏 ${i}`)));

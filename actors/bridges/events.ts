@@ -43,7 +43,7 @@ export type BridgeEvent =
   }
   | { kind: "follow" | "enter" | "share" | "like"; user: OutsideUser; at: number }
   /** The outside room's audience (Bilibili WATCHED_CHANGE: people who watched). */
-  | { kind: "viewers"; count: number; at: number };
+  | { kind: "viewers"; platform: string; count: number; at: number };
 
 export type BridgeEventKind = BridgeEvent["kind"];
 
@@ -86,5 +86,10 @@ export const BridgeEventSchema: z.ZodType<BridgeEvent> = z.discriminatedUnion("k
     at: At,
   }),
   z.object({ kind: z.enum(["follow", "enter", "share", "like"]), user: User, at: At }),
-  z.object({ kind: z.literal("viewers"), count: z.number().int().nonnegative(), at: At }),
+  z.object({
+    kind: z.literal("viewers"),
+    platform: z.string().min(1).max(24),
+    count: z.number().int().nonnegative(),
+    at: At,
+  }),
 ]) as z.ZodType<BridgeEvent>;

@@ -92,7 +92,8 @@ export class BridgedPart {
     for (const e of events) {
       lastAt = Math.max(lastAt, e.at);
       if (e.kind === "viewers") {
-        continue; // platform unknown on its own: taken from the link's other events below
+        this.#audiences.set(linkId, { platform: e.platform, count: e.count, at: e.at });
+        continue;
       }
       platform = e.user.platform;
       const user = { id: e.user.id, name: e.user.name };
@@ -155,15 +156,6 @@ export class BridgedPart {
           activity.likes++;
           break;
       }
-    }
-    for (const e of events) {
-      if (e.kind !== "viewers") continue;
-      const known = this.#audiences.get(linkId)?.platform;
-      this.#audiences.set(linkId, {
-        platform: platform || known || "outside",
-        count: e.count,
-        at: e.at,
-      });
     }
     if (activity.follows + activity.shares + activity.entries + activity.likes > 0) {
       this.host.enqueue({

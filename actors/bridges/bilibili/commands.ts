@@ -138,7 +138,9 @@ function mapKnown(cmd: string, body: Obj, now: number): BridgeEvent | null | und
     }
     case "WATCHED_CHANGE": {
       const count = data ? int(data.num) : undefined;
-      return count === undefined ? undefined : { kind: "viewers", count, at: now };
+      return count === undefined
+        ? undefined
+        : { kind: "viewers", platform: PLATFORM, count, at: now };
     }
     default:
       return null;
