@@ -14,6 +14,7 @@ import {
   MAX_CLIENT_ID,
   MAX_GIFT_COUNT,
   MAX_MUTE_SECONDS,
+  MAX_SAY_INPUT,
   ModerateAction,
   type RoomBatch,
   type RoomEvent,
@@ -40,7 +41,7 @@ export type HelloFrame = z.infer<typeof HelloFrame>;
 export const SessionFrame = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("say"),
-    text: z.string().min(1).max(1000),
+    text: z.string().min(1).max(MAX_SAY_INPUT),
     clientId: clientId.optional(),
   }),
   z.object({ type: z.literal("ping"), t: z.number().optional() }),

@@ -32,6 +32,12 @@ export const ROOM_ACTOR_TYPE = "rooms";
 
 // --- limits (one constant each; the edge's frame schemas use the same ones)
 
+/**
+ * A chat line as typed: at most this many UTF-16 units reach the room (the edge's `say`
+ * frame). The room then cleans it and keeps at most `maxTextLength` code points (its option,
+ * `DEFAULT_MAX_CODE_POINTS` = 100 by default; longer: `too_long`).
+ */
+export const MAX_SAY_INPUT = 1000;
 /** Most gifts of one kind in one `gift` command. */
 export const MAX_GIFT_COUNT = 9999;
 /** A gift's idempotency key: 8..128 characters, chosen by the client. */
