@@ -113,11 +113,12 @@ export function roomConfig(opts: RoomActorOptions): RoomConfig {
     archive: opts.archive,
   };
   if (opts.ai !== false) {
-    // the AI's flood rule never refuses what the room's own rate limit lets through
-    const { burst, refillPerSec } = config.rateLimit;
-    const rate = { max: Math.max(6, Math.ceil(burst + refillPerSec * 10)), windowMs: 10_000 };
+    // Per-user limits in one place: the room's token bucket (`rateLimit`) is the one rate
+    // limit, and it refuses before the AI sees a message, so the AI keeps no rate rule of its
+    // own (it could never fire). The AI's repeat rule (the same folded text three times in a
+    // minute, spaced to slip past the room's duplicate guard) stays: it is about content.
     config.ai = { ...DEFAULT_INTELLIGENCE, ...opts.ai };
-    config.ai.rules = { rate, ...config.ai.rules };
+    config.ai.rules = { rate: null, ...config.ai.rules };
   }
   return config;
 }

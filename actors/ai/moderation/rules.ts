@@ -15,8 +15,12 @@ export interface RuleHit {
 export interface RuleOptions {
   /** Domains that may be posted (the room's own shop, the platform). */
   allowDomains: string[];
-  /** More than `max` messages in `windowMs` from one user is flood. */
-  rate: { max: number; windowMs: number };
+  /**
+   * More than `max` messages in `windowMs` from one user is flood. `null`: no rate rule here
+   * (the caller limits each user's rate itself: a room's token bucket refuses before the AI
+   * sees a message, so a room keeps its one per-user rate limit there).
+   */
+  rate: { max: number; windowMs: number } | null;
   /** The same (normalised) text `max` times within `windowMs` from one user is flood. */
   repeat: { max: number; windowMs: number };
 }
@@ -119,16 +123,19 @@ export class FloodTracker {
       h = { at: [], texts: [] };
       this.#users.set(userId, h);
     }
-    const rateFrom = at - this.opts.rate.windowMs;
+    const rate = this.opts.rate;
     const repeatFrom = at - this.opts.repeat.windowMs;
-    dropExpired(h.at, (t) => t <= rateFrom);
-    h.at.push(at);
+    const hits: RuleHit[] = [];
+    if (rate !== null) {
+      const rateFrom = at - rate.windowMs;
+      dropExpired(h.at, (t) => t <= rateFrom);
+      h.at.push(at);
+      if (h.at.length > rate.max) {
+        hits.push({ rule: "flood_rate", severity: 2, detail: `${h.at.length} messages` });
+      }
+    }
     dropExpired(h.texts, (t) => t.at <= repeatFrom);
     h.texts.push({ at, text: normText });
-    const hits: RuleHit[] = [];
-    if (h.at.length > this.opts.rate.max) {
-      hits.push({ rule: "flood_rate", severity: 2, detail: `${h.at.length} messages` });
-    }
     let same = 0;
     for (const t of h.texts) if (t.text === normText) same++;
     if (normText.length > 0 && same >= this.opts.repeat.max) {
@@ -138,9 +145,10 @@ export class FloodTracker {
   }
 
   #evict(now: number): void {
-    const horizon = now - Math.max(this.opts.rate.windowMs, this.opts.repeat.windowMs);
+    const horizon = now - Math.max(this.opts.rate?.windowMs ?? 0, this.opts.repeat.windowMs);
     for (const [user, h] of this.#users) {
-      if ((h.at[h.at.length - 1] ?? 0) < horizon) this.#users.delete(user);
+      const last = Math.max(h.at.at(-1) ?? 0, h.texts.at(-1)?.at ?? 0);
+      if (last < horizon) this.#users.delete(user);
     }
     // still full: drop the oldest half (Map keeps insertion order)
     if (this.#users.size >= this.maxUsers) {
