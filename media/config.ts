@@ -46,6 +46,11 @@ export const MEDIA_VARIABLES = {
   ASR_BASE_URL: opt,
   ASR_API_KEY: opt,
   ASR_MODEL: opt,
+  /**
+   * Noise suppression (RNNoise) of the streamer's audio before VAD and recognition, live and
+   * per segment: at most this many dB of noise removed (100: RNNoise's full output; 0: off).
+   */
+  AUDIO_DENOISE_DB: int(100, 0).pipe(z.number().max(100)),
   /** Live captions: longest utterance (ms) before it is cut without a pause and recognised. */
   CAPTION_MAX_UTTERANCE_MS: int(4_000, 1_000).pipe(z.number().max(30_000)),
 };

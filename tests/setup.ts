@@ -11,6 +11,7 @@ const PACKAGES: { command: string; pkg: string }[] = [
   { command: "ffmpeg", pkg: "ffmpeg" },
   { command: "ffprobe", pkg: "ffmpeg" },
   { command: "espeak-ng", pkg: "espeak-ng" },
+  { command: "sox", pkg: "sox" },
   { command: "pocketsphinx_continuous", pkg: "pocketsphinx" },
   { command: "chromium", pkg: "chromium" },
   { command: "nats-server", pkg: "nats-server" },

@@ -27,7 +27,7 @@ import { SharedModels } from "../../media/analysis/shared_models.ts";
 import { AnalysisStore } from "../../actors/segment/analysis_store.ts";
 import { analysisTrigger } from "../../actors/segment/analysis_trigger.ts";
 import type { SegmentActorDeps } from "../../actors/segment/segment_actor.ts";
-import { windowMedia } from "../../media/analysis/window_media.ts";
+import { windowMediaOf } from "../../media/analysis/window_media.ts";
 
 export interface AnalysisStorage {
   objects: ObjectStore;
@@ -61,7 +61,7 @@ export function analysisActors(
         index,
         store,
         models,
-        media: windowMedia,
+        media: windowMediaOf({ denoiseDb: config.AUDIO_DENOISE_DB }),
         llm,
         danmaku: new DanmakuArchiveReader(storage.sql),
       }),
@@ -100,6 +100,7 @@ export function startAnalysis(opts: {
     events: opts.events,
     audio: opts.audio,
     maxUtteranceMs: config.CAPTION_MAX_UTTERANCE_MS,
+    denoiseDb: config.AUDIO_DENOISE_DB,
     objects: storage.objects,
     loadVad: () => SileroVad.load(),
     recogniser: () => models.recogniser(),

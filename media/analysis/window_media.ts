@@ -1,12 +1,12 @@
 /**
  * The media of one analysis window, with ffmpeg over the window's recorded MPEG-TS segments
  * (joined byte for byte into one local file, which TS allows): its audio as 16 kHz mono
- * float samples, and key frames
+ * float samples (denoised by RNNoise when configured), and key frames
  * (one every 10 s, at most 24, at most 480 lines high) decoded with `-skip_frame nokey`,
  * so only key frames are ever decoded. `windowMedia` is the analysis actor's `WindowMedia`
  * port (actors/segment/ports.ts).
  */
-import { decodePcm16k } from "../audio/pcm.ts";
+import { decodeSpeech16k } from "../audio/speech_audio.ts";
 import { runFfmpeg } from "../ffmpeg.ts";
 import type { WindowMedia } from "../../actors/segment/ports.ts";
 
@@ -31,9 +31,9 @@ export async function joinSegments(path: string, segments: Uint8Array[]): Promis
   }
 }
 
-/** The window's audio, 16 kHz mono float. */
-export function windowAudio(input: string): Promise<Float32Array> {
-  return decodePcm16k(input);
+/** The window's audio, 16 kHz mono float, denoised when `denoiseDb` > 0. */
+export function windowAudio(input: string, denoiseDb = 0): Promise<Float32Array> {
+  return decodeSpeech16k(input, denoiseDb);
 }
 
 /**
@@ -78,8 +78,14 @@ export async function keyFrames(
   return names.sort().map((n) => `${outDir}/${n}`);
 }
 
-export const windowMedia: WindowMedia = {
-  join: joinSegments,
-  audio: windowAudio,
-  keyFrames: (input, outDir) => keyFrames(input, outDir),
-};
+/** The port, with RNNoise removing at most `denoiseDb` dB of noise from the audio (0: off). */
+export function windowMediaOf(opts: { denoiseDb: number }): WindowMedia {
+  return {
+    join: joinSegments,
+    audio: (input) => windowAudio(input, opts.denoiseDb),
+    keyFrames: (input, outDir) => keyFrames(input, outDir),
+  };
+}
+
+/** The port without denoising. */
+export const windowMedia: WindowMedia = windowMediaOf({ denoiseDb: 0 });

@@ -1,10 +1,10 @@
 /**
  * Streaming captions of live audio: 16-bit PCM frames as they arrive (LiveKit, 48 kHz) →
- * 16 kHz mono → Silero VAD → an utterance is cut at a pause or at `maxUtteranceMs` (so a long
+ * RNNoise when a `denoiser` is given (48 kHz frames only) → 16 kHz mono → Silero VAD → an utterance is cut at a pause or at `maxUtteranceMs` (so a long
  * monologue still captions) → ASR → `onCue` at once.
  *
  * Three stages, none blocking the one before:
- * - `push` (frame intake) is synchronous: it resamples and appends to the VAD backlog. The
+ * - `push` (frame intake) is synchronous: it denoises, resamples and appends to the VAD backlog. The
  *   backlog is bounded (`maxBacklogMs`); past it the oldest audio is dropped and counted.
  * - one VAD worker drains the backlog and cuts utterances;
  * - one ASR worker recognises utterances in order from a queue of at most `maxQueue`. When the
@@ -19,7 +19,8 @@
  */
 import type { Recogniser } from "./asr.ts";
 import { SAMPLE_RATE } from "./pcm.ts";
-import { To16k } from "./resample.ts";
+import { DENOISE_RATE, type Denoiser } from "./denoise.ts";
+import { monoFloat, To16k } from "./resample.ts";
 import { type SileroVad, type SpeechSegment, VadStream } from "./vad.ts";
 
 export interface FrameTime {
@@ -46,6 +47,8 @@ export interface LiveCue {
 
 export interface LiveCaptionerOptions {
   vad: SileroVad;
+  /** Noise suppression before the VAD (owned: closed with the captioner); unset: none. */
+  denoiser?: Denoiser;
   recogniser: Recogniser;
   onCue: (cue: LiveCue) => void;
   /** Longest utterance before it is cut without a pause (ms). */
@@ -93,6 +96,8 @@ export interface LiveCaptionerMetrics {
   queueHigh: number;
   /** Wall time spent in the recogniser (ms). */
   asrMs: number;
+  /** CPU time spent denoising (ms; 0 without a denoiser). */
+  denoiseMs: number;
 }
 
 interface Chunk {
@@ -113,7 +118,8 @@ interface Utterance extends Omit<LiveCue, "text" | "source"> {
 const ms = (samples: number) => (samples * 1000) / SAMPLE_RATE;
 
 export class LiveCaptioner {
-  readonly #opts: Required<Omit<LiveCaptionerOptions, "clock" | "count">>;
+  readonly #opts: Required<Omit<LiveCaptionerOptions, "clock" | "count" | "denoiser">>;
+  readonly #denoiser?: Denoiser;
   readonly #count: (what: CountedEvent, n: number) => void;
   readonly #clock: () => number;
   readonly #vadStream: VadStream;
@@ -131,6 +137,7 @@ export class LiveCaptioner {
     queue: 0,
     queueHigh: 0,
     asrMs: 0,
+    denoiseMs: 0,
   };
   #backlog: Chunk[] = [];
   #backlogSamples = 0;
@@ -152,6 +159,7 @@ export class LiveCaptioner {
     };
     if (!(opts.maxUtteranceMs >= 500)) throw new RangeError("maxUtteranceMs must be >= 500");
     this.#clock = opts.clock ?? Date.now;
+    this.#denoiser = opts.denoiser;
     this.#count = opts.count ?? (() => {});
     this.#vadStream = new VadStream(opts.vad, {
       maxSpeechMs: opts.maxUtteranceMs,
@@ -173,7 +181,19 @@ export class LiveCaptioner {
     if (this.#ended || this.#closed || pcm.length === 0) return;
     let rs = this.#resamplers.get(sampleRate);
     if (!rs) this.#resamplers.set(sampleRate, rs = new To16k(sampleRate));
-    const out = rs.push(pcm, channels);
+    let mono = monoFloat(pcm, channels);
+    if (this.#denoiser && sampleRate === DENOISE_RATE) {
+      // The denoiser's output starts with samples it held back from earlier frames.
+      const lagMs = (this.#denoiser.pending * 1000) / DENOISE_RATE;
+      const t0 = performance.now();
+      mono = this.#denoiser.process(mono);
+      this.#m.denoiseMs += performance.now() - t0;
+      time = {
+        at: time.at - lagMs,
+        vodMs: time.vodMs === null ? null : Math.max(0, time.vodMs - lagMs),
+      };
+    }
+    const out = rs.pushFloat(mono);
     if (out.length === 0) return;
     this.#m.audioMs += ms(out.length);
     this.#backlog.push({ pcm: out, time });
@@ -204,12 +224,14 @@ export class LiveCaptioner {
     this.#ended = true;
     await this.vadIdle();
     for (const seg of await this.#vadStream.end()) this.#cut(seg);
+    this.#denoiser?.close();
     await this.asrIdle();
   }
 
   /** Stops at once: queued utterances are abandoned. */
   close(): void {
     this.#closed = true;
+    this.#denoiser?.close();
     this.#backlog = [];
     this.#backlogSamples = 0;
     this.#queue = [];

@@ -20,9 +20,18 @@ async function runFfmpeg(args: string[], signal?: AbortSignal): Promise<Uint8Arr
 }
 
 /** Decodes the audio of `input` to 16 kHz mono float samples in [-1, 1]. */
-export async function decodePcm16k(input: string, signal?: AbortSignal): Promise<Float32Array> {
+export function decodePcm16k(input: string, signal?: AbortSignal): Promise<Float32Array> {
+  return decodePcm(input, SAMPLE_RATE, signal);
+}
+
+/** Decodes the audio of `input` to mono float samples in [-1, 1] at `rate`. */
+export async function decodePcm(
+  input: string,
+  rate: number,
+  signal?: AbortSignal,
+): Promise<Float32Array> {
   const bytes = await runFfmpeg(
-    ["-i", input, "-vn", "-ac", "1", "-ar", String(SAMPLE_RATE), "-f", "f32le", "pipe:1"],
+    ["-i", input, "-vn", "-ac", "1", "-ar", String(rate), "-f", "f32le", "pipe:1"],
     signal,
   );
   return new Float32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / 4));

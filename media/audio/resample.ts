@@ -28,6 +28,23 @@ function lowPass(factor: number): Float32Array {
   return taps;
 }
 
+/** 16-bit PCM (interleaved `channels` mixed down) as mono float samples in [-1, 1]. */
+export function monoFloat(pcm: Int16Array, channels = 1): Float32Array {
+  const frames = Math.floor(pcm.length / channels);
+  const mono = new Float32Array(frames);
+  for (let i = 0; i < frames; i++) {
+    let s = 0;
+    for (let c = 0; c < channels; c++) s += pcm[i * channels + c];
+    mono[i] = s / channels / 32768;
+  }
+  return mono;
+}
+
+/** Resamples a whole mono float buffer to 16 kHz. */
+export function resampleTo16k(mono: Float32Array, inRate: number): Float32Array {
+  return new To16k(inRate).pushFloat(mono);
+}
+
 export class To16k {
   readonly #factor: number;
   readonly #taps?: Float32Array;
@@ -49,13 +66,11 @@ export class To16k {
 
   /** Converts one frame (mono, or interleaved with `channels` mixed down). */
   push(pcm: Int16Array, channels = 1): Float32Array {
-    const frames = Math.floor(pcm.length / channels);
-    const mono = new Float32Array(frames);
-    for (let i = 0; i < frames; i++) {
-      let s = 0;
-      for (let c = 0; c < channels; c++) s += pcm[i * channels + c];
-      mono[i] = s / channels / 32768;
-    }
+    return this.pushFloat(monoFloat(pcm, channels));
+  }
+
+  /** Converts mono float samples in [-1, 1] at `inRate`. */
+  pushFloat(mono: Float32Array): Float32Array {
     if (this.#factor === 1) return mono;
     if (this.#taps) return this.#decimate(mono);
     return this.#linear(mono);

@@ -4,13 +4,13 @@
  *
  * - **Live** (room recordings by the recorder agent, when `audio` is given): the streamer's
  *   decoded frames (RecordingAudioHub, straight from LivekitSource) feed a LiveCaptioner —
- *   16 kHz, Silero VAD, an utterance cut at a pause or at `maxUtteranceMs`, ASR — and each
- *   cue goes to the room as soon as it is recognised: about a pause plus recognition after
- *   the words, independent of the segment length. Recognition never blocks frame intake
+ *   RNNoise (`denoiseDb`), 16 kHz, Silero VAD, an utterance cut at a pause or at
+ *   `maxUtteranceMs`, ASR — and each cue goes to the room as soon as it is recognised: about
+ *   a pause plus recognition after the words, independent of the segment length. Recognition never blocks frame intake
  *   (bounded queue; merges and drops counted in `synapse_live_captions_total`).
  * - **Segments** (URL and egress recordings, which have no live PCM here, or no `audio`):
- *   every `segment_ready` segment's audio (decoded to 16 kHz mono as soon as it is stored)
- *   is fed, in order, to the recording's CaptionPipeline: a segment or two behind the words.
+ *   every `segment_ready` segment's audio (decoded to 16 kHz mono, denoised the same way, as
+ *   soon as it is stored) is fed, in order, to the recording's CaptionPipeline: a segment or two behind the words.
  *
  * A recording is live once `recording_started` says `source: "livekit"` or its first frame
  * arrives; its segments are then ignored here. Each cue is stored in SQL and sent to the room
@@ -28,7 +28,9 @@ import type { CaptionRow } from "../../actors/segment/analysis_store.ts";
 import { type CaptionCue, CaptionPipeline, toWebVtt } from "../audio/captions.ts";
 import type { Recogniser } from "../audio/asr.ts";
 import { LiveCaptioner, type LiveCaptionerMetrics, type LiveCue } from "../audio/live_captioner.ts";
-import { decodePcm16k, SAMPLE_RATE } from "../audio/pcm.ts";
+import { SAMPLE_RATE } from "../audio/pcm.ts";
+import { Denoiser } from "../audio/denoise.ts";
+import { decodeSpeech16k } from "../audio/speech_audio.ts";
 import type { SileroVad } from "../audio/vad.ts";
 import type { ObjectStore } from "../object_store.ts";
 import { recordingPrefix } from "../../actors/recording/storage_keys.ts";
@@ -82,6 +84,8 @@ export interface LiveCaptionsOptions {
   maxUtteranceMs?: number;
   /** Live path: utterances waiting for the recogniser per recording (default 2). */
   maxQueue?: number;
+  /** Both paths: RNNoise removes at most this many dB of noise before the VAD (0: off). */
+  denoiseDb?: number;
 }
 
 /** A recording on the live path. */
@@ -192,7 +196,8 @@ export class LiveCaptions {
   async #segment(e: SegmentReady): Promise<void> {
     const live = this.#live.get(e.recordingId) ?? await this.#start(e);
     if (!live) return;
-    const pcm = await decodePcm16k(await this.opts.objects.presignGet(e.key, 300));
+    const url = await this.opts.objects.presignGet(e.key, 300);
+    const pcm = await decodeSpeech16k(url, this.opts.denoiseDb ?? 0);
     live.spans.push({ offsetMs: live.fedMs, startAt: e.startAt });
     live.fedMs += (pcm.length / SAMPLE_RATE) * 1000;
     await live.pipeline.push(pcm);
@@ -272,10 +277,16 @@ export class LiveCaptions {
       const asr = await this.opts.recogniser();
       if (!asr || s.stopped) return;
       const vad = await this.opts.loadVad();
-      if (s.stopped) return void await vad.close().catch(() => {});
+      const db = this.opts.denoiseDb ?? 0;
+      const denoiser = db > 0 ? await Denoiser.create(db) : undefined;
+      if (s.stopped) {
+        denoiser?.close();
+        return void await vad.close().catch(() => {});
+      }
       s.vad = vad;
       s.captioner = new LiveCaptioner({
         vad,
+        denoiser,
         recogniser: asr,
         maxUtteranceMs: this.opts.maxUtteranceMs ?? 4_000,
         maxQueue: this.opts.maxQueue ?? 2,
