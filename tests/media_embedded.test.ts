@@ -53,7 +53,7 @@ Deno.test({
       const viewer = await (await browser.newContext()).newPage();
       viewer.on("pageerror", (e) => errors.push(`viewer: ${e}`));
       await viewer.goto(`${base}/r/${room}`);
-      await viewer.waitForSelector("#conn.live", { timeout: 20_000 });
+      await viewer.waitForSelector("#conn.connected", { timeout: 20_000 });
 
       const streamerCtx = await browser.newContext();
       await streamerCtx.addInitScript(

@@ -135,19 +135,27 @@ export class LivekitServerApi {
   }
 
   /**
-   * Delete an ingress. A publishing one is cut (its key dies with it); one whose publisher
-   * is going away (`ENDPOINT_BUFFERING`, or `PUBLISHING` without a track left) is given
-   * `inactiveWaitMs` to report `ENDPOINT_INACTIVE` first.
+   * Delete an ingress; its key dies with it. A session still running is ended first by
+   * disabling the ingress (an update: LiveKit stops the session and refuses new connections)
+   * and given `inactiveWaitMs` to report that it has stopped; only then is the ingress
+   * deleted. Deleting an ingress while its session still sends state updates races them in
+   * livekit-server v1.13.5 (`UpdateIngressState` reads the ingress and its state in two steps
+   * and panics on a nil state when a delete lands in between: livekit/livekit#4806), which
+   * took the whole media server down in about one key rotation in three here.
    */
   async deleteIngress(ingressId: string): Promise<void> {
     try {
       const deadline = Date.now() + (this.ingressOptions.inactiveWaitMs ?? 5_000);
+      let disabled = false;
       for (;;) {
         const [info] = await this.#ingress.listIngress({ ingressId });
         const status = info?.state?.status;
-        const settling = status === ENDPOINT_BUFFERING ||
-          (status === ENDPOINT_PUBLISHING && (info?.state?.tracks.length ?? 0) === 0);
-        if (!info || !settling || Date.now() > deadline) break;
+        const running = status === ENDPOINT_BUFFERING || status === ENDPOINT_PUBLISHING;
+        if (!info || !running || Date.now() > deadline) break;
+        if (!disabled) {
+          await this.#ingress.updateIngress(ingressId, { name: info.name, enabled: false });
+          disabled = true;
+        }
         await new Promise((r) => setTimeout(r, 200));
       }
       await this.#ingress.deleteIngress(ingressId);
