@@ -14,7 +14,7 @@ import fc from "fast-check";
 import { type Frame, TestViewer } from "./helpers/edge_client.ts";
 import { callJson } from "./helpers/http.ts";
 import { signUp } from "./helpers/accounts_app.ts";
-import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { startTestServer } from "./helpers/server.ts";
 
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20_261_204);
 const RUNS = Number(Deno.env.get("FUZZ_RUNS") ?? 250);

@@ -5,6 +5,7 @@
  * MinIO, LiveKit's ingress against GStreamer) once into a tools folder outside the clone.
  * Run by `deno task test`.
  */
+import { tcpOpen } from "../media/local/ports.ts";
 
 /** Debian packages the tests use, by the command that shows each is installed. */
 const PACKAGES: { command: string; pkg: string }[] = [
@@ -65,16 +66,6 @@ async function installMissing(): Promise<void> {
     env,
   }).output().then((o) => o.success);
   if (!ok) throw new Error(`setup: apt-get install ${[...missing].join(" ")} failed`);
-}
-
-async function tcpOpen(port: number): Promise<boolean> {
-  try {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    conn.close();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function waitFor(port: number, what: string): Promise<void> {

@@ -5,8 +5,6 @@
  * wait until it answers.
  */
 
-import dgram from "node:dgram";
-
 const SCRIPT = new URL("../services/build-go-tools.sh", import.meta.url).pathname;
 
 /** Path of the built binary of `tool`, building it first when missing (minutes, once). */
@@ -26,25 +24,8 @@ export async function ensureGoTool(tool: "livekit" | "minio"): Promise<string> {
   return text.split("\n").at(-1)!;
 }
 
-/** A loopback TCP port free right now (bound and released). */
-export function freeTcpPort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-/** A loopback UDP port free right now (node:dgram: Deno's UDP API is unstable). */
-export function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket("udp4");
-  return new Promise((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind(0, "127.0.0.1", () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    });
-  });
-}
+// Free loopback ports: the same helpers the embedded media servers use.
+export { freeTcpPort, freeUdpPort } from "../../media/local/ports.ts";
 
 /** A child process whose last output lines are kept for error messages. */
 export class ServiceProcess {
