@@ -51,6 +51,8 @@ export interface TipWindow {
   topics: string[];
   /** Key frames (JPEG), at most 24. */
   frames?: ImageInput[];
+  /** Distinct lines of on-screen text read from the key frames (OCR): prices, product names. */
+  screenText?: string[];
   /** Planned stream length, when the streamer set one. */
   plannedMs?: number;
 }
@@ -66,6 +68,9 @@ const PRODUCT =
   /(多少钱|价格|价钱|链接|怎么买|哪里买|上车|优惠|折扣|券|库存|发货|包邮|尺码|\bprice\b|\bhow much\b|\blink\b|\bbuy\b|\bdiscount\b|\bcoupon\b|\bshipping\b|\bin stock\b)/i;
 const CLOSING =
   /(下播|今天就到这|明天见|下次见|拜拜|再见|goodbye|bye|see you|that's it for today|wrap up)/i;
+
+/** A price on screen: a currency sign or unit next to a number. */
+const PRICE_ON_SCREEN = /[¥￥$€£]\s*\d|\d\s*(元|块|rmb|usd)/i;
 
 const han = (s: string) => /\p{Script=Han}/u.test(s);
 
@@ -109,11 +114,14 @@ export function localTips(w: TipWindow): Tip[] {
   const productAsks = w.danmaku.filter((m) => PRODUCT.test(m.text));
   if (productAsks.length > 0) {
     const sample = productAsks[productAsks.length - 1].text.slice(0, 40);
+    const shown = (w.screenText ?? []).find((l) => PRICE_ON_SCREEN.test(l))?.slice(0, 40);
     tips.push({
       type: "product",
       text: t(
-        `${productAsks.length} 条弹幕在问价格/链接（如「${sample}」），现在重申价格、优惠和购买方式。`,
-        `${productAsks.length} messages ask about price or link (e.g. "${sample}") — restate the price, the offer and where to buy.`,
+        `${productAsks.length} 条弹幕在问价格/链接（如「${sample}」），现在重申价格、优惠和购买方式` +
+          (shown ? `（画面上写着「${shown}」）。` : "。"),
+        `${productAsks.length} messages ask about price or link (e.g. "${sample}") — restate the price, the offer and where to buy` +
+          (shown ? ` (the screen shows "${shown}").` : "."),
       ),
       tags: ["price", "link", "conversion"],
       score: Math.min(0.95, 0.55 + productAsks.length / 30),
@@ -253,6 +261,7 @@ export function tipsPrompt(w: TipWindow): string {
     `Chat (danmaku) in this window, ${w.danmaku.length} messages:\n${lines.join("\n") || "(none)"}`,
     `Chat mood: ${w.mood ? `${w.mood.mean.toFixed(2)} over ${w.mood.count} messages` : "unknown"}`,
     `Hot topics: ${w.topics.join(", ") || "none"}`,
+    `On-screen text (OCR of the key frames):\n${w.screenText?.slice(0, 40).join("\n") || "(none)"}`,
   ].join("\n\n");
 }
 

@@ -33,7 +33,14 @@ export interface AnalysisState {
   request: Omit<AnalyseCommand, "kind" | "force"> | null;
   run: number;
   step: AnalysisStep | null;
-  media: { speechRatio: number; speechMs: number; frameKeys: string[]; segments: number } | null;
+  media: {
+    speechRatio: number;
+    speechMs: number;
+    frameKeys: string[];
+    segments: number;
+    /** On-screen text of the key frames (OCR; absent in state saved before it existed). */
+    screenText?: string[];
+  } | null;
   transcript: string | null;
   context: {
     danmaku: WindowMessage[];
@@ -208,6 +215,9 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
         ? await this.deps.models.speech(pcm)
         : { speechRatio: 0, speechMs: 0 };
       const frames = await this.deps.media.keyFrames(path, `${dir}/frames`);
+      const screenText = frames.length > 0 && this.deps.models.screenText
+        ? await this.deps.models.screenText(frames)
+        : [];
       const prefix = `${recordingPrefix(req.roomId, req.recordingId)}analysis/w${req.window}/`;
       const frameKeys: string[] = [];
       for (const [i, f] of frames.entries()) {
@@ -215,7 +225,13 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
         await this.deps.objects.putFile(key, f, "image/jpeg");
         frameKeys.push(key);
       }
-      return { speechRatio: vad.speechRatio, speechMs: vad.speechMs, frameKeys, segments };
+      return {
+        speechRatio: vad.speechRatio,
+        speechMs: vad.speechMs,
+        frameKeys,
+        segments,
+        screenText,
+      };
     });
     this.state.media = result ?? { speechRatio: 0, speechMs: 0, frameKeys: [], segments: 0 };
   }
@@ -323,6 +339,7 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
       mood: context.mood ?? undefined,
       topics: context.topics,
       frames,
+      screenText: media.screenText ?? [],
     };
     const result = await coachingTips(window, this.deps.llm);
     await this.deps.store.putTips({

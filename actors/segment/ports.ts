@@ -56,4 +56,6 @@ export interface AnalysisModels {
   utterances(pcm: Float32Array): Promise<Utterance[]>;
   /** The recogniser configured, or null when speech recognition is off. */
   recogniser(): Promise<SpeechRecogniser | null>;
+  /** Distinct lines of on-screen text in the key frames (JPEG files), in order; unset: no OCR. */
+  screenText?(framePaths: string[]): Promise<string[]>;
 }

@@ -1,24 +1,51 @@
 /**
  * The models the analysis shares in one process, loaded on first use: Silero VAD (one
- * instance, used by one window at a time) and the recogniser `ASR_ENGINE` selects. Implements
+ * instance, used by one window at a time), the recogniser `ASR_ENGINE` selects, and PP-OCRv4
+ * for the key frames' on-screen text (`ANALYSIS_OCR`; one window at a time too). Implements
  * the analysis actor's `AnalysisModels` port (actors/segment/ports.ts).
  */
 import type { Logger } from "../../engine/log.ts";
 import { createRecogniser, type Recogniser, type RecogniserConfig } from "../audio/asr.ts";
 import { SileroVad, VadStream } from "../audio/vad.ts";
+import { Ocr } from "./ocr.ts";
 import type { AnalysisModels, Utterance } from "../../actors/segment/ports.ts";
+
+const MAX_SCREEN_LINES = 60;
 
 export class SharedModels implements AnalysisModels {
   #vad?: Promise<SileroVad>;
   #asr?: Promise<Recogniser | null>;
+  #ocr?: Promise<Ocr>;
   #lock: Promise<unknown> = Promise.resolve();
+  #ocrLock: Promise<unknown> = Promise.resolve();
+  /** Absent when OCR is off (`ANALYSIS_OCR=false`): the actor then skips it. */
+  readonly screenText?: (framePaths: string[]) => Promise<string[]>;
 
   constructor(
     private readonly makeRecogniser: () => Promise<Recogniser | null>,
-  ) {}
+    opts: { ocr?: boolean } = {},
+  ) {
+    if (opts.ocr) this.screenText = (paths) => this.#screenText(paths);
+  }
 
-  static fromConfig(cfg: RecogniserConfig, log?: Logger): SharedModels {
-    return new SharedModels(() => createRecogniser(cfg, log));
+  static fromConfig(cfg: RecogniserConfig & { ANALYSIS_OCR: boolean }, log?: Logger): SharedModels {
+    return new SharedModels(() => createRecogniser(cfg, log), { ocr: cfg.ANALYSIS_OCR });
+  }
+
+  /** Distinct text lines of the frames, first seen first, at most `MAX_SCREEN_LINES`. */
+  #screenText(paths: string[]): Promise<string[]> {
+    const run = this.#ocrLock.then(async () => {
+      const ocr = await (this.#ocr ??= Ocr.load());
+      const seen = new Set<string>();
+      for (const p of paths) {
+        for (const line of await ocr.read(p)) {
+          if (seen.size < MAX_SCREEN_LINES) seen.add(line.text.trim());
+        }
+      }
+      return [...seen];
+    });
+    this.#ocrLock = run.catch(() => {});
+    return run;
   }
 
   speech(pcm: Float32Array): Promise<{ speechRatio: number; speechMs: number }> {
@@ -44,7 +71,9 @@ export class SharedModels implements AnalysisModels {
 
   async close(): Promise<void> {
     await this.#lock;
+    await this.#ocrLock;
     if (this.#vad) await (await this.#vad).close();
+    if (this.#ocr) await (await this.#ocr.catch(() => null))?.close();
     if (this.#asr) await (await this.#asr.catch(() => null))?.close?.(); // a resident process
   }
 }
