@@ -282,7 +282,11 @@ export class PocketsphinxRecogniser implements Recogniser {
       }, timeoutMs);
     });
     try {
-      await p.stdin.write(new TextEncoder().encode(`${id}\n`)).catch(() => {
+      await p.stdin.write(new TextEncoder().encode(`${id}\n`)).catch(async () => {
+        // Killed before its exit was seen: make sure it is gone and known dead, so the
+        // retry starts a new process instead of writing to this one again.
+        this.#kill(p);
+        await p.done;
         throw new ProcessExited("pocketsphinx's stdin is closed");
       });
       const words = await Promise.race([answer, timeout]);
