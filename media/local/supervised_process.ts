@@ -7,6 +7,7 @@
  *   p.start(); await p.waitUp(30_000); …; await p.stop();
  */
 import type { Logger } from "../../engine/log.ts";
+import { keepLastLines } from "./output_tail.ts";
 
 export type PieceState = "starting" | "up" | "restarting" | "stopped";
 
@@ -109,7 +110,10 @@ export class SupervisedProcess {
         continue;
       }
       this.#child = child;
-      const drained = Promise.all([this.#drain(child.stdout), this.#drain(child.stderr)]);
+      const drained = Promise.all([
+        keepLastLines(child.stdout, this.#tail, TAIL_LINES),
+        keepLastLines(child.stderr, this.#tail, TAIL_LINES),
+      ]);
       let exited = false;
       const status = child.status.then((s) => (exited = true, s));
       const restarted = !first;
@@ -157,21 +161,6 @@ export class SupervisedProcess {
       const timer = setTimeout(resolve, ms);
       this.#wake = () => (clearTimeout(timer), resolve());
     });
-  }
-
-  async #drain(stream: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder();
-    let rest = "";
-    for await (const chunk of stream) {
-      rest += decoder.decode(chunk, { stream: true });
-      const lines = rest.split("\n");
-      rest = lines.pop() ?? "";
-      for (const line of lines) {
-        this.#tail.push(line);
-        if (this.#tail.length > TAIL_LINES) this.#tail.shift();
-      }
-    }
-    if (rest) this.#tail.push(rest);
   }
 
   /** Stop for good: SIGTERM, then SIGKILL after `graceMs`. */

@@ -5,6 +5,7 @@
  * wait until it answers.
  */
 
+import { keepLastLines } from "../../media/local/output_tail.ts";
 const SCRIPT = new URL("../services/build-go-tools.sh", import.meta.url).pathname;
 
 /** Path of the built binary of `tool`, building it first when missing (minutes, once). */
@@ -53,7 +54,10 @@ export class ServiceProcess {
       this.#exited = true;
       return s;
     });
-    this.#drained = Promise.all([this.#drain(this.#child.stdout), this.#drain(this.#child.stderr)])
+    this.#drained = Promise.all([
+      keepLastLines(this.#child.stdout, this.#tail, 200),
+      keepLastLines(this.#child.stderr, this.#tail, 200),
+    ])
       .then(() => {});
   }
 
@@ -64,21 +68,6 @@ export class ServiceProcess {
   /** The last lines the process printed. */
   output(): string {
     return this.#tail.join("\n");
-  }
-
-  async #drain(stream: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder();
-    let rest = "";
-    for await (const chunk of stream) {
-      rest += decoder.decode(chunk, { stream: true });
-      const lines = rest.split("\n");
-      rest = lines.pop() ?? "";
-      for (const line of lines) {
-        this.#tail.push(line);
-        if (this.#tail.length > 200) this.#tail.shift();
-      }
-    }
-    if (rest) this.#tail.push(rest);
   }
 
   /** Poll `ready` until it is true; fails early when the process exits. */
