@@ -12,6 +12,7 @@ import type { MuteStore } from "../ai/moderation/room_manager.ts";
 import type { ChatLine } from "./chat_line.ts";
 import type {
   Actor,
+  CaptionRoomEvent,
   CommandOf,
   Danmaku,
   HighlightSpan,
@@ -39,6 +40,8 @@ export interface RoomApi {
   recentChat(n?: number): Danmaku[];
   /** Who may do what (the access part: settings, mutes, bans, admins). */
   readonly access: RoomAccess;
+  /** Publish a live caption cue: every part's `onCaption` hears it first. */
+  caption(cue: CaptionRoomEvent["c"]): void;
   /** Publish a new highlight: every part's `onHighlight` sees it first (enrichment). */
   highlight(span: HighlightSpan): void;
   /** An admin ended a running mute: every part's `onUnmuted` hears of it. */

@@ -52,7 +52,7 @@ import {
   type SayReply,
 } from "./contract.ts";
 import { FloodGuard } from "./flood.ts";
-import { restoreAiState } from "./intelligence.ts";
+import { restoreAiState } from "./ai/persisted.ts";
 import type { RoomApi, SayContext } from "./part.ts";
 import { type RoomParts, roomParts } from "./parts.ts";
 import { restoreStreamState } from "./parts/stream.ts";
@@ -185,11 +185,15 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
       roomId: this.ctx.id,
       log: this.ctx.log,
       now: () => this.ctx.now(),
-      emit: (e) => this.#emit(e),
+      emit: (e) => this.#enqueue(e),
       unpublish: (match) => this.#removeDanmaku(match),
       recentChat: (n) => this.#recentChat(n),
       get access() {
         return room.#parts.access;
+      },
+      caption: (c) => {
+        for (const p of this.#parts.all) p.onCaption?.(c);
+        this.#enqueue({ t: "caption", c });
       },
       highlight: (span) => this.#highlight(span),
       unmuted: async (userId, mute, by, at) => {
@@ -417,12 +421,6 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
       ...this.#pending.flatMap((e) => e.t === "danmaku" ? [e.d] : []),
     ];
     return n === undefined ? chat : chat.slice(-n);
-  }
-
-  /** A part's event for the next batch; a caption is heard by every part first. */
-  #emit(e: RoomEvent): void {
-    if (e.t === "caption") { for (const p of this.#parts.all) p.onCaption?.(e.c); }
-    this.#enqueue(e);
   }
 
   /** A new highlight: parts enrich it, then it goes in the next batch. */

@@ -15,7 +15,7 @@ export class CaptionsPart implements RoomPart {
   readonly commands = {
     caption: (cmd: CommandOf<"caption">): { ok: true } => {
       const { kind: _, ...c } = cmd;
-      this.api.emit({ t: "caption", c });
+      this.api.caption(c);
       return { ok: true };
     },
     window: ({ from, to, limit }: CommandOf<"window">): WindowReply => ({
