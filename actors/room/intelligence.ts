@@ -36,9 +36,6 @@ import type {
   SayWarning,
 } from "./contract.ts";
 
-export { DEFAULT_INTELLIGENCE, type IntelligenceOptions } from "./ai/options.ts";
-export { type AiSnapshot, restoreAiState, type RoomStateWithAi } from "./ai/persisted.ts";
-
 /** A late LLM moderation verdict (from the moderator's escalation queue). */
 interface LateVerdict {
   op: "verdict";
@@ -54,7 +51,7 @@ interface LateVerdict {
  * What the AI sends its room (`ctx.self`, in process) when work done outside the mailbox
  * finishes, so the result is applied in order with everything else.
  */
-export type AiSelfMessage = LateVerdict | AnswerResult;
+type AiSelfMessage = LateVerdict | AnswerResult;
 
 export class RoomIntelligence implements RoomPart {
   readonly name = "ai";

@@ -66,6 +66,11 @@ export class KnowledgeBase {
     return [...this.#entries.values()];
   }
 
+  /** How many entries there are (without copying them). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
   get(id: string): KbEntry | undefined {
     return this.#entries.get(id);
   }

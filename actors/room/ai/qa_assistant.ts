@@ -78,7 +78,7 @@ export class QaAssistant {
 
   /** A question among the accepted messages joins the queue (only with a knowledge base). */
   offer(d: Danmaku, line: ChatLine): void {
-    if (this.#kb.list().length === 0) return;
+    if (this.#kb.size === 0) return;
     const words = line.words;
     if (!detectQuestion(line.key, words).question) return;
     const { result } = this.#qa.offer(d.text, d.userId, d.at, questionTerms(d.text, words));
