@@ -58,7 +58,7 @@ export interface BridgeLink {
 
 export function newLinkId(): string {
   const b = crypto.getRandomValues(new Uint8Array(8));
-  return "ln_" + Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return "ln_" + b.toHex();
 }
 
 export function linkLabel(req: StoredRequest): string {

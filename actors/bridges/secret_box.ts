@@ -6,7 +6,7 @@
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-const b64 = (b: Uint8Array) => btoa(String.fromCharCode(...b));
+const b64 = (b: Uint8Array) => b.toBase64();
 const unb64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 
 export class SecretBox {

@@ -61,7 +61,7 @@ export interface CoHostActorOptions {
 
 async function sha256(text: string): Promise<string> {
   const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
+  return new Uint8Array(d).toHex();
 }
 
 class CoHostActor extends Actor<CoHostActorState, CoHostMsg, unknown> {
@@ -191,11 +191,7 @@ class CoHostActor extends Actor<CoHostActorState, CoHostMsg, unknown> {
         return this.#status();
       case "rotate_key": {
         const bytes = crypto.getRandomValues(new Uint8Array(24));
-        const key = "pk_" +
-          btoa(String.fromCharCode(...bytes)).replace(
-            /[+/=]/g,
-            (c) => c === "+" ? "-" : c === "/" ? "_" : "",
-          );
+        const key = "pk_" + bytes.toBase64({ alphabet: "base64url", omitPadding: true });
         this.state.proxyKeyHash = await sha256(key);
         await this.ctx.persist();
         return { key };

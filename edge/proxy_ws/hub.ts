@@ -13,8 +13,11 @@ import { type OlvMessage, OlvTranslator } from "./olv_protocol.ts";
 export interface ProxyClient {
   /** `{edgeId}/{clientId}`: echoed by the co-host in the input it takes. */
   ref: string;
-  send(message: OlvMessage): void;
+  /** One message, already encoded (a message for many clients is encoded once). */
+  sendText(text: string): void;
 }
+
+const decoder = new TextDecoder();
 
 class RoomHub {
   readonly clients = new Map<string, ProxyClient>();
@@ -38,7 +41,7 @@ class RoomHub {
   #onMessage(data: Uint8Array): void {
     let out: CoHostOut;
     try {
-      out = JSON.parse(new TextDecoder().decode(data));
+      out = JSON.parse(decoder.decode(data));
     } catch {
       this.log.warn("unparsable co-host events", { room: this.roomId });
       return;
@@ -49,7 +52,7 @@ class RoomHub {
         for (const c of this.clients.values()) {
           if (o.to === "others" && c.ref === o.except) continue;
           try {
-            c.send(o.message);
+            c.sendText(text);
           } catch (err) {
             this.log.warn("proxy-ws send failed", { room: this.roomId, err, bytes: text.length });
           }
@@ -88,7 +91,8 @@ export class ProxyHubs {
 
   /** Sends a message to every local client of a room (e.g. an error everyone should see). */
   broadcast(roomId: string, message: OlvMessage): void {
-    for (const c of this.#rooms.get(roomId)?.clients.values() ?? []) c.send(message);
+    const text = JSON.stringify(message);
+    for (const c of this.#rooms.get(roomId)?.clients.values() ?? []) c.sendText(text);
   }
 
   clients(roomId: string): number {

@@ -71,18 +71,19 @@ export function proxyWsRoutes(deps: Deps): { app: Hono; hubs: ProxyHubs } {
     }
     const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: 120 });
     const ref = `${deps.edgeId}/${++nextClient}`;
-    const send = (m: OlvMessage) => {
+    const sendText = (text: string) => {
       if (socket.readyState !== WebSocket.OPEN) return;
       if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return socket.close(1013, "too slow");
-      socket.send(JSON.stringify(m));
+      socket.send(text);
     };
+    const send = (m: OlvMessage) => sendText(JSON.stringify(m));
     let leave = () => {};
     let windowStart = 0;
     let inWindow = 0;
     const ctx = { roomId, clientUid: ref, name: status.persona.name };
 
     socket.onopen = () => {
-      leave = hubs.join(roomId, { ref, send }, status.persona.name);
+      leave = hubs.join(roomId, { ref, sendText }, status.persona.name);
       send(initMessage(ctx));
       send({ type: "full-text", text: "Connection established" });
       if (!status.persona.enabled) {

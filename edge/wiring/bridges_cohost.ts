@@ -10,6 +10,7 @@ import { SecretBox } from "../../actors/bridges/secret_box.ts";
 import { cohostActorType, type VoiceFactory } from "../../actors/cohost/cohost_actor.ts";
 import { RoomClient } from "../../actors/room/client.ts";
 import { OpenAiReplyModel } from "../../actors/cohost/reply_model.ts";
+import { llmSettingsFromConfig } from "../../actors/ai/llm/client.ts";
 import { livekitVoiceFactory } from "../../actors/cohost/voice/livekit_voice.ts";
 import { EspeakSynth, OpenAiSpeechSynth, type SpeechSynth } from "../../actors/cohost/voice/tts.ts";
 import type { ActorType } from "../../engine/actor.ts";
@@ -56,12 +57,13 @@ function voiceFor(config: Config, log: Logger): VoiceFactory | null {
 // deno-lint-ignore no-explicit-any
 export function bridgesCohostTypes(config: Config, log: Logger): ActorType<any, any, any>[] {
   const secrets = SecretBox.fromBase64(config.BRIDGE_SECRET_KEY);
-  const model = config.LLM_BASE_URL && config.LLM_MODEL
+  const llm = llmSettingsFromConfig(config);
+  const model = llm
     ? new OpenAiReplyModel({
-      baseUrl: config.LLM_BASE_URL,
-      apiKey: config.LLM_API_KEY ?? "none",
-      model: config.LLM_MODEL,
-      timeoutMs: config.LLM_TIMEOUT_MS,
+      baseUrl: llm.baseUrl,
+      apiKey: llm.apiKey,
+      model: llm.model,
+      timeoutMs: llm.timeoutMs,
     })
     : null;
   return [

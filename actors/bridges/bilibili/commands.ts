@@ -8,17 +8,6 @@ import type { BridgeEvent, OutsideUser, OutsideValue } from "../events.ts";
 
 export const PLATFORM = "bilibili";
 
-/** Commands mapped to events; everything else is counted as unknown and ignored. */
-export const MAPPED_COMMANDS = [
-  "DANMU_MSG",
-  "SEND_GIFT",
-  "SUPER_CHAT_MESSAGE",
-  "GUARD_BUY",
-  "INTERACT_WORD",
-  "LIKE_INFO_V3_CLICK",
-  "WATCHED_CHANGE",
-] as const;
-
 export type CommandOutcome =
   | { kind: "event"; event: BridgeEvent }
   | { kind: "unknown"; cmd: string }

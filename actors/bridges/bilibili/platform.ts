@@ -36,7 +36,6 @@ export class BilibiliPlatform implements LivePlatform {
   readonly platform = PLATFORM;
   readonly #health = new HealthTracker(PLATFORM);
   readonly #stats = newDecodeStats();
-  #malformedCommands = 0;
   #loop: ReconnectLoop | null = null;
   #attempt = 0;
   #entry: RoomEntry | null = null;
@@ -55,7 +54,7 @@ export class BilibiliPlatform implements LivePlatform {
 
   health(): PlatformHealth {
     const h = this.#health.snapshot();
-    h.malformed = this.#stats.skipped + this.#malformedCommands;
+    h.malformed += this.#stats.skipped;
     return h;
   }
 
@@ -145,7 +144,7 @@ export class BilibiliPlatform implements LivePlatform {
               this.#health.state.events++;
               onEvent(out.event);
             } else if (out.kind === "unknown") this.#health.state.unknown++;
-            else this.#malformedCommands++;
+            else this.#health.state.malformed++;
           }
         }
       };
