@@ -17,8 +17,6 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { S3Settings } from "./s3_settings.ts";
 import type { ObjectStore, StoredObject } from "./object_store.ts";
 
-export { type S3Settings, s3SettingsFromConfig } from "./s3_settings.ts";
-
 export class S3ObjectStore implements ObjectStore {
   readonly client: S3Client;
   readonly bucket: string;

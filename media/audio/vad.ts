@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import type { InferenceSession, Tensor } from "onnxruntime-node";
 import { SAMPLE_RATE } from "./pcm.ts";
+import { loadOrt, type Ort, sequentialSession } from "../onnx.ts";
 
 const FRAME = 512;
 const CONTEXT = 64;
@@ -59,16 +60,6 @@ export interface VadSummary {
   speechRatio: number;
 }
 
-type Ort = typeof import("onnxruntime-node");
-let ortModule: Promise<Ort> | undefined;
-/** onnxruntime-node loads a native library of tens of MB: only when a model is first loaded,
- * so a process that never runs VAD (an edge, an engine without media) does not carry it. */
-const loadOrt = () =>
-  ortModule ??= import("onnxruntime-node").then((m) =>
-    // A CommonJS package: its exports are the default export at run time.
-    (m as unknown as { default?: Ort }).default ?? m
-  );
-
 /** One loaded model. Not safe for concurrent use: one stream at a time per instance. */
 export class SileroVad {
   readonly #state = new Float32Array(2 * 128);
@@ -82,12 +73,10 @@ export class SileroVad {
   /** Loads the model; one intra-op thread by default (one core per stream). */
   static async load(opts: { modelPath?: string; threads?: number } = {}): Promise<SileroVad> {
     const ort = await loadOrt();
-    const session = await ort.InferenceSession.create(opts.modelPath ?? sileroModelPath(), {
-      intraOpNumThreads: opts.threads ?? 1,
-      interOpNumThreads: 1,
-      executionMode: "sequential",
-      graphOptimizationLevel: "all",
-    });
+    const session = await ort.InferenceSession.create(
+      opts.modelPath ?? sileroModelPath(),
+      sequentialSession(opts.threads),
+    );
     return new SileroVad(session, ort);
   }
 

@@ -7,7 +7,7 @@
  */
 import { EgressClient, EgressStatus, S3Upload, SegmentedFileOutput } from "livekit-server-sdk";
 import { MediaError } from "../errors.ts";
-import type { S3Settings } from "../s3.ts";
+import type { S3Settings } from "../s3_settings.ts";
 import { recordingPrefix } from "../../actors/recording/storage_keys.ts";
 import { livekitRoomName, type LivekitSettings } from "./settings.ts";
 
