@@ -38,10 +38,22 @@ export function roomErrorResponse(c: Context, err: unknown) {
  * AccountError, EconomyError, MediaError, HttpError…) becomes its JSON error response;
  * anything else is logged and answered as a 500 `internal`.
  */
-export function codedErrorResponse(c: Context, err: unknown, log: Logger) {
+export function codedErrorResponse(
+  c: Context,
+  err: unknown,
+  log: Logger,
+  /** A feature's own code → status table (then 400 for other codes), instead of `status`. */
+  statuses?: Record<string, ContentfulStatusCode>,
+) {
   const e = err as { code?: unknown; status?: unknown; message?: unknown } | null;
   if (typeof e?.code === "string" && /^[a-z_]+$/.test(e.code)) {
-    const status = typeof e.status === "number" ? e.status : e.code.startsWith("auth_") ? 401 : 400;
+    const status = statuses
+      ? statuses[e.code] ?? 400
+      : typeof e.status === "number"
+      ? e.status
+      : e.code.startsWith("auth_")
+      ? 401
+      : 400;
     return jsonError(c, status as ContentfulStatusCode, e.code, String(e.message ?? e.code));
   }
   log.error("request failed", { path: c.req.path, err });

@@ -17,6 +17,7 @@ import { AuthError, identityToActor } from "../auth/identity.ts";
 import type { EdgeDeps } from "../deps.ts";
 import { BAD_ROOM_ID_MESSAGE, jsonError, validRoomId } from "../http_errors.ts";
 import { RoomRequestError } from "../../actors/room/client.ts";
+import { bearerToken } from "../accounts/http.ts";
 
 /** Someone reading the public panel without a token. */
 const ANONYMOUS: Actor = { userId: "anonymous", name: "anonymous", kind: "guest", roles: [] };
@@ -48,11 +49,6 @@ const STATUS: Record<string, ContentfulStatusCode> = {
   internal: 500,
 };
 
-function bearer(c: Context): string | undefined {
-  const match = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
-  return match?.[1];
-}
-
 async function jsonBody(c: Context): Promise<unknown> {
   try {
     const text = await c.req.text();
@@ -82,7 +78,7 @@ export function aiRoutes(deps: Pick<EdgeDeps, "rooms" | "identity" | "log">): Ho
     const roomId = validRoomId(c.req.param("id"));
     if (!roomId) return jsonError(c, 400, "bad_room_id", BAD_ROOM_ID_MESSAGE);
     try {
-      const token = bearer(c);
+      const token = bearerToken(c);
       let actor = ANONYMOUS;
       if (token) actor = identityToActor(await deps.identity.resolve(token));
       else if (!opts.anonymous) {

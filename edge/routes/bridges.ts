@@ -11,8 +11,9 @@ import { BRIDGE_ACTOR_TYPE, type BridgeHealth } from "../../actors/bridges/bridg
 import { LINKS_ACTOR_TYPE } from "../../actors/bridges/links_actor.ts";
 import type { EdgeDeps } from "../deps.ts";
 import { BAD_ROOM_ID_MESSAGE, jsonError, validRoomId } from "../http_errors.ts";
-import { bearer, bridgeErrorResponse, jsonBody } from "./coded_status.ts";
+import { bridgeErrorResponse, jsonBody } from "./coded_status.ts";
 import { requireRoomManager } from "./room_managers.ts";
+import { bearerToken } from "../accounts/http.ts";
 
 type Deps = Pick<EdgeDeps, "actors" | "identity" | "rooms" | "log">;
 
@@ -24,7 +25,7 @@ export function bridgesRoutes(deps: Deps): Hono {
     const roomId = validRoomId(c.req.param("id"));
     if (!roomId) return jsonError(c, 400, "bad_room_id", BAD_ROOM_ID_MESSAGE);
     try {
-      await requireRoomManager(deps, roomId, bearer(c));
+      await requireRoomManager(deps, roomId, bearerToken(c));
       const { links } = await deps.actors.ask<{ links: { id: string }[] }>(
         LINKS_ACTOR_TYPE,
         roomId,
@@ -45,7 +46,7 @@ export function bridgesRoutes(deps: Deps): Hono {
     const roomId = validRoomId(c.req.param("id"));
     if (!roomId) return jsonError(c, 400, "bad_room_id", BAD_ROOM_ID_MESSAGE);
     try {
-      const who = await requireRoomManager(deps, roomId, bearer(c));
+      const who = await requireRoomManager(deps, roomId, bearerToken(c));
       const request = await jsonBody(c);
       const out = await deps.actors.ask(LINKS_ACTOR_TYPE, roomId, { kind: "link", request });
       log.info("bridge linked", { room: roomId, by: who.userId });
@@ -63,7 +64,7 @@ export function bridgesRoutes(deps: Deps): Hono {
       return jsonError(c, 404, "link_not_found", `no link ${linkId.slice(0, 40)}`);
     }
     try {
-      await requireRoomManager(deps, roomId, bearer(c));
+      await requireRoomManager(deps, roomId, bearerToken(c));
       return c.json(await deps.actors.ask(LINKS_ACTOR_TYPE, roomId, { kind: "unlink", linkId }));
     } catch (err) {
       return bridgeErrorResponse(c, err, log);

@@ -2,7 +2,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "../../engine/log.ts";
-import { jsonError } from "../http_errors.ts";
+import { codedErrorResponse } from "../http_errors.ts";
 
 const STATUS: Record<string, ContentfulStatusCode> = {
   auth_required: 401,
@@ -22,16 +22,7 @@ const STATUS: Record<string, ContentfulStatusCode> = {
 };
 
 export function bridgeErrorResponse(c: Context, err: unknown, log: Logger): Response {
-  const e = err as { code?: unknown; message?: unknown } | null;
-  if (typeof e?.code === "string" && /^[a-z_]+$/.test(e.code)) {
-    return jsonError(c, STATUS[e.code] ?? 400, e.code, String(e.message ?? e.code));
-  }
-  log.error("request failed", { path: c.req.path, err });
-  return jsonError(c, 500, "internal", "internal error");
-}
-
-export function bearer(c: Context): string | undefined {
-  return /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
+  return codedErrorResponse(c, err, log, STATUS);
 }
 
 export async function jsonBody(c: Context): Promise<unknown> {

@@ -12,8 +12,9 @@ import { z } from "zod";
 import { COHOST_ACTOR_TYPE } from "../../actors/cohost/cohost_actor.ts";
 import type { EdgeDeps } from "../deps.ts";
 import { BAD_ROOM_ID_MESSAGE, jsonError, validRoomId } from "../http_errors.ts";
-import { bearer, bridgeErrorResponse, jsonBody } from "./coded_status.ts";
+import { bridgeErrorResponse, jsonBody } from "./coded_status.ts";
 import { requireRoomManager } from "./room_managers.ts";
+import { bearerToken } from "../accounts/http.ts";
 
 type Deps = Pick<EdgeDeps, "actors" | "identity" | "rooms" | "log">;
 
@@ -31,7 +32,7 @@ export function cohostRoutes(deps: Deps): Hono {
       const roomId = validRoomId(c.req.param("id"));
       if (!roomId) return jsonError(c, 400, "bad_room_id", BAD_ROOM_ID_MESSAGE);
       try {
-        const who = await requireRoomManager(deps, roomId, bearer(c));
+        const who = await requireRoomManager(deps, roomId, bearerToken(c));
         const body = method === "get" ? {} : await jsonBody(c);
         const reply = await deps.actors.ask(COHOST_ACTOR_TYPE, roomId, msg(body, who.userId));
         return c.json(reply as Record<string, unknown>);
