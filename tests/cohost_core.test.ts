@@ -4,16 +4,30 @@
  * policy, interrupts (streamer, trusted phrase), the voice cut, bursts.
  */
 import assert from "node:assert/strict";
-import { CoHost, type CoHostVoice } from "../actors/cohost/cohost.ts";
+import {
+  CoHost,
+  type CoHostOptions,
+  type CoHostSpeech,
+  type CoHostVoice,
+} from "../actors/cohost/cohost.ts";
 import type { CoHostEvent, CoHostInput } from "../actors/cohost/events.ts";
 import { Persona } from "../actors/cohost/persona.ts";
 import { LocalReplyModel, OpenAiReplyModel } from "../actors/cohost/reply_model.ts";
 import { speechModeration } from "../actors/cohost/speech_moderation.ts";
+import { parseWav } from "../actors/cohost/voice/wav.ts";
 import { promptText, startFakeOpenAi } from "./helpers/fake_openai.ts";
 import { waitForValue } from "./helpers/wait.ts";
 
 const waitFor = (what: string, cond: () => boolean) =>
   waitForValue(what, () => Promise.resolve(cond() ? true : undefined), { stepMs: 10 });
+
+/** A 440 Hz tone of `n` samples at 16 kHz. */
+function tone(n: number): Int16Array {
+  return Int16Array.from(
+    { length: n },
+    (_, i) => Math.round(8000 * Math.sin(i * 2 * Math.PI * 440 / 16_000)),
+  );
+}
 
 let seq = 0;
 function input(text: string, extra: Partial<CoHostInput> = {}): CoHostInput {
@@ -32,6 +46,8 @@ function setup(opts: {
   llmUrl?: string;
   persona?: Record<string, unknown>;
   voice?: CoHostVoice;
+  speech?: CoHostSpeech;
+  moderate?: CoHostOptions["moderate"];
   kb?: (q: string) => string | null;
   now?: () => number;
 }) {
@@ -47,7 +63,8 @@ function setup(opts: {
     local: new LocalReplyModel(
       opts.kb ? { answer: (q) => Promise.resolve(opts.kb!(q)) } : null,
     ),
-    moderate: speechModeration(),
+    moderate: opts.moderate ?? speechModeration(),
+    speech: opts.speech ?? null,
     voice: opts.voice ?? null,
     now: opts.now,
   });
@@ -175,10 +192,13 @@ Deno.test("cohost: interrupts end the turn mid-reply, cut the voice, and the nex
   llm.chatReply = () => "This is a long answer. ".repeat(20);
   const said: string[] = [];
   let cuts = 0;
+  const speech: CoHostSpeech = {
+    synth: (text) => Promise.resolve({ sampleRate: 16_000, samples: tone(text.length * 100) }),
+  };
   const voice: CoHostVoice = {
-    say: (text, _lang, signal) =>
+    play: (pcm, signal) =>
       new Promise((resolve) => {
-        said.push(text);
+        said.push(`${pcm.samples.length}`);
         const t = setTimeout(resolve, 30);
         signal.addEventListener("abort", () => {
           clearTimeout(t);
@@ -187,7 +207,7 @@ Deno.test("cohost: interrupts end the turn mid-reply, cut the voice, and the nex
       }),
     cut: () => void cuts++,
   };
-  const { events, cohost, ops } = setup({ llmUrl: llm.url, voice });
+  const { events, cohost, ops } = setup({ llmUrl: llm.url, voice, speech });
   try {
     cohost.input(input("one"));
     cohost.input(input("two"));
@@ -243,4 +263,105 @@ Deno.test("cohost: disabled or not listening to an origin ignores inputs", () =>
   const noBridged = setup({ persona: { listen: { native: true, bridged: false, proxy: true } } });
   assert.equal(noBridged.cohost.input(input("x", { origin: "bridged" })), "ignored");
   assert.throws(() => Persona.parse({ language: "english!" }));
+});
+
+Deno.test("cohost: each voiced sentence is followed by its speech (WAV, 20 ms volumes); a failed synthesis goes out silent", async () => {
+  const llm = startFakeOpenAi();
+  llm.chatReply = () => "First one. Second one. Third one.";
+  const speech: CoHostSpeech = {
+    synth: (text) =>
+      text.startsWith("Second")
+        ? Promise.reject(new Error("engine down"))
+        : Promise.resolve({ sampleRate: 22_050, samples: tone(22_050) }), // one second
+  };
+  const { events, cohost } = setup({ llmUrl: llm.url, speech });
+  try {
+    cohost.input(input("talk"));
+    await cohost.idle();
+    const flow = events.flatMap((e) =>
+      e.op === "sentence"
+        ? [`s${e.index}${e.voiced ? "v" : ""}`]
+        : e.op === "audio"
+        ? [`a${e.index}${e.clip ? "" : "-silent"}`]
+        : []
+    );
+    assert.deepEqual(flow, ["s0v", "a0", "s1v", "a1-silent", "s2v", "a2"]);
+    const a0 = events.find((e) => e.op === "audio" && e.clip)!;
+    assert(a0.op === "audio" && a0.clip);
+    const wav = parseWav(Uint8Array.fromBase64(a0.clip.wav));
+    assert.equal(wav.sampleRate, 22_050);
+    assert.equal(wav.samples.length, 22_050);
+    assert.equal(a0.clip.sliceMs, 20);
+    assert.equal(a0.clip.volumes.length, 50, "one volume per 20 ms of one second");
+    assert.equal(Math.max(...a0.clip.volumes), 1);
+    assert(a0.clip.volumes.every((v) => v > 0.9), "a steady tone is equally loud throughout");
+    assert.equal(a0.text, "First one.");
+  } finally {
+    await llm.close();
+  }
+});
+
+Deno.test("cohost: a slow (room) moderation keeps the sentences in order and withholds what it refuses", async () => {
+  const llm = startFakeOpenAi();
+  llm.chatReply = () => "Alpha is fine. Beta is banned here. Gamma is fine. Delta too.";
+  const delays = [40, 5, 25, 1];
+  let n = 0;
+  const moderate: CoHostOptions["moderate"] = (text) =>
+    new Promise((resolve) =>
+      setTimeout(() => resolve({ allowed: !text.includes("banned"), text }), delays[n++ % 4])
+    );
+  const { events, cohost, sentences } = setup({ llmUrl: llm.url, moderate });
+  try {
+    cohost.input(input("go"));
+    await cohost.idle();
+    assert.deepEqual(sentences(), ["Alpha is fine.", "Gamma is fine.", "Delta too."]);
+    const order = events.flatMap((e) =>
+      e.op === "sentence" || e.op === "withheld" ? [`${e.op}:${e.index}`] : []
+    );
+    assert.deepEqual(order, ["sentence:0", "withheld:1", "sentence:2", "sentence:3"]);
+    assert.equal(events.at(-2)?.op, "end", "the turn ends after its last sentence");
+  } finally {
+    await llm.close();
+  }
+});
+
+Deno.test("cohost: what is pending (current turn first) is restored in order by a new co-host, turns numbered on", async () => {
+  const llm = startFakeOpenAi();
+  llm.streamDelayMs = 20;
+  llm.chatReply = () => "This is a long answer. ".repeat(10);
+  const first = setup({ llmUrl: llm.url });
+  const ins = ["a", "b", "c", "d"].map((t) => input(t));
+  try {
+    for (const i of ins) first.cohost.input(i);
+    await waitFor(
+      "turn 2 streaming",
+      () => first.events.some((e) => e.op === "delta" && e.turn === 2),
+    );
+    const pending = first.cohost.pending();
+    assert.deepEqual(pending.map((i) => i.text), ["b", "c", "d"]);
+    const turns = first.cohost.status().turn;
+    await first.cohost.close(); // the old activation is gone (a crash: nothing more from it)
+
+    llm.streamDelayMs = 0;
+    llm.chatReply = () => "Short.";
+    const events: CoHostEvent[] = [];
+    const second = new CoHost({
+      roomId: "r1",
+      persona: Persona.parse({ enabled: true }),
+      emit: (e) => events.push(e),
+      model: new OpenAiReplyModel({ baseUrl: llm.url, apiKey: "k", model: "m", timeoutMs: 5_000 }),
+      local: new LocalReplyModel(null),
+      moderate: speechModeration(),
+      turns,
+    });
+    assert.equal(second.restore(JSON.parse(JSON.stringify(pending))), 3);
+    second.input(input("e"));
+    await second.idle();
+    assert.deepEqual(events[0], { t: "cohost", op: "resumed", count: 3 });
+    const taken = events.flatMap((e) => e.op === "taken" ? [`${e.turn}:${e.input.text}`] : []);
+    assert.deepEqual(taken, ["3:b", "4:c", "5:d", "6:e"]);
+  } finally {
+    await first.cohost.close();
+    await llm.close();
+  }
 });

@@ -1,6 +1,6 @@
 /**
  * The co-host's speech synthesis: an OpenAI-compatible `/audio/speech` endpoint (the local
- * stand-in answers WAV) resampled to the 48 kHz the LiveKit track takes; WAV parsing of
+ * stand-in answers WAV) read at its own rate (the LiveKit track resamples to 48 kHz); WAV parsing of
  * stereo and streamed (size-less) files; a failing endpoint is an error.
  */
 import assert from "node:assert/strict";
@@ -29,7 +29,7 @@ function wav(samples: Int16Array, rate: number, channels = 1, sizeless = false):
   return out;
 }
 
-Deno.test("tts: /audio/speech WAV becomes 48 kHz mono samples; a failing endpoint throws", async () => {
+Deno.test("tts: /audio/speech WAV becomes mono samples at its own rate; a failing endpoint throws", async () => {
   const fake = startFakeOpenAi();
   const tone = Int16Array.from({ length: 24_000 }, (_, i) => Math.round(8000 * Math.sin(i / 5)));
   fake.speech = () => wav(tone, 24_000);
@@ -40,8 +40,9 @@ Deno.test("tts: /audio/speech WAV becomes 48 kHz mono samples; a failing endpoin
       model: "tts-1",
       voice: "alloy",
     });
-    const samples = await synth.synth("hello there", "en", new AbortController().signal);
-    assert.equal(samples.length, 48_000, "one second at 48 kHz");
+    const pcm = await synth.synth("hello there", "en", new AbortController().signal);
+    assert.equal(pcm.sampleRate, 24_000);
+    assert.equal(pcm.samples.length, 24_000, "one second");
     const req = fake.requests.at(-1)!;
     assert.equal(req.path, "/v1/audio/speech");
     assert.deepEqual([req.body.input, req.body.voice, req.body.response_format], [

@@ -7,7 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { startFakeOpenAi } from "./helpers/fake_openai.ts";
-import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { parseWav } from "../actors/cohost/voice/wav.ts";
+import { startTestServer, type TestServer, type TestServerOptions } from "./helpers/server.ts";
 import { waitForValue } from "./helpers/wait.ts";
 
 type Msg = Record<string, unknown> & { type: string };
@@ -55,7 +56,9 @@ class OlvClient {
   }
 }
 
-async function setup() {
+async function setup(
+  opts: { voice?: boolean; roomOptions?: TestServerOptions["roomOptions"] } = {},
+) {
   const llm = startFakeOpenAi();
   llm.chatReply = (messages) => {
     const last = String(messages[messages.length - 1].content);
@@ -63,6 +66,7 @@ async function setup() {
   };
   const server = await startTestServer({
     env: { LLM_BASE_URL: llm.url, LLM_MODEL: "fake", LLM_API_KEY: "k" },
+    roomOptions: opts.roomOptions,
   });
   const admin = await server.mintToken({ sub: "root", name: "root", roles: ["admin"] });
   const api = (path: string, init: RequestInit = {}, token = admin) =>
@@ -72,7 +76,12 @@ async function setup() {
     });
   const put = await api("/api/rooms/r1/cohost", {
     method: "PUT",
-    body: JSON.stringify({ enabled: true, name: "Aki", language: "en", voice: false }),
+    body: JSON.stringify({
+      enabled: true,
+      name: "Aki",
+      language: "en",
+      voice: opts.voice ?? false,
+    }),
   });
   assert.equal(put.status, 200, await put.clone().text());
   await put.body?.cancel();
@@ -130,6 +139,46 @@ Deno.test("proxy-ws: two clients, FIFO turns, transcription to the other, broadc
     assert.equal(status.answered, 3);
   } finally {
     await teardown(s, [a, b]);
+  }
+});
+
+Deno.test("proxy-ws: each sentence's audio is its speech as base64 WAV with 20 ms volumes; the room's moderation withholds what its chat would hide", async () => {
+  // The room's own rules: a custom blocklist word, and links (not in the default list).
+  const s = await setup({
+    voice: true,
+    roomOptions: {
+      ai: { blocklist: [{ term: "durian", category: "spam", severity: 2, match: "any" }] },
+    },
+  });
+  s.llm.chatReply = () =>
+    "Hello there. I love DURIAN cake. Visit www.cheap-skins.xyz now. Bye for now.";
+  const a = await OlvClient.open(s.wsUrl(`token=${s.admin}`));
+  try {
+    a.send({ type: "text-input", text: "hi" });
+    await a.until("turn ended", (m) => m.type === "control" && m.text === "conversation-chain-end");
+    const audio = a.messages.filter((m) => m.type === "audio");
+    assert.deepEqual(
+      audio.map((m) => (m.display_text as { text: string }).text),
+      ["Hello there.", "Bye for now."],
+      "the blocklisted word and the link were withheld",
+    );
+    for (const m of audio) {
+      assert.equal(typeof m.audio, "string", "speech, not null");
+      const wav = parseWav(Uint8Array.fromBase64(m.audio as string));
+      const seconds = wav.samples.length / wav.sampleRate;
+      assert(seconds > 0.3 && seconds < 5, `${seconds} s of speech`);
+      const volumes = m.volumes as number[];
+      assert.equal(m.slice_length, 20);
+      assert.equal(volumes.length, Math.ceil(seconds * 50));
+      assert.equal(Math.max(...volumes), 1);
+      assert(volumes.filter((v) => v > 0.1).length > volumes.length / 4, "mostly voiced");
+      assert.equal(m.actions, null);
+    }
+    // The viewers' batches carry the sentences, never the audio.
+    const status = await (await s.api("/api/rooms/r1/cohost")).json();
+    assert.equal(status.answered, 1);
+  } finally {
+    await teardown(s, [a]);
   }
 });
 

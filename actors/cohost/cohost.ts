@@ -16,6 +16,8 @@ import { InputQueue } from "./input_queue.ts";
 import type { Persona } from "./persona.ts";
 import type { Exchange, ReplyModel } from "./reply_model.ts";
 import { SentenceSplitter } from "./sentences.ts";
+import { speechClip } from "./voice/clip.ts";
+import type { Pcm } from "./voice/wav.ts";
 
 /** The verdict on one sentence of a reply. */
 export interface SpeechVerdict {
@@ -24,11 +26,16 @@ export interface SpeechVerdict {
   text: string;
 }
 
-/** Speaks sentences; `say` resolves once the sentence has been played (or cut). */
+/** Plays synthesised sentences (the room's LiveKit track); `play` resolves once played or cut. */
 export interface CoHostVoice {
-  say(text: string, language: string, signal: AbortSignal): Promise<void>;
+  play(pcm: Pcm, signal: AbortSignal): Promise<void>;
   /** Stops whatever is playing, at once. */
   cut(): void;
+}
+
+/** Turns a sentence into speech (`voice/tts.ts`). */
+export interface CoHostSpeech {
+  synth(text: string, language: string, signal: AbortSignal): Promise<Pcm>;
 }
 
 export interface CoHostOptions {
@@ -38,12 +45,21 @@ export interface CoHostOptions {
   /** The configured LLM, or null (local answers only). */
   model: ReplyModel | null;
   local: ReplyModel;
-  moderate: (text: string, persona: Persona) => SpeechVerdict;
+  /** The check every sentence passes before it is shown or spoken (the room's moderation). */
+  moderate: (text: string, persona: Persona) => SpeechVerdict | Promise<SpeechVerdict>;
+  /**
+   * Speech of each sentence (when the persona has a voice): sent as an `audio` event (the
+   * /proxy-ws clients play it) and played on `voice` when there is one; without a player the
+   * turn waits as long as the speech lasts, so turns keep the pace of what clients hear.
+   */
+  speech?: CoHostSpeech | null;
   voice?: CoHostVoice | null;
   now?: () => number;
   log?: Logger;
   /** Exchanges kept as the model's context (default 6). */
   historyTurns?: number;
+  /** Turns answered before (a restored co-host numbers on from there). */
+  turns?: number;
 }
 
 export interface CoHostStatus {
@@ -79,6 +95,7 @@ export class CoHost {
     this.#persona = o.persona;
     this.#queue = new InputQueue(o.persona.stale);
     this.#now = o.now ?? Date.now;
+    this.#turns = o.turns ?? 0;
   }
 
   get persona(): Persona {
@@ -122,6 +139,28 @@ export class CoHost {
     if (this.#running === null) this.#running = this.#loop();
     else this.#emitState();
     return "queued";
+  }
+
+  /**
+   * What is still to answer, in order: the input of the current turn first (a restarted
+   * co-host answers it again from its start), then the waiting ones.
+   */
+  pending(): CoHostInput[] {
+    const current = this.#turn?.input;
+    return current ? [current, ...this.#queue.list()] : this.#queue.list();
+  }
+
+  /**
+   * Takes back what a previous activation left (`pending()`), ahead of anything new, and
+   * starts answering; the stale policy still applies (skips are reported as usual).
+   */
+  restore(inputs: CoHostInput[]): number {
+    if (!this.#persona.enabled || this.#closed || inputs.length === 0) return 0;
+    const listened = inputs.filter((i) => this.#persona.listen[i.origin]);
+    for (const i of listened) this.#queue.push(i);
+    this.o.emit({ t: "cohost", op: "resumed", count: listened.length });
+    if (this.#running === null) this.#running = this.#loop();
+    return listened.length;
   }
 
   /** Ends the current turn at once (model stream aborted, voice cut). */
@@ -212,28 +251,63 @@ export class CoHost {
     const req = { roomId: this.o.roomId, persona, input, history: this.#history };
     const splitter = new SentenceSplitter();
     let index = 0;
-    let spoken: Promise<void> = Promise.resolve();
+    /** Sentences are moderated, shown and spoken in order, one after the other. */
+    let line: Promise<void> = Promise.resolve();
     const said: string[] = [];
     let source: Source = this.o.model ? "llm" : "local";
     let reason: EndReason = "done";
+    const signal = turn.abort.signal;
 
     const finishSentence = (raw: string) => {
-      const verdict = this.o.moderate(raw, persona);
       const i = index++;
-      if (!verdict.allowed) {
-        emit({ t: "cohost", op: "withheld", turn: turn.n, index: i });
-        return;
-      }
-      said.push(verdict.text);
-      emit({ t: "cohost", op: "sentence", turn: turn.n, index: i, text: verdict.text, source });
-      const voice = this.o.voice;
-      if (voice && persona.voice) {
-        spoken = spoken.then(() => {
-          if (turn.abort.signal.aborted) return;
-          this.#setState("speaking");
-          return voice.say(verdict.text, persona.language, turn.abort.signal);
-        }).catch((e) => this.o.log?.warn("cohost voice failed", { room: this.o.roomId, error: e }));
-      }
+      const sentenceSource = source;
+      const verdict = Promise.resolve().then(() => this.o.moderate(raw, persona));
+      // Synthesis starts as soon as the sentence passed, while earlier ones still play.
+      const speech = persona.voice ? this.o.speech : null;
+      const audio = verdict.then((v) =>
+        v.allowed && speech && !signal.aborted
+          ? speech.synth(v.text, persona.language, signal).catch((e) => {
+            if (!signal.aborted) {
+              this.o.log?.warn("cohost speech failed", { room: this.o.roomId, error: e });
+            }
+            return null;
+          })
+          : null
+      );
+      line = line.then(async () => {
+        const v = await verdict;
+        if (signal.aborted) return;
+        if (!v.allowed) {
+          emit({ t: "cohost", op: "withheld", turn: turn.n, index: i });
+          return;
+        }
+        said.push(v.text);
+        emit({
+          t: "cohost",
+          op: "sentence",
+          turn: turn.n,
+          index: i,
+          text: v.text,
+          source: sentenceSource,
+          ...(speech ? { voiced: true } : {}),
+        });
+        if (!speech) return;
+        const pcm = await audio;
+        if (signal.aborted) return;
+        emit({
+          t: "cohost",
+          op: "audio",
+          turn: turn.n,
+          index: i,
+          text: v.text,
+          clip: pcm && pcm.samples.length > 0 ? speechClip(pcm) : null,
+        });
+        if (!pcm) return;
+        this.#setState("speaking");
+        await this.#play(pcm, signal);
+      }).catch((e) => {
+        this.o.log?.warn("cohost sentence failed", { room: this.o.roomId, error: e });
+      });
     };
 
     try {
@@ -262,8 +336,8 @@ export class CoHost {
       if (!turn.abort.signal.aborted) {
         const rest = splitter.flush();
         if (rest) finishSentence(rest);
-        await spoken;
       }
+      await line;
     } catch (e) {
       reason = "error";
       this.o.log?.warn("cohost reply failed", { room: this.o.roomId, error: e });
@@ -276,6 +350,20 @@ export class CoHost {
     this.#remember(input, said.join(""));
     emit({ t: "cohost", op: "end", turn: turn.n, reason, source });
     this.#turn = null;
+  }
+
+  /** Plays on the voice, or (no player) waits as long as the speech lasts. */
+  #play(pcm: Pcm, signal: AbortSignal): Promise<void> {
+    if (this.o.voice) return this.o.voice.play(pcm, signal);
+    return new Promise((resolve) => {
+      const t = setTimeout(done, Math.round(pcm.samples.length * 1000 / pcm.sampleRate));
+      function done() {
+        clearTimeout(t);
+        signal.removeEventListener("abort", done);
+        resolve();
+      }
+      signal.addEventListener("abort", done);
+    });
   }
 
   #remember(input: CoHostInput, reply: string): void {

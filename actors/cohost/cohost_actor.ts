@@ -5,17 +5,27 @@
  * puts the events back in its batches; /proxy-ws edges send inputs here directly.
  *
  * Its events are coalesced and published on `cohost.out.{roomId}` every `flushMs`, as
- * `{roomId, events}`; state (the persona, the proxy key's hash) is persisted.
+ * `{roomId, events}` (the speech of a sentence, `audio`, alone in its message and never in the
+ * room's batches). Persisted: the persona, the proxy key's hash, the turn counter and what is
+ * still to answer (`pending`: written within a second, a /proxy-ws input before it is
+ * acknowledged). While something is pending a durable alarm is kept ahead, so after a process
+ * restart or a fail-over the co-host comes back by itself and answers on, in order.
  */
 import { Actor, type ActorContext, ActorError, type ActorType } from "../../engine/actor.ts";
 import { RoomClient } from "../room/client.ts";
 import { roomKnowledge } from "./room_knowledge.ts";
 import { COHOST_ACTOR_TYPE, cohostOutSubject } from "./address.ts";
-import { CoHost, type CoHostStatus, type CoHostVoice, type SpeechVerdict } from "./cohost.ts";
+import {
+  CoHost,
+  type CoHostSpeech,
+  type CoHostStatus,
+  type CoHostVoice,
+  type SpeechVerdict,
+} from "./cohost.ts";
 import { type CoHostEvent, type CoHostInput, CoHostInputSchema } from "./events.ts";
 import { DEFAULT_PERSONA, Persona } from "./persona.ts";
 import { type LocalKnowledge, LocalReplyModel, type ReplyModel } from "./reply_model.ts";
-import { speechModeration } from "./speech_moderation.ts";
+import { roomSpeechModeration } from "./speech_moderation.ts";
 
 export { COHOST_ACTOR_TYPE, cohostOutSubject };
 
@@ -43,6 +53,10 @@ export interface CoHostStatusReply extends CoHostStatus {
 export interface CoHostActorState {
   persona: Persona;
   proxyKeyHash: string | null;
+  /** Turns taken so far (numbers go on after a restart). */
+  turns: number;
+  /** Not yet answered, in order: the current turn's input first. */
+  pending: CoHostInput[];
 }
 
 /** The voice of one room (LiveKit audio track); built on activation, closed on passivation. */
@@ -54,9 +68,15 @@ export interface CoHostActorOptions {
   model: ReplyModel | null;
   /** The local answerer's knowledge (default: the room's knowledge base; null: templates only). */
   knowledge?: (roomId: string) => LocalKnowledge | null;
+  /** Speech of each sentence (null: captions only). */
+  speech?: CoHostSpeech | null;
+  /** The LiveKit track that plays it (null: /proxy-ws clients alone hear it). */
   voice?: VoiceFactory | null;
-  moderate?: (text: string, persona: Persona) => SpeechVerdict;
+  /** Default: the persona's list, then the room's moderation (`speech_screen`). */
+  moderate?: (text: string, persona: Persona) => SpeechVerdict | Promise<SpeechVerdict>;
   flushMs?: number;
+  /** While inputs are pending the revival alarm is kept this far ahead, twice over. */
+  reviveMs?: number;
 }
 
 async function sha256(text: string): Promise<string> {
@@ -68,6 +88,8 @@ class CoHostActor extends Actor<CoHostActorState, CoHostMsg, unknown> {
   #cohost: CoHost | null = null;
   readonly #room: RoomClient;
   #pending: CoHostEvent[] = [];
+  /** Until when the revival alarm and the keep-alive were last pushed (0: not set). */
+  #aliveUntil = 0;
   #voice: (CoHostVoice & { close(): Promise<void> }) | null = null;
 
   constructor(
@@ -91,15 +113,38 @@ class CoHostActor extends Actor<CoHostActorState, CoHostMsg, unknown> {
           ? roomKnowledge(this.ctx, this.ctx.id)
           : this.o.knowledge(this.ctx.id),
       ),
-      moderate: this.o.moderate ?? speechModeration(),
-      voice: this.#voiceProxy,
+      moderate: this.o.moderate ??
+        roomSpeechModeration((text) => this.#room.screenSpeech(this.ctx.id, text), {
+          log: this.ctx.log,
+          roomId: this.ctx.id,
+        }),
+      speech: this.o.speech ?? null,
+      voice: this.o.voice ? this.#voiceProxy : null,
       now: () => this.ctx.now(),
       log: this.ctx.log,
+      turns: this.state.turns,
     });
     this.ctx.setInterval("flush", this.o.flushMs ?? 30);
+    const left = this.state.pending;
+    if (left.length > 0) {
+      const n = this.#cohost.restore(left);
+      this.ctx.log.info("cohost resumed its queue", {
+        room: this.ctx.id,
+        pending: left.length,
+        resumed: n,
+      });
+      this.#track();
+    }
   }
 
   override async onPassivate(): Promise<void> {
+    // A graceful stop (shutdown, hand-over) keeps what is pending for the next activation,
+    // whose revival alarm is already set.
+    if (this.#cohost) {
+      this.state.pending = this.#cohost.pending();
+      this.state.turns = this.#cohost.status().turn;
+      this.ctx.markDirty();
+    }
     await this.#cohost?.close();
     this.#flush();
     await this.#voice?.close().catch(() => {});
@@ -107,12 +152,46 @@ class CoHostActor extends Actor<CoHostActorState, CoHostMsg, unknown> {
   }
 
   override onTimer(name: string): void {
-    if (name === "flush") this.#flush();
+    if (name === "flush") {
+      this.#flush();
+      this.#track();
+    } else if (name === "revive") this.#track();
+  }
+
+  /**
+   * Keeps the persisted `pending` and turn counter up to date, and while anything is pending
+   * keeps the activation alive and a revival alarm ahead; once idle, drops both.
+   */
+  #track(): void {
+    const c = this.#cohost;
+    if (!c) return;
+    const pending = c.pending();
+    const turns = c.status().turn;
+    const changed = turns !== this.state.turns || pending.length !== this.state.pending.length ||
+      pending.some((p, i) => p.id !== this.state.pending[i].id);
+    if (changed) {
+      this.state.pending = pending;
+      this.state.turns = turns;
+      this.ctx.markDirty();
+    }
+    const revive = this.o.reviveMs ?? 5_000;
+    const now = this.ctx.now();
+    if (pending.length > 0) {
+      if (now >= this.#aliveUntil) {
+        this.ctx.setInterval("busy", revive, { keepAlive: true });
+        this.ctx.setAlarm("revive", now + revive * 2);
+        this.#aliveUntil = now + revive;
+      }
+    } else if (this.#aliveUntil > 0) {
+      this.#aliveUntil = 0;
+      this.ctx.clearTimer("busy");
+      this.ctx.clearTimer("revive");
+    }
   }
 
   /** The co-host speaks through whatever voice is open now (it may open after a configure). */
   readonly #voiceProxy: CoHostVoice = {
-    say: (text, lang, signal) => this.#voice?.say(text, lang, signal) ?? Promise.resolve(),
+    play: (pcm, signal) => this.#voice?.play(pcm, signal) ?? Promise.resolve(),
     cut: () => this.#voice?.cut(),
   };
 
@@ -136,15 +215,25 @@ class CoHostActor extends Actor<CoHostActorState, CoHostMsg, unknown> {
   #flush(): void {
     if (this.#pending.length === 0) return;
     const events: CoHostEvent[] = [];
+    const subject = cohostOutSubject(this.ctx.id);
     for (const e of this.#pending) {
       const last = events[events.length - 1];
       if (e.op === "delta" && last?.op === "delta" && last.turn === e.turn) {
         events[events.length - 1] = { ...last, text: last.text + e.text };
+      } else if (e.op === "audio") {
+        // Speech is large: what came before goes first, then the speech alone.
+        if (events.length > 0) this.#publish(subject, events.splice(0));
+        this.ctx.publish(subject, { roomId: this.ctx.id, events: [e] } satisfies CoHostOut);
       } else events.push(e);
     }
     this.#pending = [];
-    const out: CoHostOut = { roomId: this.ctx.id, events };
-    this.ctx.publish(cohostOutSubject(this.ctx.id), out);
+    this.#publish(subject, events);
+  }
+
+  /** Events to the /proxy-ws edges and into the room's batches. */
+  #publish(subject: string, events: CoHostEvent[]): void {
+    if (events.length === 0) return;
+    this.ctx.publish(subject, { roomId: this.ctx.id, events } satisfies CoHostOut);
     this.#room.cohostEvents(this.ctx.id, events).catch((e) =>
       this.ctx.log.warn("co-host events not taken by the room", { room: this.ctx.id, error: e })
     );
@@ -156,7 +245,11 @@ class CoHostActor extends Actor<CoHostActorState, CoHostMsg, unknown> {
       case "input": {
         const input = CoHostInputSchema.safeParse(msg.input);
         if (!input.success) throw new ActorError("bad_input", input.error.issues[0]?.message ?? "");
-        return { outcome: cohost.input(input.data), queue: cohost.status().queue.length };
+        const outcome = cohost.input(input.data);
+        this.#track();
+        // A /proxy-ws client was told "queued": that survives a crash from now on.
+        if (outcome === "queued" && input.data.origin === "proxy") await this.ctx.persist();
+        return { outcome, queue: cohost.status().queue.length };
       }
       case "interrupt":
         if (!cohost.interrupt(msg.by)) {
@@ -220,13 +313,16 @@ export function cohostActorType(
 ): ActorType<CoHostActorState, CoHostMsg, unknown> {
   return {
     type: COHOST_ACTOR_TYPE,
-    initialState: () => ({ persona: DEFAULT_PERSONA, proxyKeyHash: null }),
+    initialState: () => ({ persona: DEFAULT_PERSONA, proxyKeyHash: null, turns: 0, pending: [] }),
     restore: (raw) => {
       const r = raw as Partial<CoHostActorState>;
       const persona = Persona.safeParse(r?.persona ?? {});
+      const pending = CoHostInputSchema.array().max(1_000).safeParse(r?.pending ?? []);
       return {
         persona: persona.success ? persona.data : DEFAULT_PERSONA,
         proxyKeyHash: typeof r?.proxyKeyHash === "string" ? r.proxyKeyHash : null,
+        turns: typeof r?.turns === "number" && r.turns >= 0 ? Math.floor(r.turns) : 0,
+        pending: pending.success ? pending.data : [],
       };
     },
     create: (ctx, state) => new CoHostActor(ctx, state, o),

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import type { Source } from "../ai/source.ts";
+import type { SpeechClip } from "./voice/clip.ts";
 
 export type InputOrigin = "native" | "bridged" | "proxy";
 
@@ -46,9 +47,30 @@ export type CoHostEvent =
   | { t: "cohost"; op: "taken"; turn: number; input: CoHostInput; skipped: number }
   /** Provisional text as it streams; the turn's `sentence` events are final. */
   | { t: "cohost"; op: "delta"; turn: number; text: string }
-  /** A finished, moderated sentence (what is spoken and captioned). */
-  | { t: "cohost"; op: "sentence"; turn: number; index: number; text: string; source: Source }
+  /**
+   * A finished, moderated sentence (what is spoken and captioned). `voiced`: its speech
+   * follows as an `audio` event.
+   */
+  | {
+    t: "cohost";
+    op: "sentence";
+    turn: number;
+    index: number;
+    text: string;
+    source: Source;
+    voiced?: boolean;
+  }
+  /**
+   * The speech of a voiced sentence, as it starts playing (`clip` null: synthesis failed).
+   * Only on `cohost.out.{roomId}` for /proxy-ws clients, never in the viewers' batches.
+   */
+  | { t: "cohost"; op: "audio"; turn: number; index: number; text: string; clip: SpeechClip | null }
   /** A sentence the moderation withheld: clients drop its provisional deltas. */
   | { t: "cohost"; op: "withheld"; turn: number; index: number }
   | { t: "cohost"; op: "end"; turn: number; reason: EndReason; source: Source }
-  | { t: "cohost"; op: "skipped"; count: number; reason: "stale" | "overflow" };
+  | { t: "cohost"; op: "skipped"; count: number; reason: "stale" | "overflow" }
+  /**
+   * A restarted co-host (a process restart, a fail-over) took back `count` inputs its previous
+   * activation had not finished; the one it was answering starts again from its beginning.
+   */
+  | { t: "cohost"; op: "resumed"; count: number };

@@ -170,6 +170,11 @@ export class RoomClient {
     return this.#internal(roomId, { kind: "cohost_listen", ...listen });
   }
 
+  /** The room's moderation on a sentence its co-host is about to say. */
+  screenSpeech(roomId: string, text: string): Promise<{ allowed: boolean; reasons: string[] }> {
+    return this.#internal(roomId, { kind: "speech_screen", text });
+  }
+
   #open<K extends OpenKind, R>(roomId: string, kind: K, fields: Open<K>): Promise<R> {
     return this.#ask(roomId, { ...fields, kind });
   }

@@ -232,6 +232,15 @@ export const CoHostListenCommand = z.object({
   bridged: z.boolean(),
 }).strict();
 
+/**
+ * A sentence the room's co-host is about to say: the room's moderation (the same blocklist,
+ * link and content rules as its chat) answers `{allowed, reasons}`. Handled by the room's AI.
+ */
+export const SpeechScreenCommand = z.object({
+  kind: z.literal("speech_screen"),
+  text: z.string().min(1).max(2000),
+}).strict();
+
 export type Trust = "viewer" | "edge" | "internal";
 
 /** Every command of the room: its schema and who may send it. */
@@ -252,6 +261,7 @@ export const ROOM_COMMANDS = {
   bridged: { trust: "internal", schema: BridgedCommand },
   cohost_events: { trust: "internal", schema: CoHostEventsCommand },
   cohost_listen: { trust: "internal", schema: CoHostListenCommand },
+  speech_screen: { trust: "internal", schema: SpeechScreenCommand },
 } as const satisfies Record<string, { trust: Trust; schema: z.ZodType<{ kind: string }> }>;
 
 export type RoomCommandKind = keyof typeof ROOM_COMMANDS;

@@ -31,6 +31,7 @@ import type {
   AiCommand,
   AiOp,
   AiStateReply,
+  CommandOf,
   Danmaku,
   HighlightSpan,
   SayWarning,
@@ -109,6 +110,11 @@ export class RoomIntelligence implements RoomPart {
    */
   readonly commands = {
     ai: (cmd: AiCommand) => this.#command(cmd),
+    /** The co-host's sentences pass the chat's rules: severity 2 and up is withheld. */
+    speech_screen: (cmd: CommandOf<"speech_screen">) => {
+      const { severity, reasons } = this.#moderator.screen(cmd.text);
+      return { allowed: severity < 2, reasons };
+    },
   };
 
   onScreen({ actor, id, line, at }: SayContext): SayWarning | undefined {

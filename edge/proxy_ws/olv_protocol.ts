@@ -6,12 +6,15 @@
  *   and housekeeping (`fetch-configs`, `fetch-history-list`, `create-new-history`,
  *   `frontend-playback-complete`, `heartbeat`, ...);
  * - the server answers a turn with `user-input-transcription` {text} (to the clients other
- *   than the sender), `control` `conversation-chain-start`, one `audio` per sentence (the text
- *   in `display_text.text`; `audio` null: our voice goes out on the room's LiveKit track), and
- *   `control` `conversation-chain-end`; errors are `{type: "error", message}`.
+ *   than the sender), `control` `conversation-chain-start`, one `audio` per sentence (as its
+ *   `prepare_audio_payload`: `audio` a base64 WAV, `volumes` per `slice_length` ms for the
+ *   mouth, the text in `display_text.text`, `actions`; `audio` null when the co-host has no
+ *   voice or synthesis failed), and `control` `conversation-chain-end`; errors are
+ *   `{type: "error", message}`.
  */
 import { z } from "zod";
 import type { CoHostEvent } from "../../actors/cohost/events.ts";
+import { CLIP_SLICE_MS, type SpeechClip } from "../../actors/cohost/voice/clip.ts";
 
 /** Longest accepted client frame (a text-input is short; audio frames are not supported). */
 export const MAX_FRAME_CHARS = 16_384;
@@ -180,18 +183,10 @@ export class OlvTranslator {
         return out;
       }
       case "sentence":
-        return [{
-          to: "all",
-          message: {
-            type: "audio",
-            audio: null,
-            volumes: [],
-            slice_length: 20,
-            display_text: { text: e.text, name: this.#name, avatar: "" },
-            actions: null,
-            forwarded: false,
-          },
-        }];
+        // A voiced sentence goes out with its speech (`audio` event), a silent one now.
+        return e.voiced ? [] : [{ to: "all", message: this.#audio(e.text, null) }];
+      case "audio":
+        return [{ to: "all", message: this.#audio(e.text, e.clip) }];
       case "end": {
         this.#open.delete(e.turn);
         const out: Outgoing[] = [];
@@ -209,5 +204,18 @@ export class OlvTranslator {
 
   rename(name: string): void {
     this.#name = name;
+  }
+
+  /** One sentence as Open-LLM-VTuber's `prepare_audio_payload` makes it. */
+  #audio(text: string, clip: SpeechClip | null): OlvMessage {
+    return {
+      type: "audio",
+      audio: clip?.wav ?? null,
+      volumes: clip?.volumes ?? [],
+      slice_length: clip?.sliceMs ?? CLIP_SLICE_MS,
+      display_text: { text, name: this.#name, avatar: "" },
+      actions: null,
+      forwarded: false,
+    };
   }
 }

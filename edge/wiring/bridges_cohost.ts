@@ -29,16 +29,16 @@ export const bridgeSink: BridgeSink = {
   },
 };
 
-function voiceFor(config: Config, log: Logger): VoiceFactory | null {
+/**
+ * The co-host's speech (`COHOST_TTS`): the configured `/audio/speech` endpoint, or espeak-ng in
+ * WebAssembly; /proxy-ws clients get it as WAV, the LiveKit track (when LIVEKIT_* is set) plays it.
+ */
+function speechFor(config: Config): SpeechSynth | null {
   if (config.COHOST_TTS === "off") return null;
-  if (!config.LIVEKIT_URL || !config.LIVEKIT_API_KEY || !config.LIVEKIT_API_SECRET) {
-    log.info("co-host voice off: LIVEKIT_* is not set (captions only)");
-    return null;
-  }
   const remote = config.COHOST_TTS === "remote" ||
     (config.COHOST_TTS === "auto" && config.TTS_BASE_URL !== undefined);
   if (remote && !config.TTS_BASE_URL) throw new Error("COHOST_TTS=remote needs TTS_BASE_URL");
-  const synth: SpeechSynth = remote
+  return remote
     ? new OpenAiSpeechSynth({
       baseUrl: config.TTS_BASE_URL!,
       apiKey: config.TTS_API_KEY,
@@ -46,11 +46,18 @@ function voiceFor(config: Config, log: Logger): VoiceFactory | null {
       voice: config.TTS_VOICE,
     })
     : new EspeakSynth();
+}
+
+function voiceFor(config: Config, log: Logger): VoiceFactory | null {
+  if (config.COHOST_TTS === "off") return null;
+  if (!config.LIVEKIT_URL || !config.LIVEKIT_API_KEY || !config.LIVEKIT_API_SECRET) {
+    log.info("co-host LiveKit track off: LIVEKIT_* is not set (/proxy-ws clients still hear it)");
+    return null;
+  }
   return livekitVoiceFactory({
     wsUrl: config.LIVEKIT_URL,
     apiKey: config.LIVEKIT_API_KEY,
     apiSecret: config.LIVEKIT_API_SECRET,
-    synth,
   });
 }
 
@@ -69,7 +76,7 @@ export function bridgesCohostTypes(config: Config, log: Logger): ActorType<any, 
   return [
     bridgeActorType({ config, secrets, sink: bridgeSink, log }),
     linksActorType({ secrets, maxLinks: config.BRIDGE_MAX_LINKS }),
-    cohostActorType({ model, voice: voiceFor(config, log) }),
+    cohostActorType({ model, speech: speechFor(config), voice: voiceFor(config, log) }),
   ];
 }
 

@@ -54,26 +54,5 @@ export function floatToInt16(pcm: Float32Array): Int16Array {
   return out;
 }
 
-/** A RIFF/WAVE file of 16-bit mono samples. */
-export function encodeWav(samples: Int16Array, sampleRate = SAMPLE_RATE): Uint8Array {
-  const data = samples.byteLength;
-  const buf = new ArrayBuffer(44 + data);
-  const v = new DataView(buf);
-  const ascii = (off: number, s: string) =>
-    [...s].forEach((c, i) => v.setUint8(off + i, c.charCodeAt(0)));
-  ascii(0, "RIFF");
-  v.setUint32(4, 36 + data, true);
-  ascii(8, "WAVE");
-  ascii(12, "fmt ");
-  v.setUint32(16, 16, true);
-  v.setUint16(20, 1, true); // PCM
-  v.setUint16(22, 1, true); // mono
-  v.setUint32(24, sampleRate, true);
-  v.setUint32(28, sampleRate * 2, true);
-  v.setUint16(32, 2, true);
-  v.setUint16(34, 16, true);
-  ascii(36, "data");
-  v.setUint32(40, data, true);
-  new Int16Array(buf, 44).set(samples);
-  return new Uint8Array(buf);
-}
+/** A RIFF/WAVE file of 16-bit mono samples (one writer for the AI side and the co-host). */
+export { encodeWav } from "../../actors/cohost/voice/wav.ts";

@@ -153,6 +153,13 @@ function describeHit(h: BlockHit | RuleHit): string {
   return "entry" in h ? `${h.entry.category}:${h.found}` : `${h.rule}:${h.detail}`;
 }
 
+function rate(hits: (BlockHit | RuleHit)[]): { severity: number; reasons: string[] } {
+  return {
+    severity: Math.max(0, ...hits.map((h) => "entry" in h ? h.entry.severity : h.severity)),
+    reasons: hits.map(describeHit),
+  };
+}
+
 export class RoomModerator {
   readonly #matcher: BlocklistMatcher;
   readonly #flood: FloodTracker;
@@ -210,13 +217,10 @@ export class RoomModerator {
     const norm = msg.forms?.blockForm ?? normaliseForMatch(msg.text);
     const folded = msg.forms?.key ?? msg.text.normalize("NFKC");
     const hits: (BlockHit | RuleHit)[] = [
-      ...this.#matcher.matchNormalised(norm),
-      ...linkRulesFolded(folded, this.#rules.allowDomains),
-      ...contentRules(msg.text),
+      ...this.#textHits(msg.text, norm, folded),
       ...this.#flood.record(msg.userId, norm, msg.at),
     ];
-    const severity = Math.max(0, ...hits.map((h) => "entry" in h ? h.entry.severity : h.severity));
-    const reasons = hits.map(describeHit);
+    const { severity, reasons } = rate(hits);
     if (severity === 0) return { ...base, action: "allow", reasons, escalated: false };
     if (severity === 1) {
       const escalated = this.#escalate(msg);
@@ -229,6 +233,23 @@ export class RoomModerator {
       ...this.#apply(msg, severity, reasons, "ai:local", undefined, quiet),
       escalated: false,
     };
+  }
+
+  /**
+   * What the room's rules find in a line the room itself says (its AI co-host's sentences):
+   * the same blocklist, link and content rules as chat, without flood, strikes or audit.
+   * Severity 0 or 1 passes (1 is what chat lets through while the LLM is asked).
+   */
+  screen(text: string): { severity: number; reasons: string[] } {
+    return rate(this.#textHits(text, normaliseForMatch(text), text.normalize("NFKC")));
+  }
+
+  #textHits(raw: string, norm: string, folded: string): (BlockHit | RuleHit)[] {
+    return [
+      ...this.#matcher.matchNormalised(norm),
+      ...linkRulesFolded(folded, this.#rules.allowDomains),
+      ...contentRules(raw),
+    ];
   }
 
   /** Records a strike and picks hide / warn / mute; writes the audit entry. */

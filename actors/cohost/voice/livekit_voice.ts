@@ -1,20 +1,21 @@
 /**
  * The co-host's voice in the room's LiveKit room: an `@livekit/rtc-node` participant
- * (`cohost-{roomId}`) publishing one microphone track named `cohost`. A sentence is
- * synthesised, then pushed in 10 ms frames into an AudioSource with a 100 ms queue, so a cut
- * (clearing the queue and stopping the pushes) silences it within a few frames.
+ * (`cohost-{roomId}`) publishing one microphone track named `cohost`. A synthesised sentence
+ * is resampled to 48 kHz and pushed in 10 ms frames into an AudioSource with a 100 ms queue,
+ * so a cut (clearing the queue and stopping the pushes) silences it within a few frames.
  */
 import { AccessToken } from "livekit-server-sdk";
 import type { AudioSource, Room } from "@livekit/rtc-node";
 import type { CoHostVoice } from "../cohost.ts";
 import type { VoiceFactory } from "../cohost_actor.ts";
-import { type SpeechSynth, VOICE_RATE } from "./tts.ts";
+import { type Pcm, resample } from "./wav.ts";
+
+const VOICE_RATE = 48_000;
 
 export interface LivekitVoiceSettings {
   wsUrl: string;
   apiKey: string;
   apiSecret: string;
-  synth: SpeechSynth;
   /** LiveKit room of a room id (the media module's mapping). */
   roomName?: (roomId: string) => string;
 }
@@ -38,12 +39,11 @@ class LivekitVoice implements CoHostVoice {
     private readonly rtc: RtcNode,
     private readonly room: Room,
     private readonly source: AudioSource,
-    private readonly synth: SpeechSynth,
   ) {}
 
-  async say(text: string, language: string, signal: AbortSignal): Promise<void> {
+  async play(pcm: Pcm, signal: AbortSignal): Promise<void> {
     const gen = this.#generation;
-    const samples = await this.synth.synth(text, language, signal);
+    const samples = resample(pcm, VOICE_RATE);
     for (let at = 0; at < samples.length; at += FRAME) {
       if (signal.aborted || gen !== this.#generation) return;
       const chunk = new Int16Array(FRAME);
@@ -93,7 +93,7 @@ export function livekitVoiceFactory(s: LivekitVoiceSettings): VoiceFactory {
         await room.disconnect().catch(() => {});
         throw e;
       }
-      return new LivekitVoice(rtc, room, source, s.synth);
+      return new LivekitVoice(rtc, room, source);
     },
   };
 }

@@ -1,28 +1,27 @@
 /**
  * Text to speech for the co-host: an OpenAI-compatible `/audio/speech` endpoint (WAV), or
  * espeak-ng run in-process as WebAssembly (npm `text2wav`: Chinese and English voices, no
- * network, no model download). Both give 48 kHz mono samples for the LiveKit track.
+ * network, no model download). Both give mono 16-bit samples at the engine's own rate; the
+ * LiveKit track resamples them to 48 kHz, the /proxy-ws clients get them as WAV.
  */
-import { parseWav, resample } from "./wav.ts";
-
-export const VOICE_RATE = 48_000;
+import { parseWav, type Pcm } from "./wav.ts";
 
 export interface SpeechSynth {
   readonly kind: "remote" | "local";
-  synth(text: string, language: string, signal: AbortSignal): Promise<Int16Array>;
+  synth(text: string, language: string, signal: AbortSignal): Promise<Pcm>;
 }
 
 export class EspeakSynth implements SpeechSynth {
   readonly kind = "local" as const;
   #t2w: ((text: string, opts: { voice: string }) => Promise<Uint8Array>) | null = null;
 
-  async synth(text: string, language: string): Promise<Int16Array> {
+  async synth(text: string, language: string): Promise<Pcm> {
     this.#t2w ??= (await import("text2wav")).default as (
       text: string,
       opts: { voice: string },
     ) => Promise<Uint8Array>;
     const voice = language.startsWith("zh") ? "zh" : language.slice(0, 2) || "en";
-    return resample(parseWav(await this.#t2w(text, { voice })), VOICE_RATE);
+    return parseWav(await this.#t2w(text, { voice }));
   }
 }
 
@@ -39,7 +38,7 @@ export class OpenAiSpeechSynth implements SpeechSynth {
 
   constructor(private readonly s: RemoteTtsSettings) {}
 
-  async synth(text: string, _language: string, signal: AbortSignal): Promise<Int16Array> {
+  async synth(text: string, _language: string, signal: AbortSignal): Promise<Pcm> {
     const url = this.s.baseUrl.replace(/\/$/, "") + "/audio/speech";
     const res = await fetch(url, {
       method: "POST",
@@ -59,6 +58,6 @@ export class OpenAiSpeechSynth implements SpeechSynth {
       await res.body?.cancel();
       throw new Error(`speech endpoint answered ${res.status}`);
     }
-    return resample(parseWav(new Uint8Array(await res.arrayBuffer())), VOICE_RATE);
+    return parseWav(new Uint8Array(await res.arrayBuffer()));
   }
 }
