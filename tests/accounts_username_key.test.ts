@@ -174,3 +174,18 @@ dbTest("a verified email links accounts only when both addresses are ASCII", asy
   assert.equal((await findByVerifiedEmail(db.store, "OTHER@EXAMPLE.COM"))?.id, b.id);
   assert.ok(a.id);
 });
+
+dbTest("createUser stores only plain-ASCII names (no Kelvin sign, no full width)", async (db) => {
+  for (const name of ["\u212Aate_x", "\uFF41lice_y", "\u0130van"]) {
+    await assert.rejects(
+      () => createUser(db.store, { username: name }),
+      (e: AccountError) => e.code === "invalid_request",
+      JSON.stringify(name),
+    );
+  }
+  const rows = await db.store.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM users WHERE username_key IN ('kate_x', 'alice_y')",
+  );
+  assert.equal(rows[0].n, 0);
+  assert.equal((await createUser(db.store, { username: "Kate_X" })).username, "Kate_X");
+});

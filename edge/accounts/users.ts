@@ -72,9 +72,14 @@ export interface NewUser {
   roles?: Role[];
 }
 
+/** The alphabet of a stored username (the key is its lower case). */
+const REGISTERED_NAME = /^[A-Za-z0-9_]{3,24}$/;
+
 export async function createUser(db: SqlExecutor, input: NewUser): Promise<User> {
   const key = usernameKey(input.username);
-  if (key === undefined || key !== input.username.toLowerCase()) {
+  // The stored name itself must be plain ASCII: `\u212Aate` (Kelvin sign) lower-cases to the
+  // key `kate` too, and would otherwise be stored as a look-alike of an honest name.
+  if (key === undefined || !REGISTERED_NAME.test(input.username)) {
     throw new AccountError("invalid_request", "username: 3-24 of A-Z a-z 0-9 _");
   }
   try {
