@@ -11,6 +11,7 @@ import { accountsRoutes } from "./routes/accounts.ts";
 import { aiRoutes } from "./routes/ai.ts";
 import { analysisRoutes } from "./routes/analysis.ts";
 import { directoryRoutes } from "./routes/directory.ts";
+import { docsRoutes } from "./routes/docs.ts";
 import { economyRoutes } from "./routes/economy.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { mediaRoutes } from "./routes/media.ts";
@@ -38,6 +39,7 @@ export async function createApp(deps: EdgeDeps): Promise<Hono> {
   app.use("*", textGuard());
 
   app.route("/", healthRoutes(deps));
+  app.route("/", docsRoutes()); // /api/openapi.json, /api/protocol.schema.json, /docs
   app.route("/api", sessionRoutes(deps));
   app.route("/api", roomsRoutes(deps));
   app.route("/api", directoryRoutes(deps));

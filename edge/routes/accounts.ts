@@ -57,14 +57,15 @@ import {
   type User,
 } from "../accounts/users.ts";
 
-const RefreshInput = z.object({ refreshToken: z.string().min(1).max(200) }).strict();
+export const RefreshInput = z.object({ refreshToken: z.string().min(1).max(200) }).strict();
 const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
 });
 const UserIdParam = z.string().min(1).max(64);
-const RolesInput = z.object({ roles: z.array(z.string().max(40)).max(ROLES.length) }).strict();
-const BanInput = z.object({ banned: z.boolean() }).strict();
+export const RolesInput = z.object({ roles: z.array(z.string().max(40)).max(ROLES.length) })
+  .strict();
+export const BanInput = z.object({ banned: z.boolean() }).strict();
 
 function me(user: User) {
   return {

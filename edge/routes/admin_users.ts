@@ -33,8 +33,8 @@ import {
 } from "../accounts/roles.ts";
 import { publicProfile, requireUser, type User } from "../accounts/users.ts";
 
-const RoleInput = z.object({ role: z.string().min(1).max(40) }).strict();
-const UsersQuery = z.object({
+export const RoleInput = z.object({ role: z.string().min(1).max(40) }).strict();
+export const UsersQuery = z.object({
   q: z.string().max(24).optional(),
   role: z.string().max(40).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),

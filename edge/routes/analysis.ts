@@ -40,11 +40,11 @@ export interface AnalysisRouteDeps {
 }
 
 const Id = z.string().regex(ID_PATTERN, "must be 1-64 characters of A-Z a-z 0-9 _ -");
-const LatestQuery = z.object({
+export const LatestQuery = z.object({
   room: Id,
   limit: z.coerce.number().int().min(1).max(50).default(5),
 });
-const SegmentInput = z.object({
+export const SegmentInput = z.object({
   recordingId: Id,
   window: z.number().int().nonnegative().max(100_000),
   force: z.boolean().default(false),

@@ -52,13 +52,15 @@ export interface EconomyDeps {
 }
 
 const IdempotencyKey = z.string().min(8).max(128);
-const TopUpInput = z.object({ amount: AmountInput, idempotencyKey: IdempotencyKey }).strict();
-const WithdrawInput = z.object({ amount: AmountInput, idempotencyKey: IdempotencyKey }).strict();
+export const TopUpInput = z.object({ amount: AmountInput, idempotencyKey: IdempotencyKey })
+  .strict();
+export const WithdrawInput = z.object({ amount: AmountInput, idempotencyKey: IdempotencyKey })
+  .strict();
 /** Printable text: no control characters (it is shown to people and kept in the audit log). */
 const Printable = (max: number) =>
   z.string().trim().min(1).max(max).regex(/^[^\p{Cc}]+$/u, "no control characters");
-const PayInput = z.object({ reference: Printable(128) }).strict();
-const RejectInput = z.object({ reason: Printable(500) }).strict();
+export const PayInput = z.object({ reference: Printable(128) }).strict();
+export const RejectInput = z.object({ reason: Printable(500) }).strict();
 const ReviewQuery = z.object({
   status: z.enum(["pending", "cancelled", "paid", "rejected"]).default("pending"),
   limit: z.coerce.number().int().min(1).max(200).default(50),

@@ -72,19 +72,22 @@ const MAX_WEBHOOK_BYTES = 256 * 1024;
  */
 const WEBHOOK_RETRY_AFTER_S = 8;
 const Id = z.string().regex(ID_PATTERN, "must be 1-64 characters of A-Z a-z 0-9 _ -");
-const TokenQuery = z.object({ roomId: Id, role: z.enum(["viewer", "streamer"]).default("viewer") });
-const IngressInput = z.object({ roomId: Id, kind: z.enum(["rtmp", "whip"]) }).strict();
-const RotateInput = z.object({ roomId: Id, ingressId: z.string().min(1).max(64) }).strict();
-const StartInput = z.object({
+export const TokenQuery = z.object({
+  roomId: Id,
+  role: z.enum(["viewer", "streamer"]).default("viewer"),
+});
+export const IngressInput = z.object({ roomId: Id, kind: z.enum(["rtmp", "whip"]) }).strict();
+export const RotateInput = z.object({ roomId: Id, ingressId: z.string().min(1).max(64) }).strict();
+export const StartInput = z.object({
   roomId: Id,
   /** An external live stream (HLS .m3u8 / FLV) or a platform URL a resolver knows. */
   url: z.string().url().max(2048).optional(),
 }).strict();
-const StopInput = z.object({ recordingId: Id }).strict();
-const StatusQuery = z.object({ recordingId: Id.optional(), roomId: Id.optional() })
+export const StopInput = z.object({ recordingId: Id }).strict();
+export const StatusQuery = z.object({ recordingId: Id.optional(), roomId: Id.optional() })
   .refine((q) => q.recordingId || q.roomId, "give recordingId or roomId");
-const EventsQuery = z.object({ roomId: Id, recordingId: Id.optional() });
-const ClipsInput = z.object({
+export const EventsQuery = z.object({ roomId: Id, recordingId: Id.optional() });
+export const ClipsInput = z.object({
   /** Highlight ids to cut (default: all the room's highlights inside the recording). */
   highlightIds: z.array(z.string().min(1).max(64)).max(50).optional(),
   padMs: z.number().int().min(0).max(30_000).default(2_000),

@@ -12,7 +12,7 @@ import { jsonError } from "../http_errors.ts";
 /** Guest sessions last a day; the client asks for a new one after that. */
 export const GUEST_TOKEN_TTL_S = 24 * 3600;
 
-const GuestRequest = z.object({ nickname: z.string().max(200).optional() }).strict();
+export const GuestRequest = z.object({ nickname: z.string().max(200).optional() }).strict();
 
 export function sessionRoutes(deps: Pick<EdgeDeps, "tokens" | "ipLimits">): Hono {
   const app = new Hono();

@@ -24,7 +24,7 @@ export const VOD_DANMAKU_MAX_LIMIT = 1000;
 const MAX_RANGE_MS = 6 * 3600_000;
 
 const Ms = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const Query = z.object({
+export const VodDanmakuQuery = z.object({
   from: Ms.default(0),
   to: Ms.optional(),
   limit: z.coerce.number().int().min(1).max(VOD_DANMAKU_MAX_LIMIT).default(500),
@@ -51,7 +51,7 @@ export function vodDanmakuRoutes(deps: VodDanmakuDeps): Hono {
       if (!ID_PATTERN.test(id)) {
         fail("invalid_request", "recordingId: must be 1-64 characters of A-Z a-z 0-9 _ -");
       }
-      const parsed = Query.safeParse(c.req.query());
+      const parsed = VodDanmakuQuery.safeParse(c.req.query());
       if (!parsed.success) {
         const i = parsed.error.issues[0];
         fail("invalid_request", `${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`);

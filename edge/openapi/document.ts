@@ -1,0 +1,76 @@
+/**
+ * The OpenAPI 3.1 document of the REST API, built once from the route declarations in
+ * `paths/` (the same zod schemas the handlers parse with), plus the WebSocket protocol's frames
+ * as components (`ClientFrame`, `ServerFrame`: edge/protocol_schema.ts) so one generated type
+ * file serves the typed client (sdk/). Served at `/api/openapi.json`, rendered at `/docs`.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { PROTOCOL_SCHEMAS } from "../protocol_schema.ts";
+import type { ApiArea } from "./area.ts";
+import { healthApi } from "./paths/health.ts";
+import { publicApi } from "./paths/session.ts";
+import { docsApi } from "./paths/docs.ts";
+import { managersApi, roomAiApi, socketsApi } from "./paths/room_ai.ts";
+import { accountsApi, adminUsersApi, streamerRoomsApi } from "./paths/accounts.ts";
+import { economyApi } from "./paths/economy.ts";
+import { analysisApi, mediaApi } from "./paths/media.ts";
+
+/** Every area of the API; a new router adds its area here. */
+export const API_AREAS: readonly ApiArea[] = [
+  healthApi,
+  publicApi,
+  accountsApi,
+  streamerRoomsApi,
+  roomAiApi,
+  managersApi,
+  economyApi,
+  mediaApi,
+  analysisApi,
+  adminUsersApi,
+  socketsApi,
+  docsApi,
+];
+
+export const API_VERSION = "1.0.0";
+
+/** Joins a mount prefix and a declared path the way Hono does (`/api` + `/rooms` → `/api/rooms`). */
+export function joinPath(prefix: string, path: string): string {
+  const p = prefix.replace(/\/+$/, "");
+  return path === "/" && p ? p : `${p}${path}`;
+}
+
+let cached: Record<string, unknown> | undefined;
+
+/** The document (built on first use; the declarations never change while running). */
+export function openApiDocument(): Record<string, unknown> {
+  if (cached) return cached;
+  const registry = new OpenAPIHono();
+  registry.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "A session token: `POST /api/session/guest`, or `POST /api/auth/login`",
+  });
+  for (const [name, schema] of Object.entries(PROTOCOL_SCHEMAS)) {
+    registry.openAPIRegistry.register(name, schema);
+  }
+  for (const api of API_AREAS) {
+    for (const route of api.routes) {
+      registry.openAPIRegistry.registerPath({ ...route, path: joinPath(api.prefix, route.path) });
+    }
+  }
+  cached = registry.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: {
+      title: "Synapse Live API",
+      version: API_VERSION,
+      description: "REST API of a Synapse Live edge. Errors are always " +
+        "`{error: {code, message}}` with a stable code. The room's WebSocket " +
+        "(`/ws/rooms/{roomId}`) is described by `/api/protocol.schema.json` and edge/PROTOCOL.md; " +
+        "its frames are the `ClientFrame` and `ServerFrame` schemas below.",
+    },
+    tags: API_AREAS.map((a) => ({ name: a.tag, description: a.description }))
+      .filter((t, i, all) => all.findIndex((u) => u.name === t.name) === i),
+  }) as unknown as Record<string, unknown>;
+  return cached;
+}

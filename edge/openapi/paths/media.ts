@@ -1,0 +1,255 @@
+/**
+ * Declarations of edge/routes/media.ts (LiveKit webhooks, tokens, ingress, recording, VOD),
+ * vod_danmaku.ts, media_objects.ts and analysis.ts (the recordings' AI). Without LiveKit/S3
+ * these answer `503 media_disabled`; the analysis and local-object routes exist only where
+ * media runs in this process.
+ */
+import {
+  ClipsInput,
+  EventsQuery,
+  IngressInput,
+  RotateInput,
+  StartInput,
+  StatusQuery,
+  StopInput,
+  TokenQuery,
+} from "../../routes/media.ts";
+import { LatestQuery, SegmentInput } from "../../routes/analysis.ts";
+import { VodDanmakuQuery } from "../../routes/vod_danmaku.ts";
+import { area } from "../area.ts";
+import { AnyObject, BEARER, errors, json, jsonBody, pathParams, text, z } from "../schemas.ts";
+
+const AUTH = ["auth_required", "auth_invalid", "auth_expired"];
+const MEDIA_ERRORS = errors({
+  400: ["invalid_request"],
+  401: AUTH,
+  403: ["forbidden"],
+  404: ["recording_not_found", "recording_empty", "clip_empty"],
+  409: ["recorder_unavailable"],
+  422: ["recording_starting"],
+  500: ["ffmpeg_failed", "segment_missing"],
+  503: ["media_disabled"],
+});
+const Answer = json(AnyObject, "the answer");
+const RecordingParam = pathParams("id");
+const SSE = text("text/event-stream", "Server-Sent Events");
+
+export const mediaApi = area("media", "Live video, OBS ingress, recordings and VODs", "/", [
+  {
+    method: "post",
+    path: "/webhooks/livekit",
+    summary: "LiveKit's signed webhooks (verified; stale or replayed refused)",
+    description: "Body: LiveKit's webhook event (application/webhook+json), signed in " +
+      "`Authorization`. 503 answers carry `Retry-After`.",
+    responses: {
+      200: json(z.object({ ok: z.literal(true), eventId: z.string() }), "taken", {
+        ok: true,
+        eventId: "EV_abc",
+      }),
+      ...errors({
+        400: ["webhook_malformed", "webhook_stale"],
+        401: ["webhook_bad_signature"],
+        409: ["webhook_replayed"],
+        413: ["body_too_large"],
+        503: ["room_unavailable", "webhook_in_flight", "media_disabled"],
+      }),
+    },
+  },
+  {
+    method: "get",
+    path: "/api/media/status",
+    summary: "What media this server offers: live, recording, VOD, embedded pieces",
+    responses: { 200: Answer },
+  },
+  {
+    method: "get",
+    path: "/api/media/token",
+    summary: "A LiveKit token to watch (anyone with a session) or to stream (room managers)",
+    security: BEARER,
+    request: { query: TokenQuery },
+    responses: {
+      200: json(z.looseObject({ url: z.string(), token: z.string() }), "LiveKit URL and token"),
+      ...MEDIA_ERRORS,
+    },
+  },
+  {
+    method: "get",
+    path: "/api/media/ingress",
+    summary: "The room's OBS ingress (RTMP/WHIP URL and stream key)",
+    security: BEARER,
+    request: { query: z.object({ roomId: z.string() }) },
+    responses: { 200: Answer, ...MEDIA_ERRORS },
+  },
+  {
+    method: "post",
+    path: "/api/media/ingress",
+    summary: "Create the room's OBS ingress",
+    security: BEARER,
+    request: jsonBody(IngressInput, { roomId: "lobby", kind: "rtmp" }),
+    responses: { 200: Answer, 201: Answer, ...MEDIA_ERRORS },
+  },
+  {
+    method: "post",
+    path: "/api/media/ingress/rotate",
+    summary: "A new stream key (the old one stops working)",
+    security: BEARER,
+    request: jsonBody(RotateInput, { roomId: "lobby", ingressId: "IN_abc" }),
+    responses: { 200: Answer, ...MEDIA_ERRORS },
+  },
+  {
+    method: "post",
+    path: "/api/recording/start",
+    summary: "Record the room's stream (or an external stream URL)",
+    security: BEARER,
+    request: jsonBody(StartInput, { roomId: "lobby" }),
+    responses: { 200: Answer, 201: Answer, ...MEDIA_ERRORS },
+  },
+  {
+    method: "post",
+    path: "/api/recording/stop",
+    summary: "Stop a recording",
+    security: BEARER,
+    request: jsonBody(StopInput, { recordingId: "rec_1" }),
+    responses: { 200: Answer, ...MEDIA_ERRORS },
+  },
+  {
+    method: "get",
+    path: "/api/recording/status",
+    summary: "A recording's state (by recording or by room)",
+    security: BEARER,
+    request: { query: StatusQuery },
+    responses: { 200: Answer, ...MEDIA_ERRORS },
+  },
+  {
+    method: "get",
+    path: "/api/recording/events",
+    summary: "A room's recording events as Server-Sent Events (`?access_token=` allowed)",
+    security: BEARER,
+    request: { query: EventsQuery },
+    responses: { 200: SSE, ...MEDIA_ERRORS },
+  },
+  {
+    method: "get",
+    path: "/api/vod/rooms/{roomId}/recordings",
+    summary: "A room's recordings",
+    request: { params: pathParams("roomId") },
+    responses: { 200: Answer, ...MEDIA_ERRORS },
+  },
+  {
+    method: "get",
+    path: "/api/vod/recordings/{id}",
+    summary: "A recording's timeline",
+    request: { params: RecordingParam },
+    responses: { 200: Answer, ...MEDIA_ERRORS },
+  },
+  {
+    method: "get",
+    path: "/api/vod/recordings/{id}/playlist.m3u8",
+    summary: "The recording's HLS playlist",
+    request: { params: RecordingParam },
+    responses: { 200: text("application/vnd.apple.mpegurl", "playlist"), ...MEDIA_ERRORS },
+  },
+  {
+    method: "get",
+    path: "/api/vod/recordings/{id}/clips",
+    summary: "The recording's highlight clips",
+    request: { params: RecordingParam },
+    responses: { 200: Answer, ...MEDIA_ERRORS },
+  },
+  {
+    method: "post",
+    path: "/api/vod/recordings/{id}/clips",
+    summary: "Cut clips of highlights (default: all inside the recording)",
+    security: BEARER,
+    request: { params: RecordingParam, ...jsonBody(ClipsInput, { padMs: 2000 }) },
+    responses: { 200: Answer, 201: Answer, ...MEDIA_ERRORS },
+  },
+  {
+    method: "get",
+    path: "/api/vod/{recordingId}/danmaku",
+    summary: "The recording's chat for replay: danmaku with VOD offsets in [from, to)",
+    request: { params: pathParams("recordingId"), query: VodDanmakuQuery },
+    responses: {
+      200: json(
+        z.object({
+          recordingId: z.string(),
+          roomId: z.string(),
+          from: z.number(),
+          to: z.number(),
+          danmaku: z.array(AnyObject),
+          next: z.string().nullable(),
+        }),
+        "a page",
+      ),
+      ...errors({
+        400: ["invalid_request"],
+        404: ["recording_not_found"],
+        409: ["recording_has_no_room"],
+        503: ["media_disabled", "danmaku_archive_disabled"],
+      }),
+    },
+  },
+  {
+    method: "get",
+    path: "/media/objects/{key}",
+    summary: "A recording's file on the local disk, by its signed URL (Range honoured)",
+    request: {
+      params: pathParams("key"),
+      query: z.object({ exp: z.string(), sig: z.string() }),
+    },
+    responses: {
+      200: { description: "the bytes" },
+      206: { description: "a byte range" },
+      ...errors({ 403: ["bad_signature"], 404: ["not_found"] }),
+    },
+  },
+]);
+
+export const analysisApi = area("analysis", "The recordings' AI: tips, summaries, captions", "/", [
+  {
+    method: "get",
+    path: "/api/analysis/tips/latest",
+    summary: "The room's latest coaching tips (room managers)",
+    security: BEARER,
+    request: { query: LatestQuery },
+    responses: { 200: Answer, ...MEDIA_ERRORS },
+  },
+  {
+    method: "get",
+    path: "/api/analysis/tips/stream",
+    summary: "The same as Server-Sent Events (`tips`)",
+    security: BEARER,
+    request: { query: LatestQuery },
+    responses: { 200: SSE, ...MEDIA_ERRORS },
+  },
+  {
+    method: "post",
+    path: "/api/analysis/segment",
+    summary: "(Re-)run one window's analysis",
+    security: BEARER,
+    request: jsonBody(SegmentInput, { recordingId: "rec_1", window: 0 }),
+    responses: { 200: Answer, ...MEDIA_ERRORS },
+  },
+  {
+    method: "post",
+    path: "/api/analysis/summary/{recordingId}",
+    summary: "Regenerate the stream's summary and chapters",
+    security: BEARER,
+    request: { params: pathParams("recordingId") },
+    responses: { 200: Answer, 202: Answer, ...MEDIA_ERRORS },
+  },
+  {
+    method: "get",
+    path: "/api/analysis/recordings/{id}",
+    summary: "Summary, chapters and captions of a VOD",
+    request: { params: RecordingParam },
+    responses: { 200: Answer, ...MEDIA_ERRORS },
+  },
+  {
+    method: "get",
+    path: "/api/analysis/recordings/{id}/captions.vtt",
+    summary: "The VOD's WebVTT captions",
+    request: { params: RecordingParam },
+    responses: { 200: text("text/vtt", "WebVTT"), ...MEDIA_ERRORS },
+  },
+]);

@@ -1,0 +1,120 @@
+/** Declarations of edge/routes/session.ts, rooms.ts and directory.ts (public, no account). */
+import { RoomInfo } from "../../protocol_schema.ts";
+import { GuestRequest } from "../../routes/session.ts";
+import { area } from "../area.ts";
+import { AnyObject, errors, json, jsonBody, RoomIdParam, z } from "../schemas.ts";
+
+const Identity = z.object({
+  userId: z.string(),
+  name: z.string(),
+  kind: z.enum(["guest", "user"]),
+  roles: z.array(z.string()),
+}).openapi("Identity");
+
+const GuestSession = z.object({
+  token: z.string(),
+  identity: Identity,
+  expiresAt: z.string().openapi({ format: "date-time" }),
+}).openapi("GuestSession");
+
+const RoomStatus = z.looseObject({
+  roomId: z.string(),
+  viewers: z.number(),
+  rate: z.number(),
+  live: z.boolean().optional(),
+  liveSince: z.number().nullable().optional(),
+}).openapi("RoomStatus");
+
+const DirectoryEntry = z.object({
+  roomId: z.string(),
+  viewers: z.number(),
+  rate: z.number(),
+  live: z.boolean(),
+  liveSince: z.number().nullable(),
+  title: z.string().nullable(),
+  category: z.string().nullable(),
+  coverUrl: z.string().nullable(),
+  owner: z.looseObject({ username: z.string(), displayName: z.string() }).nullable(),
+}).openapi("DirectoryEntry");
+
+const ROOM_ERRORS = errors({
+  400: ["bad_room_id"],
+  500: ["internal"],
+  503: ["room_unavailable"],
+});
+
+export const publicApi = area("rooms", "Guest sessions, live rooms and the directory", "/api", [
+  {
+    method: "post",
+    path: "/session/guest",
+    summary: "A guest session token (chat without an account)",
+    request: jsonBody(GuestRequest, { nickname: "rose" }, false),
+    responses: {
+      201: json(GuestSession, "the session", {
+        token: "eyJhbGciOiJIUzI1NiJ9.e30.sig",
+        identity: { userId: "g_4f2a", name: "rose", kind: "guest", roles: [] },
+        expiresAt: "2026-12-05T12:00:00.000Z",
+      }),
+      ...errors({ 400: ["bad_request", "bad_nickname"], 429: ["rate_limited"] }),
+    },
+  },
+  {
+    method: "get",
+    path: "/rooms",
+    summary: "Rooms with viewers or a stream, from the status directory",
+    responses: {
+      200: json(z.object({ rooms: z.array(RoomStatus) }), "rooms", {
+        rooms: [{ roomId: "lobby", viewers: 3, rate: 0.5, live: true, liveSince: 1764844800000 }],
+      }),
+    },
+  },
+  {
+    method: "get",
+    path: "/rooms/{id}",
+    summary: "One room as its actor sees it (activates it)",
+    request: { params: RoomIdParam },
+    responses: { 200: json(z.object({ room: RoomInfo }), "the room"), ...ROOM_ERRORS },
+  },
+  {
+    method: "get",
+    path: "/rooms/{id}/highlights",
+    summary: "The room's highlight spans",
+    request: { params: RoomIdParam },
+    responses: {
+      200: json(z.object({ roomId: z.string(), highlights: z.array(AnyObject) }), "highlights"),
+      ...ROOM_ERRORS,
+    },
+  },
+  {
+    method: "get",
+    path: "/directory",
+    summary: "The home page's list: live rooms first, with their cards",
+    request: {
+      query: z.object({
+        q: z.string().max(64).optional().openapi({ description: "title, streamer or room id" }),
+        category: z.string().max(64).optional(),
+      }),
+    },
+    responses: {
+      200: json(
+        z.object({ rooms: z.array(DirectoryEntry), categories: z.array(z.string()) }),
+        "the directory",
+        {
+          rooms: [{
+            roomId: "lobby",
+            viewers: 3,
+            rate: 0.5,
+            live: true,
+            liveSince: 1764844800000,
+            title: "Night chat",
+            category: "music",
+            coverUrl: null,
+            owner: { username: "rose", displayName: "Rose" },
+          }],
+          categories: ["music"],
+        },
+      ),
+      ...errors({ 400: ["invalid_request"] }),
+    },
+  },
+]);

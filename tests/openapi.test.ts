@@ -1,0 +1,136 @@
+/**
+ * The API describes itself (issue 14): every route in Hono's router has its OpenAPI
+ * declaration (edge/openapi/paths) and every declaration its route; every declared example
+ * passes its own schema; the served document is valid OpenAPI 3.1 (an independent validator,
+ * @seriousme/openapi-schema-validator); the socket's JSON Schemas are served; and /docs
+ * renders in Chromium without one request leaving the server.
+ */
+import assert from "node:assert/strict";
+import { Validator } from "@seriousme/openapi-schema-validator";
+import type { z } from "zod";
+import { honoPath } from "../edge/openapi/area.ts";
+import { API_AREAS, joinPath, openApiDocument } from "../edge/openapi/document.ts";
+import { ClientFrame, ServerFrameSchema } from "../edge/protocol_schema.ts";
+import { hasChromium, launchChromium, newPage } from "./helpers/browser.ts";
+import { startTestServer } from "./helpers/server.ts";
+
+/** Routes that are the web client's files, not API: served pages, scripts and styles. */
+function isWebAsset(path: string): boolean {
+  return path === "/" || path === "/r/:roomId" || path === "/console/cohost" ||
+    path.startsWith("/assets/") || /^\/[a-z_]+\.(js|css|html)$/.test(path) ||
+    path.startsWith("/vendor/");
+}
+
+/** `METHOD /path` of every declaration, in Hono's path form. */
+function declared(): Set<string> {
+  const out = new Set<string>();
+  for (const api of API_AREAS) {
+    for (const r of api.routes) {
+      out.add(`${r.method.toUpperCase()} ${honoPath(joinPath(api.prefix, r.path))}`);
+    }
+  }
+  return out;
+}
+
+/** Declarations whose routers this test server does not mount (they need LiveKit/S3 on). */
+const NOT_MOUNTED_HERE = /^(GET|POST) \/(api\/analysis|media\/objects)\//;
+
+Deno.test("openapi: every route in Hono's router is declared, and every declaration routed", async () => {
+  const srv = await startTestServer({ accounts: true });
+  try {
+    const routes = new Set(
+      (srv.server.routes ?? []).filter((r) => r.method !== "ALL" && !isWebAsset(r.path))
+        .map((r) => `${r.method} ${r.path}`),
+    );
+    assert.ok(routes.size > 60, `routes read from Hono's router: ${routes.size}`);
+    const docs = declared();
+    const undeclared = [...routes].filter((r) => !docs.has(r)).sort();
+    assert.deepEqual(undeclared, [], "routes without an OpenAPI declaration");
+    const unrouted = [...docs].filter((d) => !routes.has(d) && !NOT_MOUNTED_HERE.test(d)).sort();
+    assert.deepEqual(unrouted, [], "declarations without a route (path or method drifted)");
+  } finally {
+    await srv.close();
+  }
+});
+
+Deno.test("openapi: every declared example passes its own schema", () => {
+  let examples = 0;
+  const failures: string[] = [];
+  const check = (where: string, content: unknown) => {
+    for (const [type, media] of Object.entries((content ?? {}) as Record<string, unknown>)) {
+      const m = media as { schema?: z.ZodType; example?: unknown };
+      if (m.example === undefined || !m.schema?.safeParse) continue;
+      examples++;
+      const r = m.schema.safeParse(m.example);
+      if (!r.success) failures.push(`${where} ${type}: ${r.error.issues[0]?.message}`);
+    }
+  };
+  for (const api of API_AREAS) {
+    for (const r of api.routes) {
+      const where = `${r.method.toUpperCase()} ${joinPath(api.prefix, r.path)}`;
+      check(`${where} request`, r.request?.body?.content);
+      for (const [status, res] of Object.entries(r.responses)) {
+        check(`${where} ${status}`, (res as { content?: unknown }).content);
+      }
+    }
+  }
+  assert.deepEqual(failures, []);
+  assert.ok(examples >= 20, `examples checked: ${examples}`);
+});
+
+Deno.test("openapi: the served document is valid OpenAPI 3.1; the socket's schemas are served", async () => {
+  const srv = await startTestServer();
+  try {
+    const res = await fetch(`${srv.url}/api/openapi.json`);
+    assert.equal(res.status, 200);
+    const doc = await res.json();
+    assert.deepEqual(doc, JSON.parse(JSON.stringify(openApiDocument())));
+    assert.equal(doc.openapi, "3.1.0");
+    const result = await new Validator().validate(doc);
+    assert.equal(result.valid, true, JSON.stringify(result.errors, null, 1)?.slice(0, 2000));
+    // The validator can fail: a document with a broken response object is refused.
+    const broken = structuredClone(doc);
+    broken.paths["/healthz"].get.responses["200"] = { content: 5 };
+    assert.equal((await new Validator().validate(broken)).valid, false);
+
+    const proto = await fetch(`${srv.url}/api/protocol.schema.json`);
+    assert.equal(proto.status, 200);
+    const schema = await proto.json();
+    assert.equal(schema.$schema, "https://json-schema.org/draft/2020-12/schema");
+    assert.ok(schema.$defs.ClientFrame.oneOf.length >= 7, "hello + the session frames");
+    assert.ok(schema.$defs.ServerFrame.oneOf.length >= 12, "every server frame type");
+    // The schemas the socket parses with agree with PROTOCOL.md's frames.
+    assert.ok(ClientFrame.safeParse({ type: "hello", v: 1, token: "t", room: "lobby" }).success);
+    assert.ok(!ClientFrame.safeParse({ type: "stream" }).success);
+    assert.ok(ServerFrameSchema.safeParse({ type: "gap", from: 3, to: 9 }).success);
+  } finally {
+    await srv.close();
+  }
+});
+
+Deno.test("openapi: /docs renders the reference in Chromium from this server alone", async () => {
+  if (!(await hasChromium("openapi /docs"))) return;
+  const srv = await startTestServer();
+  const browser = await launchChromium();
+  try {
+    const errors: string[] = [];
+    const page = await newPage(browser, errors);
+    const outside: string[] = [];
+    const origin = new URL(srv.url).origin;
+    page.on("request", (req) => {
+      const url = req.url();
+      if (!url.startsWith(origin) && !url.startsWith("data:") && !url.startsWith("blob:")) {
+        outside.push(url);
+      }
+    });
+    const res = await page.goto(`${srv.url}/docs`);
+    assert.equal(res?.status(), 200);
+    // Scalar lists the operations by their summaries once it has read /api/openapi.json.
+    await page.getByText("Liveness: the process answers").first().waitFor({ timeout: 60_000 });
+    assert.deepEqual(outside, [], "requests that left the server");
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await srv.close();
+  }
+});
