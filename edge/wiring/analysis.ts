@@ -85,13 +85,16 @@ export function startAnalysis(opts: {
   actors: ActorAsk;
   auth: MediaAuth;
   log: Logger;
+  /** The process's models (from `analysisActors`): one recogniser and VAD for captions and
+   * windows alike; closed by their owner, after this. */
+  models: SharedModels;
 }): { routes: AnalysisRouteDeps; close(): Promise<void> } {
   const { config, storage, actors } = opts;
   const rooms = new RoomClient(actors);
   const log = opts.log.child({ component: "analysis" });
   const windowMs = config.ANALYSIS_WINDOW_S * 1000;
   const store = new AnalysisStore(storage.sql);
-  const models = SharedModels.fromConfig(config, log);
+  const models = opts.models;
   const fireAndForget = (type: string, id: string, msg: unknown) =>
     void actors.ask(type, id, msg).catch((err) =>
       log.warn("analysis request failed", { type, id, error: err as Error })
@@ -136,7 +139,6 @@ export function startAnalysis(opts: {
     async close() {
       off?.();
       await captions?.close();
-      await models.close();
     },
   };
 }

@@ -158,8 +158,8 @@ export function startMediaSide(
   features: Features,
   { actors, transport }: { actors: ActorAsker; transport: Transport },
 ): MediaSide {
-  const { mediaStorage, relational, identity } = features;
-  if (!mediaStorage || !relational) return {};
+  const { mediaStorage, relational, identity, analysis } = features;
+  if (!mediaStorage || !relational || !analysis) return {};
   const media = createMedia({
     config,
     storage: mediaStorage,
@@ -181,6 +181,7 @@ export function startMediaSide(
     actors,
     auth: media.routes.auth,
     log,
+    models: analysis.models,
   });
   shutdown.defer("live analysis", () => live.close());
   shutdown.defer("media", () => media.close());
