@@ -29,7 +29,15 @@ export class CrashBackoff {
   }
 }
 
-/** Exponential backoff with full jitter, for retries of remote calls. */
-export function jitteredDelay(attempt: number, baseMs: number, maxMs: number): number {
-  return Math.random() * Math.min(maxMs, baseMs * 2 ** attempt);
+/**
+ * Exponential backoff with full jitter, for retries of remote calls: uniform in
+ * [0, min(max, base·2^attempt)] for retry number `attempt` (0-based), whole milliseconds.
+ */
+export function jitteredDelay(
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
+  return Math.round(random() * Math.min(maxMs, baseMs * 2 ** attempt));
 }

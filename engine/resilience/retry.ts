@@ -1,4 +1,5 @@
 /** Retries with exponential backoff and full jitter. */
+import { jitteredDelay } from "./backoff.ts";
 
 export interface RetryPolicy {
   /** Retries after the first attempt (the client caps this at 3). */
@@ -11,14 +12,13 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 3, baseDelayMs: 250, maxDelayMs: 4_000 };
 
-/** Delay before retry number `attempt` (0-based): uniform in [0, min(max, base·2^attempt)]. */
+/** Delay before retry number `attempt` (0-based) under `policy` (full jitter). */
 export function backoffDelay(
   policy: RetryPolicy,
   attempt: number,
   random: () => number = Math.random,
 ): number {
-  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-  return Math.round(cap * random());
+  return jitteredDelay(attempt, policy.baseDelayMs, policy.maxDelayMs, random);
 }
 
 /**
