@@ -8,6 +8,8 @@
 import assert from "node:assert/strict";
 import { startFakeOpenAi } from "./helpers/fake_openai.ts";
 import { parseWav } from "../actors/cohost/voice/wav.ts";
+import { decodePcm16k } from "../media/audio/pcm.ts";
+import { speak } from "./helpers/speech.ts";
 import { startTestServer, type TestServer, type TestServerOptions } from "./helpers/server.ts";
 import { waitForValue } from "./helpers/wait.ts";
 
@@ -57,7 +59,11 @@ class OlvClient {
 }
 
 async function setup(
-  opts: { voice?: boolean; roomOptions?: TestServerOptions["roomOptions"] } = {},
+  opts: {
+    voice?: boolean;
+    roomOptions?: TestServerOptions["roomOptions"];
+    env?: Record<string, string>;
+  } = {},
 ) {
   const llm = startFakeOpenAi();
   llm.chatReply = (messages) => {
@@ -65,7 +71,16 @@ async function setup(
     return `Got it. You said ${last.split(": ").slice(1).join(": ")}.`;
   };
   const server = await startTestServer({
-    env: { LLM_BASE_URL: llm.url, LLM_MODEL: "fake", LLM_API_KEY: "k" },
+    env: {
+      LLM_BASE_URL: llm.url,
+      LLM_MODEL: "fake",
+      LLM_API_KEY: "k",
+      // Spoken input: the OpenAI-compatible transcription stand-in.
+      ASR_ENGINE: "remote",
+      ASR_BASE_URL: llm.url,
+      ASR_MODEL: "whisper-1",
+      ...opts.env,
+    },
     roomOptions: opts.roomOptions,
   });
   const admin = await server.mintToken({ sub: "root", name: "root", roles: ["admin"] });
@@ -232,7 +247,7 @@ Deno.test("proxy-ws: garbage frames get an error and the socket carries on; acce
       JSON.stringify({ type: "text-input" }),
       JSON.stringify({ type: "text-input", text: "   " }),
       JSON.stringify({ type: "text-input", text: "x".repeat(600) }),
-      JSON.stringify({ type: "mic-audio-data", audio: [0.1] }),
+      JSON.stringify({ type: "mic-audio-data", audio: ["loud"] }),
       "x".repeat(20_000),
       new Uint8Array([1, 2, 3]),
     ];
@@ -255,7 +270,7 @@ Deno.test("proxy-ws: garbage frames get an error and the socket carries on; acce
       "bad_frame",
       "empty_text",
       "text_too_long",
-      "unsupported",
+      "bad_frame",
       "frame_too_large",
       "binary_frame",
     ]);
@@ -322,3 +337,106 @@ Deno.test("proxy-ws: with no model the co-host answers from the room's knowledge
     await server.close();
   }
 });
+
+Deno.test("proxy-ws: mic-audio-data + mic-audio-end are transcribed and queued as a text input", async () => {
+  const s = await setup();
+  s.llm.transcript = "which map is next";
+  const a = await OlvClient.open(s.wsUrl(`token=${s.admin}`));
+  const b = await OlvClient.open(s.wsUrl(`token=${s.admin}`));
+  try {
+    // Open-LLM-VTuber's front end sends the utterance in frames of 4096 float samples.
+    const samples = tone(16_000 * 1.5);
+    for (let at = 0; at < samples.length; at += 4096) {
+      a.send({ type: "mic-audio-data", audio: Array.from(samples.subarray(at, at + 4096)) });
+    }
+    a.send({ type: "mic-audio-end" });
+    await a.until("turn ended", (m) => m.type === "control" && m.text === "conversation-chain-end");
+    assert.deepEqual(a.flow(), [
+      "heard:which map is next", // what was understood, to the speaker
+      "conversation-chain-start",
+      "say:Got it.",
+      "say:You said which map is next.",
+      "conversation-chain-end",
+    ]);
+    await b.until(
+      "other client",
+      (m) => m.type === "control" && m.text === "conversation-chain-end",
+    );
+    assert.equal(b.flow()[0], "heard:which map is next");
+    const asr = s.llm.requests.filter((r) => r.path.endsWith("/audio/transcriptions"));
+    assert.equal(asr.length, 1);
+    assert.equal(asr[0].fileBytes, 44 + samples.length * 2, "one 16 kHz 16-bit WAV of it all");
+
+    // Nothing heard, too long, malformed: errors, and the socket carries on.
+    s.llm.transcript = "";
+    a.send({ type: "mic-audio-data", audio: Array.from(tone(1600)) });
+    a.send({ type: "mic-audio-end" });
+    await a.until("no speech", (m) => m.type === "error" && m.code === "no_speech");
+    const second = Array(16_000).fill(0.1);
+    for (let i = 0; i < 31; i++) a.send({ type: "mic-audio-data", audio: second });
+    await a.until("too long", (m) => m.type === "error" && m.code === "audio_too_long");
+    a.send({ type: "mic-audio-end" }); // the dropped utterance left nothing to transcribe
+    a.send({ type: "text-input", text: "still here" });
+    await a.until(
+      "answered",
+      (m) =>
+        m.type === "audio" && (m.display_text as { text: string }).text === "You said still here.",
+    );
+    assert.equal(s.llm.requests.filter((r) => r.path.endsWith("/audio/transcriptions")).length, 2);
+  } finally {
+    await teardown(s, [a, b]);
+  }
+});
+
+Deno.test("proxy-ws: raw-audio-data is cut by the VAD (interrupt, mic-audio-end) and each utterance queued", async () => {
+  const s = await setup();
+  s.llm.transcript = "hello everyone";
+  const dir = await Deno.makeTempDir();
+  const a = await OlvClient.open(s.wsUrl(`token=${s.admin}`));
+  try {
+    const speech = await decodePcm16k(
+      await speak(dir, "hello", "hello everyone welcome to the stream"),
+    );
+    const silence = new Float32Array(16_000 * 1.5);
+    const stream = new Float32Array(silence.length * 2 + speech.length);
+    stream.set(speech, silence.length);
+    for (let at = 0; at < stream.length; at += 4096) {
+      a.send({ type: "raw-audio-data", audio: Array.from(stream.subarray(at, at + 4096), round) });
+    }
+    await a.until("turn ended", (m) => m.type === "control" && m.text === "conversation-chain-end");
+    const flow = a.flow();
+    assert.deepEqual(flow, [
+      "interrupt", // speech started: stop playing
+      "mic-audio-end", // speech ended
+      "heard:hello everyone",
+      "conversation-chain-start",
+      "say:Got it.",
+      "say:You said hello everyone.",
+      "conversation-chain-end",
+    ]);
+    const asr = s.llm.requests.filter((r) => r.path.endsWith("/audio/transcriptions"));
+    assert.equal(asr.length, 1, "one utterance");
+    const seconds = (asr[0].fileBytes! - 44) / 2 / 16_000;
+    const spoken = speech.length / 16_000;
+    assert(
+      seconds > spoken * 0.7 && seconds < spoken + 1,
+      `the utterance (${seconds} s) is the speech (${spoken} s), not the silence`,
+    );
+  } finally {
+    await teardown(s, [a]);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A 220 Hz tone at 16 kHz, as floats. */
+function tone(n: number): Float32Array {
+  return Float32Array.from(
+    { length: n },
+    (_, i) => round(0.3 * Math.sin(i * 2 * Math.PI * 220 / 16_000)),
+  );
+}
+
+/** Five decimals: what a client's JSON of its samples looks like, and small frames. */
+function round(x: number): number {
+  return Math.round(x * 1e5) / 1e5;
+}

@@ -3,6 +3,7 @@
  * `proxy_message_queue.py`), its server (`websocket_handler.py`) and its web front end
  * (`websocket-handler.tsx`) use them — read there, matched here:
  * - clients send `text-input` {text} (queued, answered one at a time), `interrupt-signal`,
+ *   spoken input (`mic-audio-data` + `mic-audio-end`, or `raw-audio-data`: `mic_input.ts`),
  *   and housekeeping (`fetch-configs`, `fetch-history-list`, `create-new-history`,
  *   `frontend-playback-complete`, `heartbeat`, ...);
  * - the server answers a turn with `user-input-transcription` {text} (to the clients other
@@ -16,8 +17,16 @@ import { z } from "zod";
 import type { CoHostEvent } from "../../actors/cohost/events.ts";
 import { CLIP_SLICE_MS, type SpeechClip } from "../../actors/cohost/voice/clip.ts";
 
-/** Longest accepted client frame (a text-input is short; audio frames are not supported). */
+/** Longest accepted client frame (a text-input is short)... */
 export const MAX_FRAME_CHARS = 16_384;
+/** ...but a frame of audio samples (Open-LLM-VTuber sends 4096 floats a frame) may be this long. */
+export const MAX_AUDIO_FRAME_CHARS = 262_144;
+/** Samples in one audio frame at most. */
+export const MAX_AUDIO_FRAME_SAMPLES = 16_384;
+const AUDIO_FRAME_HEAD = /^\s*\{\s*"type"\s*:\s*"(?:mic-audio-data|raw-audio-data)"/;
+
+/** Samples as Open-LLM-VTuber sends them: floats in [-1, 1], 16 kHz mono. */
+const Samples = z.array(z.number().finite().min(-1.5).max(1.5)).max(MAX_AUDIO_FRAME_SAMPLES);
 /** Longest text-input (longer ones get an error and are not queued). */
 export const MAX_INPUT_CHARS = 500;
 
@@ -35,6 +44,9 @@ export const ClientFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("frontend-playback-complete") }).passthrough(),
   z.object({ type: z.literal("audio-play-start") }).passthrough(),
   z.object({ type: z.literal("ai-speak-signal") }).passthrough(),
+  z.object({ type: z.literal("mic-audio-data"), audio: Samples }).passthrough(),
+  z.object({ type: z.literal("mic-audio-end") }).passthrough(),
+  z.object({ type: z.literal("raw-audio-data"), audio: Samples }).passthrough(),
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
@@ -44,18 +56,20 @@ export type ParsedFrame =
   | { ok: true; frame: ClientFrame }
   | { ok: false; code: string; message: string };
 
-const KNOWN_BUT_UNSUPPORTED = new Set(["mic-audio-data", "mic-audio-end", "raw-audio-data"]);
-
 /** Parses one client frame; a bad one gets a stable code and a message for the `error` reply. */
 export function parseClientFrame(data: unknown): ParsedFrame {
   if (typeof data !== "string") {
     return { ok: false, code: "binary_frame", message: "binary frames are not accepted" };
   }
-  if (data.length > MAX_FRAME_CHARS) {
+  if (
+    data.length > MAX_FRAME_CHARS &&
+    (data.length > MAX_AUDIO_FRAME_CHARS || !AUDIO_FRAME_HEAD.test(data.slice(0, 64)))
+  ) {
     return {
       ok: false,
       code: "frame_too_large",
-      message: `frames are at most ${MAX_FRAME_CHARS} characters`,
+      message:
+        `frames are at most ${MAX_FRAME_CHARS} characters (audio frames ${MAX_AUDIO_FRAME_CHARS})`,
     };
   }
   let json: unknown;
@@ -72,13 +86,6 @@ export function parseClientFrame(data: unknown): ParsedFrame {
       ok: false,
       code: "bad_frame",
       message: "a frame is a JSON object with a string `type`",
-    };
-  }
-  if (KNOWN_BUT_UNSUPPORTED.has(type)) {
-    return {
-      ok: false,
-      code: "unsupported",
-      message: `${type} is not supported here (send text-input)`,
     };
   }
   const parsed = ClientFrame.safeParse(json);

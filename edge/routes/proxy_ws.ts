@@ -12,10 +12,14 @@ import { AuthError } from "../auth/identity.ts";
 import type { EdgeDeps } from "../deps.ts";
 import { BAD_ROOM_ID_MESSAGE, jsonError, validRoomId } from "../http_errors.ts";
 import { ProxyHubs } from "../proxy_ws/hub.ts";
+import { MicInput, MicInputError } from "../proxy_ws/mic_input.ts";
+import { createRecogniser, type Recogniser } from "../../media/audio/asr.ts";
+import { SileroVad, VadStream } from "../../media/audio/vad.ts";
 import {
   errorMessage,
   housekeepingReply,
   initMessage,
+  MAX_INPUT_CHARS,
   type OlvMessage,
   parseClientFrame,
 } from "../proxy_ws/olv_protocol.ts";
@@ -27,17 +31,32 @@ const WINDOW_MS = 10_000;
 /** A client this far behind on reading is closed. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
-type Deps = Pick<EdgeDeps, "actors" | "transport" | "identity" | "rooms" | "edgeId" | "log">;
+type Deps = Pick<
+  EdgeDeps,
+  "actors" | "transport" | "identity" | "rooms" | "edgeId" | "log" | "config"
+>;
 
 interface Principal {
   userId: string;
   name: string;
 }
 
-export function proxyWsRoutes(deps: Deps): { app: Hono; hubs: ProxyHubs } {
+export function proxyWsRoutes(
+  deps: Deps,
+): { app: Hono; hubs: ProxyHubs; close(): Promise<void> } {
   const app = new Hono();
   const log = deps.log.child({ component: "proxy-ws" });
   const hubs = new ProxyHubs(deps.transport, log);
+  /** Spoken input: one recogniser per process (`ASR_ENGINE`), loaded at the first utterance;
+   * a Silero VAD per client that sends raw audio. */
+  let asr: Promise<Recogniser | null> | undefined;
+  const speech = {
+    recogniser: () => asr ??= createRecogniser(deps.config, log),
+    vad: async () => {
+      const vad = await SileroVad.load();
+      return { stream: new VadStream(vad, {}, true), close: () => vad.close() };
+    },
+  };
   const ask = <T>(roomId: string, msg: unknown) =>
     deps.actors.ask<T>(COHOST_ACTOR_TYPE, roomId, msg);
   let nextClient = 0;
@@ -80,6 +99,7 @@ export function proxyWsRoutes(deps: Deps): { app: Hono; hubs: ProxyHubs } {
     let leave = () => {};
     let windowStart = 0;
     let inWindow = 0;
+    let mic: MicInput | null = null;
     const ctx = { roomId, clientUid: ref, name: status.persona.name };
 
     socket.onopen = () => {
@@ -90,39 +110,63 @@ export function proxyWsRoutes(deps: Deps): { app: Hono; hubs: ProxyHubs } {
         send(errorMessage("the co-host of this room is off; inputs are ignored", "cohost_off"));
       }
     };
-    socket.onclose = () => leave();
+    socket.onclose = () => {
+      leave();
+      mic?.close().catch(() => {});
+    };
     socket.onerror = () => {};
+
+    /** Queues a text (typed, or heard) as the co-host's next input from this client. */
+    const submit = (text: string) => {
+      const now = Date.now();
+      if (now - windowStart > WINDOW_MS) {
+        windowStart = now;
+        inWindow = 0;
+      }
+      if (++inWindow > INPUTS_PER_WINDOW) {
+        return send(errorMessage("too many inputs; slow down", "rate_limited"));
+      }
+      const input: CoHostInput = {
+        id: `${ref}/${now}/${inWindow}`,
+        origin: "proxy",
+        user: { id: principal.userId, name: principal.name },
+        text: text.slice(0, MAX_INPUT_CHARS),
+        at: now,
+        trusted: true,
+        ref,
+      };
+      ask<{ outcome: string }>(roomId, { kind: "input", input }).then(
+        (r) => {
+          if (r.outcome === "ignored") {
+            send(errorMessage("the co-host is off or not listening to /proxy-ws", "cohost_off"));
+          }
+        },
+        (err) => send(errorMessage(`input not taken: ${(err as Error).message}`, "unavailable")),
+      );
+    };
+    /** A heard utterance: the speaker sees what was understood (the others on its turn). */
+    const heard = (text: string) => {
+      send({ type: "user-input-transcription", text });
+      submit(text);
+    };
+    const micFailed = (err: unknown) => {
+      if (err instanceof MicInputError) return send(errorMessage(err.message, err.code));
+      log.warn("proxy-ws speech input failed", { room: roomId, err });
+      send(errorMessage("speech recognition failed", "asr_failed"));
+    };
+    const micInput = () =>
+      mic ??= new MicInput({
+        recogniser: speech.recogniser,
+        vad: speech.vad,
+        language: status.persona.language,
+      });
+
     socket.onmessage = (ev) => {
       const parsed = parseClientFrame(ev.data);
       if (!parsed.ok) return send(errorMessage(parsed.message, parsed.code));
       const f = parsed.frame;
       if (f.type === "text-input" || f.type === "system-priority-message") {
-        const now = Date.now();
-        if (now - windowStart > WINDOW_MS) {
-          windowStart = now;
-          inWindow = 0;
-        }
-        if (++inWindow > INPUTS_PER_WINDOW) {
-          return send(errorMessage("too many inputs; slow down", "rate_limited"));
-        }
-        const input: CoHostInput = {
-          id: `${ref}/${now}/${inWindow}`,
-          origin: "proxy",
-          user: { id: principal.userId, name: principal.name },
-          text: f.text.trim(),
-          at: now,
-          trusted: true,
-          ref,
-        };
-        ask<{ outcome: string }>(roomId, { kind: "input", input }).then(
-          (r) => {
-            if (r.outcome === "ignored") {
-              send(errorMessage("the co-host is off or not listening to /proxy-ws", "cohost_off"));
-            }
-          },
-          (err) => send(errorMessage(`input not taken: ${(err as Error).message}`, "unavailable")),
-        );
-        return;
+        return submit(f.text.trim());
       }
       if (f.type === "interrupt-signal") {
         ask(roomId, { kind: "interrupt", by: principal.userId }).catch(() => {
@@ -130,10 +174,37 @@ export function proxyWsRoutes(deps: Deps): { app: Hono; hubs: ProxyHubs } {
         });
         return;
       }
+      if (f.type === "mic-audio-data") {
+        try {
+          micInput().data(Float32Array.from(f.audio));
+        } catch (err) {
+          micFailed(err);
+        }
+        return;
+      }
+      if (f.type === "mic-audio-end") {
+        micInput().end().then((text) => text && heard(text), micFailed);
+        return;
+      }
+      if (f.type === "raw-audio-data") {
+        micInput().raw(Float32Array.from(f.audio), (signal) =>
+          send({
+            type: "control",
+            text: signal === "speech-start" ? "interrupt" : "mic-audio-end",
+          })).then((texts) => texts.forEach(heard), micFailed);
+        return;
+      }
       const reply = housekeepingReply(f, ctx);
       if (reply) send(reply);
     };
     return response;
   });
-  return { app, hubs };
+  return {
+    app,
+    hubs,
+    async close() {
+      hubs.close();
+      await (await asr?.catch(() => null))?.close?.();
+    },
+  };
 }

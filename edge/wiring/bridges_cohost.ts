@@ -81,11 +81,11 @@ export function bridgesCohostTypes(config: Config, log: Logger): ActorType<any, 
 }
 
 /** Mounts the routes; returns what the server closes on shutdown. */
-export function mountBridgesCohost(app: Hono, deps: EdgeDeps): { close(): void } {
+export function mountBridgesCohost(app: Hono, deps: EdgeDeps): { close(): Promise<void> } {
   app.route("/api", bridgesRoutes(deps));
   app.route("/api", cohostRoutes(deps));
   app.route("/", cohostConsoleRoutes());
   const proxy = proxyWsRoutes(deps);
   app.route("/proxy-ws", proxy.app);
-  return { close: () => proxy.hubs.close() };
+  return { close: () => proxy.close() };
 }

@@ -139,6 +139,11 @@ export class VadStream {
     vad.reset();
   }
 
+  /** True while a speech segment is open (speech started and has not ended yet). */
+  get open(): boolean {
+    return this.#speechStart >= 0;
+  }
+
   async push(chunk: Float32Array): Promise<SpeechSegment[]> {
     const all = new Float32Array(this.#pending.length + chunk.length);
     all.set(this.#pending);
