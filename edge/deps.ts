@@ -15,6 +15,7 @@ import type { RoomDirectory } from "./room_directory.ts";
 import type { EconomyDeps } from "./routes/economy.ts";
 import type { MediaRouteDeps } from "./routes/media.ts";
 import type { AnalysisRouteDeps } from "./routes/analysis.ts";
+import type { Recogniser } from "../media/audio/asr.ts";
 
 /** One readiness check of `/readyz`. */
 export interface ReadinessProbe {
@@ -46,4 +47,9 @@ export interface EdgeDeps {
   media?: MediaRouteDeps;
   /** Coaching tips, re-runs, summaries and captions of recordings (`routes/analysis.ts`). */
   analysis?: AnalysisRouteDeps;
+  /**
+   * The process's speech recogniser when it already has one (the analysis models): /proxy-ws
+   * spoken input shares it instead of starting a second (else it builds its own at first use).
+   */
+  speech?: { recogniser(): Promise<Recogniser | null> };
 }

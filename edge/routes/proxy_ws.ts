@@ -33,7 +33,7 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 type Deps = Pick<
   EdgeDeps,
-  "actors" | "transport" | "identity" | "rooms" | "edgeId" | "log" | "config"
+  "actors" | "transport" | "identity" | "rooms" | "edgeId" | "log" | "config" | "speech"
 >;
 
 interface Principal {
@@ -47,11 +47,12 @@ export function proxyWsRoutes(
   const app = new Hono();
   const log = deps.log.child({ component: "proxy-ws" });
   const hubs = new ProxyHubs(deps.transport, log);
-  /** Spoken input: one recogniser per process (`ASR_ENGINE`), loaded at the first utterance;
-   * a Silero VAD per client that sends raw audio. */
+  /** Spoken input: the process's recogniser (`ASR_ENGINE`; the analysis models' when it has
+   * them, else one of its own loaded at the first utterance); a Silero VAD per client that
+   * sends raw audio. */
   let asr: Promise<Recogniser | null> | undefined;
   const speech = {
-    recogniser: () => asr ??= createRecogniser(deps.config, log),
+    recogniser: () => deps.speech?.recogniser() ?? (asr ??= createRecogniser(deps.config, log)),
     vad: async () => {
       const vad = await SileroVad.load();
       return { stream: new VadStream(vad, {}, true), close: () => vad.close() };

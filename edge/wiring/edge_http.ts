@@ -82,6 +82,7 @@ export async function serveEdge(
     media: mediaSide.media?.routes ??
       disabledMediaRoutes(log, mediaAuth(identity, relational?.store)),
     analysis: mediaSide.analysisRoutes,
+    speech: features.analysis?.models,
   });
   app.route(
     "/",
