@@ -19,6 +19,7 @@ import { mediaWebRoutes } from "./routes/media_web.ts";
 import { roomsRoutes } from "./routes/rooms.ts";
 import { sessionRoutes } from "./routes/session.ts";
 import { webRoutes } from "./routes/web.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
 import { wsRoutes } from "./routes/ws.ts";
 import { mountBridgesCohost } from "./wiring/bridges_cohost.ts";
 import { textGuard } from "./text_guard.ts";
@@ -51,6 +52,7 @@ export async function createApp(deps: EdgeDeps): Promise<Hono> {
   if (deps.economy) app.route("/api", economyRoutes(deps.economy));
   if (deps.media) app.route("/", mediaRoutes(deps.media));
   if (deps.analysis) app.route("/", analysisRoutes(deps.analysis));
+  if (deps.webhooks) app.route("/api", webhookRoutes(deps.webhooks));
   app.route("/ws", wsRoutes(deps));
   mountBridgesCohost(app, deps); // /api/rooms/:id/bridges, /api/rooms/:id/cohost, /proxy-ws
   app.route("/", await webRoutes());

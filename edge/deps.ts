@@ -16,6 +16,7 @@ import type { EconomyDeps } from "./routes/economy.ts";
 import type { MediaRouteDeps } from "./routes/media.ts";
 import type { AnalysisRouteDeps } from "./routes/analysis.ts";
 import type { Recogniser } from "../media/audio/asr.ts";
+import type { WebhookRouteDeps } from "./routes/webhooks.ts";
 
 /** One readiness check of `/readyz`. */
 export interface ReadinessProbe {
@@ -52,4 +53,6 @@ export interface EdgeDeps {
    * spoken input shares it instead of starting a second (else it builds its own at first use).
    */
   speech?: { recogniser(): Promise<Recogniser | null> };
+  /** Outbound webhooks: endpoints, delivery log, redelivery (`edge/wiring/webhooks.ts`). */
+  webhooks?: WebhookRouteDeps;
 }

@@ -8,6 +8,7 @@
  * step: an activation that dies mid-way is restarted from the last persisted step by it, and
  * a step already done is never repeated. `force` starts a new run that replaces the row.
  */
+import type { OutboundEventSink } from "../webhooks/events.ts";
 import { ANALYST_ACTOR, RoomClient } from "../room/client.ts";
 import { Actor, type ActorContext, ActorError, type ActorType } from "../../engine/actor.ts";
 import type { LlmClient } from "../ai/llm/client.ts";
@@ -58,6 +59,8 @@ export interface AnalysisDeps {
   /** ffmpeg over a window's segments. */
   media: WindowMedia;
   llm: LlmClient | null;
+  /** Integration events (`tips.ready`), handed over without waiting. */
+  outbound?: OutboundEventSink;
   /** Room actor type (default `rooms`). */
   roomType?: string;
   /**
@@ -357,6 +360,21 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
       frames: frames.length,
       danmaku: context.danmaku.length,
       run: this.state.run,
+    });
+    this.deps.outbound?.publish({
+      type: "tips.ready",
+      key: `${req.recordingId}/${req.window}/${this.state.run}`,
+      roomId: req.roomId,
+      at: Date.now(),
+      data: {
+        roomId: req.roomId,
+        recordingId: req.recordingId,
+        window: req.window,
+        startAt: req.startAt,
+        endAt: req.endAt,
+        tips: result.tips,
+        source: result.source,
+      },
     });
   }
 }

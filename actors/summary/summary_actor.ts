@@ -5,6 +5,7 @@
  * room's highlights, hot topics and mood, mapped onto VOD offsets), then `stored` (one row per
  * recording, a forced run replaces it) — so a crash resumes and never stores twice.
  */
+import type { OutboundEventSink } from "../webhooks/events.ts";
 import { ANALYST_ACTOR, RoomClient } from "../room/client.ts";
 import { z } from "zod";
 import { Actor, type ActorContext, ActorError, type ActorType } from "../../engine/actor.ts";
@@ -46,6 +47,8 @@ export interface SummaryDeps {
   index: RecordingIndex;
   store: AnalysisStore;
   llm: LlmClient | null;
+  /** Integration events (`summary.ready`), handed over without waiting. */
+  outbound?: OutboundEventSink;
   roomType?: string;
   resumeAfterMs?: number;
   /** Test hook: called after each persisted step; throwing simulates a crash. */
@@ -117,6 +120,19 @@ export class SummaryActor extends Actor<SummaryState, unknown, unknown> {
       chapters: out.chapters,
       source: out.source,
       run: this.state.run,
+    });
+    this.deps.outbound?.publish({
+      type: "summary.ready",
+      key: `${this.ctx.id}/${this.state.run}`,
+      roomId: this.state.roomId!,
+      at: Date.now(),
+      data: {
+        roomId: this.state.roomId,
+        recordingId: this.ctx.id,
+        summary: out.summary,
+        chapters: out.chapters,
+        source: out.source,
+      },
     });
     this.state.step = "stored";
     this.state.material = null; // the row holds the result; keep the state small

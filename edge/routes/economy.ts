@@ -27,6 +27,7 @@ import {
   withdrawalWithEvents,
 } from "../../actors/economy/withdrawals.ts";
 import type { SqlStore } from "../../engine/sql/sql.ts";
+import type { OutboundEventSink } from "../../actors/webhooks/events.ts";
 import type { Logger } from "../../engine/log.ts";
 import {
   moneyJson,
@@ -48,6 +49,8 @@ export interface EconomyDeps {
   devTopUpForAll: boolean;
   /** Config WITHDRAWAL_MIN_AMOUNT / WITHDRAWAL_MAX_PENDING (defaults: 100 and 3). */
   withdrawals?: WithdrawalLimits;
+  /** Integration events (`withdrawal.paid`); set once the webhooks' outbox exists. */
+  outbound?: OutboundEventSink;
   log: Logger;
 }
 
@@ -211,6 +214,18 @@ export function economyRoutes(deps: EconomyDeps): Hono {
       });
       if (!w.replayed) {
         log.info("withdrawal paid", { withdrawalId: w.id, by: who.userId, amount: w.amount });
+        deps.outbound?.publish({
+          type: "withdrawal.paid",
+          key: w.id,
+          ownerId: w.userId,
+          at: Date.now(),
+          data: {
+            withdrawalId: w.id,
+            userId: w.userId,
+            amount: w.amount.toString(),
+            reference: w.payoutReference,
+          },
+        });
       }
       return c.json(moneyJson({ withdrawal: w }) as object);
     }),

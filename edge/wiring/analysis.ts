@@ -5,6 +5,7 @@
  * every window and summary of the process.
  */
 import type { ActorType } from "../../engine/actor.ts";
+import type { OutboundEventSink } from "../../actors/webhooks/events.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { AnalysisRouteDeps } from "../routes/analysis.ts";
@@ -49,6 +50,8 @@ export function analysisActors(
   log: Logger,
   /** The process's one LLM client (shared breaker and accounting); null: local only. */
   llm: LlmClient | null,
+  /** Integration events (`tips.ready`, `summary.ready`). */
+  outbound?: OutboundEventSink,
 ): AnalysisActors {
   const windowMs = config.ANALYSIS_WINDOW_S * 1000;
   const store = new AnalysisStore(storage.sql);
@@ -64,8 +67,9 @@ export function analysisActors(
         media: windowMediaOf({ denoiseDb: config.AUDIO_DENOISE_DB }),
         llm,
         danmaku: new DanmakuArchiveReader(storage.sql),
+        outbound,
       }),
-      summaryActorType({ index, store, llm }),
+      summaryActorType({ index, store, llm, outbound }),
     ],
     afterIndex: analysisTrigger(index, windowMs),
     models,

@@ -15,6 +15,7 @@ import { assertDisjoint, ENGINE_VARIABLES, parseVariables } from "../../engine/c
 import { MEDIA_VARIABLES } from "../../media/config.ts";
 import { ACCOUNTS_VARIABLES } from "../accounts/config.ts";
 import { EDGE_VARIABLES } from "../config.ts";
+import { WEBHOOK_VARIABLES } from "../webhooks/config.ts";
 
 const PARTS = {
   "engine/config.ts": ENGINE_VARIABLES,
@@ -27,6 +28,7 @@ const PARTS = {
   "actors/bridges/config.ts": BRIDGE_VARIABLES,
   "actors/cohost/config.ts": COHOST_VARIABLES,
   "media/config.ts": MEDIA_VARIABLES,
+  "edge/webhooks/config.ts": WEBHOOK_VARIABLES,
 };
 assertDisjoint(PARTS);
 
@@ -41,6 +43,7 @@ export const ConfigSchema = z.object({
   ...BRIDGE_VARIABLES,
   ...COHOST_VARIABLES,
   ...MEDIA_VARIABLES,
+  ...WEBHOOK_VARIABLES,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -83,6 +83,7 @@ export async function serveEdge(
       disabledMediaRoutes(log, mediaAuth(identity, relational?.store)),
     analysis: mediaSide.analysisRoutes,
     speech: features.analysis?.models,
+    webhooks: features.webhooks?.routes,
   });
   app.route(
     "/",

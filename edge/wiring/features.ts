@@ -34,6 +34,8 @@ import {
   roomStreamNotifier,
 } from "./media.ts";
 import type { Root } from "./options.ts";
+import { bothBatchPorts, roomEventsToWebhooks } from "../../actors/webhooks/room_events.ts";
+import { openWebhooks, publishRecordingsReady, type Webhooks } from "./webhooks.ts";
 
 /** What a process has built before its engine or edge starts. */
 export interface Features {
@@ -48,6 +50,8 @@ export interface Features {
   actorTypes(): ActorType<any, unknown, any>[];
   recordingPort: LateRecordingPort;
   analysis?: AnalysisActors;
+  /** Outbound webhooks: outbox, worker, routes (with the relational store). */
+  webhooks?: Webhooks;
 }
 
 /** The steps every role takes before it can reach actors. */
@@ -70,6 +74,9 @@ export async function openFeatures(root: Root): Promise<Features> {
   const archive = relational &&
     new DanmakuArchiveWriter(relational.store, { log: log.child({ component: "archive" }) });
   if (archive) shutdown.defer("danmaku archive", () => archive.close());
+  // Integration events into the webhooks' outbox, written beside the rooms' path.
+  const webhooks = relational && openWebhooks(root, relational);
+  if (relational && webhooks) relational.economy.outbound = webhooks.outbox;
   // Media (LiveKit, recording, VOD): embedded, whatever is not configured runs here
   // (MEDIA=auto); else off with a log line unless S3_* is configured.
   const embedded = role === "all" && !config.NATS_URL;
@@ -80,13 +87,13 @@ export async function openFeatures(root: Root): Promise<Features> {
   // breaker, one token account); null: local heuristics only.
   const llm = createLlmClient(config, log.child({ component: "llm" }));
   const analysis = mediaStorage &&
-    analysisActors(config, { ...mediaStorage, sql: relational!.store }, log, llm);
+    analysisActors(config, { ...mediaStorage, sql: relational!.store }, log, llm, webhooks?.outbox);
   if (analysis) shutdown.defer("analysis models", () => analysis.models.close());
   const roomOptions: Partial<RoomActorOptions> = {
     giftLedger: relational?.ledger,
     settings: relational && sqlRoomSettings(relational.store),
     recording: mediaStorage && recordingPort,
-    archive,
+    archive: bothBatchPorts(archive, webhooks && roomEventsToWebhooks(webhooks.outbox)),
     ...opts.roomOptions,
     ai: roomAi(config, llm, opts.roomOptions?.ai),
   };
@@ -97,6 +104,7 @@ export async function openFeatures(root: Root): Promise<Features> {
     mediaStorage,
     recordingPort,
     analysis,
+    webhooks,
     actorTypes: () => actorTypes(config, roomOptions, mediaStorage, analysis, log),
   };
 }
@@ -158,7 +166,7 @@ export function startMediaSide(
   features: Features,
   { actors, transport }: { actors: ActorAsker; transport: Transport },
 ): MediaSide {
-  const { mediaStorage, relational, identity, analysis } = features;
+  const { mediaStorage, relational, identity, analysis, webhooks } = features;
   if (!mediaStorage || !relational || !analysis) return {};
   const media = createMedia({
     config,
@@ -171,7 +179,12 @@ export function startMediaSide(
     highlights: roomHighlights(actors),
     transport,
     roomDrivesRecording: true,
+    outbound: webhooks?.outbox,
   });
+  if (webhooks) {
+    const off = publishRecordingsReady(media.service.events, webhooks.outbox);
+    shutdown.defer("recording events to webhooks", () => off());
+  }
   features.recordingPort.bind(media);
   const live = startAnalysis({
     config,

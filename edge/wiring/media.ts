@@ -22,6 +22,7 @@
  * Recording uses LiveKit egress when RECORDING_VIA_EGRESS is set, else the in-process
  * recorder agent (embedded mode). Without LiveKit, URL recordings and VOD still work.
  */
+import type { OutboundEventSink } from "../../actors/webhooks/events.ts";
 import { RoomClient } from "../../actors/room/client.ts";
 import type { RoomRecordingPort } from "../../actors/room/ports.ts";
 import type { SqlStore } from "../../engine/sql/sql.ts";
@@ -133,6 +134,8 @@ export function createMedia(opts: {
   auth: MediaAuth;
   /** Forward stream events to the room actor (see media/livekit/stream_state.ts). */
   notifyRoom?: (event: StreamEvent) => Promise<void>;
+  /** Integration events of the media side (`recording.ready`, `clip.ready`). */
+  outbound?: OutboundEventSink;
   highlights?: (roomId: string) => Promise<WallSpan[]>;
   /**
    * Room bans seen on `rooms.out.*` remove the user from the SFU (with LiveKit), and
@@ -214,6 +217,14 @@ export function createMedia(opts: {
     index: storage.index,
     vod,
     log: mediaLog.child({ part: "clips" }),
+    onClip: opts.outbound && ((roomId, clip) =>
+      opts.outbound!.publish({
+        type: "clip.ready",
+        key: clip.id,
+        roomId,
+        at: Date.now(),
+        data: { roomId, recordingId: clip.recordingId, clip },
+      })),
   });
   const routes: MediaRouteDeps = {
     log: mediaLog,

@@ -9,7 +9,11 @@ import type { HighlightSpan, RoomBatch } from "../../actors/room/contract.ts";
 import { decodeJson } from "../../engine/codec.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { Transport } from "../../engine/transport.ts";
-import type { RecordingIndex, RecordingRow } from "../../actors/recording/recording_index.ts";
+import type {
+  ClipRow,
+  RecordingIndex,
+  RecordingRow,
+} from "../../actors/recording/recording_index.ts";
 import type { VodService } from "../vod.ts";
 import { mapSpans } from "../../actors/recording/timeline.ts";
 
@@ -18,6 +22,8 @@ export interface HighlightClipperOptions {
   index: RecordingIndex;
   vod: VodService;
   log: Logger;
+  /** A clip was cut (integration events: `clip.ready`). */
+  onClip?: (roomId: string, clip: ClipRow) => void;
   /** Context kept before and after each highlight (default 2 s). */
   padMs?: number;
   /** Give up waiting for segments after this long (default 3 min). */
@@ -86,6 +92,7 @@ export function clipHighlights(opts: HighlightClipperOptions): HighlightClipper 
     }
     const row = await opts.vod.cutClip(rec.id, vodSpan, { padMs });
     cut++;
+    opts.onClip?.(roomId, row);
     opts.log.info("highlight clip cut", { roomId, recordingId: rec.id, clip: row.id });
   }
 

@@ -1,0 +1,235 @@
+/**
+ * The webhook worker: sends the outbox's due deliveries, one lane per endpoint.
+ *
+ * A scan (on a poll, or at once when the outbox queued something) lists endpoints with due
+ * deliveries whose lane nobody holds; for each the worker takes the lane (a lease on the
+ * endpoint row, so one worker in the cluster sends to an endpoint at a time) and sends that
+ * endpoint's due deliveries, a few in flight at once, until none is due. Lanes run side by
+ * side: a slow or dead endpoint uses up its own lane's time (each attempt is cut at the
+ * timeout) and nobody else's. Rooms never wait for any of it: they only hand events to the
+ * outbox (`actors/webhooks/outbox.ts`).
+ *
+ * Each attempt re-checks the URL against the external-URL recorder's SSRF rules (public
+ * addresses only, after resolving the name) and is sent through its guard proxy
+ * (`EgressGuardProxy`), which connects only to the address it checked, so a name that
+ * resolves differently a moment later reaches nothing internal. Redirects are not followed.
+ * A 2xx answer is delivered; anything else is retried on the schedule (with ±10 % jitter)
+ * and, once the schedule is spent, the delivery fails for good (an operator can still
+ * redeliver it).
+ */
+import type { Logger } from "../../engine/log.ts";
+import { metrics } from "../../engine/metrics.ts";
+import type { DueDelivery, WebhookStore } from "../../actors/webhooks/store.ts";
+import { EgressGuardProxy } from "../../media/recorder/egress_guard.ts";
+import {
+  assertPublicHost,
+  type HostLookup,
+  isPublicAddress,
+  systemLookup,
+} from "../../media/recorder/public_address.ts";
+import { signedHeaders } from "./signature.ts";
+
+const WM = {
+  attempts: metrics.counter(
+    "synapse_webhook_attempts_total",
+    "Webhook delivery attempts by outcome (delivered, retry, failed)",
+  ),
+  latency: metrics.histogram(
+    "synapse_webhook_delivery_latency_ms",
+    "From an event to its delivery's success (ms), first attempts and retries alike",
+    [10, 25, 50, 100, 250, 500, 1000, 5000, 30_000, 300_000, 3_600_000],
+  ),
+  attemptMs: metrics.histogram(
+    "synapse_webhook_attempt_ms",
+    "One delivery attempt, request to answer or timeout (ms)",
+    [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000],
+  ),
+  lanes: metrics.gauge("synapse_webhook_lanes", "Endpoint lanes this process is sending on"),
+  backlog: metrics.gauge("synapse_webhook_pending", "Deliveries waiting (due or scheduled)"),
+  oldest: metrics.gauge(
+    "synapse_webhook_oldest_pending_seconds",
+    "Age of the oldest waiting delivery (s)",
+  ),
+};
+
+/** Open workers, summed for the lanes gauge. */
+const openWorkers = new Set<WebhookWorker>();
+WM.lanes.collect(() => [{ value: [...openWorkers].reduce((n, w) => n + w.lanes, 0) }]);
+
+export interface WebhookWorkerOptions {
+  store: WebhookStore;
+  /** This process's name on the lanes it holds. */
+  workerId: string;
+  /** Seconds before each retry; its length is the number of retries. */
+  schedule: readonly number[];
+  timeoutMs: number;
+  /** Requests in flight per endpoint. */
+  concurrency: number;
+  /** Lanes at once (default 256). */
+  maxLanes?: number;
+  /** Scan at least this often (default 1 s). */
+  pollMs?: number;
+  /** Which resolved addresses may be reached (default: public ones only). */
+  allowAddress?: (address: string) => boolean;
+  lookup?: HostLookup;
+  log: Logger;
+}
+
+const MAX_ERROR_CHARS = 300;
+
+export class WebhookWorker {
+  readonly #o: Required<Omit<WebhookWorkerOptions, "lookup" | "allowAddress">>;
+  readonly #allow: (address: string) => boolean;
+  readonly #lookup: HostLookup;
+  readonly #lanes = new Map<string, Promise<void>>();
+  readonly #proxy: EgressGuardProxy;
+  readonly #client: Deno.HttpClient;
+  #closed = false;
+  /** Aborts attempts in flight on close (they are not recorded: the lease lapses, and the
+   * delivery stays due for the next worker). */
+  readonly #stop = new AbortController();
+  #wake: (() => void) | undefined;
+  #rescan = false;
+  readonly #loop: Promise<void>;
+  #lastBacklog = 0;
+
+  constructor(opts: WebhookWorkerOptions) {
+    this.#o = { maxLanes: 256, pollMs: 1_000, ...opts };
+    this.#allow = opts.allowAddress ?? isPublicAddress;
+    this.#lookup = opts.lookup ?? systemLookup;
+    this.#proxy = new EgressGuardProxy(
+      { lookup: this.#lookup, allowAddress: this.#allow },
+      opts.log,
+    );
+    this.#client = Deno.createHttpClient({ proxy: { url: this.#proxy.url } });
+    openWorkers.add(this);
+    this.#loop = this.#run();
+  }
+
+  /** Deliveries were queued: scan now rather than at the next poll. */
+  nudge(): void {
+    this.#rescan = true;
+    this.#wake?.();
+  }
+
+  get lanes(): number {
+    return this.#lanes.size;
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#closed) {
+      this.#rescan = false;
+      try {
+        await this.#scan();
+      } catch (err) {
+        this.#o.log.warn("webhook scan failed", { error: err as Error });
+      }
+      if (this.#closed || this.#rescan) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, this.#o.pollMs);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.#wake = done;
+      });
+      this.#wake = undefined;
+    }
+  }
+
+  async #scan(): Promise<void> {
+    if (Date.now() - this.#lastBacklog > 10_000) {
+      this.#lastBacklog = Date.now();
+      const { pending, oldestAgeS } = await this.#o.store.backlog();
+      WM.backlog.set(pending);
+      WM.oldest.set(oldestAgeS);
+    }
+    const room = this.#o.maxLanes - this.#lanes.size;
+    if (room <= 0) return;
+    const ids = await this.#o.store.dueEndpoints(room + this.#lanes.size);
+    for (const id of ids) {
+      if (this.#lanes.has(id) || this.#lanes.size >= this.#o.maxLanes) continue;
+      const lane = this.#lane(id).catch((err) =>
+        this.#o.log.warn("webhook lane failed", { endpointId: id, error: err as Error })
+      ).finally(() => {
+        this.#lanes.delete(id);
+        this.nudge(); // its endpoint may have more due by now, others may be waiting
+      });
+      this.#lanes.set(id, lane);
+    }
+  }
+
+  /** Holds the endpoint's lane while it has due deliveries. */
+  async #lane(endpointId: string): Promise<void> {
+    const { store, workerId, timeoutMs, concurrency } = this.#o;
+    const leaseMs = Math.max(30_000, timeoutMs * 3);
+    try {
+      while (!this.#closed) {
+        const target = await store.acquireLane(endpointId, workerId, leaseMs);
+        if (!target) return; // another worker has it, or it was disabled or deleted
+        const due = await store.due(endpointId, concurrency);
+        if (due.length === 0) return;
+        await Promise.all(due.map((d) => this.#send(target, d)));
+      }
+    } finally {
+      await store.releaseLane(endpointId, workerId).catch(() => {});
+    }
+  }
+
+  async #send(target: { url: string; secret: string }, d: DueDelivery): Promise<void> {
+    const body = JSON.stringify({
+      id: d.eventId,
+      type: d.type,
+      timestamp: d.occurredAt.toISOString(),
+      data: d.payload,
+    });
+    const started = performance.now();
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      await assertPublicHost(new URL(target.url), this.#lookup, this.#allow);
+      const res = await fetch(target.url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "user-agent": "synapse-live-webhooks/1",
+          ...await signedHeaders(target.secret, d.eventId, body),
+        },
+        body,
+        redirect: "manual",
+        signal: AbortSignal.any([AbortSignal.timeout(this.#o.timeoutMs), this.#stop.signal]),
+        client: this.#client,
+      });
+      status = res.status;
+      await res.body?.cancel();
+      if (status < 200 || status > 299) error = `HTTP ${status}`;
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      error = (e.name === "TimeoutError" ? "timed out" : e.code ?? e.message ?? String(err))
+        .slice(0, MAX_ERROR_CHARS);
+    }
+    if (this.#closed) return;
+    const durationMs = performance.now() - started;
+    const ok = error === null;
+    const n = d.attempts + 1; // this attempt's number
+    const wait = this.#o.schedule[n - 1];
+    const retryAt = ok || wait === undefined
+      ? null
+      : new Date(Date.now() + wait * 1000 * (0.9 + Math.random() * 0.2));
+    WM.attemptMs.observe(durationMs);
+    WM.attempts.inc({ outcome: ok ? "delivered" : retryAt ? "retry" : "failed" });
+    if (ok) WM.latency.observe(Math.max(0, Date.now() - d.occurredAt.getTime()));
+    await this.#o.store.recordAttempt(d, { status, durationMs, error, ok }, retryAt);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#stop.abort();
+    this.#wake?.();
+    await this.#loop;
+    await Promise.all(this.#lanes.values());
+    openWorkers.delete(this);
+    this.#client.close();
+    await this.#proxy.close();
+  }
+}
