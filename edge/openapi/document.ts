@@ -14,6 +14,7 @@ import { managersApi, roomAiApi, socketsApi } from "./paths/room_ai.ts";
 import { accountsApi, adminUsersApi, streamerRoomsApi } from "./paths/accounts.ts";
 import { economyApi } from "./paths/economy.ts";
 import { analysisApi, mediaApi } from "./paths/media.ts";
+import { webhooksApi } from "./paths/webhooks.ts";
 
 /** Every area of the API; a new router adds its area here. */
 export const API_AREAS: readonly ApiArea[] = [
@@ -27,6 +28,7 @@ export const API_AREAS: readonly ApiArea[] = [
   mediaApi,
   analysisApi,
   adminUsersApi,
+  webhooksApi,
   socketsApi,
   docsApi,
 ];

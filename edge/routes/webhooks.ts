@@ -48,13 +48,13 @@ const Url = z.string().trim().max(2000).refine((s) => {
   }
 }, "an http(s) URL without credentials");
 const Description = z.string().trim().max(200).regex(/^[^\p{Cc}]*$/u, "no control characters");
-const CreateInput = z.object({
+export const CreateInput = z.object({
   url: Url,
   description: Description.default(""),
   eventTypes: z.array(EventType).max(WEBHOOK_EVENT_TYPES.length).default([]),
   scope: z.enum(["mine", "platform"]).default("mine"),
 }).strict();
-const UpdateInput = z.object({
+export const UpdateInput = z.object({
   url: Url.optional(),
   description: Description.optional(),
   eventTypes: z.array(EventType).max(WEBHOOK_EVENT_TYPES.length).optional(),
