@@ -5,13 +5,14 @@
  * `edge`; `actors` import nothing of `media`: the actors declare ports for what they need
  * (actors/segment/ports.ts, the room's ports), media implements them and uses the actors'
  * contracts and clients, and the composition root (edge/wiring/) joins the two. No cycle
- * between top-level folders, none between files.
+ * between top-level folders, none between files. `sdk` (the typed client) imports none of
+ * the server's folders: it is shipped to other programs and browsers on its own.
  */
 import assert from "node:assert/strict";
 import { cycles, type ImportGraph, readImportGraph, topFolder } from "./helpers/import_graph.ts";
 
 const ROOT = new URL("../", import.meta.url);
-const FOLDERS = ["engine", "actors", "edge", "media"] as const;
+const FOLDERS = ["engine", "actors", "edge", "media", "sdk"] as const;
 
 /** What each top-level folder must never import. */
 const FORBIDDEN: Record<string, readonly string[]> = {
@@ -19,6 +20,7 @@ const FORBIDDEN: Record<string, readonly string[]> = {
   actors: ["edge", "media"],
   media: ["edge"],
   edge: [],
+  sdk: ["engine", "actors", "edge", "media"],
 };
 
 /** Every file → file import that breaks a folder rule, as `from -> to` lines. */
@@ -88,10 +90,12 @@ Deno.test("architecture: the checker finds planted violations in a scratch tree"
     await write("media/b.ts", 'await import("./a.ts");\nexport const b = 1;\n');
     await write("edge/page.ts", 'export const page = new URL("./web/x.html", import.meta.url);\n');
     await write("edge/web/x.html", "");
+    await write("sdk/client.ts", 'import { page } from "../edge/page.ts";\nexport { page };\n');
     const planted = await readImportGraph(new URL(`file://${root}/`), FOLDERS);
     assert.deepEqual(forbiddenImports(planted), [
       "actors/room.ts -> media/clip.ts",
       "engine/core.ts -> actors/room.ts",
+      "sdk/client.ts -> edge/page.ts",
     ]);
     assert.deepEqual(folderCycles(planted), [["actors", "media"]]);
     assert.deepEqual(fileCycles(planted), [

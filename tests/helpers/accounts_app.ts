@@ -11,7 +11,7 @@ import { type Accounts, createAccounts } from "../../edge/accounts/service.ts";
 import { Hs256Tokens } from "../../edge/auth/tokens.ts";
 import { accountsRoutes } from "../../edge/routes/accounts.ts";
 import { economyRoutes } from "../../edge/routes/economy.ts";
-import { callJson } from "./http.ts";
+import { ApiError, restClient, unwrap } from "../../sdk/mod.ts";
 
 export const TEST_SECRET = "test-secret-0123456789-abcdefghijklmnop";
 
@@ -91,9 +91,11 @@ export async function signUp(
   username: string,
   password = "a fine password",
 ) {
-  const { status, body } = await callJson(app.url, "/api/auth/register", {
-    json: { username, password },
+  // The typed client: the body and the answer are checked against the API's declarations.
+  const session = await unwrap(
+    restClient({ baseUrl: app.url }).POST("/api/auth/register", { body: { username, password } }),
+  ).catch((err) => {
+    throw new Error(`register ${username}: ${err instanceof ApiError ? err.code : err}`);
   });
-  if (status !== 201) throw new Error(`register ${username}: ${JSON.stringify(body)}`);
-  return { id: body.user.id as string, token: body.accessToken as string };
+  return { id: session.user.id, token: session.accessToken };
 }

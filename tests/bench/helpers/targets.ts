@@ -4,6 +4,14 @@
  * once it is in the room and will receive broadcasts), open a sender, send bench messages.
  */
 import { type BenchMessage, fromObject, fromText, toObject, toText } from "./bench_message.ts";
+import {
+  isEvent,
+  type RestClient,
+  restClient,
+  RoomSocket,
+  SocketError,
+  unwrap,
+} from "../../../sdk/mod.ts";
 
 export type TargetKind = "synapse" | "bare" | "socketio" | "centrifugo";
 
@@ -83,71 +91,54 @@ function openSocket(
   });
 }
 
-// --- Synapse: guest token, hello → welcome, say → ack, batches of danmaku events.
-
-interface SynapseFrame {
-  type: string;
-  at?: number;
-  code?: string;
-  message?: string;
-  count?: number;
-  omitted?: number;
-  events?: { t: string; d?: { text: string; at: number } }[];
-}
+// --- Synapse: through the typed client (sdk/): guest token over REST, then the room socket
+// (hello → welcome, say → ack, batches of danmaku events). Reconnects are off: a bench counts
+// a dropped link as a failure rather than healing it.
 
 class SynapseClient implements TargetClient {
-  constructor(readonly baseUrl: string, readonly room: string) {}
-
-  async #guestToken(): Promise<string> {
-    const res = await fetch(`${this.baseUrl}/api/session/guest`, { method: "POST" });
-    const body = await res.json() as { token?: string };
-    if (res.status !== 201 || typeof body.token !== "string") {
-      throw new Error(`guest session failed: ${res.status} ${JSON.stringify(body)}`);
-    }
-    return body.token;
+  readonly #rest: RestClient;
+  constructor(readonly baseUrl: string, readonly room: string) {
+    this.#rest = restClient({ baseUrl });
   }
 
-  async #open(sink: ReceiveSink, outcome?: SendOutcome): Promise<WebSocket> {
-    const token = await this.#guestToken();
-    return openSocket(
-      wsUrl(this.baseUrl, `/ws/rooms/${encodeURIComponent(this.room)}`),
-      (ws) => ws.send(JSON.stringify({ type: "hello", v: 1, token, room: this.room })),
-      (_ws, data, ready, fail) => {
-        sink.frame?.(data.length);
-        const frame = JSON.parse(data) as SynapseFrame;
-        switch (frame.type) {
-          case "batch":
-            if (frame.omitted) sink.omitted?.(frame.omitted);
-            for (const event of frame.events ?? []) {
-              if (event.t !== "danmaku" || !event.d) continue;
-              const m = fromText(event.d.text);
-              if (m) sink.message(m, { acceptedAt: event.d.at, flushedAt: frame.at ?? NaN });
-            }
-            return;
-          case "welcome":
-            return ready();
-          case "ack":
-            return outcome?.acked();
-          case "dropped":
-            return sink.dropped(frame.count ?? 0);
-          case "error":
-            if (outcome) return outcome.refused(frame.code ?? "unknown");
-            return fail(new Error(`error frame: ${frame.code} ${frame.message}`));
-        }
-      },
-    );
+  async #open(sink: ReceiveSink): Promise<RoomSocket> {
+    const { token } = await unwrap(this.#rest.POST("/api/session/guest", { body: {} }));
+    const socket = new RoomSocket({
+      baseUrl: this.baseUrl,
+      room: this.room,
+      token,
+      reconnect: false,
+      pingIntervalMs: 0,
+      requestTimeoutMs: 120_000,
+      onText: (text) => sink.frame?.(text.length),
+    });
+    socket.on("batch", (batch) => {
+      if (batch.omitted) sink.omitted?.(batch.omitted);
+      for (const event of batch.events) {
+        if (!isEvent(event, "danmaku")) continue;
+        const m = fromText(event.d.text);
+        if (m) sink.message(m, { acceptedAt: event.d.at, flushedAt: batch.at });
+      }
+    });
+    socket.on("dropped", (frame) => sink.dropped(frame.count));
+    await socket.connect();
+    return socket;
   }
 
   async openViewer(_index: number, sink: ReceiveSink): Promise<Connection> {
-    const ws = await this.#open(sink);
-    return { close: () => ws.close() };
+    const socket = await this.#open(sink);
+    return { close: () => socket.close() };
   }
 
   async openSender(_i: number, sink: ReceiveSink, outcome: SendOutcome): Promise<SenderConnection> {
-    const ws = await this.#open(sink, outcome);
+    const socket = await this.#open(sink);
     return {
-      send: (m) => ws.send(JSON.stringify({ type: "say", text: toText(m) })),
-      close: () => ws.close(),
+      send: (m) =>
+        void socket.say(toText(m)).then(
+          () => outcome.acked(),
+          (err) => outcome.refused(err instanceof SocketError ? err.code : "unknown"),
+        ),
+      close: () => socket.close(),
     };
   }
 }
