@@ -365,3 +365,21 @@ Deno.test("cohost: what is pending (current turn first) is restored in order by 
     await llm.close();
   }
 });
+
+Deno.test("cohost: what is kept for a restart is bounded by the stale policy (the newest maxQueue)", async () => {
+  const llm = startFakeOpenAi();
+  llm.streamDelayMs = 30;
+  llm.chatReply = () => "A slow answer. ".repeat(5);
+  const { cohost, events } = setup({
+    llmUrl: llm.url,
+    persona: { stale: { maxWaitMs: 600_000, maxQueue: 3 } },
+  });
+  try {
+    for (let i = 0; i < 50; i++) cohost.input(input(`m${i}`));
+    await waitFor("answering", () => events.some((e) => e.op === "delta"));
+    assert.deepEqual(cohost.pending().map((i) => i.text), ["m0", "m47", "m48", "m49"]);
+  } finally {
+    await cohost.close();
+    await llm.close();
+  }
+});

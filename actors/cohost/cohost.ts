@@ -143,11 +143,13 @@ export class CoHost {
 
   /**
    * What is still to answer, in order: the input of the current turn first (a restarted
-   * co-host answers it again from its start), then the waiting ones.
+   * co-host answers it again from its start), then the waiting ones — at most the newest
+   * `stale.maxQueue`, all the stale policy would ever answer (bounded in a hot room).
    */
   pending(): CoHostInput[] {
     const current = this.#turn?.input;
-    return current ? [current, ...this.#queue.list()] : this.#queue.list();
+    const waiting = this.#queue.tail(this.#persona.stale.maxQueue);
+    return current ? [current, ...waiting] : waiting;
   }
 
   /**

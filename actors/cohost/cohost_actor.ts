@@ -246,9 +246,12 @@ class CoHostActor extends Actor<CoHostActorState, CoHostMsg, unknown> {
         const input = CoHostInputSchema.safeParse(msg.input);
         if (!input.success) throw new ActorError("bad_input", input.error.issues[0]?.message ?? "");
         const outcome = cohost.input(input.data);
-        this.#track();
-        // A /proxy-ws client was told "queued": that survives a crash from now on.
-        if (outcome === "queued" && input.data.origin === "proxy") await this.ctx.persist();
+        // A /proxy-ws client is told "queued": that survives a crash from now on. Chat (many
+        // inputs a second in a hot room) is tracked by the flush timer, written within 1 s.
+        if (outcome === "queued" && input.data.origin === "proxy") {
+          this.#track();
+          await this.ctx.persist();
+        }
         return { outcome, queue: cohost.status().queue.length };
       }
       case "interrupt":
@@ -317,7 +320,7 @@ export function cohostActorType(
     restore: (raw) => {
       const r = raw as Partial<CoHostActorState>;
       const persona = Persona.safeParse(r?.persona ?? {});
-      const pending = CoHostInputSchema.array().max(1_000).safeParse(r?.pending ?? []);
+      const pending = CoHostInputSchema.array().max(501).safeParse(r?.pending ?? []);
       return {
         persona: persona.success ? persona.data : DEFAULT_PERSONA,
         proxyKeyHash: typeof r?.proxyKeyHash === "string" ? r.proxyKeyHash : null,

@@ -32,6 +32,11 @@ export class InputQueue {
     return this.#items.slice(this.#head);
   }
 
+  /** The newest `n` waiting inputs, oldest first (a copy). */
+  tail(n: number): CoHostInput[] {
+    return this.#items.slice(Math.max(this.#head, this.#items.length - n));
+  }
+
   /** Removes one waiting input by id (the streamer skipped it). */
   remove(id: string): boolean {
     const i = this.#items.findIndex((x, k) => k >= this.#head && x.id === id);
