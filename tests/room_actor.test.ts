@@ -21,6 +21,7 @@ import {
   type RoomStatus,
   roomStatusSubject,
   type SayReply,
+  type StatsReply,
 } from "../actors/room/contract.ts";
 import { type GiftLedger, type GiftRequest } from "../actors/room/ports.ts";
 import {
@@ -604,6 +605,45 @@ Deno.test("room: a burst of chat becomes a persisted, broadcast highlight", asyn
     assert.deepEqual(join.highlights, [span]);
   } finally {
     out.stop();
+    await h.close();
+  }
+});
+
+Deno.test("room: stats give viewers, chat and gifts per 10 s bucket, oldest first", async () => {
+  const ledger = new FakeLedger();
+  const h = await harness({ giftLedger: ledger, tickMs: 30, rateLimit: { burst: 100 } });
+  const status = collect<RoomStatus>(h.engine.transport, roomStatusSubject(ROOM));
+  /** The room counts viewers on its tick: wait until it published the count. */
+  const viewers = async (n: number) => {
+    await h.ask({ kind: "presence", edgeId: "edge-a", viewers: n });
+    await waitFor(`${n} viewers`, () => status.items.at(-1)?.viewers === n);
+  };
+  try {
+    await viewers(3);
+    await h.say(user("a"), "one");
+    await h.say(user("b"), "two");
+    await h.ask({
+      kind: "gift",
+      actor: user("a"),
+      giftId: "rose",
+      count: 2,
+      idempotencyKey: "key-stat-1",
+    });
+    h.clock.advance(10_000);
+    await viewers(7);
+    await h.say(user("c"), "three");
+    h.clock.advance(20_000); // one empty bucket between
+    const s = await h.ask<StatsReply>({ kind: "stats" });
+    assert.equal(s.bucketMs, 10_000);
+    assert.deepEqual(
+      s.points.map((p) => [p.viewers, p.danmaku, p.gifts, p.coins]),
+      [[3, 2, 2, "200"], [7, 1, 0, "0"], [7, 0, 0, "0"]],
+    );
+    assert.deepEqual(s.points.map((p) => p.t - s.points[0].t), [0, 10_000, 20_000]);
+    assert.equal(s.current.t, s.points[0].t + 30_000);
+    assert.equal(s.current.danmaku, 0);
+  } finally {
+    status.stop();
     await h.close();
   }
 });

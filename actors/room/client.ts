@@ -28,6 +28,7 @@ import {
   type RoomInfo,
   type RoomSettings,
   type SayReply,
+  type StatsReply,
   type StreamReply,
   type WindowReply,
 } from "./contract.ts";
@@ -110,6 +111,11 @@ export class RoomClient {
 
   highlights(roomId: string): Promise<HighlightSpan[]> {
     return this.#open(roomId, "highlights", {});
+  }
+
+  /** The room's time series since activation: viewers, chat and gifts per bucket. */
+  stats(roomId: string): Promise<StatsReply> {
+    return this.#open(roomId, "stats", {});
   }
 
   /** The room's AI: panel state, audit/undo, knowledge base, Q&A controls. */

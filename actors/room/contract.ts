@@ -127,6 +127,8 @@ export const GiftCommand = z.object({
 });
 export const InfoQuery = z.object({ kind: z.literal("info") });
 export const HighlightsQuery = z.object({ kind: z.literal("highlights") });
+/** The room's time series since activation (`parts/stats.ts`): viewers, chat and gifts. */
+export const StatsQuery = z.object({ kind: z.literal("stats") });
 /**
  * Replace the room's owner, admins and guest-chat switch (the accounts routes after a room is
  * created, edited or deleted). `null`: the room is no longer registered.
@@ -252,6 +254,7 @@ export const ROOM_COMMANDS = {
   gift: { trust: "viewer", schema: GiftCommand },
   info: { trust: "viewer", schema: InfoQuery },
   highlights: { trust: "viewer", schema: HighlightsQuery },
+  stats: { trust: "viewer", schema: StatsQuery },
   ai: { trust: "viewer", schema: AiCommand },
   configure: { trust: "internal", schema: ConfigureCommand },
   caption: { trust: "internal", schema: CaptionCommand },
@@ -510,6 +513,25 @@ export interface RoomStatus {
   liveSince?: number;
   streamId?: string;
   recordingId?: string;
+}
+
+/** One bucket of the room's time series (`stats`): what happened in `[t, t + bucketMs)`. */
+export interface StatsPoint {
+  t: number;
+  /** Viewers when the bucket closed (the room's last count). */
+  viewers: number;
+  /** Chat messages accepted (flood-suppressed ones too). */
+  danmaku: number;
+  /** Gifts committed, and their value (integer currency units, a decimal string). */
+  gifts: number;
+  coins: string;
+}
+
+/** The reply to `stats`: closed buckets, oldest first, and the one still open. */
+export interface StatsReply {
+  bucketMs: number;
+  points: StatsPoint[];
+  current: StatsPoint;
 }
 
 /** The reply to `gift` (also what the ledger answers per gift). */

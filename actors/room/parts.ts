@@ -14,6 +14,7 @@ import { CaptionsPart } from "./parts/captions.ts";
 import { CoHostPart } from "./parts/cohost.ts";
 import { GiftsPart } from "./parts/gifts.ts";
 import { HighlightsPart } from "./parts/highlights.ts";
+import { StatsPart } from "./parts/stats.ts";
 import { StreamPart } from "./parts/stream.ts";
 import type { RoomState } from "./state.ts";
 
@@ -31,14 +32,16 @@ export function roomParts(
   cfg: RoomConfig,
 ): RoomParts {
   const access = new AccessPart(api("access"), state, cfg.settings, cfg.settingsTimeoutMs);
+  const stats = new StatsPart(api("stats"));
   const all: RoomPart[] = [
     access,
     new StreamPart(api("stream"), state, cfg.recording, cfg.statusEveryMs),
     new CaptionsPart(api("captions")),
-    new GiftsPart(api("gifts"), cfg.giftLedger),
+    new GiftsPart(api("gifts"), cfg.giftLedger, (count, amount) => stats.gift(count, amount)),
     new HighlightsPart(api("highlights"), state, cfg.highlights, cfg.keepHighlights),
     new BridgesPart(api("bridges")),
     new CoHostPart(api("cohost"), state),
+    stats,
   ];
   if (cfg.ai) all.push(new RoomIntelligence(api("ai"), state, cfg.ai));
   for (const p of all) {

@@ -26,7 +26,12 @@ export class GiftsPart implements RoomPart {
   #inFlight: { id: number; done: Promise<CommittedBatch> } | null = null;
   #batches = 0;
 
-  constructor(private readonly api: RoomApi, private readonly ledger: GiftLedger | undefined) {}
+  constructor(
+    private readonly api: RoomApi,
+    private readonly ledger: GiftLedger | undefined,
+    /** Told of each committed gift (the stats part's series). */
+    private readonly onCommitted: (count: number, amount: string) => void = () => {},
+  ) {}
 
   readonly commands = {
     gift: (cmd: CommandOf<"gift">) => this.#gift(cmd),
@@ -92,6 +97,7 @@ export class GiftsPart implements RoomPart {
     for (const [i, { req }] of batch.gifts.entries()) {
       const outcome = batch.outcomes[i];
       if (!outcome.ok || outcome.replayed) continue;
+      this.onCommitted(req.count, outcome.amount);
       this.api.emit({
         t: "gift",
         g: {
