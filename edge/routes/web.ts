@@ -11,8 +11,18 @@ const DIST_DIR = new URL("../web/dist/", import.meta.url);
 const JS = "text/javascript; charset=utf-8";
 const CSS = "text/css; charset=utf-8";
 const IMMUTABLE = "public, max-age=31536000, immutable";
-/** Where index.html takes the built client's tags. */
+/** Where index.html (and the client's page.html) take the built client's tags. */
 const ASSETS_MARKER = "<!--client-assets-->";
+/**
+ * Pages built entirely by the TypeScript client: path → entry (`client/src/entries/`), each
+ * served as `client/page.html` with that entry's files (`/studio`: the streamer dashboard,
+ * `/ops`: the operator pages).
+ */
+const CLIENT_PAGES: Record<string, string> = {
+  "/studio": "studio",
+  "/studio/:roomId": "studio",
+  "/ops": "ops",
+};
 
 /** The older modules (imported by app.js), served as they are. */
 const LEGACY_FILES: Record<string, string> = {
@@ -63,6 +73,15 @@ export async function webRoutes(): Promise<Hono> {
   app.get("/index.html", page);
   // Deep links to a room (`/r/lobby`) load the same page.
   app.get("/r/:roomId", page);
+
+  const shell = await Deno.readTextFile(new URL("client/page.html", WEB_DIR));
+  for (const [path, entry] of Object.entries(CLIENT_PAGES)) {
+    const body = shell.replace(ASSETS_MARKER, assetTags(manifest, entry));
+    app.get(path, () =>
+      new Response(body, {
+        headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" },
+      }));
+  }
 
   for (const [name, type] of Object.entries(LEGACY_FILES)) {
     const body = await Deno.readFile(new URL(name, WEB_DIR));

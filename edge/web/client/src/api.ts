@@ -118,7 +118,8 @@ function refreshSession(): Promise<StoredAuth> {
   return refreshing;
 }
 
-async function accessToken(): Promise<string | null> {
+/** The signed-in user's access token (refreshed when due), or null for a guest. */
+export async function accessToken(): Promise<string | null> {
   const a = readAuth();
   if (!a) return null;
   if (a.accessExpiresAt - Date.now() > 30_000) return a.accessToken;
@@ -138,4 +139,20 @@ export async function api<T>(path: string, opts: CallOptions = {}): Promise<T> {
     }
     return await rawCall<T>(path, opts, (await refreshSession()).accessToken);
   }
+}
+
+/** Signs in with a username and password; the session is shared with the older pages. */
+export async function signIn(username: string, password: string): Promise<SessionUser> {
+  const body = await rawCall<
+    { accessToken: string; refreshToken: string; expiresIn?: number; user: SessionUser }
+  >("/auth/login", { json: { username, password } });
+  const stored: StoredAuth = {
+    accessToken: body.accessToken,
+    refreshToken: body.refreshToken,
+    accessExpiresAt: Date.now() + Number(body.expiresIn ?? 900) * 1000,
+    user: body.user,
+  };
+  localStorage.setItem(AUTH_KEY, JSON.stringify(stored));
+  syncUser();
+  return body.user;
 }

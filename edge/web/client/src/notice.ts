@@ -1,5 +1,5 @@
 /** The page's transient notice (`#notice`, a status region in index.html). */
-let timer: number | undefined;
+let timer: ReturnType<typeof setTimeout> | undefined;
 
 export function notice(text: string): void {
   const n = document.getElementById("notice");

@@ -15,6 +15,11 @@ export function formatTime(at: number | Date): string {
   return new Intl.DateTimeFormat(locale.value, { timeStyle: "short" }).format(at);
 }
 
+/** Hours, minutes and seconds (`22:15:30`), for chart axes. */
+export function formatClock(at: number | Date): string {
+  return new Intl.DateTimeFormat(locale.value, { timeStyle: "medium" }).format(at);
+}
+
 export function formatDateTime(at: number | Date): string {
   return new Intl.DateTimeFormat(locale.value, { dateStyle: "medium", timeStyle: "short" })
     .format(at);

@@ -1,0 +1,16 @@
+/** The operator pages (`/ops`): cluster, users and roles, finance; built wholly here. */
+import "../styles/base.css";
+import "../styles/page.css";
+import "../styles/ops.css";
+import { effect } from "@preact/signals";
+import { render } from "preact";
+import { t } from "../i18n/i18n.ts";
+import { locale } from "../i18n/locale.ts";
+import { Ops } from "../pages/ops.tsx";
+
+effect(() => {
+  document.documentElement.lang = locale.value;
+  document.title = `${t("ops.title")} · ${t("app.name")}`;
+});
+
+render(<Ops />, document.getElementById("page")!);

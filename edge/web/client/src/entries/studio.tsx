@@ -1,0 +1,17 @@
+/** The streamer's dashboard (`/studio`, `/studio/:roomId`): its own page, built wholly here. */
+import "uplot/dist/uPlot.min.css";
+import "../styles/base.css";
+import "../styles/page.css";
+import "../styles/studio.css";
+import { effect } from "@preact/signals";
+import { render } from "preact";
+import { t } from "../i18n/i18n.ts";
+import { locale } from "../i18n/locale.ts";
+import { Studio } from "../pages/studio.tsx";
+
+effect(() => {
+  document.documentElement.lang = locale.value;
+  document.title = `${t("studio.title")} · ${t("app.name")}`;
+});
+
+render(<Studio />, document.getElementById("page")!);

@@ -1,0 +1,223 @@
+/**
+ * The dashboard's charts over the stream's time (uPlot, bundled): viewers, chat messages per
+ * second, the chat's mood (-1..1 per minute) and gifts (coins per bucket), each with the
+ * room's highlights drawn as bands. The series come from `GET /api/rooms/:id/stats` (the room's
+ * stats part, 10 s buckets), polled, and the mood minutes from the room AI over the socket.
+ * Each chart's uPlot instance is on its element as `uplot` (the browser tests read its data).
+ */
+import { useSignalEffect } from "@preact/signals";
+import { useEffect, useRef, useState } from "preact/hooks";
+import uPlot from "uplot";
+import type { HighlightSpan, StatsReply } from "../../../../../actors/room/contract.ts";
+import { api } from "../api.ts";
+import { t } from "../i18n/i18n.ts";
+import { locale } from "../i18n/locale.ts";
+import { formatClock } from "../i18n/format.ts";
+import type { MessageKey } from "../i18n/messages_en.ts";
+import type { RoomSocket } from "./room_socket.ts";
+
+const POLL_MS = 5_000;
+type Data = [number[], (number | null)[]];
+
+/** Draws the highlights (seconds) as translucent bands under the series. */
+function highlightBands(spans: () => HighlightSpan[]): uPlot.Plugin {
+  return {
+    hooks: {
+      drawClear: (u: uPlot) => {
+        const ctx = u.ctx;
+        ctx.save();
+        ctx.fillStyle = "rgba(255, 204, 51, 0.25)";
+        for (const h of spans()) {
+          const x0 = u.valToPos(h.startAt / 1000, "x", true);
+          const x1 = u.valToPos(h.endAt / 1000, "x", true);
+          const w = Math.max(2, x1 - x0);
+          ctx.fillRect(x0, u.bbox.top, w, u.bbox.height);
+        }
+        ctx.restore();
+      },
+    },
+  };
+}
+
+interface ChartProps {
+  id: string;
+  title: MessageKey;
+  data: () => Data;
+  color: string;
+  spans: () => HighlightSpan[];
+  range?: [number, number];
+  /** The latest value, as said to screen readers. */
+  summary: () => string;
+  /** Changes whenever the data may have changed. */
+  version: number;
+}
+
+function Chart(props: ChartProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const latest = useRef(props);
+  latest.current = props;
+
+  useEffect(() => {
+    const el = box.current!;
+    const width = () => Math.max(240, el.clientWidth);
+    const u = new uPlot(
+      {
+        width: width(),
+        height: 160,
+        legend: { show: false },
+        cursor: { drag: { x: false, y: false } },
+        scales: { x: { time: true }, y: props.range ? { range: props.range } : {} },
+        axes: [
+          {
+            stroke: "#aab0c0",
+            grid: { stroke: "#2a2f3c" },
+            ticks: { stroke: "#2a2f3c" },
+            space: 64,
+            // the clock in the page's locale, one row (uPlot's default adds a date row)
+            values: (_u: uPlot, splits: number[]) => splits.map((s) => formatClock(s * 1000)),
+          },
+          {
+            stroke: "#aab0c0",
+            grid: { stroke: "#2a2f3c" },
+            ticks: { stroke: "#2a2f3c" },
+            size: 44,
+          },
+        ],
+        series: [{}, { stroke: props.color, width: 2, fill: `${props.color}33`, spanGaps: true }],
+        plugins: [highlightBands(() => latest.current.spans())],
+      },
+      props.data(),
+      el,
+    );
+    plot.current = u;
+    (el as HTMLDivElement & { uplot?: uPlot }).uplot = u;
+    const ro = new ResizeObserver(() => u.setSize({ width: width(), height: 160 }));
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      u.destroy();
+    };
+  }, []);
+
+  useEffect(() => {
+    plot.current?.setData(props.data());
+  }, [props.version]);
+
+  return (
+    <figure class="chart">
+      <figcaption>
+        {t(props.title)}
+        {props.data()[0].length === 0 && <span class="muted small">· {t("studio.chartEmpty")}
+        </span>}
+      </figcaption>
+      <div
+        id={props.id}
+        class="chart-canvas"
+        ref={box}
+        role="img"
+        aria-label={`${t(props.title)}: ${props.summary()}`}
+      />
+    </figure>
+  );
+}
+
+export function StreamCharts({ roomId, socket }: { roomId: string; socket: RoomSocket }) {
+  const stats = useRef<StatsReply | null>(null);
+  const version = useRef(0);
+  const [, setRenders] = useState(0);
+  const force = () => setRenders((n) => n + 1);
+
+  useEffect(() => {
+    let stop = false;
+    const load = async () => {
+      try {
+        stats.current = await api<StatsReply>(`/rooms/${encodeURIComponent(roomId)}/stats`);
+        version.current++;
+        force();
+      } catch {
+        // the next poll retries
+      }
+      if (!stop) timer = setTimeout(load, POLL_MS);
+    };
+    let timer = setTimeout(load, 0);
+    return () => {
+      stop = true;
+      clearTimeout(timer);
+    };
+  }, [roomId]);
+
+  // Mood minutes and highlights arrive on the socket.
+  useSignalEffect(() => {
+    void socket.mood.value;
+    void socket.highlights.value;
+    void locale.value;
+    version.current++;
+    force();
+  });
+
+  const points = () => {
+    const s = stats.current;
+    return s ? [...s.points, s.current] : [];
+  };
+  const seconds = (s: StatsReply | null) => (s ? s.bucketMs / 1000 : 10);
+  const xs = () => points().map((p) => p.t / 1000);
+  const spans = () => socket.highlights.value;
+  const last = <T,>(a: T[]) => a.at(-1);
+
+  const viewers = (): Data => [xs(), points().map((p) => p.viewers)];
+  const rate = (): Data => [
+    xs(),
+    points().map((p) => Math.round((p.danmaku / seconds(stats.current)) * 10) / 10),
+  ];
+  const gifts = (): Data => [xs(), points().map((p) => Number(p.coins))];
+  const mood = (): Data => {
+    const m = socket.mood.value;
+    return [m.map((p) => p.minute / 1000), m.map((p) => p.mean)];
+  };
+
+  return (
+    <div class="charts">
+      <Chart
+        id="chart-viewers"
+        title="studio.chartViewers"
+        color="#7cc4ff"
+        data={viewers}
+        spans={spans}
+        version={version.current}
+        summary={() => String(last(viewers()[1]) ?? "—")}
+      />
+      <Chart
+        id="chart-danmaku"
+        title="studio.chartDanmaku"
+        color="#ff5c8a"
+        data={rate}
+        spans={spans}
+        version={version.current}
+        summary={() => String(last(rate()[1]) ?? "—")}
+      />
+      <Chart
+        id="chart-mood"
+        title="studio.chartMood"
+        color="#6ee7a8"
+        range={[-1, 1]}
+        data={mood}
+        spans={spans}
+        version={version.current}
+        summary={() => {
+          const v = last(mood()[1]);
+          return typeof v === "number" ? v.toFixed(2) : "—";
+        }}
+      />
+      <Chart
+        id="chart-gifts"
+        title="studio.chartGifts"
+        color="#ffcc33"
+        data={gifts}
+        spans={spans}
+        version={version.current}
+        summary={() => String(last(gifts()[1]) ?? "—")}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,72 @@
+/**
+ * Coaching tips as cards, newest first: the latest windows (`GET /api/analysis/tips/latest`)
+ * and each new one as it is stored (SSE `tips`). Streamer and room admins only.
+ */
+import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
+import { api, ApiError } from "../api.ts";
+import { errorText, t } from "../i18n/i18n.ts";
+import { formatTime } from "../i18n/format.ts";
+import type { MessageKey } from "../i18n/messages_en.ts";
+import { openEvents } from "./sse.ts";
+
+interface TipWindow {
+  window: number;
+  endAt: number;
+  source: string;
+  tips: { type: string; text: string }[];
+}
+const KEEP = 6;
+const ICON: Record<string, string> = {
+  welcome: "👋",
+  product: "🛒",
+  interaction: "💬",
+  closing: "🏁",
+};
+
+export function CoachingTips({ roomId }: { roomId: string }) {
+  const rows = useSignal<TipWindow[]>([]);
+  const status = useSignal(t("studio.loading"));
+  useEffect(() => {
+    const room = encodeURIComponent(roomId);
+    api<{ tips: TipWindow[] }>(`/analysis/tips/latest?room=${room}&limit=${KEEP}`, { auth: true })
+      .then((r) => {
+        rows.value = r.tips;
+        status.value = "";
+      }, (err) => {
+        status.value = err instanceof ApiError && err.code === "not_found"
+          ? t("tips.off")
+          : errorText(err instanceof ApiError ? err.code : "offline");
+      });
+    return openEvents(`/analysis/tips/stream?room=${room}`, {
+      tips: (w) => {
+        rows.value = [
+          w as TipWindow,
+          ...rows.value.filter((r) => r.window !== (w as TipWindow).window),
+        ]
+          .slice(0, KEEP);
+      },
+    });
+  }, [roomId]);
+  return (
+    <section class="panel-card" aria-labelledby="tips-h">
+      <h2 id="tips-h">{t("tips.title")}</h2>
+      {status.value && <p class="muted">{status.value}</p>}
+      {!status.value && rows.value.length === 0 && <p class="muted">{t("tips.none")}</p>}
+      <ol id="coaching-tips" class="tip-cards" aria-live="polite">
+        {rows.value.flatMap((w) =>
+          w.tips.map((tip, i) => (
+            <li class={`tip-card tip-${tip.type}`} key={`${w.window}-${i}`} data-window={w.window}>
+              <span class="tip-kind">
+                <span aria-hidden="true">{ICON[tip.type] ?? "💡"}</span>{" "}
+                {ICON[tip.type] ? t(`tips.kind.${tip.type}` as MessageKey) : tip.type}
+              </span>
+              <p>{tip.text}</p>
+              <span class="muted small">{formatTime(w.endAt)} · {w.source}</span>
+            </li>
+          ))
+        )}
+      </ol>
+    </section>
+  );
+}
