@@ -17,6 +17,7 @@ import { startTestServer } from "./helpers/server.ts";
 /** Routes that are the web client's files, not API: served pages, scripts and styles. */
 function isWebAsset(path: string): boolean {
   return path === "/" || path === "/r/:roomId" || path === "/console/cohost" ||
+    path === "/studio" || path === "/studio/:roomId" || path === "/ops" ||
     path.startsWith("/assets/") || /^\/[a-z_]+\.(js|css|html)$/.test(path) ||
     path.startsWith("/vendor/");
 }

@@ -4,6 +4,15 @@ import { GuestRequest } from "../../routes/session.ts";
 import { area } from "../area.ts";
 import { AnyObject, errors, json, jsonBody, RoomIdParam, z } from "../schemas.ts";
 
+/** One bucket of `GET /rooms/{id}/stats` (actors/room/contract.ts `StatsPoint`). */
+const StatsPoint = z.object({
+  t: z.number().int().openapi({ description: "bucket start, ms since the epoch" }),
+  viewers: z.number().int(),
+  danmaku: z.number().int().openapi({ description: "chat messages accepted in the bucket" }),
+  gifts: z.number().int().openapi({ description: "gifts committed in the bucket" }),
+  coins: z.string().openapi({ description: "their value, integer units as a decimal string" }),
+});
+
 const Identity = z.object({
   userId: z.string(),
   name: z.string(),
@@ -82,6 +91,30 @@ export const publicApi = area("rooms", "Guest sessions, live rooms and the direc
     request: { params: RoomIdParam },
     responses: {
       200: json(z.object({ roomId: z.string(), highlights: z.array(AnyObject) }), "highlights"),
+      ...ROOM_ERRORS,
+    },
+  },
+  {
+    method: "get",
+    path: "/rooms/{id}/stats",
+    summary: "The room's time series for the streamer's charts (10 s buckets since it woke)",
+    request: { params: RoomIdParam },
+    responses: {
+      200: json(
+        z.object({
+          roomId: z.string(),
+          bucketMs: z.number().int(),
+          points: z.array(StatsPoint),
+          current: StatsPoint,
+        }),
+        "closed buckets, oldest first, and the open one",
+        {
+          roomId: "lobby",
+          bucketMs: 10000,
+          points: [{ t: 1764844800000, viewers: 3, danmaku: 12, gifts: 1, coins: "100" }],
+          current: { t: 1764844810000, viewers: 4, danmaku: 2, gifts: 0, coins: "0" },
+        },
+      ),
       ...ROOM_ERRORS,
     },
   },
