@@ -930,6 +930,143 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/rooms/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The room's time series for the streamer's charts (10 s buckets since it woke) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description room id: 1-64 characters of A-Z a-z 0-9 _ - */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description closed buckets, oldest first, and the open one */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "roomId": "lobby",
+                         *       "bucketMs": 10000,
+                         *       "points": [
+                         *         {
+                         *           "t": 1764844800000,
+                         *           "viewers": 3,
+                         *           "danmaku": 12,
+                         *           "gifts": 1,
+                         *           "coins": "100"
+                         *         }
+                         *       ],
+                         *       "current": {
+                         *         "t": 1764844810000,
+                         *         "viewers": 4,
+                         *         "danmaku": 2,
+                         *         "gifts": 0,
+                         *         "coins": "0"
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            roomId: string;
+                            bucketMs: number;
+                            points: {
+                                /** @description bucket start, ms since the epoch */
+                                t: number;
+                                viewers: number;
+                                /** @description chat messages accepted in the bucket */
+                                danmaku: number;
+                                /** @description gifts committed in the bucket */
+                                gifts: number;
+                                /** @description their value, integer units as a decimal string */
+                                coins: string;
+                            }[];
+                            current: {
+                                /** @description bucket start, ms since the epoch */
+                                t: number;
+                                viewers: number;
+                                /** @description chat messages accepted in the bucket */
+                                danmaku: number;
+                                /** @description gifts committed in the bucket */
+                                gifts: number;
+                                /** @description their value, integer units as a decimal string */
+                                coins: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Bad request: `bad_room_id` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "bad_room_id",
+                         *         "message": "bad room id"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error: `internal` */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "internal",
+                         *         "message": "internal"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unavailable: switched off here, or a dependency did not answer: `room_unavailable` */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "room_unavailable",
+                         *         "message": "room unavailable"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/directory": {
         parameters: {
             query?: never;
