@@ -4,7 +4,8 @@
  * stereo and streamed (size-less) files; a failing endpoint is an error.
  */
 import assert from "node:assert/strict";
-import { OpenAiSpeechSynth } from "../actors/cohost/voice/tts.ts";
+import process from "node:process";
+import { EspeakSynth, OpenAiSpeechSynth } from "../actors/cohost/voice/tts.ts";
 import { parseWav, resample } from "../actors/cohost/voice/wav.ts";
 import { startFakeOpenAi } from "./helpers/fake_openai.ts";
 
@@ -65,4 +66,20 @@ Deno.test("wav: stereo is averaged, a size-less data chunk is read to the end, j
   assert.deepEqual([...parseWav(wav(mono, 8_000, 1, true)).samples], [1, 2, 3, 4]);
   assert.throws(() => parseWav(new Uint8Array(50)), /not a WAV/);
   assert.equal(resample({ sampleRate: 16_000, samples: new Int16Array(160) }, 48_000).length, 480);
+});
+
+Deno.test("espeak: synthesis (text2wav) leaves no process listener behind, so each wasm instance can be freed", async () => {
+  const synth = new EspeakSynth();
+  const count = () =>
+    process.listenerCount("uncaughtException") + process.listenerCount("unhandledRejection");
+  const before = count();
+  const pcms = await Promise.all([
+    synth.synth("hello there", "en"),
+    synth.synth("你好，欢迎来到直播间", "zh"),
+    synth.synth("see you next time", "en"),
+  ]);
+  for (const pcm of pcms) {
+    assert(pcm.samples.length / pcm.sampleRate > 0.4, "speech came out");
+  }
+  assert.equal(count(), before, "each call's module hooks are gone");
 });

@@ -4,6 +4,7 @@
  * network, no model download). Both give mono 16-bit samples at the engine's own rate; the
  * LiveKit track resamples them to 48 kHz, the /proxy-ws clients get them as WAV.
  */
+import process from "node:process";
 import { parseWav, type Pcm } from "./wav.ts";
 
 export interface SpeechSynth {
@@ -11,17 +12,44 @@ export interface SpeechSynth {
   synth(text: string, language: string, signal: AbortSignal): Promise<Pcm>;
 }
 
+/**
+ * text2wav instantiates a fresh espeak-ng WebAssembly module per call, and each instance adds
+ * `uncaughtException` and `unhandledRejection` listeners to the process that hold it (its
+ * whole heap): about 5 MB kept per sentence. Calls run one at a time here and the listeners a
+ * call added are removed when it ends, so each instance can be collected.
+ */
+const MODULE_HOOKS = ["uncaughtException", "unhandledRejection"];
+type Listener = (...args: unknown[]) => void;
+const hooks = process as unknown as {
+  listeners(event: string): Listener[];
+  off(event: string, listener: Listener): void;
+};
+
 export class EspeakSynth implements SpeechSynth {
   readonly kind = "local" as const;
   #t2w: ((text: string, opts: { voice: string }) => Promise<Uint8Array>) | null = null;
+  #line: Promise<unknown> = Promise.resolve();
 
-  async synth(text: string, language: string): Promise<Pcm> {
+  synth(text: string, language: string): Promise<Pcm> {
+    const run = this.#line.then(() => this.#synth(text, language));
+    this.#line = run.catch(() => {});
+    return run;
+  }
+
+  async #synth(text: string, language: string): Promise<Pcm> {
     this.#t2w ??= (await import("text2wav")).default as (
       text: string,
       opts: { voice: string },
     ) => Promise<Uint8Array>;
     const voice = language.startsWith("zh") ? "zh" : language.slice(0, 2) || "en";
-    return parseWav(await this.#t2w(text, { voice }));
+    const before = MODULE_HOOKS.map((e) => new Set(hooks.listeners(e)));
+    try {
+      return parseWav(await this.#t2w(text, { voice }));
+    } finally {
+      MODULE_HOOKS.forEach((e, i) => {
+        for (const l of hooks.listeners(e)) if (!before[i].has(l)) hooks.off(e, l);
+      });
+    }
   }
 }
 
