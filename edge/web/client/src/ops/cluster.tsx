@@ -99,7 +99,7 @@ export function Cluster() {
             >
               <b>p{p.partition}</b>
               <span class="muted small">{p.owner ?? t("ops.unowned")}</span>
-              <span class="load" aria-label={t("ops.actorsIn", { n: p.actors.length })}>
+              <span class="load" aria-hidden="true">
                 <span style={{ width: `${(p.actors.length / busiest) * 100}%` }} />
               </span>
               <span class="small">{t("ops.actorsIn", { n: p.actors.length })}</span>
