@@ -20,6 +20,8 @@ import {
   type RoomEvent,
   type RoomInfo,
   type SayWarning,
+  StageOp,
+  type StageView,
 } from "../actors/room/contract.ts";
 
 export const PROTOCOL_VERSION = 1;
@@ -65,6 +67,9 @@ export const SessionFrame = z.discriminatedUnion("type", [
   }),
   /** The room's AI: `state` for anyone; audit/undo, knowledge base, Q&A for room admins. */
   z.object({ type: z.literal("ai"), cmd: AiOp, clientId: clientId.optional() }),
+  /** Guests on stage: raise/lower/leave for oneself; accept, decline, remove, mute, layout
+   * for the streamer and room admins (the room checks). */
+  z.object({ type: z.literal("stage"), cmd: StageOp, clientId: clientId.optional() }),
 ]);
 export type SessionFrame = z.infer<typeof SessionFrame>;
 
@@ -173,7 +178,8 @@ export type ServerFrame =
   | { type: "resumed"; batches: number; gap?: { from: number; to: number } }
   | { type: "mod_ok"; action: string; target: string; clientId?: string }
   | { type: "gift_ok"; clientId?: string; result: unknown }
-  | { type: "ai_ok"; clientId?: string; op: string; result: unknown };
+  | { type: "ai_ok"; clientId?: string; op: string; result: unknown }
+  | { type: "stage_ok"; clientId?: string; op: string; stage: StageView };
 
 export type ServerFrameOf<T extends ServerFrame["type"]> = Extract<ServerFrame, { type: T }>;
 

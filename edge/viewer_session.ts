@@ -306,6 +306,11 @@ export class ViewerSession implements FanoutViewer {
           this.send({ type: "ai_ok", clientId: frame.clientId, op: frame.cmd.op, result });
           break;
         }
+        case "stage": {
+          const stage = await this.deps.rooms.stage(roomId, actor, frame.cmd);
+          this.send({ type: "stage_ok", clientId: frame.clientId, op: frame.cmd.op, stage });
+          break;
+        }
       }
     } catch (err) {
       const e = asRoomError(err);

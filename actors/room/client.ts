@@ -28,6 +28,8 @@ import {
   type RoomInfo,
   type RoomSettings,
   type SayReply,
+  type StageOp,
+  type StageView,
   type StatsReply,
   type StreamReply,
   type WindowReply,
@@ -121,6 +123,11 @@ export class RoomClient {
   /** The room's AI: panel state, audit/undo, knowledge base, Q&A controls. */
   ai<R = unknown>(roomId: string, actor: Actor, cmd: z.input<typeof AiOp>): Promise<R> {
     return this.#open(roomId, "ai", { actor, cmd });
+  }
+
+  /** Guests on stage: raise/lower/leave (own), accept/decline/remove/mute/layout (staff). */
+  stage(roomId: string, actor: Actor, cmd: z.input<typeof StageOp>): Promise<StageView> {
+    return this.#open(roomId, "stage", { actor, cmd });
   }
 
   /** The AI panel's state (`op: "state"`). */

@@ -14,6 +14,8 @@ export const ROOM_VARIABLES = {
   ROOM_FRAMES_PER_SEC: int(50_000, 100),
   /** How often a room computes and broadcasts its hot topics (and persists them). */
   ROOM_TOPICS_EVERY_MS: int(15_000, 1000),
+  /** Guests on stage at most, besides the streamer (连麦, `parts/stage.ts`). */
+  STAGE_MAX_GUESTS: int(3, 1),
 };
 
 export type RoomVariables = Variables<typeof ROOM_VARIABLES>;

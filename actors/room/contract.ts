@@ -243,6 +243,32 @@ export const SpeechScreenCommand = z.object({
   text: z.string().min(1).max(2000),
 }).strict();
 
+/** What a guest on stage may publish (LiveKit sources: camera, microphone or both). */
+export const StageMedia = z.enum(["camera", "mic", "both"]);
+export type StageMedia = z.infer<typeof StageMedia>;
+/** How viewers see the streamer and the guests (chosen by the streamer, broadcast). */
+export const StageLayout = z.enum(["grid", "side_by_side", "pip"]);
+export type StageLayout = z.infer<typeof StageLayout>;
+
+/**
+ * Guests on stage (连麦, `parts/stage.ts`). `state` for anyone; `raise`, `lower` and `leave`
+ * act on the sender only (a signed-in viewer); `accept`, `decline`, `remove`, `mute` and
+ * `layout` need the room's owner, a room admin or a platform admin (`forbidden`).
+ */
+export const StageOp = z.discriminatedUnion("op", [
+  z.object({ op: z.literal("state") }),
+  z.object({ op: z.literal("raise"), media: StageMedia.default("both") }),
+  z.object({ op: z.literal("lower") }),
+  z.object({ op: z.literal("leave") }),
+  z.object({ op: z.literal("accept"), userId: id64, media: StageMedia.optional() }),
+  z.object({ op: z.literal("decline"), userId: id64 }),
+  z.object({ op: z.literal("remove"), userId: id64 }),
+  z.object({ op: z.literal("mute"), userId: id64, source: z.enum(["camera", "mic"]) }),
+  z.object({ op: z.literal("layout"), layout: StageLayout }),
+]);
+export type StageOp = z.infer<typeof StageOp>;
+export const StageCommand = z.object({ kind: z.literal("stage"), actor: Actor, cmd: StageOp });
+
 export type Trust = "viewer" | "edge" | "internal";
 
 /** Every command of the room: its schema and who may send it. */
@@ -256,6 +282,7 @@ export const ROOM_COMMANDS = {
   highlights: { trust: "viewer", schema: HighlightsQuery },
   stats: { trust: "viewer", schema: StatsQuery },
   ai: { trust: "viewer", schema: AiCommand },
+  stage: { trust: "viewer", schema: StageCommand },
   configure: { trust: "internal", schema: ConfigureCommand },
   caption: { trust: "internal", schema: CaptionCommand },
   window: { trust: "internal", schema: WindowQuery },
@@ -386,7 +413,8 @@ export type RoomEvent =
   | AiRoomEvent
   | CaptionRoomEvent
   | BridgedRoomEvent
-  | CoHostEvent;
+  | CoHostEvent
+  | StageRoomEvent;
 
 /** The settings viewers see (in `RoomInfo` and in `settings` events after a change). */
 export interface RoomSettingsView {
@@ -426,6 +454,52 @@ export interface RoomInfo {
   stream?: StreamView;
   /** Audiences of bridged outside rooms by platform (`viewers` counts this room's own). */
   bridgedViewers?: Record<string, number>;
+  /** Guests on stage, the raised hands and the layout (`parts/stage.ts`). */
+  stage?: StageView;
+}
+
+/** One viewer on stage or in the queue. */
+export interface StageEntry {
+  userId: string;
+  name: string;
+  /** What they asked for (queue) or may publish (on stage). */
+  media: StageMedia;
+  /** When the hand went up, or when they were accepted. */
+  at: number;
+}
+
+/** The stage as everyone sees it (the queue is public, as on Bilibili's 连麦 list). */
+export interface StageView {
+  layout: StageLayout;
+  maxGuests: number;
+  guests: StageEntry[];
+  queue: StageEntry[];
+}
+
+/**
+ * A change on stage (essential, never dropped). `op` says what happened to `userId`
+ * (`accepted`, `declined`, `removed`, `left`, `banned`: publish rights granted or taken in
+ * LiveKit by `media/livekit/stage_enforcer.ts`; `muted`: `source` muted by the streamer);
+ * `stage` is the whole new view, so a client simply replaces its copy.
+ */
+export interface StageRoomEvent {
+  t: "stage";
+  op:
+    | "raised"
+    | "lowered"
+    | "accepted"
+    | "declined"
+    | "removed"
+    | "left"
+    | "banned"
+    | "muted"
+    | "layout";
+  userId?: string;
+  media?: StageMedia;
+  source?: "camera" | "mic";
+  by?: string;
+  stage: StageView;
+  at: number;
 }
 
 export interface ConfigureReply {

@@ -91,6 +91,7 @@ export interface RoomAccess {
   requireGuestsAllowed(actor: Actor): void;
   /** `banned` for a banned user. */
   requireNotBanned(actor: Actor, message: string): void;
+  isBanned(userId: string): boolean;
   /** The room's one mute list (admins' and the AI's mutes) and its running mutes. */
   readonly mutes: MuteStore & { running(now: number): RunningMute[] };
 }

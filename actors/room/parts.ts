@@ -15,6 +15,7 @@ import { CoHostPart } from "./parts/cohost.ts";
 import { GiftsPart } from "./parts/gifts.ts";
 import { HighlightsPart } from "./parts/highlights.ts";
 import { StatsPart } from "./parts/stats.ts";
+import { StagePart } from "./parts/stage.ts";
 import { StreamPart } from "./parts/stream.ts";
 import type { RoomState } from "./state.ts";
 
@@ -42,6 +43,7 @@ export function roomParts(
     new BridgesPart(api("bridges")),
     new CoHostPart(api("cohost"), state),
     stats,
+    new StagePart(api("stage"), state, cfg.stage.maxGuests),
   ];
   if (cfg.ai) all.push(new RoomIntelligence(api("ai"), state, cfg.ai));
   for (const p of all) {

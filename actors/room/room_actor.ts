@@ -55,6 +55,7 @@ import { FloodGuard } from "./flood.ts";
 import { restoreAiState } from "./ai/persisted.ts";
 import type { RoomApi, SayContext } from "./part.ts";
 import { type RoomParts, roomParts } from "./parts.ts";
+import { restoreStageState } from "./parts/stage.ts";
 import { restoreStreamState } from "./parts/stream.ts";
 import { EdgePresence } from "./presence.ts";
 import { ResumeBuffer } from "./resume_buffer.ts";
@@ -93,7 +94,8 @@ export function roomActorType(opts: RoomActorOptions): ActorType<RoomState, unkn
     idleMs: config.idleMs,
     mailboxCapacity: opts.mailboxCapacity,
     initialState: () => initialRoomState(),
-    restore: (raw) => restoreStreamState(restoreAiState(restoreRoomState(raw), raw), raw),
+    restore: (raw) =>
+      restoreStageState(restoreStreamState(restoreAiState(restoreRoomState(raw), raw), raw), raw),
     create: (ctx, state) => new RoomActor(ctx, state, config),
   };
 }

@@ -6,7 +6,8 @@
  * - `GET /api/media/status`: `{live, recording, vod, pieces?}` — what media this server offers
  *   (`pieces`: the embedded media servers, each `{piece, state, restarts, detail?}`).
  * - `GET /api/media/token?roomId&role=viewer|streamer`: a LiveKit token (streamer: the
- *   room's owner, its admins, platform admins).
+ *   room's owner, its admins, platform admins; a viewer accepted on stage gets `role: guest`,
+ *   which may publish what the streamer accepted).
  * - `GET|POST /api/media/ingress`, `POST /api/media/ingress/rotate`: OBS ingress (RTMP/WHIP).
  * - `POST /api/recording/start|stop`, `GET /api/recording/status`, `GET /api/recording/events`
  *   (Server-Sent Events): streamer or admin only.
@@ -23,7 +24,7 @@ import { ID_PATTERN } from "../../engine/subject.ts";
 import { MediaError } from "../../media/errors.ts";
 import type { LivekitServerApi } from "../../media/livekit/server_api.ts";
 import type { LivekitSettings } from "../../media/livekit/settings.ts";
-import { issueToken } from "../../media/livekit/tokens.ts";
+import { type GuestMedia, issueToken } from "../../media/livekit/tokens.ts";
 import type { LivekitWebhookVerifier, StreamEvent } from "../../media/livekit/webhooks.ts";
 import type { MediaService } from "../../media/media_service.ts";
 import type { RecordingEvent } from "../../media/recorder/events.ts";
@@ -55,6 +56,8 @@ export interface MediaRouteDeps {
   notifyRoom?: (event: StreamEvent) => Promise<void>;
   /** The room actor's highlights (wall clock), for clips. */
   highlights?: (roomId: string) => Promise<WallSpan[]>;
+  /** What the user may publish as a guest on the room's stage (undefined: not on stage). */
+  stageMedia?: (roomId: string, userId: string) => Promise<GuestMedia | undefined>;
   /** The recording of the room's live stream, as the room actor knows it (after a resume too). */
   roomRecording?: (roomId: string) => Promise<string | undefined>;
   /** The danmaku archive, for chat replay on the VOD (`vod_danmaku.ts`). */
@@ -206,12 +209,15 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
       const q = parse(TokenQuery, c.req.query());
       const lk = livekit();
       const who = q.role === "streamer" ? await streamerOf(c, q.roomId) : await auth.identify(c);
-      const token = await issueToken(lk.settings, q.role, {
+      // A guest on stage gets its publish rights back in every new token (a reconnect).
+      const media = q.role === "viewer" ? await deps.stageMedia?.(q.roomId, who.userId) : undefined;
+      const role = media ? "guest" : q.role;
+      const token = await issueToken(lk.settings, role, {
         roomId: q.roomId,
         identity: who.userId,
         name: who.name,
-      });
-      return c.json({ url: lk.settings.wsUrl, token, role: q.role, roomId: q.roomId });
+      }, media);
+      return c.json({ url: lk.settings.wsUrl, token, role, roomId: q.roomId });
     }),
   );
 

@@ -35,6 +35,7 @@ import type { Config } from "./config.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { Transport } from "../../engine/transport.ts";
 import { enforceBansOnSfu } from "../../media/livekit/ban_enforcer.ts";
+import { enforceStageOnSfu } from "../../media/livekit/stage_enforcer.ts";
 import { accountsMediaAuth, type MediaAuth, type MediaRouteDeps } from "../routes/media.ts";
 import { RecordingIndex } from "../../actors/recording/recording_index.ts";
 import { SqlReplayGuard } from "../../media/index/sql_replay_guard.ts";
@@ -138,7 +139,8 @@ export function createMedia(opts: {
   outbound?: OutboundEventSink;
   highlights?: (roomId: string) => Promise<WallSpan[]>;
   /**
-   * Room bans seen on `rooms.out.*` remove the user from the SFU (with LiveKit), and
+   * Room bans seen on `rooms.out.*` remove the user from the SFU (with LiveKit), stage
+   * changes grant or take guests' publish rights there, and
    * highlights of recorded rooms are cut into clips.
    */
   transport?: Transport;
@@ -211,6 +213,9 @@ export function createMedia(opts: {
   });
   const unreport = servers && reportPieces(servers);
   const bans = api && opts.transport ? enforceBansOnSfu(opts.transport, api, mediaLog) : undefined;
+  const stage = api && opts.transport
+    ? enforceStageOnSfu(opts.transport, api, mediaLog)
+    : undefined;
   const vod = new VodService(storage.index, storage.objects);
   const clipper: HighlightClipper | undefined = opts.transport && clipHighlights({
     transport: opts.transport,
@@ -247,6 +252,9 @@ export function createMedia(opts: {
     danmaku: new DanmakuArchiveReader(opts.sql),
     pieces: servers && (() => servers.pieces()),
     localObjects: storage.local,
+    stageMedia: (roomId, userId) =>
+      new RoomClient(opts.actors).info(roomId)
+        .then((info) => info.stage?.guests.find((g) => g.userId === userId)?.media),
     roomRecording: (roomId) =>
       new RoomClient(opts.actors).info(roomId)
         .then((info) => info.stream?.live ? info.stream.recordingId : undefined),
@@ -272,6 +280,7 @@ export function createMedia(opts: {
       await servers?.close();
       await reconciler?.close();
       bans?.unsubscribe();
+      stage?.unsubscribe();
       await clipper?.close();
       await service.close();
       storage.objects.close();

@@ -14,6 +14,7 @@ import {
 import type { Logger } from "../../engine/log.ts";
 import { MediaError } from "../errors.ts";
 import { livekitRoomName, type LivekitSettings } from "./settings.ts";
+import { type GuestMedia, stagePermission } from "./tokens.ts";
 
 export type IngressKind = "rtmp" | "whip";
 
@@ -178,6 +179,58 @@ export class LivekitServerApi {
         "could not reach LiveKit to remove the participant",
         503,
       );
+    }
+  }
+
+  /**
+   * A guest on stage may publish `media` (camera, microphone or both); `undefined` takes the
+   * right back (LiveKit then unpublishes the guest's tracks). The participant's metadata
+   * says `guest` or `viewer`, as the tokens do. False when the participant is not connected
+   * (its next token carries the rights: `GET /api/media/token`).
+   */
+  async setStagePublish(
+    roomId: string,
+    identity: string,
+    media: GuestMedia | undefined,
+  ): Promise<boolean> {
+    return await this.#participantCall(
+      "updateParticipant",
+      roomId,
+      identity,
+      () =>
+        this.#rooms.updateParticipant(livekitRoomName(roomId), identity, {
+          metadata: JSON.stringify({ role: media ? "guest" : "viewer" }),
+          permission: stagePermission(media),
+        }),
+    );
+  }
+
+  /** Mutes the participant's published track of `source` (the streamer mutes a guest). */
+  async muteSource(roomId: string, identity: string, source: "camera" | "mic"): Promise<boolean> {
+    const want = source === "camera" ? TrackSource.CAMERA : TrackSource.MICROPHONE;
+    return await this.#participantCall("mutePublishedTrack", roomId, identity, async () => {
+      const room = livekitRoomName(roomId);
+      const p = await this.#rooms.getParticipant(room, identity);
+      for (const t of p.tracks.filter((t) => t.source === want)) {
+        await this.#rooms.mutePublishedTrack(room, identity, t.sid, true);
+      }
+    });
+  }
+
+  /** Runs a call about one participant: false when it is not in the room (404). */
+  async #participantCall(
+    what: string,
+    roomId: string,
+    identity: string,
+    call: () => Promise<unknown>,
+  ): Promise<boolean> {
+    try {
+      await call();
+      return true;
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return false;
+      this.log.warn(`livekit ${what} failed`, { roomId, identity, error: err as Error });
+      throw new MediaError("livekit_unavailable", `could not reach LiveKit (${what})`, 503);
     }
   }
 

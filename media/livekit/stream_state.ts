@@ -21,7 +21,8 @@ export function streamStateCommand(ev: StreamEvent): StreamStateCommand | undefi
   switch (ev.kind) {
     case "track_published":
       if (!ev.participant || ev.participant.identity.startsWith("recorder-")) return undefined;
-      if (ev.participant.role === "viewer") return undefined;
+      // viewers never publish; a guest on stage publishing is not the stream going live
+      if (ev.participant.role === "viewer" || ev.participant.role === "guest") return undefined;
       return { ...base, state: "live", streamerId: ev.participant.identity, source: "webrtc" };
     case "ingress_started":
       return { ...base, state: "live", streamerId: ev.participant?.identity, source: "ingress" };

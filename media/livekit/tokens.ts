@@ -12,10 +12,37 @@ export interface TokenSubject {
   ttlSeconds?: number;
 }
 
-export type TokenRole = "viewer" | "streamer" | "recorder";
+export type TokenRole = "viewer" | "streamer" | "recorder" | "guest";
 
-function grantFor(role: TokenRole, room: string) {
+/** What a guest on stage may publish (`StageMedia` of the room's contract). */
+export type GuestMedia = "camera" | "mic" | "both";
+
+/** The LiveKit sources a guest on stage may publish. */
+export function guestSources(media: GuestMedia): TrackSource[] {
+  if (media === "camera") return [TrackSource.CAMERA];
+  if (media === "mic") return [TrackSource.MICROPHONE];
+  return [TrackSource.CAMERA, TrackSource.MICROPHONE];
+}
+
+/**
+ * A guest's publish permission (`media` set) or a viewer's (none): the same fields the
+ * tokens grant, for `RoomServiceClient.updateParticipant` (permissions are replaced whole).
+ */
+export function stagePermission(media: GuestMedia | undefined) {
+  return media
+    ? {
+      canSubscribe: true,
+      canPublish: true,
+      canPublishData: false,
+      canPublishSources: guestSources(media),
+    }
+    : { canSubscribe: true, canPublish: false, canPublishData: false, canPublishSources: [] };
+}
+
+function grantFor(role: TokenRole, room: string, media: GuestMedia) {
   switch (role) {
+    case "guest": // a viewer accepted on stage: its camera and/or microphone only
+      return { roomJoin: true, room, ...stagePermission(media) };
     case "viewer": // watch and receive data messages; never publish anything
       return { roomJoin: true, room, canSubscribe: true, canPublish: false, canPublishData: false };
     case "streamer":
@@ -50,6 +77,8 @@ export function issueToken(
   settings: LivekitSettings,
   role: TokenRole,
   subject: TokenSubject,
+  /** For `guest`: what the guest may publish (default both). */
+  media: GuestMedia = "both",
 ): Promise<string> {
   const token = new AccessToken(settings.apiKey, settings.apiSecret, {
     identity: subject.identity,
@@ -57,7 +86,7 @@ export function issueToken(
     ttl: subject.ttlSeconds ?? 6 * 3600,
     metadata: JSON.stringify({ role }),
   });
-  token.addGrant(grantFor(role, livekitRoomName(subject.roomId)));
+  token.addGrant(grantFor(role, livekitRoomName(subject.roomId), media));
   return token.toJwt();
 }
 

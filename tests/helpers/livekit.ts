@@ -102,19 +102,28 @@ export async function joinAndPublish(
   const room = new Room();
   try {
     await room.connect(wsUrl, token, { autoSubscribe: false, dynacast: false });
-    await room.localParticipant!.publishTrack(
-      LocalVideoTrack.createVideoTrack("camera", video),
-      new TrackPublishOptions({ source: TrackSource.SOURCE_CAMERA }),
-    );
-    await room.localParticipant!.publishTrack(
-      LocalAudioTrack.createAudioTrack("mic", audio),
-      new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
-    );
+    await publishCameraAndMic(room, video, audio);
   } catch (err) {
     await room.disconnect().catch(() => {});
     throw err;
   }
   return room;
+}
+
+/** Publishes `video` as the camera and `audio` as the microphone of a connected room. */
+export async function publishCameraAndMic(
+  room: Room,
+  video: VideoSource,
+  audio: AudioSource,
+): Promise<void> {
+  await room.localParticipant!.publishTrack(
+    LocalVideoTrack.createVideoTrack("camera", video),
+    new TrackPublishOptions({ source: TrackSource.SOURCE_CAMERA }),
+  );
+  await room.localParticipant!.publishTrack(
+    LocalAudioTrack.createAudioTrack("mic", audio),
+    new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
+  );
 }
 
 export async function startSyntheticStreamer(
@@ -126,6 +135,8 @@ export async function startSyntheticStreamer(
     fps?: number;
     /** 48 kHz mono samples to publish (looped) instead of the 440 Hz tone. */
     audio?: Int16Array;
+    /** Publish from this connected room (a viewer given publish rights) instead of joining. */
+    room?: Room;
   } = {},
 ): Promise<SyntheticStreamer> {
   const width = opts.width ?? 320;
@@ -133,7 +144,11 @@ export async function startSyntheticStreamer(
   const fps = opts.fps ?? 15;
   const videoSource = new VideoSource(width, height);
   const audioSource = new AudioSource(48_000, 1);
-  const room = await joinAndPublish(wsUrl, token, videoSource, audioSource);
+  let room: Room;
+  if (opts.room) {
+    room = opts.room;
+    await publishCameraAndMic(room, videoSource, audioSource);
+  } else room = await joinAndPublish(wsUrl, token, videoSource, audioSource);
   let running = true;
   let videoFrames = 0;
   let audioFrames = 0;

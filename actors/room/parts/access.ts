@@ -78,6 +78,10 @@ export class AccessPart implements RoomPart, RoomAccess {
     if (this.#moderation.isBanned(actor.userId)) throw new ActorError("banned", message);
   }
 
+  isBanned(userId: string): boolean {
+    return this.#moderation.isBanned(userId);
+  }
+
   /**
    * Reads the settings from the port; on failure, or when the read outlasts
    * `settingsTimeoutMs` (it holds the room's start-up), the last known copy in the state stays.

@@ -1,0 +1,63 @@
+/**
+ * Guests on stage over REST (the same command exists on the WebSocket as `{type:"stage", cmd}`):
+ * - `GET  /api/rooms/:id/stage` — the stage: layout, guests, raised hands (token optional).
+ * - `POST /api/rooms/:id/stage` `{op, ...}` — one stage command (`StageOp` in the room's
+ *   contract): `raise`, `lower`, `leave` for oneself; `accept`, `decline`, `remove`, `mute`,
+ *   `layout` for the streamer and room admins. The room checks who may do what.
+ * Answers the new stage view.
+ */
+import { type Context, Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { type Actor, StageOp } from "../../actors/room/contract.ts";
+import { bearerToken } from "../accounts/http.ts";
+import { AuthError, identityToActor } from "../auth/identity.ts";
+import type { EdgeDeps } from "../deps.ts";
+import { BAD_ROOM_ID_MESSAGE, codedErrorResponse, jsonError, validRoomId } from "../http_errors.ts";
+import { jsonBody } from "./coded_status.ts";
+
+const ANONYMOUS: Actor = { userId: "anonymous", name: "anonymous", kind: "guest", roles: [] };
+
+const STATUS: Record<string, ContentfulStatusCode> = {
+  auth_required: 401,
+  auth_invalid: 401,
+  auth_expired: 401,
+  auth_revoked: 401,
+  login_required: 401,
+  forbidden: 403,
+  banned: 403,
+  stage_not_found: 404,
+  stage_full: 409,
+  limit_reached: 409,
+  room_unavailable: 503,
+  internal: 500,
+};
+
+export function stageRoutes(deps: Pick<EdgeDeps, "rooms" | "identity" | "log">): Hono {
+  const app = new Hono();
+  const actorOf = async (c: Context, anonymous: boolean): Promise<Actor> => {
+    const token = bearerToken(c);
+    if (token) return identityToActor(await deps.identity.resolve(token));
+    if (anonymous) return ANONYMOUS;
+    throw new AuthError("auth_required", "send Authorization: Bearer <token>");
+  };
+  const run = (anonymous: boolean, build: (c: Context) => Promise<unknown> | unknown) =>
+  async (c: Context) => {
+    const roomId = validRoomId(c.req.param("id"));
+    if (!roomId) return jsonError(c, 400, "bad_room_id", BAD_ROOM_ID_MESSAGE);
+    try {
+      const actor = await actorOf(c, anonymous);
+      const parsed = StageOp.safeParse(await build(c));
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+        return jsonError(c, 400, "invalid_request", `${where}${issue?.message}`);
+      }
+      return c.json(await deps.rooms.stage(roomId, actor, parsed.data));
+    } catch (err) {
+      return codedErrorResponse(c, err, deps.log, STATUS);
+    }
+  };
+  app.get("/rooms/:id/stage", run(true, () => ({ op: "state" })));
+  app.post("/rooms/:id/stage", run(false, (c) => jsonBody(c)));
+  return app;
+}

@@ -1,0 +1,75 @@
+/**
+ * The stage reaches the SFU: every room batch (`rooms.out.{roomId}`) is watched for `stage`
+ * events (`actors/room/parts/stage.ts`): an accepted guest gets publish rights for its camera
+ * and/or microphone by a participant permission update (no new login), a guest removed,
+ * leaving or banned loses them (LiveKit unpublishes its tracks), and a streamer's `muted`
+ * mutes the guest's track. LiveKit identities are Synapse user ids. A queue group makes one
+ * subscriber in the cluster act per batch; a guest not connected yet gets the same rights in
+ * its next token (`GET /api/media/token` asks the room).
+ */
+import type { RoomBatch, StageRoomEvent } from "../../actors/room/contract.ts";
+import { decodeJson } from "../../engine/codec.ts";
+import type { Logger } from "../../engine/log.ts";
+import type { Subscription, Transport } from "../../engine/transport.ts";
+import type { GuestMedia } from "./tokens.ts";
+
+export interface StagePublisher {
+  setStagePublish(
+    roomId: string,
+    identity: string,
+    media: GuestMedia | undefined,
+  ): Promise<boolean>;
+  muteSource(roomId: string, identity: string, source: "camera" | "mic"): Promise<boolean>;
+}
+
+const REVOKES = new Set<StageRoomEvent["op"]>(["removed", "left", "banned"]);
+
+/** The LiveKit call a stage event asks for (undefined: none). */
+export function stageAction(
+  e: StageRoomEvent,
+): { userId: string; grant?: GuestMedia; revoke?: true; mute?: "camera" | "mic" } | undefined {
+  if (!e.userId) return undefined;
+  if (e.op === "accepted") return { userId: e.userId, grant: e.media ?? "both" };
+  if (REVOKES.has(e.op)) return { userId: e.userId, revoke: true };
+  if (e.op === "muted" && e.source) return { userId: e.userId, mute: e.source };
+  return undefined;
+}
+
+export function enforceStageOnSfu(
+  transport: Transport,
+  sfu: StagePublisher,
+  log: Logger,
+): Subscription {
+  return transport.subscribe("rooms.out.*", async (msg) => {
+    let batch: RoomBatch;
+    try {
+      batch = decodeJson<RoomBatch>(msg.data);
+    } catch {
+      return;
+    }
+    for (const event of batch.events ?? []) {
+      if (event.t !== "stage") continue;
+      const action = stageAction(event);
+      if (!action) continue;
+      const { roomId } = batch;
+      try {
+        const connected = action.mute
+          ? await sfu.muteSource(roomId, action.userId, action.mute)
+          : await sfu.setStagePublish(roomId, action.userId, action.grant);
+        log.info("stage enforced on the SFU", {
+          roomId,
+          userId: action.userId,
+          op: event.op,
+          connected,
+        });
+      } catch (err) {
+        log.warn("stage not enforced on the SFU", {
+          roomId,
+          userId: action.userId,
+          op: event.op,
+          error: err as Error,
+        });
+      }
+    }
+  }, { queue: "media-stage-enforcer" });
+}
