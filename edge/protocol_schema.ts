@@ -34,6 +34,20 @@ const HighlightSpan = z.object({
   ai: z.object({ source: z.string() }).optional(),
 });
 
+const StageEntry = z.object({
+  userId: z.string(),
+  name: z.string(),
+  media: z.enum(["camera", "mic", "both"]),
+  at: z.number(),
+});
+/** Guests on stage, raised hands and the layout (edge/PROTOCOL.md, "Guests on stage"). */
+export const StageView = z.object({
+  layout: z.enum(["grid", "side_by_side", "pip"]),
+  maxGuests: z.number().int(),
+  guests: z.array(StageEntry),
+  queue: z.array(StageEntry),
+});
+
 export const RoomInfo = z.object({
   roomId: z.string(),
   viewers: z.number().int(),
@@ -48,6 +62,7 @@ export const RoomInfo = z.object({
   managed: z.boolean(),
   stream: z.object({ live: z.boolean() }).optional(),
   bridgedViewers: z.record(z.string(), z.number()).optional(),
+  stage: StageView.optional(),
 });
 
 const GiftEvent = z.object({
@@ -77,7 +92,7 @@ export const RoomEvent = z.union([
   }),
   z.looseObject({
     t: z.string().meta({
-      description: "settings, caption, retract, mood, topics, answer, bridged, cohost... " +
+      description: "settings, caption, retract, mood, topics, answer, bridged, cohost, stage... " +
         "(edge/PROTOCOL.md); ignore kinds you do not know",
     }),
   }),
@@ -144,6 +159,7 @@ export const ServerFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("mod_ok"), action: z.string(), target: z.string(), clientId }),
   z.object({ type: z.literal("gift_ok"), clientId, result: z.unknown() }),
   z.object({ type: z.literal("ai_ok"), clientId, op: z.string(), result: z.unknown() }),
+  z.object({ type: z.literal("stage_ok"), clientId, op: z.string(), stage: StageView }),
 ]).meta({ description: "A frame the server sends" });
 
 /** Every server frame the edge builds fits the schema (fails to compile otherwise). */

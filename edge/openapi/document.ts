@@ -14,6 +14,7 @@ import { managersApi, roomAiApi, socketsApi } from "./paths/room_ai.ts";
 import { accountsApi, adminUsersApi, streamerRoomsApi } from "./paths/accounts.ts";
 import { economyApi } from "./paths/economy.ts";
 import { analysisApi, mediaApi } from "./paths/media.ts";
+import { stageApi } from "./paths/stage.ts";
 import { webhooksApi } from "./paths/webhooks.ts";
 
 /** Every area of the API; a new router adds its area here. */
@@ -23,6 +24,7 @@ export const API_AREAS: readonly ApiArea[] = [
   accountsApi,
   streamerRoomsApi,
   roomAiApi,
+  stageApi,
   managersApi,
   economyApi,
   mediaApi,

@@ -41,7 +41,9 @@ export function stageRoutes(deps: Pick<EdgeDeps, "rooms" | "identity" | "log">):
     throw new AuthError("auth_required", "send Authorization: Bearer <token>");
   };
   const run = (anonymous: boolean, build: (c: Context) => Promise<unknown> | unknown) =>
-  async (c: Context) => {
+  async (
+    c: Context,
+  ) => {
     const roomId = validRoomId(c.req.param("id"));
     if (!roomId) return jsonError(c, 400, "bad_room_id", BAD_ROOM_ID_MESSAGE);
     try {

@@ -253,6 +253,7 @@ function openRoom(roomId) {
   }
 
   function onFrame(f) {
+    if (globalThis.synapseClient.stage.onFrame(f)) return; // guests on stage (连麦)
     if (gifts.onFrame(f) || aiPanel.onFrame(f)) return;
     switch (f.type) {
       case "welcome":
@@ -260,6 +261,11 @@ function openRoom(roomId) {
         setConn(tr("room.connected"), "connected");
         me = f.you;
         applySettings(f.room);
+        globalThis.synapseClient.stage.mount($("#stage-panel"), {
+          userId: me.userId,
+          signedIn: me.kind === "user",
+          staff: !!(f.self?.owner || f.self?.admin || me.roles?.includes("admin")),
+        }, (cmd) => send({ type: "stage", cmd, clientId: `s${++clientCounter}` }));
         player.setStream(f.room.stream);
         $("#viewers").textContent = f.viewers;
         for (const d of f.history) chatLine(d.name, d.text, undefined, d.userId);

@@ -111,7 +111,12 @@ export function createPlayer(container, roomId, { notice, onState } = {}) {
     const LK = await loadVendor("livekit-client", "LivekitClient");
     const room = new LK.Room({ adaptiveStream: true });
     const media = new MediaStream();
-    room.on(LK.RoomEvent.TrackSubscribed, (track) => {
+    // Guests on stage get their own tiles (client/src/stage/stage_media.ts), not this video.
+    const stage = globalThis.synapseClient.stage;
+    const tiles = document.getElementById("stage-tiles");
+    if (tiles) stage.attachRoom(room, LK, tiles);
+    room.on(LK.RoomEvent.TrackSubscribed, (track, _pub, participant) => {
+      if (stage.isGuest(participant)) return;
       media.addTrack(track.mediaStreamTrack);
       video.srcObject = media;
       video.play().catch(() => {});

@@ -9,6 +9,10 @@ import type { MessageKey } from "./i18n/messages_en.ts";
 import { fly } from "./danmaku/overlay.ts";
 import { giftBurst } from "./gifts/gift_burst.ts";
 import { formatCoins, formatNumber, formatTime } from "./i18n/format.ts";
+import { h, render } from "preact";
+import { StagePanel } from "./stage/stage_panel.tsx";
+import { bindStage, onStageFrame, type StageCmd, type StageSelf } from "./stage/stage_store.ts";
+import { attachStageRoom, isStageGuest } from "./stage/stage_media.ts";
 
 export const bridge = {
   fly,
@@ -18,6 +22,16 @@ export const bridge = {
   formatNumber,
   formatCoins,
   formatTime,
+  /** Guests on stage (连麦): the panel, the socket's stage frames, guests' video tiles. */
+  stage: {
+    mount(el: HTMLElement, self: StageSelf, send: (cmd: StageCmd) => boolean): void {
+      bindStage(self, send);
+      render(h(StagePanel, null), el);
+    },
+    onFrame: onStageFrame,
+    attachRoom: attachStageRoom,
+    isGuest: isStageGuest,
+  },
 };
 
 declare global {

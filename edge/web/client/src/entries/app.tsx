@@ -7,6 +7,7 @@
 import "../styles/base.css";
 import "../styles/home.css";
 import "../styles/danmaku.css";
+import "../styles/stage.css";
 import { effect } from "@preact/signals";
 import { render } from "preact";
 import { installBridge } from "../bridge.ts";

@@ -112,6 +112,8 @@ export const errorsEn = {
   session_revoked: "This session was signed out. Please sign in again.",
   settings_managed: "This room’s admins are set in its settings.",
   slow_down: "The room is very busy. Slow down and try again.",
+  stage_full: "Every guest spot on stage is taken.",
+  stage_not_found: "That viewer has no raised hand or is not on stage.",
   stale_activation: "The room moved to another server. Please try again.",
   stream_live: "The stream is live.",
   stream_not_found: "That stream does not exist.",

@@ -111,6 +111,8 @@ export const errorsZhCN: Record<ErrorCode, string> = {
   session_revoked: "此会话已退出，请重新登录。",
   settings_managed: "本直播间的管理员在房间设置中管理。",
   slow_down: "直播间非常繁忙，请稍后再试。",
+  stage_full: "连麦席位已满。",
+  stage_not_found: "该观众没有申请连麦或不在麦上。",
   stale_activation: "直播间已迁移到其他服务器，请重试。",
   stream_live: "直播已开始。",
   stream_not_found: "该直播不存在。",

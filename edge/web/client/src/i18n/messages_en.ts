@@ -347,6 +347,26 @@ export const en = {
   "ops.noWithdrawals": "No withdrawal in this state.",
 
   "error.unknown": "Something went wrong ({code}).",
+  "stage.title": "On stage",
+  "stage.count": "{n}/{max} guests",
+  "stage.raise": "Raise hand",
+  "stage.lower": "Lower hand",
+  "stage.leave": "Leave the stage",
+  "stage.media": "What to share",
+  "stage.media.both": "camera and microphone",
+  "stage.media.camera": "camera",
+  "stage.media.mic": "microphone",
+  "stage.signIn": "Sign in to go on stage.",
+  "stage.queue": "Raised hands ({n})",
+  "stage.accept": "Accept",
+  "stage.decline": "Decline",
+  "stage.remove": "Remove",
+  "stage.muteMic": "Mute mic",
+  "stage.muteCamera": "Turn camera off",
+  "stage.layout": "Layout",
+  "stage.layout.grid": "grid",
+  "stage.layout.side_by_side": "side by side",
+  "stage.layout.pip": "picture in picture",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,0 +1,75 @@
+/**
+ * The room page's view of the stage (连麦): the last stage view heard (`welcome.room.stage`,
+ * `stage` batch events, `stage_ok` answers), who this viewer is, and how to send a `stage`
+ * command on the room's socket. Self-contained: the page hands frames to `onStageFrame` and
+ * gives `bindStage` its identity and sender once it has joined.
+ */
+import { computed, signal } from "@preact/signals";
+
+export type StageMedia = "camera" | "mic" | "both";
+export type StageLayout = "grid" | "side_by_side" | "pip";
+export interface StageEntry {
+  userId: string;
+  name: string;
+  media: StageMedia;
+  at: number;
+}
+export interface StageView {
+  layout: StageLayout;
+  maxGuests: number;
+  guests: StageEntry[];
+  queue: StageEntry[];
+}
+/** A `stage` command (edge/PROTOCOL.md, "Guests on stage"). */
+export type StageCmd =
+  | { op: "raise"; media: StageMedia }
+  | { op: "lower" | "leave" }
+  | { op: "accept"; userId: string; media?: StageMedia }
+  | { op: "decline" | "remove"; userId: string }
+  | { op: "mute"; userId: string; source: "camera" | "mic" }
+  | { op: "layout"; layout: StageLayout };
+
+export interface StageSelf {
+  userId: string;
+  /** A signed-in account (guests cannot go on stage). */
+  signedIn: boolean;
+  /** The room's owner or an admin: manages the stage. */
+  staff: boolean;
+}
+
+export const stage = signal<StageView | null>(null);
+export const stageSelf = signal<StageSelf | null>(null);
+let sender: ((cmd: StageCmd) => boolean) | null = null;
+
+/** What this viewer may publish now (undefined: not on stage). */
+export const myStageMedia = computed(() => {
+  const me = stageSelf.value;
+  return me ? stage.value?.guests.find((g) => g.userId === me.userId)?.media : undefined;
+});
+export const myHandUp = computed(() => {
+  const me = stageSelf.value;
+  return !!me && !!stage.value?.queue.some((q) => q.userId === me.userId);
+});
+
+export function bindStage(self: StageSelf, send: (cmd: StageCmd) => boolean): void {
+  stageSelf.value = self;
+  sender = send;
+}
+
+export function sendStage(cmd: StageCmd): boolean {
+  return sender?.(cmd) ?? false;
+}
+
+/** Takes what it knows from a server frame; true when the frame was a stage answer. */
+// deno-lint-ignore no-explicit-any
+export function onStageFrame(f: any): boolean {
+  if (f?.type === "welcome" || f?.type === "restarted") {
+    if (f.room?.stage) stage.value = f.room.stage;
+  } else if (f?.type === "batch") {
+    for (const e of f.events ?? []) if (e.t === "stage" && e.stage) stage.value = e.stage;
+  } else if (f?.type === "stage_ok") {
+    if (f.stage) stage.value = f.stage;
+    return true;
+  }
+  return false;
+}
