@@ -531,6 +531,25 @@ export interface paths {
                                 bridgedViewers?: {
                                     [key: string]: number;
                                 };
+                                stage?: {
+                                    /** @enum {string} */
+                                    layout: "grid" | "side_by_side" | "pip";
+                                    maxGuests: number;
+                                    guests: {
+                                        userId: string;
+                                        name: string;
+                                        /** @enum {string} */
+                                        media: "camera" | "mic" | "both";
+                                        at: number;
+                                    }[];
+                                    queue: {
+                                        userId: string;
+                                        name: string;
+                                        /** @enum {string} */
+                                        media: "camera" | "mic" | "both";
+                                        at: number;
+                                    }[];
+                                };
                             };
                         };
                     };
@@ -4529,6 +4548,400 @@ export interface paths {
                     };
                 };
                 /** @description Unavailable: switched off here, or a dependency did not answer: `room_unavailable`, `ai_unavailable` */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "room_unavailable",
+                         *         "message": "room unavailable"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{id}/stage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The stage: layout, guests and the queue of raised hands
+         * @description The token is optional here.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description room id: 1-64 characters of A-Z a-z 0-9 _ - */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the stage: layout, guests on stage, raised hands */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            layout: "grid" | "side_by_side" | "pip";
+                            maxGuests: number;
+                            guests: {
+                                userId: string;
+                                name: string;
+                                /** @enum {string} */
+                                media: "camera" | "mic" | "both";
+                                at: number;
+                            }[];
+                            queue: {
+                                userId: string;
+                                name: string;
+                                /** @enum {string} */
+                                media: "camera" | "mic" | "both";
+                                at: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Bad request: `bad_room_id`, `invalid_request`, `bad_json` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "bad_room_id",
+                         *         "message": "bad room id"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the token is invalid or expired: `auth_required`, `auth_invalid`, `auth_expired`, `auth_revoked`, `login_required` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "auth_required",
+                         *         "message": "auth required"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: `forbidden`, `banned` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "forbidden",
+                         *         "message": "forbidden"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found: `stage_not_found` */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "stage_not_found",
+                         *         "message": "stage not found"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict: `stage_full`, `limit_reached` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "stage_full",
+                         *         "message": "stage full"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error: `internal` */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "internal",
+                         *         "message": "internal"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unavailable: switched off here, or a dependency did not answer: `room_unavailable` */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "room_unavailable",
+                         *         "message": "room unavailable"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * One stage command: raise/lower/leave (own); accept/decline/remove/mute/layout
+         * @description accept, decline, remove, mute and layout need the streamer or a room admin (`forbidden` otherwise); an accepted guest may publish in LiveKit at once.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description room id: 1-64 characters of A-Z a-z 0-9 _ - */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "op": "raise",
+                     *       "media": "both"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        op: "state";
+                    } | {
+                        /** @enum {string} */
+                        op: "raise";
+                        /**
+                         * @default both
+                         * @enum {string}
+                         */
+                        media?: "camera" | "mic" | "both";
+                    } | {
+                        /** @enum {string} */
+                        op: "lower";
+                    } | {
+                        /** @enum {string} */
+                        op: "leave";
+                    } | {
+                        /** @enum {string} */
+                        op: "accept";
+                        userId: string;
+                        /** @enum {string} */
+                        media?: "camera" | "mic" | "both";
+                    } | {
+                        /** @enum {string} */
+                        op: "decline";
+                        userId: string;
+                    } | {
+                        /** @enum {string} */
+                        op: "remove";
+                        userId: string;
+                    } | {
+                        /** @enum {string} */
+                        op: "mute";
+                        userId: string;
+                        /** @enum {string} */
+                        source: "camera" | "mic";
+                    } | {
+                        /** @enum {string} */
+                        op: "layout";
+                        /** @enum {string} */
+                        layout: "grid" | "side_by_side" | "pip";
+                    };
+                };
+            };
+            responses: {
+                /** @description the stage: layout, guests on stage, raised hands */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            layout: "grid" | "side_by_side" | "pip";
+                            maxGuests: number;
+                            guests: {
+                                userId: string;
+                                name: string;
+                                /** @enum {string} */
+                                media: "camera" | "mic" | "both";
+                                at: number;
+                            }[];
+                            queue: {
+                                userId: string;
+                                name: string;
+                                /** @enum {string} */
+                                media: "camera" | "mic" | "both";
+                                at: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Bad request: `bad_room_id`, `invalid_request`, `bad_json` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "bad_room_id",
+                         *         "message": "bad room id"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the token is invalid or expired: `auth_required`, `auth_invalid`, `auth_expired`, `auth_revoked`, `login_required` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "auth_required",
+                         *         "message": "auth required"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: `forbidden`, `banned` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "forbidden",
+                         *         "message": "forbidden"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found: `stage_not_found` */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "stage_not_found",
+                         *         "message": "stage not found"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict: `stage_full`, `limit_reached` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "stage_full",
+                         *         "message": "stage full"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error: `internal` */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "internal",
+                         *         "message": "internal"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unavailable: switched off here, or a dependency did not answer: `room_unavailable` */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -14854,6 +15267,53 @@ export interface components {
                 questionId?: string;
             };
             clientId?: string;
+        } | {
+            /** @enum {string} */
+            type: "stage";
+            cmd: {
+                /** @enum {string} */
+                op: "state";
+            } | {
+                /** @enum {string} */
+                op: "raise";
+                /**
+                 * @default both
+                 * @enum {string}
+                 */
+                media: "camera" | "mic" | "both";
+            } | {
+                /** @enum {string} */
+                op: "lower";
+            } | {
+                /** @enum {string} */
+                op: "leave";
+            } | {
+                /** @enum {string} */
+                op: "accept";
+                userId: string;
+                /** @enum {string} */
+                media?: "camera" | "mic" | "both";
+            } | {
+                /** @enum {string} */
+                op: "decline";
+                userId: string;
+            } | {
+                /** @enum {string} */
+                op: "remove";
+                userId: string;
+            } | {
+                /** @enum {string} */
+                op: "mute";
+                userId: string;
+                /** @enum {string} */
+                source: "camera" | "mic";
+            } | {
+                /** @enum {string} */
+                op: "layout";
+                /** @enum {string} */
+                layout: "grid" | "side_by_side" | "pip";
+            };
+            clientId?: string;
         };
         /** @description A frame the server sends */
         ServerFrame: {
@@ -14878,6 +15338,25 @@ export interface components {
                 };
                 bridgedViewers?: {
                     [key: string]: number;
+                };
+                stage?: {
+                    /** @enum {string} */
+                    layout: "grid" | "side_by_side" | "pip";
+                    maxGuests: number;
+                    guests: {
+                        userId: string;
+                        name: string;
+                        /** @enum {string} */
+                        media: "camera" | "mic" | "both";
+                        at: number;
+                    }[];
+                    queue: {
+                        userId: string;
+                        name: string;
+                        /** @enum {string} */
+                        media: "camera" | "mic" | "both";
+                        at: number;
+                    }[];
                 };
             };
             you: {
@@ -15000,7 +15479,7 @@ export interface components {
                 until?: number;
                 at: number;
             } | ({
-                /** @description settings, caption, retract, mood, topics, answer, bridged, cohost... (edge/PROTOCOL.md); ignore kinds you do not know */
+                /** @description settings, caption, retract, mood, topics, answer, bridged, cohost, stage... (edge/PROTOCOL.md); ignore kinds you do not know */
                 t: string;
             } & {
                 [key: string]: unknown;
@@ -15059,6 +15538,25 @@ export interface components {
                 };
                 bridgedViewers?: {
                     [key: string]: number;
+                };
+                stage?: {
+                    /** @enum {string} */
+                    layout: "grid" | "side_by_side" | "pip";
+                    maxGuests: number;
+                    guests: {
+                        userId: string;
+                        name: string;
+                        /** @enum {string} */
+                        media: "camera" | "mic" | "both";
+                        at: number;
+                    }[];
+                    queue: {
+                        userId: string;
+                        name: string;
+                        /** @enum {string} */
+                        media: "camera" | "mic" | "both";
+                        at: number;
+                    }[];
                 };
             };
             seq: number;
@@ -15120,6 +15618,30 @@ export interface components {
             clientId?: string;
             op: string;
             result?: unknown;
+        } | {
+            /** @enum {string} */
+            type: "stage_ok";
+            clientId?: string;
+            op: string;
+            stage: {
+                /** @enum {string} */
+                layout: "grid" | "side_by_side" | "pip";
+                maxGuests: number;
+                guests: {
+                    userId: string;
+                    name: string;
+                    /** @enum {string} */
+                    media: "camera" | "mic" | "both";
+                    at: number;
+                }[];
+                queue: {
+                    userId: string;
+                    name: string;
+                    /** @enum {string} */
+                    media: "camera" | "mic" | "both";
+                    at: number;
+                }[];
+            };
         };
         RoomInfo: {
             roomId: string;
@@ -15138,6 +15660,25 @@ export interface components {
             };
             bridgedViewers?: {
                 [key: string]: number;
+            };
+            stage?: {
+                /** @enum {string} */
+                layout: "grid" | "side_by_side" | "pip";
+                maxGuests: number;
+                guests: {
+                    userId: string;
+                    name: string;
+                    /** @enum {string} */
+                    media: "camera" | "mic" | "both";
+                    at: number;
+                }[];
+                queue: {
+                    userId: string;
+                    name: string;
+                    /** @enum {string} */
+                    media: "camera" | "mic" | "both";
+                    at: number;
+                }[];
             };
         };
         Readiness: {
