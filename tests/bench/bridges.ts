@@ -18,18 +18,13 @@ import {
 } from "../../actors/bridges/bilibili/packet.ts";
 import { mapCommand } from "../../actors/bridges/bilibili/commands.ts";
 import { commandPacket, compressedBatch, concat, danmuMsg } from "../helpers/bilibili_server.ts";
-import { median, round } from "./helpers/stats.ts";
+import { median, round, selfCpuMs } from "./helpers/stats.ts";
 import { bridgedLatency, type LatencyRun } from "./helpers/bridged_latency.ts";
 
 const RUNS = Number(Deno.env.get("BRIDGES_RUNS") ?? 5);
 const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
 
-const TICK_MS = 10;
-function cpuMs(): number {
-  const stat = Deno.readTextFileSync("/proc/self/stat");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) * TICK_MS;
-}
+const cpuMs = selfCpuMs;
 
 const bodies = Array.from(
   { length: 10 },

@@ -22,18 +22,13 @@ import { RoomClient } from "../../actors/room/client.ts";
 import { roomActorType } from "../../actors/room/room_actor.ts";
 import { startEmbeddedEngine } from "../../engine/embedded.ts";
 import { DenoKvStateStore } from "../../engine/state_store_denokv.ts";
-import { median, round } from "./helpers/stats.ts";
+import { median, round, selfCpuMs } from "./helpers/stats.ts";
 
 const RUNS = Number(Deno.env.get("COHOST_BENCH_RUNS") ?? 5);
 const SENTENCES = 400;
 const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
 
-const TICK_MS = 10;
-function cpuMs(): number {
-  const stat = Deno.readTextFileSync("/proc/self/stat");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) * TICK_MS;
-}
+const cpuMs = selfCpuMs;
 
 /** Sentences as a co-host says them: mostly clean, some with a link or a blocked word. */
 const sentences = Array.from(

@@ -113,3 +113,10 @@ export async function machineCpuSeconds(): Promise<{ busy: number; total: number
     total: total / CLOCK_TICKS_PER_SECOND,
   };
 }
+
+/** CPU time of this process so far (user + system, ms; /proc ticks of 10 ms). */
+export function selfCpuMs(): number {
+  const stat = Deno.readTextFileSync("/proc/self/stat");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
