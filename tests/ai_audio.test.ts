@@ -9,6 +9,7 @@ import { SileroVad, VadStream } from "../media/audio/vad.ts";
 import { parseConfig } from "../edge/wiring/config.ts";
 import {
   createRecogniser,
+  DEBIAN_POCKETSPHINX,
   FallbackRecogniser,
   OpenAiTranscriber,
   parseHypseg,
@@ -164,6 +165,37 @@ Deno.test("asr: the resident pocketsphinx answers utterances in order from one p
     await assert.rejects(asr.transcribe(short), /closed/);
   } finally {
     await asr.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("asr: a recogniser using CPU is slow, not stuck; one using none past its timeout is stuck", async () => {
+  // Stand-ins for pocketsphinx_batch, only to control what it does before its first answer:
+  // compute for a few seconds (a model loading on a saturated machine), or sleep (stuck).
+  const dir = await Deno.makeTempDir({ prefix: "ai-asr-watchdog-" });
+  const answer =
+    'while read id; do echo "$id S 0 T 0 A 0 L 0 0 0 0 <s> 5 0 0 hello 40 0 0 </s> 60"; done';
+  const fake = async (name: string, before: string) => {
+    await Deno.writeTextFile(`${dir}/${name}`, `#!/bin/sh\n${before}\n${answer}\n`);
+    await Deno.chmod(`${dir}/${name}`, 0o755);
+    return new PocketsphinxRecogniser(
+      { ...DEBIAN_POCKETSPHINX, hmm: dir, binary: `${dir}/${name}` },
+      { timeoutMs: 300 },
+    );
+  };
+  const busy = await fake(
+    "busy.sh",
+    "i=0; while [ $i -lt 1000000 ]; do i=$((i + 1)); done",
+  );
+  const idle = await fake("idle.sh", "sleep 3");
+  const tiny = new Float32Array(160);
+  try {
+    assert.equal((await busy.transcribe(tiny)).text, "hello");
+    assert.equal(busy.starts, 1, "not killed while it worked");
+    await assert.rejects(idle.transcribe(tiny), /no answer in \d+ ms/);
+  } finally {
+    await busy.close();
+    await idle.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

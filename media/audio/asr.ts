@@ -15,6 +15,7 @@ import { createLogger, type Logger } from "../../engine/log.ts";
 import { CircuitBreaker } from "../../engine/resilience/breaker.ts";
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from "../../engine/resilience/retry.ts";
 import { encodeWav, floatToInt16, SAMPLE_RATE } from "./pcm.ts";
+import { cpuTicks } from "../process_cpu.ts";
 
 export interface WordTiming {
   word: string;
@@ -174,9 +175,13 @@ export function parseHypseg(line: string): { id: string; words: WordTiming[] } |
 }
 
 export interface PocketsphinxOptions {
-  /** Wait for one utterance: this plus twice its duration (ms); past it the process is
-   * killed and restarted, and that utterance fails. */
+  /** Wait for one utterance: this plus twice its duration (ms); past it, if the process has
+   * used no CPU since the last look, it is stuck: killed and restarted, and that utterance
+   * fails. A process still using CPU (a saturated machine, a model still loading) is given
+   * the same time again, up to `maxWaitMs` in all. */
   timeoutMs?: number;
+  /** The longest wait for one utterance however busy the process is (ms). */
+  maxWaitMs?: number;
   /** Restart delay after the process died: doubles from `restartBaseMs` to `restartMaxMs`,
    * back to none after an utterance is answered. */
   restartBaseMs?: number;
@@ -219,7 +224,13 @@ export class PocketsphinxRecogniser implements Recogniser {
     private readonly paths: PocketsphinxPaths = DEBIAN_POCKETSPHINX,
     opts: PocketsphinxOptions = {},
   ) {
-    this.#opts = { timeoutMs: 10_000, restartBaseMs: 250, restartMaxMs: 8_000, ...opts };
+    this.#opts = {
+      timeoutMs: 10_000,
+      maxWaitMs: 300_000,
+      restartBaseMs: 250,
+      restartMaxMs: 8_000,
+      ...opts,
+    };
   }
 
   /** The running process id, if any (tests kill it). */
@@ -275,11 +286,26 @@ export class PocketsphinxRecogniser implements Recogniser {
     );
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeoutMs = this.#opts.timeoutMs + (2 * samples * 1000) / SAMPLE_RATE;
+    const started = Date.now();
+    let ticks = await cpuTicks(p.child.pid);
+    let settled = false; // answered or failed: the watchdog stops looking
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(new Error(`pocketsphinx gave no answer in ${Math.round(timeoutMs)} ms`));
+      const look = async () => {
+        const now = await cpuTicks(p.child.pid);
+        if (settled) return;
+        const waited = Date.now() - started;
+        if (
+          now !== undefined && ticks !== undefined && now > ticks && !p.dead &&
+          waited + timeoutMs <= this.#opts.maxWaitMs
+        ) {
+          ticks = now; // working, only slowly: wait again
+          timer = setTimeout(look, timeoutMs);
+          return;
+        }
+        reject(new Error(`pocketsphinx gave no answer in ${Math.round(waited)} ms`));
         this.#kill(p);
-      }, timeoutMs);
+      };
+      timer = setTimeout(look, timeoutMs);
     });
     try {
       await p.stdin.write(new TextEncoder().encode(`${id}\n`)).catch(async () => {
@@ -298,6 +324,7 @@ export class PocketsphinxRecogniser implements Recogniser {
         source: "local",
       };
     } finally {
+      settled = true;
       clearTimeout(timer);
       p.waiting.delete(id);
       answer.catch(() => {});
