@@ -8,6 +8,8 @@
 import assert from "node:assert/strict";
 import { startFakeOpenAi } from "./helpers/fake_openai.ts";
 import { parseWav } from "../actors/cohost/voice/wav.ts";
+import type { CoHostEvent } from "../actors/cohost/events.ts";
+import { OlvTranslator } from "../edge/proxy_ws/olv_protocol.ts";
 import { decodePcm16k } from "../media/audio/pcm.ts";
 import { speak } from "./helpers/speech.ts";
 import { startTestServer, type TestServer, type TestServerOptions } from "./helpers/server.ts";
@@ -440,3 +442,15 @@ function tone(n: number): Float32Array {
 function round(x: number): number {
   return Math.round(x * 1e5) / 1e5;
 }
+
+Deno.test("proxy-ws: skips and a restart's resumed queue are told to every client as status lines", () => {
+  const t = new OlvTranslator("Aki");
+  const said = (e: CoHostEvent) => t.translate(e).map((o) => `${o.to}:${o.message.text}`);
+  assert.deepEqual(said({ t: "cohost", op: "skipped", count: 3, reason: "stale" }), [
+    "all:Skipped 3 stale input(s)",
+  ]);
+  assert.deepEqual(said({ t: "cohost", op: "resumed", count: 2 }), [
+    "all:Restarted: answering 2 unfinished input(s) again, in order",
+  ]);
+  assert.deepEqual(said({ t: "cohost", op: "delta", turn: 1, text: "x" }), []);
+});

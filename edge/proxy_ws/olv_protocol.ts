@@ -194,6 +194,20 @@ export class OlvTranslator {
         return e.voiced ? [] : [{ to: "all", message: this.#audio(e.text, null) }];
       case "audio":
         return [{ to: "all", message: this.#audio(e.text, e.clip) }];
+      // What the co-host dropped or took back is said to everyone, as a status line.
+      case "skipped":
+        return [{
+          to: "all",
+          message: { type: "full-text", text: `Skipped ${e.count} ${e.reason} input(s)` },
+        }];
+      case "resumed":
+        return [{
+          to: "all",
+          message: {
+            type: "full-text",
+            text: `Restarted: answering ${e.count} unfinished input(s) again, in order`,
+          },
+        }];
       case "end": {
         this.#open.delete(e.turn);
         const out: Outgoing[] = [];
