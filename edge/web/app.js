@@ -377,5 +377,5 @@ if (!currentUser()) {
 }
 route();
 addEventListener("hashchange", () => {
-  if (/^#\/(console|finance|users|golive|vod)|^$/.test(location.hash)) location.reload();
+  if (/^#\/(console|finance|users|golive|vod|webhooks)|^$/.test(location.hash)) location.reload();
 });

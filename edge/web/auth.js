@@ -26,6 +26,7 @@ function renderHeader(user) {
   $("#logout-btn").hidden = !user;
   $("#logout-all-btn").hidden = !user;
   $("#console-link").hidden = !user;
+  $("#webhooks-link").hidden = !user;
   const roles = user?.roles ?? [];
   $("#finance-link").hidden = !roles.includes("finance") && !roles.includes("admin");
   $("#users-link").hidden = !roles.includes("admin");

@@ -2,7 +2,10 @@
 # Builds the Go servers the media tests need (livekit-server, MinIO, LiveKit's ingress) once,
 # at pinned versions, into a tools folder outside the clone (CI clones afresh; this folder
 # survives). The ingress is cgo against GStreamer (tests/setup.ts installs Debian's packages).
-# Usage: build-go-tools.sh [livekit|minio|ingress|all]   — prints the binary path (livekit,
+# Mailpit (an SMTP catcher with an HTTP API: the notification e-mails' tests), promtool (checks
+# the Prometheus alert rules) and kubeconform (checks the Kubernetes manifests) are small tools
+# built on demand by the tests that use them (`all` leaves them out too).
+# Usage: build-go-tools.sh [livekit|minio|ingress|mailpit|promtool|kubeconform|all]   — prints the binary path (livekit,
 # minio, ingress) or the tools folder (all). The ingress binary is named `ingress` because the
 # ingress service launches a child of that name from PATH: put its folder on PATH.
 # Centrifugo is the fan-out benchmark's peer only (`centrifugo`): built on demand by the
@@ -12,6 +15,9 @@ LIVEKIT_VERSION="${LIVEKIT_VERSION:-v1.13.5}"
 MINIO_VERSION="${MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}"
 INGRESS_VERSION="${INGRESS_VERSION:-v1.5.0}"
 CENTRIFUGO_VERSION="${CENTRIFUGO_VERSION:-v6.9.1}"
+MAILPIT_VERSION="${MAILPIT_VERSION:-v1.33.1}"
+PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-v0.316.0}"
+KUBECONFORM_VERSION="${KUBECONFORM_VERSION:-v0.8.0}"
 TOOLS_DIR="${SYNAPSE_TOOLS_DIR:-$HOME/.cache/synapse-live/tools}"
 what="${1:-all}"
 
@@ -36,7 +42,9 @@ build() { # name module version binary [package] [estimate] [folder version]
   pkg="${5:-.}"
   # Build beside the target and rename, so nobody ever runs a half-written binary.
   local started=$SECONDS
-  (cd "$work" && go build -trimpath -o "$dir/$4.partial" "$pkg") >&2
+  # GOWORK=off: a module that ships a go.work naming folders left out of its zip (prometheus)
+  # builds as the module alone.
+  (cd "$work" && GOWORK=off go build -trimpath -o "$dir/$4.partial" "$pkg") >&2 || return 1
   echo "built $1 $3 in $((SECONDS - started)) s" >&2
   mv "$dir/$4.partial" "$dir/$4"
   rm -rf "$work"
@@ -77,12 +85,15 @@ case "$what" in
   livekit) build livekit-server github.com/livekit/livekit-server "$LIVEKIT_VERSION" server ./cmd/server && echo "$BUILT" && exit 0 ;;
   minio) build minio github.com/minio/minio "$MINIO_VERSION" minio && echo "$BUILT" && exit 0 ;;
   ingress) build_ingress && echo "$BUILT" && exit 0 ;;
+  mailpit) build mailpit github.com/axllent/mailpit "$MAILPIT_VERSION" mailpit . "a minute or two" && echo "$BUILT" && exit 0 ;;
+  promtool) build promtool github.com/prometheus/prometheus "$PROMETHEUS_VERSION" promtool ./cmd/promtool "a few minutes" && echo "$BUILT" && exit 0 ;;
+  kubeconform) build kubeconform github.com/yannh/kubeconform "$KUBECONFORM_VERSION" kubeconform ./cmd/kubeconform "a minute" && echo "$BUILT" && exit 0 ;;
   centrifugo) build centrifugo github.com/centrifugal/centrifugo/v6 "$CENTRIFUGO_VERSION" centrifugo && echo "$BUILT" && exit 0 ;;
   all)
     build livekit-server github.com/livekit/livekit-server "$LIVEKIT_VERSION" server ./cmd/server
     build minio github.com/minio/minio "$MINIO_VERSION" minio
     build_ingress
     ;;
-  *) echo "usage: $0 [livekit|minio|ingress|centrifugo|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [livekit|minio|ingress|mailpit|promtool|kubeconform|centrifugo|all]" >&2; exit 2 ;;
 esac
 echo "$TOOLS_DIR"

@@ -18,6 +18,7 @@ import { locale } from "../i18n/locale.ts";
 import { translateMarkup } from "../markup_i18n.ts";
 import { notice } from "../notice.ts";
 import { Home } from "../pages/home.tsx";
+import { WebhooksPage } from "../pages/webhooks.tsx";
 import { isHomeRoute } from "../routes.ts";
 
 effect(() => {
@@ -35,6 +36,10 @@ const listView = document.getElementById("list-view");
 if (listView && isHomeRoute(location)) {
   listView.hidden = false;
   render(<Home notice={notice} />, listView);
+}
+if (listView && location.hash.startsWith("#/webhooks")) {
+  listView.hidden = false;
+  render(<WebhooksPage />, listView);
 }
 
 // The room page (still app.js) takes its danmaku controls from here.
