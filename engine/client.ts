@@ -2,12 +2,20 @@
  * Reaches any actor in the cluster knowing only `(type, id)`: computes its partition
  * subject and sends a request. "No responders" (a partition between owners) and
  * `stale_activation` replies are retried with bounded, jittered exponential backoff.
+ *
+ * An actor this process serves itself (`local`: the embedded engine, which owns every
+ * partition) is asked without the transport: no routing, no bytes, no per-request timer. The
+ * message and the reply still cross as one JSON text each, so the receiver gets exactly what
+ * the wire would deliver (a copy: plain JSON, no shared objects) and a refusal arrives as the
+ * same ActorError; only the transport's encoding to bytes and its bookkeeping are skipped.
  */
 import { ActorError } from "./actor.ts";
 import { jitteredDelay } from "./resilience/backoff.ts";
 import { decodeJson, encodeJson } from "./codec.ts";
-import { type ActorReply, unwrapReply } from "./envelope.ts";
+import { type ActorReply, type ActorRequest, errorReply, unwrapReply } from "./envelope.ts";
 import { actorSubject } from "./partition.ts";
+import { isValidSubject } from "./subject.ts";
+import { FixedDeadlines } from "./fixed_deadlines.ts";
 import type { ActorRouter } from "./runtime.ts";
 import {
   type Headers,
@@ -24,19 +32,39 @@ export interface ActorClientOptions {
   retries?: number;
   /** Adds headers to each request (e.g. trace context). */
   headers?: () => Headers | undefined;
+  /** The actors this process serves itself, asked without the transport. */
+  local?: LocalActors;
+}
+
+/** Actors served in this process (`ActorHost.serves` and `ActorSystem.ask`). */
+export interface LocalActors {
+  /** True while this process serves `(type, id)` (it owns the partition). */
+  serves(type: string, id: string): boolean;
+  ask(type: string, id: string, msg: unknown): Promise<unknown>;
 }
 
 const RETRYABLE = new Set(["stale_activation", "system_closed"]);
 
 export class ActorClient implements ActorRouter {
-  constructor(private readonly transport: Transport, private readonly opts: ActorClientOptions) {}
+  /** The local path's per-attempt timeouts (one timer for all). */
+  readonly #deadlines: FixedDeadlines;
+
+  constructor(private readonly transport: Transport, private readonly opts: ActorClientOptions) {
+    this.#deadlines = new FixedDeadlines(opts.timeoutMs ?? 5_000);
+  }
 
   async ask<R>(type: string, id: string, msg: unknown): Promise<R> {
     const subject = actorSubject(type, id, this.opts.partitions);
-    const data = encodeJson({ msg });
+    let data: Uint8Array | undefined;
     const retries = this.opts.retries ?? 8;
     for (let attempt = 0;; attempt++) {
       try {
+        if (this.opts.local?.serves(type, id)) {
+          // the in-process transport refuses such a subject; so does the local path
+          if (!isValidSubject(subject)) throw new Error(`invalid subject: ${subject}`);
+          return await this.#askLocal<R>(subject, type, id, msg);
+        }
+        data ??= encodeJson({ msg });
         const reply = await this.transport.request(subject, data, {
           timeoutMs: this.opts.timeoutMs ?? 5_000,
           headers: this.opts.headers?.(),
@@ -49,6 +77,36 @@ export class ActorClient implements ActorRouter {
         await new Promise((r) => setTimeout(r, 50 + jitteredDelay(attempt, 50, 1_500)));
       }
     }
+  }
+
+  /**
+   * In process: the message and the reply (or refusal) as the wire would carry them, and the
+   * same per-attempt timeout.
+   */
+  #askLocal<R>(subject: string, type: string, id: string, msg: unknown): Promise<R> {
+    const copy = (JSON.parse(JSON.stringify({ msg })) as ActorRequest).msg;
+    const timeoutMs = this.#deadlines.ms;
+    return new Promise<R>((resolve, reject) => {
+      const deadline = this.#deadlines.add(() =>
+        reject(new RequestTimeoutError(subject, timeoutMs))
+      );
+      const settle = (reply: ActorReply) => {
+        deadline.cancel();
+        try {
+          resolve(unwrapReply<R>(JSON.parse(JSON.stringify(reply))));
+        } catch (err) {
+          reject(err);
+        }
+      };
+      // delivered a microtask later, as by the in-process transport: the actor never runs on
+      // its sender's stack, and what the sender set going just before arrives first
+      queueMicrotask(() =>
+        this.opts.local!.ask(type, id, copy).then(
+          (result) => settle({ ok: true, result }),
+          (err) => settle(errorReply(err)),
+        )
+      );
+    });
   }
 
   tell(type: string, id: string, msg: unknown): void {

@@ -1,6 +1,7 @@
 /**
  * Everything of the engine in one process: an ActorSystem that owns every partition and
- * is reached through the same transport subjects and client as in a cluster.
+ * is reached through the same transport subjects and client as in a cluster (the client
+ * asks the actors this process serves directly: `client.ts`, `LocalActors`).
  */
 import type { ActorType } from "./actor.ts";
 import { ActorClient } from "./client.ts";
@@ -39,7 +40,15 @@ export interface EmbeddedEngine {
 export async function startEmbeddedEngine(opts: EmbeddedEngineOptions): Promise<EmbeddedEngine> {
   const partitions = opts.partitions ?? 64;
   const transport = opts.transport ?? new MemoryTransport();
-  const client = new ActorClient(transport, { partitions });
+  // Every partition is this process's: its actors are asked without the transport.
+  const local = { host: undefined as ActorHost | undefined };
+  const client: ActorClient = new ActorClient(transport, {
+    partitions,
+    local: {
+      serves: (type, id) => local.host?.serves(type, id) ?? false,
+      ask: (type, id, msg): Promise<unknown> => system.ask(type, id, msg),
+    },
+  });
   const system = new ActorSystem({
     store: opts.store,
     transport,
@@ -54,6 +63,7 @@ export async function startEmbeddedEngine(opts: EmbeddedEngineOptions): Promise<
   });
   for (const t of opts.types) system.register(t);
   const host = new ActorHost(system, transport, { partitions });
+  local.host = host;
   host.ownAll();
   await system.resumeAlarms();
   return {

@@ -25,6 +25,7 @@ export interface ActorHostOptions {
 export class ActorHost {
   #subs = new Map<number, Subscription[]>();
   #types: string[];
+  #typeSet: Set<string>;
 
   constructor(
     private readonly system: ActorSystem,
@@ -32,6 +33,16 @@ export class ActorHost {
     private readonly opts: ActorHostOptions,
   ) {
     this.#types = opts.types ?? system.types();
+    this.#typeSet = new Set(this.#types);
+  }
+
+  /**
+   * True while this host serves `(type, id)`: the type is hosted, its partition owned, and
+   * the id one subject token (the only ids `#serve` is ever handed).
+   */
+  serves(type: string, id: string): boolean {
+    return this.#typeSet.has(type) && this.#subs.has(partitionOf(id, this.opts.partitions)) &&
+      !id.includes(".");
   }
 
   ownAll(): void {
