@@ -152,11 +152,16 @@ export function foldScripts(text: string): string {
 
 /** The canonical form used for blocklist matching. */
 export function normaliseForMatch(text: string): string {
-  return normaliseFolded(PLAIN.test(text) ? text.toLowerCase() : foldScripts(text));
+  return PLAIN.test(text) ? normalisePlain(text.toLowerCase()) : normaliseFolded(foldScripts(text));
 }
 
 /** The rest of `normaliseForMatch` on text `foldScripts` has seen: joiners, words, leet. */
 export function normaliseFolded(folded: string): string {
+  return PLAIN.test(folded) ? normalisePlain(folded) : normaliseFoldedFully(folded);
+}
+
+/** The regular-expression path of `normaliseFolded`, for any text (exported for tests). */
+export function normaliseFoldedFully(folded: string): string {
   let s = folded.replace(JOINERS, "");
   // a script change is a word boundary: "你是sb吗" → "你是 sb 吗"
   s = s.replace(
@@ -173,4 +178,91 @@ export function normaliseFolded(folded: string): string {
     // stretched letters: three or more of the same letter become one
     .map((t) => t.replace(/(\p{L})\1{2,}/gu, "$1"));
   return joinHan(mergeSpacedLetters(tokens)).join(" ");
+}
+
+// --- the same steps in one pass over plain text (lower-case ASCII and CJK ideographs), where
+// letters are a-z and Han, numbers 0-9, and the regular expressions above reduce to character
+// tests; tests/room_text_fast_path.test.ts checks it against `normaliseFoldedFully`.
+
+const isHanCode = (c: number) => (c >= 0x3400 && c <= 0x4dbf) || (c >= 0x4e00 && c <= 0x9fff);
+const isLetterCode = (c: number) => (c >= 0x61 && c <= 0x7a) || isHanCode(c);
+const isDigitCode = (c: number) => c >= 0x30 && c <= 0x39;
+/** `@ $ ! | +`: kept inside words (leetspeak), dropped elsewhere. */
+const isLeetSymbol = (c: number) =>
+  c === 0x40 || c === 0x24 || c === 0x21 || c === 0x7c || c === 0x2b;
+/** A word character: letters, numbers and the leet symbols (`JOINERS`' neighbours too). */
+const isWordCode = (c: number) => isLetterCode(c) || isDigitCode(c) || isLeetSymbol(c);
+/** `. * _ - ~ ' \` ^`: the ASCII members of `JOINERS`' separators. */
+const isJoinerCode = (c: number) =>
+  c === 0x2e || c === 0x2a || c === 0x5f || c === 0x2d || c === 0x7e || c === 0x27 ||
+  c === 0x60 || c === 0x5e;
+
+/** `normaliseFolded` of lower-case text in `PLAIN`'s alphabet. */
+function normalisePlain(text: string): string {
+  // separators inside words go (JOINERS): a run of them between two word characters
+  let s = "";
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (!isJoinerCode(text.charCodeAt(i))) continue;
+    let end = i;
+    while (end < text.length && isJoinerCode(text.charCodeAt(end))) end++;
+    if (
+      i > 0 && end < text.length && isWordCode(text.charCodeAt(i - 1)) &&
+      isWordCode(text.charCodeAt(end))
+    ) {
+      s += text.slice(from, i);
+      from = end;
+    }
+    i = end - 1;
+  }
+  s = from === 0 ? text : s + text.slice(from);
+  // words: runs of word characters, also split where Han meets anything else
+  const tokens: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : -1;
+    const word = c >= 0 && isWordCode(c);
+    if (start >= 0 && (!word || isHanCode(c) !== isHanCode(s.charCodeAt(i - 1)))) {
+      const token = plainToken(s.slice(start, i));
+      if (token.length > 0) tokens.push(token);
+      start = -1;
+    }
+    if (word && start < 0) start = i;
+  }
+  return joinHan(mergeSpacedLetters(tokens)).join(" ");
+}
+
+/** One word of `normalisePlain`: trailing punctuation, leetspeak, symbols, stretched letters. */
+function plainToken(word: string): string {
+  // trailing `!`, `|`, `+` after a letter are punctuation
+  let end = word.length;
+  while (
+    end > 0 && isLeetSymbol(word.charCodeAt(end - 1)) && word.charCodeAt(end - 1) !== 0x40 &&
+    word.charCodeAt(end - 1) !== 0x24
+  ) end--;
+  if (end < word.length && end > 0 && isLetterCode(word.charCodeAt(end - 1))) {
+    word = word.slice(0, end);
+  }
+  let hasLetter = false;
+  for (let i = 0; i < word.length && !hasLetter; i++) hasLetter = isLetterCode(word.charCodeAt(i));
+  let out = "";
+  let last = -1;
+  let run = 0;
+  for (let i = 0; i < word.length; i++) {
+    let ch = word[i];
+    if (hasLetter) ch = LEET[ch] ?? ch;
+    const c = ch.charCodeAt(0);
+    if (!isLetterCode(c) && !isDigitCode(c)) continue; // symbols left over
+    // three or more of the same letter become one
+    if (c === last && isLetterCode(c)) {
+      run++;
+      if (run === 2) out += ch;
+      else if (run === 3) out = out.slice(0, -1);
+      continue;
+    }
+    last = c;
+    run = 1;
+    out += ch;
+  }
+  return out;
 }
