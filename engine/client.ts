@@ -5,9 +5,9 @@
  *
  * An actor this process serves itself (`local`: the embedded engine, which owns every
  * partition) is asked without the transport: no routing, no bytes, no per-request timer. The
- * message and the reply still cross as one JSON text each, so the receiver gets exactly what
- * the wire would deliver (a copy: plain JSON, no shared objects) and a refusal arrives as the
- * same ActorError; only the transport's encoding to bytes and its bookkeeping are skipped.
+ * message and the reply are still copied as a JSON round trip would copy them (`jsonCopy`), so
+ * the receiver gets exactly what the wire would deliver (plain data, no shared objects) and a
+ * refusal arrives as the same ActorError; only the encoding and the transport's bookkeeping go.
  */
 import { ActorError } from "./actor.ts";
 import { jitteredDelay } from "./resilience/backoff.ts";
@@ -16,6 +16,7 @@ import { type ActorReply, type ActorRequest, errorReply, unwrapReply } from "./e
 import { actorSubject } from "./partition.ts";
 import { isValidSubject } from "./subject.ts";
 import { FixedDeadlines } from "./fixed_deadlines.ts";
+import { jsonCopy } from "./json_copy.ts";
 import type { ActorRouter } from "./runtime.ts";
 import {
   type Headers,
@@ -84,7 +85,7 @@ export class ActorClient implements ActorRouter {
    * same per-attempt timeout.
    */
   #askLocal<R>(subject: string, type: string, id: string, msg: unknown): Promise<R> {
-    const copy = (JSON.parse(JSON.stringify({ msg })) as ActorRequest).msg;
+    const copy = jsonCopy<ActorRequest>({ msg }).msg;
     const timeoutMs = this.#deadlines.ms;
     return new Promise<R>((resolve, reject) => {
       const deadline = this.#deadlines.add(() =>
@@ -93,7 +94,7 @@ export class ActorClient implements ActorRouter {
       const settle = (reply: ActorReply) => {
         deadline.cancel();
         try {
-          resolve(unwrapReply<R>(JSON.parse(JSON.stringify(reply))));
+          resolve(unwrapReply<R>(jsonCopy(reply)));
         } catch (err) {
           reject(err);
         }
