@@ -1,7 +1,7 @@
 /**
- * The streamer's bridges and co-host page in Chromium (`/console/cohost?room=…`): link a
- * Bilibili room and see its health, switch the co-host on in the persona editor, watch it
- * answer bridged chat in the page's log, unlink.
+ * The dashboard's Co-host tab in Chromium (`/studio/{room}#cohost`; the older
+ * `/console/cohost?room=…` redirects there): link a Bilibili room and see its health, switch
+ * the co-host on in the persona editor, watch it answer bridged chat in the tab's log, unlink.
  */
 import assert from "node:assert/strict";
 import { commandPacket, danmuMsg, startBilibiliServer } from "./helpers/bilibili_server.ts";
@@ -32,27 +32,28 @@ Deno.test("console: link a Bilibili room, see its health, turn the co-host on, s
     });
     await page.addInitScript(`localStorage.setItem("synapse.auth", ${JSON.stringify(session)})`);
     await page.goto(`${srv.url}/console/cohost?room=show1`);
-    await waitText(page, "#links", "No outside room linked.");
+    await page.waitForURL(`**/studio/show1#cohost`);
+    await waitText(page, "#no-links", "No outside room linked.");
 
     await page.fill("#link-bili [name=roomId]", String(bili.shortId));
     await page.click("#link-bili button");
-    await waitText(page, "#links", `bilibili ${bili.shortId}`);
-    await waitText(page, "#links td.ok", "yes");
+    await waitText(page, "#bridge-links", `bilibili ${bili.shortId}`);
+    await waitText(page, "#bridge-links td.ok", "yes");
 
-    await page.check("#persona [name=enabled]");
-    await page.selectOption("#persona [name=language]", "en");
-    await page.uncheck("#persona [name=voice]");
-    await page.click("#persona button");
-    await waitText(page, "#status", "persona saved");
+    await page.check("#persona-form [name=enabled]");
+    await page.selectOption("#persona-form [name=language]", "en");
+    await page.uncheck("#persona-form [name=voice]");
+    await page.click("#persona-form button[type=submit]");
+    await waitText(page, "#cohost-status", "Persona saved.");
 
     await waitForValue(
       "bridge connected",
       () => Promise.resolve(bili.sockets.length === 1 || undefined),
     );
     bili.send(commandPacket(danmuMsg(21, "远方", "hello from bilibili")));
-    await waitText(page, "#log", "hello from bilibili");
-    await waitText(page, "#log", "Welcome, 远方!");
-    await waitText(page, "#counters", "answered 1");
+    await waitText(page, "#cohost-log", "hello from bilibili");
+    await waitText(page, "#cohost-log", "Welcome, 远方!");
+    await waitText(page, "#cohost-state", "answered 1");
 
     // The room page shows the bridged chat with its platform, and what the co-host says.
     const room = await newPage(browser, errors);
@@ -75,8 +76,8 @@ Deno.test("console: link a Bilibili room, see its health, turn the co-host on, s
     await waitText(room, "#chat", "sent 2 × 小花花 (CNY 2.00)");
     await waitText(room, "#chat", "AI co-host");
 
-    await page.click("#links button");
-    await waitText(page, "#links", "No outside room linked.");
+    await page.click("#bridge-links button");
+    await waitText(page, "#no-links", "No outside room linked.");
     await waitForValue(
       "bridge gone",
       () => Promise.resolve(bili.sockets.length === 0 || undefined),

@@ -1,8 +1,8 @@
 /**
  * Going live from the browser and watching over WebRTC, in real headless Chromium against a
- * real livekit-server, MinIO and the whole server: the streamer (signed in) opens the "Go
- * live" page and publishes — no camera here, so the canvas test pattern and a tone — with
- * `livekit-client` served from /vendor; a guest viewer on the room page sees the badge turn
+ * real livekit-server, MinIO and the whole server: the streamer (signed in) opens the
+ * dashboard (/studio/{room}) and publishes Chromium's fake camera and microphone; a guest
+ * viewer (livekit-client served from /vendor) on the room page sees the badge turn
  * LIVE without reloading and receives the video over WebRTC, a viewer whose WebRTC cannot
  * start plays the stream's HLS recording instead; "End stream" turns it offline.
  * Skipped, saying why, when Chromium is absent.
@@ -42,7 +42,12 @@ Deno.test({
       });
       assert.equal(made.status, 201);
 
-      const browser = await launchChromium(["--autoplay-policy=no-user-gesture-required"]);
+      const browser = await launchChromium([
+        "--autoplay-policy=no-user-gesture-required",
+        // the dashboard publishes Chromium's fake camera and microphone
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+      ]);
       cleanups.push(() => browser.close());
       const errors: string[] = [];
 
@@ -67,7 +72,7 @@ Deno.test({
       );
       const streamer = await streamerCtx.newPage();
       streamer.on("pageerror", (e) => errors.push(`streamer: ${e}`));
-      await streamer.goto(`${base}/#/golive?room=browser-live`);
+      await streamer.goto(`${base}/studio/browser-live`);
       await streamer.click("#go-live-btn");
       await streamer.waitForFunction(
         `/Live from this browser/.test(document.querySelector("#golive-status").textContent)`,

@@ -47,7 +47,12 @@ Deno.test({
       const room = "embedded-live";
       const { session } = await streamerWithRoom(base, "embedded_streamer", room);
 
-      const browser = await launchChromium(["--autoplay-policy=no-user-gesture-required"]);
+      const browser = await launchChromium([
+        "--autoplay-policy=no-user-gesture-required",
+        // the dashboard publishes Chromium's fake camera and microphone
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+      ]);
       cleanups.push(() => browser.close());
       const errors: string[] = [];
       const viewer = await (await browser.newContext()).newPage();
@@ -62,7 +67,7 @@ Deno.test({
       const streamer = await streamerCtx.newPage();
       streamer.on("pageerror", (e) => errors.push(`streamer: ${e}`));
       const goLive = async () => {
-        await streamer.goto(`${base}/#/golive?room=${room}`);
+        await streamer.goto(`${base}/studio/${room}`);
         await streamer.click("#go-live-btn");
         await streamer.waitForFunction(
           `/Live from this browser/.test(document.querySelector("#golive-status").textContent)`,

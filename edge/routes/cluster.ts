@@ -1,8 +1,8 @@
 /**
  * HTTP of the cluster layer. `clusterRoutes`, mounted by the edge app with one line:
  * `GET /metrics` (Prometheus text exposition of this process), `GET /api/cluster` (admin:
- * instances, partitions per instance, actors per partition) and `GET /cluster.html` (the
- * page that shows it); in embedded mode the view is this single process. `serveEngineHttp`
+ * instances, partitions per instance, actors per partition) and `GET /cluster.html` (a
+ * redirect to the operator pages' Cluster tab, `/ops#cluster`); in embedded mode the view is this single process. `serveEngineHttp`
  * is the engine role's only HTTP surface (`/metrics`, `/healthz`, `/readyz`).
  */
 import { Hono } from "hono";
@@ -17,23 +17,18 @@ export interface ClusterRoutesOptions {
   rolesOf(token: string): Promise<string[]>;
 }
 
-const PAGE = new URL("../web/cluster.html", import.meta.url);
-
 function error(status: number, code: string, message: string): Response {
   return Response.json({ error: { code, message } }, { status });
 }
 
-export async function clusterRoutes(opts: ClusterRoutesOptions): Promise<Hono> {
-  const page = await Deno.readFile(PAGE);
+export function clusterRoutes(opts: ClusterRoutesOptions): Promise<Hono> {
   const app = new Hono();
   app.get(
     "/metrics",
     () => new Response(metrics.render(), { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } }),
   );
-  app.get("/cluster.html", () =>
-    new Response(page, {
-      headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" },
-    }));
+  // The older page is now the operator pages' Cluster tab.
+  app.get("/cluster.html", (c) => c.redirect("/ops#cluster", 301));
   app.get("/api/cluster", async (c) => {
     const auth = c.req.header("authorization") ?? "";
     const token = auth.match(/^Bearer\s+(\S+)$/i)?.[1];
@@ -47,7 +42,7 @@ export async function clusterRoutes(opts: ClusterRoutesOptions): Promise<Hono> {
     if (!roles.includes("admin")) return error(403, "forbidden", "the cluster view is for admins");
     return c.json(await opts.view());
   });
-  return app;
+  return Promise.resolve(app);
 }
 
 /** `/metrics`, `/healthz`, `/readyz` for the engine role (no other HTTP). */

@@ -1,19 +1,16 @@
 /**
- * `GET /console/cohost?room=…`: the streamer's page for a room's bridges (link, unlink, health)
- * and its AI co-host (persona, state, queue with skip, interrupt, proxy key, what it says).
- * A standalone page without a build step (like `/cluster.html`); it calls the REST routes with
- * the signed-in user's token.
+ * `GET /console/cohost?room=…`: the older bridges and co-host page, now the dashboard's Co-host
+ * tab (`/studio/{room}#cohost`, edge/web/client/src/studio/cohost.tsx); old links redirect.
  */
 import { Hono } from "hono";
 
-const PAGE = new URL("../web/cohost_console.html", import.meta.url);
+const ROOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function cohostConsoleRoutes(): Hono {
-  const body = Deno.readTextFileSync(PAGE);
   const app = new Hono();
-  app.get("/console/cohost", () =>
-    new Response(body, {
-      headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" },
-    }));
+  app.get("/console/cohost", (c) => {
+    const room = c.req.query("room");
+    return c.redirect(room && ROOM_ID.test(room) ? `/studio/${room}#cohost` : "/studio", 301);
+  });
   return app;
 }

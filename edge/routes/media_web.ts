@@ -1,6 +1,6 @@
 /**
- * The web client's media parts: the player, the "Go live" page and the VOD page
- * (`edge/web/{player,golive,vod}.js`, `media.css`), and the browser builds of `livekit-client` (WebRTC)
+ * The web client's media parts: the player and the VOD page
+ * (`edge/web/{player,vod}.js`, `media.css`), and the browser builds of `livekit-client` (WebRTC)
  * and `hls.js` (recordings) served from `node_modules` under `/vendor/` — pinned in
  * deno.json, never from a CDN. Files are read once, on first request.
  */
@@ -13,10 +13,8 @@ const JS = "text/javascript; charset=utf-8";
 /** Served path → file. */
 const FILES: Record<string, URL> = {
   "/player.js": new URL("player.js", WEB_DIR),
-  "/golive.js": new URL("golive.js", WEB_DIR),
   "/vod.js": new URL("vod.js", WEB_DIR),
-  // AI parts of the media pages: coaching tips (Go live) and summary/chapters (VOD).
-  "/tips.js": new URL("tips.js", WEB_DIR),
+  // AI parts of the VOD page: summary and chapters.
   "/vod_chapters.js": new URL("vod_chapters.js", WEB_DIR),
   "/vod_danmaku.js": new URL("vod_danmaku.js", WEB_DIR),
   "/media.css": new URL("media.css", WEB_DIR),

@@ -350,8 +350,10 @@ function openRoom(roomId) {
 
 function route() {
   // `/#/golive?room=…` and `/#/vod?room=…` name a room too: match them first.
+  // Going live moved to the streamer dashboard (/studio/:room).
   if (location.hash.startsWith("#/golive")) {
-    return import("./golive.js").then((m) => m.showGoLive(notice));
+    const room = new URLSearchParams(location.hash.split("?")[1] ?? "").get("room");
+    return location.replace(room ? `/studio/${encodeURIComponent(room)}` : "/studio");
   }
   if (location.hash.startsWith("#/vod")) return import("./vod.js").then((m) => m.showVod(notice));
   const fromPath = location.pathname.match(/^\/r\/([A-Za-z0-9_-]{1,64})$/);

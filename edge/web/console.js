@@ -107,11 +107,7 @@ async function roomCard(room, reload) {
       el("a", { href: `/r/${encodeURIComponent(room.id)}` }, el("strong", {}, room.id)),
       el("span", { class: live ? "pill live-pill" : "pill" }, live ? "LIVE" : "offline"),
       toggle,
-      el(
-        "a",
-        { href: `/console/cohost?room=${encodeURIComponent(room.id)}` },
-        "Bridges & AI co-host",
-      ),
+      el("a", { href: `/studio/${encodeURIComponent(room.id)}` }, "Dashboard"),
     ),
     form,
   );

@@ -233,8 +233,8 @@ export function CoHost({ roomId }: { roomId: string }) {
               </tbody>
             </table>
           </div>
-          {links.value.length === 0 && <p class="muted">{t("cohost.noLinks")}</p>}
-          <form class="stack" onSubmit={linkBili}>
+          {links.value.length === 0 && <p class="muted" id="no-links">{t("cohost.noLinks")}</p>}
+          <form class="stack" id="link-bili" onSubmit={linkBili}>
             <label>
               <span>{t("cohost.biliRoom")}</span>
               <input name="roomId" type="number" min={1} required />
@@ -245,7 +245,7 @@ export function CoHost({ roomId }: { roomId: string }) {
             </label>
             <button type="submit">{t("cohost.linkBili")}</button>
           </form>
-          <form class="stack" onSubmit={linkRelay}>
+          <form class="stack" id="link-relay" onSubmit={linkRelay}>
             <label>
               <span>{t("cohost.relayName")}</span>
               <input name="name" required value="douyin" />
@@ -411,10 +411,10 @@ export function CoHost({ roomId }: { roomId: string }) {
             }`}
           </code>
           <h3>{t("cohost.said")}</h3>
-          <div class="said" aria-live="polite">
+          <div class="said" id="cohost-log" aria-live="polite">
             {said.value.map((l, i) => <div key={i}>{l}</div>)}
           </div>
-          {status.value && <p class="muted" role="status">{status.value}</p>}
+          <p class="muted" role="status" id="cohost-status">{status.value}</p>
         </section>
       </div>
     </div>
