@@ -48,6 +48,7 @@ function setup(opts: {
   voice?: CoHostVoice;
   speech?: CoHostSpeech;
   moderate?: CoHostOptions["moderate"];
+  draftAllowed?: CoHostOptions["draftAllowed"];
   kb?: (q: string) => string | null;
   now?: () => number;
 }) {
@@ -64,6 +65,7 @@ function setup(opts: {
       opts.kb ? { answer: (q) => Promise.resolve(opts.kb!(q)) } : null,
     ),
     moderate: opts.moderate ?? speechModeration(),
+    draftAllowed: opts.draftAllowed,
     speech: opts.speech ?? null,
     voice: opts.voice ?? null,
     now: opts.now,
@@ -380,6 +382,26 @@ Deno.test("cohost: what is kept for a restart is bounded by the stale policy (th
     assert.deepEqual(cohost.pending().map((i) => i.text), ["m0", "m47", "m48", "m49"]);
   } finally {
     await cohost.close();
+    await llm.close();
+  }
+});
+
+Deno.test("cohost: streamed pieces stop at a local hit; the rest of that sentence waits for its verdict", async () => {
+  const llm = startFakeOpenAi();
+  llm.chatReply = () => "Hello there. What the fuck is this thing. Bye now.";
+  const local = speechModeration();
+  const { events, cohost, sentences } = setup({
+    llmUrl: llm.url,
+    draftAllowed: (text, persona) => local(text, persona).allowed,
+  });
+  try {
+    cohost.input(input("hey"));
+    await cohost.idle();
+    const shown = events.flatMap((e) => e.op === "delta" ? [e.text] : []).join("");
+    assert(!/fuck|thing/.test(shown), `provisional text shown: ${shown}`);
+    assert.match(shown, /Hello there\..*What the.*Bye now\./s);
+    assert.deepEqual(sentences(), ["Hello there.", "Bye now."]);
+  } finally {
     await llm.close();
   }
 });

@@ -45,6 +45,11 @@ export interface CoHostOptions {
   /** The configured LLM, or null (local answers only). */
   model: ReplyModel | null;
   local: ReplyModel;
+  /**
+   * A quick synchronous check of a sentence still streaming (`delta`s): false holds back its
+   * further pieces until the sentence's verdict. Absent: every piece is shown.
+   */
+  draftAllowed?: (text: string, persona: Persona) => boolean;
   /** The check every sentence passes before it is shown or spoken (the room's moderation). */
   moderate: (text: string, persona: Persona) => SpeechVerdict | Promise<SpeechVerdict>;
   /**
@@ -312,6 +317,7 @@ export class CoHost {
       });
     };
 
+    let hideDraft = false;
     try {
       let pieces = 0;
       const models = this.o.model ? [this.o.model, this.o.local] : [this.o.local];
@@ -321,8 +327,16 @@ export class CoHost {
           for await (const piece of model.stream(req, turn.abort.signal)) {
             if (turn.abort.signal.aborted) break;
             pieces++;
-            emit({ t: "cohost", op: "delta", turn: turn.n, text: piece });
-            for (const s of splitter.push(piece)) finishSentence(s);
+            // A provisional piece is shown only while its sentence so far passes the quick
+            // local check; past a hit the rest of that sentence waits for its verdict.
+            const draft = splitter.pending + piece;
+            if (!hideDraft && this.o.draftAllowed && !this.o.draftAllowed(draft, persona)) {
+              hideDraft = true;
+            }
+            if (!hideDraft) emit({ t: "cohost", op: "delta", turn: turn.n, text: piece });
+            const done = splitter.push(piece);
+            for (const s of done) finishSentence(s);
+            if (done.length > 0) hideDraft = false;
           }
           break;
         } catch (e) {

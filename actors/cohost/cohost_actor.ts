@@ -25,7 +25,7 @@ import {
 import { type CoHostEvent, type CoHostInput, CoHostInputSchema } from "./events.ts";
 import { DEFAULT_PERSONA, Persona } from "./persona.ts";
 import { type LocalKnowledge, LocalReplyModel, type ReplyModel } from "./reply_model.ts";
-import { roomSpeechModeration } from "./speech_moderation.ts";
+import { roomSpeechModeration, speechModeration } from "./speech_moderation.ts";
 
 export { COHOST_ACTOR_TYPE, cohostOutSubject };
 
@@ -79,6 +79,9 @@ export interface CoHostActorOptions {
   reviveMs?: number;
 }
 
+/** The local check held against sentences still streaming (the room's verdict comes later). */
+const draftCheck = speechModeration();
+
 async function sha256(text: string): Promise<string> {
   const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return new Uint8Array(d).toHex();
@@ -118,6 +121,7 @@ class CoHostActor extends Actor<CoHostActorState, CoHostMsg, unknown> {
           log: this.ctx.log,
           roomId: this.ctx.id,
         }),
+      draftAllowed: (text, persona) => draftCheck(text, persona).allowed,
       speech: this.o.speech ?? null,
       voice: this.o.voice ? this.#voiceProxy : null,
       now: () => this.ctx.now(),

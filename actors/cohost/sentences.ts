@@ -9,6 +9,11 @@ export class SentenceSplitter {
 
   constructor(private readonly maxChars = 120) {}
 
+  /** The text of the sentence not finished yet. */
+  get pending(): string {
+    return this.#buf;
+  }
+
   /** Adds streamed text; returns the sentences it completed. */
   push(text: string): string[] {
     this.#buf += text;
