@@ -1,7 +1,7 @@
 /**
  * The operator pages (/ops) in Chromium, on Postgres (so the test can make a platform admin):
  * the cluster tab lists this process as an instance with its partitions; the users tab grants
- * the finance role; the finance tab pays one pending withdrawal with its reference and rejects
+ * the finance role (the user, signed in before, then sees Finance only); the finance tab pays one pending withdrawal with its reference and rejects
  * another with a reason, each leaving its state; a streamer without a role sees no operator
  * tab. In zh-CN and en: an axe scan of every tab with no serious violations, nothing wider than
  * a 390-px phone, screenshots at 390×844 and 1440×900 (tests/artifacts/).
@@ -116,6 +116,13 @@ Deno.test({
         token: admin.accessToken,
       });
       assert.ok(roles.body.user.roles.includes("finance"), JSON.stringify(roles.body.user));
+      // The fan signed in before the grant: /ops reads the roles again and shows Finance only.
+      const fanPage = await signedIn(browser, "en", sessionOf(fan), errors);
+      await fanPage.goto(`${srv.url}/ops`);
+      await fanPage.locator("#tab-finance").waitFor({ timeout: 15_000 });
+      assert.equal(await fanPage.locator("#tab-users").count(), 0);
+      assert.equal(await fanPage.locator("#tab-cluster").count(), 0);
+      await fanPage.context().close();
 
       await page.click("#tab-finance");
       await page.locator("#finance-total", { hasText: "400" }).waitFor();

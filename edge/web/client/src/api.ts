@@ -156,3 +156,21 @@ export async function signIn(username: string, password: string): Promise<Sessio
   syncUser();
   return body.user;
 }
+
+/**
+ * Re-reads the signed-in user (`GET /api/me`): roles granted or revoked since sign-in show
+ * without signing in again. Quietly keeps what is stored when the server cannot answer.
+ */
+export async function refreshUser(): Promise<void> {
+  const stored = readAuth();
+  if (!stored) return;
+  try {
+    const { user } = await api<{ user: SessionUser }>("/me", { auth: true });
+    const now = readAuth();
+    if (!now) return;
+    localStorage.setItem(AUTH_KEY, JSON.stringify({ ...now, user }));
+    if (JSON.stringify(user) !== JSON.stringify(currentUser.value)) currentUser.value = user;
+  } catch {
+    // offline or signed out meanwhile: the stored user stands
+  }
+}

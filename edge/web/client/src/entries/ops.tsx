@@ -4,6 +4,7 @@ import "../styles/page.css";
 import "../styles/ops.css";
 import { effect } from "@preact/signals";
 import { render } from "preact";
+import { refreshUser } from "../api.ts";
 import { t } from "../i18n/i18n.ts";
 import { locale } from "../i18n/locale.ts";
 import { Ops } from "../pages/ops.tsx";
@@ -13,4 +14,6 @@ effect(() => {
   document.title = `${t("ops.title")} · ${t("app.name")}`;
 });
 
+// Roles may have changed since sign-in (an admin granted one): read them again.
+refreshUser();
 render(<Ops />, document.getElementById("page")!);

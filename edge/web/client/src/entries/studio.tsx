@@ -5,6 +5,7 @@ import "../styles/page.css";
 import "../styles/studio.css";
 import { effect } from "@preact/signals";
 import { render } from "preact";
+import { refreshUser } from "../api.ts";
 import { t } from "../i18n/i18n.ts";
 import { locale } from "../i18n/locale.ts";
 import { Studio } from "../pages/studio.tsx";
@@ -14,4 +15,6 @@ effect(() => {
   document.title = `${t("studio.title")} · ${t("app.name")}`;
 });
 
+// Roles may have changed since sign-in (an admin granted one): read them again.
+refreshUser();
 render(<Studio />, document.getElementById("page")!);
