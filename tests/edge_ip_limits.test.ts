@@ -370,7 +370,9 @@ Deno.test("edge: behind a trusted proxy the X-Forwarded-For client is limited, n
 Deno.test("edge: login and register attempts are limited per IP (credential stuffing)", async () => {
   const srv = await startTestServer({
     accounts: true,
-    env: { EDGE_AUTH_BURST: "3", EDGE_AUTH_PER_MIN: "60" },
+    // One token a minute: however slowly a loaded machine hashes passwords, no token comes
+    // back during the test (the refill itself is the bucket's unit test above).
+    env: { EDGE_AUTH_BURST: "3", EDGE_AUTH_PER_MIN: "1" },
   });
   const post = (path: string, body: unknown) =>
     fetch(`${srv.url}/api/auth/${path}`, {
@@ -392,24 +394,12 @@ Deno.test("edge: login and register attempts are limited per IP (credential stuf
     const refused = await post("login", { username: "stuffed", password: "correct horse 1" });
     assert.equal(refused.status, 429, "even the right password waits");
     const retryAfter = Number(refused.headers.get("retry-after"));
-    assert.ok(retryAfter >= 1);
+    assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
     assert.equal((await refused.json()).error.code, "rate_limited");
     const reg2 = await post("register", { username: "another", password: "correct horse 2" });
     assert.equal(reg2.status, 429, "register shares the bucket");
     await reg2.body?.cancel();
     assert.ok((await refusals(srv, "auth_rate_limited")) >= before + 2);
-
-    await new Promise((r) => setTimeout(r, retryAfter * 1000));
-    const ok = await eventually(
-      async () => {
-        const res = await post("login", { username: "stuffed", password: "correct horse 1" });
-        if (res.status === 200) return await res.json();
-        await res.body?.cancel();
-      },
-      20,
-      250,
-    );
-    assert.equal(ok.user.username, "stuffed");
   } finally {
     await srv.close();
   }
