@@ -18,11 +18,16 @@ import {
   type RoomSocketEvents,
   unwrap,
 } from "../sdk/mod.ts";
+import { ServerFrameSchema } from "../edge/protocol_schema.ts";
 import { startTestServer } from "./helpers/server.ts";
 import { waitForValue } from "./helpers/wait.ts";
 
 Deno.test("sdk: api_types.ts is what the route declarations generate (deno task sdk:types)", async () => {
-  assert.equal(await Deno.readTextFile(SDK_TYPES), await sdkTypesSource());
+  const fresh = await sdkTypesSource();
+  assert.ok(
+    (await Deno.readTextFile(SDK_TYPES)) === fresh,
+    "sdk/api_types.ts is stale: run `deno task sdk:types` after changing a route declaration",
+  );
 });
 
 Deno.test("sdk: only web-standard APIs and its own files or openapi-fetch are imported", async () => {
@@ -92,9 +97,19 @@ Deno.test("sdk: REST and the room socket end to end (say, gifts once, resume, ba
     // The host watches; it reconnects through a token function the test can hold.
     const held = gate();
     let tokenCalls = 0;
+    // Every frame the server sends must fit the published schema (edge/protocol_schema.ts).
+    const misfits: string[] = [];
+    const frameTypes = new Set<string>();
+    const checkFrame = (text: string) => {
+      const frame = JSON.parse(text);
+      frameTypes.add(frame.type);
+      const r = ServerFrameSchema.safeParse(frame);
+      if (!r.success) misfits.push(`${frame.type}: ${JSON.stringify(r.error.issues[0])}`);
+    };
     const hostSocket = new RoomSocket({
       baseUrl: srv.url,
       room: "sdk-room",
+      onText: checkFrame,
       token: async () => {
         tokenCalls++;
         await held.wait();
@@ -119,6 +134,7 @@ Deno.test("sdk: REST and the room socket end to end (say, gifts once, resume, ba
       baseUrl: srv.url,
       room: "sdk-room",
       token: fan.accessToken,
+      onText: checkFrame,
     });
     sockets.push(fanSocket);
     await fanSocket.connect();
@@ -165,6 +181,9 @@ Deno.test("sdk: REST and the room socket end to end (say, gifts once, resume, ba
     assert.ok(hostSocket.lastSeq! > seqBefore);
     assert.ok(welcomes.at(-1)! >= 1, `the missed batches came as a replay: ${welcomes}`);
     assert.ok(states.some((s) => s.state === "reconnecting"));
+
+    assert.deepEqual(misfits, []);
+    for (const t of ["welcome", "batch", "ack", "gift_ok"]) assert.ok(frameTypes.has(t), t);
 
     // Backoff: a token source failing twice costs two retries, then the socket joins.
     let failures = 2;
