@@ -79,7 +79,7 @@ Deno.test("openapi: every declared example passes its own schema", () => {
   assert.ok(examples >= 20, `examples checked: ${examples}`);
 });
 
-Deno.test("openapi: the served document is valid OpenAPI 3.1; the socket's schemas are served", async () => {
+Deno.test("openapi: the document is valid OpenAPI 3.1, validation answers coded errors, schemas served", async () => {
   const srv = await startTestServer();
   try {
     const res = await fetch(`${srv.url}/api/openapi.json`);
@@ -93,6 +93,19 @@ Deno.test("openapi: the served document is valid OpenAPI 3.1; the socket's schem
     const broken = structuredClone(doc);
     broken.paths["/healthz"].get.responses["200"] = { content: 5 };
     assert.equal((await new Validator().validate(broken)).valid, false);
+
+    // Routes mounted with `app.openapi` are validated by their declaration's schemas, and a
+    // failure keeps the project's error shape and code (edge/openapi/router.ts).
+    const refused = async (path: string) => {
+      const r = await fetch(`${srv.url}${path}`);
+      return [r.status, (await r.json()).error?.code];
+    };
+    assert.deepEqual(await refused("/api/rooms/bad%20id"), [400, "bad_room_id"]);
+    assert.deepEqual(await refused("/api/rooms/bad%20id/highlights"), [400, "bad_room_id"]);
+    assert.deepEqual(await refused(`/api/directory?q=${"x".repeat(65)}`), [400, "invalid_request"]);
+    const padded = await fetch(`${srv.url}/api/directory?q=${encodeURIComponent(" lobby ")}`);
+    assert.equal(padded.status, 200, "q is trimmed before its length is checked");
+    await padded.body?.cancel();
 
     const proto = await fetch(`${srv.url}/api/protocol.schema.json`);
     assert.equal(proto.status, 200);

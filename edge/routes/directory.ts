@@ -1,29 +1,23 @@
 /**
  * `GET /api/directory`: the home page's list. The live directory (viewers, rate, on air) joined
  * with each registered room's card (title, category, cover, streamer), live rooms first.
- * Filters: `q` (title, streamer or room id, case-insensitive) and `category`.
+ * Filters: `q` (title, streamer or room id, case-insensitive) and `category`, at most 64
+ * characters each once trimmed (checked by the declaration's schema: 400 `invalid_request`).
  */
-import { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { roomCards } from "../accounts/room_cards.ts";
 import type { EdgeDeps } from "../deps.ts";
 import type { DirectoryEntry, DirectoryResponse } from "../directory_entry.ts";
-import { jsonError } from "../http_errors.ts";
+import { directoryRoute } from "../openapi/paths/session.ts";
+import { apiRouter, mount, refuse, validated } from "../openapi/router.ts";
 
-const MAX_QUERY = 64;
-
-export function directoryRoutes(deps: Pick<EdgeDeps, "directory" | "accounts">): Hono {
-  const app = new Hono();
-  app.get("/directory", async (c) => {
-    const q = (c.req.query("q") ?? "").trim().toLowerCase();
-    const category = (c.req.query("category") ?? "").trim();
-    if (q.length > MAX_QUERY || category.length > MAX_QUERY) {
-      return jsonError(
-        c,
-        400,
-        "invalid_request",
-        `q and category are at most ${MAX_QUERY} characters`,
-      );
-    }
+export function directoryRoutes(deps: Pick<EdgeDeps, "directory" | "accounts">): OpenAPIHono {
+  const app = apiRouter();
+  const tooLong = refuse("invalid_request", "q and category are at most 64 characters");
+  mount(app, directoryRoute, async (c) => {
+    const query = validated(c, "query", directoryRoute.request.query);
+    const q = (query.q ?? "").toLowerCase();
+    const category = query.category ?? "";
     const statuses = deps.directory.list();
     const cards = deps.accounts
       ? await roomCards(deps.accounts.store, statuses.map((s) => s.roomId))
@@ -45,6 +39,6 @@ export function directoryRoutes(deps: Pick<EdgeDeps, "directory" | "accounts">):
     );
     const body: DirectoryResponse = { rooms: matches, categories: categories as string[] };
     return c.json(body);
-  });
+  }, tooLong);
   return app;
 }

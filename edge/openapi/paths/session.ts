@@ -1,6 +1,12 @@
-/** Declarations of edge/routes/session.ts, rooms.ts and directory.ts (public, no account). */
+/**
+ * Declarations of edge/routes/session.ts, rooms.ts and directory.ts (public, no account). The
+ * named routes are mounted with `app.openapi` by their routers: zod-openapi validates their
+ * parameters with these very schemas (edge/openapi/router.ts answers a failure in the project's
+ * error shape).
+ */
 import { RoomInfo } from "../../protocol_schema.ts";
 import { GuestRequest } from "../../routes/session.ts";
+import { createRoute } from "@hono/zod-openapi";
 import { area } from "../area.ts";
 import { AnyObject, errors, json, jsonBody, RoomIdParam, z } from "../schemas.ts";
 
@@ -52,6 +58,101 @@ const ROOM_ERRORS = errors({
   503: ["room_unavailable"],
 });
 
+export const listRoomsRoute = createRoute({
+  tags: ["rooms"],
+  method: "get",
+  path: "/rooms",
+  summary: "Rooms with viewers or a stream, from the status directory",
+  responses: {
+    200: json(z.object({ rooms: z.array(RoomStatus) }), "rooms", {
+      rooms: [{ roomId: "lobby", viewers: 3, rate: 0.5, live: true, liveSince: 1764844800000 }],
+    }),
+  },
+});
+
+export const getRoomRoute = createRoute({
+  tags: ["rooms"],
+  method: "get",
+  path: "/rooms/{id}",
+  summary: "One room as its actor sees it (activates it)",
+  request: { params: RoomIdParam },
+  responses: { 200: json(z.object({ room: RoomInfo }), "the room"), ...ROOM_ERRORS },
+});
+
+export const highlightsRoute = createRoute({
+  tags: ["rooms"],
+  method: "get",
+  path: "/rooms/{id}/highlights",
+  summary: "The room's highlight spans",
+  request: { params: RoomIdParam },
+  responses: {
+    200: json(z.object({ roomId: z.string(), highlights: z.array(AnyObject) }), "highlights"),
+    ...ROOM_ERRORS,
+  },
+});
+
+export const statsRoute = createRoute({
+  tags: ["rooms"],
+  method: "get",
+  path: "/rooms/{id}/stats",
+  summary: "The room's time series for the streamer's charts (10 s buckets since it woke)",
+  request: { params: RoomIdParam },
+  responses: {
+    200: json(
+      z.object({
+        roomId: z.string(),
+        bucketMs: z.number().int(),
+        points: z.array(StatsPoint),
+        current: StatsPoint,
+      }),
+      "closed buckets, oldest first, and the open one",
+      {
+        roomId: "lobby",
+        bucketMs: 10000,
+        points: [{ t: 1764844800000, viewers: 3, danmaku: 12, gifts: 1, coins: "100" }],
+        current: { t: 1764844810000, viewers: 4, danmaku: 2, gifts: 0, coins: "0" },
+      },
+    ),
+    ...ROOM_ERRORS,
+  },
+});
+
+export const directoryRoute = createRoute({
+  tags: ["rooms"],
+  method: "get",
+  path: "/directory",
+  summary: "The home page's list: live rooms first, with their cards",
+  request: {
+    query: z.object({
+      q: z.string().trim().max(64).optional().openapi({
+        description: "title, streamer or room id",
+      }),
+      category: z.string().trim().max(64).optional(),
+    }),
+  },
+  responses: {
+    200: json(
+      z.object({ rooms: z.array(DirectoryEntry), categories: z.array(z.string()) }),
+      "the directory",
+      {
+        rooms: [{
+          roomId: "lobby",
+          viewers: 3,
+          rate: 0.5,
+          live: true,
+          liveSince: 1764844800000,
+          title: "Night chat",
+          category: "music",
+          coverUrl: null,
+          owner: { username: "rose", displayName: "Rose" },
+        }],
+        categories: ["music"],
+      },
+    ),
+    ...errors({ 400: ["invalid_request"] }),
+  },
+});
+
 export const publicApi = area("rooms", "Guest sessions, live rooms and the directory", "/api", [
   {
     method: "post",
@@ -67,87 +168,9 @@ export const publicApi = area("rooms", "Guest sessions, live rooms and the direc
       ...errors({ 400: ["bad_request", "bad_nickname"], 429: ["rate_limited"] }),
     },
   },
-  {
-    method: "get",
-    path: "/rooms",
-    summary: "Rooms with viewers or a stream, from the status directory",
-    responses: {
-      200: json(z.object({ rooms: z.array(RoomStatus) }), "rooms", {
-        rooms: [{ roomId: "lobby", viewers: 3, rate: 0.5, live: true, liveSince: 1764844800000 }],
-      }),
-    },
-  },
-  {
-    method: "get",
-    path: "/rooms/{id}",
-    summary: "One room as its actor sees it (activates it)",
-    request: { params: RoomIdParam },
-    responses: { 200: json(z.object({ room: RoomInfo }), "the room"), ...ROOM_ERRORS },
-  },
-  {
-    method: "get",
-    path: "/rooms/{id}/highlights",
-    summary: "The room's highlight spans",
-    request: { params: RoomIdParam },
-    responses: {
-      200: json(z.object({ roomId: z.string(), highlights: z.array(AnyObject) }), "highlights"),
-      ...ROOM_ERRORS,
-    },
-  },
-  {
-    method: "get",
-    path: "/rooms/{id}/stats",
-    summary: "The room's time series for the streamer's charts (10 s buckets since it woke)",
-    request: { params: RoomIdParam },
-    responses: {
-      200: json(
-        z.object({
-          roomId: z.string(),
-          bucketMs: z.number().int(),
-          points: z.array(StatsPoint),
-          current: StatsPoint,
-        }),
-        "closed buckets, oldest first, and the open one",
-        {
-          roomId: "lobby",
-          bucketMs: 10000,
-          points: [{ t: 1764844800000, viewers: 3, danmaku: 12, gifts: 1, coins: "100" }],
-          current: { t: 1764844810000, viewers: 4, danmaku: 2, gifts: 0, coins: "0" },
-        },
-      ),
-      ...ROOM_ERRORS,
-    },
-  },
-  {
-    method: "get",
-    path: "/directory",
-    summary: "The home page's list: live rooms first, with their cards",
-    request: {
-      query: z.object({
-        q: z.string().max(64).optional().openapi({ description: "title, streamer or room id" }),
-        category: z.string().max(64).optional(),
-      }),
-    },
-    responses: {
-      200: json(
-        z.object({ rooms: z.array(DirectoryEntry), categories: z.array(z.string()) }),
-        "the directory",
-        {
-          rooms: [{
-            roomId: "lobby",
-            viewers: 3,
-            rate: 0.5,
-            live: true,
-            liveSince: 1764844800000,
-            title: "Night chat",
-            category: "music",
-            coverUrl: null,
-            owner: { username: "rose", displayName: "Rose" },
-          }],
-          categories: ["music"],
-        },
-      ),
-      ...errors({ 400: ["invalid_request"] }),
-    },
-  },
+  listRoomsRoute,
+  getRoomRoute,
+  highlightsRoute,
+  statsRoute,
+  directoryRoute,
 ]);
