@@ -15197,28 +15197,28 @@ export interface components {
     schemas: {
         /** @description A frame the client sends (one JSON object per text frame) */
         ClientFrame: {
-            /** @enum {string} */
+            /** @constant */
             type: "hello";
-            /** @enum {number} */
+            /** @constant */
             v: 1;
             token: string;
             room: string;
             resumeFrom?: number;
         } | {
-            /** @enum {string} */
+            /** @constant */
             type: "say";
             text: string;
             clientId?: string;
         } | {
-            /** @enum {string} */
+            /** @constant */
             type: "ping";
             t?: number;
         } | {
-            /** @enum {string} */
+            /** @constant */
             type: "resume";
             from: number;
         } | {
-            /** @enum {string} */
+            /** @constant */
             type: "mod";
             /** @enum {string} */
             action: "mute" | "unmute" | "ban" | "unban" | "admin_add" | "admin_remove";
@@ -15226,41 +15226,41 @@ export interface components {
             seconds?: number;
             clientId?: string;
         } | {
-            /** @enum {string} */
+            /** @constant */
             type: "gift";
             giftId: string;
             count: number;
             idempotencyKey: string;
             clientId?: string;
         } | {
-            /** @enum {string} */
+            /** @constant */
             type: "ai";
             cmd: {
-                /** @enum {string} */
+                /** @constant */
                 op: "state";
             } | {
-                /** @enum {string} */
+                /** @constant */
                 op: "audit";
                 /** @default 50 */
                 limit: number;
             } | {
-                /** @enum {string} */
+                /** @constant */
                 op: "undo";
                 auditId: string;
             } | {
-                /** @enum {string} */
+                /** @constant */
                 op: "kb_list";
             } | {
-                /** @enum {string} */
+                /** @constant */
                 op: "kb_put";
                 id?: string;
-                entry?: unknown;
+                entry: unknown;
             } | {
-                /** @enum {string} */
+                /** @constant */
                 op: "kb_delete";
                 id: string;
             } | {
-                /** @enum {string} */
+                /** @constant */
                 op: "qa";
                 /** @enum {string} */
                 action: "pause" | "resume" | "skip" | "interrupt";
@@ -15268,13 +15268,13 @@ export interface components {
             };
             clientId?: string;
         } | {
-            /** @enum {string} */
+            /** @constant */
             type: "stage";
             cmd: {
-                /** @enum {string} */
+                /** @constant */
                 op: "state";
             } | {
-                /** @enum {string} */
+                /** @constant */
                 op: "raise";
                 /**
                  * @default both
@@ -15282,33 +15282,33 @@ export interface components {
                  */
                 media: "camera" | "mic" | "both";
             } | {
-                /** @enum {string} */
+                /** @constant */
                 op: "lower";
             } | {
-                /** @enum {string} */
+                /** @constant */
                 op: "leave";
             } | {
-                /** @enum {string} */
+                /** @constant */
                 op: "accept";
                 userId: string;
                 /** @enum {string} */
                 media?: "camera" | "mic" | "both";
             } | {
-                /** @enum {string} */
+                /** @constant */
                 op: "decline";
                 userId: string;
             } | {
-                /** @enum {string} */
+                /** @constant */
                 op: "remove";
                 userId: string;
             } | {
-                /** @enum {string} */
+                /** @constant */
                 op: "mute";
                 userId: string;
                 /** @enum {string} */
                 source: "camera" | "mic";
             } | {
-                /** @enum {string} */
+                /** @constant */
                 op: "layout";
                 /** @enum {string} */
                 layout: "grid" | "side_by_side" | "pip";
@@ -15317,9 +15317,9 @@ export interface components {
         };
         /** @description A frame the server sends */
         ServerFrame: {
-            /** @enum {string} */
+            /** @constant */
             type: "welcome";
-            /** @enum {number} */
+            /** @constant */
             v: 1;
             room: {
                 roomId: string;
@@ -15406,14 +15406,14 @@ export interface components {
                 admin?: boolean;
             };
         } | {
-            /** @enum {string} */
+            /** @constant */
             type: "batch";
             roomId: string;
             seq: number;
             at: number;
             viewers: number;
             events: ({
-                /** @enum {string} */
+                /** @constant */
                 t: "danmaku";
                 d: {
                     id: string;
@@ -15431,7 +15431,7 @@ export interface components {
                     };
                 };
             } | {
-                /** @enum {string} */
+                /** @constant */
                 t: "highlight";
                 h: {
                     id: string;
@@ -15451,7 +15451,7 @@ export interface components {
                     };
                 };
             } | {
-                /** @enum {string} */
+                /** @constant */
                 t: "gift";
                 g: {
                     id: string;
@@ -15465,13 +15465,13 @@ export interface components {
                     at: number;
                 };
             } | {
-                /** @enum {string} */
+                /** @constant */
                 t: "system";
                 code: string;
                 text: string;
                 at: number;
             } | {
-                /** @enum {string} */
+                /** @constant */
                 t: "moderation";
                 action: string;
                 target: string;
@@ -15486,40 +15486,40 @@ export interface components {
             }))[];
             omitted?: number;
         } | {
-            /** @enum {string} */
+            /** @constant */
             type: "ack";
             clientId?: string;
             id: string;
-            /** @enum {string} */
+            /** @constant */
             suppressed?: "flood";
             warning?: {
                 code: string;
                 message: string;
             };
         } | {
-            /** @enum {string} */
+            /** @constant */
             type: "error";
             code: string;
             message: string;
             clientId?: string;
             details?: unknown;
         } | {
-            /** @enum {string} */
+            /** @constant */
             type: "pong";
             t?: number;
             at: number;
         } | {
-            /** @enum {string} */
+            /** @constant */
             type: "dropped";
             count: number;
             throughSeq: number;
         } | {
-            /** @enum {string} */
+            /** @constant */
             type: "gap";
             from: number;
             to: number;
         } | {
-            /** @enum {string} */
+            /** @constant */
             type: "restarted";
             room: {
                 roomId: string;
@@ -15594,7 +15594,7 @@ export interface components {
             }[];
             viewers: number;
         } | {
-            /** @enum {string} */
+            /** @constant */
             type: "resumed";
             batches: number;
             gap?: {
@@ -15602,24 +15602,24 @@ export interface components {
                 to: number;
             };
         } | {
-            /** @enum {string} */
+            /** @constant */
             type: "mod_ok";
             action: string;
             target: string;
             clientId?: string;
         } | {
-            /** @enum {string} */
+            /** @constant */
             type: "gift_ok";
             clientId?: string;
-            result?: unknown;
+            result: unknown;
         } | {
-            /** @enum {string} */
+            /** @constant */
             type: "ai_ok";
             clientId?: string;
             op: string;
-            result?: unknown;
+            result: unknown;
         } | {
-            /** @enum {string} */
+            /** @constant */
             type: "stage_ok";
             clientId?: string;
             op: string;

@@ -12,7 +12,7 @@ import { honoPath } from "../edge/openapi/area.ts";
 import { API_AREAS, joinPath, openApiDocument } from "../edge/openapi/document.ts";
 import { ClientFrame, ServerFrameSchema } from "../edge/protocol_schema.ts";
 import { hasChromium, launchChromium, newPage } from "./helpers/browser.ts";
-import { startTestServer } from "./helpers/server.ts";
+import { startServerProcess, startTestServer } from "./helpers/server.ts";
 
 /** Routes that are the web client's files, not API: served pages, scripts and styles. */
 function isWebAsset(path: string): boolean {
@@ -80,7 +80,8 @@ Deno.test("openapi: every declared example passes its own schema", () => {
 });
 
 Deno.test("openapi: the document is valid OpenAPI 3.1, validation answers coded errors, schemas served", async () => {
-  const srv = await startTestServer();
+  // A server process (edge/main.ts), so modules load in production order, not this file's.
+  const srv = await startServerProcess();
   try {
     const res = await fetch(`${srv.url}/api/openapi.json`);
     assert.equal(res.status, 200);
@@ -118,7 +119,7 @@ Deno.test("openapi: the document is valid OpenAPI 3.1, validation answers coded 
     assert.ok(!ClientFrame.safeParse({ type: "stream" }).success);
     assert.ok(ServerFrameSchema.safeParse({ type: "gap", from: 3, to: 9 }).success);
   } finally {
-    await srv.close();
+    await srv.stop();
   }
 });
 

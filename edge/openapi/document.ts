@@ -5,7 +5,7 @@
  * file serves the typed client (sdk/). Served at `/api/openapi.json`, rendered at `/docs`.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { PROTOCOL_SCHEMAS } from "../protocol_schema.ts";
+import { protocolJsonSchema } from "../protocol_schema.ts";
 import type { ApiArea } from "./area.ts";
 import { healthApi } from "./paths/health.ts";
 import { publicApi } from "./paths/session.ts";
@@ -55,8 +55,12 @@ export function openApiDocument(): Record<string, unknown> {
     bearerFormat: "JWT",
     description: "A session token: `POST /api/session/guest`, or `POST /api/auth/login`",
   });
-  for (const [name, schema] of Object.entries(PROTOCOL_SCHEMAS)) {
-    registry.openAPIRegistry.register(name, schema);
+  // The socket's frames as the JSON Schemas served at /api/protocol.schema.json (OpenAPI 3.1
+  // schemas are JSON Schema 2020-12). Not `registry.register(zodSchema)`: that needs zod
+  // extended by zod-openapi before the schemas were made, which import order does not promise.
+  const frames = protocolJsonSchema().$defs as Record<string, Record<string, unknown>>;
+  for (const [name, schema] of Object.entries(frames)) {
+    registry.openAPIRegistry.registerComponent("schemas", name, schema as never);
   }
   for (const api of API_AREAS) {
     for (const route of api.routes) {
