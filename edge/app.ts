@@ -10,6 +10,7 @@ import { RoomSettingsPublisher } from "./accounts/rooms_settings.ts";
 import { accountsRoutes } from "./routes/accounts.ts";
 import { aiRoutes } from "./routes/ai.ts";
 import { stageRoutes } from "./routes/stage.ts";
+import { pkRoutes } from "./routes/pk.ts";
 import { analysisRoutes } from "./routes/analysis.ts";
 import { directoryRoutes } from "./routes/directory.ts";
 import { docsRoutes } from "./routes/docs.ts";
@@ -47,6 +48,7 @@ export async function createApp(deps: EdgeDeps): Promise<Hono> {
   app.route("/api", directoryRoutes(deps));
   app.route("/api", aiRoutes(deps));
   app.route("/api", stageRoutes(deps));
+  app.route("/api", pkRoutes(deps));
   if (deps.accounts) {
     const roomSettings = new RoomSettingsPublisher(deps.rooms, deps.log);
     app.route("/api", accountsRoutes(deps.accounts, { roomSettings, ipLimits: deps.ipLimits }));

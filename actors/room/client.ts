@@ -38,6 +38,7 @@ import type { z } from "zod";
 import type { BridgeEvent } from "../bridges/events.ts";
 import type { BridgedReply } from "../bridges/room_part.ts";
 import type { CoHostEvent } from "../cohost/events.ts";
+import type { PkView } from "../pk/view.ts";
 
 /** The part of the engine's ActorClient (or an actor's context) the client needs. */
 export interface ActorAsker {
@@ -186,6 +187,11 @@ export class RoomClient {
   /** The room's moderation on a sentence its co-host is about to say. */
   screenSpeech(roomId: string, text: string): Promise<{ allowed: boolean; reasons: string[] }> {
     return this.#internal(roomId, { kind: "speech_screen", text });
+  }
+
+  /** A PK battle's view for the room (the coordinator; `pk_busy` while in another battle). */
+  pk(roomId: string, view: PkView): Promise<{ ok: true }> {
+    return this.#internal(roomId, { kind: "pk", view: view as unknown as CommandOf<"pk">["view"] });
   }
 
   #open<K extends OpenKind, R>(roomId: string, kind: K, fields: Open<K>): Promise<R> {

@@ -27,6 +27,7 @@ import type { Source } from "../ai/source.ts";
 import { BridgeEventSchema } from "../bridges/events.ts";
 import type { BridgedRoomEvent, Via } from "../bridges/room_part.ts";
 import type { CoHostEvent } from "../cohost/events.ts";
+import type { PkView } from "../pk/view.ts";
 
 export const ROOM_ACTOR_TYPE = "rooms";
 
@@ -269,6 +270,19 @@ export const StageOp = z.discriminatedUnion("op", [
 export type StageOp = z.infer<typeof StageOp>;
 export const StageCommand = z.object({ kind: z.literal("stage"), actor: Actor, cmd: StageOp });
 
+/**
+ * The PK coordinator (`actors/pk`) hands the room the battle's view: the room claims itself
+ * for it (`pk_busy` while in another battle), shows it (`pk` events, `RoomInfo.pk`) and tells
+ * the coordinator when its stream ends (`parts/pk.ts`).
+ */
+export const PkRoomCommand = z.object({
+  kind: z.literal("pk"),
+  view: z.object({
+    pkId: z.string().regex(/^pk_[A-Za-z0-9_-]{1,60}$/),
+    status: z.enum(["invited", "running", "ended"]),
+  }).passthrough(),
+}).strict();
+
 export type Trust = "viewer" | "edge" | "internal";
 
 /** Every command of the room: its schema and who may send it. */
@@ -283,6 +297,7 @@ export const ROOM_COMMANDS = {
   stats: { trust: "viewer", schema: StatsQuery },
   ai: { trust: "viewer", schema: AiCommand },
   stage: { trust: "viewer", schema: StageCommand },
+  pk: { trust: "internal", schema: PkRoomCommand },
   configure: { trust: "internal", schema: ConfigureCommand },
   caption: { trust: "internal", schema: CaptionCommand },
   window: { trust: "internal", schema: WindowQuery },
@@ -414,7 +429,9 @@ export type RoomEvent =
   | CaptionRoomEvent
   | BridgedRoomEvent
   | CoHostEvent
-  | StageRoomEvent;
+  | StageRoomEvent
+  /** A PK battle's view changed (scores, start, end: `actors/pk`). Essential. */
+  | { t: "pk"; pk: PkView; at: number };
 
 /** The settings viewers see (in `RoomInfo` and in `settings` events after a change). */
 export interface RoomSettingsView {
@@ -456,6 +473,8 @@ export interface RoomInfo {
   bridgedViewers?: Record<string, number>;
   /** Guests on stage, the raised hands and the layout (`parts/stage.ts`). */
   stage?: StageView;
+  /** The PK battle this room is in (or the last one, ended), `parts/pk.ts`. */
+  pk?: PkView;
 }
 
 /** One viewer on stage or in the queue. */

@@ -15,6 +15,7 @@ import { CoHostPart } from "./parts/cohost.ts";
 import { GiftsPart } from "./parts/gifts.ts";
 import { HighlightsPart } from "./parts/highlights.ts";
 import { StatsPart } from "./parts/stats.ts";
+import { PkPart } from "./parts/pk.ts";
 import { StagePart } from "./parts/stage.ts";
 import { StreamPart } from "./parts/stream.ts";
 import type { RoomState } from "./state.ts";
@@ -44,6 +45,7 @@ export function roomParts(
     new CoHostPart(api("cohost"), state),
     stats,
     new StagePart(api("stage"), state, cfg.stage.maxGuests),
+    new PkPart(api("pk"), state),
   ];
   if (cfg.ai) all.push(new RoomIntelligence(api("ai"), state, cfg.ai));
   for (const p of all) {

@@ -55,6 +55,7 @@ import { FloodGuard } from "./flood.ts";
 import { restoreAiState } from "./ai/persisted.ts";
 import type { RoomApi, SayContext } from "./part.ts";
 import { type RoomParts, roomParts } from "./parts.ts";
+import { restorePkState } from "./parts/pk.ts";
 import { restoreStageState } from "./parts/stage.ts";
 import { restoreStreamState } from "./parts/stream.ts";
 import { EdgePresence } from "./presence.ts";
@@ -95,7 +96,10 @@ export function roomActorType(opts: RoomActorOptions): ActorType<RoomState, unkn
     mailboxCapacity: opts.mailboxCapacity,
     initialState: () => initialRoomState(),
     restore: (raw) =>
-      restoreStageState(restoreStreamState(restoreAiState(restoreRoomState(raw), raw), raw), raw),
+      restorePkState(
+        restoreStageState(restoreStreamState(restoreAiState(restoreRoomState(raw), raw), raw), raw),
+        raw,
+      ),
     create: (ctx, state) => new RoomActor(ctx, state, config),
   };
 }

@@ -15,6 +15,7 @@ import { accountsApi, adminUsersApi, streamerRoomsApi } from "./paths/accounts.t
 import { economyApi } from "./paths/economy.ts";
 import { analysisApi, mediaApi } from "./paths/media.ts";
 import { stageApi } from "./paths/stage.ts";
+import { pkApi } from "./paths/pk.ts";
 import { webhooksApi } from "./paths/webhooks.ts";
 
 /** Every area of the API; a new router adds its area here. */
@@ -25,6 +26,7 @@ export const API_AREAS: readonly ApiArea[] = [
   streamerRoomsApi,
   roomAiApi,
   stageApi,
+  pkApi,
   managersApi,
   economyApi,
   mediaApi,

@@ -10,6 +10,9 @@ import type { ActorAsker } from "../../actors/room/client.ts";
 import { DanmakuArchiveWriter } from "../../actors/room/danmaku_archive.ts";
 import { type RoomActorOptions, roomActorType } from "../../actors/room/room_actor.ts";
 import { segmentActorType } from "../../actors/segment/segment_actor.ts";
+import { pkActorType } from "../../actors/pk/pk_actor.ts";
+import { SqlPkStore } from "../../actors/pk/sql_store.ts";
+import type { SqlExecutor } from "../../engine/sql/sql.ts";
 import type { ActorType } from "../../engine/actor.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "../../engine/log.ts";
@@ -105,8 +108,18 @@ export async function openFeatures(root: Root): Promise<Features> {
     recordingPort,
     analysis,
     webhooks,
-    actorTypes: () => actorTypes(config, roomOptions, mediaStorage, analysis, log),
+    actorTypes: () => [
+      ...actorTypes(config, roomOptions, mediaStorage, analysis, log),
+      // PK battles read the rooms' gift ledgers and record results: with the relational store
+      ...(relational ? [pkActorType(pkStore(relational.store))] : []),
+    ],
   };
+}
+
+/** The PK coordinator's ledger reader and result recorder on the relational store. */
+function pkStore(sql: SqlExecutor) {
+  const store = new SqlPkStore(sql);
+  return { ledger: store, recorder: store };
 }
 
 /** The room's AI: off when a test says `false`, else the shared LLM with the topic cadence. */

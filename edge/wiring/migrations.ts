@@ -16,6 +16,8 @@ export const MIGRATION_FOLDERS: readonly URL[] = [
   new URL("../../actors/room/migrations/", import.meta.url),
   // 030 captions, coaching tips, summaries
   new URL("../../actors/segment/migrations/", import.meta.url),
+  // 150 PK battles' results
+  new URL("../../actors/pk/migrations/", import.meta.url),
   // 130 outbound webhooks: endpoints, events, deliveries, attempts
   new URL("../../actors/webhooks/migrations/", import.meta.url),
 ];

@@ -11,6 +11,7 @@ import { giftBurst } from "./gifts/gift_burst.ts";
 import { formatCoins, formatNumber, formatTime } from "./i18n/format.ts";
 import { h, render } from "preact";
 import { StagePanel } from "./stage/stage_panel.tsx";
+import { PkPanel } from "./stage/pk_panel.tsx";
 import { bindStage, onStageFrame, type StageCmd, type StageSelf } from "./stage/stage_store.ts";
 import { attachStageRoom, isStageGuest } from "./stage/stage_media.ts";
 
@@ -26,7 +27,7 @@ export const bridge = {
   stage: {
     mount(el: HTMLElement, self: StageSelf, send: (cmd: StageCmd) => boolean): void {
       bindStage(self, send);
-      render(h(StagePanel, null), el);
+      render(h("div", null, h(StagePanel, null), h(PkPanel, null)), el);
     },
     onFrame: onStageFrame,
     attachRoom: attachStageRoom,

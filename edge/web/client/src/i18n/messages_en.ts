@@ -396,6 +396,18 @@ export const en = {
   "stage.layout.grid": "grid",
   "stage.layout.side_by_side": "side by side",
   "stage.layout.pip": "picture in picture",
+  "pk.title": "PK",
+  "pk.left": "{s} s left",
+  "pk.invited": "{a} invites you to a PK",
+  "pk.draw": "A draw!",
+  "pk.winner": "{room} wins!",
+  "pk.ended": "The PK ended.",
+  "pk.accept": "Accept PK",
+  "pk.decline": "Decline",
+  "pk.end": "End PK",
+  "pk.target": "Room to invite",
+  "pk.invite": "Invite to PK",
+  "pk.top": "Top gifters of {room}",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -60,13 +60,42 @@ export function sendStage(cmd: StageCmd): boolean {
   return sender?.(cmd) ?? false;
 }
 
+/** One side of a PK battle (`actors/pk/view.ts`). */
+export interface PkSide {
+  roomId: string;
+  title?: string;
+  streamerId: string | null;
+  score: string;
+  top: { userId: string; name: string; amount: string }[];
+}
+/** The PK battle the room is in (or its last one), as the room shows it. */
+export interface PkView {
+  pkId: string;
+  status: "invited" | "running" | "ended";
+  a: PkSide;
+  b: PkSide;
+  durationMs: number;
+  startedAt?: number;
+  endsAt?: number;
+  winner?: "a" | "b" | "draw";
+  reason?: string;
+}
+export const pk = signal<PkView | null>(null);
+/** This page's room (the PK panel puts it on the left). */
+export const stageRoom = signal<string>("");
+
 /** Takes what it knows from a server frame; true when the frame was a stage answer. */
 // deno-lint-ignore no-explicit-any
 export function onStageFrame(f: any): boolean {
   if (f?.type === "welcome" || f?.type === "restarted") {
     if (f.room?.stage) stage.value = f.room.stage;
+    if (f.room?.roomId) stageRoom.value = f.room.roomId;
+    if (f.room?.pk) pk.value = f.room.pk;
   } else if (f?.type === "batch") {
-    for (const e of f.events ?? []) if (e.t === "stage" && e.stage) stage.value = e.stage;
+    for (const e of f.events ?? []) {
+      if (e.t === "stage" && e.stage) stage.value = e.stage;
+      else if (e.t === "pk" && e.pk) pk.value = e.pk;
+    }
   } else if (f?.type === "stage_ok") {
     if (f.stage) stage.value = f.stage;
     return true;

@@ -1,0 +1,56 @@
+/** Declarations of edge/routes/pk.ts: PK battles between two live rooms. */
+import { PK_ID_PATTERN, PkAction, PkInvite } from "../../routes/pk.ts";
+import { area } from "../area.ts";
+import { AnyObject, BEARER, errors, json, jsonBody, RoomIdParam, z } from "../schemas.ts";
+
+const PK_ERRORS = errors({
+  400: ["invalid_request", "bad_json", "bad_room_id", "bad_command"],
+  401: ["auth_required", "auth_invalid", "auth_expired", "auth_revoked"],
+  403: ["forbidden"],
+  404: ["pk_not_found"],
+  409: ["pk_busy", "pk_not_live", "pk_state", "pk_exists"],
+  500: ["internal"],
+  503: ["room_unavailable", "pk_unavailable"],
+});
+const View = json(AnyObject, "the battle: status, both sides' scores and top gifters, winner");
+const PkParam = z.object({
+  pkId: z.string().regex(PK_ID_PATTERN).openapi({
+    param: { name: "pkId", in: "path" },
+  }),
+});
+
+export const pkApi = area("PK", "PK battles between two live rooms", "/api", [
+  {
+    method: "post",
+    path: "/pk",
+    summary: "Invite another live room to a PK (the streamer or an admin of `from`)",
+    security: BEARER,
+    request: { ...jsonBody(PkInvite, { from: "room-a", to: "room-b", durationSec: 300 }) },
+    responses: { 201: View, ...PK_ERRORS },
+  },
+  {
+    method: "get",
+    path: "/pk/{pkId}",
+    summary: "A battle: scores (gift value during the round), top gifters, status, winner",
+    request: { params: PkParam },
+    responses: { 200: View, ...PK_ERRORS },
+  },
+  {
+    method: "post",
+    path: "/pk/{pkId}/{action}",
+    summary: "accept / decline (the invited room's staff); end (either side's staff)",
+    security: BEARER,
+    request: { params: PkParam.extend({ action: PkAction }) },
+    responses: { 200: View, ...PK_ERRORS },
+  },
+  {
+    method: "get",
+    path: "/rooms/{id}/pk/history",
+    summary: "The room's finished PK rounds, newest first",
+    request: { params: RoomIdParam },
+    responses: {
+      200: json(z.object({ roomId: z.string(), battles: z.array(AnyObject) }), "battles"),
+      ...PK_ERRORS,
+    },
+  },
+]);
