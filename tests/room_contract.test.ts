@@ -27,6 +27,7 @@ const INTERNAL = [
   "cohost_events",
   "cohost_listen",
   "configure",
+  "pk",
   "speech_screen",
   "stream",
   "stream_recording",
@@ -72,6 +73,7 @@ const internalCommands: Record<string, Record<string, unknown>> = {
   },
   cohost_listen: { kind: "cohost_listen", native: true, bridged: true },
   speech_screen: { kind: "speech_screen", text: "hello" },
+  pk: { kind: "pk", view: { pkId: "pk_forged", status: "running" } },
 };
 
 Deno.test("contract: every command has a schema and a trust level; internal ones are listed", () => {
