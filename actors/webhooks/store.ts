@@ -321,29 +321,49 @@ export class WebhookStore {
   }
 
   /**
-   * Records one attempt and its outcome: delivered, another attempt at `retryAt`, or failed
-   * for good (`retryAt` null after a failure).
+   * Records attempts and their outcomes in one transaction (a lane records each round at
+   * once): delivered, another attempt at `retryAt`, or failed for good (`retryAt` null after
+   * a failure).
    */
-  async recordAttempt(
-    d: DueDelivery,
-    result: { status: number | null; durationMs: number; error: string | null; ok: boolean },
-    retryAt: Date | null,
+  async recordAttempts(
+    results: readonly {
+      delivery: DueDelivery;
+      status: number | null;
+      durationMs: number;
+      error: string | null;
+      ok: boolean;
+      retryAt: Date | null;
+    }[],
   ): Promise<void> {
-    const attempt = d.attempts + 1;
-    const status = result.ok ? "delivered" : retryAt ? "pending" : "failed";
+    if (results.length === 0) return;
+    const rows = JSON.stringify(results.map((r) => ({
+      id: r.delivery.id,
+      attempt: r.delivery.attempts + 1,
+      status: r.status,
+      duration_ms: Math.round(r.durationMs),
+      error: r.error,
+      manual: r.delivery.manual,
+      state: r.ok ? "delivered" : r.retryAt ? "pending" : "failed",
+      retry_at: r.retryAt?.toISOString() ?? null,
+    })));
     await this.sql.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO webhook_attempts (delivery_id, attempt, status, duration_ms, error, manual)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-        [d.id, attempt, result.status, Math.round(result.durationMs), result.error, d.manual],
+         SELECT r.id::int8, r.attempt, r.status, r.duration_ms, r.error, r.manual
+         FROM jsonb_to_recordset($1::jsonb) AS r(id text, attempt integer, status integer,
+           duration_ms integer, error text, manual boolean)
+         ON CONFLICT DO NOTHING`,
+        [rows],
       );
       await tx.query(
-        `UPDATE webhook_deliveries SET attempts = $2, status = $3, last_status = $4,
-           last_error = $5, manual = false,
-           next_attempt_at = COALESCE($6::timestamptz, next_attempt_at),
-           delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END
-         WHERE id = $1`,
-        [d.id, attempt, status, result.status, result.error, retryAt?.toISOString() ?? null],
+        `UPDATE webhook_deliveries d SET attempts = r.attempt, status = r.state,
+           last_status = r.status, last_error = r.error, manual = false,
+           next_attempt_at = COALESCE(r.retry_at, d.next_attempt_at),
+           delivered_at = CASE WHEN r.state = 'delivered' THEN now() ELSE d.delivered_at END
+         FROM jsonb_to_recordset($1::jsonb) AS r(id text, attempt integer, status integer,
+           error text, state text, retry_at timestamptz)
+         WHERE d.id = r.id::int8`,
+        [rows],
       );
     });
   }

@@ -76,6 +76,10 @@ export interface WebhookWorkerOptions {
 }
 
 const MAX_ERROR_CHARS = 300;
+/** A lane's round takes this many deliveries per request in flight. */
+const ROUND_PER_FLIGHT = 8;
+
+type Attempted = Parameters<WebhookStore["recordAttempts"]>[0][number];
 
 export class WebhookWorker {
   readonly #o: Required<Omit<WebhookWorkerOptions, "lookup" | "allowAddress">>;
@@ -159,24 +163,40 @@ export class WebhookWorker {
     }
   }
 
-  /** Holds the endpoint's lane while it has due deliveries. */
+  /**
+   * Holds the endpoint's lane while it has due deliveries: each round takes up to
+   * `ROUND_PER_FLIGHT` × concurrency of them, sends them `concurrency` at a time, and records
+   * the round's attempts in one transaction.
+   */
   async #lane(endpointId: string): Promise<void> {
     const { store, workerId, timeoutMs, concurrency } = this.#o;
-    const leaseMs = Math.max(30_000, timeoutMs * 3);
+    const leaseMs = Math.max(30_000, timeoutMs * (ROUND_PER_FLIGHT + 2));
     try {
       while (!this.#closed) {
         const target = await store.acquireLane(endpointId, workerId, leaseMs);
         if (!target) return; // another worker has it, or it was disabled or deleted
-        const due = await store.due(endpointId, concurrency);
+        const due = await store.due(endpointId, concurrency * ROUND_PER_FLIGHT);
         if (due.length === 0) return;
-        await Promise.all(due.map((d) => this.#send(target, d)));
+        const results: Attempted[] = [];
+        let next = 0;
+        const flight = async () => {
+          while (next < due.length && !this.#closed) {
+            const r = await this.#send(target, due[next++]);
+            if (r) results.push(r);
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, flight));
+        await store.recordAttempts(results);
       }
     } finally {
       await store.releaseLane(endpointId, workerId).catch(() => {});
     }
   }
 
-  async #send(target: { url: string; secret: string }, d: DueDelivery): Promise<void> {
+  async #send(
+    target: { url: string; secret: string },
+    d: DueDelivery,
+  ): Promise<Attempted | undefined> {
     const body = JSON.stringify({
       id: d.eventId,
       type: d.type,
@@ -208,7 +228,7 @@ export class WebhookWorker {
       error = (e.name === "TimeoutError" ? "timed out" : e.code ?? e.message ?? String(err))
         .slice(0, MAX_ERROR_CHARS);
     }
-    if (this.#closed) return;
+    if (this.#closed) return undefined;
     const durationMs = performance.now() - started;
     const ok = error === null;
     const n = d.attempts + 1; // this attempt's number
@@ -219,7 +239,7 @@ export class WebhookWorker {
     WM.attemptMs.observe(durationMs);
     WM.attempts.inc({ outcome: ok ? "delivered" : retryAt ? "retry" : "failed" });
     if (ok) WM.latency.observe(Math.max(0, Date.now() - d.occurredAt.getTime()));
-    await this.#o.store.recordAttempt(d, { status, durationMs, error, ok }, retryAt);
+    return { delivery: d, status, durationMs, error, ok, retryAt };
   }
 
   async close(): Promise<void> {
