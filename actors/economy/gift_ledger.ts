@@ -12,6 +12,7 @@
  * the error to the gift that caused it. A deadlock, serialization failure or a key taken by
  * a concurrent batch is retried from the start; the rerun sees the committed key and replays.
  */
+import { metrics } from "../../engine/metrics.ts";
 import type { Logger } from "../../engine/log.ts";
 import { createLogger } from "../../engine/log.ts";
 import type { GiftOutcome } from "../room/contract.ts";
@@ -80,6 +81,17 @@ const sameContent = (
 const conflict = () =>
   fail("idempotency_conflict", "this idempotency key was used for a different gift");
 
+const LM = {
+  batches: metrics.counter(
+    "synapse_ledger_batches_total",
+    "Gift batches committed by the ledger, by path (batch, isolated)",
+  ),
+  failures: metrics.counter(
+    "synapse_ledger_failures_total",
+    "Gift batches the ledger could not commit at all (every gift answered ledger_unavailable)",
+  ),
+};
+
 export class SqlGiftLedger implements GiftLedger {
   readonly #log: Logger;
   constructor(private readonly store: SqlStore, private readonly opts: GiftLedgerOptions) {
@@ -92,7 +104,9 @@ export class SqlGiftLedger implements GiftLedger {
     const attempts = this.opts.maxAttempts ?? 5;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
-        return await this.store.transaction((tx) => commitGifts(tx, gifts, this.opts));
+        const out = await this.store.transaction((tx) => commitGifts(tx, gifts, this.opts));
+        LM.batches.inc({ path: "batch" });
+        return out;
       } catch (err) {
         const retry = isRetryableSqlError(err) || sqlState(err) === UNIQUE_VIOLATION;
         if (retry && attempt < attempts) continue;
@@ -110,12 +124,15 @@ export class SqlGiftLedger implements GiftLedger {
   /** The slow path: one transaction, a savepoint per gift. */
   async commitIsolated(gifts: GiftRequest[]): Promise<GiftOutcome[]> {
     try {
-      return await this.store.transaction(async (tx) => {
+      const out = await this.store.transaction(async (tx) => {
         const outcomes: GiftOutcome[] = [];
         for (const gift of gifts) outcomes.push(await this.#commitOne(tx, gift));
         return outcomes;
       });
+      LM.batches.inc({ path: "isolated" });
+      return out;
     } catch (err) {
+      LM.failures.inc();
       this.#log.error("gift batch could not be committed", { err, size: gifts.length });
       return gifts.map(() =>
         fail("ledger_unavailable", "the ledger is unavailable; retry with the same key")

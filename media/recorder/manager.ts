@@ -3,6 +3,7 @@
  * external URL, enforces the concurrent-recordings limit, pauses all recordings while
  * free disk or bucket quota is short and resumes them when it recovers.
  */
+import { metrics } from "../../engine/metrics.ts";
 import type { Logger } from "../../engine/log.ts";
 import { ID_PATTERN } from "../../engine/subject.ts";
 import { MediaError } from "../errors.ts";
@@ -13,6 +14,12 @@ import { brokenLimit, DfDiskProbe, type DiskProbe, type GuardLimits } from "./gu
 import type { LivekitSource } from "./livekit_source.ts";
 import { RecordingSession, type RecordingSource, type RecordingStatus } from "./session.ts";
 import { DirectUrlResolver, type StreamUrlResolver, UrlSource } from "./url_source.ts";
+
+/** Free bytes on the recordings' work disk, as the guard last measured them (alerts). */
+const RECORDING_DISK_FREE = metrics.gauge(
+  "synapse_recording_disk_free_bytes",
+  "Free bytes on the filesystem holding the recorder's work directory",
+);
 
 export interface RecordingManagerOptions {
   store: ObjectStore;
@@ -206,6 +213,7 @@ export class RecordingManager {
     try {
       await Deno.mkdir(this.opts.workRoot, { recursive: true });
       const free = await this.#diskProbe.freeBytes(this.opts.workRoot);
+      RECORDING_DISK_FREE.set(free);
       const usage = this.#limits.bucketQuotaBytes === undefined
         ? undefined
         : await this.opts.store.usage("recordings/");

@@ -9,7 +9,9 @@ import { keepLastLines } from "../../media/local/output_tail.ts";
 const SCRIPT = new URL("../services/build-go-tools.sh", import.meta.url).pathname;
 
 /** Path of the built binary of `tool`, building it first when missing (minutes, once). */
-export async function ensureGoTool(tool: "livekit" | "minio"): Promise<string> {
+export async function ensureGoTool(
+  tool: "livekit" | "minio" | "mailpit" | "promtool" | "kubeconform",
+): Promise<string> {
   const out = await new Deno.Command("bash", {
     args: [SCRIPT, tool],
     stdout: "piped",
