@@ -5,6 +5,7 @@
  */
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
+import { DataTable } from "../components/data_table.tsx";
 import { api, ApiError } from "../api.ts";
 import { errorText, t } from "../i18n/i18n.ts";
 import { formatNumber, formatTime } from "../i18n/format.ts";
@@ -57,36 +58,32 @@ export function Cluster() {
             })}
           </p>
         )}
-        <div class="table-wrap">
-          <table id="cluster-instances">
-            <thead>
-              <tr>
-                <th scope="col">{t("ops.instance")}</th>
-                <th scope="col">{t("ops.role")}</th>
-                <th scope="col">{t("ops.host")}</th>
-                <th scope="col">{t("ops.owned")}</th>
-                <th scope="col">{t("ops.actors")}</th>
-                <th scope="col">{t("ops.heartbeat")}</th>
-                <th scope="col">{t("ops.reachable")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {v?.instances.map((i) => (
-                <tr key={i.id}>
-                  <td>{i.id}</td>
-                  <td>{i.role}</td>
-                  <td>{i.hostname}</td>
-                  <td>{formatNumber(i.owned.length)}</td>
-                  <td>{formatNumber(i.actors)}</td>
-                  <td>{formatTime(i.heartbeatAt)}</td>
-                  <td class={i.reachable ? "ok" : "bad"}>
-                    {i.reachable ? t("cohost.yes") : t("cohost.no")}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          id="cluster-instances"
+          headers={[
+            t("ops.instance"),
+            t("ops.role"),
+            t("ops.host"),
+            t("ops.owned"),
+            t("ops.actors"),
+            t("ops.heartbeat"),
+            t("ops.reachable"),
+          ]}
+        >
+          {v?.instances.map((i) => (
+            <tr key={i.id}>
+              <td>{i.id}</td>
+              <td>{i.role}</td>
+              <td>{i.hostname}</td>
+              <td>{formatNumber(i.owned.length)}</td>
+              <td>{formatNumber(i.actors)}</td>
+              <td>{formatTime(i.heartbeatAt)}</td>
+              <td class={i.reachable ? "ok" : "bad"}>
+                {i.reachable ? t("cohost.yes") : t("cohost.no")}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       </section>
       <section class="panel-card" aria-labelledby="part-h">
         <h2 id="part-h">{t("ops.partitions")}</h2>

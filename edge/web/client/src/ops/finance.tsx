@@ -5,6 +5,7 @@
  */
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
+import { DataTable, Pager } from "../components/data_table.tsx";
 import { api, ApiError } from "../api.ts";
 import { errorText, t } from "../i18n/i18n.ts";
 import { formatCoins, formatDateTime } from "../i18n/format.ts";
@@ -126,65 +127,46 @@ export function Finance() {
           {t("ops.total", { n: total.value.count, amount: formatCoins(total.value.amount) })}
         </p>
       )}
-      <div class="table-wrap">
-        <table id="withdrawals-table">
-          <thead>
-            <tr>
-              <th scope="col">{t("ops.requested")}</th>
-              <th scope="col">{t("ops.streamer")}</th>
-              <th scope="col">{t("ops.amount")}</th>
-              <th scope="col">{t("ops.decision")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.value.map((w) => (
-              <tr key={w.id} data-withdrawal={w.id} data-status={w.status}>
-                <td>{formatDateTime(new Date(w.createdAt))}</td>
-                <td>
-                  <strong>{w.displayName}</strong> <span class="muted">@{w.username}</span>
-                </td>
-                <td class="num">{formatCoins(w.amount)}</td>
-                <td>
-                  {w.status === "pending"
-                    ? (
-                      <Decide
-                        w={w}
-                        done={(msg) => {
-                          status.value = msg;
-                          load();
-                        }}
-                      />
-                    )
-                    : w.status === "paid"
-                    ? t("ops.paidRef", { ref: w.payoutReference ?? "" })
-                    : w.status === "rejected"
-                    ? t("ops.rejectedReason", { reason: w.reason ?? "" })
-                    : t("ops.cancelledByStreamer")}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        id="withdrawals-table"
+        headers={[t("ops.requested"), t("ops.streamer"), t("ops.amount"), t("ops.decision")]}
+      >
+        {rows.value.map((w) => (
+          <tr key={w.id} data-withdrawal={w.id} data-status={w.status}>
+            <td>{formatDateTime(new Date(w.createdAt))}</td>
+            <td>
+              <strong>{w.displayName}</strong> <span class="muted">@{w.username}</span>
+            </td>
+            <td class="num">{formatCoins(w.amount)}</td>
+            <td>
+              {w.status === "pending"
+                ? (
+                  <Decide
+                    w={w}
+                    done={(msg) => {
+                      status.value = msg;
+                      load();
+                    }}
+                  />
+                )
+                : w.status === "paid"
+                ? t("ops.paidRef", { ref: w.payoutReference ?? "" })
+                : w.status === "rejected"
+                ? t("ops.rejectedReason", { reason: w.reason ?? "" })
+                : t("ops.cancelledByStreamer")}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       {rows.value.length === 0 && <p class="muted">{t("ops.noWithdrawals")}</p>}
-      <div class="row">
-        <button
-          type="button"
-          class="secondary"
-          disabled={page.value === 0}
-          onClick={() => (page.value--, load())}
-        >
-          {t("common.previous")}
-        </button>
-        <button
-          type="button"
-          class="secondary"
-          disabled={!cursors.value[page.value + 1]}
-          onClick={() => (page.value++, load())}
-        >
-          {t("common.next")}
-        </button>
-      </div>
+      <Pager
+        page={page.value}
+        hasNext={!!cursors.value[page.value + 1]}
+        go={(step) => {
+          page.value += step;
+          load();
+        }}
+      />
       {status.value && <p class="muted" role="status" id="finance-status">{status.value}</p>}
     </section>
   );

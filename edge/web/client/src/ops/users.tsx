@@ -4,6 +4,7 @@
  */
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
+import { DataTable, Pager } from "../components/data_table.tsx";
 import { api, ApiError } from "../api.ts";
 import { errorText, t } from "../i18n/i18n.ts";
 import { formatDateTime } from "../i18n/format.ts";
@@ -118,64 +119,38 @@ export function Users() {
           </label>
           <button type="submit">{t("users.search")}</button>
         </form>
-        <div class="table-wrap">
-          <table id="users-table">
-            <thead>
-              <tr>
-                <th scope="col">{t("ops.user")}</th>
-                <th scope="col">{t("ops.roles")}</th>
-                <th scope="col">{t("ops.joined")}</th>
-                <th scope="col">{t("ops.change")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.value.map((u) => (
-                <tr key={u.id} data-user={u.username}>
-                  <td>
-                    <strong>{u.displayName}</strong> <span class="muted">@{u.username}</span>
-                  </td>
-                  <td>{u.roles.join(", ") || "—"}</td>
-                  <td>{formatDateTime(new Date(u.createdAt))}</td>
-                  <td class="row">
-                    {grantable.value.map((role) => {
-                      const has = u.roles.includes(role);
-                      return (
-                        <button
-                          type="button"
-                          key={role}
-                          class={has ? "secondary small" : "small"}
-                          data-role={role}
-                          data-action={has ? "revoke" : "grant"}
-                          onClick={() => change(u, role, has ? "revoke" : "grant")}
-                        >
-                          {has ? t("ops.revoke", { role }) : t("ops.grant", { role })}
-                        </button>
-                      );
-                    })}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-        <div class="row">
-          <button
-            type="button"
-            class="secondary"
-            disabled={page.value === 0}
-            onClick={() => go(-1)}
-          >
-            {t("common.previous")}
-          </button>
-          <button
-            type="button"
-            class="secondary"
-            disabled={!cursors.value[page.value + 1]}
-            onClick={() => go(1)}
-          >
-            {t("common.next")}
-          </button>
-        </div>
+        <DataTable
+          id="users-table"
+          headers={[t("ops.user"), t("ops.roles"), t("ops.joined"), t("ops.change")]}
+        >
+          {users.value.map((u) => (
+            <tr key={u.id} data-user={u.username}>
+              <td>
+                <strong>{u.displayName}</strong> <span class="muted">@{u.username}</span>
+              </td>
+              <td>{u.roles.join(", ") || "—"}</td>
+              <td>{formatDateTime(new Date(u.createdAt))}</td>
+              <td class="row">
+                {grantable.value.map((role) => {
+                  const has = u.roles.includes(role);
+                  return (
+                    <button
+                      type="button"
+                      key={role}
+                      class={has ? "secondary small" : "small"}
+                      data-role={role}
+                      data-action={has ? "revoke" : "grant"}
+                      onClick={() => change(u, role, has ? "revoke" : "grant")}
+                    >
+                      {has ? t("ops.revoke", { role }) : t("ops.grant", { role })}
+                    </button>
+                  );
+                })}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
+        <Pager page={page.value} hasNext={!!cursors.value[page.value + 1]} go={go} />
         {status.value && <p class="muted" role="status" id="users-status">{status.value}</p>}
       </section>
       <section class="panel-card" aria-labelledby="events-h">

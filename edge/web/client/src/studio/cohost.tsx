@@ -7,6 +7,7 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { accessToken, api, ApiError } from "../api.ts";
+import { DataTable } from "../components/data_table.tsx";
 import { errorText, t } from "../i18n/i18n.ts";
 import { formatNumber } from "../i18n/format.ts";
 
@@ -185,54 +186,47 @@ export function CoHost({ roomId }: { roomId: string }) {
       <div class="dash-col">
         <section class="panel-card" aria-labelledby="bridges-h">
           <h2 id="bridges-h">{t("cohost.bridges")}</h2>
-          <div class="table-wrap">
-            <table id="bridge-links">
-              <thead>
-                <tr>
-                  <th scope="col">{t("cohost.link")}</th>
-                  <th scope="col">{t("cohost.connected")}</th>
-                  <th scope="col">{t("cohost.lastEvent")}</th>
-                  <th scope="col">{t("cohost.events")}</th>
-                  <th scope="col">{t("cohost.errors")}</th>
-                  <th scope="col">{t("cohost.forwarded")}</th>
-                  <th scope="col">
-                    <span class="visually-hidden">{t("cohost.actions")}</span>
-                  </th>
+          <DataTable
+            id="bridge-links"
+            headers={[
+              t("cohost.link"),
+              t("cohost.connected"),
+              t("cohost.lastEvent"),
+              t("cohost.events"),
+              t("cohost.errors"),
+              t("cohost.forwarded"),
+              <span class="visually-hidden">{t("cohost.actions")}</span>,
+            ]}
+          >
+            {links.value.map((l) => {
+              const h = l.health?.platform;
+              return (
+                <tr key={l.id}>
+                  <td>{l.label}</td>
+                  <td class={h?.connected ? "ok" : "bad"}>
+                    {h?.connected ? t("cohost.yes") : t("cohost.no")}
+                  </td>
+                  <td>{secondsAgo(h?.lastEventAt)}</td>
+                  <td>{formatNumber(h?.events ?? 0)}</td>
+                  <td>{h?.reconnects ?? 0} / {h?.errors ?? 0} {h?.lastError ?? ""}</td>
+                  <td>{formatNumber(l.health?.forwarded ?? 0)}</td>
+                  <td>
+                    <button
+                      type="button"
+                      class="secondary small"
+                      onClick={() =>
+                        act(
+                          () => api(`${base}/bridges/${l.id}`, { method: "DELETE", auth: true }),
+                          t("cohost.unlinked"),
+                        )}
+                    >
+                      {t("cohost.unlink")}
+                    </button>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {links.value.map((l) => {
-                  const h = l.health?.platform;
-                  return (
-                    <tr key={l.id}>
-                      <td>{l.label}</td>
-                      <td class={h?.connected ? "ok" : "bad"}>
-                        {h?.connected ? t("cohost.yes") : t("cohost.no")}
-                      </td>
-                      <td>{secondsAgo(h?.lastEventAt)}</td>
-                      <td>{formatNumber(h?.events ?? 0)}</td>
-                      <td>{h?.reconnects ?? 0} / {h?.errors ?? 0} {h?.lastError ?? ""}</td>
-                      <td>{formatNumber(l.health?.forwarded ?? 0)}</td>
-                      <td>
-                        <button
-                          type="button"
-                          class="secondary small"
-                          onClick={() =>
-                            act(
-                              () =>
-                                api(`${base}/bridges/${l.id}`, { method: "DELETE", auth: true }),
-                              t("cohost.unlinked"),
-                            )}
-                        >
-                          {t("cohost.unlink")}
-                        </button>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            })}
+          </DataTable>
           {links.value.length === 0 && <p class="muted" id="no-links">{t("cohost.noLinks")}</p>}
           <form class="stack" id="link-bili" onSubmit={linkBili}>
             <label>
