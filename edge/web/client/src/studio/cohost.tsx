@@ -195,7 +195,7 @@ export function CoHost({ roomId }: { roomId: string }) {
               t("cohost.events"),
               t("cohost.errors"),
               t("cohost.forwarded"),
-              <span class="visually-hidden">{t("cohost.actions")}</span>,
+              <span key="actions" class="visually-hidden">{t("cohost.actions")}</span>,
             ]}
           >
             {links.value.map((l) => {
