@@ -7,6 +7,7 @@
  * their `t`; a client must ignore event types it does not know (new ones are added).
  */
 import { z } from "zod";
+import { HighlightSchema } from "../actors/room/state.ts";
 import { HelloFrame, PROTOCOL_VERSION, type ServerFrame, SessionFrame } from "./protocol.ts";
 
 export const ClientFrame = z.discriminatedUnion("type", [HelloFrame, ...SessionFrame.options])
@@ -22,17 +23,7 @@ const Danmaku = z.object({
   via: z.object({ platform: z.string(), linkId: z.string(), userId: z.string() }).optional(),
 });
 
-const HighlightSpan = z.object({
-  id: z.string(),
-  startAt: z.number(),
-  endAt: z.number(),
-  score: z.number(),
-  reason: z.enum(["rate_spike", "burst_phrase", "rate_spike+burst_phrase"]),
-  topPhrases: z.array(z.object({ phrase: z.string(), count: z.number() })),
-  peakRate: z.number(),
-  baselineRate: z.number(),
-  ai: z.object({ source: z.string() }).optional(),
-});
+const HighlightSpan = HighlightSchema.extend({ ai: z.object({ source: z.string() }).optional() });
 
 const StageEntry = z.object({
   userId: z.string(),

@@ -91,7 +91,8 @@ const DanmakuSchema = z.object({
     .catch(undefined),
 });
 
-const HighlightSchema = z.object({
+/** A highlight span as stored (also the base of its wire schema, edge/protocol_schema.ts). */
+export const HighlightSchema = z.object({
   id: z.string(),
   startAt: z.number(),
   endAt: z.number(),
