@@ -42,23 +42,48 @@ if (scripts.length === 0) {
   console.error(`no benchmark scripts matched ${Deno.args.join(", ") || "(all)"} in ${benchDir}`);
   Deno.exit(1);
 }
+/**
+ * Each script's duration on the last run, outside the clone, for the progress lines'
+ * estimates (`~/.cache/synapse-live/bench-durations.json`).
+ */
+const durationsFile = `${Deno.env.get("HOME") ?? "."}/.cache/synapse-live/bench-durations.json`;
+const lastSeconds: Record<string, number> = await Deno.readTextFile(durationsFile)
+  .then(JSON.parse, () => ({}));
+const fmtSeconds = (s: number) => s >= 90 ? `${Math.round(s / 60)} min` : `${Math.round(s)} s`;
+
 const startedAt = Date.now();
 const outcomes: { script: string; code: number; seconds: number }[] = [];
-for (const script of scripts) {
-  console.log(`\n=== bench: ${script} ===`);
+for (const [i, script] of scripts.entries()) {
+  const left = scripts.slice(i).map((s) => lastSeconds[s]);
+  const known = left.filter((s) => s !== undefined) as number[];
+  const estimate = known.length === 0
+    ? "no estimate yet (first run)"
+    : `about ${fmtSeconds(known.reduce((a, b) => a + b, 0))} left by the last run's times` +
+      (known.length < left.length ? ` (+${left.length - known.length} not timed yet)` : "");
+  console.log(`\n=== bench ${i + 1}/${scripts.length}: ${script} — ${estimate} ===`);
   const began = performance.now();
+  // A line a minute while a long benchmark runs.
+  const ticker = setInterval(() => {
+    const ran = (performance.now() - began) / 1000;
+    const last = lastSeconds[script];
+    console.error(
+      `  ... ${script}: ${fmtSeconds(ran)} so far` +
+        (last ? ` (took ${fmtSeconds(last)} last time)` : ""),
+    );
+  }, 60_000);
   const status = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${benchDir}${script}`],
     stdin: "null",
     stdout: "inherit",
     stderr: "inherit",
   }).spawn().status;
-  outcomes.push({
-    script,
-    code: status.code,
-    seconds: Math.round((performance.now() - began) / 100) / 10,
-  });
+  clearInterval(ticker);
+  const seconds = Math.round((performance.now() - began) / 100) / 10;
+  outcomes.push({ script, code: status.code, seconds });
+  if (status.code === 0) lastSeconds[script] = seconds;
 }
+await Deno.mkdir(durationsFile.replace(/\/[^/]*$/, ""), { recursive: true }).catch(() => {});
+await Deno.writeTextFile(durationsFile, JSON.stringify(lastSeconds, null, 2)).catch(() => {});
 
 console.log("\n=== bench summary ===");
 for (const o of outcomes) {

@@ -44,7 +44,17 @@ build() { # name module version binary [package] [estimate] [folder version]
   local started=$SECONDS
   # GOWORK=off: a module that ships a go.work naming folders left out of its zip (prometheus)
   # builds as the module alone.
-  (cd "$work" && GOWORK=off go build -trimpath -o "$dir/$4.partial" "$pkg") >&2 || return 1
+  # A progress line every 30 s while it builds (a first build is minutes of silence otherwise).
+  (cd "$work" && GOWORK=off go build -trimpath -o "$dir/$4.partial" "$pkg") >&2 &
+  local pid=$! ticks=0
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    ticks=$((ticks + 1))
+    if [ $((ticks % 30)) -eq 0 ] && kill -0 "$pid" 2>/dev/null; then
+      echo "  ... building $1 $3: $((SECONDS - started)) s so far (usually ${6:-takes minutes})" >&2
+    fi
+  done
+  wait "$pid" || return 1
   echo "built $1 $3 in $((SECONDS - started)) s" >&2
   mv "$dir/$4.partial" "$dir/$4"
   rm -rf "$work"
