@@ -3,10 +3,9 @@
  * events and the banned user is removed from the room's LiveKit room (LiveKit identities
  * are Synapse user ids). A queue group makes one subscriber in the cluster act per batch.
  */
-import type { RoomBatch } from "../../actors/room/contract.ts";
-import { decodeJson } from "../../engine/codec.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { Subscription, Transport } from "../../engine/transport.ts";
+import { onRoomEvents } from "./room_events.ts";
 
 export interface ParticipantRemover {
   removeParticipant(roomId: string, identity: string): Promise<boolean>;
@@ -17,29 +16,17 @@ export function enforceBansOnSfu(
   remover: ParticipantRemover,
   log: Logger,
 ): Subscription {
-  return transport.subscribe("rooms.out.*", async (msg) => {
-    let batch: RoomBatch;
+  return onRoomEvents(transport, "moderation", "media-ban-enforcer", async (roomId, event) => {
+    if (event.action !== "ban") return;
     try {
-      batch = decodeJson<RoomBatch>(msg.data);
-    } catch {
-      return;
+      const removed = await remover.removeParticipant(roomId, event.target);
+      log.info("ban enforced on the SFU", { roomId, userId: event.target, removed });
+    } catch (err) {
+      log.warn("ban not enforced on the SFU", {
+        roomId,
+        userId: event.target,
+        error: err as Error,
+      });
     }
-    for (const event of batch.events ?? []) {
-      if (event.t !== "moderation" || event.action !== "ban") continue;
-      try {
-        const removed = await remover.removeParticipant(batch.roomId, event.target);
-        log.info("ban enforced on the SFU", {
-          roomId: batch.roomId,
-          userId: event.target,
-          removed,
-        });
-      } catch (err) {
-        log.warn("ban not enforced on the SFU", {
-          roomId: batch.roomId,
-          userId: event.target,
-          error: err as Error,
-        });
-      }
-    }
-  }, { queue: "media-ban-enforcer" });
+  });
 }

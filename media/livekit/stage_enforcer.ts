@@ -7,10 +7,10 @@
  * subscriber in the cluster act per batch; a guest not connected yet gets the same rights in
  * its next token (`GET /api/media/token` asks the room).
  */
-import type { RoomBatch, StageRoomEvent } from "../../actors/room/contract.ts";
-import { decodeJson } from "../../engine/codec.ts";
+import type { StageRoomEvent } from "../../actors/room/contract.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { Subscription, Transport } from "../../engine/transport.ts";
+import { onRoomEvents } from "./room_events.ts";
 import type { GuestMedia } from "./tokens.ts";
 
 export interface StagePublisher {
@@ -40,36 +40,17 @@ export function enforceStageOnSfu(
   sfu: StagePublisher,
   log: Logger,
 ): Subscription {
-  return transport.subscribe("rooms.out.*", async (msg) => {
-    let batch: RoomBatch;
+  return onRoomEvents(transport, "stage", "media-stage-enforcer", async (roomId, event) => {
+    const action = stageAction(event);
+    if (!action) return;
+    const fields = { roomId, userId: action.userId, op: event.op };
     try {
-      batch = decodeJson<RoomBatch>(msg.data);
-    } catch {
-      return;
+      const connected = action.mute
+        ? await sfu.muteSource(roomId, action.userId, action.mute)
+        : await sfu.setStagePublish(roomId, action.userId, action.grant);
+      log.info("stage enforced on the SFU", { ...fields, connected });
+    } catch (err) {
+      log.warn("stage not enforced on the SFU", { ...fields, error: err as Error });
     }
-    for (const event of batch.events ?? []) {
-      if (event.t !== "stage") continue;
-      const action = stageAction(event);
-      if (!action) continue;
-      const { roomId } = batch;
-      try {
-        const connected = action.mute
-          ? await sfu.muteSource(roomId, action.userId, action.mute)
-          : await sfu.setStagePublish(roomId, action.userId, action.grant);
-        log.info("stage enforced on the SFU", {
-          roomId,
-          userId: action.userId,
-          op: event.op,
-          connected,
-        });
-      } catch (err) {
-        log.warn("stage not enforced on the SFU", {
-          roomId,
-          userId: action.userId,
-          op: event.op,
-          error: err as Error,
-        });
-      }
-    }
-  }, { queue: "media-stage-enforcer" });
+  });
 }
