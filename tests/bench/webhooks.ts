@@ -23,18 +23,12 @@ import { WebhookOutbox } from "../../actors/webhooks/outbox.ts";
 import { WebhookWorker } from "../../edge/webhooks/worker.ts";
 import { signedHeaders } from "../../edge/webhooks/signature.ts";
 import { isPublicAddress } from "../../media/recorder/public_address.ts";
-import { LatencyHistogram } from "./helpers/stats.ts";
+import { LatencyHistogram, selfCpuMs } from "./helpers/stats.ts";
 import type { Logger } from "../../engine/log.ts";
 
 const EVENTS = Number(Deno.env.get("WEBHOOK_BENCH_EVENTS") ?? 1_000);
 const ENDPOINTS = 4;
 const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
-
-function cpuMs(): number {
-  const stat = Deno.readTextFileSync("/proc/self/stat");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
 
 const quiet = {
   debug() {},
@@ -134,14 +128,14 @@ async function burst(withDead: boolean) {
   const rx = Array.from({ length: ENDPOINTS }, () => receiver());
   const dead = withDead ? receiver(true) : undefined;
   await resetEndpoints([...rx.map((r) => r.url), ...(dead ? [dead.url] : [])]);
-  const cpu0 = cpuMs();
+  const cpu0 = selfCpuMs();
   const t0 = performance.now();
   await withPipeline(async (outbox) => {
     for (let i = 0; i < EVENTS; i++) outbox.publish(gift(Date.now()));
     await Promise.all(rx.map((r) => r.until(EVENTS)));
   });
   const wallMs = performance.now() - t0;
-  const cpu = cpuMs() - cpu0;
+  const cpu = selfCpuMs() - cpu0;
   const deliveries = EVENTS * ENDPOINTS;
   const p = (q: number) => Math.max(...rx.map((r) => r.hist.quantile(q)));
   for (const r of rx) await r.close();
@@ -165,7 +159,7 @@ async function bare() {
   const rx = Array.from({ length: ENDPOINTS }, () => receiver());
   // Its own client, closed before the receivers shut down (they wait for open connections).
   const client = Deno.createHttpClient({});
-  const cpu0 = cpuMs();
+  const cpu0 = selfCpuMs();
   const t0 = performance.now();
   await Promise.all(rx.map(async (r) => {
     let next = 0;
@@ -192,7 +186,7 @@ async function bare() {
     await Promise.all([lane(), lane(), lane(), lane()]);
   }));
   const wallMs = performance.now() - t0;
-  const cpu = cpuMs() - cpu0;
+  const cpu = selfCpuMs() - cpu0;
   const deliveries = EVENTS * ENDPOINTS;
   client.close();
   for (const r of rx) await r.close();
