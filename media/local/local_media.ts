@@ -250,6 +250,7 @@ export class LocalMedia {
         name: "redis",
         cmd: bin,
         args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        pidFile: `${this.#dir}/redis.pid`,
         ready: () => tcpOpen(port),
         log: this.opts.log,
       }),
@@ -278,6 +279,7 @@ export class LocalMedia {
         cmd: bin,
         args: ["--config", path],
         env: { HOME: this.#dir },
+        pidFile: `${this.#dir}/livekit-server.pid`,
         ready: () => httpAnswers(this.settings.httpUrl),
         log: this.opts.log,
         onUp: (restarted) => {
@@ -309,6 +311,7 @@ export class LocalMedia {
         name: "ingress",
         cmd: bin,
         args: ["--config", path],
+        pidFile: `${this.#dir}/ingress.pid`,
         env: {
           PATH: `${binDir}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
           HOME: this.#dir,

@@ -2,11 +2,14 @@
  * A child process kept running: started, probed until ready, restarted with exponential
  * backoff when it exits (250 ms doubling to 10 s; back to 250 ms after a minute up), stopped
  * with SIGTERM then SIGKILL. The last lines it printed are kept for the log of a crash.
+ * Each run is on a leash (child_leash.ts): its own process group, killed by the kernel when
+ * this process dies, its group id in `pidFile` while it runs (a leftover is reaped on start).
  *
  *   const p = new SupervisedProcess({ name: "livekit-server", cmd, args, ready, log });
  *   p.start(); await p.waitUp(30_000); …; await p.stop();
  */
 import type { Logger } from "../../engine/log.ts";
+import { leashed, reapStale, signalChild } from "./child_leash.ts";
 import { keepLastLines } from "./output_tail.ts";
 
 export type PieceState = "starting" | "up" | "restarting" | "stopped";
@@ -25,6 +28,8 @@ export interface SupervisedProcessOptions {
   onDown?: () => void;
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Where the running child's process group id is kept (what a next start reaps). */
+  pidFile?: string;
 }
 
 const TAIL_LINES = 40;
@@ -32,6 +37,7 @@ const TAIL_LINES = 40;
 export class SupervisedProcess {
   #state: PieceState = "stopped";
   #child?: Deno.ChildProcess;
+  #grouped = false;
   #stopping = false;
   #restarts = 0;
   #tail: string[] = [];
@@ -65,6 +71,16 @@ export class SupervisedProcess {
 
   start(): void {
     if (this.#loop) return;
+    const { pidFile, cmd } = this.opts;
+    if (pidFile) {
+      const reaped = reapStale(pidFile, [cmd.slice(cmd.lastIndexOf("/") + 1)]);
+      if (reaped.length > 0) {
+        this.opts.log.warn("media: killed what a previous run left behind", {
+          piece: this.name,
+          pids: reaped.join(","),
+        });
+      }
+    }
     this.#stopping = false;
     this.#loop = this.#run();
   }
@@ -92,9 +108,10 @@ export class SupervisedProcess {
       this.#state = first ? "starting" : "restarting";
       const startedAt = Date.now();
       let child: Deno.ChildProcess;
+      const run = leashed(this.opts.cmd, this.opts.args);
       try {
-        child = new Deno.Command(this.opts.cmd, {
-          args: this.opts.args,
+        child = new Deno.Command(run.cmd, {
+          args: run.args,
           env: this.opts.env,
           stdin: "null",
           stdout: "piped",
@@ -110,6 +127,8 @@ export class SupervisedProcess {
         continue;
       }
       this.#child = child;
+      this.#grouped = run.grouped;
+      if (this.opts.pidFile) Deno.writeTextFileSync(this.opts.pidFile, `${child.pid}\n`);
       const drained = Promise.all([
         keepLastLines(child.stdout, this.#tail, TAIL_LINES),
         keepLastLines(child.stderr, this.#tail, TAIL_LINES),
@@ -121,6 +140,13 @@ export class SupervisedProcess {
       const s = await status;
       await drained.catch(() => {});
       this.#child = undefined;
+      // What the child started in its group (the ingress's per-stream processes) goes too.
+      if (run.grouped) signalChild(child, true, "SIGKILL");
+      if (this.opts.pidFile) {
+        try {
+          Deno.removeSync(this.opts.pidFile);
+        } catch { /* removed with its folder */ }
+      }
       if (this.#stopping) break;
       this.opts.log.warn("media process exited; restarting", {
         piece: this.name,
@@ -169,14 +195,9 @@ export class SupervisedProcess {
     this.#wake?.();
     const child = this.#child;
     if (child) {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* already gone */ }
-      const timer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* already gone */ }
-      }, graceMs);
+      const grouped = this.#grouped;
+      signalChild(child, grouped, "SIGTERM");
+      const timer = setTimeout(() => signalChild(child, grouped, "SIGKILL"), graceMs);
       await child.status.catch(() => {});
       clearTimeout(timer);
     }
