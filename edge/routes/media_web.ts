@@ -20,6 +20,56 @@ const FILES: Record<string, URL> = {
   "/media.css": new URL("media.css", WEB_DIR),
   "/vendor/livekit-client.js": new URL("livekit-client/dist/livekit-client.umd.js", NODE_MODULES),
   "/vendor/hls.js": new URL("hls.js/dist/hls.min.js", NODE_MODULES),
+  // The streamer's effects (edge/web/client/src/effects): models and runtimes of npm packages.
+  ...effectAssets(),
+};
+
+/** `/vendor/effects/…`: selfie segmentation, the face mesh (and its TF.js), RNNoise. */
+function effectAssets(): Record<string, URL> {
+  const files: Record<string, URL> = {
+    "/vendor/effects/rnnoise-sync.js": new URL(
+      "@jitsi/rnnoise-wasm/dist/rnnoise-sync.js",
+      NODE_MODULES,
+    ),
+    "/vendor/effects/human/human.esm.js": new URL(
+      "@vladmandic/human/dist/human.esm.js",
+      NODE_MODULES,
+    ),
+  };
+  for (const model of ["blazeface", "facemesh"]) {
+    for (const ext of ["json", "bin"]) {
+      files[`/vendor/effects/human/models/${model}.${ext}`] = new URL(
+        `@vladmandic/human/models/${model}.${ext}`,
+        NODE_MODULES,
+      );
+    }
+  }
+  for (
+    const f of [
+      "selfie_segmentation.js",
+      "selfie_segmentation.binarypb",
+      "selfie_segmentation.tflite",
+      "selfie_segmentation_landscape.tflite",
+      "selfie_segmentation_solution_simd_wasm_bin.js",
+      "selfie_segmentation_solution_simd_wasm_bin.wasm",
+      "selfie_segmentation_solution_simd_wasm_bin.data",
+      "selfie_segmentation_solution_wasm_bin.js",
+      "selfie_segmentation_solution_wasm_bin.wasm",
+    ]
+  ) {
+    files[`/vendor/effects/selfie/${f}`] = new URL(
+      `@mediapipe/selfie_segmentation/${f}`,
+      NODE_MODULES,
+    );
+  }
+  return files;
+}
+
+const TYPES: Record<string, string> = {
+  css: "text/css; charset=utf-8",
+  js: JS,
+  wasm: "application/wasm",
+  json: "application/json",
 };
 
 export function mediaWebRoutes(): Hono {
@@ -43,7 +93,8 @@ export function mediaWebRoutes(): Hono {
       }
       return new Response(body as Uint8Array<ArrayBuffer>, {
         headers: {
-          "content-type": path.endsWith(".css") ? "text/css; charset=utf-8" : JS,
+          "content-type": TYPES[path.slice(path.lastIndexOf(".") + 1)] ??
+            "application/octet-stream",
           "cache-control": path.startsWith("/vendor/") ? "public, max-age=86400" : "no-cache",
         },
       });

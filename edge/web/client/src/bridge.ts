@@ -33,6 +33,8 @@ export const bridge = {
     attachRoom: attachStageRoom,
     isGuest: isStageGuest,
   },
+  /** The Go live page's effects (switch panel, processing), loaded on first use. */
+  effects: () => import("./effects/mount.tsx"),
 };
 
 declare global {
