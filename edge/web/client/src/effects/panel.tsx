@@ -65,6 +65,16 @@ export function EffectsPanel() {
           {STICKERS.map((k) => <option key={k} value={k}>{t(`effects.sticker.${k}`)}</option>)}
         </select>
       </label>
+      <label class="effects-switch">
+        <input
+          type="checkbox"
+          id="effect-autoOff"
+          checked={s.autoOff}
+          onChange={(e) =>
+            updateEffects({ autoOff: (e.currentTarget as HTMLInputElement).checked })}
+        />
+        <span>{t("effects.autoOff")}</span>
+      </label>
       {stats && (
         <p class="note" id="effects-stats">
           {t("effects.stats", {

@@ -20,6 +20,8 @@ export interface EffectSettings {
   brightness: number;
   warmth: number;
   sticker: Sticker;
+  /** Turn the video effects off when the device cannot keep up (meter.ts). */
+  autoOff: boolean;
 }
 
 export const DEFAULT_EFFECTS: EffectSettings = {
@@ -31,6 +33,7 @@ export const DEFAULT_EFFECTS: EffectSettings = {
   brightness: 0.3,
   warmth: 0.3,
   sticker: "none",
+  autoOff: true,
 };
 
 const unit = (v: unknown, d: number) => {
@@ -50,6 +53,7 @@ export function normalise(raw: Partial<EffectSettings>): EffectSettings {
     brightness: unit(s.brightness, DEFAULT_EFFECTS.brightness),
     warmth: unit(s.warmth, DEFAULT_EFFECTS.warmth),
     sticker: STICKERS.includes(s.sticker) ? s.sticker : "none",
+    autoOff: s.autoOff !== false,
   };
 }
 

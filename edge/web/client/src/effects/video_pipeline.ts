@@ -98,7 +98,7 @@ export class VideoPipeline {
 
   #checkKeepUp(): void {
     const fx = this.#fx;
-    if (!anyVideoEffect(fx)) return;
+    if (!anyVideoEffect(fx) || !fx.autoOff) return;
     const usesModel = fx.blur || fx.background || fx.sticker !== "none";
     if (this.meter.tooSlow(this.#rule, usesModel, this.#since)) {
       const stats = this.meter.stats();

@@ -386,6 +386,7 @@ export const en = {
   "effects.sticker.none": "None",
   "effects.sticker.crown": "Crown",
   "effects.sticker.glasses": "Sunglasses",
+  "effects.autoOff": "Turn effects off when this device can't keep up",
   "effects.stats": "{fps} fps · +{ms} ms per frame · model {modelFps}/s",
   "effects.local": "Processed in this browser before it is sent; nothing leaves your device.",
   "effects.tooSlow":

@@ -375,6 +375,7 @@ export const zhCN: Record<MessageKey, Message> = {
   "effects.sticker.none": "无",
   "effects.sticker.crown": "皇冠",
   "effects.sticker.glasses": "墨镜",
+  "effects.autoOff": "设备跟不上时自动关闭特效",
   "effects.stats": "{fps} 帧/秒 · 每帧 +{ms} 毫秒 · 模型 {modelFps} 次/秒",
   "effects.local": "在本浏览器内处理后再发送，画面和声音不会离开你的设备。",
   "effects.tooSlow": "此设备跟不上视频特效（{fps} 帧/秒，模型 {modelFps} 次/秒），已自动关闭。",
