@@ -155,9 +155,9 @@ export class VideoPipeline {
     if (performance.now() < this.#segNext) return;
     this.#segNext = Infinity;
     this.#segCanvas.getContext("2d")!.drawImage(frame, 0, 0, SEG_W, SEG_H);
-    const t0 = performance.now();
+    let t0 = performance.now();
     loadSegmenter()
-      .then((s) => s.segment(this.#segCanvas))
+      .then((s) => (t0 = performance.now(), s.segment(this.#segCanvas)))
       .then((mask) => {
         if (this.#fx.blur || this.#fx.background) this.#mask = mask;
         this.meter.model(performance.now() - t0);
@@ -171,9 +171,9 @@ export class VideoPipeline {
     this.#faceNext = Infinity;
     this.#faceCanvas.getContext("2d")!.drawImage(frame, 0, 0, FACE_W, FACE_H);
     const sx = w / FACE_W, sy = h / FACE_H;
-    const t0 = performance.now();
+    let t0 = performance.now();
     loadFaceTracker()
-      .then((t) => t.detect(this.#faceCanvas))
+      .then((t) => (t0 = performance.now(), t.detect(this.#faceCanvas)))
       .then((face) => {
         if (this.#fx.sticker === "none") return;
         this.#face = face && {
