@@ -51,7 +51,20 @@ export async function createApp(deps: EdgeDeps): Promise<Hono> {
   app.route("/api", pkRoutes(deps));
   if (deps.accounts) {
     const roomSettings = new RoomSettingsPublisher(deps.rooms, deps.log);
-    app.route("/api", accountsRoutes(deps.accounts, { roomSettings, ipLimits: deps.ipLimits }));
+    // "End stream" puts the room offline itself (an event id of its own: applied once).
+    const endRoomStream = (roomId: string) => {
+      const at = Date.now();
+      return deps.rooms.stream(roomId, {
+        state: "offline",
+        eventId: `ended:${roomId}:${at}`,
+        at,
+        source: "room",
+      });
+    };
+    app.route(
+      "/api",
+      accountsRoutes(deps.accounts, { roomSettings, ipLimits: deps.ipLimits, endRoomStream }),
+    );
   }
   if (deps.economy) app.route("/api", economyRoutes(deps.economy));
   if (deps.media) app.route("/", mediaRoutes(deps.media));

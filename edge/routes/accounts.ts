@@ -100,6 +100,11 @@ export interface AccountsRoutesOptions {
   roomSettings?: RoomSettingsPublisher;
   /** Per-client-IP bucket of login/register attempts (`rate_limited`); absent: none. */
   ipLimits?: IpLimits;
+  /**
+   * Tells the room actor its stream ended (the streamer's "End stream"), whatever LiveKit
+   * says: a streamer whose connection died with a restarted livekit-server never "leaves".
+   */
+  endRoomStream?: (roomId: string) => Promise<unknown>;
 }
 
 export function accountsRoutes(deps: Accounts, opts: AccountsRoutesOptions = {}): Hono {
@@ -323,6 +328,7 @@ export function accountsRoutes(deps: Accounts, opts: AccountsRoutesOptions = {})
         const streamId = action === "start"
           ? await startStream(store, room.id)
           : await endStream(store, room.id);
+        if (action === "stop") await opts.endRoomStream?.(room.id);
         return c.json({ roomId: room.id, live: action === "start", streamId });
       }),
     );

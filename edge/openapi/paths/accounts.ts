@@ -321,7 +321,9 @@ export const streamerRoomsApi = area(
     ...(["start", "stop"] as const).map((action) => ({
       method: "post" as const,
       path: `/rooms/{id}/stream/${action}`,
-      summary: `Mark the room's stream ${action === "start" ? "started" : "stopped"} (owner)`,
+      summary: action === "start"
+        ? "Mark the room's stream started (owner)"
+        : "End the room's stream (owner): the record ends and the room goes offline for viewers",
       security: BEARER,
       request: { params: RoomIdParam },
       responses: {
