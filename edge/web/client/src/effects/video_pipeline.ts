@@ -55,7 +55,7 @@ export class VideoPipeline {
   #segCanvas = document.createElement("canvas");
   #faceCanvas = document.createElement("canvas");
   #since = performance.now();
-  #watch: number;
+  #watch: ReturnType<typeof setInterval>;
   readonly #rule: KeepUpRule;
 
   constructor(readonly input: MediaStreamTrack, private readonly opts: VideoPipelineOptions = {}) {

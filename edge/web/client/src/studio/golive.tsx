@@ -2,13 +2,19 @@
  * Go live: publish from this browser (camera and microphone, or the screen with the
  * microphone) through LiveKit (`livekit-client`, a chunk of its own loaded on the first
  * publish) with a preview, or stream from OBS with an RTMP/WHIP server URL and stream key
- * (shown on demand, copyable, rotatable). The effects switches (issue 13) go in the slot
- * `#golive-effects`; `effects.transform`, when set, is applied to the captured stream first.
+ * (shown on demand, copyable, rotatable). The streamer's effects (edge/web/client/src/effects:
+ * switches in `#golive-effects`) process the camera's tracks before they are published;
+ * `effects.transform`, when set, is applied after them. "End stream" also tells the room
+ * (`POST /rooms/:id/stream/stop`): a connection that died with a restarted livekit-server never
+ * "leaves" in LiveKit's eyes.
  */
 import { signal, useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { api, ApiError } from "../api.ts";
 import { errorText, t } from "../i18n/i18n.ts";
+import { startEffects } from "../effects/effects.ts";
+import { EffectsPanel } from "../effects/panel.tsx";
+import { notice } from "../notice.ts";
 
 type Source = "camera" | "screen";
 
@@ -24,7 +30,10 @@ export const live = signal<
 
 async function capture(source: Source): Promise<MediaStream> {
   if (source === "camera") {
-    return await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+    return await navigator.mediaDevices.getUserMedia({
+      video: { width: { ideal: 1280 }, height: { ideal: 720 } },
+      audio: true,
+    });
   }
   const screen = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
   const mic = await navigator.mediaDevices.getUserMedia({ audio: true }).catch(() => null);
@@ -39,7 +48,9 @@ async function publish(roomId: string, source: Source): Promise<void> {
   );
   const LK = await import("livekit-client");
   const captured = await capture(source);
-  const stream = effects.transform ? await effects.transform(captured) : captured;
+  const fx = source === "camera" ? await startEffects(captured, { onNotice: notice }) : undefined;
+  const processed = fx?.stream ?? captured;
+  const stream = effects.transform ? await effects.transform(processed) : processed;
   const room = new LK.Room();
   try {
     await room.connect(url, token);
@@ -53,6 +64,7 @@ async function publish(roomId: string, source: Source): Promise<void> {
       });
     }
   } catch (err) {
+    fx?.stop();
     captured.getTracks().forEach((tr) => tr.stop());
     await room.disconnect();
     throw err;
@@ -61,10 +73,15 @@ async function publish(roomId: string, source: Source): Promise<void> {
     source,
     stream,
     stop: async () => {
-      await room.disconnect();
+      // bounded: a client still reconnecting to a restarted livekit-server must not hang here
+      await Promise.race([room.disconnect(), new Promise((r) => setTimeout(r, 5000))])
+        .catch(() => {});
+      fx?.stop();
       captured.getTracks().forEach((tr) => tr.stop());
       stream.getTracks().forEach((tr) => tr.stop());
       live.value = null;
+      await api(`/rooms/${encodeURIComponent(roomId)}/stream/stop`, { method: "POST", auth: true })
+        .catch(() => {}); // an ad-hoc room has no stream record
     },
   };
 }
@@ -118,7 +135,9 @@ export function BrowserPublish({ roomId }: { roomId: string }) {
           ? t(now.source === "screen" ? "golive.liveScreen" : "golive.liveCamera")
           : status.value}
       </p>
-      <div id="golive-effects" class="effects-slot" />
+      <div id="golive-effects" class="effects-slot">
+        <EffectsPanel />
+      </div>
       <div class="row">
         {!now && (
           <>
