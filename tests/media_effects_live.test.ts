@@ -70,8 +70,8 @@ Deno.test({
 
       const viewer = await (await browser.newContext()).newPage();
       viewer.on("pageerror", (e) => errors.push(`viewer: ${e}`));
-      await viewer.goto(`${base}/r/${room}`);
-      await viewer.waitForSelector("#conn.connected", { timeout: 30_000 });
+      await viewer.goto(`${base}/r/${room}`, { waitUntil: "domcontentloaded", timeout: 60_000 });
+      await viewer.waitForSelector("#conn.connected", { timeout: 60_000 });
       const studioDiff = () => viewer.evaluate(VIEWER_STUDIO_DIFF) as Promise<number | undefined>;
       const plain = await waitForValue("the viewer sees the checkerboard", async () => {
         const d = await studioDiff();

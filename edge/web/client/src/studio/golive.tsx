@@ -30,10 +30,7 @@ export const live = signal<
 
 async function capture(source: Source): Promise<MediaStream> {
   if (source === "camera") {
-    return await navigator.mediaDevices.getUserMedia({
-      video: { width: { ideal: 1280 }, height: { ideal: 720 } },
-      audio: true,
-    });
+    return await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
   }
   const screen = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
   const mic = await navigator.mediaDevices.getUserMedia({ audio: true }).catch(() => null);
