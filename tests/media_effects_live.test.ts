@@ -1,5 +1,5 @@
 /**
- * The streamer's effects reach viewers (issue 13): on the Go live page of a server on
+ * The streamer's effects reach viewers (issue 13): on the dashboard's Go live of a server on
  * embedded defaults (its own livekit-server), the streamer goes live from Chromium's fake 720p
  * camera (a person over a checkerboard) and a viewer on the room page receives it over WebRTC
  * from the real livekit-server; the streamer switches the virtual background on in the effects
@@ -34,7 +34,8 @@ const VIEWER_STUDIO_DIFF = `(async () => {
 })()`;
 
 Deno.test({
-  name: "media effects: a virtual background switched on the Go live page reaches the viewer",
+  name:
+    "media effects: a virtual background switched on the dashboard's Go live reaches the viewer",
   ignore: !enabled,
   sanitizeOps: false,
   sanitizeResources: false,
@@ -57,16 +58,12 @@ Deno.test({
       );
       const streamer = await streamerCtx.newPage();
       streamer.on("pageerror", (e) => errors.push(`streamer: ${e}`));
-      await streamer.goto(`${base}/#/golive?room=${room}`);
+      await streamer.goto(`${base}/studio/${room}`);
       await streamer.waitForSelector("#effects-panel");
       // this machine may be slow: keep the effect on whatever its frame rate
       await streamer.uncheck("#effect-autoOff");
       await streamer.click("#go-live-btn");
-      await streamer.waitForFunction(
-        `/Live from this browser/.test(document.querySelector("#golive-status").textContent)`,
-        null,
-        { timeout: 60_000 },
-      );
+      await streamer.locator('#golive-status[data-state="live"]').waitFor({ timeout: 60_000 });
 
       const viewer = await (await browser.newContext()).newPage();
       viewer.on("pageerror", (e) => errors.push(`viewer: ${e}`));

@@ -36,13 +36,9 @@ Deno.test({
       );
       const streamer = await ctx.newPage();
       streamer.on("pageerror", (e) => errors.push(`streamer: ${e}`));
-      await streamer.goto(`${base}/#/golive?room=${room}`);
+      await streamer.goto(`${base}/studio/${room}`);
       await streamer.click("#go-live-btn");
-      await streamer.waitForFunction(
-        `/Live from this browser/.test(document.querySelector("#golive-status").textContent)`,
-        null,
-        { timeout: 60_000 },
-      );
+      await streamer.locator('#golive-status[data-state="live"]').waitFor({ timeout: 60_000 });
       const stream = async () =>
         (await fetch(`${base}/api/rooms/${room}`).then((r) => r.json())).room?.stream;
       await waitForValue("the room is live", async () => (await stream())?.live || undefined, {
@@ -57,12 +53,11 @@ Deno.test({
         async () => (await mediaPieces(base)).find((p) => p.pid === before.pid) ? undefined : true,
         { timeoutMs: 30_000, stepMs: 50 },
       );
-      await streamer.locator("button", { hasText: "End stream" }).click();
-      await streamer.waitForFunction(
-        `/Stream ended/.test(document.querySelector("#golive-status").textContent)`,
-        null,
-        { timeout: 60_000 },
-      );
+      await streamer.click("#end-stream-btn");
+      await streamer.locator('#golive-status[data-state="idle"]').waitFor({
+        state: "attached",
+        timeout: 60_000,
+      });
       const ended = await waitForValue("the room offline", async () => {
         const s = await stream();
         return s && s.live === false ? s : undefined;
