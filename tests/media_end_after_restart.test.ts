@@ -27,7 +27,11 @@ Deno.test({
       const base = server.url;
       const room = "end-after-restart";
       const { session, accessToken } = await streamerWithRoom(base, "restart_streamer", room);
-      const browser = await launchChromium(["--autoplay-policy=no-user-gesture-required"]);
+      const browser = await launchChromium([
+        "--autoplay-policy=no-user-gesture-required",
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+      ]);
       cleanups.push(() => browser.close());
       const errors: string[] = [];
       const ctx = await browser.newContext();
