@@ -4,8 +4,8 @@
  * coordinator's scores follow each room's own ledger; the engine owning the coordinator is
  * killed with SIGKILL; the round goes on on the survivor (more gifts counted), A's streamer
  * ends it; the final scores equal the ledgers' totals for the round (Postgres), the winner and
- * top gifters are announced to both rooms and recorded once (`pk_battles`). Then a second
- * battle ends when a side's stream goes offline.
+ * top gifters are announced to both rooms and recorded once (`pk_battles`). Then a 30 s
+ * round ends by itself (a draw), and another battle ends when a side's stream goes offline.
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
@@ -193,7 +193,21 @@ Deno.test({
       const history = await api("/rooms/pk-b/pk/history");
       assert.deepEqual(history.body.battles.map((b: Frame) => b.pkId), [pkId]);
 
-      // A second battle: B's stream goes offline, the battle ends.
+      // A short round ends by itself when its time is up: no gifts, a draw, recorded.
+      const timed = await api("/pk", hostA.token, { from: "pk-a", to: "pk-b", durationSec: 30 });
+      assert.equal(timed.status, 201, JSON.stringify(timed.body));
+      assert.equal((await api(`/pk/${timed.body.pkId}/accept`, hostB.token, {})).status, 200);
+      let over: Frame = {};
+      await until(
+        async () => (over = (await api(`/pk/${timed.body.pkId}`)).body).status === "ended",
+        90_000,
+        "the timed round ended",
+      );
+      assert.deepEqual([over.reason, over.winner, over.endedAt], ["time", "draw", over.endsAt]);
+      const timedRows = await sql`SELECT reason FROM pk_battles WHERE id = ${timed.body.pkId}`;
+      assert.deepEqual(timedRows.map((r) => r.reason), ["time"]);
+
+      // Another battle: B's stream goes offline, the battle ends.
       const second = await api("/pk", hostB.token, { from: "pk-b", to: "pk-a", durationSec: 60 });
       assert.equal(second.status, 201, JSON.stringify(second.body));
       assert.equal((await api(`/pk/${second.body.pkId}/accept`, hostA.token, {})).status, 200);
