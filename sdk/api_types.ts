@@ -3155,7 +3155,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark the room's stream stopped (owner) */
+        /** End the room's stream (owner): the record ends and the room goes offline for viewers */
         post: {
             parameters: {
                 query?: never;
