@@ -60,7 +60,7 @@ Deno.test("alerts: Prometheus in compose loads the rules", async () => {
 });
 
 /**
- * promtool is a long build (Prometheus with its service discovery: 20-30 minutes on a busy
+ * promtool is a long build (Prometheus with its service discovery: 43 minutes on a busy
  * 2-core machine), so the suite does not start it: `build-go-tools.sh promtool` once, and this
  * test runs wherever it is built (it is reported as ignored, not passed, where it is not).
  */
