@@ -8,6 +8,7 @@ import type { EdgeDeps } from "./deps.ts";
 import { errorBody, jsonError } from "./http_errors.ts";
 import { RoomSettingsPublisher } from "./accounts/rooms_settings.ts";
 import { accountsRoutes } from "./routes/accounts.ts";
+import { reportsRoutes } from "./routes/reports.ts";
 import { aiRoutes } from "./routes/ai.ts";
 import { stageRoutes } from "./routes/stage.ts";
 import { pkRoutes } from "./routes/pk.ts";
@@ -65,6 +66,7 @@ export async function createApp(deps: EdgeDeps): Promise<Hono> {
       "/api",
       accountsRoutes(deps.accounts, { roomSettings, ipLimits: deps.ipLimits, endRoomStream }),
     );
+    app.route("/api", reportsRoutes(deps.accounts));
   }
   if (deps.economy) app.route("/api", economyRoutes(deps.economy));
   if (deps.media) app.route("/", mediaRoutes(deps.media));

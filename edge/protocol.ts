@@ -160,7 +160,8 @@ export type ServerFrame =
      * AI), banned, admin, owner. */
     self?: JoinReply["self"];
   }
-  | ({ type: "batch" } & RoomBatch)
+  /** `omitted`: danmaku the edge's display budget left out of this batch (the client shows "+n"). */
+  | ({ type: "batch"; omitted?: number } & RoomBatch)
   | AckFrame
   | { type: "error"; code: string; message: string; clientId?: string }
   | { type: "pong"; t?: number; at: number }

@@ -46,6 +46,15 @@ export class VodService {
     return buildTimeline(recording, rows, gaps);
   }
 
+  /** The newest stored segment of a recording (its bytes), or null before the first. */
+  async latestSegment(recordingId: string): Promise<{ seq: number; bytes: Uint8Array } | null> {
+    const rows = await this.index.segments(recordingId);
+    const last = rows.at(-1);
+    if (!last) return null;
+    const bytes = await this.objects.get(last.key);
+    return bytes ? { seq: last.seq, bytes } : null;
+  }
+
   /** An HLS playlist whose segment URIs are presigned GETs (valid `expiresSec`). */
   async playlist(recordingId: string, expiresSec = 3600): Promise<string> {
     const t = await this.timeline(recordingId);

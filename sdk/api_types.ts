@@ -11541,6 +11541,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/rooms/{roomId}/cover.jpg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A recent key frame of the room's live stream (the home page's cover) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    roomId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description JPEG */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/jpeg": string;
+                    };
+                };
+                /** @description Bad request: `invalid_request` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "invalid_request",
+                         *         "message": "invalid request"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found: `no_live_cover` */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "no_live_cover",
+                         *         "message": "no live cover"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unavailable: switched off here, or a dependency did not answer: `media_disabled` */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "media_disabled",
+                         *         "message": "media disabled"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/vod/recordings/{id}/playlist.m3u8": {
         parameters: {
             query?: never;
@@ -15501,6 +15590,239 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{id}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report the room, or one message in it (signed-in viewers)
+         * @description One per reporter, room and message: a repeat answers 200 with the first. At most 20 new reports per reporter an hour.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description room id: 1-64 characters of A-Z a-z 0-9 _ - */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "reason": "spam",
+                     *       "messageId": "m-1",
+                     *       "note": "the same link again"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        reason: "spam" | "abuse" | "sexual" | "violence" | "minor" | "other";
+                        messageId?: string;
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description the earlier report */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            report: {
+                                id: string;
+                                roomId: string;
+                                reporterId: string;
+                                /** @enum {string} */
+                                reason: "spam" | "abuse" | "sexual" | "violence" | "minor" | "other";
+                                messageId: string | null;
+                                note: string;
+                                createdAt: string;
+                                /** @enum {string} */
+                                state: "open" | "closed";
+                            };
+                            /** @enum {boolean} */
+                            created: false;
+                        };
+                    };
+                };
+                /** @description the new report */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            report: {
+                                id: string;
+                                roomId: string;
+                                reporterId: string;
+                                /** @enum {string} */
+                                reason: "spam" | "abuse" | "sexual" | "violence" | "minor" | "other";
+                                messageId: string | null;
+                                note: string;
+                                createdAt: string;
+                                /** @enum {string} */
+                                state: "open" | "closed";
+                            };
+                            /** @enum {boolean} */
+                            created: true;
+                        };
+                    };
+                };
+                /** @description Bad request: `invalid_request` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "invalid_request",
+                         *         "message": "invalid request"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the token is invalid or expired: `login_required`, `token_missing`, `token_expired`, `token_bad_signature` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "login_required",
+                         *         "message": "login required"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited (see Retry-After): `too_many_reports` */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "too_many_reports",
+                         *         "message": "too many reports"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open reports, newest first (platform admins) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description open reports */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            reports: {
+                                id: string;
+                                roomId: string;
+                                reporterId: string;
+                                /** @enum {string} */
+                                reason: "spam" | "abuse" | "sexual" | "violence" | "minor" | "other";
+                                messageId: string | null;
+                                note: string;
+                                createdAt: string;
+                                /** @enum {string} */
+                                state: "open" | "closed";
+                            }[];
+                        };
+                    };
+                };
+                /** @description Not signed in, or the token is invalid or expired: `login_required`, `token_missing`, `token_expired`, `token_bad_signature` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "login_required",
+                         *         "message": "login required"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: `forbidden` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "forbidden",
+                         *         "message": "forbidden"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -18,6 +18,7 @@ import { startServerProcess, startTestServer } from "./helpers/server.ts";
 function isWebAsset(path: string): boolean {
   return path === "/" || path === "/r/:roomId" || path === "/console/cohost" ||
     path === "/studio" || path === "/studio/:roomId" || path === "/ops" ||
+    path === "/vod/:roomId" || path === "/vod/:roomId/:recordingId" ||
     path.startsWith("/assets/") || /^\/[a-z_]+\.(js|css|html)$/.test(path) ||
     path.startsWith("/vendor/");
 }

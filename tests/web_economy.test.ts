@@ -90,7 +90,7 @@ Deno.test({
       await waitText(viewer, "#streamer-name", "star streamer");
       await viewer.click("#follow-btn");
       await waitText(viewer, "#follow-btn", "Following");
-      await waitText(viewer, "#followers", "1 followers");
+      await waitText(viewer, "#followers", "1 follower");
 
       // Top up (dev provider) and chat.
       await viewer.selectOption("#topup-amount", "1000");
@@ -118,7 +118,7 @@ Deno.test({
       // Insufficient funds are shown, and nothing is charged.
       await viewer.fill("#gift-count", "1");
       await viewer.click('.gift-btn[data-gift="castle"]');
-      await waitText(viewer, "#gift-status.error", "insufficient_funds");
+      await waitText(viewer, "#gift-status.error", "Not enough coins");
       await waitText(viewer, "#wallet-balance", "800");
 
       // One danmaku more so the screenshot has one in flight next to the gift.

@@ -35,6 +35,7 @@ export const ACCOUNT_ERRORS = {
   room_limit: 409,
   room_has_history: 409,
   cannot_follow_self: 400,
+  too_many_reports: 429,
   // platform roles
   unknown_role: 400,
   role_not_grantable: 400,

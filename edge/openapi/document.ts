@@ -4,6 +4,7 @@
  * as components (`ClientFrame`, `ServerFrame`: edge/protocol_schema.ts) so one generated type
  * file serves the typed client (sdk/). Served at `/api/openapi.json`, rendered at `/docs`.
  */
+import { reportsApi } from "./paths/reports.ts";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { protocolJsonSchema } from "../protocol_schema.ts";
 import type { ApiArea } from "./area.ts";
@@ -33,6 +34,7 @@ export const API_AREAS: readonly ApiArea[] = [
   analysisApi,
   adminUsersApi,
   webhooksApi,
+  reportsApi,
   socketsApi,
   docsApi,
 ];

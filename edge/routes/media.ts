@@ -11,6 +11,8 @@
  * - `GET|POST /api/media/ingress`, `POST /api/media/ingress/rotate`: OBS ingress (RTMP/WHIP).
  * - `POST /api/recording/start|stop`, `GET /api/recording/status`, `GET /api/recording/events`
  *   (Server-Sent Events): streamer or admin only.
+ * - `GET /api/rooms/:roomId/cover.jpg`: a recent key frame of the room's live stream (JPEG;
+ *   404 `no_live_cover` when none), the home page's cover of a live room.
  * - `GET /api/vod/rooms/:roomId/recordings`, `GET /api/vod/recordings/:id` (timeline),
  *   `GET /api/vod/recordings/:id/playlist.m3u8`, `GET|POST /api/vod/recordings/:id/clips`.
  */
@@ -28,6 +30,7 @@ import { type GuestMedia, issueToken } from "../../media/livekit/tokens.ts";
 import type { LivekitWebhookVerifier, StreamEvent } from "../../media/livekit/webhooks.ts";
 import type { MediaService } from "../../media/media_service.ts";
 import type { RecordingEvent } from "../../media/recorder/events.ts";
+import { LiveCovers } from "../../media/live_cover.ts";
 import type { VodService } from "../../media/vod.ts";
 import { mapSpans, type WallSpan } from "../../actors/recording/timeline.ts";
 import { canManage, getRoom } from "../accounts/rooms.ts";
@@ -348,6 +351,22 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
     }),
   );
 
+  // The home page's cover of a live room: a recent key frame of its recording.
+  const covers = deps.vod ? new LiveCovers((id) => deps.vod!.latestSegment(id)) : null;
+  app.get(
+    "/api/rooms/:roomId/cover.jpg",
+    guard(async (c) => {
+      const roomId = parse(Id, c.req.param("roomId"));
+      vod();
+      const id = await deps.roomRecording?.(roomId).catch(() => undefined);
+      const jpeg = id ? await covers!.cover(id) : null;
+      if (!jpeg) fail("no_live_cover", "no recent key frame of this room's stream", 404);
+      return c.body(jpeg as Uint8Array<ArrayBuffer>, 200, {
+        "content-type": "image/jpeg",
+        "cache-control": "public, max-age=10",
+      });
+    }),
+  );
   app.get(
     "/api/vod/rooms/:roomId/recordings",
     guard(async (c) => {

@@ -1,6 +1,6 @@
 /**
- * The web client's media parts: the player and the VOD page
- * (`edge/web/{player,vod}.js`, `media.css`), and the browser builds of `livekit-client` (WebRTC)
+ * The web client's media parts: `media.css` (the player's and the VOD page's styles; the Room
+ * and VOD pages are the TypeScript client's), and the browser builds of `livekit-client` (WebRTC)
  * and `hls.js` (recordings) served from `node_modules` under `/vendor/` — pinned in
  * deno.json, never from a CDN. Files are read once, on first request.
  */
@@ -12,11 +12,6 @@ const JS = "text/javascript; charset=utf-8";
 
 /** Served path → file. */
 const FILES: Record<string, URL> = {
-  "/player.js": new URL("player.js", WEB_DIR),
-  "/vod.js": new URL("vod.js", WEB_DIR),
-  // AI parts of the VOD page: summary and chapters.
-  "/vod_chapters.js": new URL("vod_chapters.js", WEB_DIR),
-  "/vod_danmaku.js": new URL("vod_danmaku.js", WEB_DIR),
   "/media.css": new URL("media.css", WEB_DIR),
   "/vendor/livekit-client.js": new URL("livekit-client/dist/livekit-client.umd.js", NODE_MODULES),
   "/vendor/hls.js": new URL("hls.js/dist/hls.min.js", NODE_MODULES),

@@ -32,12 +32,7 @@ const LEGACY_FILES: Record<string, string> = {
   "api.js": JS,
   "auth.js": JS,
   "console.js": JS,
-  "danmaku_fly.js": JS,
   "finance.js": JS,
-  "follow.js": JS,
-  "gifts.js": JS,
-  "leaderboard.js": JS,
-  "live_captions.js": JS,
   "moderation.js": JS,
   "wallet.js": JS,
   "users.js": JS,
@@ -73,6 +68,9 @@ export async function webRoutes(): Promise<Hono> {
   app.get("/index.html", page);
   // Deep links to a room (`/r/lobby`) load the same page.
   app.get("/r/:roomId", page);
+  // Recordings of a room (`/vod/lobby`, `/vod/lobby/rec_…`).
+  app.get("/vod/:roomId", page);
+  app.get("/vod/:roomId/:recordingId", page);
 
   const shell = await Deno.readTextFile(new URL("client/page.html", WEB_DIR));
   for (const [path, entry] of Object.entries(CLIENT_PAGES)) {

@@ -6,6 +6,9 @@
 // and `ai_notice`.
 import { $, el } from "./api.js";
 
+/** The TypeScript client's catalogues (client/src/bridge.ts), loaded before this module. */
+const tr = (key, params) => globalThis.synapseClient.t(key, params);
+
 const SPARK_MINUTES = 30;
 
 /** Inline SVG sparkline of mood means (-1..1), newest on the right. */
@@ -35,14 +38,17 @@ function sparkline(points) {
 }
 
 const moodWord = (mean) =>
-  mean > 0.15 ? "😊 positive" : mean < -0.15 ? "😠 negative" : "😐 neutral";
-const when = (at) => new Date(at).toLocaleTimeString();
+  tr(mean > 0.15 ? "ai.moodPositive" : mean < -0.15 ? "ai.moodNegative" : "ai.moodNeutral");
+const when = (at) => globalThis.synapseClient.formatTime(at);
 /** Time left until `until` (ms since the epoch), rounded up: "45 s", "9 min", "2 h". */
 const timeLeft = (until) => {
   const s = Math.max(1, Math.ceil((until - Date.now()) / 1000));
-  return s < 120 ? `${s} s` : s < 7200 ? `${Math.ceil(s / 60)} min` : `${Math.ceil(s / 3600)} h`;
+  return s < 120
+    ? tr("ai.seconds", { n: s })
+    : s < 7200
+    ? tr("ai.minutes", { n: Math.ceil(s / 60) })
+    : tr("ai.hours", { n: Math.ceil(s / 3600) });
 };
-const muteSource = (m) => m.source === "ai" ? "the room's AI moderator" : "a room admin";
 
 /**
  * `send(frame)` sends on the room socket; `canModerate()` says whether the viewer is a room
@@ -60,18 +66,18 @@ export function createAiPanel({ send, canModerate, selfId, notice }) {
   const panel = el(
     "section",
     { id: "ai-panel", class: "ai-panel" },
-    el("h3", {}, "Room AI"),
+    el("h3", {}, tr("ai.title")),
     el("div", { class: "ai-source muted", id: "ai-source" }, ""),
-    el("h4", {}, "Mood"),
+    el("h4", {}, tr("ai.mood")),
     moodBox,
-    el("h4", {}, "Hot topics"),
+    el("h4", {}, tr("ai.topics")),
     topicsBox,
-    el("h4", {}, "Assistant"),
+    el("h4", {}, tr("ai.assistant")),
     qaBox,
     answersBox,
     adminBox,
   );
-  $(".side").prepend(panel);
+  ($("#ai-root") ?? $(".side")).append(panel);
 
   let counter = 0;
   const pending = new Map();
@@ -95,7 +101,9 @@ export function createAiPanel({ send, canModerate, selfId, notice }) {
       el(
         "div",
         { class: "muted" },
-        last ? `${moodWord(last.mean)} · ${last.count} messages this minute` : "no chat yet",
+        last
+          ? tr("ai.moodLine", { mood: moodWord(last.mean), n: last.count, count: last.count })
+          : tr("ai.noChat"),
       ),
     );
   }
@@ -111,7 +119,7 @@ export function createAiPanel({ send, canModerate, selfId, notice }) {
             el("span", { class: "muted" }, `${t.count}`),
           )
         )
-        : [el("li", { class: "muted" }, "nothing stands out yet")]),
+        : [el("li", { class: "muted" }, tr("ai.noTopics"))]),
     );
   }
 
@@ -126,7 +134,11 @@ export function createAiPanel({ send, canModerate, selfId, notice }) {
           el(
             "div",
             { class: "ai-cite muted" },
-            `source: ${a.citation.title} [${a.citation.chunkId}] · ${a.source}`,
+            tr("ai.source", {
+              title: a.citation.title,
+              chunk: a.citation.chunkId,
+              by: a.source,
+            }),
           ),
         )
       ),
@@ -139,10 +151,10 @@ export function createAiPanel({ send, canModerate, selfId, notice }) {
         "div",
         { class: "muted" },
         qa.paused
-          ? "assistant paused"
+          ? tr("ai.paused")
           : qa.current
-          ? `answering: ${qa.current.text}`
-          : `${qa.pending.length} question(s) queued`,
+          ? tr("ai.answering", { text: qa.current.text })
+          : tr("ai.queued", { n: qa.pending.length, count: qa.pending.length }),
       ),
     ];
     if (canModerate()) {
@@ -153,8 +165,12 @@ export function createAiPanel({ send, canModerate, selfId, notice }) {
           el("button", {
             onclick: () =>
               ai({ op: "qa", action: qa.paused ? "resume" : "pause" }, (r) => applyQa(r.qa)),
-          }, qa.paused ? "Resume" : "Pause"),
-          el("button", { onclick: () => ai({ op: "qa", action: "interrupt" }) }, "Interrupt"),
+          }, tr(qa.paused ? "ai.resume" : "ai.pause")),
+          el(
+            "button",
+            { onclick: () => ai({ op: "qa", action: "interrupt" }) },
+            tr("ai.interrupt"),
+          ),
         ),
         el(
           "ul",
@@ -168,7 +184,7 @@ export function createAiPanel({ send, canModerate, selfId, notice }) {
                 class: "secondary",
                 onclick: () =>
                   ai({ op: "qa", action: "skip", questionId: q.id }, (r) => applyQa(r.qa)),
-              }, "Skip"),
+              }, tr("ai.skip")),
             )
           ),
         ),
@@ -191,15 +207,22 @@ export function createAiPanel({ send, canModerate, selfId, notice }) {
     const form = el(
       "form",
       { class: "ai-kb-form" },
-      el("input", { name: "title", placeholder: "title", maxlength: "200", required: "" }),
+      el("input", {
+        name: "title",
+        placeholder: tr("ai.kbTitle"),
+        "aria-label": tr("ai.kbTitle"),
+        maxlength: "200",
+        required: "",
+      }),
       el("textarea", {
         name: "body",
-        placeholder: "what the assistant may answer from",
+        placeholder: tr("ai.kbBody"),
+        "aria-label": tr("ai.kbBody"),
         rows: "3",
         required: "",
       }),
       el("input", { name: "id", type: "hidden" }),
-      el("button", {}, "Save entry"),
+      el("button", {}, tr("ai.kbSave")),
     );
     const field = (name) => form.querySelector(`[name="${name}"]`);
     form.onsubmit = (e) => {
@@ -211,32 +234,40 @@ export function createAiPanel({ send, canModerate, selfId, notice }) {
         ...(id ? { id } : {}),
         entry: { title: String(data.get("title")), body: String(data.get("body")) },
       }, () => {
-        notice("knowledge base saved");
+        notice(tr("ai.kbSaved"));
         refresh();
       });
     };
     const mutes = admin.mutes ?? [];
     adminBox.replaceChildren(
-      el("h4", {}, "Muted now"),
+      el("h4", {}, tr("ai.mutedNow")),
       el(
         "ul",
         { class: "ai-mutes" },
-        ...(mutes.length === 0 ? [el("li", { class: "muted" }, "nobody")] : mutes.map((m) =>
-          el(
-            "li",
-            { "data-user": m.userId },
-            `${m.userId}: ${timeLeft(m.until)} left (${m.source === "ai" ? m.by : `by ${m.by}`}) `,
-            el("button", {
-              class: "secondary",
-              onclick: () => {
-                send({ type: "mod", action: "unmute", target: m.userId });
-                setTimeout(refresh, 300);
-              },
-            }, "Unmute"),
-          )
-        )),
+        ...(mutes.length === 0
+          ? [el("li", { class: "muted" }, tr("ai.nobody"))]
+          : mutes.map((m) =>
+            el(
+              "li",
+              { "data-user": m.userId },
+              `${
+                tr("ai.muteLeft", {
+                  user: m.userId,
+                  left: timeLeft(m.until),
+                  by: m.source === "ai" ? m.by : tr("ai.byWhom", { by: m.by }),
+                })
+              } `,
+              el("button", {
+                class: "secondary",
+                onclick: () => {
+                  send({ type: "mod", action: "unmute", target: m.userId });
+                  setTimeout(refresh, 300);
+                },
+              }, tr("mod.unmute")),
+            )
+          )),
       ),
-      el("h4", {}, "Knowledge base"),
+      el("h4", {}, tr("ai.kb")),
       el(
         "ul",
         { class: "ai-kb" },
@@ -254,16 +285,16 @@ export function createAiPanel({ send, canModerate, selfId, notice }) {
                 field("body").value = k.body;
                 field("id").value = k.id;
               },
-            }, "Edit"),
+            }, tr("ai.edit")),
             el("button", {
               class: "danger",
               onclick: () => ai({ op: "kb_delete", id: k.id }, refresh),
-            }, "Delete"),
+            }, tr("ai.delete")),
           )
         ),
       ),
       form,
-      el("h4", {}, "Moderation log"),
+      el("h4", {}, tr("ai.log")),
       el(
         "ol",
         { class: "ai-audit" },
@@ -274,10 +305,12 @@ export function createAiPanel({ send, canModerate, selfId, notice }) {
             `${when(a.at)} ${a.action} ${a.userName}: “${a.excerpt}” (${
               a.reasons.join(", ")
             }; ${a.by}) `,
-            a.undone ? el("span", { class: "muted" }, `undone by ${a.undone.by}`) : el("button", {
-              class: "secondary",
-              onclick: () => ai({ op: "undo", auditId: a.id }, refresh),
-            }, "Undo"),
+            a.undone
+              ? el("span", { class: "muted" }, tr("ai.undoneBy", { by: a.undone.by }))
+              : el("button", {
+                class: "secondary",
+                onclick: () => ai({ op: "undo", auditId: a.id }, refresh),
+              }, tr("ai.undo")),
           )
         ),
       ),
@@ -289,8 +322,8 @@ export function createAiPanel({ send, canModerate, selfId, notice }) {
     moodNow = s.moodNow;
     answers = s.answers;
     $("#ai-source").textContent = s.llm.configured
-      ? `model ${s.llm.model} (breaker ${s.llm.breaker})`
-      : "local heuristics (no model configured)";
+      ? tr("ai.model", { model: s.llm.model, breaker: s.llm.breaker })
+      : tr("ai.local");
     renderMood();
     renderTopics(s.topics);
     renderAnswers();
@@ -310,15 +343,6 @@ export function createAiPanel({ send, canModerate, selfId, notice }) {
     },
     /** Frames for the panel; returns true when consumed. */
     onFrame(f) {
-      // a viewer (re)joining while muted hears for how long and by whom (the room refuses
-      // their chat until then with the same answer)
-      if (f.type === "welcome" && f.self?.muted) {
-        notice(
-          `🔇 you are muted here for ${timeLeft(f.self.muted.until)} more (by ${
-            muteSource(f.self.muted)
-          })`,
-        );
-      }
       if (f.type === "ai_ok" && pending.has(f.clientId)) {
         const then = pending.get(f.clientId);
         pending.delete(f.clientId);
@@ -327,20 +351,14 @@ export function createAiPanel({ send, canModerate, selfId, notice }) {
       }
       if (f.type === "error" && pending.has(f.clientId)) {
         pending.delete(f.clientId);
-        notice(`${f.code}: ${f.message}`);
+        notice(globalThis.synapseClient.errorText(f.code));
         return true;
       }
-      if (f.type === "ack" && f.warning) notice(`⚠️ ${f.warning.message}`);
       return false;
     },
     /** Batch events (called after the room view handled them). */
     onEvent(e) {
       switch (e.t) {
-        case "danmaku": {
-          const line = $("#chat").lastElementChild;
-          if (line && line.dataset.user === e.d.userId) line.dataset.msg = e.d.id;
-          break;
-        }
         case "mood":
           mood = [...mood, e.m].slice(-240);
           moodNow = null;
@@ -361,13 +379,7 @@ export function createAiPanel({ send, canModerate, selfId, notice }) {
           applyQa(e.status);
           break;
         case "retract":
-          for (
-            const line of document.querySelectorAll(
-              `#chat li[data-msg="${CSS.escape(e.messageId)}"]`,
-            )
-          ) {
-            line.remove();
-          }
+          // The room page drops the line from its chat list.
           if (canModerate()) refresh();
           break;
         case "ai_notice":

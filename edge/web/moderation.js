@@ -4,12 +4,15 @@
 // offered to them.
 import { $, el } from "./api.js";
 
+/** The TypeScript client's catalogues (client/src/bridge.ts), loaded before this module. */
+const tr = (key) => globalThis.synapseClient.t(key);
+
 const ACTIONS = [
-  { label: "Mute 10 min", action: "mute", seconds: 600 },
-  { label: "Mute 1 hour", action: "mute", seconds: 3600 },
-  { label: "Unmute", action: "unmute" },
-  { label: "Ban from room", action: "ban", danger: true },
-  { label: "Unban", action: "unban" },
+  { label: "mod.mute10", action: "mute", seconds: 600 },
+  { label: "mod.mute60", action: "mute", seconds: 3600 },
+  { label: "mod.unmute", action: "unmute" },
+  { label: "mod.ban", action: "ban", danger: true },
+  { label: "mod.unban", action: "unban" },
 ];
 
 /**
@@ -43,7 +46,7 @@ export function initModeration({ canModerate, selfId, send }) {
             });
             hide();
           },
-        }, a.label)
+        }, tr(a.label))
       ),
     );
     menu.style.left = `${Math.min(e.clientX, innerWidth - 180)}px`;

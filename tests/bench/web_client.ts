@@ -2,10 +2,11 @@
  * The web client's weight and speed, today's rebuilt client beside the plain-JS client it
  * replaces (the tree of commit BASELINE, the last one before the rebuild, read with git):
  *
- * - bytes per page, gzip: what the room page really loaded (every path it asked for of the
- *   client's own files: the page, stylesheets, app.js and its modules, the built bundle and the
- *   chunk of the language's error sentences; the vendor players, loaded only with media on,
- *   are left out on both sides);
+ * - bytes per page, gzip, for Home, Room and VOD: what each page really loaded on a cold load
+ *   (every path it asked for of the client's own files: the page, stylesheets, app.js and its
+ *   modules, dynamically imported ones included, the built entry and the chunks of that page and
+ *   of the language's error sentences; the vendor players, loaded only with media on, are left
+ *   out on both sides);
  * - time to first danmaku on a cold load: a fresh Chromium context (empty cache) opens a room
  *   where a guest says something every 50 ms; from navigation start to the first flying
  *   danmaku element, measured in the page. Both clients run against the same server, their
@@ -49,19 +50,22 @@ async function gzipSize(bytes: Uint8Array): Promise<number> {
   return (await new Response(stream).arrayBuffer()).byteLength;
 }
 
-/** app.js and every module it imports statically, recursively. */
-async function staticGraph(commit?: string): Promise<string[]> {
-  const seen = new Set<string>();
-  const visit = async (name: string) => {
-    if (seen.has(name)) return;
-    seen.add(name);
-    const text = new TextDecoder().decode(await webFile(name, commit));
-    for (const m of text.matchAll(/^import\s[^;]*?from\s+"\.\/([\w.]+\.js)";/gms)) {
-      await visit(m[1]);
+/** The client's own scripts and stylesheets in edge/web/ (at `commit`, else the tree). */
+async function webSources(commit?: string): Promise<string[]> {
+  if (!commit) {
+    const names: string[] = [];
+    for await (const e of Deno.readDir(`${ROOT}edge/web/`)) {
+      if (e.isFile && /\.(js|css)$/.test(e.name)) names.push(e.name);
     }
-  };
-  await visit("app.js");
-  return [...seen].sort();
+    return names.sort();
+  }
+  const out = await new Deno.Command("git", {
+    args: ["ls-tree", "--name-only", commit, "edge/web/"],
+    cwd: ROOT,
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(out.stdout).split("\n").map((l) => l.replace("edge/web/", ""))
+    .filter((n) => /^[\w.]+\.(js|css)$/.test(n)).sort();
 }
 
 interface PageWeight {
@@ -75,7 +79,7 @@ async function weightOf(
   client: { files: Map<string, Uint8Array>; html: Uint8Array },
   loaded: Set<string>,
 ) {
-  const blobs = [...loaded].map((p) => p.startsWith("/r/") ? client.html : client.files.get(p)!);
+  const blobs = [...loaded].map((p) => isPage(p) ? client.html : client.files.get(p)!);
   const weight: PageWeight = { files: blobs.length, bytes: 0, gzip: 0 };
   for (const b of blobs) {
     weight.bytes += b.length;
@@ -89,6 +93,8 @@ async function weightOf(
  * variants the same way, so the router's cost is the same on each side (the API and the socket
  * stay the server's).
  */
+const isPage = (path: string) => path === "/" || /^\/(r|vod)\//.test(path);
+
 async function serveClient(
   context: BrowserContext,
   files: Map<string, Uint8Array>,
@@ -96,11 +102,11 @@ async function serveClient(
   loaded: Set<string>,
 ): Promise<void> {
   await context.route(
-    /^http:\/\/127\.0\.0\.1:\d+\/(r\/[\w-]+|[\w.]+\.(js|css)|assets\/.+)$/,
+    /^http:\/\/127\.0\.0\.1:\d+\/(r\/[\w-]+|vod\/[\w-]+|[\w.]+\.(js|css)|assets\/.+)?$/,
     (route) => {
       const path = new URL(route.request().url()).pathname;
-      if (path.startsWith("/r/") || files.has(path)) loaded.add(path);
-      if (path.startsWith("/r/")) {
+      if (isPage(path) || files.has(path)) loaded.add(path);
+      if (isPage(path)) {
         return route.fulfill({ body: Buffer.from(html), contentType: "text/html" });
       }
       const body = files.get(path);
@@ -119,7 +125,7 @@ async function clientFiles(
   pageUrl: string,
 ): Promise<{ files: Map<string, Uint8Array>; html: Uint8Array }> {
   const files = new Map<string, Uint8Array>();
-  for (const n of [...await staticGraph(commit), "style.css", "media.css"]) {
+  for (const n of await webSources(commit)) {
     files.set(`/${n}`, await webFile(n, commit));
   }
   if (commit) return { files, html: await webFile("index.html", commit) };
@@ -145,6 +151,17 @@ const clients = {
   rebuilt: await clientFiles(undefined, `${srv.url}/r/bench`),
 };
 const times: Record<"baseline" | "rebuilt", number[]> = { baseline: [], rebuilt: [] };
+const PAGES = ["home", "room", "vod"] as const;
+/** Each page's address in each client (the older one routed the VOD by the hash). */
+const PAGE_URLS = {
+  home: { baseline: "/", rebuilt: "/" },
+  room: { baseline: "/r/bench", rebuilt: "/r/bench" },
+  vod: { baseline: "/#/vod?room=bench", rebuilt: "/vod/bench" },
+};
+const perPage = Object.fromEntries(PAGES.map((p) => [p, {}])) as Record<
+  typeof PAGES[number],
+  Partial<Record<"baseline" | "rebuilt", PageWeight>>
+>;
 const loaded = { baseline: new Set<string>(), rebuilt: new Set<string>() };
 try {
   for (let run = 0; run < RUNS; run++) {
@@ -169,6 +186,18 @@ try {
       await context.close();
     }
   }
+  // Weight per page: one more cold load of each, until the network is quiet.
+  for (const pageName of PAGES) {
+    for (const variant of ["baseline", "rebuilt"] as const) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const seen = new Set<string>();
+      await serveClient(context, clients[variant].files, clients[variant].html, seen);
+      const page = await context.newPage();
+      await page.goto(`${srv.url}${PAGE_URLS[pageName][variant]}`, { waitUntil: "networkidle" });
+      perPage[pageName][variant] = await weightOf(clients[variant], seen);
+      await context.close();
+    }
+  }
 } finally {
   clearInterval(timer);
   await ticker.close();
@@ -188,6 +217,7 @@ const result = {
   baselineCommit: BASELINE,
   runs: RUNS,
   pageWeight: weights,
+  perPage,
   firstDanmakuMs: firstDanmaku,
   firstDanmakuRuns: times,
   ratio: {
@@ -198,14 +228,19 @@ const result = {
 await Deno.mkdir(resultsDir, { recursive: true });
 await Deno.writeTextFile(`${resultsDir}web_client.json`, JSON.stringify(result, null, 2) + "\n");
 const kb = (n: number) => (n / 1024).toFixed(1);
+const pageRows = PAGES.map((p) => {
+  const b = perPage[p].baseline!, r = perPage[p].rebuilt!;
+  return `| ${p} | ${b.files} | ${kb(b.gzip)} | ${r.files} | ${kb(r.gzip)} | ${
+    (r.gzip / b.gzip).toFixed(2)
+  } |`;
+}).join("\n");
 await Deno.writeTextFile(
   `${resultsDir}web_client.md`,
   `# Web client: page weight and time to first danmaku
 
 Baseline: the plain-JS client of commit \`${BASELINE.slice(0, 10)}\`; rebuilt: this tree.
-Weight: what the room page loaded of the client's own files, gzip (the home page loads the same
-ones: one page, routed in the browser). Vendor players (livekit-client, hls.js) load only with
-media on and are left out on both sides.
+Weight: what the room page loaded of the client's own files, gzip, during the first-danmaku runs.
+Vendor players (livekit-client, hls.js) load only with media on and are left out on both sides.
 
 | | files | bytes (KiB) | gzip (KiB) | first danmaku, cold load (ms, median of ${RUNS}) |
 |---|---|---|---|---|
@@ -217,6 +252,13 @@ media on and are left out on both sides.
   } | ${firstDanmaku.rebuilt} |
 
 Ratio rebuilt / baseline: gzip ${result.ratio.gzip}, first danmaku ${result.ratio.firstDanmaku}.
+
+Per page (one more cold load of each until the network is quiet; the older client routed the
+VOD page by the hash, \`/#/vod?room=\`, the rebuilt one serves \`/vod/:room\`):
+
+| page | baseline files | baseline gzip (KiB) | rebuilt files | rebuilt gzip (KiB) | ratio |
+|---|---|---|---|---|---|
+${pageRows}
 `,
 );
 console.log(JSON.stringify(result));

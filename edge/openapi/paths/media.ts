@@ -144,6 +144,16 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
   },
   {
     method: "get",
+    path: "/api/rooms/{roomId}/cover.jpg",
+    summary: "A recent key frame of the room's live stream (the home page's cover)",
+    request: { params: pathParams("roomId") },
+    responses: {
+      200: { description: "JPEG", content: { "image/jpeg": { schema: z.string() } } },
+      ...errors({ 400: ["invalid_request"], 404: ["no_live_cover"], 503: ["media_disabled"] }),
+    },
+  },
+  {
+    method: "get",
     path: "/api/vod/recordings/{id}/playlist.m3u8",
     summary: "The recording's HLS playlist",
     request: { params: RecordingParam },

@@ -21,7 +21,7 @@ interface StoredAuth {
   user: SessionUser | null;
 }
 
-function readAuth(): StoredAuth | null {
+export function readAuth(): StoredAuth | null {
   try {
     return JSON.parse(localStorage.getItem(AUTH_KEY) ?? "null");
   } catch {
@@ -125,6 +125,14 @@ export async function accessToken(): Promise<string | null> {
   if (a.accessExpiresAt - Date.now() > 30_000) return a.accessToken;
   return (await refreshSession()).accessToken;
 }
+
+/** The signed-in user's access token (refreshed when due, or now with `force`), or null. */
+export async function freshAccessToken(force = false): Promise<string | null> {
+  return force ? (await refreshSession()).accessToken : await accessToken();
+}
+
+/** A random idempotency key (one per user action; retries of that action reuse it). */
+export const newKey = (prefix: string) => `${prefix}-${crypto.randomUUID()}`;
 
 /** Call `/api{path}`; with `auth`, as the signed-in user (one retry after a refresh). */
 export async function api<T>(path: string, opts: CallOptions = {}): Promise<T> {

@@ -1,10 +1,35 @@
 /**
- * Which page a URL is. The older app.js routes the pages not yet rebuilt (`/r/:id`, `#/console`,
- * `#/finance`, `#/users`, `#/golive`, `#/vod`); `/` with no such hash is Home. The OAuth
- * callback (`#/oauth?...`) lands on `/` and becomes Home once app.js has read it.
+ * Which page a URL is. `/` with no page hash is Home; `/r/:id` (or the older `#room=id`) is a
+ * Room; `/vod/:id` (or the older `#/vod?room=`) the recordings. The older app.js routes the
+ * pages not yet rebuilt (`#/console`, `#/finance`, `#/users`, `#/golive`). The OAuth callback
+ * (`#/oauth?...`) lands on `/` and becomes Home once app.js has read it.
  */
 export function isHomeRoute(where: Pick<Location, "pathname" | "hash">): boolean {
   if (where.pathname !== "/") return false;
   return where.hash === "" || where.hash === "#" || where.hash === "#/" ||
     where.hash.startsWith("#/oauth");
+}
+
+const ROOM_ID = "([A-Za-z0-9_-]{1,64})";
+
+/** The room a URL opens (`/r/lobby`, or `/#room=lobby` from older links), else null. */
+export function roomIdOf(where: Pick<Location, "pathname" | "hash">): string | null {
+  if (/^#\/(golive|vod)/.test(where.hash)) return null; // they name a room too
+  const fromPath = where.pathname.match(new RegExp(`^/r/${ROOM_ID}$`));
+  const fromHash = where.pathname === "/" ? where.hash.match(new RegExp(`room=${ROOM_ID}`)) : null;
+  return fromPath?.[1] ?? fromHash?.[1] ?? null;
+}
+
+/** The recordings a URL opens: `/vod/:room[/:recording]`, or the older `/#/vod?room=&rec=`. */
+export function vodOf(
+  where: Pick<Location, "pathname" | "hash">,
+): { roomId: string; recordingId: string | null } | null {
+  const path = where.pathname.match(new RegExp(`^/vod/${ROOM_ID}(?:/([A-Za-z0-9_-]{1,80}))?$`));
+  if (path) return { roomId: path[1], recordingId: path[2] ?? null };
+  if (where.pathname !== "/" || !where.hash.startsWith("#/vod")) return null;
+  const q = new URLSearchParams(where.hash.split("?")[1] ?? "");
+  const roomId = q.get("room");
+  if (!roomId || !new RegExp(`^${ROOM_ID}$`).test(roomId)) return null;
+  const rec = q.get("rec");
+  return { roomId, recordingId: rec && /^[A-Za-z0-9_-]{1,80}$/.test(rec) ? rec : null };
 }

@@ -29,6 +29,14 @@ export function Home({ notice }: { notice: (text: string) => void }) {
   const followed = useSignal<FollowedLive["live"] | null>(null);
   const now = useSignal(Date.now());
   const tick = useSignal(0);
+  /** This server records live streams: live rooms get a key frame as their cover. */
+  const liveCovers = useSignal(false);
+  useEffect(() => {
+    fetch("/api/media/status").then((r) => r.json()).then(
+      (m) => (liveCovers.value = !!m.recording),
+      () => {},
+    );
+  }, []);
 
   // The list: refetched on every poll tick and whenever the filters change.
   useSignalEffect(() => {
@@ -133,6 +141,7 @@ export function Home({ notice }: { notice: (text: string) => void }) {
           rooms={rooms.value}
           query={query.value}
           now={now.value}
+          liveCovers={liveCovers.value}
           retry={() => tick.value++}
         />
       </section>
@@ -146,11 +155,12 @@ export function Home({ notice }: { notice: (text: string) => void }) {
 }
 
 function RoomGrid(
-  { load, rooms, query, now, retry }: {
+  { load, rooms, query, now, liveCovers, retry }: {
     load: Load;
     rooms: DirectoryEntry[];
     query: string;
     now: number;
+    liveCovers: boolean;
     retry: () => void;
   },
 ) {
@@ -172,7 +182,7 @@ function RoomGrid(
   }
   return (
     <ul id="room-list" class="room-grid">
-      {rooms.map((r) => <RoomCard key={r.roomId} room={r} now={now} />)}
+      {rooms.map((r) => <RoomCard key={r.roomId} room={r} now={now} liveCovers={liveCovers} />)}
     </ul>
   );
 }
