@@ -179,8 +179,8 @@ export function VodPlayer(
         <h3>{t("vod.summary")}</h3>
         <p id="vod-summary">{a?.summary ?? t("vod.noSummary")}</p>
         <h3>{t("vod.chapters")}</h3>
+        {(a?.chapters.length ?? 0) === 0 && <p class="muted">{t("vod.noChapters")}</p>}
         <ol id="vod-chapters" class="chapters">
-          {(a?.chapters.length ?? 0) === 0 && <li class="muted">{t("vod.noChapters")}</li>}
           {a?.chapters.map((c) => (
             <li key={c.startMs} aria-current={c === current ? "true" : undefined}>
               <button
