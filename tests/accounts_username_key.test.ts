@@ -112,7 +112,9 @@ Deno.test("migration 031 backfills the key of existing users [pglite, postgres]"
         `INSERT INTO users (id, username, display_name) VALUES
            ('u1', 'Alice_X', 'Alice'), ('u2', 'bob', 'Bob'), ('u3', 'j\u00FCrgen', 'by hand')`,
       );
-      assert.deepEqual(await migrate(store, all), [31], store.kind);
+      // Later versions (other features') are not this test's business: up to 31 only.
+      const upTo31 = all.filter((m) => m.version <= 31);
+      assert.deepEqual(await migrate(store, upTo31), [31], store.kind);
       const rows = await store.query<{ id: string; username_key: string }>(
         "SELECT id, username_key FROM users ORDER BY id",
       );
