@@ -3,7 +3,7 @@
  * frames are the ones the edge parses with (`edge/protocol.ts`); the server frames mirror the
  * `ServerFrame` type (a compile-time check below keeps the two in step). Served at
  * `GET /api/protocol.schema.json` and registered as components of the OpenAPI document, from
- * which the typed client (sdk/) takes its frame types. Events inside batches are listed by
+ * which the typed client (edge/sdk/) takes its frame types. Events inside batches are listed by
  * their `t`; a client must ignore event types it does not know (new ones are added).
  */
 import { z } from "zod";

@@ -1,5 +1,5 @@
 /**
- * The typed client (sdk/) against a real server: REST calls typed by the generated `paths`,
+ * The typed client (edge/sdk/) against a real server: REST calls typed by the generated `paths`,
  * the room socket joining, saying, gifting with an idempotency key (a resend charges nothing),
  * resuming after a disconnect without losing or repeating a batch, and reconnecting with
  * backoff. Also: its types are what the route declarations generate, and it uses no
@@ -17,7 +17,7 @@ import {
   RoomSocket,
   type RoomSocketEvents,
   unwrap,
-} from "../sdk/mod.ts";
+} from "../edge/sdk/mod.ts";
 import { ServerFrameSchema } from "../edge/protocol_schema.ts";
 import { startTestServer } from "./helpers/server.ts";
 import { waitForValue } from "./helpers/wait.ts";
@@ -26,15 +26,15 @@ Deno.test("sdk: api_types.ts is what the route declarations generate (deno task 
   const fresh = await sdkTypesSource();
   assert.ok(
     (await Deno.readTextFile(SDK_TYPES)) === fresh,
-    "sdk/api_types.ts is stale: run `deno task sdk:types` after changing a route declaration",
+    "edge/sdk/api_types.ts is stale: run `deno task sdk:types` after changing a route declaration",
   );
 });
 
 Deno.test("sdk: only web-standard APIs and its own files or openapi-fetch are imported", async () => {
   const offences: string[] = [];
-  for await (const e of Deno.readDir(new URL("../sdk/", import.meta.url))) {
+  for await (const e of Deno.readDir(new URL("../edge/sdk/", import.meta.url))) {
     if (!e.name.endsWith(".ts") || e.name === "api_types.ts") continue;
-    const text = await Deno.readTextFile(new URL(`../sdk/${e.name}`, import.meta.url));
+    const text = await Deno.readTextFile(new URL(`../edge/sdk/${e.name}`, import.meta.url));
     if (/\bDeno\./.test(text)) offences.push(`${e.name}: uses Deno.*`);
     for (const [, spec] of text.matchAll(/from "([^"]+)"/g)) {
       if (!spec.startsWith("./") && spec !== "openapi-fetch") offences.push(`${e.name}: ${spec}`);

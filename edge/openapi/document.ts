@@ -2,7 +2,7 @@
  * The OpenAPI 3.1 document of the REST API, built once from the route declarations in
  * `paths/` (the same zod schemas the handlers parse with), plus the WebSocket protocol's frames
  * as components (`ClientFrame`, `ServerFrame`: edge/protocol_schema.ts) so one generated type
- * file serves the typed client (sdk/). Served at `/api/openapi.json`, rendered at `/docs`.
+ * file serves the typed client (edge/sdk/). Served at `/api/openapi.json`, rendered at `/docs`.
  */
 import { reportsApi } from "./paths/reports.ts";
 import { OpenAPIHono } from "@hono/zod-openapi";

@@ -11,7 +11,7 @@ import { type Accounts, createAccounts } from "../../edge/accounts/service.ts";
 import { Hs256Tokens } from "../../edge/auth/tokens.ts";
 import { accountsRoutes } from "../../edge/routes/accounts.ts";
 import { economyRoutes } from "../../edge/routes/economy.ts";
-import { ApiError, restClient, unwrap } from "../../sdk/mod.ts";
+import { ApiError, restClient, unwrap } from "../../edge/sdk/mod.ts";
 
 export const TEST_SECRET = "test-secret-0123456789-abcdefghijklmnop";
 

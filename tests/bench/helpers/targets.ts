@@ -11,7 +11,7 @@ import {
   RoomSocket,
   SocketError,
   unwrap,
-} from "../../../sdk/mod.ts";
+} from "../../../edge/sdk/mod.ts";
 
 export type TargetKind = "synapse" | "bare" | "socketio" | "centrifugo";
 
@@ -91,7 +91,7 @@ function openSocket(
   });
 }
 
-// --- Synapse: through the typed client (sdk/): guest token over REST, then the room socket
+// --- Synapse: through the typed client (edge/sdk/): guest token over REST, then the room socket
 // (hello → welcome, say → ack, batches of danmaku events). Reconnects are off: a bench counts
 // a dropped link as a failure rather than healing it.
 
