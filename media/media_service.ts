@@ -10,6 +10,7 @@ import type { RecordingIndex, RecordingRow } from "../actors/recording/recording
 import type { EgressStarter } from "./livekit/egress.ts";
 import type { StreamEvent } from "./livekit/webhooks.ts";
 import { EgressWatcher } from "./recorder/egress_watcher.ts";
+import { MEDIA_SERVER_LOST } from "./recorder/session.ts";
 import { type RecordingEvent, RecordingEventHub } from "./recorder/events.ts";
 import { newRecordingId, type RecordingManager } from "./recorder/manager.ts";
 import type { ObjectStore } from "./object_store.ts";
@@ -138,6 +139,13 @@ export class MediaService {
       case "recording_stopped": {
         const row = await index.recording(e.recordingId);
         if (!row) return;
+        if (e.reason === MEDIA_SERVER_LOST) {
+          // Cut short under a live stream: the reconciler resumes it once the streamer
+          // publishes again (a new recording, the hole a gap), or settles it if the room
+          // went offline meanwhile.
+          await index.markInterrupted([e.recordingId], MEDIA_SERVER_LOST);
+          return;
+        }
         await index.upsertRecording({
           ...row,
           state: e.reason === "failed" || e.reason === "source_lost" ? "failed" : "stopped",

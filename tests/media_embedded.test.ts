@@ -42,7 +42,10 @@ Deno.test({
   async fn() {
     const cleanups: (() => Promise<unknown>)[] = [];
     try {
-      const { server } = await startEmbeddedMedia(cleanups);
+      // Reconcile every 2 s: the recording cut by the livekit-server restart resumes soon.
+      const { server } = await startEmbeddedMedia(cleanups, {
+        env: { RECORDING_RECONCILE_MS: "2000" },
+      });
       const base = server.url;
       const room = "embedded-live";
       const { session } = await streamerWithRoom(base, "embedded_streamer", room);
@@ -70,12 +73,12 @@ Deno.test({
         await streamer.goto(`${base}/studio/${room}`);
         await streamer.click("#go-live-btn");
         await streamer.waitForFunction(
-          `/Live from this browser/.test(document.querySelector("#golive-status").textContent)`,
+          `/Live from this browser/.test(document.querySelector("#golive-status")?.textContent)`,
           null,
           { timeout: 30_000 },
         );
         await viewer.waitForFunction(
-          `document.querySelector("#stream-badge").textContent.includes("LIVE")`,
+          `document.querySelector("#stream-badge")?.textContent.includes("LIVE")`,
           null,
           { timeout: 30_000 },
         );
@@ -104,7 +107,7 @@ Deno.test({
       // End the stream: offline, and the recording plays from the local disk.
       await streamer.locator("button", { hasText: "End stream" }).click();
       await viewer.waitForFunction(
-        `document.querySelector("#stream-badge").textContent === "offline"`,
+        `document.querySelector("#stream-badge")?.textContent === "offline"`,
         null,
         { timeout: 30_000 },
       );
@@ -127,6 +130,15 @@ Deno.test({
       // the streamer's client reconnects and publishes, the viewer's frames advance again.
       await goLive();
       await framesAdvance("the viewer's video advances (second stream)");
+      type Row = { id: string; state: string };
+      const recordings = async (): Promise<Row[]> =>
+        (await fetch(`${base}/api/vod/rooms/${room}/recordings`).then((r) => r.json()))
+          .recordings ?? [];
+      const second = await waitForValue(
+        "the second stream's recording",
+        async () => (await recordings()).find((r) => r.state === "recording" && r.id !== rec.id),
+        { timeoutMs: 60_000, stepMs: 250 },
+      );
       const before = (await mediaPieces(base)).find((p) => p.piece === "livekit-server")!;
       assert.equal(before.state, "up");
       // Every text the viewer's badge shows from now on.
@@ -144,11 +156,20 @@ Deno.test({
       const ready = await fetch(`${base}/readyz`).then((r) => r.json());
       assert.equal(ready.checks["media:livekit-server"], true);
       await viewer.waitForFunction(
-        `document.querySelector("#stream-badge").textContent === "● LIVE"`,
+        `document.querySelector("#stream-badge")?.textContent === "● LIVE"`,
         null,
         { timeout: 90_000 },
       );
       await framesAdvance("the viewer's video advances after the restart");
+      // The recording the restart cut short is interrupted, not finished, and a new one
+      // carries the stream on (the reconciler, once the streamer publishes again).
+      const carried = await waitForValue("the recording resumed after the restart", async () => {
+        const rows = await recordings();
+        const cut = rows.find((r) => r.id === second.id);
+        const next = rows.find((r) => r.state === "recording" && r.id !== second.id);
+        return cut?.state === "interrupted" && next ? next : undefined;
+      }, { timeoutMs: 90_000, stepMs: 500 });
+      assert.notEqual(carried.id, rec.id);
       const badges = (await viewer.evaluate(`window.__badges`)) as string[];
       assert.ok(badges.includes("reconnecting…"), `the viewer saw: ${badges.join(" | ")}`);
       assert.deepEqual(errors, []);

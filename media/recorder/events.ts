@@ -44,7 +44,8 @@ export type RecordingEvent =
     recordingId: string;
     roomId: string;
     at: number;
-    reason: "requested" | "stream_ended" | "source_lost" | "failed";
+    /** `media_server_lost`: cut short by the media server going away (to be resumed). */
+    reason: "requested" | "stream_ended" | "source_lost" | "failed" | "media_server_lost";
     segments: number;
   };
 

@@ -6,6 +6,7 @@
  */
 import {
   AudioStream,
+  DisconnectReason,
   type RemoteParticipant,
   type RemoteTrack,
   Room,
@@ -20,9 +21,23 @@ import type { LivekitSettings } from "../livekit/settings.ts";
 import { issueToken } from "../livekit/tokens.ts";
 import { i420Size, scaleI420 } from "./i420.ts";
 import type { SegmenterInput } from "./segmenter.ts";
-import type { RecordingSource } from "./session.ts";
+import { MEDIA_SERVER_LOST, type RecordingSource } from "./session.ts";
 
 const SAMPLE_RATE = 48_000;
+
+/**
+ * Why LiveKit may disconnect the recorder on purpose (the room closed or deleted, the
+ * recorder removed or closed). Any other reason (signal lost, server shut down or gone,
+ * state mismatch, timeout) means the media server went away under a stream that may still
+ * be on: the recording is interrupted, not finished.
+ */
+const ENDED_ON_PURPOSE: ReadonlySet<DisconnectReason> = new Set([
+  DisconnectReason.CLIENT_INITIATED,
+  DisconnectReason.DUPLICATE_IDENTITY,
+  DisconnectReason.PARTICIPANT_REMOVED,
+  DisconnectReason.ROOM_DELETED,
+  DisconnectReason.ROOM_CLOSED,
+]);
 
 export interface LivekitSourceOptions {
   settings: LivekitSettings;
@@ -117,6 +132,9 @@ export class LivekitSource implements RecordingSource {
   #videoSink?: FifoSink;
   #audioSink?: FifoSink;
   #ended = false;
+  /** Set when the stream ended because the media server went away. */
+  #endReason?: typeof MEDIA_SERVER_LOST;
+  #reconnecting = false;
   #closed = false;
   /** Audio samples written to the recording so far (its audio clock, holes removed). */
   #recordedSamples = 0;
@@ -149,15 +167,24 @@ export class LivekitSource implements RecordingSource {
       RoomEvent.TrackSubscribed,
       (track, pub, participant) => this.#onTrack(track, participant, pub.width, pub.height),
     );
+    // While the signal connection is re-established (the media server died or restarted),
+    // LiveKit reports every participant as gone: the streamer is then lost with the server,
+    // not leaving.
+    this.#room.on(RoomEvent.Reconnecting, () => this.#reconnecting = true);
+    this.#room.on(RoomEvent.Reconnected, () => this.#reconnecting = false);
     this.#room.on(RoomEvent.ParticipantDisconnected, (p) => {
       this.opts.log.debug("participant left the recorded room", {
         identity: p.identity,
         streamer: this.#streamer,
+        reconnecting: this.#reconnecting,
       });
-      if (p.identity === this.#streamer) this.#streamEnded("streamer left");
+      if (p.identity !== this.#streamer) return;
+      if (this.#reconnecting) this.#lostServer();
+      this.#streamEnded("streamer left");
     });
     this.#room.on(RoomEvent.Disconnected, (reason) => {
       this.opts.log.debug("recorder disconnected", { reason });
+      if (this.#reconnecting || !ENDED_ON_PURPOSE.has(reason)) this.#lostServer();
       this.#streamEnded("recorder disconnected");
     });
     const token = await issueToken(settings, "recorder", {
@@ -284,6 +311,11 @@ export class LivekitSource implements RecordingSource {
     }
   }
 
+  /** The media server went away under the stream (before it was over for another reason). */
+  #lostServer(): void {
+    if (!this.#ended) this.#endReason = MEDIA_SERVER_LOST;
+  }
+
   #streamEnded(reason: string): void {
     if (this.#ended) return;
     this.#ended = true;
@@ -372,6 +404,10 @@ export class LivekitSource implements RecordingSource {
 
   ended(): Promise<boolean> {
     return Promise.resolve(this.#ended);
+  }
+
+  endReason(): typeof MEDIA_SERVER_LOST | undefined {
+    return this.#endReason;
   }
 
   async close(): Promise<void> {

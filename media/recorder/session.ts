@@ -23,10 +23,19 @@ export interface RecordingSource {
    * the HLS playlist has ENDLIST) — the recording stops instead of restarting ffmpeg.
    */
   ended(): Promise<boolean>;
+  /**
+   * Why it is over, when the source knows more than "the stream ended": `media_server_lost`
+   * when the media server went away under the stream (the recording is then interrupted,
+   * to be resumed when the streamer is back: media/livekit/reconcile.ts).
+   */
+  endReason?(): typeof MEDIA_SERVER_LOST | undefined;
   close(): Promise<void>;
 }
 
 export type RecordingState = "recording" | "paused" | "stopped" | "failed";
+
+/** A recording's end reason when the media server went away under a live stream. */
+export const MEDIA_SERVER_LOST = "media_server_lost" as const;
 
 export interface RecordingStatus {
   recordingId: string;
@@ -220,7 +229,7 @@ export class RecordingSession {
     this.#run = undefined;
     if (requested || this.#status.state !== "recording") return;
     if (await this.opts.source.ended()) {
-      await this.#end("stopped", "stream_ended");
+      await this.#end("stopped", this.opts.source.endReason?.() ?? "stream_ended");
       return;
     }
     // ffmpeg died on its own: restart with backoff, the hole becomes a recorded gap.
@@ -304,7 +313,7 @@ export class RecordingSession {
 
   async #end(
     state: "stopped" | "failed",
-    reason: "requested" | "stream_ended" | "source_lost" | "failed",
+    reason: "requested" | "stream_ended" | "source_lost" | "failed" | typeof MEDIA_SERVER_LOST,
   ) {
     if (this.#status.state === "stopped" || this.#status.state === "failed") return;
     this.#status.state = state;
