@@ -51,7 +51,7 @@ Deno.test({
         f.events.some((e: { d?: { text: string } }) => e.d?.text === "hello from chromium")
       );
       // Both viewers counted (presence is reported by the edge, then polled by the page).
-      await page.waitForFunction(`document.querySelector("#viewers").textContent === "2"`, null, {
+      await page.waitForFunction(`document.querySelector("#viewers")?.textContent === "2"`, null, {
         timeout: 10_000,
       });
 

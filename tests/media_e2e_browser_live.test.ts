@@ -75,7 +75,7 @@ Deno.test({
       await streamer.goto(`${base}/studio/browser-live`);
       await streamer.click("#go-live-btn");
       await streamer.waitForFunction(
-        `/Live from this browser/.test(document.querySelector("#golive-status").textContent)`,
+        `/Live from this browser/.test(document.querySelector("#golive-status")?.textContent)`,
         null,
         { timeout: 20_000 },
       );
@@ -83,18 +83,18 @@ Deno.test({
 
       // The viewer's badge turns live without a reload, and the video arrives over WebRTC.
       await viewer.waitForFunction(
-        `document.querySelector("#stream-badge").textContent.includes("LIVE")`,
+        `document.querySelector("#stream-badge")?.textContent.includes("LIVE")`,
         null,
         { timeout: 20_000 },
       );
       await viewer.waitForFunction(
         `(() => { const v = document.querySelector("#live-video");
-          return v.videoWidth > 0 && v.currentTime > 0.5; })()`,
+          return v?.videoWidth > 0 && v.currentTime > 0.5; })()`,
         null,
         { timeout: 20_000 },
       );
       assert.equal(await viewer.locator("#video").getAttribute("data-transport"), "webrtc");
-      const width = await viewer.evaluate(`document.querySelector("#live-video").videoWidth`);
+      const width = await viewer.evaluate(`document.querySelector("#live-video")?.videoWidth`);
       assert.ok(Number(width) > 0, `video width ${width}`);
 
       // A viewer whose WebRTC cannot start falls back to the stream's HLS recording.
@@ -105,8 +105,8 @@ Deno.test({
       await hlsViewer.goto(`${base}/r/browser-live`);
       await hlsViewer.waitForFunction(
         `(() => { const v = document.querySelector("#live-video");
-          return document.querySelector("#video").dataset.transport === "hls" &&
-            v.currentTime > 0.5; })()`,
+          return document.querySelector("#video")?.dataset.transport === "hls" &&
+            v?.currentTime > 0.5; })()`,
         null,
         { timeout: 40_000 },
       );
@@ -114,7 +114,7 @@ Deno.test({
       // Ending the stream turns the room offline for the viewer.
       await streamer.locator("button", { hasText: "End stream" }).click();
       await viewer.waitForFunction(
-        `document.querySelector("#stream-badge").textContent === "offline"`,
+        `document.querySelector("#stream-badge")?.textContent === "offline"`,
         null,
         { timeout: 20_000 },
       );

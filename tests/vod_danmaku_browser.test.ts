@@ -66,7 +66,7 @@ Deno.test({
         .some((d) => d.textContent === "replayed danmaku 666")`;
       // Not before its moment (1.5 s in), then over the video while it plays.
       await page.waitForFunction(flying, null, { timeout: 20_000 });
-      const when = await page.evaluate(`document.querySelector("#vod-video").currentTime`);
+      const when = await page.evaluate(`document.querySelector("#vod-video")?.currentTime`);
       assert.ok(Number(when) >= 1.4, `shown at ${when} s`);
       assert.equal(await page.locator("#vod-danmaku-layer").isVisible(), true);
 

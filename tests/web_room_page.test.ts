@@ -151,7 +151,7 @@ Deno.test({
       await streamerLive.goto(`${base}/studio/${room}`);
       await streamerLive.click("#go-live-btn");
       await streamerLive.waitForFunction(
-        `/Live from this browser/.test(document.querySelector("#golive-status").textContent)`,
+        `/Live from this browser/.test(document.querySelector("#golive-status")?.textContent)`,
         null,
         { timeout: 60_000 },
       );

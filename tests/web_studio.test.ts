@@ -117,7 +117,7 @@ Deno.test({
         await streamer.click("#go-live-btn");
         await streamer.locator('#golive-status[data-state="live"]').waitFor({ timeout: 30_000 });
         const tracks = await streamer.evaluate(
-          `document.querySelector("#golive-preview").srcObject.getTracks().map((t) => t.kind).sort()`,
+          `document.querySelector("#golive-preview")?.srcObject.getTracks().map((t) => t.kind).sort()`,
         );
         assert.deepEqual(tracks, ["audio", "video"]);
 
@@ -133,10 +133,10 @@ Deno.test({
           { timeout: 45_000 },
         );
         const t1 = Number(
-          await viewer.evaluate(`document.querySelector("#live-video").currentTime`),
+          await viewer.evaluate(`document.querySelector("#live-video")?.currentTime`),
         );
         await viewer.waitForFunction(
-          `document.querySelector("#live-video").currentTime > ${t1 + 0.5}`,
+          `document.querySelector("#live-video")?.currentTime > ${t1 + 0.5}`,
           null,
           { timeout: 20_000 },
         );

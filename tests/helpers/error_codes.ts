@@ -24,7 +24,8 @@ async function* sourceFiles(dir: URL): AsyncGenerator<URL> {
   for await (const entry of Deno.readDir(dir)) {
     const url = new URL(entry.name + (entry.isDirectory ? "/" : ""), dir);
     if (entry.isDirectory) {
-      if (entry.name !== "web" && entry.name !== "node_modules") yield* sourceFiles(url);
+      // Not the server's: the web client, the typed client (its own client-side codes), deps.
+      if (!["web", "sdk", "node_modules"].includes(entry.name)) yield* sourceFiles(url);
     } else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts")) yield url;
   }
 }

@@ -11,6 +11,18 @@ export function formatCoins(amount: string | bigint): string {
   return new Intl.NumberFormat(locale.value).format(BigInt(amount));
 }
 
+/**
+ * An outside platform's money (a super chat, a bridged gift) in minor units: with its
+ * currency's code (`CNY 30.00`), since it is not the viewer's own currency.
+ */
+export function formatMoney(minor: number, currency: string): string {
+  return new Intl.NumberFormat(locale.value, {
+    style: "currency",
+    currency,
+    currencyDisplay: "code",
+  }).format(minor / 100);
+}
+
 export function formatTime(at: number | Date): string {
   return new Intl.DateTimeFormat(locale.value, { timeStyle: "short" }).format(at);
 }

@@ -60,6 +60,8 @@ export const en = {
   "room.disconnected": "disconnected ({code})",
   "room.noSession": "no session",
   "room.tooManyConnections": "too many connections",
+  "room.guestSessionsLimited":
+    "Too many new guest sessions from your network. Wait a moment, or sign in.",
   "room.live": "LIVE",
   "room.offline": "Offline",
   "room.missed": { one: "{n} message you missed", other: "{n} messages you missed" },

@@ -56,6 +56,7 @@ export const zhCN: Record<MessageKey, Message> = {
   "room.disconnected": "已断开（{code}）",
   "room.noSession": "无会话",
   "room.tooManyConnections": "连接过多",
+  "room.guestSessionsLimited": "你的网络新建的游客会话过多，请稍候，或登录后再试。",
   "room.live": "直播中",
   "room.offline": "未开播",
   "room.missed": "你错过的 {n} 条消息",

@@ -14,6 +14,8 @@ import type {
 import type { ServerFrame, ServerFrameOf, SessionFrame } from "../../../../../protocol.ts";
 import { ApiError } from "../../api.ts";
 import { socketIdentity } from "../../socket_identity.ts";
+import { errorText, t } from "../../i18n/i18n.ts";
+import { notice } from "../../notice.ts";
 
 export type Welcome = ServerFrameOf<"welcome">;
 export type Batch = ServerFrameOf<"batch">;
@@ -131,7 +133,8 @@ export class RoomConnection {
     } catch (err) {
       this.conn.value = { state: "down", why: "no_session" };
       if (err instanceof ApiError && err.code === "rate_limited") {
-        // Too many guest sessions from this network (per-IP limit): wait as told.
+        // Too many guest sessions from this network (per-IP limit): say so, wait as told.
+        notice(t("room.guestSessionsLimited"));
         return this.#reconnect((err.retryAfter ?? 30) * 1000);
       }
       return this.#reconnect();
@@ -173,6 +176,7 @@ export class RoomConnection {
     const body = res ? await res.json().catch(() => ({})) : {};
     if (res?.status === 429 && body.error?.code === "too_many_connections") {
       this.conn.value = { state: "down", why: "too_many_connections" };
+      notice(errorText("too_many_connections"));
       return this.#reconnect(30_000);
     }
     this.#reconnect();

@@ -11,7 +11,7 @@ import type { HighlightSpan, RoomEvent } from "../../../../../../actors/room/con
 import { DanmakuControls } from "../../danmaku/controls.tsx";
 import { fly } from "../../danmaku/overlay.ts";
 import { giftBurst } from "../../gifts/gift_burst.ts";
-import { formatNumber } from "../../i18n/format.ts";
+import { formatMoney, formatNumber } from "../../i18n/format.ts";
 import { errorText, t } from "../../i18n/i18n.ts";
 import { en, type MessageKey } from "../../i18n/messages_en.ts";
 import { ChatList, ChatStore } from "./chat.tsx";
@@ -408,13 +408,7 @@ export function Room({ room, notice }: { room: RoomConnection; notice: (s: strin
 
 /** An outside platform's gift, super chat, membership or activity, with its value (shown only). */
 function bridgedText(e: Extract<RoomEvent, { t: "bridged" }>): string {
-  const v = "value" in e && e.value
-    ? ` (${
-      new Intl.NumberFormat(undefined, { style: "currency", currency: e.value.currency }).format(
-        e.value.minor / 100,
-      )
-    })`
-    : "";
+  const v = "value" in e && e.value ? ` (${formatMoney(e.value.minor, e.value.currency)})` : "";
   switch (e.kind) {
     case "gift":
       return t("bridged.gift", { count: e.count, gift: e.giftName }) + v;
