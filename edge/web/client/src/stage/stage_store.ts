@@ -5,29 +5,18 @@
  * gives `bindStage` its identity and sender once it has joined.
  */
 import { computed, signal } from "@preact/signals";
+import type {
+  StageEntry,
+  StageLayout,
+  StageMedia,
+  StageOp,
+  StageView,
+} from "../../../../../actors/room/contract.ts";
+import type { PkSide, PkView } from "../../../../../actors/pk/view.ts";
 
-export type StageMedia = "camera" | "mic" | "both";
-export type StageLayout = "grid" | "side_by_side" | "pip";
-export interface StageEntry {
-  userId: string;
-  name: string;
-  media: StageMedia;
-  at: number;
-}
-export interface StageView {
-  layout: StageLayout;
-  maxGuests: number;
-  guests: StageEntry[];
-  queue: StageEntry[];
-}
-/** A `stage` command (edge/PROTOCOL.md, "Guests on stage"). */
-export type StageCmd =
-  | { op: "raise"; media: StageMedia }
-  | { op: "lower" | "leave" }
-  | { op: "accept"; userId: string; media?: StageMedia }
-  | { op: "decline" | "remove"; userId: string }
-  | { op: "mute"; userId: string; source: "camera" | "mic" }
-  | { op: "layout"; layout: StageLayout };
+export type { StageEntry, StageLayout, StageMedia, StageView };
+/** A `stage` command (edge/PROTOCOL.md, "Guests on stage"), as the page sends it. */
+export type StageCmd = Exclude<StageOp, { op: "state" }>;
 
 export interface StageSelf {
   userId: string;
@@ -60,26 +49,7 @@ export function sendStage(cmd: StageCmd): boolean {
   return sender?.(cmd) ?? false;
 }
 
-/** One side of a PK battle (`actors/pk/view.ts`). */
-export interface PkSide {
-  roomId: string;
-  title?: string;
-  streamerId: string | null;
-  score: string;
-  top: { userId: string; name: string; amount: string }[];
-}
-/** The PK battle the room is in (or its last one), as the room shows it. */
-export interface PkView {
-  pkId: string;
-  status: "invited" | "running" | "ended";
-  a: PkSide;
-  b: PkSide;
-  durationMs: number;
-  startedAt?: number;
-  endsAt?: number;
-  winner?: "a" | "b" | "draw";
-  reason?: string;
-}
+export type { PkSide, PkView };
 export const pk = signal<PkView | null>(null);
 /** This page's room (the PK panel puts it on the left). */
 export const stageRoom = signal<string>("");
