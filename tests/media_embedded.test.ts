@@ -12,27 +12,11 @@
 import assert from "node:assert/strict";
 import { probe } from "../media/ffmpeg.ts";
 import { parseMediaPlaylist } from "../media/hls.ts";
-import { hasChromium, launchChromium } from "./helpers/browser.ts";
+import { hasChromium, launchChromium, PICTURE_CHANGES } from "./helpers/browser.ts";
 import { mediaPieces, startEmbeddedMedia, streamerWithRoom } from "./helpers/embedded_media.ts";
 import { waitForValue } from "./helpers/wait.ts";
 
 const enabled = await hasChromium("media_embedded");
-
-/**
- * Whether the viewer's picture changes within half a second (a MediaStream <video> keeps its
- * currentTime running on a frozen track, so the pixels are compared).
- */
-const PICTURE_CHANGES = `(async () => {
-  const v = document.querySelector("#live-video");
-  if (!v || !v.videoWidth) return false;
-  const c = document.createElement("canvas"); c.width = 64; c.height = 36;
-  const ctx = c.getContext("2d", { willReadFrequently: true });
-  const sum = () => { ctx.drawImage(v, 0, 0, 64, 36);
-    return ctx.getImageData(0, 0, 64, 36).data.reduce((a, b) => a + b, 0); };
-  const a = sum();
-  await new Promise((r) => setTimeout(r, 500));
-  return sum() !== a;
-})()`;
 
 Deno.test({
   name: "media embedded: no configuration → browser publish → viewer → VOD → livekit restart",

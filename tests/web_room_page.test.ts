@@ -15,7 +15,7 @@
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
 import { seriousViolations } from "./helpers/axe.ts";
-import { hasChromium, launchChromium } from "./helpers/browser.ts";
+import { hasChromium, launchChromium, PICTURE_CHANGES } from "./helpers/browser.ts";
 import { TestViewer } from "./helpers/edge_client.ts";
 import { startEmbeddedMedia, streamerWithRoom } from "./helpers/embedded_media.ts";
 import { DESKTOP, PHONE, screenshot } from "./helpers/screenshots.ts";
@@ -23,19 +23,6 @@ import { startTestServer } from "./helpers/server.ts";
 import { waitForValue } from "./helpers/wait.ts";
 
 const enabled = await hasChromium("web_room_page");
-
-/** Whether the viewer's picture changes within half a second (pixels compared). */
-const PICTURE_CHANGES = `(async () => {
-  const v = document.querySelector("#live-video");
-  if (!v || !v.videoWidth) return false;
-  const c = document.createElement("canvas"); c.width = 64; c.height = 36;
-  const ctx = c.getContext("2d", { willReadFrequently: true });
-  const sum = () => { ctx.drawImage(v, 0, 0, 64, 36);
-    return ctx.getImageData(0, 0, 64, 36).data.reduce((a, b) => a + b, 0); };
-  const a = sum();
-  await new Promise((r) => setTimeout(r, 500));
-  return sum() !== a;
-})()`;
 
 /** Pairs of visible room-bar items whose boxes overlap. */
 const BAR_OVERLAPS = `(() => {

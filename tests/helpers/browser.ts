@@ -59,3 +59,19 @@ export async function login(page: Page, username: string, password = "correct ho
   await page.click("#login-submit");
   await waitText(page, "#me", "signed in as");
 }
+
+/**
+ * Whether the viewer's picture changes within half a second (a MediaStream <video> keeps its
+ * currentTime running on a frozen track, so the pixels are compared).
+ */
+export const PICTURE_CHANGES = `(async () => {
+  const v = document.querySelector("#live-video");
+  if (!v || !v.videoWidth) return false;
+  const c = document.createElement("canvas"); c.width = 64; c.height = 36;
+  const ctx = c.getContext("2d", { willReadFrequently: true });
+  const sum = () => { ctx.drawImage(v, 0, 0, 64, 36);
+    return ctx.getImageData(0, 0, 64, 36).data.reduce((a, b) => a + b, 0); };
+  const a = sum();
+  await new Promise((r) => setTimeout(r, 500));
+  return sum() !== a;
+})()`;
