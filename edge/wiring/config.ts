@@ -13,6 +13,7 @@ import { ROOM_VARIABLES } from "../../actors/room/config.ts";
 import { ANALYSIS_VARIABLES } from "../../actors/segment/config.ts";
 import { assertDisjoint, ENGINE_VARIABLES, parseVariables } from "../../engine/config.ts";
 import { MEDIA_VARIABLES } from "../../media/config.ts";
+import { PLATFORM_VARIABLES } from "../../media/platforms/config.ts";
 import { ACCOUNTS_VARIABLES } from "../accounts/config.ts";
 import { EDGE_VARIABLES } from "../config.ts";
 import { WEBHOOK_VARIABLES } from "../webhooks/config.ts";
@@ -28,6 +29,7 @@ const PARTS = {
   "actors/bridges/config.ts": BRIDGE_VARIABLES,
   "actors/cohost/config.ts": COHOST_VARIABLES,
   "media/config.ts": MEDIA_VARIABLES,
+  "media/platforms/config.ts": PLATFORM_VARIABLES,
   "edge/webhooks/config.ts": WEBHOOK_VARIABLES,
 };
 assertDisjoint(PARTS);
@@ -43,6 +45,7 @@ export const ConfigSchema = z.object({
   ...BRIDGE_VARIABLES,
   ...COHOST_VARIABLES,
   ...MEDIA_VARIABLES,
+  ...PLATFORM_VARIABLES,
   ...WEBHOOK_VARIABLES,
 });
 

@@ -46,6 +46,7 @@ import { livekitSettingsFromConfig } from "../../media/livekit/settings.ts";
 import { LivekitWebhookVerifier, type StreamEvent } from "../../media/livekit/webhooks.ts";
 import { type ActorAsk, MediaService } from "../../media/media_service.ts";
 import { RecordingManager } from "../../media/recorder/manager.ts";
+import { urlResolvers } from "../../media/platforms/platforms.ts";
 import { type S3Settings, s3SettingsFromConfig } from "../../media/s3_settings.ts";
 import type { ObjectStore } from "../../media/object_store.ts";
 import { LocalObjectStore } from "../../media/local_object_store.ts";
@@ -167,6 +168,8 @@ export function createMedia(opts: {
         ? config.RECORDING_BUCKET_QUOTA_MB * 1024 * 1024
         : undefined,
     },
+    // platform live pages (Douyin, Bilibili) first, then direct .m3u8/.flv URLs
+    resolver: urlResolvers(config).chain,
     log: mediaLog.child({ part: "recorder" }),
   });
   const egress = viaEgress ? new LivekitEgressStarter(settings, storage.s3!) : undefined;

@@ -18,11 +18,22 @@ export interface ResolvedStream {
    * checked); unset: connect directly (trusted URLs, tests of loopback streams).
    */
   egress?: EgressPolicy;
+  /** Request headers the source expects (a platform's referer or cookie): never logged. */
+  headers?: Record<string, string>;
+  /** The live room behind a platform page URL (media/platforms/). */
+  room?: { platform: string; roomId: string; anchor: string; title: string };
+  /** The quality chosen (platform URLs). */
+  quality?: string;
+}
+
+export interface ResolveOptions {
+  /** Wanted quality (`OD`, `UHD`, `HD`, `SD`, `LD`); platform URLs only. */
+  quality?: "OD" | "UHD" | "HD" | "SD" | "LD";
 }
 
 /** Turns what a user pasted into a pullable stream URL. */
 export interface StreamUrlResolver {
-  resolve(input: string): Promise<ResolvedStream>;
+  resolve(input: string, opts?: ResolveOptions): Promise<ResolvedStream>;
 }
 
 /**
@@ -82,11 +93,11 @@ export class DirectUrlResolver implements StreamUrlResolver {
 /** Tries each resolver in turn; the first that does not refuse with `url_unsupported` wins. */
 export class ChainResolver implements StreamUrlResolver {
   constructor(private readonly resolvers: StreamUrlResolver[]) {}
-  async resolve(input: string): Promise<ResolvedStream> {
+  async resolve(input: string, opts?: ResolveOptions): Promise<ResolvedStream> {
     let last: unknown = new MediaError("url_unsupported", "no resolver configured");
     for (const r of this.resolvers) {
       try {
-        return await r.resolve(input);
+        return await r.resolve(input, opts);
       } catch (err) {
         last = err;
         if (!(err instanceof MediaError && err.code === "url_unsupported")) throw err;
@@ -133,6 +144,12 @@ export class UrlSource implements RecordingSource {
         ...(proxy
           ? ["-http_proxy", proxy.url, "-protocol_whitelist", "http,https,tls,tcp,httpproxy,crypto"]
           : []),
+        ...(this.stream.headers
+          ? [
+            "-headers",
+            Object.entries(this.stream.headers).map(([k, v]) => `${k}: ${v}\r\n`).join(""),
+          ]
+          : []),
         "-i",
         this.stream.url,
       ],
@@ -153,6 +170,7 @@ export class UrlSource implements RecordingSource {
       const res = await fetch(this.stream.url, {
         signal: AbortSignal.timeout(5_000),
         client: this.#client,
+        headers: this.stream.headers,
       });
       if (!res.ok) {
         await res.body?.cancel();

@@ -94,6 +94,9 @@ export const errorsEn = {
   pk_not_live: "Both rooms must be live for a PK.",
   pk_state: "The PK is not at that step any more.",
   pk_unavailable: "PK battles are not reachable right now. Please try again.",
+  platform_unreachable: "The live platform did not answer. Please try again later.",
+  platform_unreadable:
+    "The live platform's page could not be read (it may have changed or blocked us).",
   probe_failed: "The video could not be read.",
   question_not_found: "That question is no longer in the queue.",
   rate_limited: "You are sending too fast. Slow down a little.",

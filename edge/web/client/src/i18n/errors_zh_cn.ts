@@ -93,6 +93,8 @@ export const errorsZhCN: Record<ErrorCode, string> = {
   pk_not_live: "双方直播间都必须正在直播才能 PK。",
   pk_state: "该 PK 已不在这一步。",
   pk_unavailable: "PK 暂时无法使用，请重试。",
+  platform_unreachable: "直播平台没有响应，请稍后再试。",
+  platform_unreadable: "无法读取直播平台的页面（页面可能已改版或拒绝访问）。",
   probe_failed: "无法读取该视频。",
   question_not_found: "该问题已不在队列中。",
   rate_limited: "发送太快了，请慢一点。",
