@@ -62,9 +62,10 @@ export function codedErrorResponse(
 
 /** Wraps route handlers so that a thrown coded error becomes its JSON response. */
 export function guarded(log: Logger) {
-  return (fn: (c: Context) => Promise<Response>) => async (c: Context): Promise<Response> => {
+  return <A extends unknown[]>(fn: (c: Context, ...rest: A) => Promise<Response>) =>
+  async (c: Context, ...rest: A): Promise<Response> => {
     try {
-      return await fn(c);
+      return await fn(c, ...rest);
     } catch (err) {
       return codedErrorResponse(c, err, log);
     }

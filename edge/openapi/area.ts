@@ -1,32 +1,60 @@
 /**
  * One area of the REST API: its routes declared with `createRoute` (zod schemas for params,
  * query, bodies and answers) and the prefix its router is mounted under. `document.ts` joins
- * the areas into the OpenAPI document; the routes test checks that every route in Hono's
- * router has its declaration here and every declaration has its route.
+ * the areas into the OpenAPI document; routers mount each declaration with `mount`
+ * (edge/openapi/router.ts), whose handler reads its input through the declaration's schemas.
+ * The routes test checks that every route in Hono's router has its declaration here and every
+ * declaration has its route.
  */
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 
-export interface ApiArea {
+/** A route declaration before its area adds the tag. */
+export type Declaration = Omit<RouteConfig, "tags">;
+
+export interface ApiArea<T extends readonly Declaration[] = readonly Declaration[]> {
   /** The tag its routes are listed under in /docs. */
   tag: string;
   description: string;
   /** Where the router is mounted (`app.route(prefix, ...)`). */
   prefix: string;
   routes: RouteConfig[];
+  /** The declarations with their literal types (methods, paths, schemas): see `declared`. */
+  declarations: T;
 }
 
-export function area(
+export function area<const T extends readonly Declaration[]>(
   tag: string,
   description: string,
   prefix: string,
-  routes: Omit<RouteConfig, "tags">[],
-): ApiArea {
+  routes: T,
+): ApiArea<T> {
   return {
     tag,
     description,
     prefix,
     routes: routes.map((r) => createRoute({ ...r, tags: [tag] } as RouteConfig)),
+    declarations: routes,
   };
+}
+
+type Declared<A extends ApiArea> = A["declarations"][number];
+type Exact<D, M, P> = D extends { method: M; path: P } ? D : never;
+type Loose<D, M, P> = D extends { method: M; path: infer Q } ? P extends Q ? D : never : never;
+/** The declaration of `method path` (one built in a loop has its path typed `string`). */
+type Match<D, M, P> = [Exact<D, M, P>] extends [never] ? Loose<D, M, P> : Exact<D, M, P>;
+
+/**
+ * The declaration of `method path` in `api`, typed by its own schemas (the compiler refuses a
+ * method and path the area does not declare; a router mounts what this returns).
+ */
+export function declared<
+  A extends ApiArea,
+  M extends Declared<A>["method"],
+  P extends Extract<Declared<A>, { method: M }>["path"],
+>(api: A, method: M, path: P): Match<Declared<A>, M, P> {
+  const found = api.declarations.find((r) => r.method === method && r.path === path);
+  if (!found) throw new Error(`no declaration of ${method.toUpperCase()} ${path} in ${api.tag}`);
+  return found as Match<Declared<A>, M, P>;
 }
 
 /** `/rooms/{id}` → `/rooms/:id` (Hono's form). */

@@ -1,50 +1,125 @@
 /**
- * Routers whose declared parameters are validated by `@hono/zod-openapi` with the declaration's
- * own schemas (`app.openapi(route, handler)`), so the description and the check are one thing.
- * A failure answers in the project's error shape (`{error: {code, message}}`, 400): the router's
- * default hook says `invalid_request` with zod's first issue; a route passes `refuse(code, msg)`
- * for its own code (`bad_room_id`...).
+ * How a router serves a declared route: `mount(app, declaration, handler)`. The handler reads
+ * its request only through `input`, whose `param()`, `query()` and `json()` parse with the
+ * declaration's own zod schemas (typed by them), so what /api/openapi.json says and what the
+ * edge accepts are one thing. A failure is a coded error (`RequestRefused`, 400 by default) in
+ * the project's shape `{error: {code, message}}`: `invalid_request` naming zod's first issue
+ * unless the route passes its own refusal (`bad_room_id`...).
+ *
+ * Why not `app.openapi`'s validators: they run before the handler (a request without a token
+ * and with a bad body would answer 400 instead of 401), answer 415 to a JSON body sent without
+ * `Content-Type: application/json` (what `fetch` does with a string body) and throw on
+ * malformed JSON. Parsing when the handler asks keeps the order the handler chooses
+ * (authenticate, then read) and every code it answered before.
  */
-import { type Hook, OpenAPIHono, type RouteConfig, type z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import { errorBody } from "../http_errors.ts";
+import type { RouteConfig, z } from "@hono/zod-openapi";
+import type { Context, Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { BAD_ROOM_ID_MESSAGE, errorBody } from "../http_errors.ts";
+import { honoPath } from "./area.ts";
 
-// deno-lint-ignore no-explicit-any
-type AnyHook = Hook<any, any, any, any>;
-
-/** A hook answering a validation failure with `code` (and `message`, or zod's first issue). */
-export function refuse(code: string, message?: string): AnyHook {
-  return (result, c) => {
-    if (result.success) return;
-    const issue = result.error.issues[0];
-    const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-    return c.json(errorBody(code, message ?? `${where}${issue?.message ?? "invalid"}`), 400);
-  };
+/** What a route answers when its declaration refuses the request. */
+export interface Refusal {
+  code: string;
+  /** A fixed message instead of zod's first issue. */
+  message?: string;
+  status?: ContentfulStatusCode;
+  /** The code for a body that is not JSON (default: `code`, with "body must be JSON"). */
+  notJson?: string;
 }
 
-export function apiRouter(): OpenAPIHono {
-  return new OpenAPIHono({ defaultHook: refuse("invalid_request") });
+export const INVALID_REQUEST: Refusal = { code: "invalid_request" };
+/** For routes whose only parameter is a room id. */
+export const BAD_ROOM_ID: Refusal = { code: "bad_room_id", message: BAD_ROOM_ID_MESSAGE };
+
+/** A request the route's declaration refused; coded, so every router's error mapping keeps it. */
+export class RequestRefused extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: ContentfulStatusCode = 400,
+  ) {
+    super(message);
+  }
 }
 
-/**
- * Mounts `handler` for a declared route: zod-openapi validates what the route declares first.
- * (Handlers answer errors in the project's shape too, which the typed `openapi` signature,
- * bound to the declared success bodies, does not express: hence the widened handler type.)
- */
-export function mount<R extends RouteConfig>(
-  app: OpenAPIHono,
-  route: R,
-  handler: (c: Context) => Response | Promise<Response>,
-  hook?: AnyHook,
-): void {
-  app.openapi(route, handler as never, hook);
+/** What reading an undeclared part gives: no field of it compiles. */
+type NotDeclared = { readonly "not declared by the route": never };
+type Out<S> = S extends z.ZodType ? z.output<S> : NotDeclared;
+type Req<R> = R extends { request?: infer Q } ? NonNullable<Q> : NotDeclared;
+type JsonSchemaOf<B> = B extends { content: { "application/json": { schema: infer S } } } ? S
+  : NotDeclared;
+
+/** The request of route `R`, parsed on demand by its declared schemas. */
+export interface RouteInput<R> {
+  /** Path parameters (the declaration's `request.params`). */
+  param(): Req<R> extends { params: infer P } ? Out<P> : NotDeclared;
+  /** The query (`request.query`; each name's first value, as `c.req.query()`). */
+  query(): Req<R> extends { query: infer Q } ? Out<Q> : NotDeclared;
+  /** The JSON body (`request.body`): an empty body is `{}`. */
+  json(): Promise<Req<R> extends { body: infer B } ? Out<JsonSchemaOf<B>> : NotDeclared>;
 }
 
-/** The validated `param` or `query` of a mounted route, typed by the declaring schema. */
-export function validated<S extends z.ZodType>(
+type Mountable = Pick<RouteConfig, "method" | "path" | "request">;
+export type RouteHandler<R> = (
   c: Context,
-  target: "param" | "query",
-  _schema: S,
-): z.output<S> {
-  return (c.req.valid as (t: string) => unknown)(target) as z.output<S>;
+  input: RouteInput<R>,
+) => Response | Promise<Response>;
+
+/** Mounts `handler` for the declared `route` on `app` (a plain Hono router). */
+export function mount<R extends Mountable>(
+  app: Hono,
+  route: R,
+  handler: RouteHandler<R>,
+  refusal: Refusal = INVALID_REQUEST,
+): void {
+  app.on(route.method.toUpperCase(), honoPath(route.path), async (c) => {
+    try {
+      return await handler(c, routeInput(c, route, refusal) as RouteInput<R>);
+    } catch (err) {
+      if (err instanceof RequestRefused) {
+        return c.json(errorBody(err.code, err.message), err.status);
+      }
+      throw err;
+    }
+  });
+}
+
+function routeInput(c: Context, route: Mountable, refusal: Refusal) {
+  const request = route.request;
+  const parse = (schema: unknown, value: unknown, what: string): unknown => {
+    if (!schema) throw new Error(`${route.method} ${route.path} declares no ${what}`);
+    const r = (schema as z.ZodType).safeParse(value);
+    if (r.success) return r.data;
+    const issue = r.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+    throw new RequestRefused(
+      refusal.code,
+      refusal.message ?? `${where}${issue?.message ?? "invalid"}`,
+      refusal.status,
+    );
+  };
+  return {
+    param: () => parse(request?.params, c.req.param(), "path parameters"),
+    query: () => parse(request?.query, c.req.query(), "query"),
+    json: async () => {
+      const media = request?.body?.content?.["application/json"] as
+        | { schema?: unknown }
+        | undefined;
+      const schema = media?.schema;
+      if (!schema) throw new Error(`${route.method} ${route.path} declares no JSON body`);
+      let body: unknown;
+      try {
+        const text = await c.req.text();
+        body = text.trim() === "" ? {} : JSON.parse(text);
+      } catch {
+        throw new RequestRefused(
+          refusal.notJson ?? refusal.code,
+          "body must be JSON",
+          refusal.status,
+        );
+      }
+      return parse(schema, body, "JSON body");
+    },
+  };
 }

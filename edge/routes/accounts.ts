@@ -9,8 +9,7 @@
 import { codedErrorResponse, guarded } from "../http_errors.ts";
 import { type Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { z } from "zod";
-import { login, LoginInput, register, RegisterInput } from "../accounts/auth.ts";
+import { login, register } from "../accounts/auth.ts";
 import {
   follow,
   followCounts,
@@ -19,19 +18,11 @@ import {
   liveNow,
   unfollow,
 } from "../accounts/follows.ts";
-import {
-  bearerToken,
-  parseBody,
-  parseWith,
-  pathParam,
-  requireAdmin,
-  requireUserIdentity,
-} from "../accounts/http.ts";
+import { bearerToken, requireAdmin, requireUserIdentity } from "../accounts/http.ts";
 import { OAUTH_STATE_COOKIE } from "../accounts/oauth.ts";
 import {
   canManage,
   createRoom,
-  CreateRoomInput,
   deleteRoom,
   endStream,
   requireRoom,
@@ -39,7 +30,6 @@ import {
   roomsOf,
   startStream,
   updateRoom,
-  UpdateRoomInput,
 } from "../accounts/rooms.ts";
 import type { RoomSettingsPublisher } from "../accounts/rooms_settings.ts";
 import type { IpLimits } from "../ip_limits.ts";
@@ -52,20 +42,12 @@ import {
   findByUsername,
   publicProfile,
   requireUser,
-  ROLES,
   setStatus,
   type User,
 } from "../accounts/users.ts";
-
-export const RefreshInput = z.object({ refreshToken: z.string().min(1).max(200) }).strict();
-const PageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  before: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
-});
-const UserIdParam = z.string().min(1).max(64);
-export const RolesInput = z.object({ roles: z.array(z.string().max(40)).max(ROLES.length) })
-  .strict();
-export const BanInput = z.object({ banned: z.boolean() }).strict();
+import { declared } from "../openapi/area.ts";
+import { accountsApi, adminUsersApi, streamerRoomsApi } from "../openapi/paths/accounts.ts";
+import { mount } from "../openapi/router.ts";
 
 function me(user: User) {
   return {
@@ -117,51 +99,56 @@ export function accountsRoutes(deps: Accounts, opts: AccountsRoutesOptions = {})
   const guard = guarded(log);
 
   // --- password auth and sessions
-  app.post(
-    "/auth/register",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(accountsApi, "post", "/auth/register"),
+    guard(async (c, input) => {
       const refused = opts.ipLimits?.authAttempt(c);
       if (refused) return refused;
-      const input = await parseBody(c, RegisterInput);
-      const { user, session } = await register(store, sessions, input);
+      const { user, session } = await register(store, sessions, await input.json());
       return c.json(sessionBody(user, session), 201);
     }),
   );
-  app.post(
-    "/auth/login",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(accountsApi, "post", "/auth/login"),
+    guard(async (c, input) => {
       const refused = opts.ipLimits?.authAttempt(c);
       if (refused) return refused;
-      const input = await parseBody(c, LoginInput);
-      const { user, session } = await login(store, sessions, input, deps.loginThrottle);
+      const body = await input.json();
+      const { user, session } = await login(store, sessions, body, deps.loginThrottle);
       return c.json(sessionBody(user, session));
     }),
   );
-  app.post(
-    "/auth/refresh",
-    guard(async (c) => {
-      const { refreshToken } = await parseBody(c, RefreshInput);
+  mount(
+    app,
+    declared(accountsApi, "post", "/auth/refresh"),
+    guard(async (c, input) => {
+      const { refreshToken } = await input.json();
       const session = await sessions.refresh(refreshToken);
       return c.json(sessionBody(await requireUser(store, session.userId), session));
     }),
   );
-  app.post(
-    "/auth/logout",
+  mount(
+    app,
+    declared(accountsApi, "post", "/auth/logout"),
     guard(async (c) => {
       const who = await requireUserIdentity(c, resolver);
       await sessions.logout(who.userId, who.sessionId);
       return c.json({ ok: true });
     }),
   );
-  app.post(
-    "/auth/logout-all",
+  mount(
+    app,
+    declared(accountsApi, "post", "/auth/logout-all"),
     guard(async (c) => {
       const who = await requireUserIdentity(c, resolver);
       return c.json({ ok: true, revoked: await sessions.logoutAll(who.userId) });
     }),
   );
-  app.get(
-    "/me",
+  mount(
+    app,
+    declared(accountsApi, "get", "/me"),
     guard(async (c) => {
       const who = await requireUserIdentity(c, resolver);
       const user = await requireUser(store, who.userId);
@@ -170,13 +157,18 @@ export function accountsRoutes(deps: Accounts, opts: AccountsRoutesOptions = {})
   );
 
   // --- OAuth2 (authorization code + PKCE + state)
-  app.get("/auth/providers", (c) => c.json({ providers: oauth.configured }));
-  app.get(
-    "/oauth/:provider/start",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(accountsApi, "get", "/auth/providers"),
+    (c) => c.json({ providers: oauth.configured }),
+  );
+  mount(
+    app,
+    declared(accountsApi, "get", "/oauth/{provider}/start"),
+    guard(async (c, input) => {
       // With a bearer token the provider is linked to the signed-in account.
       const linkUser = bearerToken(c) ? (await requireUserIdentity(c, resolver)).userId : undefined;
-      const { url, state } = await oauth.start(pathParam(c, "provider"), linkUser);
+      const { url, state } = await oauth.start(input.param().provider, linkUser);
       setCookie(c, OAUTH_STATE_COOKIE, state, {
         httpOnly: true,
         sameSite: "Lax",
@@ -184,20 +176,23 @@ export function accountsRoutes(deps: Accounts, opts: AccountsRoutesOptions = {})
         path: "/api/oauth",
         maxAge: 600,
       });
-      if (c.req.query("mode") === "json") return c.json({ url });
+      if (input.query().mode === "json") return c.json({ url });
       return c.redirect(url, 302);
     }),
   );
-  app.get(
-    "/oauth/:provider/callback",
-    async (c) => {
+  mount(
+    app,
+    declared(accountsApi, "get", "/oauth/{provider}/callback"),
+    async (c, input) => {
       try {
+        const { provider } = input.param();
+        const query = input.query();
         const cookieState = getCookie(c, OAUTH_STATE_COOKIE);
         deleteCookie(c, OAUTH_STATE_COOKIE, { path: "/api/oauth" });
-        const user = await oauth.callback(pathParam(c, "provider"), {
-          code: c.req.query("code"),
-          state: c.req.query("state"),
-          error: c.req.query("error"),
+        const user = await oauth.callback(provider, {
+          code: query.code,
+          state: query.state,
+          error: query.error,
           cookieState,
         });
         const session = await sessions.issue(user);
@@ -220,110 +215,124 @@ export function accountsRoutes(deps: Accounts, opts: AccountsRoutesOptions = {})
   );
 
   // --- people and follows
-  app.get(
-    "/users/:id",
-    guard(async (c) => {
-      const user = await requireUser(store, parseWith(UserIdParam, pathParam(c, "id")));
+  mount(
+    app,
+    declared(accountsApi, "get", "/users/{id}"),
+    guard(async (c, input) => {
+      const user = await requireUser(store, input.param().id);
       return c.json({ user: publicProfile(user), ...(await followCounts(store, user.id)) });
     }),
   );
-  app.get(
-    "/usernames/:username",
-    guard(async (c) => {
-      const name = parseWith(z.string().min(1).max(64), pathParam(c, "username"));
+  mount(
+    app,
+    declared(accountsApi, "get", "/usernames/{username}"),
+    guard(async (c, input) => {
+      const name = input.param().username;
       const found = await findByUsername(store, name);
       if (!found) throw new AccountError("unknown_user", `no user named ${name}`);
       return c.json({ user: publicProfile(found.user) });
     }),
   );
-  app.post(
-    "/users/:id/follow",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(accountsApi, "post", "/users/{id}/follow"),
+    guard(async (c, input) => {
       const who = await requireUserIdentity(c, resolver);
-      const target = parseWith(UserIdParam, pathParam(c, "id"));
+      const target = input.param().id;
       return c.json({ following: true, ...(await follow(store, who.userId, target)) });
     }),
   );
-  app.delete(
-    "/users/:id/follow",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(accountsApi, "delete", "/users/{id}/follow"),
+    guard(async (c, input) => {
       const who = await requireUserIdentity(c, resolver);
-      const target = parseWith(UserIdParam, pathParam(c, "id"));
+      const target = input.param().id;
       return c.json({ following: false, ...(await unfollow(store, who.userId, target)) });
     }),
   );
   for (const direction of ["followers", "following"] as const) {
-    app.get(
-      `/users/:id/${direction}`,
-      guard(async (c) => {
-        const userId = parseWith(UserIdParam, pathParam(c, "id"));
+    mount(
+      app,
+      declared(accountsApi, "get", `/users/{id}/${direction}`),
+      guard(async (c, input) => {
+        const userId = input.param().id;
         await requireUser(store, userId);
-        const page = parseWith(PageQuery, c.req.query());
+        const { limit, before } = input.query();
+        const page = { limit, before: before === undefined ? undefined : new Date(before) };
         return c.json({ [direction]: await listFollows(store, userId, direction, page) });
       }),
     );
   }
-  app.get(
-    "/me/following/live",
+  mount(
+    app,
+    declared(accountsApi, "get", "/me/following/live"),
     guard(async (c) => {
       const who = await requireUserIdentity(c, resolver);
       return c.json({ live: await liveNow(store, who.userId) });
     }),
   );
   // After `/me/following/live` (routes match in order).
-  app.get(
-    "/me/following/:id",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(accountsApi, "get", "/me/following/{id}"),
+    guard(async (c, input) => {
       const who = await requireUserIdentity(c, resolver);
-      const target = parseWith(UserIdParam, pathParam(c, "id"));
+      const target = input.param().id;
       return c.json({ following: await isFollowing(store, who.userId, target) });
     }),
   );
 
   // --- streamer rooms
-  app.post(
-    "/rooms",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(streamerRoomsApi, "post", "/rooms"),
+    guard(async (c, input) => {
       const who = await requireUserIdentity(c, resolver);
-      const room = await createRoom(store, who.userId, await parseBody(c, CreateRoomInput));
+      const room = await createRoom(store, who.userId, await input.json());
       return c.json({ room, settingsApplied: await pushSettings(room.id, room) }, 201);
     }),
   );
-  app.get(
-    "/me/rooms",
+  mount(
+    app,
+    declared(streamerRoomsApi, "get", "/me/rooms"),
     guard(async (c) => {
       const who = await requireUserIdentity(c, resolver);
       return c.json({ rooms: await roomsOf(store, who.userId) });
     }),
   );
-  app.get(
-    "/rooms/:id/settings",
-    guard(async (c) => c.json({ room: await requireRoom(store, pathParam(c, "id")) })),
+  mount(
+    app,
+    declared(streamerRoomsApi, "get", "/rooms/{id}/settings"),
+    guard(async (c, input) => c.json({ room: await requireRoom(store, input.param().id) })),
   );
-  app.patch(
-    "/rooms/:id",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(streamerRoomsApi, "patch", "/rooms/{id}"),
+    guard(async (c, input) => {
       const who = await requireUserIdentity(c, resolver);
-      const patch = await parseBody(c, UpdateRoomInput);
-      const room = await updateRoom(store, who, pathParam(c, "id"), patch);
+      const patch = await input.json();
+      const room = await updateRoom(store, who, input.param().id, patch);
       return c.json({ room, settingsApplied: await pushSettings(room.id, room) });
     }),
   );
-  app.delete(
-    "/rooms/:id",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(streamerRoomsApi, "delete", "/rooms/{id}"),
+    guard(async (c, input) => {
       const who = await requireUserIdentity(c, resolver);
-      const roomId = pathParam(c, "id");
+      const roomId = input.param().id;
       await deleteRoom(store, who, roomId);
       return c.json({ ok: true, settingsApplied: await pushSettings(roomId, null) });
     }),
   );
   for (const action of ["start", "stop"] as const) {
-    app.post(
-      `/rooms/:id/stream/${action}`,
-      guard(async (c) => {
+    mount(
+      app,
+      declared(streamerRoomsApi, "post", `/rooms/{id}/stream/${action}`),
+      guard(async (c, input) => {
         const who = await requireUserIdentity(c, resolver);
-        const room = await requireRoom(store, pathParam(c, "id"));
+        const room = await requireRoom(store, input.param().id);
         if (!canManage(room, who, false)) throw new AccountError("forbidden", "not your room");
         const streamId = action === "start"
           ? await startStream(store, room.id)
@@ -336,16 +345,17 @@ export function accountsRoutes(deps: Accounts, opts: AccountsRoutesOptions = {})
 
   // --- platform admin
   app.route("/", adminUsersRoutes(deps)); // users and roles, audited
-  app.put(
-    "/admin/users/:id/roles",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(adminUsersApi, "put", "/admin/users/{id}/roles"),
+    guard(async (c, input) => {
       // The whole set at once; each difference is a grant or revoke, audited like the
       // POST .../roles/grant|revoke endpoints (edge/routes/admin_users.ts).
       const who = await requireUserIdentity(c, resolver);
       requireAdmin(who);
-      const { roles } = await parseBody(c, RolesInput);
+      const { roles } = await input.json();
       const actor = await requireUser(store, who.userId);
-      const { user } = await replaceRoles(store, { id: pathParam(c, "id") }, roles, {
+      const { user } = await replaceRoles(store, { id: input.param().id }, roles, {
         via: "api",
         userId: actor.id,
         name: actor.username,
@@ -354,12 +364,13 @@ export function accountsRoutes(deps: Accounts, opts: AccountsRoutesOptions = {})
       return c.json({ user: me(user) });
     }),
   );
-  app.put(
-    "/admin/users/:id/ban",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(adminUsersApi, "put", "/admin/users/{id}/ban"),
+    guard(async (c, input) => {
       requireAdmin(await requireUserIdentity(c, resolver));
-      const { banned } = await parseBody(c, BanInput);
-      const user = await setStatus(store, pathParam(c, "id"), banned ? "banned" : "active");
+      const { banned } = await input.json();
+      const user = await setStatus(store, input.param().id, banned ? "banned" : "active");
       resolver.forgetUser(user.id);
       if (banned) await sessions.logoutAll(user.id);
       return c.json({ user: me(user) });

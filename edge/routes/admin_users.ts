@@ -13,15 +13,8 @@
  */
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { z } from "zod";
 import { guarded } from "../http_errors.ts";
-import {
-  parseBody,
-  parseWith,
-  pathParam,
-  requireAdmin,
-  requireUserIdentity,
-} from "../accounts/http.ts";
+import { requireAdmin, requireUserIdentity } from "../accounts/http.ts";
 import type { Accounts } from "../accounts/service.ts";
 import {
   changeRole,
@@ -32,18 +25,9 @@ import {
   roleEvents,
 } from "../accounts/roles.ts";
 import { publicProfile, requireUser, type User } from "../accounts/users.ts";
-
-export const RoleInput = z.object({ role: z.string().min(1).max(40) }).strict();
-export const UsersQuery = z.object({
-  q: z.string().max(24).optional(),
-  role: z.string().max(40).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  after: z.string().max(64).optional(),
-});
-const EventsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  before: z.string().regex(/^\d{1,19}$/).transform((s) => BigInt(s)).optional(),
-});
+import { declared } from "../openapi/area.ts";
+import { adminUsersApi } from "../openapi/paths/accounts.ts";
+import { mount } from "../openapi/router.ts";
 
 function adminView(u: User) {
   return {
@@ -66,12 +50,12 @@ export function adminUsersRoutes(deps: Accounts): Hono {
     return { via: "api", userId: user.id, name: user.username };
   };
 
-  app.get(
-    "/admin/users",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(adminUsersApi, "get", "/admin/users"),
+    guard(async (c, input) => {
       await adminActor(c);
-      const q = parseWith(UsersQuery, c.req.query());
-      const page = await listUsers(store, q);
+      const page = await listUsers(store, input.query());
       return c.json({
         users: page.users.map(adminView),
         next: page.next,
@@ -79,22 +63,24 @@ export function adminUsersRoutes(deps: Accounts): Hono {
       });
     }),
   );
-  app.get(
-    "/admin/users/:id",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(adminUsersApi, "get", "/admin/users/{id}"),
+    guard(async (c, input) => {
       await adminActor(c);
-      const user = await requireUser(store, pathParam(c, "id"));
+      const user = await requireUser(store, input.param().id);
       const { events } = await roleEvents(store, { userId: user.id, limit: 50 });
       return c.json({ user: adminView(user), events });
     }),
   );
   for (const action of ["grant", "revoke"] as const satisfies readonly RoleAction[]) {
-    app.post(
-      `/admin/users/:id/roles/${action}`,
-      guard(async (c) => {
+    mount(
+      app,
+      declared(adminUsersApi, "post", `/admin/users/{id}/roles/${action}`),
+      guard(async (c, input) => {
         const actor = await adminActor(c);
-        const { role } = await parseBody(c, RoleInput);
-        const change = await changeRole(store, { id: pathParam(c, "id") }, role, action, actor);
+        const { role } = await input.json();
+        const change = await changeRole(store, { id: input.param().id }, role, action, actor);
         if (change.changed) {
           resolver.forgetUser(change.user.id);
           log.info(`role ${action}`, {
@@ -111,12 +97,18 @@ export function adminUsersRoutes(deps: Accounts): Hono {
       }),
     );
   }
-  app.get(
-    "/admin/role-events",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(adminUsersApi, "get", "/admin/role-events"),
+    guard(async (c, input) => {
       await adminActor(c);
-      const q = parseWith(EventsQuery, c.req.query());
-      return c.json(await roleEvents(store, q));
+      const { limit, before } = input.query();
+      return c.json(
+        await roleEvents(store, {
+          limit,
+          before: before === undefined ? undefined : BigInt(before),
+        }),
+      );
     }),
   );
   return app;

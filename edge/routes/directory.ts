@@ -4,18 +4,18 @@
  * Filters: `q` (title, streamer or room id, case-insensitive) and `category`, at most 64
  * characters each once trimmed (checked by the declaration's schema: 400 `invalid_request`).
  */
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { Hono } from "hono";
 import { roomCards } from "../accounts/room_cards.ts";
 import type { EdgeDeps } from "../deps.ts";
 import type { DirectoryEntry, DirectoryResponse } from "../directory_entry.ts";
 import { directoryRoute } from "../openapi/paths/session.ts";
-import { apiRouter, mount, refuse, validated } from "../openapi/router.ts";
+import { mount } from "../openapi/router.ts";
 
-export function directoryRoutes(deps: Pick<EdgeDeps, "directory" | "accounts">): OpenAPIHono {
-  const app = apiRouter();
-  const tooLong = refuse("invalid_request", "q and category are at most 64 characters");
-  mount(app, directoryRoute, async (c) => {
-    const query = validated(c, "query", directoryRoute.request.query);
+export function directoryRoutes(deps: Pick<EdgeDeps, "directory" | "accounts">): Hono {
+  const app = new Hono();
+  const tooLong = { code: "invalid_request", message: "q and category are at most 64 characters" };
+  mount(app, directoryRoute, async (c, input) => {
+    const query = input.query();
     const q = (query.q ?? "").toLowerCase();
     const category = query.category ?? "";
     const statuses = deps.directory.list();

@@ -13979,6 +13979,7 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
+                    /** @description an event id: older than */
                     before?: string;
                 };
                 header?: never;

@@ -1,8 +1,7 @@
 /** Declarations of edge/routes/accounts.ts and admin_users.ts (accounts on PGlite/Postgres). */
 import { LoginInput, RegisterInput } from "../../accounts/auth.ts";
 import { CreateRoomInput, UpdateRoomInput } from "../../accounts/rooms.ts";
-import { BanInput, RefreshInput, RolesInput } from "../../routes/accounts.ts";
-import { RoleInput, UsersQuery } from "../../routes/admin_users.ts";
+import { ROLES } from "../../accounts/users.ts";
 import { area } from "../area.ts";
 import { AnyObject, BEARER, errors, json, jsonBody, Ok, RoomIdParam, z } from "../schemas.ts";
 
@@ -70,10 +69,23 @@ const ROOM_ERRORS = errors({
   404: ["unknown_room"],
   409: ["room_taken", "room_limit", "room_has_history"],
 });
+export const RefreshInput = z.object({ refreshToken: z.string().min(1).max(200) }).strict();
+export const RolesInput = z.object({ roles: z.array(z.string().max(40)).max(ROLES.length) })
+  .strict();
+export const BanInput = z.object({ banned: z.boolean() }).strict();
+export const RoleInput = z.object({ role: z.string().min(1).max(40) }).strict();
+const UsersQuery = z.object({
+  q: z.string().max(24).optional(),
+  role: z.string().max(40).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  after: z.string().max(64).optional(),
+});
 const UserParam = z.object({ id: z.string().min(1).max(64) });
 const Page = z.object({
-  limit: z.coerce.number().int().min(1).max(200).optional(),
-  before: z.string().optional().openapi({ description: "ISO date-time: older than" }),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.iso.datetime({ offset: true }).optional().openapi({
+    description: "ISO date-time: older than",
+  }),
 });
 const RoomChange = z.object({ room: Room, settingsApplied: z.boolean() });
 
@@ -369,8 +381,10 @@ export const adminUsersApi = area("admin", "Platform administration (role `admin
     security: BEARER,
     request: {
       query: z.object({
-        limit: z.coerce.number().int().min(1).max(200).optional(),
-        before: z.string().regex(/^\d{1,19}$/).optional(),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+        before: z.string().regex(/^\d{1,19}$/).optional().openapi({
+          description: "an event id: older than",
+        }),
       }),
     },
     responses: { 200: json(AnyObject, "a page of events"), ...ADMIN_ERRORS },

@@ -1,11 +1,9 @@
 /**
- * Declarations of edge/routes/session.ts, rooms.ts and directory.ts (public, no account). The
- * named routes are mounted with `app.openapi` by their routers: zod-openapi validates their
- * parameters with these very schemas (edge/openapi/router.ts answers a failure in the project's
- * error shape).
+ * Declarations of edge/routes/session.ts, rooms.ts and directory.ts (public, no account),
+ * mounted by their routers with `mount` (edge/openapi/router.ts), which reads each request
+ * through these very schemas.
  */
 import { RoomInfo } from "../../protocol_schema.ts";
-import { GuestRequest } from "../../routes/session.ts";
 import { createRoute } from "@hono/zod-openapi";
 import { area } from "../area.ts";
 import { AnyObject, errors, json, jsonBody, RoomIdParam, z } from "../schemas.ts";
@@ -18,6 +16,8 @@ const StatsPoint = z.object({
   gifts: z.number().int().openapi({ description: "gifts committed in the bucket" }),
   coins: z.string().openapi({ description: "their value, integer units as a decimal string" }),
 });
+
+export const GuestRequest = z.object({ nickname: z.string().max(200).optional() }).strict();
 
 const Identity = z.object({
   userId: z.string(),
