@@ -171,6 +171,13 @@ export function createMedia(opts: {
     // platform live pages (Douyin, Bilibili) first, then direct .m3u8/.flv URLs
     resolver: urlResolvers(config).chain,
     log: mediaLog.child({ part: "recorder" }),
+    stageOf: (roomId) =>
+      new RoomClient(opts.actors).info(roomId).then((info) =>
+        info.stage && {
+          layout: info.stage.layout,
+          guests: info.stage.guests.map((g) => g.userId),
+        }
+      ),
   });
   const egress = viaEgress ? new LivekitEgressStarter(settings, storage.s3!) : undefined;
   const service = new MediaService({

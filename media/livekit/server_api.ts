@@ -14,6 +14,7 @@ import {
 import type { Logger } from "../../engine/log.ts";
 import { MediaError } from "../errors.ts";
 import { livekitRoomName, type LivekitSettings } from "./settings.ts";
+import { type StageHint, stageMetadata } from "./stage_metadata.ts";
 import { type GuestMedia, stagePermission } from "./tokens.ts";
 
 export type IngressKind = "rtmp" | "whip";
@@ -231,6 +232,22 @@ export class LivekitServerApi {
       if ((err as { status?: number }).status === 404) return false;
       this.log.warn(`livekit ${what} failed`, { roomId, identity, error: err as Error });
       throw new MediaError("livekit_unavailable", `could not reach LiveKit (${what})`, 503);
+    }
+  }
+
+  /**
+   * The stage (layout, guests in order) into the LiveKit room's metadata, for the recorder
+   * agent (`stage_metadata.ts`). False when the room is not open in LiveKit (nobody joined
+   * yet: the recorder then asks the room when it starts).
+   */
+  async setStageHint(roomId: string, hint: StageHint): Promise<boolean> {
+    try {
+      await this.#rooms.updateRoomMetadata(livekitRoomName(roomId), stageMetadata(hint));
+      return true;
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return false;
+      this.log.warn("livekit updateRoomMetadata failed", { roomId, error: err as Error });
+      throw new MediaError("livekit_unavailable", "could not reach LiveKit (room metadata)", 503);
     }
   }
 

@@ -3,7 +3,9 @@
  * events (`actors/room/parts/stage.ts`): an accepted guest gets publish rights for its camera
  * and/or microphone by a participant permission update (no new login), a guest removed,
  * leaving or banned loses them (LiveKit unpublishes its tracks), and a streamer's `muted`
- * mutes the guest's track. LiveKit identities are Synapse user ids. A queue group makes one
+ * mutes the guest's track. A change of who is on stage or of the layout is written into the
+ * LiveKit room's metadata (`stage_metadata.ts`), where the recorder agent reads it to compose
+ * the recording. LiveKit identities are Synapse user ids. A queue group makes one
  * subscriber in the cluster act per batch; a guest not connected yet gets the same rights in
  * its next token (`GET /api/media/token` asks the room).
  */
@@ -11,6 +13,7 @@ import type { StageRoomEvent } from "../../actors/room/contract.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { Subscription, Transport } from "../../engine/transport.ts";
 import { onRoomEvents } from "./room_events.ts";
+import type { StageHint } from "./stage_metadata.ts";
 import type { GuestMedia } from "./tokens.ts";
 
 export interface StagePublisher {
@@ -20,7 +23,18 @@ export interface StagePublisher {
     media: GuestMedia | undefined,
   ): Promise<boolean>;
   muteSource(roomId: string, identity: string, source: "camera" | "mic"): Promise<boolean>;
+  /** Writes the stage into the LiveKit room's metadata; false when the room is not open. */
+  setStageHint(roomId: string, hint: StageHint): Promise<boolean>;
 }
+
+/** Stage changes the recorder's picture depends on (who is on stage, the layout). */
+const RECOMPOSES = new Set<StageRoomEvent["op"]>([
+  "accepted",
+  "removed",
+  "left",
+  "banned",
+  "layout",
+]);
 
 const REVOKES = new Set<StageRoomEvent["op"]>(["removed", "left", "banned"]);
 
@@ -42,13 +56,20 @@ export function enforceStageOnSfu(
 ): Subscription {
   return onRoomEvents(transport, "stage", "media-stage-enforcer", async (roomId, event) => {
     const action = stageAction(event);
-    if (!action) return;
-    const fields = { roomId, userId: action.userId, op: event.op };
+    const fields = { roomId, userId: action?.userId, op: event.op };
     try {
-      const connected = action.mute
-        ? await sfu.muteSource(roomId, action.userId, action.mute)
-        : await sfu.setStagePublish(roomId, action.userId, action.grant);
-      log.info("stage enforced on the SFU", { ...fields, connected });
+      if (action) {
+        const connected = action.mute
+          ? await sfu.muteSource(roomId, action.userId, action.mute)
+          : await sfu.setStagePublish(roomId, action.userId, action.grant);
+        log.info("stage enforced on the SFU", { ...fields, connected });
+      }
+      if (RECOMPOSES.has(event.op)) {
+        await sfu.setStageHint(roomId, {
+          layout: event.stage.layout,
+          guests: event.stage.guests.map((g) => g.userId),
+        });
+      }
     } catch (err) {
       log.warn("stage not enforced on the SFU", { ...fields, error: err as Error });
     }

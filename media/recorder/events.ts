@@ -97,6 +97,8 @@ export class RecordingEventHub extends FanOut<RecordingEvent> {
 export interface RecordingAudioFrame {
   recordingId: string;
   roomId: string;
+  /** Whose microphone (the streamer or a guest on stage; a LiveKit identity = user id). */
+  speaker: { identity: string; name: string };
   samples: Int16Array;
   sampleRate: number;
   channels: number;

@@ -3,6 +3,14 @@
  * subscribe-only participant, takes the streamer's audio and video tracks and feeds raw
  * frames (I420 video, 48 kHz mono s16le audio) to ffmpeg through two FIFOs per run.
  * Video timestamps come from arrival time (wall clock); audio is continuous samples.
+ *
+ * Guests on stage (participants whose LiveKit metadata says `guest`) are recorded too: their
+ * pictures are composed with the streamer's in the layout the streamer chose
+ * (`media/compose/video_composer.ts`; the layout and the guests' order come from the LiveKit
+ * room's metadata, `media/livekit/stage_metadata.ts`, or `stage` at start), their audio is
+ * mixed into the streamer's (`media/compose/audio_mixer.ts`: the streamer's microphone
+ * paces the recording). A guest whose tracks go (removed, left, disconnected) leaves the
+ * picture at the next frame. Composed frames are written at most `fps` times a second.
  */
 import {
   AudioStream,
@@ -19,7 +27,12 @@ import type { Logger } from "../../engine/log.ts";
 import { MediaError } from "../errors.ts";
 import type { LivekitSettings } from "../livekit/settings.ts";
 import { issueToken } from "../livekit/tokens.ts";
-import { i420Size, scaleI420 } from "./i420.ts";
+import { AudioMixer } from "../compose/audio_mixer.ts";
+import type { TileLayout } from "../compose/tile_layout.ts";
+import { VideoComposer } from "../compose/video_composer.ts";
+import { stageFromMetadata, type StageHint } from "../livekit/stage_metadata.ts";
+import { roleFromMetadata } from "../livekit/tokens.ts";
+import { i420Size } from "./i420.ts";
 import type { SegmenterInput } from "./segmenter.ts";
 import { MEDIA_SERVER_LOST, type RecordingSource } from "./session.ts";
 
@@ -56,10 +69,22 @@ export interface LivekitSourceOptions {
    * Called synchronously in the audio pump: it must not block.
    */
   onAudio?: (frame: LiveAudioFrame) => void;
+  /** The stage when the recording starts (the room's own view); later changes come from
+   * the LiveKit room's metadata. Unset: the metadata's, else a grid in arrival order. */
+  stage?: StageHint;
+  /** Composed frames written per second at most (default 25, ffmpeg's output rate). */
+  fps?: number;
 }
 
-/** One decoded audio frame of the streamer (48 kHz mono s16). */
+/** Who is speaking in an audio frame. */
+export interface Speaker {
+  identity: string;
+  name: string;
+}
+
+/** One decoded audio frame of the streamer or a guest (48 kHz mono s16). */
 export interface LiveAudioFrame {
+  speaker: Speaker;
   samples: Int16Array;
   sampleRate: number;
   channels: number;
@@ -121,14 +146,30 @@ async function mkfifo(path: string): Promise<void> {
   if (!out.success) throw new Error(`mkfifo ${path}: ${new TextDecoder().decode(out.stderr)}`);
 }
 
+/** A recorded participant (the streamer or a guest on stage) and its current tracks. */
+interface Member {
+  name: string;
+  video?: RemoteTrack;
+  audio?: RemoteTrack;
+}
+
 export class LivekitSource implements RecordingSource {
   readonly kind = "livekit" as const;
   readonly describe: string;
   readonly #room = new Room();
   #streamer?: string;
+  /** The streamer's tracks: its video sets the recorded size, its audio the audio clock. */
   #audio?: RemoteTrack;
   #video?: RemoteTrack;
   #videoSize?: { width: number; height: number };
+  /** The streamer and the guests on stage being recorded. */
+  readonly #members = new Map<string, Member>();
+  #composer?: VideoComposer;
+  readonly #mixer = new AudioMixer(SAMPLE_RATE / 5);
+  #layout: TileLayout = "grid";
+  #guestOrder: string[] = [];
+  #composeTimer?: ReturnType<typeof setTimeout>;
+  #lastComposeAt = 0;
   #videoSink?: FifoSink;
   #audioSink?: FifoSink;
   #ended = false;
@@ -161,12 +202,31 @@ export class LivekitSource implements RecordingSource {
     return this.#streamer;
   }
 
+  /** Who is in the recorded picture now, in drawing order (tile 0 first), and the layout. */
+  composition(): { layout: TileLayout; tiles: string[] } {
+    return { layout: this.#layout, tiles: this.#composer?.ids() ?? [] };
+  }
+
   async #join(): Promise<void> {
     const { settings, roomId, recordingId } = this.opts;
     this.#room.on(
       RoomEvent.TrackSubscribed,
       (track, pub, participant) => this.#onTrack(track, participant, pub.width, pub.height),
     );
+    this.#room.on(
+      RoomEvent.TrackUnsubscribed,
+      (track, _pub, p) => this.#dropTrack(p.identity, track),
+    );
+    this.#room.on(RoomEvent.RoomMetadataChanged, (metadata) => {
+      const hint = stageFromMetadata(metadata);
+      if (hint) this.#setStage(hint);
+    });
+    // A guest taken off stage becomes a viewer again (its tracks go too).
+    this.#room.on(RoomEvent.ParticipantMetadataChanged, (metadata, p) => {
+      if (p.identity !== this.#streamer && roleFromMetadata(metadata) !== "guest") {
+        this.#dropMember(p.identity);
+      }
+    });
     // While the signal connection is re-established (the media server died or restarted),
     // LiveKit reports every participant as gone: the streamer is then lost with the server,
     // not leaving.
@@ -178,7 +238,7 @@ export class LivekitSource implements RecordingSource {
         streamer: this.#streamer,
         reconnecting: this.#reconnecting,
       });
-      if (p.identity !== this.#streamer) return;
+      if (p.identity !== this.#streamer) return this.#dropMember(p.identity);
       if (this.#reconnecting) this.#lostServer();
       this.#streamEnded("streamer left");
     });
@@ -193,6 +253,8 @@ export class LivekitSource implements RecordingSource {
       name: "recorder",
     });
     await this.#room.connect(settings.wsUrl, token, { autoSubscribe: true, dynacast: false });
+    const hint = this.opts.stage ?? stageFromMetadata(this.#room.metadata);
+    if (hint) this.#setStage(hint);
     for (const p of this.#room.remoteParticipants.values()) {
       for (const pub of p.trackPublications.values()) {
         if (pub.track) this.#onTrack(pub.track as RemoteTrack, p, pub.width, pub.height);
@@ -233,68 +295,146 @@ export class LivekitSource implements RecordingSource {
     this.#trackWaiters.splice(0).forEach((w) => w());
   }
 
-  /** A (re)subscribed track of the streamer replaces the previous one of its kind. */
+  #setStage(hint: StageHint): void {
+    this.#layout = hint.layout;
+    this.#guestOrder = hint.guests;
+    if (!this.#composer) return;
+    this.#composer.layout = hint.layout;
+    this.#composer.setOrder(this.#streamer ? [this.#streamer, ...hint.guests] : hint.guests);
+    this.#scheduleCompose();
+  }
+
+  /** The streamer (the first publisher when none was named) and guests on stage. */
+  #recorded(participant: RemoteParticipant): boolean {
+    if (participant.identity.startsWith("recorder-")) return false;
+    const guest = roleFromMetadata(participant.metadata) === "guest";
+    if (!guest) this.#streamer ??= participant.identity;
+    return participant.identity === this.#streamer || guest;
+  }
+
+  /** A (re)subscribed track of a recorded participant replaces the previous one of its kind. */
   #onTrack(
     track: RemoteTrack,
     participant: RemoteParticipant,
     width?: number,
     height?: number,
   ): void {
-    this.#streamer ??= participant.identity;
-    if (participant.identity !== this.#streamer) return;
-    if (track.kind === TrackKind.KIND_VIDEO && track !== this.#video) {
-      this.#video = track;
-      // Record at the published size (even, capped at 1080p); the first frame decides otherwise.
-      if (!this.#videoSize && width && height) this.#videoSize = evenSize(width, height);
-      void this.#pumpVideo(track);
-    } else if (track.kind === TrackKind.KIND_AUDIO && track !== this.#audio) {
-      this.#audio = track;
-      void this.#pumpAudio(track);
+    if (!this.#recorded(participant)) return;
+    const id = participant.identity;
+    let member = this.#members.get(id);
+    if (!member) this.#members.set(id, member = { name: participant.name || id });
+    const isStreamer = id === this.#streamer;
+    if (track.kind === TrackKind.KIND_VIDEO && track !== member.video) {
+      member.video = track;
+      if (isStreamer) {
+        this.#video = track;
+        // Record at the published size (even, capped at 1080p); the first frame decides otherwise.
+        if (!this.#videoSize && width && height) this.#setVideoSize(evenSize(width, height));
+      }
+      this.#composer?.put(id);
+      void this.#pumpVideo(track, id);
+    } else if (track.kind === TrackKind.KIND_AUDIO && track !== member.audio) {
+      member.audio = track;
+      if (isStreamer) this.#audio = track;
+      void this.#pumpAudio(track, id, { identity: id, name: member.name });
     }
     this.#wake();
   }
 
-  async #pumpVideo(track: RemoteTrack): Promise<void> {
-    try {
-      for await (const ev of new VideoStream(track)) {
-        if (this.#closed || track !== this.#video) break;
-        const frame = ev.frame.type === VideoBufferType.I420
-          ? ev.frame
-          : ev.frame.convert(VideoBufferType.I420);
-        if (!this.#videoSize) {
-          this.#videoSize = evenSize(frame.width, frame.height);
-          this.#wake();
-        }
-        if (!this.#videoSink) continue;
-        const { width, height } = this.#videoSize;
-        const packed = frame.data.subarray(0, i420Size(frame.width, frame.height));
-        this.#videoSink.write(
-          frame.width === width && frame.height === height
-            ? packed.slice()
-            : scaleI420(packed, frame.width, frame.height, width, height),
-        );
-      }
-    } catch (err) {
-      this.opts.log.warn("video stream ended", { error: err as Error });
+  #setVideoSize(size: { width: number; height: number }): void {
+    this.#videoSize = size;
+    const composer = new VideoComposer(size.width, size.height, this.#layout);
+    for (const [id, m] of this.#members) if (m.video) composer.put(id);
+    this.#composer = composer;
+    this.#setStage({ layout: this.#layout, guests: this.#guestOrder });
+  }
+
+  /** A track went (unpublished, rights taken back): its tile or its audio leaves. */
+  #dropTrack(identity: string, track: RemoteTrack): void {
+    const member = this.#members.get(identity);
+    if (!member) return;
+    if (member.video === track) {
+      member.video = undefined;
+      if (identity === this.#streamer) return; // the streamer's tile stays (last picture)
+      this.#composer?.remove(identity);
+      this.#scheduleCompose();
+    } else if (member.audio === track) {
+      member.audio = undefined;
+      if (identity !== this.#streamer) this.#mixer.remove(identity);
     }
   }
 
-  async #pumpAudio(track: RemoteTrack): Promise<void> {
+  /** A guest left the stage or the room: out of the picture and the mix. */
+  #dropMember(identity: string): void {
+    if (identity === this.#streamer || !this.#members.delete(identity)) return;
+    this.#mixer.remove(identity);
+    if (this.#composer?.remove(identity)) this.#scheduleCompose();
+  }
+
+  async #pumpVideo(track: RemoteTrack, identity: string): Promise<void> {
+    try {
+      for await (const ev of new VideoStream(track)) {
+        if (this.#closed || this.#members.get(identity)?.video !== track) break;
+        const frame = ev.frame.type === VideoBufferType.I420
+          ? ev.frame
+          : ev.frame.convert(VideoBufferType.I420);
+        if (!this.#videoSize && identity === this.#streamer) {
+          this.#setVideoSize(evenSize(frame.width, frame.height));
+          this.#wake();
+        }
+        if (!this.#videoSink || !this.#composer) continue;
+        this.#composer.put(identity, {
+          data: frame.data.subarray(0, i420Size(frame.width, frame.height)),
+          width: frame.width,
+          height: frame.height,
+        });
+        this.#scheduleCompose();
+      }
+    } catch (err) {
+      this.opts.log.warn("video stream ended", { identity, error: err as Error });
+    }
+  }
+
+  /** Writes a composed frame now, or once `1/fps` has passed since the last one. */
+  #scheduleCompose(): void {
+    if (this.#composeTimer || !this.#videoSink || !this.#composer) return;
+    const wait = this.#lastComposeAt + 1000 / (this.opts.fps ?? 25) - Date.now();
+    if (wait <= 0) return this.#writeComposed();
+    this.#composeTimer = setTimeout(() => {
+      this.#composeTimer = undefined;
+      this.#writeComposed();
+    }, wait);
+  }
+
+  #writeComposed(): void {
+    const sink = this.#videoSink;
+    if (!sink || !this.#composer || this.#closed) return;
+    this.#lastComposeAt = Date.now();
+    sink.write(this.#composer.compose());
+  }
+
+  async #pumpAudio(track: RemoteTrack, identity: string, speaker: Speaker): Promise<void> {
+    const isStreamer = identity === this.#streamer;
     try {
       for await (
         const frame of new AudioStream(track, { sampleRate: SAMPLE_RATE, numChannels: 1 })
       ) {
-        if (this.#closed || track !== this.#audio) break;
+        if (this.#closed || this.#members.get(identity)?.audio !== track) break;
         const sink = this.#audioSink?.writing ? this.#audioSink : undefined;
         const vodMs = sink ? (this.#recordedSamples * 1000) / SAMPLE_RATE : null;
-        sink?.write(
-          new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength).slice(),
-        );
+        if (isStreamer) {
+          // The streamer's microphone paces the recording; guests' audio is mixed into it.
+          const mixed = this.#mixer.mixOnto(frame.data);
+          sink?.write(
+            new Uint8Array(mixed.buffer, mixed.byteOffset, mixed.byteLength).slice(),
+          );
+          if (sink) this.#recordedSamples += frame.samplesPerChannel;
+        } else if (sink) this.#mixer.push(identity, frame.data);
         const perChannel = frame.samplesPerChannel;
-        if (sink) this.#recordedSamples += perChannel;
         if (this.opts.onAudio) {
           try {
             this.opts.onAudio({
+              speaker,
               samples: frame.data,
               sampleRate: frame.sampleRate,
               channels: frame.channels,
@@ -307,7 +447,7 @@ export class LivekitSource implements RecordingSource {
         }
       }
     } catch (err) {
-      this.opts.log.warn("audio stream ended", { error: err as Error });
+      this.opts.log.warn("audio stream ended", { identity, error: err as Error });
     }
   }
 
@@ -413,6 +553,7 @@ export class LivekitSource implements RecordingSource {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#composeTimer);
     this.#streamEnded("recording closed");
     await this.#room.disconnect().catch(() => {});
   }

@@ -8,6 +8,7 @@ import type { Logger } from "../../engine/log.ts";
 import { ID_PATTERN } from "../../engine/subject.ts";
 import { MediaError } from "../errors.ts";
 import type { LivekitSettings } from "../livekit/settings.ts";
+import type { StageHint } from "../livekit/stage_metadata.ts";
 import type { ObjectStore } from "../object_store.ts";
 import { RecordingAudioHub, RecordingEventHub } from "./events.ts";
 import { brokenLimit, DfDiskProbe, type DiskProbe, type GuardLimits } from "./guards.ts";
@@ -35,6 +36,11 @@ export interface RecordingManagerOptions {
   resolver?: StreamUrlResolver;
   log: Logger;
   clock?: () => number;
+  /**
+   * The room's stage when a room recording starts (its layout and guests, for the
+   * composed picture); later changes reach the recorder through LiveKit's room metadata.
+   */
+  stageOf?: (roomId: string) => Promise<StageHint | undefined>;
   /** Restart policy of a dying ffmpeg (see RecordingSession). */
   maxRestarts?: number;
   backoffBaseMs?: number;
@@ -104,7 +110,15 @@ export class RecordingManager {
     const start = (async () => {
       // @livekit/rtc-node is a native library of tens of MB: loaded at the first recording.
       const { LivekitSource: Source } = await import("./livekit_source.ts");
+      const stage = await this.opts.stageOf?.(roomId).catch((err) => {
+        this.opts.log.warn("room stage unknown; the recorder starts with a grid", {
+          roomId,
+          error: err as Error,
+        });
+        return undefined;
+      });
       const source: LivekitSource = await Source.connect({
+        stage,
         settings,
         roomId,
         recordingId,
