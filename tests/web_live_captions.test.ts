@@ -21,7 +21,7 @@ Deno.test({
     const srv = await startTestServer();
     const browser = await launchChromium();
     try {
-      const caption = (text: string, startMs: number) =>
+      const caption = (text: string, startMs: number, speaker?: { id: string; name: string }) =>
         new RoomClient(srv.server.actors).caption(ROOM, {
           kind: "caption",
           recordingId: "rec-cc",
@@ -30,6 +30,7 @@ Deno.test({
           at: Date.now(),
           text,
           source: "local",
+          speaker,
         });
       const page = await browser.newPage();
       const errors: string[] = [];
@@ -45,9 +46,12 @@ Deno.test({
       });
       assert.equal(await page.getAttribute("#cc-btn", "aria-pressed"), "true");
 
-      // A newer caption replaces the line.
-      await caption("today we test the new camera", 2_000);
+      assert.equal(await page.locator("#caption-line .caption-speaker").count(), 0);
+
+      // A newer caption replaces the line; a guest's caption says who spoke.
+      await caption("today we test the new camera", 2_000, { id: "u_gina", name: "Gina" });
       await line.filter({ hasText: "today we test the new camera" }).waitFor({ timeout: 10_000 });
+      assert.equal(await page.textContent("#caption-line .caption-speaker"), "Gina");
 
       // CC off: the line hides, and later captions stay hidden (also after a reload).
       await page.click("#cc-btn");

@@ -174,6 +174,8 @@ export const CaptionCommand = z.object({
   at: z.number().int().positive(),
   text: z.string().min(1).max(2000),
   source: z.enum(["local", "llm"]),
+  /** Who spoke (the streamer or a guest on stage: user id and display name). */
+  speaker: z.object({ id: z.string().min(1).max(128), name: z.string().max(100) }).optional(),
 });
 /** The room's danmaku in [from, to) for a recording's analysis window. */
 export const WindowQuery = z.object({
@@ -379,6 +381,7 @@ export function captionCommand(cue: Omit<CaptionCommand, "kind">): CaptionComman
     at: cue.at,
     text: cue.text,
     source: cue.source,
+    ...(cue.speaker ? { speaker: { id: cue.speaker.id, name: cue.speaker.name } } : {}),
   };
 }
 /** One live caption cue as broadcast (essential: captions are never dropped). */

@@ -17,6 +17,8 @@ export interface CaptionRow {
   source: Source;
   /** Wall clock of the cue's start, ms since the epoch. */
   at: number;
+  /** Who spoke (a user id and display name); unset for one unnamed voice. */
+  speaker?: { id: string; name: string };
 }
 
 export interface TipsRow {
@@ -74,15 +76,27 @@ export class AnalysisStore {
   /** Stores a cue; the same (recording, start) again changes nothing. */
   async putCaption(c: CaptionRow): Promise<void> {
     await this.db.query(
-      `INSERT INTO recording_captions (recording_id, start_ms, end_ms, room_id, text, source, at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (recording_id, start_ms) DO NOTHING`,
-      [c.recordingId, c.startMs, c.endMs, c.roomId, c.text, c.source, new Date(c.at)],
+      `INSERT INTO recording_captions
+         (recording_id, start_ms, end_ms, room_id, text, source, at, speaker_id, speaker_name)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (recording_id, start_ms, speaker_id) DO NOTHING`,
+      [
+        c.recordingId,
+        c.startMs,
+        c.endMs,
+        c.roomId,
+        c.text,
+        c.source,
+        new Date(c.at),
+        c.speaker?.id ?? "",
+        c.speaker?.name ?? "",
+      ],
     );
   }
 
   async captions(recordingId: string): Promise<CaptionRow[]> {
     const rows = await this.db.query<Record<string, unknown>>(
-      "SELECT * FROM recording_captions WHERE recording_id = $1 ORDER BY start_ms",
+      "SELECT * FROM recording_captions WHERE recording_id = $1 ORDER BY start_ms, speaker_id",
       [recordingId],
     );
     return rows.map((r) => ({
@@ -93,6 +107,9 @@ export class AnalysisStore {
       text: String(r.text),
       source: r.source as Source,
       at: ms(r.at),
+      ...(r.speaker_id
+        ? { speaker: { id: String(r.speaker_id), name: String(r.speaker_name) } }
+        : {}),
     }));
   }
 

@@ -14,7 +14,7 @@ export const MIGRATION_FOLDERS: readonly URL[] = [
   new URL("../../actors/recording/migrations/", import.meta.url),
   // 014 the danmaku archive
   new URL("../../actors/room/migrations/", import.meta.url),
-  // 030 captions, coaching tips, summaries
+  // 030 captions, coaching tips, summaries · 151 captions say who spoke
   new URL("../../actors/segment/migrations/", import.meta.url),
   // 150 PK battles' results
   new URL("../../actors/pk/migrations/", import.meta.url),

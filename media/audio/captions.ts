@@ -76,13 +76,16 @@ function vttTime(ms: number): string {
 }
 
 /** A WebVTT document of the cues (text made safe: no `-->`, no blank lines, escaped `<&`). */
-export function toWebVtt(cues: CaptionCue[]): string {
+export function toWebVtt(cues: (CaptionCue & { speaker?: { name: string } })[]): string {
+  const escape = (t: string) =>
+    t.replace(/-->/g, "→").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   const body = [...cues].sort((a, b) => a.startMs - b.startMs).map((c, i) => {
-    const text = c.text.replace(/-->/g, "→").replace(/&/g, "&amp;").replace(/</g, "&lt;")
-      .replace(/\n\s*\n/g, "\n").trim();
-    return `${i + 1}\n${vttTime(c.startMs)} --> ${
-      vttTime(Math.max(c.endMs, c.startMs + 1))
-    }\n${text}`;
+    const text = escape(c.text).replace(/\n\s*\n/g, "\n").trim();
+    // A named speaker is a WebVTT voice span: players show (or style) who spoke.
+    const name = c.speaker?.name.replace(/[\n\r]/g, " ").trim();
+    return `${i + 1}\n${vttTime(c.startMs)} --> ${vttTime(Math.max(c.endMs, c.startMs + 1))}\n${
+      name ? `<v ${escape(name)}>${text}` : text
+    }`;
   });
   return `WEBVTT\n\n${body.join("\n\n")}\n`;
 }

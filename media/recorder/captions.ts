@@ -3,7 +3,8 @@
  * captioned twice):
  *
  * - **Live** (room recordings by the recorder agent, when `audio` is given): the streamer's
- *   decoded frames (RecordingAudioHub, straight from LivekitSource) feed a LiveCaptioner —
+ *   and each guest's decoded frames (RecordingAudioHub, straight from LivekitSource) feed one
+ *   LiveCaptioner per speaker (SpeakerCaptions: each cue says who spoke) —
  *   RNNoise (`denoiseDb`), 16 kHz, Silero VAD, an utterance cut at a pause or at
  *   `maxUtteranceMs`, ASR — and each cue goes to the room as soon as it is recognised: about
  *   a pause plus recognition after the words, independent of the segment length. Recognition never blocks frame intake
@@ -27,7 +28,8 @@ import { metrics } from "../../engine/metrics.ts";
 import type { CaptionRow } from "../../actors/segment/analysis_store.ts";
 import { type CaptionCue, CaptionPipeline, toWebVtt } from "../audio/captions.ts";
 import type { Recogniser } from "../audio/asr.ts";
-import { LiveCaptioner, type LiveCaptionerMetrics, type LiveCue } from "../audio/live_captioner.ts";
+import type { LiveCaptionerMetrics, LiveCue } from "../audio/live_captioner.ts";
+import { type Speaker, SpeakerCaptions } from "../audio/speaker_captions.ts";
 import { SAMPLE_RATE } from "../audio/pcm.ts";
 import { Denoiser } from "../audio/denoise.ts";
 import { decodeSpeech16k } from "../audio/speech_audio.ts";
@@ -91,8 +93,7 @@ export interface LiveCaptionsOptions {
 /** A recording on the live path. */
 interface Streaming {
   roomId: string;
-  captioner?: LiveCaptioner;
-  vad?: SileroVad;
+  captions?: SpeakerCaptions;
   /** Frames that arrived while the models load (bounded). */
   pre: RecordingAudioFrame[];
   ready: Promise<void>;
@@ -134,7 +135,7 @@ export class LiveCaptions {
   /** The live captioner's counters of a recording on the live path (while it runs). */
   liveMetrics(recordingId: string): (LiveCaptionerMetrics & { unrecorded: number }) | undefined {
     const s = this.#streaming.get(recordingId);
-    const m = s?.captioner?.metrics();
+    const m = s?.captions?.metrics();
     return m && { ...m, unrecorded: s!.unrecorded };
   }
 
@@ -252,8 +253,11 @@ export class LiveCaptions {
     const s = this.#streaming.get(f.recordingId) ??
       this.#startStreaming(f.recordingId, f.roomId);
     if (s.stopped) return;
-    if (s.captioner) {
-      s.captioner.push(f.samples, f.sampleRate, f.channels, { at: f.at, vodMs: f.vodMs });
+    if (s.captions) {
+      s.captions.push(speakerOf(f), f.samples, f.sampleRate, f.channels, {
+        at: f.at,
+        vodMs: f.vodMs,
+      });
     } else if (s.pre.length < MAX_PRE_FRAMES) {
       s.pre.push({ ...f, samples: f.samples.slice() });
     }
@@ -276,25 +280,26 @@ export class LiveCaptions {
     s.ready = (async () => {
       const asr = await this.opts.recogniser();
       if (!asr || s.stopped) return;
-      const vad = await this.opts.loadVad();
-      const db = this.opts.denoiseDb ?? 0;
-      const denoiser = db > 0 ? await Denoiser.create(db) : undefined;
-      if (s.stopped) {
-        denoiser?.close();
-        return void await vad.close().catch(() => {});
-      }
-      s.vad = vad;
-      s.captioner = new LiveCaptioner({
-        vad,
-        denoiser,
+      s.captions = new SpeakerCaptions({
+        loadVad: this.opts.loadVad,
         recogniser: asr,
+        denoiseDb: this.opts.denoiseDb,
         maxUtteranceMs: this.opts.maxUtteranceMs ?? 4_000,
         maxQueue: this.opts.maxQueue ?? 2,
-        onCue: (cue) => this.#liveCue(recordingId, s, cue),
+        onCue: (cue, speaker) => this.#liveCue(recordingId, s, cue, speaker),
         count: (what, n) => liveCaptionCounter.inc({ outcome: COUNTER_LABEL[what] ?? what }, n),
+        onError: (speaker, err) =>
+          this.opts.log.warn("live captions could not start for a speaker", {
+            recordingId,
+            speaker: speaker.id,
+            error: err as Error,
+          }),
       });
       for (const f of s.pre.splice(0)) {
-        s.captioner.push(f.samples, f.sampleRate, f.channels, { at: f.at, vodMs: f.vodMs });
+        s.captions.push(speakerOf(f), f.samples, f.sampleRate, f.channels, {
+          at: f.at,
+          vodMs: f.vodMs,
+        });
       }
     })().catch((err) => {
       s.pre = [];
@@ -303,7 +308,7 @@ export class LiveCaptions {
     return s;
   }
 
-  #liveCue(recordingId: string, s: Streaming, cue: LiveCue): void {
+  #liveCue(recordingId: string, s: Streaming, cue: LiveCue, speaker: Speaker): void {
     const recorded = cue.startMs !== null && cue.endMs !== null;
     const startMs = recorded ? cue.startMs! : s.lastEndMs;
     const row: CaptionRow = {
@@ -314,6 +319,7 @@ export class LiveCaptions {
       text: cue.text,
       source: cue.source,
       at: cue.startAt,
+      speaker,
     };
     if (recorded) {
       s.rows.push(row);
@@ -334,9 +340,9 @@ export class LiveCaptions {
     s.stopped = true;
     try {
       await s.ready;
-      await s.captioner?.end();
+      await s.captions?.end();
       await s.saves;
-      if (s.captioner) {
+      if (s.captions) {
         await this.opts.objects.put(
           captionsKey(s.roomId, recordingId),
           toWebVtt(s.rows),
@@ -348,26 +354,27 @@ export class LiveCaptions {
       this.#streaming.delete(recordingId);
       this.#done.add(recordingId);
       if (this.#done.size > 1_000) this.#done.delete(this.#done.values().next().value!);
-      await s.vad?.close().catch(() => {});
     }
   }
 
   async close(): Promise<void> {
     this.#off();
     this.#offAudio?.();
-    for (const s of this.#streaming.values()) {
-      s.stopped = true;
-      s.captioner?.close();
-    }
+    for (const s of this.#streaming.values()) s.stopped = true;
     await this.settled();
     for (const [id, s] of this.#streaming) {
       this.#streaming.delete(id);
       await s.ready;
-      await s.vad?.close().catch(() => {});
+      await s.captions?.close();
     }
     for (const [id, live] of this.#live) {
       this.#live.delete(id);
       await live.vad.close().catch(() => {});
     }
   }
+}
+
+/** The speaker of a recorder frame, as captions name it. */
+function speakerOf(f: RecordingAudioFrame): Speaker {
+  return { id: f.speaker.identity, name: f.speaker.name };
 }

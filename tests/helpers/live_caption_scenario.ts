@@ -24,12 +24,15 @@ import { SileroVad } from "../../media/audio/vad.ts";
 import { captionsKey, LiveCaptions } from "../../media/recorder/captions.ts";
 import type { SegmentReady } from "../../media/recorder/events.ts";
 import { createLogger } from "../../engine/log.ts";
+import { issueToken } from "../../media/livekit/tokens.ts";
 import { joinAndPublish } from "./livekit.ts";
 import { startMediaStack } from "./media_stack.ts";
 import { speak } from "./speech.ts";
 
 export interface Phrase {
   text: string;
+  /** Who said it: the streamer (`alice`) or a guest on stage. */
+  speaker: string;
   /** Wall clock when its first / last sample left the streamer (queued audio included). */
   startAt: number;
   endAt: number;
@@ -127,6 +130,9 @@ class SpeakingStreamer {
 
 export async function runCaptionScenario(opts: {
   phrases: string[];
+  /** Per phrase, who says it: `alice` (the streamer, default) or a guest's identity, who
+   * joins with a LiveKit guest token (as accepted on stage) named after it, capitalised. */
+  speakers?: string[];
   /** Live path (recorder audio) or the segment path. */
   live: boolean;
   segmentSeconds?: number;
@@ -173,6 +179,7 @@ export async function runCaptionScenario(opts: {
     log,
   });
   const streamer = new SpeakingStreamer();
+  const guests = new Map<string, SpeakingStreamer>();
   try {
     const pcms: Int16Array[] = [];
     for (const [i, text] of opts.phrases.entries()) {
@@ -183,6 +190,16 @@ export async function runCaptionScenario(opts: {
     });
     const { token, url } = await tokenRes.json();
     await streamer.start(url, token);
+    for (const id of new Set(opts.speakers ?? [])) {
+      if (id === "alice") continue;
+      const guest = new SpeakingStreamer();
+      guests.set(id, guest);
+      const name = id[0].toUpperCase() + id.slice(1);
+      await guest.start(
+        url,
+        await issueToken(stack.settings, "guest", { roomId: "roomL", identity: id, name }),
+      );
+    }
     const started = await stack.manager.events.next((e) => e.type === "recording_started", 30_000);
     const recordingId = started.recordingId;
     const isSeg = (e: { type: string }): e is SegmentReady => e.type === "segment_ready";
@@ -191,13 +208,16 @@ export async function runCaptionScenario(opts: {
     for (const [i, text] of opts.phrases.entries()) {
       // Right after a segment boundary: the phrase ends well inside the next segment.
       if (i > 0) await stack.manager.events.next(isSeg, 30_000);
-      phrases.push({ text, ...await streamer.say(pcms[i]) });
+      const speaker = opts.speakers?.[i] ?? "alice";
+      const voice = guests.get(speaker) ?? streamer;
+      phrases.push({ text, speaker, ...await voice.say(pcms[i]) });
     }
     // More segments, so the segment path has had the audio after the last phrase.
     for (let i = 0; i < (opts.tailSegments ?? 2); i++) {
       await stack.manager.events.next(isSeg, 30_000);
     }
     const metrics = captions.liveMetrics(recordingId);
+    for (const g of guests.values()) await g.stop();
     await streamer.stop();
     await stack.manager.events.next((e) => e.type === "recording_stopped", 30_000);
     await captions.settled();
@@ -214,6 +234,7 @@ export async function runCaptionScenario(opts: {
       metrics,
     };
   } finally {
+    for (const g of guests.values()) await g.stop();
     await streamer.stop();
     await captions.close();
     await asr.close();

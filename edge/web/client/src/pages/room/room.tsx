@@ -83,7 +83,8 @@ export function Room({ room, notice }: { room: RoomConnection; notice: (s: strin
   const roomId = room.roomId;
   const chat = useMemo(() => new ChatStore(), [room]);
   const highlights = useSignal<HighlightSpan[]>([]);
-  const caption = useSignal<string | null>(null);
+  /** The caption shown and who spoke it (a guest on stage, the streamer). */
+  const caption = useSignal<{ text: string; speaker?: string } | null>(null);
   const captionsOn = useSignal(localStorage.getItem(CAPTIONS_KEY) !== "off");
   const omitted = useSignal<{ at: number; n: number }[]>([]);
   const now = useSignal(Date.now());
@@ -175,7 +176,7 @@ export function Room({ room, notice }: { room: RoomConnection; notice: (s: strin
           break;
         case "caption":
           clearTimeout(captionTimer);
-          caption.value = e.c.text;
+          caption.value = { text: e.c.text, speaker: e.c.speaker?.name || undefined };
           captionTimer = setTimeout(() => (caption.value = null), CAPTION_MS);
           break;
         case "cohost":
@@ -348,7 +349,8 @@ export function Room({ room, notice }: { room: RoomConnection; notice: (s: strin
             hidden={!captionsOn.value || caption.value === null}
             aria-live="polite"
           >
-            {caption.value}
+            {caption.value?.speaker && <span class="caption-speaker">{caption.value.speaker}</span>}
+            {caption.value?.text}
           </div>
         </div>
         <HighlightTimeline highlights={highlights} now={now.value} />
