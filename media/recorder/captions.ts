@@ -31,7 +31,6 @@ import type { Recogniser } from "../audio/asr.ts";
 import type { LiveCaptionerMetrics, LiveCue } from "../audio/live_captioner.ts";
 import { type Speaker, SpeakerCaptions } from "../audio/speaker_captions.ts";
 import { SAMPLE_RATE } from "../audio/pcm.ts";
-import { Denoiser } from "../audio/denoise.ts";
 import { decodeSpeech16k } from "../audio/speech_audio.ts";
 import type { SileroVad } from "../audio/vad.ts";
 import type { ObjectStore } from "../object_store.ts";
