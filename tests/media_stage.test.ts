@@ -7,7 +7,7 @@
  * connection gets publish rights by a permission update (no new token), publishes, and
  * another viewer receives its video; the guest's next token is a guest token; the stage is
  * full at `STAGE_MAX_GUESTS`; the streamer mutes the guest's microphone and picks a layout
- * everyone sees; then removes the guest, whose tracks are cut and whose rights are gone.
+ * everyone sees (and the LiveKit room's metadata holds, for the recorder); then removes the guest, whose tracks are cut and whose rights are gone.
  */
 import assert from "node:assert/strict";
 import { RoomServiceClient, TrackSource as SfuSource } from "livekit-server-sdk";
@@ -27,6 +27,7 @@ import { callJson as call } from "./helpers/http.ts";
 import { startSyntheticStreamer } from "./helpers/livekit.ts";
 import { startMediaServer } from "./helpers/media_server.ts";
 import { waitForValue } from "./helpers/wait.ts";
+import { stageFromMetadata } from "../media/livekit/stage_metadata.ts";
 
 const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000) =>
   waitForValue(what, fn, { timeoutMs, stepMs: 200 });
@@ -236,6 +237,12 @@ Deno.test({
           e.t === "stage" && e.op === "layout" && e.stage.layout === "pip"
         )
       );
+      // The recorder learns the layout and the guests from the LiveKit room's metadata.
+      await until("the layout in the LiveKit room's metadata", async () => {
+        const [lkRoom] = await sfu.listRooms([LK_ROOM]);
+        const hint = stageFromMetadata(lkRoom?.metadata);
+        return hint?.layout === "pip" && hint.guests.join() === gina.id ? hint : undefined;
+      });
 
       // Removed: gina's tracks are cut and her rights are gone.
       const removed = await call(base, `/api/rooms/${ROOM}/stage`, {
