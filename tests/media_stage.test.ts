@@ -7,7 +7,9 @@
  * connection gets publish rights by a permission update (no new token), publishes, and
  * another viewer receives its video; the guest's next token is a guest token; the stage is
  * full at `STAGE_MAX_GUESTS`; the streamer mutes the guest's microphone and picks a layout
- * everyone sees (and the LiveKit room's metadata holds, for the recorder); then removes the guest, whose tracks are cut and whose rights are gone.
+ * everyone sees (and the LiveKit room's metadata holds, for the recorder); then removes the
+ * guest, whose tracks are cut and whose rights are gone. A guest whose LiveKit connection goes
+ * without `leave` keeps the spot when back within the grace period, else loses it.
  */
 import assert from "node:assert/strict";
 import { RoomServiceClient, TrackSource as SfuSource } from "livekit-server-sdk";
@@ -27,12 +29,15 @@ import { callJson as call } from "./helpers/http.ts";
 import { startSyntheticStreamer } from "./helpers/livekit.ts";
 import { startMediaServer } from "./helpers/media_server.ts";
 import { waitForValue } from "./helpers/wait.ts";
+import { RoomClient } from "../actors/room/client.ts";
 import { stageFromMetadata } from "../media/livekit/stage_metadata.ts";
 
 const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000) =>
   waitForValue(what, fn, { timeoutMs, stepMs: 200 });
 
 const ROOM = "stage-room";
+/** A disconnected guest keeps the spot this long (`STAGE_DISCONNECT_GRACE_MS`). */
+const GRACE_MS = 1_500;
 const LK_ROOM = ROOM; // `livekitRoomName`
 
 const stageEvents = (v: TestViewer) =>
@@ -58,7 +63,7 @@ Deno.test({
       const { server, lk } = await startMediaServer(cleanups, {
         bucket: "stage",
         livekit: true,
-        env: { STAGE_MAX_GUESTS: "1" },
+        env: { STAGE_MAX_GUESTS: "1", STAGE_DISCONNECT_GRACE_MS: String(GRACE_MS) },
       });
       const base = server.url;
       const sfu = new RoomServiceClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
@@ -271,6 +276,35 @@ Deno.test({
       const after = await call(base, `/api/rooms/${ROOM}/stage`);
       assert.deepEqual(after.body.queue.map((e: Frame) => e.userId), [eve.id]);
       assert.equal(after.body.maxGuests, 1);
+
+      // A guest whose LiveKit connection goes without `leave`: back within the grace period,
+      // nothing happens (the webhook's commands, sent in order); away past it, off the stage.
+      const onStage = async () =>
+        (await call(base, `/api/rooms/${ROOM}/stage`)).body.guests.map((e: Frame) => e.userId);
+      const acceptEve = await call(base, `/api/rooms/${ROOM}/stage`, {
+        token: host.token,
+        json: { op: "accept", userId: eve.id },
+      });
+      assert.equal(acceptEve.status, 200, JSON.stringify(acceptEve.body));
+      const rooms = new RoomClient(server.server.actors);
+      await rooms.stagePresence(ROOM, eve.id, false);
+      await rooms.stagePresence(ROOM, eve.id, true);
+      await new Promise((r) => setTimeout(r, 2 * GRACE_MS)); // past the grace: still there
+      assert.deepEqual(await onStage(), [eve.id]);
+      const eveToken = await lkToken(eve.token);
+      assert.equal(eveToken.role, "guest");
+      const eveRoom = new Room();
+      cleanups.push(() => eveRoom.disconnect());
+      await eveRoom.connect(lk.wsUrl, eveToken.token, { autoSubscribe: false, dynacast: false });
+      await eveRoom.disconnect(); // gone from LiveKit, no `leave` to the room
+      const dropped = await until("eve loses the spot", () =>
+        Promise.resolve(
+          stageEvents(hostWs).find((e: Frame) =>
+            e.op === "left" && e.userId === eve.id && e.reason === "disconnected"
+          ),
+        ), 60_000);
+      assert.deepEqual(dropped.stage.guests, []);
+      assert.deepEqual(await onStage(), []);
     } finally {
       for (const c of cleanups.reverse()) await c().catch(() => {});
     }

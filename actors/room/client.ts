@@ -131,6 +131,11 @@ export class RoomClient {
     return this.#open(roomId, "stage", { actor, cmd });
   }
 
+  /** LiveKit saw a guest's connection go (`connected: false`) or come back. */
+  stagePresence(roomId: string, userId: string, connected: boolean): Promise<{ ok: true }> {
+    return this.#internal(roomId, { kind: "stage_presence", userId, connected });
+  }
+
   /** The AI panel's state (`op: "state"`). */
   aiState(roomId: string, actor: Actor): Promise<AiStateReply> {
     return this.ai<AiStateReply>(roomId, actor, { op: "state" });

@@ -16,6 +16,8 @@ export const ROOM_VARIABLES = {
   ROOM_TOPICS_EVERY_MS: int(15_000, 1000),
   /** Guests on stage at most, besides the streamer (连麦, `parts/stage.ts`). */
   STAGE_MAX_GUESTS: int(3, 1),
+  /** A guest whose LiveKit connection goes without `leave` keeps the spot this long (ms). */
+  STAGE_DISCONNECT_GRACE_MS: int(15_000, 0),
 };
 
 export type RoomVariables = Variables<typeof ROOM_VARIABLES>;

@@ -273,6 +273,17 @@ export type StageOp = z.infer<typeof StageOp>;
 export const StageCommand = z.object({ kind: z.literal("stage"), actor: Actor, cmd: StageOp });
 
 /**
+ * LiveKit saw a participant leave or (re)join the room's SFU (its webhook): a guest on stage
+ * who stays away past the grace period (`STAGE_DISCONNECT_GRACE_MS`) loses the spot
+ * (`parts/stage.ts`), as if they had left.
+ */
+export const StagePresenceCommand = z.object({
+  kind: z.literal("stage_presence"),
+  userId: id64,
+  connected: z.boolean(),
+}).strict();
+
+/**
  * The PK coordinator (`actors/pk`) hands the room the battle's view: the room claims itself
  * for it (`pk_busy` while in another battle), shows it (`pk` events, `RoomInfo.pk`) and tells
  * the coordinator when its stream ends (`parts/pk.ts`).
@@ -299,6 +310,7 @@ export const ROOM_COMMANDS = {
   stats: { trust: "viewer", schema: StatsQuery },
   ai: { trust: "viewer", schema: AiCommand },
   stage: { trust: "viewer", schema: StageCommand },
+  stage_presence: { trust: "internal", schema: StagePresenceCommand },
   pk: { trust: "internal", schema: PkRoomCommand },
   configure: { trust: "internal", schema: ConfigureCommand },
   caption: { trust: "internal", schema: CaptionCommand },
@@ -520,6 +532,8 @@ export interface StageRoomEvent {
   media?: StageMedia;
   source?: "camera" | "mic";
   by?: string;
+  /** `left` without a word: the guest's LiveKit connection went and stayed away. */
+  reason?: "disconnected";
   stage: StageView;
   at: number;
 }

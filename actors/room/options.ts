@@ -11,7 +11,7 @@ import type {
 } from "./ports.ts";
 import { DEFAULT_RESUME_OPTIONS, type ResumeBufferOptions } from "./resume_buffer.ts";
 import { DEFAULT_MAX_CODE_POINTS } from "./sanitize.ts";
-import { DEFAULT_MAX_GUESTS } from "./parts/stage.ts";
+import { DEFAULT_DISCONNECT_GRACE_MS, DEFAULT_MAX_GUESTS } from "./parts/stage.ts";
 import type { TokenBucketOptions } from "./token_bucket.ts";
 import type { WindowOptions } from "./window.ts";
 
@@ -63,7 +63,7 @@ export interface RoomActorOptions {
   /** Each published batch's danmaku and retractions, handed over without waiting. */
   archive?: DanmakuArchivePort;
   /** Guests on stage (`parts/stage.ts`): at most this many besides the streamer (default 3). */
-  stage?: { maxGuests?: number };
+  stage?: { maxGuests?: number; graceMs?: number };
 }
 
 /** Fully defaulted options, shared by every room of a type. */
@@ -87,7 +87,7 @@ export interface RoomConfig {
   ai: IntelligenceOptions | null;
   recording?: RoomRecordingPort;
   archive?: DanmakuArchivePort;
-  stage: { maxGuests: number };
+  stage: { maxGuests: number; graceMs: number };
 }
 
 export function roomConfig(opts: RoomActorOptions): RoomConfig {
@@ -115,7 +115,10 @@ export function roomConfig(opts: RoomActorOptions): RoomConfig {
     ai: null,
     recording: opts.recording,
     archive: opts.archive,
-    stage: { maxGuests: opts.stage?.maxGuests ?? DEFAULT_MAX_GUESTS },
+    stage: {
+      maxGuests: opts.stage?.maxGuests ?? DEFAULT_MAX_GUESTS,
+      graceMs: opts.stage?.graceMs ?? DEFAULT_DISCONNECT_GRACE_MS,
+    },
   };
   if (opts.ai !== false) {
     // Per-user limits in one place: the room's token bucket (`rateLimit`) is the one rate

@@ -44,7 +44,7 @@ export function roomParts(
     new BridgesPart(api("bridges")),
     new CoHostPart(api("cohost"), state),
     stats,
-    new StagePart(api("stage"), state, cfg.stage.maxGuests),
+    new StagePart(api("stage"), state, cfg.stage.maxGuests, cfg.stage.graceMs),
     new PkPart(api("pk"), state),
   ];
   if (cfg.ai) all.push(new RoomIntelligence(api("ai"), state, cfg.ai));

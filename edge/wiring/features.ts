@@ -150,7 +150,7 @@ function actorTypes(
       tickMaxMs: config.ROOM_TICK_MAX_MS,
       framesPerSecond: config.ROOM_FRAMES_PER_SEC,
       idleMs: config.ACTOR_IDLE_MS,
-      stage: { maxGuests: config.STAGE_MAX_GUESTS },
+      stage: { maxGuests: config.STAGE_MAX_GUESTS, graceMs: config.STAGE_DISCONNECT_GRACE_MS },
       ...roomOptions,
     }),
     ...bridgesCohostTypes(config, log.child({ component: "bridges" })),

@@ -366,6 +366,11 @@ export function roomStreamNotifier(opts: {
     }
   };
   return async (event) => {
+    const guest = stagePresence(event);
+    if (guest) {
+      await askWithRetry(() => rooms.stagePresence(event.roomId, guest.userId, guest.connected));
+      return;
+    }
     const cmd = streamStateCommand(event);
     if (!cmd) return;
     const room = event.roomId;
@@ -381,6 +386,13 @@ export function roomStreamNotifier(opts: {
       await quietly("stream record not ended", () => endStream(db, room));
     }
   };
+}
+
+/** A guest on stage's LiveKit connection going or coming back (`stage_presence`). */
+function stagePresence(event: StreamEvent): { userId: string; connected: boolean } | undefined {
+  if (event.participant?.role !== "guest") return undefined;
+  if (event.kind !== "participant_left" && event.kind !== "participant_joined") return undefined;
+  return { userId: event.participant.identity, connected: event.kind === "participant_joined" };
 }
 
 /** Engine codes meaning "the room is moving or busy": worth another try. */

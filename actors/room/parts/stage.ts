@@ -11,6 +11,11 @@
  * `GET /api/media/token`, which asks this part (`state`) who is on stage. A banned guest or
  * raised hand is dropped at the next tick (`banned`). The stage (layout, guests, queue) is
  * persisted with the room (`state.stage`), so a fail-over keeps it.
+ *
+ * A guest whose LiveKit connection goes without `leave` (a closed tab, a lost network: the
+ * `stage_presence` command, from LiveKit's `participant_left` webhook) keeps the spot for
+ * `graceMs`; back in time (`participant_joined`), nothing happened; else they leave the stage
+ * (`left`, reason `disconnected`) at the next tick.
  */
 import { z } from "zod";
 import { ActorError } from "../../../engine/actor.ts";
@@ -31,12 +36,16 @@ import type { RoomApi, RoomPart } from "../part.ts";
 export const MAX_STAGE_QUEUE = 50;
 /** Guests on stage by default besides the streamer (`STAGE_MAX_GUESTS`). */
 export const DEFAULT_MAX_GUESTS = 3;
+/** How long a disconnected guest keeps the spot by default (`STAGE_DISCONNECT_GRACE_MS`). */
+export const DEFAULT_DISCONNECT_GRACE_MS = 15_000;
 
 /** Persisted with the room (`state.stage`). */
 export interface StageState {
   layout: StageLayout;
   guests: StageEntry[];
   queue: StageEntry[];
+  /** Guests whose LiveKit connection went, and since when. */
+  away?: { userId: string; since: number }[];
 }
 
 const Entry = z.object({
@@ -49,6 +58,7 @@ const PersistedStage = z.object({
   layout: StageLayout.catch("grid"),
   guests: z.array(Entry).catch([]),
   queue: z.array(Entry).catch([]),
+  away: z.array(z.object({ userId: z.string(), since: z.number() })).catch([]).optional(),
 });
 
 /** Restores `stage` from persisted room state (damaged: an empty stage). */
@@ -74,13 +84,26 @@ export class StagePart implements RoomPart {
     /** The room's persisted state; this part owns its `stage` field. */
     state: object,
     private readonly maxGuests: number,
+    private readonly graceMs: number = DEFAULT_DISCONNECT_GRACE_MS,
   ) {
     this.#state = state as { stage?: StageState };
   }
 
   readonly commands = {
     stage: (cmd: CommandOf<"stage">) => this.#handle(cmd.actor, cmd.cmd),
+    stage_presence: (cmd: CommandOf<"stage_presence">) => this.#presence(cmd),
   };
+
+  /** A guest's LiveKit connection went or came back (persisted: the grace survives a move). */
+  async #presence(cmd: CommandOf<"stage_presence">): Promise<{ ok: true }> {
+    const s = this.#state.stage;
+    if (!s?.guests.some((e) => e.userId === cmd.userId)) return { ok: true };
+    const away = (s.away ?? []).filter((a) => a.userId !== cmd.userId);
+    if (!cmd.connected) away.push({ userId: cmd.userId, since: this.api.now() });
+    s.away = away;
+    await this.api.persist();
+    return { ok: true };
+  }
 
   get #s(): StageState {
     return this.#state.stage ??= { layout: "grid", guests: [], queue: [] };
@@ -100,10 +123,14 @@ export class StagePart implements RoomPart {
     info.stage = this.view();
   }
 
-  /** A banned guest leaves the stage, a banned viewer's hand goes down. */
+  /**
+   * A banned guest leaves the stage, a banned viewer's hand goes down; a guest away past the
+   * grace period leaves the stage.
+   */
   onTick(): void {
     const s = this.#state.stage;
     if (!s || (s.guests.length === 0 && s.queue.length === 0)) return;
+    if (s.away?.length) this.#dropAway(s);
     for (const e of [...s.guests, ...s.queue]) {
       if (!this.api.access.isBanned(e.userId)) continue;
       this.#drop(e.userId);
@@ -190,6 +217,7 @@ export class StagePart implements RoomPart {
           throw new ActorError("stage_full", `at most ${this.maxGuests} guests on stage`);
         }
         const [entry] = s.queue.splice(i, 1);
+        s.away = s.away?.filter((a) => a.userId !== cmd.userId);
         const media = cmd.media ?? entry.media;
         s.guests.push({ ...entry, media, at: this.api.now() });
         return this.#changed({ op: "accepted", userId: cmd.userId, media, by });
@@ -217,10 +245,21 @@ export class StagePart implements RoomPart {
     return i;
   }
 
+  #dropAway(s: StageState): void {
+    const now = this.api.now();
+    for (const a of s.away!.filter((a) => now - a.since >= this.graceMs)) {
+      const still = s.guests.some((e) => e.userId === a.userId);
+      this.#drop(a.userId);
+      if (still) this.#emit({ op: "left", userId: a.userId, reason: "disconnected" });
+      this.api.markDirty();
+    }
+  }
+
   #drop(userId: string): void {
     const s = this.#s;
     s.guests = s.guests.filter((e) => e.userId !== userId);
     s.queue = s.queue.filter((e) => e.userId !== userId);
+    if (s.away) s.away = s.away.filter((a) => a.userId !== userId);
   }
 
   /** Broadcast the change with the new view. */
