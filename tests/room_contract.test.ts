@@ -29,6 +29,7 @@ const INTERNAL = [
   "configure",
   "pk",
   "speech_screen",
+  "stage_presence",
   "stream",
   "stream_recording",
   "window",
@@ -74,6 +75,7 @@ const internalCommands: Record<string, Record<string, unknown>> = {
   cohost_listen: { kind: "cohost_listen", native: true, bridged: true },
   speech_screen: { kind: "speech_screen", text: "hello" },
   pk: { kind: "pk", view: { pkId: "pk_forged", status: "running" } },
+  stage_presence: { kind: "stage_presence", userId: "u_forged", connected: false },
 };
 
 Deno.test("contract: every command has a schema and a trust level; internal ones are listed", () => {
