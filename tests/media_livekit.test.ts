@@ -18,7 +18,8 @@ import {
   webhookEvent,
 } from "../media/livekit/webhooks.ts";
 import { startLivekit } from "./helpers/livekit.ts";
-import { enforceBansOnSfu } from "../media/livekit/ban_enforcer.ts";
+import { banEnforcement } from "../media/livekit/ban_enforcer.ts";
+import { watchRoomEvents } from "../media/livekit/room_events.ts";
 import { MemoryTransport } from "../engine/transport_memory.ts";
 import { encodeJson } from "../engine/codec.ts";
 
@@ -182,7 +183,9 @@ Deno.test({
     const settings = livekitSettings(lk.wsUrl, lk.apiKey, lk.apiSecret);
     const api = new LivekitServerApi(settings, log);
     const transport = new MemoryTransport();
-    const sub = enforceBansOnSfu(transport, api, log);
+    const sub = watchRoomEvents(transport, "media-enforcers", {
+      moderation: banEnforcement(api, log),
+    });
     const mallory = new Room();
     const carol = new Room();
     try {

@@ -34,8 +34,9 @@ import type { Identity, IdentityResolver } from "../auth/identity.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { Transport } from "../../engine/transport.ts";
-import { enforceBansOnSfu } from "../../media/livekit/ban_enforcer.ts";
-import { enforceStageOnSfu } from "../../media/livekit/stage_enforcer.ts";
+import { banEnforcement } from "../../media/livekit/ban_enforcer.ts";
+import { watchRoomEvents } from "../../media/livekit/room_events.ts";
+import { stageEnforcement } from "../../media/livekit/stage_enforcer.ts";
 import { accountsMediaAuth, type MediaAuth, type MediaRouteDeps } from "../routes/media.ts";
 import { RecordingIndex } from "../../actors/recording/recording_index.ts";
 import { SqlReplayGuard } from "../../media/index/sql_replay_guard.ts";
@@ -222,9 +223,12 @@ export function createMedia(opts: {
     setTimeout(() => void reconciler?.pass().catch(() => {}), 3_000);
   });
   const unreport = servers && reportPieces(servers);
-  const bans = api && opts.transport ? enforceBansOnSfu(opts.transport, api, mediaLog) : undefined;
-  const stage = api && opts.transport
-    ? enforceStageOnSfu(opts.transport, api, mediaLog)
+  // One watcher decodes each room batch once for both enforcers (one queue group).
+  const enforcers = api && opts.transport
+    ? watchRoomEvents(opts.transport, "media-enforcers", {
+      moderation: banEnforcement(api, mediaLog),
+      stage: stageEnforcement(api, mediaLog),
+    })
     : undefined;
   const vod = new VodService(storage.index, storage.objects);
   const clipper: HighlightClipper | undefined = opts.transport && clipHighlights({
@@ -289,8 +293,7 @@ export function createMedia(opts: {
       unreport?.();
       await servers?.close();
       await reconciler?.close();
-      bans?.unsubscribe();
-      stage?.unsubscribe();
+      enforcers?.unsubscribe();
       await clipper?.close();
       await service.close();
       storage.objects.close();

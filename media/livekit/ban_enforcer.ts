@@ -1,22 +1,21 @@
 /**
- * Moderation reaches the SFU: every room batch (`rooms.out.{roomId}`) is watched for `ban`
- * events and the banned user is removed from the room's LiveKit room (LiveKit identities
- * are Synapse user ids). A queue group makes one subscriber in the cluster act per batch.
+ * Moderation reaches the SFU: the room batches' `moderation` events (`room_events.ts`
+ * watches them) with `action: "ban"` remove the banned user from the room's LiveKit room
+ * (LiveKit identities are Synapse user ids).
  */
+import type { RoomEvent } from "../../actors/room/contract.ts";
 import type { Logger } from "../../engine/log.ts";
-import type { Subscription, Transport } from "../../engine/transport.ts";
-import { onRoomEvents } from "./room_events.ts";
 
 export interface ParticipantRemover {
   removeParticipant(roomId: string, identity: string): Promise<boolean>;
 }
 
-export function enforceBansOnSfu(
-  transport: Transport,
+/** The `moderation` handler for `watchRoomEvents`. */
+export function banEnforcement(
   remover: ParticipantRemover,
   log: Logger,
-): Subscription {
-  return onRoomEvents(transport, "moderation", "media-ban-enforcer", async (roomId, event) => {
+): (roomId: string, event: Extract<RoomEvent, { t: "moderation" }>) => Promise<void> {
+  return async (roomId, event) => {
     if (event.action !== "ban") return;
     try {
       const removed = await remover.removeParticipant(roomId, event.target);
@@ -28,5 +27,5 @@ export function enforceBansOnSfu(
         error: err as Error,
       });
     }
-  });
+  };
 }

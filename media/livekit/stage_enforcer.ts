@@ -1,18 +1,15 @@
 /**
- * The stage reaches the SFU: every room batch (`rooms.out.{roomId}`) is watched for `stage`
- * events (`actors/room/parts/stage.ts`): an accepted guest gets publish rights for its camera
+ * The stage reaches the SFU: the room batches' `stage` events (`actors/room/parts/stage.ts`;
+ * `room_events.ts` watches them): an accepted guest gets publish rights for its camera
  * and/or microphone by a participant permission update (no new login), a guest removed,
  * leaving or banned loses them (LiveKit unpublishes its tracks), and a streamer's `muted`
  * mutes the guest's track. A change of who is on stage or of the layout is written into the
  * LiveKit room's metadata (`stage_metadata.ts`), where the recorder agent reads it to compose
- * the recording. LiveKit identities are Synapse user ids. A queue group makes one
- * subscriber in the cluster act per batch; a guest not connected yet gets the same rights in
+ * the recording. LiveKit identities are Synapse user ids. A guest not connected yet gets the same rights in
  * its next token (`GET /api/media/token` asks the room).
  */
 import type { StageRoomEvent } from "../../actors/room/contract.ts";
 import type { Logger } from "../../engine/log.ts";
-import type { Subscription, Transport } from "../../engine/transport.ts";
-import { onRoomEvents } from "./room_events.ts";
 import type { StageHint } from "./stage_metadata.ts";
 import type { GuestMedia } from "./tokens.ts";
 
@@ -49,12 +46,12 @@ export function stageAction(
   return undefined;
 }
 
-export function enforceStageOnSfu(
-  transport: Transport,
+/** The `stage` handler for `watchRoomEvents` (`room_events.ts`). */
+export function stageEnforcement(
   sfu: StagePublisher,
   log: Logger,
-): Subscription {
-  return onRoomEvents(transport, "stage", "media-stage-enforcer", async (roomId, event) => {
+): (roomId: string, event: StageRoomEvent) => Promise<void> {
+  return async (roomId, event) => {
     const action = stageAction(event);
     const fields = { roomId, userId: action?.userId, op: event.op };
     try {
@@ -73,5 +70,5 @@ export function enforceStageOnSfu(
     } catch (err) {
       log.warn("stage not enforced on the SFU", { ...fields, error: err as Error });
     }
-  });
+  };
 }
