@@ -71,7 +71,6 @@ const NOT_YET_MOUNTED = new Set([
   "cluster.ts",
   "cohost.ts",
   "docs.ts",
-  "economy.ts",
   "health.ts",
   "media.ts",
   "media_objects.ts",

@@ -7,12 +7,10 @@
  */
 import { guarded } from "../http_errors.ts";
 import { Hono } from "hono";
-import { z } from "zod";
-import { CatalogGiftInput, listCatalog, upsertCatalogGift } from "../../actors/economy/catalog.ts";
+import { listCatalog, upsertCatalogGift } from "../../actors/economy/catalog.ts";
 import { earningsOf } from "../../actors/economy/earnings.ts";
 import { EconomyError } from "../../actors/economy/errors.ts";
 import { leaderboard } from "../../actors/economy/leaderboards.ts";
-import { AmountInput } from "../../actors/economy/money.ts";
 import type { PaymentProvider } from "../../actors/economy/payment_provider.ts";
 import { getBalances, ledgerHistory, topUp } from "../../actors/economy/wallets.ts";
 import {
@@ -29,17 +27,12 @@ import {
 import type { SqlStore } from "../../engine/sql/sql.ts";
 import type { OutboundEventSink } from "../../actors/webhooks/events.ts";
 import type { Logger } from "../../engine/log.ts";
-import {
-  moneyJson,
-  parseBody,
-  parseWith,
-  pathParam,
-  requireAdmin,
-  requireFinance,
-  requireUserIdentity,
-} from "../accounts/http.ts";
+import { moneyJson, requireAdmin, requireFinance, requireUserIdentity } from "../accounts/http.ts";
 import type { AccountsIdentityResolver } from "../accounts/identity_resolver.ts";
 import { requireRoom } from "../accounts/rooms.ts";
+import { declared } from "../openapi/area.ts";
+import { economyApi } from "../openapi/paths/economy.ts";
+import { mount } from "../openapi/router.ts";
 
 export interface EconomyDeps {
   store: SqlStore;
@@ -54,87 +47,73 @@ export interface EconomyDeps {
   log: Logger;
 }
 
-const IdempotencyKey = z.string().min(8).max(128);
-export const TopUpInput = z.object({ amount: AmountInput, idempotencyKey: IdempotencyKey })
-  .strict();
-export const WithdrawInput = z.object({ amount: AmountInput, idempotencyKey: IdempotencyKey })
-  .strict();
-/** Printable text: no control characters (it is shown to people and kept in the audit log). */
-const Printable = (max: number) =>
-  z.string().trim().min(1).max(max).regex(/^[^\p{Cc}]+$/u, "no control characters");
-export const PayInput = z.object({ reference: Printable(128) }).strict();
-export const RejectInput = z.object({ reason: Printable(500) }).strict();
-const ReviewQuery = z.object({
-  status: z.enum(["pending", "cancelled", "paid", "rejected"]).default("pending"),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  after: z.string().regex(/^\d{1,19}$/).transform((s) => BigInt(s)).optional(),
-  order: z.enum(["asc", "desc"]).default("asc"),
-});
-const HistoryQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  before: z.string().regex(/^\d{1,19}$/).transform((s) => BigInt(s)).optional(),
-});
-const LeaderboardQuery = z.object({
-  scope: z.enum(["stream", "all"]).default("all"),
-  streamId: z.string().min(1).max(64).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-});
+/** A bigint from the decimal digits a declaration's query checked (`before`, `after`). */
+const bigintOrUndefined = (digits: string | undefined) =>
+  digits === undefined ? undefined : BigInt(digits);
 
 export function economyRoutes(deps: EconomyDeps): Hono {
   const app = new Hono();
   const { store, resolver, log } = deps;
   const guard = guarded(log);
 
-  app.get(
-    "/gifts/catalog",
+  mount(
+    app,
+    declared(economyApi, "get", "/gifts/catalog"),
     guard(async (c) => c.json(moneyJson({ gifts: await listCatalog(store) }) as object)),
   );
-  app.put(
-    "/admin/gifts/:id",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(economyApi, "put", "/admin/gifts/{id}"),
+    guard(async (c, input) => {
       requireAdmin(await requireUserIdentity(c, resolver));
-      const body = await parseBody(c, z.record(z.string(), z.unknown()));
-      const gift = parseWith(CatalogGiftInput, { ...body, id: pathParam(c, "id") });
+      const gift = { ...(await input.json()), id: input.param().id };
       await upsertCatalogGift(store, gift);
       return c.json(moneyJson({ gift }) as object);
     }),
   );
 
-  app.get(
-    "/wallet",
+  mount(
+    app,
+    declared(economyApi, "get", "/wallet"),
     guard(async (c) => {
       const who = await requireUserIdentity(c, resolver);
       return c.json(moneyJson({ balances: await getBalances(store, who.userId) }) as object);
     }),
   );
-  app.post(
-    "/wallet/topup",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(economyApi, "post", "/wallet/topup"),
+    guard(async (c, input) => {
       const who = await requireUserIdentity(c, resolver);
-      const input = await parseBody(c, TopUpInput);
+      const body = await input.json();
       if (deps.payments.name === "dev" && !deps.devTopUpForAll && !who.roles.includes("admin")) {
         throw new EconomyError("not_allowed", "instant top-ups are for platform admins here");
       }
-      const result = await topUp(store, deps.payments, { userId: who.userId, ...input });
+      const result = await topUp(store, deps.payments, { userId: who.userId, ...body });
       return c.json(moneyJson(result) as object, result.replayed ? 200 : 201);
     }),
   );
-  app.get(
-    "/wallet/ledger",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(economyApi, "get", "/wallet/ledger"),
+    guard(async (c, input) => {
       const who = await requireUserIdentity(c, resolver);
-      const q = parseWith(HistoryQuery, c.req.query());
-      const entries = await ledgerHistory(store, who.userId, q);
+      const q = input.query();
+      const entries = await ledgerHistory(store, who.userId, {
+        limit: q.limit,
+        before: bigintOrUndefined(q.before),
+      });
       const next = entries.length === q.limit ? entries[entries.length - 1].id : null;
       return c.json(moneyJson({ entries, next }) as object);
     }),
   );
 
-  app.get(
-    "/rooms/:id/leaderboard",
-    guard(async (c) => {
-      const room = await requireRoom(store, pathParam(c, "id"));
-      const q = parseWith(LeaderboardQuery, c.req.query());
+  mount(
+    app,
+    declared(economyApi, "get", "/rooms/{id}/leaderboard"),
+    guard(async (c, input) => {
+      const room = await requireRoom(store, input.param().id);
+      const q = input.query();
       const streamId = q.scope === "stream" ? (q.streamId ?? room.liveStreamId) : undefined;
       if (q.scope === "stream" && !streamId) {
         throw new EconomyError("invalid_request", "the room is offline: name a streamId");
@@ -148,67 +127,74 @@ export function economyRoutes(deps: EconomyDeps): Hono {
     }),
   );
 
-  app.get(
-    "/earnings",
+  mount(
+    app,
+    declared(economyApi, "get", "/earnings"),
     guard(async (c) => {
       const who = await requireUserIdentity(c, resolver);
       return c.json(moneyJson({ earnings: await earningsOf(store, who.userId) }) as object);
     }),
   );
-  app.post(
-    "/withdrawals",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(economyApi, "post", "/withdrawals"),
+    guard(async (c, input) => {
       const who = await requireUserIdentity(c, resolver);
-      const input = await parseBody(c, WithdrawInput);
+      const body = await input.json();
       const w = await requestWithdrawal(
         store,
-        { userId: who.userId, ...input },
+        { userId: who.userId, ...body },
         deps.withdrawals ?? DEFAULT_WITHDRAWAL_LIMITS,
       );
       return c.json(moneyJson({ withdrawal: w }) as object, w.replayed ? 200 : 201);
     }),
   );
-  app.get(
-    "/withdrawals",
+  mount(
+    app,
+    declared(economyApi, "get", "/withdrawals"),
     guard(async (c) => {
       const who = await requireUserIdentity(c, resolver);
       return c.json(moneyJson({ withdrawals: await listWithdrawals(store, who.userId) }) as object);
     }),
   );
-  app.post(
-    "/withdrawals/:id/cancel",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(economyApi, "post", "/withdrawals/{id}/cancel"),
+    guard(async (c, input) => {
       const who = await requireUserIdentity(c, resolver);
-      const w = await cancelWithdrawal(store, who.userId, pathParam(c, "id"));
+      const w = await cancelWithdrawal(store, who.userId, input.param().id);
       return c.json(moneyJson({ withdrawal: w }) as object);
     }),
   );
 
   // --- finance (the `finance` or `admin` role): the withdrawal queue, pay, reject, audit trail
-  app.get(
-    "/admin/withdrawals",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(economyApi, "get", "/admin/withdrawals"),
+    guard(async (c, input) => {
       requireFinance(await requireUserIdentity(c, resolver));
-      const q = parseWith(ReviewQuery, c.req.query());
-      const page = await listWithdrawalsByStatus(store, q);
+      const q = input.query();
+      const page = await listWithdrawalsByStatus(store, { ...q, after: bigintOrUndefined(q.after) });
       return c.json(moneyJson({ status: q.status, ...page }) as object);
     }),
   );
-  app.get(
-    "/admin/withdrawals/:id",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(economyApi, "get", "/admin/withdrawals/{id}"),
+    guard(async (c, input) => {
       requireFinance(await requireUserIdentity(c, resolver));
-      return c.json(moneyJson(await withdrawalWithEvents(store, pathParam(c, "id"))) as object);
+      return c.json(moneyJson(await withdrawalWithEvents(store, input.param().id)) as object);
     }),
   );
-  app.post(
-    "/admin/withdrawals/:id/pay",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(economyApi, "post", "/admin/withdrawals/{id}/pay"),
+    guard(async (c, input) => {
       const who = await requireUserIdentity(c, resolver);
       requireFinance(who);
-      const { reference } = await parseBody(c, PayInput);
+      const { reference } = await input.json();
       const w = await payWithdrawal(store, {
-        withdrawalId: pathParam(c, "id"),
+        withdrawalId: input.param().id,
         adminId: who.userId,
         reference,
       });
@@ -230,14 +216,15 @@ export function economyRoutes(deps: EconomyDeps): Hono {
       return c.json(moneyJson({ withdrawal: w }) as object);
     }),
   );
-  app.post(
-    "/admin/withdrawals/:id/reject",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(economyApi, "post", "/admin/withdrawals/{id}/reject"),
+    guard(async (c, input) => {
       const who = await requireUserIdentity(c, resolver);
       requireFinance(who);
-      const { reason } = await parseBody(c, RejectInput);
+      const { reason } = await input.json();
       const w = await rejectWithdrawal(store, {
-        withdrawalId: pathParam(c, "id"),
+        withdrawalId: input.param().id,
         adminId: who.userId,
         reason,
       });

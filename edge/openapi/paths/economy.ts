@@ -1,8 +1,19 @@
 /** Declarations of edge/routes/economy.ts: wallets, gifts catalog, earnings, withdrawals. */
 import { CatalogGiftInput } from "../../../actors/economy/catalog.ts";
-import { PayInput, RejectInput, TopUpInput, WithdrawInput } from "../../routes/economy.ts";
+import { AmountInput } from "../../../actors/economy/money.ts";
 import { area } from "../area.ts";
 import { AnyObject, BEARER, errors, json, jsonBody, Minor, RoomIdParam, z } from "../schemas.ts";
+
+const IdempotencyKey = z.string().min(8).max(128);
+const TopUpInput = z.object({ amount: AmountInput, idempotencyKey: IdempotencyKey }).strict();
+const WithdrawInput = z.object({ amount: AmountInput, idempotencyKey: IdempotencyKey }).strict();
+/** Printable text: no control characters (it is shown to people and kept in the audit log). */
+const Printable = (max: number) =>
+  z.string().trim().min(1).max(max).regex(/^[^\p{Cc}]+$/u, "no control characters");
+const PayInput = z.object({ reference: Printable(128) }).strict();
+const RejectInput = z.object({ reason: Printable(500) }).strict();
+/** Decimal digits of a bigint id (ledger entries, withdrawals' order). */
+const Digits = z.string().regex(/^\d{1,19}$/);
 
 const AUTH = ["token_missing", "token_expired", "token_bad_signature", "session_revoked"];
 const MONEY_ERRORS = errors({
@@ -57,7 +68,7 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
     summary: "Add or change a gift (platform admins)",
     security: BEARER,
     request: {
-      params: IdParam,
+      params: CatalogGiftInput.pick({ id: true }),
       ...jsonBody(CatalogGiftInput.omit({ id: true }), { name: "Rose", price: "1", tier: 1 }),
     },
     responses: { 200: json(z.object({ gift: Gift }), "the gift"), ...MONEY_ERRORS },
@@ -91,8 +102,8 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
     security: BEARER,
     request: {
       query: z.object({
-        limit: z.coerce.number().int().min(1).max(200).optional(),
-        before: z.string().regex(/^\d{1,19}$/).optional(),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+        before: Digits.optional(),
       }),
     },
     responses: {
@@ -107,9 +118,9 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
     request: {
       params: RoomIdParam,
       query: z.object({
-        scope: z.enum(["stream", "all"]).optional(),
+        scope: z.enum(["stream", "all"]).default("all"),
         streamId: z.string().min(1).max(64).optional(),
-        limit: z.coerce.number().int().min(1).max(100).optional(),
+        limit: z.coerce.number().int().min(1).max(100).default(20),
       }),
     },
     responses: { 200: json(AnyObject, "entries"), ...MONEY_ERRORS },
@@ -158,10 +169,10 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
     security: BEARER,
     request: {
       query: z.object({
-        status: z.enum(["pending", "cancelled", "paid", "rejected"]).optional(),
-        limit: z.coerce.number().int().min(1).max(200).optional(),
-        after: z.string().regex(/^\d{1,19}$/).optional(),
-        order: z.enum(["asc", "desc"]).optional(),
+        status: z.enum(["pending", "cancelled", "paid", "rejected"]).default("pending"),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+        after: Digits.optional(),
+        order: z.enum(["asc", "desc"]).default("asc"),
       }),
     },
     responses: { 200: json(AnyObject, "a page"), ...MONEY_ERRORS },
