@@ -75,10 +75,8 @@ const NOT_YET_MOUNTED = new Set([
   "media.ts",
   "media_objects.ts",
   "pk.ts",
-  "reports.ts",
   "stage.ts",
   "vod_danmaku.ts",
-  "webhooks.ts",
   "ws.ts",
 ]);
 

@@ -3,39 +3,34 @@
  * its messages) and `GET /admin/reports` (open reports, platform admins).
  */
 import { Hono } from "hono";
-import { z } from "zod";
-import {
-  parseBody,
-  parseWith,
-  pathParam,
-  requireAdmin,
-  requireUserIdentity,
-} from "../accounts/http.ts";
-import { fileReport, openReports, ReportInput } from "../accounts/reports.ts";
+import { requireAdmin, requireUserIdentity } from "../accounts/http.ts";
+import { fileReport, openReports } from "../accounts/reports.ts";
 import type { Accounts } from "../accounts/service.ts";
 import { guarded } from "../http_errors.ts";
-
-const RoomIdParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
-const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
+import { declared } from "../openapi/area.ts";
+import { reportsApi } from "../openapi/paths/reports.ts";
+import { mount } from "../openapi/router.ts";
 
 export function reportsRoutes(deps: Accounts): Hono {
   const app = new Hono();
   const guard = guarded(deps.log);
-  app.post(
-    "/rooms/:id/reports",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(reportsApi, "post", "/rooms/{id}/reports"),
+    guard(async (c, input) => {
       const who = await requireUserIdentity(c, deps.resolver);
-      const roomId = parseWith(RoomIdParam, pathParam(c, "id"));
-      const input = await parseBody(c, ReportInput);
-      const { report, created } = await fileReport(deps.store, roomId, who.userId, input);
+      const roomId = input.param().id;
+      const body = await input.json();
+      const { report, created } = await fileReport(deps.store, roomId, who.userId, body);
       return c.json({ report, created }, created ? 201 : 200);
     }),
   );
-  app.get(
-    "/admin/reports",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(reportsApi, "get", "/admin/reports"),
+    guard(async (c, input) => {
       requireAdmin(await requireUserIdentity(c, deps.resolver));
-      const { limit } = parseWith(ListQuery, c.req.query());
+      const { limit } = input.query();
       return c.json({ reports: await openReports(deps.store, limit) });
     }),
   );

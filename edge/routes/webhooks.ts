@@ -6,11 +6,10 @@
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { z } from "zod";
 import type { Identity } from "../auth/identity.ts";
 import { guarded } from "../http_errors.ts";
 import type { Logger } from "../../engine/log.ts";
-import { parseBody, parseWith, pathParam, requireUserIdentity } from "../accounts/http.ts";
+import { requireUserIdentity } from "../accounts/http.ts";
 import type { AccountsIdentityResolver } from "../accounts/identity_resolver.ts";
 import { AccountError } from "../accounts/errors.ts";
 import {
@@ -19,6 +18,9 @@ import {
   type WebhookStore,
 } from "../../actors/webhooks/store.ts";
 import { eventId, WEBHOOK_EVENT_TYPES } from "../../actors/webhooks/events.ts";
+import { declared } from "../openapi/area.ts";
+import { webhooksApi } from "../openapi/paths/webhooks.ts";
+import { mount } from "../openapi/router.ts";
 import { MediaError } from "../../media/errors.ts";
 import {
   assertPublicHost,
@@ -37,35 +39,6 @@ export interface WebhookRouteDeps {
   nudge?: () => void;
   log: Logger;
 }
-
-const EventType = z.enum(WEBHOOK_EVENT_TYPES);
-const Url = z.string().trim().max(2000).refine((s) => {
-  try {
-    const u = new URL(s);
-    return (u.protocol === "https:" || u.protocol === "http:") && !u.username && !u.password;
-  } catch {
-    return false;
-  }
-}, "an http(s) URL without credentials");
-const Description = z.string().trim().max(200).regex(/^[^\p{Cc}]*$/u, "no control characters");
-export const CreateInput = z.object({
-  url: Url,
-  description: Description.default(""),
-  eventTypes: z.array(EventType).max(WEBHOOK_EVENT_TYPES.length).default([]),
-  scope: z.enum(["mine", "platform"]).default("mine"),
-}).strict();
-export const UpdateInput = z.object({
-  url: Url.optional(),
-  description: Description.optional(),
-  eventTypes: z.array(EventType).max(WEBHOOK_EVENT_TYPES.length).optional(),
-  enabled: z.boolean().optional(),
-}).strict();
-const ListQuery = z.object({ scope: z.enum(["mine", "platform"]).default("mine") });
-const DeliveriesQuery = z.object({
-  status: z.enum(["pending", "delivered", "failed"]).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  before: z.string().regex(/^\d{1,18}$/).transform((s) => BigInt(s)).optional(),
-});
 
 const isAdmin = (who: Identity) => who.roles.includes("admin");
 
@@ -110,9 +83,9 @@ export function webhookRoutes(deps: WebhookRouteDeps): Hono {
       throw err;
     }
   };
-  const endpointFor = async (c: Context) => {
+  const endpointFor = async (c: Context, id: string) => {
     const who = await requireUserIdentity(c, resolver);
-    const endpoint = await store.endpoint(pathParam(c, "id"));
+    const endpoint = await store.endpoint(id);
     if (!endpoint || !mayManage(who, endpoint)) {
       throw new WebhookError("unknown_endpoint", "no such endpoint");
     }
@@ -120,65 +93,76 @@ export function webhookRoutes(deps: WebhookRouteDeps): Hono {
   };
   const publicView = ({ secret: _secret, ...e }: EndpointWithSecret) => e;
 
-  app.get("/webhooks/event-types", (c) => c.json({ eventTypes: WEBHOOK_EVENT_TYPES }));
+  mount(
+    app,
+    declared(webhooksApi, "get", "/webhooks/event-types"),
+    (c) => c.json({ eventTypes: WEBHOOK_EVENT_TYPES }),
+  );
 
-  app.get(
-    "/webhooks/endpoints",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(webhooksApi, "get", "/webhooks/endpoints"),
+    guard(async (c, input) => {
       const who = await requireUserIdentity(c, resolver);
-      const q = parseWith(ListQuery, c.req.query());
+      const q = input.query();
       return c.json({ endpoints: await store.endpoints(await ownerFor(store, who, q.scope)) });
     }),
   );
-  app.post(
-    "/webhooks/endpoints",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(webhooksApi, "post", "/webhooks/endpoints"),
+    guard(async (c, input) => {
       const who = await requireUserIdentity(c, resolver);
-      const input = await parseBody(c, CreateInput);
-      const ownerId = await ownerFor(store, who, input.scope);
-      await checkUrl(input.url);
+      const body = await input.json();
+      const ownerId = await ownerFor(store, who, body.scope);
+      await checkUrl(body.url);
       const endpoint = await store.createEndpoint({
         ownerId,
-        url: input.url,
-        description: input.description,
-        eventTypes: input.eventTypes,
+        url: body.url,
+        description: body.description,
+        eventTypes: body.eventTypes,
       });
       return c.json({ endpoint }, 201);
     }),
   );
-  app.get(
-    "/webhooks/endpoints/:id",
-    guard(async (c) => c.json({ endpoint: await endpointFor(c) })),
+  mount(
+    app,
+    declared(webhooksApi, "get", "/webhooks/endpoints/{id}"),
+    guard(async (c, input) => c.json({ endpoint: await endpointFor(c, input.param().id) })),
   );
-  app.patch(
-    "/webhooks/endpoints/:id",
-    guard(async (c) => {
-      const endpoint = await endpointFor(c);
-      const patch = await parseBody(c, UpdateInput);
+  mount(
+    app,
+    declared(webhooksApi, "patch", "/webhooks/endpoints/{id}"),
+    guard(async (c, input) => {
+      const endpoint = await endpointFor(c, input.param().id);
+      const patch = await input.json();
       if (patch.url) await checkUrl(patch.url);
       return c.json({ endpoint: await store.updateEndpoint(endpoint.id, patch) });
     }),
   );
-  app.delete(
-    "/webhooks/endpoints/:id",
-    guard(async (c) => {
-      const endpoint = await endpointFor(c);
+  mount(
+    app,
+    declared(webhooksApi, "delete", "/webhooks/endpoints/{id}"),
+    guard(async (c, input) => {
+      const endpoint = await endpointFor(c, input.param().id);
       await store.deleteEndpoint(endpoint.id);
       return c.json({ deleted: true });
     }),
   );
-  app.post(
-    "/webhooks/endpoints/:id/rotate-secret",
-    guard(async (c) => {
-      const endpoint = await endpointFor(c);
+  mount(
+    app,
+    declared(webhooksApi, "post", "/webhooks/endpoints/{id}/rotate-secret"),
+    guard(async (c, input) => {
+      const endpoint = await endpointFor(c, input.param().id);
       const secret = await store.rotateSecret(endpoint.id);
       return c.json({ endpoint: { ...publicView(endpoint), secret } });
     }),
   );
-  app.post(
-    "/webhooks/endpoints/:id/test",
-    guard(async (c) => {
-      const endpoint = await endpointFor(c);
+  mount(
+    app,
+    declared(webhooksApi, "post", "/webhooks/endpoints/{id}/test"),
+    guard(async (c, input) => {
+      const endpoint = await endpointFor(c, input.param().id);
       const at = Date.now();
       const key = `${endpoint.id}/${crypto.randomUUID()}`;
       const id = await eventId("webhook.test", key);
@@ -190,21 +174,24 @@ export function webhookRoutes(deps: WebhookRouteDeps): Hono {
       return c.json({ eventId: id }, 202);
     }),
   );
-  app.get(
-    "/webhooks/endpoints/:id/deliveries",
-    guard(async (c) => {
-      const endpoint = await endpointFor(c);
-      const q = parseWith(DeliveriesQuery, c.req.query());
-      const deliveries = await store.deliveries(endpoint.id, q);
+  mount(
+    app,
+    declared(webhooksApi, "get", "/webhooks/endpoints/{id}/deliveries"),
+    guard(async (c, input) => {
+      const endpoint = await endpointFor(c, input.param().id);
+      const q = input.query();
+      const before = q.before === undefined ? undefined : BigInt(q.before);
+      const deliveries = await store.deliveries(endpoint.id, { ...q, before });
       const next = deliveries.length === q.limit ? deliveries[deliveries.length - 1].id : null;
       return c.json({ deliveries, next });
     }),
   );
-  app.post(
-    "/webhooks/deliveries/:id/redeliver",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(webhooksApi, "post", "/webhooks/deliveries/{id}/redeliver"),
+    guard(async (c, input) => {
       const who = await requireUserIdentity(c, resolver);
-      const delivery = await store.delivery(pathParam(c, "id"));
+      const delivery = await store.delivery(input.param().id);
       const endpoint = delivery && await store.endpoint(delivery.endpointId);
       if (!delivery || !endpoint || !mayManage(who, endpoint)) {
         throw new WebhookError("unknown_delivery", "no such delivery");

@@ -15342,8 +15342,7 @@ export interface paths {
             parameters: {
                 query?: {
                     status?: "pending" | "delivered" | "failed";
-                    /** @description 1-200 (50) */
-                    limit?: string;
+                    limit?: number;
                     /** @description a page's `next` */
                     before?: string;
                 };

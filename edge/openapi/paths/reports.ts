@@ -38,7 +38,7 @@ export const reportsApi = area("reports", "Viewers' reports of rooms and message
     path: "/admin/reports",
     summary: "Open reports, newest first (platform admins)",
     security: BEARER,
-    request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).optional() }) },
+    request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) },
     responses: {
       200: json(z.object({ reports: z.array(Report) }), "open reports"),
       ...errors({ 401: AUTH, 403: ["forbidden"] }),

@@ -1,6 +1,5 @@
 /** Declarations of edge/routes/webhooks.ts: outbound webhook endpoints, deliveries, redelivery. */
 import { WEBHOOK_EVENT_TYPES } from "../../../actors/webhooks/events.ts";
-import { CreateInput, UpdateInput } from "../../routes/webhooks.ts";
 import { area } from "../area.ts";
 import { BEARER, errors, json, jsonBody, pathParams, z } from "../schemas.ts";
 
@@ -13,6 +12,27 @@ const HOOK_ERRORS = errors({
 });
 
 const EventType = z.enum(WEBHOOK_EVENT_TYPES);
+const Url = z.string().trim().max(2000).refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === "https:" || u.protocol === "http:") && !u.username && !u.password;
+  } catch {
+    return false;
+  }
+}, "an http(s) URL without credentials");
+const Description = z.string().trim().max(200).regex(/^[^\p{Cc}]*$/u, "no control characters");
+const CreateInput = z.object({
+  url: Url,
+  description: Description.default(""),
+  eventTypes: z.array(EventType).max(WEBHOOK_EVENT_TYPES.length).default([]),
+  scope: z.enum(["mine", "platform"]).default("mine"),
+}).strict();
+const UpdateInput = z.object({
+  url: Url.optional(),
+  description: Description.optional(),
+  eventTypes: z.array(EventType).max(WEBHOOK_EVENT_TYPES.length).optional(),
+  enabled: z.boolean().optional(),
+}).strict();
 const Endpoint = z.object({
   id: z.string(),
   ownerId: z.string().nullable().openapi({ description: "null: a platform endpoint" }),
@@ -58,7 +78,7 @@ const EP = {
 };
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const Id = pathParams("id");
-const Scope = z.object({ scope: z.enum(["mine", "platform"]).optional() });
+const Scope = z.object({ scope: z.enum(["mine", "platform"]).default("mine") });
 
 export const webhooksApi = area(
   "webhooks",
@@ -163,8 +183,10 @@ export const webhooksApi = area(
         params: Id,
         query: z.object({
           status: z.enum(["pending", "delivered", "failed"]).optional(),
-          limit: z.string().regex(/^\d+$/).optional().openapi({ description: "1-200 (50)" }),
-          before: z.string().regex(/^\d+$/).optional().openapi({ description: "a page's `next`" }),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+          before: z.string().regex(/^\d{1,18}$/).optional().openapi({
+            description: "a page's `next`",
+          }),
         }),
       },
       responses: {
