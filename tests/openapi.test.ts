@@ -65,7 +65,6 @@ const NOT_REST = new Set([
 ]);
 /** Routers still reading their requests by hand (edge/openapi/router.ts); this list only shrinks. */
 const NOT_YET_MOUNTED = new Set([
-  "ai.ts",
   "analysis.ts",
   "bridges.ts",
   "cluster.ts",
@@ -74,8 +73,6 @@ const NOT_YET_MOUNTED = new Set([
   "health.ts",
   "media.ts",
   "media_objects.ts",
-  "pk.ts",
-  "stage.ts",
   "vod_danmaku.ts",
   "ws.ts",
 ]);

@@ -26,11 +26,19 @@ export interface Refusal {
   status?: ContentfulStatusCode;
   /** The code for a body that is not JSON (default: `code`, with "body must be JSON"). */
   notJson?: string;
+  /** Path parameters with their own refusal (`id` → `bad_room_id`), when the first issue is theirs. */
+  fields?: Record<string, Refusal>;
 }
 
+/** A refusal for each part of the request (a part not named: `invalid_request`). */
+export type Refusals = Partial<Record<"param" | "query" | "json", Refusal>>;
+
 export const INVALID_REQUEST: Refusal = { code: "invalid_request" };
-/** For routes whose only parameter is a room id. */
-export const BAD_ROOM_ID: Refusal = { code: "bad_room_id", message: BAD_ROOM_ID_MESSAGE };
+/** For routes under `/rooms/{id}`: a bad room id is `bad_room_id`, other parameters `invalid_request`. */
+export const BAD_ROOM_ID: Refusal = {
+  code: "invalid_request",
+  fields: { id: { code: "bad_room_id", message: BAD_ROOM_ID_MESSAGE } },
+};
 
 /** A request the route's declaration refused; coded, so every router's error mapping keeps it. */
 export class RequestRefused extends Error {
@@ -71,11 +79,14 @@ export function mount<R extends Mountable>(
   app: Hono,
   route: R,
   handler: RouteHandler<R>,
-  refusal: Refusal = INVALID_REQUEST,
+  refusal: Refusal | Refusals = INVALID_REQUEST,
 ): void {
+  const refusals: Required<Refusals> = "code" in refusal
+    ? { param: refusal as Refusal, query: refusal as Refusal, json: refusal as Refusal }
+    : { param: INVALID_REQUEST, query: INVALID_REQUEST, json: INVALID_REQUEST, ...refusal };
   app.on(route.method.toUpperCase(), honoPath(route.path), async (c) => {
     try {
-      return await handler(c, routeInput(c, route, refusal) as RouteInput<R>);
+      return await handler(c, routeInput(c, route, refusals) as RouteInput<R>);
     } catch (err) {
       if (err instanceof RequestRefused) {
         return c.json(errorBody(err.code, err.message), err.status);
@@ -85,13 +96,15 @@ export function mount<R extends Mountable>(
   });
 }
 
-function routeInput(c: Context, route: Mountable, refusal: Refusal) {
+function routeInput(c: Context, route: Mountable, refusals: Required<Refusals>) {
   const request = route.request;
-  const parse = (schema: unknown, value: unknown, what: string): unknown => {
+  const parse = (schema: unknown, value: unknown, what: keyof Refusals): unknown => {
     if (!schema) throw new Error(`${route.method} ${route.path} declares no ${what}`);
     const r = (schema as z.ZodType).safeParse(value);
     if (r.success) return r.data;
     const issue = r.error.issues[0];
+    const field = what === "param" ? String(issue?.path[0] ?? "") : "";
+    const refusal = refusals[what].fields?.[field] ?? refusals[what];
     const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
     throw new RequestRefused(
       refusal.code,
@@ -100,7 +113,7 @@ function routeInput(c: Context, route: Mountable, refusal: Refusal) {
     );
   };
   return {
-    param: () => parse(request?.params, c.req.param(), "path parameters"),
+    param: () => parse(request?.params, c.req.param(), "param"),
     query: () => parse(request?.query, c.req.query(), "query"),
     json: async () => {
       const media = request?.body?.content?.["application/json"] as
@@ -113,13 +126,14 @@ function routeInput(c: Context, route: Mountable, refusal: Refusal) {
         const text = await c.req.text();
         body = text.trim() === "" ? {} : JSON.parse(text);
       } catch {
+        const refusal = refusals.json;
         throw new RequestRefused(
           refusal.notJson ?? refusal.code,
           "body must be JSON",
           refusal.status,
         );
       }
-      return parse(schema, body, "JSON body");
+      return parse(schema, body, "json");
     },
   };
 }

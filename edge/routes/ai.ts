@@ -15,23 +15,18 @@ import type { AiOp } from "../../actors/room/contract.ts";
 import type { Actor } from "../../actors/room/contract.ts";
 import { AuthError, identityToActor } from "../auth/identity.ts";
 import type { EdgeDeps } from "../deps.ts";
-import { BAD_ROOM_ID_MESSAGE, jsonError, validRoomId } from "../http_errors.ts";
+import { jsonError } from "../http_errors.ts";
 import { RoomRequestError } from "../../actors/room/client.ts";
 import { bearerToken } from "../accounts/http.ts";
+import { declared } from "../openapi/area.ts";
+import { roomAiApi } from "../openapi/paths/room_ai.ts";
+import { BAD_ROOM_ID, mount, type Refusals, RequestRefused } from "../openapi/router.ts";
 
 /** Someone reading the public panel without a token. */
 const ANONYMOUS: Actor = { userId: "anonymous", name: "anonymous", kind: "guest", roles: [] };
 
-class BadRequest extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message);
-  }
-}
-
-const AuditQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
-const SkipBody = z.object({ questionId: z.string().min(1).max(80) }).strict();
-const EntryId = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/);
-const QaAction = z.enum(["pause", "resume", "interrupt", "skip"]);
+/** A bad room id first; a knowledge-base entry the room's own `KbEntryInput` refuses. */
+const AI_REFUSALS: Refusals = { param: BAD_ROOM_ID, json: { code: "kb_invalid" } };
 
 const STATUS: Record<string, ContentfulStatusCode> = {
   forbidden: 403,
@@ -49,34 +44,16 @@ const STATUS: Record<string, ContentfulStatusCode> = {
   internal: 500,
 };
 
-async function jsonBody(c: Context): Promise<unknown> {
-  try {
-    const text = await c.req.text();
-    return text.trim() === "" ? {} : JSON.parse(text);
-  } catch {
-    throw new BadRequest("invalid_request", "body must be JSON");
-  }
-}
-
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-  throw new BadRequest("invalid_request", `${where}${issue?.message}`);
-}
-
 export function aiRoutes(deps: Pick<EdgeDeps, "rooms" | "identity" | "log">): Hono {
   const app = new Hono();
 
-  /** Resolves the caller and sends one `ai` command to the room. */
-  const run = (
-    build: (c: Context) => Promise<z.input<typeof AiOp>> | z.input<typeof AiOp>,
+  /** Resolves the caller and sends one `ai` command to the room (its id already checked). */
+  const run = async (
+    c: Context,
+    roomId: string,
+    build: () => Promise<z.input<typeof AiOp>> | z.input<typeof AiOp>,
     opts: { anonymous?: boolean; status?: ContentfulStatusCode } = {},
-  ) =>
-  async (c: Context) => {
-    const roomId = validRoomId(c.req.param("id"));
-    if (!roomId) return jsonError(c, 400, "bad_room_id", BAD_ROOM_ID_MESSAGE);
+  ) => {
     try {
       const token = bearerToken(c);
       let actor = ANONYMOUS;
@@ -84,11 +61,12 @@ export function aiRoutes(deps: Pick<EdgeDeps, "rooms" | "identity" | "log">): Ho
       else if (!opts.anonymous) {
         throw new AuthError("auth_required", "send Authorization: Bearer <token>");
       }
-      const cmd = await build(c);
+      const cmd = await build();
       return c.json(await deps.rooms.ai(roomId, actor, cmd), opts.status ?? 200);
     } catch (err) {
       if (
-        err instanceof BadRequest || err instanceof AuthError || err instanceof RoomRequestError
+        err instanceof RequestRefused || err instanceof AuthError ||
+        err instanceof RoomRequestError
       ) {
         const status = STATUS[err.code] ?? 400;
         return jsonError(c, status, err.code, err.message);
@@ -98,40 +76,73 @@ export function aiRoutes(deps: Pick<EdgeDeps, "rooms" | "identity" | "log">): Ho
     }
   };
 
-  app.get("/rooms/:id/ai", run(() => ({ op: "state" }), { anonymous: true }));
-  app.get(
-    "/rooms/:id/ai/audit",
-    run((c) => ({ op: "audit", limit: parse(AuditQuery, c.req.query()).limit })),
+  mount(
+    app,
+    declared(roomAiApi, "get", "/rooms/{id}/ai"),
+    (c, input) => run(c, input.param().id, () => ({ op: "state" }), { anonymous: true }),
+    AI_REFUSALS,
   );
-  app.post(
-    "/rooms/:id/ai/audit/:auditId/undo",
-    run((c) => ({ op: "undo", auditId: parse(EntryId, c.req.param("auditId")) })),
+  mount(
+    app,
+    declared(roomAiApi, "get", "/rooms/{id}/ai/audit"),
+    (c, input) =>
+      run(c, input.param().id, () => ({ op: "audit", limit: input.query().limit })),
+    AI_REFUSALS,
   );
-  app.get("/rooms/:id/ai/kb", run(() => ({ op: "kb_list" })));
-  app.post(
-    "/rooms/:id/ai/kb",
-    run(async (c) => ({ op: "kb_put", entry: await jsonBody(c) }), { status: 201 }),
+  mount(
+    app,
+    declared(roomAiApi, "post", "/rooms/{id}/ai/audit/{auditId}/undo"),
+    (c, input) => {
+      const { id, auditId } = input.param();
+      return run(c, id, () => ({ op: "undo", auditId }));
+    },
+    AI_REFUSALS,
   );
-  app.put(
-    "/rooms/:id/ai/kb/:entryId",
-    run(async (c) => ({
-      op: "kb_put",
-      id: parse(EntryId, c.req.param("entryId")),
-      entry: await jsonBody(c),
-    })),
+  mount(
+    app,
+    declared(roomAiApi, "get", "/rooms/{id}/ai/kb"),
+    (c, input) => run(c, input.param().id, () => ({ op: "kb_list" })),
+    AI_REFUSALS,
   );
-  app.delete(
-    "/rooms/:id/ai/kb/:entryId",
-    run((c) => ({ op: "kb_delete", id: parse(EntryId, c.req.param("entryId")) })),
+  mount(
+    app,
+    declared(roomAiApi, "post", "/rooms/{id}/ai/kb"),
+    (c, input) =>
+      run(c, input.param().id, async () => ({ op: "kb_put", entry: await input.json() }), {
+        status: 201,
+      }),
+    AI_REFUSALS,
   );
-  app.post(
-    "/rooms/:id/ai/qa/:action",
-    run(async (c) => {
-      const action = parse(QaAction, c.req.param("action"));
-      if (action !== "skip") return { op: "qa", action };
-      const { questionId } = parse(SkipBody, await jsonBody(c));
-      return { op: "qa", action, questionId };
-    }),
+  mount(
+    app,
+    declared(roomAiApi, "put", "/rooms/{id}/ai/kb/{entryId}"),
+    (c, input) => {
+      const { id, entryId } = input.param();
+      return run(c, id, async () => ({ op: "kb_put", id: entryId, entry: await input.json() }));
+    },
+    AI_REFUSALS,
+  );
+  mount(
+    app,
+    declared(roomAiApi, "delete", "/rooms/{id}/ai/kb/{entryId}"),
+    (c, input) => {
+      const { id, entryId } = input.param();
+      return run(c, id, () => ({ op: "kb_delete", id: entryId }));
+    },
+    AI_REFUSALS,
+  );
+  mount(
+    app,
+    declared(roomAiApi, "post", "/rooms/{id}/ai/qa/{action}"),
+    (c, input) => {
+      const { id, action } = input.param();
+      return run(c, id, async () => {
+        if (action !== "skip") return { op: "qa", action };
+        const { questionId } = await input.json();
+        return { op: "qa", action, questionId };
+      });
+    },
+    { param: BAD_ROOM_ID, json: { code: "invalid_request" } },
   );
   return app;
 }

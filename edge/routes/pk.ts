@@ -10,26 +10,19 @@
  */
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { z } from "zod";
 import { PkClient } from "../../actors/pk/client.ts";
-import { PK_DURATION } from "../../actors/pk/contract.ts";
 import { SqlPkStore } from "../../actors/pk/sql_store.ts";
 import type { Actor } from "../../actors/room/contract.ts";
-import { ID_PATTERN } from "../../engine/subject.ts";
 import { bearerToken } from "../accounts/http.ts";
 import { AuthError, identityToActor } from "../auth/identity.ts";
 import type { EdgeDeps } from "../deps.ts";
-import { BAD_ROOM_ID_MESSAGE, codedErrorResponse, jsonError, validRoomId } from "../http_errors.ts";
-import { jsonBody } from "./coded_status.ts";
+import { codedErrorResponse, jsonError } from "../http_errors.ts";
+import { declared } from "../openapi/area.ts";
+import { pkApi } from "../openapi/paths/pk.ts";
+import { BAD_ROOM_ID, mount } from "../openapi/router.ts";
 
-export const PkInvite = z.object({
-  from: z.string().regex(ID_PATTERN),
-  to: z.string().regex(ID_PATTERN),
-  durationSec: z.number().int().min(PK_DURATION.minSec).max(PK_DURATION.maxSec).optional(),
-}).strict();
-export const PK_ID_PATTERN = /^pk_[A-Za-z0-9_-]{1,60}$/;
-const PkId = z.string().regex(PK_ID_PATTERN);
-export const PkAction = z.enum(["accept", "decline", "end"]);
+/** A body that is not JSON is `bad_json`, as the room's other routers say. */
+const PK_REFUSAL = { code: "invalid_request", notJson: "bad_json" };
 
 const STATUS: Record<string, ContentfulStatusCode> = {
   auth_required: 401,
@@ -47,20 +40,6 @@ const STATUS: Record<string, ContentfulStatusCode> = {
   internal: 500,
 };
 
-class BadRequest extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message);
-  }
-}
-
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-  throw new BadRequest("invalid_request", `${where}${issue?.message}`);
-}
-
 export function pkRoutes(
   deps: Pick<EdgeDeps, "actors" | "identity" | "log" | "economy">,
 ): Hono {
@@ -72,43 +51,48 @@ export function pkRoutes(
     if (!token) throw new AuthError("auth_required", "send Authorization: Bearer <token>");
     return identityToActor(await deps.identity.resolve(token));
   };
-  const guard = (fn: (c: Context) => Promise<Response>) => async (c: Context) => {
+  const guard = <A extends unknown[]>(fn: (c: Context, ...rest: A) => Promise<Response>) =>
+  async (c: Context, ...rest: A) => {
     try {
-      return await fn(c);
+      return await fn(c, ...rest);
     } catch (err) {
       return codedErrorResponse(c, err, deps.log, STATUS);
     }
   };
 
-  app.post(
-    "/pk",
-    guard(async (c) => {
+  mount(
+    app,
+    declared(pkApi, "post", "/pk"),
+    guard(async (c, input) => {
       const actor = await actorOf(c);
-      const input = parse(PkInvite, await jsonBody(c));
-      return c.json(await pk.invite(actor, input.from, input.to, input.durationSec), 201);
+      const { from, to, durationSec } = await input.json();
+      return c.json(await pk.invite(actor, from, to, durationSec), 201);
     }),
+    PK_REFUSAL,
   );
-  app.get(
-    "/pk/:pkId",
-    guard(async (c) => c.json(await pk.state(parse(PkId, c.req.param("pkId"))))),
+  mount(
+    app,
+    declared(pkApi, "get", "/pk/{pkId}"),
+    guard(async (c, input) => c.json(await pk.state(input.param().pkId))),
   );
-  app.post(
-    "/pk/:pkId/:action",
-    guard(async (c) => {
-      const pkId = parse(PkId, c.req.param("pkId"));
-      const action = parse(PkAction, c.req.param("action"));
+  mount(
+    app,
+    declared(pkApi, "post", "/pk/{pkId}/{action}"),
+    guard(async (c, input) => {
+      const { pkId, action } = input.param();
       const actor = await actorOf(c);
       return c.json(await pk[action](pkId, actor));
     }),
   );
-  app.get(
-    "/rooms/:id/pk/history",
-    guard(async (c) => {
-      const roomId = validRoomId(c.req.param("id"));
-      if (!roomId) return jsonError(c, 400, "bad_room_id", BAD_ROOM_ID_MESSAGE);
+  mount(
+    app,
+    declared(pkApi, "get", "/rooms/{id}/pk/history"),
+    guard(async (c, input) => {
+      const roomId = input.param().id;
       if (!history) return jsonError(c, 503, "pk_unavailable", "no database on this server");
       return c.json({ roomId, battles: await history.history(roomId) });
     }),
+    BAD_ROOM_ID,
   );
   return app;
 }

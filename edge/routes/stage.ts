@@ -8,12 +8,14 @@
  */
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { type Actor, StageOp } from "../../actors/room/contract.ts";
+import type { Actor, StageOp } from "../../actors/room/contract.ts";
 import { bearerToken } from "../accounts/http.ts";
 import { AuthError, identityToActor } from "../auth/identity.ts";
 import type { EdgeDeps } from "../deps.ts";
-import { BAD_ROOM_ID_MESSAGE, codedErrorResponse, jsonError, validRoomId } from "../http_errors.ts";
-import { jsonBody } from "./coded_status.ts";
+import { codedErrorResponse } from "../http_errors.ts";
+import { declared } from "../openapi/area.ts";
+import { stageApi } from "../openapi/paths/stage.ts";
+import { BAD_ROOM_ID, mount } from "../openapi/router.ts";
 
 const ANONYMOUS: Actor = { userId: "anonymous", name: "anonymous", kind: "guest", roles: [] };
 
@@ -40,26 +42,32 @@ export function stageRoutes(deps: Pick<EdgeDeps, "rooms" | "identity" | "log">):
     if (anonymous) return ANONYMOUS;
     throw new AuthError("auth_required", "send Authorization: Bearer <token>");
   };
-  const run = (anonymous: boolean, build: (c: Context) => Promise<unknown> | unknown) =>
-  async (
+  /** Runs one stage command for the caller (the room id was checked first: `bad_room_id`). */
+  const run = async (
     c: Context,
+    roomId: string,
+    anonymous: boolean,
+    command: () => Promise<StageOp> | StageOp,
   ) => {
-    const roomId = validRoomId(c.req.param("id"));
-    if (!roomId) return jsonError(c, 400, "bad_room_id", BAD_ROOM_ID_MESSAGE);
     try {
       const actor = await actorOf(c, anonymous);
-      const parsed = StageOp.safeParse(await build(c));
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-        return jsonError(c, 400, "invalid_request", `${where}${issue?.message}`);
-      }
-      return c.json(await deps.rooms.stage(roomId, actor, parsed.data));
+      return c.json(await deps.rooms.stage(roomId, actor, await command()));
     } catch (err) {
       return codedErrorResponse(c, err, deps.log, STATUS);
     }
   };
-  app.get("/rooms/:id/stage", run(true, () => ({ op: "state" })));
-  app.post("/rooms/:id/stage", run(false, (c) => jsonBody(c)));
+  const refusals = { param: BAD_ROOM_ID, json: { code: "invalid_request", notJson: "bad_json" } };
+  mount(
+    app,
+    declared(stageApi, "get", "/rooms/{id}/stage"),
+    (c, input) => run(c, input.param().id, true, () => ({ op: "state" })),
+    refusals,
+  );
+  mount(
+    app,
+    declared(stageApi, "post", "/rooms/{id}/stage"),
+    (c, input) => run(c, input.param().id, false, () => input.json()),
+    refusals,
+  );
   return app;
 }

@@ -3308,7 +3308,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Bad request: `bad_room_id`, `invalid_request` */
+                /** @description Bad request: `bad_room_id`, `invalid_request`, `kb_invalid` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3470,7 +3470,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Bad request: `bad_room_id`, `invalid_request` */
+                /** @description Bad request: `bad_room_id`, `invalid_request`, `kb_invalid` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3633,7 +3633,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Bad request: `bad_room_id`, `invalid_request` */
+                /** @description Bad request: `bad_room_id`, `invalid_request`, `kb_invalid` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3791,7 +3791,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Bad request: `bad_room_id`, `invalid_request` */
+                /** @description Bad request: `bad_room_id`, `invalid_request`, `kb_invalid` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3952,7 +3952,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Bad request: `bad_room_id`, `invalid_request` */
+                /** @description Bad request: `bad_room_id`, `invalid_request`, `kb_invalid` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4127,7 +4127,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Bad request: `bad_room_id`, `invalid_request` */
+                /** @description Bad request: `bad_room_id`, `invalid_request`, `kb_invalid` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4274,7 +4274,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Bad request: `bad_room_id`, `invalid_request` */
+                /** @description Bad request: `bad_room_id`, `invalid_request`, `kb_invalid` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4445,7 +4445,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Bad request: `bad_room_id`, `invalid_request` */
+                /** @description Bad request: `bad_room_id`, `invalid_request`, `kb_invalid` */
                 400: {
                     headers: {
                         [name: string]: unknown;

@@ -1,7 +1,16 @@
 /** Declarations of edge/routes/pk.ts: PK battles between two live rooms. */
-import { PK_ID_PATTERN, PkAction, PkInvite } from "../../routes/pk.ts";
+import { PK_DURATION } from "../../../actors/pk/contract.ts";
+import { ID_PATTERN } from "../../../engine/subject.ts";
 import { area } from "../area.ts";
 import { AnyObject, BEARER, errors, json, jsonBody, RoomIdParam, z } from "../schemas.ts";
+
+const PkInvite = z.object({
+  from: z.string().regex(ID_PATTERN),
+  to: z.string().regex(ID_PATTERN),
+  durationSec: z.number().int().min(PK_DURATION.minSec).max(PK_DURATION.maxSec).optional(),
+}).strict();
+const PK_ID_PATTERN = /^pk_[A-Za-z0-9_-]{1,60}$/;
+const PkAction = z.enum(["accept", "decline", "end"]);
 
 const PK_ERRORS = errors({
   400: ["invalid_request", "bad_json", "bad_room_id", "bad_command"],

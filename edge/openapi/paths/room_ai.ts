@@ -10,7 +10,7 @@ import { area } from "../area.ts";
 import { AnyObject, BEARER, errors, json, jsonBody, RoomId, RoomIdParam, z } from "../schemas.ts";
 
 const AI_ERRORS = errors({
-  400: ["bad_room_id", "invalid_request"],
+  400: ["bad_room_id", "invalid_request", "kb_invalid"],
   401: ["auth_required", "auth_invalid", "auth_expired", "auth_revoked"],
   403: ["forbidden"],
   404: ["audit_not_found", "kb_not_found", "question_not_found"],
@@ -18,7 +18,9 @@ const AI_ERRORS = errors({
   500: ["internal"],
   503: ["room_unavailable", "ai_unavailable"],
 });
-const EntryParams = RoomIdParam.extend({ entryId: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/) });
+/** Ids of knowledge-base entries and audit rows. */
+const AiId = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/);
+const EntryParams = RoomIdParam.extend({ entryId: AiId });
 const AiResult = json(AnyObject, "the room AI's answer to the command");
 const KB_EXAMPLE = { title: "Schedule", body: "We stream every evening at eight." };
 
@@ -42,7 +44,7 @@ export const roomAiApi = area(
       security: BEARER,
       request: {
         params: RoomIdParam,
-        query: z.object({ limit: z.coerce.number().int().min(1).max(200).optional() }),
+        query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
       },
       responses: { 200: AiResult, ...AI_ERRORS },
     },
@@ -51,7 +53,7 @@ export const roomAiApi = area(
       path: "/rooms/{id}/ai/audit/{auditId}/undo",
       summary: "Undo an AI moderation action (lift the mute, restore the message)",
       security: BEARER,
-      request: { params: RoomIdParam.extend({ auditId: z.string() }) },
+      request: { params: RoomIdParam.extend({ auditId: AiId }) },
       responses: { 200: AiResult, ...AI_ERRORS },
     },
     {
