@@ -72,7 +72,7 @@ export async function createApp(deps: EdgeDeps): Promise<Hono> {
   if (deps.media) app.route("/", mediaRoutes(deps.media));
   if (deps.analysis) app.route("/", analysisRoutes(deps.analysis));
   if (deps.webhooks) app.route("/api", webhookRoutes(deps.webhooks));
-  app.route("/ws", wsRoutes(deps));
+  app.route("/", wsRoutes(deps)); // /ws/rooms/:roomId
   mountBridgesCohost(app, deps); // /api/rooms/:id/bridges, /api/rooms/:id/cohost, /proxy-ws
   app.route("/", await webRoutes());
   app.route("/", mediaWebRoutes());

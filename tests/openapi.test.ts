@@ -66,15 +66,9 @@ const NOT_REST = new Set([
 /** Routers still reading their requests by hand (edge/openapi/router.ts); this list only shrinks. */
 const NOT_YET_MOUNTED = new Set([
   "analysis.ts",
-  "bridges.ts",
-  "cluster.ts",
-  "cohost.ts",
-  "docs.ts",
-  "health.ts",
   "media.ts",
   "media_objects.ts",
   "vod_danmaku.ts",
-  "ws.ts",
 ]);
 
 Deno.test("openapi: routers mount their declarations and read requests only through them", async () => {
@@ -88,7 +82,7 @@ Deno.test("openapi: routers mount their declarations and read requests only thro
     if (!e.name.endsWith(".ts") || NOT_REST.has(e.name)) continue;
     const text = await Deno.readTextFile(new URL(`../edge/routes/${e.name}`, import.meta.url));
     const lines = text.split("\n").map((l, i) => [i + 1, l] as const).filter(([, l]) =>
-      byHand.test(l)
+      byHand.test(l) && !l.includes("// not REST")
     );
     if (NOT_YET_MOUNTED.has(e.name)) {
       if (lines.length === 0) stillListed.push(e.name);

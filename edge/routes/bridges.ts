@@ -10,20 +10,33 @@ import { Hono } from "hono";
 import { BRIDGE_ACTOR_TYPE, type BridgeHealth } from "../../actors/bridges/bridge_actor.ts";
 import { LINKS_ACTOR_TYPE } from "../../actors/bridges/links_actor.ts";
 import type { EdgeDeps } from "../deps.ts";
-import { BAD_ROOM_ID_MESSAGE, jsonError, validRoomId } from "../http_errors.ts";
-import { bridgeErrorResponse, jsonBody } from "./coded_status.ts";
+import { bridgeErrorResponse } from "./coded_status.ts";
 import { requireRoomManager } from "./room_managers.ts";
 import { bearerToken } from "../accounts/http.ts";
+import { declared } from "../openapi/area.ts";
+import { managersApi } from "../openapi/paths/room_ai.ts";
+import { BAD_ROOM_ID, mount, type Refusals } from "../openapi/router.ts";
 
 type Deps = Pick<EdgeDeps, "actors" | "identity" | "rooms" | "log">;
+
+/** The links actor's own code for a link request its schema refuses; ids it never made: 404. */
+const REFUSALS: Refusals = {
+  param: {
+    ...BAD_ROOM_ID,
+    fields: {
+      ...BAD_ROOM_ID.fields,
+      linkId: { code: "link_not_found", message: "no such link", status: 404 },
+    },
+  },
+  json: { code: "bad_link", notJson: "bad_json" },
+};
 
 export function bridgesRoutes(deps: Deps): Hono {
   const app = new Hono();
   const log = deps.log.child({ component: "bridges" });
 
-  app.get("/rooms/:id/bridges", async (c) => {
-    const roomId = validRoomId(c.req.param("id"));
-    if (!roomId) return jsonError(c, 400, "bad_room_id", BAD_ROOM_ID_MESSAGE);
+  mount(app, declared(managersApi, "get", "/rooms/{id}/bridges"), async (c, input) => {
+    const roomId = input.param().id;
     try {
       await requireRoomManager(deps, roomId, bearerToken(c));
       const { links } = await deps.actors.ask<{ links: { id: string }[] }>(
@@ -40,35 +53,29 @@ export function bridgesRoutes(deps: Deps): Hono {
     } catch (err) {
       return bridgeErrorResponse(c, err, log);
     }
-  });
+  }, REFUSALS);
 
-  app.post("/rooms/:id/bridges", async (c) => {
-    const roomId = validRoomId(c.req.param("id"));
-    if (!roomId) return jsonError(c, 400, "bad_room_id", BAD_ROOM_ID_MESSAGE);
+  mount(app, declared(managersApi, "post", "/rooms/{id}/bridges"), async (c, input) => {
+    const roomId = input.param().id;
     try {
       const who = await requireRoomManager(deps, roomId, bearerToken(c));
-      const request = await jsonBody(c);
+      const request = await input.json();
       const out = await deps.actors.ask(LINKS_ACTOR_TYPE, roomId, { kind: "link", request });
       log.info("bridge linked", { room: roomId, by: who.userId });
       return c.json(out as Record<string, unknown>, 201);
     } catch (err) {
       return bridgeErrorResponse(c, err, log);
     }
-  });
+  }, REFUSALS);
 
-  app.delete("/rooms/:id/bridges/:linkId", async (c) => {
-    const roomId = validRoomId(c.req.param("id"));
-    if (!roomId) return jsonError(c, 400, "bad_room_id", BAD_ROOM_ID_MESSAGE);
-    const linkId = c.req.param("linkId");
-    if (!/^ln_[0-9a-f]{16}$/.test(linkId)) {
-      return jsonError(c, 404, "link_not_found", `no link ${linkId.slice(0, 40)}`);
-    }
+  mount(app, declared(managersApi, "delete", "/rooms/{id}/bridges/{linkId}"), async (c, input) => {
+    const { id: roomId, linkId } = input.param();
     try {
       await requireRoomManager(deps, roomId, bearerToken(c));
       return c.json(await deps.actors.ask(LINKS_ACTOR_TYPE, roomId, { kind: "unlink", linkId }));
     } catch (err) {
       return bridgeErrorResponse(c, err, log);
     }
-  });
+  }, REFUSALS);
   return app;
 }

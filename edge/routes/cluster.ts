@@ -9,6 +9,9 @@ import { Hono } from "hono";
 import type { ClusterView } from "../../engine/cluster.ts";
 import type { Logger } from "../../engine/log.ts";
 import { metrics, PROMETHEUS_CONTENT_TYPE } from "../../engine/metrics.ts";
+import { declared } from "../openapi/area.ts";
+import { healthApi } from "../openapi/paths/health.ts";
+import { mount } from "../openapi/router.ts";
 
 export interface ClusterRoutesOptions {
   /** The cluster view (cluster mode) or this process's view (embedded). */
@@ -23,13 +26,14 @@ function error(status: number, code: string, message: string): Response {
 
 export function clusterRoutes(opts: ClusterRoutesOptions): Promise<Hono> {
   const app = new Hono();
-  app.get(
-    "/metrics",
+  mount(
+    app,
+    declared(healthApi, "get", "/metrics"),
     () => new Response(metrics.render(), { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } }),
   );
-  // The older page is now the operator pages' Cluster tab.
-  app.get("/cluster.html", (c) => c.redirect("/ops#cluster", 301));
-  app.get("/api/cluster", async (c) => {
+  // The older page is now the operator pages' Cluster tab (a page, not REST).
+  app.get("/cluster.html", (c) => c.redirect("/ops#cluster", 301)); // not REST
+  mount(app, declared(healthApi, "get", "/api/cluster"), async (c) => {
     const auth = c.req.header("authorization") ?? "";
     const token = auth.match(/^Bearer\s+(\S+)$/i)?.[1];
     if (!token) return error(401, "unauthenticated", "send Authorization: Bearer <session token>");

@@ -7,48 +7,74 @@
  * - `POST /api/rooms/:id/cohost/skip` `{inputId}` — drop a waiting input;
  * - `POST /api/rooms/:id/cohost/proxy-key` — a new per-room key for `/proxy-ws` (shown once).
  */
-import { Hono } from "hono";
-import { z } from "zod";
+import { type Context, Hono } from "hono";
 import { COHOST_ACTOR_TYPE } from "../../actors/cohost/cohost_actor.ts";
 import type { EdgeDeps } from "../deps.ts";
-import { BAD_ROOM_ID_MESSAGE, jsonError, validRoomId } from "../http_errors.ts";
-import { bridgeErrorResponse, jsonBody } from "./coded_status.ts";
+import { bridgeErrorResponse } from "./coded_status.ts";
 import { requireRoomManager } from "./room_managers.ts";
 import { bearerToken } from "../accounts/http.ts";
+import { declared } from "../openapi/area.ts";
+import { managersApi } from "../openapi/paths/room_ai.ts";
+import { BAD_ROOM_ID, mount } from "../openapi/router.ts";
 
 type Deps = Pick<EdgeDeps, "actors" | "identity" | "rooms" | "log">;
-
-const SkipBody = z.object({ inputId: z.string().min(1).max(100) }).strict();
 
 export function cohostRoutes(deps: Deps): Hono {
   const app = new Hono();
   const log = deps.log.child({ component: "cohost" });
-  const route = (
-    method: "get" | "put" | "post",
-    path: string,
-    msg: (body: unknown, userId: string) => unknown,
-  ) =>
-    app[method](`/rooms/:id/cohost${path}`, async (c) => {
-      const roomId = validRoomId(c.req.param("id"));
-      if (!roomId) return jsonError(c, 400, "bad_room_id", BAD_ROOM_ID_MESSAGE);
-      try {
-        const who = await requireRoomManager(deps, roomId, bearerToken(c));
-        const body = method === "get" ? {} : await jsonBody(c);
-        const reply = await deps.actors.ask(COHOST_ACTOR_TYPE, roomId, msg(body, who.userId));
-        return c.json(reply as Record<string, unknown>);
-      } catch (err) {
-        return bridgeErrorResponse(c, err, log);
-      }
-    });
-
-  route("get", "", () => ({ kind: "status" }));
-  route("put", "", (persona) => ({ kind: "configure", persona }));
-  route("post", "/interrupt", (_b, by) => ({ kind: "interrupt", by }));
-  route("post", "/skip", (body) => {
-    const p = SkipBody.safeParse(body);
-    if (!p.success) throw Object.assign(new Error("body: {inputId}"), { code: "bad_request" });
-    return { kind: "skip", inputId: p.data.inputId };
+  /** The caller manages the room: ask its co-host (the room id was checked first). */
+  const ask = async (
+    c: Context,
+    roomId: string,
+    msg: (userId: string) => Promise<unknown> | unknown,
+  ) => {
+    try {
+      const who = await requireRoomManager(deps, roomId, bearerToken(c));
+      const reply = await deps.actors.ask(COHOST_ACTOR_TYPE, roomId, await msg(who.userId));
+      return c.json(reply as Record<string, unknown>);
+    } catch (err) {
+      return bridgeErrorResponse(c, err, log);
+    }
+  };
+  const refusals = (badBody: string, message?: string) => ({
+    param: BAD_ROOM_ID,
+    json: { code: badBody, message, notJson: "bad_json" },
   });
-  route("post", "/proxy-key", () => ({ kind: "rotate_key" }));
+
+  mount(
+    app,
+    declared(managersApi, "get", "/rooms/{id}/cohost"),
+    (c, input) => ask(c, input.param().id, () => ({ kind: "status" })),
+    BAD_ROOM_ID,
+  );
+  mount(
+    app,
+    declared(managersApi, "put", "/rooms/{id}/cohost"),
+    (c, input) =>
+      ask(c, input.param().id, async () => ({ kind: "configure", persona: await input.json() })),
+    refusals("bad_persona"),
+  );
+  mount(
+    app,
+    declared(managersApi, "post", "/rooms/{id}/cohost/interrupt"),
+    (c, input) => ask(c, input.param().id, (by) => ({ kind: "interrupt", by })),
+    BAD_ROOM_ID,
+  );
+  mount(
+    app,
+    declared(managersApi, "post", "/rooms/{id}/cohost/skip"),
+    (c, input) =>
+      ask(c, input.param().id, async () => ({
+        kind: "skip",
+        inputId: (await input.json()).inputId,
+      })),
+    refusals("bad_request", "body: {inputId}"),
+  );
+  mount(
+    app,
+    declared(managersApi, "post", "/rooms/{id}/cohost/proxy-key"),
+    (c, input) => ask(c, input.param().id, () => ({ kind: "rotate_key" })),
+    BAD_ROOM_ID,
+  );
   return app;
 }

@@ -5,7 +5,10 @@
  * node_modules (pinned in deno.json; no CDN, no web fonts, no telemetry).
  */
 import { Hono } from "hono";
+import { declared } from "../openapi/area.ts";
 import { openApiDocument } from "../openapi/document.ts";
+import { docsApi } from "../openapi/paths/docs.ts";
+import { mount } from "../openapi/router.ts";
 import { protocolJsonSchema } from "../protocol_schema.ts";
 
 const SCALAR = new URL(
@@ -45,10 +48,14 @@ Scalar.createApiReference("#app", ${JSON.stringify(SCALAR_CONFIG)});
 export function docsRoutes(): Hono {
   const app = new Hono();
   let script: Uint8Array<ArrayBuffer> | undefined;
-  app.get("/api/openapi.json", (c) => c.json(openApiDocument()));
-  app.get("/api/protocol.schema.json", (c) => c.json(protocolJsonSchema()));
-  app.get("/docs", (c) => c.html(PAGE));
-  app.get("/docs/scalar.js", async (c) => {
+  mount(app, declared(docsApi, "get", "/api/openapi.json"), (c) => c.json(openApiDocument()));
+  mount(
+    app,
+    declared(docsApi, "get", "/api/protocol.schema.json"),
+    (c) => c.json(protocolJsonSchema()),
+  );
+  mount(app, declared(docsApi, "get", "/docs"), (c) => c.html(PAGE));
+  mount(app, declared(docsApi, "get", "/docs/scalar.js"), async (c) => {
     try {
       script ??= await Deno.readFile(SCALAR);
     } catch {

@@ -1,13 +1,16 @@
 /** Liveness (`/healthz`: the process answers) and readiness (`/readyz`: every probe ok). */
 import { Hono } from "hono";
 import type { EdgeDeps } from "../deps.ts";
+import { declared } from "../openapi/area.ts";
+import { healthApi } from "../openapi/paths/health.ts";
+import { mount } from "../openapi/router.ts";
 
 const PROBE_TIMEOUT_MS = 2_000;
 
 export function healthRoutes(deps: Pick<EdgeDeps, "readiness" | "gateway" | "edgeId">): Hono {
   const app = new Hono();
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/readyz", async (c) => {
+  mount(app, declared(healthApi, "get", "/healthz"), (c) => c.json({ status: "ok" }));
+  mount(app, declared(healthApi, "get", "/readyz"), async (c) => {
     const results = await Promise.all(
       deps.readiness.map(async (p) => [p.name, await run(p.check)]),
     );

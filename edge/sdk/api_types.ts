@@ -5654,7 +5654,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Bad request: `bad_room_id`, `bad_request`, `bad_json` */
+                /** @description Bad request: `bad_room_id`, `bad_request`, `bad_json`, `bad_link`, `bad_persona` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -5855,7 +5855,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Bad request: `bad_room_id`, `bad_request`, `bad_json` */
+                /** @description Bad request: `bad_room_id`, `bad_request`, `bad_json`, `bad_link`, `bad_persona` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -6017,7 +6017,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Bad request: `bad_room_id`, `bad_request`, `bad_json` */
+                /** @description Bad request: `bad_room_id`, `bad_request`, `bad_json`, `bad_link`, `bad_persona` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -6174,7 +6174,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Bad request: `bad_room_id`, `bad_request`, `bad_json` */
+                /** @description Bad request: `bad_room_id`, `bad_request`, `bad_json`, `bad_link`, `bad_persona` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -6377,7 +6377,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Bad request: `bad_room_id`, `bad_request`, `bad_json` */
+                /** @description Bad request: `bad_room_id`, `bad_request`, `bad_json`, `bad_link`, `bad_persona` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -6538,7 +6538,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Bad request: `bad_room_id`, `bad_request`, `bad_json` */
+                /** @description Bad request: `bad_room_id`, `bad_request`, `bad_json`, `bad_link`, `bad_persona` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -6709,7 +6709,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Bad request: `bad_room_id`, `bad_request`, `bad_json` */
+                /** @description Bad request: `bad_room_id`, `bad_request`, `bad_json`, `bad_link`, `bad_persona` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -6869,7 +6869,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Bad request: `bad_room_id`, `bad_request`, `bad_json` */
+                /** @description Bad request: `bad_room_id`, `bad_request`, `bad_json`, `bad_link`, `bad_persona` */
                 400: {
                     headers: {
                         [name: string]: unknown;

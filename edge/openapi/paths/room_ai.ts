@@ -105,7 +105,7 @@ export const roomAiApi = area(
 );
 
 const MANAGER_ERRORS = errors({
-  400: ["bad_room_id", "bad_request", "bad_json"],
+  400: ["bad_room_id", "bad_request", "bad_json", "bad_link", "bad_persona"],
   401: ["auth_required", "auth_invalid", "auth_expired", "auth_revoked"],
   403: ["forbidden"],
   404: ["link_not_found", "input_not_found"],
@@ -147,7 +147,7 @@ export const managersApi = area(
       path: "/rooms/{id}/bridges/{linkId}",
       summary: "Unlink (the bridge disconnects)",
       security: BEARER,
-      request: { params: RoomIdParam.extend({ linkId: z.string() }) },
+      request: { params: RoomIdParam.extend({ linkId: z.string().regex(/^ln_[0-9a-f]{16}$/) }) },
       responses: { 200: Reply, ...MANAGER_ERRORS },
     },
     {
