@@ -85,8 +85,7 @@ export function aiRoutes(deps: Pick<EdgeDeps, "rooms" | "identity" | "log">): Ho
   mount(
     app,
     declared(roomAiApi, "get", "/rooms/{id}/ai/audit"),
-    (c, input) =>
-      run(c, input.param().id, () => ({ op: "audit", limit: input.query().limit })),
+    (c, input) => run(c, input.param().id, () => ({ op: "audit", limit: input.query().limit })),
     AI_REFUSALS,
   );
   mount(

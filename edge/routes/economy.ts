@@ -174,7 +174,10 @@ export function economyRoutes(deps: EconomyDeps): Hono {
     guard(async (c, input) => {
       requireFinance(await requireUserIdentity(c, resolver));
       const q = input.query();
-      const page = await listWithdrawalsByStatus(store, { ...q, after: bigintOrUndefined(q.after) });
+      const page = await listWithdrawalsByStatus(store, {
+        ...q,
+        after: bigintOrUndefined(q.after),
+      });
       return c.json(moneyJson({ status: q.status, ...page }) as object);
     }),
   );

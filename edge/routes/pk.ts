@@ -51,14 +51,15 @@ export function pkRoutes(
     if (!token) throw new AuthError("auth_required", "send Authorization: Bearer <token>");
     return identityToActor(await deps.identity.resolve(token));
   };
-  const guard = <A extends unknown[]>(fn: (c: Context, ...rest: A) => Promise<Response>) =>
-  async (c: Context, ...rest: A) => {
-    try {
-      return await fn(c, ...rest);
-    } catch (err) {
-      return codedErrorResponse(c, err, deps.log, STATUS);
-    }
-  };
+  const guard =
+    <A extends unknown[]>(fn: (c: Context, ...rest: A) => Promise<Response>) =>
+    async (c: Context, ...rest: A) => {
+      try {
+        return await fn(c, ...rest);
+      } catch (err) {
+        return codedErrorResponse(c, err, deps.log, STATUS);
+      }
+    };
 
   mount(
     app,
