@@ -19,6 +19,7 @@ import { BrowserPublish, live, ObsIngress } from "../studio/golive.tsx";
 import { Recording } from "../studio/recording.tsx";
 import { ChatFeed, HotTopics, KnowledgeBase, ModerationLog, QaQueue } from "../studio/room_ai.tsx";
 import { RoomSocket } from "../studio/room_socket.ts";
+import { StagePanel } from "../stage/stage_panel.tsx";
 import { CoachingTips } from "../studio/tips.tsx";
 
 const ROOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -158,6 +159,9 @@ function Dashboard({ roomId }: { roomId: string }) {
               <div class="dash-grid">
                 <div class="dash-col">
                   <BrowserPublish roomId={roomId} />
+                  <div id="stage-panel" class="panel-card">
+                    <StagePanel />
+                  </div>
                   <StreamCharts roomId={roomId} socket={socket} />
                 </div>
                 <div class="dash-col">

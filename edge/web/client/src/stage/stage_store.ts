@@ -1,5 +1,5 @@
 /**
- * The room page's view of the stage (连麦): the last stage view heard (`welcome.room.stage`,
+ * The room page's (and the dashboard's) view of the stage (连麦): the last stage view heard (`welcome.room.stage`,
  * `stage` batch events, `stage_ok` answers), who this viewer is, and how to send a `stage`
  * command on the room's socket. Self-contained: the page hands frames to `onStageFrame` and
  * gives `bindStage` its identity and sender once it has joined.
@@ -43,6 +43,19 @@ export const myHandUp = computed(() => {
 export function bindStage(self: StageSelf, send: (cmd: StageCmd) => boolean): void {
   stageSelf.value = self;
   sender = send;
+}
+
+/**
+ * Binds from a `welcome` frame: this user, whether signed in, and staff when the room's owner,
+ * a room admin or a platform admin (the room page and the dashboard both manage the stage).
+ */
+// deno-lint-ignore no-explicit-any
+export function bindStageFromWelcome(f: any, send: (cmd: StageCmd) => boolean): void {
+  bindStage({
+    userId: f.you.userId,
+    signedIn: f.you.kind === "user",
+    staff: !!(f.self?.owner || f.self?.admin || f.you.roles?.includes("admin")),
+  }, send);
 }
 
 export function sendStage(cmd: StageCmd): boolean {

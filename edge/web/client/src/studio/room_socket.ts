@@ -1,11 +1,13 @@
 /**
  * The dashboard's room socket (edge/PROTOCOL.md): joins as the signed-in streamer, keeps the
- * chat, viewers, highlights and the room AI's events as signals, sends `ai` and `mod` frames
+ * chat, viewers, highlights and the room AI's events as signals (the stage's in the stage
+ * store, for the stage panel), sends `ai`, `mod` and `stage` frames
  * and resolves each with its `ai_ok`/`mod_ok`/`error`. Reconnects with a growing delay.
  */
 import { batch, signal } from "@preact/signals";
 import type { Danmaku, HighlightSpan, RoomEvent } from "../../../../../actors/room/contract.ts";
 import { accessToken, ApiError } from "../api.ts";
+import { bindStageFromWelcome, onStageFrame } from "../stage/stage_store.ts";
 
 /** A minute of the chat's mood (`minute`: its start, ms since the epoch). */
 export interface MoodPoint {
@@ -104,9 +106,16 @@ export class RoomSocket {
 
   // deno-lint-ignore no-explicit-any
   #frame(f: any): void {
+    // Guests on stage: the dashboard's stage panel reads the same store as the room page.
+    onStageFrame(f);
     switch (f.type) {
       case "welcome":
         this.#retry = 500;
+        bindStageFromWelcome(f, (cmd) => {
+          if (this.#ws?.readyState !== WebSocket.OPEN) return false;
+          this.#ws.send(JSON.stringify({ type: "stage", cmd, clientId: `s${++this.#counter}` }));
+          return true;
+        });
         batch(() => {
           this.connected.value = true;
           this.chat.value = (f.history as Danmaku[]).slice(-CHAT_KEEP);

@@ -24,7 +24,7 @@ import { ReportButton } from "./report.tsx";
 import { StreamerBox } from "./streamer_box.tsx";
 import { StagePanel } from "../../stage/stage_panel.tsx";
 import { PkPanel } from "../../stage/pk_panel.tsx";
-import { bindStage, onStageFrame } from "../../stage/stage_store.ts";
+import { bindStageFromWelcome, onStageFrame } from "../../stage/stage_store.ts";
 import { vodHref } from "../vod/vod.tsx";
 
 const CAPTIONS_KEY = "synapse.captions";
@@ -210,11 +210,10 @@ export function Room({ room, notice }: { room: RoomConnection; notice: (s: strin
             by: t(muted.source === "ai" ? "ai.byModerator" : "ai.byAdmin"),
           }));
         }
-        bindStage({
-          userId: f.you.userId,
-          signedIn: f.you.kind === "user",
-          staff: !!(f.self?.owner || f.self?.admin || f.you.roles.includes("admin")),
-        }, (cmd) => room.send({ type: "stage", cmd, clientId: `s${++stageCmds}` }));
+        bindStageFromWelcome(
+          f,
+          (cmd) => room.send({ type: "stage", cmd, clientId: `s${++stageCmds}` }),
+        );
         if (!resumed) history(f.history);
         for (const h of f.highlights) addHighlight(h);
       },
