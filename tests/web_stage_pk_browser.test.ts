@@ -58,6 +58,14 @@ Deno.test({
       const { server, lk } = await startMediaServer(cleanups, {
         bucket: "stageweb",
         livekit: true,
+        // The rooms are recorded while live: keep the analysis of the recordings out of the
+        // way (no captions, no OCR, one segment per minute).
+        env: {
+          ASR_ENGINE: "off",
+          ANALYSIS_OCR: "false",
+          AUDIO_DENOISE_DB: "0",
+          RECORDING_SEGMENT_SECONDS: "60",
+        },
       });
       const base = server.url;
       const register = async (username: string): Promise<Account> => {
