@@ -58,40 +58,34 @@ function time(fn: (b: Uint8Array) => unknown[], b: Uint8Array): number {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const rows: { batch: string; way: string; medianUs: number }[] = [];
-for (const [name, b] of [["20 danmaku", CHAT], ["20 danmaku + 1 stage", WITH_STAGE]] as const) {
-  const base: number[] = [];
-  const pre: number[] = [];
-  time(parseAll, b); // warm-up
-  time(prefiltered, b);
-  for (let r = 0; r < RUNS; r++) {
-    base.push(time(parseAll, b));
-    pre.push(time(prefiltered, b));
+type Row = { batch: string; way: string; medianUs: number };
+type Way = [name: string, fn: (b: Uint8Array) => unknown[]];
+
+/** Two ways side by side (alternating runs) on both batches: their medians, in order. */
+function compare(before: Way, after: Way): Row[] {
+  const out: Row[] = [];
+  for (const [batch, b] of [["20 danmaku", CHAT], ["20 danmaku + 1 stage", WITH_STAGE]] as const) {
+    const times: number[][] = [[], []];
+    time(before[1], b); // warm-up
+    time(after[1], b);
+    for (let r = 0; r < RUNS; r++) {
+      times[0].push(time(before[1], b));
+      times[1].push(time(after[1], b));
+    }
+    out.push({ batch, way: before[0], medianUs: median(times[0]) });
+    out.push({ batch, way: after[0], medianUs: median(times[1]) });
   }
-  rows.push({ batch: name, way: "parse every batch (baseline)", medianUs: median(base) });
-  rows.push({ batch: name, way: "text prefilter, then parse", medianUs: median(pre) });
+  return out;
 }
-const shared: typeof rows = [];
-for (const [name, b] of [["20 danmaku", CHAT], ["20 danmaku + 1 stage", WITH_STAGE]] as const) {
-  const two: number[] = [];
-  const one: number[] = [];
-  time(twoWatchers, b); // warm-up
-  time(sharedWatcher, b);
-  for (let r = 0; r < RUNS; r++) {
-    two.push(time(twoWatchers, b));
-    one.push(time(sharedWatcher, b));
-  }
-  shared.push({
-    batch: name,
-    way: "ban + stage watchers, each decodes (before)",
-    medianUs: median(two),
-  });
-  shared.push({
-    batch: name,
-    way: "one shared watcher decodes once (after)",
-    medianUs: median(one),
-  });
-}
+
+const rows = compare(["parse every batch (baseline)", parseAll], [
+  "text prefilter, then parse",
+  prefiltered,
+]);
+const shared = compare(["ban + stage watchers, each decodes (before)", twoWatchers], [
+  "one shared watcher decodes once (after)",
+  sharedWatcher,
+]);
 const load = Deno.loadavg()[0];
 const md = [
   "# Room-batch watchers: parse every batch vs text prefilter",
