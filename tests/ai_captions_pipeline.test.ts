@@ -19,7 +19,8 @@ import { summaryActorType } from "../actors/summary/summary_actor.ts";
 import { onRecordingFinished } from "../actors/summary/summary_trigger.ts";
 import { PocketsphinxRecogniser } from "../media/audio/asr.ts";
 import { SileroVad } from "../media/audio/vad.ts";
-import { captionsKey, LiveCaptions } from "../media/recorder/captions.ts";
+import { LiveCaptions } from "../media/recorder/captions.ts";
+import { captionsKey } from "../actors/recording/storage_keys.ts";
 import { createLogger } from "../engine/log.ts";
 import { testLlm } from "./helpers/ai_llm.ts";
 import {

@@ -7,8 +7,7 @@
  * again the reply it was cut in.
  */
 import assert from "node:assert/strict";
-import { BRIDGE_ACTOR_TYPE } from "../actors/bridges/bridge_actor.ts";
-import { LINKS_ACTOR_TYPE } from "../actors/bridges/links_actor.ts";
+import { BRIDGE_ACTOR_TYPE, LINKS_ACTOR_TYPE } from "../actors/bridges/address.ts";
 import { COHOST_ACTOR_TYPE, type CoHostOut } from "../actors/cohost/cohost_actor.ts";
 import type { CoHostEvent } from "../actors/cohost/events.ts";
 import { RoomClient } from "../actors/room/client.ts";

@@ -15,7 +15,7 @@ import type { LivePlatform, PlatformHealth } from "./live_platform.ts";
 import { RelayPlatform } from "./relay/platform.ts";
 import type { SecretBox } from "./secret_box.ts";
 
-export const BRIDGE_ACTOR_TYPE = "bridges";
+import { BRIDGE_ACTOR_TYPE } from "./address.ts";
 
 /** How a sink reaches other actors: the bridge actor's own context. */
 export type ActorReach = Pick<ActorContext, "ask" | "tell">;

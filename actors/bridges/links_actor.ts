@@ -5,7 +5,8 @@
  * activation it makes sure every stored link's bridge runs (`start` is idempotent).
  */
 import { Actor, type ActorContext, ActorError, type ActorType } from "../../engine/actor.ts";
-import { BRIDGE_ACTOR_TYPE, type BridgeHealth } from "./bridge_actor.ts";
+import type { BridgeHealth } from "./bridge_actor.ts";
+import { BRIDGE_ACTOR_TYPE } from "./address.ts";
 import {
   type BridgeLink,
   linkLabel,
@@ -16,7 +17,7 @@ import {
 } from "./link.ts";
 import type { SecretBox } from "./secret_box.ts";
 
-export const LINKS_ACTOR_TYPE = "bridge_links";
+import { LINKS_ACTOR_TYPE } from "./address.ts";
 
 export type LinksMsg =
   | { kind: "list" }

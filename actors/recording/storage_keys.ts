@@ -21,6 +21,11 @@ export function segmentKey(roomId: string, recordingId: string, seq: number, ext
   return `${recordingPrefix(roomId, recordingId)}seg_${String(seq).padStart(6, "0")}.${ext}`;
 }
 
+/** The recording's live captions (WebVTT) as the live captioner writes them. */
+export function captionsKey(roomId: string, recordingId: string): string {
+  return `${recordingPrefix(roomId, recordingId)}captions.vtt`;
+}
+
 /** The recording's HLS playlist as written by the recorder or egress. */
 export function playlistKey(roomId: string, recordingId: string): string {
   return `${recordingPrefix(roomId, recordingId)}index.m3u8`;

@@ -18,7 +18,7 @@ import type { AnalysisStore, SummaryRow } from "../segment/analysis_store.ts";
 import type { RecordingIndex } from "../recording/recording_index.ts";
 import { buildTimeline, vodOffsetOf } from "../recording/timeline.ts";
 
-export const SUMMARY_ACTOR_TYPE = "summaries";
+import { SUMMARY_ACTOR_TYPE } from "./address.ts";
 
 export const SummaryCommand = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("summarise"), force: z.boolean().default(false) }),

@@ -5,7 +5,7 @@
  */
 import { analyseLastWindow, type Teller } from "../segment/analysis_trigger.ts";
 import type { RecordingIndex } from "../recording/recording_index.ts";
-import { SUMMARY_ACTOR_TYPE } from "./summary_actor.ts";
+import { SUMMARY_ACTOR_TYPE } from "./address.ts";
 
 export async function onRecordingFinished(
   deps: { index: RecordingIndex; actors: Teller; windowMs: number; waitMs?: number },

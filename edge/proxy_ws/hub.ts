@@ -5,7 +5,8 @@
  * `user-input-transcription` of an input skips the client that sent it, as in
  * Open-LLM-VTuber's proxy).
  */
-import { type CoHostOut, cohostOutSubject } from "../../actors/cohost/cohost_actor.ts";
+import type { CoHostOut } from "../../actors/cohost/cohost_actor.ts";
+import { cohostOutSubject } from "../../actors/cohost/address.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { Subscription, Transport } from "../../engine/transport.ts";
 import { type OlvMessage, OlvTranslator } from "./olv_protocol.ts";

@@ -7,8 +7,8 @@
  * Secrets (a cookie, a relay token) are write-only: sealed at rest, never returned.
  */
 import { Hono } from "hono";
-import { BRIDGE_ACTOR_TYPE, type BridgeHealth } from "../../actors/bridges/bridge_actor.ts";
-import { LINKS_ACTOR_TYPE } from "../../actors/bridges/links_actor.ts";
+import type { BridgeHealth } from "../../actors/bridges/bridge_actor.ts";
+import { BRIDGE_ACTOR_TYPE, LINKS_ACTOR_TYPE } from "../../actors/bridges/address.ts";
 import type { EdgeDeps } from "../deps.ts";
 import { bridgeErrorResponse } from "./coded_status.ts";
 import { requireRoomManager } from "./room_managers.ts";

@@ -8,7 +8,7 @@
  * - `POST /api/rooms/:id/cohost/proxy-key` — a new per-room key for `/proxy-ws` (shown once).
  */
 import { type Context, Hono } from "hono";
-import { COHOST_ACTOR_TYPE } from "../../actors/cohost/cohost_actor.ts";
+import { COHOST_ACTOR_TYPE } from "../../actors/cohost/address.ts";
 import type { EdgeDeps } from "../deps.ts";
 import { bridgeErrorResponse } from "./coded_status.ts";
 import { requireRoomManager } from "./room_managers.ts";

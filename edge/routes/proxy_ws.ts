@@ -6,7 +6,8 @@
  * an `error` message; the socket and the server carry on.
  */
 import { Hono } from "hono";
-import { COHOST_ACTOR_TYPE, type CoHostStatusReply } from "../../actors/cohost/cohost_actor.ts";
+import type { CoHostStatusReply } from "../../actors/cohost/cohost_actor.ts";
+import { COHOST_ACTOR_TYPE } from "../../actors/cohost/address.ts";
 import type { CoHostInput } from "../../actors/cohost/events.ts";
 import { AuthError } from "../auth/identity.ts";
 import type { EdgeDeps } from "../deps.ts";

@@ -34,7 +34,7 @@ import { SAMPLE_RATE } from "../audio/pcm.ts";
 import { decodeSpeech16k } from "../audio/speech_audio.ts";
 import type { SileroVad } from "../audio/vad.ts";
 import type { ObjectStore } from "../object_store.ts";
-import { recordingPrefix } from "../../actors/recording/storage_keys.ts";
+import { captionsKey } from "../../actors/recording/storage_keys.ts";
 import type {
   RecordingAudioFrame,
   RecordingAudioHub,
@@ -59,9 +59,6 @@ const COUNTER_LABEL: Record<string, string> = {
   backlogDroppedMs: "backlog_dropped_ms",
   cutAtMax: "cut_at_max",
 };
-
-export const captionsKey = (roomId: string, recordingId: string) =>
-  `${recordingPrefix(roomId, recordingId)}captions.vtt`;
 
 export interface LiveCaptionsOptions {
   events: RecordingEventHub;

@@ -6,7 +6,8 @@
  * `rooms.out.{roomId}`.
  */
 import { bridgeActorType } from "../../../actors/bridges/bridge_actor.ts";
-import { LINKS_ACTOR_TYPE, linksActorType } from "../../../actors/bridges/links_actor.ts";
+import { linksActorType } from "../../../actors/bridges/links_actor.ts";
+import { LINKS_ACTOR_TYPE } from "../../../actors/bridges/address.ts";
 import { RoomClient } from "../../../actors/room/client.ts";
 import { type RoomBatch, roomOutSubject } from "../../../actors/room/contract.ts";
 import { roomActorType } from "../../../actors/room/room_actor.ts";
