@@ -6,7 +6,6 @@
  */
 import { Hono } from "hono";
 import { declared } from "../openapi/area.ts";
-import { openApiDocument } from "../openapi/document.ts";
 import { docsApi } from "../openapi/paths/docs.ts";
 import { mount } from "../openapi/router.ts";
 import { protocolJsonSchema } from "../protocol_schema.ts";
@@ -48,7 +47,13 @@ Scalar.createApiReference("#app", ${JSON.stringify(SCALAR_CONFIG)});
 export function docsRoutes(): Hono {
   const app = new Hono();
   let script: Uint8Array<ArrayBuffer> | undefined;
-  mount(app, declared(docsApi, "get", "/api/openapi.json"), (c) => c.json(openApiDocument()));
+  // The document's module (the generator and every area's declarations) loads on the first
+  // request, not with the edge: most edges never serve it.
+  mount(
+    app,
+    declared(docsApi, "get", "/api/openapi.json"),
+    async (c) => c.json((await import("../openapi/document.ts")).openApiDocument()),
+  );
   mount(
     app,
     declared(docsApi, "get", "/api/protocol.schema.json"),

