@@ -4,7 +4,8 @@ import { Hono } from "hono";
 import { parseConfig } from "../edge/wiring/config.ts";
 import { createLogger } from "../engine/log.ts";
 import { mediaRoutes } from "../edge/routes/media.ts";
-import { createMedia, openMediaStorage } from "../edge/wiring/media.ts";
+import { createMedia } from "../edge/wiring/media.ts";
+import { openMediaStorage } from "../edge/wiring/media_storage.ts";
 import { freshDatabase } from "./helpers/db.ts";
 import { startMinio } from "./helpers/minio.ts";
 

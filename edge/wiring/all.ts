@@ -22,6 +22,7 @@ import { partitionOf } from "../../engine/partition.ts";
 import { DenoKvStateStore } from "../../engine/state_store_denokv.ts";
 import { type Backend, serveEdge } from "./edge_http.ts";
 import { type Features, openFeatures, startMediaSide } from "./features.ts";
+import { hostedActorTypes } from "./hosted_actors.ts";
 import type { Root, RunningServer } from "./options.ts";
 import { startOrUnwind } from "./shutdown.ts";
 
@@ -32,7 +33,7 @@ export function startAll(root: Root): Promise<RunningServer> {
     const backend = config.NATS_URL
       ? await startClusterMember(root, features)
       : await startEmbedded(root, features);
-    const mediaSide = startMediaSide(root, features, backend);
+    const mediaSide = await startMediaSide(root, features, backend);
     const edge = await serveEdge(root, features, mediaSide, backend);
     log.info("listening", {
       url: edge.url,
@@ -46,10 +47,8 @@ export function startAll(root: Root): Promise<RunningServer> {
 }
 
 /** One process owns every partition: Deno KV state, the in-process transport. */
-async function startEmbedded(
-  { config, log, shutdown }: Root,
-  features: Features,
-): Promise<Backend> {
+async function startEmbedded(root: Root, features: Features): Promise<Backend> {
+  const { config, log, shutdown } = root;
   const store = await DenoKvStateStore.open(config.DENO_KV_PATH ?? `${config.DATA_DIR}/state.kv`);
   shutdown.defer("state store", () => store.close());
   const engine = await startEmbeddedEngine({
@@ -57,7 +56,7 @@ async function startEmbedded(
     partitions: config.PARTITIONS,
     idleMs: config.ACTOR_IDLE_MS,
     log: log.child({ component: "engine" }),
-    types: features.actorTypes(),
+    types: hostedActorTypes(root, features),
   });
   shutdown.defer("engine", () => engine.close());
   registerActorGauges(engine.system);
@@ -85,15 +84,13 @@ async function startEmbedded(
 }
 
 /** With NATS_URL: an engine instance that takes its share of the partitions, and an edge. */
-async function startClusterMember(
-  { config, id, log, shutdown }: Root,
-  features: Features,
-): Promise<Backend> {
+async function startClusterMember(root: Root, features: Features): Promise<Backend> {
+  const { config, id, log, shutdown } = root;
   const engine = await startClusterEngine({
     config,
     role: "all",
     instanceId: id,
-    types: features.actorTypes(),
+    types: hostedActorTypes(root, features),
     log: log.child({ component: "engine" }),
     meterPublish: meterRoomBatches,
   });

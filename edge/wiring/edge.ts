@@ -28,7 +28,7 @@ export function startEdge(root: Root): Promise<RunningServer> {
       readiness: [{ name: "nats", check: () => Promise.resolve(cluster.transport.isConnected()) }],
       view: cluster.view,
     };
-    const mediaSide = startMediaSide(root, features, backend);
+    const mediaSide = await startMediaSide(root, features, backend);
     const edge = await serveEdge(root, features, mediaSide, backend);
     log.info("listening", {
       url: edge.url,

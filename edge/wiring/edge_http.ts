@@ -18,7 +18,7 @@ import { RoomDirectory } from "../room_directory.ts";
 import { clusterRoutes } from "../routes/cluster.ts";
 import type { ActorAsker } from "../../actors/room/client.ts";
 import type { Features, MediaSide } from "./features.ts";
-import { disabledMediaRoutes, mediaAuth } from "./media.ts";
+import { disabledMediaRoutes, mediaAuth } from "./media_ports.ts";
 import type { Root, RunningServer } from "./options.ts";
 
 /** The engine side as the edge sees it: how to reach actors, and what the admin view shows. */

@@ -14,6 +14,7 @@ import { meterRoomBatches } from "../../actors/room/batch_meter.ts";
 import { startClusterEngine } from "../../engine/cluster.ts";
 import { serveEngineHttp } from "../routes/cluster.ts";
 import { openFeatures, startMediaSide } from "./features.ts";
+import { hostedActorTypes } from "./hosted_actors.ts";
 import type { Root, RunningServer } from "./options.ts";
 import { startOrUnwind } from "./shutdown.ts";
 
@@ -25,7 +26,7 @@ export function startEngine(root: Root): Promise<RunningServer> {
       config,
       role: "engine",
       instanceId,
-      types: features.actorTypes(),
+      types: hostedActorTypes(root, features),
       log,
       meterPublish: meterRoomBatches,
     });
@@ -39,7 +40,7 @@ export function startEngine(root: Root): Promise<RunningServer> {
       await engine.close();
       await http.shutdown();
     });
-    startMediaSide(root, features, { actors: engine.client, transport: engine.transport });
+    await startMediaSide(root, features, { actors: engine.client, transport: engine.transport });
     const url = `http://127.0.0.1:${http.addr.port}`;
     log.info("engine listening", { url, instanceId, partitions: config.PARTITIONS });
     return {

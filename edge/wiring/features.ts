@@ -8,34 +8,18 @@
 import { createLlmClient, type LlmClient } from "../../actors/ai/llm/client.ts";
 import type { ActorAsker } from "../../actors/room/client.ts";
 import { DanmakuArchiveWriter } from "../../actors/room/danmaku_archive.ts";
-import { type RoomActorOptions, roomActorType } from "../../actors/room/room_actor.ts";
-import { segmentActorType } from "../../actors/segment/segment_actor.ts";
-import { pkActorType } from "../../actors/pk/pk_actor.ts";
-import { SqlPkStore } from "../../actors/pk/sql_store.ts";
-import type { SqlExecutor } from "../../engine/sql/sql.ts";
-import type { ActorType } from "../../engine/actor.ts";
-import type { Config } from "./config.ts";
-import type { Logger } from "../../engine/log.ts";
+import type { RoomActorOptions } from "../../actors/room/room_actor.ts";
 import type { Transport } from "../../engine/transport.ts";
-import { probeSegment } from "../../media/ffmpeg.ts";
 import { sqlRoomSettings } from "../accounts/rooms_settings.ts";
 import { type IdentityResolver, SessionTokenResolver } from "../auth/identity.ts";
 import { resolveAuthSecret } from "../auth/secret.ts";
 import { Hs256Tokens } from "../auth/tokens.ts";
 import type { AnalysisRouteDeps } from "../routes/analysis.ts";
 import { type AccountsAndEconomy, openAccountsAndEconomy } from "./accounts.ts";
-import { type AnalysisActors, analysisActors, startAnalysis } from "./analysis.ts";
-import { bridgesCohostTypes } from "./bridges_cohost.ts";
-import {
-  createMedia,
-  LateRecordingPort,
-  type Media,
-  mediaAuth,
-  type MediaStorage,
-  openMediaStorage,
-  roomHighlights,
-  roomStreamNotifier,
-} from "./media.ts";
+import type { AnalysisActors } from "./analysis.ts";
+import type { Media } from "./media.ts";
+import { LateRecordingPort, mediaAuth } from "./media_ports.ts";
+import { type MediaStorage, openMediaStorage } from "./media_storage.ts";
 import type { Root } from "./options.ts";
 import { bothBatchPorts, roomEventsToWebhooks } from "../../actors/webhooks/room_events.ts";
 import { openWebhooks, publishRecordingsReady, type Webhooks } from "./webhooks.ts";
@@ -48,9 +32,10 @@ export interface Features {
   relational?: AccountsAndEconomy;
   /** S3 and the recording index (absent unless S3 is configured). */
   mediaStorage?: MediaStorage;
-  /** The actor types this process hosts when it runs an engine. */
-  // deno-lint-ignore no-explicit-any
-  actorTypes(): ActorType<any, unknown, any>[];
+  /** The shared LLM client (null: local heuristics only). */
+  llm: LlmClient | null;
+  /** The rooms' ports filled from these features (hosted_actors.ts builds the room type). */
+  roomOptions: Partial<RoomActorOptions>;
   recordingPort: LateRecordingPort;
   analysis?: AnalysisActors;
   /** Outbound webhooks: outbox, worker, routes (with the relational store). */
@@ -89,8 +74,15 @@ export async function openFeatures(root: Root): Promise<Features> {
   // One LLM client per process, shared by every room and the analysis actors (one
   // breaker, one token account); null: local heuristics only.
   const llm = createLlmClient(config, log.child({ component: "llm" }));
+  // The analysis actors and their models load only where media storage is configured.
   const analysis = mediaStorage &&
-    analysisActors(config, { ...mediaStorage, sql: relational!.store }, log, llm, webhooks?.outbox);
+    (await import("./analysis.ts")).analysisActors(
+      config,
+      { ...mediaStorage, sql: relational!.store },
+      log,
+      llm,
+      webhooks?.outbox,
+    );
   if (analysis) shutdown.defer("analysis models", () => analysis.models.close());
   const roomOptions: Partial<RoomActorOptions> = {
     giftLedger: relational?.ledger,
@@ -98,7 +90,6 @@ export async function openFeatures(root: Root): Promise<Features> {
     recording: mediaStorage && recordingPort,
     archive: bothBatchPorts(archive, webhooks && roomEventsToWebhooks(webhooks.outbox)),
     ...opts.roomOptions,
-    ai: roomAi(config, llm, opts.roomOptions?.ai),
   };
   return {
     tokens,
@@ -108,60 +99,9 @@ export async function openFeatures(root: Root): Promise<Features> {
     recordingPort,
     analysis,
     webhooks,
-    actorTypes: () => [
-      ...actorTypes(config, roomOptions, mediaStorage, analysis, log),
-      // PK battles read the rooms' gift ledgers and record results: with the relational store
-      ...(relational ? [pkActorType(pkStore(relational.store))] : []),
-    ],
+    llm,
+    roomOptions,
   };
-}
-
-/** The PK coordinator's ledger reader and result recorder on the relational store. */
-function pkStore(sql: SqlExecutor) {
-  const store = new SqlPkStore(sql);
-  return { ledger: store, recorder: store };
-}
-
-/** The room's AI: off when a test says `false`, else the shared LLM with the topic cadence. */
-function roomAi(
-  config: Config,
-  llm: LlmClient | null,
-  override: RoomActorOptions["ai"] | undefined,
-): RoomActorOptions["ai"] {
-  if (override === false) return false;
-  return { llm, topicsEveryMs: config.ROOM_TOPICS_EVERY_MS, ...override };
-}
-
-/**
- * Rooms, bridges and the co-host always; SegmentActor and the analysis actors when media
- * storage is configured.
- */
-function actorTypes(
-  config: Config,
-  roomOptions: Partial<RoomActorOptions>,
-  media: MediaStorage | undefined,
-  analysis: AnalysisActors | undefined,
-  log: Logger,
-) {
-  // deno-lint-ignore no-explicit-any
-  const types: ActorType<any, unknown, any>[] = [
-    roomActorType({
-      tickMs: config.ROOM_TICK_MS,
-      tickMaxMs: config.ROOM_TICK_MAX_MS,
-      framesPerSecond: config.ROOM_FRAMES_PER_SEC,
-      idleMs: config.ACTOR_IDLE_MS,
-      stage: { maxGuests: config.STAGE_MAX_GUESTS, graceMs: config.STAGE_DISCONNECT_GRACE_MS },
-      ...roomOptions,
-    }),
-    ...bridgesCohostTypes(config, log.child({ component: "bridges" })),
-  ];
-  if (media) {
-    types.push(
-      segmentActorType({ ...media, probe: probeSegment, afterIndex: analysis?.afterIndex }),
-    );
-    types.push(...(analysis?.types ?? [])); // AI analysis of recordings (tips, summaries)
-  }
-  return types;
 }
 
 /** What the media side gives the edge's routes. */
@@ -175,13 +115,16 @@ export interface MediaSide {
  * VOD), bound to the rooms' recording port, and live captions with the analysis routes.
  * Both close before the engine does.
  */
-export function startMediaSide(
+export async function startMediaSide(
   { config, log, shutdown }: Root,
   features: Features,
   { actors, transport }: { actors: ActorAsker; transport: Transport },
-): MediaSide {
+): Promise<MediaSide> {
   const { mediaStorage, relational, identity, analysis, webhooks } = features;
   if (!mediaStorage || !relational || !analysis) return {};
+  // The media service's modules (recorder, LiveKit APIs, captions) load only with media on.
+  const { createMedia, roomHighlights, roomStreamNotifier } = await import("./media.ts");
+  const { startAnalysis } = await import("./analysis.ts");
   const media = createMedia({
     config,
     storage: mediaStorage,

@@ -1,7 +1,7 @@
 /**
  * Wiring media into a process, in calls around the engine's start:
  *
- *   const storage = await openMediaStorage({ config, sql, log, embedded });  // undefined: off (logged)
+ *   const storage = await openMediaStorage({ config, sql, log, embedded });  // media_storage.ts
  *   if (storage) types.push(segmentActorType(storage));             // SegmentActor, before the engine
  *   const media = storage && createMedia({ config, storage, sql, actors, log, auth });
  *   if (media) app.route("/", mediaRoutes(media.routes));
@@ -24,21 +24,18 @@
  */
 import type { OutboundEventSink } from "../../actors/webhooks/events.ts";
 import { RoomClient } from "../../actors/room/client.ts";
-import type { RoomRecordingPort } from "../../actors/room/ports.ts";
 import type { SqlStore } from "../../engine/sql/sql.ts";
-import { MediaError } from "../../media/errors.ts";
 import { streamStateCommand } from "../../media/livekit/stream_state.ts";
 import { clipHighlights, type HighlightClipper } from "../../media/recorder/highlight_clips.ts";
 import { endStream, startStream } from "../accounts/rooms.ts";
-import type { Identity, IdentityResolver } from "../auth/identity.ts";
 import type { Config } from "./config.ts";
+import type { MediaStorage } from "./media_storage.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { Transport } from "../../engine/transport.ts";
 import { banEnforcement } from "../../media/livekit/ban_enforcer.ts";
 import { watchRoomEvents } from "../../media/livekit/room_events.ts";
 import { stageEnforcement } from "../../media/livekit/stage_enforcer.ts";
-import { accountsMediaAuth, type MediaAuth, type MediaRouteDeps } from "../routes/media.ts";
-import { RecordingIndex } from "../../actors/recording/recording_index.ts";
+import type { MediaAuth, MediaRouteDeps } from "../routes/media.ts";
 import { SqlReplayGuard } from "../../media/index/sql_replay_guard.ts";
 import { LivekitEgressStarter } from "../../media/livekit/egress.ts";
 import { LivekitServerApi } from "../../media/livekit/server_api.ts";
@@ -48,71 +45,11 @@ import { LivekitWebhookVerifier, type StreamEvent } from "../../media/livekit/we
 import { type ActorAsk, MediaService } from "../../media/media_service.ts";
 import { RecordingManager } from "../../media/recorder/manager.ts";
 import { urlResolvers } from "../../media/platforms/platforms.ts";
-import { type S3Settings, s3SettingsFromConfig } from "../../media/s3_settings.ts";
-import type { ObjectStore } from "../../media/object_store.ts";
-import { LocalObjectStore } from "../../media/local_object_store.ts";
 import { LocalMedia } from "../../media/local/local_media.ts";
-import { toolsDir } from "../../media/local/tools.ts";
 import { reportPieces } from "../../media/local/piece_metrics.ts";
 import { VodService } from "../../media/vod.ts";
 import type { WallSpan } from "../../actors/recording/timeline.ts";
 import { DanmakuArchiveReader } from "../../actors/room/danmaku_archive.ts";
-
-export interface MediaStorage {
-  objects: ObjectStore;
-  index: RecordingIndex;
-  /** Set when the objects are in S3 (egress writes there too). */
-  s3?: S3Settings;
-  /** Set when the objects are on the local disk (the edge serves their signed URLs). */
-  local?: LocalObjectStore;
-  /** The media servers run here (`MEDIA=auto`, embedded, no LIVEKIT_URL). */
-  servers?: LocalMedia;
-}
-
-/**
- * Object storage (S3, else the local disk when `embedded` and `MEDIA=auto`), the index and,
- * with no LIVEKIT_URL, the embedded media servers (prepared; `Media.launch` starts them);
- * undefined (with a log line) when media is off.
- */
-export async function openMediaStorage(
-  opts: { config: Config; sql: SqlStore; log: Logger; embedded?: boolean },
-): Promise<MediaStorage | undefined> {
-  const { config, log } = opts;
-  if (config.MEDIA === "off") {
-    log.info("media off (MEDIA=off): chat only");
-    return undefined;
-  }
-  const local = config.MEDIA === "auto" && (opts.embedded ?? false);
-  const s3 = s3SettingsFromConfig(config);
-  if (!s3 && !local) {
-    log.info(
-      "media off: set S3_ACCESS_KEY/S3_SECRET_KEY (and LIVEKIT_*) to record and stream",
-    );
-    return undefined;
-  }
-  const index = new RecordingIndex(opts.sql);
-  const servers = local && !config.LIVEKIT_URL
-    ? await LocalMedia.prepare({
-      dataDir: config.DATA_DIR,
-      toolsDir: toolsDir(config.SYNAPSE_TOOLS_DIR),
-      publicHost: new URL(config.PUBLIC_URL).hostname,
-      rtmpPort: config.MEDIA_RTMP_PORT,
-      log: log.child({ component: "media-servers" }),
-    })
-    : undefined;
-  if (s3) {
-    // The AWS SDK (tens of MB) loads only when S3 is configured.
-    const { S3ObjectStore } = await import("../../media/s3.ts");
-    const objects = new S3ObjectStore(s3);
-    await objects.ensureBucket();
-    return { objects, index, s3, servers };
-  }
-  const secret = crypto.getRandomValues(new Uint8Array(32)).toHex();
-  const objects = new LocalObjectStore(`${config.DATA_DIR}/objects`, secret);
-  await objects.ensureBucket();
-  log.info("recordings on the local disk", { path: objects.root });
-  return { objects, index, local: objects, servers };
-}
 
 export interface Media {
   service: MediaService;
@@ -299,51 +236,6 @@ export function createMedia(opts: {
       storage.objects.close();
     },
   };
-}
-
-/** Media routes on a server without media: every media endpoint answers `media_disabled`. */
-export function disabledMediaRoutes(log: Logger, auth: MediaAuth): MediaRouteDeps {
-  return { log, auth };
-}
-
-/** Who may stream: through accounts (room owner/admins, platform admins), else admins only. */
-export function mediaAuth(identity: IdentityResolver, accountsDb?: SqlStore): MediaAuth {
-  const resolve = (token: string) => identity.resolve(token);
-  if (accountsDb) return accountsMediaAuth(accountsDb, resolve);
-  // `identify` never touches the database: only who may stream needs accounts.
-  const base = accountsMediaAuth(undefined as unknown as SqlStore, resolve);
-  return {
-    identify: base.identify,
-    canStream: (who: Identity) => Promise.resolve(who.roles.includes("admin")),
-  };
-}
-
-/**
- * The room actor's recording port before the media service exists (the room actor type is
- * built before the engine starts, the media service after): refuses until bound.
- */
-export class LateRecordingPort implements RoomRecordingPort {
-  #media?: Media;
-
-  bind(media: Media | undefined): void {
-    this.#media = media;
-  }
-
-  async start(roomId: string): Promise<{ recordingId: string }> {
-    const media = this.#media ??
-      (() => {
-        throw new MediaError("media_disabled", "media is not running here", 503);
-      })();
-    const rec = await media.service.startRoomRecording(roomId);
-    return { recordingId: rec.recordingId };
-  }
-
-  async stop(roomId: string, recordingId: string | null): Promise<void> {
-    const service = this.#media?.service;
-    if (!service) return;
-    if (recordingId) await service.stopRecording(recordingId);
-    else await service.manager?.stopRoom(roomId);
-  }
 }
 
 /**

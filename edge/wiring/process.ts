@@ -12,22 +12,28 @@ import type { Config } from "./config.ts";
 import { createLogger } from "../../engine/log.ts";
 import type { RunningServer, StartServerOptions } from "./options.ts";
 import { Shutdown } from "./shutdown.ts";
-import { startAll } from "./all.ts";
-import { startEdge } from "./edge.ts";
-import { startEngine } from "./engine.ts";
 
 export type { Role, RunningServer, StartServerOptions } from "./options.ts";
 
-const ROOTS = { all: startAll, engine: startEngine, edge: startEdge } as const;
+/**
+ * Each root is imported only when its role starts, so an edge never loads the actors' code
+ * (and the packages only they use) that the engine and `all` roots import.
+ */
+const ROOTS = {
+  all: async () => (await import("./all.ts")).startAll,
+  engine: async () => (await import("./engine.ts")).startEngine,
+  edge: async () => (await import("./edge.ts")).startEdge,
+} as const;
 
-export function startServer(
+export async function startServer(
   config: Config,
   opts: StartServerOptions = {},
 ): Promise<RunningServer> {
   const role = opts.role ?? "all";
   const edgeId = opts.edgeId ?? defaultInstanceId(config);
   const log = opts.log ?? createLogger({ service: "synapse-live", role, edgeId }, config.LOG_LEVEL);
-  return ROOTS[role]({ role, config, options: opts, id: edgeId, log, shutdown: new Shutdown(log) });
+  const start = await ROOTS[role]();
+  return start({ role, config, options: opts, id: edgeId, log, shutdown: new Shutdown(log) });
 }
 
 /** INSTANCE_ID, else hostname-pid with a random suffix (a restart is a new instance). */
