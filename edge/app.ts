@@ -11,6 +11,7 @@ import { accountsRoutes } from "./routes/accounts.ts";
 import { reportsRoutes } from "./routes/reports.ts";
 import { aiRoutes } from "./routes/ai.ts";
 import { stageRoutes } from "./routes/stage.ts";
+import { meetingRoutes } from "./routes/meeting.ts";
 import { pkRoutes } from "./routes/pk.ts";
 import { analysisRoutes } from "./routes/analysis.ts";
 import { directoryRoutes } from "./routes/directory.ts";
@@ -49,6 +50,7 @@ export async function createApp(deps: EdgeDeps): Promise<Hono> {
   app.route("/api", directoryRoutes(deps));
   app.route("/api", aiRoutes(deps));
   app.route("/api", stageRoutes(deps));
+  app.route("/api", meetingRoutes(deps));
   app.route("/api", pkRoutes(deps));
   if (deps.accounts) {
     const roomSettings = new RoomSettingsPublisher(deps.rooms, deps.log);

@@ -4,6 +4,7 @@
  * `ServerFrame` union. Error and close codes are stable: clients switch on them.
  */
 import { z } from "zod";
+import { MeetingOp, type MeetingReply } from "../actors/room/meeting_contract.ts";
 import { findForbiddenChar, INVALID_TEXT } from "../engine/text/forbidden.ts";
 import {
   AiOp,
@@ -70,6 +71,10 @@ export const SessionFrame = z.discriminatedUnion("type", [
   /** Guests on stage: raise/lower/leave for oneself; accept, decline, remove, mute, layout
    * for the streamer and room admins (the room checks). */
   z.object({ type: z.literal("stage"), cmd: StageOp, clientId: clientId.optional() }),
+  /** A meeting room's operation (`MeetingOp`): own hand and leave; host controls (the room
+   * checks). Joining the meeting is REST (`POST /api/rooms/:id/meeting`): the socket of a
+   * meeting room opens only for members. */
+  z.object({ type: z.literal("meeting"), cmd: MeetingOp, clientId: clientId.optional() }),
 ]);
 export type SessionFrame = z.infer<typeof SessionFrame>;
 
@@ -180,7 +185,8 @@ export type ServerFrame =
   | { type: "mod_ok"; action: string; target: string; clientId?: string }
   | { type: "gift_ok"; clientId?: string; result: unknown }
   | { type: "ai_ok"; clientId?: string; op: string; result: unknown }
-  | { type: "stage_ok"; clientId?: string; op: string; stage: StageView };
+  | { type: "stage_ok"; clientId?: string; op: string; stage: StageView }
+  | { type: "meeting_ok"; clientId?: string; op: string; result: MeetingReply };
 
 export type ServerFrameOf<T extends ServerFrame["type"]> = Extract<ServerFrame, { type: T }>;
 

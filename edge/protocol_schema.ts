@@ -151,6 +151,12 @@ export const ServerFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("gift_ok"), clientId, result: z.unknown() }),
   z.object({ type: z.literal("ai_ok"), clientId, op: z.string(), result: z.unknown() }),
   z.object({ type: z.literal("stage_ok"), clientId, op: z.string(), stage: StageView }),
+  z.object({
+    type: z.literal("meeting_ok"),
+    clientId,
+    op: z.string(),
+    result: z.unknown().meta({ description: "`MeetingReply` (actors/room/meeting_contract.ts)" }),
+  }),
 ]).meta({ description: "A frame the server sends" });
 
 /** Every server frame the edge builds fits the schema (fails to compile otherwise). */

@@ -167,7 +167,7 @@ export class ViewerSession implements FanoutViewer {
     } catch (err) {
       const e = asRoomError(err);
       this.sendError(e.code, e.message);
-      const close = e.code === "banned"
+      const close = e.code === "banned" || e.code === "not_admitted"
         ? CloseCode.forbidden
         : e.code === "room_unavailable"
         ? CloseCode.tryAgainLater
@@ -309,6 +309,11 @@ export class ViewerSession implements FanoutViewer {
         case "stage": {
           const stage = await this.deps.rooms.stage(roomId, actor, frame.cmd);
           this.send({ type: "stage_ok", clientId: frame.clientId, op: frame.cmd.op, stage });
+          break;
+        }
+        case "meeting": {
+          const result = await this.deps.rooms.meeting(roomId, actor, frame.cmd);
+          this.send({ type: "meeting_ok", clientId: frame.clientId, op: frame.cmd.op, result });
           break;
         }
       }

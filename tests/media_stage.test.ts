@@ -25,7 +25,7 @@ import {
   VideoStream,
 } from "@livekit/rtc-node";
 import { type Frame, TestViewer } from "./helpers/edge_client.ts";
-import { callJson as call } from "./helpers/http.ts";
+import { callJson as call, registerUser as register } from "./helpers/http.ts";
 import { startSyntheticStreamer } from "./helpers/livekit.ts";
 import { startMediaServer } from "./helpers/media_server.ts";
 import { waitForValue } from "./helpers/wait.ts";
@@ -44,14 +44,6 @@ const stageEvents = (v: TestViewer) =>
   v.frames.filter((f) => f.type === "batch").flatMap((f: Frame) =>
     f.events.filter((e: Frame) => e.t === "stage")
   );
-
-async function register(base: string, username: string) {
-  const r = await call(base, "/api/auth/register", {
-    json: { username, password: "correct horse battery" },
-  });
-  assert.equal(r.status, 201, JSON.stringify(r.body));
-  return { token: r.body.accessToken as string, id: r.body.user.id as string };
-}
 
 Deno.test({
   name: "stage: raise → accept → publish rights by permission update → seen → mute → removed",

@@ -16,7 +16,8 @@ import { startServerProcess, startTestServer } from "./helpers/server.ts";
 
 /** Routes that are the web client's files, not API: served pages, scripts and styles. */
 function isWebAsset(path: string): boolean {
-  return path === "/" || path === "/r/:roomId" || path === "/console/cohost" ||
+  return path === "/" || path === "/r/:roomId" || path === "/m/:roomId" ||
+    path === "/console/cohost" ||
     path === "/studio" || path === "/studio/:roomId" || path === "/ops" ||
     path === "/vod/:roomId" || path === "/vod/:roomId/:recordingId" ||
     path.startsWith("/assets/") || /^\/[a-z_]+\.(js|css|html)$/.test(path) ||

@@ -1,7 +1,7 @@
 /** Which page the web client renders for a URL (edge/web/client/src/routes.ts): the Room and
  * VOD pages by their paths, and the older hash links still landing on them. */
 import assert from "node:assert/strict";
-import { isHomeRoute, roomIdOf, vodOf } from "../edge/web/client/src/routes.ts";
+import { isHomeRoute, meetingIdOf, roomIdOf, vodOf } from "../edge/web/client/src/routes.ts";
 
 const at = (url: string) => {
   const u = new URL(url, "http://x");
@@ -31,4 +31,12 @@ Deno.test("web routes: recordings by path and by the older hash", () => {
   assert.equal(vodOf(at("/#/vod?room=no%20spaces")), null);
   assert.equal(vodOf(at("/r/lobby")), null);
   assert.equal(isHomeRoute(at("/vod/lobby")), false);
+});
+
+Deno.test("web routes: a meeting by its path only", () => {
+  assert.equal(meetingIdOf(at("/m/standup")), "standup");
+  assert.equal(meetingIdOf(at("/m/standup?invite=abc.1.sig#key=k")), "standup");
+  assert.equal(meetingIdOf(at("/m/bad%20id")), null);
+  assert.equal(meetingIdOf(at("/r/standup")), null);
+  assert.equal(roomIdOf(at("/m/standup")), null);
 });

@@ -39,6 +39,7 @@ import type { BridgeEvent } from "../bridges/events.ts";
 import type { BridgedReply } from "../bridges/room_part.ts";
 import type { CoHostEvent } from "../cohost/events.ts";
 import type { PkView } from "../pk/view.ts";
+import type { MeetingOp, MeetingReply } from "./meeting_contract.ts";
 
 /** The part of the engine's ActorClient (or an actor's context) the client needs. */
 export interface ActorAsker {
@@ -134,6 +135,11 @@ export class RoomClient {
   /** LiveKit saw a guest's connection go (`connected: false`) or come back. */
   stagePresence(roomId: string, userId: string, connected: boolean): Promise<{ ok: true }> {
     return this.#internal(roomId, { kind: "stage_presence", userId, connected });
+  }
+
+  /** A meeting room's operation (`meeting_contract.ts` says who may do what). */
+  meeting(roomId: string, actor: Actor, cmd: z.input<typeof MeetingOp>): Promise<MeetingReply> {
+    return this.#open(roomId, "meeting", { actor, cmd });
   }
 
   /** The AI panel's state (`op: "state"`). */

@@ -28,6 +28,7 @@ import { BridgeEventSchema } from "../bridges/events.ts";
 import type { BridgedRoomEvent, Via } from "../bridges/room_part.ts";
 import type { CoHostEvent } from "../cohost/events.ts";
 import type { PkView } from "../pk/view.ts";
+import { MeetingOp, type MeetingRoomEvent } from "./meeting_contract.ts";
 
 export const ROOM_ACTOR_TYPE = "rooms";
 
@@ -72,6 +73,8 @@ export const RoomSettings = z.object({
   admins: z.array(z.string().min(1).max(64)).max(100),
   guestChat: z.boolean(),
   title: z.string().max(120).optional(),
+  /** `meeting`: participants publish once admitted (`parts/meeting.ts`); default `live`. */
+  kind: z.enum(["live", "meeting"]).optional(),
 });
 export type RoomSettings = z.infer<typeof RoomSettings>;
 
@@ -174,7 +177,7 @@ export const CaptionCommand = z.object({
   at: z.number().int().positive(),
   text: z.string().min(1).max(2000),
   source: z.enum(["local", "llm"]),
-  /** Who spoke (the streamer or a guest on stage: user id and display name). */
+  /** Who spoke (the streamer, a guest on stage or a meeting's participant: user id and name). */
   speaker: z.object({ id: z.string().min(1).max(128), name: z.string().max(100) }).optional(),
 });
 /** The room's danmaku in [from, to) for a recording's analysis window. */
@@ -296,6 +299,13 @@ export const PkRoomCommand = z.object({
   }).passthrough(),
 }).strict();
 
+/** A meeting operation (`meeting_contract.ts`); the room checks the sender's place. */
+export const MeetingCommand = z.object({
+  kind: z.literal("meeting"),
+  actor: Actor,
+  cmd: MeetingOp,
+});
+
 export type Trust = "viewer" | "edge" | "internal";
 
 /** Every command of the room: its schema and who may send it. */
@@ -311,6 +321,7 @@ export const ROOM_COMMANDS = {
   ai: { trust: "viewer", schema: AiCommand },
   stage: { trust: "viewer", schema: StageCommand },
   stage_presence: { trust: "internal", schema: StagePresenceCommand },
+  meeting: { trust: "viewer", schema: MeetingCommand },
   pk: { trust: "internal", schema: PkRoomCommand },
   configure: { trust: "internal", schema: ConfigureCommand },
   caption: { trust: "internal", schema: CaptionCommand },
@@ -445,6 +456,7 @@ export type RoomEvent =
   | BridgedRoomEvent
   | CoHostEvent
   | StageRoomEvent
+  | MeetingRoomEvent
   /** A PK battle's view changed (scores, start, end: `actors/pk`). Essential. */
   | { t: "pk"; pk: PkView; at: number };
 
@@ -488,6 +500,8 @@ export interface RoomInfo {
   bridgedViewers?: Record<string, number>;
   /** Guests on stage, the raised hands and the layout (`parts/stage.ts`). */
   stage?: StageView;
+  /** A meeting room's status (members get the whole view from the `meeting` command). */
+  meeting?: { status: "idle" | "running" | "ended"; e2ee: boolean; waitingRoom: boolean };
   /** The PK battle this room is in (or the last one, ended), `parts/pk.ts`. */
   pk?: PkView;
 }

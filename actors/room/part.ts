@@ -128,7 +128,15 @@ export interface RoomPart {
   /** A new highlight, before it is published (parts may enrich it). */
   onHighlight?(span: HighlightSpan): void;
   /** A live caption cue reached the room. */
-  onCaption?(cue: { at: number; startMs: number; endMs: number; text: string }): void;
+  onCaption?(
+    cue: {
+      at: number;
+      startMs: number;
+      endMs: number;
+      text: string;
+      speaker?: { id: string; name: string };
+    },
+  ): void;
   /** An admin ended `userId`'s running mute (`mute`: the one that ran). */
   onUnmuted?(
     userId: string,

@@ -15,6 +15,7 @@ import { CoHostPart } from "./parts/cohost.ts";
 import { GiftsPart } from "./parts/gifts.ts";
 import { HighlightsPart } from "./parts/highlights.ts";
 import { StatsPart } from "./parts/stats.ts";
+import { MeetingPart } from "./parts/meeting.ts";
 import { PkPart } from "./parts/pk.ts";
 import { StagePart } from "./parts/stage.ts";
 import { StreamPart } from "./parts/stream.ts";
@@ -46,6 +47,7 @@ export function roomParts(
     stats,
     new StagePart(api("stage"), state, cfg.stage.maxGuests, cfg.stage.graceMs),
     new PkPart(api("pk"), state),
+    new MeetingPart(api("meeting"), state, cfg.ai?.llm ?? null),
   ];
   if (cfg.ai) all.push(new RoomIntelligence(api("ai"), state, cfg.ai));
   for (const p of all) {

@@ -57,6 +57,7 @@ import type { RoomApi, SayContext } from "./part.ts";
 import { type RoomParts, roomParts } from "./parts.ts";
 import { restorePkState } from "./parts/pk.ts";
 import { restoreStageState } from "./parts/stage.ts";
+import { restoreMeetingState } from "./parts/meeting.ts";
 import { restoreStreamState } from "./parts/stream.ts";
 import { EdgePresence } from "./presence.ts";
 import { ResumeBuffer } from "./resume_buffer.ts";
@@ -96,8 +97,14 @@ export function roomActorType(opts: RoomActorOptions): ActorType<RoomState, unkn
     mailboxCapacity: opts.mailboxCapacity,
     initialState: () => initialRoomState(),
     restore: (raw) =>
-      restorePkState(
-        restoreStageState(restoreStreamState(restoreAiState(restoreRoomState(raw), raw), raw), raw),
+      restoreMeetingState(
+        restorePkState(
+          restoreStageState(
+            restoreStreamState(restoreAiState(restoreRoomState(raw), raw), raw),
+            raw,
+          ),
+          raw,
+        ),
         raw,
       ),
     create: (ctx, state) => new RoomActor(ctx, state, config),

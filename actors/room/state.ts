@@ -43,6 +43,8 @@ export interface RoomState {
   /** From the room's settings: false refuses guests' chat and gifts. */
   guestChat: boolean;
   title: string | null;
+  /** From the room's settings: `meeting` rooms run `parts/meeting.ts`. */
+  kind: "live" | "meeting";
   /**
    * True when owner, admins, guestChat and title come from the accounts database (kept here
    * as the last known copy in case the database cannot be read at activation); admins are
@@ -71,6 +73,7 @@ export function initialRoomState(): RoomState {
     admins: [],
     guestChat: true,
     title: null,
+    kind: "live",
     managed: false,
     mutes: [],
     bans: [],
@@ -115,6 +118,7 @@ const PersistedRoomState = z.object({
   admins: z.array(z.string()).catch([]),
   guestChat: z.boolean().catch(true),
   title: z.string().nullable().catch(null),
+  kind: z.enum(["live", "meeting"]).catch("live"),
   managed: z.boolean().catch(false),
   mutes: z.array(
     z.object({

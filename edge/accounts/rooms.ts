@@ -29,6 +29,8 @@ export const CreateRoomInput = z.object({
   category: RoomFields.category.default("just-chatting"),
   coverUrl: RoomFields.coverUrl.default(null),
   guestChat: RoomFields.guestChat.default(true),
+  /** `meeting`: a meeting room (waiting room, host controls; fixed at creation). */
+  kind: z.enum(["live", "meeting"]).default("live"),
 }).strict();
 export type CreateRoomInput = z.infer<typeof CreateRoomInput>;
 
@@ -48,6 +50,7 @@ export interface Room {
   category: string;
   coverUrl: string | null;
   guestChat: boolean;
+  kind: "live" | "meeting";
   liveStreamId: string | null;
   admins: string[];
   createdAt: Date;
@@ -61,6 +64,7 @@ interface RoomRow {
   category: string;
   cover_url: string | null;
   guest_chat: boolean;
+  kind: "live" | "meeting";
   live_stream_id: string | null;
   admins: string[] | null;
   created_at: Date;
@@ -68,7 +72,7 @@ interface RoomRow {
 }
 
 const SELECT_ROOM = `SELECT r.id, r.owner_id, r.title, r.category, r.cover_url, r.guest_chat,
-    r.live_stream_id, r.created_at, r.updated_at,
+    r.kind, r.live_stream_id, r.created_at, r.updated_at,
     ARRAY(SELECT a.user_id FROM room_admins a WHERE a.room_id = r.id ORDER BY a.user_id) AS admins
   FROM rooms r`;
 
@@ -79,6 +83,7 @@ const toRoom = (r: RoomRow): Room => ({
   category: r.category,
   coverUrl: r.cover_url,
   guestChat: r.guest_chat,
+  kind: r.kind,
   liveStreamId: r.live_stream_id,
   admins: r.admins ?? [],
   createdAt: new Date(r.created_at),
@@ -109,7 +114,7 @@ export async function roomsOf(db: SqlExecutor, ownerId: string): Promise<Room[]>
 export async function createRoom(
   store: SqlStore,
   ownerId: string,
-  input: CreateRoomInput,
+  input: Omit<CreateRoomInput, "kind"> & { kind?: CreateRoomInput["kind"] },
 ): Promise<Room> {
   return await store.transaction(async (tx) => {
     // Serialise one owner's creations so the limit holds.
@@ -125,9 +130,17 @@ export async function createRoom(
     try {
       await tx.savepoint((sp) =>
         sp.query(
-          `INSERT INTO rooms (id, owner_id, title, category, cover_url, guest_chat)
-           VALUES ($1, $2, $3, $4, $5, $6)`,
-          [id, ownerId, input.title, input.category, input.coverUrl, input.guestChat],
+          `INSERT INTO rooms (id, owner_id, title, category, cover_url, guest_chat, kind)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [
+            id,
+            ownerId,
+            input.title,
+            input.category,
+            input.coverUrl,
+            input.guestChat,
+            input.kind ?? "live",
+          ],
         )
       );
     } catch (err) {

@@ -20,6 +20,7 @@ export function roomSettingsOf(room: Room): RoomSettings {
     admins: room.admins,
     guestChat: room.guestChat,
     title: room.title,
+    ...(room.kind === "meeting" ? { kind: "meeting" as const } : {}),
   };
 }
 

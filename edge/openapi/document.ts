@@ -16,6 +16,7 @@ import { accountsApi, adminUsersApi, streamerRoomsApi } from "./paths/accounts.t
 import { economyApi } from "./paths/economy.ts";
 import { analysisApi, mediaApi } from "./paths/media.ts";
 import { stageApi } from "./paths/stage.ts";
+import { meetingApi } from "./paths/meeting.ts";
 import { pkApi } from "./paths/pk.ts";
 import { webhooksApi } from "./paths/webhooks.ts";
 
@@ -27,6 +28,7 @@ export const API_AREAS: readonly ApiArea[] = [
   streamerRoomsApi,
   roomAiApi,
   stageApi,
+  meetingApi,
   pkApi,
   managersApi,
   economyApi,

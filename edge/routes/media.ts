@@ -7,7 +7,9 @@
  *   (`pieces`: the embedded media servers, each `{piece, state, restarts, detail?}`).
  * - `GET /api/media/token?roomId&role=viewer|streamer`: a LiveKit token (streamer: the
  *   room's owner, its admins, platform admins; a viewer accepted on stage gets `role: guest`,
- *   which may publish what the streamer accepted).
+ *   which may publish what the streamer accepted). In a meeting room only the meeting's members
+ *   get a token (`role: participant`: camera, microphone, screen share); everyone else is
+ *   refused with 403 `not_admitted`, whatever role they ask for.
  * - `GET|POST /api/media/ingress`, `POST /api/media/ingress/rotate`: OBS ingress (RTMP/WHIP).
  * - `POST /api/recording/start|stop`, `GET /api/recording/status`, `GET /api/recording/events`
  *   (Server-Sent Events): streamer or admin only.
@@ -61,6 +63,14 @@ export interface MediaRouteDeps {
   highlights?: (roomId: string) => Promise<WallSpan[]>;
   /** What the user may publish as a guest on the room's stage (undefined: not on stage). */
   stageMedia?: (roomId: string, userId: string) => Promise<GuestMedia | undefined>;
+  /**
+   * A meeting room: where `who` stands and whether end-to-end encryption is on (undefined:
+   * not a meeting room).
+   */
+  meetingPlace?: (
+    roomId: string,
+    who: Identity,
+  ) => Promise<{ me: string; e2ee: boolean } | undefined>;
   /** The recording of the room's live stream, as the room actor knows it (after a resume too). */
   roomRecording?: (roomId: string) => Promise<string | undefined>;
   /** The danmaku archive, for chat replay on the VOD (`vod_danmaku.ts`). */
@@ -72,6 +82,8 @@ export interface MediaRouteDeps {
 }
 
 const MAX_WEBHOOK_BYTES = 256 * 1024;
+/** Places in a meeting that get a LiveKit token. */
+const MEMBER = new Set(["host", "cohost", "participant"]);
 /**
  * Seconds LiveKit waits before retrying a webhook we answered 503 (its HTTP client honours
  * Retry-After on 503; it retries 4 times).
@@ -211,6 +223,26 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
     guard(async (c) => {
       const q = parse(TokenQuery, c.req.query());
       const lk = livekit();
+      const meeting = deps.meetingPlace &&
+        await deps.meetingPlace(q.roomId, await auth.identify(c));
+      if (meeting) {
+        if (!MEMBER.has(meeting.me)) {
+          fail("not_admitted", "join the meeting; the host admits you from the waiting room", 403);
+        }
+        const who = await auth.identify(c);
+        const token = await issueToken(lk.settings, "participant", {
+          roomId: q.roomId,
+          identity: who.userId,
+          name: who.name,
+        });
+        return c.json({
+          url: lk.settings.wsUrl,
+          token,
+          role: "participant",
+          roomId: q.roomId,
+          e2ee: meeting.e2ee,
+        });
+      }
       const who = q.role === "streamer" ? await streamerOf(c, q.roomId) : await auth.identify(c);
       // A guest on stage gets its publish rights back in every new token (a reconnect).
       const media = q.role === "viewer" ? await deps.stageMedia?.(q.roomId, who.userId) : undefined;
@@ -261,7 +293,10 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
     "/api/recording/start",
     guard(async (c) => {
       const input = await body(c, StartInput);
-      await streamerOf(c, input.roomId);
+      const who = await streamerOf(c, input.roomId);
+      if ((await deps.meetingPlace?.(input.roomId, who))?.e2ee) {
+        fail("e2ee_on", "end-to-end encrypted meetings are not recorded by the server", 409);
+      }
       const service = media();
       if (!input.url) {
         return c.json({ recording: await service.startRoomRecording(input.roomId) }, 201);

@@ -14,6 +14,11 @@ const JS = "text/javascript; charset=utf-8";
 const FILES: Record<string, URL> = {
   "/media.css": new URL("media.css", WEB_DIR),
   "/vendor/livekit-client.js": new URL("livekit-client/dist/livekit-client.umd.js", NODE_MODULES),
+  // Meetings with end-to-end encryption: livekit-client's frame encryption worker.
+  "/vendor/livekit-client.e2ee.worker.js": new URL(
+    "livekit-client/dist/livekit-client.e2ee.worker.js",
+    NODE_MODULES,
+  ),
   "/vendor/hls.js": new URL("hls.js/dist/hls.min.js", NODE_MODULES),
   // The streamer's effects (edge/web/client/src/effects): models and runtimes of npm packages.
   ...effectAssets(),

@@ -68,6 +68,8 @@ export async function webRoutes(): Promise<Hono> {
   app.get("/index.html", page);
   // Deep links to a room (`/r/lobby`) load the same page.
   app.get("/r/:roomId", page);
+  // A meeting room (`/m/standup`).
+  app.get("/m/:roomId", page);
   // Recordings of a room (`/vod/lobby`, `/vod/lobby/rec_…`).
   app.get("/vod/:roomId", page);
   app.get("/vod/:roomId/:recordingId", page);

@@ -28,6 +28,7 @@ import type { SqlStore } from "../../engine/sql/sql.ts";
 import { streamStateCommand } from "../../media/livekit/stream_state.ts";
 import { clipHighlights, type HighlightClipper } from "../../media/recorder/highlight_clips.ts";
 import { endStream, startStream } from "../accounts/rooms.ts";
+import { identityToActor } from "../auth/identity.ts";
 import type { Config } from "./config.ts";
 import type { MediaStorage } from "./media_storage.ts";
 import type { Logger } from "../../engine/log.ts";
@@ -36,6 +37,7 @@ import { banEnforcement } from "../../media/livekit/ban_enforcer.ts";
 import { watchRoomEvents } from "../../media/livekit/room_events.ts";
 import { stageEnforcement } from "../../media/livekit/stage_enforcer.ts";
 import type { MediaAuth, MediaRouteDeps } from "../routes/media.ts";
+import { meetingEnforcement } from "../../media/livekit/meeting_enforcer.ts";
 import { SqlReplayGuard } from "../../media/index/sql_replay_guard.ts";
 import { LivekitEgressStarter } from "../../media/livekit/egress.ts";
 import { LivekitServerApi } from "../../media/livekit/server_api.ts";
@@ -165,6 +167,7 @@ export function createMedia(opts: {
     ? watchRoomEvents(opts.transport, "media-enforcers", {
       moderation: banEnforcement(api, mediaLog),
       stage: stageEnforcement(api, mediaLog),
+      meeting: meetingEnforcement(api, mediaLog),
     })
     : undefined;
   const vod = new VodService(storage.index, storage.objects);
@@ -206,6 +209,14 @@ export function createMedia(opts: {
     stageMedia: (roomId, userId) =>
       new RoomClient(opts.actors).info(roomId)
         .then((info) => info.stage?.guests.find((g) => g.userId === userId)?.media),
+    meetingPlace: (roomId, who) =>
+      new RoomClient(opts.actors).meeting(roomId, identityToActor(who), { op: "state" }).then(
+        (r) => ({ me: r.me, e2ee: r.view.e2ee }),
+        (err) => {
+          if ((err as { code?: unknown }).code === "not_a_meeting") return undefined;
+          throw err;
+        },
+      ),
     roomRecording: (roomId) =>
       new RoomClient(opts.actors).info(roomId)
         .then((info) => info.stream?.live ? info.stream.recordingId : undefined),

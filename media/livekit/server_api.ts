@@ -57,6 +57,12 @@ export interface IngressOptions {
   inactiveWaitMs?: number;
 }
 
+const MUTE_SOURCES = {
+  camera: TrackSource.CAMERA,
+  mic: TrackSource.MICROPHONE,
+  screen_share: TrackSource.SCREEN_SHARE,
+} as const;
+
 export class LivekitServerApi {
   readonly #ingress: IngressClient;
   readonly #rooms: RoomServiceClient;
@@ -206,9 +212,16 @@ export class LivekitServerApi {
     );
   }
 
-  /** Mutes the participant's published track of `source` (the streamer mutes a guest). */
-  async muteSource(roomId: string, identity: string, source: "camera" | "mic"): Promise<boolean> {
-    const want = source === "camera" ? TrackSource.CAMERA : TrackSource.MICROPHONE;
+  /**
+   * Mutes the participant's published track of `source` (the streamer mutes a guest, a
+   * meeting's host a participant).
+   */
+  async muteSource(
+    roomId: string,
+    identity: string,
+    source: "camera" | "mic" | "screen_share",
+  ): Promise<boolean> {
+    const want = MUTE_SOURCES[source];
     return await this.#participantCall("mutePublishedTrack", roomId, identity, async () => {
       const room = livekitRoomName(roomId);
       const p = await this.#rooms.getParticipant(room, identity);

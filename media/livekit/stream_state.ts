@@ -16,13 +16,16 @@ export interface StreamStateCommand {
 }
 
 /** The room command for a stream event, or undefined when it changes nothing for viewers. */
+const NOT_LIVE = new Set(["viewer", "guest", "participant"]);
+
 export function streamStateCommand(ev: StreamEvent): StreamStateCommand | undefined {
   const base = { kind: "stream" as const, eventId: ev.eventId, at: ev.at };
   switch (ev.kind) {
     case "track_published":
       if (!ev.participant || ev.participant.identity.startsWith("recorder-")) return undefined;
-      // viewers never publish; a guest on stage publishing is not the stream going live
-      if (ev.participant.role === "viewer" || ev.participant.role === "guest") return undefined;
+      // viewers never publish; a guest on stage or a meeting's participant publishing is not
+      // the stream going live (a meeting is never recorded by going live)
+      if (NOT_LIVE.has(ev.participant.role ?? "")) return undefined;
       return { ...base, state: "live", streamerId: ev.participant.identity, source: "webrtc" };
     case "ingress_started":
       return { ...base, state: "live", streamerId: ev.participant?.identity, source: "ingress" };

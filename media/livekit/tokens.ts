@@ -12,7 +12,7 @@ export interface TokenSubject {
   ttlSeconds?: number;
 }
 
-export type TokenRole = "viewer" | "streamer" | "recorder" | "guest";
+export type TokenRole = "viewer" | "streamer" | "recorder" | "guest" | "participant";
 
 /** What a guest on stage may publish (`StageMedia` of the room's contract). */
 export type GuestMedia = "camera" | "mic" | "both";
@@ -39,8 +39,25 @@ export function stagePermission(media: GuestMedia | undefined) {
     : { canSubscribe: true, canPublish: false, canPublishData: false, canPublishSources: [] };
 }
 
+/** What a streamer, and an admitted meeting participant, may publish. */
+const PUBLISHER_SOURCES = [
+  TrackSource.CAMERA,
+  TrackSource.MICROPHONE,
+  TrackSource.SCREEN_SHARE,
+  TrackSource.SCREEN_SHARE_AUDIO,
+];
+
 function grantFor(role: TokenRole, room: string, media: GuestMedia) {
   switch (role) {
+    case "participant": // admitted to a meeting: camera, microphone, screen share (not data)
+      return {
+        roomJoin: true,
+        room,
+        canSubscribe: true,
+        canPublish: true,
+        canPublishData: false,
+        canPublishSources: PUBLISHER_SOURCES,
+      };
     case "guest": // a viewer accepted on stage: its camera and/or microphone only
       return { roomJoin: true, room, ...stagePermission(media) };
     case "viewer": // watch and receive data messages; never publish anything
@@ -52,12 +69,7 @@ function grantFor(role: TokenRole, room: string, media: GuestMedia) {
         canSubscribe: true,
         canPublish: true,
         canPublishData: true,
-        canPublishSources: [
-          TrackSource.CAMERA,
-          TrackSource.MICROPHONE,
-          TrackSource.SCREEN_SHARE,
-          TrackSource.SCREEN_SHARE_AUDIO,
-        ],
+        canPublishSources: PUBLISHER_SOURCES,
       };
     case "recorder": // the recorder agent: invisible to viewers, subscribe only
       return {

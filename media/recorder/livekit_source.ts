@@ -153,6 +153,9 @@ interface Member {
   audio?: RemoteTrack;
 }
 
+/** Token roles recorded beside the streamer (`media/livekit/tokens.ts`). */
+const COMPOSED_ROLES = new Set(["guest", "participant"]);
+
 export class LivekitSource implements RecordingSource {
   readonly kind = "livekit" as const;
   readonly describe: string;
@@ -223,7 +226,7 @@ export class LivekitSource implements RecordingSource {
     });
     // A guest taken off stage becomes a viewer again (its tracks go too).
     this.#room.on(RoomEvent.ParticipantMetadataChanged, (metadata, p) => {
-      if (p.identity !== this.#streamer && roleFromMetadata(metadata) !== "guest") {
+      if (p.identity !== this.#streamer && !COMPOSED_ROLES.has(roleFromMetadata(metadata) ?? "")) {
         this.#dropMember(p.identity);
       }
     });
@@ -304,10 +307,13 @@ export class LivekitSource implements RecordingSource {
     this.#scheduleCompose();
   }
 
-  /** The streamer (the first publisher when none was named) and guests on stage. */
+  /**
+   * The streamer (the first publisher when none was named), guests on stage, and a meeting's
+   * participants (all of them are composed and captioned per speaker).
+   */
   #recorded(participant: RemoteParticipant): boolean {
     if (participant.identity.startsWith("recorder-")) return false;
-    const guest = roleFromMetadata(participant.metadata) === "guest";
+    const guest = COMPOSED_ROLES.has(roleFromMetadata(participant.metadata) ?? "");
     if (!guest) this.#streamer ??= participant.identity;
     return participant.identity === this.#streamer || guest;
   }

@@ -67,6 +67,11 @@ export class ServiceProcess {
     return this.#exited;
   }
 
+  /** The process id (for CPU readings in benchmarks). */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
   /** The last lines the process printed. */
   output(): string {
     return this.#tail.join("\n");

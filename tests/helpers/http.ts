@@ -16,3 +16,17 @@ export async function callJson(
   const body = await res.json().catch(() => ({}));
   return { status: res.status, body };
 }
+
+/** Registers `username` (the tests' password) through the API; throws unless it is created. */
+export async function registerUser(base: string, username: string) {
+  const r = await callJson(base, "/api/auth/register", {
+    json: { username, password: "correct horse battery" },
+  });
+  if (r.status !== 201) throw new Error(`register ${username}: ${JSON.stringify(r.body)}`);
+  return {
+    token: r.body.accessToken as string,
+    refreshToken: r.body.refreshToken as string,
+    id: r.body.user.id as string,
+    user: r.body.user,
+  };
+}

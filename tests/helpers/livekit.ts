@@ -29,6 +29,8 @@ export interface LivekitServer {
   httpUrl: string;
   apiKey: string;
   apiSecret: string;
+  /** livekit-server's process id. */
+  pid: number;
   output(): string;
   stop(): Promise<void>;
 }
@@ -74,6 +76,7 @@ ${webhook}`;
     httpUrl,
     apiKey: "devkey",
     apiSecret: "secret",
+    pid: proc.pid,
     output: () => proc.output(),
     async stop() {
       await proc.stop();

@@ -145,9 +145,11 @@ export class AccessPart implements RoomPart, RoomAccess {
     if (settings === null) {
       this.state.guestChat = true;
       this.state.title = null;
+      this.state.kind = "live";
     } else {
       this.state.guestChat = settings.guestChat;
       this.state.title = settings.title ?? null;
+      this.state.kind = settings.kind ?? "live";
     }
   }
 

@@ -33,3 +33,8 @@ export function vodOf(
   const rec = q.get("rec");
   return { roomId, recordingId: rec && /^[A-Za-z0-9_-]{1,80}$/.test(rec) ? rec : null };
 }
+
+/** The meeting a URL opens (`/m/:roomId`), else null. */
+export function meetingIdOf(where: Pick<Location, "pathname">): string | null {
+  return where.pathname.match(new RegExp(`^/m/${ROOM_ID}$`))?.[1] ?? null;
+}

@@ -10,6 +10,7 @@ import "../styles/danmaku.css";
 import "../styles/stage.css";
 import "../styles/room.css";
 import "../styles/vod.css";
+import "../styles/meeting.css";
 import { effect } from "@preact/signals";
 import { render } from "preact";
 import { installBridge } from "../bridge.ts";
@@ -20,7 +21,7 @@ import { translateMarkup } from "../markup_i18n.ts";
 import { notice } from "../notice.ts";
 import { WebhooksPage } from "../pages/webhooks.tsx";
 import { openRoom, RoomConnection } from "../pages/room/connection.ts";
-import { isHomeRoute, roomIdOf, vodOf } from "../routes.ts";
+import { isHomeRoute, meetingIdOf, roomIdOf, vodOf } from "../routes.ts";
 
 effect(() => {
   document.documentElement.lang = locale.value;
@@ -60,5 +61,16 @@ if (vodView && vod) {
   vodView.hidden = false;
   import("../pages/vod/vod.tsx").then(({ Vod }) =>
     render(<Vod roomId={vod.roomId} recordingId={vod.recordingId} notice={notice} />, vodView)
+  );
+}
+
+const meetingId = meetingIdOf(location);
+if (roomView && meetingId) {
+  roomView.hidden = false;
+  import("../pages/meeting/meeting.tsx").then(({ Meeting }) =>
+    render(
+      <Meeting roomId={meetingId} connect={(say) => new RoomConnection(meetingId, say)} />,
+      roomView,
+    )
   );
 }

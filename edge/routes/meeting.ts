@@ -1,0 +1,57 @@
+/**
+ * Meeting rooms over REST (the same command exists on the WebSocket as `{type:"meeting", cmd}`):
+ * - `GET  /api/rooms/:id/meeting` — where the caller stands (`me`) and the meeting (members see
+ *   all of it: members, waiting room, attendance, captions, summary; others its status).
+ * - `POST /api/rooms/:id/meeting` `{op, ...}` — one meeting operation (`MeetingOp` in
+ *   `actors/room/meeting_contract.ts`): `join` (signed-in, or `invite` with a link's token),
+ *   `leave`, `hand`; the host and co-hosts `admit`, `admit_all`, `deny`, `remove`, `mute`,
+ *   `lower_hand`, `settings`, `invite`, `revoke`, `end`; the host `cohost`.
+ * The room checks who may do what; the answer is `{me, view, invite?}`. Declarations and the
+ * status table: edge/openapi/paths/meeting.ts.
+ */
+import { type Context, Hono } from "hono";
+import type { Actor } from "../../actors/room/contract.ts";
+import type { MeetingOp } from "../../actors/room/meeting_contract.ts";
+import { bearerToken } from "../accounts/http.ts";
+import { AuthError, identityToActor } from "../auth/identity.ts";
+import type { EdgeDeps } from "../deps.ts";
+import { BAD_ROOM_ID_MESSAGE, codedErrorResponse } from "../http_errors.ts";
+import { declared } from "../openapi/area.ts";
+import { MEETING_STATUS, meetingApi } from "../openapi/paths/meeting.ts";
+import { mount, RequestRefused } from "../openapi/router.ts";
+
+export function meetingRoutes(deps: Pick<EdgeDeps, "rooms" | "identity" | "log">): Hono {
+  const app = new Hono();
+  const actorOf = async (c: Context): Promise<Actor> => {
+    const token = bearerToken(c);
+    if (!token) throw new AuthError("auth_required", "send Authorization: Bearer <token>");
+    return identityToActor(await deps.identity.resolve(token));
+  };
+  const roomIdOf = (read: () => { id: string }) => {
+    try {
+      return read().id;
+    } catch {
+      throw new RequestRefused("bad_room_id", BAD_ROOM_ID_MESSAGE);
+    }
+  };
+  const answer = async (c: Context, roomId: string, op: () => Promise<MeetingOp> | MeetingOp) => {
+    try {
+      const actor = await actorOf(c);
+      return c.json(await deps.rooms.meeting(roomId, actor, await op()));
+    } catch (err) {
+      if (err instanceof RequestRefused) throw err;
+      return codedErrorResponse(c, err, deps.log, MEETING_STATUS);
+    }
+  };
+  mount(
+    app,
+    declared(meetingApi, "get", "/rooms/{id}/meeting"),
+    (c, input) => answer(c, roomIdOf(() => input.param()), () => ({ op: "state" })),
+  );
+  mount(
+    app,
+    declared(meetingApi, "post", "/rooms/{id}/meeting"),
+    (c, input) => answer(c, roomIdOf(() => input.param()), () => input.json()),
+  );
+  return app;
+}
