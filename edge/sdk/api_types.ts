@@ -377,6 +377,11 @@ export interface paths {
                         coverUrl?: string | null;
                         /** @default true */
                         guestChat?: boolean;
+                        /**
+                         * @default live
+                         * @enum {string}
+                         */
+                        kind?: "live" | "meeting";
                     };
                 };
             };
@@ -4918,6 +4923,447 @@ export interface paths {
                          *       "error": {
                          *         "code": "stage_full",
                          *         "message": "stage full"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error: `internal` */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "internal",
+                         *         "message": "internal"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unavailable: switched off here, or a dependency did not answer: `room_unavailable` */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "room_unavailable",
+                         *         "message": "room unavailable"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{id}/meeting": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the caller stands in the meeting, and the meeting */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description room id: 1-64 characters of A-Z a-z 0-9 _ - */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description where the caller stands and the meeting */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            me: "host" | "cohost" | "participant" | "waiting" | "removed" | "none";
+                            /** @description members see the whole MeetingView (members, waiting, attendance, captions, summary: edge/PROTOCOL.md, Meeting rooms); others these three fields */
+                            view: {
+                                /** @enum {string} */
+                                status: "idle" | "running" | "ended";
+                                e2ee: boolean;
+                                waitingRoom: boolean;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            invite?: {
+                                inviteId: string;
+                                token: string;
+                                expiresAt: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Bad request: `bad_room_id`, `invalid_request`, `bad_json` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "bad_room_id",
+                         *         "message": "bad room id"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the token is invalid or expired: `auth_required`, `auth_invalid`, `auth_expired`, `auth_revoked`, `login_required` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "auth_required",
+                         *         "message": "auth required"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: `forbidden`, `banned`, `not_admitted`, `meeting_removed`, `invite_invalid` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "forbidden",
+                         *         "message": "forbidden"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found: `not_waiting`, `not_member`, `invite_not_found` */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "not_waiting",
+                         *         "message": "not waiting"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict: `not_a_meeting`, `meeting_full`, `meeting_running`, `meeting_not_running`, `limit_reached` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "not_a_meeting",
+                         *         "message": "not a meeting"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Gone: `invite_expired`, `invite_revoked` */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "invite_expired",
+                         *         "message": "invite expired"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error: `internal` */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "internal",
+                         *         "message": "internal"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unavailable: switched off here, or a dependency did not answer: `room_unavailable` */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "room_unavailable",
+                         *         "message": "room unavailable"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * One meeting operation: join/leave/hand (own); host controls; invite links; end
+         * @description admit, admit_all, deny, remove, mute, lower_hand, settings, invite, revoke and end need the host or a co-host, cohost the host (`forbidden` otherwise).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description room id: 1-64 characters of A-Z a-z 0-9 _ - */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "op": "join"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        op: "state";
+                    } | {
+                        /** @enum {string} */
+                        op: "join";
+                        invite?: string;
+                    } | {
+                        /** @enum {string} */
+                        op: "leave";
+                    } | {
+                        /** @enum {string} */
+                        op: "hand";
+                        up: boolean;
+                    } | {
+                        /** @enum {string} */
+                        op: "admit";
+                        userId: string;
+                    } | {
+                        /** @enum {string} */
+                        op: "admit_all";
+                    } | {
+                        /** @enum {string} */
+                        op: "deny";
+                        userId: string;
+                    } | {
+                        /** @enum {string} */
+                        op: "remove";
+                        userId: string;
+                    } | {
+                        /** @enum {string} */
+                        op: "mute";
+                        userId: string;
+                        /** @enum {string} */
+                        source: "camera" | "mic" | "screen_share";
+                    } | {
+                        /** @enum {string} */
+                        op: "lower_hand";
+                        userId: string;
+                    } | {
+                        /** @enum {string} */
+                        op: "cohost";
+                        userId: string;
+                        on: boolean;
+                    } | {
+                        /** @enum {string} */
+                        op: "settings";
+                        waitingRoom?: boolean;
+                        e2ee?: boolean;
+                    } | {
+                        /** @enum {string} */
+                        op: "invite";
+                        /** @default 1440 */
+                        minutes?: number;
+                    } | {
+                        /** @enum {string} */
+                        op: "revoke";
+                        inviteId: string;
+                    } | {
+                        /** @enum {string} */
+                        op: "end";
+                    };
+                };
+            };
+            responses: {
+                /** @description where the caller stands and the meeting */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            me: "host" | "cohost" | "participant" | "waiting" | "removed" | "none";
+                            /** @description members see the whole MeetingView (members, waiting, attendance, captions, summary: edge/PROTOCOL.md, Meeting rooms); others these three fields */
+                            view: {
+                                /** @enum {string} */
+                                status: "idle" | "running" | "ended";
+                                e2ee: boolean;
+                                waitingRoom: boolean;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            invite?: {
+                                inviteId: string;
+                                token: string;
+                                expiresAt: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Bad request: `bad_room_id`, `invalid_request`, `bad_json` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "bad_room_id",
+                         *         "message": "bad room id"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the token is invalid or expired: `auth_required`, `auth_invalid`, `auth_expired`, `auth_revoked`, `login_required` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "auth_required",
+                         *         "message": "auth required"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: `forbidden`, `banned`, `not_admitted`, `meeting_removed`, `invite_invalid` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "forbidden",
+                         *         "message": "forbidden"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found: `not_waiting`, `not_member`, `invite_not_found` */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "not_waiting",
+                         *         "message": "not waiting"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict: `not_a_meeting`, `meeting_full`, `meeting_running`, `meeting_not_running`, `limit_reached` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "not_a_meeting",
+                         *         "message": "not a meeting"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Gone: `invite_expired`, `invite_revoked` */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "invite_expired",
+                         *         "message": "invite expired"
                          *       }
                          *     }
                          */
@@ -16290,6 +16736,72 @@ export interface components {
                 layout: "grid" | "side_by_side" | "pip";
             };
             clientId?: string;
+        } | {
+            /** @constant */
+            type: "meeting";
+            cmd: {
+                /** @constant */
+                op: "state";
+            } | {
+                /** @constant */
+                op: "join";
+                invite?: string;
+            } | {
+                /** @constant */
+                op: "leave";
+            } | {
+                /** @constant */
+                op: "hand";
+                up: boolean;
+            } | {
+                /** @constant */
+                op: "admit";
+                userId: string;
+            } | {
+                /** @constant */
+                op: "admit_all";
+            } | {
+                /** @constant */
+                op: "deny";
+                userId: string;
+            } | {
+                /** @constant */
+                op: "remove";
+                userId: string;
+            } | {
+                /** @constant */
+                op: "mute";
+                userId: string;
+                /** @enum {string} */
+                source: "camera" | "mic" | "screen_share";
+            } | {
+                /** @constant */
+                op: "lower_hand";
+                userId: string;
+            } | {
+                /** @constant */
+                op: "cohost";
+                userId: string;
+                on: boolean;
+            } | {
+                /** @constant */
+                op: "settings";
+                waitingRoom?: boolean;
+                e2ee?: boolean;
+            } | {
+                /** @constant */
+                op: "invite";
+                /** @default 1440 */
+                minutes: number;
+            } | {
+                /** @constant */
+                op: "revoke";
+                inviteId: string;
+            } | {
+                /** @constant */
+                op: "end";
+            };
+            clientId?: string;
         };
         /** @description A frame the server sends */
         ServerFrame: {
@@ -16618,6 +17130,13 @@ export interface components {
                     at: number;
                 }[];
             };
+        } | {
+            /** @constant */
+            type: "meeting_ok";
+            clientId?: string;
+            op: string;
+            /** @description `MeetingReply` (actors/room/meeting_contract.ts) */
+            result: unknown;
         };
         RoomInfo: {
             roomId: string;
