@@ -2,7 +2,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "../engine/log.ts";
-import { ID_PATTERN } from "../engine/subject.ts";
 import { RoomRequestError } from "../actors/room/client.ts";
 
 export interface ErrorBody {
@@ -15,11 +14,6 @@ export function errorBody(code: string, message: string): ErrorBody {
 
 export function jsonError(c: Context, status: ContentfulStatusCode, code: string, message: string) {
   return c.json(errorBody(code, message), status);
-}
-
-/** A room id from a path parameter, or undefined when it is not a valid id. */
-export function validRoomId(raw: string | undefined): string | undefined {
-  return raw !== undefined && ID_PATTERN.test(raw) ? raw : undefined;
 }
 
 export const BAD_ROOM_ID_MESSAGE = "room id must be 1-64 characters of A-Z a-z 0-9 _ -";

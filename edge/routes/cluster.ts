@@ -32,7 +32,7 @@ export function clusterRoutes(opts: ClusterRoutesOptions): Promise<Hono> {
     () => new Response(metrics.render(), { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } }),
   );
   // The older page is now the operator pages' Cluster tab (a page, not REST).
-  app.get("/cluster.html", (c) => c.redirect("/ops#cluster", 301)); // not REST
+  app.get("/cluster.html", (c) => c.redirect("/ops#cluster", 301)); // by hand: a page
   mount(app, declared(healthApi, "get", "/api/cluster"), async (c) => {
     const auth = c.req.header("authorization") ?? "";
     const token = auth.match(/^Bearer\s+(\S+)$/i)?.[1];

@@ -24,15 +24,3 @@ const STATUS: Record<string, ContentfulStatusCode> = {
 export function bridgeErrorResponse(c: Context, err: unknown, log: Logger): Response {
   return codedErrorResponse(c, err, log, STATUS);
 }
-
-export async function jsonBody(c: Context): Promise<unknown> {
-  const text = await c.req.text();
-  if (text.length > 65_536) {
-    throw Object.assign(new Error("body too large"), { code: "body_too_large" });
-  }
-  try {
-    return text.trim() === "" ? {} : JSON.parse(text);
-  } catch {
-    throw Object.assign(new Error("the body is not JSON"), { code: "bad_json" });
-  }
-}

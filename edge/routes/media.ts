@@ -20,11 +20,9 @@
  */
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { z } from "zod";
 import type { DanmakuArchiveReader } from "../../actors/room/danmaku_archive.ts";
 import type { SqlExecutor } from "../../engine/sql/sql.ts";
 import type { Logger } from "../../engine/log.ts";
-import { ID_PATTERN } from "../../engine/subject.ts";
 import { MediaError } from "../../media/errors.ts";
 import type { LivekitServerApi } from "../../media/livekit/server_api.ts";
 import type { LivekitSettings } from "../../media/livekit/settings.ts";
@@ -42,6 +40,9 @@ import { vodDanmakuRoutes } from "./vod_danmaku.ts";
 import type { PieceStatus } from "../../media/local/local_media.ts";
 import type { LocalObjectStore } from "../../media/local_object_store.ts";
 import { localObjectRoutes } from "./media_objects.ts";
+import { declared } from "../openapi/area.ts";
+import { mediaApi } from "../openapi/paths/media.ts";
+import { mount } from "../openapi/router.ts";
 
 /** Who calls, and whether they may stream/record a room. */
 export interface MediaAuth {
@@ -89,50 +90,9 @@ const MEMBER = new Set(["host", "cohost", "participant"]);
  * Retry-After on 503; it retries 4 times).
  */
 const WEBHOOK_RETRY_AFTER_S = 8;
-const Id = z.string().regex(ID_PATTERN, "must be 1-64 characters of A-Z a-z 0-9 _ -");
-export const TokenQuery = z.object({
-  roomId: Id,
-  role: z.enum(["viewer", "streamer"]).default("viewer"),
-});
-export const IngressInput = z.object({ roomId: Id, kind: z.enum(["rtmp", "whip"]) }).strict();
-export const RotateInput = z.object({ roomId: Id, ingressId: z.string().min(1).max(64) }).strict();
-export const StartInput = z.object({
-  roomId: Id,
-  /** An external live stream (HLS .m3u8 / FLV) or a platform URL a resolver knows. */
-  url: z.string().url().max(2048).optional(),
-}).strict();
-export const StopInput = z.object({ recordingId: Id }).strict();
-export const StatusQuery = z.object({ recordingId: Id.optional(), roomId: Id.optional() })
-  .refine((q) => q.recordingId || q.roomId, "give recordingId or roomId");
-export const EventsQuery = z.object({ roomId: Id, recordingId: Id.optional() });
-export const ClipsInput = z.object({
-  /** Highlight ids to cut (default: all the room's highlights inside the recording). */
-  highlightIds: z.array(z.string().min(1).max(64)).max(50).optional(),
-  padMs: z.number().int().min(0).max(30_000).default(2_000),
-}).strict();
 
 function fail(code: string, message: string, status = 400): never {
   throw new MediaError(code, message, status);
-}
-
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    fail("invalid_request", `${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`);
-  }
-  return r.data;
-}
-
-async function body<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
-  let value: unknown;
-  try {
-    const text = await c.req.text();
-    value = text.trim() === "" ? {} : JSON.parse(text);
-  } catch {
-    fail("invalid_request", "body must be JSON");
-  }
-  return parse(schema, value);
 }
 
 export function mediaRoutes(deps: MediaRouteDeps): Hono {
@@ -153,10 +113,10 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
     return who;
   };
 
-  app.post("/webhooks/livekit", async (c) => {
+  mount(app, declared(mediaApi, "post", "/webhooks/livekit"), async (c) => {
     const lk = deps.livekit;
     if (!lk) return jsonError(c, 503, "media_disabled", "LiveKit is not configured on this server");
-    const raw = await c.req.text();
+    const raw = await c.req.text(); // by hand: the signed body is verified as it came
     if (raw.length > MAX_WEBHOOK_BYTES) {
       return jsonError(c, 413, "body_too_large", "webhook body too large");
     }
@@ -209,7 +169,7 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
   });
 
   /** What media this server offers (the web client says "media is off" without it). */
-  app.get("/api/media/status", (c) =>
+  mount(app, declared(mediaApi, "get", "/api/media/status"), (c) =>
     c.json({
       live: deps.livekit !== undefined,
       recording: deps.media !== undefined,
@@ -218,10 +178,11 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
       ...(deps.pieces ? { pieces: deps.pieces() } : {}),
     }));
 
-  app.get(
-    "/api/media/token",
-    guard(async (c) => {
-      const q = parse(TokenQuery, c.req.query());
+  mount(
+    app,
+    declared(mediaApi, "get", "/api/media/token"),
+    guard(async (c, input) => {
+      const q = input.query();
       const lk = livekit();
       const meeting = deps.meetingPlace &&
         await deps.meetingPlace(q.roomId, await auth.identify(c));
@@ -256,32 +217,35 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
     }),
   );
 
-  app.get(
-    "/api/media/ingress",
-    guard(async (c) => {
-      const { roomId } = parse(z.object({ roomId: Id }), c.req.query());
+  mount(
+    app,
+    declared(mediaApi, "get", "/api/media/ingress"),
+    guard(async (c, input) => {
+      const { roomId } = input.query();
       await streamerOf(c, roomId);
       return c.json({ ingress: await livekit().api.listIngress(roomId) });
     }),
   );
-  app.post(
-    "/api/media/ingress",
-    guard(async (c) => {
-      const input = await body(c, IngressInput);
-      const who = await streamerOf(c, input.roomId);
-      const ingress = await livekit().api.createIngress(input.roomId, input.kind, {
+  mount(
+    app,
+    declared(mediaApi, "post", "/api/media/ingress"),
+    guard(async (c, input) => {
+      const { roomId, kind } = await input.json();
+      const who = await streamerOf(c, roomId);
+      const ingress = await livekit().api.createIngress(roomId, kind, {
         identity: who.userId,
         name: who.name,
       });
       return c.json({ ingress }, 201);
     }),
   );
-  app.post(
-    "/api/media/ingress/rotate",
-    guard(async (c) => {
-      const input = await body(c, RotateInput);
-      const who = await streamerOf(c, input.roomId);
-      const ingress = await livekit().api.rotateIngressKey(input.roomId, input.ingressId, {
+  mount(
+    app,
+    declared(mediaApi, "post", "/api/media/ingress/rotate"),
+    guard(async (c, input) => {
+      const { roomId, ingressId } = await input.json();
+      const who = await streamerOf(c, roomId);
+      const ingress = await livekit().api.rotateIngressKey(roomId, ingressId, {
         identity: who.userId,
         name: who.name,
       });
@@ -289,42 +253,45 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
     }),
   );
 
-  app.post(
-    "/api/recording/start",
-    guard(async (c) => {
-      const input = await body(c, StartInput);
-      const who = await streamerOf(c, input.roomId);
-      if ((await deps.meetingPlace?.(input.roomId, who))?.e2ee) {
+  mount(
+    app,
+    declared(mediaApi, "post", "/api/recording/start"),
+    guard(async (c, input) => {
+      const { roomId, url } = await input.json();
+      const who = await streamerOf(c, roomId);
+      if ((await deps.meetingPlace?.(roomId, who))?.e2ee) {
         fail("e2ee_on", "end-to-end encrypted meetings are not recorded by the server", 409);
       }
       const service = media();
-      if (!input.url) {
-        return c.json({ recording: await service.startRoomRecording(input.roomId) }, 201);
+      if (!url) {
+        return c.json({ recording: await service.startRoomRecording(roomId) }, 201);
       }
       const manager = service.manager ??
         fail("recorder_unavailable", "no recorder runs on this server", 503);
-      return c.json({ recording: await manager.startUrl(input.roomId, input.url) }, 201);
+      return c.json({ recording: await manager.startUrl(roomId, url) }, 201);
     }),
   );
-  app.post(
-    "/api/recording/stop",
-    guard(async (c) => {
-      const input = await body(c, StopInput);
+  mount(
+    app,
+    declared(mediaApi, "post", "/api/recording/stop"),
+    guard(async (c, input) => {
+      const { recordingId } = await input.json();
       const service = media();
-      const roomId = await service.roomOf(input.recordingId) ??
+      const roomId = await service.roomOf(recordingId) ??
         fail("recording_not_found", "no such recording", 404);
       await streamerOf(c, roomId);
-      await service.stopRecording(input.recordingId);
-      const live = service.manager?.status(input.recordingId);
+      await service.stopRecording(recordingId);
+      const live = service.manager?.status(recordingId);
       return c.json({
-        recording: live ?? await vod().timeline(input.recordingId).then((t) => t.recording),
+        recording: live ?? await vod().timeline(recordingId).then((t) => t.recording),
       });
     }),
   );
-  app.get(
-    "/api/recording/status",
-    guard(async (c) => {
-      const q = parse(StatusQuery, c.req.query());
+  mount(
+    app,
+    declared(mediaApi, "get", "/api/recording/status"),
+    guard(async (c, input) => {
+      const q = input.query();
       const manager = media().manager;
       if (q.recordingId) {
         const live = manager?.status(q.recordingId);
@@ -346,10 +313,11 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
       return c.json({ recording: row && row.roomId === q.roomId ? row : null });
     }),
   );
-  app.get(
-    "/api/recording/events",
-    guard(async (c) => {
-      const q = parse(EventsQuery, c.req.query());
+  mount(
+    app,
+    declared(mediaApi, "get", "/api/recording/events"),
+    guard(async (c, input) => {
+      const q = input.query();
       await streamerOf(c, q.roomId);
       const hub = media().events;
       return streamSSE(c, async (stream) => {
@@ -388,10 +356,11 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
 
   // The home page's cover of a live room: a recent key frame of its recording.
   const covers = deps.vod ? new LiveCovers((id) => deps.vod!.latestSegment(id)) : null;
-  app.get(
-    "/api/rooms/:roomId/cover.jpg",
-    guard(async (c) => {
-      const roomId = parse(Id, c.req.param("roomId"));
+  mount(
+    app,
+    declared(mediaApi, "get", "/api/rooms/{roomId}/cover.jpg"),
+    guard(async (c, input) => {
+      const { roomId } = input.param();
       vod();
       const id = await deps.roomRecording?.(roomId).catch(() => undefined);
       const jpeg = id ? await covers!.cover(id) : null;
@@ -402,18 +371,20 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
       });
     }),
   );
-  app.get(
-    "/api/vod/rooms/:roomId/recordings",
-    guard(async (c) => {
-      const roomId = parse(Id, c.req.param("roomId"));
+  mount(
+    app,
+    declared(mediaApi, "get", "/api/vod/rooms/{roomId}/recordings"),
+    guard(async (c, input) => {
+      const { roomId } = input.param();
       const v = vod();
       return c.json({ roomId, recordings: await v.listRecordings(roomId) });
     }),
   );
-  app.get(
-    "/api/vod/recordings/:id",
-    guard(async (c) => {
-      const id = parse(Id, c.req.param("id"));
+  mount(
+    app,
+    declared(mediaApi, "get", "/api/vod/recordings/{id}"),
+    guard(async (c, input) => {
+      const { id } = input.param();
       const timeline = await vod().timeline(id);
       const highlights = deps.highlights
         ? mapSpans(timeline, await deps.highlights(timeline.recording.roomId))
@@ -421,37 +392,38 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
       return c.json({ ...timeline, highlights, clips: await vod().clips(id) });
     }),
   );
-  app.get(
-    "/api/vod/recordings/:id/playlist.m3u8",
-    guard(async (c) => {
-      const id = parse(Id, c.req.param("id"));
+  mount(
+    app,
+    declared(mediaApi, "get", "/api/vod/recordings/{id}/playlist.m3u8"),
+    guard(async (c, input) => {
+      const { id } = input.param();
       return c.body(await vod().playlist(id), 200, {
         "content-type": "application/vnd.apple.mpegurl",
         "cache-control": "no-store",
       });
     }),
   );
-  app.get(
-    "/api/vod/recordings/:id/clips",
-    guard(async (c) => {
-      const id = parse(Id, c.req.param("id"));
+  mount(
+    app,
+    declared(mediaApi, "get", "/api/vod/recordings/{id}/clips"),
+    guard(async (c, input) => {
+      const { id } = input.param();
       return c.json({ clips: await vod().clipsWithUrls(id) });
     }),
   );
-  app.post(
-    "/api/vod/recordings/:id/clips",
-    guard(async (c) => {
-      const id = parse(Id, c.req.param("id"));
-      const input = await body(c, ClipsInput);
+  mount(
+    app,
+    declared(mediaApi, "post", "/api/vod/recordings/{id}/clips"),
+    guard(async (c, input) => {
+      const { id } = input.param();
+      const { highlightIds, padMs } = await input.json();
       const timeline = await vod().timeline(id);
       await streamerOf(c, timeline.recording.roomId);
       const all = deps.highlights ? await deps.highlights(timeline.recording.roomId) : [];
-      const chosen = input.highlightIds
-        ? all.filter((h) => input.highlightIds!.includes(h.id))
-        : all;
+      const chosen = highlightIds ? all.filter((h) => highlightIds.includes(h.id)) : all;
       const spans = mapSpans(timeline, chosen);
       const clips = [];
-      for (const span of spans) clips.push(await vod().cutClip(id, span, { padMs: input.padMs }));
+      for (const span of spans) clips.push(await vod().cutClip(id, span, { padMs }));
       return c.json({ clips }, 201);
     }),
   );
@@ -468,7 +440,9 @@ export function accountsMediaAuth(
   return {
     identify(c) {
       const header = c.req.header("authorization") ?? "";
-      const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? c.req.query("access_token") ?? "";
+      // EventSource cannot set headers: SSE sends the token in the query.
+      const query = c.req.query("access_token"); // by hand: a credential, not a declared input
+      const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? query ?? "";
       if (!token) fail("auth_required", "send Authorization: Bearer <access token>", 401);
       return resolveUser(token);
     },

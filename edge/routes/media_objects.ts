@@ -19,9 +19,12 @@ const TYPES: Record<string, string> = {
 
 export function localObjectRoutes(store: LocalObjectStore): Hono {
   const app = new Hono();
-  app.get(`${LOCAL_OBJECTS_PATH}*`, async (c) => {
+  // By hand, not `mount`: the key spans path segments (`{key}` in the declaration is the rest of
+  // the path), and `exp` and `sig` are checked by the signature itself.
+  app.get(`${LOCAL_OBJECTS_PATH}*`, async (c) => { // by hand: a signed file URL
     const key = decodeURIComponent(c.req.path.slice(LOCAL_OBJECTS_PATH.length));
-    if (!(await store.verify(key, c.req.query("exp"), c.req.query("sig")))) {
+    const { exp, sig } = c.req.query(); // by hand: see above
+    if (!(await store.verify(key, exp, sig))) {
       return jsonError(c, 403, "bad_signature", "the link is invalid or has expired");
     }
     const bytes = await store.get(key);

@@ -11,7 +11,10 @@ import { COHOST_ACTOR_TYPE } from "../../actors/cohost/address.ts";
 import type { CoHostInput } from "../../actors/cohost/events.ts";
 import { AuthError } from "../auth/identity.ts";
 import type { EdgeDeps } from "../deps.ts";
-import { BAD_ROOM_ID_MESSAGE, jsonError, validRoomId } from "../http_errors.ts";
+import { BAD_ROOM_ID_MESSAGE, jsonError } from "../http_errors.ts";
+import { declared } from "../openapi/area.ts";
+import { socketsApi } from "../openapi/paths/room_ai.ts";
+import { mount } from "../openapi/router.ts";
 import { ProxyHubs } from "../proxy_ws/hub.ts";
 import { MicInput, MicInputError } from "../proxy_ws/mic_input.ts";
 import { createRecogniser, type Recogniser } from "../../media/audio/asr.ts";
@@ -73,16 +76,16 @@ export function proxyWsRoutes(
     return { userId: who.userId, name: who.name };
   }
 
-  app.get("/rooms/:roomId", async (c) => {
-    const roomId = validRoomId(c.req.param("roomId"));
-    if (!roomId) return jsonError(c, 400, "bad_room_id", BAD_ROOM_ID_MESSAGE);
+  mount(app, declared(socketsApi, "get", "/proxy-ws/rooms/{roomId}"), async (c, input) => {
+    const { roomId } = input.param();
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       return jsonError(c, 426, "upgrade_required", "this endpoint speaks WebSocket only");
     }
     let principal: Principal;
     let status: CoHostStatusReply;
     try {
-      principal = await authorize(roomId, c.req.query("token"), c.req.query("key"));
+      const { token, key } = input.query();
+      principal = await authorize(roomId, token, key);
       status = await ask<CoHostStatusReply>(roomId, { kind: "status" });
     } catch (err) {
       if (err instanceof AuthError) return jsonError(c, 401, err.code, err.message);
@@ -200,7 +203,7 @@ export function proxyWsRoutes(
       if (reply) send(reply);
     };
     return response;
-  });
+  }, { code: "bad_room_id", message: BAD_ROOM_ID_MESSAGE });
   return {
     app,
     hubs,

@@ -10,26 +10,18 @@
  * `recording_has_no_room` (409), `media_disabled` / `danmaku_archive_disabled` (503).
  */
 import { Hono } from "hono";
-import { z } from "zod";
 import type { DanmakuArchiveReader } from "../../actors/room/danmaku_archive.ts";
 import type { Logger } from "../../engine/log.ts";
-import { ID_PATTERN } from "../../engine/subject.ts";
 import { MediaError } from "../../media/errors.ts";
 import type { VodService } from "../../media/vod.ts";
 import { offsetInRange, wallAtOffset } from "../../media/vod_danmaku.ts";
 import { guarded } from "../http_errors.ts";
+import { declared } from "../openapi/area.ts";
+import { mediaApi } from "../openapi/paths/media.ts";
+import { mount } from "../openapi/router.ts";
 
-export const VOD_DANMAKU_MAX_LIMIT = 1000;
 /** The widest range one request may ask for (6 h of VOD). */
 const MAX_RANGE_MS = 6 * 3600_000;
-
-const Ms = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-export const VodDanmakuQuery = z.object({
-  from: Ms.default(0),
-  to: Ms.optional(),
-  limit: z.coerce.number().int().min(1).max(VOD_DANMAKU_MAX_LIMIT).default(500),
-  cursor: z.string().regex(/^\d{1,16}:[^:]{1,128}$/, "is not a cursor from `next`").optional(),
-}).strict();
 
 export interface VodDanmakuDeps {
   log: Logger;
@@ -44,19 +36,12 @@ function fail(code: string, message: string, status = 400): never {
 export function vodDanmakuRoutes(deps: VodDanmakuDeps): Hono {
   const app = new Hono();
   const guard = guarded(deps.log);
-  app.get(
-    "/api/vod/:recordingId/danmaku",
-    guard(async (c) => {
-      const id = c.req.param("recordingId") ?? "";
-      if (!ID_PATTERN.test(id)) {
-        fail("invalid_request", "recordingId: must be 1-64 characters of A-Z a-z 0-9 _ -");
-      }
-      const parsed = VodDanmakuQuery.safeParse(c.req.query());
-      if (!parsed.success) {
-        const i = parsed.error.issues[0];
-        fail("invalid_request", `${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`);
-      }
-      const q = parsed.data;
+  mount(
+    app,
+    declared(mediaApi, "get", "/api/vod/{recordingId}/danmaku"),
+    guard(async (c, input) => {
+      const id = input.param().recordingId;
+      const q = input.query();
       const to = q.to ?? q.from + MAX_RANGE_MS;
       if (!(to > q.from)) fail("invalid_request", "to: must be greater than from");
       if (to - q.from > MAX_RANGE_MS) {

@@ -16376,7 +16376,12 @@ export interface paths {
         /** Open-LLM-VTuber compatible co-host socket (room managers or the proxy key) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description a room manager's session token */
+                    token?: string;
+                    /** @description the room's proxy key */
+                    key?: string;
+                };
                 header?: never;
                 path: {
                     /** @description room id: 1-64 characters of A-Z a-z 0-9 _ - */

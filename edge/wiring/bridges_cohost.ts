@@ -16,6 +16,6 @@ export function mountBridgesCohost(app: Hono, deps: EdgeDeps): { close(): Promis
   app.route("/api", cohostRoutes(deps));
   app.route("/", cohostConsoleRoutes());
   const proxy = proxyWsRoutes(deps);
-  app.route("/proxy-ws", proxy.app);
+  app.route("/", proxy.app); // /proxy-ws/rooms/:roomId
   return { close: () => proxy.close() };
 }

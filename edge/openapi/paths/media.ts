@@ -4,20 +4,50 @@
  * these answer `503 media_disabled`; the analysis and local-object routes exist only where
  * media runs in this process.
  */
-import {
-  ClipsInput,
-  EventsQuery,
-  IngressInput,
-  RotateInput,
-  StartInput,
-  StatusQuery,
-  StopInput,
-  TokenQuery,
-} from "../../routes/media.ts";
-import { LatestQuery, SegmentInput } from "../../routes/analysis.ts";
-import { VodDanmakuQuery } from "../../routes/vod_danmaku.ts";
+import { ID_PATTERN } from "../../../engine/subject.ts";
 import { area } from "../area.ts";
 import { AnyObject, BEARER, errors, json, jsonBody, pathParams, text, z } from "../schemas.ts";
+
+const Id = z.string().regex(ID_PATTERN, "must be 1-64 characters of A-Z a-z 0-9 _ -");
+const TokenQuery = z.object({
+  roomId: Id,
+  role: z.enum(["viewer", "streamer"]).default("viewer"),
+});
+const IngressInput = z.object({ roomId: Id, kind: z.enum(["rtmp", "whip"]) }).strict();
+const RotateInput = z.object({ roomId: Id, ingressId: z.string().min(1).max(64) }).strict();
+const StartInput = z.object({
+  roomId: Id,
+  /** An external live stream (HLS .m3u8 / FLV) or a platform URL a resolver knows. */
+  url: z.string().url().max(2048).optional(),
+}).strict();
+const StopInput = z.object({ recordingId: Id }).strict();
+const StatusQuery = z.object({ recordingId: Id.optional(), roomId: Id.optional() })
+  .refine((q) => q.recordingId || q.roomId, "give recordingId or roomId");
+const EventsQuery = z.object({ roomId: Id, recordingId: Id.optional() });
+const ClipsInput = z.object({
+  /** Highlight ids to cut (default: all the room's highlights inside the recording). */
+  highlightIds: z.array(z.string().min(1).max(64)).max(50).optional(),
+  padMs: z.number().int().min(0).max(30_000).default(2_000),
+}).strict();
+
+const VOD_DANMAKU_MAX_LIMIT = 1000;
+const Ms = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const VodDanmakuQuery = z.object({
+  from: Ms.default(0),
+  to: Ms.optional(),
+  limit: z.coerce.number().int().min(1).max(VOD_DANMAKU_MAX_LIMIT).default(500),
+  cursor: z.string().regex(/^\d{1,16}:[^:]{1,128}$/, "is not a cursor from `next`").optional(),
+}).strict();
+
+const LatestQuery = z.object({
+  room: Id,
+  limit: z.coerce.number().int().min(1).max(50).default(5),
+});
+const SegmentInput = z.object({
+  recordingId: Id,
+  window: z.number().int().nonnegative().max(100_000),
+  force: z.boolean().default(false),
+}).strict();
 
 const AUTH = ["auth_required", "auth_invalid", "auth_expired"];
 const MEDIA_ERRORS = errors({
@@ -31,7 +61,8 @@ const MEDIA_ERRORS = errors({
   503: ["media_disabled"],
 });
 const Answer = json(AnyObject, "the answer");
-const RecordingParam = pathParams("id");
+const RecordingParam = z.object({ id: Id });
+const RoomParam = z.object({ roomId: Id });
 const SSE = text("text/event-stream", "Server-Sent Events");
 
 export const mediaApi = area("media", "Live video, OBS ingress, recordings and VODs", "/", [
@@ -77,7 +108,7 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     path: "/api/media/ingress",
     summary: "The room's OBS ingress (RTMP/WHIP URL and stream key)",
     security: BEARER,
-    request: { query: z.object({ roomId: z.string() }) },
+    request: { query: z.object({ roomId: Id }) },
     responses: { 200: Answer, ...MEDIA_ERRORS },
   },
   {
@@ -132,7 +163,7 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     method: "get",
     path: "/api/vod/rooms/{roomId}/recordings",
     summary: "A room's recordings",
-    request: { params: pathParams("roomId") },
+    request: { params: RoomParam },
     responses: { 200: Answer, ...MEDIA_ERRORS },
   },
   {
@@ -146,7 +177,7 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     method: "get",
     path: "/api/rooms/{roomId}/cover.jpg",
     summary: "A recent key frame of the room's live stream (the home page's cover)",
-    request: { params: pathParams("roomId") },
+    request: { params: RoomParam },
     responses: {
       200: { description: "JPEG", content: { "image/jpeg": { schema: z.string() } } },
       ...errors({ 400: ["invalid_request"], 404: ["no_live_cover"], 503: ["media_disabled"] }),
@@ -178,7 +209,7 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     method: "get",
     path: "/api/vod/{recordingId}/danmaku",
     summary: "The recording's chat for replay: danmaku with VOD offsets in [from, to)",
-    request: { params: pathParams("recordingId"), query: VodDanmakuQuery },
+    request: { params: z.object({ recordingId: Id }), query: VodDanmakuQuery },
     responses: {
       200: json(
         z.object({
@@ -245,7 +276,7 @@ export const analysisApi = area("analysis", "The recordings' AI: tips, summaries
     path: "/api/analysis/summary/{recordingId}",
     summary: "Regenerate the stream's summary and chapters",
     security: BEARER,
-    request: { params: pathParams("recordingId") },
+    request: { params: z.object({ recordingId: Id }) },
     responses: { 200: Answer, 202: Answer, ...MEDIA_ERRORS },
   },
   {

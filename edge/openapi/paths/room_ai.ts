@@ -227,7 +227,13 @@ export const socketsApi = area(
       method: "get",
       path: "/proxy-ws/rooms/{roomId}",
       summary: "Open-LLM-VTuber compatible co-host socket (room managers or the proxy key)",
-      request: { params: RoomIdPath },
+      request: {
+        params: RoomIdPath,
+        query: z.object({
+          token: z.string().optional().openapi({ description: "a room manager's session token" }),
+          key: z.string().optional().openapi({ description: "the room's proxy key" }),
+        }),
+      },
       responses: UPGRADE,
     },
   ],
