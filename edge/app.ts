@@ -24,6 +24,7 @@ import { roomsRoutes } from "./routes/rooms.ts";
 import { sessionRoutes } from "./routes/session.ts";
 import { webRoutes } from "./routes/web.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
+import { notificationRoutes } from "./routes/notifications.ts";
 import { wsRoutes } from "./routes/ws.ts";
 import { mountBridgesCohost } from "./wiring/bridges_cohost.ts";
 import { textGuard } from "./text_guard.ts";
@@ -74,6 +75,7 @@ export async function createApp(deps: EdgeDeps): Promise<Hono> {
   if (deps.media) app.route("/", mediaRoutes(deps.media));
   if (deps.analysis) app.route("/", analysisRoutes(deps.analysis));
   if (deps.webhooks) app.route("/api", webhookRoutes(deps.webhooks));
+  if (deps.notifications) app.route("/api", notificationRoutes(deps.notifications));
   app.route("/", wsRoutes(deps)); // /ws/rooms/:roomId
   mountBridgesCohost(app, deps); // /api/rooms/:id/bridges, /api/rooms/:id/cohost, /proxy-ws
   app.route("/", await webRoutes());

@@ -17,6 +17,7 @@ import type { MediaRouteDeps } from "./routes/media.ts";
 import type { AnalysisRouteDeps } from "./routes/analysis.ts";
 import type { Recogniser } from "../media/audio/asr.ts";
 import type { WebhookRouteDeps } from "./routes/webhooks.ts";
+import type { NotificationRouteDeps } from "./routes/notifications.ts";
 
 /** One readiness check of `/readyz`. */
 export interface ReadinessProbe {
@@ -55,4 +56,6 @@ export interface EdgeDeps {
   speech?: { recogniser(): Promise<Recogniser | null> };
   /** Outbound webhooks: endpoints, delivery log, redelivery (`edge/wiring/webhooks.ts`). */
   webhooks?: WebhookRouteDeps;
+  /** Notifications: inbox, preferences, push subscriptions, e-mail (`edge/wiring/notifications.ts`). */
+  notifications?: NotificationRouteDeps;
 }

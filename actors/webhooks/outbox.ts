@@ -44,6 +44,8 @@ export class WebhookOutbox implements OutboundEventSink {
   readonly #batch: number;
   readonly #delay: number;
   onQueued: (() => void) | undefined;
+  /** A batch of events was written (the notifications' fan-out looks for new jobs). */
+  onWritten: (() => void) | undefined;
 
   constructor(private readonly store: WebhookStore, private readonly opts: OutboxOptions) {
     this.#max = opts.maxBuffered ?? 20_000;
@@ -91,6 +93,7 @@ export class WebhookOutbox implements OutboundEventSink {
         for (const e of batch) OM.events.inc({ type: e.type });
         backoff = 100;
         if (queued > 0) this.onQueued?.();
+        this.onWritten?.();
       } catch (err) {
         OM.failures.inc();
         this.opts.log.warn("webhook outbox write failed", { error: err as Error });

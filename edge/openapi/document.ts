@@ -19,6 +19,7 @@ import { stageApi } from "./paths/stage.ts";
 import { meetingApi } from "./paths/meeting.ts";
 import { pkApi } from "./paths/pk.ts";
 import { webhooksApi } from "./paths/webhooks.ts";
+import { notificationsApi } from "./paths/notifications.ts";
 
 /** Every area of the API; a new router adds its area here. */
 export const API_AREAS: readonly ApiArea[] = [
@@ -36,6 +37,7 @@ export const API_AREAS: readonly ApiArea[] = [
   analysisApi,
   adminUsersApi,
   webhooksApi,
+  notificationsApi,
   reportsApi,
   socketsApi,
   docsApi,

@@ -17,6 +17,7 @@ import { PLATFORM_VARIABLES } from "../../media/platforms/config.ts";
 import { ACCOUNTS_VARIABLES } from "../accounts/config.ts";
 import { EDGE_VARIABLES } from "../config.ts";
 import { WEBHOOK_VARIABLES } from "../webhooks/config.ts";
+import { NOTIFY_VARIABLES } from "../notifications/config.ts";
 
 const PARTS = {
   "engine/config.ts": ENGINE_VARIABLES,
@@ -31,6 +32,7 @@ const PARTS = {
   "media/config.ts": MEDIA_VARIABLES,
   "media/platforms/config.ts": PLATFORM_VARIABLES,
   "edge/webhooks/config.ts": WEBHOOK_VARIABLES,
+  "edge/notifications/config.ts": NOTIFY_VARIABLES,
 };
 assertDisjoint(PARTS);
 
@@ -47,6 +49,7 @@ export const ConfigSchema = z.object({
   ...MEDIA_VARIABLES,
   ...PLATFORM_VARIABLES,
   ...WEBHOOK_VARIABLES,
+  ...NOTIFY_VARIABLES,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -84,6 +84,7 @@ export async function serveEdge(
     analysis: mediaSide.analysisRoutes,
     speech: features.analysis?.models,
     webhooks: features.webhooks?.routes,
+    notifications: features.notifications?.routes,
   });
   app.route(
     "/",

@@ -23,6 +23,7 @@ import { type MediaStorage, openMediaStorage } from "./media_storage.ts";
 import type { Root } from "./options.ts";
 import { bothBatchPorts, roomEventsToWebhooks } from "../../actors/webhooks/room_events.ts";
 import { openWebhooks, publishRecordingsReady, type Webhooks } from "./webhooks.ts";
+import { type Notifications, openNotifications } from "./notifications.ts";
 
 /** What a process has built before its engine or edge starts. */
 export interface Features {
@@ -40,6 +41,8 @@ export interface Features {
   analysis?: AnalysisActors;
   /** Outbound webhooks: outbox, worker, routes (with the relational store). */
   webhooks?: Webhooks;
+  /** Notifications: inbox, preferences, push and e-mail (with the relational store). */
+  notifications?: Notifications;
 }
 
 /** The steps every role takes before it can reach actors. */
@@ -65,6 +68,9 @@ export async function openFeatures(root: Root): Promise<Features> {
   // Integration events into the webhooks' outbox, written beside the rooms' path.
   const webhooks = relational && openWebhooks(root, relational);
   if (relational && webhooks) relational.economy.outbound = webhooks.outbox;
+  // Notifications: jobs made from the same events (a trigger on the outbox's event log).
+  const notifications = relational && await openNotifications(root, relational, secret);
+  if (webhooks && notifications) webhooks.outbox.onWritten = () => notifications.nudge();
   // Media (LiveKit, recording, VOD): embedded, whatever is not configured runs here
   // (MEDIA=auto); else off with a log line unless S3_* is configured.
   const embedded = role === "all" && !config.NATS_URL;
@@ -101,6 +107,7 @@ export async function openFeatures(root: Root): Promise<Features> {
     webhooks,
     llm,
     roomOptions,
+    notifications,
   };
 }
 

@@ -20,6 +20,8 @@ export const MIGRATION_FOLDERS: readonly URL[] = [
   new URL("../../actors/pk/migrations/", import.meta.url),
   // 130 outbound webhooks: endpoints, events, deliveries, attempts
   new URL("../../actors/webhooks/migrations/", import.meta.url),
+  // 131 notifications: jobs (a trigger on webhook_events), inbox, sends, preferences, push
+  new URL("../../actors/notifications/migrations/", import.meta.url),
 ];
 
 let loaded: Promise<Migration[]> | undefined;

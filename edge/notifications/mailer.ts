@@ -1,0 +1,77 @@
+/**
+ * Notification e-mail over SMTP (SMTP_URL) through nodemailer: the most used Node SMTP client,
+ * maintained, with no dependencies of its own, and it runs under Deno's node:net/node:tls.
+ * Each mail carries the RFC 2369 / RFC 8058 one-click unsubscribe headers
+ * (`List-Unsubscribe: <https://.../api/notifications/unsubscribe?token=...>` and
+ * `List-Unsubscribe-Post: List-Unsubscribe=One-Click`) and a Message-ID made from the event
+ * and the recipient, so a mail sent twice is recognisably the same mail.
+ */
+// @ts-types="@types/nodemailer"
+import nodemailer from "nodemailer";
+
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** The one-click unsubscribe URL (absent: a mail that is not a notification). */
+  unsubscribeUrl?: string;
+  /** Stable id part: the same notification always gets the same Message-ID. */
+  messageKey: string;
+}
+
+/** An SMTP answer or a failure, sorted into "try again later" and "never". */
+export class MailError extends Error {
+  constructor(message: string, readonly permanent: boolean) {
+    super(message);
+    this.name = "MailError";
+  }
+}
+
+export interface Mailer {
+  send(mail: OutgoingMail): Promise<void>;
+  close(): void;
+}
+
+export class SmtpMailer implements Mailer {
+  readonly #transport: nodemailer.Transporter;
+  readonly #domain: string;
+
+  constructor(smtpUrl: string, private readonly from: string, opts: { timeoutMs?: number } = {}) {
+    const timeout = opts.timeoutMs ?? 20_000;
+    this.#transport = nodemailer.createTransport(smtpUrl, {
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+    } as never);
+    this.#domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? "localhost";
+  }
+
+  async send(mail: OutgoingMail): Promise<void> {
+    const headers: Record<string, string> = {};
+    if (mail.unsubscribeUrl) {
+      headers["List-Unsubscribe"] = `<${mail.unsubscribeUrl}>`;
+      headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click";
+    }
+    try {
+      await this.#transport.sendMail({
+        from: this.from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        headers,
+        messageId: `<${mail.messageKey}@${this.#domain}>`,
+      });
+    } catch (err) {
+      const e = err as Error & { responseCode?: number };
+      // 5xx: the server refused for good (no such mailbox...); anything else may pass later.
+      const permanent = typeof e.responseCode === "number" && e.responseCode >= 500;
+      throw new MailError((e.message ?? String(err)).slice(0, 300), permanent);
+    }
+  }
+
+  close(): void {
+    this.#transport.close();
+  }
+}

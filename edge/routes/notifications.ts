@@ -1,0 +1,304 @@
+/**
+ * Notifications under /api/notifications: the signed-in user's inbox (the bell), their
+ * switches per kind × channel, their browsers' Web Push subscriptions, their e-mail
+ * address's verification, and the one-click unsubscribe link of every notification e-mail
+ * (RFC 8058: a POST unsubscribes at once; a GET shows a page with one button, since mail
+ * scanners follow links). Declared in edge/openapi/paths/notifications.ts.
+ */
+import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { NotificationStore } from "../../actors/notifications/store.ts";
+import type { SqlExecutor } from "../../engine/sql/sql.ts";
+import { sqlState, UNIQUE_VIOLATION } from "../../engine/sql/sql.ts";
+import type { Logger } from "../../engine/log.ts";
+import { parseBody, requireUserIdentity } from "../accounts/http.ts";
+import type { AccountsIdentityResolver } from "../accounts/identity_resolver.ts";
+import { codedErrorResponse } from "../http_errors.ts";
+import type { Mailer } from "../notifications/mailer.ts";
+import { type SignedLinks, VERIFY_LINK_TTL_MS } from "../notifications/signed_links.ts";
+import { apiRouter, mount, validated } from "../openapi/router.ts";
+import {
+  EmailInput,
+  InboxQuery,
+  notificationsApi,
+  PreferencesInput,
+  ReadInput,
+  SubscribeInput,
+  TokenQuery,
+  UnsubscribePushQuery,
+} from "../openapi/paths/notifications.ts";
+
+export interface NotificationRouteDeps {
+  store: NotificationStore;
+  /** The accounts' database (the user's e-mail address). */
+  sql: SqlExecutor;
+  resolver: AccountsIdentityResolver;
+  links: SignedLinks;
+  /** The SMTP mailer (absent: no e-mail). */
+  mailer?: Mailer;
+  publicUrl: string;
+  vapidPublicKey: () => Promise<string>;
+  /** Refuses a push endpoint on a private network (`url_forbidden`). */
+  checkPushEndpoint: (endpoint: string) => Promise<void>;
+  log: Logger;
+}
+
+/** One verification mail per user per this long. */
+const VERIFY_MAIL_EVERY_MS = 60_000;
+
+class CodedError extends Error {
+  constructor(readonly code: string, message: string, readonly status: number) {
+    super(message);
+  }
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A small bilingual page (the links are opened from a mail, outside the web client). */
+function page(c: Context, status: 200 | 400 | 409, title: string, body: string) {
+  return c.html(
+    `<!doctype html><html><head><meta charset="utf-8">` +
+      `<meta name="viewport" content="width=device-width,initial-scale=1">` +
+      `<title>${escapeHtml(title)}</title>` +
+      `<style>body{font:16px system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem}` +
+      `button{font-size:1rem;padding:.5rem 1rem}</style></head>` +
+      `<body><h1>${escapeHtml(title)}</h1>${body}</body></html>`,
+    status,
+  );
+}
+
+const KIND_WORDS: Record<string, string> = {
+  live: "开播提醒 · “is live” notifications",
+  withdrawal_paid: "提现到账 · withdrawal paid notifications",
+  recording_ready: "录像就绪 · recording ready notifications",
+};
+
+export function notificationRoutes(deps: NotificationRouteDeps): OpenAPIHono {
+  const app = apiRouter();
+  const { store, resolver, links, sql } = deps;
+  const base = deps.publicUrl.replace(/\/+$/, "");
+  const lastVerifyMail = new Map<string, number>();
+  const route = (method: string, path: string) =>
+    notificationsApi.routes.find((r) => r.method === method && r.path === path) as RouteConfig;
+  const guard = (fn: (c: Context) => Promise<Response>) => async (c: Context) => {
+    try {
+      return await fn(c);
+    } catch (err) {
+      return codedErrorResponse(c, err, deps.log);
+    }
+  };
+  const emailState = async (userId: string) => {
+    const [u] = await sql.query<{ email: string | null; email_verified: boolean }>(
+      "SELECT email, email_verified FROM users WHERE id = $1",
+      [userId],
+    );
+    return {
+      available: deps.mailer !== undefined,
+      address: u?.email ?? null,
+      verified: Boolean(u?.email && u.email_verified),
+    };
+  };
+
+  mount(
+    app,
+    route("get", "/notifications"),
+    guard(async (c) => {
+      const who = await requireUserIdentity(c, resolver);
+      const q = validated(c, "query", InboxQuery);
+      const limit = q.limit;
+      const got = await store.inbox(who.userId, {
+        limit,
+        before: q.before ? BigInt(q.before) : undefined,
+      });
+      const last = got.notifications.at(-1);
+      return c.json({ ...got, next: got.notifications.length === limit && last ? last.id : null });
+    }),
+  );
+  mount(
+    app,
+    route("get", "/notifications/unread"),
+    guard(async (c) => {
+      const who = await requireUserIdentity(c, resolver);
+      return c.json({ unread: await store.unread(who.userId) });
+    }),
+  );
+  mount(
+    app,
+    route("post", "/notifications/read"),
+    guard(async (c) => {
+      const who = await requireUserIdentity(c, resolver);
+      const { ids } = await parseBody(c, ReadInput);
+      return c.json({ unread: await store.markRead(who.userId, ids) });
+    }),
+  );
+  mount(
+    app,
+    route("get", "/notifications/preferences"),
+    guard(async (c) => {
+      const who = await requireUserIdentity(c, resolver);
+      return c.json({
+        preferences: await store.preferences(who.userId),
+        email: await emailState(who.userId),
+        push: {
+          publicKey: await deps.vapidPublicKey(),
+          subscriptions: (await store.subscriptions(who.userId)).length,
+        },
+      });
+    }),
+  );
+  mount(
+    app,
+    route("put", "/notifications/preferences"),
+    guard(async (c) => {
+      const who = await requireUserIdentity(c, resolver);
+      const { changes } = await parseBody(c, PreferencesInput);
+      return c.json({ preferences: await store.setPreferences(who.userId, changes) });
+    }),
+  );
+  mount(
+    app,
+    route("get", "/notifications/push/key"),
+    guard(async (c) => c.json({ publicKey: await deps.vapidPublicKey() })),
+  );
+  mount(
+    app,
+    route("post", "/notifications/push/subscriptions"),
+    guard(async (c) => {
+      const who = await requireUserIdentity(c, resolver);
+      const sub = await parseBody(c, SubscribeInput);
+      await deps.checkPushEndpoint(sub.endpoint);
+      const id = await store.subscribe(who.userId, {
+        endpoint: sub.endpoint,
+        p256dh: sub.keys.p256dh,
+        auth: sub.keys.auth,
+      });
+      return c.json({ id }, 201);
+    }),
+  );
+  mount(
+    app,
+    route("delete", "/notifications/push/subscriptions"),
+    guard(async (c) => {
+      const who = await requireUserIdentity(c, resolver);
+      const { endpoint } = validated(c, "query", UnsubscribePushQuery);
+      await store.unsubscribe(who.userId, endpoint);
+      return c.json({ deleted: true });
+    }),
+  );
+  mount(
+    app,
+    route("post", "/notifications/email"),
+    guard(async (c) => {
+      const who = await requireUserIdentity(c, resolver);
+      const { email } = await parseBody(c, EmailInput);
+      if (!deps.mailer) {
+        throw new CodedError("email_unavailable", "this server sends no e-mail", 503);
+      }
+      const last = lastVerifyMail.get(who.userId) ?? 0;
+      if (Date.now() - last < VERIFY_MAIL_EVERY_MS) {
+        throw new CodedError("rate_limited", "one verification e-mail a minute", 429);
+      }
+      if (email) {
+        await sql.query(
+          `UPDATE users SET email = $2, email_verified = false
+           WHERE id = $1 AND email IS DISTINCT FROM $2`,
+          [who.userId, email],
+        );
+      }
+      const state = await emailState(who.userId);
+      if (!state.address) throw new CodedError("no_email", "give an e-mail address first", 409);
+      lastVerifyMail.set(who.userId, Date.now());
+      const token = await links.sign({
+        t: "verify",
+        u: who.userId,
+        e: state.address,
+        x: Date.now() + VERIFY_LINK_TTL_MS,
+      });
+      const link = `${base}/api/notifications/email/verify?token=${token}`;
+      await deps.mailer.send({
+        to: state.address,
+        subject: "确认你的邮箱 · Confirm your e-mail address",
+        text: `打开此链接确认邮箱 · Open this link to confirm your address:\n${link}\n`,
+        html: `<p>打开此链接确认邮箱 · Open this link to confirm your address:</p>` +
+          `<p><a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>`,
+        messageKey: `verify.${who.userId}.${Date.now()}`,
+      });
+      return c.json({ email: state }, 202);
+    }),
+  );
+  mount(app, route("get", "/notifications/email/verify"), async (c) => {
+    const { token } = validated(c, "query", TokenQuery);
+    const claim = await links.open(token);
+    if (claim?.t !== "verify") {
+      return page(
+        c,
+        400,
+        "链接无效 · Invalid link",
+        "<p>This link is invalid or expired (invalid_link).</p>",
+      );
+    }
+    try {
+      const rows = await sql.query(
+        `UPDATE users SET email_verified = true
+         WHERE id = $1 AND lower(email) = lower($2) RETURNING 1`,
+        [claim.u, claim.e],
+      );
+      if (rows.length === 0) {
+        return page(
+          c,
+          400,
+          "链接无效 · Invalid link",
+          "<p>The address has changed since (invalid_link).</p>",
+        );
+      }
+    } catch (err) {
+      if (sqlState(err) !== UNIQUE_VIOLATION) throw err;
+      return page(
+        c,
+        409,
+        "邮箱已被使用 · Address in use",
+        "<p>Another account has verified this address (email_taken).</p>",
+      );
+    }
+    return page(
+      c,
+      200,
+      "邮箱已确认 · Address confirmed",
+      `<p>${
+        escapeHtml(claim.e)
+      }</p><p><a href="${base}/#/notifications">通知设置 · Notification settings</a></p>`,
+    );
+  });
+  mount(app, route("get", "/notifications/unsubscribe"), async (c) => {
+    const { token } = validated(c, "query", TokenQuery);
+    const claim = await links.open(token);
+    if (claim?.t !== "unsub") {
+      return page(c, 400, "链接无效 · Invalid link", "<p>This link is invalid (invalid_link).</p>");
+    }
+    return page(
+      c,
+      200,
+      "退订 · Unsubscribe",
+      `<p>不再通过邮件接收 · Stop receiving by e-mail: ${escapeHtml(KIND_WORDS[claim.k])}</p>` +
+        `<form method="post" action="?token=${escapeHtml(encodeURIComponent(token))}">` +
+        `<button type="submit" name="List-Unsubscribe" value="One-Click">退订 · Unsubscribe</button></form>`,
+    );
+  });
+  mount(app, route("post", "/notifications/unsubscribe"), async (c) => {
+    const { token } = validated(c, "query", TokenQuery);
+    const claim = await links.open(token);
+    if (claim?.t !== "unsub") {
+      return page(c, 400, "链接无效 · Invalid link", "<p>This link is invalid (invalid_link).</p>");
+    }
+    await store.setPreferences(claim.u, [{ kind: claim.k, channel: claim.c, enabled: false }]);
+    deps.log.info("notifications unsubscribed by link", { kind: claim.k, channel: claim.c });
+    return page(
+      c,
+      200,
+      "已退订 · Unsubscribed",
+      `<p>${escapeHtml(KIND_WORDS[claim.k])}</p>` +
+        `<p><a href="${base}/#/notifications">通知设置 · Notification settings</a></p>`,
+    );
+  });
+  return app;
+}

@@ -1,1 +1,0 @@
-import{b as a,c as b,d as c}from"./chunk-5XVJHQTQ.js";import"./chunk-J2JSMBR2.js";import"./chunk-R3UPUWOH.js";import"./chunk-5MX6VTAO.js";import"./chunk-IK72RMSA.js";export{c as Vod,a as clock,b as vodHref};
