@@ -21,7 +21,12 @@ const RUNS = Number(Deno.env.get("FUZZ_RUNS") ?? 250);
 const ROOM = "fuzz-room";
 
 /** 503 codes that mean "this feature is off on this test server", not a failure. */
-const SWITCHED_OFF = new Set(["media_disabled", "analysis_disabled", "ai_unavailable"]);
+const SWITCHED_OFF = new Set([
+  "media_disabled",
+  "analysis_disabled",
+  "ai_unavailable",
+  "email_unavailable",
+]);
 
 /** Pieces random strings are made of: the outside run's classes and other classics. */
 const NASTY = [

@@ -38,6 +38,8 @@ const LEGACY_FILES: Record<string, string> = {
   "users.js": JS,
   "withdrawals.js": JS,
   "style.css": CSS,
+  // The notifications' service worker (Web Push): served from the root for scope `/`.
+  "sw.js": JS,
 };
 
 type Manifest = Record<string, { js: string; css: string[] }>;

@@ -83,5 +83,7 @@ if (!currentUser() && !room) {
 }
 route();
 addEventListener("hashchange", () => {
-  if (/^#\/(console|finance|users|golive|vod|webhooks)|^$/.test(location.hash)) location.reload();
+  if (/^#\/(console|finance|users|golive|vod|webhooks|notifications)|^$/.test(location.hash)) {
+    location.reload();
+  }
 });

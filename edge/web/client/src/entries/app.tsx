@@ -11,6 +11,7 @@ import "../styles/stage.css";
 import "../styles/room.css";
 import "../styles/vod.css";
 import "../styles/meeting.css";
+import "../styles/notifications.css";
 import { effect } from "@preact/signals";
 import { render } from "preact";
 import { installBridge } from "../bridge.ts";
@@ -20,6 +21,7 @@ import { locale } from "../i18n/locale.ts";
 import { translateMarkup } from "../markup_i18n.ts";
 import { notice } from "../notice.ts";
 import { WebhooksPage } from "../pages/webhooks.tsx";
+import { NotificationBell } from "../components/notification_bell.tsx";
 import { openRoom, RoomConnection } from "../pages/room/connection.ts";
 import { isHomeRoute, meetingIdOf, roomIdOf, vodOf } from "../routes.ts";
 
@@ -33,6 +35,8 @@ translateMarkup();
 
 const langRoot = document.getElementById("lang-root");
 if (langRoot) render(<LangSwitch />, langRoot);
+const bellRoot = document.getElementById("bell-root");
+if (bellRoot) render(<NotificationBell />, bellRoot);
 
 const listView = document.getElementById("list-view");
 if (listView && isHomeRoute(location)) {
@@ -42,6 +46,12 @@ if (listView && isHomeRoute(location)) {
 if (listView && location.hash.startsWith("#/webhooks")) {
   listView.hidden = false;
   render(<WebhooksPage />, listView);
+}
+if (listView && location.hash.startsWith("#/notifications")) {
+  listView.hidden = false;
+  import("../pages/notifications.tsx").then(({ NotificationsPage }) =>
+    render(<NotificationsPage notice={notice} />, listView)
+  );
 }
 
 const roomView = document.getElementById("room-view");

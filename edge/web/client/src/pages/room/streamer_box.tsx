@@ -7,6 +7,7 @@ import { useEffect } from "preact/hooks";
 import { api, ApiError, currentUser } from "../../api.ts";
 import { formatNumber } from "../../i18n/format.ts";
 import { errorText, t } from "../../i18n/i18n.ts";
+import { PushOffer, shouldOfferPush } from "../../notifications/push_offer.tsx";
 
 interface Profile {
   user: { displayName: string };
@@ -19,6 +20,8 @@ export function StreamerBox(
   const profile = useSignal<Profile | null>(null);
   const following = useSignal<boolean | null>(null);
   const busy = useSignal(false);
+  /** Right after a follow: offer browser notifications for when they go live. */
+  const offer = useSignal(false);
   const me = currentUser.value;
   const path = `/users/${encodeURIComponent(ownerId)}`;
 
@@ -38,6 +41,7 @@ export function StreamerBox(
     try {
       await api(`${path}/follow`, { method: following.value ? "DELETE" : "POST", auth: true });
       following.value = !following.value;
+      if (following.value && shouldOfferPush()) offer.value = true;
       profile.value = await api<Profile>(path);
     } catch (err) {
       notice(errorText(err instanceof ApiError ? err.code : "internal"));
@@ -63,6 +67,7 @@ export function StreamerBox(
           {t(following.value ? "room.following" : "room.follow")}
         </button>
       )}
+      {offer.value && <PushOffer name={p.user.displayName} onDone={() => (offer.value = false)} />}
     </span>
   );
 }

@@ -1,1 +1,0 @@
-import{b as a,c as b,d as c}from"./chunk-Y7363CNN.js";import"./chunk-J2JSMBR2.js";import"./chunk-BI5BKJ3K.js";import"./chunk-H62U3AF6.js";import"./chunk-JMRDHVD6.js";export{c as Vod,a as clock,b as vodHref};
