@@ -90,6 +90,15 @@ Deno.test("notifications push: VAPID-signed, aes128gcm-encrypted live notificati
     });
     assert.equal(res.status, 200);
     await res.body?.cancel();
+    const notJson = await fetch(`${srv.url}/api/notifications/preferences`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${fan.token}`, "content-type": "text/plain" },
+      body: "live=off",
+    });
+    assert.deepEqual([notJson.status, (await notJson.json()).error?.code], [
+      400,
+      "invalid_request",
+    ]);
     await rooms.stream(room.id, {
       state: "offline",
       eventId: `off:${at}`,

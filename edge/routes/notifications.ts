@@ -7,13 +7,14 @@
  */
 import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { NotificationStore } from "../../actors/notifications/store.ts";
 import type { SqlExecutor } from "../../engine/sql/sql.ts";
 import { sqlState, UNIQUE_VIOLATION } from "../../engine/sql/sql.ts";
 import type { Logger } from "../../engine/log.ts";
 import { parseBody, requireUserIdentity } from "../accounts/http.ts";
 import type { AccountsIdentityResolver } from "../accounts/identity_resolver.ts";
-import { codedErrorResponse } from "../http_errors.ts";
+import { codedErrorResponse, jsonError } from "../http_errors.ts";
 import type { Mailer } from "../notifications/mailer.ts";
 import { type SignedLinks, VERIFY_LINK_TTL_MS } from "../notifications/signed_links.ts";
 import { apiRouter, mount, validated } from "../openapi/router.ts";
@@ -299,6 +300,19 @@ export function notificationRoutes(deps: NotificationRouteDeps): OpenAPIHono {
       `<p>${escapeHtml(KIND_WORDS[claim.k])}</p>` +
         `<p><a href="${base}/#/notifications">通知设置 · Notification settings</a></p>`,
     );
+  });
+  // The declared JSON bodies are checked before a handler runs: a body that is not JSON (or
+  // sent as another media type) is the client's mistake, in the project's error shape.
+  app.onError((err, c) => {
+    if (err instanceof HTTPException && err.status < 500) {
+      return jsonError(
+        c,
+        400,
+        "invalid_request",
+        "send a JSON body (content-type: application/json)",
+      );
+    }
+    return codedErrorResponse(c, err, deps.log);
   });
   return app;
 }
