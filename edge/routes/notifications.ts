@@ -5,29 +5,19 @@
  * (RFC 8058: a POST unsubscribes at once; a GET shows a page with one button, since mail
  * scanners follow links). Declared in edge/openapi/paths/notifications.ts.
  */
-import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import { HTTPException } from "hono/http-exception";
+import { type Context, Hono } from "hono";
 import type { NotificationStore } from "../../actors/notifications/store.ts";
 import type { SqlExecutor } from "../../engine/sql/sql.ts";
 import { sqlState, UNIQUE_VIOLATION } from "../../engine/sql/sql.ts";
 import type { Logger } from "../../engine/log.ts";
-import { parseBody, requireUserIdentity } from "../accounts/http.ts";
+import { requireUserIdentity } from "../accounts/http.ts";
 import type { AccountsIdentityResolver } from "../accounts/identity_resolver.ts";
-import { codedErrorResponse, jsonError } from "../http_errors.ts";
+import { codedErrorResponse } from "../http_errors.ts";
 import type { Mailer } from "../notifications/mailer.ts";
 import { type SignedLinks, VERIFY_LINK_TTL_MS } from "../notifications/signed_links.ts";
-import { apiRouter, mount, validated } from "../openapi/router.ts";
-import {
-  EmailInput,
-  InboxQuery,
-  notificationsApi,
-  PreferencesInput,
-  ReadInput,
-  SubscribeInput,
-  TokenQuery,
-  UnsubscribePushQuery,
-} from "../openapi/paths/notifications.ts";
+import { declared } from "../openapi/area.ts";
+import { mount } from "../openapi/router.ts";
+import { notificationsApi as api } from "../openapi/paths/notifications.ts";
 
 export interface NotificationRouteDeps {
   store: NotificationStore;
@@ -74,20 +64,19 @@ const KIND_WORDS: Record<string, string> = {
   recording_ready: "录像就绪 · recording ready notifications",
 };
 
-export function notificationRoutes(deps: NotificationRouteDeps): OpenAPIHono {
-  const app = apiRouter();
+export function notificationRoutes(deps: NotificationRouteDeps): Hono {
+  const app = new Hono();
   const { store, resolver, links, sql } = deps;
   const base = deps.publicUrl.replace(/\/+$/, "");
   const lastVerifyMail = new Map<string, number>();
-  const route = (method: string, path: string) =>
-    notificationsApi.routes.find((r) => r.method === method && r.path === path) as RouteConfig;
-  const guard = (fn: (c: Context) => Promise<Response>) => async (c: Context) => {
-    try {
-      return await fn(c);
-    } catch (err) {
-      return codedErrorResponse(c, err, deps.log);
-    }
-  };
+  const guard =
+    <I>(fn: (c: Context, input: I) => Promise<Response>) => async (c: Context, input: I) => {
+      try {
+        return await fn(c, input);
+      } catch (err) {
+        return codedErrorResponse(c, err, deps.log);
+      }
+    };
   const emailState = async (userId: string) => {
     const [u] = await sql.query<{ email: string | null; email_verified: boolean }>(
       "SELECT email, email_verified FROM users WHERE id = $1",
@@ -102,10 +91,10 @@ export function notificationRoutes(deps: NotificationRouteDeps): OpenAPIHono {
 
   mount(
     app,
-    route("get", "/notifications"),
-    guard(async (c) => {
+    declared(api, "get", "/notifications"),
+    guard(async (c, input) => {
       const who = await requireUserIdentity(c, resolver);
-      const q = validated(c, "query", InboxQuery);
+      const q = input.query();
       const limit = q.limit;
       const got = await store.inbox(who.userId, {
         limit,
@@ -117,7 +106,7 @@ export function notificationRoutes(deps: NotificationRouteDeps): OpenAPIHono {
   );
   mount(
     app,
-    route("get", "/notifications/unread"),
+    declared(api, "get", "/notifications/unread"),
     guard(async (c) => {
       const who = await requireUserIdentity(c, resolver);
       return c.json({ unread: await store.unread(who.userId) });
@@ -125,16 +114,16 @@ export function notificationRoutes(deps: NotificationRouteDeps): OpenAPIHono {
   );
   mount(
     app,
-    route("post", "/notifications/read"),
-    guard(async (c) => {
+    declared(api, "post", "/notifications/read"),
+    guard(async (c, input) => {
       const who = await requireUserIdentity(c, resolver);
-      const { ids } = await parseBody(c, ReadInput);
+      const { ids } = await input.json();
       return c.json({ unread: await store.markRead(who.userId, ids) });
     }),
   );
   mount(
     app,
-    route("get", "/notifications/preferences"),
+    declared(api, "get", "/notifications/preferences"),
     guard(async (c) => {
       const who = await requireUserIdentity(c, resolver);
       return c.json({
@@ -149,24 +138,24 @@ export function notificationRoutes(deps: NotificationRouteDeps): OpenAPIHono {
   );
   mount(
     app,
-    route("put", "/notifications/preferences"),
-    guard(async (c) => {
+    declared(api, "put", "/notifications/preferences"),
+    guard(async (c, input) => {
       const who = await requireUserIdentity(c, resolver);
-      const { changes } = await parseBody(c, PreferencesInput);
+      const { changes } = await input.json();
       return c.json({ preferences: await store.setPreferences(who.userId, changes) });
     }),
   );
   mount(
     app,
-    route("get", "/notifications/push/key"),
+    declared(api, "get", "/notifications/push/key"),
     guard(async (c) => c.json({ publicKey: await deps.vapidPublicKey() })),
   );
   mount(
     app,
-    route("post", "/notifications/push/subscriptions"),
-    guard(async (c) => {
+    declared(api, "post", "/notifications/push/subscriptions"),
+    guard(async (c, input) => {
       const who = await requireUserIdentity(c, resolver);
-      const sub = await parseBody(c, SubscribeInput);
+      const sub = await input.json();
       await deps.checkPushEndpoint(sub.endpoint);
       const id = await store.subscribe(who.userId, {
         endpoint: sub.endpoint,
@@ -178,20 +167,20 @@ export function notificationRoutes(deps: NotificationRouteDeps): OpenAPIHono {
   );
   mount(
     app,
-    route("delete", "/notifications/push/subscriptions"),
-    guard(async (c) => {
+    declared(api, "delete", "/notifications/push/subscriptions"),
+    guard(async (c, input) => {
       const who = await requireUserIdentity(c, resolver);
-      const { endpoint } = validated(c, "query", UnsubscribePushQuery);
+      const { endpoint } = input.query();
       await store.unsubscribe(who.userId, endpoint);
       return c.json({ deleted: true });
     }),
   );
   mount(
     app,
-    route("post", "/notifications/email"),
-    guard(async (c) => {
+    declared(api, "post", "/notifications/email"),
+    guard(async (c, input) => {
       const who = await requireUserIdentity(c, resolver);
-      const { email } = await parseBody(c, EmailInput);
+      const { email } = await input.json();
       if (!deps.mailer) {
         throw new CodedError("email_unavailable", "this server sends no e-mail", 503);
       }
@@ -227,8 +216,8 @@ export function notificationRoutes(deps: NotificationRouteDeps): OpenAPIHono {
       return c.json({ email: state }, 202);
     }),
   );
-  mount(app, route("get", "/notifications/email/verify"), async (c) => {
-    const { token } = validated(c, "query", TokenQuery);
+  mount(app, declared(api, "get", "/notifications/email/verify"), async (c, input) => {
+    const { token } = input.query();
     const claim = await links.open(token);
     if (claim?.t !== "verify") {
       return page(
@@ -270,8 +259,8 @@ export function notificationRoutes(deps: NotificationRouteDeps): OpenAPIHono {
       }</p><p><a href="${base}/#/notifications">通知设置 · Notification settings</a></p>`,
     );
   });
-  mount(app, route("get", "/notifications/unsubscribe"), async (c) => {
-    const { token } = validated(c, "query", TokenQuery);
+  mount(app, declared(api, "get", "/notifications/unsubscribe"), async (c, input) => {
+    const { token } = input.query();
     const claim = await links.open(token);
     if (claim?.t !== "unsub") {
       return page(c, 400, "链接无效 · Invalid link", "<p>This link is invalid (invalid_link).</p>");
@@ -285,8 +274,8 @@ export function notificationRoutes(deps: NotificationRouteDeps): OpenAPIHono {
         `<button type="submit" name="List-Unsubscribe" value="One-Click">退订 · Unsubscribe</button></form>`,
     );
   });
-  mount(app, route("post", "/notifications/unsubscribe"), async (c) => {
-    const { token } = validated(c, "query", TokenQuery);
+  mount(app, declared(api, "post", "/notifications/unsubscribe"), async (c, input) => {
+    const { token } = input.query();
     const claim = await links.open(token);
     if (claim?.t !== "unsub") {
       return page(c, 400, "链接无效 · Invalid link", "<p>This link is invalid (invalid_link).</p>");
@@ -300,19 +289,6 @@ export function notificationRoutes(deps: NotificationRouteDeps): OpenAPIHono {
       `<p>${escapeHtml(KIND_WORDS[claim.k])}</p>` +
         `<p><a href="${base}/#/notifications">通知设置 · Notification settings</a></p>`,
     );
-  });
-  // The declared JSON bodies are checked before a handler runs: a body that is not JSON (or
-  // sent as another media type) is the client's mistake, in the project's error shape.
-  app.onError((err, c) => {
-    if (err instanceof HTTPException && err.status < 500) {
-      return jsonError(
-        c,
-        400,
-        "invalid_request",
-        "send a JSON body (content-type: application/json)",
-      );
-    }
-    return codedErrorResponse(c, err, deps.log);
   });
   return app;
 }
