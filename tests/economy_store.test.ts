@@ -49,7 +49,25 @@ Deno.test("embedded mode: PGlite under DATA_DIR keeps data and migrations across
 Deno.test("migrations: every feature's folder is collected, versions kept and unique", async () => {
   // Existing databases recorded these versions: a feature's scripts may move, never renumber.
   const versions = (await appMigrations()).map((m) => m.version);
-  assert.deepEqual(versions, [1, 2, 3, 5, 10, 11, 12, 13, 14, 30, 31, 100, 130, 131, 150, 151, 170]);
+  assert.deepEqual(versions, [
+    1,
+    2,
+    3,
+    5,
+    10,
+    11,
+    12,
+    13,
+    14,
+    30,
+    31,
+    100,
+    130,
+    131,
+    150,
+    151,
+    170,
+  ]);
   // A migrations/ folder that the composition root forgot would never be applied.
   const root = new URL("../", import.meta.url);
   const found: string[] = [];
