@@ -120,7 +120,7 @@ Deno.test("edge: REST endpoints, guest sessions and the web page", async (t) => 
           ["/", "text/html", appJs],
           ["/r/lobby", "text/html", appJs],
           [appJs, "text/javascript", "/ws/rooms/"],
-          ["/style.css", "text/css", "@keyframes fly"],
+          [`/assets/${manifest.app.css[0]}`, "text/css", "@keyframes fly"],
         ]
       ) {
         const res = await fetch(`${srv.url}${path}`);

@@ -1,9 +1,10 @@
 /**
- * The Users page in headless Chromium against a started server (Postgres): a platform admin
- * lists users with their roles, grants `finance` (the change shows in the list and in the
- * role-change log), is refused removing their own admin role as the last admin
- * (`last_admin`); the finance user, already signed in, sees the Finance page after a reload
- * and no Users page.
+ * The operator page's Users tab in headless Chromium against a started server (Postgres),
+ * reached by the older `/#/users` address: a platform admin lists users with their roles,
+ * grants `finance` (the change shows in the list and in the role-change log), is refused
+ * removing their own admin role as the last admin (`last_admin`), filters by role; the
+ * finance user, already signed in, gets the operator page after a reload, with Finance and no
+ * Users.
  */
 import assert from "node:assert/strict";
 import { changeRole } from "../edge/accounts/roles.ts";
@@ -15,7 +16,7 @@ import { waitForValue } from "./helpers/wait.ts";
 const enabled = await hasChromium("web_admin_roles");
 
 Deno.test({
-  name: "web: an admin grants finance on the Users page; last_admin is refused",
+  name: "web: an admin grants finance on the operator page; last_admin is refused",
   ignore: !enabled,
   // Playwright keeps pipes and timers of its own beyond close().
   sanitizeOps: false,
@@ -34,71 +35,65 @@ Deno.test({
         name: "cli:test",
       });
 
-      // The future finance user is signed in before the grant: no Finance, no Users.
+      // The future finance user is signed in before the grant: no operator page.
       const finance = await newPage(browser, errors);
       await finance.goto(`${srv.url}/`);
       await login(finance, "money_person");
-      assert.equal(await finance.locator("#finance-link").isHidden(), true);
-      assert.equal(await finance.locator("#users-link").isHidden(), true);
+      assert.equal(await finance.locator("#nav-ops").count(), 0);
 
-      // --- the admin: Users page, grant finance
+      // --- the admin: the operator page's Users tab (the older /#/users leads there)
       const admin = await newPage(browser, errors);
       await admin.goto(`${srv.url}/`);
       await login(admin, "root_admin");
-      await admin.locator("#users-link").waitFor();
-      await admin.click("#users-link");
-      await waitText(admin, "#users-list tr[data-user=root_admin] .user-roles", "viewer, admin");
-      await waitText(admin, "#users-list tr[data-user=money_person] .user-roles", /^viewer$/);
+      await admin.locator("#nav-ops").waitFor();
+      await admin.goto(`${srv.url}/#/users`);
+      await admin.waitForURL(/\/ops#users$/);
+      const row = (user: string) => `#users-table tr[data-user=${user}]`;
+      await waitText(admin, `${row("root_admin")} .user-roles`, "viewer, admin");
+      await waitText(admin, `${row("money_person")} .user-roles`, /^viewer$/);
       await waitText(admin, "#role-events li", "cli:test granted admin to root_admin");
-      await admin.click('#users-list tr[data-user=money_person] button[data-role="finance"]');
-      await waitText(admin, "#users-status", "granted finance to money_person");
-      await waitText(
-        admin,
-        "#users-list tr[data-user=money_person] .user-roles",
-        "viewer, finance",
-      );
+      await admin.click(`${row("money_person")} button[data-role="finance"]`);
+      await waitText(admin, "#users-status", "Granted finance to money_person");
+      await waitText(admin, `${row("money_person")} .user-roles`, "viewer, finance");
       await waitText(admin, "#role-events li", "root_admin granted finance to money_person");
       // The button now revokes.
       assert.equal(
-        await admin.locator('#users-list tr[data-user=money_person] button[data-role="finance"]')
+        await admin.locator(`${row("money_person")} button[data-role="finance"]`)
           .getAttribute("data-action"),
         "revoke",
       );
 
       // The last admin cannot drop their own admin role.
-      await admin.click('#users-list tr[data-user=root_admin] button[data-role="admin"]');
-      await waitText(admin, "#users-status", "last_admin");
-      await waitText(admin, "#users-list tr[data-user=root_admin] .user-roles", "viewer, admin");
+      await admin.click(`${row("root_admin")} button[data-role="admin"]`);
+      await waitText(admin, "#users-status", "The last admin cannot lose the admin role");
+      await waitText(admin, `${row("root_admin")} .user-roles`, "viewer, admin");
 
       // Filter by role.
-      await admin.selectOption("#users-role", "finance");
-      await admin.click("#users-search button");
+      await admin.getByLabel("Role").selectOption("finance");
+      await admin.click("#ops [role=search] button[type=submit]");
       // The unfiltered list already shows money_person: wait for the filtered one.
       await waitForValue(
         "the list filtered by role",
         async () =>
-          (await admin.locator("#users-list tr[data-user]").count()) === 1 ? true : undefined,
-        {
-          timeoutMs: 10_000,
-        },
+          (await admin.locator("#users-table tr[data-user]").count()) === 1 ? true : undefined,
+        { timeoutMs: 10_000 },
       );
       assert.equal(
-        await admin.locator("#users-list tr[data-user]").getAttribute("data-user"),
+        await admin.locator("#users-table tr[data-user]").getAttribute("data-user"),
         "money_person",
       );
-      const shot = Deno.env.get("WEB_SCREENSHOT_USERS");
-      if (shot) await admin.screenshot({ path: shot, fullPage: true });
 
-      // --- the finance user: after a reload the roles are re-read; Finance is there.
+      // --- the finance user: after a reload the roles are re-read; the operator page shows
+      // Finance and no Users.
       await finance.reload();
-      await finance.locator("#finance-link").waitFor();
-      assert.equal(await finance.locator("#users-link").isHidden(), true);
-      await finance.click("#finance-link");
-      await waitText(finance, "#finance-total", "0 pending");
-      assert.equal(await finance.locator("#finance-signin").isHidden(), true);
+      await finance.locator("#nav-ops").waitFor();
+      await finance.goto(`${srv.url}/#/finance`);
+      await finance.waitForURL(/\/ops#finance$/);
+      await waitText(finance, "#finance-total", "0 withdrawals");
+      assert.equal(await finance.locator("#tab-users").count(), 0);
       await finance.goto(`${srv.url}/#/users`);
-      await finance.locator("#users-signin").waitFor();
-      assert.equal(await finance.locator("#users-body").isHidden(), true);
+      await finance.locator("#tab-finance").waitFor();
+      assert.equal(await finance.locator("#users-table").count(), 0);
 
       const rows = await store.query<{ actor_name: string; role: string; action: string }>(
         "SELECT actor_name, role, action FROM role_events ORDER BY id",

@@ -109,10 +109,8 @@ Deno.test({
 
       // The server's clock moves past the access token's life: the next call refreshes.
       srv.clock.offsetMs = 20 * 60_000;
-      await page.goto(`${srv.url}/#/console`);
-      await page.locator("#console-rooms", { hasText: "no rooms yet" }).waitFor({
-        timeout: 10_000,
-      });
+      await page.goto(`${srv.url}/studio`);
+      await page.getByText("You have no room yet").waitFor({ timeout: 10_000 });
       const second = await storedAuth(page);
       assert.ok(second && second.refreshToken !== first.refreshToken, "refresh token rotated");
       assert.notEqual(second.accessToken, first.accessToken);

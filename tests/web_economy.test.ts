@@ -1,12 +1,14 @@
 /**
  * The web client as people use it, in headless Chromium against a started server with
- * accounts and the economy (PGlite): a streamer registers, creates a room in the console and
- * goes live; a viewer (second browser context) signs in, follows, tops up and sends a gift;
- * the streamer sees the gift animation and the leaderboard update, and mutes the viewer
- * from a danmaku's context menu; guest chat turned off in the console shows guests the
- * refusal. Set WEB_SCREENSHOT=path to keep a screenshot of the streamer's room view.
- * Withdrawals (on Postgres, so the test can make a platform admin): the streamer requests in
- * the console, an admin pays / rejects on the Finance page, the streamer sees each state.
+ * accounts and the economy (PGlite): a streamer registers, creates a room in the studio and
+ * marks it live; a viewer (second browser context) signs in, follows, tops up and sends a
+ * gift; the streamer sees the gift animation and the leaderboard update, and mutes the viewer
+ * from a danmaku's menu (a viewer's menu offers Report only); guest chat turned off on the
+ * dashboard shows guests the refusal; the older console's address leads to the dashboard.
+ * Set WEB_SCREENSHOT=path to keep a screenshot of the streamer's room view.
+ * Withdrawals (on Postgres, so the test can make a platform admin): the streamer requests on
+ * the dashboard, an admin pays / rejects on the operator page (the older Finance address
+ * leads there), the streamer sees each state.
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
@@ -37,7 +39,7 @@ async function register(page: Page, username: string) {
 }
 
 Deno.test({
-  name: "web: register, console, follow, top-up, gift, leaderboard, moderation, guest chat off",
+  name: "web: register, studio, follow, top-up, gift, leaderboard, moderation, guest chat off",
   ignore: !enabled,
   // Playwright keeps pipes and timers of its own beyond close().
   sanitizeOps: false,
@@ -47,21 +49,22 @@ Deno.test({
     const browser = await launchChromium();
     const errors: string[] = [];
     try {
-      // --- the streamer: register, create a room in the console, go live
+      // --- the streamer: register, create a room in the studio, mark it live
       const streamer = await newPage(browser, errors);
       await streamer.goto(`${srv.url}/`);
       await register(streamer, "star_streamer");
       // No OAuth provider is configured on this server: no OAuth buttons.
       assert.equal(await streamer.locator("#oauth-buttons").isHidden(), true);
-      await streamer.click("#console-link");
+      await streamer.click("#nav-studio");
       await streamer.locator("#create-room-form").waitFor();
       await streamer.fill("#create-room-form [name=id]", "webroom");
       await streamer.fill("#create-room-form [name=title]", "Evening Stream");
-      await streamer.click("#create-room-submit");
-      await waitText(streamer, "#create-room-status", "created webroom");
-      const card = streamer.locator(".console-room", { hasText: "webroom" });
-      await card.getByRole("button", { name: "Go live" }).click();
-      await waitText(streamer, ".console-room .live-pill", "LIVE");
+      await streamer.click("#create-room-form button[type=submit]");
+      // The new room's dashboard; its Room tab marks it live (no media needed).
+      await streamer.waitForURL(/\/studio\/webroom/);
+      await streamer.click("#tab-room");
+      await streamer.click("#stream-toggle");
+      await waitText(streamer, "#stream-state", "LIVE");
       await streamer.goto(`${srv.url}/r/webroom`);
       await streamer.waitForSelector("#conn.connected");
       await waitText(streamer, "#room-title", "Evening Stream");
@@ -135,19 +138,29 @@ Deno.test({
       await streamer.locator("#chat li[data-user]", { hasText: "hello from the front row" })
         .click({ button: "right" });
       await streamer.locator("#mod-menu button", { hasText: "Mute 10 min" }).click();
+      assert.equal(await streamer.locator("#mod-menu").count(), 0, "the menu closed");
       await waitText(streamer, "#notice", "mute: done");
       await viewer.fill("#chat-input", "can I still talk?");
       await viewer.click("#send");
       await waitText(viewer, "#notice", "muted");
-      // A viewer gets no moderation menu.
-      await viewer.locator("#chat li[data-user]").first().click({ button: "right" });
-      assert.equal(await viewer.locator("#mod-menu").isHidden(), true);
+      // A viewer gets no moderation in the menu of someone else's message: only Report.
+      await viewer.locator("#chat li[data-user]", { hasText: "666 what a stream" }).first()
+        .click({ button: "right" });
+      assert.equal(await viewer.locator("#mod-menu").count(), 0, "no menu for one's own line");
+      await streamer.fill("#chat-input", "thanks for watching");
+      await streamer.click("#send");
+      await viewer.locator("#chat li[data-user]", { hasText: "thanks for watching" })
+        .click({ button: "right" });
+      await viewer.locator("#mod-menu [role=menuitem]", { hasText: "Report message" }).waitFor();
+      assert.equal(await viewer.locator("#mod-menu [role=menuitem]").count(), 1);
+      await viewer.keyboard.press("Escape");
+      assert.equal(await viewer.locator("#mod-menu").count(), 0);
 
       // Live now from people I follow, on the viewer's home page.
       await viewer.goto(`${srv.url}/`);
       await waitText(viewer, ".following-row .live-chip", "Evening Stream");
 
-      // --- guest chat off in the console: a guest is told at once
+      // --- guest chat off on the dashboard: a guest is told at once
       const guest = await newPage(browser, errors);
       await guest.goto(`${srv.url}/r/webroom`);
       await guest.waitForSelector("#conn.connected");
@@ -155,11 +168,14 @@ Deno.test({
       await guest.click("#send");
       await waitText(guest, "#chat li", "guest says hi");
 
-      await streamer.goto(`${srv.url}/#/console`);
-      const form = streamer.locator('.room-form[data-room="webroom"]');
+      // The older console's link opens the dashboard.
+      await streamer.goto(`${srv.url}/#/console?room=webroom`);
+      await streamer.waitForURL(/\/studio\/webroom/);
+      await streamer.click("#tab-room");
+      const form = streamer.locator('#room-settings[data-room="webroom"]');
       await form.locator("[name=guestChat]").uncheck();
       await form.getByRole("button", { name: "Save" }).click();
-      await waitText(streamer, ".room-form .form-status", "saved · live in the room");
+      await waitText(streamer, "#settings-status", "Saved · live in the room");
 
       await waitText(guest, "#chat li .sys", "guest chat off");
       assert.equal(await guest.locator("#guest-hint").isVisible(), true);
@@ -285,21 +301,23 @@ Deno.test({
         keyPrefix: "web-wd",
       });
 
-      // --- the streamer requests three withdrawals in the console
+      // --- the streamer requests three withdrawals on the dashboard
       const streamer = await newPage(browser, errors);
       await streamer.goto(`${srv.url}/`);
       await login(streamer, "payout_host");
-      assert.equal(await streamer.locator("#finance-link").isHidden(), true, "not an admin");
+      assert.equal(await streamer.locator("#nav-ops").count(), 0, "not an admin");
+      // The older console's address opens the dashboard, which has the earnings.
       await streamer.goto(`${srv.url}/#/console`);
+      await streamer.waitForURL(/\/studio$/);
       await waitText(streamer, "#earnings-available", "700");
       // Below the minimum (100 by default): refused with its code, nothing requested.
       await streamer.fill("#withdraw-amount", "99");
       await streamer.click("#withdraw-submit");
-      await waitText(streamer, "#withdraw-status", "withdrawal_below_minimum");
+      await waitText(streamer, "#withdraw-status", "below the minimum withdrawal");
       for (const amount of ["300", "100", "150"]) {
         await streamer.fill("#withdraw-amount", amount);
         await streamer.click("#withdraw-submit");
-        await waitText(streamer, "#withdraw-status", `requested ${amount}: pending`);
+        await waitText(streamer, "#withdraw-status", `Requested ${amount}: pending`);
       }
       await waitText(streamer, "#earnings-available", "150");
       await waitText(streamer, "#earnings-held", "550");
@@ -309,30 +327,34 @@ Deno.test({
       await waitText(streamer, "#withdraw-status", "cancelled");
       await waitText(streamer, "#my-withdrawals tr[data-status=cancelled]", "150");
 
-      // --- the admin pays the first and rejects the second on the Finance page
+      // --- the admin pays the first and rejects the second on the operator page (the older
+      // Finance address leads there)
       const finance = await newPage(browser, errors);
       await finance.goto(`${srv.url}/`);
       await login(finance, "payout_admin");
-      await finance.locator("#finance-link").waitFor();
+      await finance.locator("#nav-ops").waitFor();
       await finance.goto(`${srv.url}/#/finance`);
-      await waitText(finance, "#finance-total", "2 pending · 400");
-      const shot = Deno.env.get("WEB_SCREENSHOT_FINANCE");
-      if (shot) await finance.screenshot({ path: shot, fullPage: true });
-      const first = byAmount(finance, "#finance-list tr", "300");
-      await first.locator("[name=reference]").fill("BANK-WEB-0001");
+      await finance.waitForURL(/\/ops#finance$/);
+      await waitText(finance, "#finance-total", "2 withdrawals · 400");
+      const first = byAmount(finance, "#withdrawals-table tr", "300");
+      await first.getByPlaceholder("Bank transfer reference").fill("BANK-WEB-0001");
       await first.getByRole("button", { name: "Pay" }).click();
-      await waitText(finance, "#finance-status", "paid 300 to payout_host");
-      const second = byAmount(finance, "#finance-list tr", "100");
-      await second.locator("[name=reason]").fill("IBAN does not match the account holder");
+      await waitText(finance, "#finance-status", "Paid 300 coins to payout_host");
+      const second = byAmount(finance, "#withdrawals-table tr", "100");
+      await second.getByPlaceholder("Reason").fill("IBAN does not match the account holder");
       await second.getByRole("button", { name: "Reject" }).click();
-      await waitText(finance, "#finance-status", "rejected payout_host's 100");
-      await waitText(finance, "#finance-list", "no pending withdrawals");
-      await finance.click('#finance-tabs button[data-status="paid"]');
-      await waitText(finance, "#finance-list tr[data-status=paid]", "ref BANK-WEB-0001");
+      await waitText(finance, "#finance-status", "Rejected payout_host’s 100 coins");
+      await finance.getByText("No withdrawal in this state.").waitFor();
+      await finance.getByRole("button", { name: "Paid", exact: true }).click();
+      await waitText(
+        finance,
+        "#withdrawals-table tr[data-status=paid]",
+        "reference BANK-WEB-0001",
+      );
 
       // --- the streamer sees paid (with the reference) and rejected (with the reason)
       await streamer.reload();
-      await waitText(streamer, "#my-withdrawals tr[data-status=paid]", "ref BANK-WEB-0001");
+      await waitText(streamer, "#my-withdrawals tr[data-status=paid]", "reference BANK-WEB-0001");
       await waitText(
         streamer,
         "#my-withdrawals tr[data-status=rejected]",

@@ -1,18 +1,15 @@
 /**
- * The web client's media parts: `media.css` (the player's and the VOD page's styles; the Room
- * and VOD pages are the TypeScript client's), and the browser builds of `livekit-client` (WebRTC)
- * and `hls.js` (recordings) served from `node_modules` under `/vendor/` — pinned in
+ * The web client's media parts: the browser builds of `livekit-client` (WebRTC) and `hls.js`
+ * (recordings) served from `node_modules` under `/vendor/` — pinned in
  * deno.json, never from a CDN. Files are read once, on first request.
  */
 import { Hono } from "hono";
 
-const WEB_DIR = new URL("../web/", import.meta.url);
 const NODE_MODULES = new URL("../../node_modules/", import.meta.url);
 const JS = "text/javascript; charset=utf-8";
 
 /** Served path → file. */
 const FILES: Record<string, URL> = {
-  "/media.css": new URL("media.css", WEB_DIR),
   "/vendor/livekit-client.js": new URL("livekit-client/dist/livekit-client.umd.js", NODE_MODULES),
   // Meetings with end-to-end encryption: livekit-client's frame encryption worker.
   "/vendor/livekit-client.e2ee.worker.js": new URL(

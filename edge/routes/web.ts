@@ -2,7 +2,7 @@
  * The web client, read once and served from memory: the page (`index.html`, with the
  * TypeScript client's content-hashed script and stylesheet from `edge/web/dist/manifest.json`
  * put in its head), the built client under `/assets/` (names change with content, so they are
- * cached for a year), and the older plain-JS modules (revalidated on every load).
+ * cached for a year), and the service worker `/sw.js` (revalidated on every load).
  */
 import { Hono } from "hono";
 
@@ -24,23 +24,8 @@ const CLIENT_PAGES: Record<string, string> = {
   "/ops": "ops",
 };
 
-/** The older modules (imported by app.js), served as they are. */
-const LEGACY_FILES: Record<string, string> = {
-  "app.js": JS,
-  "ai_panel.js": JS,
-  "ai_panel.css": CSS,
-  "api.js": JS,
-  "auth.js": JS,
-  "console.js": JS,
-  "finance.js": JS,
-  "moderation.js": JS,
-  "wallet.js": JS,
-  "users.js": JS,
-  "withdrawals.js": JS,
-  "style.css": CSS,
-  // The notifications' service worker (Web Push): served from the root for scope `/`.
-  "sw.js": JS,
-};
+/** Files served from the root as they are: the notifications' service worker (scope `/`). */
+const ROOT_FILES: Record<string, string> = { "sw.js": JS };
 
 type Manifest = Record<string, { js: string; css: string[] }>;
 
@@ -85,7 +70,7 @@ export async function webRoutes(): Promise<Hono> {
       }));
   }
 
-  for (const [name, type] of Object.entries(LEGACY_FILES)) {
+  for (const [name, type] of Object.entries(ROOT_FILES)) {
     const body = await Deno.readFile(new URL(name, WEB_DIR));
     app.get(
       `/${name}`,

@@ -1,7 +1,7 @@
 /**
- * REST calls and the signed-in session, shared with the older pages through localStorage
+ * REST calls and the signed-in session, shared by every page and tab through localStorage
  * (`synapse.auth`: access + refresh token and the user). An expired access token is refreshed
- * once under the same Web Lock as the older pages (refresh tokens rotate: one exchange each).
+ * once under a Web Lock (refresh tokens rotate: one exchange each, whichever tab does it).
  */
 import { signal } from "@preact/signals";
 
@@ -36,8 +36,6 @@ const syncUser = () => {
   if (next?.id !== currentUser.value?.id) currentUser.value = next;
 };
 addEventListener("storage", (e) => e.key === AUTH_KEY && syncUser());
-/** Sent by the older pages' session code (edge/web/api.js) in this tab. */
-addEventListener("synapse:auth", syncUser);
 
 export class ApiError extends Error {
   constructor(
@@ -149,20 +147,87 @@ export async function api<T>(path: string, opts: CallOptions = {}): Promise<T> {
   }
 }
 
-/** Signs in with a username and password; the session is shared with the older pages. */
-export async function signIn(username: string, password: string): Promise<SessionUser> {
-  const body = await rawCall<
-    { accessToken: string; refreshToken: string; expiresIn?: number; user: SessionUser }
-  >("/auth/login", { json: { username, password } });
+interface SessionBody {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn?: number | string;
+  user?: SessionUser;
+}
+
+/** Stores a session (from sign-in, registration or OAuth) for every page of this browser. */
+function storeSession(body: SessionBody): void {
   const stored: StoredAuth = {
     accessToken: body.accessToken,
     refreshToken: body.refreshToken,
     accessExpiresAt: Date.now() + Number(body.expiresIn ?? 900) * 1000,
-    user: body.user,
+    user: body.user ?? readAuth()?.user ?? null,
   };
   localStorage.setItem(AUTH_KEY, JSON.stringify(stored));
   syncUser();
+}
+
+/** Signs in with a username and password. */
+export async function signIn(username: string, password: string): Promise<SessionUser> {
+  const body = await rawCall<SessionBody & { user: SessionUser }>("/auth/login", {
+    json: { username, password },
+  });
+  storeSession(body);
   return body.user;
+}
+
+/** Creates an account and signs in with it. */
+export async function register(
+  username: string,
+  password: string,
+  displayName?: string,
+): Promise<SessionUser> {
+  const body = await rawCall<SessionBody & { user: SessionUser }>("/auth/register", {
+    json: { username, password, ...(displayName ? { displayName } : {}) },
+  });
+  storeSession(body);
+  return body.user;
+}
+
+/** Signs out here (or, with `everywhere`, every session of the account). */
+export async function signOut(everywhere = false): Promise<void> {
+  try {
+    await api(everywhere ? "/auth/logout-all" : "/auth/logout", { method: "POST", auth: true });
+  } catch {
+    // The session may already be gone; forget it here either way.
+  }
+  localStorage.removeItem(AUTH_KEY);
+  syncUser();
+}
+
+/**
+ * Where an OAuth provider sent the browser back (`/#/oauth?accessToken=...` or `?error=`):
+ * takes the tokens from the fragment and cleans the address bar at once. Returns the error
+ * code when sign-in failed, "" when it worked, null when this is no OAuth return.
+ */
+export async function finishOAuth(): Promise<string | null> {
+  const m = location.hash.match(/^#\/oauth\?(.*)$/);
+  if (!m) return null;
+  const params = new URLSearchParams(m[1]);
+  // Never leave tokens in the address bar or history.
+  history.replaceState(null, "", location.pathname);
+  const error = params.get("error");
+  if (error) return error;
+  storeSession({
+    accessToken: params.get("accessToken") ?? "",
+    refreshToken: params.get("refreshToken") ?? "",
+    expiresIn: params.get("expiresIn") ?? undefined,
+  });
+  try {
+    const { user } = await api<{ user: SessionUser }>("/me", { auth: true });
+    const now = readAuth();
+    if (now) localStorage.setItem(AUTH_KEY, JSON.stringify({ ...now, user }));
+    syncUser();
+    return "";
+  } catch (err) {
+    localStorage.removeItem(AUTH_KEY);
+    syncUser();
+    return err instanceof ApiError ? err.code : "offline";
+  }
 }
 
 /**

@@ -1,8 +1,7 @@
 /**
- * What the older plain-JS pages (edge/web/*.js) use of this client while they are rebuilt:
- * the catalogues, formats, the gift animation (tests drive it) and the open room's connection
- * (the AI panel and the moderation menu attach to it). Set on `globalThis.synapseClient` by
- * the entry, which the page loads before app.js.
+ * What browser tests and benchmarks reach of the client from outside: the catalogues, formats,
+ * the gift animation, the open room's connection and the effects. Set on
+ * `globalThis.synapseClient` by index.html's entry.
  */
 import { type Params, t } from "./i18n/i18n.ts";
 import { errorText } from "./i18n/i18n.ts";
@@ -22,7 +21,7 @@ export const bridge = {
   get room() {
     return openRoom.value;
   },
-  /** The Go live page's effects (switch panel, processing), loaded on first use. */
+  /** The dashboard's effects (switch panel, processing), loaded on first use. */
   effects: () => import("./effects/mount.tsx"),
 };
 

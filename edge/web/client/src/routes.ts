@@ -1,9 +1,25 @@
 /**
  * Which page a URL is. `/` with no page hash is Home; `/r/:id` (or the older `#room=id`) is a
- * Room; `/vod/:id` (or the older `#/vod?room=`) the recordings. The older app.js routes the
- * pages not yet rebuilt (`#/console`, `#/finance`, `#/users`, `#/golive`). The OAuth callback
- * (`#/oauth?...`) lands on `/` and becomes Home once app.js has read it.
+ * Room; `/vod/:id` (or the older `#/vod?room=`) the recordings. The OAuth callback
+ * (`#/oauth?...`) lands on `/` and becomes Home once the session is kept (api.ts). Pages that
+ * moved: see `movedTo`.
  */
+
+/**
+ * Where an older link now goes, or null: `#/golive` and `#/console` (the streamer console) to
+ * the dashboard (/studio, /studio/:room), `#/users` and `#/finance` to the operator page.
+ */
+export function movedTo(where: Pick<Location, "pathname" | "hash">): string | null {
+  if (where.pathname !== "/") return null;
+  const [page, query] = where.hash.split("?");
+  if (page === "#/golive" || page === "#/console") {
+    const room = new URLSearchParams(query ?? "").get("room");
+    return room && /^[A-Za-z0-9_-]{1,64}$/.test(room) ? `/studio/${room}` : "/studio";
+  }
+  if (page === "#/users") return "/ops#users";
+  if (page === "#/finance") return "/ops#finance";
+  return null;
+}
 export function isHomeRoute(where: Pick<Location, "pathname" | "hash">): boolean {
   if (where.pathname !== "/") return false;
   return where.hash === "" || where.hash === "#" || where.hash === "#/" ||

@@ -1,29 +1,34 @@
 /**
- * The TypeScript client's entry, loaded by every page beside the older `app.js`: the language
- * switch in the header, and the pages rebuilt on Preact (Home, Room, VOD), each a chunk of its
- * own loaded only on its page. Pages not yet rebuilt stay with app.js; meanwhile they use this
- * client's catalogues (and the open room's connection) through `globalThis.synapseClient`.
+ * The entry of index.html's pages: the header, and Home, Room, VOD and Webhooks, each page a
+ * chunk of its own loaded only on its page. Older links to pages that moved are sent to their
+ * new homes (routes.ts). Tests reach a few parts through `globalThis.synapseClient` (bridge.ts).
  */
+import "../styles/app.css";
+import "../styles/media.css";
 import "../styles/base.css";
+import "../styles/header.css";
 import "../styles/home.css";
 import "../styles/danmaku.css";
 import "../styles/stage.css";
 import "../styles/room.css";
 import "../styles/vod.css";
+import "../styles/room_tools.css";
 import "../styles/meeting.css";
 import "../styles/notifications.css";
 import { effect } from "@preact/signals";
 import { render } from "preact";
 import { installBridge } from "../bridge.ts";
-import { LangSwitch } from "../components/lang_switch.tsx";
-import { t } from "../i18n/i18n.ts";
+import { PageHeader, type PageName } from "../components/page_header.tsx";
+import { currentUser, finishOAuth } from "../api.ts";
+import { errorText, t } from "../i18n/i18n.ts";
 import { locale } from "../i18n/locale.ts";
-import { translateMarkup } from "../markup_i18n.ts";
 import { notice } from "../notice.ts";
 import { WebhooksPage } from "../pages/webhooks.tsx";
-import { NotificationBell } from "../components/notification_bell.tsx";
 import { openRoom, RoomConnection } from "../pages/room/connection.ts";
-import { isHomeRoute, meetingIdOf, roomIdOf, vodOf } from "../routes.ts";
+import { isHomeRoute, meetingIdOf, movedTo, roomIdOf, vodOf } from "../routes.ts";
+
+const moved = movedTo(location);
+if (moved) location.replace(moved);
 
 effect(() => {
   document.documentElement.lang = locale.value;
@@ -31,12 +36,19 @@ effect(() => {
 });
 
 installBridge();
-translateMarkup();
 
-const langRoot = document.getElementById("lang-root");
-if (langRoot) render(<LangSwitch />, langRoot);
-const bellRoot = document.getElementById("bell-root");
-if (bellRoot) render(<NotificationBell />, bellRoot);
+// Back from an OAuth provider (`/#/oauth?...`): keep the session, clean the address bar.
+finishOAuth().then((error) => {
+  if (error) notice(t("auth.failed", { reason: errorText(error) }));
+});
+
+function pageName(): PageName {
+  if (roomIdOf(location)) return "room";
+  if (vodOf(location)) return "vod";
+  return location.hash.startsWith("#/webhooks") ? "webhooks" : "home";
+}
+const headerRoot = document.getElementById("header-root");
+if (headerRoot) render(<PageHeader current={pageName()} />, headerRoot);
 
 const listView = document.getElementById("list-view");
 if (listView && isHomeRoute(location)) {
@@ -60,6 +72,11 @@ if (roomView && roomId) {
   roomView.hidden = false;
   const room = new RoomConnection(roomId, notice);
   openRoom.value = room;
+  // Signing in or out changes who the room's socket speaks for: start over as the new identity.
+  const who = currentUser.value?.id;
+  effect(() => {
+    if (currentUser.value?.id !== who) location.reload();
+  });
   import("../pages/room/room.tsx").then(({ Room }) =>
     render(<Room room={room} notice={notice} />, roomView)
   );

@@ -1,6 +1,7 @@
 /** The operator pages (`/ops`): cluster, users and roles, finance; built wholly here. */
 import "../styles/base.css";
 import "../styles/page.css";
+import "../styles/header.css";
 import "../styles/ops.css";
 import { effect } from "@preact/signals";
 import { render } from "preact";

@@ -2,6 +2,7 @@
 import "uplot/dist/uPlot.min.css";
 import "../styles/base.css";
 import "../styles/page.css";
+import "../styles/header.css";
 import "../styles/studio.css";
 import { effect } from "@preact/signals";
 import { render } from "preact";

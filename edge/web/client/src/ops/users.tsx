@@ -128,7 +128,7 @@ export function Users() {
               <td>
                 <strong>{u.displayName}</strong> <span class="muted">@{u.username}</span>
               </td>
-              <td>{u.roles.join(", ") || "—"}</td>
+              <td class="user-roles">{u.roles.join(", ") || "—"}</td>
               <td>{formatDateTime(new Date(u.createdAt))}</td>
               <td class="row">
                 {grantable.value.map((role) => {

@@ -2,8 +2,9 @@
  * The streamer dashboard. `/studio`: my rooms (create one, open its dashboard). `/studio/:id`:
  * the room's dashboard in tabs — Live (go live from the browser with a preview, charts over
  * the stream's time, the chat, hot topics, coaching tips), Room AI (Q&A queue, knowledge base,
- * moderation log with undo), Stream (OBS ingress, recording) and Co-host. The tab is in the
- * URL's hash, so a link opens it.
+ * moderation log with undo), Stream (OBS ingress, recording), Co-host, and Room (settings:
+ * title, category, cover, guest chat, admins; earnings and withdrawals). The tab is in the
+ * URL's hash, so a link opens it. `/studio` also shows the earnings and withdrawals.
  */
 import { useSignal, useSignalEffect } from "@preact/signals";
 import { useEffect, useMemo } from "preact/hooks";
@@ -17,6 +18,8 @@ import { StreamCharts } from "../studio/charts.tsx";
 import { CoHost } from "../studio/cohost.tsx";
 import { BrowserPublish, live, ObsIngress } from "../studio/golive.tsx";
 import { Recording } from "../studio/recording.tsx";
+import { EarningsPanel } from "../studio/earnings.tsx";
+import { RoomSettings } from "../studio/room_settings.tsx";
 import { ChatFeed, HotTopics, KnowledgeBase, ModerationLog, QaQueue } from "../studio/room_ai.tsx";
 import { RoomSocket } from "../studio/room_socket.ts";
 import { StagePanel } from "../stage/stage_panel.tsx";
@@ -92,7 +95,7 @@ function MyRooms() {
       </ul>
       <section class="panel-card narrow" aria-labelledby="create-h">
         <h2 id="create-h">{t("studio.create")}</h2>
-        <form class="stack" onSubmit={create}>
+        <form class="stack" id="create-room-form" onSubmit={create}>
           <label>
             <span>{t("studio.roomTitle")}</span>
             <input name="title" required maxLength={120} />
@@ -105,6 +108,7 @@ function MyRooms() {
         </form>
       </section>
       {status.value && <p class="error" role="alert">{status.value}</p>}
+      <EarningsPanel />
     </div>
   );
 }
@@ -202,6 +206,20 @@ function Dashboard({ roomId }: { roomId: string }) {
             ),
           },
           { id: "cohost", label: t("studio.tabCohost"), body: () => <CoHost roomId={roomId} /> },
+          {
+            id: "room",
+            label: t("studio.tabRoom"),
+            body: () => (
+              <div class="dash-grid">
+                <div class="dash-col">
+                  <RoomSettings roomId={roomId} onSaved={loadInfo} />
+                </div>
+                <div class="dash-col">
+                  <EarningsPanel />
+                </div>
+              </div>
+            ),
+          },
         ]}
       />
     </div>

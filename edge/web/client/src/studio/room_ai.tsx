@@ -3,12 +3,24 @@
  * Q&A queue (pause, resume, interrupt, skip), the knowledge base (add, edit, delete) and the
  * moderation log with undo. All over the room socket's `ai` commands (edge/PROTOCOL.md).
  */
-import { useSignal, useSignalEffect } from "@preact/signals";
+import { type ReadonlySignal, type Signal, useSignal, useSignalEffect } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import type { ApiError } from "../api.ts";
 import { errorText, t } from "../i18n/i18n.ts";
 import { formatNumber, formatTime } from "../i18n/format.ts";
-import type { RoomSocket } from "./room_socket.ts";
+import type { QaStatus, RoomSocket } from "./room_socket.ts";
+
+/**
+ * What the Q&A, knowledge-base and moderation-log panels need of a room socket: the
+ * dashboard's (room_socket.ts) and the Room page's (pages/room/connection.ts) both serve it.
+ */
+export interface RoomAiPort {
+  readonly connected: ReadonlySignal<boolean>;
+  readonly qa: Signal<QaStatus>;
+  /** Bumped when the room says something an admin view should reload. */
+  readonly adminChanged: ReadonlySignal<number>;
+  ai<R>(cmd: Record<string, unknown>): Promise<R>;
+}
 
 const fail = (status: { value: string }) => (err: ApiError) => (status.value = errorText(err.code));
 
@@ -61,7 +73,7 @@ export function HotTopics({ socket }: { socket: RoomSocket }) {
   );
 }
 
-export function QaQueue({ socket }: { socket: RoomSocket }) {
+export function QaQueue({ socket }: { socket: RoomAiPort }) {
   const qa = socket.qa.value;
   const status = useSignal("");
   const act = (action: string, questionId?: string) =>
@@ -106,7 +118,7 @@ interface KbEntry {
   body: string;
 }
 
-export function KnowledgeBase({ socket }: { socket: RoomSocket }) {
+export function KnowledgeBase({ socket }: { socket: RoomAiPort }) {
   const entries = useSignal<KbEntry[]>([]);
   const editing = useSignal<KbEntry | null>(null);
   const status = useSignal("");
@@ -156,7 +168,7 @@ export function KnowledgeBase({ socket }: { socket: RoomSocket }) {
         ))}
       </ul>
       {entries.value.length === 0 && <p class="muted">{t("kb.empty")}</p>}
-      <form class="stack" onSubmit={save} key={e?.id ?? "new"}>
+      <form class="stack" id="kb-form" onSubmit={save} key={e?.id ?? "new"}>
         <label>
           <span>{t("kb.entryTitle")}</span>
           <input name="title" maxLength={200} required value={e?.title ?? ""} />
@@ -190,7 +202,7 @@ interface AuditEntry {
   undone?: { by: string };
 }
 
-export function ModerationLog({ socket }: { socket: RoomSocket }) {
+export function ModerationLog({ socket }: { socket: RoomAiPort }) {
   const audit = useSignal<AuditEntry[]>([]);
   const status = useSignal("");
   const load = () =>

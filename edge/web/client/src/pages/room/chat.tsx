@@ -2,10 +2,13 @@
  * The room's chat list: every danmaku (the flying ones are aria-hidden: this list carries the
  * same text for screen readers, as a polite live region), gifts, system lines and dividers
  * saying what the viewer missed. The newest 200 lines are kept; a retracted message leaves.
+ * Each message has a "⋯" button (keyboard reachable; a right-click on the line does the same)
+ * that opens its menu (message_menu.tsx): report it, and for room admins mute or ban its author.
  */
 import { signal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { t } from "../../i18n/i18n.ts";
+import { openMessageMenu } from "./message_menu.tsx";
 
 export interface ChatLine {
   key: string;
@@ -41,7 +44,8 @@ export class ChatStore {
   }
 }
 
-export function ChatList({ store }: { store: ChatStore }) {
+/** `selfId`: the viewer, whose own lines get no menu. */
+export function ChatList({ store, selfId }: { store: ChatStore; selfId?: string }) {
   const list = useRef<HTMLOListElement>(null);
   const lines = store.lines.value;
   // Follow the newest line unless the viewer scrolled up to read.
@@ -55,6 +59,17 @@ export function ChatList({ store }: { store: ChatStore }) {
     <ol
       id="chat"
       ref={list}
+      onContextMenu={(e) => {
+        const li = (e.target as HTMLElement).closest<HTMLElement>("li[data-msg]");
+        const line = lines.find((l) => l.key === li?.dataset.key);
+        if (!line?.msgId || !line.userId || line.userId === selfId) return;
+        e.preventDefault();
+        openMessageMenu(
+          { id: line.msgId, userId: line.userId, who: line.who ?? "", text: line.text },
+          { x: e.clientX, y: e.clientY },
+          li!.querySelector<HTMLElement>(".line-actions"),
+        );
+      }}
       class="chat"
       aria-live="polite"
       aria-relevant="additions"
@@ -67,9 +82,28 @@ export function ChatList({ store }: { store: ChatStore }) {
             data-user={l.userId}
             data-name={l.userId ? l.who : undefined}
             data-msg={l.msgId}
+            data-key={l.key}
           >
             {l.who && <span class="who">{l.who}</span>}
             <span class={l.kind === "msg" ? undefined : l.kind}>{l.text}</span>
+            {l.kind === "msg" && l.msgId && l.userId && l.userId !== selfId && (
+              <button
+                type="button"
+                class="line-actions"
+                aria-haspopup="menu"
+                aria-label={t("msg.actions", { name: l.who ?? "" })}
+                onClick={(e) => {
+                  const r = (e.currentTarget as HTMLElement).getBoundingClientRect();
+                  openMessageMenu(
+                    { id: l.msgId!, userId: l.userId!, who: l.who ?? "", text: l.text },
+                    { x: r.left, y: r.bottom },
+                    e.currentTarget as HTMLElement,
+                  );
+                }}
+              >
+                ⋯
+              </button>
+            )}
           </li>
         )
       )}

@@ -2,8 +2,7 @@
  * The room socket (PROTOCOL.md): hello with the viewer's token, welcome, batches in sequence;
  * after a drop it reconnects with backoff and resumes from the last batch seen, so a gap is
  * replayed or, when the room no longer holds it, said to be lost. What the page shows is fed
- * through `RoomListener`s: the Room page is one, the older AI panel and moderation menu
- * (edge/web/ai_panel.js, moderation.js) attach theirs through `globalThis.synapseClient.room`.
+ * through `RoomListener`s: the Room page, its AI panel and the message menu each add theirs.
  */
 import { signal } from "@preact/signals";
 import type {
@@ -54,8 +53,7 @@ export type ConnState =
 
 const PING_MS = 20_000;
 
-/** The open room's connection, for the older AI panel and moderation menu (app.js): set
- * before the page renders, so app.js finds it when it runs. */
+/** The open room's connection (tests reach it through `globalThis.synapseClient.room`). */
 export const openRoom = signal<RoomConnection | null>(null);
 
 export class RoomConnection {
@@ -71,11 +69,6 @@ export class RoomConnection {
   readonly stream = signal<StreamView>({ live: false });
   readonly self = signal<Welcome["self"]>(undefined);
 
-  #markRendered: () => void = () => {};
-  /** Resolves once the Room page is on screen (its chat and layers exist): the older AI panel
-   * and moderation menu attach then. */
-  readonly rendered = new Promise<void>((resolve) => (this.#markRendered = resolve));
-
   #listeners = new Set<RoomListener>();
   #ws: WebSocket | null = null;
   #lastSeq = -1;
@@ -85,6 +78,8 @@ export class RoomConnection {
   /** While missed batches are replayed after a reconnect: how many remain, danmaku counted. */
   #catchUp: { remaining: number; danmaku: number; key: string } | null = null;
   #catchUps = 0;
+  #requests = 0;
+  #pending = new Map<string, { ok: (r: unknown) => void; fail: (e: ApiError) => void }>();
 
   constructor(readonly roomId: string, private readonly notice: (text: string) => void) {}
 
@@ -100,6 +95,18 @@ export class RoomConnection {
     return true;
   }
 
+  /** Sends an `ai` command (PROTOCOL.md); resolves with its `ai_ok` result, rejects with the
+   * room's error code (`offline` when the socket is not open). */
+  ai<R>(cmd: Record<string, unknown>): Promise<R> {
+    const clientId = `ai${++this.#requests}`;
+    return new Promise<R>((ok, fail) => {
+      if (!this.send({ type: "ai", cmd, clientId } as SessionFrame)) {
+        return fail(new ApiError(0, "offline", "not connected"));
+      }
+      this.#pending.set(clientId, { ok: ok as (r: unknown) => void, fail });
+    });
+  }
+
   /** May the viewer moderate (owner, room admin, platform admin)? The room checks again. */
   canModerate(): boolean {
     const me = this.me.value;
@@ -110,7 +117,6 @@ export class RoomConnection {
 
   /** Called by the Room page once mounted; opens the socket. */
   start(): void {
-    this.#markRendered();
     void this.#connect();
   }
 
@@ -158,6 +164,8 @@ export class RoomConnection {
     ws.onmessage = (m) => this.#onFrame(JSON.parse(m.data) as ServerFrame);
     ws.onclose = (e) => {
       clearInterval(this.#ping);
+      for (const p of this.#pending.values()) p.fail(new ApiError(0, "offline"));
+      this.#pending.clear();
       if (this.#stopped || ws !== this.#ws) return;
       this.conn.value = { state: "down", why: "closed", code: e.code };
       if (e.code === 4401) return void this.#connect(true);
@@ -188,6 +196,13 @@ export class RoomConnection {
   }
 
   #onFrame(f: ServerFrame) {
+    const waiting = "clientId" in f && f.clientId ? this.#pending.get(f.clientId) : undefined;
+    if (waiting && (f.type === "ai_ok" || f.type === "error")) {
+      this.#pending.delete(f.clientId!);
+      if (f.type === "ai_ok") waiting.ok(f.result);
+      else waiting.fail(new ApiError(0, f.code, f.message));
+      return;
+    }
     for (const l of this.#listeners) if (l.frame?.(f)) return;
     switch (f.type) {
       case "welcome":

@@ -21,6 +21,9 @@ import { HighlightList, HighlightTimeline } from "./highlights.tsx";
 import { Leaderboard } from "./leaderboard.tsx";
 import { LivePlayer, type PlayerState } from "./player.ts";
 import { ReportButton } from "./report.tsx";
+import { RoomAiPanel, timeLeft } from "./ai_panel.tsx";
+import { MessageMenu, onDanmakuContextMenu } from "./message_menu.tsx";
+import { refreshWallet } from "../../wallet.ts";
 import { StreamerBox } from "./streamer_box.tsx";
 import { StagePanel } from "../../stage/stage_panel.tsx";
 import { PkPanel } from "../../stage/pk_panel.tsx";
@@ -62,15 +65,6 @@ function dividerText(d: Divider): string {
     case "dropped":
       return t("room.droppedSlow", { n: formatNumber(d.n), count: d.n });
   }
-}
-
-/** Time left until `until` (ms since the epoch), rounded up: "45 s", "9 min", "2 h". */
-function timeLeft(until: number): string {
-  const s = Math.max(1, Math.ceil((until - Date.now()) / 1000));
-  if (s < 120) return t("ai.seconds", { n: s });
-  return s < 7200
-    ? t("ai.minutes", { n: Math.ceil(s / 60) })
-    : t("ai.hours", { n: Math.ceil(s / 3600) });
 }
 
 function systemText(e: Extract<RoomEvent, { t: "system" }>): string {
@@ -142,10 +136,8 @@ export function Room({ room, notice }: { room: RoomConnection; notice: (s: strin
             }`,
             userId: e.g.userId,
           });
-          // The streamer's earnings changed: the header's wallet (wallet.js) refreshes.
-          if (me && room.settings.value.owner === me.userId) {
-            dispatchEvent(new Event("synapse:wallet"));
-          }
+          // The streamer's earnings changed: the header's wallet shows them.
+          if (me && room.settings.value.owner === me.userId) refreshWallet();
           break;
         }
         case "highlight":
@@ -339,7 +331,13 @@ export function Room({ room, notice }: { room: RoomConnection; notice: (s: strin
               {t(pState === "media_off" ? "player.mediaOffHint" : "player.offlineHint")}
             </div>
           )}
-          <div id="danmaku-layer" class="danmaku-layer" aria-hidden="true" ref={layerRef} />
+          <div
+            id="danmaku-layer"
+            class="danmaku-layer"
+            aria-hidden="true"
+            ref={layerRef}
+            onContextMenu={onDanmakuContextMenu}
+          />
           <div id="gift-layer" class="gift-layer" aria-hidden="true" ref={giftLayerRef} />
           <div id="stage-tiles" class="stage-tiles" hidden ref={stageTilesRef} />
           <div
@@ -385,7 +383,7 @@ export function Room({ room, notice }: { room: RoomConnection; notice: (s: strin
         <GiftPanel room={room} notice={notice} />
       </section>
       <aside class="side" tabindex={0} aria-label={t("room.side")}>
-        <div id="ai-root" />
+        <RoomAiPanel room={room} notice={notice} />
         <Leaderboard room={room} />
         <h3 class="chat-head">
           <span>{t("room.chat")}</span>
@@ -399,7 +397,8 @@ export function Room({ room, notice }: { room: RoomConnection; notice: (s: strin
             </span>
           )}
         </h3>
-        <ChatList store={chat} />
+        <ChatList store={chat} selfId={me?.userId} />
+        <MessageMenu room={room} notice={notice} />
         <h3>{t("room.highlights")}</h3>
         <HighlightList highlights={highlights} />
       </aside>

@@ -1,1 +1,0 @@
-import{n as r,o as t,p as l,r as o,t as a}from"./chunk-IO63OXVH.js";function p(){return a("label",{class:"lang-switch",children:[a("span",{class:"visually-hidden",children:o("lang.label")}),a("select",{id:"lang-select",value:t.value,onChange:e=>l(e.currentTarget.value),children:r.map(e=>a("option",{value:e,lang:e,children:o(`lang.${e}`)},e))})]})}export{p as a};

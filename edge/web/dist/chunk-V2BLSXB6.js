@@ -1,1 +1,0 @@
-import{b as a,c as b,d as c}from"./chunk-QLH2EKKP.js";import"./chunk-J2JSMBR2.js";import"./chunk-JW6Q63KK.js";import"./chunk-IZHXUXYX.js";import"./chunk-IO63OXVH.js";export{c as Vod,a as clock,b as vodHref};
