@@ -43,13 +43,13 @@ Deno.test({
         timeout: 10_000,
       });
 
-      await page.fill(".ai-kb-form [name=title]", "Keyboard");
+      await page.fill("#kb-form [name=title]", "Keyboard");
       await page.fill(
-        ".ai-kb-form [name=body]",
+        "#kb-form [name=body]",
         "The keyboard costs 169 dollars. It is a Keychron Q1 with brown switches.",
       );
-      await page.click(".ai-kb-form button");
-      await page.locator(".ai-kb li", { hasText: "Keyboard" }).waitFor({ timeout: 10_000 });
+      await page.click("#kb-form button[type=submit]");
+      await page.locator("#kb-list li", { hasText: "Keyboard" }).waitFor({ timeout: 10_000 });
 
       const { token: guest } = await srv.guest("viewer");
       viewer = (await TestViewer.join(srv.wsUrl(ROOM), ROOM, guest)).viewer;
@@ -61,12 +61,12 @@ Deno.test({
       viewer.send({ type: "say", text: "kys loser", clientId: "m" });
       const refused = await viewer.next((f) => f.clientId === "m");
       assert.equal(refused.code, "muted");
-      const entry = page.locator(".ai-audit li", { hasText: "kys loser" });
+      const entry = page.locator("#mod-log li", { hasText: "kys loser" });
       await entry.waitFor({ timeout: 15_000 });
       assert.equal(await page.locator("#chat li", { hasText: "kys loser" }).count(), 0);
       await entry.locator("button", { hasText: "Undo" }).click();
       await page.locator("#chat li", { hasText: "kys loser" }).waitFor({ timeout: 10_000 });
-      await page.locator(".ai-audit li.undone", { hasText: "kys loser" }).waitFor({
+      await page.locator("#mod-log li.undone", { hasText: "kys loser" }).waitFor({
         timeout: 15_000,
       });
 

@@ -62,6 +62,7 @@ Deno.test("migrations: every feature's folder is collected, versions kept and un
     30,
     31,
     100,
+    101,
     130,
     131,
     150,

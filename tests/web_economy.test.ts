@@ -64,7 +64,7 @@ Deno.test({
       await streamer.waitForURL(/\/studio\/webroom/);
       await streamer.click("#tab-room");
       await streamer.click("#stream-toggle");
-      await waitText(streamer, "#stream-state", "LIVE");
+      await waitText(streamer, "#stream-toggle", "End stream");
       await streamer.goto(`${srv.url}/r/webroom`);
       await streamer.waitForSelector("#conn.connected");
       await waitText(streamer, "#room-title", "Evening Stream");

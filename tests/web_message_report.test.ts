@@ -82,14 +82,14 @@ Deno.test({
       let reached = false;
       for (let i = 0; i < 60 && !reached; i++) {
         await page.keyboard.press("Tab");
-        reached = await button.evaluate((b) => b === document.activeElement);
+        reached = await button.evaluate((b) => b === b.ownerDocument.activeElement);
       }
       assert.ok(reached, "the ⋯ button is reachable with Tab");
       await page.keyboard.press("Enter");
       const menu = page.locator("#mod-menu[role=menu]");
       await menu.waitFor();
       assert.equal(
-        await page.evaluate(() => document.activeElement?.getAttribute("role")),
+        await menu.evaluate((m) => m.ownerDocument.activeElement?.getAttribute("role")),
         "menuitem",
         "focus moved into the menu",
       );
@@ -100,7 +100,10 @@ Deno.test({
       assert.deepEqual(await seriousViolations(page), [], "axe: message menu");
       await page.keyboard.press("Escape");
       await menu.waitFor({ state: "detached" });
-      assert.ok(await button.evaluate((b) => b === document.activeElement), "focus came back");
+      assert.ok(
+        await button.evaluate((b) => b === b.ownerDocument.activeElement),
+        "focus came back",
+      );
 
       // Report it: Enter opens the menu, Enter picks Report, arrows choose the reason.
       await page.keyboard.press("Enter");

@@ -38,7 +38,8 @@ export interface RoomRecordingPort {
   stop(roomId: string, recordingId: string | null): Promise<void>;
 }
 
-/** A non-blocking hand-over of a published batch's events to the danmaku archive. */
+/** A non-blocking hand-over of a published batch's events (and the room's viewer count then)
+ * to what archives them: the danmaku archive, the stats minutes, the webhooks' outbox. */
 export interface DanmakuArchivePort {
-  record(roomId: string, events: readonly RoomEvent[]): void;
+  record(roomId: string, events: readonly RoomEvent[], viewers?: number): void;
 }

@@ -499,7 +499,8 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
       } else bytes += 400;
     }
     this.ctx.publish(roomOutSubject(this.ctx.id), batch);
-    this.#cfg.archive?.record(this.ctx.id, events); // buffered; written off the room's path
+    // buffered; written off the room's path
+    this.#cfg.archive?.record(this.ctx.id, events, batch.viewers);
     this.#resume.push(batch, bytes);
     this.state.seq = seq;
     this.state.lastActiveAt = now;

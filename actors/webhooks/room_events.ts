@@ -78,16 +78,15 @@ export function roomEventsToWebhooks(sink: OutboundEventSink): DanmakuArchivePor
   };
 }
 
-/** Both batch ports (the archive and the webhooks) behind the room's one. */
-export function bothBatchPorts(
-  a: DanmakuArchivePort | undefined,
-  b: DanmakuArchivePort | undefined,
+/** Several batch ports (the archives and the webhooks) behind the room's one. */
+export function batchPorts(
+  ...ports: (DanmakuArchivePort | undefined)[]
 ): DanmakuArchivePort | undefined {
-  if (!a || !b) return a ?? b;
+  const all = ports.filter((p): p is DanmakuArchivePort => !!p);
+  if (all.length <= 1) return all[0];
   return {
-    record(roomId, events) {
-      a.record(roomId, events);
-      b.record(roomId, events);
+    record(roomId, events, viewers) {
+      for (const p of all) p.record(roomId, events, viewers);
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * `GET /api/rooms` (live rooms from the status directory), `/api/rooms/:id`,
- * `/api/rooms/:id/highlights`, `/api/rooms/:id/stats`. The room id is checked by the declarations' schema
+ * `/api/rooms/:id/highlights`, `/api/rooms/:id/stats`, `/api/rooms/:id/stats/minutes`. The room id is checked by the declarations' schema
  * (edge/openapi/paths/session.ts): 400 `bad_room_id`.
  */
 import { Hono } from "hono";
@@ -11,10 +11,12 @@ import {
   getRoomRoute,
   highlightsRoute,
   listRoomsRoute,
+  statsMinutesRoute,
   statsRoute,
 } from "../openapi/paths/session.ts";
+import { readStatsMinutes } from "../../actors/room/stats_archive.ts";
 
-export function roomsRoutes(deps: Pick<EdgeDeps, "rooms" | "directory">): Hono {
+export function roomsRoutes(deps: Pick<EdgeDeps, "rooms" | "directory" | "accounts">): Hono {
   const app = new Hono();
   mount(app, listRoomsRoute, (c) => c.json({ rooms: deps.directory.list() }));
   mount(app, getRoomRoute, async (c, input) => {
@@ -41,6 +43,18 @@ export function roomsRoutes(deps: Pick<EdgeDeps, "rooms" | "directory">): Hono {
     } catch (err) {
       return roomErrorResponse(c, err);
     }
+  }, BAD_ROOM_ID);
+  /** The same per minute from Postgres, across the room's activations (default: 4 hours). */
+  mount(app, statsMinutesRoute, async (c, input) => {
+    const { id } = input.param();
+    const q = input.query();
+    const until = q.until ?? Date.now();
+    const since = q.since ?? until - 4 * 3600_000;
+    const sql = deps.accounts?.store;
+    return c.json({
+      roomId: id,
+      minutes: sql ? await readStatsMinutes(sql, id, since, until) : [],
+    });
   }, BAD_ROOM_ID);
   return app;
 }

@@ -1091,6 +1091,130 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/rooms/{id}/stats/minutes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The room's stats per minute, kept across its activations (for the charts of a whole stream); empty on a server without a database */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description ms since the epoch (default: four hours ago) */
+                    since?: number | null;
+                    /** @description ms since the epoch, exclusive (default: now) */
+                    until?: number | null;
+                };
+                header?: never;
+                path: {
+                    /** @description room id: 1-64 characters of A-Z a-z 0-9 _ - */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description minutes oldest first, at most a day of them */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "roomId": "lobby",
+                         *       "minutes": [
+                         *         {
+                         *           "t": 1764844800000,
+                         *           "viewers": 5,
+                         *           "danmaku": 40,
+                         *           "gifts": 2,
+                         *           "coins": "200",
+                         *           "mood": 0.3
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            roomId: string;
+                            minutes: {
+                                /** @description minute start, ms since the epoch */
+                                t: number;
+                                /** @description the minute's peak */
+                                viewers: number;
+                                danmaku: number;
+                                gifts: number;
+                                /** @description integer units as a decimal string */
+                                coins: string;
+                                /** @description the chat's mean mood, -1..1 */
+                                mood: number | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Bad request: `bad_room_id` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "bad_room_id",
+                         *         "message": "bad room id"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error: `internal` */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "internal",
+                         *         "message": "internal"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unavailable: switched off here, or a dependency did not answer: `room_unavailable` */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "room_unavailable",
+                         *         "message": "room unavailable"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/directory": {
         parameters: {
             query?: never;

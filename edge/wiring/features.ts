@@ -9,6 +9,7 @@ import { createLlmClient, type LlmClient } from "../../actors/ai/llm/client.ts";
 import type { ActorAsker } from "../../actors/room/client.ts";
 import { DanmakuArchiveWriter } from "../../actors/room/danmaku_archive.ts";
 import type { RoomActorOptions } from "../../actors/room/room_actor.ts";
+import { StatsArchiveWriter } from "../../actors/room/stats_archive.ts";
 import type { Transport } from "../../engine/transport.ts";
 import { sqlRoomSettings } from "../accounts/rooms_settings.ts";
 import { type IdentityResolver, SessionTokenResolver } from "../auth/identity.ts";
@@ -21,7 +22,7 @@ import type { Media } from "./media.ts";
 import { LateRecordingPort, mediaAuth } from "./media_ports.ts";
 import { type MediaStorage, openMediaStorage } from "./media_storage.ts";
 import type { Root } from "./options.ts";
-import { bothBatchPorts, roomEventsToWebhooks } from "../../actors/webhooks/room_events.ts";
+import { batchPorts, roomEventsToWebhooks } from "../../actors/webhooks/room_events.ts";
 import { openWebhooks, publishRecordingsReady, type Webhooks } from "./webhooks.ts";
 import { type Notifications, openNotifications } from "./notifications.ts";
 
@@ -65,6 +66,10 @@ export async function openFeatures(root: Root): Promise<Features> {
   const archive = relational &&
     new DanmakuArchiveWriter(relational.store, { log: log.child({ component: "archive" }) });
   if (archive) shutdown.defer("danmaku archive", () => archive.close());
+  // The rooms' stats per minute, so the dashboard's charts outlive a room's activation.
+  const statsArchive = relational &&
+    new StatsArchiveWriter(relational.store, { log: log.child({ component: "room-stats" }) });
+  if (statsArchive) shutdown.defer("room stats", () => statsArchive.close());
   // Integration events into the webhooks' outbox, written beside the rooms' path.
   const webhooks = relational && openWebhooks(root, relational);
   if (relational && webhooks) relational.economy.outbound = webhooks.outbox;
@@ -94,7 +99,11 @@ export async function openFeatures(root: Root): Promise<Features> {
     giftLedger: relational?.ledger,
     settings: relational && sqlRoomSettings(relational.store),
     recording: mediaStorage && recordingPort,
-    archive: bothBatchPorts(archive, webhooks && roomEventsToWebhooks(webhooks.outbox)),
+    archive: batchPorts(
+      archive,
+      statsArchive,
+      webhooks && roomEventsToWebhooks(webhooks.outbox),
+    ),
     ...opts.roomOptions,
   };
   return {

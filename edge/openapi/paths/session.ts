@@ -117,6 +117,46 @@ export const statsRoute = createRoute({
   },
 });
 
+/** One minute of `GET /rooms/{id}/stats/minutes` (actors/room/stats_archive.ts). */
+const StatsMinute = z.object({
+  t: z.number().int().openapi({ description: "minute start, ms since the epoch" }),
+  viewers: z.number().int().openapi({ description: "the minute's peak" }),
+  danmaku: z.number().int(),
+  gifts: z.number().int(),
+  coins: z.string().openapi({ description: "integer units as a decimal string" }),
+  mood: z.number().nullable().openapi({ description: "the chat's mean mood, -1..1" }),
+});
+
+export const statsMinutesRoute = createRoute({
+  tags: ["rooms"],
+  method: "get",
+  path: "/rooms/{id}/stats/minutes",
+  summary: "The room's stats per minute, kept across its activations (for the charts of a " +
+    "whole stream); empty on a server without a database",
+  request: {
+    params: RoomIdParam,
+    query: z.object({
+      since: z.coerce.number().int().min(0).optional().openapi({
+        description: "ms since the epoch (default: four hours ago)",
+      }),
+      until: z.coerce.number().int().min(0).optional().openapi({
+        description: "ms since the epoch, exclusive (default: now)",
+      }),
+    }),
+  },
+  responses: {
+    200: json(
+      z.object({ roomId: z.string(), minutes: z.array(StatsMinute) }),
+      "minutes oldest first, at most a day of them",
+      {
+        roomId: "lobby",
+        minutes: [{ t: 1764844800000, viewers: 5, danmaku: 40, gifts: 2, coins: "200", mood: 0.3 }],
+      },
+    ),
+    ...ROOM_ERRORS,
+  },
+});
+
 export const directoryRoute = createRoute({
   tags: ["rooms"],
   method: "get",
@@ -172,5 +212,6 @@ export const publicApi = area("rooms", "Guest sessions, live rooms and the direc
   getRoomRoute,
   highlightsRoute,
   statsRoute,
+  statsMinutesRoute,
   directoryRoute,
 ]);

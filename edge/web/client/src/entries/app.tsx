@@ -48,7 +48,15 @@ function pageName(): PageName {
   return location.hash.startsWith("#/webhooks") ? "webhooks" : "home";
 }
 const headerRoot = document.getElementById("header-root");
-if (headerRoot) render(<PageHeader current={pageName()} />, headerRoot);
+const page = pageName();
+if (headerRoot) render(<PageHeader current={page} />, headerRoot);
+// A link that changes only the hash (`/#/webhooks` from Home, an older `/#/console`) is
+// no navigation for the browser: send it where it leads, or load the page it names.
+addEventListener("hashchange", () => {
+  const to = movedTo(location);
+  if (to) location.replace(to);
+  else if (pageName() !== page || (page === "home" && !isHomeRoute(location))) location.reload();
+});
 
 const listView = document.getElementById("list-view");
 if (listView && isHomeRoute(location)) {

@@ -2,7 +2,10 @@
  * The dashboard's charts over the stream's time (uPlot, bundled): viewers, chat messages per
  * second, the chat's mood (-1..1 per minute) and gifts (coins per bucket), each with the
  * room's highlights drawn as bands. The series come from `GET /api/rooms/:id/stats` (the room's
- * stats part, 10 s buckets), polled, and the mood minutes from the room AI over the socket.
+ * stats part, 10 s buckets since the room woke), polled, and the mood minutes from the room AI
+ * over the socket; before those, from `GET /api/rooms/:id/stats/minutes` (the same per minute,
+ * kept in Postgres across the room's activations), so a room that passivated or restarted
+ * mid-stream still charts the whole stream.
  * Each chart's uPlot instance is on its element as `uplot` (the browser tests read its data).
  */
 import { useSignalEffect } from "@preact/signals";
@@ -18,6 +21,22 @@ import type { RoomSocket } from "./room_socket.ts";
 
 const POLL_MS = 5_000;
 type Data = [number[], (number | null)[]];
+
+/** A point of any series: its start (s), length (s), and what happened in it. */
+interface Sample {
+  x: number;
+  seconds: number;
+  viewers: number;
+  danmaku: number;
+  coins: number;
+}
+interface StatsMinute {
+  t: number;
+  viewers: number;
+  danmaku: number;
+  coins: string;
+  mood: number | null;
+}
 
 /** Draws the highlights (seconds) as translucent bands under the series. */
 function highlightBands(spans: () => HighlightSpan[]): uPlot.Plugin {
@@ -124,6 +143,7 @@ function Chart(props: ChartProps) {
 
 export function StreamCharts({ roomId, socket }: { roomId: string; socket: RoomSocket }) {
   const stats = useRef<StatsReply | null>(null);
+  const minutes = useRef<StatsMinute[]>([]);
   const version = useRef(0);
   const [, setRenders] = useState(0);
   const force = () => setRenders((n) => n + 1);
@@ -141,6 +161,13 @@ export function StreamCharts({ roomId, socket }: { roomId: string; socket: RoomS
       if (!stop) timer = setTimeout(load, POLL_MS);
     };
     let timer = setTimeout(load, 0);
+    // What the room saw before it last woke (the four hours before now).
+    api<{ minutes: StatsMinute[] }>(`/rooms/${encodeURIComponent(roomId)}/stats/minutes`)
+      .then((r) => {
+        minutes.current = r.minutes;
+        version.current++;
+        force();
+      }, () => {});
     return () => {
       stop = true;
       clearTimeout(timer);
@@ -156,24 +183,52 @@ export function StreamCharts({ roomId, socket }: { roomId: string; socket: RoomS
     force();
   });
 
-  const points = () => {
+  /** The archived minutes before the room's first live bucket, then the live buckets. */
+  const points = (): Sample[] => {
     const s = stats.current;
-    return s ? [...s.points, s.current] : [];
+    const live = s ? [...s.points, s.current] : [];
+    const bucket = (s?.bucketMs ?? 10_000) / 1000;
+    const from = live[0]?.t ?? Infinity;
+    return [
+      ...minutes.current.filter((m) => m.t < from).map((m) => ({
+        x: m.t / 1000,
+        seconds: 60,
+        viewers: m.viewers,
+        danmaku: m.danmaku,
+        coins: Number(m.coins),
+      })),
+      ...live.map((p) => ({
+        x: p.t / 1000,
+        seconds: bucket,
+        viewers: p.viewers,
+        danmaku: p.danmaku,
+        coins: Number(p.coins),
+      })),
+    ];
   };
-  const seconds = (s: StatsReply | null) => (s ? s.bucketMs / 1000 : 10);
-  const xs = () => points().map((p) => p.t / 1000);
+  const bucketSeconds = () => (stats.current?.bucketMs ?? 10_000) / 1000;
+  const xs = () => points().map((p) => p.x);
   const spans = () => socket.highlights.value;
   const last = <T,>(a: T[]) => a.at(-1);
 
   const viewers = (): Data => [xs(), points().map((p) => p.viewers)];
   const rate = (): Data => [
     xs(),
-    points().map((p) => Math.round((p.danmaku / seconds(stats.current)) * 10) / 10),
+    points().map((p) => Math.round((p.danmaku / p.seconds) * 10) / 10),
   ];
-  const gifts = (): Data => [xs(), points().map((p) => Number(p.coins))];
+  // Coins per live bucket: an archived minute's are spread over its buckets.
+  const gifts = (): Data => [
+    xs(),
+    points().map((p) => Math.round((p.coins * bucketSeconds()) / p.seconds)),
+  ];
   const mood = (): Data => {
     const m = socket.mood.value;
-    return [m.map((p) => p.minute / 1000), m.map((p) => p.mean)];
+    const first = m[0]?.minute ?? Infinity;
+    const before = minutes.current.filter((p) => p.mood !== null && p.t < first);
+    return [
+      [...before.map((p) => p.t / 1000), ...m.map((p) => p.minute / 1000)],
+      [...before.map((p) => p.mood), ...m.map((p) => p.mean)],
+    ];
   };
 
   return (

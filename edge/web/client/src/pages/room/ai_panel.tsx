@@ -94,6 +94,8 @@ class RoomAi implements RoomAiPort {
         break;
       case "ai_notice":
         if (e.to === this.room.me.value?.userId) notice(`🛡️ ${e.text}`);
+        // A mute the AI set, lifted or undone: the admins' list of mutes changed.
+        if (this.room.canModerate()) this.refresh();
         break;
     }
   }
