@@ -14,7 +14,7 @@ import type { RoomEvent } from "../actors/room/contract.ts";
 import { openPostgresStore } from "../engine/sql/postgres_store.ts";
 import { migrate } from "../engine/sql/migrate.ts";
 import { appMigrations } from "../edge/wiring/migrations.ts";
-import { hasChromium, launchChromium } from "./helpers/browser.ts";
+import { hasChromium, launchChromium, signedInPage } from "./helpers/browser.ts";
 import { createScratchDatabase } from "./helpers/db.ts";
 import { TestViewer } from "./helpers/edge_client.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
@@ -25,10 +25,11 @@ const MIN = 60_000;
 const T0 = Date.UTC(2026, 11, 5, 1, 0);
 
 const say = (n: number): RoomEvent[] =>
-  Array.from({ length: n }, (_, i) => ({
-    t: "danmaku",
-    d: { id: `m${i}`, userId: "u", name: "u", text: "hi", at: T0 },
-  }) as RoomEvent);
+  Array.from({ length: n }, (_, i) =>
+    ({
+      t: "danmaku",
+      d: { id: `m${i}`, userId: "u", name: "u", text: "hi", at: T0 },
+    }) as RoomEvent);
 const gift = (amount: string): RoomEvent => ({
   t: "gift",
   g: {
@@ -57,10 +58,15 @@ Deno.test("room stats minutes: counts add up across writers, peak viewers, mood,
     // minute: counts add, the viewers' peak stays, the AI's mood arrives for the first minute.
     const second = new StatsArchiveWriter(store, { flushMs: 3_600_000 });
     second.record("r1", [...say(2), gift("7")], 6, T0 + 30_000);
-    second.record("r1", [{
-      t: "mood",
-      m: { minute: T0, count: 4, mean: 0.5, positive: 2, neutral: 2, negative: 0 },
-    } as unknown as RoomEvent], 6, T0 + MIN + 2_000);
+    second.record(
+      "r1",
+      [{
+        t: "mood",
+        m: { minute: T0, count: 4, mean: 0.5, positive: 2, neutral: 2, negative: 0 },
+      } as unknown as RoomEvent],
+      6,
+      T0 + MIN + 2_000,
+    );
     await second.flush();
     const rows = await store.query<
       { minute: string; viewers: number; danmaku: number; gifts: number; coins: string }
@@ -159,18 +165,9 @@ Deno.test({
       });
       const s = await reg.json();
       const browser = await launchChromium();
+      const errors: string[] = [];
       try {
-        const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-        ctx.setDefaultTimeout(60_000);
-        await ctx.addInitScript(`localStorage.setItem("synapse.auth", ${
-          JSON.stringify(JSON.stringify({
-            accessToken: s.accessToken,
-            refreshToken: s.refreshToken,
-            accessExpiresAt: Date.now() + 600_000,
-            user: s.user,
-          }))
-        })`);
-        const page = await ctx.newPage();
+        const page = await signedInPage(browser, s, errors);
         await page.goto(`${srv.url}/studio/${room}`, {
           waitUntil: "domcontentloaded",
           timeout: 60_000,
@@ -182,6 +179,7 @@ Deno.test({
           ) as number[];
           return xs.includes(x) || undefined;
         }, { timeoutMs: 60_000, stepMs: 500 });
+        assert.deepEqual(errors, []);
       } finally {
         await browser.close();
       }

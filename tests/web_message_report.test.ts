@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { seriousViolations } from "./helpers/axe.ts";
-import { hasChromium, launchChromium } from "./helpers/browser.ts";
+import { hasChromium, launchChromium, signedInPage } from "./helpers/browser.ts";
 import { TestViewer } from "./helpers/edge_client.ts";
 import { PHONE, screenshot } from "./helpers/screenshots.ts";
 import { startTestServer } from "./helpers/server.ts";
@@ -41,18 +41,7 @@ Deno.test({
     let other: TestViewer | undefined;
     try {
       const me = await register(srv.url, "keen_reporter");
-      const ctx = await browser.newContext({ locale: "en-US", viewport: PHONE });
-      ctx.setDefaultTimeout(60_000);
-      await ctx.addInitScript(`localStorage.setItem("synapse.auth", ${
-        JSON.stringify(JSON.stringify({
-          accessToken: me.accessToken,
-          refreshToken: me.refreshToken,
-          accessExpiresAt: Date.now() + 600_000,
-          user: me.user,
-        }))
-      })`);
-      const page = await ctx.newPage();
-      page.on("pageerror", (e) => errors.push(String(e)));
+      const page = await signedInPage(browser, me, errors, { viewport: PHONE });
       const reports: unknown[] = [];
       page.on("request", (r) => {
         if (r.method() === "POST" && r.url().endsWith(`/api/rooms/${ROOM}/reports`)) {

@@ -13,9 +13,8 @@
  * Skipped, saying why, without Chromium.
  */
 import assert from "node:assert/strict";
-import type { Browser, Page } from "playwright-core";
 import { seriousViolations } from "./helpers/axe.ts";
-import { hasChromium, launchChromium, PICTURE_CHANGES } from "./helpers/browser.ts";
+import { hasChromium, launchChromium, PICTURE_CHANGES, signedInPage } from "./helpers/browser.ts";
 import { TestViewer } from "./helpers/edge_client.ts";
 import { startEmbeddedMedia, streamerWithRoom } from "./helpers/embedded_media.ts";
 import { DESKTOP, PHONE, screenshot } from "./helpers/screenshots.ts";
@@ -74,24 +73,6 @@ async function viewerSession(base: string, username: string, coins: string) {
   };
 }
 
-async function signedInPage(
-  browser: Browser,
-  session: unknown,
-  opts: { locale: string; viewport: { width: number; height: number } },
-  errors: string[],
-): Promise<Page> {
-  const ctx = await browser.newContext({ locale: opts.locale, viewport: opts.viewport });
-  // Generous under load: a busy 2-core machine takes long to load a page.
-  ctx.setDefaultTimeout(60_000);
-  ctx.setDefaultNavigationTimeout(120_000);
-  await ctx.addInitScript(
-    `localStorage.setItem("synapse.auth", ${JSON.stringify(JSON.stringify(session))})`,
-  );
-  const page = await ctx.newPage();
-  page.on("pageerror", (e) => errors.push(`${opts.locale}: ${e}`));
-  return page;
-}
-
 const TEXT = {
   "zh-CN": {
     live: "● 直播中",
@@ -131,10 +112,10 @@ Deno.test({
       const errors: string[] = [];
 
       // The streamer publishes from the dashboard and watches the room in a second tab.
-      const streamerLive = await signedInPage(browser, session, {
+      const streamerLive = await signedInPage(browser, session, errors, {
         locale: "en-US",
         viewport: DESKTOP,
-      }, errors);
+      });
       await streamerLive.goto(`${base}/studio/${room}`);
       await streamerLive.click("#go-live-btn");
       await streamerLive.waitForFunction(
@@ -150,7 +131,7 @@ Deno.test({
         const text = TEXT[locale];
         const who = `page_viewer_${locale === "en" ? "en" : "zh"}`;
         const { session: s } = await viewerSession(base, who, "100");
-        const page = await signedInPage(browser, s, { locale, viewport: PHONE }, errors);
+        const page = await signedInPage(browser, s, errors, { locale, viewport: PHONE });
         await page.goto(`${base}/r/${room}`);
         await page.waitForSelector("#conn.connected", { timeout: 60_000 });
         assert.equal(await page.getAttribute("html", "lang"), locale);

@@ -8,9 +8,9 @@
  * violations; screenshots at 390×844 and 1440×900 in both languages (tests/artifacts/).
  */
 import assert from "node:assert/strict";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { seriousViolations } from "./helpers/axe.ts";
-import { hasChromium, launchChromium } from "./helpers/browser.ts";
+import { hasChromium, launchChromium, signedInPage } from "./helpers/browser.ts";
 import { callJson } from "./helpers/http.ts";
 import { startMediaServer } from "./helpers/media_server.ts";
 import { DESKTOP, PHONE, screenshot } from "./helpers/screenshots.ts";
@@ -21,22 +21,6 @@ const LOCALES = [
   { locale: "zh-CN", liveTab: "直播", aiTab: "直播间 AI" },
   { locale: "en", liveTab: "Live", aiTab: "Room AI" },
 ] as const;
-
-/** A context signed in as `session` (the client's shared localStorage session). */
-async function signedInPage(
-  browser: Browser,
-  locale: string,
-  session: unknown,
-  errors: string[],
-): Promise<Page> {
-  const context = await browser.newContext({ viewport: DESKTOP, locale });
-  await context.addInitScript(
-    `localStorage.setItem("synapse.auth", ${JSON.stringify(JSON.stringify(session))})`,
-  );
-  const page = await context.newPage();
-  page.on("pageerror", (e) => errors.push(`${locale}: ${e}`));
-  return page;
-}
 
 /** The values of a chart's series 1 (uPlot's own data, from the element's instance). */
 function chartValues(page: Page, id: string): Promise<number[]> {
@@ -99,7 +83,10 @@ Deno.test({
         assert.equal(made.status, 201, JSON.stringify(made.body));
 
         // The room list links the dashboard.
-        const streamer = await signedInPage(browser, locale, session, errors);
+        const streamer = await signedInPage(browser, session, errors, {
+          locale,
+          viewport: DESKTOP,
+        });
         await streamer.goto(`${base}/studio`);
         await streamer.locator(`a[href="/studio/${roomId}"]`).click();
         await streamer.waitForURL(`**/studio/${roomId}`);

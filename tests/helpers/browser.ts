@@ -41,6 +41,37 @@ export async function newPage(browser: Browser, errors: string[]): Promise<Page>
   return page;
 }
 
+/**
+ * A page in a fresh context already signed in with `session` (`/api/auth/register`'s or
+ * `/login`'s body: accessToken, refreshToken, user; stored as the web client keeps it),
+ * generous timeouts for a loaded machine; uncaught errors go to `errors`.
+ */
+export async function signedInPage(
+  browser: Browser,
+  session: Record<string, unknown>,
+  errors: string[],
+  opts: { locale?: string; viewport?: { width: number; height: number } } = {},
+): Promise<Page> {
+  const ctx = await browser.newContext({
+    locale: opts.locale ?? "en-US",
+    viewport: opts.viewport ?? { width: 1280, height: 860 },
+  });
+  ctx.setDefaultTimeout(60_000);
+  ctx.setDefaultNavigationTimeout(120_000);
+  const stored = {
+    accessToken: session.accessToken,
+    refreshToken: session.refreshToken,
+    accessExpiresAt: session.accessExpiresAt ?? Date.now() + 600_000,
+    user: session.user,
+  };
+  await ctx.addInitScript(
+    `localStorage.setItem("synapse.auth", ${JSON.stringify(JSON.stringify(stored))})`,
+  );
+  const page = await ctx.newPage();
+  page.on("pageerror", (e) => errors.push(String(e)));
+  return page;
+}
+
 /** Waits until an element matching `selector` holds `text` (playwright waits for it). */
 export async function waitText(
   page: Page,
