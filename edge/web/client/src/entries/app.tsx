@@ -20,15 +20,17 @@ import { render } from "preact";
 import { installBridge } from "../bridge.ts";
 import { PageHeader, type PageName } from "../components/page_header.tsx";
 import { currentUser, finishOAuth } from "../api.ts";
-import { errorText, t } from "../i18n/i18n.ts";
+import { catalogueReady, errorText, t } from "../i18n/i18n.ts";
 import { locale } from "../i18n/locale.ts";
 import { notice } from "../notice.ts";
-import { WebhooksPage } from "../pages/webhooks.tsx";
 import { openRoom, RoomConnection } from "../pages/room/connection.ts";
 import { isHomeRoute, meetingIdOf, movedTo, roomIdOf, vodOf } from "../routes.ts";
 
 const moved = movedTo(location);
 if (moved) location.replace(moved);
+
+// Nothing renders before the language's catalogue is in (a chunk per language).
+await catalogueReady();
 
 effect(() => {
   document.documentElement.lang = locale.value;
@@ -65,7 +67,7 @@ if (listView && isHomeRoute(location)) {
 }
 if (listView && location.hash.startsWith("#/webhooks")) {
   listView.hidden = false;
-  render(<WebhooksPage />, listView);
+  import("../pages/webhooks.tsx").then(({ WebhooksPage }) => render(<WebhooksPage />, listView));
 }
 if (listView && location.hash.startsWith("#/notifications")) {
   listView.hidden = false;

@@ -6,9 +6,12 @@ import "../styles/ops.css";
 import { effect } from "@preact/signals";
 import { render } from "preact";
 import { refreshUser } from "../api.ts";
-import { t } from "../i18n/i18n.ts";
+import { catalogueReady, t } from "../i18n/i18n.ts";
 import { locale } from "../i18n/locale.ts";
 import { Ops } from "../pages/ops.tsx";
+
+// Nothing renders before the language's catalogue is in (a chunk per language).
+await catalogueReady();
 
 effect(() => {
   document.documentElement.lang = locale.value;

@@ -7,9 +7,12 @@ import "../styles/studio.css";
 import { effect } from "@preact/signals";
 import { render } from "preact";
 import { refreshUser } from "../api.ts";
-import { t } from "../i18n/i18n.ts";
+import { catalogueReady, t } from "../i18n/i18n.ts";
 import { locale } from "../i18n/locale.ts";
 import { Studio } from "../pages/studio.tsx";
+
+// Nothing renders before the language's catalogue is in (a chunk per language).
+await catalogueReady();
 
 effect(() => {
   document.documentElement.lang = locale.value;

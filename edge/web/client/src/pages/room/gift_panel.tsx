@@ -8,8 +8,7 @@ import { signal, useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { api, ApiError, currentUser, newKey } from "../../api.ts";
 import { formatCoins } from "../../i18n/format.ts";
-import { errorText, t } from "../../i18n/i18n.ts";
-import { en, type MessageKey } from "../../i18n/messages_en.ts";
+import { errorText, hasMessage, t } from "../../i18n/i18n.ts";
 import type { ServerFrame } from "../../../../../protocol.ts";
 import { showBalance } from "../../wallet.ts";
 import type { RoomConnection } from "./connection.ts";
@@ -33,7 +32,7 @@ export const giftIcon = (giftId: string) => ICONS[giftId] ?? "🎁";
 /** The gift's name in the page's language for the platform's own gifts, else the server's. */
 export function giftName(giftId: string, fallback: string): string {
   const key = `gift.name.${giftId}`;
-  return key in en ? t(key as MessageKey) : fallback;
+  return hasMessage(key) ? t(key) : fallback;
 }
 
 /** Refusals worth retrying with the same key; anything else is final. */

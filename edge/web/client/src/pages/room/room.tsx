@@ -12,8 +12,7 @@ import { DanmakuControls } from "../../danmaku/controls.tsx";
 import { fly } from "../../danmaku/overlay.ts";
 import { giftBurst } from "../../gifts/gift_burst.ts";
 import { formatMoney, formatNumber } from "../../i18n/format.ts";
-import { errorText, t } from "../../i18n/i18n.ts";
-import { en, type MessageKey } from "../../i18n/messages_en.ts";
+import { errorText, hasMessage, t } from "../../i18n/i18n.ts";
 import { ChatList, ChatStore } from "./chat.tsx";
 import type { ConnState, Divider, RoomConnection } from "./connection.ts";
 import { giftIcon, giftName, GiftPanel } from "./gift_panel.tsx";
@@ -155,8 +154,8 @@ export function Room({ room, notice }: { room: RoomConnection; notice: (s: strin
         case "moderation":
           chat.add({
             kind: "sys",
-            text: `mod.event.${e.action}` in en
-              ? t(`mod.event.${e.action}` as MessageKey, { target: e.target, by: e.by })
+            text: hasMessage(`mod.event.${e.action}`)
+              ? t(`mod.event.${e.action}` as "mod.event.mute", { target: e.target, by: e.by })
               : `${e.target}: ${e.action} (${e.by})`,
           });
           break;
@@ -225,7 +224,7 @@ export function Room({ room, notice }: { room: RoomConnection; notice: (s: strin
           fly(layerRef.current, { text: lastSaid, userId: room.me.value.userId }, { mine: true });
         } else if (f.type === "mod_ok") {
           const key = `mod.done.${f.action}`;
-          notice(key in en ? t(key as MessageKey) : `${f.action} ✓`);
+          notice(hasMessage(key) ? t(key) : `${f.action} ✓`);
         } else if (f.type === "error") {
           notice(errorText(f.code));
         }

@@ -1,1 +1,0 @@
-import{b as a,c as b,d as c}from"./chunk-D3JTN6US.js";import"./chunk-J2JSMBR2.js";import"./chunk-YODZGYOY.js";import"./chunk-E4GZS4V4.js";import"./chunk-X445DFI6.js";export{c as Vod,a as clock,b as vodHref};

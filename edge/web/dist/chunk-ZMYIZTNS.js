@@ -1,1 +1,0 @@
-import{a as e,b as m,c as n,d as i,e as r}from"./chunk-TL6IZWOC.js";import{b as t,t as f}from"./chunk-X445DFI6.js";function d(o){return t(f(r,{}),o),()=>t(null,o)}export{e as effectSettings,d as mountEffectsPanel,i as startEffects,n as studioBackground,m as updateEffects};
