@@ -54,3 +54,8 @@ export function vodOf(
 export function meetingIdOf(where: Pick<Location, "pathname">): string | null {
   return where.pathname.match(new RegExp(`^/m/${ROOM_ID}$`))?.[1] ?? null;
 }
+
+/** The address of a room's recordings (or one of them). */
+export function vodHref(roomId: string, recordingId?: string): string {
+  return `/vod/${encodeURIComponent(roomId)}${recordingId ? `/${recordingId}` : ""}`;
+}

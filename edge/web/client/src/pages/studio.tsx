@@ -15,17 +15,24 @@ import { Tabs } from "../components/tabs.tsx";
 import { errorText, t } from "../i18n/i18n.ts";
 import { formatDuration } from "../i18n/format.ts";
 import { StreamCharts } from "../studio/charts.tsx";
-import { CoHost } from "../studio/cohost.tsx";
+import { lazyComponent } from "../components/lazy.tsx";
 import { BrowserPublish, live, ObsIngress } from "../studio/golive.tsx";
-import { Recording } from "../studio/recording.tsx";
-import { EarningsPanel } from "../studio/earnings.tsx";
-import { RoomSettings } from "../studio/room_settings.tsx";
 import { ChatFeed, HotTopics, KnowledgeBase, ModerationLog, QaQueue } from "../studio/room_ai.tsx";
 import { RoomSocket } from "../studio/room_socket.ts";
 import { StagePanel } from "../stage/stage_panel.tsx";
 import { CoachingTips } from "../studio/tips.tsx";
 
 const ROOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+// Tabs other than Live, and the earnings, load when first shown.
+const CoHost = lazyComponent(() => import("../studio/cohost.tsx").then((m) => m.CoHost));
+const Recording = lazyComponent(() => import("../studio/recording.tsx").then((m) => m.Recording));
+const EarningsPanel = lazyComponent(() =>
+  import("../studio/earnings.tsx").then((m) => m.EarningsPanel)
+);
+const RoomSettings = lazyComponent(() =>
+  import("../studio/room_settings.tsx").then((m) => m.RoomSettings)
+);
 
 function roomFromPath(): string | null {
   const m = location.pathname.match(/^\/studio\/([^/]+)$/);

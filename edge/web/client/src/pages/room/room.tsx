@@ -27,7 +27,7 @@ import { StreamerBox } from "./streamer_box.tsx";
 import { StagePanel } from "../../stage/stage_panel.tsx";
 import { PkPanel } from "../../stage/pk_panel.tsx";
 import { bindStageFromWelcome, onStageFrame } from "../../stage/stage_store.ts";
-import { vodHref } from "../vod/vod.tsx";
+import { vodHref } from "../../routes.ts";
 
 const CAPTIONS_KEY = "synapse.captions";
 /** How long a caption stays when no newer one replaces it. */

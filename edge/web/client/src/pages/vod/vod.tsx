@@ -9,6 +9,7 @@ import { useEffect } from "preact/hooks";
 import type { RecordingRow } from "../../../../../../actors/recording/recording_index.ts";
 import { formatDateTime } from "../../i18n/format.ts";
 import { errorText, t } from "../../i18n/i18n.ts";
+import { vodHref } from "../../routes.ts";
 import { VodPlayer } from "./vod_player.tsx";
 
 type Load = { state: "loading" } | { state: "ok"; recordings: RecordingRow[] } | {
@@ -23,10 +24,6 @@ export function clock(ms: number): string {
   const mm = String(Math.floor((s % 3600) / 60));
   const ss = String(s % 60).padStart(2, "0");
   return h ? `${h}:${mm.padStart(2, "0")}:${ss}` : `${mm}:${ss}`;
-}
-
-export function vodHref(roomId: string, recordingId?: string): string {
-  return `/vod/${encodeURIComponent(roomId)}${recordingId ? `/${recordingId}` : ""}`;
 }
 
 export function Vod(

@@ -1,1 +1,0 @@
-import{b as a,c as b,d as c}from"./chunk-TL5AJI3P.js";import"./chunk-J2JSMBR2.js";import"./chunk-WO3NFWKE.js";import"./chunk-ML5CJKXY.js";import"./chunk-MONARQDZ.js";export{c as Vod,a as clock,b as vodHref};
