@@ -69,7 +69,7 @@ Deno.test({
       await waitText(admin, `${row("root_admin")} .user-roles`, "viewer, admin");
 
       // Filter by role.
-      await admin.getByLabel("Role").selectOption("finance");
+      await admin.getByLabel("Role", { exact: true }).selectOption("finance");
       await admin.click("#ops [role=search] button[type=submit]");
       // The unfiltered list already shows money_person: wait for the filtered one.
       await waitForValue(
