@@ -112,7 +112,10 @@ Deno.test({
         const viewerCtx = await browser.newContext({ locale });
         const viewer = await viewerCtx.newPage();
         viewer.on("pageerror", (e) => errors.push(`viewer ${locale}: ${e}`));
-        await viewer.goto(`${base}/r/${roomId}`);
+        await viewer.goto(`${base}/r/${roomId}`, {
+          waitUntil: "domcontentloaded",
+          timeout: 60_000,
+        });
         await viewer.waitForFunction(
           `(() => { const v = document.querySelector("#live-video");
             return v && v.videoWidth > 0 && v.currentTime > 0.2; })()`,

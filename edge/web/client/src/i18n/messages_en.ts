@@ -364,6 +364,10 @@ export const en = {
   "golive.previewEmpty": "Your camera or screen shows here once you go live.",
   "golive.camera": "Go live with camera and microphone",
   "golive.screen": "Share my screen",
+  "golive.pattern": "Go live with a test pattern",
+  "golive.livePattern":
+    "Live from this browser: a test pattern (no camera) and the microphone if any.",
+  "golive.noCamera": "No camera found: a test pattern goes out instead.",
   "golive.end": "End stream",
   "golive.starting": "Starting…",
   "golive.liveCamera": "Live from this browser: camera and microphone.",

@@ -2,7 +2,8 @@
  * Go live: publish from this browser (camera and microphone, or the screen with the
  * microphone) through LiveKit (`livekit-client`, a chunk of its own loaded on the first
  * publish) with a preview, or stream from OBS with an RTMP/WHIP server URL and stream key
- * (shown on demand, copyable, rotatable). The streamer's effects (edge/web/client/src/effects:
+ * (shown on demand, copyable, rotatable). With no camera (or on request) a test pattern goes out
+ * as the video (test_pattern.ts). The streamer's effects (edge/web/client/src/effects:
  * switches in `#golive-effects`) process the camera's tracks before they are published;
  * `effects.transform`, when set, is applied after them. "End stream" also tells the room
  * (`POST /rooms/:id/stream/stop`): a connection that died with a restarted livekit-server never
@@ -15,8 +16,10 @@ import { errorText, t } from "../i18n/i18n.ts";
 import { startEffects } from "../effects/effects.ts";
 import { EffectsPanel } from "../effects/panel.tsx";
 import { notice } from "../notice.ts";
+import { noCamera, type TestPattern, testPattern } from "./test_pattern.ts";
 
-type Source = "camera" | "screen";
+/** `pattern`: no camera was found, a test pattern (test_pattern.ts) goes out instead. */
+type Source = "camera" | "screen" | "pattern";
 
 /** A hook for the browser effects: the stream to publish from the captured one. */
 export const effects = {
@@ -28,14 +31,30 @@ export const live = signal<
   { source: Source; stop: () => Promise<void>; stream: MediaStream } | null
 >(null);
 
-async function capture(source: Source): Promise<MediaStream> {
+/** What was captured: the camera (or the test pattern when there is none) or the screen. */
+async function capture(
+  source: Source,
+  roomId: string,
+): Promise<{ stream: MediaStream; source: Source; pattern?: TestPattern }> {
   if (source === "camera") {
-    return await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+      return { stream, source };
+    } catch (err) {
+      if (!noCamera(err)) throw err;
+    }
+  }
+  if (source !== "screen") {
+    // No camera: the test pattern, with the microphone when there is one.
+    const pattern = testPattern(roomId);
+    const mic = await navigator.mediaDevices.getUserMedia({ audio: true }).catch(() => null);
+    for (const track of mic?.getAudioTracks() ?? []) pattern.stream.addTrack(track);
+    return { stream: pattern.stream, source: "pattern", pattern };
   }
   const screen = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
   const mic = await navigator.mediaDevices.getUserMedia({ audio: true }).catch(() => null);
   for (const track of mic?.getAudioTracks() ?? []) screen.addTrack(track);
-  return screen;
+  return { stream: screen, source };
 }
 
 async function publish(roomId: string, source: Source): Promise<void> {
@@ -44,7 +63,10 @@ async function publish(roomId: string, source: Source): Promise<void> {
     { auth: true },
   );
   const LK = await import("livekit-client");
-  const captured = await capture(source);
+  const got = await capture(source, roomId);
+  const captured = got.stream;
+  source = got.source;
+  if (source === "pattern") notice(t("golive.noCamera"));
   const fx = source === "camera" ? await startEffects(captured, { onNotice: notice }) : undefined;
   const processed = fx?.stream ?? captured;
   const stream = effects.transform ? await effects.transform(processed) : processed;
@@ -62,6 +84,7 @@ async function publish(roomId: string, source: Source): Promise<void> {
     }
   } catch (err) {
     fx?.stop();
+    got.pattern?.stop();
     captured.getTracks().forEach((tr) => tr.stop());
     await room.disconnect();
     throw err;
@@ -74,6 +97,7 @@ async function publish(roomId: string, source: Source): Promise<void> {
       await Promise.race([room.disconnect(), new Promise((r) => setTimeout(r, 5000))])
         .catch(() => {});
       fx?.stop();
+      got.pattern?.stop();
       captured.getTracks().forEach((tr) => tr.stop());
       stream.getTracks().forEach((tr) => tr.stop());
       live.value = null;
@@ -129,7 +153,13 @@ export function BrowserPublish({ roomId }: { roomId: string }) {
       </div>
       <p id="golive-status" class="muted" role="status" data-state={now ? "live" : "idle"}>
         {now
-          ? t(now.source === "screen" ? "golive.liveScreen" : "golive.liveCamera")
+          ? t(
+            now.source === "screen"
+              ? "golive.liveScreen"
+              : now.source === "pattern"
+              ? "golive.livePattern"
+              : "golive.liveCamera",
+          )
           : status.value}
       </p>
       <div id="golive-effects" class="effects-slot">
@@ -153,6 +183,15 @@ export function BrowserPublish({ roomId }: { roomId: string }) {
               onClick={() => start("screen")}
             >
               {t("golive.screen")}
+            </button>
+            <button
+              type="button"
+              id="go-live-pattern"
+              class="secondary"
+              disabled={busy.value}
+              onClick={() => start("pattern")}
+            >
+              {t("golive.pattern")}
             </button>
           </>
         )}
