@@ -73,9 +73,9 @@ Deno.test("ocr: the analysis reads each window's frames once per line and the ti
     };
     assert.match(tipsPrompt(w), /On-screen text[^]*2999/);
     const product = localTips(w).find((t) => t.type === "product");
-    assert.ok(product && /画面上写着「[¥￥]\s*2999/.test(product.text), JSON.stringify(product));
+    assert.ok(product && /价格是[¥￥]\s*2999/.test(product.text), JSON.stringify(product));
     const withoutText = localTips({ ...w, screenText: [] }).find((t) => t.type === "product");
-    assert.ok(withoutText && !withoutText.text.includes("画面"), "no screen text, no mention");
+    assert.ok(withoutText && withoutText.text.includes("【价格】"), "no screen text: a blank");
   } finally {
     await models.close();
     await Deno.remove(dir, { recursive: true });

@@ -68,6 +68,9 @@ Deno.test("migrations: every feature's folder is collected, versions kept and un
     150,
     151,
     170,
+    200,
+    201,
+    202,
   ]);
   // A migrations/ folder that the composition root forgot would never be applied.
   const root = new URL("../", import.meta.url);

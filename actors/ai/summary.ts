@@ -10,6 +10,8 @@ import { z } from "zod";
 import { askOrLocal, type LlmClient } from "./llm/client.ts";
 import type { Source } from "./source.ts";
 import { tokenize } from "./tokenize.ts";
+import { detectLanguage, languageInstruction } from "./language.ts";
+import { byLocale, type LanguageTag } from "./language_tags.ts";
 
 /** Times are offsets from the start of the stream (ms). */
 export interface Caption {
@@ -41,6 +43,8 @@ export interface StreamMaterial {
   highlights: HighlightMark[];
   topics: TopicSample[];
   mood: MoodSample[];
+  /** The stream's language (room setting or detection); unset: detected from the captions. */
+  language?: LanguageTag;
 }
 
 export interface Chapter {
@@ -52,6 +56,17 @@ export interface StreamSummary {
   summary: string;
   chapters: Chapter[];
   source: Source;
+  /** The language the summary and chapter titles are in. */
+  language: LanguageTag;
+}
+
+/** The material's language: the one it was given, else detected from its captions and topics. */
+export function materialLanguage(m: StreamMaterial): LanguageTag {
+  return m.language ??
+    detectLanguage([
+      ...m.captions.slice(-200).map((c) => c.text),
+      ...m.topics.slice(-20).map((t) => t.terms.join(" ")),
+    ])?.tag ?? "en";
 }
 
 export interface SummaryOptions {
@@ -135,7 +150,9 @@ export function localChapters(m: StreamMaterial, opts = DEFAULT_SUMMARY): Chapte
       return [t, c * Math.log(1 + chapterTerms.length / df)] as const;
     }).sort((a, b) => b[1] - a[1]);
     const words = scored.slice(0, 3).map(([t]) => t);
-    const title = words.length > 0 ? words.join(" · ") : `Part ${ci + 1}`;
+    const title = words.length > 0
+      ? words.join(" · ")
+      : byLocale(m.language, `第 ${ci + 1} 部分`, `Part ${ci + 1}`);
     return { title, startMs };
   });
 }
@@ -166,7 +183,12 @@ export function localSummaryText(m: StreamMaterial, opts = DEFAULT_SUMMARY): str
     chosen.push(i);
   }
   const picked = chosen.sort((a, b) => a - b)
-    .map((i) => m.captions[i].text.trim().replace(/([^.!?。！？])$/u, "$1."));
+    .map((i) =>
+      m.captions[i].text.trim().replace(
+        /([^.!?。！？])$/u,
+        byLocale(m.language, "$1。", "$1."),
+      )
+    );
   const moodCount = m.mood.reduce((a, x) => a + x.count, 0);
   const moodMean = moodCount > 0 ? m.mood.reduce((a, x) => a + x.mean * x.count, 0) / moodCount : 0;
   const hot = topTerms(
@@ -176,19 +198,34 @@ export function localSummaryText(m: StreamMaterial, opts = DEFAULT_SUMMARY): str
     }, new Map<string, number>()),
     3,
   );
+  const zh = byLocale(m.language, true, false);
   const parts = [...picked];
-  if (hot.size > 0) parts.push(`Chat talked most about ${[...hot].join(", ")}.`);
+  if (hot.size > 0) {
+    parts.push(
+      zh
+        ? `弹幕聊得最多的是：${[...hot].join("、")}。`
+        : `Chat talked most about ${[...hot].join(", ")}.`,
+    );
+  }
   if (moodCount > 0) {
     const label = moodMean > 0.15 ? "positive" : moodMean < -0.15 ? "negative" : "mixed";
-    parts.push(`The chat's mood was ${label} (${moodMean.toFixed(2)} over ${moodCount} messages).`);
+    const zhLabel = { positive: "积极", negative: "消极", mixed: "褒贬不一" }[label];
+    parts.push(
+      zh
+        ? `弹幕整体情绪${zhLabel}（${moodCount} 条弹幕，均值 ${moodMean.toFixed(2)}）。`
+        : `The chat's mood was ${label} (${moodMean.toFixed(2)} over ${moodCount} messages).`,
+    );
   }
   const best = [...m.highlights].sort((a, b) => b.score - a.score)[0];
   if (best) {
+    const phrases = best.phrases.slice(0, 3);
     parts.push(
-      `Top moment at ${formatOffset(best.startMs)}: ${best.phrases.slice(0, 3).join(", ")}.`,
+      zh
+        ? `高光时刻在 ${formatOffset(best.startMs)}：${phrases.join("、")}。`
+        : `Top moment at ${formatOffset(best.startMs)}: ${phrases.join(", ")}.`,
     );
   }
-  return parts.join(" ");
+  return parts.join(zh ? "" : " ");
 }
 
 const LlmSummary = z.object({
@@ -200,14 +237,19 @@ const LlmSummary = z.object({
 });
 
 /** Keeps chapters inside the stream, sorted, starting at 0, at most `max`. */
-function cleanChapters(chapters: Chapter[], durationMs: number, max: number): Chapter[] {
+function cleanChapters(
+  chapters: Chapter[],
+  durationMs: number,
+  max: number,
+  language: LanguageTag,
+): Chapter[] {
   const inside = chapters.filter((c) => c.startMs < durationMs).sort((a, b) =>
     a.startMs - b.startMs
   );
   const out: Chapter[] = [];
   for (const c of inside) if (!out.some((o) => o.startMs === c.startMs)) out.push(c);
   if (out.length === 0 || out[0].startMs !== 0) {
-    out.unshift({ title: out[0]?.title ?? "Start", startMs: 0 });
+    out.unshift({ title: out[0]?.title ?? byLocale(language, "开场", "Start"), startMs: 0 });
   }
   return out.slice(0, max);
 }
@@ -241,12 +283,17 @@ export async function summariseStream(
   llm: LlmClient | null,
   opts: SummaryOptions = DEFAULT_SUMMARY,
 ): Promise<StreamSummary> {
-  const local = () => ({ summary: localSummaryText(m, opts), chapters: localChapters(m, opts) });
+  const language = materialLanguage(m);
+  const withLanguage = { ...m, language };
+  const local = () => ({
+    summary: localSummaryText(withLanguage, opts),
+    chapters: localChapters(withLanguage, opts),
+  });
   const out = await askOrLocal(llm, {
     room: `rec:${m.recordingId}`,
     purpose: "summary",
     system: "You write the summary of a finished live stream for its VOD page, and its " +
-      "chapters. Use the stream's language. Answer JSON " +
+      `chapters. ${languageInstruction(language)} Answer JSON ` +
       '{"summary": string (3-6 sentences), "chapters": [{"title": string (max 6 words), ' +
       '"startMs": integer offset from the captions/highlights}]}.',
     user: promptMaterial(m),
@@ -255,7 +302,8 @@ export async function summariseStream(
   }, local);
   return {
     summary: out.value.summary,
-    chapters: cleanChapters(out.value.chapters, m.durationMs, opts.maxChapters),
+    chapters: cleanChapters(out.value.chapters, m.durationMs, opts.maxChapters, language),
     source: out.source,
+    language,
   };
 }

@@ -10,6 +10,15 @@ import { z } from "zod";
 import { askOrLocal, type ImageInput, type LlmClient } from "./llm/client.ts";
 import type { Source } from "./source.ts";
 import { detectQuestion } from "./qa/detect.ts";
+import {
+  absoluteClaims,
+  answerTemplate,
+  type FrequentQuestion,
+  frequentQuestion,
+  withCallToAction,
+} from "./coaching_style.ts";
+import { detectLanguage, languageInstruction } from "./language.ts";
+import { type LanguageTag, localeOf, type LocalLocale } from "./language_tags.ts";
 
 export const TipType = z.enum(["welcome", "product", "interaction", "closing"]);
 export type TipType = z.infer<typeof TipType>;
@@ -25,6 +34,8 @@ export type Tip = z.infer<typeof Tip>;
 export interface TipsResult {
   tips: Tip[];
   source: Source;
+  /** The language the tips are in. */
+  language: LanguageTag;
 }
 
 export interface WindowMessage {
@@ -55,6 +66,8 @@ export interface TipWindow {
   screenText?: string[];
   /** Planned stream length, when the streamer set one. */
   plannedMs?: number;
+  /** The language to coach in (the room's setting or detection); unset: detected here. */
+  language?: LanguageTag;
 }
 
 /** The messages of `all` inside [startAt, endAt). */
@@ -70,67 +83,91 @@ const CLOSING =
   /(下播|今天就到这|明天见|下次见|拜拜|再见|goodbye|bye|see you|that's it for today|wrap up)/i;
 
 /** A price on screen: a currency sign or unit next to a number. */
-const PRICE_ON_SCREEN = /[¥￥$€£]\s*\d|\d\s*(元|块|rmb|usd)/i;
+const PRICE_ON_SCREEN = /[¥￥$€£]\s*\d+(?:\.\d+)?|\d+(?:\.\d+)?\s*(?:元|块|rmb|usd)/i;
 
-const han = (s: string) => /\p{Script=Han}/u.test(s);
-
-/** The window's language: Chinese when most danmaku (or the transcript) is Chinese. */
-function isChinese(w: TipWindow): boolean {
-  const sample = w.danmaku.slice(-200);
-  if (sample.length === 0) return han(w.transcript);
-  return sample.filter((m) => han(m.text)).length * 2 >= sample.length;
+/** The window's language: the one it was given, else detected from its speech and chat. */
+export function windowLanguage(w: TipWindow): LanguageTag {
+  if (w.language) return w.language;
+  return detectLanguage([w.transcript, ...w.danmaku.slice(-200).map((m) => m.text)])?.tag ??
+    "en";
 }
 
 function distinctUsers(ms: WindowMessage[]): number {
   return new Set(ms.map((m) => m.userId)).size;
 }
 
-/** Rule-based tips; always 3–5. */
+/** Rule-based tips in the window's language (zh-CN or English); always 3–5. */
 export function localTips(w: TipWindow): Tip[] {
-  const zh = isChinese(w);
+  const locale = localeOf(windowLanguage(w));
+  const zh = locale === "zh-CN";
   const t = (zhText: string, enText: string) => (zh ? zhText : enText);
   const minutes = Math.max(1, (w.endAt - w.startAt) / 60_000);
   const rate = w.danmaku.length / minutes;
   const tips: Tip[] = [];
+  const quote = (s: string, n: number) => s.replace(/[「」“”"]/g, "").slice(0, n);
 
   const greeters = w.danmaku.filter((m) => GREETING.test(m.text.trim()));
   if (greeters.length > 0) {
     const names = [...new Set(greeters.map((m) => m.name))].slice(0, 3).join(zh ? "、" : ", ");
+    const n = distinctUsers(greeters);
     tips.push({
       type: "welcome",
       text: t(
-        `欢迎新来的朋友：${names} 等 ${
-          distinctUsers(greeters)
-        } 位刚打招呼，点名欢迎并简单介绍今天的内容。`,
-        `Welcome newcomers: ${names} and ${
-          distinctUsers(greeters)
-        } others said hi — greet them by name and recap today's plan.`,
+        `欢迎${names}等 ${n} 位新来的朋友！点名打个招呼，说一句「新来的朋友点个关注，今天的福利都在小黄车里」。`,
+        `Welcome newcomers: ${names} and ${n} others said hi — greet them by name and say “new here? Tap follow, today's offers are in the shop below.”`,
       ),
       tags: ["greeting", "newcomers"],
-      score: Math.min(0.95, 0.5 + distinctUsers(greeters) / 20),
+      score: Math.min(0.95, 0.5 + n / 20),
     });
   }
 
-  const productAsks = w.danmaku.filter((m) => PRODUCT.test(m.text));
-  if (productAsks.length > 0) {
-    const sample = productAsks[productAsks.length - 1].text.slice(0, 40);
-    const shown = (w.screenText ?? []).find((l) => PRICE_ON_SCREEN.test(l))?.slice(0, 40);
+  // the frequent questions (price, size, shipping) get an answer template each
+  const shownPrice = (w.screenText ?? []).map((l) => PRICE_ON_SCREEN.exec(l)?.[0]).find(
+    (x) => x,
+  );
+  const asked = new Map<FrequentQuestion, WindowMessage[]>();
+  for (const m of w.danmaku) {
+    const q = frequentQuestion(m.text);
+    if (q) asked.set(q, [...(asked.get(q) ?? []), m]);
+  }
+  for (const [q, msgs] of [...asked].sort((a, b) => b[1].length - a[1].length)) {
+    const sample = quote(msgs[msgs.length - 1].text, 30);
+    const what = t(
+      { price: "价格", size: "尺码", shipping: "发货" }[q],
+      { price: "the price", size: "sizes", shipping: "shipping" }[q],
+    );
     tips.push({
       type: "product",
       text: t(
-        `${productAsks.length} 条弹幕在问价格/链接（如「${sample}」），现在重申价格、优惠和购买方式` +
-          (shown ? `（画面上写着「${shown}」）。` : "。"),
-        `${productAsks.length} messages ask about price or link (e.g. "${sample}") — restate the price, the offer and where to buy` +
-          (shown ? ` (the screen shows "${shown}").` : "."),
+        `${msgs.length} 条弹幕在问${what}（如「${sample}」），直接回答：${
+          answerTemplate(q, locale, shownPrice)
+        }`,
+        `${msgs.length} messages ask about ${what} (e.g. “${sample}”) — answer now: ${
+          answerTemplate(q, locale, shownPrice)
+        }`,
       ),
-      tags: ["price", "link", "conversion"],
-      score: Math.min(0.95, 0.55 + productAsks.length / 30),
+      tags: [q, "template", "conversion"],
+      score: Math.min(0.95, 0.6 + msgs.length / 30),
     });
-  } else if (PRODUCT.test(w.transcript)) {
+  }
+
+  const productAsks = w.danmaku.filter((m) => PRODUCT.test(m.text) && !frequentQuestion(m.text));
+  if (productAsks.length > 0) {
+    const sample = quote(productAsks[productAsks.length - 1].text, 40);
     tips.push({
       type: "product",
       text: t(
-        "你介绍了商品但弹幕没人接话：用一个问题引导，比如「想要的扣1」。",
+        `${productAsks.length} 条弹幕在问链接和优惠（如「${sample}」）：再讲一遍怎么买，「点击下方小黄车，想要的扣1」。`,
+        `${productAsks.length} messages ask about the link or offer (e.g. “${sample}”) — restate where to buy: “tap the link below, type 1 if you want one.”`,
+      ),
+      tags: ["link", "conversion"],
+      score: Math.min(0.9, 0.55 + productAsks.length / 30),
+    });
+  } else if (asked.size === 0 && PRODUCT.test(w.transcript)) {
+    tips.push({
+      type: "product",
+      text: t(
+        "你介绍了商品但弹幕没人接话：问一句「想要的扣1，我看看有多少人要」。",
         "You presented the product but chat did not react — prompt them: “type 1 if you want one”.",
       ),
       tags: ["product", "call-to-action"],
@@ -138,14 +175,16 @@ export function localTips(w: TipWindow): Tip[] {
     });
   }
 
-  const questions = w.danmaku.filter((m) => detectQuestion(m.text).question);
+  const questions = w.danmaku.filter((m) =>
+    detectQuestion(m.text).question && !frequentQuestion(m.text)
+  );
   if (questions.length > 0) {
-    const q = questions[questions.length - 1].text.slice(0, 60);
+    const q = quote(questions[questions.length - 1].text, 60);
     tips.push({
       type: "interaction",
       text: t(
-        `有 ${questions.length} 个观众提问还没回应，先回答：「${q}」`,
-        `${questions.length} viewer questions are waiting — answer this one now: “${q}”`,
+        `有 ${questions.length} 个问题还没回应，先回答「${q}」，再问一句「还有疑问的打在公屏上」。`,
+        `${questions.length} viewer questions are waiting — answer this one now: “${q}”, then ask “anything else? drop it in the chat.”`,
       ),
       tags: ["questions"],
       score: Math.min(0.9, 0.5 + questions.length / 20),
@@ -156,8 +195,8 @@ export function localTips(w: TipWindow): Tip[] {
     tips.push({
       type: "interaction",
       text: t(
-        "弹幕情绪在下滑，换个节奏：抽个奖、讲个小故事或回应一下吐槽。",
-        "Chat mood is dropping — change the pace: a giveaway, a quick story, or address the complaints.",
+        "弹幕情绪在下滑，换个节奏：先回应一下吐槽，再发起小互动「觉得有用的点个赞」。",
+        "Chat mood is dropping — change the pace: address the complaints, then ask “like the stream if this helped”.",
       ),
       tags: ["mood"],
       score: Math.min(0.9, 0.5 - w.mood.mean),
@@ -168,8 +207,12 @@ export function localTips(w: TipWindow): Tip[] {
     tips.push({
       type: "interaction",
       text: t(
-        `弹幕都在聊「${w.topics.slice(0, 2).join("」「")}」，顺着这个话题聊几句。`,
-        `Chat is talking about “${w.topics.slice(0, 2).join("”, “")}” — pick the topic up.`,
+        `弹幕都在聊「${
+          w.topics.slice(0, 2).join("」「")
+        }」，顺着聊两句，再问「你们平时怎么用？评论区告诉我」。`,
+        `Chat is talking about “${
+          w.topics.slice(0, 2).join("”, “")
+        }” — pick the topic up and ask “how do you use it? tell me in the chat.”`,
       ),
       tags: ["topics", ...w.topics.slice(0, 2)].slice(0, 6).map((x) => x.slice(0, 24)),
       score: 0.55,
@@ -180,8 +223,8 @@ export function localTips(w: TipWindow): Tip[] {
     tips.push({
       type: "interaction",
       text: t(
-        "弹幕有点冷清：抛一个二选一的问题让大家刷弹幕。",
-        "Chat is quiet — ask an either-or question everyone can answer in one word.",
+        "弹幕有点冷清：抛一个二选一，「要红色的扣1，要黑色的扣2」。",
+        "Chat is quiet — ask an either-or question: “type 1 for red, 2 for black.”",
       ),
       tags: ["engagement", "low-activity"],
       score: 0.6,
@@ -193,49 +236,62 @@ export function localTips(w: TipWindow): Tip[] {
     tips.push({
       type: "closing",
       text: t(
-        "准备收尾：感谢送礼物的观众，预告下次直播时间，提醒关注。",
-        "Wrap up: thank the gifters, announce the next stream and remind viewers to follow.",
+        "准备收尾：感谢送礼物的朋友，预告下次开播时间，「点个关注，下次开播就能收到提醒」。",
+        "Wrap up: thank the gifters, announce the next stream and ask viewers to follow for the notification.",
       ),
       tags: ["closing", "retention"],
       score: nearEnd ? 0.9 : 0.7,
     });
   }
 
-  // always some advice: fill with general ones, lower scored
-  const fillers: Tip[] = [
+  return styledTips(tips, locale, fillerTips(locale));
+}
+
+/** General lines, lower scored, used when a window gives fewer than 3. */
+function fillerTips(locale: LocalLocale): Tip[] {
+  const zh = locale === "zh-CN";
+  return [
     {
       type: "interaction",
-      text: t(
-        "念几条弹幕并回应，让观众感到被看见。",
-        "Read a few messages aloud and reply: viewers love being seen.",
-      ),
+      text: zh
+        ? "念几条弹幕并回应，再说一句「有问题随时打在公屏上」。"
+        : "Read a few messages aloud and reply, then say “drop your questions in the chat”.",
       tags: ["engagement"],
       score: 0.35,
     },
     {
       type: "welcome",
-      text: t(
-        "每隔几分钟欢迎一下新进来的观众，并说明现在在做什么。",
-        "Every few minutes, welcome new viewers and say what is happening now.",
-      ),
+      text: zh
+        ? "每隔几分钟欢迎一下新进来的朋友，说清楚现在在讲什么，「刚来的点个关注」。"
+        : "Every few minutes, welcome new viewers, say what is happening now and ask them to follow.",
       tags: ["newcomers"],
       score: 0.3,
     },
     {
       type: "closing",
-      text: t(
-        "提醒大家点关注，下次开播会收到通知。",
-        "Remind viewers to follow so they get the next stream's notification.",
-      ),
+      text: zh
+        ? "提醒大家点关注、加入粉丝团，下次开播会收到通知。"
+        : "Remind viewers to follow so they get the next stream's notification.",
       tags: ["retention"],
       score: 0.25,
     },
   ];
-  for (const f of fillers) {
-    if (tips.length >= 3) break;
-    if (!tips.some((x) => x.text === f.text)) tips.push(f);
+}
+
+/**
+ * The style rules on any list of tips: lines with absolute claims are dropped, lines without a
+ * call to action get their type's, duplicates go, `fill` tops the list up to 3; best 5 kept.
+ */
+export function styledTips(tips: Tip[], locale: LocalLocale, fill: Tip[]): Tip[] {
+  const out: Tip[] = [];
+  for (const tip of [...tips, ...fill]) {
+    if (out.length >= 3 && fill.includes(tip)) break;
+    if (absoluteClaims(tip.text).length > 0) continue;
+    const text = withCallToAction(tip.text, tip.type, locale).slice(0, 240);
+    if (out.some((x) => x.text === text)) continue;
+    out.push({ ...tip, text });
   }
-  return tips.sort((a, b) => b.score - a.score).slice(0, 5).map((x) => ({
+  return out.sort((a, b) => b.score - a.score).slice(0, 5).map((x) => ({
     ...x,
     score: Math.round(x.score * 100) / 100,
   }));
@@ -265,22 +321,38 @@ export function tipsPrompt(w: TipWindow): string {
   ].join("\n\n");
 }
 
-const SYSTEM =
-  "You coach a live streamer in real time. From the last few minutes (frames, speech and " +
-  "chat) give 3 to 5 short tips the streamer can act on or say right now, in the chat's " +
-  'language. Answer JSON {"tips":[{"text": string, "type": "welcome"|"product"|' +
-  '"interaction"|"closing", "tags": string[], "score": number 0..1 (how useful now)}]}.';
+/**
+ * The coach's brief, after the Douyin document: a senior live-commerce coach writing 3–5
+ * natural lines, each with a call to action, no exaggerated promises, answer templates for
+ * price/size/shipping; then the stream's language.
+ */
+export function tipsSystemPrompt(language: LanguageTag): string {
+  return "You are a senior live-commerce coach for a live streamer. From the last few " +
+    "minutes (key frames, on-screen text, speech and chat) write 3 to 5 lines the streamer " +
+    "can act on or say right now. Each line is natural, specific to this window and ends " +
+    "with a call to action (follow, type 1, tap the product link, comment...). Make no " +
+    "exaggerated or absolute promises (no superlatives such as best/cheapest/#1/100%/" +
+    "guaranteed, 最/第一/全网最低/100%). When the chat asks about price, size or shipping, " +
+    "give a ready answer template with blanks in 【】 for facts you do not know. " +
+    languageInstruction(language) + ' Answer JSON {"tips":[{"text": string, "type": ' +
+    '"welcome"|"product"|"interaction"|"closing", "tags": string[], "score": number 0..1 ' +
+    "(how useful now)}]}.";
+}
 
 export async function coachingTips(w: TipWindow, llm: LlmClient | null): Promise<TipsResult> {
+  const language = windowLanguage(w);
   const out = await askOrLocal(llm, {
     room: w.roomId,
     purpose: "tips",
-    system: SYSTEM,
+    system: tipsSystemPrompt(language),
     user: tipsPrompt(w),
     images: (w.frames ?? []).slice(0, 24),
     schema: LlmTips,
     maxTokens: 800,
-  }, () => ({ tips: localTips(w) }));
-  const tips = [...out.value.tips].sort((a, b) => b.score - a.score);
-  return { tips, source: out.source };
+  }, () => ({ tips: localTips({ ...w, language }) }));
+  if (out.source === "local") return { tips: out.value.tips, source: "local", language };
+  // a model's lines follow the same rules; the local ones top them up when too few pass
+  const locale = localeOf(language);
+  const tips = styledTips(out.value.tips, locale, localTips({ ...w, language }));
+  return { tips, source: out.source, language };
 }

@@ -85,6 +85,8 @@ interface Turn {
 
 export class CoHost {
   #persona: Persona;
+  /** The stream's language from the room's inputs (`auto` personas speak it). */
+  #streamLanguage = "zh";
   readonly #queue: InputQueue;
   #state: CoHostState = "idle";
   #turn: Turn | null = null;
@@ -254,7 +256,11 @@ export class CoHost {
     emit({ t: "cohost", op: "taken", turn: turn.n, input, skipped });
     this.#setState("thinking");
 
-    const persona = this.#persona;
+    if (input.language) this.#streamLanguage = input.language;
+    // `auto`: the stream's language, as the room last reported it
+    const persona = this.#persona.language === "auto"
+      ? { ...this.#persona, language: this.#streamLanguage }
+      : this.#persona;
     const req = { roomId: this.o.roomId, persona, input, history: this.#history };
     const splitter = new SentenceSplitter();
     let index = 0;

@@ -24,6 +24,8 @@ export interface CoHostInput {
   trusted?: boolean;
   /** Opaque reference of the sender (a /proxy-ws client), echoed in `taken`. */
   ref?: string;
+  /** The stream's language when the room handed the input over (BCP-47). */
+  language?: string;
 }
 
 /** The wire form of an input (it may arrive over NATS): parsed before it is queued. */
@@ -36,6 +38,7 @@ export const CoHostInputSchema = z.object({
   at: z.number().int().nonnegative(),
   trusted: z.boolean().optional(),
   ref: z.string().max(140).optional(),
+  language: z.string().regex(/^[a-z]{2}(-[A-Za-z]{2,4})?$/).optional(),
 });
 
 export type CoHostState = "idle" | "thinking" | "speaking" | "interrupted";

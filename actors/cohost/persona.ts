@@ -17,8 +17,11 @@ export const Persona = z.object({
   name: z.string().trim().min(1).max(32).default("Aki"),
   /** How it talks, in the streamer's words ("cheerful, short answers, a little teasing"). */
   style: z.string().max(400).default("friendly and brief"),
-  /** BCP-47-ish tag; `zh` and `en` have local templates and espeak-ng voices. */
-  language: z.string().regex(/^[a-z]{2}(-[A-Za-z]{2,4})?$/).default("zh"),
+  /**
+   * BCP-47-ish tag; `zh` and `en` have local templates and espeak-ng voices. `auto` follows
+   * the stream's language (the room's setting, else what it detects), Chinese until known.
+   */
+  language: z.string().regex(/^(auto|[a-z]{2}(-[A-Za-z]{2,4})?)$/).default("auto"),
   /** Words or phrases the co-host must never say (a sentence holding one is withheld). */
   mustNotSay: z.array(z.string().trim().min(1).max(60)).max(100).default([]),
   /** A trusted input (the streamer, a /proxy-ws client) holding one of these interrupts. */

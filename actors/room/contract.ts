@@ -16,6 +16,11 @@
  * Commands travel as JSON over the transport (NATS in a cluster), so the room parses every
  * one with these schemas (`parseRoomCommand`); bad ones get `bad_command`.
  */
+import {
+  LANGUAGE_SETTINGS,
+  type LanguageSetting,
+  type StreamLanguageView,
+} from "../ai/language_tags.ts";
 import { z } from "zod";
 import { ActorError } from "../../engine/actor.ts";
 import type { Citation } from "../ai/qa/answer.ts";
@@ -75,6 +80,8 @@ export const RoomSettings = z.object({
   title: z.string().max(120).optional(),
   /** `meeting`: participants publish once admitted (`parts/meeting.ts`); default `live`. */
   kind: z.enum(["live", "meeting"]).optional(),
+  /** The language of the room's AI output; `auto` (or unset): the detected language. */
+  language: z.enum(LANGUAGE_SETTINGS as [LanguageSetting, ...LanguageSetting[]]).optional(),
 });
 export type RoomSettings = z.infer<typeof RoomSettings>;
 
@@ -470,6 +477,8 @@ export interface RoomSettingsView {
   title?: string;
   /** True when the settings come from the accounts database (admins are edited there). */
   managed: boolean;
+  /** The streamer's language setting for the room's AI (`auto`: detected). */
+  language?: LanguageSetting;
 }
 
 /** What a room publishes on `rooms.out.{roomId}` each tick that has something to say. */
@@ -775,6 +784,8 @@ export interface AiStateReply {
   qa: QaStatus;
   /** Where the LLM-backed features come from now. */
   llm: { configured: boolean; breaker?: string; model?: string };
+  /** The stream's language: the setting, what detection found, and the one AI output uses. */
+  language: StreamLanguageView;
   /** Only for room owners/admins. */
   admin?: {
     audit: AuditEntry[];

@@ -26,6 +26,9 @@ import { MoodTopics } from "./ai/mood_topics.ts";
 import type { IntelligenceOptions } from "./ai/options.ts";
 import type { RoomStateWithAi } from "./ai/persisted.ts";
 import { type AnswerResult, QaAssistant } from "./ai/qa_assistant.ts";
+import { StreamLanguage } from "./ai/stream_language.ts";
+import { noticeText } from "./ai/notices.ts";
+import type { LanguageTag } from "../ai/language_tags.ts";
 import type { RoomApi, RoomPart, SayContext } from "./part.ts";
 import type {
   AiCommand,
@@ -64,6 +67,8 @@ export class RoomIntelligence implements RoomPart {
   readonly #moodTopics: MoodTopics;
   /** Question detection, the queue and the answers (`ai/qa_assistant.ts`). */
   readonly #assistant: QaAssistant;
+  /** The stream's language (setting, detection) that notices, answers and tips follow. */
+  readonly #language: StreamLanguage;
   #dirty = false;
   #lastWriteAt: number;
 
@@ -73,6 +78,7 @@ export class RoomIntelligence implements RoomPart {
     this.#state = state;
     const snap = state.ai;
     const now = api.now();
+    this.#language = new StreamLanguage(() => api.access.languageSetting(), snap?.language);
     this.#moderator = new RoomModerator({
       roomId: api.roomId,
       llm: opts.llm,
@@ -98,6 +104,7 @@ export class RoomIntelligence implements RoomPart {
       snap,
       () => this.#dirty = true,
       (msg) => this.#tellSelf(msg),
+      () => this.#language.effective,
     );
     this.#lastWriteAt = now;
   }
@@ -139,7 +146,7 @@ export class RoomIntelligence implements RoomPart {
     if (d.action === "hide") {
       throw new ActorError(
         "message_hidden",
-        `your message was hidden by the room's moderation (${d.reasons.join(", ")})`,
+        noticeText("hidden", this.#language.effective, d.reasons),
         details,
       );
     }
@@ -147,13 +154,13 @@ export class RoomIntelligence implements RoomPart {
       const seconds = Math.round(((d.mutedUntil ?? at) - at) / 1000);
       throw new ActorError(
         "muted",
-        `your message was hidden and you are muted for ${seconds} s (${d.reasons.join(", ")})`,
+        noticeText("muted_for", this.#language.effective, d.reasons, seconds),
         { ...details, until: d.mutedUntil },
       );
     }
     return {
       code: "warned",
-      message: `your message was delivered, but breaks the room's rules (${d.reasons.join(", ")})`,
+      message: noticeText("warned", this.#language.effective, d.reasons),
       auditId: d.auditId ?? "",
       reasons: d.reasons,
     };
@@ -165,6 +172,7 @@ export class RoomIntelligence implements RoomPart {
    */
   onSay({ line }: SayContext, d: Danmaku): void {
     this.#moodTopics.count(d, line);
+    this.#language.chat(d.text);
     this.#assistant.offer(d, line);
     this.#dirty = true;
   }
@@ -177,6 +185,7 @@ export class RoomIntelligence implements RoomPart {
   /** A live caption cue: it may complete a recent highlight's speech. */
   onCaption(c: { at: number; startMs: number; endMs: number; text: string }): void {
     this.#moodTopics.hear(c, this.#state.highlights);
+    this.#language.caption(c.text);
   }
 
   // --- the tick
@@ -184,11 +193,17 @@ export class RoomIntelligence implements RoomPart {
   /** Work due at `now`: mood minutes, hot topics, the next answer, throttled persistence. */
   onTick(now: number): void {
     this.#moodTopics.tick(now);
+    if (this.#language.tick(now)) this.#dirty = true;
     this.#assistant.tick(now);
     if (this.#dirty && now - this.#lastWriteAt >= this.#opts.persistEveryMs) {
       this.#write(now);
       this.#api.markDirty();
     }
+  }
+
+  /** The stream's language AI output uses now. */
+  get language(): LanguageTag {
+    return this.#language.effective;
   }
 
   /** True while the assistant has something to do (the room keeps ticking). */
@@ -228,7 +243,7 @@ export class RoomIntelligence implements RoomPart {
         t: "ai_notice",
         to: msg.userId,
         code: msg.action === "mute" ? "muted" : msg.action === "warn" ? "warned" : "hidden",
-        text: `a message of yours was hidden by the room's moderation (${msg.reasons.join(", ")})`,
+        text: noticeText("late_hidden", this.#language.effective, msg.reasons),
         auditId: msg.auditId,
         ...(msg.mutedUntil !== undefined ? { until: msg.mutedUntil } : {}),
         at: now,
@@ -305,7 +320,7 @@ export class RoomIntelligence implements RoomPart {
         t: "ai_notice",
         to: entry.userId,
         code: "unmuted",
-        text: "a room admin lifted your mute",
+        text: noticeText("unmuted", this.#language.effective),
         auditId: entry.id,
         at: now,
       });
@@ -339,6 +354,7 @@ export class RoomIntelligence implements RoomPart {
       ...this.#moodTopics.view(now),
       answers: this.#assistant.answers,
       qa: this.#assistant.status,
+      language: this.#language.view(),
       llm: llm
         ? { configured: true, breaker: llm.breakerState(), model: llm.model }
         : { configured: false },
@@ -373,6 +389,7 @@ export class RoomIntelligence implements RoomPart {
       moderator: this.#moderator.state,
       ...this.#moodTopics.snapshot(this.#state.highlights),
       ...this.#assistant.snapshot(),
+      language: this.#language.detected,
     };
   }
 

@@ -7,6 +7,7 @@
  * feature (bridges, co-host, guests on stage, PK) is a new part in that list, not an edit to
  * the room actor.
  */
+import type { LanguageSetting, LanguageTag } from "../ai/language_tags.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { MuteStore } from "../ai/moderation/room_manager.ts";
 import type { ChatLine } from "./chat_line.ts";
@@ -40,6 +41,8 @@ export interface RoomApi {
   recentChat(n?: number): Danmaku[];
   /** Who may do what (the access part: settings, mutes, bans, admins). */
   readonly access: RoomAccess;
+  /** The stream's language AI output uses now (the setting, else detection). */
+  streamLanguage(): LanguageTag;
   /** Publish a live caption cue: every part's `onCaption` hears it first. */
   caption(cue: CaptionRoomEvent["c"]): void;
   /** Publish a new highlight: every part's `onHighlight` sees it first (enrichment). */
@@ -87,6 +90,8 @@ export interface RoomAccess {
   isRoomStaff(userId: string): boolean;
   /** `owner` or `admin` (room or platform) for the room's staff, else undefined. */
   staffRole(actor: Actor): "owner" | "admin" | undefined;
+  /** The streamer's language setting for the room's AI (`auto`: follow detection). */
+  languageSetting(): LanguageSetting;
   /** Guests are refused (`guests_disabled`) when the room's settings turned guest chat off. */
   requireGuestsAllowed(actor: Actor): void;
   /** `banned` for a banned user. */

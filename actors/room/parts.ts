@@ -24,6 +24,8 @@ import type { RoomState } from "./state.ts";
 export interface RoomParts {
   /** Who may do what; other parts reach it through `RoomApi.access`. */
   access: AccessPart;
+  /** The AI part, when the room has its AI (it keeps the stream's language). */
+  ai?: RoomIntelligence;
   /** Every part, in hook order (`access` first). */
   all: RoomPart[];
 }
@@ -49,9 +51,10 @@ export function roomParts(
     new PkPart(api("pk"), state),
     new MeetingPart(api("meeting"), state, cfg.ai?.llm ?? null),
   ];
-  if (cfg.ai) all.push(new RoomIntelligence(api("ai"), state, cfg.ai));
+  const ai = cfg.ai ? new RoomIntelligence(api("ai"), state, cfg.ai) : undefined;
+  if (ai) all.push(ai);
   for (const p of all) {
     if (all.filter((q) => q.name === p.name).length > 1) throw new Error(`two parts ${p.name}`);
   }
-  return { access, all };
+  return { access, ai, all };
 }

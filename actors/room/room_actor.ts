@@ -24,6 +24,7 @@
  * known settings and the detector's baseline: marked dirty once per batch published (never per
  * message), persisted at once for moderation.
  */
+import { effectiveLanguage } from "../ai/language.ts";
 import {
   Actor,
   type ActorContext,
@@ -204,6 +205,8 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
       get access() {
         return room.#parts.access;
       },
+      streamLanguage: () =>
+        room.#parts.ai?.language ?? effectiveLanguage(room.state.language, null),
       caption: (c) => {
         for (const p of this.#parts.all) p.onCaption?.(c);
         this.#enqueue({ t: "caption", c });

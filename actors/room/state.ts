@@ -3,6 +3,7 @@
  * or a JetStream KV bucket). Restoring repairs field by field, so one damaged field never
  * costs the room its bans or highlights.
  */
+import { LANGUAGE_SETTINGS, type LanguageSetting } from "../ai/language_tags.ts";
 import { z } from "zod";
 import type { Danmaku, HighlightSpan } from "./contract.ts";
 import type { DetectorSnapshot } from "./highlights.ts";
@@ -45,6 +46,8 @@ export interface RoomState {
   title: string | null;
   /** From the room's settings: `meeting` rooms run `parts/meeting.ts`. */
   kind: "live" | "meeting";
+  /** The streamer's language setting for the room's AI (from the settings). */
+  language: LanguageSetting;
   /**
    * True when owner, admins, guestChat and title come from the accounts database (kept here
    * as the last known copy in case the database cannot be read at activation); admins are
@@ -74,6 +77,7 @@ export function initialRoomState(): RoomState {
     guestChat: true,
     title: null,
     kind: "live",
+    language: "auto",
     managed: false,
     mutes: [],
     bans: [],
@@ -119,6 +123,7 @@ const PersistedRoomState = z.object({
   guestChat: z.boolean().catch(true),
   title: z.string().nullable().catch(null),
   kind: z.enum(["live", "meeting"]).catch("live"),
+  language: z.enum(LANGUAGE_SETTINGS as [LanguageSetting, ...LanguageSetting[]]).catch("auto"),
   managed: z.boolean().catch(false),
   mutes: z.array(
     z.object({

@@ -29,6 +29,8 @@ import {
   windowOf,
 } from "./analysis_messages.ts";
 import type { AnalysisStore } from "./analysis_store.ts";
+import { detectLanguage, effectiveLanguage } from "../ai/language.ts";
+import { isLanguageTag, type LanguageSetting, type LanguageTag } from "../ai/language_tags.ts";
 
 export interface AnalysisState {
   request: Omit<AnalyseCommand, "kind" | "force"> | null;
@@ -47,6 +49,8 @@ export interface AnalysisState {
     danmaku: WindowMessage[];
     mood: { mean: number; count: number } | null;
     topics: string[];
+    /** The window's language: the room's setting, else detected in its speech and chat. */
+    language?: LanguageTag;
   } | null;
 }
 
@@ -220,9 +224,7 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
         ? await this.deps.models.speech(pcm)
         : { speechRatio: 0, speechMs: 0 };
       const frames = await this.deps.media.keyFrames(path, `${dir}/frames`);
-      const screenText = frames.length > 0 && this.deps.models.screenText
-        ? await this.deps.models.screenText(frames)
-        : [];
+      const screenText = await this.#screenText(frames, `${dir}/frames`);
       const prefix = `${recordingPrefix(req.roomId, req.recordingId)}analysis/w${req.window}/`;
       const frameKeys: string[] = [];
       for (const [i, f] of frames.entries()) {
@@ -239,6 +241,35 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
       };
     });
     this.state.media = result ?? { speechRatio: 0, speechMs: 0, frameKeys: [], segments: 0 };
+  }
+
+  /**
+   * The key frames' on-screen text: stored line by line with each frame's wall clock (for
+   * the VOD's search), and returned as distinct lines (for the tips).
+   */
+  async #screenText(frames: string[], frameDir: string): Promise<string[]> {
+    const { models, media, store } = this.deps;
+    if (frames.length === 0 || !models.screenText) return [];
+    if (!models.screenLines) return await models.screenText(frames);
+    const req = this.state.request!;
+    const perFrame = await models.screenLines(frames);
+    const offsets = (await media.frameOffsets?.(frameDir)) ?? [];
+    const startAt = (await this.#segments())[0]?.startAt ?? req.startAt;
+    const rows = perFrame.flatMap((lines, i) =>
+      lines.map((l, line) => ({
+        roomId: req.roomId,
+        frame: i + 1,
+        line,
+        // without the frames' times: one every 10 s, as they are taken
+        at: Math.round(startAt + (offsets[i] ?? i * 10) * 1000),
+        text: l.text.slice(0, 500),
+        confidence: Math.round(l.confidence * 1000) / 1000,
+      }))
+    );
+    await store.putScreenText(req.recordingId, req.window, rows);
+    const seen = new Set<string>();
+    for (const r of rows) if (seen.size < 60) seen.add(r.text);
+    return [...seen];
   }
 
   async #transcript(): Promise<void> {
@@ -274,8 +305,12 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
     const win = await rooms.window(req.roomId, { from: req.startAt, to: req.endAt });
     let mood: { mean: number; count: number } | null = null;
     let topics: string[] = [];
+    let setting: LanguageSetting = "auto";
+    let roomDetected: LanguageTag | null = null;
     try {
       const ai = await rooms.aiState(req.roomId, ANALYST_ACTOR);
+      setting = ai.language?.setting ?? "auto";
+      roomDetected = isLanguageTag(ai.language?.detected) ? ai.language.detected : null;
       const points = [...ai.mood, ...(ai.moodNow ? [ai.moodNow] : [])].filter((p) =>
         p.minute + 60_000 > req.startAt && p.minute < req.endAt
       );
@@ -290,10 +325,16 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
       if (!(err instanceof ActorError)) throw err;
     }
     const danmaku = await this.#archivedDanmaku(req.roomId, req.startAt, req.endAt, win.danmaku);
+    const windowText = [
+      this.state.transcript ?? "",
+      this.state.transcript ?? "",
+      ...danmaku.slice(-200).map((d) => d.text),
+    ];
     this.state.context = {
       danmaku: danmaku.map((d) => ({ userId: d.userId, name: d.name, text: d.text, at: d.at })),
       mood,
       topics,
+      language: effectiveLanguage(setting, detectLanguage(windowText)?.tag ?? roomDetected),
     };
   }
 
@@ -345,6 +386,7 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
       topics: context.topics,
       frames,
       screenText: media.screenText ?? [],
+      language: context.language,
     };
     const result = await coachingTips(window, this.deps.llm);
     await this.deps.store.putTips({
@@ -360,6 +402,8 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
       frames: frames.length,
       danmaku: context.danmaku.length,
       run: this.state.run,
+      language: result.language,
+      screenText: window.screenText ?? [],
     });
     this.deps.outbound?.publish({
       type: "tips.ready",
@@ -374,6 +418,7 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
         endAt: req.endAt,
         tips: result.tips,
         source: result.source,
+        language: result.language,
       },
     });
   }

@@ -35,6 +35,10 @@ export interface TipsRow {
   danmaku: number;
   run: number;
   createdAt: number;
+  /** The language the tips are in (BCP-47). */
+  language: string;
+  /** The window's distinct on-screen text lines (OCR), first seen first. */
+  screenText: string[];
 }
 
 export interface SummaryRow {
@@ -45,6 +49,22 @@ export interface SummaryRow {
   source: Source;
   run: number;
   createdAt: number;
+  /** The language of the summary and chapter titles (BCP-47). */
+  language: string;
+}
+
+/** One line of on-screen text read in a key frame of an analysis window. */
+export interface ScreenTextRow {
+  recordingId: string;
+  roomId: string;
+  window: number;
+  /** The key frame's number in the window (1-based) and the line's number in it. */
+  frame: number;
+  line: number;
+  /** Wall clock of the frame, ms since the epoch. */
+  at: number;
+  text: string;
+  confidence: number;
 }
 
 const ms = (
@@ -67,6 +87,8 @@ function toTips(r: Record<string, unknown>): TipsRow {
     danmaku: Number(r.danmaku),
     run: Number(r.run),
     createdAt: ms(r.created_at),
+    language: String(r.language ?? "en"),
+    screenText: r.screen_text ? json<string[]>(r.screen_text) : [],
   };
 }
 
@@ -120,10 +142,11 @@ export class AnalysisStore {
   async putTips(t: Omit<TipsRow, "createdAt">): Promise<TipsRow> {
     await this.db.query(
       `INSERT INTO analysis_tips (recording_id, window_seq, room_id, start_at, end_at, tips, source,
-         transcript, speech_ratio, frames, danmaku, run)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12)
+         transcript, speech_ratio, frames, danmaku, run, language, screen_text)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14::jsonb)
        ON CONFLICT (recording_id, window_seq) DO UPDATE SET tips = EXCLUDED.tips,
          source = EXCLUDED.source, transcript = EXCLUDED.transcript,
+         language = EXCLUDED.language, screen_text = EXCLUDED.screen_text,
          speech_ratio = EXCLUDED.speech_ratio, frames = EXCLUDED.frames,
          danmaku = EXCLUDED.danmaku, run = EXCLUDED.run, created_at = now()
        WHERE analysis_tips.run < EXCLUDED.run`,
@@ -140,6 +163,8 @@ export class AnalysisStore {
         t.frames,
         t.danmaku,
         t.run,
+        t.language,
+        JSON.stringify(t.screenText),
       ],
     );
     return (await this.tips(t.recordingId, t.window))!;
@@ -174,13 +199,22 @@ export class AnalysisStore {
   /** Stores a summary; like `putTips`, a run replaces an older run only. */
   async putSummary(s: Omit<SummaryRow, "createdAt">): Promise<SummaryRow> {
     await this.db.query(
-      `INSERT INTO recording_summaries (recording_id, room_id, summary, chapters, source, run)
-       VALUES ($1, $2, $3, $4::jsonb, $5, $6)
+      `INSERT INTO recording_summaries (recording_id, room_id, summary, chapters, source, run,
+         language)
+       VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)
        ON CONFLICT (recording_id) DO UPDATE SET summary = EXCLUDED.summary,
          chapters = EXCLUDED.chapters, source = EXCLUDED.source, run = EXCLUDED.run,
-         created_at = now()
+         language = EXCLUDED.language, created_at = now()
        WHERE recording_summaries.run < EXCLUDED.run`,
-      [s.recordingId, s.roomId, s.summary, JSON.stringify(s.chapters), s.source, s.run],
+      [
+        s.recordingId,
+        s.roomId,
+        s.summary,
+        JSON.stringify(s.chapters),
+        s.source,
+        s.run,
+        s.language,
+      ],
     );
     return (await this.summary(s.recordingId))!;
   }
@@ -200,6 +234,53 @@ export class AnalysisStore {
       source: r.source as Source,
       run: Number(r.run),
       createdAt: ms(r.created_at),
+      language: String(r.language ?? "en"),
     };
+  }
+
+  /**
+   * Stores a window's on-screen text, replacing what an earlier run of the same window
+   * stored (one transaction-free statement pair: a resumed step writes the same rows again).
+   */
+  async putScreenText(
+    recordingId: string,
+    window: number,
+    rows: Omit<ScreenTextRow, "recordingId" | "window">[],
+  ): Promise<void> {
+    await this.db.query(
+      "DELETE FROM recording_screen_text WHERE recording_id = $1 AND window_seq = $2",
+      [recordingId, window],
+    );
+    if (rows.length === 0) return;
+    await this.db.query(
+      `INSERT INTO recording_screen_text (recording_id, window_seq, frame, line, room_id, at,
+         text, confidence)
+       SELECT $1, $2, (r->>'frame')::int, (r->>'line')::int, r->>'roomId',
+              to_timestamp((r->>'at')::double precision / 1000), r->>'text',
+              (r->>'confidence')::real
+         FROM jsonb_array_elements($3::jsonb) AS r
+       ON CONFLICT DO NOTHING`,
+      [recordingId, window, JSON.stringify(rows)],
+    );
+  }
+
+  /** A recording's on-screen text, in time order; `query`: lines containing it (any case). */
+  async screenText(recordingId: string, query?: string, limit = 500): Promise<ScreenTextRow[]> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      `SELECT * FROM recording_screen_text
+        WHERE recording_id = $1 AND ($2::text IS NULL OR strpos(lower(text), lower($2)) > 0)
+        ORDER BY at, frame, line LIMIT $3`,
+      [recordingId, query ?? null, limit],
+    );
+    return rows.map((r) => ({
+      recordingId: String(r.recording_id),
+      roomId: String(r.room_id),
+      window: Number(r.window_seq),
+      frame: Number(r.frame),
+      line: Number(r.line),
+      at: ms(r.at),
+      text: String(r.text),
+      confidence: Number(r.confidence),
+    }));
   }
 }

@@ -33,6 +33,8 @@ export interface WindowMedia {
   audio(path: string): Promise<Float32Array>;
   /** Key frames as JPEG files under `outDir`, in time order (none without video). */
   keyFrames(path: string, outDir: string): Promise<string[]>;
+  /** The key frames' times in `outDir`, seconds from the file's start (unset: unknown). */
+  frameOffsets?(outDir: string): Promise<number[]>;
 }
 
 /** One utterance found by voice activity detection, in samples of the audio given. */
@@ -58,4 +60,13 @@ export interface AnalysisModels {
   recogniser(): Promise<SpeechRecogniser | null>;
   /** Distinct lines of on-screen text in the key frames (JPEG files), in order; unset: no OCR. */
   screenText?(framePaths: string[]): Promise<string[]>;
+  /** The text lines read in each key frame, frame by frame (unset: no OCR). */
+  screenLines?(framePaths: string[]): Promise<FrameText[][]>;
+}
+
+/** One line of on-screen text in a key frame. */
+export interface FrameText {
+  text: string;
+  /** 0..1 */
+  confidence: number;
 }

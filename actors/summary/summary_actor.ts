@@ -16,6 +16,7 @@ import type { AiStateReply } from "../room/contract.ts";
 import type { HighlightSpan } from "../room/contract.ts";
 import type { AnalysisStore, SummaryRow } from "../segment/analysis_store.ts";
 import type { RecordingIndex } from "../recording/recording_index.ts";
+import { detectLanguage, effectiveLanguage } from "../ai/language.ts";
 import { buildTimeline, vodOffsetOf } from "../recording/timeline.ts";
 
 import { SUMMARY_ACTOR_TYPE } from "./address.ts";
@@ -120,6 +121,7 @@ export class SummaryActor extends Actor<SummaryState, unknown, unknown> {
       chapters: out.chapters,
       source: out.source,
       run: this.state.run,
+      language: out.language,
     });
     this.deps.outbound?.publish({
       type: "summary.ready",
@@ -132,6 +134,7 @@ export class SummaryActor extends Actor<SummaryState, unknown, unknown> {
         summary: out.summary,
         chapters: out.chapters,
         source: out.source,
+        language: out.language,
       },
     });
     this.state.step = "stored";
@@ -185,8 +188,12 @@ export class SummaryActor extends Actor<SummaryState, unknown, unknown> {
       mean: m.mean,
       count: m.count,
     }));
+    const setting = ai?.language?.setting ?? "auto";
+    const captionLanguage = detectLanguage(captions.slice(-200).map((c) => c.text))?.tag;
     return {
       recordingId: rec.id,
+      // the setting, else the captions' language, else what the room heard last
+      language: effectiveLanguage(setting, captionLanguage ?? ai?.language?.detected ?? null),
       durationMs: timeline.durationMs,
       captions: captions.map((c) => ({ startMs: c.startMs, endMs: c.endMs, text: c.text })),
       highlights,

@@ -11,6 +11,7 @@ import type { Identity } from "../auth/identity.ts";
 import { visibleText } from "../../engine/text/schema.ts";
 import { AccountError } from "./errors.ts";
 import { addRole } from "./users.ts";
+import { LANGUAGE_SETTINGS, type LanguageSetting } from "../../actors/ai/language_tags.ts";
 
 /** Rooms one user may own. */
 export const MAX_ROOMS_PER_USER = 5;
@@ -21,6 +22,8 @@ const RoomFields = {
   category: z.string().trim().regex(/^[a-z0-9-]{1,40}$/, "category: 1-40 of a-z 0-9 -"),
   coverUrl: z.url({ protocol: /^https?$/ }).max(500).nullable(),
   guestChat: z.boolean(),
+  /** The language of the room's AI output (`auto`: the language detected in the stream). */
+  language: z.enum(LANGUAGE_SETTINGS as [LanguageSetting, ...LanguageSetting[]]),
 };
 
 export const CreateRoomInput = z.object({
@@ -31,6 +34,7 @@ export const CreateRoomInput = z.object({
   guestChat: RoomFields.guestChat.default(true),
   /** `meeting`: a meeting room (waiting room, host controls; fixed at creation). */
   kind: z.enum(["live", "meeting"]).default("live"),
+  language: RoomFields.language.default("auto"),
 }).strict();
 export type CreateRoomInput = z.infer<typeof CreateRoomInput>;
 
@@ -39,6 +43,7 @@ export const UpdateRoomInput = z.object({
   category: RoomFields.category.optional(),
   coverUrl: RoomFields.coverUrl.optional(),
   guestChat: RoomFields.guestChat.optional(),
+  language: RoomFields.language.optional(),
   admins: z.array(z.string().min(1).max(64)).max(MAX_ROOM_ADMINS).optional(),
 }).strict();
 export type UpdateRoomInput = z.infer<typeof UpdateRoomInput>;
@@ -51,6 +56,7 @@ export interface Room {
   coverUrl: string | null;
   guestChat: boolean;
   kind: "live" | "meeting";
+  language: LanguageSetting;
   liveStreamId: string | null;
   admins: string[];
   createdAt: Date;
@@ -65,6 +71,7 @@ interface RoomRow {
   cover_url: string | null;
   guest_chat: boolean;
   kind: "live" | "meeting";
+  language: string | null;
   live_stream_id: string | null;
   admins: string[] | null;
   created_at: Date;
@@ -72,7 +79,7 @@ interface RoomRow {
 }
 
 const SELECT_ROOM = `SELECT r.id, r.owner_id, r.title, r.category, r.cover_url, r.guest_chat,
-    r.kind, r.live_stream_id, r.created_at, r.updated_at,
+    r.kind, r.language, r.live_stream_id, r.created_at, r.updated_at,
     ARRAY(SELECT a.user_id FROM room_admins a WHERE a.room_id = r.id ORDER BY a.user_id) AS admins
   FROM rooms r`;
 
@@ -84,6 +91,9 @@ const toRoom = (r: RoomRow): Room => ({
   coverUrl: r.cover_url,
   guestChat: r.guest_chat,
   kind: r.kind,
+  language: (LANGUAGE_SETTINGS as readonly string[]).includes(r.language ?? "")
+    ? r.language as LanguageSetting
+    : "auto",
   liveStreamId: r.live_stream_id,
   admins: r.admins ?? [],
   createdAt: new Date(r.created_at),
@@ -114,7 +124,10 @@ export async function roomsOf(db: SqlExecutor, ownerId: string): Promise<Room[]>
 export async function createRoom(
   store: SqlStore,
   ownerId: string,
-  input: Omit<CreateRoomInput, "kind"> & { kind?: CreateRoomInput["kind"] },
+  input: Omit<CreateRoomInput, "kind" | "language"> & {
+    kind?: CreateRoomInput["kind"];
+    language?: LanguageSetting;
+  },
 ): Promise<Room> {
   return await store.transaction(async (tx) => {
     // Serialise one owner's creations so the limit holds.
@@ -130,8 +143,8 @@ export async function createRoom(
     try {
       await tx.savepoint((sp) =>
         sp.query(
-          `INSERT INTO rooms (id, owner_id, title, category, cover_url, guest_chat, kind)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          `INSERT INTO rooms (id, owner_id, title, category, cover_url, guest_chat, kind, language)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
           [
             id,
             ownerId,
@@ -140,6 +153,7 @@ export async function createRoom(
             input.coverUrl,
             input.guestChat,
             input.kind ?? "live",
+            input.language ?? "auto",
           ],
         )
       );
@@ -176,7 +190,8 @@ export async function updateRoom(
     await tx.query(
       `UPDATE rooms SET title = coalesce($2, title), category = coalesce($3, category),
               cover_url = CASE WHEN $4::boolean THEN $5 ELSE cover_url END,
-              guest_chat = coalesce($6, guest_chat), updated_at = now()
+              guest_chat = coalesce($6, guest_chat), language = coalesce($7, language),
+              updated_at = now()
         WHERE id = $1`,
       [
         roomId,
@@ -185,6 +200,7 @@ export async function updateRoom(
         patch.coverUrl !== undefined,
         patch.coverUrl ?? null,
         patch.guestChat ?? null,
+        patch.language ?? null,
       ],
     );
     if (patch.admins) {

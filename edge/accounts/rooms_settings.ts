@@ -21,6 +21,7 @@ export function roomSettingsOf(room: Room): RoomSettings {
     guestChat: room.guestChat,
     title: room.title,
     ...(room.kind === "meeting" ? { kind: "meeting" as const } : {}),
+    language: room.language,
   };
 }
 

@@ -382,6 +382,11 @@ export interface paths {
                          * @enum {string}
                          */
                         kind?: "live" | "meeting";
+                        /**
+                         * @default auto
+                         * @enum {string}
+                         */
+                        language?: "auto" | "zh-CN" | "en" | "ja" | "ko" | "es" | "pt" | "fr" | "de" | "ru" | "it" | "vi" | "th" | "id" | "ar" | "tr";
                     };
                 };
             };
@@ -753,6 +758,8 @@ export interface paths {
                         /** Format: uri */
                         coverUrl?: string | null;
                         guestChat?: boolean;
+                        /** @enum {string} */
+                        language?: "auto" | "zh-CN" | "en" | "ja" | "ko" | "es" | "pt" | "fr" | "de" | "ru" | "it" | "vi" | "th" | "id" | "ar" | "tr";
                         admins?: string[];
                     };
                 };
@@ -6891,7 +6898,7 @@ export interface paths {
                         name?: string;
                         /** @default friendly and brief */
                         style?: string;
-                        /** @default zh */
+                        /** @default auto */
                         language?: string;
                         /** @default [] */
                         mustNotSay?: string[];
@@ -18377,6 +18384,7 @@ export interface components {
             category: string;
             coverUrl: string | null;
             guestChat: boolean;
+            language: string;
             liveStreamId: string | null;
             admins: string[];
         } & {

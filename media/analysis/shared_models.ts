@@ -8,7 +8,7 @@ import type { Logger } from "../../engine/log.ts";
 import { createRecogniser, type Recogniser, type RecogniserConfig } from "../audio/asr.ts";
 import { SileroVad, VadStream } from "../audio/vad.ts";
 import { Ocr } from "./ocr.ts";
-import type { AnalysisModels, Utterance } from "../../actors/segment/ports.ts";
+import type { AnalysisModels, FrameText, Utterance } from "../../actors/segment/ports.ts";
 
 const MAX_SCREEN_LINES = 60;
 
@@ -20,29 +20,34 @@ export class SharedModels implements AnalysisModels {
   #ocrLock: Promise<unknown> = Promise.resolve();
   /** Absent when OCR is off (`ANALYSIS_OCR=false`): the actor then skips it. */
   readonly screenText?: (framePaths: string[]) => Promise<string[]>;
+  readonly screenLines?: (framePaths: string[]) => Promise<FrameText[][]>;
 
   constructor(
     private readonly makeRecogniser: () => Promise<Recogniser | null>,
     opts: { ocr?: boolean } = {},
   ) {
-    if (opts.ocr) this.screenText = (paths) => this.#screenText(paths);
+    if (opts.ocr) {
+      this.screenLines = (paths) => this.#screenLines(paths);
+      this.screenText = async (paths) => distinctLines(await this.#screenLines(paths));
+    }
   }
 
   static fromConfig(cfg: RecogniserConfig & { ANALYSIS_OCR: boolean }, log?: Logger): SharedModels {
     return new SharedModels(() => createRecogniser(cfg, log), { ocr: cfg.ANALYSIS_OCR });
   }
 
-  /** Distinct text lines of the frames, first seen first, at most `MAX_SCREEN_LINES`. */
-  #screenText(paths: string[]): Promise<string[]> {
+  /** The lines read in each frame (one window's frames at a time). */
+  #screenLines(paths: string[]): Promise<FrameText[][]> {
     const run = this.#ocrLock.then(async () => {
       const ocr = await (this.#ocr ??= Ocr.load());
-      const seen = new Set<string>();
+      const frames: FrameText[][] = [];
       for (const p of paths) {
-        for (const line of await ocr.read(p)) {
-          if (seen.size < MAX_SCREEN_LINES) seen.add(line.text.trim());
-        }
+        frames.push(
+          (await ocr.read(p)).map((l) => ({ text: l.text.trim(), confidence: l.score }))
+            .filter((l) => l.text !== ""),
+        );
       }
-      return [...seen];
+      return frames;
     });
     this.#ocrLock = run.catch(() => {});
     return run;
@@ -76,4 +81,13 @@ export class SharedModels implements AnalysisModels {
     if (this.#ocr) await (await this.#ocr.catch(() => null))?.close();
     if (this.#asr) await (await this.#asr.catch(() => null))?.close?.(); // a resident process
   }
+}
+
+/** Distinct text lines of the frames, first seen first, at most `MAX_SCREEN_LINES`. */
+export function distinctLines(frames: FrameText[][]): string[] {
+  const seen = new Set<string>();
+  for (const f of frames) {
+    for (const l of f) if (seen.size < MAX_SCREEN_LINES) seen.add(l.text);
+  }
+  return [...seen];
 }

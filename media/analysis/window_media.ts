@@ -56,7 +56,9 @@ export async function keyFrames(
       "-vf",
       // the first key frame, then each key frame at least `everySec` after the last taken
       `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${opts.everySec})',` +
-      `scale=-2:'min(${opts.maxHeight},ih)'`,
+      `scale=-2:'min(${opts.maxHeight},ih)',` +
+      // each kept frame's time, for `frameOffsets` (print writes only frames with a key)
+      `metadata=mode=add:key=kf:value=1,metadata=mode=print:file='${outDir}/${TIMES_FILE}'`,
       "-fps_mode",
       "vfr",
       "-frames:v",
@@ -78,12 +80,30 @@ export async function keyFrames(
   return names.sort().map((n) => `${outDir}/${n}`);
 }
 
+const TIMES_FILE = "frame_times.txt";
+
+/**
+ * The times of the key frames `keyFrames` wrote in `outDir`, in seconds from the start of the
+ * window's file, in the frames' order (empty when it wrote none).
+ */
+export async function frameOffsets(outDir: string): Promise<number[]> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(`${outDir}/${TIMES_FILE}`);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return [];
+    throw err;
+  }
+  return [...text.matchAll(/pts_time:(-?[\d.]+)/g)].map((m) => Number(m[1]));
+}
+
 /** The port, with RNNoise removing at most `denoiseDb` dB of noise from the audio (0: off). */
 export function windowMediaOf(opts: { denoiseDb: number }): WindowMedia {
   return {
     join: joinSegments,
     audio: (input) => windowAudio(input, opts.denoiseDb),
     keyFrames: (input, outDir) => keyFrames(input, outDir),
+    frameOffsets,
   };
 }
 

@@ -8,6 +8,8 @@
 import { z } from "zod";
 import { askOrLocal, type LlmClient } from "../llm/client.ts";
 import type { Source } from "../source.ts";
+import { languageInstruction } from "../language.ts";
+import type { LanguageTag } from "../language_tags.ts";
 import { questionTerms } from "./detect.ts";
 import type { KnowledgeBase, RetrievedChunk } from "./knowledge_base.ts";
 
@@ -32,7 +34,7 @@ const LlmAnswer = z.object({
 
 const SYSTEM =
   "You are the streamer's assistant answering a viewer's question in a live chat. Use ONLY " +
-  "the knowledge-base chunks given. Reply in the viewer's language, at most two short " +
+  "the knowledge-base chunks given. At most two short " +
   'sentences. Answer JSON {"answer": string|null, "chunkId": string|null}: chunkId is the id ' +
   "of the chunk your answer comes from; use nulls when the chunks do not answer the question.";
 
@@ -78,6 +80,8 @@ export async function answerQuestion(
   kb: KnowledgeBase,
   llm: LlmClient | null,
   roomId: string,
+  /** The stream's language; the local answer quotes the entry as the streamer wrote it. */
+  language: LanguageTag = "en",
 ): Promise<QaAnswer> {
   const retrieval = await kb.retrieve(question, 3);
   const hits = retrieval.hits;
@@ -90,7 +94,7 @@ export async function answerQuestion(
   const out = await askOrLocal(llm, {
     room: roomId,
     purpose: "qa",
-    system: SYSTEM,
+    system: `${SYSTEM} ${languageInstruction(language)}`,
     user: `Knowledge base:\n${context}\n\nViewer question: ${question}`,
     schema: LlmAnswer,
     maxTokens: 300,

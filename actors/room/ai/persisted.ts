@@ -22,6 +22,8 @@ export interface AiSnapshot {
   answers: AssistantAnswer[];
   /** Enrichment of the room's highlights by id (re-attached on restore). */
   highlights: Record<string, HighlightEnrichment>;
+  /** The stream's language as last detected (absent in snapshots from before it existed). */
+  language?: string | null;
 }
 
 export type RoomStateWithAi = RoomState & { ai?: AiSnapshot };
@@ -58,6 +60,7 @@ const PersistedAi = z.object({
   answers: z.array(z.unknown()).transform((a) => a as AssistantAnswer[]).catch([]),
   highlights: z.record(z.string(), z.unknown())
     .transform((h) => h as Record<string, HighlightEnrichment>).catch({}),
+  language: z.string().nullable().optional().catch(null),
 });
 
 /**

@@ -17,6 +17,7 @@ import type { AssistantAnswer, Danmaku, QaStatus } from "../contract.ts";
 import type { RoomApi } from "../part.ts";
 import type { IntelligenceOptions } from "./options.ts";
 import type { AiSnapshot } from "./persisted.ts";
+import type { LanguageTag } from "../../ai/language_tags.ts";
 
 /** An answer worked out beside the mailbox, back as the AI part's own message. */
 export interface AnswerResult {
@@ -57,6 +58,8 @@ export class QaAssistant {
     private readonly dirty: () => void,
     /** Sends the answer back to the AI part (`RoomApi.self`). */
     private readonly tellSelf: (msg: AnswerResult) => void,
+    /** The stream's language now (answers follow it). */
+    private readonly language: () => LanguageTag = () => "en",
   ) {
     const qaState = snap?.qa ?? emptyQaQueue();
     // an answer in flight when the room stopped goes back to the front of the queue
@@ -244,7 +247,7 @@ export class QaAssistant {
     this.#answering = q.id;
     this.#answeringSince = now;
     this.#changed = true;
-    answerQuestion(q.text, this.#kb, this.opts.llm, this.api.roomId)
+    answerQuestion(q.text, this.#kb, this.opts.llm, this.api.roomId, this.language())
       .catch((err): QaAnswer => {
         this.api.log.warn("assistant answer failed", { question: q.id, err });
         return { question: q.text, text: null, citation: null, source: "local" };

@@ -5,6 +5,7 @@
  * (`moderation.ts`) with the `moderate` command. On the say path it refuses muted and banned
  * senders; `join` tells a viewer its standing. Other parts reach it through `RoomApi.access`.
  */
+import type { LanguageSetting } from "../../ai/language_tags.ts";
 import { ActorError } from "../../../engine/actor.ts";
 import type {
   Actor,
@@ -66,6 +67,11 @@ export class AccessPart implements RoomPart, RoomAccess {
     return this.#moderation.isAdmin(actor.userId) || actor.roles.includes("admin")
       ? "admin"
       : undefined;
+  }
+
+  /** The streamer's language setting for the room's AI. */
+  languageSetting(): LanguageSetting {
+    return this.state.language;
   }
 
   requireGuestsAllowed(actor: Actor): void {
@@ -146,10 +152,12 @@ export class AccessPart implements RoomPart, RoomAccess {
       this.state.guestChat = true;
       this.state.title = null;
       this.state.kind = "live";
+      this.state.language = "auto";
     } else {
       this.state.guestChat = settings.guestChat;
       this.state.title = settings.title ?? null;
       this.state.kind = settings.kind ?? "live";
+      this.state.language = settings.language ?? "auto";
     }
   }
 
@@ -172,6 +180,7 @@ export class AccessPart implements RoomPart, RoomAccess {
       admins: this.#moderation.admins,
       guestChat: this.state.guestChat,
       managed: this.state.managed,
+      language: this.state.language,
     };
     if (this.state.title !== null) view.title = this.state.title;
     return view;

@@ -40,6 +40,7 @@ export class CoHostPart implements RoomPart {
       at: d.at,
       // the room's owner and room admins speak with the streamer's voice
       trusted: !d.via && this.api.access.isRoomStaff(say.actor.userId),
+      language: this.api.streamLanguage(),
     };
     this.api.tell(COHOST_ACTOR_TYPE, this.api.roomId, { kind: "input", input });
   }

@@ -34,6 +34,8 @@ const Room = z.looseObject({
   category: z.string(),
   coverUrl: z.string().nullable(),
   guestChat: z.boolean(),
+  /** `auto` or a BCP-47 tag (zh-CN, en...): the language of the room's AI output. */
+  language: z.string(),
   liveStreamId: z.string().nullable(),
   admins: z.array(z.string()),
 }).openapi("Room");

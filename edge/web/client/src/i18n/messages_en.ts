@@ -461,6 +461,7 @@ export const en = {
   "cohost.name": "Name",
   "cohost.style": "Style",
   "cohost.language": "Language",
+  "lang.auto": "The stream's language (detected)",
   "cohost.mustNotSay": "Must not say (one per line)",
   "cohost.interruptPhrases": "Interrupt phrases (one per line)",
   "cohost.maxWait": "Skip inputs older than (s)",

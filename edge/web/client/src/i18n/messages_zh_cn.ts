@@ -445,6 +445,7 @@ export const zhCN: Record<MessageKey, Message> = {
   "cohost.name": "名字",
   "cohost.style": "风格",
   "cohost.language": "语言",
+  "lang.auto": "跟随直播语言（自动识别）",
   "cohost.mustNotSay": "禁止说的话（每行一条）",
   "cohost.interruptPhrases": "打断口令（每行一条）",
   "cohost.maxWait": "跳过等待超过（秒）的输入",

@@ -326,7 +326,15 @@ export function CoHost({ roomId }: { roomId: string }) {
               </label>
               <label>
                 <span>{t("cohost.language")}</span>
-                <select name="language" defaultValue={p.language.startsWith("zh") ? "zh" : "en"}>
+                <select
+                  name="language"
+                  defaultValue={p.language === "auto"
+                    ? "auto"
+                    : p.language.startsWith("zh")
+                    ? "zh"
+                    : "en"}
+                >
+                  <option value="auto">{t("lang.auto")}</option>
                   <option value="zh">中文</option>
                   <option value="en">English</option>
                 </select>
