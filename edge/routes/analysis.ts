@@ -8,7 +8,9 @@
  *   analysis; a window already analysed answers its tips unless `force`;
  * - `POST /api/analysis/summary/:recordingId`: regenerate the stream's summary and chapters;
  * - `GET /api/analysis/recordings/:id`: summary, chapters and captions of a VOD (public like
- *   the VOD), `GET /api/analysis/recordings/:id/captions.vtt`: its WebVTT track.
+ *   the VOD), `GET /api/analysis/recordings/:id/captions.vtt`: its WebVTT track;
+ * - `GET /api/analysis/recordings/:id/search?q=`: where a text was on screen (OCR of the key
+ *   frames) or said (captions), as VOD offsets to seek to (`vod_search.ts`).
  */
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
@@ -27,6 +29,7 @@ import type { MediaAuth } from "./media.ts";
 import { declared } from "../openapi/area.ts";
 import { analysisApi } from "../openapi/paths/media.ts";
 import { mount } from "../openapi/router.ts";
+import { searchRecording } from "./vod_search.ts";
 
 export interface AnalysisRouteDeps {
   log: Logger;
@@ -145,6 +148,15 @@ export function analysisRoutes(deps: AnalysisRouteDeps): Hono {
         })),
         captionsVtt: captions.length > 0 ? `/api/analysis/recordings/${rec.id}/captions.vtt` : null,
       });
+    }),
+  );
+
+  mount(
+    app,
+    declared(analysisApi, "get", "/api/analysis/recordings/{id}/search"),
+    guard(async (c, input) => {
+      const rec = await recording(input.param().id);
+      return c.json(await searchRecording(deps.store, deps.index, rec, input.query()));
     }),
   );
 

@@ -5,6 +5,7 @@
  * media runs in this process.
  */
 import { ID_PATTERN } from "../../../engine/subject.ts";
+import { SearchQuery } from "../../routes/vod_search.ts";
 import { area } from "../area.ts";
 import { AnyObject, BEARER, errors, json, jsonBody, pathParams, text, z } from "../schemas.ts";
 
@@ -285,6 +286,35 @@ export const analysisApi = area("analysis", "The recordings' AI: tips, summaries
     summary: "Summary, chapters and captions of a VOD",
     request: { params: RecordingParam },
     responses: { 200: Answer, ...MEDIA_ERRORS },
+  },
+  {
+    method: "get",
+    path: "/api/analysis/recordings/{id}/search",
+    summary: "Where a text was on screen (OCR of key frames) or said (captions) in a VOD",
+    description: "Case-insensitive substring match; a line seen in consecutive key frames " +
+      "is one hit from `offsetMs` (seek here) to `untilMs`. Public like the VOD.",
+    request: { params: RecordingParam, query: SearchQuery },
+    responses: {
+      200: json(
+        z.object({
+          recordingId: z.string(),
+          q: z.string(),
+          hits: z.array(z.object({
+            kind: z.enum(["screen", "caption"]),
+            text: z.string(),
+            offsetMs: z.number(),
+            untilMs: z.number(),
+          })),
+        }),
+        "hits in VOD order",
+        {
+          recordingId: "rec_1",
+          q: "特价",
+          hits: [{ kind: "screen", text: "限时特价 ¥59", offsetMs: 130_000, untilMs: 150_000 }],
+        },
+      ),
+      ...MEDIA_ERRORS,
+    },
   },
   {
     method: "get",

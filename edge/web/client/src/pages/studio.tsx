@@ -21,6 +21,7 @@ import { ChatFeed, HotTopics, KnowledgeBase, ModerationLog, QaQueue } from "../s
 import { RoomSocket } from "../studio/room_socket.ts";
 import { StagePanel } from "../stage/stage_panel.tsx";
 import { CoachingTips } from "../studio/tips.tsx";
+import { StreamLanguage } from "../studio/stream_language.tsx";
 
 const ROOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -179,6 +180,7 @@ function Dashboard({ roomId }: { roomId: string }) {
                   <ChatFeed socket={socket} />
                   <HotTopics socket={socket} />
                   <CoachingTips roomId={roomId} />
+                  <StreamLanguage roomId={roomId} socket={socket} />
                 </div>
               </div>
             ),

@@ -1,6 +1,7 @@
 /**
  * Coaching tips as cards, newest first: the latest windows (`GET /api/analysis/tips/latest`)
- * and each new one as it is stored (SSE `tips`). Streamer and room admins only.
+ * and each new one as it is stored (SSE `tips`), with the latest window's on-screen text
+ * (OCR). Streamer and room admins only.
  */
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
@@ -15,6 +16,8 @@ interface TipWindow {
   endAt: number;
   source: string;
   tips: { type: string; text: string }[];
+  /** The window's on-screen text (OCR of its key frames). */
+  screenText?: string[];
 }
 const KEEP = 6;
 const ICON: Record<string, string> = {
@@ -53,6 +56,11 @@ export function CoachingTips({ roomId }: { roomId: string }) {
       <h2 id="tips-h">{t("tips.title")}</h2>
       {status.value && <p class="muted">{status.value}</p>}
       {!status.value && rows.value.length === 0 && <p class="muted">{t("tips.none")}</p>}
+      {(rows.value[0]?.screenText?.length ?? 0) > 0 && (
+        <p id="screen-text" class="small">
+          <span class="muted">{t("tips.onScreen")}</span> {rows.value[0].screenText!.join(" · ")}
+        </p>
+      )}
       <ol id="coaching-tips" class="tip-cards" aria-live="polite">
         {rows.value.flatMap((w) =>
           w.tips.map((tip, i) => (

@@ -2,7 +2,8 @@
  * One recording on the VOD page: the HLS player with the chat replayed over it (a toggle,
  * remembered), the timeline of segments, gaps and highlights (click to seek), highlight clips,
  * the summary and chapters (click to seek; the current one marked), captions as the video's
- * text track, and the replayed chat as a list (the flying layer is aria-hidden).
+ * text track, the replayed chat as a list (the flying layer is aria-hidden), and a search
+ * over what was on screen or said (`vod_search.tsx`).
  */
 import { useSignal } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
@@ -12,6 +13,7 @@ import { errorText, t } from "../../i18n/i18n.ts";
 import { playHls } from "../../media_vendor.ts";
 import { ChatReplay } from "./replay.ts";
 import { clock } from "./vod.tsx";
+import { VodSearch } from "./vod_search.tsx";
 
 const DANMAKU_PREF = "synapse.vodDanmaku";
 
@@ -175,6 +177,7 @@ export function VodPlayer(
           ))}
         </div>
         {tl && tl.segments.length === 0 && <p class="muted">{t("vod.noSegments")}</p>}
+        <VodSearch recordingId={recordingId} seek={seek} />
 
         <h3>{t("vod.summary")}</h3>
         <p id="vod-summary">{a?.summary ?? t("vod.noSummary")}</p>
