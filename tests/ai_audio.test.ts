@@ -3,6 +3,7 @@
  * recogniser on espeak-ng speech, and the OpenAI-compatible transcription client (with its
  * local fallback) against the fake server.
  */
+import { LanguageRoutedRecogniser } from "../media/audio/language_routing.ts";
 import assert from "node:assert/strict";
 import { decodePcm16k, SAMPLE_RATE } from "../media/audio/pcm.ts";
 import { SileroVad, VadStream } from "../media/audio/vad.ts";
@@ -317,25 +318,31 @@ Deno.test("captions: chunks of live audio become cues in order and a WebVTT trac
   }
 });
 
-Deno.test("asr: ASR_ENGINE chooses the recogniser", async () => {
+Deno.test("asr: ASR_ENGINE chooses the recogniser; other languages than English go remote", async () => {
   const remote = { ASR_BASE_URL: "http://127.0.0.1:1/v1", ASR_MODEL: "whisper-1" };
+  const routed = async (env: Record<string, string>) => {
+    const r = await createRecogniser(parseConfig(env));
+    assert.ok(r instanceof LanguageRoutedRecogniser, `routed by language: ${JSON.stringify(env)}`);
+    return r;
+  };
   assert.equal(await createRecogniser(parseConfig({ ASR_ENGINE: "off", ...remote })), null);
+  const onlyRemote = await routed({ ASR_ENGINE: "remote", ...remote });
   assert.ok(
-    await createRecogniser(parseConfig({ ASR_ENGINE: "remote", ...remote })) instanceof
-      OpenAiTranscriber,
+    onlyRemote.english instanceof OpenAiTranscriber && onlyRemote.remote === onlyRemote.english,
   );
   assert.ok(
     await createRecogniser(parseConfig({ ASR_ENGINE: "local", ...remote })) instanceof
       PocketsphinxRecogniser,
   );
-  assert.ok(
-    await createRecogniser(parseConfig(remote)) instanceof FallbackRecogniser,
-    "auto: remote, local behind it",
-  );
-  assert.ok(
-    await createRecogniser(parseConfig({})) instanceof PocketsphinxRecogniser,
-    "auto, no endpoint: local",
-  );
+  const auto = await routed(remote);
+  assert.ok(auto.english instanceof FallbackRecogniser, "auto: remote, local behind it");
+  assert.ok(auto.remote instanceof OpenAiTranscriber, "auto: Chinese goes to the endpoint");
+  const noEndpoint = await routed({});
+  assert.ok(noEndpoint.english instanceof PocketsphinxRecogniser, "auto, no endpoint: local");
+  assert.equal(noEndpoint.remote, null);
+  // Chinese without an endpoint: nothing rather than English words from the en-US model
+  const zh = await noEndpoint.transcribe(new Float32Array(16_000), { language: "zh-CN" });
+  assert.deepEqual([zh.text, noEndpoint.unrecognised], ["", 1]);
   assert.equal(
     await createRecogniser(parseConfig({ ASR_ENGINE: "remote" })),
     null,

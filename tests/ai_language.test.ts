@@ -13,6 +13,8 @@ import { type StreamMaterial, summariseStream } from "../actors/ai/summary.ts";
 import { promptText, startFakeOpenAi } from "./helpers/fake_openai.ts";
 import { languageFollowingReply } from "./helpers/fake_llm_answers.ts";
 import { testLlm } from "./helpers/ai_llm.ts";
+import { aiRoomHarness, user } from "./helpers/ai_room_harness.ts";
+import type { AiStateReply } from "../actors/room/contract.ts";
 
 const T0 = Date.UTC(2026, 11, 5, 12, 0, 0);
 const HAN = /\p{Script=Han}/u;
@@ -158,5 +160,31 @@ Deno.test("language: tips and summary through the stand-in follow the stream", a
     assert.ok(HAN.test(local.summary) && local.chapters.every((c) => HAN.test(c.title)));
   } finally {
     await fake.close();
+  }
+});
+
+Deno.test("language: the room detects its language, the setting wins, notices follow", async () => {
+  const h = await aiRoomHarness();
+  try {
+    const viewer = user("v1");
+    for (const [i, text] of ZH_CHAT.slice(0, 6).entries()) await h.say(user(`c${i}`), text);
+    const state = await h.ai<AiStateReply>(viewer, { op: "state" });
+    assert.deepEqual(state.language, { setting: "auto", detected: "zh-CN", effective: "zh-CN" });
+    const warned = await h.say(user("v2"), "this is shit");
+    assert.match(warned.warning?.message ?? "", /违反了房间规则/, JSON.stringify(warned));
+
+    await h.ask({
+      kind: "internal",
+      cmd: {
+        kind: "configure",
+        settings: { ownerId: "owner", admins: [], guestChat: true, language: "en" },
+      },
+    });
+    const set = await h.ai<AiStateReply>(viewer, { op: "state" });
+    assert.deepEqual(set.language, { setting: "en", detected: "zh-CN", effective: "en" });
+    const warnedEn = await h.say(user("v3"), "this is shit too");
+    assert.match(warnedEn.warning?.message ?? "", /breaks the room's rules/);
+  } finally {
+    await h.close();
   }
 });

@@ -350,6 +350,8 @@ export class RoomIntelligence implements RoomPart {
   #stateReply(manager: boolean): AiStateReply {
     const now = this.#api.now();
     const llm = this.#opts.llm;
+    // an analysis or the dashboard asking: look at what came in since the last tick's look
+    if (this.#language.refresh(now)) this.#dirty = true;
     const reply: AiStateReply = {
       ...this.#moodTopics.view(now),
       answers: this.#assistant.answers,

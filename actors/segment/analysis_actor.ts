@@ -286,12 +286,18 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
       this.state.transcript = "";
       return;
     }
+    // the room's language so far (this window's own is known only once it is transcribed)
+    const language = await new RoomClient(this.ctx, this.deps.roomType)
+      .aiState(req.roomId, ANALYST_ACTOR)
+      .then((ai) => ai.language?.effective, () => undefined);
     const text = await this.#withWindowFile(async (path) => {
       const pcm = await this.deps.media.audio(path);
       const utterances = await this.deps.models.utterances(pcm);
       const parts: string[] = [];
       for (const u of utterances.slice(0, this.deps.maxUtterances ?? 40)) {
-        const t = await asr.transcribe(u.audio ?? pcm.subarray(u.startSample, u.endSample));
+        const t = await asr.transcribe(u.audio ?? pcm.subarray(u.startSample, u.endSample), {
+          language,
+        });
         if (t.text) parts.push(t.text);
       }
       return parts.join(" ");

@@ -47,7 +47,8 @@ export interface Utterance {
 
 /** Speech to text for one utterance (16 kHz mono float). */
 export interface SpeechRecogniser {
-  transcribe(pcm: Float32Array): Promise<{ text: string }>;
+  /** `language`: the stream's (BCP-47); speech in it goes to a recogniser that knows it. */
+  transcribe(pcm: Float32Array, opts?: { language?: string }): Promise<{ text: string }>;
 }
 
 /** The speech models one process shares between analysis windows. */

@@ -16,6 +16,7 @@ import { CircuitBreaker } from "../../engine/resilience/breaker.ts";
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from "../../engine/resilience/retry.ts";
 import { encodeWav, floatToInt16, SAMPLE_RATE } from "./pcm.ts";
 import { cpuTicks } from "../process_cpu.ts";
+import { LanguageRoutedRecogniser } from "./language_routing.ts";
 
 export interface WordTiming {
   word: string;
@@ -505,11 +506,16 @@ export async function createRecogniser(
     case "off":
       return null;
     case "remote":
-      return remote;
+      return remote && new LanguageRoutedRecogniser(remote, remote);
     case "local":
       return local;
-    case "auto":
-      if (remote && local) return new FallbackRecogniser(remote, local, log);
-      return remote ?? local;
+    case "auto": {
+      // English: remote first, local when it fails; other languages: the remote only
+      if (remote && local) {
+        return new LanguageRoutedRecogniser(new FallbackRecogniser(remote, local, log), remote);
+      }
+      if (remote) return new LanguageRoutedRecogniser(remote, remote);
+      return local && new LanguageRoutedRecogniser(local, null);
+    }
   }
 }

@@ -8,8 +8,9 @@ export interface RecordedRequest {
   path: string;
   /** Parsed JSON body (chat, embeddings) or the multipart fields (transcriptions). */
   body: Record<string, unknown>;
-  /** For transcriptions: the uploaded file's size in bytes. */
+  /** For transcriptions: the uploaded file's size in bytes, and the file. */
   fileBytes?: number;
+  file?: Uint8Array;
   authorization: string | null;
   at: number;
 }
@@ -34,6 +35,11 @@ export interface FakeOpenAi {
   chatReply: (messages: ChatMessage[], body: Record<string, unknown>) => string;
   /** The text returned by transcriptions. */
   transcript: string;
+  /**
+   * When set, transcriptions answer what it makes of the uploaded audio file and the form's
+   * fields (`language`, `model`) instead of `transcript`.
+   */
+  recognise: ((audio: Uint8Array, fields: Record<string, unknown>) => string) | null;
   /** A streamed chat answer (`stream: true`) is sent in pieces this far apart (default 0). */
   streamDelayMs: number;
   /** Splits a streamed answer into pieces (default: one piece per word or Han character). */
@@ -73,6 +79,7 @@ export function startFakeOpenAi(): FakeOpenAi {
     faults: [],
     chatReply: () => "{}",
     transcript: "hello world",
+    recognise: null,
     streamDelayMs: 0,
     streamPieces: (content) => content.match(/\p{Script=Han}|[^\p{Script=Han}\s]+\s*|\s+/gu) ?? [],
     speech: null,
@@ -94,7 +101,11 @@ export function startFakeOpenAi(): FakeOpenAi {
       const form = await req.formData();
       for (const [k, v] of form.entries()) {
         if (typeof v === "string") record.body[k] = v;
-        else record.fileBytes = (await v.arrayBuffer()).byteLength;
+        else {
+          const bytes = new Uint8Array(await v.arrayBuffer());
+          record.fileBytes = bytes.byteLength;
+          record.file = bytes;
+        }
       }
     } else {
       record.body = await req.json();
@@ -141,7 +152,10 @@ export function startFakeOpenAi(): FakeOpenAi {
     }
     if (path.endsWith("/audio/transcriptions")) {
       if (fault?.kind === "malformed") return new Response("{ nope", { status: 200 });
-      return json({ text: fake.transcript });
+      const text = fake.recognise && record.file
+        ? fake.recognise(record.file, record.body)
+        : fake.transcript;
+      return json({ text });
     }
     if (path.endsWith("/audio/speech") && fake.speech) {
       const audio = fake.speech(String(record.body.input ?? ""), record.body);

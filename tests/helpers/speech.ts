@@ -18,9 +18,15 @@ export const STREAMER_PHRASES: readonly string[] = [
 ];
 
 /** A WAV file of `text` spoken by espeak-ng. */
-export async function speak(dir: string, name: string, text: string, speed = 140): Promise<string> {
+export async function speak(
+  dir: string,
+  name: string,
+  text: string,
+  speed = 140,
+  voice = "en-us",
+): Promise<string> {
   const path = `${dir}/${name}.wav`;
-  await run("espeak-ng", ["-v", "en-us", "-s", String(speed), "-g", "8", "-w", path, text]);
+  await run("espeak-ng", ["-v", voice, "-s", String(speed), "-g", "8", "-w", path, text]);
   return path;
 }
 
@@ -29,9 +35,11 @@ export async function speechWithPauses(
   dir: string,
   sentences: string[],
   pauseSeconds: number,
+  /** espeak-ng voice (`cmn` for Mandarin); the sentences are kept as `s{i}.wav`. */
+  voice = "en-us",
 ): Promise<string> {
   const parts: string[] = [];
-  for (const [i, s] of sentences.entries()) parts.push(await speak(dir, `s${i}`, s));
+  for (const [i, s] of sentences.entries()) parts.push(await speak(dir, `s${i}`, s, 140, voice));
   const inputs: string[][] = [];
   const silence = ["-f", "lavfi", "-t", String(pauseSeconds), "-i", "anullsrc=r=16000:cl=mono"];
   inputs.push(silence);

@@ -51,7 +51,12 @@ export class StreamLanguage {
     return this.detectNow(now);
   }
 
-  /** Looks now (a window's analysis, a test); true when the detected language changed. */
+  /** Looks now if anything new came in since the last look (a state read). */
+  refresh(now: number): boolean {
+    return this.#fresh > 0 ? this.detectNow(now) : false;
+  }
+
+  /** Looks now; true when the detected language changed. */
   detectNow(now: number): boolean {
     this.#lastLookAt = now;
     this.#fresh = 0;
