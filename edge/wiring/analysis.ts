@@ -20,7 +20,7 @@ import type { SqlExecutor } from "../../engine/sql/sql.ts";
 import type { LlmClient } from "../../actors/ai/llm/client.ts";
 import { DanmakuArchiveReader } from "../../actors/room/danmaku_archive.ts";
 import { captionCommand } from "../../actors/room/contract.ts";
-import { RoomClient } from "../../actors/room/client.ts";
+import { ANALYST_ACTOR, RoomClient } from "../../actors/room/client.ts";
 import { summaryActorType } from "../../actors/summary/summary_actor.ts";
 import { onRecordingFinished } from "../../actors/summary/summary_trigger.ts";
 import { analysisActorType } from "../../actors/segment/analysis_actor.ts";
@@ -115,6 +115,8 @@ export function startAnalysis(opts: {
     sendCue: async (cue) => {
       await rooms.caption(cue.roomId, captionCommand(cue));
     },
+    streamLanguage: (roomId) =>
+      rooms.aiState(roomId, ANALYST_ACTOR).then((ai) => ai.language?.effective),
     onFinished: (recordingId) =>
       void onRecordingFinished(
         { index: storage.index, actors: { tell: fireAndForget }, windowMs },

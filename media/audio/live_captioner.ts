@@ -46,6 +46,8 @@ export interface LiveCue {
 }
 
 export interface LiveCaptionerOptions {
+  /** The stream's language now (BCP-47), handed to the recogniser with each utterance. */
+  language?: () => string | undefined;
   vad: SileroVad;
   /** Noise suppression before the VAD (owned: closed with the captioner); unset: none. */
   denoiser?: Denoiser;
@@ -118,7 +120,8 @@ interface Utterance extends Omit<LiveCue, "text" | "source"> {
 const ms = (samples: number) => (samples * 1000) / SAMPLE_RATE;
 
 export class LiveCaptioner {
-  readonly #opts: Required<Omit<LiveCaptionerOptions, "clock" | "count" | "denoiser">>;
+  readonly #opts: Required<Omit<LiveCaptionerOptions, "clock" | "count" | "denoiser" | "language">>;
+  readonly #language?: () => string | undefined;
   readonly #denoiser?: Denoiser;
   readonly #count: (what: CountedEvent, n: number) => void;
   readonly #clock: () => number;
@@ -160,6 +163,7 @@ export class LiveCaptioner {
     if (!(opts.maxUtteranceMs >= 500)) throw new RangeError("maxUtteranceMs must be >= 500");
     this.#clock = opts.clock ?? Date.now;
     this.#denoiser = opts.denoiser;
+    this.#language = opts.language;
     this.#count = opts.count ?? (() => {});
     this.#vadStream = new VadStream(opts.vad, {
       maxSpeechMs: opts.maxUtteranceMs,
@@ -323,7 +327,9 @@ export class LiveCaptioner {
       const u = this.#queue.shift()!;
       const t0 = performance.now();
       try {
-        const t = await this.#opts.recogniser.transcribe(u.audio);
+        const t = await this.#opts.recogniser.transcribe(u.audio, {
+          language: this.#language?.(),
+        });
         if (this.#closed) return;
         if (!t.text) {
           this.#inc("empty", 1 + u.merged);

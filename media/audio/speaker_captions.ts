@@ -49,6 +49,8 @@ export interface SpeakerCaptionsOptions {
   count?: (what: CountedEvent, n: number) => void;
   /** A speaker's captioner could not start (its frames are then dropped). */
   onError?: (speaker: Speaker, err: unknown) => void;
+  /** The stream's language now, for the recogniser (`LiveCaptionerOptions.language`). */
+  language?: () => string | undefined;
 }
 
 interface Frame {
@@ -125,6 +127,7 @@ export class SpeakerCaptions {
         maxQueue: this.opts.maxQueue ?? 2,
         onCue: (cue) => this.opts.onCue(cue, v.speaker),
         count: this.opts.count,
+        language: this.opts.language,
       });
       for (const f of v.pending.splice(0)) {
         v.captioner.push(f.pcm, f.sampleRate, f.channels, f.time);

@@ -60,6 +60,9 @@ const COUNTER_LABEL: Record<string, string> = {
   cutAtMax: "cut_at_max",
 };
 
+/** How often a live recording asks its room's language again (while cues come). */
+const LANGUAGE_EVERY_MS = 20_000;
+
 export interface LiveCaptionsOptions {
   events: RecordingEventHub;
   objects: ObjectStore;
@@ -84,12 +87,20 @@ export interface LiveCaptionsOptions {
   maxQueue?: number;
   /** Both paths: RNNoise removes at most this many dB of noise before the VAD (0: off). */
   denoiseDb?: number;
+  /**
+   * Live path: the room's language now (its setting, else detection), asked when captions
+   * start and again at most every 20 s as cues come; the recogniser routes by it.
+   */
+  streamLanguage?: (roomId: string) => Promise<string | undefined>;
 }
 
 /** A recording on the live path. */
 interface Streaming {
   roomId: string;
   captions?: SpeakerCaptions;
+  /** The room's language as last asked (`streamLanguage`), and when. */
+  language?: string;
+  languageAskedAt: number;
   /** Frames that arrived while the models load (bounded). */
   pre: RecordingAudioFrame[];
   ready: Promise<void>;
@@ -259,6 +270,15 @@ export class LiveCaptions {
     }
   }
 
+  /** Asks the room's language again when the last answer is older than 20 s (never waits). */
+  #askLanguage(s: Streaming): void {
+    const ask = this.opts.streamLanguage;
+    const now = Date.now();
+    if (!ask || now - s.languageAskedAt < LANGUAGE_EVERY_MS) return;
+    s.languageAskedAt = now;
+    ask(s.roomId).then((l) => (s.language = l ?? s.language), () => {});
+  }
+
   #startStreaming(recordingId: string, roomId: string): Streaming {
     const existing = this.#streaming.get(recordingId);
     if (existing) return existing;
@@ -271,8 +291,10 @@ export class LiveCaptions {
       saves: Promise.resolve(),
       lastEndMs: 0,
       unrecorded: 0,
+      languageAskedAt: -Infinity,
     };
     this.#streaming.set(recordingId, s);
+    this.#askLanguage(s);
     s.ready = (async () => {
       const asr = await this.opts.recogniser();
       if (!asr || s.stopped) return;
@@ -282,7 +304,11 @@ export class LiveCaptions {
         denoiseDb: this.opts.denoiseDb,
         maxUtteranceMs: this.opts.maxUtteranceMs ?? 4_000,
         maxQueue: this.opts.maxQueue ?? 2,
-        onCue: (cue, speaker) => this.#liveCue(recordingId, s, cue, speaker),
+        onCue: (cue, speaker) => {
+          this.#askLanguage(s);
+          this.#liveCue(recordingId, s, cue, speaker);
+        },
+        language: () => s.language,
         count: (what, n) => liveCaptionCounter.inc({ outcome: COUNTER_LABEL[what] ?? what }, n),
         onError: (speaker, err) =>
           this.opts.log.warn("live captions could not start for a speaker", {
