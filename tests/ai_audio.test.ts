@@ -3,7 +3,6 @@
  * recogniser on espeak-ng speech, and the OpenAI-compatible transcription client (with its
  * local fallback) against the fake server.
  */
-import { LanguageRoutedRecogniser } from "../media/audio/language_routing.ts";
 import assert from "node:assert/strict";
 import { decodePcm16k, SAMPLE_RATE } from "../media/audio/pcm.ts";
 import { SileroVad, VadStream } from "../media/audio/vad.ts";
@@ -12,6 +11,7 @@ import {
   createRecogniser,
   DEBIAN_POCKETSPHINX,
   FallbackRecogniser,
+  LanguageRoutedRecogniser,
   OpenAiTranscriber,
   parseHypseg,
   parsePocketsphinx,
