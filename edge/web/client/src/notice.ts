@@ -1,4 +1,4 @@
-/** The page's transient notice (`#notice`, a status region in index.html). */
+/** The page's transient notice (`#notice`, a status region in index.html and page.html). */
 let timer: ReturnType<typeof setTimeout> | undefined;
 
 export function notice(text: string): void {

@@ -19,7 +19,7 @@ import { effect } from "@preact/signals";
 import { render } from "preact";
 import { installBridge } from "../bridge.ts";
 import { PageHeader, type PageName } from "../components/page_header.tsx";
-import { currentUser, finishOAuth } from "../api.ts";
+import { currentUser, finishOAuth, refreshUser } from "../api.ts";
 import { catalogueReady, errorText, t } from "../i18n/i18n.ts";
 import { locale } from "../i18n/locale.ts";
 import { notice } from "../notice.ts";
@@ -40,8 +40,10 @@ effect(() => {
 installBridge();
 
 // Back from an OAuth provider (`/#/oauth?...`): keep the session, clean the address bar.
+// Else roles may have changed since sign-in (an admin granted one): read them again.
 finishOAuth().then((error) => {
   if (error) notice(t("auth.failed", { reason: errorText(error) }));
+  else if (error === null) refreshUser();
 });
 
 function pageName(): PageName {
