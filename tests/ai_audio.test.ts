@@ -309,7 +309,7 @@ Deno.test("captions: chunks of live audio become cues in order and a WebVTT trac
     const vtt = toWebVtt(cues);
     assert.match(
       vtt,
-      /^WEBVTT\n\n1\n00:01:01\.\d{3} --> 00:01:0\d\.\d{3}\nutterance of \d+ samples &lt;b>/,
+      /^WEBVTT\n\n1\n00:01:01\.\d{3} --> 00:01:0\d\.\d{3}\nutterance of \d+ samples &lt;b&gt;/,
     );
     assert.equal(vtt.match(/-->/g)?.length, 2);
   } finally {
