@@ -179,9 +179,11 @@ Deno.test("asr: a recogniser using CPU is slow, not stuck; one using none past i
   const fake = async (name: string, before: string) => {
     await Deno.writeTextFile(`${dir}/${name}`, `#!/bin/sh\n${before}\n${answer}\n`);
     await Deno.chmod(`${dir}/${name}`, 0o755);
+    // A 1 s window: on a saturated 2-core machine a runnable shell can get no CPU tick
+    // (10 ms) in 300 ms, and would be judged stuck while it works; `sleep` uses none in any.
     return new PocketsphinxRecogniser(
       { ...DEBIAN_POCKETSPHINX, hmm: dir, binary: `${dir}/${name}` },
-      { timeoutMs: 300 },
+      { timeoutMs: 1_000 },
     );
   };
   const busy = await fake(
