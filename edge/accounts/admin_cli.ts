@@ -87,7 +87,7 @@ export async function runAdminCli(
     if ((command === "list" || command === "log") && rest.length > 1) {
       throw new UsageError(`roles ${command} takes at most one name`);
     }
-    store = await openStore(config, await appMigrations());
+    store = await openStore(config, await appMigrations(), io.err);
     switch (command) {
       case "grant":
       case "revoke": {

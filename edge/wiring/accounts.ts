@@ -36,7 +36,7 @@ export async function openAccountsAndEconomy(opts: {
   payments?: PaymentProvider;
 }): Promise<AccountsAndEconomy> {
   const { config, tokens, log } = opts;
-  const store = await openStore(config, await appMigrations());
+  const store = await openStore(config, await appMigrations(), (line) => log.info(line));
   if (config.BOOTSTRAP_ADMINS.length) {
     try {
       await bootstrapAdmins(store, config.BOOTSTRAP_ADMINS, log.child({ component: "accounts" }));

@@ -6,6 +6,7 @@
  * (edge/wiring/migrations.ts) names the folders, and versions are unique across all of them.
  */
 import type { SqlStore } from "../../engine/sql/sql.ts";
+import { Progress } from "../progress.ts";
 
 /** Arbitrary constant naming "the migration lock" among advisory locks. */
 const MIGRATION_LOCK_KEY = 72_615_001;
@@ -41,10 +42,14 @@ export async function loadMigrations(folders: readonly URL[]): Promise<Migration
   return list;
 }
 
-/** Apply pending migrations; returns the versions applied now. */
+/**
+ * Apply pending migrations; returns the versions applied now. With `report`, several pending
+ * migrations print a progress line each (`migrations 3/31: 014 danmaku_archive — about 9 s left`).
+ */
 export async function migrate(
   store: SqlStore,
   all: readonly Migration[],
+  report?: (line: string) => void,
 ): Promise<number[]> {
   return await store.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
@@ -59,8 +64,12 @@ export async function migrate(
         .map((r) => Number(r.version)),
     );
     const applied: number[] = [];
-    for (const m of all) {
-      if (done.has(m.version)) continue;
+    const pending = all.filter((m) => !done.has(m.version));
+    const progress = report && pending.length > 1
+      ? new Progress("migrations", pending.length, report)
+      : undefined;
+    for (const m of pending) {
+      progress?.step(`${String(m.version).padStart(3, "0")} ${m.name}`);
       await runScript(tx, m.sql);
       await tx.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [
         m.version,

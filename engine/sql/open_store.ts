@@ -15,6 +15,8 @@ export interface SqlStoreConfig {
 export async function openStore(
   config: SqlStoreConfig,
   migrations: readonly Migration[],
+  /** Progress lines while several migrations run (engine/progress.ts). */
+  report?: (line: string) => void,
 ): Promise<SqlStore> {
   let store: SqlStore;
   if (config.DATABASE_URL) {
@@ -28,7 +30,7 @@ export async function openStore(
     store = await openPgliteStore(dir);
   }
   try {
-    await migrate(store, migrations);
+    await migrate(store, migrations, report);
   } catch (err) {
     await store.close();
     throw err;

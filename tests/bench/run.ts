@@ -7,6 +7,7 @@
  *   deno task bench fanout gifts only these (file names without .ts)
  */
 import { fileURLToPath } from "node:url";
+import { formatSeconds, Progress } from "../../engine/progress.ts";
 
 const benchDir = fileURLToPath(new URL("./", import.meta.url));
 const resultsDir = `${benchDir}results`;
@@ -49,18 +50,21 @@ if (scripts.length === 0) {
 const durationsFile = `${Deno.env.get("HOME") ?? "."}/.cache/synapse-live/bench-durations.json`;
 const lastSeconds: Record<string, number> = await Deno.readTextFile(durationsFile)
   .then(JSON.parse, () => ({}));
-const fmtSeconds = (s: number) => s >= 90 ? `${Math.round(s / 60)} min` : `${Math.round(s)} s`;
+const fmtSeconds = formatSeconds;
+const progress = new Progress("=== bench", scripts.length, (line) => console.log(`\n${line} ===`));
 
 const startedAt = Date.now();
 const outcomes: { script: string; code: number; seconds: number }[] = [];
 for (const [i, script] of scripts.entries()) {
   const left = scripts.slice(i).map((s) => lastSeconds[s]);
   const known = left.filter((s) => s !== undefined) as number[];
-  const estimate = known.length === 0
-    ? "no estimate yet (first run)"
-    : `about ${fmtSeconds(known.reduce((a, b) => a + b, 0))} left by the last run's times` +
-      (known.length < left.length ? ` (+${left.length - known.length} not timed yet)` : "");
-  console.log(`\n=== bench ${i + 1}/${scripts.length}: ${script} — ${estimate} ===`);
+  progress.step(
+    script,
+    known.length === 0
+      ? "no estimate yet (first run)"
+      : `about ${fmtSeconds(known.reduce((a, b) => a + b, 0))} left by the last run's times` +
+        (known.length < left.length ? ` (+${left.length - known.length} not timed yet)` : ""),
+  );
   const began = performance.now();
   // A line a minute while a long benchmark runs.
   const ticker = setInterval(() => {
