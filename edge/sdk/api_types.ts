@@ -8175,9 +8175,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["TopUp"];
                     };
                 };
                 /** @description credited */
@@ -8186,9 +8184,15 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        /**
+                         * @example {
+                         *       "topupId": "tu_1",
+                         *       "amount": "500",
+                         *       "balance": "500",
+                         *       "replayed": false
+                         *     }
+                         */
+                        "application/json": components["schemas"]["TopUp"];
                     };
                 };
                 /** @description Bad request: `invalid_request`, `invalid_amount`, `withdrawal_below_minimum` */
@@ -8539,14 +8543,25 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description entries */
+                /** @description top gifters, highest first */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            roomId: string;
+                            /** @enum {string} */
+                            scope: "stream" | "all";
+                            streamId?: string;
+                            entries: {
+                                rank: number;
+                                userId: string;
+                                name: string;
+                                /** @example 100 */
+                                amount: string;
+                                gifts: number;
+                            }[];
                         };
                     };
                 };
@@ -18603,6 +18618,18 @@ export interface components {
             active: boolean;
         } & {
             [key: string]: unknown;
+        };
+        TopUp: {
+            topupId: string;
+            /** @example 100 */
+            amount: string;
+            /**
+             * @description the wallet's balance after it
+             * @example 100
+             */
+            balance: string;
+            /** @description true: a retry answered with the first result */
+            replayed: boolean;
         };
         Withdrawal: {
             id: string;

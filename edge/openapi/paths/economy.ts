@@ -48,6 +48,21 @@ const Balances = z.record(z.string(), Minor).openapi({
 const Withdrawal = z.looseObject({ id: z.string(), amount: Minor, status: z.string() })
   .openapi("Withdrawal");
 const IdParam = z.object({ id: z.string() });
+/** A top-up's outcome (actors/economy/wallets.ts `TopUpResult`). */
+const TopUp = z.object({
+  topupId: z.string(),
+  amount: Minor,
+  balance: Minor.openapi({ description: "the wallet's balance after it" }),
+  replayed: z.boolean().openapi({ description: "true: a retry answered with the first result" }),
+}).openapi("TopUp");
+/** One row of a room's leaderboard (actors/economy/leaderboards.ts `LeaderboardEntry`). */
+const LeaderboardEntry = z.object({
+  rank: z.number().int(),
+  userId: z.string(),
+  name: z.string(),
+  amount: Minor,
+  gifts: z.number().int(),
+});
 const TOPUP = { amount: "500", idempotencyKey: "topup-2026-12-04-0001" };
 
 export const economyApi = area("economy", "Wallets, gifts catalog, earnings, withdrawals", "/api", [
@@ -90,8 +105,13 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
     security: BEARER,
     request: jsonBody(TopUpInput, TOPUP),
     responses: {
-      201: json(AnyObject, "credited"),
-      200: json(AnyObject, "a retry: the first result (`replayed: true`)"),
+      201: json(TopUp, "credited", {
+        topupId: "tu_1",
+        amount: "500",
+        balance: "500",
+        replayed: false,
+      }),
+      200: json(TopUp, "a retry: the first result (`replayed: true`)"),
       ...MONEY_ERRORS,
     },
   },
@@ -123,7 +143,18 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
         limit: z.coerce.number().int().min(1).max(100).default(20),
       }),
     },
-    responses: { 200: json(AnyObject, "entries"), ...MONEY_ERRORS },
+    responses: {
+      200: json(
+        z.object({
+          roomId: z.string(),
+          scope: z.enum(["stream", "all"]),
+          streamId: z.string().optional(),
+          entries: z.array(LeaderboardEntry),
+        }),
+        "top gifters, highest first",
+      ),
+      ...MONEY_ERRORS,
+    },
   },
   {
     method: "get",

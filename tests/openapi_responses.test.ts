@@ -1,0 +1,199 @@
+/**
+ * Answers match the document (issue 14): a set of real calls against a running server (sign-up,
+ * sessions, rooms, the directory, wallets and gifts, withdrawals, follows, reports, webhooks,
+ * the stage, refusals of each kind), each answer's body validated with an independent JSON
+ * Schema validator (Ajv, 2020-12) against the response schema the served /api/openapi.json
+ * declares for that method, path and status. An undeclared status fails, and so does an answer
+ * checked against a schema that says nothing of its shape (an object with no properties).
+ */
+import assert from "node:assert/strict";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
+import { startTestServer } from "./helpers/server.ts";
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
+
+interface Call {
+  method: string;
+  path: string;
+  status: number;
+  body: Json;
+}
+
+/** The document's path template (`/api/rooms/{id}`) that matches a concrete path. */
+function templateOf(doc: Json, method: string, path: string): string | undefined {
+  const candidates = Object.keys(doc.paths).filter((t) => doc.paths[t][method]);
+  const matches = candidates.filter((t) =>
+    new RegExp(`^${t.replace(/[.]/g, "\\.").replace(/\{[^}]+\}/g, "[^/]+")}$`).test(path)
+  );
+  // The most literal template wins (`/me/following/live` over `/me/following/{id}`).
+  return matches.sort((a, b) => a.split("{").length - b.split("{").length)[0];
+}
+
+/** An object schema that names no property: it would pass any object. */
+function loose(schema: Json, doc: Json): boolean {
+  if (schema?.$ref) {
+    return loose(doc.components.schemas[schema.$ref.split("/").at(-1)], doc);
+  }
+  return schema?.type === "object" && Object.keys(schema.properties ?? {}).length === 0 &&
+    !schema.additionalProperties?.type &&
+    !schema.additionalProperties?.$ref && !schema.anyOf && !schema.oneOf;
+}
+
+Deno.test("openapi responses: real answers match the document's schema for their status", async () => {
+  const srv = await startTestServer({ accounts: true });
+  const calls: Call[] = [];
+  const call = async (
+    method: string,
+    path: string,
+    opts: { token?: string; json?: unknown } = {},
+  ): Promise<Json> => {
+    const res = await fetch(`${srv.url}${path}`, {
+      method,
+      headers: {
+        ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+        ...(opts.json !== undefined ? { "content-type": "application/json" } : {}),
+      },
+      body: opts.json === undefined ? undefined : JSON.stringify(opts.json),
+    });
+    const body = await res.json();
+    calls.push({
+      method: method.toLowerCase(),
+      path: path.split("?")[0],
+      status: res.status,
+      body,
+    });
+    return body;
+  };
+  try {
+    // --- accounts, sessions, profiles
+    await call("POST", "/api/session/guest", { json: { nickname: "rose" } });
+    await call("POST", "/api/session/guest", { json: { nickname: 5 } });
+    const host = await call("POST", "/api/auth/register", {
+      json: { username: "resp_host", password: "a fine password" },
+    });
+    const fan = await call("POST", "/api/auth/register", {
+      json: { username: "resp_fan", password: "a fine password" },
+    });
+    await call("POST", "/api/auth/register", {
+      json: { username: "resp_host", password: "a fine password" },
+    });
+    await call("POST", "/api/auth/login", {
+      json: { username: "resp_fan", password: "wrong password!" },
+    });
+    const login = await call("POST", "/api/auth/login", {
+      json: { username: "resp_fan", password: "a fine password" },
+    });
+    await call("POST", "/api/auth/refresh", { json: { refreshToken: login.refreshToken } });
+    const h = host.accessToken as string;
+    const f = fan.accessToken as string;
+    await call("GET", "/api/me", { token: f });
+    await call("GET", "/api/me");
+    await call("GET", "/api/auth/providers");
+    await call("GET", `/api/users/${host.user.id}`);
+    await call("GET", "/api/usernames/resp_host");
+    await call("POST", `/api/users/${host.user.id}/follow`, { token: f });
+    await call("GET", `/api/users/${host.user.id}/followers`);
+    await call("GET", `/api/users/${fan.user.id}/following`);
+    await call("GET", `/api/me/following/${host.user.id}`, { token: f });
+    await call("GET", "/api/me/following/live", { token: f });
+
+    // --- rooms
+    await call("POST", "/api/rooms", { token: h, json: { id: "resp-room", title: "Answers" } });
+    await call("POST", "/api/rooms", { token: h, json: { id: "resp-room", title: "again" } });
+    await call("GET", "/api/me/rooms", { token: h });
+    await call("GET", "/api/rooms/resp-room/settings");
+    await call("PATCH", "/api/rooms/resp-room", { token: h, json: { category: "music" } });
+    await call("PATCH", "/api/rooms/resp-room", { token: f, json: { category: "music" } });
+    await call("POST", "/api/rooms/resp-room/stream/start", { token: h });
+    await call("GET", "/api/rooms");
+    await call("GET", "/api/rooms/resp-room");
+    await call("GET", "/api/rooms/bad%20id");
+    await call("GET", "/api/rooms/resp-room/highlights");
+    await call("GET", "/api/rooms/resp-room/stats");
+    await call("GET", "/api/directory?q=answers");
+    await call("GET", "/api/rooms/resp-room/stage", { token: f });
+    await call("POST", "/api/rooms/resp-room/reports", {
+      token: f,
+      json: { reason: "spam", note: "checking answers" },
+    });
+
+    // --- money
+    await call("GET", "/api/gifts/catalog");
+    await call("POST", "/api/wallet/topup", {
+      token: f,
+      json: { amount: "100", idempotencyKey: "resp-topup-0001" },
+    });
+    await call("POST", "/api/wallet/topup", {
+      token: f,
+      json: { amount: "100", idempotencyKey: "resp-topup-0001" },
+    });
+    await call("POST", "/api/wallet/topup", { token: f, json: { amount: "-1" } });
+    await call("GET", "/api/wallet", { token: f });
+    await call("GET", "/api/wallet/ledger", { token: f });
+    await call("GET", "/api/rooms/resp-room/leaderboard");
+    await call("GET", "/api/earnings", { token: h });
+    await call("GET", "/api/withdrawals", { token: h });
+    await call("POST", "/api/withdrawals", {
+      token: h,
+      json: { amount: "100", idempotencyKey: "resp-withdraw-01" },
+    });
+
+    // --- webhooks
+    await call("GET", "/api/webhooks/event-types");
+    await call("GET", "/api/webhooks/endpoints", { token: h });
+    await call("POST", "/api/webhooks/endpoints", {
+      token: h,
+      json: { url: "http://127.0.0.1:9/hook" },
+    });
+    await call("POST", "/api/webhooks/endpoints", { token: f, json: { url: "nope" } });
+
+    // --- not found, and the end of a session
+    await call("GET", "/api/no/such/route");
+    await call("POST", "/api/auth/logout", { token: f });
+
+    const doc = await (await fetch(`${srv.url}/api/openapi.json`)).json();
+    const ajv = new Ajv2020({ strict: false, allErrors: false });
+    addFormats(ajv);
+    const failures: string[] = [];
+    const shapeless: string[] = [];
+    let checked = 0;
+    for (const c of calls) {
+      const where = `${c.method.toUpperCase()} ${c.path} → ${c.status}`;
+      if (c.status === 404 && c.body?.error?.code === "not_found") {
+        // No route: the app's own answer, in the one error shape.
+        if (typeof c.body.error.message !== "string") {
+          failures.push(`${where}: not the error shape`);
+        }
+        continue;
+      }
+      const template = templateOf(doc, c.method, c.path);
+      if (!template) {
+        failures.push(`${where}: no such path in the document`);
+        continue;
+      }
+      const response = doc.paths[template][c.method].responses[String(c.status)];
+      const schema = response?.content?.["application/json"]?.schema;
+      if (!schema) {
+        failures.push(`${where}: status not declared for ${template}`);
+        continue;
+      }
+      if (loose(schema, doc)) shapeless.push(`${where} (${template})`);
+      const validate = ajv.compile({ ...schema, components: doc.components });
+      checked++;
+      if (!validate(c.body)) {
+        failures.push(`${where}: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(c.body)}`);
+      }
+    }
+    assert.deepEqual(failures, []);
+    assert.deepEqual(shapeless, [], "answers whose declared schema names no property");
+    assert.ok(checked >= 45, `answers checked: ${checked}`);
+    // The validator can fail: a body of the wrong shape is refused.
+    const me = doc.paths["/api/me"].get.responses["200"].content["application/json"].schema;
+    assert.equal(ajv.compile({ ...me, components: doc.components })({ user: 5 }), false);
+  } finally {
+    await srv.close();
+  }
+});
