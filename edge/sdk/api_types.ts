@@ -2554,9 +2554,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            followers: {
-                                [key: string]: unknown;
-                            }[];
+                            followers: components["schemas"]["FollowEntry"][];
                         };
                     };
                 };
@@ -2651,9 +2649,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            following: {
-                                [key: string]: unknown;
-                            }[];
+                            following: components["schemas"]["FollowEntry"][];
                         };
                     };
                 };
@@ -2742,9 +2738,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            live: {
-                                [key: string]: unknown;
-                            }[];
+                            live: components["schemas"]["LiveRoom"][];
                         };
                     };
                 };
@@ -18595,6 +18589,27 @@ export interface components {
             displayName: string;
         } & {
             [key: string]: unknown;
+        };
+        FollowEntry: {
+            userId: string;
+            username: string;
+            displayName: string;
+            /** Format: date-time */
+            since: string;
+        };
+        LiveRoom: {
+            roomId: string;
+            title: string;
+            category: string;
+            coverUrl: string | null;
+            streamId: string;
+            /** Format: date-time */
+            startedAt: string;
+            owner: {
+                id: string;
+                username: string;
+                displayName: string;
+            };
         };
         Room: {
             id: string;

@@ -90,6 +90,23 @@ const Page = z.object({
   }),
 });
 const RoomChange = z.object({ room: Room, settingsApplied: z.boolean() });
+/** One row of a follow list (edge/accounts/follows.ts `FollowEntry`). */
+const FollowEntry = z.object({
+  userId: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+  since: z.string().openapi({ format: "date-time" }),
+}).openapi("FollowEntry");
+/** A followed streamer's live room (edge/accounts/follows.ts `LiveRoom`). */
+const LiveRoom = z.object({
+  roomId: z.string(),
+  title: z.string(),
+  category: z.string(),
+  coverUrl: z.string().nullable(),
+  streamId: z.string(),
+  startedAt: z.string().openapi({ format: "date-time" }),
+  owner: z.object({ id: z.string(), username: z.string(), displayName: z.string() }),
+}).openapi("LiveRoom");
 
 export const accountsApi = area(
   "accounts",
@@ -248,7 +265,7 @@ export const accountsApi = area(
       summary: "Who follows this user (newest first)",
       request: { params: UserParam, query: Page },
       responses: {
-        200: json(z.object({ followers: z.array(AnyObject) }), "a page"),
+        200: json(z.object({ followers: z.array(FollowEntry) }), "a page"),
         ...AUTH_ERRORS,
       },
     },
@@ -258,7 +275,7 @@ export const accountsApi = area(
       summary: "Whom this user follows (newest first)",
       request: { params: UserParam, query: Page },
       responses: {
-        200: json(z.object({ following: z.array(AnyObject) }), "a page"),
+        200: json(z.object({ following: z.array(FollowEntry) }), "a page"),
         ...AUTH_ERRORS,
       },
     },
@@ -268,7 +285,7 @@ export const accountsApi = area(
       summary: "Streamers I follow who are live now",
       security: BEARER,
       responses: {
-        200: json(z.object({ live: z.array(AnyObject) }), "live rooms"),
+        200: json(z.object({ live: z.array(LiveRoom) }), "live rooms"),
         ...AUTH_ERRORS,
       },
     },
