@@ -49,7 +49,7 @@ Deno.test("media wiring from config: storage on, LiveKit off → clear 503s, VOD
       method: "POST",
       body: JSON.stringify({ roomId: "r1" }),
     });
-    assert.equal(startRoom.status, 503);
+    assert.equal(startRoom.status, 503, await startRoom.clone().text());
     assert.equal((await startRoom.json()).error.code, "media_disabled");
     const list = await app.request("/api/vod/rooms/r1/recordings");
     assert.deepEqual(await list.json(), { roomId: "r1", recordings: [] });

@@ -259,11 +259,12 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
     guard(async (c, input) => {
       const { roomId, url } = await input.json();
       const who = await streamerOf(c, roomId);
-      if ((await deps.meetingPlace?.(roomId, who))?.e2ee) {
-        fail("e2ee_on", "end-to-end encrypted meetings are not recorded by the server", 409);
-      }
       const service = media();
       if (!url) {
+        livekit(); // no LiveKit: media_disabled, before the room is asked about its meeting
+        if ((await deps.meetingPlace?.(roomId, who))?.e2ee) {
+          fail("e2ee_on", "end-to-end encrypted meetings are not recorded by the server", 409);
+        }
         return c.json({ recording: await service.startRoomRecording(roomId) }, 201);
       }
       const manager = service.manager ??
