@@ -95,12 +95,7 @@ export class RateMeter {
   }
 
   rate(now: number): number {
-    const sec = Math.floor(now / 1000);
-    let sum = 0;
-    for (let i = 0; i < this.seconds; i++) {
-      if (sec - this.#secs[i] < this.seconds && this.#secs[i] <= sec) sum += this.#counts[i];
-    }
-    return sum / this.seconds;
+    return this.#sum(now) / this.seconds;
   }
 
   /**
@@ -110,12 +105,17 @@ export class RateMeter {
    * 150 msg/s look like 75 for a third of every second and flip its coalescing gap.
    */
   currentRate(now: number): number {
+    const elapsed = this.seconds - 1 + (now - Math.floor(now / 1000) * 1000) / 1000;
+    return this.#sum(now) / Math.max(0.25, elapsed);
+  }
+
+  /** Messages counted in the window's seconds up to and including the current one. */
+  #sum(now: number): number {
     const sec = Math.floor(now / 1000);
     let sum = 0;
     for (let i = 0; i < this.seconds; i++) {
       if (sec - this.#secs[i] < this.seconds && this.#secs[i] <= sec) sum += this.#counts[i];
     }
-    const elapsed = this.seconds - 1 + (now - sec * 1000) / 1000;
-    return sum / Math.max(0.25, elapsed);
+    return sum;
   }
 }
