@@ -284,6 +284,9 @@ export class PocketsphinxRecogniser implements Recogniser {
     const answer = new Promise<WordTiming[]>((resolve, reject) =>
       p.waiting.set(id, { resolve, reject })
     );
+    // When the watchdog wins the race below and kills the process, this answer is rejected
+    // later (the process exited): the race already reported the failure, nothing waits here.
+    answer.catch(() => {});
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeoutMs = this.#opts.timeoutMs + (2 * samples * 1000) / SAMPLE_RATE;
     const started = Date.now();
