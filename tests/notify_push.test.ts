@@ -13,6 +13,7 @@ import { signUp } from "./helpers/accounts_app.ts";
 import { callJson } from "./helpers/http.ts";
 import { startPostgresTestServer } from "./helpers/postgres_server.ts";
 import { startPushService } from "./helpers/push_service.ts";
+import { goLiveAgain } from "./helpers/stream_events.ts";
 import { waitForValue } from "./helpers/wait.ts";
 
 Deno.test("notifications push: VAPID-signed, aes128gcm-encrypted live notification reaches the follower's browser", async () => {
@@ -99,18 +100,7 @@ Deno.test("notifications push: VAPID-signed, aes128gcm-encrypted live notificati
       400,
       "invalid_request",
     ]);
-    await rooms.stream(room.id, {
-      state: "offline",
-      eventId: `off:${at}`,
-      at: at + 1,
-      source: "room",
-    });
-    await rooms.stream(room.id, {
-      state: "live",
-      eventId: `live2:${at}`,
-      at: at + 2,
-      source: "room",
-    });
+    await goLiveAgain(rooms, room.id, at);
     await waitForValue("the second inbox row", async () => {
       const r = await callJson(srv.url, "/api/notifications", { token: fan.token });
       return r.body.notifications?.length === 2 ? true : undefined;

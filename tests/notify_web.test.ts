@@ -20,6 +20,7 @@ import { hasChromium, launchChromium, login, newPage, waitText } from "./helpers
 import { callJson } from "./helpers/http.ts";
 import { startPostgresTestServer } from "./helpers/postgres_server.ts";
 import { startPushService } from "./helpers/push_service.ts";
+import { goLiveAgain } from "./helpers/stream_events.ts";
 import { waitForValue } from "./helpers/wait.ts";
 
 const PASSWORD = "a fine password";
@@ -103,18 +104,7 @@ Deno.test("notifications web: push offered after a follow, the bell, the setting
       json: { endpoint: sub.endpoint, keys: sub.keys },
     });
     assert.equal(r.status, 201);
-    await rooms.stream(room.id, {
-      state: "offline",
-      eventId: `off:${at}`,
-      at: at + 1,
-      source: "room",
-    });
-    await rooms.stream(room.id, {
-      state: "live",
-      eventId: `live2:${at}`,
-      at: at + 2,
-      source: "room",
-    });
+    await goLiveAgain(rooms, room.id, at);
     const pushed = await waitForValue("the server's push", async () => {
       await Promise.resolve();
       return push.received[0];
