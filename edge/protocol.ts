@@ -138,6 +138,9 @@ export const CloseCode = {
   forbidden: 4403,
   /** No `hello` within the hello timeout. */
   helloTimeout: 4408,
+  /** Removed from the meeting by its host (reason `meeting_removed`): every socket of that
+   * user in the room is closed at once, and a new one is refused the same way. */
+  meetingRemoved: 4410,
   /** A frame larger than the frame limit. */
   frameTooLarge: 4413,
   /** A binary frame (the protocol is JSON text only). */

@@ -35,14 +35,21 @@ export class BatchView {
   private essentialText: string | undefined;
   readonly droppable: number;
   readonly essential: number;
+  /** Users the meeting's host removed in this batch: their sockets close once it is sent. */
+  readonly removed: readonly string[] | undefined;
   /** Viewers this view went to in full since the last `flushMetrics` (counted by them, so
    * the danmaku-out metric is updated once per batch rather than once per viewer). */
   fullDeliveries = 0;
 
   constructor(readonly batch: ShownBatch, readonly frame: string) {
     let droppable = 0;
-    for (const e of batch.events) if (isDroppable(e)) droppable++;
+    let removed: string[] | undefined;
+    for (const e of batch.events) {
+      if (isDroppable(e)) droppable++;
+      else if (e.t === "meeting" && e.op === "removed" && e.userId) (removed ??= []).push(e.userId);
+    }
     this.droppable = droppable;
+    this.removed = removed;
     this.essential = batch.events.length - droppable;
   }
 

@@ -169,6 +169,8 @@ export class ViewerSession implements FanoutViewer {
       this.sendError(e.code, e.message);
       const close = e.code === "banned" || e.code === "not_admitted"
         ? CloseCode.forbidden
+        : e.code === "meeting_removed"
+        ? CloseCode.meetingRemoved
         : e.code === "room_unavailable"
         ? CloseCode.tryAgainLater
         : CloseCode.internalError;
@@ -379,6 +381,10 @@ export class ViewerSession implements FanoutViewer {
         return this.closeWith(CloseCode.slowConsumer, "slow consumer");
     }
     this.lastSeq = view.seq;
+    // Removed from the meeting: the batch saying so went out; no further batch does.
+    if (view.removed && this.userId !== undefined && view.removed.includes(this.userId)) {
+      this.closeWith(CloseCode.meetingRemoved, "meeting_removed");
+    }
   }
 
   /** Read the socket's buffered bytes and restart the upper bound from there. */

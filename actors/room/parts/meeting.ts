@@ -197,6 +197,9 @@ export class MeetingPart implements RoomPart {
   /** Only members and hosts join a meeting room's socket (its batches carry the meeting). */
   onJoin(actor: Actor): void {
     if (!this.#isMeeting || this.#isManager(actor) || this.#member(actor.userId)) return;
+    if (this.#m.status === "running" && this.#m.removed.includes(actor.userId)) {
+      throw new ActorError("meeting_removed", "the host removed you from this meeting");
+    }
     throw new ActorError("not_admitted", "wait until the host admits you to the meeting");
   }
 

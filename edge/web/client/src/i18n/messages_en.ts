@@ -589,6 +589,7 @@ export const en = {
   "meeting.title": "Meeting",
   "meeting.loading": "Loading the meeting…",
   "meeting.join": "Join the meeting",
+  "meeting.denied": "The host did not let you in. You can ask again.",
   "meeting.waiting": "You are in the waiting room. The host will let you in soon.",
   "meeting.leave": "Leave",
   "meeting.end": "End the meeting for everyone",

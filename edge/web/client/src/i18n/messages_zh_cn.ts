@@ -570,6 +570,7 @@ export const zhCN: Record<MessageKey, Message> = {
   "meeting.title": "会议",
   "meeting.loading": "正在加载会议…",
   "meeting.join": "加入会议",
+  "meeting.denied": "主持人没有准许你进入。你可以再次申请。",
   "meeting.waiting": "你在等候室中，主持人很快会让你进入。",
   "meeting.leave": "离开",
   "meeting.end": "为所有人结束会议",

@@ -62,6 +62,12 @@ export function Meeting(
   const [on, setOn] = useState({ camera: true, mic: true, screen: false });
   const grid = useRef<HTMLDivElement>(null);
   const socket = useRef<RoomConnection | null>(null);
+  const stopWatching = useRef<(() => void) | null>(null);
+  /** Why the server closed the room's socket (shown; the page does not reconnect). */
+  const [socketDown, setSocketDown] = useState<"removed" | null>(null);
+  /** Where the last answer placed us: waiting → none means the host denied the entry. */
+  const lastMe = useRef<MeetingReply["me"] | null>(null);
+  const [denied, setDenied] = useState(false);
   const invite = new URLSearchParams(location.search).get("invite") ?? undefined;
   const me = reply?.me ?? "none";
   const member = me === "host" || me === "cohost" || me === "participant";
@@ -71,6 +77,9 @@ export function Meeting(
   const run = async (body?: Op) => {
     try {
       const r = await call(roomId, body);
+      if (lastMe.current === "waiting" && r.me === "none" && body?.op !== "leave") setDenied(true);
+      if (body?.op === "join") setDenied(false);
+      lastMe.current = r.me;
       setReply(r);
       setError(null);
       return r;
@@ -102,7 +111,14 @@ export function Meeting(
         if (e.t === "meeting") void run();
       },
     });
+    // removed by the host: the server closed the socket (4410) and refuses a new one
+    const unwatch = conn.conn.subscribe((c) => {
+      if (c.state !== "down" || c.why !== "removed") return;
+      setSocketDown("removed");
+      void run();
+    });
     conn.start();
+    stopWatching.current = unwatch;
     void (async () => {
       const { token } = await socketIdentity();
       const res = await fetch(`/api/media/token?roomId=${encodeURIComponent(roomId)}`, {
@@ -119,6 +135,8 @@ export function Meeting(
   // out of the meeting (removed, left, ended): close the socket and the media
   useEffect(() => {
     if (member && view?.status === "running") return;
+    stopWatching.current?.();
+    stopWatching.current = null;
     socket.current?.stop();
     socket.current = null;
     void media?.close();
@@ -142,7 +160,12 @@ export function Meeting(
   const mine = view?.members?.find((m) => m.userId === myId);
 
   return (
-    <div class="meeting-page" data-me={me} data-status={view?.status ?? "loading"}>
+    <div
+      class="meeting-page"
+      data-me={me}
+      data-status={view?.status ?? "loading"}
+      data-socket={socketDown ?? undefined}
+    >
       <header class="meeting-head">
         <h2>{t("meeting.title")}</h2>
         {view?.e2ee && (
@@ -158,6 +181,7 @@ export function Meeting(
         : me === "none" && view?.status !== "ended"
         ? (
           <section class="meeting-join">
+            {denied && <p class="meeting-denied" role="status">{t("meeting.denied")}</p>}
             <button type="button" id="meeting-join" onClick={() => run({ op: "join", invite })}>
               {t("meeting.join")}
             </button>
@@ -171,7 +195,7 @@ export function Meeting(
           </section>
         )
         : me === "removed"
-        ? <p class="meeting-removed">{errorText("meeting_removed")}</p>
+        ? <p class="meeting-removed" role="alert">{errorText("meeting_removed")}</p>
         : null}
 
       {member && view?.status === "running" && (

@@ -49,7 +49,7 @@ export type ConnState =
   | { state: "connecting" }
   | { state: "connected" }
   | { state: "down"; why: "closed"; code: number }
-  | { state: "down"; why: "no_session" | "too_many_connections" | "banned" };
+  | { state: "down"; why: "no_session" | "too_many_connections" | "banned" | "removed" };
 
 const PING_MS = 20_000;
 
@@ -171,6 +171,11 @@ export class RoomConnection {
       if (e.code === 4401) return void this.#connect(true);
       if (e.code === 4403) {
         this.conn.value = { state: "down", why: "banned" };
+        return;
+      }
+      if (e.code === 4410) {
+        // removed from the meeting by its host: the server refuses a new socket too
+        this.conn.value = { state: "down", why: "removed" };
         return;
       }
       if (!opened) return void this.#whyRefused(path);

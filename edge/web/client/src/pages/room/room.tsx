@@ -42,6 +42,7 @@ function connText(c: ConnState): string {
   if (c.state === "connected") return t("room.connected");
   if (c.why === "closed") return t("room.disconnected", { code: c.code });
   if (c.why === "banned") return t("room.banned");
+  if (c.why === "removed") return errorText("meeting_removed");
   return t(c.why === "no_session" ? "room.noSession" : "room.tooManyConnections");
 }
 
