@@ -30,10 +30,7 @@ async function register(base: string, username: string) {
 
 Deno.test({
   name: "web: report one chat message by keyboard — menu, reason, sent once; zh-CN; a11y",
-  // Off until fixed: since the branches were integrated (header, notifications, meetings,
-  // language) Enter on "Report message…" no longer opens #report-dialog in this test (it did
-  // on the web branch alone); the closing note of issue 11 says so.
-  ignore: true || !enabled,
+  ignore: !enabled,
   // Playwright keeps pipes and timers of its own beyond close().
   sanitizeOps: false,
   sanitizeResources: false,
@@ -97,9 +94,13 @@ Deno.test({
         "focus came back",
       );
 
-      // Report it: Enter opens the menu, Enter picks Report, arrows choose the reason.
+      // Report it: Enter opens the menu, Enter picks Report, arrows choose the reason. The
+      // menu has focus as soon as it shows (moved in the same task that renders it): a key
+      // pressed right away picks the item instead of reopening the menu through the "⋯" button.
+      const focusInMenu = () => menu.evaluate((m) => m.contains(m.ownerDocument.activeElement));
       await page.keyboard.press("Enter");
       await menu.waitFor();
+      assert.ok(await focusInMenu(), "focus is in the menu once it shows");
       await page.keyboard.press("Enter");
       const dialog = page.locator("#report-dialog");
       await dialog.waitFor();
@@ -118,7 +119,8 @@ Deno.test({
       // The same message again: the server has it already.
       await button.focus();
       await page.keyboard.press("Enter");
-      await menu.waitFor(); // the menu takes focus once open: the next Enter picks Report
+      await menu.waitFor();
+      assert.ok(await focusInMenu(), "focus is in the menu once it shows, again");
       await page.keyboard.press("Enter");
       await dialog.waitFor();
       await page.click("#report-submit");

@@ -3,7 +3,7 @@
  * buttons (GitHub, Google) only when the server has them. Closes when signed in.
  */
 import { useSignal } from "@preact/signals";
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import { ApiError, register, signIn } from "../api.ts";
 import { errorText, t } from "../i18n/i18n.ts";
 
@@ -14,7 +14,8 @@ export function AuthDialog(
 ) {
   const dialog = useRef<HTMLDialogElement>(null);
   const error = useSignal("");
-  useEffect(() => {
+  // Modal in the same task that mounts it, so no key or click reaches the page behind it.
+  useLayoutEffect(() => {
     dialog.current?.showModal();
   }, []);
   const submit = (kind: "login" | "register") => async (e: Event) => {

@@ -6,7 +6,7 @@
  * and gives focus back to the button that opened it.
  */
 import { signal, useSignal } from "@preact/signals";
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import { currentUser } from "../../api.ts";
 import { t } from "../../i18n/i18n.ts";
 import type { MessageKey } from "../../i18n/messages_en.ts";
@@ -81,7 +81,11 @@ export function MessageMenu(
     menu.value = null;
     if (refocus) trigger?.focus();
   };
-  useEffect(() => {
+  // Focus moves into the menu in the same task that shows it (a layout effect, not an effect,
+  // which Preact defers to the next frame): otherwise a key pressed right after the menu
+  // appears still lands on the "⋯" button that opened it and reopens the menu instead of
+  // choosing an item.
+  useLayoutEffect(() => {
     if (!open) return;
     box.current?.querySelector<HTMLElement>("[role=menuitem]")?.focus();
     const outside = (e: Event) => {

@@ -5,7 +5,7 @@
  * of the same room or message finds the first.
  */
 import { useSignal } from "@preact/signals";
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import { api, ApiError, currentUser } from "../../api.ts";
 import { errorText, t } from "../../i18n/i18n.ts";
 
@@ -53,7 +53,8 @@ export function ReportDialog(
   const reason = useSignal<typeof REASONS[number]>("spam");
   const note = useSignal("");
   const busy = useSignal(false);
-  useEffect(() => {
+  // Modal in the same task that mounts it, so no key or click reaches the page behind it.
+  useLayoutEffect(() => {
     dialog.current?.showModal();
   }, []);
   const submit = async (e: Event) => {
