@@ -8,6 +8,18 @@
  */
 import { z } from "zod";
 import { HighlightSchema } from "../actors/room/state.ts";
+import type { PkView } from "../actors/pk/view.ts";
+import {
+  type RoomInfo as RoomInfoType,
+  type StageView as StageViewType,
+  StreamSource,
+  type StreamView,
+} from "../actors/room/contract.ts";
+import type { Holds, Same } from "./openapi/schemas.ts";
+import {
+  LANGUAGE_SETTINGS,
+  type LanguageSetting,
+} from "../actors/ai/language_tags.ts";
 import { HelloFrame, PROTOCOL_VERSION, type ServerFrame, SessionFrame } from "./protocol.ts";
 
 export const ClientFrame = z.discriminatedUnion("type", [HelloFrame, ...SessionFrame.options])
@@ -39,6 +51,43 @@ export const StageView = z.object({
   queue: z.array(StageEntry),
 });
 
+const amount = z.string().regex(/^-?[0-9]+$/).meta({
+  description: "integer currency units as a decimal string",
+});
+const PkSide = z.object({
+  roomId: z.string(),
+  title: z.string().optional(),
+  streamerId: z.string().nullable(),
+  score: amount.meta({ description: "gift value during the round" }),
+  top: z.array(z.object({ userId: z.string(), name: z.string(), amount })),
+});
+/** A PK battle as both rooms show it (actors/pk/view.ts `PkView`: `pk` events, `RoomInfo.pk`). */
+export const PkViewSchema = z.object({
+  pkId: z.string(),
+  status: z.enum(["invited", "running", "ended"]),
+  a: PkSide,
+  b: PkSide,
+  durationMs: z.number().int(),
+  invitedAt: z.number(),
+  startedAt: z.number().optional(),
+  endsAt: z.number().optional(),
+  endedAt: z.number().optional(),
+  winner: z.enum(["a", "b", "draw"]).optional(),
+  reason: z.enum(["time", "ended", "offline", "declined", "expired"]).optional(),
+  by: z.string().optional().meta({ description: "who ended it, or the room that went offline" }),
+});
+
+/** Live or offline, with the current stream and its recording (contract `StreamView`). */
+export const StreamViewSchema = z.object({
+  live: z.boolean(),
+  streamId: z.string().optional(),
+  since: z.number().optional(),
+  endedAt: z.number().optional(),
+  source: StreamSource.optional(),
+  streamerId: z.string().optional(),
+  recordingId: z.string().optional(),
+});
+
 export const RoomInfo = z.object({
   roomId: z.string(),
   viewers: z.number().int(),
@@ -51,9 +100,16 @@ export const RoomInfo = z.object({
   guestChat: z.boolean(),
   title: z.string().optional(),
   managed: z.boolean(),
-  stream: z.object({ live: z.boolean() }).optional(),
+  stream: StreamViewSchema.optional(),
   bridgedViewers: z.record(z.string(), z.number()).optional(),
   stage: StageView.optional(),
+  language: z.enum(LANGUAGE_SETTINGS as [LanguageSetting, ...LanguageSetting[]]).optional(),
+  meeting: z.object({
+    status: z.enum(["idle", "running", "ended"]),
+    e2ee: z.boolean(),
+    waitingRoom: z.boolean(),
+  }).optional(),
+  pk: PkViewSchema.optional(),
 });
 
 const GiftEvent = z.object({
@@ -158,6 +214,12 @@ export const ServerFrameSchema = z.discriminatedUnion("type", [
     result: z.unknown().meta({ description: "`MeetingReply` (actors/room/meeting_contract.ts)" }),
   }),
 ]).meta({ description: "A frame the server sends" });
+
+/** The views the room sends are these schemas exactly (fails to compile otherwise). */
+export type _RoomInfo = Holds<Same<typeof RoomInfo, RoomInfoType>>;
+export type _StageView = Holds<Same<typeof StageView, StageViewType>>;
+export type _StreamView = Holds<Same<typeof StreamViewSchema, StreamView>>;
+export type _PkView = Holds<Same<typeof PkViewSchema, PkView>>;
 
 /** Every server frame the edge builds fits the schema (fails to compile otherwise). */
 type Fits<T extends z.input<typeof ServerFrameSchema>> = T;

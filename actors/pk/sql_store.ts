@@ -4,7 +4,7 @@
  * part), and the `pk_battles` record of finished rounds (migration 150).
  */
 import { type SqlExecutor, toBigInt } from "../../engine/sql/sql.ts";
-import { PK_TOP, type PkView } from "./contract.ts";
+import { PK_TOP, type PkGifter, type PkView } from "./contract.ts";
 import type { PkLedger, PkRecorder, PkRoundTotals } from "./ports.ts";
 
 export class SqlPkStore implements PkLedger, PkRecorder {
@@ -101,8 +101,8 @@ interface PkRow {
 /** A finished round as `GET /api/rooms/:id/pk` lists it. */
 export interface PkRecord {
   pkId: string;
-  a: { roomId: string; score: string; top: unknown[] };
-  b: { roomId: string; score: string; top: unknown[] };
+  a: { roomId: string; score: string; top: PkGifter[] };
+  b: { roomId: string; score: string; top: PkGifter[] };
   startedAt: number;
   endedAt: number;
   durationMs: number;

@@ -513,6 +513,8 @@ export interface RoomInfo {
   meeting?: { status: "idle" | "running" | "ended"; e2ee: boolean; waitingRoom: boolean };
   /** The PK battle this room is in (or the last one, ended), `parts/pk.ts`. */
   pk?: PkView;
+  /** The streamer's language setting for the room's AI (from `RoomSettingsView`). */
+  language?: LanguageSetting;
 }
 
 /** One viewer on stage or in the queue. */
@@ -802,6 +804,18 @@ export interface AiStateReply {
       costMicros: string;
     };
   };
+}
+
+/** The reply to each `ai` op (`AiOp["op"]`), as REST and the socket's `ai_ok` return it. */
+export interface AiReplies {
+  state: AiStateReply;
+  audit: { audit: AuditEntry[] };
+  undo: { ok: true; entry: AuditEntry };
+  kb_list: { entries: KbEntry[] };
+  kb_put: { ok: true; entry: KbEntry };
+  kb_delete: { ok: true; id: string };
+  /** `stopped`: the question whose answer `interrupt` ended. */
+  qa: { ok: true; stopped?: string | null; qa: QaStatus };
 }
 
 /** What viewers and the directory see (`RoomInfo.stream`, `RoomStatus.live`). */

@@ -33,6 +33,7 @@ import type { RoomApi, RoomPart, SayContext } from "./part.ts";
 import type {
   AiCommand,
   AiOp,
+  AiReplies,
   AiStateReply,
   CommandOf,
   Danmaku,
@@ -259,7 +260,7 @@ export class RoomIntelligence implements RoomPart {
     return this.#assistant.answered(msg);
   }
 
-  async #command(cmd: AiCommand): Promise<unknown> {
+  async #command(cmd: AiCommand): Promise<AiReplies[AiOp["op"]]> {
     const op: AiOp = cmd.cmd;
     const manager = this.#api.access.canManage(cmd.actor);
     if (op.op === "state") return this.#stateReply(manager);
@@ -270,28 +271,28 @@ export class RoomIntelligence implements RoomPart {
     const by = cmd.actor.userId;
     switch (op.op) {
       case "audit":
-        return { audit: this.#moderator.audit(op.limit) };
+        return { audit: this.#moderator.audit(op.limit) } satisfies AiReplies["audit"];
       case "kb_list":
-        return { entries: this.#assistant.kbList() };
+        return { entries: this.#assistant.kbList() } satisfies AiReplies["kb_list"];
       case "undo": {
         const entry = this.#undo(op.auditId, by, now);
         await this.#persistNow(now);
-        return { ok: true, entry };
+        return { ok: true, entry } satisfies AiReplies["undo"];
       }
       case "kb_put": {
         const entry = this.#assistant.kbPut(op.entry, op.id);
         await this.#persistNow(now);
-        return { ok: true, entry };
+        return { ok: true, entry } satisfies AiReplies["kb_put"];
       }
       case "kb_delete": {
         this.#assistant.kbDelete(op.id);
         await this.#persistNow(now);
-        return { ok: true, id: op.id };
+        return { ok: true, id: op.id } satisfies AiReplies["kb_delete"];
       }
       case "qa": {
         const result = this.#assistant.control(op.action, op.questionId, now);
         await this.#persistNow(now);
-        return { ok: true, ...result, qa: this.#assistant.status };
+        return { ok: true, ...result, qa: this.#assistant.status } satisfies AiReplies["qa"];
       }
     }
   }

@@ -127,3 +127,26 @@ export const Ok = z.object({ ok: z.literal(true) });
 
 /** Minor currency units as decimal strings (the ledger never uses floats). */
 export const Minor = z.string().regex(/^-?[0-9]+$/).openapi({ example: "100" });
+
+/** `T` with readonly dropped everywhere (the code's types may be readonly, JSON is not). */
+type Plain<T> = T extends readonly (infer U)[] ? Plain<U>[]
+  : T extends object ? { -readonly [K in keyof T]: Plain<T[K]> }
+  : T;
+type Identical<X, Y> = (<G>() => G extends Plain<X> ? 1 : 2) extends
+  (<G>() => G extends Plain<Y> ? 1 : 2) ? true : false;
+
+/**
+ * `true` when schema `S` parses to exactly the code's type `T` (every property, optional or
+ * not, at every depth). Answer schemas are tied to the types their handlers return with
+ * `export type _X = Same<typeof Schema, CodeType>;`, so a field added, removed or retyped on
+ * either side fails `deno check` instead of drifting from the document.
+ */
+export type Same<S extends z.ZodType, T> = Identical<z.output<S>, T> extends true ? true
+  : { "schema and code type differ": [z.output<S>, T] };
+/** `T` as JSON carries it (`moneyJson`): bigints and dates become strings. */
+export type Wire<T> = T extends bigint | Date ? string
+  : T extends readonly (infer U)[] ? Wire<U>[]
+  : T extends object ? { [K in keyof T]: Wire<T[K]> }
+  : T;
+/** Compiles only for `true` (use: `export type _Check = Holds<Same<typeof S, T>>`). */
+export type Holds<T extends true> = T;

@@ -537,6 +537,13 @@ export interface paths {
                                 managed: boolean;
                                 stream?: {
                                     live: boolean;
+                                    streamId?: string;
+                                    since?: number;
+                                    endedAt?: number;
+                                    /** @enum {string} */
+                                    source?: "webrtc" | "ingress" | "room";
+                                    streamerId?: string;
+                                    recordingId?: string;
                                 };
                                 bridgedViewers?: {
                                     [key: string]: number;
@@ -559,6 +566,56 @@ export interface paths {
                                         media: "camera" | "mic" | "both";
                                         at: number;
                                     }[];
+                                };
+                                /** @enum {string} */
+                                language?: "auto" | "zh-CN" | "en" | "ja" | "ko" | "es" | "pt" | "fr" | "de" | "ru" | "it" | "vi" | "th" | "id" | "ar" | "tr";
+                                meeting?: {
+                                    /** @enum {string} */
+                                    status: "idle" | "running" | "ended";
+                                    e2ee: boolean;
+                                    waitingRoom: boolean;
+                                };
+                                pk?: {
+                                    pkId: string;
+                                    /** @enum {string} */
+                                    status: "invited" | "running" | "ended";
+                                    a: {
+                                        roomId: string;
+                                        title?: string;
+                                        streamerId: string | null;
+                                        /** @description gift value during the round */
+                                        score: string;
+                                        top: {
+                                            userId: string;
+                                            name: string;
+                                            /** @description integer currency units as a decimal string */
+                                            amount: string;
+                                        }[];
+                                    };
+                                    b: {
+                                        roomId: string;
+                                        title?: string;
+                                        streamerId: string | null;
+                                        /** @description gift value during the round */
+                                        score: string;
+                                        top: {
+                                            userId: string;
+                                            name: string;
+                                            /** @description integer currency units as a decimal string */
+                                            amount: string;
+                                        }[];
+                                    };
+                                    durationMs: number;
+                                    invitedAt: number;
+                                    startedAt?: number;
+                                    endsAt?: number;
+                                    endedAt?: number;
+                                    /** @enum {string} */
+                                    winner?: "a" | "b" | "draw";
+                                    /** @enum {string} */
+                                    reason?: "time" | "ended" | "offline" | "declined" | "expired";
+                                    /** @description who ended it, or the room that went offline */
+                                    by?: string;
                                 };
                             };
                         };
@@ -894,9 +951,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             roomId: string;
-                            highlights: {
-                                [key: string]: unknown;
-                            }[];
+                            highlights: components["schemas"]["HighlightSpan"][];
                         };
                     };
                 };
@@ -3427,15 +3482,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the room AI's answer to the command */
+                /** @description the AI panel (room admins also get `admin`) */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["AiState"];
                     };
                 };
                 /** @description Bad request: `bad_room_id`, `invalid_request`, `kb_invalid` */
@@ -3589,14 +3642,14 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the room AI's answer to the command */
+                /** @description the audit log, newest last */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            audit: components["schemas"]["AuditEntry"][];
                         };
                     };
                 };
@@ -3752,14 +3805,16 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the room AI's answer to the command */
+                /** @description the entry, now undone */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            /** @enum {boolean} */
+                            ok: true;
+                            entry: components["schemas"]["AuditEntry"];
                         };
                     };
                 };
@@ -3910,14 +3965,14 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the room AI's answer to the command */
+                /** @description the entries */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            entries: components["schemas"]["KbEntry"][];
                         };
                     };
                 };
@@ -4071,14 +4126,16 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description the room AI's answer to the command */
+                /** @description the new entry */
                 201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            /** @enum {boolean} */
+                            ok: true;
+                            entry: components["schemas"]["KbEntry"];
                         };
                     };
                 };
@@ -4246,14 +4303,16 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description the room AI's answer to the command */
+                /** @description the entry as stored */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            /** @enum {boolean} */
+                            ok: true;
+                            entry: components["schemas"]["KbEntry"];
                         };
                     };
                 };
@@ -4393,14 +4452,16 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the room AI's answer to the command */
+                /** @description deleted */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            /** @enum {boolean} */
+                            ok: true;
+                            id: string;
                         };
                     };
                 };
@@ -4564,14 +4625,18 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description the room AI's answer to the command */
+                /** @description the Q&A status after the action */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            /** @enum {boolean} */
+                            ok: true;
+                            /** @description `interrupt`: the question whose answer stopped */
+                            stopped?: string | null;
+                            qa: components["schemas"]["QaStatus"];
                         };
                     };
                 };
@@ -5578,7 +5643,46 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            pkId: string;
+                            /** @enum {string} */
+                            status: "invited" | "running" | "ended";
+                            a: {
+                                roomId: string;
+                                title?: string;
+                                streamerId: string | null;
+                                /** @description gift value during the round */
+                                score: string;
+                                top: {
+                                    userId: string;
+                                    name: string;
+                                    /** @description integer currency units as a decimal string */
+                                    amount: string;
+                                }[];
+                            };
+                            b: {
+                                roomId: string;
+                                title?: string;
+                                streamerId: string | null;
+                                /** @description gift value during the round */
+                                score: string;
+                                top: {
+                                    userId: string;
+                                    name: string;
+                                    /** @description integer currency units as a decimal string */
+                                    amount: string;
+                                }[];
+                            };
+                            durationMs: number;
+                            invitedAt: number;
+                            startedAt?: number;
+                            endsAt?: number;
+                            endedAt?: number;
+                            /** @enum {string} */
+                            winner?: "a" | "b" | "draw";
+                            /** @enum {string} */
+                            reason?: "time" | "ended" | "offline" | "declined" | "expired";
+                            /** @description who ended it, or the room that went offline */
+                            by?: string;
                         };
                     };
                 };
@@ -5735,7 +5839,46 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            pkId: string;
+                            /** @enum {string} */
+                            status: "invited" | "running" | "ended";
+                            a: {
+                                roomId: string;
+                                title?: string;
+                                streamerId: string | null;
+                                /** @description gift value during the round */
+                                score: string;
+                                top: {
+                                    userId: string;
+                                    name: string;
+                                    /** @description integer currency units as a decimal string */
+                                    amount: string;
+                                }[];
+                            };
+                            b: {
+                                roomId: string;
+                                title?: string;
+                                streamerId: string | null;
+                                /** @description gift value during the round */
+                                score: string;
+                                top: {
+                                    userId: string;
+                                    name: string;
+                                    /** @description integer currency units as a decimal string */
+                                    amount: string;
+                                }[];
+                            };
+                            durationMs: number;
+                            invitedAt: number;
+                            startedAt?: number;
+                            endsAt?: number;
+                            endedAt?: number;
+                            /** @enum {string} */
+                            winner?: "a" | "b" | "draw";
+                            /** @enum {string} */
+                            reason?: "time" | "ended" | "offline" | "declined" | "expired";
+                            /** @description who ended it, or the room that went offline */
+                            by?: string;
                         };
                     };
                 };
@@ -5897,7 +6040,46 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            pkId: string;
+                            /** @enum {string} */
+                            status: "invited" | "running" | "ended";
+                            a: {
+                                roomId: string;
+                                title?: string;
+                                streamerId: string | null;
+                                /** @description gift value during the round */
+                                score: string;
+                                top: {
+                                    userId: string;
+                                    name: string;
+                                    /** @description integer currency units as a decimal string */
+                                    amount: string;
+                                }[];
+                            };
+                            b: {
+                                roomId: string;
+                                title?: string;
+                                streamerId: string | null;
+                                /** @description gift value during the round */
+                                score: string;
+                                top: {
+                                    userId: string;
+                                    name: string;
+                                    /** @description integer currency units as a decimal string */
+                                    amount: string;
+                                }[];
+                            };
+                            durationMs: number;
+                            invitedAt: number;
+                            startedAt?: number;
+                            endsAt?: number;
+                            endedAt?: number;
+                            /** @enum {string} */
+                            winner?: "a" | "b" | "draw";
+                            /** @enum {string} */
+                            reason?: "time" | "ended" | "offline" | "declined" | "expired";
+                            /** @description who ended it, or the room that went offline */
+                            by?: string;
                         };
                     };
                 };
@@ -6056,9 +6238,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             roomId: string;
-                            battles: {
-                                [key: string]: unknown;
-                            }[];
+                            battles: components["schemas"]["PkRecord"][];
                         };
                     };
                 };
@@ -8360,9 +8540,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            entries: {
-                                [key: string]: unknown;
-                            }[];
+                            entries: components["schemas"]["LedgerLine"][];
                             next: string | null;
                         };
                     };
@@ -8729,9 +8907,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            earnings: {
-                                [key: string]: unknown;
-                            };
+                            earnings: components["schemas"]["Earnings"];
                         };
                     };
                 };
@@ -9435,14 +9611,25 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description a page */
+                /** @description a page, with the status's count and sum */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            withdrawals: (components["schemas"]["Withdrawal"] & {
+                                username: string;
+                                displayName: string;
+                            })[];
+                            next: string | null;
+                            total: {
+                                count: number;
+                                /** @example 100 */
+                                amount: string;
+                            };
+                            /** @enum {string} */
+                            status: "pending" | "cancelled" | "paid" | "rejected";
                         };
                     };
                 };
@@ -9611,14 +9798,26 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the withdrawal */
+                /** @description the withdrawal and every transition */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            withdrawal: components["schemas"]["Withdrawal"];
+                            events: {
+                                /** @enum {string} */
+                                action: "requested" | "cancelled" | "paid" | "rejected";
+                                actorId: string;
+                                reference: string | null;
+                                reason: string | null;
+                                /**
+                                 * @description ISO 8601 time
+                                 * @example 2026-12-05T20:00:00.000Z
+                                 */
+                                at: string;
+                            }[];
                         };
                     };
                 };
@@ -18157,6 +18356,13 @@ export interface components {
                 managed: boolean;
                 stream?: {
                     live: boolean;
+                    streamId?: string;
+                    since?: number;
+                    endedAt?: number;
+                    /** @enum {string} */
+                    source?: "webrtc" | "ingress" | "room";
+                    streamerId?: string;
+                    recordingId?: string;
                 };
                 bridgedViewers?: {
                     [key: string]: number;
@@ -18179,6 +18385,56 @@ export interface components {
                         media: "camera" | "mic" | "both";
                         at: number;
                     }[];
+                };
+                /** @enum {string} */
+                language?: "auto" | "zh-CN" | "en" | "ja" | "ko" | "es" | "pt" | "fr" | "de" | "ru" | "it" | "vi" | "th" | "id" | "ar" | "tr";
+                meeting?: {
+                    /** @enum {string} */
+                    status: "idle" | "running" | "ended";
+                    e2ee: boolean;
+                    waitingRoom: boolean;
+                };
+                pk?: {
+                    pkId: string;
+                    /** @enum {string} */
+                    status: "invited" | "running" | "ended";
+                    a: {
+                        roomId: string;
+                        title?: string;
+                        streamerId: string | null;
+                        /** @description gift value during the round */
+                        score: string;
+                        top: {
+                            userId: string;
+                            name: string;
+                            /** @description integer currency units as a decimal string */
+                            amount: string;
+                        }[];
+                    };
+                    b: {
+                        roomId: string;
+                        title?: string;
+                        streamerId: string | null;
+                        /** @description gift value during the round */
+                        score: string;
+                        top: {
+                            userId: string;
+                            name: string;
+                            /** @description integer currency units as a decimal string */
+                            amount: string;
+                        }[];
+                    };
+                    durationMs: number;
+                    invitedAt: number;
+                    startedAt?: number;
+                    endsAt?: number;
+                    endedAt?: number;
+                    /** @enum {string} */
+                    winner?: "a" | "b" | "draw";
+                    /** @enum {string} */
+                    reason?: "time" | "ended" | "offline" | "declined" | "expired";
+                    /** @description who ended it, or the room that went offline */
+                    by?: string;
                 };
             };
             you: {
@@ -18357,6 +18613,13 @@ export interface components {
                 managed: boolean;
                 stream?: {
                     live: boolean;
+                    streamId?: string;
+                    since?: number;
+                    endedAt?: number;
+                    /** @enum {string} */
+                    source?: "webrtc" | "ingress" | "room";
+                    streamerId?: string;
+                    recordingId?: string;
                 };
                 bridgedViewers?: {
                     [key: string]: number;
@@ -18379,6 +18642,56 @@ export interface components {
                         media: "camera" | "mic" | "both";
                         at: number;
                     }[];
+                };
+                /** @enum {string} */
+                language?: "auto" | "zh-CN" | "en" | "ja" | "ko" | "es" | "pt" | "fr" | "de" | "ru" | "it" | "vi" | "th" | "id" | "ar" | "tr";
+                meeting?: {
+                    /** @enum {string} */
+                    status: "idle" | "running" | "ended";
+                    e2ee: boolean;
+                    waitingRoom: boolean;
+                };
+                pk?: {
+                    pkId: string;
+                    /** @enum {string} */
+                    status: "invited" | "running" | "ended";
+                    a: {
+                        roomId: string;
+                        title?: string;
+                        streamerId: string | null;
+                        /** @description gift value during the round */
+                        score: string;
+                        top: {
+                            userId: string;
+                            name: string;
+                            /** @description integer currency units as a decimal string */
+                            amount: string;
+                        }[];
+                    };
+                    b: {
+                        roomId: string;
+                        title?: string;
+                        streamerId: string | null;
+                        /** @description gift value during the round */
+                        score: string;
+                        top: {
+                            userId: string;
+                            name: string;
+                            /** @description integer currency units as a decimal string */
+                            amount: string;
+                        }[];
+                    };
+                    durationMs: number;
+                    invitedAt: number;
+                    startedAt?: number;
+                    endsAt?: number;
+                    endedAt?: number;
+                    /** @enum {string} */
+                    winner?: "a" | "b" | "draw";
+                    /** @enum {string} */
+                    reason?: "time" | "ended" | "offline" | "declined" | "expired";
+                    /** @description who ended it, or the room that went offline */
+                    by?: string;
                 };
             };
             seq: number;
@@ -18486,6 +18799,13 @@ export interface components {
             managed: boolean;
             stream?: {
                 live: boolean;
+                streamId?: string;
+                since?: number;
+                endedAt?: number;
+                /** @enum {string} */
+                source?: "webrtc" | "ingress" | "room";
+                streamerId?: string;
+                recordingId?: string;
             };
             bridgedViewers?: {
                 [key: string]: number;
@@ -18508,6 +18828,56 @@ export interface components {
                     media: "camera" | "mic" | "both";
                     at: number;
                 }[];
+            };
+            /** @enum {string} */
+            language?: "auto" | "zh-CN" | "en" | "ja" | "ko" | "es" | "pt" | "fr" | "de" | "ru" | "it" | "vi" | "th" | "id" | "ar" | "tr";
+            meeting?: {
+                /** @enum {string} */
+                status: "idle" | "running" | "ended";
+                e2ee: boolean;
+                waitingRoom: boolean;
+            };
+            pk?: {
+                pkId: string;
+                /** @enum {string} */
+                status: "invited" | "running" | "ended";
+                a: {
+                    roomId: string;
+                    title?: string;
+                    streamerId: string | null;
+                    /** @description gift value during the round */
+                    score: string;
+                    top: {
+                        userId: string;
+                        name: string;
+                        /** @description integer currency units as a decimal string */
+                        amount: string;
+                    }[];
+                };
+                b: {
+                    roomId: string;
+                    title?: string;
+                    streamerId: string | null;
+                    /** @description gift value during the round */
+                    score: string;
+                    top: {
+                        userId: string;
+                        name: string;
+                        /** @description integer currency units as a decimal string */
+                        amount: string;
+                    }[];
+                };
+                durationMs: number;
+                invitedAt: number;
+                startedAt?: number;
+                endsAt?: number;
+                endedAt?: number;
+                /** @enum {string} */
+                winner?: "a" | "b" | "draw";
+                /** @enum {string} */
+                reason?: "time" | "ended" | "offline" | "declined" | "expired";
+                /** @description who ended it, or the room that went offline */
+                by?: string;
             };
         };
         Readiness: {
@@ -18549,6 +18919,35 @@ export interface components {
             liveSince?: number | null;
         } & {
             [key: string]: unknown;
+        };
+        HighlightSpan: {
+            id: string;
+            startAt: number;
+            endAt: number;
+            score: number;
+            /** @enum {string} */
+            reason: "rate_spike" | "burst_phrase" | "rate_spike+burst_phrase";
+            topPhrases: {
+                phrase: string;
+                count: number;
+            }[];
+            peakRate: number;
+            baselineRate: number;
+            ai?: {
+                topics: string[];
+                mood: {
+                    mean: number;
+                    count: number;
+                    /** @enum {string} */
+                    label: "positive" | "neutral" | "negative";
+                } | null;
+                speech: string | null;
+                /**
+                 * @description `local`: heuristics on this server; `llm`: the configured model
+                 * @enum {string}
+                 */
+                source: "local" | "llm";
+            };
         };
         DirectoryEntry: {
             roomId: string;
@@ -18624,6 +19023,187 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        AiState: {
+            mood: components["schemas"]["MoodPoint"][];
+            moodNow: components["schemas"]["MoodPoint"] | null;
+            topics: components["schemas"]["TopicsSnapshot"] | null;
+            topicHistory: components["schemas"]["TopicsSnapshot"][];
+            answers: components["schemas"]["AssistantAnswer"][];
+            qa: components["schemas"]["QaStatus"];
+            llm: {
+                configured: boolean;
+                breaker?: string;
+                model?: string;
+            };
+            language: {
+                /** @enum {string} */
+                setting: "auto" | "zh-CN" | "en" | "ja" | "ko" | "es" | "pt" | "fr" | "de" | "ru" | "it" | "vi" | "th" | "id" | "ar" | "tr";
+                /** @enum {string|null} */
+                detected: "zh-CN" | "en" | "ja" | "ko" | "es" | "pt" | "fr" | "de" | "ru" | "it" | "vi" | "th" | "id" | "ar" | "tr" | null;
+                /** @enum {string} */
+                effective: "zh-CN" | "en" | "ja" | "ko" | "es" | "pt" | "fr" | "de" | "ru" | "it" | "vi" | "th" | "id" | "ar" | "tr";
+            };
+            /** @description only for the room's owner and admins */
+            admin?: {
+                audit: components["schemas"]["AuditEntry"][];
+                kb: components["schemas"]["KbEntry"][];
+                mutes: {
+                    /** @description ms since the epoch */
+                    until: number;
+                    /** @enum {string} */
+                    source: "admin" | "ai";
+                    userId: string;
+                    /** @description the admin's user id, or `ai:local` / `ai:llm` */
+                    by: string;
+                    auditId?: string;
+                }[];
+                usage?: {
+                    calls: number;
+                    failures: number;
+                    fallbacks: number;
+                    promptTokens: number;
+                    completionTokens: number;
+                    /** @example 100 */
+                    costMicros: string;
+                };
+            };
+        };
+        MoodPoint: {
+            /** @description ms since the epoch */
+            minute: number;
+            count: number;
+            /** @description mean score, -1..1 */
+            mean: number;
+            positive: number;
+            neutral: number;
+            negative: number;
+            emotions: {
+                laugh?: number;
+                hype?: number;
+                love?: number;
+                moved?: number;
+                sad?: number;
+                angry?: number;
+                confused?: number;
+                bored?: number;
+                sarcasm?: number;
+            };
+            /**
+             * @description `local`: heuristics on this server; `llm`: the configured model
+             * @enum {string}
+             */
+            source: "local" | "llm";
+        };
+        TopicsSnapshot: {
+            /** @description ms since the epoch */
+            at: number;
+            topics: {
+                term: string;
+                count: number;
+                score: number;
+            }[];
+            /**
+             * @description `local`: heuristics on this server; `llm`: the configured model
+             * @enum {string}
+             */
+            source: "local" | "llm";
+        };
+        AssistantAnswer: {
+            id: string;
+            questionId: string;
+            question: string;
+            askers: number;
+            text: string;
+            citation: {
+                entryId: string;
+                title: string;
+                chunkId: string;
+            };
+            /**
+             * @description `local`: heuristics on this server; `llm`: the configured model
+             * @enum {string}
+             */
+            source: "local" | "llm";
+            /** @description ms since the epoch */
+            at: number;
+        };
+        QaStatus: {
+            paused: boolean;
+            current: {
+                id: string;
+                text: string;
+                askers: number;
+            } | null;
+            pending: {
+                id: string;
+                text: string;
+                askers: number;
+            }[];
+        };
+        AuditEntry: {
+            id: string;
+            /** @description ms since the epoch */
+            at: number;
+            /** @enum {string} */
+            action: "hide" | "warn" | "mute";
+            userId: string;
+            userName: string;
+            messageId: string;
+            excerpt: string;
+            reasons: string[];
+            /** @enum {string} */
+            by: "ai:local" | "ai:llm";
+            /** @description ms since the epoch */
+            mutedUntil?: number;
+            undone?: {
+                by: string;
+                /** @description ms since the epoch */
+                at: number;
+            };
+        };
+        KbEntry: {
+            title: string;
+            body: string;
+            /** @default [] */
+            tags: string[];
+            id: string;
+            /** @description ms since the epoch */
+            updatedAt: number;
+        };
+        PkRecord: {
+            pkId: string;
+            a: {
+                roomId: string;
+                /** @description gift value during the round */
+                score: string;
+                top: {
+                    userId: string;
+                    name: string;
+                    /** @description integer currency units as a decimal string */
+                    amount: string;
+                }[];
+            };
+            b: {
+                roomId: string;
+                /** @description gift value during the round */
+                score: string;
+                top: {
+                    userId: string;
+                    name: string;
+                    /** @description integer currency units as a decimal string */
+                    amount: string;
+                }[];
+            };
+            /** @description ms since the epoch */
+            startedAt: number;
+            /** @description ms since the epoch */
+            endedAt: number;
+            durationMs: number;
+            /** @enum {string} */
+            winner: "a" | "b" | "draw";
+            reason: string;
+            by?: string;
+        };
         Gift: {
             id: string;
             name: string;
@@ -18646,13 +19226,86 @@ export interface components {
             /** @description true: a retry answered with the first result */
             replayed: boolean;
         };
-        Withdrawal: {
+        LedgerLine: {
             id: string;
+            pairId: string;
+            /** @enum {string} */
+            account: "wallet" | "earnings" | "held";
             /** @example 100 */
             amount: string;
-            status: string;
-        } & {
-            [key: string]: unknown;
+            kind: string;
+            refId: string;
+            /**
+             * @description ISO 8601 time
+             * @example 2026-12-05T20:00:00.000Z
+             */
+            at: string;
+        };
+        Earnings: {
+            /**
+             * @description all gifts received, before commission
+             * @example 100
+             */
+            gross: string;
+            /** @example 100 */
+            commission: string;
+            /** @example 100 */
+            net: string;
+            /**
+             * @description not yet asked for in a withdrawal
+             * @example 100
+             */
+            available: string;
+            /**
+             * @description held for pending withdrawals
+             * @example 100
+             */
+            held: string;
+            /** @example 100 */
+            paidOut: string;
+            streams: {
+                streamId: string | null;
+                roomId: string;
+                title: string | null;
+                /**
+                 * @description ISO 8601 time
+                 * @example 2026-12-05T20:00:00.000Z
+                 */
+                startedAt: string | null;
+                gifts: number;
+                /** @example 100 */
+                gross: string;
+                /** @example 100 */
+                net: string;
+            }[];
+        };
+        Withdrawal: {
+            id: string;
+            userId: string;
+            /** @example 100 */
+            amount: string;
+            /** @enum {string} */
+            status: "pending" | "cancelled" | "paid" | "rejected";
+            /**
+             * @description ISO 8601 time
+             * @example 2026-12-05T20:00:00.000Z
+             */
+            createdAt: string;
+            /**
+             * @description ISO 8601 time
+             * @example 2026-12-05T20:00:00.000Z
+             */
+            updatedAt: string;
+            payoutReference: string | null;
+            reason: string | null;
+            decidedBy: string | null;
+            /**
+             * @description ISO 8601 time
+             * @example 2026-12-05T20:00:00.000Z
+             */
+            decidedAt: string | null;
+            /** @description true: a retry answered with the first result */
+            replayed?: boolean;
         };
         WebhookEndpoint: {
             id: string;

@@ -2,7 +2,14 @@
 import { CatalogGiftInput } from "../../../actors/economy/catalog.ts";
 import { AmountInput } from "../../../actors/economy/money.ts";
 import { area } from "../area.ts";
-import { AnyObject, BEARER, errors, json, jsonBody, Minor, RoomIdParam, z } from "../schemas.ts";
+import {
+  EarningsSchema,
+  LedgerLineSchema,
+  WithdrawalPageSchema,
+  WithdrawalSchema,
+  WithdrawalWithEventsSchema,
+} from "../replies.ts";
+import { BEARER, errors, json, jsonBody, Minor, RoomIdParam, z } from "../schemas.ts";
 
 const IdempotencyKey = z.string().min(8).max(128);
 const TopUpInput = z.object({ amount: AmountInput, idempotencyKey: IdempotencyKey }).strict();
@@ -45,8 +52,7 @@ const Balances = z.record(z.string(), Minor).openapi({
   description: "balance by currency, minor units as decimal strings",
 });
 
-const Withdrawal = z.looseObject({ id: z.string(), amount: Minor, status: z.string() })
-  .openapi("Withdrawal");
+const Withdrawal = WithdrawalSchema;
 const IdParam = z.object({ id: z.string() });
 /** A top-up's outcome (actors/economy/wallets.ts `TopUpResult`). */
 const TopUp = z.object({
@@ -127,7 +133,10 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
       }),
     },
     responses: {
-      200: json(z.object({ entries: z.array(AnyObject), next: z.string().nullable() }), "a page"),
+      200: json(
+        z.object({ entries: z.array(LedgerLineSchema), next: z.string().nullable() }),
+        "a page",
+      ),
       ...MONEY_ERRORS,
     },
   },
@@ -161,7 +170,7 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
     path: "/earnings",
     summary: "My earnings as a streamer",
     security: BEARER,
-    responses: { 200: json(z.object({ earnings: AnyObject }), "earnings"), ...MONEY_ERRORS },
+    responses: { 200: json(z.object({ earnings: EarningsSchema }), "earnings"), ...MONEY_ERRORS },
   },
   {
     method: "post",
@@ -206,7 +215,13 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
         order: z.enum(["asc", "desc"]).default("asc"),
       }),
     },
-    responses: { 200: json(AnyObject, "a page"), ...MONEY_ERRORS },
+    responses: {
+      200: json(
+        WithdrawalPageSchema.extend({ status: z.enum(["pending", "cancelled", "paid", "rejected"]) }),
+        "a page, with the status's count and sum",
+      ),
+      ...MONEY_ERRORS,
+    },
   },
   {
     method: "get",
@@ -214,7 +229,10 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
     summary: "One withdrawal with its events (finance)",
     security: BEARER,
     request: { params: IdParam },
-    responses: { 200: json(AnyObject, "the withdrawal"), ...MONEY_ERRORS },
+    responses: {
+      200: json(WithdrawalWithEventsSchema, "the withdrawal and every transition"),
+      ...MONEY_ERRORS,
+    },
   },
   {
     method: "post",

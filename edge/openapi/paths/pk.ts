@@ -2,7 +2,9 @@
 import { PK_DURATION } from "../../../actors/pk/contract.ts";
 import { ID_PATTERN } from "../../../engine/subject.ts";
 import { area } from "../area.ts";
-import { AnyObject, BEARER, errors, json, jsonBody, RoomIdParam, z } from "../schemas.ts";
+import { PkViewSchema } from "../../protocol_schema.ts";
+import { PkRecordSchema } from "../replies.ts";
+import { BEARER, errors, json, jsonBody, RoomIdParam, z } from "../schemas.ts";
 
 const PkInvite = z.object({
   from: z.string().regex(ID_PATTERN),
@@ -21,7 +23,7 @@ const PK_ERRORS = errors({
   500: ["internal"],
   503: ["room_unavailable", "pk_unavailable"],
 });
-const View = json(AnyObject, "the battle: status, both sides' scores and top gifters, winner");
+const View = json(PkViewSchema, "the battle: status, both sides' scores and top gifters, winner");
 const PkParam = z.object({
   pkId: z.string().regex(PK_ID_PATTERN).openapi({
     param: { name: "pkId", in: "path" },
@@ -58,7 +60,7 @@ export const pkApi = area("PK", "PK battles between two live rooms", "/api", [
     summary: "The room's finished PK rounds, newest first",
     request: { params: RoomIdParam },
     responses: {
-      200: json(z.object({ roomId: z.string(), battles: z.array(AnyObject) }), "battles"),
+      200: json(z.object({ roomId: z.string(), battles: z.array(PkRecordSchema) }), "battles"),
       ...PK_ERRORS,
     },
   },

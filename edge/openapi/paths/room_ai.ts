@@ -7,6 +7,7 @@ import { KbEntryInput } from "../../../actors/ai/qa/kb.ts";
 import { LinkRequest } from "../../../actors/bridges/link.ts";
 import { Persona } from "../../../actors/cohost/persona.ts";
 import { area } from "../area.ts";
+import { AiReplySchemas as AI } from "../replies.ts";
 import { AnyObject, BEARER, errors, json, jsonBody, RoomId, RoomIdParam, z } from "../schemas.ts";
 
 const AI_ERRORS = errors({
@@ -21,7 +22,6 @@ const AI_ERRORS = errors({
 /** Ids of knowledge-base entries and audit rows. */
 const AiId = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/);
 const EntryParams = RoomIdParam.extend({ entryId: AiId });
-const AiResult = json(AnyObject, "the room AI's answer to the command");
 const KB_EXAMPLE = { title: "Schedule", body: "We stream every evening at eight." };
 
 export const roomAiApi = area(
@@ -35,7 +35,7 @@ export const roomAiApi = area(
       summary: "The AI panel: mood, hot topics, answers, Q&A (admins also get audit and KB)",
       description: "The token is optional here.",
       request: { params: RoomIdParam },
-      responses: { 200: AiResult, ...AI_ERRORS },
+      responses: { 200: json(AI.state, "the AI panel (room admins also get `admin`)"), ...AI_ERRORS },
     },
     {
       method: "get",
@@ -46,7 +46,7 @@ export const roomAiApi = area(
         params: RoomIdParam,
         query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
       },
-      responses: { 200: AiResult, ...AI_ERRORS },
+      responses: { 200: json(AI.audit, "the audit log, newest last"), ...AI_ERRORS },
     },
     {
       method: "post",
@@ -54,7 +54,7 @@ export const roomAiApi = area(
       summary: "Undo an AI moderation action (lift the mute, restore the message)",
       security: BEARER,
       request: { params: RoomIdParam.extend({ auditId: AiId }) },
-      responses: { 200: AiResult, ...AI_ERRORS },
+      responses: { 200: json(AI.undo, "the entry, now undone"), ...AI_ERRORS },
     },
     {
       method: "get",
@@ -62,7 +62,7 @@ export const roomAiApi = area(
       summary: "The knowledge base the Q&A assistant answers from (room admins)",
       security: BEARER,
       request: { params: RoomIdParam },
-      responses: { 200: AiResult, ...AI_ERRORS },
+      responses: { 200: json(AI.kb_list, "the entries"), ...AI_ERRORS },
     },
     {
       method: "post",
@@ -70,7 +70,7 @@ export const roomAiApi = area(
       summary: "Add a knowledge-base entry",
       security: BEARER,
       request: { params: RoomIdParam, ...jsonBody(KbEntryInput, KB_EXAMPLE) },
-      responses: { 201: AiResult, ...AI_ERRORS },
+      responses: { 201: json(AI.kb_put, "the new entry"), ...AI_ERRORS },
     },
     {
       method: "put",
@@ -78,7 +78,7 @@ export const roomAiApi = area(
       summary: "Replace a knowledge-base entry",
       security: BEARER,
       request: { params: EntryParams, ...jsonBody(KbEntryInput, KB_EXAMPLE) },
-      responses: { 200: AiResult, ...AI_ERRORS },
+      responses: { 200: json(AI.kb_put, "the entry as stored"), ...AI_ERRORS },
     },
     {
       method: "delete",
@@ -86,7 +86,7 @@ export const roomAiApi = area(
       summary: "Delete a knowledge-base entry",
       security: BEARER,
       request: { params: EntryParams },
-      responses: { 200: AiResult, ...AI_ERRORS },
+      responses: { 200: json(AI.kb_delete, "deleted"), ...AI_ERRORS },
     },
     {
       method: "post",
@@ -99,7 +99,7 @@ export const roomAiApi = area(
           questionId: "q_1",
         }, false),
       },
-      responses: { 200: AiResult, ...AI_ERRORS },
+      responses: { 200: json(AI.qa, "the Q&A status after the action"), ...AI_ERRORS },
     },
   ],
 );

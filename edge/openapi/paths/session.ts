@@ -6,7 +6,8 @@
 import { RoomInfo } from "../../protocol_schema.ts";
 import { createRoute } from "@hono/zod-openapi";
 import { area } from "../area.ts";
-import { AnyObject, errors, json, jsonBody, RoomIdParam, z } from "../schemas.ts";
+import { errors, json, jsonBody, RoomIdParam, z } from "../schemas.ts";
+import { HighlightSpanSchema } from "../replies.ts";
 
 /** One bucket of `GET /rooms/{id}/stats` (actors/room/contract.ts `StatsPoint`). */
 const StatsPoint = z.object({
@@ -86,7 +87,7 @@ export const highlightsRoute = createRoute({
   summary: "The room's highlight spans",
   request: { params: RoomIdParam },
   responses: {
-    200: json(z.object({ roomId: z.string(), highlights: z.array(AnyObject) }), "highlights"),
+    200: json(z.object({ roomId: z.string(), highlights: z.array(HighlightSpanSchema) }), "highlights"),
     ...ROOM_ERRORS,
   },
 });

@@ -1,0 +1,284 @@
+/**
+ * Answer schemas of the routes whose answers are the actors' own replies (the room's AI, PK
+ * battles...). Each is tied to the type the code returns with `Same` (schemas.ts): the schema
+ * parses to exactly that type, so the document, the typed client (edge/sdk/api_types.ts) and
+ * the code cannot drift apart without `deno check` failing. Existing zod schemas of the
+ * contracts (highlights, knowledge-base entries, language tags) are reused, not copied.
+ */
+import type {
+  AiReplies,
+  AssistantAnswer,
+  HighlightEnrichment,
+  HighlightSpan,
+  QaStatus,
+  RunningMute,
+  TopicsSnapshot,
+} from "../../actors/room/contract.ts";
+import { HighlightSchema } from "../../actors/room/state.ts";
+import type { MoodPoint } from "../../actors/ai/sentiment.ts";
+import type { AuditEntry } from "../../actors/ai/moderation/room_manager.ts";
+import { KbEntryInput } from "../../actors/ai/qa/kb.ts";
+import type { KbEntry } from "../../actors/ai/qa/kb.ts";
+import {
+  LANGUAGE_SETTINGS,
+  LANGUAGE_TAGS,
+  type LanguageSetting,
+  type LanguageTag,
+  type StreamLanguageView,
+} from "../../actors/ai/language_tags.ts";
+import type { PkView } from "../../actors/pk/view.ts";
+import { PkViewSchema } from "../protocol_schema.ts";
+import type { PkRecord } from "../../actors/pk/sql_store.ts";
+import type { Earnings } from "../../actors/economy/earnings.ts";
+import type { LedgerLine } from "../../actors/economy/wallets.ts";
+import type {
+  Withdrawal,
+  WithdrawalEvent,
+  WithdrawalPage,
+} from "../../actors/economy/withdrawals.ts";
+import { type Holds, Minor, type Same, type Wire, z } from "./schemas.ts";
+
+// --- the room's AI (actors/room/contract.ts `AiReplies`)
+
+const Source = z.enum(["local", "llm"]).openapi({
+  description: "`local`: heuristics on this server; `llm`: the configured model",
+});
+const Ms = z.number().openapi({ description: "ms since the epoch" });
+
+export const MoodPointSchema = z.object({
+  minute: Ms,
+  count: z.number(),
+  mean: z.number().openapi({ description: "mean score, -1..1" }),
+  positive: z.number(),
+  neutral: z.number(),
+  negative: z.number(),
+  emotions: z.partialRecord(
+    z.enum(["laugh", "hype", "love", "moved", "sad", "angry", "confused", "bored", "sarcasm"]),
+    z.number(),
+  ),
+  source: Source,
+}).openapi("MoodPoint");
+export type _MoodPoint = Holds<Same<typeof MoodPointSchema, MoodPoint>>;
+
+const Topic = z.object({ term: z.string(), count: z.number(), score: z.number() });
+export const TopicsSnapshotSchema = z.object({
+  at: Ms,
+  topics: z.array(Topic),
+  source: Source,
+}).openapi("TopicsSnapshot");
+export type _TopicsSnapshot = Holds<Same<typeof TopicsSnapshotSchema, TopicsSnapshot>>;
+
+const Citation = z.object({ entryId: z.string(), title: z.string(), chunkId: z.string() });
+export const AssistantAnswerSchema = z.object({
+  id: z.string(),
+  questionId: z.string(),
+  question: z.string(),
+  askers: z.number().int(),
+  text: z.string(),
+  citation: Citation,
+  source: Source,
+  at: Ms,
+}).openapi("AssistantAnswer");
+export type _AssistantAnswer = Holds<Same<typeof AssistantAnswerSchema, AssistantAnswer>>;
+
+const Question = z.object({ id: z.string(), text: z.string(), askers: z.number().int() });
+export const QaStatusSchema = z.object({
+  paused: z.boolean(),
+  current: Question.nullable(),
+  pending: z.array(Question),
+}).openapi("QaStatus");
+export type _QaStatus = Holds<Same<typeof QaStatusSchema, QaStatus>>;
+
+const Tag = z.enum(LANGUAGE_TAGS as [LanguageTag, ...LanguageTag[]]);
+const LanguageView = z.object({
+  setting: z.enum(LANGUAGE_SETTINGS as [LanguageSetting, ...LanguageSetting[]]),
+  detected: Tag.nullable(),
+  effective: Tag,
+});
+export type _LanguageView = Holds<Same<typeof LanguageView, StreamLanguageView>>;
+
+export const AuditEntrySchema = z.object({
+  id: z.string(),
+  at: Ms,
+  action: z.enum(["hide", "warn", "mute"]),
+  userId: z.string(),
+  userName: z.string(),
+  messageId: z.string(),
+  excerpt: z.string(),
+  reasons: z.array(z.string()),
+  by: z.enum(["ai:local", "ai:llm"]),
+  mutedUntil: Ms.optional(),
+  undone: z.object({ by: z.string(), at: Ms }).optional(),
+}).openapi("AuditEntry");
+export type _AuditEntry = Holds<Same<typeof AuditEntrySchema, AuditEntry>>;
+
+export const KbEntrySchema = KbEntryInput.extend({ id: z.string(), updatedAt: Ms })
+  .openapi("KbEntry");
+export type _KbEntry = Holds<Same<typeof KbEntrySchema, KbEntry>>;
+
+const RunningMuteSchema = z.object({
+  until: Ms,
+  source: z.enum(["admin", "ai"]),
+  userId: z.string(),
+  by: z.string().openapi({ description: "the admin's user id, or `ai:local` / `ai:llm`" }),
+  auditId: z.string().optional(),
+});
+export type _RunningMute = Holds<Same<typeof RunningMuteSchema, RunningMute>>;
+
+export const AiStateSchema = z.object({
+  mood: z.array(MoodPointSchema),
+  moodNow: z.union([MoodPointSchema, z.null()]),
+  topics: z.union([TopicsSnapshotSchema, z.null()]),
+  topicHistory: z.array(TopicsSnapshotSchema),
+  answers: z.array(AssistantAnswerSchema),
+  qa: QaStatusSchema,
+  llm: z.object({
+    configured: z.boolean(),
+    breaker: z.string().optional(),
+    model: z.string().optional(),
+  }),
+  language: LanguageView,
+  admin: z.object({
+    audit: z.array(AuditEntrySchema),
+    kb: z.array(KbEntrySchema),
+    mutes: z.array(RunningMuteSchema),
+    usage: z.object({
+      calls: z.number().int(),
+      failures: z.number().int(),
+      fallbacks: z.number().int(),
+      promptTokens: z.number().int(),
+      completionTokens: z.number().int(),
+      costMicros: Minor,
+    }).optional(),
+  }).optional().openapi({ description: "only for the room's owner and admins" }),
+}).openapi("AiState");
+
+/** The answer of each `ai` op. */
+export const AiReplySchemas = {
+  state: AiStateSchema,
+  audit: z.object({ audit: z.array(AuditEntrySchema) }),
+  undo: z.object({ ok: z.literal(true), entry: AuditEntrySchema }),
+  kb_list: z.object({ entries: z.array(KbEntrySchema) }),
+  kb_put: z.object({ ok: z.literal(true), entry: KbEntrySchema }),
+  kb_delete: z.object({ ok: z.literal(true), id: z.string() }),
+  qa: z.object({
+    ok: z.literal(true),
+    stopped: z.string().nullable().optional().openapi({
+      description: "`interrupt`: the question whose answer stopped",
+    }),
+    qa: QaStatusSchema,
+  }),
+} as const;
+type AiSchemas = typeof AiReplySchemas;
+export type _AiReplies = Holds<
+  Same<z.ZodObject<{ [K in keyof AiSchemas]: AiSchemas[K] }>, AiReplies>
+>;
+
+// --- highlights (actors/room/contract.ts `HighlightSpan`)
+
+const HighlightEnrichmentSchema = z.object({
+  topics: z.array(z.string()),
+  mood: z.object({
+    mean: z.number(),
+    count: z.number(),
+    label: z.enum(["positive", "neutral", "negative"]),
+  }).nullable(),
+  speech: z.string().nullable(),
+  source: Source,
+});
+export type _HighlightEnrichment = Holds<
+  Same<typeof HighlightEnrichmentSchema, HighlightEnrichment>
+>;
+export const HighlightSpanSchema = HighlightSchema.extend({
+  ai: HighlightEnrichmentSchema.optional(),
+}).openapi("HighlightSpan");
+export type _HighlightSpan = Holds<Same<typeof HighlightSpanSchema, HighlightSpan>>;
+
+// --- PK battles (actors/pk/view.ts)
+
+export type _PkView = Holds<Same<typeof PkViewSchema, PkView>>;
+
+const PkRecordSide = PkViewSchema.shape.a.pick({ roomId: true, score: true, top: true });
+export const PkRecordSchema = z.object({
+  pkId: z.string(),
+  a: PkRecordSide,
+  b: PkRecordSide,
+  startedAt: Ms,
+  endedAt: Ms,
+  durationMs: z.number().int(),
+  winner: z.enum(["a", "b", "draw"]),
+  reason: z.string(),
+  by: z.string().optional(),
+}).openapi("PkRecord");
+export type _PkRecord = Holds<Same<typeof PkRecordSchema, PkRecord>>;
+
+// --- money (actors/economy: bigints and dates travel as strings, `moneyJson`)
+
+const When = z.string().openapi({ description: "ISO 8601 time", example: "2026-12-05T20:00:00.000Z" });
+
+export const LedgerLineSchema = z.object({
+  id: z.string().regex(/^[0-9]+$/),
+  pairId: z.string(),
+  account: z.enum(["wallet", "earnings", "held"]),
+  amount: Minor,
+  kind: z.string(),
+  refId: z.string(),
+  at: When,
+}).openapi("LedgerLine");
+export type _LedgerLine = Holds<Same<typeof LedgerLineSchema, Wire<LedgerLine>>>;
+
+export const EarningsSchema = z.object({
+  gross: Minor.openapi({ description: "all gifts received, before commission" }),
+  commission: Minor,
+  net: Minor,
+  available: Minor.openapi({ description: "not yet asked for in a withdrawal" }),
+  held: Minor.openapi({ description: "held for pending withdrawals" }),
+  paidOut: Minor,
+  streams: z.array(z.object({
+    streamId: z.string().nullable(),
+    roomId: z.string(),
+    title: z.string().nullable(),
+    startedAt: When.nullable(),
+    gifts: z.number().int(),
+    gross: Minor,
+    net: Minor,
+  })),
+}).openapi("Earnings");
+export type _Earnings = Holds<Same<typeof EarningsSchema, Wire<Earnings>>>;
+
+export const WithdrawalSchema = z.object({
+  id: z.string(),
+  userId: z.string(),
+  amount: Minor,
+  status: z.enum(["pending", "cancelled", "paid", "rejected"]),
+  createdAt: When,
+  updatedAt: When,
+  payoutReference: z.string().nullable(),
+  reason: z.string().nullable(),
+  decidedBy: z.string().nullable(),
+  decidedAt: When.nullable(),
+  replayed: z.boolean().optional().openapi({
+    description: "true: a retry answered with the first result",
+  }),
+}).openapi("Withdrawal");
+export type _Withdrawal = Holds<Same<typeof WithdrawalSchema, Wire<Withdrawal>>>;
+
+export const WithdrawalPageSchema = z.object({
+  withdrawals: z.array(WithdrawalSchema.extend({ username: z.string(), displayName: z.string() })),
+  next: z.string().nullable(),
+  total: z.object({ count: z.number().int(), amount: Minor }),
+});
+export type _WithdrawalPage = Holds<Same<typeof WithdrawalPageSchema, Wire<WithdrawalPage>>>;
+
+const WithdrawalEventSchema = z.object({
+  action: z.enum(["requested", "cancelled", "paid", "rejected"]),
+  actorId: z.string(),
+  reference: z.string().nullable(),
+  reason: z.string().nullable(),
+  at: When,
+});
+export type _WithdrawalEvent = Holds<Same<typeof WithdrawalEventSchema, Wire<WithdrawalEvent>>>;
+export const WithdrawalWithEventsSchema = z.object({
+  withdrawal: WithdrawalSchema,
+  events: z.array(WithdrawalEventSchema),
+});
