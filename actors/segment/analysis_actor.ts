@@ -29,6 +29,7 @@ import {
   windowOf,
 } from "./analysis_messages.ts";
 import type { AnalysisStore } from "./analysis_store.ts";
+import { type DetectedFace, faceFrameRow, type FaceSummary, summariseFaces } from "../ai/faces.ts";
 import { detectLanguage, effectiveLanguage } from "../ai/language.ts";
 import { isLanguageTag, type LanguageSetting, type LanguageTag } from "../ai/language_tags.ts";
 
@@ -43,6 +44,8 @@ export interface AnalysisState {
     segments: number;
     /** On-screen text of the key frames (OCR; absent in state saved before it existed). */
     screenText?: string[];
+    /** The key frames' faces in short (absent: faces off, no frames, or older state). */
+    faces?: FaceSummary;
   } | null;
   transcript: string | null;
   context: {
@@ -225,6 +228,7 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
         : { speechRatio: 0, speechMs: 0 };
       const frames = await this.deps.media.keyFrames(path, `${dir}/frames`);
       const screenText = await this.#screenText(frames, `${dir}/frames`);
+      const faces = await this.#faces(frames, `${dir}/frames`);
       const prefix = `${recordingPrefix(req.roomId, req.recordingId)}analysis/w${req.window}/`;
       const frameKeys: string[] = [];
       for (const [i, f] of frames.entries()) {
@@ -238,6 +242,7 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
         frameKeys,
         segments,
         screenText,
+        ...(faces ? { faces } : {}),
       };
     });
     this.state.media = result ?? { speechRatio: 0, speechMs: 0, frameKeys: [], segments: 0 };
@@ -270,6 +275,41 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
     const seen = new Set<string>();
     for (const r of rows) if (seen.size < 60) seen.add(r.text);
     return [...seen];
+  }
+
+  /**
+   * The key frames' faces and expressions (the face models' worker): stored frame by frame
+   * with each frame's wall clock (the timeline), summarised for the tips. A failure of the
+   * models (a timeout on a starved machine) leaves the window without faces rather than
+   * without tips: it is logged and counted by the models.
+   */
+  async #faces(frames: string[], frameDir: string): Promise<FaceSummary | null> {
+    const { models, media, store } = this.deps;
+    if (frames.length === 0 || !models.faces) return null;
+    const req = this.state.request!;
+    let perFrame: { faces: DetectedFace[] }[];
+    try {
+      perFrame = await models.faces(frames);
+    } catch (err) {
+      this.ctx.log.warn("faces of the window's key frames failed", {
+        window: req.window,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      return null;
+    }
+    const offsets = (await media.frameOffsets?.(frameDir)) ?? [];
+    const startAt = (await this.#segments())[0]?.startAt ?? req.startAt;
+    const rows = perFrame.map((f, i) =>
+      faceFrameRow({
+        recordingId: req.recordingId,
+        window: req.window,
+        roomId: req.roomId,
+        frame: i + 1,
+        at: Math.round(startAt + (offsets[i] ?? i * 10) * 1000),
+      }, f.faces)
+    );
+    await store.putFaces(req.recordingId, req.window, rows);
+    return summariseFaces(rows);
   }
 
   async #transcript(): Promise<void> {

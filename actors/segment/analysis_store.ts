@@ -1,12 +1,14 @@
 /**
  * SQL of the recordings' AI analysis (migration 030_analysis.sql): caption cues, one tips
- * row per (recording, window) and one summary per recording. Inserts are idempotent: a
+ * row per (recording, window) and one summary per recording; on-screen text (202) and faces
+ * (190) of the windows' key frames. Inserts are idempotent: a
  * redelivered or resumed step writes the same row again or nothing.
  */
 import type { SqlExecutor } from "../../engine/sql/sql.ts";
 import type { Tip } from "../ai/tips.ts";
 import type { Chapter } from "../ai/summary.ts";
 import type { Source } from "../ai/source.ts";
+import { type FaceFrameRow, isExpression } from "../ai/faces.ts";
 
 export interface CaptionRow {
   recordingId: string;
@@ -281,6 +283,51 @@ export class AnalysisStore {
       at: ms(r.at),
       text: String(r.text),
       confidence: Number(r.confidence),
+    }));
+  }
+
+  /**
+   * Stores a window's faces, one row per key frame, replacing what an earlier run of the
+   * same window stored (a resumed step writes the same rows again).
+   */
+  async putFaces(
+    recordingId: string,
+    window: number,
+    rows: Omit<FaceFrameRow, "recordingId" | "window">[],
+  ): Promise<void> {
+    await this.db.query(
+      "DELETE FROM recording_faces WHERE recording_id = $1 AND window_seq = $2",
+      [recordingId, window],
+    );
+    if (rows.length === 0) return;
+    await this.db.query(
+      `INSERT INTO recording_faces (recording_id, window_seq, frame, room_id, at, faces,
+         expression, expression_score, detail)
+       SELECT $1, $2, (r->>'frame')::int, r->>'roomId',
+              to_timestamp((r->>'at')::double precision / 1000), (r->>'faces')::int,
+              r->>'expression', (r->>'expressionScore')::real, r->'detail'
+         FROM jsonb_array_elements($3::jsonb) AS r
+       ON CONFLICT DO NOTHING`,
+      [recordingId, window, JSON.stringify(rows)],
+    );
+  }
+
+  /** A recording's key frames with their faces, in time order. */
+  async faces(recordingId: string): Promise<FaceFrameRow[]> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      `SELECT * FROM recording_faces WHERE recording_id = $1 ORDER BY at, window_seq, frame`,
+      [recordingId],
+    );
+    return rows.map((r) => ({
+      recordingId: String(r.recording_id),
+      roomId: String(r.room_id),
+      window: Number(r.window_seq),
+      frame: Number(r.frame),
+      at: ms(r.at),
+      faces: Number(r.faces),
+      expression: isExpression(r.expression) ? r.expression : null,
+      expressionScore: r.expression_score === null ? null : Number(r.expression_score),
+      detail: json<FaceFrameRow["detail"]>(r.detail) ?? {},
     }));
   }
 }

@@ -3,6 +3,7 @@
  * implemented in media/ (object storage, ffprobe and ffmpeg, Silero VAD, the recognisers);
  * the composition root (edge/wiring/) hands the real ones over, tests hand the same.
  */
+import type { DetectedFace } from "../ai/faces.ts";
 
 /** The recording bucket, as far as the actors read and write it. */
 export interface RecordingObjects {
@@ -63,6 +64,8 @@ export interface AnalysisModels {
   screenText?(framePaths: string[]): Promise<string[]>;
   /** The text lines read in each key frame, frame by frame (unset: no OCR). */
   screenLines?(framePaths: string[]): Promise<FrameText[][]>;
+  /** The faces in each key frame (unset: faces off, `ANALYSIS_FACES=false`). */
+  faces?(framePaths: string[]): Promise<{ faces: DetectedFace[] }[]>;
 }
 
 /** One line of on-screen text in a key frame. */

@@ -10,7 +10,9 @@
  * - `GET /api/analysis/recordings/:id`: summary, chapters and captions of a VOD (public like
  *   the VOD), `GET /api/analysis/recordings/:id/captions.vtt`: its WebVTT track;
  * - `GET /api/analysis/recordings/:id/search?q=`: where a text was on screen (OCR of the key
- *   frames) or said (captions), as VOD offsets to seek to (`vod_search.ts`).
+ *   frames) or said (captions), as VOD offsets to seek to (`vod_search.ts`);
+ * - `GET /api/analysis/recordings/:id/faces`: faces and expressions of its key frames as a
+ *   timeline, per window and in short (`vod_faces.ts`; public like the VOD).
  */
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
@@ -30,6 +32,7 @@ import { declared } from "../openapi/area.ts";
 import { analysisApi } from "../openapi/paths/media.ts";
 import { mount } from "../openapi/router.ts";
 import { searchRecording } from "./vod_search.ts";
+import { recordingFaces } from "./vod_faces.ts";
 
 export interface AnalysisRouteDeps {
   log: Logger;
@@ -157,6 +160,15 @@ export function analysisRoutes(deps: AnalysisRouteDeps): Hono {
     guard(async (c, input) => {
       const rec = await recording(input.param().id);
       return c.json(await searchRecording(deps.store, deps.index, rec, input.query()));
+    }),
+  );
+
+  mount(
+    app,
+    declared(analysisApi, "get", "/api/analysis/recordings/{id}/faces"),
+    guard(async (c, input) => {
+      const rec = await recording(input.param().id);
+      return c.json(await recordingFaces(deps.store, deps.index, rec));
     }),
   );
 

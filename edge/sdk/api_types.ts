@@ -14257,6 +14257,311 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analysis/recordings/{id}/faces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Faces and expressions of a VOD's key frames (a timeline)
+         * @description Each analysed key frame (faces found; the largest face's expression) at its VOD offset, each analysis window and the whole recording in short. Public like the VOD. Empty until a window is analysed, or with `ANALYSIS_FACES=false`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description frames in time order */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "recordingId": "rec_1",
+                         *       "summary": {
+                         *         "frames": 2,
+                         *         "withFace": 2,
+                         *         "presentRatio": 1,
+                         *         "dominant": "happy",
+                         *         "shares": {
+                         *           "happy": 0.5,
+                         *           "neutral": 0.5
+                         *         },
+                         *         "smileRatio": 0.5,
+                         *         "maxFaces": 1
+                         *       },
+                         *       "windows": [
+                         *         {
+                         *           "window": 0,
+                         *           "offsetMs": 0,
+                         *           "untilMs": 10000,
+                         *           "summary": {
+                         *             "frames": 2,
+                         *             "withFace": 2,
+                         *             "presentRatio": 1,
+                         *             "dominant": "happy",
+                         *             "shares": {
+                         *               "happy": 0.5,
+                         *               "neutral": 0.5
+                         *             },
+                         *             "smileRatio": 0.5,
+                         *             "maxFaces": 1
+                         *           }
+                         *         }
+                         *       ],
+                         *       "frames": [
+                         *         {
+                         *           "window": 0,
+                         *           "frame": 1,
+                         *           "at": 1767225600000,
+                         *           "offsetMs": 0,
+                         *           "faces": 1,
+                         *           "expression": "happy",
+                         *           "score": 0.93
+                         *         },
+                         *         {
+                         *           "window": 0,
+                         *           "frame": 2,
+                         *           "at": 1767225610000,
+                         *           "offsetMs": 10000,
+                         *           "faces": 1,
+                         *           "expression": "neutral",
+                         *           "score": 0.8
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            recordingId: string;
+                            summary: {
+                                /** @description key frames looked at */
+                                frames: number;
+                                /** @description key frames with at least one face */
+                                withFace: number;
+                                /** @description withFace / frames */
+                                presentRatio: number;
+                                /**
+                                 * @description the most frequent expression of the largest face
+                                 * @enum {string|null}
+                                 */
+                                dominant: "angry" | "disgust" | "fear" | "happy" | "sad" | "surprise" | "neutral" | null;
+                                /** @description share of the frames with a face showing each expression */
+                                shares: {
+                                    angry?: number;
+                                    disgust?: number;
+                                    fear?: number;
+                                    happy?: number;
+                                    sad?: number;
+                                    surprise?: number;
+                                    neutral?: number;
+                                };
+                                /** @description share of the frames with a face that smile (happy) */
+                                smileRatio: number;
+                                maxFaces: number;
+                            };
+                            windows: {
+                                window: number;
+                                offsetMs: number;
+                                untilMs: number;
+                                summary: {
+                                    /** @description key frames looked at */
+                                    frames: number;
+                                    /** @description key frames with at least one face */
+                                    withFace: number;
+                                    /** @description withFace / frames */
+                                    presentRatio: number;
+                                    /**
+                                     * @description the most frequent expression of the largest face
+                                     * @enum {string|null}
+                                     */
+                                    dominant: "angry" | "disgust" | "fear" | "happy" | "sad" | "surprise" | "neutral" | null;
+                                    /** @description share of the frames with a face showing each expression */
+                                    shares: {
+                                        angry?: number;
+                                        disgust?: number;
+                                        fear?: number;
+                                        happy?: number;
+                                        sad?: number;
+                                        surprise?: number;
+                                        neutral?: number;
+                                    };
+                                    /** @description share of the frames with a face that smile (happy) */
+                                    smileRatio: number;
+                                    maxFaces: number;
+                                };
+                            }[];
+                            frames: {
+                                window: number;
+                                frame: number;
+                                /** @description wall clock, ms since the epoch */
+                                at: number;
+                                /** @description VOD offset to seek to */
+                                offsetMs: number;
+                                faces: number;
+                                /** @enum {string|null} */
+                                expression: "angry" | "disgust" | "fear" | "happy" | "sad" | "surprise" | "neutral" | null;
+                                /** @description the expression's probability */
+                                score: number | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Bad request: `invalid_request` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "invalid_request",
+                         *         "message": "invalid request"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the token is invalid or expired: `auth_required`, `auth_invalid`, `auth_expired` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "auth_required",
+                         *         "message": "auth required"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: `forbidden` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "forbidden",
+                         *         "message": "forbidden"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found: `recording_not_found`, `recording_empty`, `clip_empty` */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "recording_not_found",
+                         *         "message": "recording not found"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict: `recorder_unavailable` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "recorder_unavailable",
+                         *         "message": "recorder unavailable"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unprocessable: `recording_starting` */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "recording_starting",
+                         *         "message": "recording starting"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error: `ffmpeg_failed`, `segment_missing` */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "ffmpeg_failed",
+                         *         "message": "ffmpeg failed"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unavailable: switched off here, or a dependency did not answer: `media_disabled` */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "media_disabled",
+                         *         "message": "media disabled"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analysis/recordings/{id}/captions.vtt": {
         parameters: {
             query?: never;

@@ -14,7 +14,8 @@ export const MIGRATION_FOLDERS: readonly URL[] = [
   new URL("../../actors/recording/migrations/", import.meta.url),
   // 014 the danmaku archive
   new URL("../../actors/room/migrations/", import.meta.url),
-  // 030 captions, coaching tips, summaries · 151 captions say who spoke
+  // 030 captions, coaching tips, summaries · 151 captions say who spoke · 190 faces
+  // and expressions of key frames · 200 stream language · 202 on-screen text
   new URL("../../actors/segment/migrations/", import.meta.url),
   // 150 PK battles' results
   new URL("../../actors/pk/migrations/", import.meta.url),

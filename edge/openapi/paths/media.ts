@@ -6,6 +6,7 @@
  */
 import { ID_PATTERN } from "../../../engine/subject.ts";
 import { SearchQuery } from "../../routes/vod_search.ts";
+import { FacesAnswer } from "../../routes/vod_faces.ts";
 import { area } from "../area.ts";
 import { AnyObject, BEARER, errors, json, jsonBody, pathParams, text, z } from "../schemas.ts";
 
@@ -313,6 +314,65 @@ export const analysisApi = area("analysis", "The recordings' AI: tips, summaries
           hits: [{ kind: "screen", text: "限时特价 ¥59", offsetMs: 130_000, untilMs: 150_000 }],
         },
       ),
+      ...MEDIA_ERRORS,
+    },
+  },
+  {
+    method: "get",
+    path: "/api/analysis/recordings/{id}/faces",
+    summary: "Faces and expressions of a VOD's key frames (a timeline)",
+    description: "Each analysed key frame (faces found; the largest face's expression) " +
+      "at its VOD offset, each analysis window and the whole " +
+      "recording in short. Public like the VOD. Empty until a window is analysed, or with " +
+      "`ANALYSIS_FACES=false`.",
+    request: { params: RecordingParam },
+    responses: {
+      200: json(FacesAnswer, "frames in time order", {
+        recordingId: "rec_1",
+        summary: {
+          frames: 2,
+          withFace: 2,
+          presentRatio: 1,
+          dominant: "happy",
+          shares: { happy: 0.5, neutral: 0.5 },
+          smileRatio: 0.5,
+          maxFaces: 1,
+        },
+        windows: [{
+          window: 0,
+          offsetMs: 0,
+          untilMs: 10_000,
+          summary: {
+            frames: 2,
+            withFace: 2,
+            presentRatio: 1,
+            dominant: "happy",
+            shares: { happy: 0.5, neutral: 0.5 },
+            smileRatio: 0.5,
+            maxFaces: 1,
+          },
+        }],
+        frames: [
+          {
+            window: 0,
+            frame: 1,
+            at: 1_767_225_600_000,
+            offsetMs: 0,
+            faces: 1,
+            expression: "happy",
+            score: 0.93,
+          },
+          {
+            window: 0,
+            frame: 2,
+            at: 1_767_225_610_000,
+            offsetMs: 10_000,
+            faces: 1,
+            expression: "neutral",
+            score: 0.8,
+          },
+        ],
+      }),
       ...MEDIA_ERRORS,
     },
   },
