@@ -256,6 +256,14 @@ export class FanoutRegistry {
     this.onCount(roomId, room.viewers.size);
   }
 
+  /** Whether another local viewer of the room is `userId` (a second tab). */
+  hasUser(roomId: string, userId: string, except?: FanoutViewer): boolean {
+    const room = this.rooms.get(roomId);
+    if (!room) return false;
+    for (const v of room.viewers) if (v !== except && v.userId === userId) return true;
+    return false;
+  }
+
   count(roomId: string): number {
     return this.rooms.get(roomId)?.viewers.size ?? 0;
   }

@@ -62,6 +62,8 @@ export class ViewerSession implements FanoutViewer {
   /** The sequence went back while the first join was in flight: resync once it is done. */
   private resyncAfterJoin = false;
   private inFlight = 0;
+  /** Joined a meeting room (only members may): its last socket here closing is reported. */
+  private meetingMember = false;
   /**
    * An upper bound of `socket.bufferedAmount`: its last reading plus the most UTF-8 bytes
    * sent since (the buffer only grows by what this session sends). While it stays below the
@@ -196,6 +198,7 @@ export class ViewerSession implements FanoutViewer {
     if (reply.gap) this.send({ type: "gap", from: reply.gap.from, to: reply.gap.to });
     this.lastSeq = Math.max(reply.info.seq, missed.at(-1)?.seq ?? -1);
 
+    this.meetingMember = reply.info.meeting !== undefined;
     this.phase = "live";
     this.deliverHeld();
     this.deps.log.debug("viewer joined", { roomId, userId: this.identity.userId, resuming });
@@ -434,6 +437,16 @@ export class ViewerSession implements FanoutViewer {
     }
   }
 
+  /** The member's last room socket on this edge closed: the meeting counts them as away
+   * unless LiveKit or another edge still holds a connection of theirs. */
+  private reportMeetingSocketGone(): void {
+    const { roomId, edgeId } = this.deps;
+    const userId = this.identity?.userId;
+    if (!userId || this.deps.fanout.hasUser(roomId, userId)) return;
+    this.deps.rooms.meetingPresence(roomId, { userId, connected: false, via: "socket", edgeId })
+      .catch((err) => this.deps.log.debug("meeting presence not reported", { roomId, err }));
+  }
+
   private finish(): void {
     if (this.phase === "closed") return;
     this.phase = "closed";
@@ -441,6 +454,7 @@ export class ViewerSession implements FanoutViewer {
     this.joinBuffer = [];
     if (this.inFanout) this.deps.fanout.remove(this.deps.roomId, this);
     this.inFanout = false;
+    if (this.meetingMember) this.reportMeetingSocketGone();
     this.deps.onClosed(this);
   }
 }

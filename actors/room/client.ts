@@ -137,6 +137,14 @@ export class RoomClient {
     return this.#internal(roomId, { kind: "stage_presence", userId, connected });
   }
 
+  /** A meeting member's LiveKit connection (`sfu`) or last socket on an edge went or came back. */
+  meetingPresence(
+    roomId: string,
+    p: { userId: string; connected: boolean; via: "sfu" | "socket"; edgeId?: string },
+  ): Promise<{ ok: true }> {
+    return this.#internal(roomId, { kind: "meeting_presence", ...p });
+  }
+
   /** A meeting room's operation (`meeting_contract.ts` says who may do what). */
   meeting(roomId: string, actor: Actor, cmd: z.input<typeof MeetingOp>): Promise<MeetingReply> {
     return this.#open(roomId, "meeting", { actor, cmd });

@@ -18,6 +18,9 @@ export const ROOM_VARIABLES = {
   STAGE_MAX_GUESTS: int(3, 1),
   /** A guest whose LiveKit connection goes without `leave` keeps the spot this long (ms). */
   STAGE_DISCONNECT_GRACE_MS: int(15_000, 0),
+  /** A meeting member with neither a LiveKit connection nor a room socket this long has left
+   * (the attendance row closes at the time they went; back in time, nothing happened). */
+  MEETING_DISCONNECT_GRACE_MS: int(15_000, 0),
 };
 
 export type RoomVariables = Variables<typeof ROOM_VARIABLES>;

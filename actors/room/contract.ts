@@ -294,6 +294,20 @@ export const StagePresenceCommand = z.object({
 }).strict();
 
 /**
+ * A meeting member's connection went or came back (`parts/meeting.ts`): `sfu` from LiveKit's
+ * `participant_left`/`participant_joined` webhooks, `socket` from an edge whose last room
+ * socket of that user closed. A member with neither past `MEETING_DISCONNECT_GRACE_MS` has
+ * left: the stay's attendance row closes at the time they went.
+ */
+export const MeetingPresenceCommand = z.object({
+  kind: z.literal("meeting_presence"),
+  userId: id64,
+  connected: z.boolean(),
+  via: z.enum(["sfu", "socket"]),
+  edgeId: id64.optional(),
+}).strict();
+
+/**
  * The PK coordinator (`actors/pk`) hands the room the battle's view: the room claims itself
  * for it (`pk_busy` while in another battle), shows it (`pk` events, `RoomInfo.pk`) and tells
  * the coordinator when its stream ends (`parts/pk.ts`).
@@ -329,6 +343,7 @@ export const ROOM_COMMANDS = {
   stage: { trust: "viewer", schema: StageCommand },
   stage_presence: { trust: "internal", schema: StagePresenceCommand },
   meeting: { trust: "viewer", schema: MeetingCommand },
+  meeting_presence: { trust: "internal", schema: MeetingPresenceCommand },
   pk: { trust: "internal", schema: PkRoomCommand },
   configure: { trust: "internal", schema: ConfigureCommand },
   caption: { trust: "internal", schema: CaptionCommand },

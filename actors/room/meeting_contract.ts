@@ -152,6 +152,9 @@ export interface MeetingRoomEvent {
     | "summary";
   userId?: string;
   by?: string;
+  /** For `left`: `disconnected` when the member's connections went and did not come back
+   * within the grace period (not the member's own `leave`). */
+  reason?: "disconnected";
   source?: MeetingMuteSource;
   line?: MeetingLine;
   meeting: MeetingView;

@@ -64,6 +64,8 @@ export interface RoomActorOptions {
   archive?: DanmakuArchivePort;
   /** Guests on stage (`parts/stage.ts`): at most this many besides the streamer (default 3). */
   stage?: { maxGuests?: number; graceMs?: number };
+  /** Meeting rooms (`parts/meeting.ts`): how long a disconnected member stays (default 15 s). */
+  meeting?: { graceMs?: number };
 }
 
 /** Fully defaulted options, shared by every room of a type. */
@@ -88,6 +90,7 @@ export interface RoomConfig {
   recording?: RoomRecordingPort;
   archive?: DanmakuArchivePort;
   stage: { maxGuests: number; graceMs: number };
+  meeting: { graceMs: number };
 }
 
 export function roomConfig(opts: RoomActorOptions): RoomConfig {
@@ -119,6 +122,7 @@ export function roomConfig(opts: RoomActorOptions): RoomConfig {
       maxGuests: opts.stage?.maxGuests ?? DEFAULT_MAX_GUESTS,
       graceMs: opts.stage?.graceMs ?? DEFAULT_DISCONNECT_GRACE_MS,
     },
+    meeting: { graceMs: opts.meeting?.graceMs ?? DEFAULT_DISCONNECT_GRACE_MS },
   };
   if (opts.ai !== false) {
     // Per-user limits in one place: the room's token bucket (`rateLimit`) is the one rate

@@ -117,8 +117,9 @@ export interface RoomPart {
   readonly commands?: { [K in RoomCommandKind]?: (cmd: CommandOf<K>) => unknown };
   /** After activation, before the first message. */
   onActivate?(): void | Promise<void>;
-  /** A viewer joins: add this part's view of the viewer or the room to the reply. */
-  onJoin?(actor: Actor, reply: JoinReply): void;
+  /** A viewer joins (through `edgeId`): add this part's view of the viewer or the room to
+   * the reply. */
+  onJoin?(actor: Actor, reply: JoinReply, edgeId: string): void;
   /** Before a message is accepted: throw an ActorError to refuse it (mute, ban...). */
   onIntake?(actor: Actor, at: number): void;
   /**

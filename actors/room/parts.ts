@@ -49,7 +49,7 @@ export function roomParts(
     stats,
     new StagePart(api("stage"), state, cfg.stage.maxGuests, cfg.stage.graceMs),
     new PkPart(api("pk"), state),
-    new MeetingPart(api("meeting"), state, cfg.ai?.llm ?? null),
+    new MeetingPart(api("meeting"), state, cfg.ai?.llm ?? null, cfg.meeting.graceMs),
   ];
   const ai = cfg.ai ? new RoomIntelligence(api("ai"), state, cfg.ai) : undefined;
   if (ai) all.push(ai);

@@ -386,7 +386,7 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
       highlights: [],
     };
     if (gap !== undefined) reply.gap = gap;
-    for (const p of this.#parts.all) p.onJoin?.(cmd.actor, reply);
+    for (const p of this.#parts.all) p.onJoin?.(cmd.actor, reply, cmd.edgeId);
     return reply;
   }
 

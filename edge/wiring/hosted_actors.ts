@@ -30,6 +30,7 @@ export function hostedActorTypes({ config, log }: Root, features: Features): Any
       framesPerSecond: config.ROOM_FRAMES_PER_SEC,
       idleMs: config.ACTOR_IDLE_MS,
       stage: { maxGuests: config.STAGE_MAX_GUESTS, graceMs: config.STAGE_DISCONNECT_GRACE_MS },
+      meeting: { graceMs: config.MEETING_DISCONNECT_GRACE_MS },
       ...roomOptions,
       ai: roomAi(config, llm, roomOptions.ai),
     }),

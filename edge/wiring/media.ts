@@ -277,6 +277,11 @@ export function roomStreamNotifier(opts: {
       await askWithRetry(() => rooms.stagePresence(event.roomId, guest.userId, guest.connected));
       return;
     }
+    const member = meetingPresence(event);
+    if (member) {
+      await askWithRetry(() => rooms.meetingPresence(event.roomId, { ...member, via: "sfu" }));
+      return;
+    }
     const cmd = streamStateCommand(event);
     if (!cmd) return;
     const room = event.roomId;
@@ -297,6 +302,13 @@ export function roomStreamNotifier(opts: {
 /** A guest on stage's LiveKit connection going or coming back (`stage_presence`). */
 function stagePresence(event: StreamEvent): { userId: string; connected: boolean } | undefined {
   if (event.participant?.role !== "guest") return undefined;
+  if (event.kind !== "participant_left" && event.kind !== "participant_joined") return undefined;
+  return { userId: event.participant.identity, connected: event.kind === "participant_joined" };
+}
+
+/** A meeting member's LiveKit connection going or coming back (`meeting_presence`). */
+function meetingPresence(event: StreamEvent): { userId: string; connected: boolean } | undefined {
+  if (event.participant?.role !== "participant") return undefined;
   if (event.kind !== "participant_left" && event.kind !== "participant_joined") return undefined;
   return { userId: event.participant.identity, connected: event.kind === "participant_joined" };
 }

@@ -73,6 +73,14 @@ export interface MeetingState {
   inviteKey?: string;
   summary?: MeetingSummary;
   summaryPending?: boolean;
+  /** Members' connections: LiveKit (`sfu`, once it reported) and the edges holding a room
+   * socket of theirs. Only members with a record can go away. */
+  presence?: { userId: string; sfu?: boolean; edges: string[] }[];
+  /** Members with no connection left, and since when (they leave past the grace period). */
+  away?: { userId: string; since: number }[];
+  /** Members who left by disconnecting: the host admitted them once, so a new `join` in the
+   * same meeting goes straight in. */
+  dropped?: string[];
 }
 
 const fresh = (): MeetingState => ({
@@ -134,6 +142,13 @@ const Persisted = z.object({
     at: z.number(),
   }).optional(),
   summaryPending: z.boolean().optional(),
+  presence: z.array(z.object({
+    userId: z.string(),
+    sfu: z.boolean().optional(),
+    edges: z.array(z.string()),
+  })).optional(),
+  away: z.array(z.object({ userId: z.string(), since: z.number() })).optional(),
+  dropped: z.array(z.string()).optional(),
 });
 
 /** Restores `meeting` from persisted room state (damaged: no meeting). */
@@ -172,12 +187,15 @@ export class MeetingPart implements RoomPart {
     private readonly api: RoomApi,
     state: { kind: "live" | "meeting" },
     private readonly llm: LlmClient | null,
+    /** How long a member with no connection stays a member (`MEETING_DISCONNECT_GRACE_MS`). */
+    private readonly graceMs = 15_000,
   ) {
     this.#state = state as { meeting?: MeetingState; kind: "live" | "meeting" };
   }
 
   readonly commands = {
     meeting: (cmd: CommandOf<"meeting">) => this.#handle(cmd.actor, cmd.cmd),
+    meeting_presence: (cmd: CommandOf<"meeting_presence">) => this.#presence(cmd),
   };
 
   get #isMeeting(): boolean {
@@ -195,8 +213,15 @@ export class MeetingPart implements RoomPart {
   }
 
   /** Only members and hosts join a meeting room's socket (its batches carry the meeting). */
-  onJoin(actor: Actor): void {
-    if (!this.#isMeeting || this.#isManager(actor) || this.#member(actor.userId)) return;
+  onJoin(actor: Actor, _reply: unknown, edgeId: string): void {
+    if (!this.#isMeeting) return;
+    if (this.#member(actor.userId)) {
+      this.#connection(actor.userId, (p) => {
+        if (!p.edges.includes(edgeId)) p.edges.push(edgeId);
+      });
+      return;
+    }
+    if (this.#isManager(actor)) return;
     if (this.#m.status === "running" && this.#m.removed.includes(actor.userId)) {
       throw new ActorError("meeting_removed", "the host removed you from this meeting");
     }
@@ -223,6 +248,56 @@ export class MeetingPart implements RoomPart {
     m.summaryPending = false;
     this.#emit({ op: "summary" });
     this.api.markDirty();
+  }
+
+  // --- presence
+
+  /** A member's LiveKit connection or an edge's last socket of theirs went or came back. */
+  async #presence(cmd: CommandOf<"meeting_presence">): Promise<{ ok: true }> {
+    if (!this.#isMeeting || !this.#member(cmd.userId)) return { ok: true };
+    this.#connection(cmd.userId, (p) => {
+      if (cmd.via === "sfu") p.sfu = cmd.connected;
+      else if (cmd.edgeId !== undefined) {
+        p.edges = p.edges.filter((e) => e !== cmd.edgeId);
+        if (cmd.connected) p.edges.push(cmd.edgeId);
+      }
+    });
+    await this.api.persist();
+    return { ok: true };
+  }
+
+  /** Changes a member's connection record; away from when the last connection went. */
+  #connection(userId: string, change: (p: { sfu?: boolean; edges: string[] }) => void): void {
+    const m = this.#m;
+    const presence = m.presence ??= [];
+    let p = presence.find((e) => e.userId === userId);
+    if (!p) presence.push(p = { userId, edges: [] });
+    change(p);
+    const connected = p.sfu === true || p.edges.length > 0;
+    const away = (m.away ??= []).find((a) => a.userId === userId);
+    if (connected && away) m.away = m.away.filter((a) => a !== away);
+    if (!connected && !away) {
+      m.away.push({ userId, since: this.api.now() });
+      this.api.wake();
+    }
+    this.api.markDirty();
+  }
+
+  /** Members away past the grace period leave; their stay ends when they went. */
+  onTick(now: number): void {
+    const m = this.#state.meeting;
+    if (!m?.away?.length || m.status !== "running") return;
+    for (const a of m.away.filter((a) => now - a.since >= this.graceMs)) {
+      if (!this.#depart(a.userId, a.since)) continue;
+      m.cohosts = m.cohosts.filter((id) => id !== a.userId);
+      (m.dropped ??= []).push(a.userId);
+      this.#emit({ op: "left", userId: a.userId, reason: "disconnected" });
+      this.api.markDirty();
+    }
+  }
+
+  busy(): boolean {
+    return (this.#state.meeting?.away?.length ?? 0) > 0;
   }
 
   // --- views
@@ -333,7 +408,9 @@ export class MeetingPart implements RoomPart {
     }
     if (this.#member(actor.userId)) return this.#reply(actor);
     const waiting = m.waiting.find((w) => w.userId === actor.userId);
-    if (m.status === "running" && !m.waitingRoom) {
+    const back = m.status === "running" && (m.dropped?.includes(actor.userId) ?? false);
+    if (back) m.dropped = m.dropped!.filter((id) => id !== actor.userId);
+    if (m.status === "running" && (!m.waitingRoom || back)) {
       if (waiting) m.waiting = m.waiting.filter((w) => w !== waiting);
       this.#admitMember({ userId: actor.userId, name: actor.name, at: now, invited });
       return await this.#changed(actor, { op: "joined", userId: actor.userId });
@@ -365,6 +442,9 @@ export class MeetingPart implements RoomPart {
       transcript: [],
       summary: undefined,
       summaryPending: undefined,
+      presence: undefined,
+      away: undefined,
+      dropped: undefined,
     });
     this.#emit({ op: "started" });
   }
@@ -385,6 +465,8 @@ export class MeetingPart implements RoomPart {
     const before = m.members.length;
     m.members = m.members.filter((e) => e.userId !== userId);
     for (const a of m.attendance) if (a.userId === userId && a.leftAt === undefined) a.leftAt = now;
+    if (m.presence) m.presence = m.presence.filter((p) => p.userId !== userId);
+    if (m.away) m.away = m.away.filter((a) => a.userId !== userId);
     return m.members.length !== before;
   }
 
