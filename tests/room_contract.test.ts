@@ -27,6 +27,7 @@ const INTERNAL = [
   "cohost_events",
   "cohost_listen",
   "configure",
+  "meeting_presence",
   "pk",
   "speech_screen",
   "stage_presence",
@@ -76,6 +77,12 @@ const internalCommands: Record<string, Record<string, unknown>> = {
   speech_screen: { kind: "speech_screen", text: "hello" },
   pk: { kind: "pk", view: { pkId: "pk_forged", status: "running" } },
   stage_presence: { kind: "stage_presence", userId: "u_forged", connected: false },
+  meeting_presence: {
+    kind: "meeting_presence",
+    userId: "u_forged",
+    connected: false,
+    via: "sfu",
+  },
 };
 
 Deno.test("contract: every command has a schema and a trust level; internal ones are listed", () => {
