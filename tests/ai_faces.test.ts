@@ -19,7 +19,9 @@ import { analysisRoutes } from "../edge/routes/analysis.ts";
 import { MediaError } from "../media/errors.ts";
 import { segmentKey } from "../actors/recording/storage_keys.ts";
 import { windowMedia } from "../media/analysis/window_media.ts";
-import { faceFrameRow, summariseFaces } from "../actors/ai/faces.ts";
+import { faceFrameRow, faceTrend, summariseFaces } from "../actors/ai/faces.ts";
+import { localTips, tipsPrompt, type TipWindow } from "../actors/ai/tips.ts";
+import { localSummaryText } from "../actors/ai/summary.ts";
 import { startMediaStack } from "./helpers/media_stack.ts";
 import { dbTest } from "./helpers/db.ts";
 import { waitForValue } from "./helpers/wait.ts";
@@ -278,4 +280,57 @@ Deno.test({
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
+});
+
+Deno.test("faces: smiling less than in the windows before becomes a coaching line and the summary says the expressions", () => {
+  const before = summariseFaces(
+    Array.from({ length: 12 }, (_, i) => ({ faces: 1, expression: i < 9 ? "happy" : "neutral" })),
+  );
+  const now = summariseFaces(
+    Array.from({ length: 6 }, (_, i) => ({ faces: 1, expression: i < 1 ? "happy" : "neutral" })),
+  );
+  const trend = faceTrend(now, before, 5);
+  assert.ok(trend && trend.smiled === "less", JSON.stringify(trend));
+  assert.equal(faceTrend(before, before, 5)?.smiled, "same");
+  assert.equal(faceTrend(now, summariseFaces([]), 5), null, "nothing to compare with");
+  const w: TipWindow = {
+    roomId: "r",
+    recordingId: "rec",
+    seq: 2,
+    startAt: 600_000,
+    endAt: 900_000,
+    liveForMs: 900_000,
+    transcript: "",
+    danmaku: [
+      { userId: "u1", name: "ann", text: "how much is it?", at: 700_000 },
+      { userId: "u2", name: "bo", text: "what's the price", at: 710_000 },
+    ],
+    topics: [],
+    language: "en",
+    faces: { now, trend },
+  };
+  const line = localTips(w).find((t) => t.tags.includes("smile"));
+  assert.ok(line, JSON.stringify(localTips(w)));
+  assert.match(line.text, /smiled less in the last 5 minutes \(17% of frames vs 75% before\)/);
+  assert.match(line.text, /while the chat asked about the price/);
+  assert.match(tipsPrompt(w), /smiling in 17% of the frames with a face; before this window/);
+  const zh = localTips({ ...w, language: "zh-CN" }).find((t) => t.tags.includes("smile"));
+  assert.ok(zh && /最近 5 分钟你笑得少了/.test(zh.text), JSON.stringify(zh));
+  assert.equal(
+    localTips({ ...w, faces: { now, trend: faceTrend(before, before, 5) } })
+      .some((t) => t.tags.includes("smile")),
+    false,
+  );
+
+  const summary = localSummaryText({
+    recordingId: "rec",
+    durationMs: 900_000,
+    captions: [],
+    highlights: [],
+    topics: [],
+    mood: [],
+    language: "en",
+    faces: before,
+  });
+  assert.match(summary, /on camera 100% of the time, mostly happy \(smiling in 75% of frames\)/);
 });

@@ -154,3 +154,86 @@ export function faceTrend(
     (d <= -0.2 ? "less" : d >= 0.2 ? "more" : "same") as FaceTrend["smiled"];
   return { minutes, now, before, smiled: dir(smileDelta), present: dir(presentDelta) };
 }
+
+const pct = (v: number) => `${Math.round(v * 100)}%`;
+
+const ZH_EXPRESSION: Record<Expression, string> = {
+  angry: "生气",
+  disgust: "厌烦",
+  fear: "紧张",
+  happy: "微笑",
+  sad: "低落",
+  surprise: "惊讶",
+  neutral: "平静",
+};
+
+/** One line on the streamer's face for the LLM's prompt (English: the prompt's language). */
+export function facesPromptLine(now: FaceSummary, trend: FaceTrend | null): string {
+  if (now.frames === 0) return "Streamer's face (key frames): no video frames";
+  const parts = [
+    `face visible in ${pct(now.presentRatio)} of ${now.frames} key frames`,
+    `dominant expression ${now.dominant ?? "none"}`,
+    `smiling in ${pct(now.smileRatio)} of the frames with a face`,
+  ];
+  if (trend) {
+    parts.push(
+      `before this window: visible ${pct(trend.before.presentRatio)}, smiling ${
+        pct(trend.before.smileRatio)
+      }`,
+    );
+  }
+  return `Streamer's face (expression model on the key frames): ${parts.join("; ")}`;
+}
+
+/**
+ * A coaching line from the face trend, when it says something: smiling less (with what the
+ * chat asked meanwhile, when given), or off camera more.
+ */
+export function faceTrendTip(
+  trend: FaceTrend | null,
+  zh: boolean,
+  chatAsked?: { zh: string; en: string },
+): { text: string; tags: string[]; score: number } | null {
+  if (!trend) return null;
+  const m = Math.max(1, Math.round(trend.minutes));
+  if (trend.smiled === "less") {
+    const was = pct(trend.before.smileRatio), now = pct(trend.now.smileRatio);
+    return {
+      text: zh
+        ? `最近 ${m} 分钟你笑得少了（带笑的画面从 ${was} 降到 ${now}）${
+          chatAsked ? `，而弹幕正在问${chatAsked.zh}` : ""
+        }：放松一下，笑着回应，「喜欢的点个关注」。`
+        : `You smiled less in the last ${m} minutes (${now} of frames vs ${was} before)${
+          chatAsked ? ` while the chat asked about ${chatAsked.en}` : ""
+        } — relax, answer with a smile and say “tap follow if you like it”.`,
+      tags: ["face", "expression", "smile"],
+      score: 0.65,
+    };
+  }
+  if (trend.present === "less") {
+    return {
+      text: zh
+        ? `最近 ${m} 分钟你常不在镜头里（只有 ${
+          pct(trend.now.presentRatio)
+        } 的画面有脸）：回到镜头前，和观众对视，「在的扣1」。`
+        : `You were off camera a lot in the last ${m} minutes (face in ${
+          pct(trend.now.presentRatio)
+        } of frames) — come back into view and ask “type 1 if you're still here”.`,
+      tags: ["face", "presence"],
+      score: 0.6,
+    };
+  }
+  return null;
+}
+
+/** A sentence on the streamer's expressions over a whole stream (its summary). */
+export function facesSummarySentence(s: FaceSummary, zh: boolean): string | null {
+  if (s.withFace < 3 || !s.dominant) return null;
+  return zh
+    ? `主播出镜 ${pct(s.presentRatio)} 的时间，表情以${ZH_EXPRESSION[s.dominant]}为主（微笑占 ${
+      pct(s.smileRatio)
+    }）。`
+    : `The streamer was on camera ${
+      pct(s.presentRatio)
+    } of the time, mostly ${s.dominant} (smiling in ${pct(s.smileRatio)} of frames).`;
+}

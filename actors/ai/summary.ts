@@ -7,6 +7,7 @@
  * into the prompt and the answer is validated and clamped to the stream's duration.
  */
 import { z } from "zod";
+import { facesPromptLine, facesSummarySentence, type FaceSummary } from "./faces.ts";
 import { askOrLocal, type LlmClient } from "./llm/client.ts";
 import type { Source } from "./source.ts";
 import { tokenize } from "./tokenize.ts";
@@ -45,6 +46,8 @@ export interface StreamMaterial {
   mood: MoodSample[];
   /** The stream's language (room setting or detection); unset: detected from the captions. */
   language?: LanguageTag;
+  /** The streamer's face over the stream's analysed key frames (unset: none analysed). */
+  faces?: FaceSummary;
 }
 
 export interface Chapter {
@@ -216,6 +219,8 @@ export function localSummaryText(m: StreamMaterial, opts = DEFAULT_SUMMARY): str
         : `The chat's mood was ${label} (${moodMean.toFixed(2)} over ${moodCount} messages).`,
     );
   }
+  const faces = m.faces ? facesSummarySentence(m.faces, zh) : null;
+  if (faces) parts.push(faces);
   const best = [...m.highlights].sort((a, b) => b.score - a.score)[0];
   if (best) {
     const phrases = best.phrases.slice(0, 3);
@@ -275,6 +280,7 @@ function promptMaterial(m: StreamMaterial, budget = 8000): string {
     `Highlights:\n${highlights.join("\n") || "none"}`,
     `Hot topics:\n${topics.slice(-40).join("\n") || "none"}`,
     `Chat mood per minute (-1..1):\n${mood.slice(-120).join("\n") || "none"}`,
+    ...(m.faces ? [facesPromptLine(m.faces, null)] : []),
   ].join("\n\n");
 }
 

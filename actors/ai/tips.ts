@@ -7,6 +7,7 @@
  * and the key frames as image parts; the answer is validated by schema.
  */
 import { z } from "zod";
+import { facesPromptLine, type FaceSummary, type FaceTrend, faceTrendTip } from "./faces.ts";
 import { askOrLocal, type ImageInput, type LlmClient } from "./llm/client.ts";
 import type { Source } from "./source.ts";
 import { detectQuestion } from "./qa/detect.ts";
@@ -68,6 +69,8 @@ export interface TipWindow {
   plannedMs?: number;
   /** The language to coach in (the room's setting or detection); unset: detected here. */
   language?: LanguageTag;
+  /** The streamer's face in this window's key frames, and against the windows before. */
+  faces?: { now: FaceSummary; trend: FaceTrend | null };
 }
 
 /** The messages of `all` inside [startAt, endAt). */
@@ -231,6 +234,18 @@ export function localTips(w: TipWindow): Tip[] {
     });
   }
 
+  if (w.faces?.trend) {
+    const q = [...asked.keys()][0];
+    const chatAsked = q
+      ? {
+        zh: { price: "价格", size: "尺码", shipping: "发货" }[q],
+        en: { price: "the price", size: "sizes", shipping: "shipping" }[q],
+      }
+      : undefined;
+    const tip = faceTrendTip(w.faces.trend, zh, chatAsked);
+    if (tip) tips.push({ type: "interaction", ...tip });
+  }
+
   const nearEnd = w.plannedMs !== undefined && w.plannedMs - w.liveForMs < 10 * 60_000;
   if (CLOSING.test(w.transcript) || nearEnd) {
     tips.push({
@@ -318,6 +333,7 @@ export function tipsPrompt(w: TipWindow): string {
     `Chat mood: ${w.mood ? `${w.mood.mean.toFixed(2)} over ${w.mood.count} messages` : "unknown"}`,
     `Hot topics: ${w.topics.join(", ") || "none"}`,
     `On-screen text (OCR of the key frames):\n${w.screenText?.slice(0, 40).join("\n") || "(none)"}`,
+    ...(w.faces ? [facesPromptLine(w.faces.now, w.faces.trend)] : []),
   ].join("\n\n");
 }
 

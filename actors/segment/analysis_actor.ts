@@ -29,7 +29,14 @@ import {
   windowOf,
 } from "./analysis_messages.ts";
 import type { AnalysisStore } from "./analysis_store.ts";
-import { type DetectedFace, faceFrameRow, type FaceSummary, summariseFaces } from "../ai/faces.ts";
+import {
+  type DetectedFace,
+  faceFrameRow,
+  type FaceSummary,
+  type FaceTrend,
+  faceTrend,
+  summariseFaces,
+} from "../ai/faces.ts";
 import { detectLanguage, effectiveLanguage } from "../ai/language.ts";
 import { isLanguageTag, type LanguageSetting, type LanguageTag } from "../ai/language_tags.ts";
 
@@ -312,6 +319,16 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
     return summariseFaces(rows);
   }
 
+  /** This window's faces against the two windows before it (for "you smiled less..."). */
+  async #faceTrend(now: FaceSummary): Promise<{ now: FaceSummary; trend: FaceTrend | null }> {
+    const req = this.state.request!;
+    const before = (await this.deps.store.faces(req.recordingId)).filter((f) =>
+      f.window < req.window && f.window >= req.window - 2
+    );
+    const minutes = (req.endAt - req.startAt) / 60_000;
+    return { now, trend: faceTrend(now, summariseFaces(before), minutes) };
+  }
+
   async #transcript(): Promise<void> {
     const req = this.state.request!;
     const cues = (await this.deps.store.captions(req.recordingId)).filter((c) =>
@@ -433,6 +450,7 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
       frames,
       screenText: media.screenText ?? [],
       language: context.language,
+      ...(media.faces ? { faces: await this.#faceTrend(media.faces) } : {}),
     };
     const result = await coachingTips(window, this.deps.llm);
     await this.deps.store.putTips({

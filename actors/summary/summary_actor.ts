@@ -6,6 +6,7 @@
  * recording, a forced run replaces it) — so a crash resumes and never stores twice.
  */
 import type { OutboundEventSink } from "../webhooks/events.ts";
+import { summariseFaces } from "../ai/faces.ts";
 import { ANALYST_ACTOR, RoomClient } from "../room/client.ts";
 import { z } from "zod";
 import { Actor, type ActorContext, ActorError, type ActorType } from "../../engine/actor.ts";
@@ -148,10 +149,11 @@ export class SummaryActor extends Actor<SummaryState, unknown, unknown> {
     const { index, store } = this.deps;
     const rec = await index.recording(this.ctx.id);
     if (!rec) throw new ActorError("recording_not_found", `no recording ${this.ctx.id}`);
-    const [rows, gaps, captions] = await Promise.all([
+    const [rows, gaps, captions, faces] = await Promise.all([
       index.segments(rec.id),
       index.gaps(rec.id),
       store.captions(rec.id),
+      store.faces(rec.id),
     ]);
     const timeline = buildTimeline(rec, rows, gaps);
     const start = timeline.segments[0]?.startAt ?? rec.startedAt;
@@ -196,6 +198,7 @@ export class SummaryActor extends Actor<SummaryState, unknown, unknown> {
       language: effectiveLanguage(setting, captionLanguage ?? ai?.language?.detected ?? null),
       durationMs: timeline.durationMs,
       captions: captions.map((c) => ({ startMs: c.startMs, endMs: c.endMs, text: c.text })),
+      ...(faces.length > 0 ? { faces: summariseFaces(faces) } : {}),
       highlights,
       topics,
       mood,
