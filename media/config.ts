@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { bool, int, opt, type Variables } from "../engine/config.ts";
+import { isTimeZone } from "./recorder/window_names.ts";
 
 export const MEDIA_VARIABLES = {
   /**
@@ -36,6 +37,11 @@ export const MEDIA_VARIABLES = {
   RECORDING_MIN_FREE_DISK_MB: int(512, 0),
   /** Recordings pause while the bucket's `recordings/` holds more MiB than this (0: no quota). */
   RECORDING_BUCKET_QUOTA_MB: int(0, 0),
+  /**
+   * Time zone (IANA) of the dates and times in windowed recordings' MP4 names
+   * (`{anchor}_{YYYYmmdd_HHMMSS}_{seq}.mp4`, the Douyin document's API).
+   */
+  RECORDING_NAME_TZ: z.string().default("UTC").refine(isTimeZone, "not a time zone Intl knows"),
   /** Record through LiveKit egress (cluster) instead of the in-process recorder agent. */
   RECORDING_VIA_EGRESS: bool.default(false),
   /** How often (ms) live rooms and recordings are reconciled with LiveKit after a restart (0: off). */

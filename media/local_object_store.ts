@@ -9,8 +9,12 @@ import type { ObjectStore, StoredObject } from "./object_store.ts";
 /** Where the local store's signed URLs are served. */
 export const LOCAL_OBJECTS_PATH = "/media/objects/";
 
-/** Keys are relative paths of plain segments: no `..`, no empty or hidden parts. */
-const SAFE_KEY = /^(?!.*(?:^|\/)\.)[A-Za-z0-9_.\-=]+(?:\/[A-Za-z0-9_.\-=]+)*$/;
+/**
+ * Keys are relative paths of plain segments: no `..`, no empty or hidden parts. Letters and
+ * digits of any script are allowed (windowed recordings are named after their anchor, often
+ * in Chinese: media/recorder/window_names.ts).
+ */
+const SAFE_KEY = /^(?!.*(?:^|\/)\.)[\p{L}\p{N}_.\-=]+(?:\/[\p{L}\p{N}_.\-=]+)*$/u;
 
 export function isSafeKey(key: string): boolean {
   return key.length <= 512 && SAFE_KEY.test(key);
@@ -133,7 +137,7 @@ export class LocalObjectStore implements ObjectStore {
     this.#path(key); // refuses unsafe keys
     const exp = Math.floor(Date.now() / 1000) + expiresInSeconds;
     const sig = await this.#sign(key, exp);
-    const path = `${LOCAL_OBJECTS_PATH}${key}?exp=${exp}&sig=${sig}`;
+    const path = `${LOCAL_OBJECTS_PATH}${encodeURI(key)}?exp=${exp}&sig=${sig}`;
     if (opts.forPlayer) return path;
     if (!this.#origin) throw new Error("local object store: the server's origin is not bound yet");
     return `${this.#origin}${path}`;

@@ -154,6 +154,18 @@ export class RecordingIndex {
     );
   }
 
+  /**
+   * The analysis window of a recording started with its own `segment_time` (the Douyin
+   * document's API, `recording_plans`), in ms; undefined: the process's ANALYSIS_WINDOW_S.
+   */
+  async windowMs(id: string): Promise<number | undefined> {
+    const [row] = await this.db.query<{ window_ms: number | string }>(
+      "SELECT window_ms FROM recording_plans WHERE recording_id = $1",
+      [id],
+    );
+    return row ? Number(row.window_ms) : undefined;
+  }
+
   async recording(id: string): Promise<RecordingRow | undefined> {
     const rows = await this.db.query<Record<string, unknown>>(
       "SELECT * FROM recordings WHERE id = $1",

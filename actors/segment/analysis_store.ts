@@ -198,6 +198,15 @@ export class AnalysisStore {
     return rows.map(toTips);
   }
 
+  /** A recording's latest analysed windows, newest window first. */
+  async latestTipsOfRecording(recordingId: string, limit: number): Promise<TipsRow[]> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      `SELECT * FROM analysis_tips WHERE recording_id = $1 ORDER BY window_seq DESC LIMIT $2`,
+      [recordingId, limit],
+    );
+    return rows.map(toTips);
+  }
+
   /** Stores a summary; like `putTips`, a run replaces an older run only. */
   async putSummary(s: Omit<SummaryRow, "createdAt">): Promise<SummaryRow> {
     await this.db.query(

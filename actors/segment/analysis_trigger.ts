@@ -37,11 +37,24 @@ export function analyseCommand(
   };
 }
 
+/**
+ * A recording's analysis window: its own `segment_time` when it was started with one (the
+ * Douyin document's API), else the process's ANALYSIS_WINDOW_S.
+ */
+export async function recordingWindowMs(
+  index: Pick<RecordingIndex, "windowMs">,
+  recordingId: string,
+  defaultWindowMs: number,
+): Promise<number> {
+  return (await index.windowMs(recordingId)) ?? defaultWindowMs;
+}
+
 /** The SegmentActor's hook: analyse the windows this segment closes. */
-export function analysisTrigger(index: RecordingIndex, windowMs: number) {
+export function analysisTrigger(index: RecordingIndex, defaultWindowMs: number) {
   return async (ctx: Pick<ActorContext, "tell">, info: SegmentInfo): Promise<void> => {
     const rec = await index.recording(info.recordingId);
     if (!rec) return;
+    const windowMs = await recordingWindowMs(index, rec.id, defaultWindowMs);
     const first = windowOf(rec.startedAt, info.startAt, windowMs);
     const last = windowOf(rec.startedAt, info.endAt, windowMs);
     for (let w = first; w < last; w++) {
@@ -55,11 +68,12 @@ export async function analyseLastWindow(
   index: RecordingIndex,
   actors: Teller,
   recordingId: string,
-  windowMs: number,
+  defaultWindowMs: number,
 ): Promise<void> {
   const rec = await index.recording(recordingId);
   const last = (await index.segments(recordingId)).at(-1);
   if (!rec || !last) return;
+  const windowMs = await recordingWindowMs(index, rec.id, defaultWindowMs);
   const w = windowOf(rec.startedAt, last.startAt, windowMs);
   actors.tell(ANALYSIS_ACTOR_TYPE, analysisActorId(rec.id, w), analyseCommand(rec, w, windowMs));
 }

@@ -1,7 +1,9 @@
 /**
  * The recordings' AI analysis over HTTP:
  * - `GET /api/analysis/tips/latest?room=&limit=5`: the room's latest coaching tips
- *   (streamer, room admins, platform admins);
+ *   (streamer, room admins, platform admins); without `room` (the Douyin document's call) the
+ *   latest `limit` lines (`AIScript[]`) of `recording_id`, else of the caller's one windowed
+ *   recording that runs (none running: the newest);
  * - `GET /api/analysis/tips/stream?room=`: the same as Server-Sent Events (`tips`), for the
  *   streamer's console;
  * - `POST /api/analysis/segment` `{recordingId, window, force?}`: (re-)run one window's
@@ -19,7 +21,8 @@ import { streamSSE } from "hono/streaming";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ANALYSIS_ACTOR_TYPE, analysisActorId } from "../../actors/segment/analysis_messages.ts";
 import type { AnalysisStore } from "../../actors/segment/analysis_store.ts";
-import { analyseCommand } from "../../actors/segment/analysis_trigger.ts";
+import { analyseCommand, recordingWindowMs } from "../../actors/segment/analysis_trigger.ts";
+import type { RecordingPlans } from "../../actors/recording/recording_plans.ts";
 import { SUMMARY_ACTOR_TYPE } from "../../actors/summary/address.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { RecordingIndex } from "../../actors/recording/recording_index.ts";
@@ -44,6 +47,8 @@ export interface AnalysisRouteDeps {
   windowMs: number;
   /** How often the tips stream looks for new tips (default 2 s). */
   streamPollMs?: number;
+  /** Windowed recordings (the Douyin document's API): `tips/latest` without a room. */
+  plans?: RecordingPlans;
 }
 
 class HttpError extends Error {
@@ -74,8 +79,46 @@ export function analysisRoutes(deps: AnalysisRouteDeps): Hono {
     declared(analysisApi, "get", "/api/analysis/tips/latest"),
     guard(async (c, input) => {
       const q = input.query();
-      await requireStreamer(c, q.room);
-      return c.json({ tips: await deps.store.latestTips(q.room, q.limit) });
+      if (q.room) {
+        await requireStreamer(c, q.room);
+        return c.json({ tips: await deps.store.latestTips(q.room, q.limit) });
+      }
+      // The Douyin document's call: AIScript[] of the caller's (one) windowed recording.
+      const who = await deps.auth.identify(c);
+      const plans = deps.plans;
+      let recordingId = q.recording_id;
+      if (recordingId) {
+        const plan = await plans?.get(recordingId);
+        const rec = await recording(recordingId);
+        if (!(plan && who.kind === "user" && plan.ownerId === who.userId)) {
+          await requireStreamer(c, rec.roomId);
+        }
+      } else {
+        const mine = who.kind === "user" && plans ? await plans.ofOwner(who.userId) : [];
+        const running = mine.filter((p) => p.state === "recording" || p.state === "paused");
+        if (running.length > 1) {
+          throw new HttpError(
+            409,
+            "recording_ambiguous",
+            `${running.length} recordings run: give recording_id (${
+              running.map((p) => p.recordingId).join(", ")
+            }) or room`,
+          );
+        }
+        recordingId = (running[0] ?? mine[0])?.recordingId ??
+          (() => {
+            throw new HttpError(404, "recording_not_found", "no recording of yours: give room");
+          })();
+      }
+      const rows = await deps.store.latestTipsOfRecording(recordingId, q.limit);
+      return c.json(
+        rows.flatMap((r) => r.tips).slice(0, q.limit).map(({ text, type, tags, score }) => ({
+          text,
+          type,
+          tags,
+          score,
+        })),
+      );
     }),
   );
 
@@ -108,10 +151,11 @@ export function analysisRoutes(deps: AnalysisRouteDeps): Hono {
       await requireStreamer(c, rec.roomId);
       const existing = await deps.store.tips(rec.id, window);
       if (existing && !force) return c.json({ status: "done", tips: existing });
+      const windowMs = await recordingWindowMs(deps.index, rec.id, deps.windowMs);
       const status = await deps.actors.ask(
         ANALYSIS_ACTOR_TYPE,
         analysisActorId(rec.id, window),
-        analyseCommand(rec, window, deps.windowMs, force),
+        analyseCommand(rec, window, windowMs, force),
       );
       return c.json({ status: "accepted", analysis: status }, 202);
     }),

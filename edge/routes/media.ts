@@ -40,6 +40,11 @@ import { vodDanmakuRoutes } from "./vod_danmaku.ts";
 import type { PieceStatus } from "../../media/local/local_media.ts";
 import type { LocalObjectStore } from "../../media/local_object_store.ts";
 import { localObjectRoutes } from "./media_objects.ts";
+import type { RecordingPlan, RecordingPlans } from "../../actors/recording/recording_plans.ts";
+import type { ObjectStore } from "../../media/object_store.ts";
+import { newRecordingId } from "../../media/recorder/manager.ts";
+import type { WindowCutter } from "../../media/recorder/windows.ts";
+import { windowFolder } from "../../media/recorder/window_names.ts";
 import { declared } from "../openapi/area.ts";
 import { mediaApi } from "../openapi/paths/media.ts";
 import { mount } from "../openapi/router.ts";
@@ -80,7 +85,58 @@ export interface MediaRouteDeps {
   localObjects?: LocalObjectStore;
   /** The embedded media servers' states (redis, livekit-server, ingress), when they run here. */
   pieces?: () => PieceStatus[];
+  /** Windowed recordings (the Douyin document's API): their plans and stored windows. */
+  plans?: RecordingPlans;
+  /** Cuts windowed recordings into MP4s (in the process that records). */
+  windows?: WindowCutter;
+  /** Where windows' MP4s are stored (signed download URLs). */
+  objects?: ObjectStore;
+  /** The time zone of the windows' names (default UTC). */
+  nameTimeZone?: string;
+  /**
+   * The room an outside stream is recorded into when the caller names none, made for it and
+   * owned by the caller (accounts); default: an ad-hoc room `out-{platform}-{hash}` that only
+   * the recording's owner and admins control.
+   */
+  outsideRoom?: (who: Identity, stream: OutsideStream) => Promise<string>;
 }
+
+/** An outside stream a room is made for. */
+export interface OutsideStream {
+  platform: string;
+  anchor: string;
+  title: string;
+  /** Stable per stream: `{platform}:{platform room id}`, or the URL's host and path. */
+  sourceKey: string;
+}
+
+/** The room id made for `who`'s recordings of one outside stream (3-64 of a-z 0-9 - _). */
+export async function outsideRoomId(ownerId: string, stream: OutsideStream): Promise<string> {
+  const digest = new Uint8Array(
+    await crypto.subtle.digest(
+      "SHA-256",
+      new TextEncoder().encode(`${ownerId}\n${stream.sourceKey}`),
+    ),
+  );
+  const platform = stream.platform.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 16) || "url";
+  return `out-${platform}-${digest.slice(0, 6).toHex()}`;
+}
+
+/** Douyin-document notices for the pause guard (SSE `recording_paused` / `recording_resumed`). */
+const PAUSE_NOTICE: Record<string, { en: string; zh: string }> = {
+  disk_low: {
+    en: "Recording paused: free disk space is below the threshold; it resumes by itself.",
+    zh: "录制已暂停：磁盘剩余空间低于阈值，空间恢复后将自动继续。",
+  },
+  bucket_quota: {
+    en: "Recording paused: the storage quota is used up; it resumes by itself.",
+    zh: "录制已暂停：存储配额已满，恢复后将自动继续。",
+  },
+};
+const RESUME_NOTICE = {
+  en: "Recording resumed.",
+  zh: "录制已恢复。",
+};
 
 const MAX_WEBHOOK_BYTES = 256 * 1024;
 /** Places in a meeting that get a LiveKit token. */
@@ -111,6 +167,112 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
       fail("forbidden", "only the room's streamer or an admin may do this", 403);
     }
     return who;
+  };
+
+  const plans = () =>
+    deps.plans ?? fail("recorder_unavailable", "windowed recordings are not kept here", 503);
+  /**
+   * The caller may control (stop, read) a recording: its room's streamer or an admin, or — for
+   * a windowed recording — whoever started it.
+   */
+  const controllerOf = async (c: Context, roomId: string, plan: RecordingPlan | undefined) => {
+    const who = await auth.identify(c);
+    if (plan && who.kind === "user" && plan.ownerId === who.userId) return who;
+    if (!(await auth.canStream(who, roomId))) {
+      fail("forbidden", "only the recording's owner, the room's streamer or an admin", 403);
+    }
+    return who;
+  };
+  const downloadUrl = (recordingId: string, seq: number) =>
+    `/api/recording/download?recording_id=${encodeURIComponent(recordingId)}&seq=${seq}`;
+  const windowInfo = (
+    w: { recordingId: string; seq: number; path: string; startAt: number; endAt: number },
+  ) => ({
+    seq: w.seq,
+    path: w.path,
+    start_ts: w.startAt,
+    end_ts: w.endAt,
+    url: downloadUrl(w.recordingId, w.seq),
+  });
+  const planFields = async (plan: RecordingPlan) => ({
+    recording_id: plan.recordingId,
+    room_id: plan.roomId,
+    output: plan.output,
+    platform: plan.platform,
+    anchor: plan.anchor,
+    segment_time: plan.windowMs / 1000,
+    quality: plan.quality,
+    save_format: plan.saveFormat,
+    windows: (await plans().windows(plan.recordingId)).map(windowInfo),
+  });
+
+  /** The Douyin document's start: a live URL recorded in `segment_time` windows. */
+  const startLive = async (
+    c: Context,
+    body: {
+      live_url: string;
+      segment_time: number;
+      quality: "OD" | "UHD" | "HD" | "SD" | "LD";
+      save_format: "mp4";
+      room_id?: string;
+    },
+  ) => {
+    const who = await auth.identify(c);
+    if (who.kind !== "user") fail("forbidden", "sign in to record a live URL", 403);
+    const service = media();
+    const manager = service.manager ??
+      fail("recorder_unavailable", "no recorder runs on this server", 503);
+    const store = plans();
+    if (body.room_id) await streamerOf(c, body.room_id);
+    manager.checkCapacity();
+    const stream = await manager.resolve(body.live_url, { quality: body.quality });
+    const page = new URL(body.live_url);
+    const platform = stream.room?.platform ?? "url";
+    const anchor = stream.room?.anchor || stream.room?.roomId || page.hostname;
+    const outside: OutsideStream = {
+      platform,
+      anchor,
+      title: stream.room?.title || anchor,
+      sourceKey: stream.room ? `${platform}:${stream.room.roomId}` : `${page.host}${page.pathname}`,
+    };
+    const roomId = body.room_id ??
+      await (deps.outsideRoom ?? ((w, s) => outsideRoomId(w.userId, s)))(who, outside);
+    const recordingId = newRecordingId();
+    const windowMs = body.segment_time * 1000;
+    const output = windowFolder(platform, anchor, Date.now(), deps.nameTimeZone);
+    await store.put({
+      recordingId,
+      roomId,
+      ownerId: who.userId,
+      platform,
+      anchor,
+      windowMs,
+      quality: stream.quality ?? body.quality,
+      saveFormat: body.save_format,
+      sourceUrl: `${page.origin}${page.pathname}`, // no query: it may hold tokens
+      output,
+    });
+    deps.windows?.plan(recordingId, roomId, { platform, anchor, windowMs });
+    let status;
+    try {
+      status = await manager.startResolved(roomId, stream, recordingId);
+    } catch (err) {
+      deps.windows?.drop(recordingId);
+      await store.delete(recordingId).catch(() => {});
+      throw err;
+    }
+    return c.json({
+      recording_id: recordingId,
+      output,
+      room_id: roomId,
+      platform,
+      anchor,
+      segment_time: body.segment_time,
+      quality: stream.quality ?? body.quality,
+      save_format: body.save_format,
+      state: status.state,
+      recording: status,
+    }, 201);
   };
 
   mount(app, declared(mediaApi, "post", "/webhooks/livekit"), async (c) => {
@@ -257,7 +419,9 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
     app,
     declared(mediaApi, "post", "/api/recording/start"),
     guard(async (c, input) => {
-      const { roomId, url } = await input.json();
+      const body = await input.json();
+      if ("live_url" in body) return await startLive(c, body);
+      const { roomId, url } = body;
       const who = await streamerOf(c, roomId);
       const service = media();
       if (!url) {
@@ -276,15 +440,20 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
     app,
     declared(mediaApi, "post", "/api/recording/stop"),
     guard(async (c, input) => {
-      const { recordingId } = await input.json();
+      const body = await input.json();
+      const recordingId = "recording_id" in body ? body.recording_id : body.recordingId;
       const service = media();
       const roomId = await service.roomOf(recordingId) ??
         fail("recording_not_found", "no such recording", 404);
-      await streamerOf(c, roomId);
+      const plan = await deps.plans?.get(recordingId);
+      await controllerOf(c, roomId, plan);
       await service.stopRecording(recordingId);
+      await deps.windows?.settled(); // the last window's MP4 is in `windows`
       const live = service.manager?.status(recordingId);
+      const recording = live ?? await vod().timeline(recordingId).then((t) => t.recording);
       return c.json({
-        recording: live ?? await vod().timeline(recordingId).then((t) => t.recording),
+        ...(plan ? { ...await planFields(plan), state: recording?.state } : {}),
+        recording,
       });
     }),
   );
@@ -294,15 +463,29 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
     guard(async (c, input) => {
       const q = input.query();
       const manager = media().manager;
-      if (q.recordingId) {
-        const live = manager?.status(q.recordingId);
+      const recordingId = q.recordingId ?? q.recording_id;
+      if (recordingId) {
+        const live = manager?.status(recordingId);
         const row = live
           ? undefined
-          : await vod().timeline(q.recordingId).then((t) => t.recording).catch(() => undefined);
-        const roomId = live?.roomId ?? row?.roomId ??
+          : await vod().timeline(recordingId).then((t) => t.recording).catch(() => undefined);
+        const plan = await deps.plans?.get(recordingId);
+        const roomId = live?.roomId ?? row?.roomId ?? plan?.roomId ??
           fail("recording_not_found", "no such recording", 404);
-        await streamerOf(c, roomId);
-        return c.json({ recording: live ?? row });
+        await controllerOf(c, roomId, plan);
+        const recording = live ?? row;
+        return c.json({
+          ...(plan
+            ? {
+              ...await planFields(plan),
+              state: recording?.state ?? "starting",
+              ...(live?.pauseReason
+                ? { pause_reason: live.pauseReason, notice: PAUSE_NOTICE[live.pauseReason] }
+                : {}),
+            }
+            : {}),
+          recording,
+        });
       }
       await streamerOf(c, q.roomId!);
       const active = manager?.activeForRoom(q.roomId!);
@@ -319,6 +502,7 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
     declared(mediaApi, "get", "/api/recording/events"),
     guard(async (c, input) => {
       const q = input.query();
+      if (!q.roomId) return await liveEvents(c, q.recording_id ?? q.recordingId);
       await streamerOf(c, q.roomId);
       const hub = media().events;
       return streamSSE(c, async (stream) => {
@@ -351,6 +535,171 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
           if (queue.length === 0 && !stream.aborted) await stream.write(": keep-alive\n\n");
         }
         off();
+      });
+    }),
+  );
+
+  /**
+   * The Douyin document's SSE: the caller's windowed recordings (or one), unnamed events
+   * `{type, data}` — `segment_ready` per stored window, notices when recording starts,
+   * pauses (with why), resumes and stops.
+   */
+  const liveEvents = async (c: Context, only: string | undefined) => {
+    const who = await auth.identify(c);
+    const hub = media().events;
+    const store = plans();
+    if (only) {
+      const plan = await store.get(only) ?? fail("recording_not_found", "no such recording", 404);
+      await controllerOf(c, plan.roomId, plan);
+    }
+    const visible = new Map<string, Promise<boolean>>();
+    const maySee = (recordingId: string) => {
+      let v = visible.get(recordingId);
+      if (!v) {
+        v = store.get(recordingId).then(async (plan) => {
+          if (!plan) return false;
+          if (who.kind === "user" && plan.ownerId === who.userId) return true;
+          return await auth.canStream(who, plan.roomId);
+        }).catch(() => false);
+        visible.set(recordingId, v);
+      }
+      return v;
+    };
+    return streamSSE(c, async (stream) => {
+      const queue: RecordingEvent[] = [];
+      let wake: (() => void) | undefined;
+      const off = hub.subscribe((e) => {
+        if (only && e.recordingId !== only) return;
+        if (e.type === "segment_ready" || e.type === "recording_gap") return;
+        queue.push(e);
+        wake?.();
+      });
+      stream.onAbort(() => {
+        off();
+        wake?.();
+      });
+      await stream.writeSSE({ data: JSON.stringify({ type: "ready", data: {} }) });
+      while (!stream.aborted) {
+        const e = queue.shift();
+        if (e) {
+          if (!(await maySee(e.recordingId))) continue;
+          await stream.writeSSE({ data: JSON.stringify(liveEvent(e)) });
+          continue;
+        }
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, 15_000);
+          wake = () => {
+            clearTimeout(t);
+            wake = undefined;
+            r();
+          };
+        });
+        if (queue.length === 0 && !stream.aborted) await stream.write(": keep-alive\n\n");
+      }
+      off();
+    });
+  };
+  const liveEvent = (e: RecordingEvent): { type: string; data: Record<string, unknown> } => {
+    switch (e.type) {
+      case "window_ready":
+        return {
+          type: "segment_ready",
+          data: {
+            recording_id: e.recordingId,
+            seq: e.seq,
+            path: e.key,
+            start_ts: e.startAt,
+            end_ts: e.endAt,
+            url: downloadUrl(e.recordingId, e.seq),
+          },
+        };
+      case "recording_paused":
+        return {
+          type: e.type,
+          data: {
+            recording_id: e.recordingId,
+            reason: e.reason,
+            at: e.at,
+            message: PAUSE_NOTICE[e.reason].en,
+            message_zh: PAUSE_NOTICE[e.reason].zh,
+          },
+        };
+      case "recording_resumed":
+        return {
+          type: e.type,
+          data: {
+            recording_id: e.recordingId,
+            at: e.at,
+            message: RESUME_NOTICE.en,
+            message_zh: RESUME_NOTICE.zh,
+          },
+        };
+      case "recording_stopped":
+        return {
+          type: e.type,
+          data: { recording_id: e.recordingId, reason: e.reason, at: e.at },
+        };
+      default:
+        return { type: e.type, data: { recording_id: e.recordingId, room_id: e.roomId } };
+    }
+  };
+
+  /** A windowed recording the caller controls, with its plan. */
+  const plannedRecording = async (c: Context, recordingId: string) => {
+    media();
+    const plan = await plans().get(recordingId) ??
+      fail("recording_not_found", "no windowed recording with this id", 404);
+    await controllerOf(c, plan.roomId, plan);
+    return plan;
+  };
+  mount(
+    app,
+    declared(mediaApi, "get", "/api/recording/windows"),
+    guard(async (c, input) => {
+      const plan = await plannedRecording(c, input.query().recording_id);
+      return c.json({
+        recording_id: plan.recordingId,
+        windows: (await plans().windows(plan.recordingId)).map(windowInfo),
+      });
+    }),
+  );
+  mount(
+    app,
+    declared(mediaApi, "get", "/api/recording/download"),
+    guard(async (c, input) => {
+      const q = input.query();
+      const plan = await plannedRecording(c, q.recording_id);
+      const w = await plans().window(plan.recordingId, q.seq) ??
+        fail("window_not_found", `window ${q.seq} is not stored (yet)`, 404);
+      const objects = deps.objects ??
+        fail("media_disabled", "media is not configured on this server", 503);
+      return c.redirect(await objects.presignGet(w.path, 3600), 302);
+    }),
+  );
+  mount(
+    app,
+    declared(mediaApi, "get", "/api/recording/danmaku"),
+    guard(async (c, input) => {
+      const q = input.query();
+      const plan = await plannedRecording(c, q.recording_id);
+      const reader = deps.danmaku ??
+        fail("danmaku_archive_disabled", "the danmaku archive is not kept here", 503);
+      const w = await plans().window(plan.recordingId, q.seq) ??
+        fail("window_not_found", `window ${q.seq} is not stored (yet)`, 404);
+      const page = await reader.range(plan.roomId, w.startAt, w.endAt, { limit: q.limit });
+      return c.json({
+        recording_id: plan.recordingId,
+        seq: w.seq,
+        start_ts: w.startAt,
+        end_ts: w.endAt,
+        comments: page.danmaku.map((d) => ({
+          id: d.id,
+          user: d.name,
+          user_id: d.userId,
+          content: d.text,
+          ts: d.at,
+        })),
+        more: page.more,
       });
     }),
   );

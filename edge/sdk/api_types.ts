@@ -11248,7 +11248,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record the room's stream (or an external stream URL) */
+        /**
+         * Record the room's stream, an external stream URL, or a live URL in windows
+         * @description Two bodies: `{roomId, url?}` records a room's stream (or `url` into the room), answered `{recording}`; the Douyin document's `{live_url, segment_time, quality, save_format, room_id?}` records a live page or stream URL cut into `segment_time` windows (one MP4 and one coaching analysis each), answered `{recording_id, output, ...}`; with no `room_id` a room is made for the stream, owned by the caller.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -11260,13 +11263,32 @@ export interface paths {
                 content: {
                     /**
                      * @example {
-                     *       "roomId": "lobby"
+                     *       "live_url": "https://live.douyin.com/123456789",
+                     *       "segment_time": 300,
+                     *       "quality": "OD",
+                     *       "save_format": "mp4"
                      *     }
                      */
                     "application/json": {
                         roomId: string;
                         /** Format: uri */
                         url?: string;
+                    } | {
+                        /** Format: uri */
+                        live_url: string;
+                        /** @default 300 */
+                        segment_time?: number;
+                        /**
+                         * @default OD
+                         * @enum {string}
+                         */
+                        quality?: "OD" | "UHD" | "HD" | "SD" | "LD";
+                        /**
+                         * @default mp4
+                         * @enum {string}
+                         */
+                        save_format?: "mp4";
+                        room_id?: string;
                     };
                 };
             };
@@ -11282,18 +11304,37 @@ export interface paths {
                         };
                     };
                 };
-                /** @description the answer */
+                /** @description started */
                 201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
+                        /**
+                         * @example {
+                         *       "recording_id": "rec_1",
+                         *       "output": "records/douyin/anchor/2026-12-05/",
+                         *       "room_id": "out-douyin-0123456789ab",
+                         *       "platform": "douyin",
+                         *       "anchor": "anchor",
+                         *       "segment_time": 300
+                         *     }
+                         */
+                        "application/json": ({
+                            recording_id: string;
+                            output: string;
+                            room_id: string;
+                            platform: string;
+                            anchor: string;
+                            segment_time: number;
+                        } & {
+                            [key: string]: unknown;
+                        }) | {
                             [key: string]: unknown;
                         };
                     };
                 };
-                /** @description Bad request: `invalid_request` */
+                /** @description Bad request: `invalid_request`, `url_invalid`, `url_unsupported`, `url_unresolvable` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -11327,7 +11368,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Forbidden: `forbidden` */
+                /** @description Forbidden: `forbidden`, `url_forbidden` */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11344,24 +11385,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Not found: `recording_not_found`, `recording_empty`, `clip_empty` */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": {
-                         *         "code": "recording_not_found",
-                         *         "message": "recording not found"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict: `recorder_unavailable` */
+                /** @description Conflict: `stream_offline`, `room_limit`, `e2ee_on` */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -11370,16 +11394,16 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": {
-                         *         "code": "recorder_unavailable",
-                         *         "message": "recorder unavailable"
+                         *         "code": "stream_offline",
+                         *         "message": "stream offline"
                          *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Unprocessable: `recording_starting` */
-                422: {
+                /** @description Rate limited (see Retry-After): `recording_limit` */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -11387,16 +11411,16 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": {
-                         *         "code": "recording_starting",
-                         *         "message": "recording starting"
+                         *         "code": "recording_limit",
+                         *         "message": "recording limit"
                          *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Internal error: `ffmpeg_failed`, `segment_missing` */
-                500: {
+                /** @description Upstream failed: `platform_unreadable` */
+                502: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -11404,15 +11428,15 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": {
-                         *         "code": "ffmpeg_failed",
-                         *         "message": "ffmpeg failed"
+                         *         "code": "platform_unreadable",
+                         *         "message": "platform unreadable"
                          *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Unavailable: switched off here, or a dependency did not answer: `media_disabled` */
+                /** @description Unavailable: switched off here, or a dependency did not answer: `media_disabled`, `recorder_unavailable` */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -11446,7 +11470,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Stop a recording */
+        /** Stop a recording (`{recordingId}` or `{recording_id}`) */
         post: {
             parameters: {
                 query?: never;
@@ -11458,11 +11482,13 @@ export interface paths {
                 content: {
                     /**
                      * @example {
-                     *       "recordingId": "rec_1"
+                     *       "recording_id": "rec_1"
                      *     }
                      */
                     "application/json": {
                         recordingId: string;
+                    } | {
+                        recording_id: string;
                     };
                 };
             };
@@ -11629,11 +11655,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A recording's state (by recording or by room) */
+        /** A recording's state (by `recording_id`/`recordingId` or by room); windows too */
         get: {
             parameters: {
                 query?: {
                     recordingId?: string;
+                    recording_id?: string;
                     roomId?: string;
                 };
                 header?: never;
@@ -11806,12 +11833,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A room's recording events as Server-Sent Events (`?access_token=` allowed) */
+        /**
+         * Recording events as Server-Sent Events (`?access_token=` allowed)
+         * @description With `roomId`: the room's events, each named by its type. Without: the Douyin document's stream of the caller's windowed recordings (or `recording_id`'s), unnamed events `{type, data}`: `segment_ready` `{recording_id, seq, path, start_ts, end_ts, url}` per window (ms since the epoch, the window's exact bounds), and notices `recording_started`, `recording_paused` (`reason`, `message`), `recording_resumed`, `recording_stopped`.
+         */
         get: {
             parameters: {
-                query: {
-                    roomId: string;
+                query?: {
+                    roomId?: string;
                     recordingId?: string;
+                    recording_id?: string;
                 };
                 header?: never;
                 path?: never;
@@ -11948,6 +11979,449 @@ export interface paths {
                     };
                 };
                 /** @description Unavailable: switched off here, or a dependency did not answer: `media_disabled` */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "media_disabled",
+                         *         "message": "media disabled"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/recording/windows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A windowed recording's stored windows (MP4s) */
+        get: {
+            parameters: {
+                query: {
+                    recording_id: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the windows stored so far, oldest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            recording_id: string;
+                            windows: {
+                                seq: number;
+                                path: string;
+                                start_ts: number;
+                                end_ts: number;
+                                url: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Bad request: `invalid_request` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "invalid_request",
+                         *         "message": "invalid request"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the token is invalid or expired: `auth_required`, `auth_invalid`, `auth_expired` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "auth_required",
+                         *         "message": "auth required"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: `forbidden` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "forbidden",
+                         *         "message": "forbidden"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found: `recording_not_found`, `recording_empty`, `clip_empty` */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "recording_not_found",
+                         *         "message": "recording not found"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict: `recorder_unavailable` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "recorder_unavailable",
+                         *         "message": "recorder unavailable"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unprocessable: `recording_starting` */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "recording_starting",
+                         *         "message": "recording starting"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error: `ffmpeg_failed`, `segment_missing` */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "ffmpeg_failed",
+                         *         "message": "ffmpeg failed"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unavailable: switched off here, or a dependency did not answer: `media_disabled` */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "media_disabled",
+                         *         "message": "media disabled"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/recording/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A window's MP4 (a redirect to a signed URL; `?access_token=` allowed) */
+        get: {
+            parameters: {
+                query: {
+                    recording_id: string;
+                    seq?: number | null;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description to the MP4's signed URL */
+                302: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Bad request: `invalid_request` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "invalid_request",
+                         *         "message": "invalid request"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the token is invalid or expired: `auth_required`, `auth_invalid`, `auth_expired` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "auth_required",
+                         *         "message": "auth required"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: `forbidden` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "forbidden",
+                         *         "message": "forbidden"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found: `recording_not_found`, `window_not_found` */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "recording_not_found",
+                         *         "message": "recording not found"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unavailable: switched off here, or a dependency did not answer: `media_disabled` */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "media_disabled",
+                         *         "message": "media disabled"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/recording/danmaku": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The chat sent during one window of a windowed recording, oldest first */
+        get: {
+            parameters: {
+                query: {
+                    recording_id: string;
+                    seq?: number | null;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the window's danmaku */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            recording_id: string;
+                            seq: number;
+                            start_ts: number;
+                            end_ts: number;
+                            comments: {
+                                id: string;
+                                user: string;
+                                user_id: string;
+                                content: string;
+                                ts: number;
+                            }[];
+                            more: boolean;
+                        };
+                    };
+                };
+                /** @description Bad request: `invalid_request` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "invalid_request",
+                         *         "message": "invalid request"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the token is invalid or expired: `auth_required`, `auth_invalid`, `auth_expired` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "auth_required",
+                         *         "message": "auth required"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: `forbidden` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "forbidden",
+                         *         "message": "forbidden"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found: `recording_not_found`, `window_not_found` */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "recording_not_found",
+                         *         "message": "recording not found"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unavailable: switched off here, or a dependency did not answer: `media_disabled`, `danmaku_archive_disabled` */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -13156,11 +13630,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The room's latest coaching tips (room managers) */
+        /**
+         * The latest coaching tips: a room's windows, or the caller's recording's AIScript[]
+         * @description With `room`: `{tips}`, the room's latest analysed windows (at most `limit`). Without (the Douyin document's call): the latest `limit` lines (`AIScript[]`, newest window first) of `recording_id`, else of the caller's one windowed recording that is running (or, none running, the newest); `409 recording_ambiguous` when several run.
+         */
         get: {
             parameters: {
-                query: {
-                    room: string;
+                query?: {
+                    room?: string;
+                    recording_id?: string;
                     limit?: number;
                 };
                 header?: never;
@@ -13169,13 +13647,32 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the answer */
+                /** @description tips */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example [
+                         *       {
+                         *         "text": "新进来的朋友扣1，今天的福利马上开始～",
+                         *         "type": "welcome",
+                         *         "tags": [
+                         *           "douyin",
+                         *           "segment-5m"
+                         *         ],
+                         *         "score": 0.8
+                         *       }
+                         *     ]
+                         */
                         "application/json": {
+                            text: string;
+                            /** @enum {string} */
+                            type: "welcome" | "product" | "interaction" | "closing";
+                            tags: string[];
+                            score: number;
+                        }[] | {
                             [key: string]: unknown;
                         };
                     };
@@ -13231,7 +13728,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Not found: `recording_not_found`, `recording_empty`, `clip_empty` */
+                /** @description Not found: `recording_not_found` */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -13248,7 +13745,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: `recorder_unavailable` */
+                /** @description Conflict: `recording_ambiguous` */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -13257,42 +13754,8 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": {
-                         *         "code": "recorder_unavailable",
-                         *         "message": "recorder unavailable"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Unprocessable: `recording_starting` */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": {
-                         *         "code": "recording_starting",
-                         *         "message": "recording starting"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Internal error: `ffmpeg_failed`, `segment_missing` */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": {
-                         *         "code": "ffmpeg_failed",
-                         *         "message": "ffmpeg failed"
+                         *         "code": "recording_ambiguous",
+                         *         "message": "recording ambiguous"
                          *       }
                          *     }
                          */

@@ -29,6 +29,7 @@ import { AnalysisStore } from "../../actors/segment/analysis_store.ts";
 import { analysisTrigger } from "../../actors/segment/analysis_trigger.ts";
 import type { SegmentActorDeps } from "../../actors/segment/segment_actor.ts";
 import { windowMediaOf } from "../../media/analysis/window_media.ts";
+import { RecordingPlans } from "../../actors/recording/recording_plans.ts";
 
 export interface AnalysisStorage {
   objects: ObjectStore;
@@ -141,6 +142,7 @@ export function startAnalysis(opts: {
       objects: storage.objects,
       actors,
       windowMs,
+      plans: new RecordingPlans(storage.sql),
     },
     async close() {
       off?.();

@@ -132,7 +132,7 @@ export interface MediaSide {
  * Both close before the engine does.
  */
 export async function startMediaSide(
-  { config, log, shutdown }: Root,
+  { config, log, shutdown, options }: Root,
   features: Features,
   { actors, transport }: { actors: ActorAsker; transport: Transport },
 ): Promise<MediaSide> {
@@ -153,6 +153,7 @@ export async function startMediaSide(
     transport,
     roomDrivesRecording: true,
     outbound: webhooks?.outbox,
+    urlResolver: options.urlResolver,
   });
   if (webhooks) {
     const off = publishRecordingsReady(media.service.events, webhooks.outbox);

@@ -47,11 +47,17 @@ import { LivekitWebhookVerifier, type StreamEvent } from "../../media/livekit/we
 import { type ActorAsk, MediaService } from "../../media/media_service.ts";
 import { RecordingManager } from "../../media/recorder/manager.ts";
 import { urlResolvers } from "../../media/platforms/platforms.ts";
+import type { StreamUrlResolver } from "../../media/recorder/url_source.ts";
 import { LocalMedia } from "../../media/local/local_media.ts";
 import { reportPieces } from "../../media/local/piece_metrics.ts";
 import { VodService } from "../../media/vod.ts";
 import type { WallSpan } from "../../actors/recording/timeline.ts";
 import { DanmakuArchiveReader } from "../../actors/room/danmaku_archive.ts";
+import { RecordingPlans } from "../../actors/recording/recording_plans.ts";
+import { WindowCutter } from "../../media/recorder/windows.ts";
+import { createRoom, getRoom } from "../accounts/rooms.ts";
+import { MediaError } from "../../media/errors.ts";
+import { outsideRoomId } from "../routes/media.ts";
 
 export interface Media {
   service: MediaService;
@@ -87,6 +93,8 @@ export function createMedia(opts: {
   transport?: Transport;
   /** Room actors start/stop recordings (through `LateRecordingPort`); no auto-recording here. */
   roomDrivesRecording?: boolean;
+  /** Tests only: the URL resolver (see StartServerOptions.urlResolver). */
+  urlResolver?: StreamUrlResolver;
 }): Media {
   const { config, storage, log } = opts;
   const mediaLog = log.child({ component: "media" });
@@ -109,7 +117,7 @@ export function createMedia(opts: {
         : undefined,
     },
     // platform live pages (Douyin, Bilibili) first, then direct .m3u8/.flv URLs
-    resolver: urlResolvers(config).chain,
+    resolver: opts.urlResolver ?? urlResolvers(config).chain,
     log: mediaLog.child({ part: "recorder" }),
     stageOf: (roomId) =>
       new RoomClient(opts.actors).info(roomId).then((info) =>
@@ -185,7 +193,52 @@ export function createMedia(opts: {
         data: { roomId, recordingId: clip.recordingId, clip },
       })),
   });
+  // Windowed recordings (the Douyin document's API): each window one MP4 and one analysis.
+  const plans = new RecordingPlans(opts.sql);
+  const windows = new WindowCutter({
+    events: service.events,
+    objects: storage.objects,
+    plans,
+    log: mediaLog.child({ part: "windows" }),
+    timeZone: config.RECORDING_NAME_TZ,
+  });
   const routes: MediaRouteDeps = {
+    plans,
+    windows,
+    objects: storage.objects,
+    nameTimeZone: config.RECORDING_NAME_TZ,
+    // An outside stream with no room named: a room of the caller's, made once per stream.
+    outsideRoom: async (who, stream) => {
+      const id = await outsideRoomId(who.userId, stream);
+      const room = await getRoom(opts.sql, id);
+      if (room) {
+        if (room.ownerId !== who.userId) {
+          throw new MediaError("forbidden", "the room for this stream is not yours", 403);
+        }
+        return id;
+      }
+      try {
+        await createRoom(opts.sql, who.userId, {
+          id,
+          title: `${stream.title} · ${stream.platform}`.slice(0, 120),
+          category: "just-chatting",
+          coverUrl: null,
+          guestChat: true,
+        });
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (code === "room_taken") return id; // made meanwhile by a concurrent start
+        if (code === "room_limit") {
+          throw new MediaError(
+            "room_limit",
+            "you have the most rooms a streamer may have: name one with room_id",
+            409,
+          );
+        }
+        throw err;
+      }
+      return id;
+    },
     log: mediaLog,
     auth: opts.auth,
     media: service,
@@ -244,6 +297,8 @@ export function createMedia(opts: {
       enforcers?.unsubscribe();
       await clipper?.close();
       await service.close();
+      await windows.settled();
+      windows.close();
       storage.objects.close();
     },
   };

@@ -5,6 +5,7 @@ import type { Logger } from "../../engine/log.ts";
 import type { Transport } from "../../engine/transport.ts";
 import type { EdgeLimits } from "../limits.ts";
 import type { Config } from "./config.ts";
+import type { StreamUrlResolver } from "../../media/recorder/url_source.ts";
 import type { Shutdown } from "./shutdown.ts";
 
 export type Role = "all" | "engine" | "edge";
@@ -26,6 +27,12 @@ export interface StartServerOptions {
    * and gifts are refused with `gifts_unavailable`.
    */
   accounts?: boolean;
+  /**
+   * Tests only: what URL recordings resolve with instead of the platforms' and the SSRF-checked
+   * direct resolver (e.g. `new DirectUrlResolver({ allowPrivateHosts: true })` for a loopback
+   * test stream). No variable sets this: a deployed server always checks.
+   */
+  urlResolver?: StreamUrlResolver;
 }
 
 export interface RunningServer {

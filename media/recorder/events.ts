@@ -13,8 +13,30 @@ export interface SegmentReady {
   bytes: number;
 }
 
+/**
+ * A window of a planned recording (the Douyin document's API: `segment_time` windows counted
+ * from the recording's start) is stored as one MP4 (media/recorder/windows.ts).
+ */
+export interface WindowReady {
+  type: "window_ready";
+  recordingId: string;
+  roomId: string;
+  seq: number;
+  /** The MP4's object key (`records/{platform}/{anchor}/{date}/...mp4`). */
+  key: string;
+  /** The window's exact bounds, ms since the epoch (the last one ends with the recording). */
+  startAt: number;
+  endAt: number;
+  /** What the MP4 holds (whole segments, each in the window its start falls in). */
+  mediaStartAt: number;
+  mediaEndAt: number;
+  segments: number;
+  bytes: number;
+}
+
 export type RecordingEvent =
   | SegmentReady
+  | WindowReady
   | {
     type: "recording_started";
     recordingId: string;

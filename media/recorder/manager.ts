@@ -14,7 +14,13 @@ import { RecordingAudioHub, RecordingEventHub } from "./events.ts";
 import { brokenLimit, DfDiskProbe, type DiskProbe, type GuardLimits } from "./guards.ts";
 import type { LivekitSource } from "./livekit_source.ts";
 import { RecordingSession, type RecordingSource, type RecordingStatus } from "./session.ts";
-import { DirectUrlResolver, type StreamUrlResolver, UrlSource } from "./url_source.ts";
+import {
+  DirectUrlResolver,
+  type ResolvedStream,
+  type ResolveOptions,
+  type StreamUrlResolver,
+  UrlSource,
+} from "./url_source.ts";
 
 /** Free bytes on the recordings' work disk, as the guard last measured them (alerts). */
 const RECORDING_DISK_FREE = metrics.gauge(
@@ -144,6 +150,36 @@ export class RecordingManager {
     this.#checkCapacity();
     const stream = await this.#resolver.resolve(input);
     return await this.#begin(newRecordingId(this.#clock), roomId, new UrlSource(stream));
+  }
+
+  /**
+   * What a pasted URL records (a platform page resolved to its stream, with its anchor), by
+   * the same resolver and SSRF rules as `startUrl`; nothing starts.
+   */
+  resolve(input: string, opts?: ResolveOptions): Promise<ResolvedStream> {
+    return this.#resolver.resolve(input, opts);
+  }
+
+  /** Record a stream `resolve` answered, under a recording id chosen by the caller. */
+  async startResolved(
+    roomId: string,
+    stream: ResolvedStream,
+    recordingId: string = newRecordingId(this.#clock),
+  ): Promise<RecordingStatus> {
+    if (!ID_PATTERN.test(roomId)) throw new MediaError("bad_room", "invalid room id");
+    if (!ID_PATTERN.test(recordingId)) throw new MediaError("bad_recording", "invalid id");
+    this.#checkCapacity();
+    return await this.#begin(recordingId, roomId, new UrlSource(stream));
+  }
+
+  /** Whether another recording may start now (`recording_limit`, 429, when not). */
+  checkCapacity(): void {
+    this.#checkCapacity();
+  }
+
+  /** Why recordings are paused now (disk or bucket guard), if they are. */
+  get pausedFor(): "disk_low" | "bucket_quota" | undefined {
+    return this.#pausedFor;
   }
 
   #checkCapacity(): void {

@@ -124,7 +124,8 @@ export class RecordingSession {
       recordingId: this.id,
       roomId: this.opts.roomId,
       source: this.opts.source.kind,
-      at: this.#clock(),
+      // The status' start: the index, the analysis windows and the status all count from it.
+      at: this.#status.startedAt,
     });
     await this.#startRun();
   }

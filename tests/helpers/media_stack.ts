@@ -30,6 +30,9 @@ import { freshDatabase, type TestDb } from "./db.ts";
 import { type LivekitServer, startLivekit } from "./livekit.ts";
 import { type MinioServer, startMinio } from "./minio.ts";
 import { probeSegment } from "../../media/ffmpeg.ts";
+import { RecordingPlans } from "../../actors/recording/recording_plans.ts";
+import { WindowCutter } from "../../media/recorder/windows.ts";
+import { DanmakuArchiveReader } from "../../actors/room/danmaku_archive.ts";
 
 export interface MediaStack {
   baseUrl: string;
@@ -51,6 +54,9 @@ export interface MediaStack {
   highlights: Map<string, WallSpan[]>;
   /** The embedded engine's transport (room batches on `rooms.out.*`). */
   transport: Transport;
+  /** Windowed recordings (the Douyin document's API). */
+  plans: RecordingPlans;
+  windows: WindowCutter;
   close(): Promise<void>;
 }
 
@@ -183,6 +189,16 @@ export async function startMediaStack(opts: {
     });
     cleanups.push(() => media.close());
     deps.media = media;
+    const plans = new RecordingPlans(db.store);
+    const windows = new WindowCutter({ events: media.events, objects, plans, log });
+    cleanups.push(async () => {
+      await windows.settled();
+      windows.close();
+    });
+    deps.plans = plans;
+    deps.windows = windows;
+    deps.objects = objects;
+    deps.danmaku = new DanmakuArchiveReader(db.store);
     deps.livekit = {
       settings,
       api: new LivekitServerApi(settings, log),
@@ -204,6 +220,8 @@ export async function startMediaStack(opts: {
       egressStarter,
       highlights,
       transport: engine.transport,
+      plans,
+      windows,
       close: cleanup,
     };
   } catch (err) {

@@ -8,6 +8,7 @@ import { parseConfig } from "../../edge/wiring/config.ts";
 import type { RoomActorOptions } from "../../actors/room/room_actor.ts";
 import type { EdgeLimits } from "../../edge/limits.ts";
 import { type RunningServer, startServer } from "../../edge/wiring/process.ts";
+import type { StartServerOptions } from "../../edge/wiring/options.ts";
 import { Hs256Tokens } from "../../edge/auth/tokens.ts";
 
 /** Shared by test servers so tests can mint tokens (e.g. a platform admin's). */
@@ -35,6 +36,8 @@ export interface TestServerOptions {
   limits?: Partial<EdgeLimits>;
   roomOptions?: Partial<RoomActorOptions>;
   env?: Record<string, string>;
+  /** URL recordings resolve with this (a loopback test stream: see StartServerOptions). */
+  urlResolver?: StartServerOptions["urlResolver"];
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
@@ -58,6 +61,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       limits: opts.limits,
       roomOptions: opts.roomOptions,
       accounts: opts.accounts ?? false,
+      urlResolver: opts.urlResolver,
     });
   } catch (err) {
     await Deno.remove(dataDir, { recursive: true });

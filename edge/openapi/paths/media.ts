@@ -17,15 +17,58 @@ const TokenQuery = z.object({
 });
 const IngressInput = z.object({ roomId: Id, kind: z.enum(["rtmp", "whip"]) }).strict();
 const RotateInput = z.object({ roomId: Id, ingressId: z.string().min(1).max(64) }).strict();
-const StartInput = z.object({
+const RoomStartInput = z.object({
   roomId: Id,
   /** An external live stream (HLS .m3u8 / FLV) or a platform URL a resolver knows. */
   url: z.string().url().max(2048).optional(),
 }).strict();
-const StopInput = z.object({ recordingId: Id }).strict();
-const StatusQuery = z.object({ recordingId: Id.optional(), roomId: Id.optional() })
-  .refine((q) => q.recordingId || q.roomId, "give recordingId or roomId");
-const EventsQuery = z.object({ roomId: Id, recordingId: Id.optional() });
+/** The Douyin document's body: an outside live URL cut into `segment_time` windows. */
+export const LiveStartInput = z.object({
+  live_url: z.string().url().max(2048),
+  /** Seconds per window (one MP4, one coaching analysis each). */
+  segment_time: z.number().int().min(10).max(3600).default(300),
+  quality: z.enum(["OD", "UHD", "HD", "SD", "LD"]).default("OD"),
+  save_format: z.enum(["mp4"]).default("mp4"),
+  /** Record into this room (default: a room made for the stream, owned by the caller). */
+  room_id: Id.optional(),
+}).strict();
+const StartInput = z.union([RoomStartInput, LiveStartInput]);
+const StopInput = z.union([
+  z.object({ recordingId: Id }).strict(),
+  z.object({ recording_id: Id }).strict(),
+]);
+const StatusQuery = z.object({
+  recordingId: Id.optional(),
+  recording_id: Id.optional(),
+  roomId: Id.optional(),
+}).refine((q) => q.recordingId || q.recording_id || q.roomId, "give recording_id or roomId");
+const EventsQuery = z.object({
+  roomId: Id.optional(),
+  recordingId: Id.optional(),
+  recording_id: Id.optional(),
+});
+const WindowQuery = z.object({
+  recording_id: Id,
+  seq: z.coerce.number().int().min(0).max(100_000),
+});
+const WindowDanmakuQuery = WindowQuery.extend({
+  limit: z.coerce.number().int().min(1).max(2_000).default(500),
+});
+const LiveStarted = z.looseObject({
+  recording_id: z.string(),
+  output: z.string(),
+  room_id: z.string(),
+  platform: z.string(),
+  anchor: z.string(),
+  segment_time: z.number(),
+});
+const WindowInfo = z.object({
+  seq: z.number(),
+  path: z.string(),
+  start_ts: z.number(),
+  end_ts: z.number(),
+  url: z.string(),
+});
 const ClipsInput = z.object({
   /** Highlight ids to cut (default: all the room's highlights inside the recording). */
   highlightIds: z.array(z.string().min(1).max(64)).max(50).optional(),
@@ -44,6 +87,18 @@ const VodDanmakuQuery = z.object({
 const LatestQuery = z.object({
   room: Id,
   limit: z.coerce.number().int().min(1).max(50).default(5),
+});
+/** Without `room`: the caller's one windowed recording (the Douyin document's call). */
+const LatestTipsQuery = z.object({
+  room: Id.optional(),
+  recording_id: Id.optional(),
+  limit: z.coerce.number().int().min(1).max(50).default(5),
+});
+const AIScript = z.object({
+  text: z.string(),
+  type: z.enum(["welcome", "product", "interaction", "closing"]),
+  tags: z.array(z.string()),
+  score: z.number(),
 });
 const SegmentInput = z.object({
   recordingId: Id,
@@ -132,23 +187,53 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
   {
     method: "post",
     path: "/api/recording/start",
-    summary: "Record the room's stream (or an external stream URL)",
+    summary: "Record the room's stream, an external stream URL, or a live URL in windows",
+    description: "Two bodies: `{roomId, url?}` records a room's stream (or `url` into the " +
+      "room), answered `{recording}`; the Douyin document's `{live_url, segment_time, " +
+      "quality, save_format, room_id?}` records a live page or stream URL cut into " +
+      "`segment_time` windows (one MP4 and one coaching analysis each), answered " +
+      "`{recording_id, output, ...}`; with no `room_id` a room is made for the stream, owned " +
+      "by the caller.",
     security: BEARER,
-    request: jsonBody(StartInput, { roomId: "lobby" }),
-    responses: { 200: Answer, 201: Answer, ...MEDIA_ERRORS },
+    request: jsonBody(StartInput, {
+      live_url: "https://live.douyin.com/123456789",
+      segment_time: 300,
+      quality: "OD",
+      save_format: "mp4",
+    }),
+    responses: {
+      200: Answer,
+      201: json(z.union([LiveStarted, AnyObject]), "started", {
+        recording_id: "rec_1",
+        output: "records/douyin/anchor/2026-12-05/",
+        room_id: "out-douyin-0123456789ab",
+        platform: "douyin",
+        anchor: "anchor",
+        segment_time: 300,
+      }),
+      ...errors({
+        400: ["invalid_request", "url_invalid", "url_unsupported", "url_unresolvable"],
+        401: AUTH,
+        403: ["forbidden", "url_forbidden"],
+        409: ["stream_offline", "room_limit", "e2ee_on"],
+        429: ["recording_limit"],
+        502: ["platform_unreadable"],
+        503: ["media_disabled", "recorder_unavailable"],
+      }),
+    },
   },
   {
     method: "post",
     path: "/api/recording/stop",
-    summary: "Stop a recording",
+    summary: "Stop a recording (`{recordingId}` or `{recording_id}`)",
     security: BEARER,
-    request: jsonBody(StopInput, { recordingId: "rec_1" }),
+    request: jsonBody(StopInput, { recording_id: "rec_1" }),
     responses: { 200: Answer, ...MEDIA_ERRORS },
   },
   {
     method: "get",
     path: "/api/recording/status",
-    summary: "A recording's state (by recording or by room)",
+    summary: "A recording's state (by `recording_id`/`recordingId` or by room); windows too",
     security: BEARER,
     request: { query: StatusQuery },
     responses: { 200: Answer, ...MEDIA_ERRORS },
@@ -156,10 +241,80 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
   {
     method: "get",
     path: "/api/recording/events",
-    summary: "A room's recording events as Server-Sent Events (`?access_token=` allowed)",
+    summary: "Recording events as Server-Sent Events (`?access_token=` allowed)",
+    description: "With `roomId`: the room's events, each named by its type. Without: the " +
+      "Douyin document's stream of the caller's windowed recordings (or `recording_id`'s), " +
+      "unnamed events `{type, data}`: `segment_ready` `{recording_id, seq, path, start_ts, " +
+      "end_ts, url}` per window (ms since the epoch, the window's exact bounds), and notices " +
+      "`recording_started`, `recording_paused` (`reason`, `message`), `recording_resumed`, " +
+      "`recording_stopped`.",
     security: BEARER,
     request: { query: EventsQuery },
     responses: { 200: SSE, ...MEDIA_ERRORS },
+  },
+  {
+    method: "get",
+    path: "/api/recording/windows",
+    summary: "A windowed recording's stored windows (MP4s)",
+    security: BEARER,
+    request: { query: z.object({ recording_id: Id }) },
+    responses: {
+      200: json(
+        z.object({ recording_id: z.string(), windows: z.array(WindowInfo) }),
+        "the windows stored so far, oldest first",
+      ),
+      ...MEDIA_ERRORS,
+    },
+  },
+  {
+    method: "get",
+    path: "/api/recording/download",
+    summary: "A window's MP4 (a redirect to a signed URL; `?access_token=` allowed)",
+    security: BEARER,
+    request: { query: WindowQuery },
+    responses: {
+      302: { description: "to the MP4's signed URL" },
+      ...errors({
+        400: ["invalid_request"],
+        401: AUTH,
+        403: ["forbidden"],
+        404: ["recording_not_found", "window_not_found"],
+        503: ["media_disabled"],
+      }),
+    },
+  },
+  {
+    method: "get",
+    path: "/api/recording/danmaku",
+    summary: "The chat sent during one window of a windowed recording, oldest first",
+    security: BEARER,
+    request: { query: WindowDanmakuQuery },
+    responses: {
+      200: json(
+        z.object({
+          recording_id: z.string(),
+          seq: z.number(),
+          start_ts: z.number(),
+          end_ts: z.number(),
+          comments: z.array(z.object({
+            id: z.string(),
+            user: z.string(),
+            user_id: z.string(),
+            content: z.string(),
+            ts: z.number(),
+          })),
+          more: z.boolean(),
+        }),
+        "the window's danmaku",
+      ),
+      ...errors({
+        400: ["invalid_request"],
+        401: AUTH,
+        403: ["forbidden"],
+        404: ["recording_not_found", "window_not_found"],
+        503: ["media_disabled", "danmaku_archive_disabled"],
+      }),
+    },
   },
   {
     method: "get",
@@ -252,10 +407,31 @@ export const analysisApi = area("analysis", "The recordings' AI: tips, summaries
   {
     method: "get",
     path: "/api/analysis/tips/latest",
-    summary: "The room's latest coaching tips (room managers)",
+    summary: "The latest coaching tips: a room's windows, or the caller's recording's AIScript[]",
+    description: "With `room`: `{tips}`, the room's latest analysed windows (at most `limit`). " +
+      "Without (the Douyin document's call): the latest `limit` lines (`AIScript[]`, newest " +
+      "window first) of `recording_id`, else of the caller's one windowed recording that is " +
+      "running (or, none running, the newest); `409 recording_ambiguous` when several run.",
     security: BEARER,
-    request: { query: LatestQuery },
-    responses: { 200: Answer, ...MEDIA_ERRORS },
+    request: { query: LatestTipsQuery },
+    responses: {
+      200: json(z.union([z.array(AIScript), AnyObject]), "tips", [
+        {
+          text: "新进来的朋友扣1，今天的福利马上开始～",
+          type: "welcome",
+          tags: ["douyin", "segment-5m"],
+          score: 0.8,
+        },
+      ]),
+      ...errors({
+        400: ["invalid_request"],
+        401: AUTH,
+        403: ["forbidden"],
+        404: ["recording_not_found"],
+        409: ["recording_ambiguous"],
+        503: ["media_disabled"],
+      }),
+    },
   },
   {
     method: "get",
