@@ -28,6 +28,7 @@ import { notificationRoutes } from "./routes/notifications.ts";
 import { wsRoutes } from "./routes/ws.ts";
 import { mountBridgesCohost } from "./wiring/bridges_cohost.ts";
 import { textGuard } from "./text_guard.ts";
+import { originGuard } from "./cors.ts";
 
 /** Largest accepted REST request body. */
 const MAX_API_BODY_BYTES = 64 * 1024;
@@ -43,6 +44,10 @@ export async function createApp(deps: EdgeDeps): Promise<Hono> {
   );
   // The text policy for every route's path, query and JSON body (400 `invalid_text`).
   app.use("*", textGuard());
+  // The recording and analysis API answers trusted origins only (edge/cors.ts).
+  const origins = originGuard(deps.config.CORS_ORIGINS);
+  app.use("/api/recording/*", origins);
+  app.use("/api/analysis/*", origins);
 
   app.route("/", healthRoutes(deps));
   app.route("/", docsRoutes()); // /api/openapi.json, /api/protocol.schema.json, /docs

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { int, opt, type Variables } from "../engine/config.ts";
+import { isOrigin, parseOrigins } from "./cors.ts";
 
 export const EDGE_VARIABLES = {
   /** HTTP port of the edge. */
@@ -30,6 +31,15 @@ export const EDGE_VARIABLES = {
   EDGE_TRUSTED_PROXIES: int(0, 0),
   /** Display budget: danmaku per second each viewer is shown in a hot room (0: every one). */
   EDGE_DISPLAY_BUDGET: int(40, 0),
+  /**
+   * Pages of other origins that may call the recording and analysis API (`/api/recording/*`,
+   * `/api/analysis/*`) from a browser: comma-separated `https://host[:port]`. Any other
+   * origin is refused there (403 `origin_forbidden`); requests without `Origin` still need
+   * their bearer token.
+   */
+  CORS_ORIGINS: z.string().default("").transform(parseOrigins).pipe(
+    z.array(z.string().refine(isOrigin, "each origin is scheme://host[:port], no path")),
+  ),
 };
 
 export type EdgeConfig = Variables<typeof EDGE_VARIABLES>;
