@@ -10,7 +10,7 @@ import type { Logger } from "../../engine/log.ts";
 import { BilibiliPlatform } from "./bilibili/platform.ts";
 import type { BridgeConfig } from "./config.ts";
 import type { BridgeEvent } from "./events.ts";
-import { type BridgeLink, publicLink } from "./link.ts";
+import { type BridgeLink, type PublicLink, publicLink } from "./link.ts";
 import type { LivePlatform, PlatformHealth } from "./live_platform.ts";
 import { RelayPlatform } from "./relay/platform.ts";
 import type { SecretBox } from "./secret_box.ts";
@@ -31,7 +31,7 @@ export type BridgeMsg =
   | { kind: "health" };
 
 export interface BridgeHealth {
-  link: ReturnType<typeof publicLink> | null;
+  link: PublicLink | null;
   active: boolean;
   platform: PlatformHealth | null;
   /** Events handed to the room. */

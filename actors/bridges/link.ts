@@ -68,7 +68,17 @@ export function linkLabel(req: StoredRequest): string {
 }
 
 /** The stored link without its secret's clear text (which it never holds) — for the API. */
-export function publicLink(l: BridgeLink) {
+/** A link as the API shows it: no request details, no secret (only whether one is kept). */
+export interface PublicLink {
+  id: string;
+  roomId: string;
+  platform: string;
+  label: string;
+  hasSecret: boolean;
+  createdAt: number;
+}
+
+export function publicLink(l: BridgeLink): PublicLink {
   return {
     id: l.id,
     roomId: l.roomId,

@@ -12,6 +12,7 @@ import {
   linkLabel,
   LinkRequest,
   newLinkId,
+  type PublicLink,
   publicLink,
   withoutSecret,
 } from "./link.ts";
@@ -23,6 +24,13 @@ export type LinksMsg =
   | { kind: "list" }
   | { kind: "link"; request: unknown }
   | { kind: "unlink"; linkId: string };
+
+/** The reply to each message. */
+export interface LinksReplies {
+  list: { links: PublicLink[] };
+  link: { link: PublicLink; health: BridgeHealth };
+  unlink: { unlinked: string };
+}
 
 export interface LinksState {
   links: BridgeLink[];
@@ -47,7 +55,7 @@ class LinksActor extends Actor<LinksState, LinksMsg, unknown> {
   async receive(msg: LinksMsg): Promise<unknown> {
     switch (msg.kind) {
       case "list":
-        return { links: this.state.links.map(publicLink) };
+        return { links: this.state.links.map(publicLink) } satisfies LinksReplies["list"];
       case "link":
         return await this.#link(msg.request);
       case "unlink": {
@@ -56,14 +64,14 @@ class LinksActor extends Actor<LinksState, LinksMsg, unknown> {
         this.state.links = this.state.links.filter((l) => l !== link);
         await this.ctx.persist();
         await this.ctx.ask(BRIDGE_ACTOR_TYPE, link.id, { kind: "stop" });
-        return { unlinked: link.id };
+        return { unlinked: link.id } satisfies LinksReplies["unlink"];
       }
       default:
         throw new ActorError("bad_command", "unknown links command");
     }
   }
 
-  async #link(raw: unknown): Promise<unknown> {
+  async #link(raw: unknown): Promise<LinksReplies["link"]> {
     const parsed = LinkRequest.safeParse(raw);
     if (!parsed.success) {
       throw new ActorError(
@@ -104,7 +112,7 @@ class LinksActor extends Actor<LinksState, LinksMsg, unknown> {
       kind: "start",
       link,
     });
-    return { link: publicLink(link), health };
+    return { link: publicLink(link), health } satisfies LinksReplies["link"];
   }
 }
 

@@ -50,6 +50,18 @@ export interface CoHostStatusReply extends CoHostStatus {
   hasProxyKey: boolean;
 }
 
+/** The reply to each message (`configure` answers with the status). */
+export interface CoHostReplies {
+  input: { outcome: "queued" | "interrupt" | "ignored"; queue: number };
+  interrupt: { interrupted: true };
+  skip: { skipped: string };
+  configure: CoHostStatusReply;
+  status: CoHostStatusReply;
+  /** The new `/proxy-ws` key, shown once (only its hash is kept). */
+  rotate_key: { key: string };
+  check_key: { ok: boolean };
+}
+
 export interface CoHostActorState {
   persona: Persona;
   proxyKeyHash: string | null;
@@ -256,18 +268,18 @@ class CoHostActor extends Actor<CoHostActorState, CoHostMsg, unknown> {
           this.#track();
           await this.ctx.persist();
         }
-        return { outcome, queue: cohost.status().queue.length };
+        return { outcome, queue: cohost.status().queue.length } satisfies CoHostReplies["input"];
       }
       case "interrupt":
         if (!cohost.interrupt(msg.by)) {
           throw new ActorError("nothing_to_interrupt", "the co-host is not answering");
         }
-        return { interrupted: true };
+        return { interrupted: true } satisfies CoHostReplies["interrupt"];
       case "skip":
         if (!cohost.skip(msg.inputId)) {
           throw new ActorError("input_not_found", `no waiting input ${msg.inputId}`);
         }
-        return { skipped: msg.inputId };
+        return { skipped: msg.inputId } satisfies CoHostReplies["skip"];
       case "configure": {
         const parsed = Persona.safeParse(msg.persona);
         if (!parsed.success) {
@@ -294,12 +306,12 @@ class CoHostActor extends Actor<CoHostActorState, CoHostMsg, unknown> {
         const key = "pk_" + bytes.toBase64({ alphabet: "base64url", omitPadding: true });
         this.state.proxyKeyHash = await sha256(key);
         await this.ctx.persist();
-        return { key };
+        return { key } satisfies CoHostReplies["rotate_key"];
       }
       case "check_key": {
         const ok = this.state.proxyKeyHash !== null &&
           (await sha256(msg.key)) === this.state.proxyKeyHash;
-        return { ok };
+        return { ok } satisfies CoHostReplies["check_key"];
       }
       default:
         throw new ActorError("bad_command", "unknown co-host command");

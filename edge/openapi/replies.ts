@@ -36,6 +36,15 @@ import type {
   WithdrawalEvent,
   WithdrawalPage,
 } from "../../actors/economy/withdrawals.ts";
+import type { PublicLink } from "../../actors/bridges/link.ts";
+import type { LinksReplies } from "../../actors/bridges/links_actor.ts";
+import type { BridgeHealth } from "../../actors/bridges/bridge_actor.ts";
+import type { CoHostReplies } from "../../actors/cohost/cohost_actor.ts";
+import { CoHostInputSchema } from "../../actors/cohost/events.ts";
+import { Persona } from "../../actors/cohost/persona.ts";
+import type { AdminReplies } from "../routes/admin_users.ts";
+import { GRANTABLE_ROLES } from "../accounts/roles.ts";
+import type { ClusterView } from "../../engine/cluster.ts";
 import { type Holds, Minor, type Same, type Wire, z } from "./schemas.ts";
 
 // --- the room's AI (actors/room/contract.ts `AiReplies`)
@@ -281,4 +290,193 @@ export type _WithdrawalEvent = Holds<Same<typeof WithdrawalEventSchema, Wire<Wit
 export const WithdrawalWithEventsSchema = z.object({
   withdrawal: WithdrawalSchema,
   events: z.array(WithdrawalEventSchema),
+});
+
+// --- bridges to outside platforms (actors/bridges) and the co-host (actors/cohost)
+
+const PublicLinkSchema = z.object({
+  id: z.string(),
+  roomId: z.string(),
+  platform: z.string(),
+  label: z.string().openapi({ example: "bilibili 21452505" }),
+  hasSecret: z.boolean().openapi({ description: "a cookie or token is kept, sealed" }),
+  createdAt: Ms,
+}).openapi("BridgeLink");
+export type _PublicLink = Holds<Same<typeof PublicLinkSchema, PublicLink>>;
+
+export const BridgeHealthSchema = z.object({
+  link: z.union([PublicLinkSchema, z.null()]),
+  active: z.boolean(),
+  platform: z.object({
+    platform: z.string(),
+    connected: z.boolean(),
+    lastEventAt: Ms.nullable(),
+    reconnects: z.number().int(),
+    errors: z.number().int(),
+    lastError: z.string().nullable(),
+    events: z.number().int(),
+    unknown: z.number().int().openapi({ description: "platform messages not mapped" }),
+    malformed: z.number().int(),
+  }).nullable(),
+  forwarded: z.number().int().openapi({ description: "events handed to the room" }),
+  dropped: z.number().int(),
+}).openapi("BridgeHealth");
+export type _BridgeHealth = Holds<Same<typeof BridgeHealthSchema, BridgeHealth>>;
+
+export const BridgeReplySchemas = {
+  /** `GET /rooms/{id}/bridges`: the links actor's list, each with its bridge's health. */
+  list: z.object({
+    roomId: z.string(),
+    links: z.array(PublicLinkSchema.extend({ health: z.union([BridgeHealthSchema, z.null()]) })),
+  }),
+  link: z.object({ link: PublicLinkSchema, health: BridgeHealthSchema }),
+  unlink: z.object({ unlinked: z.string() }),
+} as const;
+export type _LinksReplies = Holds<
+  Same<
+    z.ZodObject<{ link: typeof BridgeReplySchemas.link; unlink: typeof BridgeReplySchemas.unlink }>,
+    Omit<LinksReplies, "list">
+  >
+>;
+export type _BridgeList = Holds<
+  Same<
+    typeof BridgeReplySchemas.list,
+    { roomId: string; links: (PublicLink & { health: BridgeHealth | null })[] }
+  >
+>;
+
+const CoHostStatusSchema = z.object({
+  state: z.enum(["idle", "thinking", "speaking", "interrupted"]),
+  turn: z.number().int(),
+  current: CoHostInputSchema.nullable(),
+  queue: z.array(CoHostInputSchema),
+  skipped: z.number().int(),
+  answered: z.number().int(),
+  persona: Persona,
+  hasProxyKey: z.boolean(),
+}).openapi("CoHostStatus");
+
+export const CoHostReplySchemas = {
+  input: z.object({ outcome: z.enum(["queued", "interrupt", "ignored"]), queue: z.number().int() }),
+  interrupt: z.object({ interrupted: z.literal(true) }),
+  skip: z.object({ skipped: z.string() }),
+  configure: CoHostStatusSchema,
+  status: CoHostStatusSchema,
+  rotate_key: z.object({
+    key: z.string().openapi({ description: "the new /proxy-ws key, shown once" }),
+  }),
+  check_key: z.object({ ok: z.boolean() }),
+} as const;
+type CoHostSchemas = typeof CoHostReplySchemas;
+export type _CoHostReplies = Holds<
+  Same<z.ZodObject<{ [K in keyof CoHostSchemas]: CoHostSchemas[K] }>, CoHostReplies>
+>;
+
+// --- platform administration (edge/routes/admin_users.ts)
+
+const AdminUser = z.object({
+  id: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+  roles: z.array(z.string()),
+  status: z.enum(["active", "banned"]),
+  createdAt: When,
+}).openapi("AdminUser");
+const RoleEventSchema = z.object({
+  id: z.string(),
+  userId: z.string(),
+  username: z.string().nullable(),
+  role: z.string(),
+  action: z.enum(["grant", "revoke"]),
+  via: z.enum(["api", "cli", "bootstrap"]),
+  actorId: z.string().nullable(),
+  actorName: z.string(),
+  at: When,
+}).openapi("RoleEvent");
+
+export const AdminReplySchemas = {
+  users: z.object({
+    users: z.array(AdminUser),
+    next: z.string().nullable(),
+    grantable: z.array(z.enum(GRANTABLE_ROLES)).openapi({ description: "the roles an admin may grant" }),
+  }),
+  user: z.object({ user: AdminUser, events: z.array(RoleEventSchema) }),
+  change: z.object({
+    user: AdminUser,
+    changed: z.boolean().openapi({ description: "false: the user already had (lacked) it" }),
+    event: RoleEventSchema.optional(),
+  }),
+  events: z.object({ events: z.array(RoleEventSchema), next: z.string().nullable() }),
+} as const;
+type AdminSchemas = typeof AdminReplySchemas;
+export type _AdminReplies = Holds<
+  Same<z.ZodObject<{ [K in keyof AdminSchemas]: AdminSchemas[K] }>, AdminReplies>
+>;
+
+// --- the cluster (engine/cluster.ts `ClusterView`) and the API's own documents
+
+export const ClusterViewSchema = z.object({
+  partitions: z.number().int(),
+  instances: z.array(z.object({
+    id: z.string(),
+    role: z.enum(["engine", "all"]),
+    hostname: z.string(),
+    pid: z.number().int(),
+    startedAt: Ms,
+    heartbeatAt: Ms,
+    httpUrl: z.string().optional().openapi({ description: "its /metrics and /healthz" }),
+    owned: z.array(z.number().int()).openapi({ description: "partitions it holds the lease of" }),
+    actors: z.number().int(),
+    reachable: z.boolean(),
+  })),
+  partitionTable: z.array(z.object({
+    partition: z.number().int(),
+    owner: z.string().nullable(),
+    actors: z.array(z.object({ type: z.string(), id: z.string() })),
+  })),
+  unowned: z.array(z.number().int()).openapi({ description: "partitions nobody owns now" }),
+}).openapi("ClusterView");
+export type _ClusterView = Holds<Same<typeof ClusterViewSchema, ClusterView>>;
+
+/** A JSON Schema (2020-12) object, by the keywords every one may have. */
+const JsonSchemaObject = z.looseObject({
+  type: z.union([z.string(), z.array(z.string())]).optional(),
+  description: z.string().optional(),
+  $ref: z.string().optional(),
+});
+
+/** What `/api/openapi.json` is (its full rules: the OpenAPI 3.1 schema). */
+export const OpenApiDocumentSchema = z.object({
+  openapi: z.literal("3.1.0"),
+  info: z.object({ title: z.string(), version: z.string(), description: z.string() }),
+  tags: z.array(z.object({ name: z.string(), description: z.string() })),
+  paths: z.record(
+    z.string().openapi({ description: "a path template" }),
+    z.record(
+      z.string().openapi({ description: "a method" }),
+      z.looseObject({
+        summary: z.string(),
+        tags: z.array(z.string()),
+        responses: z.record(z.string(), z.looseObject({ description: z.string() })),
+      }),
+    ),
+  ),
+  components: z.looseObject({
+    schemas: z.record(z.string(), JsonSchemaObject),
+  }),
+  webhooks: z.record(z.string(), z.looseObject({ post: z.looseObject({ summary: z.string() }) }))
+    .openapi({ description: "the outbound webhooks' events (none declared here yet)" }),
+}).openapi({ description: "an OpenAPI 3.1 document" });
+
+/** What `/api/protocol.schema.json` is: the socket's frames under `$defs`. */
+export const ProtocolSchemaDocument = z.object({
+  $schema: z.literal("https://json-schema.org/draft/2020-12/schema"),
+  $id: z.string(),
+  title: z.string(),
+  description: z.string(),
+  $defs: z.object({
+    ClientFrame: JsonSchemaObject,
+    ServerFrame: JsonSchemaObject,
+    RoomInfo: JsonSchemaObject,
+  }).openapi({ description: "JSON Schemas 2020-12 (also this document's components)" }),
 });

@@ -19,9 +19,11 @@ import type { Accounts } from "../accounts/service.ts";
 import {
   changeRole,
   GRANTABLE_ROLES,
+  type GrantableRole,
   listUsers,
   type RoleAction,
   type RoleActor,
+  type RoleEvent,
   roleEvents,
 } from "../accounts/roles.ts";
 import { publicProfile, requireUser, type User } from "../accounts/users.ts";
@@ -29,7 +31,25 @@ import { declared } from "../openapi/area.ts";
 import { adminUsersApi } from "../openapi/paths/accounts.ts";
 import { mount } from "../openapi/router.ts";
 
-function adminView(u: User) {
+/** A user as platform admins see them. */
+export interface AdminUserView {
+  id: string;
+  username: string;
+  displayName: string;
+  roles: string[];
+  status: User["status"];
+  createdAt: string;
+}
+
+/** What each admin route answers (edge/openapi/replies.ts declares them). */
+export interface AdminReplies {
+  users: { users: AdminUserView[]; next: string | null; grantable: GrantableRole[] };
+  user: { user: AdminUserView; events: RoleEvent[] };
+  change: { user: AdminUserView; changed: boolean; event?: RoleEvent };
+  events: { events: RoleEvent[]; next: string | null };
+}
+
+function adminView(u: User): AdminUserView {
   return {
     ...publicProfile(u),
     status: u.status,
@@ -56,11 +76,13 @@ export function adminUsersRoutes(deps: Accounts): Hono {
     guard(async (c, input) => {
       await adminActor(c);
       const page = await listUsers(store, input.query());
-      return c.json({
-        users: page.users.map(adminView),
-        next: page.next,
-        grantable: GRANTABLE_ROLES,
-      });
+      return c.json(
+        {
+          users: page.users.map(adminView),
+          next: page.next,
+          grantable: [...GRANTABLE_ROLES],
+        } satisfies AdminReplies["users"],
+      );
     }),
   );
   mount(
@@ -70,7 +92,7 @@ export function adminUsersRoutes(deps: Accounts): Hono {
       await adminActor(c);
       const user = await requireUser(store, input.param().id);
       const { events } = await roleEvents(store, { userId: user.id, limit: 50 });
-      return c.json({ user: adminView(user), events });
+      return c.json({ user: adminView(user), events } satisfies AdminReplies["user"]);
     }),
   );
   for (const action of ["grant", "revoke"] as const satisfies readonly RoleAction[]) {
@@ -89,11 +111,13 @@ export function adminUsersRoutes(deps: Accounts): Hono {
             by: actor.via === "api" ? actor.userId : actor.name,
           });
         }
-        return c.json({
-          user: adminView(change.user),
-          changed: change.changed,
-          event: change.event,
-        });
+        return c.json(
+          {
+            user: adminView(change.user),
+            changed: change.changed,
+            event: change.event,
+          } satisfies AdminReplies["change"],
+        );
       }),
     );
   }
@@ -103,12 +127,11 @@ export function adminUsersRoutes(deps: Accounts): Hono {
     guard(async (c, input) => {
       await adminActor(c);
       const { limit, before } = input.query();
-      return c.json(
-        await roleEvents(store, {
-          limit,
-          before: before === undefined ? undefined : BigInt(before),
-        }),
-      );
+      const page: AdminReplies["events"] = await roleEvents(store, {
+        limit,
+        before: before === undefined ? undefined : BigInt(before),
+      });
+      return c.json(page);
     }),
   );
   return app;

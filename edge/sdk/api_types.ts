@@ -163,9 +163,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["ClusterView"];
                     };
                 };
                 /** @description Not signed in, or the token is invalid or expired: `unauthenticated` */
@@ -6399,9 +6397,9 @@ export interface paths {
                     content: {
                         "application/json": {
                             roomId: string;
-                            links: {
-                                [key: string]: unknown;
-                            }[];
+                            links: (components["schemas"]["BridgeLink"] & {
+                                health: components["schemas"]["BridgeHealth"] | null;
+                            })[];
                         };
                     };
                 };
@@ -6595,14 +6593,15 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description the actor's reply */
+                /** @description the link and its bridge's first health */
                 201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            link: components["schemas"]["BridgeLink"];
+                            health: components["schemas"]["BridgeHealth"];
                         };
                     };
                 };
@@ -6757,14 +6756,14 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the actor's reply */
+                /** @description unlinked */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            unlinked: string;
                         };
                     };
                 };
@@ -6914,15 +6913,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the actor's reply */
+                /** @description the co-host */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["CoHostStatus"];
                     };
                 };
                 /** @description Bad request: `bad_room_id`, `bad_request`, `bad_json`, `bad_link`, `bad_persona` */
@@ -7117,15 +7114,13 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description the actor's reply */
+                /** @description the co-host with its new persona */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["CoHostStatus"];
                     };
                 };
                 /** @description Bad request: `bad_room_id`, `bad_request`, `bad_json`, `bad_link`, `bad_persona` */
@@ -7278,14 +7273,15 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the actor's reply */
+                /** @description interrupted */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            /** @enum {boolean} */
+                            interrupted: true;
                         };
                     };
                 };
@@ -7449,14 +7445,14 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description the actor's reply */
+                /** @description skipped */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            skipped: string;
                         };
                     };
                 };
@@ -7609,14 +7605,15 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the actor's reply */
+                /** @description the new key */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            /** @description the new /proxy-ws key, shown once */
+                            key: string;
                         };
                     };
                 };
@@ -15228,7 +15225,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            users: components["schemas"]["AdminUser"][];
+                            next: string | null;
+                            /** @description the roles an admin may grant */
+                            grantable: ("streamer" | "finance" | "admin")[];
                         };
                     };
                 };
@@ -15346,14 +15346,15 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the user */
+                /** @description the user and their role changes */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            user: components["schemas"]["AdminUser"];
+                            events: components["schemas"]["RoleEvent"][];
                         };
                     };
                 };
@@ -15491,7 +15492,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            user: components["schemas"]["AdminUser"];
+                            /** @description false: the user already had (lacked) it */
+                            changed: boolean;
+                            event?: components["schemas"]["RoleEvent"];
                         };
                     };
                 };
@@ -15627,7 +15631,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            user: components["schemas"]["AdminUser"];
+                            /** @description false: the user already had (lacked) it */
+                            changed: boolean;
+                            event?: components["schemas"]["RoleEvent"];
                         };
                     };
                 };
@@ -15752,7 +15759,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            events: components["schemas"]["RoleEvent"][];
+                            next: string | null;
                         };
                     };
                 };
@@ -18779,7 +18787,59 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            /** @enum {string} */
+                            openapi: "3.1.0";
+                            info: {
+                                title: string;
+                                version: string;
+                                description: string;
+                            };
+                            tags: {
+                                name: string;
+                                description: string;
+                            }[];
+                            paths: {
+                                [key: string]: {
+                                    [key: string]: {
+                                        summary: string;
+                                        tags: string[];
+                                        responses: {
+                                            [key: string]: {
+                                                description: string;
+                                            } & {
+                                                [key: string]: unknown;
+                                            };
+                                        };
+                                    } & {
+                                        [key: string]: unknown;
+                                    };
+                                };
+                            };
+                            components: {
+                                schemas: {
+                                    [key: string]: {
+                                        type?: string | string[];
+                                        description?: string;
+                                        $ref?: string;
+                                    } & {
+                                        [key: string]: unknown;
+                                    };
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            /** @description the outbound webhooks' events (none declared here yet) */
+                            webhooks: {
+                                [key: string]: {
+                                    post: {
+                                        summary: string;
+                                    } & {
+                                        [key: string]: unknown;
+                                    };
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            };
                         };
                     };
                 };
@@ -18817,7 +18877,35 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            /** @enum {string} */
+                            $schema: "https://json-schema.org/draft/2020-12/schema";
+                            $id: string;
+                            title: string;
+                            description: string;
+                            /** @description JSON Schemas 2020-12 (also this document's components) */
+                            $defs: {
+                                ClientFrame: {
+                                    type?: string | string[];
+                                    description?: string;
+                                    $ref?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                ServerFrame: {
+                                    type?: string | string[];
+                                    description?: string;
+                                    $ref?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                RoomInfo: {
+                                    type?: string | string[];
+                                    description?: string;
+                                    $ref?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            };
                         };
                     };
                 };
@@ -18893,15 +18981,21 @@ export interface paths {
                         "text/javascript": string;
                     };
                 };
-                /** @description not installed */
+                /** @description Unavailable: switched off here, or a dependency did not answer: `asset_missing` */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "asset_missing",
+                         *         "message": "asset missing"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -19658,6 +19752,36 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        ClusterView: {
+            partitions: number;
+            instances: {
+                id: string;
+                /** @enum {string} */
+                role: "engine" | "all";
+                hostname: string;
+                pid: number;
+                /** @description ms since the epoch */
+                startedAt: number;
+                /** @description ms since the epoch */
+                heartbeatAt: number;
+                /** @description its /metrics and /healthz */
+                httpUrl?: string;
+                /** @description partitions it holds the lease of */
+                owned: number[];
+                actors: number;
+                reachable: boolean;
+            }[];
+            partitionTable: {
+                partition: number;
+                owner: string | null;
+                actors: {
+                    type: string;
+                    id: string;
+                }[];
+            }[];
+            /** @description partitions nobody owns now */
+            unowned: number[];
+        };
         Error: {
             error: {
                 /** @description stable snake_case code */
@@ -19972,6 +20096,124 @@ export interface components {
             reason: string;
             by?: string;
         };
+        BridgeHealth: {
+            link: components["schemas"]["BridgeLink"] | null;
+            active: boolean;
+            platform: {
+                platform: string;
+                connected: boolean;
+                /** @description ms since the epoch */
+                lastEventAt: number | null;
+                reconnects: number;
+                errors: number;
+                lastError: string | null;
+                events: number;
+                /** @description platform messages not mapped */
+                unknown: number;
+                malformed: number;
+            } | null;
+            /** @description events handed to the room */
+            forwarded: number;
+            dropped: number;
+        };
+        BridgeLink: {
+            id: string;
+            roomId: string;
+            platform: string;
+            /** @example bilibili 21452505 */
+            label: string;
+            /** @description a cookie or token is kept, sealed */
+            hasSecret: boolean;
+            /** @description ms since the epoch */
+            createdAt: number;
+        };
+        CoHostStatus: {
+            /** @enum {string} */
+            state: "idle" | "thinking" | "speaking" | "interrupted";
+            turn: number;
+            current: {
+                id: string;
+                /** @enum {string} */
+                origin: "native" | "bridged" | "proxy";
+                platform?: string;
+                user: {
+                    id: string;
+                    name: string;
+                };
+                text: string;
+                at: number;
+                trusted?: boolean;
+                ref?: string;
+                language?: string;
+            } | null;
+            queue: {
+                id: string;
+                /** @enum {string} */
+                origin: "native" | "bridged" | "proxy";
+                platform?: string;
+                user: {
+                    id: string;
+                    name: string;
+                };
+                text: string;
+                at: number;
+                trusted?: boolean;
+                ref?: string;
+                language?: string;
+            }[];
+            skipped: number;
+            answered: number;
+            persona: {
+                /** @default false */
+                enabled: boolean;
+                /** @default Aki */
+                name: string;
+                /** @default friendly and brief */
+                style: string;
+                /** @default auto */
+                language: string;
+                /** @default [] */
+                mustNotSay: string[];
+                /**
+                 * @default [
+                 *       "闭嘴",
+                 *       "停一下",
+                 *       "stop talking"
+                 *     ]
+                 */
+                interruptPhrases: string[];
+                /**
+                 * @default {
+                 *       "maxWaitMs": 60000,
+                 *       "maxQueue": 20
+                 *     }
+                 */
+                stale: {
+                    /** @default 60000 */
+                    maxWaitMs: number;
+                    /** @default 20 */
+                    maxQueue: number;
+                };
+                /**
+                 * @default {
+                 *       "native": true,
+                 *       "bridged": true,
+                 *       "proxy": true
+                 *     }
+                 */
+                listen: {
+                    /** @default true */
+                    native: boolean;
+                    /** @default true */
+                    bridged: boolean;
+                    /** @default true */
+                    proxy: boolean;
+                };
+                /** @default true */
+                voice: boolean;
+            };
+            hasProxyKey: boolean;
+        };
         Gift: {
             id: string;
             name: string;
@@ -20074,6 +20316,36 @@ export interface components {
             decidedAt: string | null;
             /** @description true: a retry answered with the first result */
             replayed?: boolean;
+        };
+        AdminUser: {
+            id: string;
+            username: string;
+            displayName: string;
+            roles: string[];
+            /** @enum {string} */
+            status: "active" | "banned";
+            /**
+             * @description ISO 8601 time
+             * @example 2026-12-05T20:00:00.000Z
+             */
+            createdAt: string;
+        };
+        RoleEvent: {
+            id: string;
+            userId: string;
+            username: string | null;
+            role: string;
+            /** @enum {string} */
+            action: "grant" | "revoke";
+            /** @enum {string} */
+            via: "api" | "cli" | "bootstrap";
+            actorId: string | null;
+            actorName: string;
+            /**
+             * @description ISO 8601 time
+             * @example 2026-12-05T20:00:00.000Z
+             */
+            at: string;
         };
         WebhookEndpoint: {
             id: string;

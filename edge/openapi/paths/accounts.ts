@@ -3,7 +3,8 @@ import { LoginInput, RegisterInput } from "../../accounts/auth.ts";
 import { CreateRoomInput, UpdateRoomInput } from "../../accounts/rooms.ts";
 import { ROLES } from "../../accounts/users.ts";
 import { area } from "../area.ts";
-import { AnyObject, BEARER, errors, json, jsonBody, Ok, RoomIdParam, z } from "../schemas.ts";
+import { AdminReplySchemas } from "../replies.ts";
+import { BEARER, errors, json, jsonBody, Ok, RoomIdParam, z } from "../schemas.ts";
 
 const Profile = z.looseObject({
   id: z.string(),
@@ -375,7 +376,7 @@ export const adminUsersApi = area("admin", "Platform administration (role `admin
     summary: "Find users (by name, by role), paged",
     security: BEARER,
     request: { query: UsersQuery },
-    responses: { 200: json(AnyObject, "a page of users"), ...ADMIN_ERRORS },
+    responses: { 200: json(AdminReplySchemas.users, "a page of users"), ...ADMIN_ERRORS },
   },
   {
     method: "get",
@@ -383,7 +384,10 @@ export const adminUsersApi = area("admin", "Platform administration (role `admin
     summary: "One user with roles and status",
     security: BEARER,
     request: { params: UserParam },
-    responses: { 200: json(AnyObject, "the user"), ...ADMIN_ERRORS },
+    responses: {
+      200: json(AdminReplySchemas.user, "the user and their role changes"),
+      ...ADMIN_ERRORS,
+    },
   },
   ...(["grant", "revoke"] as const).map((verb) => ({
     method: "post" as const,
@@ -391,7 +395,7 @@ export const adminUsersApi = area("admin", "Platform administration (role `admin
     summary: `${verb === "grant" ? "Grant" : "Revoke"} one role (audited)`,
     security: BEARER,
     request: { params: UserParam, ...jsonBody(RoleInput, { role: "finance" }) },
-    responses: { 200: json(AnyObject, "the user"), ...ADMIN_ERRORS },
+    responses: { 200: json(AdminReplySchemas.change, "the user"), ...ADMIN_ERRORS },
   })),
   {
     method: "get",
@@ -406,7 +410,7 @@ export const adminUsersApi = area("admin", "Platform administration (role `admin
         }),
       }),
     },
-    responses: { 200: json(AnyObject, "a page of events"), ...ADMIN_ERRORS },
+    responses: { 200: json(AdminReplySchemas.events, "a page of events"), ...ADMIN_ERRORS },
   },
   {
     method: "put",

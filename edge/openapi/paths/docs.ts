@@ -1,19 +1,20 @@
 /** Declarations of edge/routes/docs.ts: the API's own descriptions. */
 import { area } from "../area.ts";
-import { AnyObject, json, text } from "../schemas.ts";
+import { errors, json, text } from "../schemas.ts";
+import { OpenApiDocumentSchema, ProtocolSchemaDocument } from "../replies.ts";
 
 export const docsApi = area("docs", "This document, its docs page and the socket's schemas", "/", [
   {
     method: "get",
     path: "/api/openapi.json",
     summary: "This OpenAPI 3.1 document",
-    responses: { 200: json(AnyObject, "the document") },
+    responses: { 200: json(OpenApiDocumentSchema, "the document") },
   },
   {
     method: "get",
     path: "/api/protocol.schema.json",
     summary: "JSON Schemas (2020-12) of the room WebSocket's client and server frames",
-    responses: { 200: json(AnyObject, "the schemas") },
+    responses: { 200: json(ProtocolSchemaDocument, "the schemas") },
   },
   {
     method: "get",
@@ -25,6 +26,6 @@ export const docsApi = area("docs", "This document, its docs page and the socket
     method: "get",
     path: "/docs/scalar.js",
     summary: "The docs page's script (Scalar's standalone bundle)",
-    responses: { 200: text("text/javascript", "script"), 503: json(AnyObject, "not installed") },
+    responses: { 200: text("text/javascript", "script"), ...errors({ 503: ["asset_missing"] }) },
   },
 ]);

@@ -1,6 +1,7 @@
 /** Declarations of edge/routes/health.ts and edge/routes/cluster.ts (`/metrics`, `/api/cluster`). */
 import { area } from "../area.ts";
-import { AnyObject, BEARER, errors, json, text, z } from "../schemas.ts";
+import { ClusterViewSchema } from "../replies.ts";
+import { BEARER, errors, json, text, z } from "../schemas.ts";
 
 const Readiness = z.looseObject({
   status: z.enum(["ready", "not_ready"]),
@@ -36,7 +37,7 @@ export const healthApi = area("health", "Liveness, readiness and metrics", "/", 
     summary: "Cluster state: engines, partition owners, edges (platform admins)",
     security: BEARER,
     responses: {
-      200: json(AnyObject, "the cluster as this process sees it"),
+      200: json(ClusterViewSchema, "the cluster as this process sees it"),
       ...errors({ 401: ["unauthenticated"], 403: ["forbidden"] }),
     },
   },

@@ -7,8 +7,8 @@ import { KbEntryInput } from "../../../actors/ai/qa/kb.ts";
 import { LinkRequest } from "../../../actors/bridges/link.ts";
 import { Persona } from "../../../actors/cohost/persona.ts";
 import { area } from "../area.ts";
-import { AiReplySchemas as AI } from "../replies.ts";
-import { AnyObject, BEARER, errors, json, jsonBody, RoomId, RoomIdParam, z } from "../schemas.ts";
+import { AiReplySchemas as AI, BridgeReplySchemas, CoHostReplySchemas } from "../replies.ts";
+import { BEARER, errors, json, jsonBody, RoomId, RoomIdParam, z } from "../schemas.ts";
 
 const AI_ERRORS = errors({
   400: ["bad_room_id", "invalid_request", "kb_invalid"],
@@ -113,7 +113,6 @@ const MANAGER_ERRORS = errors({
   422: ["secret_storage_off"],
   503: ["unavailable", "timeout", "room_unavailable"],
 });
-const Reply = json(AnyObject, "the actor's reply");
 
 export const managersApi = area(
   "bridges and co-host",
@@ -127,7 +126,7 @@ export const managersApi = area(
       security: BEARER,
       request: { params: RoomIdParam },
       responses: {
-        200: json(z.object({ roomId: z.string(), links: z.array(AnyObject) }), "links"),
+        200: json(BridgeReplySchemas.list, "links"),
         ...MANAGER_ERRORS,
       },
     },
@@ -140,7 +139,7 @@ export const managersApi = area(
         params: RoomIdParam,
         ...jsonBody(LinkRequest, { platform: "bilibili", roomId: 21_452_505 } as never),
       },
-      responses: { 201: Reply, ...MANAGER_ERRORS },
+      responses: { 201: json(BridgeReplySchemas.link, "the link and its bridge's first health"), ...MANAGER_ERRORS },
     },
     {
       method: "delete",
@@ -148,7 +147,7 @@ export const managersApi = area(
       summary: "Unlink (the bridge disconnects)",
       security: BEARER,
       request: { params: RoomIdParam.extend({ linkId: z.string().regex(/^ln_[0-9a-f]{16}$/) }) },
-      responses: { 200: Reply, ...MANAGER_ERRORS },
+      responses: { 200: json(BridgeReplySchemas.unlink, "unlinked"), ...MANAGER_ERRORS },
     },
     {
       method: "get",
@@ -156,7 +155,7 @@ export const managersApi = area(
       summary: "The co-host: persona, state, waiting queue, counters",
       security: BEARER,
       request: { params: RoomIdParam },
-      responses: { 200: Reply, ...MANAGER_ERRORS },
+      responses: { 200: json(CoHostReplySchemas.status, "the co-host"), ...MANAGER_ERRORS },
     },
     {
       method: "put",
@@ -164,7 +163,7 @@ export const managersApi = area(
       summary: "Set the co-host's persona",
       security: BEARER,
       request: { params: RoomIdParam, ...jsonBody(Persona, { name: "Mimi", enabled: true }) },
-      responses: { 200: Reply, ...MANAGER_ERRORS },
+      responses: { 200: json(CoHostReplySchemas.configure, "the co-host with its new persona"), ...MANAGER_ERRORS },
     },
     {
       method: "post",
@@ -172,7 +171,7 @@ export const managersApi = area(
       summary: "End the co-host's current reply now",
       security: BEARER,
       request: { params: RoomIdParam },
-      responses: { 200: Reply, ...MANAGER_ERRORS },
+      responses: { 200: json(CoHostReplySchemas.interrupt, "interrupted"), ...MANAGER_ERRORS },
     },
     {
       method: "post",
@@ -185,7 +184,7 @@ export const managersApi = area(
           inputId: "in_1",
         }),
       },
-      responses: { 200: Reply, ...MANAGER_ERRORS },
+      responses: { 200: json(CoHostReplySchemas.skip, "skipped"), ...MANAGER_ERRORS },
     },
     {
       method: "post",
@@ -193,7 +192,7 @@ export const managersApi = area(
       summary: "A new per-room key for /proxy-ws (shown once)",
       security: BEARER,
       request: { params: RoomIdParam },
-      responses: { 200: Reply, ...MANAGER_ERRORS },
+      responses: { 200: json(CoHostReplySchemas.rotate_key, "the new key"), ...MANAGER_ERRORS },
     },
   ],
 );
