@@ -68,6 +68,7 @@ Deno.test("migrations: every feature's folder is collected, versions kept and un
     150,
     151,
     170,
+    171,
     190,
     200,
     201,

@@ -5256,7 +5256,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Not found: `not_waiting`, `not_member`, `invite_not_found` */
+                /** @description Not found: `not_waiting`, `not_member`, `invite_not_found`, `meeting_not_found` */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5324,7 +5324,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Unavailable: switched off here, or a dependency did not answer: `room_unavailable` */
+                /** @description Unavailable: switched off here, or a dependency did not answer: `room_unavailable`, `history_unavailable` */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5507,7 +5507,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Not found: `not_waiting`, `not_member`, `invite_not_found` */
+                /** @description Not found: `not_waiting`, `not_member`, `invite_not_found`, `meeting_not_found` */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5575,7 +5575,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Unavailable: switched off here, or a dependency did not answer: `room_unavailable` */
+                /** @description Unavailable: switched off here, or a dependency did not answer: `room_unavailable`, `history_unavailable` */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5594,6 +5594,370 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{id}/meetings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The room's ended meetings, newest first (meeting history)
+         * @description The room's owner, its admins and platform admins (`forbidden` otherwise). Page back with `before` = the last one's `endedAt`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description ms since the epoch: meetings that ended before it (the next page) */
+                    before?: number | null;
+                };
+                header?: never;
+                path: {
+                    /** @description room id: 1-64 characters of A-Z a-z 0-9 _ - */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the meetings */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            roomId: string;
+                            meetings: components["schemas"]["MeetingRecordBrief"][];
+                        };
+                    };
+                };
+                /** @description Bad request: `bad_room_id`, `invalid_request`, `bad_json` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "bad_room_id",
+                         *         "message": "bad room id"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the token is invalid or expired: `auth_required`, `auth_invalid`, `auth_expired`, `auth_revoked`, `login_required` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "auth_required",
+                         *         "message": "auth required"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: `forbidden`, `banned`, `not_admitted`, `meeting_removed`, `invite_invalid` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "forbidden",
+                         *         "message": "forbidden"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found: `not_waiting`, `not_member`, `invite_not_found`, `meeting_not_found` */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "not_waiting",
+                         *         "message": "not waiting"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict: `not_a_meeting`, `meeting_full`, `meeting_running`, `meeting_not_running`, `limit_reached` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "not_a_meeting",
+                         *         "message": "not a meeting"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Gone: `invite_expired`, `invite_revoked` */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "invite_expired",
+                         *         "message": "invite expired"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error: `internal` */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "internal",
+                         *         "message": "internal"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unavailable: switched off here, or a dependency did not answer: `room_unavailable`, `history_unavailable` */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "room_unavailable",
+                         *         "message": "room unavailable"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{id}/meetings/{meetingId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One ended meeting with its attendance and summary
+         * @description The room's staff, and whoever attended it (`meeting_not_found` otherwise).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description room id: 1-64 characters of A-Z a-z 0-9 _ - */
+                    id: string;
+                    meetingId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the meeting */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MeetingRecord"];
+                    };
+                };
+                /** @description Bad request: `bad_room_id`, `invalid_request`, `bad_json` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "bad_room_id",
+                         *         "message": "bad room id"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the token is invalid or expired: `auth_required`, `auth_invalid`, `auth_expired`, `auth_revoked`, `login_required` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "auth_required",
+                         *         "message": "auth required"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: `forbidden`, `banned`, `not_admitted`, `meeting_removed`, `invite_invalid` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "forbidden",
+                         *         "message": "forbidden"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found: `not_waiting`, `not_member`, `invite_not_found`, `meeting_not_found` */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "not_waiting",
+                         *         "message": "not waiting"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict: `not_a_meeting`, `meeting_full`, `meeting_running`, `meeting_not_running`, `limit_reached` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "not_a_meeting",
+                         *         "message": "not a meeting"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Gone: `invite_expired`, `invite_revoked` */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "invite_expired",
+                         *         "message": "invite expired"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error: `internal` */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "internal",
+                         *         "message": "internal"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unavailable: switched off here, or a dependency did not answer: `room_unavailable`, `history_unavailable` */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "room_unavailable",
+                         *         "message": "room unavailable"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -20061,6 +20425,51 @@ export interface components {
             id: string;
             /** @description ms since the epoch */
             updatedAt: number;
+        };
+        MeetingRecordBrief: {
+            meetingId: string;
+            roomId: string;
+            /** @description ms since the epoch */
+            startedAt: number;
+            /** @description ms since the epoch */
+            endedAt: number;
+            endedBy?: string;
+            e2ee: boolean;
+            /** @description distinct people who attended */
+            attendees: number;
+            overview?: string;
+            /** @enum {string} */
+            source?: "llm" | "local";
+        };
+        MeetingRecord: components["schemas"]["MeetingRecordBrief"] & {
+            attendance: components["schemas"]["MeetingAttendanceRow"][];
+            summary?: components["schemas"]["MeetingSummary"];
+        };
+        MeetingAttendanceRow: {
+            userId: string;
+            name: string;
+            /** @description ms since the epoch */
+            joinedAt: number;
+            /** @description ms since the epoch */
+            leftAt?: number;
+        };
+        MeetingSummary: {
+            /**
+             * @description `llm`: the configured model wrote it; `local`: local rules
+             * @enum {string}
+             */
+            source: "llm" | "local";
+            overview: string;
+            decisions: {
+                text: string;
+                by: string;
+            }[];
+            actionItems: {
+                text: string;
+                owner: string;
+            }[];
+            /** @description ms since the epoch */
+            at: number;
         };
         PkRecord: {
             pkId: string;

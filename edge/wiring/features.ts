@@ -10,6 +10,7 @@ import type { ActorAsker } from "../../actors/room/client.ts";
 import { DanmakuArchiveWriter } from "../../actors/room/danmaku_archive.ts";
 import type { RoomActorOptions } from "../../actors/room/room_actor.ts";
 import { StatsArchiveWriter } from "../../actors/room/stats_archive.ts";
+import { MeetingArchive } from "../../actors/room/meeting_archive.ts";
 import type { Transport } from "../../engine/transport.ts";
 import { sqlRoomSettings } from "../accounts/rooms_settings.ts";
 import { type IdentityResolver, SessionTokenResolver } from "../auth/identity.ts";
@@ -70,6 +71,10 @@ export async function openFeatures(root: Root): Promise<Features> {
   const statsArchive = relational &&
     new StatsArchiveWriter(relational.store, { log: log.child({ component: "room-stats" }) });
   if (statsArchive) shutdown.defer("room stats", () => statsArchive.close());
+  // Every ended meeting (attendance, summary): a meeting room keeps only its last one.
+  const meetingArchive = relational &&
+    new MeetingArchive(relational.store, { log: log.child({ component: "meetings" }) });
+  if (meetingArchive) shutdown.defer("meeting history", () => meetingArchive.close());
   // Integration events into the webhooks' outbox, written beside the rooms' path.
   const webhooks = relational && openWebhooks(root, relational);
   if (relational && webhooks) relational.economy.outbound = webhooks.outbox;
@@ -102,6 +107,7 @@ export async function openFeatures(root: Root): Promise<Features> {
     archive: batchPorts(
       archive,
       statsArchive,
+      meetingArchive,
       webhooks && roomEventsToWebhooks(webhooks.outbox),
     ),
     ...opts.roomOptions,

@@ -12,7 +12,7 @@ export const MIGRATION_FOLDERS: readonly URL[] = [
   new URL("../../actors/economy/migrations/", import.meta.url),
   // 010-013 recordings, segments, clips, webhook replay guard, reconciliation
   new URL("../../actors/recording/migrations/", import.meta.url),
-  // 014 the danmaku archive
+  // 014 the danmaku archive · 101 room stats per minute · 171 meeting history
   new URL("../../actors/room/migrations/", import.meta.url),
   // 030 captions, coaching tips, summaries · 151 captions say who spoke · 190 faces
   // and expressions of key frames · 200 stream language · 202 on-screen text

@@ -1,8 +1,18 @@
 /** Declarations of edge/routes/meeting.ts: meeting rooms. */
-import { z } from "zod";
+
 import { MeetingOp } from "../../../actors/room/meeting_contract.ts";
 import { area } from "../area.ts";
-import { BEARER, errors, json, jsonBody, RoomIdParam } from "../schemas.ts";
+import type { MeetingRecord, MeetingRecordBrief } from "../../../actors/room/meeting_archive.ts";
+import {
+  BEARER,
+  errors,
+  type Holds,
+  json,
+  jsonBody,
+  RoomIdParam,
+  type Same,
+  z,
+} from "../schemas.ts";
 
 /** HTTP statuses of the meeting's refusals (the router answers with this table). */
 export const MEETING_STATUS = {
@@ -19,6 +29,7 @@ export const MEETING_STATUS = {
   not_waiting: 404,
   not_member: 404,
   invite_not_found: 404,
+  meeting_not_found: 404,
   not_a_meeting: 409,
   meeting_full: 409,
   meeting_running: 409,
@@ -28,6 +39,7 @@ export const MEETING_STATUS = {
   invite_revoked: 410,
   internal: 500,
   room_unavailable: 503,
+  history_unavailable: 503,
 } as const;
 
 /** Codes by status, from the table above (one source). */
@@ -53,6 +65,49 @@ const MeetingReply = z.object({
 });
 const Reply = json(MeetingReply, "where the caller stands and the meeting");
 
+const Ms = z.number().openapi({ description: "ms since the epoch" });
+const AttendanceRowSchema = z.object({
+  userId: z.string(),
+  name: z.string(),
+  joinedAt: Ms,
+  leftAt: Ms.optional(),
+}).openapi("MeetingAttendanceRow");
+const MeetingSummarySchema = z.object({
+  source: z.enum(["llm", "local"]).openapi({
+    description: "`llm`: the configured model wrote it; `local`: local rules",
+  }),
+  overview: z.string(),
+  decisions: z.array(z.object({ text: z.string(), by: z.string() })),
+  actionItems: z.array(z.object({ text: z.string(), owner: z.string() })),
+  at: Ms,
+}).openapi("MeetingSummary");
+const MeetingRecordBriefSchema = z.object({
+  meetingId: z.string(),
+  roomId: z.string(),
+  startedAt: Ms,
+  endedAt: Ms,
+  endedBy: z.string().optional(),
+  e2ee: z.boolean(),
+  attendees: z.number().int().openapi({ description: "distinct people who attended" }),
+  overview: z.string().optional(),
+  source: z.enum(["llm", "local"]).optional(),
+}).openapi("MeetingRecordBrief");
+const MeetingRecordSchema = MeetingRecordBriefSchema.extend({
+  attendance: z.array(AttendanceRowSchema),
+  summary: MeetingSummarySchema.optional(),
+}).openapi("MeetingRecord");
+export type _MeetingRecordBrief = Holds<
+  Same<typeof MeetingRecordBriefSchema, MeetingRecordBrief>
+>;
+export type _MeetingRecord = Holds<Same<typeof MeetingRecordSchema, MeetingRecord>>;
+const MeetingIdParam = RoomIdParam.extend({ meetingId: z.string().min(1).max(64) });
+const HistoryQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  before: z.coerce.number().int().min(0).optional().openapi({
+    description: "ms since the epoch: meetings that ended before it (the next page)",
+  }),
+});
+
 export const meetingApi = area(
   "meeting",
   "Meeting rooms: waiting room, host controls, invite links, attendance, summary",
@@ -75,6 +130,31 @@ export const meetingApi = area(
       security: BEARER,
       request: { params: RoomIdParam, ...jsonBody(MeetingOp, { op: "join" }) },
       responses: { 200: Reply, ...MEETING_ERRORS },
+    },
+    {
+      method: "get",
+      path: "/rooms/{id}/meetings",
+      summary: "The room's ended meetings, newest first (meeting history)",
+      description: "The room's owner, its admins and platform admins (`forbidden` otherwise). " +
+        "Page back with `before` = the last one's `endedAt`.",
+      security: BEARER,
+      request: { params: RoomIdParam, query: HistoryQuery },
+      responses: {
+        200: json(
+          z.object({ roomId: z.string(), meetings: z.array(MeetingRecordBriefSchema) }),
+          "the meetings",
+        ),
+        ...MEETING_ERRORS,
+      },
+    },
+    {
+      method: "get",
+      path: "/rooms/{id}/meetings/{meetingId}",
+      summary: "One ended meeting with its attendance and summary",
+      description: "The room's staff, and whoever attended it (`meeting_not_found` otherwise).",
+      security: BEARER,
+      request: { params: MeetingIdParam },
+      responses: { 200: json(MeetingRecordSchema, "the meeting"), ...MEETING_ERRORS },
     },
   ],
 );

@@ -83,6 +83,8 @@ export const errorsEn = {
   media_disabled: "Video is turned off on this server.",
   meeting_full: "This meeting is full.",
   meeting_not_running: "The meeting has not started or has ended.",
+  meeting_not_found: "No such meeting in this room's history.",
+  history_unavailable: "Meeting history needs the database, which this server does not have.",
   meeting_removed: "The host removed you from this meeting.",
   meeting_running: "End-to-end encryption can only be switched between meetings.",
   message_hidden: "Your message was hidden by the room’s AI moderator.",

@@ -81,6 +81,8 @@ export const errorsZhCN: Record<ErrorCode, string> = {
   media_disabled: "本服务器已关闭视频功能。",
   meeting_full: "会议人数已满。",
   meeting_not_running: "会议尚未开始或已经结束。",
+  meeting_not_found: "本房间的历史中没有这场会议。",
+  history_unavailable: "会议历史需要数据库，此服务器没有配置。",
   meeting_removed: "主持人已将你移出本次会议。",
   meeting_running: "端到端加密只能在会议开始前切换。",
   message_hidden: "你的消息被直播间 AI 管理员隐藏了。",

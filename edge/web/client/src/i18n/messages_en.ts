@@ -590,6 +590,8 @@ export const en = {
   "meeting.loading": "Loading the meeting…",
   "meeting.join": "Join the meeting",
   "meeting.denied": "The host did not let you in. You can ask again.",
+  "meeting.history": "Past meetings",
+  "meeting.historyAttendees": "{n} attended",
   "meeting.waiting": "You are in the waiting room. The host will let you in soon.",
   "meeting.leave": "Leave",
   "meeting.end": "End the meeting for everyone",

@@ -571,6 +571,8 @@ export const zhCN: Record<MessageKey, Message> = {
   "meeting.loading": "正在加载会议…",
   "meeting.join": "加入会议",
   "meeting.denied": "主持人没有准许你进入。你可以再次申请。",
+  "meeting.history": "以往会议",
+  "meeting.historyAttendees": "{n} 人参加",
   "meeting.waiting": "你在等候室中，主持人很快会让你进入。",
   "meeting.leave": "离开",
   "meeting.end": "为所有人结束会议",

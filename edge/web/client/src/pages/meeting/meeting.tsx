@@ -15,6 +15,10 @@ import type {
   MeetingView,
 } from "../../../../../../actors/room/meeting_contract.ts";
 import type { Danmaku, RoomEvent } from "../../../../../../actors/room/contract.ts";
+import type {
+  MeetingRecord,
+  MeetingRecordBrief,
+} from "../../../../../../actors/room/meeting_archive.ts";
 import { errorText, t } from "../../i18n/i18n.ts";
 import { socketIdentity } from "../../socket_identity.ts";
 import type { RoomConnection } from "../room/connection.ts";
@@ -32,6 +36,13 @@ async function call(roomId: string, body?: Op): Promise<MeetingReply> {
   const json = await res.json();
   if (!res.ok) throw new Error(json?.error?.code ?? "internal");
   return json as MeetingReply;
+}
+
+/** A GET of the meeting history; null when refused (not the room's host) or unavailable. */
+async function getHistory<T>(path: string): Promise<T | null> {
+  const { token } = await socketIdentity();
+  const res = await fetch(path, { headers: { authorization: `Bearer ${token}` } });
+  return res.ok ? await res.json() as T : null;
 }
 
 const keyStore = (roomId: string) => `synapse.meetingKey.${roomId}`;
@@ -68,6 +79,9 @@ export function Meeting(
   /** Where the last answer placed us: waiting → none means the host denied the entry. */
   const lastMe = useRef<MeetingReply["me"] | null>(null);
   const [denied, setDenied] = useState(false);
+  /** Past meetings (the host's; null for others) and the one opened. */
+  const [past, setPast] = useState<MeetingRecordBrief[] | null>(null);
+  const [opened, setOpened] = useState<MeetingRecord | null>(null);
   const invite = new URLSearchParams(location.search).get("invite") ?? undefined;
   const me = reply?.me ?? "none";
   const member = me === "host" || me === "cohost" || me === "participant";
@@ -87,6 +101,21 @@ export function Meeting(
       setError(errorText((err as Error).message));
       return null;
     }
+  };
+
+  // the host's meeting history, again after each end (the server refuses anyone else)
+  useEffect(() => {
+    if (view?.status === "running") return;
+    void getHistory<{ meetings: MeetingRecordBrief[] }>(
+      `/api/rooms/${encodeURIComponent(roomId)}/meetings`,
+    ).then((r) => setPast(r?.meetings ?? null), () => {});
+  }, [view?.status, view?.summary?.at]);
+  const openPast = async (meetingId: string) => {
+    setOpened(
+      await getHistory<MeetingRecord>(
+        `/api/rooms/${encodeURIComponent(roomId)}/meetings/${encodeURIComponent(meetingId)}`,
+      ),
+    );
   };
 
   // the state now, and again every few seconds while waiting or after the end
@@ -407,6 +436,67 @@ export function Meeting(
               ))}
             </tbody>
           </table>
+        </section>
+      )}
+
+      {past && past.length > 0 && view?.status !== "running" && (
+        <section class="meeting-history" id="meeting-history">
+          <h3>{t("meeting.history")}</h3>
+          <ul>
+            {past.map((p) => (
+              <li key={p.meetingId} data-meeting={p.meetingId}>
+                <button
+                  type="button"
+                  onClick={() => openPast(p.meetingId)}
+                >
+                  {new Date(p.startedAt).toLocaleString()} – {time(p.endedAt)}
+                </button>{" "}
+                <span class="muted">
+                  {t("meeting.historyAttendees", { n: p.attendees })}
+                  {p.e2ee ? ` · ${t("meeting.e2ee")}` : ""}
+                </span>
+                {p.overview && <p class="meeting-history-overview">{p.overview}</p>}
+              </li>
+            ))}
+          </ul>
+          {opened && (
+            <div
+              class="meeting-history-one"
+              id="meeting-history-one"
+              data-meeting={opened.meetingId}
+            >
+              {opened.summary && (
+                <div class="meeting-summary" data-source={opened.summary.source}>
+                  <p class="muted">{t(`meeting.source.${opened.summary.source}`)}</p>
+                  <p>{opened.summary.overview}</p>
+                  <ul>
+                    {opened.summary.decisions.map((d, i) => <li key={i}>{d.text} — {d.by}</li>)}
+                  </ul>
+                  <ul>
+                    {opened.summary.actionItems.map((a, i) => <li key={i}>{a.owner}: {a.text}</li>)}
+                  </ul>
+                </div>
+              )}
+              <table class="meeting-attendance">
+                <thead>
+                  <tr>
+                    <th>{t("meeting.who")}</th>
+                    <th>{t("meeting.joined")}</th>
+                    <th>{t("meeting.left")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {opened.attendance.map((a) => (
+                    <tr key={`${a.userId}-${a.joinedAt}`}>
+                      <td>{a.name}</td>
+                      <td>{time(a.joinedAt)}</td>
+                      <td>{time(a.leftAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
         </section>
       )}
     </div>
