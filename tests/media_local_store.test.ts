@@ -92,6 +92,13 @@ Deno.test("local objects: signed URLs are served; bad, tampered or expired ones 
     assert.equal(denied.status, 403);
     assert.equal((await denied.json()).error.code, "bad_signature");
     assert.equal((await app.request(path.replace(/&sig=.*/, ""))).status, 403);
+    // Served through its declaration (the key is the rest of the path): without `exp` and
+    // `sig` it is the same refusal, and a key spelled with escapes is the same key.
+    const bare = await app.request("/media/objects/recordings/r1/rec_a/seg_000001.ts");
+    assert.deepEqual([bare.status, (await bare.json()).error.code], [403, "bad_signature"]);
+    const escaped = await app.request(path.replace("rec_a/seg_", "rec_a%2Fseg_"));
+    assert.equal(escaped.status, 200);
+    await escaped.body?.cancel();
     const expired = await store.presignGet("recordings/r1/rec_a/seg_000001.ts", -1, {
       forPlayer: true,
     });

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import type { z } from "zod";
-import { honoPath } from "../edge/openapi/area.ts";
+import { honoPath, REST_OF_PATH } from "../edge/openapi/area.ts";
 import { API_AREAS, joinPath, openApiDocument } from "../edge/openapi/document.ts";
 import { ClientFrame, ServerFrameSchema } from "../edge/protocol_schema.ts";
 import { hasChromium, launchChromium, newPage } from "./helpers/browser.ts";
@@ -29,7 +29,9 @@ function declared(): Set<string> {
   const out = new Set<string>();
   for (const api of API_AREAS) {
     for (const r of api.routes) {
-      out.add(`${r.method.toUpperCase()} ${honoPath(joinPath(api.prefix, r.path))}`);
+      out.add(
+        `${r.method.toUpperCase()} ${honoPath(joinPath(api.prefix, r.path), r[REST_OF_PATH])}`,
+      );
     }
   }
   return out;

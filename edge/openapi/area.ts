@@ -57,7 +57,16 @@ export function declared<
   return found as Match<Declared<A>, M, P>;
 }
 
-/** `/rooms/{id}` → `/rooms/:id` (Hono's form). */
-export function honoPath(openApiPath: string): string {
-  return openApiPath.replaceAll(/\{([^}]+)\}/g, ":$1");
+/**
+ * The declaration's extension naming the path parameter that takes the rest of the path,
+ * slashes included (`/media/objects/{key}` with `"x-rest-of-path": "key"`: an object key).
+ */
+export const REST_OF_PATH = "x-rest-of-path";
+
+/** `/rooms/{id}` → `/rooms/:id` (Hono's form); the rest-of-path parameter → `:key{.+}`. */
+export function honoPath(openApiPath: string, restOfPath?: unknown): string {
+  return openApiPath.replaceAll(
+    /\{([^}]+)\}/g,
+    (_, name: string) => name === restOfPath ? `:${name}{.+}` : `:${name}`,
+  );
 }

@@ -16,7 +16,7 @@ import type { RouteConfig, z } from "@hono/zod-openapi";
 import type { Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { BAD_ROOM_ID_MESSAGE, errorBody } from "../http_errors.ts";
-import { honoPath } from "./area.ts";
+import { honoPath, REST_OF_PATH } from "./area.ts";
 
 /** What a route answers when its declaration refuses the request. */
 export interface Refusal {
@@ -68,7 +68,7 @@ export interface RouteInput<R> {
   json(): Promise<Req<R> extends { body: infer B } ? Out<JsonSchemaOf<B>> : NotDeclared>;
 }
 
-type Mountable = Pick<RouteConfig, "method" | "path" | "request">;
+type Mountable = Pick<RouteConfig, "method" | "path" | "request"> & { [REST_OF_PATH]?: string };
 export type RouteHandler<R> = (
   c: Context,
   input: RouteInput<R>,
@@ -84,7 +84,7 @@ export function mount<R extends Mountable>(
   const refusals: Required<Refusals> = "code" in refusal
     ? { param: refusal as Refusal, query: refusal as Refusal, json: refusal as Refusal }
     : { param: INVALID_REQUEST, query: INVALID_REQUEST, json: INVALID_REQUEST, ...refusal };
-  app.on(route.method.toUpperCase(), honoPath(route.path), async (c) => {
+  app.on(route.method.toUpperCase(), honoPath(route.path, route[REST_OF_PATH]), async (c) => {
     try {
       return await handler(c, routeInput(c, route, refusals) as RouteInput<R>);
     } catch (err) {

@@ -7,6 +7,9 @@
 import { Hono } from "hono";
 import { LOCAL_OBJECTS_PATH, type LocalObjectStore } from "../../media/local_object_store.ts";
 import { jsonError } from "../http_errors.ts";
+import { declared } from "../openapi/area.ts";
+import { mediaApi } from "../openapi/paths/media.ts";
+import { mount } from "../openapi/router.ts";
 
 const TYPES: Record<string, string> = {
   m3u8: "application/vnd.apple.mpegurl",
@@ -19,11 +22,16 @@ const TYPES: Record<string, string> = {
 
 export function localObjectRoutes(store: LocalObjectStore): Hono {
   const app = new Hono();
-  // By hand, not `mount`: the key spans path segments (`{key}` in the declaration is the rest of
-  // the path), and `exp` and `sig` are checked by the signature itself.
-  app.get(`${LOCAL_OBJECTS_PATH}*`, async (c) => { // by hand: a signed file URL
-    const key = decodeURIComponent(c.req.path.slice(LOCAL_OBJECTS_PATH.length));
-    const { exp, sig } = c.req.query(); // by hand: see above
+  // `key` is the rest of the path (`"x-rest-of-path"` in its declaration); a request without
+  // `exp` and `sig` is refused like a bad signature.
+  const refused = {
+    code: "bad_signature",
+    message: "the link is invalid or has expired",
+    status: 403 as const,
+  };
+  mount(app, declared(mediaApi, "get", "/media/objects/{key}"), async (c, input) => {
+    const { key } = input.param();
+    const { exp, sig } = input.query();
     if (!(await store.verify(key, exp, sig))) {
       return jsonError(c, 403, "bad_signature", "the link is invalid or has expired");
     }
@@ -49,6 +57,6 @@ export function localObjectRoutes(store: LocalObjectStore): Hono {
       });
     }
     return new Response(bytes as Uint8Array<ArrayBuffer>, { headers });
-  });
+  }, { param: refused, query: refused });
   return app;
 }

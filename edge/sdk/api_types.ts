@@ -13911,7 +13911,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A recording's file on the local disk, by its signed URL (Range honoured) */
+        /**
+         * A recording's file on the local disk, by its signed URL (Range honoured)
+         * @description `key` is the rest of the path, slashes included (`recordings/{roomId}/{recordingId}/seg_000001.ts`). A missing, bad or expired `exp`/`sig` is `403 bad_signature`.
+         */
         get: {
             parameters: {
                 query: {
@@ -13920,6 +13923,7 @@ export interface paths {
                 };
                 header?: never;
                 path: {
+                    /** @description the object's key: the rest of the path */
                     key: string;
                 };
                 cookie?: never;

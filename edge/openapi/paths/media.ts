@@ -7,7 +7,7 @@
 import { ID_PATTERN } from "../../../engine/subject.ts";
 import { SearchQuery } from "../../routes/vod_search.ts";
 import { FacesAnswer } from "../../routes/vod_faces.ts";
-import { area } from "../area.ts";
+import { area, REST_OF_PATH } from "../area.ts";
 import { AnyObject, BEARER, errors, json, jsonBody, pathParams, text, z } from "../schemas.ts";
 
 const Id = z.string().regex(ID_PATTERN, "must be 1-64 characters of A-Z a-z 0-9 _ -");
@@ -390,10 +390,19 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
   {
     method: "get",
     path: "/media/objects/{key}",
+    [REST_OF_PATH]: "key",
     summary: "A recording's file on the local disk, by its signed URL (Range honoured)",
+    description: "`key` is the rest of the path, slashes included " +
+      "(`recordings/{roomId}/{recordingId}/seg_000001.ts`). A missing, bad or expired `exp`/" +
+      "`sig` is `403 bad_signature`.",
     request: {
-      params: pathParams("key"),
-      query: z.object({ exp: z.string(), sig: z.string() }),
+      params: z.object({
+        key: z.string().min(1).max(1024).openapi({
+          param: { name: "key", in: "path" },
+          description: "the object's key: the rest of the path",
+        }),
+      }),
+      query: z.object({ exp: z.string().max(20), sig: z.string().max(200) }),
     },
     responses: {
       200: { description: "the bytes" },
