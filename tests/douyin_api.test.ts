@@ -13,6 +13,7 @@ import { startMediaStack } from "./helpers/media_stack.ts";
 import { liveHls, openLiveSse } from "./helpers/live_hls.ts";
 import { isTimeZone, safeName, windowFolder, windowKey } from "../media/recorder/window_names.ts";
 import { LOCAL_OBJECTS_PATH, LocalObjectStore } from "../media/local_object_store.ts";
+import { withoutQueries } from "../media/recorder/segmenter.ts";
 
 const call = (token: string, body?: unknown) => ({
   method: body === undefined ? "GET" : "POST",
@@ -220,4 +221,15 @@ Deno.test("douyin API: a window named in Chinese is stored and served by the loc
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("douyin API: ffmpeg's messages lose the query strings of the URLs they quote", () => {
+  const stderr =
+    "[hls @ 0x1] Opening 'https://pull.example.com/stage/abc.m3u8?auth_key=SECRET&x=1' failed\n" +
+    "http://10.0.0.1/live.flv?token=SECRET: Server returned 404 Not Found";
+  const clean = withoutQueries(stderr);
+  assert.ok(!clean.includes("SECRET"), clean);
+  assert.match(clean, /https:\/\/pull\.example\.com\/stage\/abc\.m3u8\?…'/);
+  assert.match(clean, /http:\/\/10\.0\.0\.1\/live\.flv\?…: Server returned 404/);
+  assert.equal(withoutQueries("no urls here? fine"), "no urls here? fine");
 });

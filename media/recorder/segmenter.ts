@@ -7,6 +7,11 @@ import type { Logger } from "../../engine/log.ts";
 import { h264AacArgs, spawnFfmpeg } from "../ffmpeg.ts";
 import { parseMediaPlaylist } from "../hls.ts";
 
+/** Text with every URL's query string replaced by `?…` (ffmpeg's messages quote its input). */
+export function withoutQueries(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s?#"']*)\?[^\s"']*?(?=:\s|[\s"']|$)/gi, "$1?…");
+}
+
 export interface LocalSegment {
   seq: number;
   path: string;
@@ -87,7 +92,8 @@ export class SegmenterRun {
       clearInterval(this.#timer);
       await opts.input.close?.().catch(() => {});
       await this.#poll();
-      const tail = (await stderr).slice(-1500);
+      // ffmpeg names its input URL in errors: its query may carry the platform's tokens.
+      const tail = withoutQueries((await stderr).slice(-1500));
       return { code: status.code, requested: this.#stopRequested, stderrTail: tail };
     });
   }
