@@ -9,12 +9,15 @@ import { freeTcpPort } from "./go_tools.ts";
 import { startLivekit } from "./livekit.ts";
 import { startMinio } from "./minio.ts";
 import { startTestServer, type TestServer } from "./server.ts";
+import type { StartServerOptions } from "../../edge/wiring/options.ts";
 
 interface MediaServerOptions {
   bucket: string;
   livekit: boolean;
   env?: Record<string, string>;
   roomOptions?: Partial<RoomActorOptions>;
+  /** URL recordings resolve with this (a loopback test stream: see StartServerOptions). */
+  urlResolver?: StartServerOptions["urlResolver"];
 }
 
 type Livekit = Awaited<ReturnType<typeof startLivekit>>;
@@ -67,6 +70,7 @@ export async function startMediaServer(
     accounts: true,
     env,
     roomOptions: opts.roomOptions,
+    urlResolver: opts.urlResolver,
   });
   cleanups.push(() => server.close());
   return { server, minio, db, lk };

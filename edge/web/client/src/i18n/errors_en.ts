@@ -195,6 +195,11 @@ export const errorsEn = {
   withdrawal_not_pending: "That withdrawal is no longer pending.",
   wrong_segment: "That part of the recording does not match.",
   wrong_window: "That time window is not valid.",
+  bad_recording: "That recording id is not valid.",
+  origin_forbidden:
+    "This page’s origin may not call the recording API (ask the operator to add it to CORS_ORIGINS).",
+  recording_ambiguous: "Several of your recordings are running: choose one.",
+  window_not_found: "That window of the recording is not stored yet.",
 } as const;
 
 export type ErrorCode = keyof typeof errorsEn;

@@ -4,7 +4,8 @@
  * the stream's time, the chat, hot topics, coaching tips), Room AI (Q&A queue, knowledge base,
  * moderation log with undo), Stream (OBS ingress, recording), Co-host, and Room (settings:
  * title, category, cover, guest chat, admins; earnings and withdrawals). The tab is in the
- * URL's hash, so a link opens it. `/studio` also shows the earnings and withdrawals.
+ * URL's hash, so a link opens it. `/studio` also shows the earnings and withdrawals, and
+ * records a live URL (Douyin, Bilibili, a stream) in windows (studio/live_url.tsx).
  */
 import { useSignal, useSignalEffect } from "@preact/signals";
 import { useEffect, useMemo } from "preact/hooks";
@@ -30,6 +31,9 @@ const CoHost = lazyComponent(() => import("../studio/cohost.tsx").then((m) => m.
 const Recording = lazyComponent(() => import("../studio/recording.tsx").then((m) => m.Recording));
 const EarningsPanel = lazyComponent(() =>
   import("../studio/earnings.tsx").then((m) => m.EarningsPanel)
+);
+const LiveUrlRecorder = lazyComponent(() =>
+  import("../studio/live_url.tsx").then((m) => m.LiveUrlRecorder)
 );
 const RoomSettings = lazyComponent(() =>
   import("../studio/room_settings.tsx").then((m) => m.RoomSettings)
@@ -116,6 +120,7 @@ function MyRooms() {
         </form>
       </section>
       {status.value && <p class="error" role="alert">{status.value}</p>}
+      <LiveUrlRecorder />
       <EarningsPanel />
     </div>
   );
