@@ -15,6 +15,8 @@ import { isTimeZone, safeName, windowFolder, windowKey } from "../media/recorder
 import { LOCAL_OBJECTS_PATH, LocalObjectStore } from "../media/local_object_store.ts";
 import { withoutQueries } from "../media/recorder/segmenter.ts";
 import { localObjectRoutes } from "../edge/routes/media_objects.ts";
+import { urlResolvers } from "../media/platforms/platforms.ts";
+import { startPlatformStandIn } from "./helpers/platform_fixtures.ts";
 
 const call = (token: string, body?: unknown) => ({
   method: body === undefined ? "GET" : "POST",
@@ -234,4 +236,68 @@ Deno.test("douyin API: ffmpeg's messages lose the query strings of the URLs they
   assert.match(clean, /https:\/\/pull\.example\.com\/stage\/abc\.m3u8\?…'/);
   assert.match(clean, /http:\/\/10\.0\.0\.1\/live\.flv\?…: Server returned 404/);
   assert.equal(withoutQueries("no urls here? fine"), "no urls here? fine");
+});
+
+Deno.test({
+  name:
+    "douyin API: a Douyin live page records as douyin/<anchor> in Chinese, at the asked quality",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // The platform stand-in (saved Douyin page, a live HTTP-FLV "CDN") on loopback; names stand
+    // for the platform's hosts and 127.0.0.1 plays "public": media_platforms.test.ts's allowance.
+    const standIn = startPlatformStandIn();
+    const hosts: Record<string, string> = { "douyin.test": "127.0.0.1" };
+    const { chain } = urlResolvers({
+      DOUYIN_BASE_URL: `http://douyin.test:${standIn.port}`,
+      DOUYIN_COOKIE: "ttwid=COOKIE_SECRET",
+      BILIBILI_LIVE_API: `http://douyin.test:${standIn.port}`,
+    }, {
+      lookup: (h) => Promise.resolve(hosts[h] ? [hosts[h]] : []),
+      allowAddress: (a) => a === "127.0.0.1",
+    });
+    const stack = await startMediaStack({ streamers: {}, manager: { resolver: chain } });
+    const sse = await openLiveSse(`${stack.baseUrl}/api/recording/events`, "fan");
+    try {
+      await sse.waitFor(() => sse.events.some((e) => e.type === "ready"), "ready");
+      const res = await fetch(
+        `${stack.baseUrl}/api/recording/start`,
+        call("fan", {
+          live_url: "https://live.douyin.com/880011223344",
+          segment_time: WINDOW_S,
+          quality: "HD",
+        }),
+      );
+      const text = await res.text();
+      assert.equal(res.status, 201, text);
+      assert.ok(!text.includes("COOKIE_SECRET") && !text.includes("sign="), text);
+      const body = JSON.parse(text);
+      assert.equal(body.platform, "douyin");
+      assert.equal(body.anchor, "小鱼家服饰");
+      assert.equal(body.quality, "HD");
+      assert.match(body.output, /^records\/douyin\/小鱼家服饰\/\d{4}-\d\d-\d\d\/$/);
+      assert.match(body.room_id, /^out-douyin-[0-9a-f]{12}$/);
+      await sse.waitFor(() => sse.of("segment_ready").length >= 1, "a window", 120_000);
+      const w = sse.of("segment_ready")[0];
+      assert.match(
+        String(w.path),
+        /^records\/douyin\/小鱼家服饰\/[\d-]+\/小鱼家服饰_\d{8}_\d{6}_000\.mp4$/,
+      );
+      const dl = await fetch(`${stack.baseUrl}${w.url}`, { ...call("fan"), redirect: "manual" });
+      assert.equal(dl.status, 302);
+      const mp4 = await probe(dl.headers.get("location")!);
+      assert.ok(mp4.video && mp4.audio, "the window plays");
+      assert.ok(standIn.requests.some((r) => r.path === "/stage/hd.flv"), "the HD stream pulled");
+      const stop = await fetch(
+        `${stack.baseUrl}/api/recording/stop`,
+        call("fan", { recording_id: body.recording_id }),
+      );
+      assert.equal(stop.status, 200);
+      await stop.body?.cancel();
+    } finally {
+      await sse.close();
+      await stack.close();
+      await standIn.close();
+    }
+  },
 });
