@@ -40,7 +40,7 @@ export function codedErrorResponse(
   statuses?: Record<string, ContentfulStatusCode>,
 ) {
   const e = err as { code?: unknown; status?: unknown; message?: unknown } | null;
-  if (typeof e?.code === "string" && /^[a-z_]+$/.test(e.code)) {
+  if (typeof e?.code === "string" && /^[a-z][a-z0-9_]*$/.test(e.code)) {
     const status = statuses
       ? statuses[e.code] ?? 400
       : typeof e.status === "number"

@@ -124,6 +124,9 @@ export type MeetingPlace = "host" | "cohost" | "participant" | "waiting" | "remo
 export interface MeetingReply {
   me: MeetingPlace;
   view: Pick<MeetingView, "status" | "e2ee" | "waitingRoom"> & Partial<MeetingView>;
+  /** The asker may manage this meeting room (host controls, settings) even between meetings,
+   * when `me` is `none`. */
+  manage?: true;
   /** For `invite`: the link's token (shown once; the room keeps only its id and expiry). */
   invite?: { inviteId: string; token: string; expiresAt: number };
 }

@@ -5202,6 +5202,11 @@ export interface paths {
                                 token: string;
                                 expiresAt: number;
                             };
+                            /**
+                             * @description the caller may manage the meeting room (host controls), also between meetings
+                             * @enum {boolean}
+                             */
+                            manage?: true;
                         };
                     };
                 };
@@ -5453,6 +5458,11 @@ export interface paths {
                                 token: string;
                                 expiresAt: number;
                             };
+                            /**
+                             * @description the caller may manage the meeting room (host controls), also between meetings
+                             * @enum {boolean}
+                             */
+                            manage?: true;
                         };
                     };
                 };

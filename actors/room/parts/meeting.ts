@@ -329,7 +329,8 @@ export class MeetingPart implements RoomPart {
     const view = full
       ? this.view()
       : { status: m.status, e2ee: m.e2ee, waitingRoom: m.waitingRoom };
-    return { me, view, ...extra };
+    const manage = this.#isManager(actor) ? { manage: true as const } : {};
+    return { me, view, ...manage, ...extra };
   }
 
   #place(actor: Actor): MeetingPlace {

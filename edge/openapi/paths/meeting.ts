@@ -62,6 +62,9 @@ const MeetingReply = z.object({
   }),
   invite: z.object({ inviteId: z.string(), token: z.string(), expiresAt: z.number() })
     .optional(),
+  manage: z.literal(true).optional().openapi({
+    description: "the caller may manage the meeting room (host controls), also between meetings",
+  }),
 });
 const Reply = json(MeetingReply, "where the caller stands and the meeting");
 

@@ -388,7 +388,7 @@ export function Meeting(
         </div>
       )}
 
-      {manager && view?.status !== "running" && (
+      {(manager || reply?.manage) && view?.status !== "running" && (
         <label class="meeting-e2ee-switch">
           <input
             type="checkbox"

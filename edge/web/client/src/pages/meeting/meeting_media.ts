@@ -64,6 +64,8 @@ export async function joinMeetingMedia(
   }
   const room = new LK.Room(opts);
   const E = LK.RoomEvent;
+  /** Whose media is end-to-end encrypted (livekit-client says so per participant). */
+  const encrypted = new Map<string, boolean>();
   const tileOf = (p: LkParticipant, screen: boolean) => {
     const id = `${p.identity}${screen ? ":screen" : ""}`;
     let tile = grid.querySelector<HTMLElement>(`[data-tile="${CSS.escape(id)}"]`);
@@ -72,6 +74,7 @@ export async function joinMeetingMedia(
       tile.className = screen ? "meeting-tile screen" : "meeting-tile";
       tile.dataset.tile = id;
       tile.dataset.identity = p.identity;
+      if (encrypted.has(p.identity)) tile.dataset.encrypted = String(encrypted.get(p.identity));
       const label = document.createElement("span");
       label.className = "meeting-tile-name";
       label.textContent = p.name || p.identity;
@@ -110,6 +113,18 @@ export async function joinMeetingMedia(
     ((p: LkParticipant) => {
       for (const el of grid.querySelectorAll(`[data-identity="${CSS.escape(p.identity)}"]`)) {
         el.remove();
+      }
+    }) as never,
+  );
+  room.on(
+    E.ParticipantEncryptionStatusChanged,
+    ((on: boolean, p?: LkParticipant) => {
+      const identity = (p ?? room.localParticipant).identity;
+      encrypted.set(identity, on);
+      for (
+        const el of grid.querySelectorAll<HTMLElement>(`[data-identity="${CSS.escape(identity)}"]`)
+      ) {
+        el.dataset.encrypted = String(on);
       }
     }) as never,
   );
