@@ -16,10 +16,7 @@ import {
   type StreamView,
 } from "../actors/room/contract.ts";
 import type { Holds, Same } from "./openapi/schemas.ts";
-import {
-  LANGUAGE_SETTINGS,
-  type LanguageSetting,
-} from "../actors/ai/language_tags.ts";
+import { LANGUAGE_SETTINGS, type LanguageSetting } from "../actors/ai/language_tags.ts";
 import { HelloFrame, PROTOCOL_VERSION, type ServerFrame, SessionFrame } from "./protocol.ts";
 
 export const ClientFrame = z.discriminatedUnion("type", [HelloFrame, ...SessionFrame.options])

@@ -59,6 +59,13 @@ export const MEDIA_VARIABLES = {
   AUDIO_DENOISE_DB: int(100, 0).pipe(z.number().max(100)),
   /** Live captions: longest utterance (ms) before it is cut without a pause and recognised. */
   CAPTION_MAX_UTTERANCE_MS: int(4_000, 1_000).pipe(z.number().max(30_000)),
+  /**
+   * Liveness check while live: sample each recorded participant's picture this often (ms)
+   * for frozen pictures, repeating loops and the antispoof/liveness models (0: off).
+   */
+  LIVE_FRAME_SAMPLE_MS: int(2_000, 0),
+  /** A picture unchanged this long (seconds) is flagged as possibly not a live camera. */
+  LIVENESS_FROZEN_S: int(20, 2),
 };
 
 export type MediaConfig = Variables<typeof MEDIA_VARIABLES>;

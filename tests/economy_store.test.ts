@@ -70,6 +70,7 @@ Deno.test("migrations: every feature's folder is collected, versions kept and un
     170,
     171,
     190,
+    191,
     200,
     201,
     202,

@@ -223,7 +223,10 @@ export type _PkRecord = Holds<Same<typeof PkRecordSchema, PkRecord>>;
 
 // --- money (actors/economy: bigints and dates travel as strings, `moneyJson`)
 
-const When = z.string().openapi({ description: "ISO 8601 time", example: "2026-12-05T20:00:00.000Z" });
+const When = z.string().openapi({
+  description: "ISO 8601 time",
+  example: "2026-12-05T20:00:00.000Z",
+});
 
 export const LedgerLineSchema = z.object({
   id: z.string().regex(/^[0-9]+$/),

@@ -13,6 +13,8 @@
  *   the VOD), `GET /api/analysis/recordings/:id/captions.vtt`: its WebVTT track;
  * - `GET /api/analysis/recordings/:id/search?q=`: where a text was on screen (OCR of the key
  *   frames) or said (captions), as VOD offsets to seek to (`vod_search.ts`);
+ * - `GET /api/analysis/liveness?room=`: the liveness check's flags of the room's publishing
+ *   participants ("possibly not a live camera", with reasons and evidence; room managers);
  * - `GET /api/analysis/recordings/:id/faces`: faces and expressions of its key frames as a
  *   timeline, per window and in short (`vod_faces.ts`; public like the VOD).
  */
@@ -23,6 +25,7 @@ import { ANALYSIS_ACTOR_TYPE, analysisActorId } from "../../actors/segment/analy
 import type { AnalysisStore } from "../../actors/segment/analysis_store.ts";
 import { analyseCommand, recordingWindowMs } from "../../actors/segment/analysis_trigger.ts";
 import type { RecordingPlans } from "../../actors/recording/recording_plans.ts";
+import type { LivenessStore } from "../../actors/segment/liveness_store.ts";
 import { SUMMARY_ACTOR_TYPE } from "../../actors/summary/address.ts";
 import type { Logger } from "../../engine/log.ts";
 import type { RecordingIndex } from "../../actors/recording/recording_index.ts";
@@ -41,6 +44,8 @@ export interface AnalysisRouteDeps {
   log: Logger;
   auth: MediaAuth;
   store: AnalysisStore;
+  /** Liveness flags of live participants (unset: the route answers none). */
+  liveness?: LivenessStore;
   index: RecordingIndex;
   objects: ObjectStore;
   actors: ActorAsk;
@@ -119,6 +124,23 @@ export function analysisRoutes(deps: AnalysisRouteDeps): Hono {
           score,
         })),
       );
+    }),
+  );
+
+  mount(
+    app,
+    declared(analysisApi, "get", "/api/analysis/liveness"),
+    guard(async (c, input) => {
+      const q = input.query();
+      await requireStreamer(c, q.room);
+      const rows = (await deps.liveness?.ofRoom(q.room, q.limit)) ?? [];
+      return c.json({
+        flags: rows.map((r) => ({
+          ...r,
+          label: "possibly not a live camera" as const,
+          open: r.clearedAt === null,
+        })),
+      });
     }),
   );
 

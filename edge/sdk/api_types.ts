@@ -14164,6 +14164,246 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analysis/liveness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness flags of the room's publishing participants (room managers)
+         * @description A liveness check, not deepfake detection: a participant whose picture froze (`LIVENESS_FROZEN_S`), keeps repeating a short loop, or whose face both the antispoof and liveness models score low is flagged 'possibly not a live camera' with the evidence; `clearedAt` is set once the picture looks live again. Newest first.
+         */
+        get: {
+            parameters: {
+                query: {
+                    room: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description flags, newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "flags": [
+                         *         {
+                         *           "roomId": "room1",
+                         *           "recordingId": "rec_1",
+                         *           "identity": "alice",
+                         *           "raisedAt": 1767225600000,
+                         *           "clearedAt": null,
+                         *           "reasons": [
+                         *             "frozen"
+                         *           ],
+                         *           "evidence": {
+                         *             "samples": 12,
+                         *             "frozenForMs": 22000,
+                         *             "repeats": 0,
+                         *             "loopMs": null,
+                         *             "motion": 0.1,
+                         *             "faceSamples": 6,
+                         *             "antispoof": 0.41,
+                         *             "liveness": 0.88
+                         *           },
+                         *           "label": "possibly not a live camera",
+                         *           "open": true
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            flags: {
+                                roomId: string;
+                                recordingId: string;
+                                /** @description the participant (user id) */
+                                identity: string;
+                                raisedAt: number;
+                                clearedAt: number | null;
+                                reasons: ("frozen" | "loop" | "models")[];
+                                evidence: {
+                                    /** @description pictures in the history kept */
+                                    samples: number;
+                                    /** @description how long the picture has not changed */
+                                    frozenForMs: number;
+                                    /** @description moving pictures that matched an earlier one */
+                                    repeats: number;
+                                    /** @description the loop's length (median) */
+                                    loopMs: number | null;
+                                    /** @description mean change between pictures, 0..255 grey levels */
+                                    motion: number;
+                                    faceSamples: number;
+                                    /** @description mean antispoof score: 0 photo/screen .. 1 real */
+                                    antispoof: number | null;
+                                    /** @description mean liveness score: 0 .. 1 live */
+                                    liveness: number | null;
+                                    /** @description the evidence when the flag cleared */
+                                    clearedWith?: {
+                                        [key: string]: number | null;
+                                    };
+                                };
+                                /** @enum {string} */
+                                label: "possibly not a live camera";
+                                open: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Bad request: `invalid_request` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "invalid_request",
+                         *         "message": "invalid request"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the token is invalid or expired: `auth_required`, `auth_invalid`, `auth_expired` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "auth_required",
+                         *         "message": "auth required"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: `forbidden` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "forbidden",
+                         *         "message": "forbidden"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found: `recording_not_found`, `recording_empty`, `clip_empty` */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "recording_not_found",
+                         *         "message": "recording not found"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict: `recorder_unavailable` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "recorder_unavailable",
+                         *         "message": "recorder unavailable"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unprocessable: `recording_starting` */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "recording_starting",
+                         *         "message": "recording starting"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error: `ffmpeg_failed`, `segment_missing` */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "ffmpeg_failed",
+                         *         "message": "ffmpeg failed"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unavailable: switched off here, or a dependency did not answer: `media_disabled` */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "media_disabled",
+                         *         "message": "media disabled"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analysis/tips/stream": {
         parameters: {
             query?: never;

@@ -14,7 +14,13 @@ import { SileroVad } from "../../media/audio/vad.ts";
 import type { RecordingIndex } from "../../actors/recording/recording_index.ts";
 import type { ActorAsk } from "../../media/media_service.ts";
 import { LiveCaptions } from "../../media/recorder/captions.ts";
-import type { RecordingAudioHub, RecordingEventHub } from "../../media/recorder/events.ts";
+import type {
+  RecordingAudioHub,
+  RecordingEventHub,
+  RecordingVideoHub,
+} from "../../media/recorder/events.ts";
+import { LivenessMonitor } from "../../media/vision/liveness.ts";
+import { LivenessStore } from "../../actors/segment/liveness_store.ts";
 import type { ObjectStore } from "../../media/object_store.ts";
 import type { SqlExecutor } from "../../engine/sql/sql.ts";
 import type { LlmClient } from "../../actors/ai/llm/client.ts";
@@ -87,6 +93,8 @@ export function startAnalysis(opts: {
   events: RecordingEventHub;
   /** The recorder's live audio: room recordings are captioned from it, not from segments. */
   audio?: RecordingAudioHub;
+  /** The recorder's sampled live pictures: the liveness check of each participant. */
+  video?: RecordingVideoHub;
   actors: ActorAsk;
   auth: MediaAuth;
   log: Logger;
@@ -125,6 +133,9 @@ export function startAnalysis(opts: {
       ).catch((err) => log.warn("summary trigger failed", { recordingId, error: err as Error })),
     log,
   });
+  const liveness = opts.video && config.LIVE_FRAME_SAMPLE_MS > 0
+    ? livenessMonitor(opts.video, new LivenessStore(storage.sql), models, config, log)
+    : undefined;
   // Without captions the summary still follows the end of a recording.
   const off = captions ? undefined : opts.events.subscribe((e) => {
     if (e.type !== "recording_stopped") return;
@@ -138,6 +149,7 @@ export function startAnalysis(opts: {
       log,
       auth: opts.auth,
       store,
+      liveness: new LivenessStore(storage.sql),
       index: storage.index,
       objects: storage.objects,
       actors,
@@ -146,7 +158,37 @@ export function startAnalysis(opts: {
     },
     async close() {
       off?.();
+      liveness?.close();
       await captions?.close();
     },
   };
+}
+
+/**
+ * The liveness check of live rooms' participants: flags stored for the room's admins (the
+ * dashboard shows them) and logged. The face models' scores come from the shared worker,
+ * whose queue drops live pictures when the analysis keeps it busy.
+ */
+function livenessMonitor(
+  video: RecordingVideoHub,
+  store: LivenessStore,
+  models: SharedModels,
+  config: Config,
+  log: Logger,
+): LivenessMonitor {
+  return new LivenessMonitor({
+    subscribe: (l) => video.subscribe(l),
+    faces: models.faceModels,
+    options: { frozenMs: config.LIVENESS_FROZEN_S * 1000 },
+    onFlag: (f) => {
+      log.warn(
+        f.state === "raised" ? "possibly not a live camera" : "live camera again",
+        { roomId: f.roomId, recordingId: f.recordingId, identity: f.identity, reasons: f.reasons },
+      );
+      const done = f.state === "raised"
+        ? store.raise({ ...f, raisedAt: f.at, evidence: { ...f.evidence } })
+        : store.clear(f.recordingId, f.identity, f.at, { ...f.evidence });
+      done.catch((err) => log.warn("liveness flag not stored", { error: err as Error }));
+    },
+  });
 }

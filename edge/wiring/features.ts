@@ -171,6 +171,7 @@ export async function startMediaSide(
     storage: { ...mediaStorage, sql: relational.store },
     events: media.service.events,
     audio: media.service.manager?.audio,
+    video: media.service.manager?.video,
     actors,
     auth: media.routes.auth,
     log,

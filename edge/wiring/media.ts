@@ -110,6 +110,7 @@ export function createMedia(opts: {
     workRoot: `${config.DATA_DIR}/recordings`,
     segmentSeconds: config.RECORDING_SEGMENT_SECONDS,
     maxConcurrent: config.RECORDING_MAX_CONCURRENT,
+    videoSampleMs: config.LIVE_FRAME_SAMPLE_MS,
     limits: {
       minFreeDiskBytes: config.RECORDING_MIN_FREE_DISK_MB * 1024 * 1024,
       bucketQuotaBytes: config.RECORDING_BUCKET_QUOTA_MB > 0

@@ -142,3 +142,27 @@ export class RecordingAudioHub extends FanOut<RecordingAudioFrame> {
     return this.listeners.size > 0;
   }
 }
+
+/** A sampled picture of a participant of a room recording (liveness checks). */
+export interface RecordingVideoSample {
+  recordingId: string;
+  roomId: string;
+  /** Whose camera (the streamer or a guest on stage; a LiveKit identity = user id). */
+  identity: string;
+  /** Wall clock, ms since the epoch. */
+  at: number;
+  width: number;
+  height: number;
+  /** Interleaved RGB bytes. */
+  rgb: Uint8Array;
+}
+
+/**
+ * In-process fan-out of sampled live pictures (`LIVE_FRAME_SAMPLE_MS` apart per participant).
+ * Listeners are called synchronously from the recorder's video pump and must not block.
+ */
+export class RecordingVideoHub extends FanOut<RecordingVideoSample> {
+  get listening(): boolean {
+    return this.listeners.size > 0;
+  }
+}

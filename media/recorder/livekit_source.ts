@@ -21,6 +21,7 @@ import {
   RoomEvent,
   TrackKind,
   VideoBufferType,
+  type VideoFrame,
   VideoStream,
 } from "@livekit/rtc-node";
 import type { Logger } from "../../engine/log.ts";
@@ -74,6 +75,56 @@ export interface LivekitSourceOptions {
   stage?: StageHint;
   /** Composed frames written per second at most (default 25, ffmpeg's output rate). */
   fps?: number;
+  /**
+   * A sample of each recorded participant's picture (the streamer's and each guest's, before
+   * composing) at most once per `videoSampleMs`, as RGB at most 320 px wide (liveness
+   * checks). Called synchronously in the video pump: it must not block.
+   */
+  onVideoSample?: (sample: LiveVideoSample) => void;
+  videoSampleMs?: number;
+}
+
+/** One sampled picture of a participant (see `onVideoSample`). */
+export interface LiveVideoSample {
+  identity: string;
+  /** Wall clock of the frame's arrival, ms since the epoch. */
+  at: number;
+  width: number;
+  height: number;
+  /** Interleaved RGB bytes, row by row. */
+  rgb: Uint8Array;
+}
+
+const SAMPLE_MAX_WIDTH = 320;
+
+/** An RGBA picture shrunk (box average) to at most `SAMPLE_MAX_WIDTH` wide, as RGB. */
+export function shrinkRgba(
+  data: Uint8Array,
+  width: number,
+  height: number,
+): { width: number; height: number; rgb: Uint8Array } {
+  const k = Math.max(1, Math.ceil(width / SAMPLE_MAX_WIDTH));
+  const w = Math.floor(width / k), h = Math.floor(height / k);
+  const rgb = new Uint8Array(w * h * 3);
+  const n = k * k;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let r = 0, g = 0, b = 0;
+      for (let dy = 0; dy < k; dy++) {
+        let i = ((y * k + dy) * width + x * k) * 4;
+        for (let dx = 0; dx < k; dx++, i += 4) {
+          r += data[i];
+          g += data[i + 1];
+          b += data[i + 2];
+        }
+      }
+      const o = (y * w + x) * 3;
+      rgb[o] = r / n;
+      rgb[o + 1] = g / n;
+      rgb[o + 2] = b / n;
+    }
+  }
+  return { width: w, height: h, rgb };
 }
 
 /** Who is speaking in an audio frame. */
@@ -174,6 +225,7 @@ export class LivekitSource implements RecordingSource {
   #composeTimer?: ReturnType<typeof setTimeout>;
   #lastComposeAt = 0;
   #videoSink?: FifoSink;
+  #sampledAt = new Map<string, number>();
   #audioSink?: FifoSink;
   #ended = false;
   /** Set when the stream ended because the media server went away. */
@@ -381,6 +433,7 @@ export class LivekitSource implements RecordingSource {
     try {
       for await (const ev of new VideoStream(track)) {
         if (this.#closed || this.#members.get(identity)?.video !== track) break;
+        this.#sampleVideo(identity, ev.frame);
         const frame = ev.frame.type === VideoBufferType.I420
           ? ev.frame
           : ev.frame.convert(VideoBufferType.I420);
@@ -398,6 +451,22 @@ export class LivekitSource implements RecordingSource {
       }
     } catch (err) {
       this.opts.log.warn("video stream ended", { identity, error: err as Error });
+    }
+  }
+
+  /** Hands a shrunk RGB copy of the frame to `onVideoSample`, at most once per period. */
+  #sampleVideo(identity: string, frame: VideoFrame): void {
+    const { onVideoSample, videoSampleMs } = this.opts;
+    if (!onVideoSample || !videoSampleMs) return;
+    const now = Date.now();
+    if (now - (this.#sampledAt.get(identity) ?? 0) < videoSampleMs) return;
+    this.#sampledAt.set(identity, now);
+    try {
+      const rgba = frame.convert(VideoBufferType.RGBA);
+      const small = shrinkRgba(rgba.data, rgba.width, rgba.height);
+      onVideoSample({ identity, at: now, ...small });
+    } catch (err) {
+      this.opts.log.warn("video sample failed", { identity, error: err as Error });
     }
   }
 

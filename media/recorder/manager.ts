@@ -10,7 +10,7 @@ import { MediaError } from "../errors.ts";
 import type { LivekitSettings } from "../livekit/settings.ts";
 import type { StageHint } from "../livekit/stage_metadata.ts";
 import type { ObjectStore } from "../object_store.ts";
-import { RecordingAudioHub, RecordingEventHub } from "./events.ts";
+import { RecordingAudioHub, RecordingEventHub, RecordingVideoHub } from "./events.ts";
 import { brokenLimit, DfDiskProbe, type DiskProbe, type GuardLimits } from "./guards.ts";
 import type { LivekitSource } from "./livekit_source.ts";
 import { RecordingSession, type RecordingSource, type RecordingStatus } from "./session.ts";
@@ -47,6 +47,8 @@ export interface RecordingManagerOptions {
    * composed picture); later changes reach the recorder through LiveKit's room metadata.
    */
   stageOf?: (roomId: string) => Promise<StageHint | undefined>;
+  /** Sample each participant's live picture this often (ms) for `video`; 0: never. */
+  videoSampleMs?: number;
   /** Restart policy of a dying ffmpeg (see RecordingSession). */
   maxRestarts?: number;
   backoffBaseMs?: number;
@@ -63,6 +65,8 @@ export class RecordingManager {
   readonly events = new RecordingEventHub();
   /** The live audio of room recordings, frame by frame (live captions). */
   readonly audio = new RecordingAudioHub();
+  /** Sampled live pictures of room recordings' participants (liveness checks). */
+  readonly video = new RecordingVideoHub();
   readonly #sessions = new Map<string, RecordingSession>();
   /** Finished recordings' last status (bounded), for `status` after the end. */
   readonly #finished = new Map<string, RecordingStatus>();
@@ -132,6 +136,10 @@ export class RecordingManager {
         log: this.opts.log,
         onAudio: (f) => {
           if (this.audio.listening) this.audio.emit({ recordingId, roomId, ...f });
+        },
+        videoSampleMs: this.opts.videoSampleMs,
+        onVideoSample: (v) => {
+          if (this.video.listening) this.video.emit({ recordingId, roomId, ...v });
         },
       });
       return await this.#begin(recordingId, roomId, source);

@@ -217,7 +217,9 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
     },
     responses: {
       200: json(
-        WithdrawalPageSchema.extend({ status: z.enum(["pending", "cancelled", "paid", "rejected"]) }),
+        WithdrawalPageSchema.extend({
+          status: z.enum(["pending", "cancelled", "paid", "rejected"]),
+        }),
         "a page, with the status's count and sum",
       ),
       ...MONEY_ERRORS,

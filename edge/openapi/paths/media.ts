@@ -100,6 +100,35 @@ const AIScript = z.object({
   tags: z.array(z.string()),
   score: z.number(),
 });
+const LivenessQuery = z.object({
+  room: Id,
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+const LivenessEvidence = z.object({
+  samples: z.number().int().describe("pictures in the history kept"),
+  frozenForMs: z.number().describe("how long the picture has not changed"),
+  repeats: z.number().int().describe("moving pictures that matched an earlier one"),
+  loopMs: z.number().nullable().describe("the loop's length (median)"),
+  motion: z.number().describe("mean change between pictures, 0..255 grey levels"),
+  faceSamples: z.number().int(),
+  antispoof: z.number().nullable().describe("mean antispoof score: 0 photo/screen .. 1 real"),
+  liveness: z.number().nullable().describe("mean liveness score: 0 .. 1 live"),
+  clearedWith: z.record(z.string(), z.number().nullable()).optional()
+    .describe("the evidence when the flag cleared"),
+});
+const LivenessAnswer = z.object({
+  flags: z.array(z.object({
+    roomId: z.string(),
+    recordingId: z.string(),
+    identity: z.string().describe("the participant (user id)"),
+    raisedAt: z.number(),
+    clearedAt: z.number().nullable(),
+    reasons: z.array(z.enum(["frozen", "loop", "models"])),
+    evidence: LivenessEvidence,
+    label: z.literal("possibly not a live camera"),
+    open: z.boolean(),
+  })),
+});
 const SegmentInput = z.object({
   recordingId: Id,
   window: z.number().int().nonnegative().max(100_000),
@@ -440,6 +469,42 @@ export const analysisApi = area("analysis", "The recordings' AI: tips, summaries
         409: ["recording_ambiguous"],
         503: ["media_disabled"],
       }),
+    },
+  },
+  {
+    method: "get",
+    path: "/api/analysis/liveness",
+    summary: "Liveness flags of the room's publishing participants (room managers)",
+    description: "A liveness check, not deepfake detection: a participant whose picture froze " +
+      "(`LIVENESS_FROZEN_S`), keeps repeating a short loop, or whose face both the antispoof " +
+      "and liveness models score low is flagged 'possibly not a live camera' with the " +
+      "evidence; `clearedAt` is set once the picture looks live again. Newest first.",
+    security: BEARER,
+    request: { query: LivenessQuery },
+    responses: {
+      200: json(LivenessAnswer, "flags, newest first", {
+        flags: [{
+          roomId: "room1",
+          recordingId: "rec_1",
+          identity: "alice",
+          raisedAt: 1_767_225_600_000,
+          clearedAt: null,
+          reasons: ["frozen"],
+          evidence: {
+            samples: 12,
+            frozenForMs: 22_000,
+            repeats: 0,
+            loopMs: null,
+            motion: 0.1,
+            faceSamples: 6,
+            antispoof: 0.41,
+            liveness: 0.88,
+          },
+          label: "possibly not a live camera",
+          open: true,
+        }],
+      }),
+      ...MEDIA_ERRORS,
     },
   },
   {

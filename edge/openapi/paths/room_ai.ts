@@ -35,7 +35,10 @@ export const roomAiApi = area(
       summary: "The AI panel: mood, hot topics, answers, Q&A (admins also get audit and KB)",
       description: "The token is optional here.",
       request: { params: RoomIdParam },
-      responses: { 200: json(AI.state, "the AI panel (room admins also get `admin`)"), ...AI_ERRORS },
+      responses: {
+        200: json(AI.state, "the AI panel (room admins also get `admin`)"),
+        ...AI_ERRORS,
+      },
     },
     {
       method: "get",

@@ -87,7 +87,10 @@ export const highlightsRoute = createRoute({
   summary: "The room's highlight spans",
   request: { params: RoomIdParam },
   responses: {
-    200: json(z.object({ roomId: z.string(), highlights: z.array(HighlightSpanSchema) }), "highlights"),
+    200: json(
+      z.object({ roomId: z.string(), highlights: z.array(HighlightSpanSchema) }),
+      "highlights",
+    ),
     ...ROOM_ERRORS,
   },
 });
