@@ -42,7 +42,7 @@ import type { LocalObjectStore } from "../../media/local_object_store.ts";
 import { localObjectRoutes } from "./media_objects.ts";
 import type { RecordingPlan, RecordingPlans } from "../../actors/recording/recording_plans.ts";
 import type { ObjectStore } from "../../media/object_store.ts";
-import { newRecordingId } from "../../media/recorder/manager.ts";
+import { newRecordingId } from "../../media/recorder/recording_id.ts";
 import type { WindowCutter } from "../../media/recorder/windows.ts";
 import { windowFolder } from "../../media/recorder/window_names.ts";
 import { declared } from "../openapi/area.ts";

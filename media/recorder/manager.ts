@@ -14,6 +14,7 @@ import { RecordingAudioHub, RecordingEventHub, RecordingVideoHub } from "./event
 import { brokenLimit, DfDiskProbe, type DiskProbe, type GuardLimits } from "./guards.ts";
 import type { LivekitSource } from "./livekit_source.ts";
 import { RecordingSession, type RecordingSource, type RecordingStatus } from "./session.ts";
+import { newRecordingId } from "./recording_id.ts";
 import {
   DirectUrlResolver,
   type ResolvedStream,
@@ -54,12 +55,7 @@ export interface RecordingManagerOptions {
   backoffBaseMs?: number;
 }
 
-export function newRecordingId(clock: () => number = Date.now): string {
-  const rand = crypto.getRandomValues(new Uint8Array(6));
-  return `rec_${clock().toString(36)}_${
-    Array.from(rand, (b) => b.toString(16).padStart(2, "0")).join("")
-  }`;
-}
+export { newRecordingId };
 
 export class RecordingManager {
   readonly events = new RecordingEventHub();
