@@ -63,6 +63,7 @@ Deno.test("migrations: every feature's folder is collected, versions kept and un
     31,
     100,
     101,
+    120,
     130,
     131,
     150,

@@ -61,7 +61,7 @@ Deno.test("notifications e-mail: verified follower mailed when live, preferences
       guestChat: true,
     });
     const fans = [];
-    for (const name of ["fa", "fb", "fc"]) {
+    for (const name of ["fa", "fb", "fc", "fd"]) {
       const fan = await signUp(srv, `${name}_${Date.now().toString(36)}`);
       const r = await callJson(srv.url, `/api/users/${streamer.id}/follow`, {
         token: fan.token,
@@ -70,7 +70,11 @@ Deno.test("notifications e-mail: verified follower mailed when live, preferences
       assert.ok(r.status === 200 || r.status === 201, JSON.stringify(r.body));
       fans.push({ ...fan, email: `${name}-${fan.id}@example.com`.toLowerCase() });
     }
-    const [a, b, c] = fans;
+    const [a, b, c, d] = fans;
+    // d reads Chinese (the web client's language switch sends it here); the others English
+    // (sign-up without Accept-Language).
+    const zh = await put(srv.url, "/api/me/language", d.token, { language: "zh-CN" });
+    assert.equal(zh.body.user?.language, "zh-CN", JSON.stringify(zh.body));
 
     // a and b verify their addresses through the link that arrives by mail; c never does.
     for (const f of fans) {
@@ -81,9 +85,9 @@ Deno.test("notifications e-mail: verified follower mailed when live, preferences
       assert.equal(r.status, 202, JSON.stringify(r.body));
       assert.equal(r.body.email.verified, false);
     }
-    for (const f of [a, b]) {
+    for (const f of [a, b, d]) {
       const [mail] = await waitForValue("verification mail", async () => {
-        const got = await mailsTo(mp, f.email, /Confirm/);
+        const got = await mailsTo(mp, f.email, f === d ? /^确认你的邮箱$/ : /^Confirm/);
         return got.length ? got : undefined;
       });
       const { text } = await mp.message(mail.ID);
@@ -136,6 +140,16 @@ Deno.test("notifications e-mail: verified follower mailed when live, preferences
     assert.ok(unsubUrl, listUnsub);
     assert.ok(text.includes(unsubUrl), "the body shows the same link");
     assert.equal((await mailsTo(mp, b.email, /is live/)).length, 0, "b switched live mail off");
+    // Each in their own language only: a's mail has no Chinese, d's no English.
+    assert.doesNotMatch(liveMail.Subject + text, /\p{Script=Han}/u);
+    const [zhMail] = await waitForValue("the live mail to d", async () => {
+      const got = await mailsTo(mp, d.email, /开播了$/);
+      return got.length ? got : undefined;
+    });
+    assert.doesNotMatch(zhMail.Subject, /is live/);
+    const zhText = (await mp.message(zhMail.ID)).text;
+    assert.match(zhText, /退订此类邮件: http/);
+    assert.doesNotMatch(zhText, /Unsubscribe|Notification settings/);
     assert.equal((await mailsTo(mp, c.email)).length, 1, "c: the verification mail only");
 
     // The GET shows a page with a button (no change); a forged token is refused.

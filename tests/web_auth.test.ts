@@ -20,6 +20,7 @@ import { webRoutes } from "../edge/routes/web.ts";
 import { hasChromium, launchChromium } from "./helpers/browser.ts";
 import { freshDatabase } from "./helpers/db.ts";
 import { startOAuthProvider } from "./helpers/oauth_provider.ts";
+import { waitForValue } from "./helpers/wait.ts";
 
 const enabled = await hasChromium("web_auth");
 
@@ -106,6 +107,23 @@ Deno.test({
       assert.ok(!page.url().includes("accessToken"), `no token left in ${page.url()}`);
       const first = await storedAuth(page);
       assert.ok(first?.refreshToken);
+
+      // The account's notification language follows the language switch (an OAuth account
+      // starts with none on file; the page sends the one it shows).
+      const languageOnFile = async () => {
+        const res = await fetch(`${srv.url}/api/me`, {
+          headers: { authorization: `Bearer ${first.accessToken}`, "accept-language": "*" },
+        });
+        return (await res.json()).user?.language as string | null;
+      };
+      await waitForValue("en on file", async () => (await languageOnFile()) === "en" || undefined);
+      await page.selectOption("#lang-select", "zh-CN");
+      await waitForValue(
+        "zh-CN on file",
+        async () => (await languageOnFile()) === "zh-CN" || undefined,
+      );
+      await page.selectOption("#lang-select", "en");
+      await waitForValue("en again", async () => (await languageOnFile()) === "en" || undefined);
 
       // The server's clock moves past the access token's life: the next call refreshes.
       srv.clock.offsetMs = 20 * 60_000;

@@ -13,6 +13,7 @@
  * channel), so a page written twice (a worker that died after writing, before it knew) adds
  * nothing.
  */
+import type { LocalLocale } from "../ai/language_tags.ts";
 import type { SqlExecutor } from "../../engine/sql/sql.ts";
 import {
   defaultPreferences,
@@ -69,6 +70,8 @@ export interface ClaimedSend {
   kind: NotifyKind;
   payload: Record<string, unknown>;
   email: string | null;
+  /** The user's language (null: not known, an account older than languages on file). */
+  language: LocalLocale | null;
   attempts: number;
 }
 
@@ -282,7 +285,7 @@ export class NotificationStore {
        WHERE s.notification_id = c.notification_id AND s.channel = $1
          AND n.id = s.notification_id AND u.id = n.user_id
        RETURNING s.notification_id, s.attempts, n.event_id, n.user_id, n.kind, n.payload,
-         CASE WHEN u.email_verified THEN u.email END AS email`,
+         CASE WHEN u.email_verified THEN u.email END AS email, u.language`,
       [channel, limit, worker, secs(leaseMs)],
     );
     return rows.map((r) => ({
@@ -292,6 +295,7 @@ export class NotificationStore {
       kind: r.kind as NotifyKind,
       payload: r.payload as Record<string, unknown>,
       email: (r.email as string | null) ?? null,
+      language: r.language === "zh-CN" || r.language === "en" ? r.language : null,
       attempts: Number(r.attempts),
     }));
   }

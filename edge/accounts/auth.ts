@@ -7,6 +7,7 @@ import { hashPassword, PasswordInput, verifyPassword } from "./passwords.ts";
 import type { IssuedSession, SessionService } from "./sessions.ts";
 import { usernameKey } from "./username_key.ts";
 import { createUser, DisplayNameInput, EmailInput, findByUsername, type User } from "./users.ts";
+import { languageFromAcceptLanguage, UserLanguageInput } from "./user_language.ts";
 
 export const RegisterInput = z.object({
   username: z.string().regex(/^[A-Za-z0-9_]{3,24}$/, "username: 3-24 of A-Z a-z 0-9 _"),
@@ -14,6 +15,8 @@ export const RegisterInput = z.object({
   displayName: DisplayNameInput.optional(),
   /** Kept unverified: it never links accounts until a provider has verified it. */
   email: EmailInput.optional(),
+  /** What notifications are written in (the web client sends its language switch's). */
+  language: UserLanguageInput.optional(),
 }).strict();
 
 export const LoginInput = z.object({
@@ -25,8 +28,11 @@ export async function register(
   store: SqlStore,
   sessions: SessionService,
   input: z.infer<typeof RegisterInput>,
+  /** The request's `Accept-Language`: the language when the body names none (default en). */
+  acceptLanguage?: string | null,
 ): Promise<{ user: User; session: IssuedSession }> {
   const user = await createUser(store, {
+    language: input.language ?? languageFromAcceptLanguage(acceptLanguage) ?? "en",
     username: input.username,
     displayName: input.displayName,
     email: input.email ?? null,

@@ -6,6 +6,7 @@ import { cleanVisibleText } from "../../engine/text/invisible.ts";
 import { visibleText } from "../../engine/text/schema.ts";
 import { AccountError } from "./errors.ts";
 import { usernameKey } from "./username_key.ts";
+import type { UserLanguage } from "./user_language.ts";
 
 /** Platform roles. `finance` pays and rejects withdrawals; `admin` does everything else too. */
 export const ROLES = ["viewer", "streamer", "finance", "admin"] as const;
@@ -28,6 +29,8 @@ export interface User {
   roles: string[];
   status: "active" | "banned";
   createdAt: Date;
+  /** What notifications are written in; null: not known yet (an account older than it). */
+  language: UserLanguage | null;
 }
 
 /** A `users` row as selected by `USER_COLUMNS` (no password hash). */
@@ -40,11 +43,12 @@ export interface UserRow {
   roles: string[];
   status: "active" | "banned";
   created_at: Date;
+  language: UserLanguage | null;
 }
 
 /** The columns of a `UserRow`, for `SELECT` / `RETURNING`. */
 export const USER_COLUMNS =
-  "id, username, display_name, email, email_verified, roles, status, created_at";
+  "id, username, display_name, email, email_verified, roles, status, created_at, language";
 
 interface UserRowWithHash extends UserRow {
   password_hash: string | null;
@@ -61,6 +65,7 @@ export const toUser = (r: UserRow): User => ({
   roles: r.roles,
   status: r.status,
   createdAt: new Date(r.created_at),
+  language: r.language ?? null,
 });
 
 export interface NewUser {
@@ -70,6 +75,7 @@ export interface NewUser {
   emailVerified?: boolean;
   passwordHash?: string | null;
   roles?: Role[];
+  language?: UserLanguage | null;
 }
 
 /** The alphabet of a stored username (the key is its lower case). */
@@ -85,8 +91,8 @@ export async function createUser(db: SqlExecutor, input: NewUser): Promise<User>
   try {
     const rows = await db.query<UserRowWithHash>(
       `INSERT INTO users (id, username, username_key, display_name, email, email_verified,
-                          password_hash, roles)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[]) RETURNING ${COLUMNS}`,
+                          password_hash, roles, language)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[], $9) RETURNING ${COLUMNS}`,
       [
         crypto.randomUUID(),
         input.username,
@@ -96,6 +102,7 @@ export async function createUser(db: SqlExecutor, input: NewUser): Promise<User>
         input.emailVerified ?? false,
         input.passwordHash ?? null,
         `{${(input.roles ?? ["viewer"]).join(",")}}`,
+        input.language ?? null,
       ],
     );
     return toUser(rows[0]);
@@ -105,6 +112,24 @@ export async function createUser(db: SqlExecutor, input: NewUser): Promise<User>
     }
     throw err;
   }
+}
+
+/**
+ * Sets the user's language; with `onlyIfUnknown`, only when none is on file (an account made
+ * before languages were kept, learning it from a request's Accept-Language).
+ */
+export async function setUserLanguage(
+  db: SqlExecutor,
+  id: string,
+  language: UserLanguage,
+  onlyIfUnknown = false,
+): Promise<User | undefined> {
+  const rows = await db.query<UserRowWithHash>(
+    `UPDATE users SET language = $2 WHERE id = $1${onlyIfUnknown ? " AND language IS NULL" : ""}
+     RETURNING ${COLUMNS}`,
+    [id, language],
+  );
+  return rows[0] && toUser(rows[0]);
 }
 
 export async function getUser(db: SqlExecutor, id: string): Promise<User | undefined> {

@@ -144,10 +144,10 @@ export function emailChannel(
     const token = await links.sign({ t: "unsub", u: s.userId, k: s.kind, c: "email" });
     const unsubscribe = `${base}/api/notifications/unsubscribe?token=${token}`;
     const mail = mailOf(s.kind, s.payload, {
-      open: `${base}${word(s.kind, s.payload).path}`,
+      open: `${base}${word(s.kind, s.payload, s.language).path}`,
       unsubscribe,
       settings: `${base}/#/notifications`,
-    });
+    }, s.language);
     try {
       await mailer.send({
         to: s.email,
@@ -169,7 +169,7 @@ export function pushChannel(store: NotificationStore, push: PushSender): Channel
     const id = s.notificationId;
     const subs = await store.subscriptions(s.userId);
     if (subs.length === 0) return { notificationId: id, status: "skipped", error: "no browser" };
-    const body = pushPayload(s.kind, s.eventId, s.payload);
+    const body = pushPayload(s.kind, s.eventId, s.payload, s.language);
     let delivered = 0;
     let transient: string | undefined;
     let lastError = "";

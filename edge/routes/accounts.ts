@@ -36,6 +36,7 @@ import type { IpLimits } from "../ip_limits.ts";
 import type { Accounts } from "../accounts/service.ts";
 import type { IssuedSession } from "../accounts/sessions.ts";
 import { AccountError } from "../accounts/errors.ts";
+import { languageFromAcceptLanguage } from "../accounts/user_language.ts";
 import { replaceRoles } from "../accounts/roles.ts";
 import { adminUsersRoutes } from "./admin_users.ts";
 import {
@@ -43,6 +44,7 @@ import {
   publicProfile,
   requireUser,
   setStatus,
+  setUserLanguage,
   type User,
 } from "../accounts/users.ts";
 import { declared } from "../openapi/area.ts";
@@ -56,6 +58,7 @@ function me(user: User) {
     emailVerified: user.emailVerified,
     status: user.status,
     createdAt: user.createdAt.toISOString(),
+    language: user.language,
   };
 }
 
@@ -97,6 +100,16 @@ export function accountsRoutes(deps: Accounts, opts: AccountsRoutesOptions = {})
     opts.roomSettings ? await opts.roomSettings.publish(roomId, room) : false;
   /** Run `fn`, mapping domain errors to their JSON responses. */
   const guard = guarded(log);
+  /**
+   * An account from before languages were kept learns one from the request's Accept-Language
+   * (when it names Chinese or English) the next time it signs in or reads `/me`.
+   */
+  const learnLanguage = async (c: Context, user: User): Promise<User> => {
+    if (user.language !== null) return user;
+    const heard = languageFromAcceptLanguage(c.req.header("accept-language"));
+    if (!heard) return user;
+    return (await setUserLanguage(store, user.id, heard, true)) ?? user;
+  };
 
   // --- password auth and sessions
   mount(
@@ -105,7 +118,13 @@ export function accountsRoutes(deps: Accounts, opts: AccountsRoutesOptions = {})
     guard(async (c, input) => {
       const refused = opts.ipLimits?.authAttempt(c);
       if (refused) return refused;
-      const { user, session } = await register(store, sessions, await input.json());
+      const body = await input.json();
+      const { user, session } = await register(
+        store,
+        sessions,
+        body,
+        c.req.header("accept-language"),
+      );
       return c.json(sessionBody(user, session), 201);
     }),
   );
@@ -117,7 +136,7 @@ export function accountsRoutes(deps: Accounts, opts: AccountsRoutesOptions = {})
       if (refused) return refused;
       const body = await input.json();
       const { user, session } = await login(store, sessions, body, deps.loginThrottle);
-      return c.json(sessionBody(user, session));
+      return c.json(sessionBody(await learnLanguage(c, user), session));
     }),
   );
   mount(
@@ -151,8 +170,19 @@ export function accountsRoutes(deps: Accounts, opts: AccountsRoutesOptions = {})
     declared(accountsApi, "get", "/me"),
     guard(async (c) => {
       const who = await requireUserIdentity(c, resolver);
-      const user = await requireUser(store, who.userId);
+      const user = await learnLanguage(c, await requireUser(store, who.userId));
       return c.json({ user: me(user), ...(await followCounts(store, user.id)) });
+    }),
+  );
+  mount(
+    app,
+    declared(accountsApi, "put", "/me/language"),
+    guard(async (c, input) => {
+      const who = await requireUserIdentity(c, resolver);
+      const { language } = await input.json();
+      const user = await setUserLanguage(store, who.userId, language);
+      if (!user) throw new AccountError("unknown_user", "no such user");
+      return c.json({ user: me(user) });
     }),
   );
 

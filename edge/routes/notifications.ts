@@ -14,6 +14,7 @@ import { requireUserIdentity } from "../accounts/http.ts";
 import type { AccountsIdentityResolver } from "../accounts/identity_resolver.ts";
 import { codedErrorResponse } from "../http_errors.ts";
 import type { Mailer } from "../notifications/mailer.ts";
+import { type NotifyLanguage, verifyMail } from "../notifications/messages.ts";
 import { type SignedLinks, VERIFY_LINK_TTL_MS } from "../notifications/signed_links.ts";
 import { declared } from "../openapi/area.ts";
 import { mount } from "../openapi/router.ts";
@@ -205,12 +206,13 @@ export function notificationRoutes(deps: NotificationRouteDeps): Hono {
         x: Date.now() + VERIFY_LINK_TTL_MS,
       });
       const link = `${base}/api/notifications/email/verify?token=${token}`;
+      const [row] = await sql.query<{ language: NotifyLanguage }>(
+        "SELECT language FROM users WHERE id = $1",
+        [who.userId],
+      );
       await deps.mailer.send({
         to: state.address,
-        subject: "确认你的邮箱 · Confirm your e-mail address",
-        text: `打开此链接确认邮箱 · Open this link to confirm your address:\n${link}\n`,
-        html: `<p>打开此链接确认邮箱 · Open this link to confirm your address:</p>` +
-          `<p><a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>`,
+        ...verifyMail(link, row?.language ?? null),
         messageKey: `verify.${who.userId}.${Date.now()}`,
       });
       return c.json({ email: state }, 202);

@@ -1388,6 +1388,8 @@ export interface paths {
                         password: string;
                         displayName?: string;
                         email?: string;
+                        /** @enum {string} */
+                        language?: "zh-CN" | "en";
                     };
                 };
             };
@@ -1966,6 +1968,110 @@ export interface paths {
             };
         };
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/language": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * The language notifications are written in (zh-CN or en)
+         * @description Set at sign-up from the body's `language` or the request's `Accept-Language`; the web client sends its language switch here.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "language": "zh-CN"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        language: "zh-CN" | "en";
+                    };
+                };
+            };
+            responses: {
+                /** @description me */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            user: components["schemas"]["Me"];
+                        };
+                    };
+                };
+                /** @description Bad request: `invalid_request` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "invalid_request",
+                         *         "message": "invalid request"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the token is invalid or expired: `token_missing`, `token_expired`, `token_bad_signature`, `session_revoked` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "token_missing",
+                         *         "message": "token missing"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found: `unknown_user` */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "unknown_user",
+                         *         "message": "unknown user"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         post?: never;
         delete?: never;
         options?: never;
@@ -20489,6 +20595,11 @@ export interface components {
             emailVerified?: boolean;
             status: string;
             createdAt: string;
+            /**
+             * @description what notifications are written in; null: not known yet (an older account)
+             * @enum {string|null}
+             */
+            language?: "zh-CN" | "en" | null;
         } & {
             [key: string]: unknown;
         });

@@ -2,6 +2,7 @@
 import { LoginInput, RegisterInput } from "../../accounts/auth.ts";
 import { CreateRoomInput, UpdateRoomInput } from "../../accounts/rooms.ts";
 import { ROLES } from "../../accounts/users.ts";
+import { USER_LANGUAGES, UserLanguageInput } from "../../accounts/user_language.ts";
 import { area } from "../area.ts";
 import { AdminReplySchemas } from "../replies.ts";
 import { BEARER, errors, json, jsonBody, Ok, RoomIdParam, z } from "../schemas.ts";
@@ -17,6 +18,9 @@ const Me = Profile.extend({
   emailVerified: z.boolean().optional(),
   status: z.string(),
   createdAt: z.string(),
+  language: z.enum(USER_LANGUAGES).nullable().optional().openapi({
+    description: "what notifications are written in; null: not known yet (an older account)",
+  }),
 }).openapi("Me");
 
 const Session = z.object({
@@ -175,6 +179,16 @@ export const accountsApi = area(
       summary: "The signed-in account with its follow counts",
       security: BEARER,
       responses: { 200: json(z.looseObject({ user: Me }), "me"), ...AUTH_ERRORS },
+    },
+    {
+      method: "put",
+      path: "/me/language",
+      summary: "The language notifications are written in (zh-CN or en)",
+      description: "Set at sign-up from the body's `language` or the request's " +
+        "`Accept-Language`; the web client sends its language switch here.",
+      security: BEARER,
+      request: jsonBody(z.object({ language: UserLanguageInput }).strict(), { language: "zh-CN" }),
+      responses: { 200: json(z.object({ user: Me }), "me"), ...AUTH_ERRORS },
     },
     {
       method: "get",

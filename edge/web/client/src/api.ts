@@ -3,7 +3,8 @@
  * (`synapse.auth`: access + refresh token and the user). An expired access token is refreshed
  * once under a Web Lock (refresh tokens rotate: one exchange each, whichever tab does it).
  */
-import { signal } from "@preact/signals";
+import { effect, signal } from "@preact/signals";
+import { type Locale, locale } from "./i18n/locale.ts";
 
 const AUTH_KEY = "synapse.auth";
 
@@ -12,6 +13,8 @@ export interface SessionUser {
   username: string;
   displayName: string;
   roles: string[];
+  /** What notifications are written in (follows the language switch); null: not known yet. */
+  language?: Locale | null;
 }
 
 interface StoredAuth {
@@ -182,7 +185,7 @@ export async function register(
   displayName?: string,
 ): Promise<SessionUser> {
   const body = await rawCall<SessionBody & { user: SessionUser }>("/auth/register", {
-    json: { username, password, ...(displayName ? { displayName } : {}) },
+    json: { username, password, language: locale.value, ...(displayName ? { displayName } : {}) },
   });
   storeSession(body);
   return body.user;
@@ -247,3 +250,23 @@ export async function refreshUser(): Promise<void> {
     // offline or signed out meanwhile: the stored user stands
   }
 }
+
+/**
+ * The account's language (what its push and e-mail notifications are written in) follows the
+ * language switch: sent whenever the two differ while signed in (also for an account that has
+ * none on file yet).
+ */
+effect(() => {
+  const user = currentUser.value;
+  const language = locale.value;
+  if (!user || user.language === language) return;
+  api<{ user: SessionUser }>("/me/language", { method: "PUT", json: { language }, auth: true })
+    .then(({ user: updated }) => {
+      const stored = readAuth();
+      if (!stored?.user || stored.user.id !== updated.id) return;
+      stored.user = { ...stored.user, language: updated.language };
+      localStorage.setItem(AUTH_KEY, JSON.stringify(stored));
+      currentUser.value = stored.user;
+    })
+    .catch(() => {});
+});
