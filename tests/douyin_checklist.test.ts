@@ -245,6 +245,14 @@ Deno.test({
         assert.equal(row.startAt, recStart + row.window * WINDOW_S * 1000);
         assert.equal(row.endAt - row.startAt, WINDOW_S * 1000, "analysed over segment_time");
       }
+      // The document's manual trigger answers a window already analysed with its tips.
+      const again = await (await fetch(`${base}/api/analysis/segment`, {
+        method: "POST",
+        headers: bearer,
+        body: JSON.stringify({ recording_id: id, seq: 0 }),
+      })).json();
+      assert.equal(again.status, "done");
+      assert.equal(again.tips.window, 0);
       const latest = await (await fetch(`${base}/api/analysis/tips/latest?limit=5`, {
         headers: { ...bearer, origin: TRUSTED },
       })).json();

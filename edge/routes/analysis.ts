@@ -6,8 +6,9 @@
  *   recording that runs (none running: the newest);
  * - `GET /api/analysis/tips/stream?room=`: the same as Server-Sent Events (`tips`), for the
  *   streamer's console;
- * - `POST /api/analysis/segment` `{recordingId, window, force?}`: (re-)run one window's
- *   analysis; a window already analysed answers its tips unless `force`;
+ * - `POST /api/analysis/segment` `{recordingId, window, force?}` (or the Douyin document's
+ *   `{recording_id, seq, force?}`): (re-)run one window's analysis; a window already analysed
+ *   answers its tips unless `force`;
  * - `POST /api/analysis/summary/:recordingId`: regenerate the stream's summary and chapters;
  * - `GET /api/analysis/recordings/:id`: summary, chapters and captions of a VOD (public like
  *   the VOD), `GET /api/analysis/recordings/:id/captions.vtt`: its WebVTT track;
@@ -168,7 +169,11 @@ export function analysisRoutes(deps: AnalysisRouteDeps): Hono {
     app,
     declared(analysisApi, "post", "/api/analysis/segment"),
     guard(async (c, input) => {
-      const { recordingId, window, force } = await input.json();
+      const body = await input.json();
+      const { recordingId, window } = "recording_id" in body
+        ? { recordingId: body.recording_id, window: body.seq }
+        : body;
+      const force = body.force;
       const rec = await recording(recordingId);
       await requireStreamer(c, rec.roomId);
       const existing = await deps.store.tips(rec.id, window);

@@ -14694,7 +14694,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** (Re-)run one window's analysis */
+        /** (Re-)run one window's analysis (`{recordingId, window}` or `{recording_id, seq}`) */
         post: {
             parameters: {
                 query?: never;
@@ -14713,6 +14713,11 @@ export interface paths {
                     "application/json": {
                         recordingId: string;
                         window: number;
+                        /** @default false */
+                        force?: boolean;
+                    } | {
+                        recording_id: string;
+                        seq: number;
                         /** @default false */
                         force?: boolean;
                     };

@@ -129,11 +129,19 @@ const LivenessAnswer = z.object({
     open: z.boolean(),
   })),
 });
-const SegmentInput = z.object({
-  recordingId: Id,
-  window: z.number().int().nonnegative().max(100_000),
-  force: z.boolean().default(false),
-}).strict();
+const SegmentInput = z.union([
+  z.object({
+    recordingId: Id,
+    window: z.number().int().nonnegative().max(100_000),
+    force: z.boolean().default(false),
+  }).strict(),
+  /** The Douyin document's names: a windowed recording's window by its `seq`. */
+  z.object({
+    recording_id: Id,
+    seq: z.number().int().nonnegative().max(100_000),
+    force: z.boolean().default(false),
+  }).strict(),
+]);
 
 const AUTH = ["auth_required", "auth_invalid", "auth_expired"];
 const MEDIA_ERRORS = errors({
@@ -518,7 +526,7 @@ export const analysisApi = area("analysis", "The recordings' AI: tips, summaries
   {
     method: "post",
     path: "/api/analysis/segment",
-    summary: "(Re-)run one window's analysis",
+    summary: "(Re-)run one window's analysis (`{recordingId, window}` or `{recording_id, seq}`)",
     security: BEARER,
     request: jsonBody(SegmentInput, { recordingId: "rec_1", window: 0 }),
     responses: { 200: Answer, ...MEDIA_ERRORS },
