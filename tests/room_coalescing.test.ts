@@ -8,7 +8,7 @@ import { coalescingGapMs, DEFAULT_COALESCING } from "../actors/room/coalescing.t
 import { TestViewer } from "./helpers/edge_client.ts";
 import { startTestServer } from "./helpers/server.ts";
 
-const policy = { minMs: 20, maxMs: 250, framesPerSecond: 50_000 };
+const policy = { minMs: 20, maxMs: 250, framesPerSecond: 50_000, hotRatePerSec: 100 };
 
 Deno.test("coalescing: quiet or small rooms wait only the minimum", () => {
   assert.equal(coalescingGapMs({ ratePerSec: 0, viewers: 100_000 }, policy), 20);
@@ -27,6 +27,19 @@ Deno.test("coalescing: past the frame budget the gap grows with the audience, bo
   for (let i = 1; i < gaps.length; i++) assert(gaps[i] >= gaps[i - 1], `monotonic: ${gaps}`);
   assert.equal(gaps.at(-1), 250, "never past the maximum");
   assert(gaps.every((g) => g >= 20), "never below the minimum");
+});
+
+Deno.test("coalescing: a hot room over its frame budget waits the maximum", () => {
+  // The hot-room bench's load: 200 msg/s to 1,000 viewers (200k frames/s unbatched). By the
+  // audience alone the gap would be 20 ms (50 frames per viewer per second); hot: 250 ms.
+  assert.equal(coalescingGapMs({ ratePerSec: 200, viewers: 1_000 }, policy), 250);
+  assert.equal(coalescingGapMs({ ratePerSec: 2_000, viewers: 5_000 }, policy), 250);
+  // At the hot rate itself, or within the frame budget, the audience decides as before.
+  assert.equal(coalescingGapMs({ ratePerSec: 100, viewers: 1_000 }, policy), 20);
+  assert.equal(coalescingGapMs({ ratePerSec: 100, viewers: 5_000 }, policy), 100);
+  assert.equal(coalescingGapMs({ ratePerSec: 2_000, viewers: 10 }, policy), 20);
+  assert.equal(coalescingGapMs({ ratePerSec: 400, viewers: 100 }, policy), 20);
+  assert.equal(DEFAULT_COALESCING.hotRatePerSec, 100);
 });
 
 Deno.test("coalescing: frames per viewer per second stay bounded however hot the room", () => {

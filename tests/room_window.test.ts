@@ -40,6 +40,24 @@ Deno.test("rate meter: messages per second over the last 10 s", () => {
   assert.equal(r.rate(t0 + 100_000), 0, "old buckets do not count");
 });
 
+Deno.test("rate meter: the current rate of a steady stream does not dip early in a second", () => {
+  // 150 msg/s, evenly spread over 5 s, read every 10 ms once the 2-second window is full.
+  const r = new RateMeter(2);
+  const t0 = 70_000_000;
+  const sends = Array.from({ length: 750 }, (_, n) => Math.floor((n * 1000) / 150));
+  let next = 0;
+  let lowest = Infinity;
+  let lowestWhole = Infinity;
+  for (let ms = 0; ms < 5_000; ms += 10) {
+    while (next < sends.length && sends[next] <= ms) r.add(t0 + sends[next++]);
+    if (ms < 2_000) continue;
+    lowest = Math.min(lowest, r.currentRate(t0 + ms));
+    lowestWhole = Math.min(lowestWhole, r.rate(t0 + ms));
+  }
+  assert(lowest >= 140, `the current rate stays near 150 (lowest ${lowest})`);
+  assert(lowestWhole <= 80, `the whole-second rate reads about half early in a second`);
+});
+
 const batch = (seq: number, n = 1): RoomBatch => ({
   roomId: "r",
   seq,

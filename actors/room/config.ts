@@ -12,6 +12,8 @@ export const ROOM_VARIABLES = {
   ROOM_TICK_MAX_MS: int(250, 5),
   /** Frames per second a room may cost its edges (viewers × batches/s) before it coalesces. */
   ROOM_FRAMES_PER_SEC: int(50_000, 100),
+  /** Messages per second past which a room over its frame budget waits ROOM_TICK_MAX_MS. */
+  ROOM_HOT_RATE: int(100, 1),
   /** How often a room computes and broadcasts its hot topics (and persists them). */
   ROOM_TOPICS_EVERY_MS: int(15_000, 1000),
   /** Guests on stage at most, besides the streamer (连麦, `parts/stage.ts`). */

@@ -23,6 +23,9 @@ export interface RoomActorOptions {
   /** Frames per second (over all viewers) a room may cost its edges before it coalesces more
    * (default 50,000; see coalescing.ts). */
   framesPerSecond?: number;
+  /** Messages per second past which a room over its frame budget waits `tickMaxMs` (a hot
+   * room; default 100, see coalescing.ts). */
+  hotRatePerSec?: number;
   /** Without a ledger, `gift` is refused with `gifts_unavailable`. */
   giftLedger?: GiftLedger;
   /**
@@ -100,6 +103,7 @@ export function roomConfig(opts: RoomActorOptions): RoomConfig {
       minMs: opts.tickMs,
       maxMs: Math.max(opts.tickMs, opts.tickMaxMs ?? DEFAULT_COALESCING.maxMs),
       framesPerSecond: opts.framesPerSecond ?? DEFAULT_COALESCING.framesPerSecond,
+      hotRatePerSec: opts.hotRatePerSec ?? DEFAULT_COALESCING.hotRatePerSec,
     },
     giftLedger: opts.giftLedger,
     settings: opts.settings,

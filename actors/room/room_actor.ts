@@ -491,7 +491,7 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
       events,
     };
     this.#gapMs = coalescingGapMs(
-      { ratePerSec: this.#recentRate.rate(now), viewers: batch.viewers },
+      { ratePerSec: this.#recentRate.currentRate(now), viewers: batch.viewers },
       this.#cfg.coalescing,
     );
     let bytes = 96;

@@ -7,7 +7,7 @@
  * tests/bench/results/hot_room.{json,md}.
  *
  *   deno run -A tests/bench/hot_room.ts [--viewers 1000] [--senders 200] [--rate 1]
- *     [--duration 20] [--reps 2] [--budget 40] [--servers synapse,bare,centrifugo]
+ *     [--duration 20] [--reps 2] [--budget 40] [--servers synapse,synapse-audience-gap,bare,centrifugo]
  *
  * The issue's full scale (V=5,000, S=2,000, 60 s) is `--viewers 5000 --senders 2000
  * --duration 60`; on a shared 2-core machine the load generator cannot carry it for the
@@ -37,13 +37,19 @@ const { values } = parseArgs({
     duration: { type: "string", default: "20" },
     reps: { type: "string", default: "2" },
     budget: { type: "string", default: "40" },
-    servers: { type: "string", default: "synapse,bare,centrifugo" },
+    servers: { type: "string", default: "synapse,synapse-audience-gap,bare,centrifugo" },
     out: { type: "string", default: fileURLToPath(new URL("./results/", import.meta.url)) },
   },
 });
 const BUDGET = Number(values.budget);
 const SERVERS: Record<string, () => ServerUnderTest> = {
   synapse: () => synapseServer({ EDGE_DISPLAY_BUDGET: String(BUDGET) }),
+  // The same server with the hot-room gap off (the room's gap set by its audience alone, as
+  // before ROOM_HOT_RATE): what the hot room's longer tick saves, side by side in one run.
+  "synapse-audience-gap": () => ({
+    ...synapseServer({ EDGE_DISPLAY_BUDGET: String(BUDGET), ROOM_HOT_RATE: "1000000" }),
+    name: "synapse-audience-gap",
+  }),
   bare: bareServer,
   centrifugo: centrifugoServer,
 };
@@ -84,7 +90,7 @@ function row(s: ScenarioResult): HotRow {
   const seconds = (r: ScenarioResult["reps"][number]) => r.deliveries / r.deliveredPerSec;
   return {
     server: s.server,
-    deliversEverything: s.server !== "synapse",
+    deliversEverything: !s.server.startsWith("synapse"),
     viewers: s.viewersConnected,
     offeredPerSec: s.load.senders * s.load.ratePerSender,
     acceptedPerSec: m((r) => r.acceptedPerSec, 0),
@@ -103,6 +109,8 @@ function row(s: ScenarioResult): HotRow {
   };
 }
 
+const loadavg = () => Deno.loadavg().map((l) => l.toFixed(1)).join(" ");
+const loadBefore = loadavg();
 const scenarios: ScenarioResult[] = [];
 const notes: string[] = [];
 for (const name of values.servers.split(",")) {
@@ -143,6 +151,7 @@ const report = {
     deno: Deno.version.deno,
     cpus: navigator.hardwareConcurrency,
     budget: BUDGET,
+    loadavg: { before: loadBefore, after: loadavg() },
     notes,
   },
   load,
@@ -164,7 +173,13 @@ const md = [
   `message to every viewer** (no budget), so their latency and bandwidth grow with the ` +
   `room's rate. Scaled down from the issue's V=5,000, S=2,000, 60 s: on a shared 2-core ` +
   `machine one load-generator process cannot take the baselines' deliveries at that scale ` +
-  `(their "delivered %" and the load generator's cores show how far they got here).`,
+  `(their "delivered %" and the load generator's cores show how far they got here). ` +
+  `Load average (1, 5, 15 min) before/after: ${report.meta.loadavg.before} / ` +
+  `${report.meta.loadavg.after}.`,
+  "",
+  "`synapse-audience-gap` is the same server with the hot-room gap off (`ROOM_HOT_RATE` out " +
+  "of reach: the room's gap is set by its audience alone, 20 ms at this scale, as before " +
+  "issue 18's hot-room tick): what the 250 ms tick of a hot room saves, in the same run.",
   "",
   "Latency is send → displayed, over the messages a viewer actually received. CPU per " +
   "accepted message is the server process's CPU over the repetition divided by the " +
