@@ -22,7 +22,7 @@
  */
 import type { Logger } from "../../engine/log.ts";
 import { metrics } from "../../engine/metrics.ts";
-import type { SqlExecutor, SqlParam } from "../../engine/sql/sql.ts";
+import type { SqlExecutor } from "../../engine/sql/sql.ts";
 import type { Danmaku, RoomEvent } from "./contract.ts";
 import type { DanmakuArchivePort } from "./ports.ts";
 
