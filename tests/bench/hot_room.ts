@@ -8,6 +8,19 @@
  *
  *   deno run -A tests/bench/hot_room.ts [--viewers 1000] [--senders 200] [--rate 1]
  *     [--duration 20] [--reps 2] [--budget 40] [--servers synapse,synapse-audience-gap,bare,centrifugo]
+ *     [--baseline <dir>] [--rounds 1] [--profile <dir>] [--inspect-port <n>]
+ *
+ * `--baseline <dir>` adds `synapse-baseline`: the same server run from another checkout (a
+ * git worktree of the commit to compare with, `deno install` done there), measured in the
+ * same run as this tree's (add it to `--servers` to choose its place; it is appended
+ * otherwise). `--rounds N` runs the whole list of servers N times in turn (fresh processes
+ * each time): each server's row is the median over all its repetitions, and each round gives
+ * a paired ratio of Synapse to its baseline measured minutes apart, so a change in the
+ * machine's other load shows as a spread of ratios rather than as a difference. `--profile <dir>` runs the Synapse servers with V8's sampling profiler
+ * (`--prof`, one log per isolate in `<dir>/<server>/`; `node --prof-process` reads them):
+ * `--inspect-port <n>` starts `synapse` with its V8 inspector there, for
+ * tests/bench/helpers/cpu_profile.ts (a DevTools CPU profile of the measured run). Profiled
+ * CPU figures are not comparable with unprofiled ones.
  *
  * The issue's full scale (V=5,000, S=2,000, 60 s) is `--viewers 5000 --senders 2000
  * --duration 60`; on a shared 2-core machine the load generator cannot carry it for the
@@ -38,21 +51,53 @@ const { values } = parseArgs({
     reps: { type: "string", default: "2" },
     budget: { type: "string", default: "40" },
     servers: { type: "string", default: "synapse,synapse-audience-gap,bare,centrifugo" },
+    baseline: { type: "string" },
+    rounds: { type: "string", default: "1" },
+    profile: { type: "string" },
+    "inspect-port": { type: "string" },
     out: { type: "string", default: fileURLToPath(new URL("./results/", import.meta.url)) },
   },
 });
 const BUDGET = Number(values.budget);
+/** `deno run` flags for a profiled Synapse server (V8's tick log, one file per isolate). */
+function profiled(name: string): string[] {
+  if (!values.profile) return [];
+  const dir = `${values.profile.replace(/\/$/, "")}/${name}`;
+  Deno.mkdirSync(dir, { recursive: true });
+  return [`--v8-flags=--prof,--logfile=${dir}/v8.log`];
+}
+const inspectFlags = values["inspect-port"]
+  ? [`--inspect=127.0.0.1:${values["inspect-port"]}`]
+  : [];
 const SERVERS: Record<string, () => ServerUnderTest> = {
-  synapse: () => synapseServer({ EDGE_DISPLAY_BUDGET: String(BUDGET) }),
+  synapse: () =>
+    synapseServer({ EDGE_DISPLAY_BUDGET: String(BUDGET) }, {
+      denoFlags: [...profiled("synapse"), ...inspectFlags],
+    }),
   // The same server with the hot-room gap off (the room's gap set by its audience alone, as
   // before ROOM_HOT_RATE): what the hot room's longer tick saves, side by side in one run.
-  "synapse-audience-gap": () => ({
-    ...synapseServer({ EDGE_DISPLAY_BUDGET: String(BUDGET), ROOM_HOT_RATE: "1000000" }),
-    name: "synapse-audience-gap",
-  }),
+  "synapse-audience-gap": () =>
+    synapseServer({ EDGE_DISPLAY_BUDGET: String(BUDGET), ROOM_HOT_RATE: "1000000" }, {
+      name: "synapse-audience-gap",
+      denoFlags: profiled("synapse-audience-gap"),
+    }),
+  // Another checkout (--baseline): the change under test against the tree it started from.
+  "synapse-baseline": () =>
+    synapseServer({ EDGE_DISPLAY_BUDGET: String(BUDGET) }, {
+      name: "synapse-baseline",
+      root: values.baseline,
+      denoFlags: profiled("synapse-baseline"),
+    }),
   bare: bareServer,
   centrifugo: centrifugoServer,
 };
+const serverNames = values.servers.split(",");
+if (values.baseline && !serverNames.includes("synapse-baseline")) {
+  serverNames.push("synapse-baseline");
+}
+if (serverNames.includes("synapse-baseline") && !values.baseline) {
+  throw new Error("synapse-baseline needs --baseline <dir>");
+}
 const load: FanoutLoad = {
   viewers: Number(values.viewers),
   senders: Number(values.senders),
@@ -113,16 +158,42 @@ const loadavg = () => Deno.loadavg().map((l) => l.toFixed(1)).join(" ");
 const loadBefore = loadavg();
 const scenarios: ScenarioResult[] = [];
 const notes: string[] = [];
-for (const name of values.servers.split(",")) {
-  const server = SERVERS[name]();
-  console.log(`hot_room: ${server.name}, ${load.viewers} viewers, ${load.senders} senders`);
-  try {
-    scenarios.push(await runFanoutScenario(server, load, console.log));
-  } catch (e) {
-    notes.push(`${server.name} failed: ${String(e).split("\n")[0]}`);
-    console.error(e);
+const rounds = Math.max(1, Number(values.rounds));
+/** Per round, CPU ms per accepted message of each server (the paired comparison). */
+const perRound: Record<string, number>[] = [];
+for (let round = 1; round <= rounds; round++) {
+  const cpu: Record<string, number> = {};
+  for (const name of serverNames) {
+    const server = SERVERS[name]();
+    console.log(
+      `hot_room: ${server.name}, ${load.viewers} viewers, ${load.senders} senders` +
+        (rounds > 1 ? `, round ${round}/${rounds}` : ""),
+    );
+    try {
+      const s = await runFanoutScenario(server, load, console.log);
+      cpu[server.name] = median(s.reps.map((r) => r.cpuMsPerAcceptedMessage));
+      const same = scenarios.find((x) => x.server === s.server);
+      if (same) same.reps.push(...s.reps);
+      else scenarios.push(s);
+    } catch (e) {
+      notes.push(`${server.name} failed: ${String(e).split("\n")[0]}`);
+      console.error(e);
+    }
   }
+  perRound.push(cpu);
 }
+const paired = values.baseline
+  ? perRound.flatMap((cpu, i) =>
+    cpu.synapse && cpu["synapse-baseline"]
+      ? [{
+        round: i + 1,
+        synapseMs: round(cpu.synapse, 3),
+        baselineMs: round(cpu["synapse-baseline"], 3),
+        ratio: round(cpu.synapse / cpu["synapse-baseline"], 3),
+      }]
+      : []
+  )
+  : [];
 const rows = scenarios.map(row);
 const synapse = rows.find((r) => r.server === "synapse");
 const targets = synapse
@@ -155,6 +226,9 @@ const report = {
     notes,
   },
   load,
+  rounds,
+  baseline: values.baseline ?? null,
+  paired,
   rows,
   targets: targets.map(([target, measured, met]) => ({ target, measured, met })),
   scenarios,
@@ -166,7 +240,9 @@ const md = [
   `Generated by \`deno task bench\` (tests/bench/hot_room.ts) at ${report.meta.finishedAt}, ` +
   `deno ${report.meta.deno}, ${report.meta.cpus} cores. ${load.viewers} viewers and ` +
   `${load.senders} distinct senders at ${load.ratePerSender} msg/s each for ` +
-  `${load.durationMs / 1000} s, medians of ${load.reps} repetitions, the same load generator ` +
+  `${load.durationMs / 1000} s, medians of ${load.reps * rounds} repetitions` +
+  (rounds > 1 ? ` (${rounds} rounds of ${load.reps}, servers in turn)` : "") +
+  `, the same load generator ` +
   `for every server (one process holding every socket). Synapse runs embedded ` +
   `(\`--role all\`) with the room's AI on (local heuristics) and a display budget of ` +
   `${BUDGET} danmaku/s per viewer; **the bare Deno server and Centrifugo deliver every ` +
@@ -200,6 +276,24 @@ const md = [
     `${fmt(r.otherCores)} |`
   ),
   "",
+  ...(paired.length
+    ? [
+      `## This tree against its baseline (\`--baseline\`), round by round`,
+      "",
+      "CPU ms per accepted message (median of the round's repetitions), the two servers run " +
+      "one after the other in each round; the ratio's median is the figure to quote.",
+      "",
+      "| round | synapse | synapse-baseline | ratio |",
+      "|---:|---:|---:|---:|",
+      ...paired.map((p) =>
+        `| ${p.round} | ${p.synapseMs} | ${p.baselineMs} | ${p.ratio.toFixed(3)} |`
+      ),
+      `| median | ${round(median(paired.map((p) => p.synapseMs)), 3)} | ` +
+      `${round(median(paired.map((p) => p.baselineMs)), 3)} | ` +
+      `${median(paired.map((p) => p.ratio)).toFixed(3)} |`,
+      "",
+    ]
+    : []),
   "## Targets (issue 18; reported, not asserted)",
   "",
   "| target | measured | met |",

@@ -57,6 +57,7 @@ async function startOne(
   readyPath: string,
   options: StartOptions | undefined,
   cleanup?: () => Promise<void>,
+  cwd = PROJECT_ROOT,
 ): Promise<RunningServer> {
   const inspect = options?.inspect ?? false;
   const port = freePort();
@@ -64,7 +65,7 @@ async function startOne(
   const proc = new BenchProcess({
     cmd: inspect ? withInspector(cmd, inspectPort) : cmd,
     env: { ...env, PORT: String(port) },
-    cwd: PROJECT_ROOT,
+    cwd,
   });
   const url = `http://127.0.0.1:${port}`;
   try {
@@ -85,18 +86,39 @@ async function startOne(
   };
 }
 
+export interface SynapseVariant {
+  /** Name in reports (default "synapse"). */
+  name?: string;
+  /** Another checkout to run (a baseline tree: `git worktree add <dir> <commit>` and
+   * `deno install` there), side by side with this one in the same run. */
+  root?: string;
+  /** More `deno run` flags, e.g. `--v8-flags=--prof,...` for a CPU profile. */
+  denoFlags?: string[];
+}
+
 /**
  * Synapse in embedded mode (`edge/main.ts --role all`) on a fresh temp DATA_DIR, logging
  * warnings only (as in production). `env` adds or overrides variables (e.g. room limits).
  */
-export function synapseServer(env: Record<string, string> = {}): ServerUnderTest {
+export function synapseServer(
+  env: Record<string, string> = {},
+  variant: SynapseVariant = {},
+): ServerUnderTest {
   return {
-    name: "synapse",
+    name: variant.name ?? "synapse",
     client: "synapse",
     start: async (options) => {
       const dataDir = await Deno.makeTempDir({ prefix: "synapse-bench-" });
       return startOne(
-        [Deno.execPath(), "run", "-A", "edge/main.ts", "--role", "all"],
+        [
+          Deno.execPath(),
+          "run",
+          "-A",
+          ...(variant.denoFlags ?? []),
+          "edge/main.ts",
+          "--role",
+          "all",
+        ],
         {
           DATA_DIR: dataDir,
           LOG_LEVEL: "warn",
@@ -111,6 +133,7 @@ export function synapseServer(env: Record<string, string> = {}): ServerUnderTest
         "/healthz",
         options,
         () => Deno.remove(dataDir, { recursive: true }).catch(() => {}),
+        variant.root ?? PROJECT_ROOT,
       );
     },
   };
