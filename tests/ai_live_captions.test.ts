@@ -196,6 +196,61 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "live captioner: its VAD released while the VAD loop runs is no unhandled rejection",
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "live-cap-" });
+    const vad = await SileroVad.load();
+    // As a Deno process does, an unhandled rejection fails the test (and any other way out).
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: PromiseRejectionEvent) => {
+      unhandled.push(e.reason);
+      e.preventDefault();
+    };
+    globalThis.addEventListener("unhandledrejection", onUnhandled);
+    try {
+      const pcm = await speech48k(dir, ["hello everyone welcome to the stream tonight"], 0.3);
+      const opts = {
+        recogniser: {
+          engine: "openai" as const,
+          transcribe: () =>
+            Promise.resolve({
+              text: "x",
+              words: [],
+              engine: "openai" as const,
+              source: "llm" as const,
+            }),
+        },
+        maxUtteranceMs: 4_000,
+        onCue: () => {},
+      };
+      // Closed, then its VAD released at once, while the loop is inside a chunk of seconds:
+      // the loop's next inference finds the session disposed.
+      const c = new LiveCaptioner({ vad, ...opts });
+      feed(c, pcm, Date.now());
+      c.close();
+      await vad.close();
+      await c.vadIdle();
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(unhandled.map(String), [], "no unhandled rejection");
+      assert.equal(c.metrics().vadFailed, 0, "a failure after close() is not counted");
+      // A VAD that fails while the captioner is open: the chunk is counted as lost.
+      const broken = await SileroVad.load();
+      await broken.close();
+      const d = new LiveCaptioner({ vad: broken, ...opts });
+      feed(d, pcm.subarray(0, 48_000), Date.now());
+      await d.vadIdle();
+      assert.deepEqual(unhandled.map(String), [], "no unhandled rejection");
+      assert.equal(d.metrics().vadFailed, 1);
+      d.close();
+    } finally {
+      globalThis.removeEventListener("unhandledrejection", onUnhandled);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 const PHRASES = STREAMER_PHRASES.slice(0, 3);
 
 Deno.test({

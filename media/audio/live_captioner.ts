@@ -74,7 +74,8 @@ export type CountedEvent =
   | "empty"
   | "failed"
   | "merged"
-  | "dropped";
+  | "dropped"
+  | "vadFailed";
 
 export interface LiveCaptionerMetrics {
   /** Audio received (ms of 16 kHz samples). */
@@ -93,6 +94,8 @@ export interface LiveCaptionerMetrics {
    * failed, dropped or still queued. */
   merged: number;
   dropped: number;
+  /** The VAD failed on a chunk of audio (the chunk is lost; the next one is tried). */
+  vadFailed: number;
   /** Queue length now and the most it ever held. */
   queue: number;
   queueHigh: number;
@@ -137,6 +140,7 @@ export class LiveCaptioner {
     failed: 0,
     merged: 0,
     dropped: 0,
+    vadFailed: 0,
     queue: 0,
     queueHigh: 0,
     asrMs: 0,
@@ -208,7 +212,14 @@ export class LiveCaptioner {
       this.#backlogSamples -= old.pcm.length;
       this.#inc("backlogDroppedMs", ms(old.pcm.length));
     }
-    this.#vadRunning ??= this.#vadLoop().finally(() => (this.#vadRunning = undefined));
+    // Never rejects: a VAD released by `close()` under a running loop (its next inference
+    // answers "Session already disposed") or one failing on its own must not become an
+    // unhandled rejection, which ends a Deno process.
+    this.#vadRunning ??= this.#vadLoop()
+      .catch(() => {
+        if (!this.#closed) this.#inc("vadFailed");
+      })
+      .finally(() => (this.#vadRunning = undefined));
   }
 
   /** Resolves when the VAD has seen every frame pushed so far. */
@@ -232,7 +243,8 @@ export class LiveCaptioner {
     await this.asrIdle();
   }
 
-  /** Stops at once: queued utterances are abandoned. */
+  /** Stops at once: queued utterances are abandoned. The VAD loop stops after the chunk it
+   * is on: await `vadIdle()` before releasing the VAD. */
   close(): void {
     this.#closed = true;
     this.#denoiser?.close();

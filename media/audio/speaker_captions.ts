@@ -174,6 +174,8 @@ export class SpeakerCaptions {
       v.ended = true;
       v.captioner?.close();
       await v.ready;
+      // the captioner's VAD loop finishes the chunk it is on before its model is released
+      await v.captioner?.vadIdle();
       await v.vad?.close().catch(() => {});
     }
   }

@@ -47,7 +47,8 @@ import type {
 export const liveCaptionCounter = metrics.counter(
   "synapse_live_captions_total",
   "Live caption utterances by outcome (utterances, cut_at_max, recognised, empty, failed, " +
-    "merged, dropped) and backlog_dropped_ms (audio dropped before the VAD)",
+    "merged, dropped), backlog_dropped_ms (audio dropped before the VAD) and vad_failed " +
+    "(chunks of audio the VAD failed on)",
 );
 export const liveCaptionDelay = metrics.histogram(
   "synapse_live_caption_delay_ms",
@@ -58,6 +59,7 @@ export const liveCaptionDelay = metrics.histogram(
 const COUNTER_LABEL: Record<string, string> = {
   backlogDroppedMs: "backlog_dropped_ms",
   cutAtMax: "cut_at_max",
+  vadFailed: "vad_failed",
 };
 
 /** How often a live recording asks its room's language again (while cues come). */
