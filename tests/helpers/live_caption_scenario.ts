@@ -23,7 +23,7 @@ import { PocketsphinxRecogniser, type Recogniser } from "../../media/audio/asr.t
 import { SileroVad } from "../../media/audio/vad.ts";
 import { LiveCaptions } from "../../media/recorder/captions.ts";
 import { captionsKey } from "../../actors/recording/storage_keys.ts";
-import type { SegmentReady } from "../../media/recorder/events.ts";
+import type { RecordingEvent, SegmentReady } from "../../media/recorder/events.ts";
 import { createLogger } from "../../engine/log.ts";
 import { issueToken } from "../../media/livekit/tokens.ts";
 import { joinAndPublish } from "./livekit.ts";
@@ -162,9 +162,27 @@ export async function runCaptionScenario(opts: {
       if (e.t === "caption") seen.push({ kind: "caption", arrivedAt, cue: e.c });
     }
   });
+  const t0 = Date.now();
+  const timeline: string[] = [];
   const offSeg = stack.manager.events.subscribe((e) => {
+    timeline.push(`${((Date.now() - t0) / 1000).toFixed(1)}s ${e.type}`);
     if (e.type === "segment_ready") seen.push({ kind: "segment", arrivedAt: Date.now(), seg: e });
   });
+  /** The next recording event `pred` matches; a timeout says what was awaited and what came. */
+  const next = async <E extends RecordingEvent>(
+    what: string,
+    pred: (e: RecordingEvent) => e is E,
+    ms = 30_000,
+  ): Promise<E> => {
+    try {
+      return await stack.manager.events.next(pred, ms);
+    } catch (err) {
+      throw new Error(
+        `${what}: ${(err as Error).message} (at ${((Date.now() - t0) / 1000).toFixed(1)}s; ` +
+          `events so far: ${timeline.join(", ") || "none"})`,
+      );
+    }
+  };
   const asr = new PocketsphinxRecogniser();
   const captions = new LiveCaptions({
     events: stack.manager.events,
@@ -201,26 +219,34 @@ export async function runCaptionScenario(opts: {
         await issueToken(stack.settings, "guest", { roomId: "roomL", identity: id, name }),
       );
     }
-    const started = await stack.manager.events.next((e) => e.type === "recording_started", 30_000);
+    const started = await next(
+      "recording_started",
+      (e): e is Extract<RecordingEvent, { type: "recording_started" }> =>
+        e.type === "recording_started",
+    );
     const recordingId = started.recordingId;
     const isSeg = (e: { type: string }): e is SegmentReady => e.type === "segment_ready";
-    const first = await stack.manager.events.next(isSeg, 30_000);
+    const first = await next("the first segment_ready", isSeg);
     const phrases: Phrase[] = [];
     for (const [i, text] of opts.phrases.entries()) {
       // Right after a segment boundary: the phrase ends well inside the next segment.
-      if (i > 0) await stack.manager.events.next(isSeg, 30_000);
+      if (i > 0) await next(`segment_ready before phrase ${i + 1}`, isSeg);
       const speaker = opts.speakers?.[i] ?? "alice";
       const voice = guests.get(speaker) ?? streamer;
       phrases.push({ text, speaker, ...await voice.say(pcms[i]) });
     }
     // More segments, so the segment path has had the audio after the last phrase.
     for (let i = 0; i < (opts.tailSegments ?? 2); i++) {
-      await stack.manager.events.next(isSeg, 30_000);
+      await next(`tail segment_ready ${i + 1}`, isSeg);
     }
     const metrics = captions.liveMetrics(recordingId);
     for (const g of guests.values()) await g.stop();
     await streamer.stop();
-    await stack.manager.events.next((e) => e.type === "recording_stopped", 30_000);
+    await next(
+      "recording_stopped",
+      (e): e is Extract<RecordingEvent, { type: "recording_stopped" }> =>
+        e.type === "recording_stopped",
+    );
     await captions.settled();
     // Let the room's last tick flush its batch.
     await new Promise((r) => setTimeout(r, 300));
