@@ -8,7 +8,7 @@
  *
  *   deno run -A tests/bench/hot_room.ts [--viewers 1000] [--senders 200] [--rate 1]
  *     [--duration 20] [--reps 2] [--budget 40] [--servers synapse,synapse-audience-gap,bare,centrifugo]
- *     [--baseline <dir>] [--rounds 1] [--profile <dir>] [--inspect-port <n>]
+ *     [--baseline <dir>] [--rounds 1] [--profile <dir>] [--inspect-port <n>] [--env K=V,...]
  *
  * `--baseline <dir>` adds `synapse-baseline`: the same server run from another checkout (a
  * git worktree of the commit to compare with, `deno install` done there), measured in the
@@ -55,10 +55,18 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "1" },
     profile: { type: "string" },
     "inspect-port": { type: "string" },
+    env: { type: "string", default: "" },
     out: { type: "string", default: fileURLToPath(new URL("./results/", import.meta.url)) },
   },
 });
 const BUDGET = Number(values.budget);
+/** `--env K=V,...`: more variables for every Synapse server (e.g. ROOM_TICK_MS=250). */
+const EXTRA_ENV: Record<string, string> = Object.fromEntries(
+  values.env.split(",").filter((kv) => kv.includes("=")).map((kv) => {
+    const at = kv.indexOf("=");
+    return [kv.slice(0, at), kv.slice(at + 1)];
+  }),
+);
 /** `deno run` flags for a profiled Synapse server (V8's tick log, one file per isolate). */
 function profiled(name: string): string[] {
   if (!values.profile) return [];
@@ -71,19 +79,19 @@ const inspectFlags = values["inspect-port"]
   : [];
 const SERVERS: Record<string, () => ServerUnderTest> = {
   synapse: () =>
-    synapseServer({ EDGE_DISPLAY_BUDGET: String(BUDGET) }, {
+    synapseServer({ EDGE_DISPLAY_BUDGET: String(BUDGET), ...EXTRA_ENV }, {
       denoFlags: [...profiled("synapse"), ...inspectFlags],
     }),
   // The same server with the hot-room gap off (the room's gap set by its audience alone, as
   // before ROOM_HOT_RATE): what the hot room's longer tick saves, side by side in one run.
   "synapse-audience-gap": () =>
-    synapseServer({ EDGE_DISPLAY_BUDGET: String(BUDGET), ROOM_HOT_RATE: "1000000" }, {
+    synapseServer({ EDGE_DISPLAY_BUDGET: String(BUDGET), ROOM_HOT_RATE: "1000000", ...EXTRA_ENV }, {
       name: "synapse-audience-gap",
       denoFlags: profiled("synapse-audience-gap"),
     }),
   // Another checkout (--baseline): the change under test against the tree it started from.
   "synapse-baseline": () =>
-    synapseServer({ EDGE_DISPLAY_BUDGET: String(BUDGET) }, {
+    synapseServer({ EDGE_DISPLAY_BUDGET: String(BUDGET), ...EXTRA_ENV }, {
       name: "synapse-baseline",
       root: values.baseline,
       denoFlags: profiled("synapse-baseline"),

@@ -258,7 +258,9 @@ export function renderMarkdown(report: FanoutReport): string {
       `generator's own queue of thousands of sockets to read.`,
     "",
     `Memory per idle viewer: RSS growth from connecting the viewers (no chat yet) divided by ` +
-      `their number, read as found; and again after two full GCs forced through the V8 ` +
+      `their number, after the senders and the first 50 viewers (part of the audience) have ` +
+      `joined, so what a server spends once on its first joins (modules loaded on first use, ` +
+      `caches, allocator arenas) is not divided among the viewers; read as found, and again after two full GCs forced through the V8 ` +
       `inspector, with the live JS heap at that point. The forced-GC readings come from a ` +
       `separate pass on a fresh server started with \`--inspect\`; the load pass runs without ` +
       `it, because with the inspector on Deno reports every WebSocket frame of Synapse to its ` +

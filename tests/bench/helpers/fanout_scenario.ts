@@ -30,6 +30,12 @@ export interface FanoutLoad {
   settleMs: number;
   /** Run the forced-GC memory pass first (default true; memory does not depend on the rate). */
   memoryPass?: boolean;
+  /**
+   * Viewers connected before the "before" memory reading (default 50, part of `viewers`):
+   * what the first joins cost once (modules loaded on first use, caches, allocator arenas)
+   * stays out of the per-viewer figure, which is then the growth from the other viewers.
+   */
+  warmupViewers?: number;
 }
 
 export interface RepResult {
@@ -162,7 +168,10 @@ interface ViewersOpened {
 interface Audience {
   running: RunningServer;
   loadgen: BenchProcess;
+  /** Every viewer connected (warm-up included). */
   connected: ViewersOpened;
+  /** The viewers connected between the two memory readings (per-viewer figures divide by it). */
+  measured: number;
   before: MemoryReading;
   after: MemoryReading;
 }
@@ -187,17 +196,27 @@ async function withAudience<T>(
   const loadgen = startLoadgen(config);
   try {
     await loadgen.request({ cmd: "senders" }, COMMAND_TIMEOUT_MS);
+    const warmup = Math.min(load.warmupViewers ?? 50, Math.max(0, load.viewers - 1));
+    const warm = warmup > 0
+      ? await loadgen.request<ViewersOpened>({ cmd: "viewers", count: warmup }, COMMAND_TIMEOUT_MS)
+      : { opened: 0, failed: 0, ms: 0 };
     await sleep(load.settleMs);
     const before = await readMemory(running);
-    const connected = await loadgen.request<ViewersOpened>({ cmd: "viewers" }, COMMAND_TIMEOUT_MS);
+    const rest = await loadgen.request<ViewersOpened>({ cmd: "viewers" }, COMMAND_TIMEOUT_MS);
+    const connected: ViewersOpened = {
+      opened: warm.opened + rest.opened,
+      failed: warm.failed + rest.failed,
+      firstError: warm.firstError ?? rest.firstError,
+      ms: rest.ms,
+    };
     log(
       `  ${server.name}${inspect ? " (memory pass, --inspect)" : ""}: ${connected.opened} ` +
-        `viewers in ${connected.ms} ms` +
+        `viewers (${warm.opened} to warm up, then ${rest.opened} in ${rest.ms} ms)` +
         (connected.failed ? `, ${connected.failed} failed (${connected.firstError})` : ""),
     );
     await sleep(load.settleMs);
     const after = await readMemory(running);
-    return await use({ running, loadgen, connected, before, after });
+    return await use({ running, loadgen, connected, measured: rest.opened, before, after });
   } finally {
     await loadgen.request({ cmd: "quit" }, 10_000).catch(() => {});
     await loadgen.stop();
@@ -217,15 +236,15 @@ export async function runFanoutScenario(
 ): Promise<ScenarioResult> {
   const unmeasured: MemoryReading = { rss: NaN, rssAfterGc: NaN, jsHeapAfterGc: NaN };
   const gc = load.memoryPass === false
-    ? { before: unmeasured, after: unmeasured, connected: { opened: 0 } }
+    ? { before: unmeasured, after: unmeasured, measured: 0 }
     : await withAudience(server, load, true, log, (a) => Promise.resolve(a));
   return withAudience(
     server,
     load,
     false,
     log,
-    async ({ running, loadgen, connected, before, after }) => {
-      const perViewer = (bytes: number, viewers = connected.opened) =>
+    async ({ running, loadgen, connected, measured, before, after }) => {
+      const perViewer = (bytes: number, viewers = measured) =>
         viewers > 0 ? Math.round(bytes / viewers) : NaN;
       const reps = await measureReps(server, load, running, loadgen, connected.opened, log);
       return {
@@ -242,11 +261,11 @@ export async function runFanoutScenario(
         rssAfterGcAfterViewersBytes: gc.after.rssAfterGc,
         rssPerIdleViewerAfterGcBytes: perViewer(
           gc.after.rssAfterGc - gc.before.rssAfterGc,
-          gc.connected.opened,
+          gc.measured,
         ),
         jsHeapPerIdleViewerBytes: perViewer(
           gc.after.jsHeapAfterGc - gc.before.jsHeapAfterGc,
-          gc.connected.opened,
+          gc.measured,
         ),
         reps,
       };

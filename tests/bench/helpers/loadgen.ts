@@ -5,6 +5,8 @@
  *
  *   {"cmd":"senders"}                      open S senders, send one warm-up message each
  *   {"cmd":"viewers"}                      open V viewers (each in the room, idle)
+ *   {"cmd":"viewers","count":50}           open only that many more (up to V in all): a
+ *                                          warm-up before a memory reading, the rest later
  *   {"cmd":"run","run":1,"durationMs":8000,"drainMs":1500}
  *                                          S senders × R msg/s for the duration, then wait
  *                                          for stragglers; reply with counts and latencies
@@ -42,7 +44,7 @@ export type LoadgenConfig = z.infer<typeof LoadgenConfig>;
 
 export const LoadgenCommand = z.discriminatedUnion("cmd", [
   z.object({ cmd: z.literal("senders") }),
-  z.object({ cmd: z.literal("viewers") }),
+  z.object({ cmd: z.literal("viewers"), count: z.number().int().nonnegative().optional() }),
   z.object({
     cmd: z.literal("run"),
     run: z.number().int().positive(),
@@ -181,13 +183,15 @@ async function openSenders(): Promise<unknown> {
   return { ok: "senders", opened: senders.length };
 }
 
-async function openViewers(): Promise<unknown> {
+async function openViewers(count?: number): Promise<unknown> {
   const started = performance.now();
-  let next = 0;
+  const before = viewers.length;
+  const until = Math.min(config.viewers, before + (count ?? config.viewers));
+  let next = before;
   let failed = 0;
   let firstError: string | undefined;
   const worker = async () => {
-    while (next < config.viewers) {
+    while (next < until) {
       const index = next++;
       try {
         viewers.push(await client.openViewer(index, viewerSink));
@@ -200,7 +204,7 @@ async function openViewers(): Promise<unknown> {
   await Promise.all(Array.from({ length: config.connectConcurrency }, worker));
   return {
     ok: "viewers",
-    opened: viewers.length,
+    opened: viewers.length - before,
     failed,
     firstError,
     ms: Math.round(performance.now() - started),
@@ -302,7 +306,7 @@ async function handle(command: LoadgenCommand): Promise<boolean> {
       reply(await openSenders());
       return true;
     case "viewers":
-      reply(await openViewers());
+      reply(await openViewers(command.count));
       return true;
     case "run":
       reply(await run(command.run, command.durationMs, command.drainMs, command.maxDrainMs));
