@@ -2,8 +2,9 @@
  * A streamer speaking espeak-ng phrases into livekit-server while the real recorder records
  * the room and LiveCaptions (live path, or the segment path when `live` is false) sends
  * caption cues to a real room actor. Each phrase starts right after a `segment_ready`, so it
- * sits inside one recorded segment. Everything seen (captions in the room's batches,
- * segments ready) is logged in one ordered list with arrival times. Used by
+ * sits inside one recorded segment. A wait for an event that an action causes starts before
+ * the action (a wait misses an event that came before it). Everything seen (captions in the
+ * room's batches, segments ready) is logged in one ordered list with arrival times. Used by
  * tests/ai_live_captions.test.ts (order and content) and tests/bench/caption_latency.ts
  * (delay from the end of a phrase to its caption, live vs segment path).
  */
@@ -208,6 +209,16 @@ export async function runCaptionScenario(opts: {
       headers: { authorization: "Bearer alice" },
     });
     const { token, url } = await tokenRes.json();
+    // Waited for from before anyone publishes: the recording starts on the streamer's first
+    // track, which on a loaded machine came before the guest below had joined, and an event
+    // that has gone by is not seen by a wait that starts later (ai_speaker_captions failed so).
+    const startedSoon = next(
+      "recording_started",
+      (e): e is Extract<RecordingEvent, { type: "recording_started" }> =>
+        e.type === "recording_started",
+      60_000,
+    );
+    startedSoon.catch(() => {}); // awaited below; not unhandled if something fails first
     await streamer.start(url, token);
     for (const id of new Set(opts.speakers ?? [])) {
       if (id === "alice") continue;
@@ -219,11 +230,7 @@ export async function runCaptionScenario(opts: {
         await issueToken(stack.settings, "guest", { roomId: "roomL", identity: id, name }),
       );
     }
-    const started = await next(
-      "recording_started",
-      (e): e is Extract<RecordingEvent, { type: "recording_started" }> =>
-        e.type === "recording_started",
-    );
+    const started = await startedSoon;
     const recordingId = started.recordingId;
     const isSeg = (e: { type: string }): e is SegmentReady => e.type === "segment_ready";
     const first = await next("the first segment_ready", isSeg);
@@ -240,13 +247,16 @@ export async function runCaptionScenario(opts: {
       await next(`tail segment_ready ${i + 1}`, isSeg);
     }
     const metrics = captions.liveMetrics(recordingId);
-    for (const g of guests.values()) await g.stop();
-    await streamer.stop();
-    await next(
+    const stopped = next(
       "recording_stopped",
       (e): e is Extract<RecordingEvent, { type: "recording_stopped" }> =>
         e.type === "recording_stopped",
+      60_000,
     );
+    stopped.catch(() => {});
+    for (const g of guests.values()) await g.stop();
+    await streamer.stop();
+    await stopped;
     await captions.settled();
     // Let the room's last tick flush its batch.
     await new Promise((r) => setTimeout(r, 300));
