@@ -54,7 +54,7 @@ function load(): Promise<Any> {
       filter: { enabled: false },
       face: {
         enabled: true,
-        detector: { rotation: false, maxDetected: 8, minConfidence: 0.3, return: false },
+        detector: { rotation: false, maxDetected: 8, minConfidence: 0.5, return: false },
         mesh: { enabled: false },
         attention: { enabled: false },
         iris: { enabled: false },
