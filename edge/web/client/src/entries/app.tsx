@@ -12,6 +12,7 @@ import "../styles/danmaku.css";
 import "../styles/stage.css";
 import "../styles/room.css";
 import "../styles/vod.css";
+import "../styles/faces.css";
 import "../styles/room_tools.css";
 import "../styles/meeting.css";
 import "../styles/notifications.css";

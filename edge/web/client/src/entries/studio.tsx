@@ -4,6 +4,7 @@ import "../styles/base.css";
 import "../styles/page.css";
 import "../styles/header.css";
 import "../styles/studio.css";
+import "../styles/faces.css";
 import { effect } from "@preact/signals";
 import { render } from "preact";
 import { refreshUser } from "../api.ts";

@@ -733,6 +733,26 @@ export const en = {
   "liveRec.noWindows": "The first window arrives when it is over.",
   "liveRec.win": "#{seq} {from}–{to}",
   "liveRec.paused": "Recording is paused: free disk space is low. It resumes by itself.",
+  "faces.title": "Face and expressions",
+  "faces.summary":
+    "On camera {present} of the time, mostly {expression}, smiling in {smile} of frames.",
+  "faces.noneSeen": "No face seen in the analysed frames.",
+  "faces.noFace": "no face",
+  "faces.expr.happy": "smiling",
+  "faces.expr.neutral": "neutral",
+  "faces.expr.surprise": "surprised",
+  "faces.expr.sad": "sad",
+  "faces.expr.angry": "angry",
+  "faces.expr.fear": "tense",
+  "faces.expr.disgust": "displeased",
+  "liveness.title": "Camera check",
+  "liveness.flag": "{who}: possibly not a live camera",
+  "liveness.cleared": "live again at {at}",
+  "liveness.reason.frozen": "picture unchanged for {s} s",
+  "liveness.reason.loop": "picture repeats a {loop} s loop ({n} repeats)",
+  "liveness.reason.models": "face models: antispoof {real}, liveness {live}",
+  "liveness.note":
+    "A liveness check (frozen or looping pictures, a photo held up), not deepfake detection.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -22,6 +22,7 @@ import { ChatFeed, HotTopics, KnowledgeBase, ModerationLog, QaQueue } from "../s
 import { RoomSocket } from "../studio/room_socket.ts";
 import { StagePanel } from "../stage/stage_panel.tsx";
 import { CoachingTips } from "../studio/tips.tsx";
+import { LivenessFlags } from "../studio/liveness.tsx";
 import { StreamLanguage } from "../studio/stream_language.tsx";
 
 const ROOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -185,6 +186,7 @@ function Dashboard({ roomId }: { roomId: string }) {
                   <ChatFeed socket={socket} />
                   <HotTopics socket={socket} />
                   <CoachingTips roomId={roomId} />
+                  <LivenessFlags roomId={roomId} />
                   <StreamLanguage roomId={roomId} socket={socket} />
                 </div>
               </div>

@@ -1,7 +1,7 @@
 /**
  * Coaching tips as cards, newest first: the latest windows (`GET /api/analysis/tips/latest`)
  * and each new one as it is stored (SSE `tips`), with the latest window's on-screen text
- * (OCR). Streamer and room admins only.
+ * (OCR) and the recording's face and expression timeline. Streamer and room admins only.
  */
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
@@ -10,8 +10,10 @@ import { errorText, t } from "../i18n/i18n.ts";
 import { formatTime } from "../i18n/format.ts";
 import type { MessageKey } from "../i18n/messages_en.ts";
 import { openEvents } from "./sse.ts";
+import { FaceTimeline } from "../components/face_timeline.tsx";
 
 interface TipWindow {
+  recordingId?: string;
   window: number;
   endAt: number;
   source: string;
@@ -60,6 +62,12 @@ export function CoachingTips({ roomId }: { roomId: string }) {
         <p id="screen-text" class="small">
           <span class="muted">{t("tips.onScreen")}</span> {rows.value[0].screenText!.join(" · ")}
         </p>
+      )}
+      {rows.value[0]?.recordingId && (
+        <FaceTimeline
+          recordingId={rows.value[0].recordingId}
+          refresh={`${rows.value[0].window}-${rows.value[0].endAt}`}
+        />
       )}
       <ol id="coaching-tips" class="tip-cards" aria-live="polite">
         {rows.value.flatMap((w) =>

@@ -14,6 +14,7 @@ import { playHls } from "../../media_vendor.ts";
 import { ChatReplay } from "./replay.ts";
 import { clock } from "./vod.tsx";
 import { VodSearch } from "./vod_search.tsx";
+import { FaceTimeline } from "../../components/face_timeline.tsx";
 
 const DANMAKU_PREF = "synapse.vodDanmaku";
 
@@ -178,6 +179,7 @@ export function VodPlayer(
         </div>
         {tl && tl.segments.length === 0 && <p class="muted">{t("vod.noSegments")}</p>}
         <VodSearch recordingId={recordingId} seek={seek} />
+        <FaceTimeline recordingId={recordingId} seek={seek} />
 
         <h3>{t("vod.summary")}</h3>
         <p id="vod-summary">{a?.summary ?? t("vod.noSummary")}</p>
