@@ -8,6 +8,9 @@ import { formatSeconds, Progress } from "../engine/progress.ts";
 import { migrate } from "../engine/sql/migrate.ts";
 import { openPgliteStore } from "../engine/sql/pglite_store.ts";
 import { appMigrations } from "../edge/wiring/migrations.ts";
+import { runAdminCli } from "../edge/accounts/admin_cli.ts";
+import { parseConfig } from "../edge/wiring/config.ts";
+import { openStore } from "../engine/sql/open_store.ts";
 
 Deno.test("progress: numbered steps; the caller's estimate, else the mean of the steps done", () => {
   const lines: string[] = [];
@@ -50,5 +53,54 @@ Deno.test("progress: a fresh database's migrations print one line each; none whe
     assert.deepEqual(again, []);
   } finally {
     await store.close();
+  }
+});
+
+Deno.test("progress: `roles list` over several pages prints a line per page with an estimate; one page prints none", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "synapse-roles-list-" });
+  try {
+    const config = parseConfig({ DATA_DIR: dataDir, LOG_LEVEL: "error" });
+    // 450 users (3 pages of 200), a few of them streamers; the CLI opens the folder after us.
+    const store = await openStore(config, await appMigrations());
+    try {
+      await store.query(
+        `INSERT INTO users (id, username, username_key, display_name, roles)
+         SELECT gen_random_uuid()::text, 'fan_' || lpad(i::text, 4, '0'),
+                'fan_' || lpad(i::text, 4, '0'), 'Fan ' || i,
+                CASE WHEN i % 100 = 0 THEN '{viewer,streamer}'::text[] ELSE '{viewer}'::text[] END
+         FROM generate_series(1, 450) AS i`,
+      );
+    } finally {
+      await store.close();
+    }
+    const run = async (args: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runAdminCli(args, {
+        config: () => config,
+        out: (l) => out.push(l),
+        err: (l) => err.push(l),
+      });
+      return { code, out, err: err.filter((l) => !l.startsWith("migrations ")) };
+    };
+
+    const all = await run(["roles", "list", "fan_"]);
+    assert.equal(all.code, 0);
+    assert.equal(all.out.length, 450, "the list itself is on stdout, whole");
+    assert.deepEqual(all.err.map((l) => l.split(" — ")[0]), [
+      "roles list 1/3: users 1-200 of 450",
+      "roles list 2/3: users 201-400 of 450",
+      "roles list 3/3: users 401-450 of 450",
+    ]);
+    assert.match(all.err[0], / — no estimate yet$/);
+    for (const line of all.err.slice(1)) assert.match(line, / — about \d+ (s|min) left$/);
+
+    // One page (the streamers): no progress, just the list.
+    const few = await run(["roles", "list", "--role", "streamer"]);
+    assert.equal(few.code, 0);
+    assert.equal(few.out.length, 4);
+    assert.deepEqual(few.err, []);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
 });

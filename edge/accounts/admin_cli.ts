@@ -21,7 +21,8 @@ import { appMigrations } from "../wiring/migrations.ts";
 import type { SqlStore } from "../../engine/sql/sql.ts";
 import { type Config, loadConfig } from "../wiring/config.ts";
 import { AccountError } from "./errors.ts";
-import { changeRole, GRANTABLE_ROLES, listUsers, roleEvents } from "./roles.ts";
+import { changeRole, countUsers, GRANTABLE_ROLES, listUsers, roleEvents } from "./roles.ts";
+import { Progress } from "../../engine/progress.ts";
 import { findByUsername } from "./users.ts";
 
 export const USAGE = `usage:
@@ -33,6 +34,9 @@ Uses DATABASE_URL (Postgres) or PGlite under DATA_DIR, as the server does; with 
 the server first.`;
 
 class UsageError extends Error {}
+
+/** Users per page of `roles list`. */
+const LIST_PAGE = 200;
 
 function operator(): string {
   try {
@@ -108,15 +112,18 @@ export async function runAdminCli(
         return 0;
       }
       case "list": {
+        const filter = { q: rest[0], role: parsed.values.role };
+        // More than one page: a progress line per page on stderr (the list itself is stdout).
+        const total = await countUsers(store, filter);
+        const pages = Math.ceil(total / LIST_PAGE);
+        const progress = pages > 1 ? new Progress("roles list", pages, io.err) : undefined;
         let after: string | undefined;
         let shown = 0;
-        for (let pages = 0; pages < 1000; pages++) {
-          const page = await listUsers(store, {
-            q: rest[0],
-            role: parsed.values.role,
-            limit: 200,
-            after,
-          });
+        for (let n = 0; n < 1000; n++) {
+          if (n < pages) {
+            progress?.step(`users ${shown + 1}-${Math.min(shown + LIST_PAGE, total)} of ${total}`);
+          }
+          const page = await listUsers(store, { ...filter, limit: LIST_PAGE, after });
           for (const u of page.users) {
             io.out(`${u.username}\t${u.roles.join(",")}${u.status === "banned" ? "\tbanned" : ""}`);
           }

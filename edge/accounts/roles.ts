@@ -280,11 +280,8 @@ export interface UserListQuery {
   after?: string;
 }
 
-/** Users by username, a page at a time. */
-export async function listUsers(
-  db: SqlExecutor,
-  query: UserListQuery,
-): Promise<{ users: User[]; next: string | null }> {
+/** The WHERE terms (and their parameters) of a listing's prefix and role. */
+function userFilter(query: Pick<UserListQuery, "q" | "role">) {
   const params: (string | number)[] = [];
   const where: string[] = [];
   if (query.q) {
@@ -296,6 +293,28 @@ export async function listUsers(
     params.push(query.role);
     where.push(`$${params.length} = ANY (roles)`);
   }
+  return { params, where };
+}
+
+/** How many users a listing with this prefix and role would show in all. */
+export async function countUsers(
+  db: SqlExecutor,
+  query: Pick<UserListQuery, "q" | "role">,
+): Promise<number> {
+  const { params, where } = userFilter(query);
+  const [row] = await db.query<{ n: unknown }>(
+    `SELECT count(*) AS n FROM users ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`,
+    params,
+  );
+  return Number(row?.n ?? 0);
+}
+
+/** Users by username, a page at a time. */
+export async function listUsers(
+  db: SqlExecutor,
+  query: UserListQuery,
+): Promise<{ users: User[]; next: string | null }> {
+  const { params, where } = userFilter(query);
   if (query.after) {
     params.push(query.after);
     where.push(`username_key > $${params.length}`);
