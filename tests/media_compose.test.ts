@@ -115,3 +115,22 @@ Deno.test("audio mixer: sums, clips, pads with silence, drops what runs ahead", 
   m.remove("b");
   assert.equal(m.sources, 0);
 });
+
+Deno.test("audio mixer: under a clock a source plays once primed and primes again when dry", () => {
+  const m = new AudioMixer(1_000, 4);
+  m.push("a", Int16Array.of(1, 2, 3));
+  // 3 queued < 4: not yet primed, the clock's samples are silence and nothing is taken
+  assert.deepEqual([...m.mix(2)], [0, 0]);
+  m.push("a", Int16Array.of(4, 5));
+  assert.deepEqual([...m.mix(2)], [1, 2]);
+  assert.deepEqual([...m.mix(2)], [3, 4]);
+  // one sample left: it plays, runs dry (a hole) and must prime again
+  assert.deepEqual([...m.mix(2)], [5, 0]);
+  m.push("a", Int16Array.of(6, 7));
+  assert.deepEqual([...m.mix(2)], [0, 0], "2 queued < 4 after running dry");
+  m.push("a", Int16Array.of(8, 9));
+  assert.deepEqual([...m.mix(4)], [6, 7, 8, 9]);
+  // the streamer-paced path ignores priming
+  m.push("b", Int16Array.of(1));
+  assert.deepEqual([...m.mixOnto(Int16Array.of(10))], [11]);
+});

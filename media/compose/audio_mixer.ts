@@ -3,9 +3,12 @@
  * recording of several speakers. Each source's frames wait in its own queue (`push`); a
  * clock takes mixed audio out: either the main source's own frames (`mixOnto`: the
  * streamer's microphone paces the recording, as when it is alone) or a sample count
- * (`mix`: a meeting paced by a timer). A source that runs ahead of the clock loses its
- * oldest audio past `maxLagSamples` (bounded memory and delay); one that runs behind
- * contributes silence for what it lacks. Sums are clipped to 16 bits.
+ * (`mix`: paced by a timer, when no streamer microphone is there to pace it). A source that
+ * runs ahead of the clock loses its oldest audio past `maxLagSamples` (bounded memory and
+ * delay); one that runs behind contributes silence for what it lacks. Under `mix`, a source
+ * plays only once `primeSamples` are queued (a jitter buffer: frames that arrive a little
+ * late do not each leave a hole), and primes again after running dry. Sums are clipped to
+ * 16 bits.
  */
 
 interface Queue {
@@ -13,6 +16,8 @@ interface Queue {
   /** Samples of `chunks[0]` already taken. */
   offset: number;
   queued: number;
+  /** Under `mix`: has queued `primeSamples` since it was created or last ran dry. */
+  primed: boolean;
 }
 
 export class AudioMixer {
@@ -20,7 +25,7 @@ export class AudioMixer {
   /** Samples dropped because a source ran ahead of the clock. */
   dropped = 0;
 
-  constructor(private readonly maxLagSamples = 9_600) {}
+  constructor(private readonly maxLagSamples = 9_600, private readonly primeSamples = 0) {}
 
   /** Sources with a queue. */
   get sources(): number {
@@ -30,7 +35,7 @@ export class AudioMixer {
   /** Queues one frame of `id` (copied: the caller may reuse its buffer). */
   push(id: string, samples: Int16Array): void {
     let q = this.#queues.get(id);
-    if (!q) this.#queues.set(id, q = { chunks: [], offset: 0, queued: 0 });
+    if (!q) this.#queues.set(id, q = { chunks: [], offset: 0, queued: 0, primed: false });
     q.chunks.push(samples.slice());
     q.queued += samples.length;
     while (q.queued > this.maxLagSamples && q.chunks.length > 1) {
@@ -58,11 +63,16 @@ export class AudioMixer {
   /** `n` samples of every queued source mixed (silence where none has audio). */
   mix(n: number): Int16Array {
     const acc = new Int32Array(n);
-    for (const q of this.#queues.values()) this.#take(q, acc);
+    for (const q of this.#queues.values()) {
+      if (!q.primed && q.queued < this.primeSamples) continue;
+      q.primed = true;
+      if (this.#take(q, acc) < n) q.primed = false; // ran dry: prime again
+    }
     return clip(acc);
   }
 
-  #take(q: Queue, acc: Int32Array): void {
+  /** Adds the queue's next samples into `acc`; returns how many it had. */
+  #take(q: Queue, acc: Int32Array): number {
     let at = 0;
     while (at < acc.length && q.chunks.length > 0) {
       const c = q.chunks[0];
@@ -76,6 +86,7 @@ export class AudioMixer {
         q.offset = 0;
       }
     }
+    return at;
   }
 }
 

@@ -9,7 +9,10 @@
  * (`media/compose/video_composer.ts`; the layout and the guests' order come from the LiveKit
  * room's metadata, `media/livekit/stage_metadata.ts`, or `stage` at start), their audio is
  * mixed into the streamer's (`media/compose/audio_mixer.ts`: the streamer's microphone
- * paces the recording). A guest whose tracks go (removed, left, disconnected) leaves the
+ * paces the recording). When the streamer publishes no microphone, a clock paces the mix
+ * instead (every `AUDIO_CLOCK_MS`, the samples due by the wall clock since the audio input
+ * opened), so guests' and participants' audio is recorded all the same (silence until
+ * someone speaks). A guest whose tracks go (removed, left, disconnected) leaves the
  * picture at the next frame. Composed frames are written at most `fps` times a second.
  */
 import {
@@ -38,6 +41,10 @@ import type { SegmenterInput } from "./segmenter.ts";
 import { MEDIA_SERVER_LOST, type RecordingSource } from "./session.ts";
 
 const SAMPLE_RATE = 48_000;
+/** How often the clock writes the mix when no streamer microphone paces it. */
+const AUDIO_CLOCK_MS = 20;
+/** A source's jitter buffer under the clock: it plays once this much is queued. */
+const PRIME_SAMPLES = (SAMPLE_RATE * 60) / 1000;
 
 /**
  * Why LiveKit may disconnect the recorder on purpose (the room closed or deleted, the
@@ -219,7 +226,10 @@ export class LivekitSource implements RecordingSource {
   /** The streamer and the guests on stage being recorded. */
   readonly #members = new Map<string, Member>();
   #composer?: VideoComposer;
-  readonly #mixer = new AudioMixer(SAMPLE_RATE / 5);
+  readonly #mixer = new AudioMixer(SAMPLE_RATE / 5, PRIME_SAMPLES);
+  /** This run's audio is paced by the clock (no streamer microphone when it opened). */
+  #clocked = false;
+  #clock?: ReturnType<typeof setInterval>;
   #layout: TileLayout = "grid";
   #guestOrder: string[] = [];
   #composeTimer?: ReturnType<typeof setTimeout>;
@@ -497,7 +507,7 @@ export class LivekitSource implements RecordingSource {
         if (this.#closed || this.#members.get(identity)?.audio !== track) break;
         const sink = this.#audioSink?.writing ? this.#audioSink : undefined;
         const vodMs = sink ? (this.#recordedSamples * 1000) / SAMPLE_RATE : null;
-        if (isStreamer) {
+        if (isStreamer && !this.#clocked) {
           // The streamer's microphone paces the recording; guests' audio is mixed into it.
           const mixed = this.#mixer.mixOnto(frame.data);
           sink?.write(
@@ -524,6 +534,27 @@ export class LivekitSource implements RecordingSource {
     } catch (err) {
       this.opts.log.warn("audio stream ended", { identity, error: err as Error });
     }
+  }
+
+  /** Writes the mix every `AUDIO_CLOCK_MS`: the samples due since the sink opened. */
+  #startClock(sink: FifoSink): void {
+    this.#stopClock();
+    const start = performance.now();
+    let written = 0;
+    this.#clock = setInterval(() => {
+      if (this.#closed || this.#audioSink !== sink || !sink.writing) return this.#stopClock();
+      const due = Math.floor(((performance.now() - start) * SAMPLE_RATE) / 1000) - written;
+      if (due <= 0) return;
+      const mixed = this.#mixer.mix(due);
+      sink.write(new Uint8Array(mixed.buffer, mixed.byteOffset, mixed.byteLength));
+      written += due;
+      this.#recordedSamples += due;
+    }, AUDIO_CLOCK_MS);
+  }
+
+  #stopClock(): void {
+    clearInterval(this.#clock);
+    this.#clock = undefined;
   }
 
   /** The media server went away under the stream (before it was over for another reason). */
@@ -566,7 +597,9 @@ export class LivekitSource implements RecordingSource {
       maps.push("-map", `${index++}:v`);
       sinks.push(new FifoSink(path));
     }
-    if (this.#audio) {
+    // No streamer microphone: the audio is paced by a clock and mixes everyone else.
+    this.#clocked = !this.#audio;
+    {
       const path = `${dir}/audio.fifo`;
       await mkfifo(path);
       args.push(
@@ -584,7 +617,9 @@ export class LivekitSource implements RecordingSource {
       maps.push("-map", `${index++}:a`);
       sinks.push(new FifoSink(path));
     }
-    const [videoSink, audioSink] = this.#video ? [sinks[0], sinks[1]] : [undefined, sinks[0]];
+    const [videoSink, audioSink] = this.#video && this.#videoSize
+      ? [sinks[0], sinks[1]]
+      : [undefined, sinks[0]];
     return {
       args,
       outputArgs: [
@@ -593,7 +628,8 @@ export class LivekitSource implements RecordingSource {
         "cfr",
         "-r",
         "25",
-        ...(this.#audio ? ["-af", "aresample=async=1"] : []),
+        "-af",
+        "aresample=async=1",
       ],
       // Each sink goes live as soon as ffmpeg opens its FIFO: ffmpeg probes the first input
       // (needs data) before it opens the second.
@@ -604,11 +640,13 @@ export class LivekitSource implements RecordingSource {
           }),
           audioSink?.open().then(() => {
             this.#audioSink = audioSink;
+            if (this.#clocked) this.#startClock(audioSink);
           }),
         ]);
         if (this.#ended) sinks.forEach((s) => s.close());
       },
       close: () => {
+        this.#stopClock();
         sinks.forEach((s) => s.close());
         if (this.#videoSink === videoSink) this.#videoSink = undefined;
         if (this.#audioSink === audioSink) this.#audioSink = undefined;
@@ -629,6 +667,7 @@ export class LivekitSource implements RecordingSource {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#composeTimer);
+    this.#stopClock();
     this.#streamEnded("recording closed");
     await this.#room.disconnect().catch(() => {});
   }
