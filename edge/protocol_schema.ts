@@ -46,6 +46,9 @@ export const StageView = z.object({
   maxGuests: z.number().int(),
   guests: z.array(StageEntry),
   queue: z.array(StageEntry),
+  away: z.array(z.string()).optional().meta({
+    description: "guests whose LiveKit connection went, within the grace period (reconnecting)",
+  }),
 });
 
 const amount = z.string().regex(/^-?[0-9]+$/).meta({

@@ -280,7 +280,18 @@ Deno.test({
       assert.equal(acceptEve.status, 200, JSON.stringify(acceptEve.body));
       const rooms = new RoomClient(server.server.actors);
       await rooms.stagePresence(ROOM, eve.id, false);
+      // viewers see her as reconnecting meanwhile, and back again
+      const away = await until("eve shown reconnecting", () =>
+        Promise.resolve(
+          stageEvents(hostWs).find((e: Frame) => e.op === "away" && e.userId === eve.id),
+        ));
+      assert.deepEqual(away.stage.away, [eve.id]);
       await rooms.stagePresence(ROOM, eve.id, true);
+      const back = await until("eve back", () =>
+        Promise.resolve(
+          stageEvents(hostWs).find((e: Frame) => e.op === "back" && e.userId === eve.id),
+        ));
+      assert.equal(back.stage.away, undefined);
       await new Promise((r) => setTimeout(r, 2 * GRACE_MS)); // past the grace: still there
       assert.deepEqual(await onStage(), [eve.id]);
       const eveToken = await lkToken(eve.token);
@@ -296,6 +307,12 @@ Deno.test({
           ),
         ), 60_000);
       assert.deepEqual(dropped.stage.guests, []);
+      assert.equal(dropped.stage.away, undefined);
+      const wentAway = stageEvents(hostWs).filter((e: Frame) =>
+        e.op === "away" && e.userId === eve.id
+      );
+      assert.equal(wentAway.length, 2, "shown reconnecting before losing the spot");
+      assert.deepEqual(wentAway[1].stage.away, [eve.id]);
       assert.deepEqual(await onStage(), []);
     } finally {
       for (const c of cleanups.reverse()) await c().catch(() => {});

@@ -548,12 +548,15 @@ export interface StageView {
   maxGuests: number;
   guests: StageEntry[];
   queue: StageEntry[];
+  /** Guests whose LiveKit connection went, within the grace period: shown as reconnecting. */
+  away?: string[];
 }
 
 /**
  * A change on stage (essential, never dropped). `op` says what happened to `userId`
  * (`accepted`, `declined`, `removed`, `left`, `banned`: publish rights granted or taken in
- * LiveKit by `media/livekit/stage_enforcer.ts`; `muted`: `source` muted by the streamer);
+ * LiveKit by `media/livekit/stage_enforcer.ts`; `muted`: `source` muted by the streamer;
+ * `away`/`back`: a guest's LiveKit connection went or came back within the grace period);
  * `stage` is the whole new view, so a client simply replaces its copy.
  */
 export interface StageRoomEvent {
@@ -567,7 +570,9 @@ export interface StageRoomEvent {
     | "left"
     | "banned"
     | "muted"
-    | "layout";
+    | "layout"
+    | "away"
+    | "back";
   userId?: string;
   media?: StageMedia;
   source?: "camera" | "mic";

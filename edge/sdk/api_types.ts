@@ -564,6 +564,8 @@ export interface paths {
                                         media: "camera" | "mic" | "both";
                                         at: number;
                                     }[];
+                                    /** @description guests whose LiveKit connection went, within the grace period (reconnecting) */
+                                    away?: string[];
                                 };
                                 /** @enum {string} */
                                 language?: "auto" | "zh-CN" | "en" | "ja" | "ko" | "es" | "pt" | "fr" | "de" | "ru" | "it" | "vi" | "th" | "id" | "ar" | "tr";
@@ -4918,6 +4920,8 @@ export interface paths {
                                 media: "camera" | "mic" | "both";
                                 at: number;
                             }[];
+                            /** @description guests whose LiveKit connection went, within the grace period (reconnecting) */
+                            away?: string[];
                         };
                     };
                 };
@@ -5135,6 +5139,8 @@ export interface paths {
                                 media: "camera" | "mic" | "both";
                                 at: number;
                             }[];
+                            /** @description guests whose LiveKit connection went, within the grace period (reconnecting) */
+                            away?: string[];
                         };
                     };
                 };
@@ -19976,6 +19982,8 @@ export interface components {
                         media: "camera" | "mic" | "both";
                         at: number;
                     }[];
+                    /** @description guests whose LiveKit connection went, within the grace period (reconnecting) */
+                    away?: string[];
                 };
                 /** @enum {string} */
                 language?: "auto" | "zh-CN" | "en" | "ja" | "ko" | "es" | "pt" | "fr" | "de" | "ru" | "it" | "vi" | "th" | "id" | "ar" | "tr";
@@ -20233,6 +20241,8 @@ export interface components {
                         media: "camera" | "mic" | "both";
                         at: number;
                     }[];
+                    /** @description guests whose LiveKit connection went, within the grace period (reconnecting) */
+                    away?: string[];
                 };
                 /** @enum {string} */
                 language?: "auto" | "zh-CN" | "en" | "ja" | "ko" | "es" | "pt" | "fr" | "de" | "ru" | "it" | "vi" | "th" | "id" | "ar" | "tr";
@@ -20367,6 +20377,8 @@ export interface components {
                     media: "camera" | "mic" | "both";
                     at: number;
                 }[];
+                /** @description guests whose LiveKit connection went, within the grace period (reconnecting) */
+                away?: string[];
             };
         } | {
             /** @constant */
@@ -20419,6 +20431,8 @@ export interface components {
                     media: "camera" | "mic" | "both";
                     at: number;
                 }[];
+                /** @description guests whose LiveKit connection went, within the grace period (reconnecting) */
+                away?: string[];
             };
             /** @enum {string} */
             language?: "auto" | "zh-CN" | "en" | "ja" | "ko" | "es" | "pt" | "fr" | "de" | "ru" | "it" | "vi" | "th" | "id" | "ar" | "tr";

@@ -98,10 +98,14 @@ export class StagePart implements RoomPart {
   async #presence(cmd: CommandOf<"stage_presence">): Promise<{ ok: true }> {
     const s = this.#state.stage;
     if (!s?.guests.some((e) => e.userId === cmd.userId)) return { ok: true };
-    const away = (s.away ?? []).filter((a) => a.userId !== cmd.userId);
-    if (!cmd.connected) away.push({ userId: cmd.userId, since: this.api.now() });
+    const was = (s.away ?? []).find((a) => a.userId === cmd.userId);
+    const away = (s.away ?? []).filter((a) => a !== was);
+    // a second `left` keeps the first time (the grace runs from when they went)
+    if (!cmd.connected) away.push(was ?? { userId: cmd.userId, since: this.api.now() });
     s.away = away;
-    await this.api.persist();
+    if (!was !== cmd.connected) {
+      await this.#changed({ op: cmd.connected ? "back" : "away", userId: cmd.userId });
+    } else await this.api.persist();
     return { ok: true };
   }
 
@@ -116,6 +120,7 @@ export class StagePart implements RoomPart {
       maxGuests: this.maxGuests,
       guests: s ? s.guests.map((e) => ({ ...e })) : [],
       queue: s ? s.queue.map((e) => ({ ...e })) : [],
+      ...(s?.away?.length ? { away: s.away.map((a) => a.userId) } : {}),
     };
   }
 

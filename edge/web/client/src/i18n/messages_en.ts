@@ -650,6 +650,7 @@ export const en = {
   "stage.queue": "Raised hands ({n})",
   "stage.accept": "Accept",
   "stage.decline": "Decline",
+  "stage.reconnecting": "reconnecting…",
   "stage.remove": "Remove",
   "stage.muteMic": "Mute mic",
   "stage.muteCamera": "Turn camera off",

@@ -628,6 +628,7 @@ export const zhCN: Record<MessageKey, Message> = {
   "stage.queue": "连麦申请（{n}）",
   "stage.accept": "同意",
   "stage.decline": "拒绝",
+  "stage.reconnecting": "重新连接中…",
   "stage.remove": "请下麦",
   "stage.muteMic": "静音麦克风",
   "stage.muteCamera": "关闭摄像头",

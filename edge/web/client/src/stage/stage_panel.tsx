@@ -66,8 +66,11 @@ export function StagePanel() {
       )}
       <ul class="stage-guests">
         {view.guests.map((g) => (
-          <li key={g.userId}>
+          <li key={g.userId} data-user={g.userId}>
             <strong>{g.name}</strong> <span class="muted">{t(`stage.media.${g.media}`)}</span>
+            {view.away?.includes(g.userId) && (
+              <span class="stage-reconnecting" role="status">{t("stage.reconnecting")}</span>
+            )}
             {me.staff && (
               <span class="stage-actions">
                 {g.media !== "camera" && (
