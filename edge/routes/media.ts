@@ -99,6 +99,11 @@ export interface MediaRouteDeps {
    * the recording's owner and admins control.
    */
   outsideRoom?: (who: Identity, stream: OutsideStream) => Promise<string>;
+  /**
+   * Link a room made for an outside stream to that platform's chat (a bridge), so its danmaku
+   * are the windows' chat; answers what happened (`linked`, `already_linked`, `unsupported`).
+   */
+  linkChat?: (roomId: string, platform: string, platformRoomId: string) => Promise<string>;
 }
 
 /** An outside stream a room is made for. */
@@ -237,6 +242,13 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
     };
     const roomId = body.room_id ??
       await (deps.outsideRoom ?? ((w, s) => outsideRoomId(w.userId, s)))(who, outside);
+    // A room made for the stream hears the platform's own chat where a bridge can reach it.
+    const chat = !body.room_id && stream.room && deps.linkChat
+      ? await deps.linkChat(roomId, platform, stream.room.roomId).catch((err) => {
+        log.warn("outside chat not linked", { roomId, platform, error: err as Error });
+        return "failed";
+      })
+      : "not_linked";
     const recordingId = newRecordingId();
     const windowMs = body.segment_time * 1000;
     const output = windowFolder(platform, anchor, Date.now(), deps.nameTimeZone);
@@ -270,6 +282,7 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
       segment_time: body.segment_time,
       quality: stream.quality ?? body.quality,
       save_format: body.save_format,
+      chat,
       state: status.state,
       recording: status,
     }, 201);

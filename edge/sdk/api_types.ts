@@ -11733,7 +11733,7 @@ export interface paths {
         put?: never;
         /**
          * Record the room's stream, an external stream URL, or a live URL in windows
-         * @description Two bodies: `{roomId, url?}` records a room's stream (or `url` into the room), answered `{recording}`; the Douyin document's `{live_url, segment_time, quality, save_format, room_id?}` records a live page or stream URL cut into `segment_time` windows (one MP4 and one coaching analysis each), answered `{recording_id, output, ...}`; with no `room_id` a room is made for the stream, owned by the caller.
+         * @description Two bodies: `{roomId, url?}` records a room's stream (or `url` into the room), answered `{recording}`; the Douyin document's `{live_url, segment_time, quality, save_format, room_id?}` records a live page or stream URL cut into `segment_time` windows (one MP4 and one coaching analysis each), answered `{recording_id, output, ...}`; with no `room_id` a room is made for the stream, owned by the caller, and linked to the platform's chat where a bridge can (`chat`).
          */
         post: {
             parameters: {

@@ -58,6 +58,7 @@ import { WindowCutter } from "../../media/recorder/windows.ts";
 import { createRoom, getRoom } from "../accounts/rooms.ts";
 import { MediaError } from "../../media/errors.ts";
 import { outsideRoomId } from "../routes/media.ts";
+import { LINKS_ACTOR_TYPE } from "../../actors/bridges/address.ts";
 
 export interface Media {
   service: MediaService;
@@ -208,6 +209,21 @@ export function createMedia(opts: {
     windows,
     objects: storage.objects,
     nameTimeZone: config.RECORDING_NAME_TZ,
+    // Its platform's chat into that room: Bilibili rooms directly (Douyin needs a relay URL).
+    linkChat: async (roomId, platform, platformRoomId) => {
+      if (platform !== "bilibili" || !/^\d{1,13}$/.test(platformRoomId)) return "unsupported";
+      const { links } = await opts.actors.ask<{ links: { platform: string }[] }>(
+        LINKS_ACTOR_TYPE,
+        roomId,
+        { kind: "list" },
+      );
+      if (links.some((l) => l.platform === "bilibili")) return "already_linked";
+      await opts.actors.ask(LINKS_ACTOR_TYPE, roomId, {
+        kind: "link",
+        request: { platform: "bilibili", roomId: Number(platformRoomId) },
+      });
+      return "linked";
+    },
     // An outside stream with no room named: a room of the caller's, made once per stream.
     outsideRoom: async (who, stream) => {
       const id = await outsideRoomId(who.userId, stream);

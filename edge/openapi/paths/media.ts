@@ -230,7 +230,7 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
       "quality, save_format, room_id?}` records a live page or stream URL cut into " +
       "`segment_time` windows (one MP4 and one coaching analysis each), answered " +
       "`{recording_id, output, ...}`; with no `room_id` a room is made for the stream, owned " +
-      "by the caller.",
+      "by the caller, and linked to the platform's chat where a bridge can (`chat`).",
     security: BEARER,
     request: jsonBody(StartInput, {
       live_url: "https://live.douyin.com/123456789",
