@@ -127,6 +127,10 @@ Deno.test({
       assert.ok(row.tips.length >= 3 && row.tips.length <= 5);
       assert.ok(row.frames >= 1);
       assert.ok(row.speechRatio > 0);
+      // the voice measured locally (no audio LLM: no emotion)
+      assert.equal(row.voice?.source, "local");
+      assert.ok(row.voice.loudnessDb !== null && row.voice.speechSeconds > 0);
+      assert.equal(row.voice.emotion, undefined);
 
       const again = await call("/api/analysis/segment", "alice", { recordingId, window: 0 });
       assert.equal(again.status, 200);

@@ -72,6 +72,7 @@ Deno.test("migrations: every feature's folder is collected, versions kept and un
     171,
     190,
     191,
+    192,
     200,
     201,
     202,

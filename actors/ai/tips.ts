@@ -8,6 +8,12 @@
  */
 import { z } from "zod";
 import { facesPromptLine, type FaceSummary, type FaceTrend, faceTrendTip } from "./faces.ts";
+import {
+  type VoiceEmotionReading,
+  type VoiceMeasures,
+  voicePromptLine,
+  voiceTip,
+} from "./voice.ts";
 import { askOrLocal, type ImageInput, type LlmClient } from "./llm/client.ts";
 import type { Source } from "./source.ts";
 import { detectQuestion } from "./qa/detect.ts";
@@ -71,6 +77,8 @@ export interface TipWindow {
   language?: LanguageTag;
   /** The streamer's face in this window's key frames, and against the windows before. */
   faces?: { now: FaceSummary; trend: FaceTrend | null };
+  /** The streamer's voice (local measures; emotion only from an LLM). */
+  voice?: VoiceMeasures & { emotion?: VoiceEmotionReading };
 }
 
 /** The messages of `all` inside [startAt, endAt). */
@@ -246,6 +254,9 @@ export function localTips(w: TipWindow): Tip[] {
     if (tip) tips.push({ type: "interaction", ...tip });
   }
 
+  const voice = voiceTip(w.voice, zh);
+  if (voice) tips.push({ type: "interaction", ...voice });
+
   const nearEnd = w.plannedMs !== undefined && w.plannedMs - w.liveForMs < 10 * 60_000;
   if (CLOSING.test(w.transcript) || nearEnd) {
     tips.push({
@@ -334,6 +345,7 @@ export function tipsPrompt(w: TipWindow): string {
     `Hot topics: ${w.topics.join(", ") || "none"}`,
     `On-screen text (OCR of the key frames):\n${w.screenText?.slice(0, 40).join("\n") || "(none)"}`,
     ...(w.faces ? [facesPromptLine(w.faces.now, w.faces.trend)] : []),
+    ...(w.voice ? [voicePromptLine(w.voice)] : []),
   ].join("\n\n");
 }
 

@@ -28,7 +28,8 @@ import {
   analysisTipsSubject,
   windowOf,
 } from "./analysis_messages.ts";
-import type { AnalysisStore } from "./analysis_store.ts";
+import type { AnalysisStore, WindowVoice } from "./analysis_store.ts";
+import { speechClipWav, voiceEmotionTask, voiceMeasures, withWordsPerMinute } from "../ai/voice.ts";
 import {
   type DetectedFace,
   faceFrameRow,
@@ -53,6 +54,8 @@ export interface AnalysisState {
     screenText?: string[];
     /** The key frames' faces in short (absent: faces off, no frames, or older state). */
     faces?: FaceSummary;
+    /** The streamer's voice (absent: no audio, or older state). */
+    voice?: WindowVoice;
   } | null;
   transcript: string | null;
   context: {
@@ -88,6 +91,8 @@ export interface AnalysisDeps {
   resumeAfterMs?: number;
   /** ASR of VAD utterances when no captions cover the window: at most this many. */
   maxUtterances?: number;
+  /** Ask the LLM (an audio or multimodal model) for the emotion in the streamer's voice. */
+  voiceEmotion?: boolean;
   /** Test hook: called after each persisted step; throwing there simulates a crash. */
   afterStep?: (step: AnalysisStep, actorId: string, run: number) => void;
   idleMs?: number;
@@ -233,6 +238,7 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
       const vad = pcm.length > 0
         ? await this.deps.models.speech(pcm)
         : { speechRatio: 0, speechMs: 0 };
+      const voice = vad.speechMs > 0 ? await this.#voice(pcm) : undefined;
       const frames = await this.deps.media.keyFrames(path, `${dir}/frames`);
       const screenText = await this.#screenText(frames, `${dir}/frames`);
       const faces = await this.#faces(frames, `${dir}/frames`);
@@ -250,6 +256,7 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
         segments,
         screenText,
         ...(faces ? { faces } : {}),
+        ...(voice ? { voice } : {}),
       };
     });
     this.state.media = result ?? { speechRatio: 0, speechMs: 0, frameKeys: [], segments: 0 };
@@ -317,6 +324,28 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
     );
     await store.putFaces(req.recordingId, req.window, rows);
     return summariseFaces(rows);
+  }
+
+  /**
+   * The streamer's voice: local measures (loudness, pitch range, speaking rate → energy), and
+   * the emotion in it only from a configured audio or multimodal LLM (`voiceEmotion`); a
+   * failed call leaves the emotion out, never guessed locally.
+   */
+  async #voice(pcm: Float32Array): Promise<WindowVoice> {
+    const measures = await voiceMeasures(pcm);
+    const { llm, voiceEmotion } = this.deps;
+    if (!llm || !voiceEmotion || measures.speechSeconds < 1) return measures;
+    const req = this.state.request!;
+    try {
+      const heard = await llm.completeJson(voiceEmotionTask(req.roomId, speechClipWav(pcm)));
+      return { ...measures, emotion: { ...heard, source: "llm" } };
+    } catch (err) {
+      this.ctx.log.warn("voice emotion from the LLM failed; left out", {
+        window: req.window,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      return measures;
+    }
   }
 
   /** This window's faces against the two windows before it (for "you smiled less..."). */
@@ -451,6 +480,7 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
       screenText: media.screenText ?? [],
       language: context.language,
       ...(media.faces ? { faces: await this.#faceTrend(media.faces) } : {}),
+      ...(media.voice ? { voice: withWordsPerMinute(media.voice, this.state.transcript) } : {}),
     };
     const result = await coachingTips(window, this.deps.llm);
     await this.deps.store.putTips({
@@ -468,6 +498,7 @@ export class AnalysisActor extends Actor<AnalysisState, unknown, unknown> {
       run: this.state.run,
       language: result.language,
       screenText: window.screenText ?? [],
+      voice: window.voice ?? null,
     });
     this.deps.outbound?.publish({
       type: "tips.ready",

@@ -9,6 +9,10 @@ import type { Tip } from "../ai/tips.ts";
 import type { Chapter } from "../ai/summary.ts";
 import type { Source } from "../ai/source.ts";
 import { type FaceFrameRow, isExpression } from "../ai/faces.ts";
+import type { VoiceEmotionReading, VoiceMeasures } from "../ai/voice.ts";
+
+/** A window's voice: the local measures, and the LLM's reading of its emotion when asked. */
+export type WindowVoice = VoiceMeasures & { emotion?: VoiceEmotionReading };
 
 export interface CaptionRow {
   recordingId: string;
@@ -41,6 +45,8 @@ export interface TipsRow {
   language: string;
   /** The window's distinct on-screen text lines (OCR), first seen first. */
   screenText: string[];
+  /** The streamer's voice in the window (local measures; emotion only from an LLM). */
+  voice?: WindowVoice | null;
 }
 
 export interface SummaryRow {
@@ -91,6 +97,7 @@ function toTips(r: Record<string, unknown>): TipsRow {
     createdAt: ms(r.created_at),
     language: String(r.language ?? "en"),
     screenText: r.screen_text ? json<string[]>(r.screen_text) : [],
+    voice: r.voice ? json<WindowVoice>(r.voice) : null,
   };
 }
 
@@ -144,11 +151,13 @@ export class AnalysisStore {
   async putTips(t: Omit<TipsRow, "createdAt">): Promise<TipsRow> {
     await this.db.query(
       `INSERT INTO analysis_tips (recording_id, window_seq, room_id, start_at, end_at, tips, source,
-         transcript, speech_ratio, frames, danmaku, run, language, screen_text)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14::jsonb)
+         transcript, speech_ratio, frames, danmaku, run, language, screen_text, voice)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14::jsonb,
+         $15::jsonb)
        ON CONFLICT (recording_id, window_seq) DO UPDATE SET tips = EXCLUDED.tips,
          source = EXCLUDED.source, transcript = EXCLUDED.transcript,
          language = EXCLUDED.language, screen_text = EXCLUDED.screen_text,
+         voice = EXCLUDED.voice,
          speech_ratio = EXCLUDED.speech_ratio, frames = EXCLUDED.frames,
          danmaku = EXCLUDED.danmaku, run = EXCLUDED.run, created_at = now()
        WHERE analysis_tips.run < EXCLUDED.run`,
@@ -167,6 +176,7 @@ export class AnalysisStore {
         t.run,
         t.language,
         JSON.stringify(t.screenText),
+        t.voice ? JSON.stringify(t.voice) : null,
       ],
     );
     return (await this.tips(t.recordingId, t.window))!;

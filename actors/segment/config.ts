@@ -16,6 +16,11 @@ export const ANALYSIS_VARIABLES = {
   FACES_QUEUE: int(4, 1),
   /** Time the face models get per frame of a request (the first also gets 120 s to load). */
   FACES_FRAME_TIMEOUT_MS: int(20_000, 1_000),
+  /**
+   * Send a clip of each window's speech to the configured LLM for the emotion in the voice
+   * (only for an audio or multimodal model: `LLM_MODEL` must accept `input_audio`).
+   */
+  VOICE_EMOTION_LLM: bool.default(false),
 };
 
 export type AnalysisConfig = Variables<typeof ANALYSIS_VARIABLES>;

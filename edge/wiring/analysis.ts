@@ -73,6 +73,7 @@ export function analysisActors(
         models,
         media: windowMediaOf({ denoiseDb: config.AUDIO_DENOISE_DB }),
         llm,
+        voiceEmotion: config.VOICE_EMOTION_LLM,
         danmaku: new DanmakuArchiveReader(storage.sql),
         outbound,
       }),

@@ -15,7 +15,7 @@ export const MIGRATION_FOLDERS: readonly URL[] = [
   // 014 the danmaku archive · 101 room stats per minute · 171 meeting history
   new URL("../../actors/room/migrations/", import.meta.url),
   // 030 captions, coaching tips, summaries · 151 captions say who spoke · 190 faces
-  // and expressions of key frames · 191 liveness flags · 200 stream language · 202 on-screen text
+  // and expressions of key frames · 191 liveness flags · 192 voice · 200 stream language · 202 on-screen text
   new URL("../../actors/segment/migrations/", import.meta.url),
   // 150 PK battles' results
   new URL("../../actors/pk/migrations/", import.meta.url),

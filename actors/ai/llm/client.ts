@@ -62,6 +62,8 @@ export interface JsonTask<T> {
   system: string;
   user: string;
   images?: ImageInput[];
+  /** An audio clip for an audio or multimodal model (an `input_audio` part). */
+  audio?: { data: Uint8Array; format: "wav" | "mp3" };
   schema: z.ZodType<T>;
   maxTokens?: number;
   temperature?: number;
@@ -126,12 +128,16 @@ function isRetryable(err: unknown): boolean {
   return false;
 }
 
-function toDataUrl(img: ImageInput): string {
+function base64(bytes: Uint8Array): string {
   let binary = "";
-  for (let i = 0; i < img.bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...img.bytes.subarray(i, i + 0x8000));
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   }
-  return `data:${img.mime};base64,${btoa(binary)}`;
+  return btoa(binary);
+}
+
+function toDataUrl(img: ImageInput): string {
+  return `data:${img.mime};base64,${base64(img.bytes)}`;
 }
 
 export class OpenAiLlmClient implements LlmClient {
@@ -212,13 +218,20 @@ export class OpenAiLlmClient implements LlmClient {
         type: "image_url" as const,
         image_url: { url: toDataUrl(img) },
       })),
+      ...(task.audio
+        ? [{
+          type: "input_audio" as const,
+          input_audio: { data: base64(task.audio.data), format: task.audio.format },
+        }]
+        : []),
     ];
+    const parts = (task.images?.length ?? 0) > 0 || task.audio !== undefined;
     return this.#guarded(task.room, task.purpose, async () => {
       const completion = await (await this.#client()).chat.completions.create({
         model: this.settings.model,
         messages: [
           { role: "system", content: task.system },
-          { role: "user", content: task.images?.length ? content : task.user },
+          { role: "user", content: parts ? content : task.user },
         ],
         max_tokens: task.maxTokens ?? 800,
         temperature: task.temperature ?? 0.3,
