@@ -282,6 +282,10 @@ Deno.test("openapi responses: real answers match the document's schema for their
       await call("DELETE", `/api/rooms/resp-room/bridges/${linked.link.id}`, { token: h });
     }
 
+    // --- media (off on this server: what it offers, and the refusal of the rest)
+    await call("GET", "/api/media/status");
+    await call("GET", "/api/vod/rooms/resp-room/recordings");
+
     // --- the API's own documents
     await call("GET", "/api/openapi.json");
     await call("GET", "/api/protocol.schema.json");

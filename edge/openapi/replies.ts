@@ -45,6 +45,11 @@ import { Persona } from "../../actors/cohost/persona.ts";
 import type { AdminReplies } from "../routes/admin_users.ts";
 import { GRANTABLE_ROLES } from "../accounts/roles.ts";
 import type { ClusterView } from "../../engine/cluster.ts";
+import type { PieceStatus } from "../../media/local/local_media.ts";
+import type { IngressView } from "../../media/livekit/server_api.ts";
+import type { RecordingStatus } from "../../media/recorder/session.ts";
+import type { ClipRow, RecordingRow } from "../../actors/recording/recording_index.ts";
+import type { Timeline, VodSpan } from "../../actors/recording/timeline.ts";
 import { type Holds, Minor, type Same, type Wire, z } from "./schemas.ts";
 
 // --- the room's AI (actors/room/contract.ts `AiReplies`)
@@ -483,3 +488,119 @@ export const ProtocolSchemaDocument = z.object({
     RoomInfo: JsonSchemaObject,
   }).openapi({ description: "JSON Schemas 2020-12 (also this document's components)" }),
 });
+
+// --- media: what runs here, OBS ingress, recordings and VODs (media/, actors/recording)
+
+const PieceStatusSchema = z.object({
+  piece: z.enum(["redis", "livekit-server", "ingress"]),
+  state: z.enum(["starting", "up", "restarting", "stopped", "missing", "building", "failed"]),
+  restarts: z.number().int(),
+  pid: z.number().int().optional(),
+  detail: z.string().optional().openapi({ description: "what is missing and how to get it" }),
+});
+export type _PieceStatus = Holds<Same<typeof PieceStatusSchema, PieceStatus>>;
+export const MediaStatusSchema = z.object({
+  live: z.boolean(),
+  recording: z.boolean(),
+  vod: z.boolean(),
+  pieces: z.array(PieceStatusSchema).optional().openapi({
+    description: "the embedded media servers (embedded mode)",
+  }),
+}).openapi("MediaStatus");
+
+export const IngressViewSchema = z.object({
+  ingressId: z.string(),
+  kind: z.enum(["rtmp", "whip"]),
+  url: z.string().openapi({ description: "what OBS connects to" }),
+  streamKey: z.string(),
+  roomId: z.string(),
+}).openapi("Ingress");
+export type _IngressView = Holds<Same<typeof IngressViewSchema, IngressView>>;
+
+/** A recording this process is making (media/recorder/session.ts). */
+export const RecordingStatusSchema = z.object({
+  recordingId: z.string(),
+  roomId: z.string(),
+  source: z.enum(["livekit", "url"]),
+  describe: z.string(),
+  state: z.enum(["recording", "paused", "stopped", "failed"]),
+  startedAt: Ms,
+  stoppedAt: Ms.optional(),
+  segments: z.number().int(),
+  bytes: z.number().int(),
+  restarts: z.number().int(),
+  gaps: z.array(z.object({ from: Ms, to: Ms, reason: z.string() })),
+  pauseReason: z.string().optional(),
+}).openapi("RecordingStatus");
+export type _RecordingStatus = Holds<Same<typeof RecordingStatusSchema, RecordingStatus>>;
+
+/** A recording as the index keeps it (actors/recording/recording_index.ts). */
+export const RecordingRowSchema = z.object({
+  id: z.string(),
+  roomId: z.string(),
+  streamerId: z.string().nullable(),
+  source: z.enum(["livekit", "url", "egress"]),
+  sourceRef: z.string().nullable(),
+  state: z.enum(["recording", "paused", "stopped", "failed", "interrupted"]),
+  startedAt: Ms,
+  endedAt: Ms.nullable(),
+  endReason: z.string().nullable(),
+}).openapi("Recording");
+export type _RecordingRow = Holds<Same<typeof RecordingRowSchema, RecordingRow>>;
+
+export const ClipSchema = z.object({
+  id: z.string(),
+  recordingId: z.string(),
+  highlightId: z.string(),
+  startOffsetMs: z.number().int(),
+  endOffsetMs: z.number().int(),
+  key: z.string(),
+  score: z.number().nullable(),
+}).openapi("Clip");
+export type _Clip = Holds<Same<typeof ClipSchema, ClipRow>>;
+
+const TimelineSchema = z.object({
+  recording: RecordingRowSchema,
+  segments: z.array(z.object({
+    seq: z.number().int(),
+    key: z.string(),
+    startAt: Ms,
+    endAt: Ms,
+    durationMs: z.number(),
+    offsetMs: z.number().openapi({ description: "where the segment starts in the VOD" }),
+    discontinuity: z.boolean(),
+  })),
+  gaps: z.array(z.object({ from: Ms, to: Ms, reason: z.string() })),
+  durationMs: z.number(),
+});
+export type _Timeline = Holds<Same<typeof TimelineSchema, Timeline>>;
+const VodSpanSchema = z.object({
+  id: z.string(),
+  startOffsetMs: z.number(),
+  endOffsetMs: z.number(),
+  score: z.number().optional(),
+});
+export type _VodSpan = Holds<Same<typeof VodSpanSchema, VodSpan>>;
+
+export const MediaReplySchemas = {
+  ingressList: z.object({ ingress: z.array(IngressViewSchema) }),
+  ingress: z.object({ ingress: IngressViewSchema }),
+  /** `POST /api/recording/start` `{roomId, url?}`: the recording now running. */
+  roomRecording: z.object({
+    recording: z.union([
+      RecordingStatusSchema,
+      z.object({
+        recordingId: z.string(),
+        roomId: z.string(),
+        source: z.string(),
+        startedAt: Ms.optional(),
+      }).openapi({ description: "a room recording by LiveKit egress" }),
+    ]),
+  }),
+  recordings: z.object({ roomId: z.string(), recordings: z.array(RecordingRowSchema) }),
+  timeline: TimelineSchema.extend({
+    highlights: z.array(VodSpanSchema).openapi({ description: "the room's highlights in it" }),
+    clips: z.array(ClipSchema),
+  }),
+  clips: z.array(ClipSchema.extend({ url: z.string().openapi({ description: "signed" }) })),
+} as const;

@@ -10975,15 +10975,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the answer */
+                /** @description what runs here */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["MediaStatus"];
                     };
                 };
             };
@@ -11195,14 +11193,14 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the answer */
+                /** @description the room's ingresses */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            ingress: components["schemas"]["Ingress"][];
                         };
                     };
                 };
@@ -11369,25 +11367,14 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description the answer */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description the answer */
+                /** @description the new ingress */
                 201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            ingress: components["schemas"]["Ingress"];
                         };
                     };
                 };
@@ -11567,14 +11554,14 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description the answer */
+                /** @description the ingress, new key */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            ingress: components["schemas"]["Ingress"];
                         };
                     };
                 };
@@ -11776,17 +11763,6 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description the answer */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
                 /** @description started */
                 201: {
                     headers: {
@@ -11813,7 +11789,13 @@ export interface paths {
                         } & {
                             [key: string]: unknown;
                         }) | {
-                            [key: string]: unknown;
+                            recording: components["schemas"]["RecordingStatus"] | {
+                                recordingId: string;
+                                roomId: string;
+                                source: string;
+                                /** @description ms since the epoch */
+                                startedAt?: number;
+                            };
                         };
                     };
                 };
@@ -11976,14 +11958,36 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description the answer */
+                /** @description stopped */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            recording?: components["schemas"]["RecordingStatus"] | components["schemas"]["Recording"] | null;
+                            recording_id?: string;
+                            room_id?: string;
+                            output?: string;
+                            platform?: string;
+                            anchor?: string;
+                            segment_time?: number;
+                            quality?: string;
+                            save_format?: string;
+                            windows?: {
+                                seq: number;
+                                path: string;
+                                start_ts: number;
+                                end_ts: number;
+                                url: string;
+                            }[];
+                            /** @description a windowed recording's state */
+                            state?: string;
+                            pause_reason?: string;
+                            notice?: {
+                                en: string;
+                                zh: string;
+                            };
                         };
                     };
                 };
@@ -12152,14 +12156,36 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the answer */
+                /** @description the recording */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            recording?: components["schemas"]["RecordingStatus"] | components["schemas"]["Recording"] | null;
+                            recording_id?: string;
+                            room_id?: string;
+                            output?: string;
+                            platform?: string;
+                            anchor?: string;
+                            segment_time?: number;
+                            quality?: string;
+                            save_format?: string;
+                            windows?: {
+                                seq: number;
+                                path: string;
+                                start_ts: number;
+                                end_ts: number;
+                                url: string;
+                            }[];
+                            /** @description a windowed recording's state */
+                            state?: string;
+                            pause_reason?: string;
+                            notice?: {
+                                en: string;
+                                zh: string;
+                            };
                         };
                     };
                 };
@@ -12950,14 +12976,15 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the answer */
+                /** @description newest first */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            roomId: string;
+                            recordings: components["schemas"]["Recording"][];
                         };
                     };
                 };
@@ -13126,14 +13153,42 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the answer */
+                /** @description segments, gaps, highlights and clips */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            recording: components["schemas"]["Recording"];
+                            segments: {
+                                seq: number;
+                                key: string;
+                                /** @description ms since the epoch */
+                                startAt: number;
+                                /** @description ms since the epoch */
+                                endAt: number;
+                                durationMs: number;
+                                /** @description where the segment starts in the VOD */
+                                offsetMs: number;
+                                discontinuity: boolean;
+                            }[];
+                            gaps: {
+                                /** @description ms since the epoch */
+                                from: number;
+                                /** @description ms since the epoch */
+                                to: number;
+                                reason: string;
+                            }[];
+                            durationMs: number;
+                            /** @description the room's highlights in it */
+                            highlights: {
+                                id: string;
+                                startOffsetMs: number;
+                                endOffsetMs: number;
+                                score?: number;
+                            }[];
+                            clips: components["schemas"]["Clip"][];
                         };
                     };
                 };
@@ -13565,14 +13620,17 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the answer */
+                /** @description clips with signed URLs */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            clips: (components["schemas"]["Clip"] & {
+                                /** @description signed */
+                                url: string;
+                            })[];
                         };
                     };
                 };
@@ -13740,25 +13798,14 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description the answer */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description the answer */
+                /** @description the clips cut */
                 201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            clips: components["schemas"]["Clip"][];
                         };
                     };
                 };
@@ -13942,7 +13989,14 @@ export interface paths {
                             from: number;
                             to: number;
                             danmaku: {
-                                [key: string]: unknown;
+                                id: string;
+                                userId: string;
+                                name: string;
+                                text: string;
+                                /** @description sent at, ms since the epoch */
+                                at: number;
+                                /** @description where it shows in the VOD */
+                                offsetMs: number;
                             }[];
                             next: string | null;
                         };
@@ -14732,6 +14786,17 @@ export interface paths {
             responses: {
                 /** @description the answer */
                 200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description the answer */
+                202: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -21109,6 +21174,79 @@ export interface components {
             decidedAt: string | null;
             /** @description true: a retry answered with the first result */
             replayed?: boolean;
+        };
+        MediaStatus: {
+            live: boolean;
+            recording: boolean;
+            vod: boolean;
+            /** @description the embedded media servers (embedded mode) */
+            pieces?: {
+                /** @enum {string} */
+                piece: "redis" | "livekit-server" | "ingress";
+                /** @enum {string} */
+                state: "starting" | "up" | "restarting" | "stopped" | "missing" | "building" | "failed";
+                restarts: number;
+                pid?: number;
+                /** @description what is missing and how to get it */
+                detail?: string;
+            }[];
+        };
+        Ingress: {
+            ingressId: string;
+            /** @enum {string} */
+            kind: "rtmp" | "whip";
+            /** @description what OBS connects to */
+            url: string;
+            streamKey: string;
+            roomId: string;
+        };
+        RecordingStatus: {
+            recordingId: string;
+            roomId: string;
+            /** @enum {string} */
+            source: "livekit" | "url";
+            describe: string;
+            /** @enum {string} */
+            state: "recording" | "paused" | "stopped" | "failed";
+            /** @description ms since the epoch */
+            startedAt: number;
+            /** @description ms since the epoch */
+            stoppedAt?: number;
+            segments: number;
+            bytes: number;
+            restarts: number;
+            gaps: {
+                /** @description ms since the epoch */
+                from: number;
+                /** @description ms since the epoch */
+                to: number;
+                reason: string;
+            }[];
+            pauseReason?: string;
+        };
+        Recording: {
+            id: string;
+            roomId: string;
+            streamerId: string | null;
+            /** @enum {string} */
+            source: "livekit" | "url" | "egress";
+            sourceRef: string | null;
+            /** @enum {string} */
+            state: "recording" | "paused" | "stopped" | "failed" | "interrupted";
+            /** @description ms since the epoch */
+            startedAt: number;
+            /** @description ms since the epoch */
+            endedAt: number | null;
+            endReason: string | null;
+        };
+        Clip: {
+            id: string;
+            recordingId: string;
+            highlightId: string;
+            startOffsetMs: number;
+            endOffsetMs: number;
+            key: string;
+            score: number | null;
         };
         AdminUser: {
             id: string;

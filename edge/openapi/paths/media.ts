@@ -8,6 +8,13 @@ import { ID_PATTERN } from "../../../engine/subject.ts";
 import { SearchQuery } from "../../routes/vod_search.ts";
 import { FacesAnswer } from "../../routes/vod_faces.ts";
 import { area, REST_OF_PATH } from "../area.ts";
+import {
+  ClipSchema,
+  MediaReplySchemas,
+  MediaStatusSchema,
+  RecordingRowSchema,
+  RecordingStatusSchema,
+} from "../replies.ts";
 import { AnyObject, BEARER, errors, json, jsonBody, pathParams, text, z } from "../schemas.ts";
 
 const Id = z.string().regex(ID_PATTERN, "must be 1-64 characters of A-Z a-z 0-9 _ -");
@@ -154,7 +161,26 @@ const MEDIA_ERRORS = errors({
   500: ["ffmpeg_failed", "segment_missing"],
   503: ["media_disabled"],
 });
+/** Answers of the recordings' AI still declared as any object (their shapes: issue 14). */
 const Answer = json(AnyObject, "the answer");
+/** A recording now (this process's) or as the index keeps it; null: the room records nothing. */
+const RecordingNow = z.union([RecordingStatusSchema, RecordingRowSchema]);
+/** A windowed recording's plan (the Douyin document's fields) beside its recording. */
+const RecordingAnswer = z.object({
+  recording: RecordingNow.nullable().optional(),
+  recording_id: z.string().optional(),
+  room_id: z.string().optional(),
+  output: z.string().optional(),
+  platform: z.string().optional(),
+  anchor: z.string().optional(),
+  segment_time: z.number().optional(),
+  quality: z.string().optional(),
+  save_format: z.string().optional(),
+  windows: z.array(WindowInfo).optional(),
+  state: z.string().optional().openapi({ description: "a windowed recording's state" }),
+  pause_reason: z.string().optional(),
+  notice: z.object({ en: z.string(), zh: z.string() }).optional(),
+}).openapi({ description: "`recording`, and a windowed recording's plan fields" });
 const RecordingParam = z.object({ id: Id });
 const RoomParam = z.object({ roomId: Id });
 const SSE = text("text/event-stream", "Server-Sent Events");
@@ -184,7 +210,7 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     method: "get",
     path: "/api/media/status",
     summary: "What media this server offers: live, recording, VOD, embedded pieces",
-    responses: { 200: Answer },
+    responses: { 200: json(MediaStatusSchema, "what runs here") },
   },
   {
     method: "get",
@@ -203,7 +229,7 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     summary: "The room's OBS ingress (RTMP/WHIP URL and stream key)",
     security: BEARER,
     request: { query: z.object({ roomId: Id }) },
-    responses: { 200: Answer, ...MEDIA_ERRORS },
+    responses: { 200: json(MediaReplySchemas.ingressList, "the room's ingresses"), ...MEDIA_ERRORS },
   },
   {
     method: "post",
@@ -211,7 +237,7 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     summary: "Create the room's OBS ingress",
     security: BEARER,
     request: jsonBody(IngressInput, { roomId: "lobby", kind: "rtmp" }),
-    responses: { 200: Answer, 201: Answer, ...MEDIA_ERRORS },
+    responses: { 201: json(MediaReplySchemas.ingress, "the new ingress"), ...MEDIA_ERRORS },
   },
   {
     method: "post",
@@ -219,7 +245,7 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     summary: "A new stream key (the old one stops working)",
     security: BEARER,
     request: jsonBody(RotateInput, { roomId: "lobby", ingressId: "IN_abc" }),
-    responses: { 200: Answer, ...MEDIA_ERRORS },
+    responses: { 200: json(MediaReplySchemas.ingress, "the ingress, new key"), ...MEDIA_ERRORS },
   },
   {
     method: "post",
@@ -239,8 +265,7 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
       save_format: "mp4",
     }),
     responses: {
-      200: Answer,
-      201: json(z.union([LiveStarted, AnyObject]), "started", {
+      201: json(z.union([LiveStarted, MediaReplySchemas.roomRecording]), "started", {
         recording_id: "rec_1",
         output: "records/douyin/anchor/2026-12-05/",
         room_id: "out-douyin-0123456789ab",
@@ -265,7 +290,7 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     summary: "Stop a recording (`{recordingId}` or `{recording_id}`)",
     security: BEARER,
     request: jsonBody(StopInput, { recording_id: "rec_1" }),
-    responses: { 200: Answer, ...MEDIA_ERRORS },
+    responses: { 200: json(RecordingAnswer, "stopped"), ...MEDIA_ERRORS },
   },
   {
     method: "get",
@@ -273,7 +298,7 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     summary: "A recording's state (by `recording_id`/`recordingId` or by room); windows too",
     security: BEARER,
     request: { query: StatusQuery },
-    responses: { 200: Answer, ...MEDIA_ERRORS },
+    responses: { 200: json(RecordingAnswer, "the recording"), ...MEDIA_ERRORS },
   },
   {
     method: "get",
@@ -358,14 +383,17 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     path: "/api/vod/rooms/{roomId}/recordings",
     summary: "A room's recordings",
     request: { params: RoomParam },
-    responses: { 200: Answer, ...MEDIA_ERRORS },
+    responses: { 200: json(MediaReplySchemas.recordings, "newest first"), ...MEDIA_ERRORS },
   },
   {
     method: "get",
     path: "/api/vod/recordings/{id}",
     summary: "A recording's timeline",
     request: { params: RecordingParam },
-    responses: { 200: Answer, ...MEDIA_ERRORS },
+    responses: {
+      200: json(MediaReplySchemas.timeline, "segments, gaps, highlights and clips"),
+      ...MEDIA_ERRORS,
+    },
   },
   {
     method: "get",
@@ -389,7 +417,10 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     path: "/api/vod/recordings/{id}/clips",
     summary: "The recording's highlight clips",
     request: { params: RecordingParam },
-    responses: { 200: Answer, ...MEDIA_ERRORS },
+    responses: {
+      200: json(z.object({ clips: MediaReplySchemas.clips }), "clips with signed URLs"),
+      ...MEDIA_ERRORS,
+    },
   },
   {
     method: "post",
@@ -397,7 +428,10 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     summary: "Cut clips of highlights (default: all inside the recording)",
     security: BEARER,
     request: { params: RecordingParam, ...jsonBody(ClipsInput, { padMs: 2000 }) },
-    responses: { 200: Answer, 201: Answer, ...MEDIA_ERRORS },
+    responses: {
+      201: json(z.object({ clips: z.array(ClipSchema) }), "the clips cut"),
+      ...MEDIA_ERRORS,
+    },
   },
   {
     method: "get",
@@ -411,7 +445,14 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
           roomId: z.string(),
           from: z.number(),
           to: z.number(),
-          danmaku: z.array(AnyObject),
+          danmaku: z.array(z.object({
+            id: z.string(),
+            userId: z.string(),
+            name: z.string(),
+            text: z.string(),
+            at: z.number().openapi({ description: "sent at, ms since the epoch" }),
+            offsetMs: z.number().openapi({ description: "where it shows in the VOD" }),
+          })),
           next: z.string().nullable(),
         }),
         "a page",
@@ -529,7 +570,7 @@ export const analysisApi = area("analysis", "The recordings' AI: tips, summaries
     summary: "(Re-)run one window's analysis (`{recordingId, window}` or `{recording_id, seq}`)",
     security: BEARER,
     request: jsonBody(SegmentInput, { recordingId: "rec_1", window: 0 }),
-    responses: { 200: Answer, ...MEDIA_ERRORS },
+    responses: { 200: Answer, 202: Answer, ...MEDIA_ERRORS },
   },
   {
     method: "post",
