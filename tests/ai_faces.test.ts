@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import { decodeRgb, FaceModels, FaceTimeout } from "../media/vision/faces.ts";
+import { decodeRgb, faceFrameCounter, FaceModels, FaceTimeout } from "../media/vision/faces.ts";
 import { SharedModels } from "../media/analysis/shared_models.ts";
 import { roomActorType } from "../actors/room/room_actor.ts";
 import { analysisActorType } from "../actors/segment/analysis_actor.ts";
@@ -58,12 +58,14 @@ Deno.test("faces: a full queue drops live frames (counted); a timeout grows with
   const models = new FaceModels({ queue: 1 });
   try {
     assert.ok(models.timeoutFor(24) > models.timeoutFor(4), "more frames, more time");
+    const droppedBefore = faceFrameCounter.get({ outcome: "dropped" });
     const running = models.detect([copy()]); // taken by the worker at once
     const queued = models.offer(copy()); // waits in the queue (1 place)
     assert.ok(queued, "room for one");
     assert.equal(models.offer(copy()), null, "the queue is full: dropped");
     assert.equal(models.offer(copy()), null);
     assert.equal(models.stats().dropped, 2);
+    assert.equal(faceFrameCounter.get({ outcome: "dropped" }) - droppedBefore, 2, "in /metrics");
     assert.deepEqual((await running)[0].faces, []);
     assert.deepEqual((await queued).faces, []);
     assert.equal(models.stats().frames, 2);

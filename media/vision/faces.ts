@@ -14,6 +14,14 @@
  */
 import { Buffer } from "node:buffer";
 import type { FaceRequest, FaceResponse, FrameFaces, RawImage } from "./face_protocol.ts";
+import { metrics } from "../../engine/metrics.ts";
+
+/** Prometheus: frames by outcome (analysed, dropped on a full queue, timed_out, failed). */
+export const faceFrameCounter = metrics.counter(
+  "synapse_face_frames_total",
+  "Frames sent to the face models' worker by outcome (analysed, dropped: the queue was full, " +
+    "timed_out, failed), and workers started (outcome worker_started)",
+);
 
 export type { DetectedFace, FrameFaces, RawImage } from "./face_protocol.ts";
 
@@ -103,6 +111,7 @@ export class FaceModels {
   offer(frame: RawImage): Promise<FrameFaces> | null {
     if (this.#queue.length >= this.#queueMax) {
       this.#stats.dropped++;
+      faceFrameCounter.inc({ outcome: "dropped" });
       return null;
     }
     return this.#enqueue([frame]).then((r) => r[0]);
@@ -152,9 +161,11 @@ export class FaceModels {
         if (res.ok) {
           this.#loaded = true;
           this.#stats.frames += res.frames.length;
+          faceFrameCounter.inc({ outcome: "analysed" }, res.frames.length);
           job.resolve(res.frames);
         } else {
           this.#stats.failures++;
+          faceFrameCounter.inc({ outcome: "failed" }, job.frames.length);
           job.reject(new Error(`face models: ${res.error}`));
         }
       });
@@ -163,6 +174,7 @@ export class FaceModels {
       e.preventDefault();
       finish(() => {
         this.#stats.failures++;
+        faceFrameCounter.inc({ outcome: "failed" }, job.frames.length);
         this.#kill();
         job.reject(new Error(`face worker failed: ${e.message}`));
       });
@@ -170,6 +182,7 @@ export class FaceModels {
     const timer = setTimeout(() =>
       finish(() => {
         this.#stats.timeouts++;
+        faceFrameCounter.inc({ outcome: "timed_out" }, job.frames.length);
         this.#kill();
         job.reject(
           new FaceTimeout(
@@ -186,6 +199,7 @@ export class FaceModels {
 
   #start(): Worker {
     this.#stats.workers++;
+    faceFrameCounter.inc({ outcome: "worker_started" });
     this.#loaded = false;
     return new Worker(WORKER, { type: "module", name: "face-models" });
   }

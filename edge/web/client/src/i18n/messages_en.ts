@@ -754,6 +754,13 @@ export const en = {
   "liveness.reason.models": "face models: antispoof {real}, liveness {live}",
   "liveness.note":
     "A liveness check (frozen or looping pictures, a photo held up), not deepfake detection.",
+  "voice.title": "Voice:",
+  "voice.line":
+    "energy {energy} ({db} dBFS, {rate} syllables/s, pitch range {range} semitones; measured here)",
+  "voice.energy.low": "low",
+  "voice.energy.medium": "medium",
+  "voice.energy.high": "high",
+  "voice.emotion": "emotion heard by the audio model: {emotion}",
 } as const;
 
 export type MessageKey = keyof typeof en;

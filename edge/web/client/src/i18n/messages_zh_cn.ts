@@ -730,4 +730,10 @@ export const zhCN: Record<MessageKey, Message> = {
   "liveness.reason.loop": "画面在重复约 {loop} 秒的循环（{n} 次）",
   "liveness.reason.models": "人脸模型：防伪 {real}，活体 {live}",
   "liveness.note": "这是活体检查（画面冻结、循环、举着照片），不是深度伪造检测。",
+  "voice.title": "声音：",
+  "voice.line": "能量{energy}（{db} dBFS，{rate} 音节/秒，音高范围 {range} 个半音；本地测量）",
+  "voice.energy.low": "偏低",
+  "voice.energy.medium": "中等",
+  "voice.energy.high": "饱满",
+  "voice.emotion": "音频模型听到的情绪：{emotion}",
 };

@@ -20,6 +20,14 @@ interface TipWindow {
   tips: { type: string; text: string }[];
   /** The window's on-screen text (OCR of its key frames). */
   screenText?: string[];
+  /** The streamer's voice: local measures, emotion only from an audio LLM. */
+  voice?: {
+    energy: string | null;
+    loudnessDb: number | null;
+    syllablesPerSecond: number | null;
+    pitchRangeSemitones: number | null;
+    emotion?: { emotion: string; confidence: number };
+  } | null;
 }
 const KEEP = 6;
 const ICON: Record<string, string> = {
@@ -61,6 +69,18 @@ export function CoachingTips({ roomId }: { roomId: string }) {
       {(rows.value[0]?.screenText?.length ?? 0) > 0 && (
         <p id="screen-text" class="small">
           <span class="muted">{t("tips.onScreen")}</span> {rows.value[0].screenText!.join(" · ")}
+        </p>
+      )}
+      {rows.value[0]?.voice?.energy && (
+        <p id="voice-energy" class="small">
+          <span class="muted">{t("voice.title")}</span> {t("voice.line", {
+            energy: t(`voice.energy.${rows.value[0].voice.energy}` as MessageKey),
+            db: rows.value[0].voice.loudnessDb ?? "?",
+            rate: rows.value[0].voice.syllablesPerSecond ?? "?",
+            range: rows.value[0].voice.pitchRangeSemitones ?? "?",
+          })}
+          {rows.value[0].voice.emotion &&
+            ` · ${t("voice.emotion", { emotion: rows.value[0].voice.emotion.emotion })}`}
         </p>
       )}
       {rows.value[0]?.recordingId && (
