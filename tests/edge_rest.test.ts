@@ -115,12 +115,16 @@ Deno.test("edge: REST endpoints, guest sessions and the web page", async (t) => 
         await Deno.readTextFile(new URL("../edge/web/dist/manifest.json", import.meta.url)),
       );
       const appJs = `/assets/${manifest.app.js}`;
+      // the room page's own stylesheet (danmaku settings, gift banners...), named in its head
+      const roomCss = `/assets/${manifest.app.pages["room/room"][0]}`;
       for (
         const [path, type, needle] of [
           ["/", "text/html", appJs],
           ["/r/lobby", "text/html", appJs],
+          ["/r/lobby", "text/html", roomCss],
           [appJs, "text/javascript", "/ws/rooms/"],
           [`/assets/${manifest.app.css[0]}`, "text/css", "@keyframes fly"],
+          [roomCss, "text/css", "@keyframes gift-banner"],
         ]
       ) {
         const res = await fetch(`${srv.url}${path}`);

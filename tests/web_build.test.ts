@@ -42,7 +42,7 @@ Deno.test("web build: the page names the hashed files, served immutable", async 
   try {
     const manifest = JSON.parse(
       await Deno.readTextFile(new URL("manifest.json", DIST_DIR)),
-    ) as Record<string, { js: string; css: string[] }>;
+    ) as Record<string, { js: string; css: string[]; pages?: Record<string, string[]> }>;
     const html = await (await fetch(`${srv.url}/`)).text();
     for (const file of [manifest.app.js, ...manifest.app.css]) {
       assert.ok(html.includes(`/assets/${file}`), `index.html names ${file}`);
@@ -57,6 +57,30 @@ Deno.test("web build: the page names the hashed files, served immutable", async 
     const page = await fetch(`${srv.url}/r/lobby`);
     assert.equal(page.headers.get("cache-control"), "no-cache", "the page itself revalidates");
     await page.body?.cancel();
+    // Each page names its own stylesheet besides the shared one, never another page's.
+    const pages = manifest.app.pages ?? {};
+    const own: Record<string, string> = {
+      "/": "home",
+      "/r/lobby": "room/room",
+      "/vod/lobby": "vod/vod",
+    };
+    for (const [path, name] of Object.entries(own)) {
+      assert.ok(pages[name]?.length, `the manifest names ${name}'s stylesheet`);
+      const body = await (await fetch(`${srv.url}${path}`)).text();
+      for (const [other, files] of Object.entries(pages)) {
+        for (const f of files) {
+          assert.equal(
+            body.includes(`/assets/${f}`),
+            other === name,
+            `${path} and ${other}'s ${f}`,
+          );
+        }
+      }
+      const res = await fetch(`${srv.url}/assets/${pages[name][0]}`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get("content-type") ?? "", /text\/css/);
+      await res.body?.cancel();
+    }
     const missing = await fetch(`${srv.url}/assets/app-NOTAHASH.js`);
     assert.equal(missing.status, 404);
     await missing.body?.cancel();

@@ -9,6 +9,8 @@ import { errorsZhCN } from "../edge/web/client/src/i18n/errors_zh_cn.ts";
 import { fromBrowser } from "../edge/web/client/src/i18n/pick_locale.ts";
 import { en } from "../edge/web/client/src/i18n/messages_en.ts";
 import { zhCN } from "../edge/web/client/src/i18n/messages_zh_cn.ts";
+import { workEn } from "../edge/web/client/src/i18n/messages_work_en.ts";
+import { workZhCN } from "../edge/web/client/src/i18n/messages_work_zh_cn.ts";
 import { serverErrorCodes } from "./helpers/error_codes.ts";
 
 Deno.test("web i18n: every server error code has a sentence in both languages", async () => {
@@ -27,15 +29,24 @@ Deno.test("web i18n: every server error code has a sentence in both languages", 
 });
 
 Deno.test("web i18n: both UI catalogues have the same keys and placeholders", () => {
-  assert.deepEqual(Object.keys(zhCN).sort(), Object.keys(en).sort());
   const holes = (m: unknown) => [...JSON.stringify(m).matchAll(/\{(\w+)\}/g)].map((x) => x[1]);
-  for (const key of Object.keys(en) as (keyof typeof en)[]) {
-    assert.deepEqual(
-      [...new Set(holes(zhCN[key]))].sort(),
-      [...new Set(holes(en[key]))].sort(),
-      `${key}: same placeholders`,
-    );
+  // Each part (every page's; the streamer's and operator's pages') in both languages.
+  const parts: [string, Record<string, unknown>, Record<string, unknown>][] = [
+    ["base", en, zhCN],
+    ["work", workEn, workZhCN],
+  ];
+  for (const [part, english, chinese] of parts) {
+    assert.deepEqual(Object.keys(chinese).sort(), Object.keys(english).sort(), `${part}: keys`);
+    for (const key of Object.keys(english)) {
+      assert.deepEqual(
+        [...new Set(holes(chinese[key]))].sort(),
+        [...new Set(holes(english[key]))].sort(),
+        `${key}: same placeholders`,
+      );
+    }
   }
+  // A key lives in one part only (t() reads them merged).
+  assert.deepEqual(Object.keys(workEn).filter((k) => k in en), [], "keys in both parts");
 });
 
 Deno.test("web i18n: the browser's languages pick zh-CN or en", () => {

@@ -27,14 +27,35 @@ const CLIENT_PAGES: Record<string, string> = {
 /** Files served from the root as they are: the notifications' service worker (scope `/`). */
 const ROOT_FILES: Record<string, string> = { "sw.js": JS };
 
-type Manifest = Record<string, { js: string; css: string[] }>;
+type Manifest = Record<
+  string,
+  { js: string; css: string[]; pages?: Record<string, string[]> }
+>;
 
-/** `<link>`/`<script>` tags for the built entry `entry`. */
-function assetTags(manifest: Manifest, entry: string): string {
+/**
+ * index.html's routes and the page modules (client/src/pages/) whose stylesheets each one
+ * needs besides the entry's: Home's address also shows the hash pages (notifications,
+ * webhooks).
+ */
+const INDEX_ROUTES: Record<string, string[]> = {
+  "/": ["home", "notifications", "webhooks"],
+  "/index.html": ["home", "notifications", "webhooks"],
+  // Deep links to a room (`/r/lobby`).
+  "/r/:roomId": ["room/room"],
+  // A meeting room (`/m/standup`).
+  "/m/:roomId": ["meeting/meeting"],
+  // Recordings of a room (`/vod/lobby`, `/vod/lobby/rec_…`).
+  "/vod/:roomId": ["vod/vod"],
+  "/vod/:roomId/:recordingId": ["vod/vod"],
+};
+
+/** `<link>`/`<script>` tags for the built entry `entry` (and the stylesheets of `pages`). */
+function assetTags(manifest: Manifest, entry: string, pages: string[] = []): string {
   const files = manifest[entry];
   if (!files) throw new Error(`edge/web/dist/manifest.json has no entry "${entry}"`);
+  const css = [...files.css, ...pages.flatMap((p) => files.pages?.[p] ?? [])];
   return [
-    ...files.css.map((f) => `<link rel="stylesheet" href="/assets/${f}">`),
+    ...css.map((f) => `<link rel="stylesheet" href="/assets/${f}">`),
     `<script type="module" src="/assets/${files.js}"></script>`,
   ].join("\n    ");
 }
@@ -45,21 +66,14 @@ export async function webRoutes(): Promise<Hono> {
     await Deno.readTextFile(new URL("manifest.json", DIST_DIR)),
   );
 
-  const html = (await Deno.readTextFile(new URL("index.html", WEB_DIR)))
-    .replace(ASSETS_MARKER, assetTags(manifest, "app"));
-  const page = () =>
-    new Response(html, {
-      headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" },
-    });
-  app.get("/", page);
-  app.get("/index.html", page);
-  // Deep links to a room (`/r/lobby`) load the same page.
-  app.get("/r/:roomId", page);
-  // A meeting room (`/m/standup`).
-  app.get("/m/:roomId", page);
-  // Recordings of a room (`/vod/lobby`, `/vod/lobby/rec_…`).
-  app.get("/vod/:roomId", page);
-  app.get("/vod/:roomId/:recordingId", page);
+  const index = await Deno.readTextFile(new URL("index.html", WEB_DIR));
+  for (const [path, pages] of Object.entries(INDEX_ROUTES)) {
+    const html = index.replace(ASSETS_MARKER, assetTags(manifest, "app", pages));
+    app.get(path, () =>
+      new Response(html, {
+        headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" },
+      }));
+  }
 
   const shell = await Deno.readTextFile(new URL("client/page.html", WEB_DIR));
   for (const [path, entry] of Object.entries(CLIENT_PAGES)) {

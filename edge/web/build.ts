@@ -15,8 +15,16 @@ const ENTRY_DIR = new URL("edge/web/client/src/entries/", ROOT);
 export const DIST_DIR = new URL("edge/web/dist/", ROOT);
 export const MANIFEST = "manifest.json";
 
-/** Per entry: its script and stylesheet (file names inside dist/). */
-export type Manifest = Record<string, { js: string; css: string[] }>;
+/**
+ * Per entry: its script and stylesheet (file names inside dist/), and for index.html's entry
+ * the stylesheet of each page that has one (`pages`: "room/room" → files; a page module under
+ * client/src/pages/ that imports CSS gets its own bundle, named by the server in that page's
+ * head, so a page never loads another page's styles).
+ */
+export type Manifest = Record<
+  string,
+  { js: string; css: string[]; pages?: Record<string, string[]> }
+>;
 
 export interface BuildOutput {
   /** File name inside dist/ → bytes (the manifest included). */
@@ -71,6 +79,17 @@ export async function buildClient(): Promise<BuildOutput> {
   const distPath = new URL(DIST_DIR).pathname;
   for (const f of result.outputFiles) files.set(f.path.slice(distPath.length), f.contents);
   const manifest: Manifest = {};
+  const pages: Record<string, string[]> = {};
+  for (const meta of Object.values(result.metafile.outputs)) {
+    const page = meta.entryPoint?.match(/^edge\/web\/client\/src\/pages\/(.+)\.tsx$/)?.[1];
+    if (page && meta.cssBundle) pages[page] = [meta.cssBundle.slice("edge/web/dist/".length)];
+    else if (meta.cssBundle && !meta.entryPoint?.startsWith("edge/web/client/src/entries/")) {
+      // Nobody would load it: only entries' and pages' stylesheets are named in a page.
+      throw new Error(
+        `${meta.entryPoint} imports CSS: import stylesheets from an entry or a page module`,
+      );
+    }
+  }
   for (const [out, meta] of Object.entries(result.metafile.outputs)) {
     // Entries only (a dynamically imported module is an entry point of esbuild's too).
     if (!meta.entryPoint?.startsWith("edge/web/client/src/entries/")) continue;
@@ -79,6 +98,11 @@ export async function buildClient(): Promise<BuildOutput> {
     manifest[entry] = {
       js: name,
       css: meta.cssBundle ? [meta.cssBundle.slice("edge/web/dist/".length)] : [],
+      ...(entry === "app"
+        ? {
+          pages: Object.fromEntries(Object.entries(pages).sort(([a], [b]) => a.localeCompare(b))),
+        }
+        : {}),
     };
   }
   const sorted = Object.fromEntries(

@@ -75,11 +75,8 @@ interface PageWeight {
 }
 
 /** The weight of what a page really loaded (the paths it asked for, the page included). */
-async function weightOf(
-  client: { files: Map<string, Uint8Array>; html: Uint8Array },
-  loaded: Set<string>,
-) {
-  const blobs = [...loaded].map((p) => isPage(p) ? client.html : client.files.get(p)!);
+async function weightOf(client: Client, loaded: Set<string>) {
+  const blobs = [...loaded].map((p) => isPage(p) ? client.html(p) : client.files.get(p)!);
   const weight: PageWeight = { files: blobs.length, bytes: 0, gzip: 0 };
   for (const b of blobs) {
     weight.bytes += b.length;
@@ -95,10 +92,15 @@ async function weightOf(
  */
 const isPage = (path: string) => path === "/" || /^\/(r|vod)\//.test(path);
 
+/** A client's static files by path, and the page it serves at a path. */
+interface Client {
+  files: Map<string, Uint8Array>;
+  html(path: string): Uint8Array;
+}
+
 async function serveClient(
   context: BrowserContext,
-  files: Map<string, Uint8Array>,
-  html: Uint8Array,
+  { files, html }: Client,
   loaded: Set<string>,
 ): Promise<void> {
   await context.route(
@@ -107,7 +109,7 @@ async function serveClient(
       const path = new URL(route.request().url()).pathname;
       if (isPage(path) || files.has(path)) loaded.add(path);
       if (isPage(path)) {
-        return route.fulfill({ body: Buffer.from(html), contentType: "text/html" });
+        return route.fulfill({ body: Buffer.from(html(path)), contentType: "text/html" });
       }
       const body = files.get(path);
       if (!body) return route.continue();
@@ -119,21 +121,35 @@ async function serveClient(
   );
 }
 
-/** Path → bytes of a client's static files, and its page. */
-async function clientFiles(
-  commit: string | undefined,
-  pageUrl: string,
-): Promise<{ files: Map<string, Uint8Array>; html: Uint8Array }> {
+/**
+ * Path → bytes of a client's static files, and its page: the older client's one index.html;
+ * the rebuilt one's as the edge serves each page (the bundle's tags put in, each page naming
+ * its own stylesheet).
+ */
+async function clientFiles(commit: string | undefined, base: string): Promise<Client> {
   const files = new Map<string, Uint8Array>();
   for (const n of await webSources(commit)) {
     files.set(`/${n}`, await webFile(n, commit));
   }
-  if (commit) return { files, html: await webFile("index.html", commit) };
+  if (commit) {
+    const index = await webFile("index.html", commit);
+    return { files, html: () => index };
+  }
   for await (const e of Deno.readDir(`${ROOT}edge/web/dist/`)) {
     if (e.name !== "manifest.json") files.set(`/assets/${e.name}`, await webFile(`dist/${e.name}`));
   }
-  // The page as the edge serves it (the bundle's tags put in).
-  return { files, html: new Uint8Array(await (await fetch(pageUrl)).arrayBuffer()) };
+  const served = async (path: string) =>
+    new Uint8Array(await (await fetch(`${base}${path}`)).arrayBuffer());
+  const pages = {
+    home: await served("/"),
+    room: await served("/r/bench"),
+    vod: await served("/vod/bench"),
+  };
+  return {
+    files,
+    html: (path) =>
+      path.startsWith("/r/") ? pages.room : path.startsWith("/vod/") ? pages.vod : pages.home,
+  };
 }
 
 if (!(await hasChromium("bench web_client"))) Deno.exit(0);
@@ -147,8 +163,8 @@ const { viewer: ticker } = await TestViewer.join(srv.wsUrl("bench"), "bench", to
 let i = 0;
 const timer = setInterval(() => ticker.send({ type: "say", text: `tick ${i++}` }), 50);
 const clients = {
-  baseline: await clientFiles(BASELINE, `${srv.url}/r/bench`),
-  rebuilt: await clientFiles(undefined, `${srv.url}/r/bench`),
+  baseline: await clientFiles(BASELINE, srv.url),
+  rebuilt: await clientFiles(undefined, srv.url),
 };
 const times: Record<"baseline" | "rebuilt", number[]> = { baseline: [], rebuilt: [] };
 const PAGES = ["home", "room", "vod"] as const;
@@ -170,7 +186,7 @@ try {
     ) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       const client = clients[variant];
-      await serveClient(context, client.files, client.html, loaded[variant]);
+      await serveClient(context, client, loaded[variant]);
       await context.addInitScript(`
         new MutationObserver((_, obs) => {
           if (document.querySelector(".danmaku")) {
@@ -191,7 +207,7 @@ try {
     for (const variant of ["baseline", "rebuilt"] as const) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       const seen = new Set<string>();
-      await serveClient(context, clients[variant].files, clients[variant].html, seen);
+      await serveClient(context, clients[variant], seen);
       const page = await context.newPage();
       await page.goto(`${srv.url}${PAGE_URLS[pageName][variant]}`, { waitUntil: "networkidle" });
       perPage[pageName][variant] = await weightOf(clients[variant], seen);

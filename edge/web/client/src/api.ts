@@ -4,6 +4,7 @@
  * once under a Web Lock (refresh tokens rotate: one exchange each, whichever tab does it).
  */
 import { effect, signal } from "@preact/signals";
+import { errorSentencesReady } from "./i18n/i18n.ts";
 import { type Locale, locale } from "./i18n/locale.ts";
 
 const AUTH_KEY = "synapse.auth";
@@ -71,10 +72,13 @@ async function rawCall<T>(path: string, opts: CallOptions, token?: string): Prom
       body: opts.json === undefined ? undefined : JSON.stringify(opts.json),
     });
   } catch {
+    await errorSentencesReady();
     throw new ApiError(0, "offline", "network unreachable");
   }
   const body = await res.json().catch(() => ({}));
   if (!res.ok) {
+    // Whoever catches it says the code as a sentence (loaded on first use): have them in.
+    await errorSentencesReady();
     throw new ApiError(
       res.status,
       body.error?.code ?? `http_${res.status}`,
@@ -135,8 +139,25 @@ export async function freshAccessToken(force = false): Promise<string | null> {
 /** A random idempotency key (one per user action; retries of that action reuse it). */
 export const newKey = (prefix: string) => `${prefix}-${crypto.randomUUID()}`;
 
+/**
+ * A failure whose code the caller says as a sentence (`errorText` in its `catch`): the error
+ * sentences, loaded on first use, are in before it rejects.
+ */
+export async function withErrorSentences<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    await errorSentencesReady();
+    throw err;
+  }
+}
+
 /** Call `/api{path}`; with `auth`, as the signed-in user (one retry after a refresh). */
-export async function api<T>(path: string, opts: CallOptions = {}): Promise<T> {
+export function api<T>(path: string, opts: CallOptions = {}): Promise<T> {
+  return withErrorSentences(call<T>(path, opts));
+}
+
+async function call<T>(path: string, opts: CallOptions): Promise<T> {
   if (!opts.auth) return await rawCall<T>(path, opts);
   const token = await accessToken();
   if (!token) throw new ApiError(401, "login_required");

@@ -3,8 +3,7 @@
  * the gift animation, the open room's connection and the effects. Set on
  * `globalThis.synapseClient` by index.html's entry.
  */
-import { type Params, t } from "./i18n/i18n.ts";
-import { errorText } from "./i18n/i18n.ts";
+import { errorSentence, type Params, t } from "./i18n/i18n.ts";
 import type { MessageKey } from "./i18n/messages_en.ts";
 import { giftBurst } from "./gifts/gift_burst.ts";
 import { formatCoins, formatNumber, formatTime } from "./i18n/format.ts";
@@ -13,7 +12,8 @@ import { openRoom } from "./pages/room/connection.ts";
 export const bridge = {
   giftBurst,
   t: (key: MessageKey, params?: Params) => t(key, params),
-  errorText,
+  /** A server error code's sentence (the sentences load on first use). */
+  errorText: errorSentence,
   formatNumber,
   formatCoins,
   formatTime,

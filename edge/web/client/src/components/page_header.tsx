@@ -6,27 +6,28 @@
  */
 import { useSignal, useSignalEffect } from "@preact/signals";
 import { useEffect } from "preact/hooks";
-import { api, currentUser, signOut } from "../api.ts";
+import { currentUser, signOut } from "../api.ts";
 import { formatCoins } from "../i18n/format.ts";
 import { t } from "../i18n/i18n.ts";
 import { socketIdentity } from "../socket_identity.ts";
 import { refreshWallet, walletBalance, walletEarnings } from "../wallet.ts";
-import { AuthDialog } from "./auth_dialog.tsx";
-import { NotificationBell } from "./notification_bell.tsx";
+import { lazyComponent } from "./lazy.tsx";
+import { askProviders, oauthProviders, providers } from "./providers.ts";
 import { LangSwitch } from "./lang_switch.tsx";
 
+/** The bell (signed-in users only): its code and the inbox's load for them alone. */
+const NotificationBell = lazyComponent(
+  () => import("./notification_bell.tsx").then((m) => m.NotificationBell),
+  { quiet: true },
+);
+
+/** The sign-in dialog's code loads the first time it opens. */
+const AuthDialog = lazyComponent(
+  () => import("./auth_dialog.tsx").then((m) => m.AuthDialog),
+  { quiet: true },
+);
+
 export type PageName = "home" | "room" | "vod" | "studio" | "ops" | "webhooks";
-
-/** The OAuth providers the server offers; null until asked, "none" without accounts. */
-const providers = { list: null as string[] | null | "none", asked: null as Promise<void> | null };
-
-function askProviders(): Promise<void> {
-  providers.asked ??= api<{ providers: string[] }>("/auth/providers").then(
-    (r) => void (providers.list = r.providers),
-    () => void (providers.list = "none"),
-  );
-  return providers.asked;
-}
 
 export function PageHeader({ current }: { current: PageName }) {
   const user = currentUser.value;
@@ -39,7 +40,7 @@ export function PageHeader({ current }: { current: PageName }) {
   useEffect(() => {
     askProviders().then(() => {
       accounts.value = providers.list !== "none";
-      oauth.value = Array.isArray(providers.list) ? providers.list : [];
+      oauth.value = oauthProviders();
     });
   }, []);
   useSignalEffect(() => {
@@ -69,7 +70,7 @@ export function PageHeader({ current }: { current: PageName }) {
       </nav>
       <div class="header-end">
         <LangSwitch />
-        <NotificationBell />
+        {user && <NotificationBell />}
         {user && walletBalance.value !== null && (
           <span id="wallet" class="wallet pill" title={t("wallet.title")}>
             <span aria-hidden="true">🪙</span>{" "}

@@ -1,36 +1,24 @@
-/** A sign-in form for the pages that need an account (the session is shared by every page). */
+/**
+ * The sign-in card of the pages that need an account (dashboard, operator pages): why, and the
+ * same forms as the header's dialog (auth_forms.tsx: sign in, create an account, providers).
+ * The session is shared by every page, so signing in here shows the page.
+ */
 import { useSignal } from "@preact/signals";
-import { ApiError, signIn } from "../api.ts";
-import { errorText, t } from "../i18n/i18n.ts";
+import { useEffect } from "preact/hooks";
+import { t } from "../i18n/i18n.ts";
+import { AuthForms } from "./auth_forms.tsx";
+import { askProviders, oauthProviders } from "./providers.ts";
 
 export function SignIn({ why }: { why: string }) {
-  const status = useSignal("");
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    const data = new FormData(e.currentTarget as HTMLFormElement);
-    status.value = "";
-    try {
-      await signIn(String(data.get("username")), String(data.get("password")));
-    } catch (err) {
-      status.value = errorText(err instanceof ApiError ? err.code : "offline");
-    }
-  };
+  const oauth = useSignal<string[]>(oauthProviders());
+  useEffect(() => {
+    askProviders().then(() => (oauth.value = oauthProviders()));
+  }, []);
   return (
-    <section class="panel-card narrow" aria-labelledby="signin-h">
+    <section class="panel-card signin-card" aria-labelledby="signin-h">
       <h1 id="signin-h">{t("signin.title")}</h1>
       <p class="muted">{why}</p>
-      <form class="stack" id="signin-form" onSubmit={submit}>
-        <label>
-          <span>{t("signin.username")}</span>
-          <input name="username" autoComplete="username" required />
-        </label>
-        <label>
-          <span>{t("signin.password")}</span>
-          <input name="password" type="password" autoComplete="current-password" required />
-        </label>
-        <button type="submit">{t("signin.submit")}</button>
-      </form>
-      {status.value && <p class="error" role="alert">{status.value}</p>}
+      <AuthForms providers={oauth.value} idPrefix="signin-" />
     </section>
   );
 }

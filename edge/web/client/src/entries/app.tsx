@@ -3,25 +3,19 @@
  * chunk of its own loaded only on its page. Older links to pages that moved are sent to their
  * new homes (routes.ts). Tests reach a few parts through `globalThis.synapseClient` (bridge.ts).
  */
+// What every page of index.html shows (the header, the bell, its notifications page); each
+// page's own stylesheet comes with its chunk and the server names it in that page's head
+// (build.ts: manifest `pages`; edge/routes/web.ts).
 import "../styles/app.css";
-import "../styles/media.css";
 import "../styles/base.css";
 import "../styles/header.css";
-import "../styles/home.css";
-import "../styles/danmaku.css";
-import "../styles/stage.css";
-import "../styles/room.css";
-import "../styles/vod.css";
-import "../styles/faces.css";
-import "../styles/room_tools.css";
-import "../styles/meeting.css";
 import "../styles/notifications.css";
 import { effect } from "@preact/signals";
 import { render } from "preact";
 import { installBridge } from "../bridge.ts";
 import { PageHeader, type PageName } from "../components/page_header.tsx";
 import { currentUser, finishOAuth, refreshUser } from "../api.ts";
-import { catalogueReady, errorText, t } from "../i18n/i18n.ts";
+import { catalogueReady, errorSentence, t } from "../i18n/i18n.ts";
 import { locale } from "../i18n/locale.ts";
 import { notice } from "../notice.ts";
 import { openRoom, RoomConnection } from "../pages/room/connection.ts";
@@ -43,7 +37,7 @@ installBridge();
 // Back from an OAuth provider (`/#/oauth?...`): keep the session, clean the address bar.
 // Else roles may have changed since sign-in (an admin granted one): read them again.
 finishOAuth().then((error) => {
-  if (error) notice(t("auth.failed", { reason: errorText(error) }));
+  if (error) void errorSentence(error).then((reason) => notice(t("auth.failed", { reason })));
   else if (error === null) refreshUser();
 });
 
@@ -70,7 +64,10 @@ if (listView && isHomeRoute(location)) {
 }
 if (listView && location.hash.startsWith("#/webhooks")) {
   listView.hidden = false;
-  import("../pages/webhooks.tsx").then(({ WebhooksPage }) => render(<WebhooksPage />, listView));
+  // the webhooks page speaks the streamer's pages' catalogue part
+  Promise.all([import("../pages/webhooks.tsx"), catalogueReady("work")]).then((
+    [{ WebhooksPage }],
+  ) => render(<WebhooksPage />, listView));
 }
 if (listView && location.hash.startsWith("#/notifications")) {
   listView.hidden = false;
@@ -107,7 +104,9 @@ if (vodView && vod) {
 const meetingId = meetingIdOf(location);
 if (roomView && meetingId) {
   roomView.hidden = false;
-  import("../pages/meeting/meeting.tsx").then(({ Meeting }) =>
+  Promise.all([import("../pages/meeting/meeting.tsx"), catalogueReady("work")]).then((
+    [{ Meeting }],
+  ) =>
     render(
       <Meeting roomId={meetingId} connect={(say) => new RoomConnection(meetingId, say)} />,
       roomView,

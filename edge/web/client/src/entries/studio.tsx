@@ -13,7 +13,7 @@ import { locale } from "../i18n/locale.ts";
 import { Studio } from "../pages/studio.tsx";
 
 // Nothing renders before the language's catalogue is in (a chunk per language).
-await catalogueReady();
+await catalogueReady("base", "work");
 
 effect(() => {
   document.documentElement.lang = locale.value;

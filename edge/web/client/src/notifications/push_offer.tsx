@@ -4,7 +4,7 @@
  * when "Turn on" is pressed; "Not now" is remembered in this browser.
  */
 import { useSignal } from "@preact/signals";
-import { useEffect } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { t } from "../i18n/i18n.ts";
 import { enablePush, pushSupported } from "./push.ts";
 
@@ -18,8 +18,10 @@ export function shouldOfferPush(): boolean {
 
 export function PushOffer({ name, onDone }: { name: string; onDone: () => void }) {
   const busy = useSignal(false);
+  // Asked once per browser, and only where push works: otherwise it says nothing and is done.
+  const [wanted] = useState(shouldOfferPush);
   useEffect(() => {
-    if (!shouldOfferPush()) onDone();
+    if (!wanted) onDone();
   }, []);
   const no = () => {
     localStorage.setItem(DISMISSED_KEY, String(Date.now()));
@@ -34,6 +36,7 @@ export function PushOffer({ name, onDone }: { name: string; onDone: () => void }
       onDone();
     }
   };
+  if (!wanted) return null;
   return (
     <span id="push-offer" class="push-offer" role="status">
       {t("notify.offer", { name })}{" "}

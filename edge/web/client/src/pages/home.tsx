@@ -3,6 +3,7 @@
  * signed in), a category filter and a search by title or streamer, empty and offline states
  * that say what to do; opening a room by id and the guest nickname.
  */
+import "../styles/home.css";
 import { useComputed, useSignal, useSignalEffect } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import type { DirectoryEntry, DirectoryResponse } from "../../../../directory_entry.ts";

@@ -26,7 +26,8 @@ export function PkPanel() {
     return () => clearInterval(timer);
   }, []);
   const active = view && view.status !== "ended";
-  if (!me) return null;
+  // No round and nothing to start one with (a viewer): no panel, not an empty heading.
+  if (!me || (!view && !me.staff)) return null;
   return (
     <section class="pk-panel" aria-label={t("pk.title")}>
       <h3>{t("pk.title")}</h3>

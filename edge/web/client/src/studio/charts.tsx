@@ -85,6 +85,8 @@ function Chart(props: ChartProps) {
         width: width(),
         height: 160,
         legend: { show: false },
+        // room on the right for the last clock label, centred on its tick
+        padding: [8, 32, null, null],
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true }, y: props.range ? { range: props.range } : {} },
         axes: [

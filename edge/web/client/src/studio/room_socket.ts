@@ -6,7 +6,7 @@
  */
 import { batch, signal } from "@preact/signals";
 import type { Danmaku, HighlightSpan, RoomEvent } from "../../../../../actors/room/contract.ts";
-import { accessToken, ApiError } from "../api.ts";
+import { accessToken, ApiError, withErrorSentences } from "../api.ts";
 import { bindStageFromWelcome, onStageFrame } from "../stage/stage_store.ts";
 
 /** A minute of the chat's mood (`minute`: its start, ms since the epoch). */
@@ -76,13 +76,15 @@ export class RoomSocket {
 
   #request<R>(frame: Record<string, unknown>): Promise<R> {
     const clientId = `s${++this.#counter}`;
-    return new Promise<R>((ok, fail) => {
-      if (this.#ws?.readyState !== WebSocket.OPEN) {
-        return fail(new ApiError(0, "offline", "not connected"));
-      }
-      this.#pending.set(clientId, { ok: ok as (r: unknown) => void, fail });
-      this.#ws.send(JSON.stringify({ ...frame, clientId }));
-    });
+    return withErrorSentences(
+      new Promise<R>((ok, fail) => {
+        if (this.#ws?.readyState !== WebSocket.OPEN) {
+          return fail(new ApiError(0, "offline", "not connected"));
+        }
+        this.#pending.set(clientId, { ok: ok as (r: unknown) => void, fail });
+        this.#ws.send(JSON.stringify({ ...frame, clientId }));
+      }),
+    );
   }
 
   async #open(): Promise<void> {

@@ -63,7 +63,7 @@ export function StreamLanguage({ roomId, socket }: { roomId: string; socket: Roo
         {t("lang.detected", { lang: v?.detected ? NAMES[v.detected] : t("lang.none") })} ·{" "}
         {t("lang.aiWrites", { lang: v ? NAMES[v.effective] : "…" })}
       </p>
-      <label>
+      <label class="inline-field">
         <span>{t("lang.setting")}</span>
         <select
           id="stream-language-setting"

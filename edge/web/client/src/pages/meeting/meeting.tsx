@@ -8,6 +8,12 @@
  * the summary, labelled with where it came from. The server decides every step; this page
  * only shows what it answers (`GET|POST /api/rooms/:id/meeting`, PROTOCOL.md "Meeting rooms").
  */
+import "../../styles/media.css";
+import "../../styles/danmaku.css";
+import "../../styles/stage.css";
+import "../../styles/room.css";
+import "../../styles/room_tools.css";
+import "../../styles/meeting.css";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type {
   MeetingOp,
@@ -19,7 +25,7 @@ import type {
   MeetingRecord,
   MeetingRecordBrief,
 } from "../../../../../../actors/room/meeting_archive.ts";
-import { errorText, t } from "../../i18n/i18n.ts";
+import { errorSentence, errorText, t } from "../../i18n/i18n.ts";
 import { socketIdentity } from "../../socket_identity.ts";
 import type { RoomConnection } from "../room/connection.ts";
 import { joinMeetingMedia, type MeetingMedia, newE2eeKey } from "./meeting_media.ts";
@@ -98,7 +104,7 @@ export function Meeting(
       setError(null);
       return r;
     } catch (err) {
-      setError(errorText((err as Error).message));
+      setError(await errorSentence((err as Error).message));
       return null;
     }
   };
@@ -154,7 +160,7 @@ export function Meeting(
         headers: { authorization: `Bearer ${token}` },
       });
       const access = await res.json();
-      if (!res.ok) return setError(errorText(access?.error?.code ?? "internal"));
+      if (!res.ok) return setError(await errorSentence(access?.error?.code ?? "internal"));
       let key = access.e2ee ? e2eeKeyOf(roomId) : null;
       if (access.e2ee && !key) return setError(t("meeting.e2eeNoKey"));
       if (!access.e2ee) key = null;

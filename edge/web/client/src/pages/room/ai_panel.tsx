@@ -11,8 +11,9 @@ import { computed, signal } from "@preact/signals";
 import { useEffect, useMemo } from "preact/hooks";
 import type { RoomEvent } from "../../../../../../actors/room/contract.ts";
 import { formatNumber } from "../../i18n/format.ts";
-import { t } from "../../i18n/i18n.ts";
-import { KnowledgeBase, ModerationLog, QaQueue, type RoomAiPort } from "../../studio/room_ai.tsx";
+import { catalogueReady, t } from "../../i18n/i18n.ts";
+import { lazyComponent } from "../../components/lazy.tsx";
+import type { RoomAiPort } from "../../studio/room_ai.tsx";
 import type { MoodPoint, QaStatus, Topic } from "../../studio/room_socket.ts";
 import type { RoomConnection } from "./connection.ts";
 
@@ -41,7 +42,12 @@ interface AiState {
 }
 
 /** The panel's view of the room: the AI's state as signals, kept current by the socket. */
-class RoomAi implements RoomAiPort {
+/** The room admins' tools (the dashboard's panels): a chunk loaded only for an admin. */
+const AiAdmin = lazyComponent(() =>
+  Promise.all([import("./ai_admin.tsx"), catalogueReady("work")]).then(([m]) => m.AiAdmin)
+);
+
+export class RoomAi implements RoomAiPort {
   readonly qa = signal<QaStatus>({ paused: false, current: null, pending: [] });
   readonly adminChanged = signal(0);
   readonly connected = computed(() => this.room.conn.value.state === "connected");
@@ -196,44 +202,9 @@ export function RoomAiPanel(
       </ol>
       {admin && (
         <div class="ai-admin">
-          <QaQueue socket={ai} />
-          <MutedNow ai={ai} />
-          <KnowledgeBase socket={ai} />
-          <ModerationLog socket={ai} />
+          <AiAdmin ai={ai} />
         </div>
       )}
-    </section>
-  );
-}
-
-/** Who is muted in the room now, for how long and by whom, with Unmute (room admins). */
-function MutedNow({ ai }: { ai: RoomAi }) {
-  const mutes = ai.mutes.value ?? [];
-  return (
-    <section class="panel-card" aria-labelledby="mutes-h">
-      <h2 id="mutes-h">{t("ai.mutedNow")}</h2>
-      <ul class="plain ai-mutes">
-        {mutes.length === 0 && <li class="muted">{t("ai.nobody")}</li>}
-        {mutes.map((m) => (
-          <li key={m.userId} data-user={m.userId}>
-            {t("ai.muteLeft", {
-              user: m.userId,
-              left: timeLeft(m.until),
-              by: m.source === "ai" ? m.by : t("ai.byWhom", { by: m.by }),
-            })}{" "}
-            <button
-              type="button"
-              class="secondary small"
-              onClick={() => {
-                ai.room.send({ type: "mod", action: "unmute", target: m.userId });
-                setTimeout(() => ai.refresh(), 300);
-              }}
-            >
-              {t("mod.unmute")}
-            </button>
-          </li>
-        ))}
-      </ul>
     </section>
   );
 }

@@ -11,9 +11,9 @@ import type {
   StreamView,
 } from "../../../../../../actors/room/contract.ts";
 import type { ServerFrame, ServerFrameOf, SessionFrame } from "../../../../../protocol.ts";
-import { ApiError } from "../../api.ts";
+import { ApiError, withErrorSentences } from "../../api.ts";
 import { socketIdentity } from "../../socket_identity.ts";
-import { errorText, t } from "../../i18n/i18n.ts";
+import { errorSentence, t } from "../../i18n/i18n.ts";
 import { notice } from "../../notice.ts";
 
 export type Welcome = ServerFrameOf<"welcome">;
@@ -99,12 +99,14 @@ export class RoomConnection {
    * room's error code (`offline` when the socket is not open). */
   ai<R>(cmd: Record<string, unknown>): Promise<R> {
     const clientId = `ai${++this.#requests}`;
-    return new Promise<R>((ok, fail) => {
-      if (!this.send({ type: "ai", cmd, clientId } as SessionFrame)) {
-        return fail(new ApiError(0, "offline", "not connected"));
-      }
-      this.#pending.set(clientId, { ok: ok as (r: unknown) => void, fail });
-    });
+    return withErrorSentences(
+      new Promise<R>((ok, fail) => {
+        if (!this.send({ type: "ai", cmd, clientId } as SessionFrame)) {
+          return fail(new ApiError(0, "offline", "not connected"));
+        }
+        this.#pending.set(clientId, { ok: ok as (r: unknown) => void, fail });
+      }),
+    );
   }
 
   /** May the viewer moderate (owner, room admin, platform admin)? The room checks again. */
@@ -189,7 +191,7 @@ export class RoomConnection {
     const body = res ? await res.json().catch(() => ({})) : {};
     if (res?.status === 429 && body.error?.code === "too_many_connections") {
       this.conn.value = { state: "down", why: "too_many_connections" };
-      notice(errorText("too_many_connections"));
+      void errorSentence("too_many_connections").then(notice);
       return this.#reconnect(30_000);
     }
     this.#reconnect();

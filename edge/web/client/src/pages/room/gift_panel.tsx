@@ -8,7 +8,7 @@ import { signal, useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { api, ApiError, currentUser, newKey } from "../../api.ts";
 import { formatCoins } from "../../i18n/format.ts";
-import { errorText, hasMessage, t } from "../../i18n/i18n.ts";
+import { errorSentence, errorText, hasMessage, t } from "../../i18n/i18n.ts";
 import type { ServerFrame } from "../../../../../protocol.ts";
 import { showBalance } from "../../wallet.ts";
 import type { RoomConnection } from "./connection.ts";
@@ -114,10 +114,9 @@ export function GiftPanel({ room, notice }: { room: RoomConnection; notice: (s: 
           return true;
         }
         pending.delete(id);
-        status.value = {
-          kind: "error",
-          text: t("gifts.notSent", { label: p.label, reason: errorText(f.code) }),
-        };
+        void errorSentence(f.code).then((reason) =>
+          status.value = { kind: "error", text: t("gifts.notSent", { label: p.label, reason }) }
+        );
         return true;
       },
     });

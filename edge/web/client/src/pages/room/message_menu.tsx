@@ -88,6 +88,8 @@ export function MessageMenu(
   useLayoutEffect(() => {
     if (!open) return;
     box.current?.querySelector<HTMLElement>("[role=menuitem]")?.focus();
+    // The report dialog's code, so that choosing Report opens it at once.
+    void ReportDialog.preload();
     const outside = (e: Event) => {
       if (!box.current?.contains(e.target as Node)) close(false);
     };

@@ -10,7 +10,6 @@ import type { StreamView } from "../../../../../../actors/room/contract.ts";
 import { ApiError } from "../../api.ts";
 import { socketIdentity } from "../../socket_identity.ts";
 import { type HlsLike, loadVendor, playHls } from "../../media_vendor.ts";
-import { attachStageRoom, isStageGuest } from "../../stage/stage_media.ts";
 
 export type PlayerState = "live" | "offline" | "media_off" | "reconnecting";
 type LK = typeof import("livekit-client");
@@ -32,6 +31,8 @@ export class LivePlayer {
   /** Playing the recording (HLS) a few seconds behind the live edge. */
   readonly delayed = signal(false);
   readonly transport = signal<"webrtc" | "hls" | null>(null);
+  /** Whether this server has live video at all (null until it said). */
+  readonly mediaOn = signal<boolean | null>(null);
   #stream: StreamView = { live: false };
   #lk: LkRoom | null = null;
   #hls: HlsLike | null = null;
@@ -53,6 +54,7 @@ export class LivePlayer {
     // Say so at once when this server has no live video at all.
     fetch("/api/media/status").then((r) => r.json()).then((m) => {
       this.#mediaOff = !m.live;
+      this.mediaOn.value = !!m.live;
       if (this.#mediaOff && !this.#stream.live) this.state.value = "media_off";
     }).catch(() => {});
   }
@@ -120,7 +122,11 @@ export class LivePlayer {
 
   async #watchWebRtc(gen: number) {
     const { url, token } = await viewerToken(this.roomId);
-    const LK = await loadVendor<LK>("livekit-client", "LivekitClient");
+    const [LK, { attachStageRoom, isStageGuest }] = await Promise.all([
+      loadVendor<LK>("livekit-client", "LivekitClient"),
+      // guests on stage ride on this connection (their code comes with the player's)
+      import("../../stage/stage_media.ts"),
+    ]);
     const room = new LK.Room({ adaptiveStream: true });
     const media = new MediaStream();
     const video = this.video;

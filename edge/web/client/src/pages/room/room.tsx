@@ -5,6 +5,11 @@
  * report, and dividers saying how many messages were missed after a gap or left out by the
  * display budget of a very busy room.
  */
+import "../../styles/media.css";
+import "../../styles/danmaku.css";
+import "../../styles/stage.css";
+import "../../styles/room.css";
+import "../../styles/room_tools.css";
 import { effect, useComputed, useSignal } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import type { HighlightSpan, RoomEvent } from "../../../../../../actors/room/contract.ts";
@@ -12,7 +17,7 @@ import { DanmakuControls } from "../../danmaku/controls.tsx";
 import { fly } from "../../danmaku/overlay.ts";
 import { giftBurst } from "../../gifts/gift_burst.ts";
 import { formatMoney, formatNumber } from "../../i18n/format.ts";
-import { errorText, hasMessage, t } from "../../i18n/i18n.ts";
+import { errorSentence, errorText, hasMessage, t } from "../../i18n/i18n.ts";
 import { ChatList, ChatStore } from "./chat.tsx";
 import type { ConnState, Divider, RoomConnection } from "./connection.ts";
 import { giftIcon, giftName, GiftPanel } from "./gift_panel.tsx";
@@ -24,10 +29,25 @@ import { RoomAiPanel, timeLeft } from "./ai_panel.tsx";
 import { MessageMenu, onDanmakuContextMenu } from "./message_menu.tsx";
 import { refreshWallet } from "../../wallet.ts";
 import { StreamerBox } from "./streamer_box.tsx";
-import { StagePanel } from "../../stage/stage_panel.tsx";
-import { PkPanel } from "../../stage/pk_panel.tsx";
-import { bindStageFromWelcome, onStageFrame } from "../../stage/stage_store.ts";
+import {
+  bindStageFromWelcome,
+  onStageFrame,
+  pk,
+  stage,
+  stageSelf,
+} from "../../stage/stage_store.ts";
+import { lazyComponent } from "../../components/lazy.tsx";
 import { vodHref } from "../../routes.ts";
+
+/** Guests on stage and PK rounds: their panels' code loads only when the room has them. */
+const StagePanel = lazyComponent(
+  () => import("../../stage/stage_panel.tsx").then((m) => m.StagePanel),
+  { quiet: true },
+);
+const PkPanel = lazyComponent(
+  () => import("../../stage/pk_panel.tsx").then((m) => m.PkPanel),
+  { quiet: true },
+);
 
 const CAPTIONS_KEY = "synapse.captions";
 /** How long a caption stays when no newer one replaces it. */
@@ -227,7 +247,7 @@ export function Room({ room, notice }: { room: RoomConnection; notice: (s: strin
           const key = `mod.done.${f.action}`;
           notice(hasMessage(key) ? t(key) : `${f.action} ✓`);
         } else if (f.type === "error") {
-          notice(errorText(f.code));
+          void errorSentence(f.code).then(notice);
         }
       },
     });
@@ -377,8 +397,14 @@ export function Room({ room, notice }: { room: RoomConnection; notice: (s: strin
         </form>
         {guestBlocked && <div id="guest-hint" class="muted">{t("room.guestHint")}</div>}
         <div id="stage-panel">
-          <StagePanel />
-          <PkPanel />
+          {
+            // Guests go on stage with their camera or microphone: not on a server without media.
+            stage.value && stageSelf.value && p?.mediaOn.value && <StagePanel />
+          }
+          {
+            // A round going on, or the streamer's and admins' invitation form.
+            stageSelf.value && (pk.value || stageSelf.value.staff) && <PkPanel />
+          }
         </div>
         <GiftPanel room={room} notice={notice} />
       </section>

@@ -7,7 +7,13 @@ import { useEffect } from "preact/hooks";
 import { api, ApiError, currentUser } from "../../api.ts";
 import { formatNumber } from "../../i18n/format.ts";
 import { errorText, t } from "../../i18n/i18n.ts";
-import { PushOffer, shouldOfferPush } from "../../notifications/push_offer.tsx";
+import { lazyComponent } from "../../components/lazy.tsx";
+
+/** The offer of push after a follow (it decides whether to show): loaded on the first follow. */
+const PushOffer = lazyComponent(
+  () => import("../../notifications/push_offer.tsx").then((m) => m.PushOffer),
+  { quiet: true },
+);
 
 interface Profile {
   user: { displayName: string };
@@ -41,7 +47,7 @@ export function StreamerBox(
     try {
       await api(`${path}/follow`, { method: following.value ? "DELETE" : "POST", auth: true });
       following.value = !following.value;
-      if (following.value && shouldOfferPush()) offer.value = true;
+      if (following.value) offer.value = true;
       profile.value = await api<Profile>(path);
     } catch (err) {
       notice(errorText(err instanceof ApiError ? err.code : "internal"));

@@ -4,6 +4,10 @@
  * gaps, highlights: click to seek), highlight clips, the summary and chapters, captions as a
  * text track, and the chat replayed over the video and listed beside it.
  */
+import "../../styles/media.css";
+import "../../styles/danmaku.css";
+import "../../styles/vod.css";
+import "../../styles/faces.css";
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import type { RecordingRow } from "../../../../../../actors/recording/recording_index.ts";

@@ -9,7 +9,7 @@ import { useSignal } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import type { Timeline, VodSpan } from "../../../../../../actors/recording/timeline.ts";
 import { fly } from "../../danmaku/overlay.ts";
-import { errorText, t } from "../../i18n/i18n.ts";
+import { errorSentence, t } from "../../i18n/i18n.ts";
 import { playHls } from "../../media_vendor.ts";
 import { ChatReplay } from "./replay.ts";
 import { clock } from "./vod.tsx";
@@ -48,7 +48,7 @@ export function VodPlayer(
         recordingId,
         (d) => onRef.current && layer.current && fly(layer.current, d),
         () => layer.current?.replaceChildren(),
-        (code) => notice(errorText(code)),
+        (code) => void errorSentence(code).then(notice),
       ),
     [recordingId],
   );
@@ -67,7 +67,7 @@ export function VodPlayer(
     let gone = false;
     fetch(`/api/vod/recordings/${id}`).then(async (r) => {
       const body = await r.json().catch(() => ({}));
-      if (!r.ok) return notice(errorText(body.error?.code ?? `http_${r.status}`));
+      if (!r.ok) return notice(await errorSentence(body.error?.code ?? `http_${r.status}`));
       timeline.value = body;
       if (body.segments.length === 0 || gone || !video.current) return;
       hls = await playHls(video.current, `/api/vod/recordings/${id}/playlist.m3u8`);

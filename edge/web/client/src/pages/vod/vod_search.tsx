@@ -4,7 +4,7 @@
  * (`GET /api/analysis/recordings/:id/search?q=`).
  */
 import { useSignal } from "@preact/signals";
-import { errorText, t } from "../../i18n/i18n.ts";
+import { errorSentence, t } from "../../i18n/i18n.ts";
 import { clock } from "./vod.tsx";
 
 interface Hit {
@@ -29,13 +29,13 @@ export function VodSearch(
       );
       const body = await r.json().catch(() => ({}));
       if (!r.ok) {
-        status.value = errorText(body.error?.code ?? `http_${r.status}`);
+        status.value = await errorSentence(body.error?.code ?? `http_${r.status}`);
         return;
       }
       hits.value = body.hits;
       status.value = body.hits.length === 0 ? t("vod.searchNone") : "";
     } catch {
-      status.value = errorText("offline");
+      status.value = await errorSentence("offline");
     }
   };
   return (

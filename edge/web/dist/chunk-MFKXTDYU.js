@@ -1,1 +1,0 @@
-import{a as e,b as m,c as n,d as i,e as r}from"./chunk-VX7XEHQF.js";import{b as t,v as f}from"./chunk-6VDOONHI.js";function d(o){return t(f(r,{}),o),()=>t(null,o)}export{e as effectSettings,d as mountEffectsPanel,i as startEffects,n as studioBackground,m as updateEffects};
