@@ -136,20 +136,6 @@ function anyObjects(schema: any, doc: any, at = "", seen = new Set<string>()): s
   return out;
 }
 
-/**
- * 2xx answers still declared as any object (being given their shapes, issue 14). This list
- * only shrinks: the test fails on a new one, and on one listed here that has its shape now.
- */
-const STILL_ANY_OBJECT = new Set<string>([
-  "GET /api/analysis/tips/latest 200 (body)",
-  "POST /api/analysis/segment 200 (body)",
-  "POST /api/analysis/segment 202 (body)",
-  "POST /api/analysis/summary/{recordingId} 200 (body)",
-  "POST /api/analysis/summary/{recordingId} 202 (body)",
-  "GET /api/analysis/recordings/{id} 200 (body)",
-  "GET /api/notifications 200 .notifications[].payload",
-]);
-
 Deno.test("openapi: no 2xx answer is declared as a bare any-object, at any depth", () => {
   // deno-lint-ignore no-explicit-any
   const doc = JSON.parse(JSON.stringify(openApiDocument())) as any;
@@ -170,10 +156,7 @@ Deno.test("openapi: no 2xx answer is declared as a bare any-object, at any depth
     }
   }
   assert.ok(answers > 100, `2xx JSON answers read: ${answers}`);
-  const added = found.filter((f) => !STILL_ANY_OBJECT.has(f));
-  assert.deepEqual(added, [], "2xx answers declared as any object: give them their schema");
-  const shaped = [...STILL_ANY_OBJECT].filter((f) => !found.includes(f));
-  assert.deepEqual(shaped, [], "shaped now: remove them from STILL_ANY_OBJECT");
+  assert.deepEqual(found, [], "2xx answers declared as any object: give them their schema");
   // The check can fail: a bare object, also nested, is found.
   const probe = { type: "object", properties: { a: { type: "array", items: { type: "object" } } } };
   assert.deepEqual(anyObjects(probe, doc), [".a[]"]);

@@ -282,6 +282,10 @@ Deno.test("openapi responses: real answers match the document's schema for their
       await call("DELETE", `/api/rooms/resp-room/bridges/${linked.link.id}`, { token: h });
     }
 
+    // --- notifications
+    await call("GET", "/api/notifications", { token: f });
+    await call("GET", "/api/notifications/preferences", { token: f });
+
     // --- media (off on this server: what it offers, and the refusal of the rest)
     await call("GET", "/api/media/status");
     await call("GET", "/api/vod/rooms/resp-room/recordings");

@@ -45,6 +45,14 @@ import { Persona } from "../../actors/cohost/persona.ts";
 import type { AdminReplies } from "../routes/admin_users.ts";
 import { GRANTABLE_ROLES } from "../accounts/roles.ts";
 import type { ClusterView } from "../../engine/cluster.ts";
+import { Tip } from "../../actors/ai/tips.ts";
+import { VOICE_EMOTIONS } from "../../actors/ai/voice.ts";
+import type { CaptionRow, SummaryRow, TipsRow } from "../../actors/segment/analysis_store.ts";
+import {
+  ANALYSIS_STEPS,
+  type AnalysisStatus,
+} from "../../actors/segment/analysis_messages.ts";
+import { SUMMARY_STEPS, type SummaryStatus } from "../../actors/summary/summary_actor.ts";
 import type { PieceStatus } from "../../media/local/local_media.ts";
 import type { IngressView } from "../../media/livekit/server_api.ts";
 import type { RecordingStatus } from "../../media/recorder/session.ts";
@@ -603,4 +611,99 @@ export const MediaReplySchemas = {
     clips: z.array(ClipSchema),
   }),
   clips: z.array(ClipSchema.extend({ url: z.string().openapi({ description: "signed" }) })),
+} as const;
+
+// --- the recordings' AI: coaching tips per window, summaries, captions (actors/segment, summary)
+
+const WindowVoiceSchema = z.object({
+  source: z.literal("local"),
+  speechSeconds: z.number(),
+  loudnessDb: z.number().nullable(),
+  pitchHz: z.object({ p10: z.number(), p50: z.number(), p90: z.number() }).nullable(),
+  pitchRangeSemitones: z.number().nullable(),
+  syllablesPerSecond: z.number().nullable(),
+  wordsPerMinute: z.number().nullable(),
+  energy: z.enum(["low", "medium", "high"]).nullable(),
+  emotion: z.object({
+    emotion: z.enum(VOICE_EMOTIONS),
+    confidence: z.number(),
+    source: z.literal("llm"),
+  }).optional(),
+});
+export const TipsRowSchema = z.object({
+  recordingId: z.string(),
+  window: z.number().int(),
+  roomId: z.string(),
+  startAt: Ms,
+  endAt: Ms,
+  tips: z.array(Tip),
+  source: Source,
+  transcript: z.string(),
+  speechRatio: z.number(),
+  frames: z.number().int(),
+  danmaku: z.number().int(),
+  run: z.number().int(),
+  createdAt: Ms,
+  language: z.string().openapi({ description: "BCP-47: what the tips are written in" }),
+  screenText: z.array(z.string()),
+  voice: WindowVoiceSchema.nullable().optional(),
+}).openapi("WindowTips");
+export type _TipsRow = Holds<Same<typeof TipsRowSchema, TipsRow>>;
+
+const Chapter = z.object({ title: z.string(), startMs: z.number() });
+export const SummaryRowSchema = z.object({
+  recordingId: z.string(),
+  roomId: z.string(),
+  summary: z.string(),
+  chapters: z.array(Chapter),
+  source: Source,
+  run: z.number().int(),
+  createdAt: Ms,
+  language: z.string(),
+}).openapi("StreamSummary");
+export type _SummaryRow = Holds<Same<typeof SummaryRowSchema, SummaryRow>>;
+
+const AnalysisStatusSchema = z.object({
+  window: z.number().int(),
+  run: z.number().int(),
+  step: z.enum(ANALYSIS_STEPS).nullable().openapi({ description: "the last finished step" }),
+  done: z.boolean(),
+  tips: z.union([TipsRowSchema, z.null()]),
+});
+export type _AnalysisStatus = Holds<Same<typeof AnalysisStatusSchema, AnalysisStatus>>;
+const SummaryStatusSchema = z.object({
+  recordingId: z.string(),
+  run: z.number().int(),
+  step: z.enum(SUMMARY_STEPS).nullable(),
+  done: z.boolean(),
+  summary: z.union([SummaryRowSchema, z.null()]),
+});
+export type _SummaryStatus = Holds<Same<typeof SummaryStatusSchema, SummaryStatus>>;
+
+const CaptionCue = z.object({
+  startMs: z.number(),
+  endMs: z.number(),
+  text: z.string(),
+  source: Source,
+});
+export type _CaptionCue = Holds<
+  Same<typeof CaptionCue, Pick<CaptionRow, "startMs" | "endMs" | "text" | "source">>
+>;
+
+export const AnalysisReplySchemas = {
+  /** `?room=`: the room's latest windows' tips, newest first. */
+  latestTips: z.object({ tips: z.array(TipsRowSchema) }),
+  /** Without `room` (the Douyin document's call): the latest lines, `AIScript[]`. */
+  scripts: z.array(Tip).openapi({ description: "AIScript[]: the latest lines, newest first" }),
+  segmentDone: z.object({ status: z.literal("done"), tips: TipsRowSchema }),
+  segmentAccepted: z.object({ status: z.literal("accepted"), analysis: AnalysisStatusSchema }),
+  summaryAccepted: z.object({ status: z.literal("accepted"), summary: SummaryStatusSchema }),
+  recording: z.object({
+    recordingId: z.string(),
+    summary: z.string().nullable(),
+    chapters: z.array(Chapter),
+    source: Source.nullable(),
+    captions: z.array(CaptionCue),
+    captionsVtt: z.string().nullable().openapi({ description: "the WebVTT file's path" }),
+  }),
 } as const;

@@ -120,9 +120,6 @@ export function pathParams<K extends string>(...names: K[]) {
   );
 }
 
-/** Any JSON object: for answers whose fields are documented in prose (loose on purpose). */
-export const AnyObject = z.looseObject({});
-
 export const Ok = z.object({ ok: z.literal(true) });
 
 /** Minor currency units as decimal strings (the ledger never uses floats). */

@@ -14214,7 +14214,7 @@ export interface paths {
                             tags: string[];
                             score: number;
                         }[] | {
-                            [key: string]: unknown;
+                            tips: components["schemas"]["WindowTips"][];
                         };
                     };
                 };
@@ -14784,25 +14784,39 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description the answer */
+                /** @description already analysed (no `force`) */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            /** @enum {string} */
+                            status: "done";
+                            tips: components["schemas"]["WindowTips"];
                         };
                     };
                 };
-                /** @description the answer */
+                /** @description the analysis runs */
                 202: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            /** @enum {string} */
+                            status: "accepted";
+                            analysis: {
+                                window: number;
+                                run: number;
+                                /**
+                                 * @description the last finished step
+                                 * @enum {string|null}
+                                 */
+                                step: "media" | "transcript" | "context" | "stored" | "pushed" | null;
+                                done: boolean;
+                                tips: components["schemas"]["WindowTips"] | null;
+                            };
                         };
                     };
                 };
@@ -14971,25 +14985,23 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the answer */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description the answer */
+                /** @description the summary is being made again */
                 202: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            /** @enum {string} */
+                            status: "accepted";
+                            summary: {
+                                recordingId: string;
+                                run: number;
+                                /** @enum {string|null} */
+                                step: "material" | "stored" | null;
+                                done: boolean;
+                                summary: components["schemas"]["StreamSummary"] | null;
+                            };
                         };
                     };
                 };
@@ -15156,14 +15168,36 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the answer */
+                /** @description summary, chapters, captions */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            recordingId: string;
+                            summary: string | null;
+                            chapters: {
+                                title: string;
+                                startMs: number;
+                            }[];
+                            /**
+                             * @description `local`: heuristics on this server; `llm`: the configured model
+                             * @enum {string|null}
+                             */
+                            source: "local" | "llm" | null;
+                            captions: {
+                                startMs: number;
+                                endMs: number;
+                                text: string;
+                                /**
+                                 * @description `local`: heuristics on this server; `llm`: the configured model
+                                 * @enum {string}
+                                 */
+                                source: "local" | "llm";
+                            }[];
+                            /** @description the WebVTT file's path */
+                            captionsVtt: string | null;
                         };
                     };
                 };
@@ -21248,6 +21282,78 @@ export interface components {
             key: string;
             score: number | null;
         };
+        WindowTips: {
+            recordingId: string;
+            window: number;
+            roomId: string;
+            /** @description ms since the epoch */
+            startAt: number;
+            /** @description ms since the epoch */
+            endAt: number;
+            tips: {
+                text: string;
+                /** @enum {string} */
+                type: "welcome" | "product" | "interaction" | "closing";
+                tags: string[];
+                score: number;
+            }[];
+            /**
+             * @description `local`: heuristics on this server; `llm`: the configured model
+             * @enum {string}
+             */
+            source: "local" | "llm";
+            transcript: string;
+            speechRatio: number;
+            frames: number;
+            danmaku: number;
+            run: number;
+            /** @description ms since the epoch */
+            createdAt: number;
+            /** @description BCP-47: what the tips are written in */
+            language: string;
+            screenText: string[];
+            voice?: {
+                /** @enum {string} */
+                source: "local";
+                speechSeconds: number;
+                loudnessDb: number | null;
+                pitchHz: {
+                    p10: number;
+                    p50: number;
+                    p90: number;
+                } | null;
+                pitchRangeSemitones: number | null;
+                syllablesPerSecond: number | null;
+                wordsPerMinute: number | null;
+                /** @enum {string|null} */
+                energy: "low" | "medium" | "high" | null;
+                emotion?: {
+                    /** @enum {string} */
+                    emotion: "neutral" | "calm" | "happy" | "excited" | "tense" | "sad" | "angry" | "tired";
+                    confidence: number;
+                    /** @enum {string} */
+                    source: "llm";
+                };
+            } | null;
+        };
+        StreamSummary: {
+            recordingId: string;
+            roomId: string;
+            summary: string;
+            chapters: {
+                title: string;
+                startMs: number;
+            }[];
+            /**
+             * @description `local`: heuristics on this server; `llm`: the configured model
+             * @enum {string}
+             */
+            source: "local" | "llm";
+            run: number;
+            /** @description ms since the epoch */
+            createdAt: number;
+            language: string;
+        };
         AdminUser: {
             id: string;
             username: string;
@@ -21312,8 +21418,19 @@ export interface components {
             id: string;
             /** @enum {string} */
             kind: "live" | "withdrawal_paid" | "recording_ready";
-            /** @description live: roomId, streamer {displayName, username}, roomTitle · withdrawal_paid: withdrawalId, amount, reference · recording_ready: roomId, recordingId, roomTitle */
+            /** @description The event's own fields (its webhook payload: more may come) with the subject's `streamer` and `roomTitle`. live: roomId, streamer, roomTitle · withdrawal_paid: withdrawalId, amount, reference · recording_ready: roomId, recordingId, roomTitle */
             payload: {
+                streamer?: {
+                    displayName: string;
+                    username: string;
+                } | null;
+                roomTitle?: string | null;
+                roomId?: string;
+                recordingId?: string;
+                withdrawalId?: string;
+                amount?: string;
+                reference?: string;
+            } & {
                 [key: string]: unknown;
             };
             createdAt: string;

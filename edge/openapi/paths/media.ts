@@ -9,13 +9,14 @@ import { SearchQuery } from "../../routes/vod_search.ts";
 import { FacesAnswer } from "../../routes/vod_faces.ts";
 import { area, REST_OF_PATH } from "../area.ts";
 import {
+  AnalysisReplySchemas,
   ClipSchema,
   MediaReplySchemas,
   MediaStatusSchema,
   RecordingRowSchema,
   RecordingStatusSchema,
 } from "../replies.ts";
-import { AnyObject, BEARER, errors, json, jsonBody, pathParams, text, z } from "../schemas.ts";
+import { BEARER, errors, json, jsonBody, pathParams, text, z } from "../schemas.ts";
 
 const Id = z.string().regex(ID_PATTERN, "must be 1-64 characters of A-Z a-z 0-9 _ -");
 const TokenQuery = z.object({
@@ -101,12 +102,6 @@ const LatestTipsQuery = z.object({
   recording_id: Id.optional(),
   limit: z.coerce.number().int().min(1).max(50).default(5),
 });
-const AIScript = z.object({
-  text: z.string(),
-  type: z.enum(["welcome", "product", "interaction", "closing"]),
-  tags: z.array(z.string()),
-  score: z.number(),
-});
 const LivenessQuery = z.object({
   room: Id,
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -161,8 +156,6 @@ const MEDIA_ERRORS = errors({
   500: ["ffmpeg_failed", "segment_missing"],
   503: ["media_disabled"],
 });
-/** Answers of the recordings' AI still declared as any object (their shapes: issue 14). */
-const Answer = json(AnyObject, "the answer");
 /** A recording now (this process's) or as the index keeps it; null: the room records nothing. */
 const RecordingNow = z.union([RecordingStatusSchema, RecordingRowSchema]);
 /** A windowed recording's plan (the Douyin document's fields) beside its recording. */
@@ -502,7 +495,7 @@ export const analysisApi = area("analysis", "The recordings' AI: tips, summaries
     security: BEARER,
     request: { query: LatestTipsQuery },
     responses: {
-      200: json(z.union([z.array(AIScript), AnyObject]), "tips", [
+      200: json(z.union([AnalysisReplySchemas.scripts, AnalysisReplySchemas.latestTips]), "tips", [
         {
           text: "新进来的朋友扣1，今天的福利马上开始～",
           type: "welcome",
@@ -570,7 +563,11 @@ export const analysisApi = area("analysis", "The recordings' AI: tips, summaries
     summary: "(Re-)run one window's analysis (`{recordingId, window}` or `{recording_id, seq}`)",
     security: BEARER,
     request: jsonBody(SegmentInput, { recordingId: "rec_1", window: 0 }),
-    responses: { 200: Answer, 202: Answer, ...MEDIA_ERRORS },
+    responses: {
+      200: json(AnalysisReplySchemas.segmentDone, "already analysed (no `force`)"),
+      202: json(AnalysisReplySchemas.segmentAccepted, "the analysis runs"),
+      ...MEDIA_ERRORS,
+    },
   },
   {
     method: "post",
@@ -578,14 +575,20 @@ export const analysisApi = area("analysis", "The recordings' AI: tips, summaries
     summary: "Regenerate the stream's summary and chapters",
     security: BEARER,
     request: { params: z.object({ recordingId: Id }) },
-    responses: { 200: Answer, 202: Answer, ...MEDIA_ERRORS },
+    responses: {
+      202: json(AnalysisReplySchemas.summaryAccepted, "the summary is being made again"),
+      ...MEDIA_ERRORS,
+    },
   },
   {
     method: "get",
     path: "/api/analysis/recordings/{id}",
     summary: "Summary, chapters and captions of a VOD",
     request: { params: RecordingParam },
-    responses: { 200: Answer, ...MEDIA_ERRORS },
+    responses: {
+      200: json(AnalysisReplySchemas.recording, "summary, chapters, captions"),
+      ...MEDIA_ERRORS,
+    },
   },
   {
     method: "get",

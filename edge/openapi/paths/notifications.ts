@@ -21,9 +21,19 @@ export const Preferences = z.object({
 const Notification = z.object({
   id: z.string(),
   kind: Kind,
-  payload: z.looseObject({}).openapi({
-    description: "live: roomId, streamer {displayName, username}, roomTitle · withdrawal_paid: " +
-      "withdrawalId, amount, reference · recording_ready: roomId, recordingId, roomTitle",
+  payload: z.looseObject({
+    streamer: z.object({ displayName: z.string(), username: z.string() }).nullable().optional(),
+    roomTitle: z.string().nullable().optional(),
+    roomId: z.string().optional(),
+    recordingId: z.string().optional(),
+    withdrawalId: z.string().optional(),
+    amount: z.string().optional(),
+    reference: z.string().optional(),
+  }).openapi({
+    description: "The event's own fields (its webhook payload: more may come) with the " +
+      "subject's `streamer` and `roomTitle`. live: roomId, streamer, roomTitle · " +
+      "withdrawal_paid: withdrawalId, amount, reference · recording_ready: roomId, " +
+      "recordingId, roomTitle",
   }),
   createdAt: z.string(),
   readAt: z.string().nullable(),
