@@ -29,6 +29,8 @@ export class CaptionPipeline {
     vadOptions: Partial<VadOptions> = {},
     /** Offset added to every cue (when the audio starts later than the stream). */
     private readonly baseMs = 0,
+    /** The stream's language now (BCP-47), asked per utterance; the recogniser routes by it. */
+    private readonly language: () => string | undefined = () => undefined,
   ) {
     this.#vad = new VadStream(vad, vadOptions, true);
   }
@@ -50,7 +52,8 @@ export class CaptionPipeline {
   #recognise(startMs: number, endMs: number, audio: Float32Array): void {
     this.#chain = this.#chain.then(async () => {
       try {
-        const t = await this.asr.transcribe(audio);
+        const language = this.language();
+        const t = await this.asr.transcribe(audio, language ? { language } : {});
         if (!t.text) return;
         const cue = {
           startMs: this.baseMs + startMs,

@@ -90,7 +90,7 @@ export interface LiveCaptionsOptions {
   /** Both paths: RNNoise removes at most this many dB of noise before the VAD (0: off). */
   denoiseDb?: number;
   /**
-   * Live path: the room's language now (its setting, else detection), asked when captions
+   * Both paths: the room's language now (its setting, else detection), asked when captions
    * start and again at most every 20 s as cues come; the recogniser routes by it.
    */
   streamLanguage?: (roomId: string) => Promise<string | undefined>;
@@ -118,6 +118,9 @@ const MAX_PRE_FRAMES = 1_000; // 10 s of 10 ms frames
 
 interface Live {
   roomId: string;
+  /** The room's language as last asked (`streamLanguage`), and when. */
+  language?: string;
+  languageAskedAt: number;
   pipeline: CaptionPipeline;
   vad: SileroVad;
   /** Audio fed so far (ms) and where each segment starts (VOD offset → wall clock). */
@@ -197,8 +200,21 @@ export class LiveCaptions {
       spans: [],
       chain: Promise.resolve(),
       saves: Promise.resolve(),
-      pipeline: new CaptionPipeline(vad, asr, (cue) => this.#cue(e.recordingId, live, cue)),
+      languageAskedAt: Date.now(),
+      pipeline: new CaptionPipeline(
+        vad,
+        asr,
+        (cue) => {
+          this.#askLanguage(live);
+          this.#cue(e.recordingId, live, cue);
+        },
+        {},
+        0,
+        () => live.language,
+      ),
     };
+    // Segments come a segment or two behind the words: the first one waits for the language.
+    live.language = await this.opts.streamLanguage?.(e.roomId).catch(() => undefined);
     this.#live.set(e.recordingId, live);
     return live;
   }
@@ -273,7 +289,7 @@ export class LiveCaptions {
   }
 
   /** Asks the room's language again when the last answer is older than 20 s (never waits). */
-  #askLanguage(s: Streaming): void {
+  #askLanguage(s: { roomId: string; language?: string; languageAskedAt: number }): void {
     const ask = this.opts.streamLanguage;
     const now = Date.now();
     if (!ask || now - s.languageAskedAt < LANGUAGE_EVERY_MS) return;
