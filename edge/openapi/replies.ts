@@ -48,10 +48,7 @@ import type { ClusterView } from "../../engine/cluster.ts";
 import { Tip } from "../../actors/ai/tips.ts";
 import { VOICE_EMOTIONS } from "../../actors/ai/voice.ts";
 import type { CaptionRow, SummaryRow, TipsRow } from "../../actors/segment/analysis_store.ts";
-import {
-  ANALYSIS_STEPS,
-  type AnalysisStatus,
-} from "../../actors/segment/analysis_messages.ts";
+import { ANALYSIS_STEPS, type AnalysisStatus } from "../../actors/segment/analysis_messages.ts";
 import { SUMMARY_STEPS, type SummaryStatus } from "../../actors/summary/summary_actor.ts";
 import type { PieceStatus } from "../../media/local/local_media.ts";
 import type { IngressView } from "../../media/livekit/server_api.ts";
@@ -414,7 +411,9 @@ export const AdminReplySchemas = {
   users: z.object({
     users: z.array(AdminUser),
     next: z.string().nullable(),
-    grantable: z.array(z.enum(GRANTABLE_ROLES)).openapi({ description: "the roles an admin may grant" }),
+    grantable: z.array(z.enum(GRANTABLE_ROLES)).openapi({
+      description: "the roles an admin may grant",
+    }),
   }),
   user: z.object({ user: AdminUser, events: z.array(RoleEventSchema) }),
   change: z.object({

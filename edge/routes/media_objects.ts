@@ -5,7 +5,7 @@
  * One byte range is honoured (`<video>` seeks clips with Range requests).
  */
 import { Hono } from "hono";
-import { LOCAL_OBJECTS_PATH, type LocalObjectStore } from "../../media/local_object_store.ts";
+import type { LocalObjectStore } from "../../media/local_object_store.ts";
 import { jsonError } from "../http_errors.ts";
 import { declared } from "../openapi/area.ts";
 import { mediaApi } from "../openapi/paths/media.ts";

@@ -16,7 +16,7 @@ import {
   RecordingRowSchema,
   RecordingStatusSchema,
 } from "../replies.ts";
-import { BEARER, errors, json, jsonBody, pathParams, text, z } from "../schemas.ts";
+import { BEARER, errors, json, jsonBody, text, z } from "../schemas.ts";
 
 const Id = z.string().regex(ID_PATTERN, "must be 1-64 characters of A-Z a-z 0-9 _ -");
 const TokenQuery = z.object({
@@ -222,7 +222,10 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     summary: "The room's OBS ingress (RTMP/WHIP URL and stream key)",
     security: BEARER,
     request: { query: z.object({ roomId: Id }) },
-    responses: { 200: json(MediaReplySchemas.ingressList, "the room's ingresses"), ...MEDIA_ERRORS },
+    responses: {
+      200: json(MediaReplySchemas.ingressList, "the room's ingresses"),
+      ...MEDIA_ERRORS,
+    },
   },
   {
     method: "post",

@@ -142,7 +142,10 @@ export const managersApi = area(
         params: RoomIdParam,
         ...jsonBody(LinkRequest, { platform: "bilibili", roomId: 21_452_505 } as never),
       },
-      responses: { 201: json(BridgeReplySchemas.link, "the link and its bridge's first health"), ...MANAGER_ERRORS },
+      responses: {
+        201: json(BridgeReplySchemas.link, "the link and its bridge's first health"),
+        ...MANAGER_ERRORS,
+      },
     },
     {
       method: "delete",
@@ -166,7 +169,10 @@ export const managersApi = area(
       summary: "Set the co-host's persona",
       security: BEARER,
       request: { params: RoomIdParam, ...jsonBody(Persona, { name: "Mimi", enabled: true }) },
-      responses: { 200: json(CoHostReplySchemas.configure, "the co-host with its new persona"), ...MANAGER_ERRORS },
+      responses: {
+        200: json(CoHostReplySchemas.configure, "the co-host with its new persona"),
+        ...MANAGER_ERRORS,
+      },
     },
     {
       method: "post",
