@@ -141,6 +141,9 @@ export const CloseCode = {
   /** Removed from the meeting by its host (reason `meeting_removed`): every socket of that
    * user in the room is closed at once, and a new one is refused the same way. */
   meetingRemoved: 4410,
+  /** The user left the meeting themselves (reason `meeting_left`, a `leave` from any tab or
+   * over REST): every socket of that user in the room closes after the batch saying so. */
+  meetingLeft: 4411,
   /** A frame larger than the frame limit. */
   frameTooLarge: 4413,
   /** A binary frame (the protocol is JSON text only). */

@@ -37,6 +37,9 @@ export class BatchView {
   readonly essential: number;
   /** Users the meeting's host removed in this batch: their sockets close once it is sent. */
   readonly removed: readonly string[] | undefined;
+  /** Members who left the meeting themselves in this batch (a `leave`, from any tab or over
+   * REST) and are not back in it by the batch's end: their other sockets close too. */
+  readonly left: readonly string[] | undefined;
   /** Viewers this view went to in full since the last `flushMetrics` (counted by them, so
    * the danmaku-out metric is updated once per batch rather than once per viewer). */
   fullDeliveries = 0;
@@ -44,12 +47,27 @@ export class BatchView {
   constructor(readonly batch: ShownBatch, readonly frame: string) {
     let droppable = 0;
     let removed: string[] | undefined;
+    let left: string[] | undefined;
+    let lastMeeting: { members: { userId: string }[] } | undefined;
     for (const e of batch.events) {
       if (isDroppable(e)) droppable++;
-      else if (e.t === "meeting" && e.op === "removed" && e.userId) (removed ??= []).push(e.userId);
+      else if (e.t === "meeting") {
+        lastMeeting = e.meeting;
+        if (e.op === "removed" && e.userId) (removed ??= []).push(e.userId);
+        // `reason: "disconnected"` means no socket was left to close
+        else if (e.op === "left" && e.userId && e.reason === undefined) {
+          (left ??= []).push(e.userId);
+        }
+      }
+    }
+    if (left && lastMeeting) {
+      const members = lastMeeting.members;
+      left = left.filter((id) => !members.some((m) => m.userId === id));
+      if (left.length === 0) left = undefined;
     }
     this.droppable = droppable;
     this.removed = removed;
+    this.left = left;
     this.essential = batch.events.length - droppable;
   }
 

@@ -387,6 +387,9 @@ export class ViewerSession implements FanoutViewer {
     // Removed from the meeting: the batch saying so went out; no further batch does.
     if (view.removed && this.userId !== undefined && view.removed.includes(this.userId)) {
       this.closeWith(CloseCode.meetingRemoved, "meeting_removed");
+    } else if (view.left && this.userId !== undefined && view.left.includes(this.userId)) {
+      // Left the meeting (from this tab, another one, or over REST): every tab leaves with it.
+      this.closeWith(CloseCode.meetingLeft, "meeting_left");
     }
   }
 

@@ -3,7 +3,9 @@
  * socket of that user in the room gets the batch that says `removed` and is then closed by
  * the server with 4410 `meeting_removed` (PROTOCOL.md, Close codes); no later batch reaches
  * it, and a new socket is refused the same way. Another participant's socket stays open and
- * keeps receiving. Real WebSockets against a started server (embedded engine, accounts on
+ * keeps receiving. A participant who leaves over REST (`leave` from one tab) loses every other
+ * socket of theirs the same way, closed with 4411 `meeting_left` after the batch with the
+ * `left` event, while the host's socket stays. Real WebSockets against a started server (embedded engine, accounts on
  * PGlite); no LiveKit is needed for the room's side of it.
  */
 import assert from "node:assert/strict";
@@ -18,7 +20,8 @@ const removedEvent = (userId: string) => (f: Frame) =>
   f.events.some((e: Frame) => e.t === "meeting" && e.op === "removed" && e.userId === userId);
 
 Deno.test({
-  name: "meeting: a removed participant's sockets close at once (4410); others stay",
+  name:
+    "meeting: a removed participant's sockets close at once (4410), a leaver's too (4411); others stay",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -91,6 +94,35 @@ Deno.test({
       const hand = await meeting(alice.token, { op: "hand", up: true });
       assert.equal(hand.body.error?.code, "not_admitted");
       assert.equal((await meeting(alice.token)).body.me, "removed");
+
+      // bob opens a second tab, then leaves over REST: both of his sockets close (4411)
+      const b2 = await join(bob.token);
+      const leftEvent = (f: Frame) =>
+        f.type === "batch" &&
+        f.events.some((e: Frame) =>
+          e.t === "meeting" && e.op === "left" && e.userId === bob.id && !e.reason
+        );
+      const left = await meeting(bob.token, { op: "leave" });
+      assert.equal(left.status, 200, JSON.stringify(left.body));
+      for (const [name, ws] of [["first", b], ["second", b2]] as const) {
+        const closed = await ws.waitClose(30_000);
+        assert.deepEqual(closed, { code: 4411, reason: "meeting_left" }, `bob's ${name} socket`);
+        assert.ok(ws.frames.some(leftEvent), `bob's ${name} socket saw the leave`);
+        const lastSeq = Math.max(
+          ...ws.frames.filter((f) => f.type === "batch").map((f) => f.seq as number),
+        );
+        assert.equal(lastSeq, ws.frames.find(leftEvent)!.seq, "no batch after the leave");
+      }
+      // the host saw it and is still connected: a later chat reaches the host's socket
+      await hostWs.next(leftEvent, 30_000);
+      hostWs.send({ type: "say", text: "after bob left", clientId: "c2" });
+      await hostWs.next(
+        (f) =>
+          f.type === "batch" &&
+          f.events.some((e: Frame) => e.t === "danmaku" && e.d.text === "after bob left"),
+        30_000,
+      );
+      assert.equal(hostWs.socket.readyState, WebSocket.OPEN);
     } finally {
       for (const ws of sockets) await ws.close().catch(() => {});
       await server.close();

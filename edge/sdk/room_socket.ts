@@ -98,7 +98,7 @@ export interface RoomSocketOptions {
 }
 
 /** Close codes after which reconnecting cannot help (PROTOCOL.md, "Close codes"). */
-const FINAL_CLOSES = new Set([4400, 4403, 4410, 4413, 4415]);
+const FINAL_CLOSES = new Set([4400, 4403, 4410, 4411, 4413, 4415]);
 /** Errors after which a gift is resent (with the same key) instead of failing. */
 const RETRY_GIFT = new Set(["room_unavailable", "busy"]);
 

@@ -180,6 +180,8 @@ export class RoomConnection {
         this.conn.value = { state: "down", why: "removed" };
         return;
       }
+      // left the meeting (maybe from another tab): the meeting page follows the `left` event
+      if (e.code === 4411) return;
       if (!opened) return void this.#whyRefused(path);
       this.#reconnect();
     };
