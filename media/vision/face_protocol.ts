@@ -1,5 +1,6 @@
 /** Messages between `FaceModels` (media/vision/faces.ts) and its worker (face_worker.ts). */
 import type { DetectedFace } from "../../actors/ai/faces.ts";
+import type { ModelRequest, ModelResponse } from "../model_worker.ts";
 
 export type { DetectedFace };
 
@@ -10,13 +11,9 @@ export interface RawImage {
   data: Uint8Array;
 }
 
-export type FaceRequest =
-  | { id: number; op: "load" }
-  | { id: number; op: "detect"; frames: RawImage[] };
-
-export type FaceResponse =
-  | { id: number; ok: true; frames: FrameFaces[] }
-  | { id: number; ok: false; error: string };
+/** A request: frames in, one `FrameFaces` each out (media/model_worker.ts's protocol). */
+export type FaceRequest = ModelRequest<RawImage>;
+export type FaceResponse = ModelResponse<FrameFaces>;
 
 export interface FrameFaces {
   faces: DetectedFace[];

@@ -10,7 +10,8 @@
  * loads, or it takes Deno for Node; the WebAssembly binaries are fetched from
  * `@tensorflow/tfjs-backend-wasm/dist/` with the platform's fetch, single-threaded.
  */
-import type { FaceRequest, FaceResponse, FrameFaces, RawImage } from "./face_protocol.ts";
+import type { FrameFaces, RawImage } from "./face_protocol.ts";
+import { serveModel } from "../model_worker.ts";
 
 const NODE_MODULES = new URL("../../node_modules/", import.meta.url);
 const HUMAN = new URL("@vladmandic/human/dist/human.esm.js", NODE_MODULES);
@@ -114,31 +115,4 @@ async function detect(img: RawImage): Promise<FrameFaces> {
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
 
-const self = globalThis as unknown as {
-  onmessage: ((e: MessageEvent<FaceRequest>) => void) | null;
-  postMessage(m: FaceResponse): void;
-};
-
-let chain: Promise<unknown> = Promise.resolve();
-
-self.onmessage = (e) => {
-  const req = e.data;
-  chain = chain.then(async () => {
-    try {
-      if (req.op === "load") {
-        await load();
-        self.postMessage({ id: req.id, ok: true, frames: [] });
-        return;
-      }
-      const frames: FrameFaces[] = [];
-      for (const img of req.frames) frames.push(await detect(img));
-      self.postMessage({ id: req.id, ok: true, frames });
-    } catch (err) {
-      self.postMessage({
-        id: req.id,
-        ok: false,
-        error: err instanceof Error ? err.message : String(err),
-      });
-    }
-  });
-};
+serveModel(detect);

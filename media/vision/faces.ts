@@ -2,7 +2,7 @@
  * Faces, expressions, antispoof and liveness scores of frames, from the face models' worker
  * (face_worker.ts: `@vladmandic/human` on TensorFlow.js WebAssembly). The models never run on
  * the event loop that serves viewers nor inside an actor's turn: requests go to one Deno
- * Worker, one at a time, through a bounded queue.
+ * Worker, one at a time, through a bounded queue (media/model_worker.ts, shared with the OCR).
  *
  * - `detect(frames)` waits for room in the queue (the analysis of a window: a few frames per
  *   request, never dropped); `offer(frame)` drops the frame when the queue is full (live
@@ -13,8 +13,9 @@
  *   generous on purpose: a loaded machine is slow, not broken.
  */
 import { Buffer } from "node:buffer";
-import type { FaceRequest, FaceResponse, FrameFaces, RawImage } from "./face_protocol.ts";
+import type { FrameFaces, RawImage } from "./face_protocol.ts";
 import { metrics } from "../../engine/metrics.ts";
+import { ModelTimeout, ModelWorker } from "../model_worker.ts";
 
 /** Prometheus: frames by outcome (analysed, dropped on a full queue, timed_out, failed). */
 export const faceFrameCounter = metrics.counter(
@@ -57,64 +58,49 @@ export class FaceQueueFull extends Error {
   }
 }
 
-export class FaceTimeout extends Error {}
-
-interface Pending {
-  frames: RawImage[];
-  resolve(v: FrameFaces[]): void;
-  reject(e: Error): void;
-}
+/** A request got no answer in time (the worker was stopped). */
+export { ModelTimeout as FaceTimeout };
 
 const WORKER = new URL("./face_worker.ts", import.meta.url);
 
 export class FaceModels {
-  readonly #queueMax: number;
-  readonly #frameTimeoutMs: number;
-  readonly #loadTimeoutMs: number;
+  readonly #worker: ModelWorker<RawImage, FrameFaces>;
   readonly #batch: number;
   readonly #maxSide: number;
-  #worker?: Worker;
-  #loaded = false;
-  #nextId = 1;
-  #queue: Pending[] = [];
-  #running: Pending | null = null;
-  #waiters: (() => void)[] = [];
-  #closed = false;
-  #stats = { frames: 0, dropped: 0, timeouts: 0, failures: 0, workers: 0 };
 
   constructor(opts: FaceModelsOptions = {}) {
-    this.#queueMax = Math.max(1, opts.queue ?? 4);
-    this.#frameTimeoutMs = opts.frameTimeoutMs ?? 20_000;
-    this.#loadTimeoutMs = opts.loadTimeoutMs ?? 120_000;
+    this.#worker = new ModelWorker<RawImage, FrameFaces>({
+      name: "face models",
+      url: WORKER,
+      counter: faceFrameCounter,
+      transfer: (f) => [f.data.buffer as ArrayBuffer],
+    }, {
+      queue: opts.queue ?? 4,
+      itemTimeoutMs: opts.frameTimeoutMs ?? 20_000,
+      loadTimeoutMs: opts.loadTimeoutMs ?? 120_000,
+    });
     this.#batch = Math.max(1, opts.batch ?? 4);
     this.#maxSide = opts.maxSide ?? 640;
   }
 
   stats(): FaceModelStats {
-    return { queued: this.#queue.length, running: this.#running ? 1 : 0, ...this.#stats };
+    const { items, ...rest } = this.#worker.stats();
+    return { ...rest, frames: items };
   }
 
   /** The timeout of a request of `frames` frames (the first one also loads the models). */
   timeoutFor(frames: number): number {
-    return (this.#loaded ? 0 : this.#loadTimeoutMs) + Math.max(1, frames) * this.#frameTimeoutMs;
+    return this.#worker.timeoutFor(frames);
   }
 
   /** Faces of each frame; waits for room in the queue. */
-  async detect(frames: RawImage[]): Promise<FrameFaces[]> {
-    while (this.#queue.length >= this.#queueMax && !this.#closed) {
-      await new Promise<void>((r) => this.#waiters.push(r));
-    }
-    return await this.#enqueue(frames);
+  detect(frames: RawImage[]): Promise<FrameFaces[]> {
+    return this.#worker.run(frames);
   }
 
   /** Faces of one frame, or `null` when the queue is full (the frame is dropped, counted). */
   offer(frame: RawImage): Promise<FrameFaces> | null {
-    if (this.#queue.length >= this.#queueMax) {
-      this.#stats.dropped++;
-      faceFrameCounter.inc({ outcome: "dropped" });
-      return null;
-    }
-    return this.#enqueue([frame]).then((r) => r[0]);
+    return this.#worker.offer(frame);
   }
 
   /** Faces of image files (JPEG, PNG...), decoded by ffmpeg, `batch` frames per request. */
@@ -130,94 +116,9 @@ export class FaceModels {
     return out;
   }
 
-  #enqueue(frames: RawImage[]): Promise<FrameFaces[]> {
-    if (this.#closed) return Promise.reject(new Error("face models closed"));
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ frames, resolve, reject });
-      this.#pump();
-    });
-  }
-
-  #pump(): void {
-    if (this.#running || this.#queue.length === 0 || this.#closed) return;
-    const job = this.#queue.shift()!;
-    this.#waiters.shift()?.();
-    this.#running = job;
-    const worker = this.#worker ??= this.#start();
-    const id = this.#nextId++;
-    const timeoutMs = this.timeoutFor(job.frames.length);
-    const finish = (fn: () => void) => {
-      clearTimeout(timer);
-      worker.removeEventListener("message", onMessage);
-      worker.removeEventListener("error", onError);
-      this.#running = null;
-      fn();
-      this.#pump();
-    };
-    const onMessage = (e: MessageEvent<FaceResponse>) => {
-      if (e.data.id !== id) return;
-      const res = e.data;
-      finish(() => {
-        if (res.ok) {
-          this.#loaded = true;
-          this.#stats.frames += res.frames.length;
-          faceFrameCounter.inc({ outcome: "analysed" }, res.frames.length);
-          job.resolve(res.frames);
-        } else {
-          this.#stats.failures++;
-          faceFrameCounter.inc({ outcome: "failed" }, job.frames.length);
-          job.reject(new Error(`face models: ${res.error}`));
-        }
-      });
-    };
-    const onError = (e: ErrorEvent) => {
-      e.preventDefault();
-      finish(() => {
-        this.#stats.failures++;
-        faceFrameCounter.inc({ outcome: "failed" }, job.frames.length);
-        this.#kill();
-        job.reject(new Error(`face worker failed: ${e.message}`));
-      });
-    };
-    const timer = setTimeout(() =>
-      finish(() => {
-        this.#stats.timeouts++;
-        faceFrameCounter.inc({ outcome: "timed_out" }, job.frames.length);
-        this.#kill();
-        job.reject(
-          new FaceTimeout(
-            `face models: no answer for ${job.frames.length} frame(s) in ${timeoutMs} ms`,
-          ),
-        );
-      }), timeoutMs);
-    worker.addEventListener("message", onMessage);
-    worker.addEventListener("error", onError);
-    const transfer = job.frames.map((f) => f.data.buffer as ArrayBuffer);
-    const msg: FaceRequest = { id, op: "detect", frames: job.frames };
-    worker.postMessage(msg, transfer);
-  }
-
-  #start(): Worker {
-    this.#stats.workers++;
-    faceFrameCounter.inc({ outcome: "worker_started" });
-    this.#loaded = false;
-    return new Worker(WORKER, { type: "module", name: "face-models" });
-  }
-
-  #kill(): void {
-    this.#worker?.terminate();
-    this.#worker = undefined;
-  }
-
   /** Stops the worker; queued requests are refused. */
   close(): Promise<void> {
-    this.#closed = true;
-    for (const job of this.#queue.splice(0)) job.reject(new Error("face models closed"));
-    for (const w of this.#waiters.splice(0)) w();
-    this.#kill();
-    this.#running?.reject(new Error("face models closed"));
-    this.#running = null;
-    return Promise.resolve();
+    return this.#worker.close();
   }
 }
 
