@@ -42,7 +42,7 @@ import type { BridgeHealth } from "../../actors/bridges/bridge_actor.ts";
 import type { CoHostReplies } from "../../actors/cohost/cohost_actor.ts";
 import { CoHostInputSchema } from "../../actors/cohost/events.ts";
 import { Persona } from "../../actors/cohost/persona.ts";
-import type { AdminReplies } from "../routes/admin_users.ts";
+import type { AdminReplies } from "../accounts/admin_view.ts";
 import { GRANTABLE_ROLES } from "../accounts/roles.ts";
 import type { ClusterView } from "../../engine/cluster.ts";
 import { Tip } from "../../actors/ai/tips.ts";

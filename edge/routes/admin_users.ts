@@ -19,35 +19,16 @@ import type { Accounts } from "../accounts/service.ts";
 import {
   changeRole,
   GRANTABLE_ROLES,
-  type GrantableRole,
   listUsers,
   type RoleAction,
   type RoleActor,
-  type RoleEvent,
   roleEvents,
 } from "../accounts/roles.ts";
 import { publicProfile, requireUser, type User } from "../accounts/users.ts";
 import { declared } from "../openapi/area.ts";
 import { adminUsersApi } from "../openapi/paths/accounts.ts";
 import { mount } from "../openapi/router.ts";
-
-/** A user as platform admins see them. */
-export interface AdminUserView {
-  id: string;
-  username: string;
-  displayName: string;
-  roles: string[];
-  status: User["status"];
-  createdAt: string;
-}
-
-/** What each admin route answers (edge/openapi/replies.ts declares them). */
-export interface AdminReplies {
-  users: { users: AdminUserView[]; next: string | null; grantable: GrantableRole[] };
-  user: { user: AdminUserView; events: RoleEvent[] };
-  change: { user: AdminUserView; changed: boolean; event?: RoleEvent };
-  events: { events: RoleEvent[]; next: string | null };
-}
+import type { AdminReplies, AdminUserView } from "../accounts/admin_view.ts";
 
 function adminView(u: User): AdminUserView {
   return {
