@@ -15,34 +15,30 @@ import type { LlmClient } from "../ai/llm/client.ts";
 import { type StreamMaterial, summariseStream } from "../ai/summary.ts";
 import type { AiStateReply } from "../room/contract.ts";
 import type { HighlightSpan } from "../room/contract.ts";
-import type { AnalysisStore, SummaryRow } from "../segment/analysis_store.ts";
+import type { AnalysisStore } from "../segment/analysis_store.ts";
 import type { RecordingIndex } from "../recording/recording_index.ts";
 import { detectLanguage, effectiveLanguage } from "../ai/language.ts";
 import { buildTimeline, vodOffsetOf } from "../recording/timeline.ts";
 
-import { SUMMARY_ACTOR_TYPE } from "./address.ts";
+import {
+  SUMMARY_ACTOR_TYPE,
+  SUMMARY_STEPS,
+  type SummaryStatus,
+  type SummaryStep,
+} from "./address.ts";
+
+export { SUMMARY_STEPS, type SummaryStatus, type SummaryStep };
 
 export const SummaryCommand = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("summarise"), force: z.boolean().default(false) }),
   z.object({ kind: z.literal("status") }),
 ]);
 
-export const SUMMARY_STEPS = ["material", "stored"] as const;
-export type SummaryStep = (typeof SUMMARY_STEPS)[number];
-
 export interface SummaryState {
   run: number;
   step: SummaryStep | null;
   material: StreamMaterial | null;
   roomId: string | null;
-}
-
-export interface SummaryStatus {
-  recordingId: string;
-  run: number;
-  step: SummaryStep | null;
-  done: boolean;
-  summary: SummaryRow | null;
 }
 
 export interface SummaryDeps {

@@ -49,7 +49,7 @@ import { Tip } from "../../actors/ai/tips.ts";
 import { VOICE_EMOTIONS } from "../../actors/ai/voice.ts";
 import type { CaptionRow, SummaryRow, TipsRow } from "../../actors/segment/analysis_store.ts";
 import { ANALYSIS_STEPS, type AnalysisStatus } from "../../actors/segment/analysis_messages.ts";
-import { SUMMARY_STEPS, type SummaryStatus } from "../../actors/summary/summary_actor.ts";
+import { SUMMARY_STEPS, type SummaryStatus } from "../../actors/summary/address.ts";
 import type { PieceStatus } from "../../media/local/local_media.ts";
 import type { IngressView } from "../../media/livekit/server_api.ts";
 import type { RecordingStatus } from "../../media/recorder/session.ts";
