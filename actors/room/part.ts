@@ -71,6 +71,12 @@ export interface RoomApi {
   tell(type: string, id: string, msg: unknown): void;
   /** A new id, unique in this room, for an event. */
   nextId(): string;
+  /**
+   * When an edge was last heard from (a presence report or a join), if longer ago than the
+   * room's presence TTL (`presenceTtlMs`): that edge crashed or lost the room. Null while
+   * it reports.
+   */
+  edgeStaleSince(edgeId: string): number | null;
   /** A repeating timer delivered to this part's `onTimer`; `keepAlive` keeps the room active. */
   setInterval(name: string, everyMs: number, opts?: { keepAlive?: boolean }): void;
   clearTimer(name: string): void;

@@ -162,7 +162,7 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
     this.#flood = new FloodGuard(cfg.flood);
     this.#window = new DanmakuWindow(cfg.window, state.window);
     this.#resume = new ResumeBuffer(cfg.resume);
-    this.#presence = new EdgePresence(cfg.presenceTtlMs);
+    this.#presence = new EdgePresence(cfg.presenceTtlMs, ctx.now());
     this.#lastViewersAt = ctx.now();
     this.#idTag = `${ctx.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}-`;
     const core: { [K in RoomCommandKind]?: (cmd: CommandOf<K>) => unknown } = {
@@ -219,6 +219,7 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
       markDirty: () => this.ctx.markDirty(),
       wake: () => this.#wake(true),
       statusChanged: () => this.#publishStatus(this.ctx.now(), true),
+      edgeStaleSince: (edgeId) => this.#presence.staleSince(edgeId, this.ctx.now()),
       nextId: () => this.#nextId(),
       say: (actor, text, via) => this.#say({ kind: "say", actor, text }, via),
       tell: (type, id, msg) => this.ctx.tell(type, id, msg),
@@ -386,6 +387,7 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
       highlights: [],
     };
     if (gap !== undefined) reply.gap = gap;
+    this.#presence.touch(cmd.edgeId, now);
     for (const p of this.#parts.all) p.onJoin?.(cmd.actor, reply, cmd.edgeId);
     return reply;
   }

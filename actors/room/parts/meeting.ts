@@ -267,7 +267,11 @@ export class MeetingPart implements RoomPart {
   }
 
   /** Changes a member's connection record; away from when the last connection went. */
-  #connection(userId: string, change: (p: { sfu?: boolean; edges: string[] }) => void): void {
+  #connection(
+    userId: string,
+    change: (p: { sfu?: boolean; edges: string[] }) => void,
+    since = this.api.now(),
+  ): void {
     const m = this.#m;
     const presence = m.presence ??= [];
     let p = presence.find((e) => e.userId === userId);
@@ -277,7 +281,7 @@ export class MeetingPart implements RoomPart {
     const away = (m.away ??= []).find((a) => a.userId === userId);
     if (connected && away) m.away = m.away.filter((a) => a !== away);
     if (!connected && !away) {
-      m.away.push({ userId, since: this.api.now() });
+      m.away.push({ userId, since });
       this.api.wake();
     }
     this.api.markDirty();
@@ -286,6 +290,7 @@ export class MeetingPart implements RoomPart {
   /** Members away past the grace period leave; their stay ends when they went. */
   onTick(now: number): void {
     const m = this.#state.meeting;
+    if (m?.status === "running" && m.presence?.length) this.#expireEdges(m.presence);
     if (!m?.away?.length || m.status !== "running") return;
     for (const a of m.away.filter((a) => now - a.since >= this.graceMs)) {
       if (!this.#depart(a.userId, a.since)) continue;
@@ -296,8 +301,35 @@ export class MeetingPart implements RoomPart {
     }
   }
 
+  /**
+   * A crashed edge never reports the last socket of a member closing: its entries go when
+   * the edge's presence reports stop for the room's presence TTL (the member is away from
+   * when that edge was last heard from, if nothing else holds them).
+   */
+  #expireEdges(presence: NonNullable<MeetingState["presence"]>): void {
+    for (const p of [...presence]) {
+      let lastHeard: number | undefined;
+      const live = p.edges.filter((e) => {
+        const stale = this.api.edgeStaleSince(e);
+        if (stale !== null) lastHeard = Math.max(lastHeard ?? stale, stale);
+        return stale === null;
+      });
+      if (lastHeard === undefined) continue;
+      this.api.log.info("meeting: edge gone, its sockets no longer count", {
+        userId: p.userId,
+        edges: p.edges.filter((e) => !live.includes(e)),
+      });
+      this.#connection(p.userId, (c) => {
+        c.edges = live;
+      }, lastHeard);
+    }
+  }
+
   busy(): boolean {
-    return (this.#state.meeting?.away?.length ?? 0) > 0;
+    const m = this.#state.meeting;
+    if ((m?.away?.length ?? 0) > 0) return true;
+    // members' sockets on edges that may stop reporting: keep ticking to notice
+    return m?.status === "running" && (m.presence ?? []).some((p) => p.edges.length > 0);
   }
 
   // --- views
