@@ -58,6 +58,11 @@ interface CallOptions {
   json?: unknown;
   /** Send the signed-in user's access token (refreshed when due). */
   auth?: boolean;
+  /**
+   * A failure is an answer the caller handles without saying its code (no accounts on this
+   * server, a room with no stream): the error sentences are not loaded for it.
+   */
+  quiet?: boolean;
 }
 
 async function rawCall<T>(path: string, opts: CallOptions, token?: string): Promise<T> {
@@ -72,13 +77,13 @@ async function rawCall<T>(path: string, opts: CallOptions, token?: string): Prom
       body: opts.json === undefined ? undefined : JSON.stringify(opts.json),
     });
   } catch {
-    await errorSentencesReady();
+    // said from the catalogue (errorText): no sentences to load for it
     throw new ApiError(0, "offline", "network unreachable");
   }
   const body = await res.json().catch(() => ({}));
   if (!res.ok) {
     // Whoever catches it says the code as a sentence (loaded on first use): have them in.
-    await errorSentencesReady();
+    if (!opts.quiet) await errorSentencesReady();
     throw new ApiError(
       res.status,
       body.error?.code ?? `http_${res.status}`,
@@ -147,14 +152,15 @@ export async function withErrorSentences<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (err) {
-    await errorSentencesReady();
+    // "offline" (no answer at all) is said from the catalogue: nothing to load for it
+    if (!(err instanceof ApiError && err.code === "offline")) await errorSentencesReady();
     throw err;
   }
 }
 
 /** Call `/api{path}`; with `auth`, as the signed-in user (one retry after a refresh). */
 export function api<T>(path: string, opts: CallOptions = {}): Promise<T> {
-  return withErrorSentences(call<T>(path, opts));
+  return opts.quiet ? call<T>(path, opts) : withErrorSentences(call<T>(path, opts));
 }
 
 async function call<T>(path: string, opts: CallOptions): Promise<T> {

@@ -8,7 +8,8 @@ export const providers = {
 };
 
 export function askProviders(): Promise<void> {
-  providers.asked ??= api<{ providers: string[] }>("/auth/providers").then(
+  // refused without accounts: an answer ("none"), not an error to say
+  providers.asked ??= api<{ providers: string[] }>("/auth/providers", { quiet: true }).then(
     (r) => void (providers.list = r.providers),
     () => void (providers.list = "none"),
   );

@@ -133,6 +133,8 @@ export function t(key: MessageKey, params?: Params): string {
 
 /** The sentence for a server error code in the current language (never the raw message). */
 export function errorText(code: string): string {
+  // No answer at all (the network): said from the catalogue, nothing to load (it could not be).
+  if (code === "offline") return t("error.offline");
   void errorsLoaded.value;
   const sentences = ERRORS[locale.value];
   if (!sentences) void loadErrors(locale.value); // first use: what renders this re-renders

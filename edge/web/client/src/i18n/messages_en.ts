@@ -300,6 +300,7 @@ export const en = {
   "vod.said": "said",
 
   "error.unknown": "Something went wrong ({code}).",
+  "error.offline": "Can’t reach the server: check your connection and try again.",
 
   "stage.title": "On stage",
   "stage.count": "{n}/{max} guests",

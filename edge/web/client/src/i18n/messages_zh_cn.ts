@@ -285,6 +285,7 @@ export const zhCN: Record<BaseMessageKey, Message> = {
   "vod.said": "口播",
 
   "error.unknown": "出错了（{code}）。",
+  "error.offline": "连不上服务器，请检查网络后重试。",
 
   "stage.title": "连麦",
   "stage.count": "{n}/{max} 位嘉宾",

@@ -64,7 +64,8 @@ export class RoomAi implements RoomAiPort {
   }
 
   refresh(): void {
-    this.ai<AiState>({ op: "state" }).then((s) => {
+    // a refresh that fails says nothing (the next one retries)
+    this.room.ai<AiState>({ op: "state" }, { quiet: true }).then((s) => {
       this.source.value = s.llm.configured
         ? t("ai.model", { model: s.llm.model ?? "", breaker: s.llm.breaker ?? "" })
         : t("ai.local");

@@ -96,17 +96,17 @@ export class RoomConnection {
   }
 
   /** Sends an `ai` command (PROTOCOL.md); resolves with its `ai_ok` result, rejects with the
-   * room's error code (`offline` when the socket is not open). */
-  ai<R>(cmd: Record<string, unknown>): Promise<R> {
+   * room's error code (`offline` when the socket is not open). `quiet`: a failure the caller
+   * does not say (the error sentences are not loaded for it). */
+  ai<R>(cmd: Record<string, unknown>, opts: { quiet?: boolean } = {}): Promise<R> {
     const clientId = `ai${++this.#requests}`;
-    return withErrorSentences(
-      new Promise<R>((ok, fail) => {
-        if (!this.send({ type: "ai", cmd, clientId } as SessionFrame)) {
-          return fail(new ApiError(0, "offline", "not connected"));
-        }
-        this.#pending.set(clientId, { ok: ok as (r: unknown) => void, fail });
-      }),
-    );
+    const asked = new Promise<R>((ok, fail) => {
+      if (!this.send({ type: "ai", cmd, clientId } as SessionFrame)) {
+        return fail(new ApiError(0, "offline", "not connected"));
+      }
+      this.#pending.set(clientId, { ok: ok as (r: unknown) => void, fail });
+    });
+    return opts.quiet ? asked : withErrorSentences(asked);
   }
 
   /** May the viewer moderate (owner, room admin, platform admin)? The room checks again. */

@@ -54,7 +54,7 @@ export function GiftPanel({ room, notice }: { room: RoomConnection; notice: (s: 
   const status = useSignal<Status>(null);
 
   useEffect(() => {
-    api<{ gifts: CatalogGift[] }>("/gifts/catalog").then(
+    api<{ gifts: CatalogGift[] }>("/gifts/catalog", { quiet: true }).then(
       (r) => (catalog.value = r.gifts),
       () => (catalog.value = null), // no economy on this server
     );

@@ -40,7 +40,8 @@ export function Leaderboard({ room }: { room: RoomConnection }) {
   useEffect(() => {
     let stale = false;
     const path = `/rooms/${encodeURIComponent(room.roomId)}/leaderboard?scope=${scope.value}`;
-    api<{ entries: Entry[] }>(path).then(
+    // its refusals are answers (no stream yet, no such room): said from the catalogue
+    api<{ entries: Entry[] }>(path, { quiet: true }).then(
       (r) => !stale && (board.value = { entries: r.entries }),
       (err) => {
         if (stale) return;
