@@ -14,6 +14,10 @@
  * opened), so guests' and participants' audio is recorded all the same (silence until
  * someone speaks). A guest whose tracks go (removed, left, disconnected) leaves the
  * picture at the next frame. Composed frames are written at most `fps` times a second.
+ *
+ * A meeting has no streamer (every publisher is a `participant`): any participant's track
+ * starts the recording, the first participant's camera sets the picture's size, and the
+ * clock paces everyone's audio.
  */
 import {
   AudioStream,
@@ -326,17 +330,18 @@ export class LivekitSource implements RecordingSource {
       }
     }
     const deadline = Date.now() + (this.opts.waitTracksMs ?? 15_000);
-    while (!this.#audio && !this.#video) {
+    // A meeting has no streamer: any recorded participant's track starts it.
+    while (!this.#hasAudio() && !this.#hasVideo()) {
       if (Date.now() > deadline) {
         throw new MediaError("stream_not_found", `no streamer media in room ${roomId}`, 409);
       }
       await this.#waitTrack(deadline - Date.now());
     }
     const second = Date.now() + (this.opts.waitSecondTrackMs ?? 3_000);
-    while (!(this.#audio && this.#video) && Date.now() < second) {
+    while (!(this.#hasAudio() && this.#hasVideo()) && Date.now() < second) {
       await this.#waitTrack(second - Date.now());
     }
-    if (this.#video) {
+    if (this.#hasVideo()) {
       while (!this.#videoSize && Date.now() < deadline) {
         await this.#waitTrack(deadline - Date.now());
       }
@@ -344,6 +349,21 @@ export class LivekitSource implements RecordingSource {
         throw new MediaError("stream_not_found", "no video frames arrived", 409);
       }
     }
+  }
+
+  /** The streamer's camera, or with no streamer (a meeting) any participant's. */
+  #hasVideo(): boolean {
+    if (this.#video) return true;
+    if (this.#streamer !== undefined) return false;
+    for (const m of this.#members.values()) if (m.video) return true;
+    return false;
+  }
+
+  #hasAudio(): boolean {
+    if (this.#audio) return true;
+    if (this.#streamer !== undefined) return false;
+    for (const m of this.#members.values()) if (m.audio) return true;
+    return false;
   }
 
   #waitTrack(ms: number): Promise<void> {
@@ -398,6 +418,9 @@ export class LivekitSource implements RecordingSource {
         this.#video = track;
         // Record at the published size (even, capped at 1080p); the first frame decides otherwise.
         if (!this.#videoSize && width && height) this.#setVideoSize(evenSize(width, height));
+      } else if (this.#streamer === undefined && !this.#videoSize && width && height) {
+        // no streamer (a meeting): the first participant's camera sets the picture's size
+        this.#setVideoSize(evenSize(width, height));
       }
       this.#composer?.put(id);
       void this.#pumpVideo(track, id);
@@ -447,7 +470,7 @@ export class LivekitSource implements RecordingSource {
         const frame = ev.frame.type === VideoBufferType.I420
           ? ev.frame
           : ev.frame.convert(VideoBufferType.I420);
-        if (!this.#videoSize && identity === this.#streamer) {
+        if (!this.#videoSize && (identity === this.#streamer || this.#streamer === undefined)) {
           this.#setVideoSize(evenSize(frame.width, frame.height));
           this.#wake();
         }
@@ -576,7 +599,8 @@ export class LivekitSource implements RecordingSource {
     const maps: string[] = [];
     const sinks: FifoSink[] = [];
     let index = 0;
-    if (this.#video && this.#videoSize) {
+    const withVideo = this.#hasVideo() && this.#videoSize !== undefined;
+    if (withVideo && this.#videoSize) {
       const path = `${dir}/video.fifo`;
       await mkfifo(path);
       const { width, height } = this.#videoSize;
@@ -617,9 +641,7 @@ export class LivekitSource implements RecordingSource {
       maps.push("-map", `${index++}:a`);
       sinks.push(new FifoSink(path));
     }
-    const [videoSink, audioSink] = this.#video && this.#videoSize
-      ? [sinks[0], sinks[1]]
-      : [undefined, sinks[0]];
+    const [videoSink, audioSink] = withVideo ? [sinks[0], sinks[1]] : [undefined, sinks[0]];
     return {
       args,
       outputArgs: [

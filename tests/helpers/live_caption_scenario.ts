@@ -56,7 +56,7 @@ export interface ScenarioResult {
   metrics?: ReturnType<LiveCaptions["liveMetrics"]>;
 }
 
-async function pcm48k(wav: string): Promise<Int16Array> {
+export async function pcm48k(wav: string): Promise<Int16Array> {
   const out = await new Deno.Command("ffmpeg", {
     args: ["-v", "error", "-i", wav, "-ac", "1", "-ar", "48000", "-f", "s16le", "pipe:1"],
     stdout: "piped",
@@ -71,7 +71,7 @@ interface Said {
 }
 
 /** Publishes silence, and a phrase when asked; knows when each phrase left. */
-class SpeakingStreamer {
+export class SpeakingStreamer {
   #room?: Room;
   readonly #audio = new AudioSource(48_000, 1, 100);
   readonly #video = new VideoSource(160, 120);
