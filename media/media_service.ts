@@ -9,6 +9,7 @@ import { MediaError } from "./errors.ts";
 import type { RecordingIndex, RecordingRow } from "../actors/recording/recording_index.ts";
 import type { EgressStarter } from "./livekit/egress.ts";
 import type { StreamEvent } from "./livekit/webhooks.ts";
+import { publishesTheStream } from "./livekit/stream_state.ts";
 import { EgressWatcher } from "./recorder/egress_watcher.ts";
 import { MEDIA_SERVER_LOST } from "./recorder/session.ts";
 import { type RecordingEvent, RecordingEventHub } from "./recorder/events.ts";
@@ -181,8 +182,11 @@ export class MediaService {
     const manager = this.opts.manager;
     switch (ev.kind) {
       case "track_published": {
+        // Only the stream's publisher owns the room's recording: a guest on stage publishing
+        // first, or leaving, must neither start it as the streamer nor stop it (the recorder
+        // composes guests into the streamer's recording).
         const who = ev.participant;
-        if (!who || who.role === "viewer" || who.identity.startsWith("recorder-")) return;
+        if (!publishesTheStream(who)) return;
         this.#streamers.set(ev.roomId, who.identity);
         if (!(this.opts.autoRecord ?? true)) return;
         if (this.opts.egressStarter) track(this.#startEgress(ev.roomId));

@@ -311,6 +311,12 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
     }
     const { event, delivery } = result;
     try {
+      const who = event.kind === "track_published" ? event.participant : undefined;
+      if (who && who.role === undefined) {
+        // Its webhook names the publisher without metadata: whether this is the streamer or a
+        // guest on stage decides whether the stream went live and who owns its recording.
+        who.role = await lk.api.participantRole(event.roomId, who.identity);
+      }
       // The room first: the recording controller acts only on events the room took, so
       // a redelivered event cannot start anything twice.
       await deps.notifyRoom?.(event);

@@ -15,7 +15,7 @@ import type { Logger } from "../../engine/log.ts";
 import { MediaError } from "../errors.ts";
 import { livekitRoomName, type LivekitSettings } from "./settings.ts";
 import { type StageHint, stageMetadata } from "./stage_metadata.ts";
-import { type GuestMedia, stagePermission } from "./tokens.ts";
+import { type GuestMedia, roleFromMetadata, stagePermission } from "./tokens.ts";
 
 export type IngressKind = "rtmp" | "whip";
 
@@ -169,6 +169,22 @@ export class LivekitServerApi {
       await this.#ingress.deleteIngress(ingressId);
     } catch (err) {
       throw unavailable(err);
+    }
+  }
+
+  /**
+   * The role in a connected participant's metadata (its token's, or the stage's since), or
+   * undefined when it has none (an ingress) or is gone. LiveKit's `track_published` webhook
+   * names the participant without its metadata, so this is how its role is known.
+   */
+  async participantRole(roomId: string, identity: string): Promise<string | undefined> {
+    try {
+      const p = await this.#rooms.getParticipant(livekitRoomName(roomId), identity);
+      return roleFromMetadata(p.metadata);
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return undefined;
+      this.log.warn("livekit getParticipant failed", { roomId, identity, error: err as Error });
+      throw new MediaError("livekit_unavailable", "could not reach LiveKit (participant)", 503);
     }
   }
 

@@ -15,17 +15,23 @@ export interface StreamStateCommand {
   source: "webrtc" | "ingress" | "room";
 }
 
-/** The room command for a stream event, or undefined when it changes nothing for viewers. */
 const NOT_LIVE = new Set(["viewer", "guest", "participant"]);
 
+/**
+ * Whether a participant publishing is the room's stream (its streamer, or an ingress whose
+ * participant carries no role): not the recorder, not a viewer, not a guest on stage and not
+ * a meeting's participant (a meeting is never recorded by going live).
+ */
+export function publishesTheStream(p: StreamEvent["participant"]): p is NonNullable<typeof p> {
+  return !!p && !p.identity.startsWith("recorder-") && !NOT_LIVE.has(p.role ?? "");
+}
+
+/** The room command for a stream event, or undefined when it changes nothing for viewers. */
 export function streamStateCommand(ev: StreamEvent): StreamStateCommand | undefined {
   const base = { kind: "stream" as const, eventId: ev.eventId, at: ev.at };
   switch (ev.kind) {
     case "track_published":
-      if (!ev.participant || ev.participant.identity.startsWith("recorder-")) return undefined;
-      // viewers never publish; a guest on stage or a meeting's participant publishing is not
-      // the stream going live (a meeting is never recorded by going live)
-      if (NOT_LIVE.has(ev.participant.role ?? "")) return undefined;
+      if (!publishesTheStream(ev.participant)) return undefined;
       return { ...base, state: "live", streamerId: ev.participant.identity, source: "webrtc" };
     case "ingress_started":
       return { ...base, state: "live", streamerId: ev.participant?.identity, source: "ingress" };

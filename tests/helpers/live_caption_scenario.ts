@@ -8,6 +8,7 @@
  * tests/ai_live_captions.test.ts (order and content) and tests/bench/caption_latency.ts
  * (delay from the end of a phrase to its caption, live vs segment path).
  */
+import assert from "node:assert/strict";
 import { RoomClient } from "../../actors/room/client.ts";
 import {
   AudioFrame,
@@ -254,7 +255,14 @@ export async function runCaptionScenario(opts: {
       60_000,
     );
     stopped.catch(() => {});
+    let stoppedEarly = false;
+    void stopped.then(() => stoppedEarly = true, () => {});
     for (const g of guests.values()) await g.stop();
+    if (guests.size > 0) {
+      // Guests leaving LiveKit do not end the streamer's recording: it goes on recording.
+      for (let i = 0; i < 2; i++) await next(`segment_ready ${i + 1} after the guests left`, isSeg);
+      assert.ok(!stoppedEarly, "the recording stopped when a guest left");
+    }
     await streamer.stop();
     await stopped;
     await captions.settled();
