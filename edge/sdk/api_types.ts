@@ -1408,6 +1408,9 @@ export interface paths {
                          *         "id": "u_1",
                          *         "username": "rose",
                          *         "displayName": "Rose",
+                         *         "roles": [
+                         *           "viewer"
+                         *         ],
                          *         "status": "active",
                          *         "createdAt": "2026-12-04T20:00:00.000Z"
                          *       },
@@ -1524,6 +1527,9 @@ export interface paths {
                          *         "id": "u_1",
                          *         "username": "rose",
                          *         "displayName": "Rose",
+                         *         "roles": [
+                         *           "viewer"
+                         *         ],
                          *         "status": "active",
                          *         "createdAt": "2026-12-04T20:00:00.000Z"
                          *       },
@@ -20725,6 +20731,7 @@ export interface components {
             id: string;
             username: string;
             displayName: string;
+            roles: ("viewer" | "streamer" | "finance" | "admin")[];
         } & {
             [key: string]: unknown;
         };

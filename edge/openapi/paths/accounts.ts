@@ -11,6 +11,7 @@ const Profile = z.looseObject({
   id: z.string(),
   username: z.string(),
   displayName: z.string(),
+  roles: z.array(z.enum(ROLES)),
 }).openapi("Profile");
 
 const Me = Profile.extend({
@@ -50,6 +51,7 @@ const SESSION_EXAMPLE = {
     id: "u_1",
     username: "rose",
     displayName: "Rose",
+    roles: ["viewer" as const],
     status: "active",
     createdAt: "2026-12-04T20:00:00.000Z",
   },
