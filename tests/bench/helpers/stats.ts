@@ -114,9 +114,17 @@ export async function machineCpuSeconds(): Promise<{ busy: number; total: number
   };
 }
 
-/** CPU time of this process so far (user + system, ms; /proc ticks of 10 ms). */
-export function selfCpuMs(): number {
+/**
+ * CPU time of this process so far (user + system of all its threads, workers included; ms,
+ * /proc ticks of 10 ms); with `children`, plus that of its children already waited for
+ * (fields 16 and 17: the ffmpeg processes a step ran and reaped).
+ */
+export function selfCpuMs(children = false): number {
   const stat = Deno.readTextFileSync("/proc/self/stat");
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) * 10;
+  const own = Number(f[11]) + Number(f[12]);
+  return (children ? own + Number(f[13]) + Number(f[14]) : own) * 10;
 }
+
+/** `selfCpuMs` with the waited-for children's CPU. */
+export const selfAndChildrenCpuMs = (): number => selfCpuMs(true);
