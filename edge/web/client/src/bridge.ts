@@ -3,7 +3,7 @@
  * the gift animation, the open room's connection and the effects. Set on
  * `globalThis.synapseClient` by index.html's entry.
  */
-import { errorSentence, type Params, t } from "./i18n/i18n.ts";
+import { catalogueReady, errorSentence, type Params, t } from "./i18n/i18n.ts";
 import type { MessageKey } from "./i18n/messages_en.ts";
 import { giftBurst } from "./gifts/gift_burst.ts";
 import { formatCoins, formatNumber, formatTime } from "./i18n/format.ts";
@@ -21,8 +21,15 @@ export const bridge = {
   get room() {
     return openRoom.value;
   },
-  /** The dashboard's effects (switch panel, processing), loaded on first use. */
-  effects: () => import("./effects/mount.tsx"),
+  /**
+   * The dashboard's effects (switch panel, processing), loaded on first use with their
+   * strings: they are the streamer's catalogue part, which only the dashboard loads up front,
+   * and a notice said once (effects too slow) is a string, not a render that updates later.
+   */
+  effects: async () => {
+    await catalogueReady("base", "work");
+    return await import("./effects/mount.tsx");
+  },
 };
 
 declare global {
