@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { probe } from "../media/ffmpeg.ts";
-import { h264AacArgs, synthAvInputArgs } from "../media/ffmpeg.ts";
+import { liveHls } from "./helpers/live_hls.ts";
 import { openSse, startMediaStack } from "./helpers/media_stack.ts";
 
 const auth = (token: string, body?: unknown) => ({
@@ -15,65 +15,6 @@ const auth = (token: string, body?: unknown) => ({
   headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
   body: body === undefined ? undefined : JSON.stringify(body),
 });
-
-/** A live HLS stream made by ffmpeg in real time, served over HTTP until `kill()`. */
-async function liveHlsSource() {
-  const dir = await Deno.makeTempDir({ prefix: "synapse-live-src-" });
-  const child = new Deno.Command("ffmpeg", {
-    args: [
-      "-hide_banner",
-      "-loglevel",
-      "error",
-      ...synthAvInputArgs(120, { realtime: true }),
-      ...h264AacArgs(1),
-      "-f",
-      "hls",
-      "-hls_time",
-      "1",
-      "-hls_list_size",
-      "6",
-      "-hls_flags",
-      "delete_segments+temp_file",
-      `${dir}/live.m3u8`,
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  let alive = true;
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
-    const name = new URL(req.url).pathname.slice(1);
-    if (!alive || !/^[\w.-]+$/.test(name)) return new Response("gone", { status: 404 });
-    try {
-      return new Response(await Deno.readFile(`${dir}/${name}`));
-    } catch {
-      return new Response("missing", { status: 404 });
-    }
-  });
-  const url = `http://127.0.0.1:${server.addr.port}/live.m3u8`;
-  // Wait for the first segments.
-  for (let i = 0; i < 100; i++) {
-    const res = await fetch(url);
-    const text = await res.text();
-    if (res.ok && (text.match(/#EXTINF/g)?.length ?? 0) >= 2) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    async kill() {
-      alive = false;
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-      await child.status;
-    },
-    async close() {
-      await this.kill();
-      await server.shutdown();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-    },
-  };
-}
 
 Deno.test({
   name: "external HLS recording: segments, disk pause/resume, limit, stream dying mid-way",
@@ -84,7 +25,7 @@ Deno.test({
       streamers: { dave: ["roomX"] },
       manager: { maxConcurrent: 1, maxRestarts: 2, backoffBaseMs: 200 },
     });
-    const source = await liveHlsSource();
+    const source = await liveHls({ seconds: 120, host: "127.0.0.1" });
     const sse = await openSse(`${stack.baseUrl}/api/recording/events?roomId=roomX`, "dave");
     const base = stack.baseUrl;
     try {
@@ -195,7 +136,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const stack = await startMediaStack({ streamers: { dave: ["roomY"] } });
-    const source = await liveHlsSource();
+    const source = await liveHls({ seconds: 120, host: "127.0.0.1" });
     const base = stack.baseUrl;
     try {
       const started = await fetch(

@@ -22,11 +22,7 @@ import {
 } from "@livekit/rtc-node";
 import { Hono } from "hono";
 import { createLogger } from "../engine/log.ts";
-import { startLivekit } from "./helpers/livekit.ts";
-import { livekitSettings } from "../media/livekit/settings.ts";
-import { issueToken, type TokenRole } from "../media/livekit/tokens.ts";
-import { LocalObjectStore } from "../media/local_object_store.ts";
-import { RecordingManager } from "../media/recorder/manager.ts";
+import { startRecorderRig } from "./helpers/recorder_rig.ts";
 import { type LivenessFlag, LivenessMonitor, LivenessTracker } from "../media/vision/liveness.ts";
 import { FaceModels } from "../media/vision/faces.ts";
 import { LivenessStore } from "../actors/segment/liveness_store.ts";
@@ -112,21 +108,13 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const log = createLogger({ test: "media_liveness" }, "error");
-    const lk = await startLivekit();
-    const settings = livekitSettings(lk.wsUrl, lk.apiKey, lk.apiSecret);
-    const dir = await Deno.makeTempDir({ prefix: "liveness-" });
-    const store = new LocalObjectStore(`${dir}/objects`, "secret");
-    await store.ensureBucket();
-    const manager = new RecordingManager({
-      store,
-      livekit: settings,
-      workRoot: `${dir}/work`,
-      segmentSeconds: 2,
+    const rig = await startRecorderRig({
+      roomId: "roomL",
       log,
-      guardEveryMs: 60_000,
+      stage: { layout: "grid", guests: ["g1", "g2"] },
       videoSampleMs: 1_000,
-      stageOf: () => Promise.resolve({ layout: "grid", guests: ["g1", "g2"] }),
     });
+    const { lk, manager, token } = rig;
     const faces = new FaceModels();
     const flags: LivenessFlag[] = [];
     const monitor = new LivenessMonitor({
@@ -135,8 +123,6 @@ Deno.test({
       options: { frozenMs: 6_000, historyMs: 60_000 },
       onFlag: (f) => flags.push(f),
     });
-    const token = (role: TokenRole, identity: string) =>
-      issueToken(settings, role, { roomId: "roomL", identity, name: identity });
     const stops: (() => Promise<void>)[] = [];
     try {
       const still = await i420Of(FACE_IMAGE);
@@ -198,10 +184,8 @@ Deno.test({
     } finally {
       monitor.close();
       for (const stop of stops.reverse()) await stop();
-      await manager.close().catch(() => {});
+      await rig.close();
       await faces.close();
-      await lk.stop();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });

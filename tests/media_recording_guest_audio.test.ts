@@ -20,12 +20,8 @@ import {
   VideoSource,
 } from "@livekit/rtc-node";
 import { createLogger } from "../engine/log.ts";
-import { LocalObjectStore } from "../media/local_object_store.ts";
-import { livekitSettings } from "../media/livekit/settings.ts";
-import { issueToken, type TokenRole } from "../media/livekit/tokens.ts";
 import type { RecordingEvent, SegmentReady } from "../media/recorder/events.ts";
-import { RecordingManager } from "../media/recorder/manager.ts";
-import { startLivekit } from "./helpers/livekit.ts";
+import { startRecorderRig } from "./helpers/recorder_rig.ts";
 
 const W = 320, H = 240;
 const RATE = 48_000;
@@ -108,23 +104,13 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const log = createLogger({ test: "guest_audio" }, "error");
-    const lk = await startLivekit();
-    const settings = livekitSettings(lk.wsUrl, lk.apiKey, lk.apiSecret);
-    const dir = await Deno.makeTempDir({ prefix: "guest-audio-" });
-    const store = new LocalObjectStore(`${dir}/objects`, "secret");
-    await store.ensureBucket();
-    const manager = new RecordingManager({
-      store,
-      livekit: settings,
-      workRoot: `${dir}/work`,
-      segmentSeconds: 2,
+    const rig = await startRecorderRig({
+      roomId: "roomA",
       log,
-      guardEveryMs: 60_000,
-      stageOf: () => Promise.resolve({ layout: "side_by_side", guests: ["g1"] }),
+      stage: { layout: "side_by_side", guests: ["g1"] },
     });
+    const { lk, store, manager, token } = rig;
     const stops: (() => Promise<void>)[] = [];
-    const token = (role: TokenRole, identity: string) =>
-      issueToken(settings, role, { roomId: "roomA", identity, name: identity });
     const segments: SegmentReady[] = [];
     manager.events.subscribe((e: RecordingEvent) => {
       if (e.type === "segment_ready") segments.push(e);
@@ -155,9 +141,7 @@ Deno.test({
       assert.ok(found, `no recorded segment carries the guest's tone; last ${last}`);
     } finally {
       for (const stop of stops.reverse()) await stop();
-      await manager.close();
-      await lk.stop();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await rig.close();
     }
   },
 });

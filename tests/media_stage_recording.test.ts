@@ -23,13 +23,9 @@ import {
 } from "@livekit/rtc-node";
 import { createLogger } from "../engine/log.ts";
 import { type TileLayout, tileRegions } from "../media/compose/tile_layout.ts";
-import { LocalObjectStore } from "../media/local_object_store.ts";
 import { LivekitServerApi } from "../media/livekit/server_api.ts";
-import { livekitSettings } from "../media/livekit/settings.ts";
-import { issueToken, type TokenRole } from "../media/livekit/tokens.ts";
 import type { RecordingEvent, SegmentReady } from "../media/recorder/events.ts";
-import { RecordingManager } from "../media/recorder/manager.ts";
-import { startLivekit } from "./helpers/livekit.ts";
+import { startRecorderRig } from "./helpers/recorder_rig.ts";
 
 const W = 320, H = 240;
 /** Y, U, V of each publisher's picture (far apart, so H.264 cannot blur one into another). */
@@ -124,25 +120,14 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const log = createLogger({ test: "stage_recording" }, "error");
-    const lk = await startLivekit();
-    const settings = livekitSettings(lk.wsUrl, lk.apiKey, lk.apiSecret);
-    const dir = await Deno.makeTempDir({ prefix: "stage-rec-" });
-    const store = new LocalObjectStore(`${dir}/objects`, "secret");
-    await store.ensureBucket();
-    const manager = new RecordingManager({
-      store,
-      livekit: settings,
-      workRoot: `${dir}/work`,
-      segmentSeconds: 2,
+    const rig = await startRecorderRig({
+      roomId: "roomS",
       log,
-      guardEveryMs: 60_000,
-      // The room's own stage when the recording starts.
-      stageOf: () => Promise.resolve({ layout: "grid", guests: ["g1", "g2"] }),
+      stage: { layout: "grid", guests: ["g1", "g2"] },
     });
+    const { lk, settings, store, manager, token } = rig;
     const api = new LivekitServerApi(settings, log);
     const stops: (() => Promise<void>)[] = [];
-    const token = (role: TokenRole, identity: string) =>
-      issueToken(settings, role, { roomId: "roomS", identity, name: identity });
     const segments: SegmentReady[] = [];
     manager.events.subscribe((e: RecordingEvent) => {
       if (e.type === "segment_ready") segments.push(e);
@@ -198,9 +183,7 @@ Deno.test({
       await recorded("g2's old inset", "pip", ["host", "g1", "host"], left);
     } finally {
       for (const stop of stops.reverse()) await stop();
-      await manager.close();
-      await lk.stop();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await rig.close();
     }
   },
 });
