@@ -16,8 +16,10 @@ import "../../styles/room_tools.css";
 import "../../styles/meeting.css";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type {
+  AttendanceRow,
   MeetingOp,
   MeetingReply,
+  MeetingSummary,
   MeetingView,
 } from "../../../../../../actors/room/meeting_contract.ts";
 import type { Danmaku, RoomEvent } from "../../../../../../actors/room/contract.ts";
@@ -61,6 +63,44 @@ function e2eeKeyOf(roomId: string): string | null {
 }
 
 const time = (ms?: number) => (ms ? new Date(ms).toLocaleTimeString() : "—");
+
+/** A meeting's summary: its source, overview, decisions and action items with their people. */
+function SummaryView({ summary }: { summary: MeetingSummary }) {
+  return (
+    <div class="meeting-summary" data-source={summary.source}>
+      <p class="muted">{t(`meeting.source.${summary.source}`)}</p>
+      <p>{summary.overview}</p>
+      <h4>{t("meeting.decisions")}</h4>
+      <ul>{summary.decisions.map((d, i) => <li key={i}>{d.text} — {d.by}</li>)}</ul>
+      <h4>{t("meeting.actions")}</h4>
+      <ul>{summary.actionItems.map((a, i) => <li key={i}>{a.owner}: {a.text}</li>)}</ul>
+    </div>
+  );
+}
+
+/** Who attended, one row per stay (the running meeting's and a past one's). */
+function AttendanceTable({ rows, id }: { rows: AttendanceRow[]; id?: string }) {
+  return (
+    <table class="meeting-attendance" id={id}>
+      <thead>
+        <tr>
+          <th>{t("meeting.who")}</th>
+          <th>{t("meeting.joined")}</th>
+          <th>{t("meeting.left")}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((a) => (
+          <tr key={`${a.userId}-${a.joinedAt}`}>
+            <td>{a.name}</td>
+            <td>{time(a.joinedAt)}</td>
+            <td>{time(a.leftAt)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
 
 export function Meeting(
   { roomId, connect }: {
@@ -410,38 +450,10 @@ export function Meeting(
         <section class="meeting-after" id="meeting-after">
           <h3>{t("meeting.summary")}</h3>
           {view.summary
-            ? (
-              <div class="meeting-summary" data-source={view.summary.source}>
-                <p class="muted">{t(`meeting.source.${view.summary.source}`)}</p>
-                <p>{view.summary.overview}</p>
-                <h4>{t("meeting.decisions")}</h4>
-                <ul>{view.summary.decisions.map((d, i) => <li key={i}>{d.text} — {d.by}</li>)}</ul>
-                <h4>{t("meeting.actions")}</h4>
-                <ul>
-                  {view.summary.actionItems.map((a, i) => <li key={i}>{a.owner}: {a.text}</li>)}
-                </ul>
-              </div>
-            )
+            ? <SummaryView summary={view.summary} />
             : <p>{t("meeting.summaryPending")}</p>}
           <h3>{t("meeting.attendance")}</h3>
-          <table class="meeting-attendance" id="meeting-attendance">
-            <thead>
-              <tr>
-                <th>{t("meeting.who")}</th>
-                <th>{t("meeting.joined")}</th>
-                <th>{t("meeting.left")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {view.attendance.map((a) => (
-                <tr key={`${a.userId}-${a.joinedAt}`}>
-                  <td>{a.name}</td>
-                  <td>{time(a.joinedAt)}</td>
-                  <td>{time(a.leftAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <AttendanceTable rows={view.attendance} id="meeting-attendance" />
         </section>
       )}
 
@@ -471,36 +483,8 @@ export function Meeting(
               id="meeting-history-one"
               data-meeting={opened.meetingId}
             >
-              {opened.summary && (
-                <div class="meeting-summary" data-source={opened.summary.source}>
-                  <p class="muted">{t(`meeting.source.${opened.summary.source}`)}</p>
-                  <p>{opened.summary.overview}</p>
-                  <ul>
-                    {opened.summary.decisions.map((d, i) => <li key={i}>{d.text} — {d.by}</li>)}
-                  </ul>
-                  <ul>
-                    {opened.summary.actionItems.map((a, i) => <li key={i}>{a.owner}: {a.text}</li>)}
-                  </ul>
-                </div>
-              )}
-              <table class="meeting-attendance">
-                <thead>
-                  <tr>
-                    <th>{t("meeting.who")}</th>
-                    <th>{t("meeting.joined")}</th>
-                    <th>{t("meeting.left")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {opened.attendance.map((a) => (
-                    <tr key={`${a.userId}-${a.joinedAt}`}>
-                      <td>{a.name}</td>
-                      <td>{time(a.joinedAt)}</td>
-                      <td>{time(a.leftAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              {opened.summary && <SummaryView summary={opened.summary} />}
+              <AttendanceTable rows={opened.attendance} />
             </div>
           )}
         </section>
