@@ -36,6 +36,16 @@ export interface FanoutLoad {
    * stays out of the per-viewer figure, which is then the growth from the other viewers.
    */
   warmupViewers?: number;
+  /**
+   * Viewers that parse every frame and measure latency; the rest only count frames, bytes
+   * and messages (see loadgen.ts). Default: all of them parse.
+   */
+  sampleViewers?: number;
+  /**
+   * Senders in a load-generator process of their own (light: they parse only their acks),
+   * so the senders' schedule does not wait behind thousands of viewers' frames.
+   */
+  splitSenders?: boolean;
 }
 
 export interface RepResult {
@@ -167,7 +177,10 @@ interface ViewersOpened {
  * and memory readings from just before and just after the viewers joined. */
 interface Audience {
   running: RunningServer;
+  /** The viewers' process (and the senders', unless `senders` is set). */
   loadgen: BenchProcess;
+  /** The senders' own process (`splitSenders`). */
+  senders?: BenchProcess;
   /** Every viewer connected (warm-up included). */
   connected: ViewersOpened;
   /** The viewers connected between the two memory readings (per-viewer figures divide by it). */
@@ -189,13 +202,18 @@ async function withAudience<T>(
     url: running.url,
     room: "bench",
     viewers: load.viewers,
-    senders: load.senders,
+    senders: load.splitSenders ? 0 : load.senders,
     ratePerSender: load.ratePerSender,
     connectConcurrency: 100,
+    sampleViewers: load.sampleViewers,
+    lightSenders: false,
   };
   const loadgen = startLoadgen(config);
+  const senders = load.splitSenders
+    ? startLoadgen({ ...config, viewers: 0, senders: load.senders, lightSenders: true })
+    : undefined;
   try {
-    await loadgen.request({ cmd: "senders" }, COMMAND_TIMEOUT_MS);
+    await (senders ?? loadgen).request({ cmd: "senders" }, COMMAND_TIMEOUT_MS);
     const warmup = Math.min(load.warmupViewers ?? 50, Math.max(0, load.viewers - 1));
     const warm = warmup > 0
       ? await loadgen.request<ViewersOpened>({ cmd: "viewers", count: warmup }, COMMAND_TIMEOUT_MS)
@@ -216,10 +234,20 @@ async function withAudience<T>(
     );
     await sleep(load.settleMs);
     const after = await readMemory(running);
-    return await use({ running, loadgen, connected, measured: rest.opened, before, after });
+    return await use({
+      running,
+      loadgen,
+      senders,
+      connected,
+      measured: rest.opened,
+      before,
+      after,
+    });
   } finally {
-    await loadgen.request({ cmd: "quit" }, 10_000).catch(() => {});
-    await loadgen.stop();
+    for (const p of senders ? [loadgen, senders] : [loadgen]) {
+      await p.request({ cmd: "quit" }, 10_000).catch(() => {});
+      await p.stop();
+    }
     await running.stop();
   }
 }
@@ -243,10 +271,18 @@ export async function runFanoutScenario(
     load,
     false,
     log,
-    async ({ running, loadgen, connected, measured, before, after }) => {
+    async ({ running, loadgen, senders, connected, measured, before, after }) => {
       const perViewer = (bytes: number, viewers = measured) =>
         viewers > 0 ? Math.round(bytes / viewers) : NaN;
-      const reps = await measureReps(server, load, running, loadgen, connected.opened, log);
+      const reps = await measureReps(
+        server,
+        load,
+        running,
+        loadgen,
+        senders,
+        connected.opened,
+        log,
+      );
       return {
         server: server.name,
         load,
@@ -279,9 +315,11 @@ async function measureReps(
   load: FanoutLoad,
   running: RunningServer,
   loadgen: BenchProcess,
+  senders: BenchProcess | undefined,
   viewers: number,
   log: (line: string) => void,
 ): Promise<RepResult[]> {
+  const loadgenPids = senders ? [loadgen.pid, senders.pid] : [loadgen.pid];
   const probe = startLoadgen({
     target: server.client,
     url: running.url,
@@ -296,12 +334,27 @@ async function measureReps(
     const reps: RepResult[] = [];
     for (let rep = 1; rep <= load.reps; rep++) {
       await probe.request({ cmd: "listen", run: rep }, COMMAND_TIMEOUT_MS);
-      const cpuBefore = await cpuSnapshot(running.pids, loadgen.pid);
-      const report = await loadgen.request<RunReport>(
+      if (senders) await loadgen.request({ cmd: "listen", run: rep }, COMMAND_TIMEOUT_MS);
+      const cpuBefore = await cpuSnapshot(running.pids, loadgenPids);
+      let report = await (senders ?? loadgen).request<RunReport>(
         { cmd: "run", run: rep, durationMs: load.durationMs, drainMs: load.drainMs },
         load.durationMs + COMMAND_TIMEOUT_MS,
       );
-      const cpuAfter = await cpuSnapshot(running.pids, loadgen.pid);
+      if (senders) {
+        // the senders' counts, the viewers' receipts (collected once stragglers are in)
+        const seen = await loadgen.request<RunReport>(
+          { cmd: "collect", acked: report.acked, drainMs: load.drainMs },
+          COMMAND_TIMEOUT_MS,
+        );
+        report = {
+          ...seen,
+          sent: report.sent,
+          refused: report.refused,
+          maxSendLagMs: report.maxSendLagMs,
+          sendWindowMs: report.sendWindowMs,
+        };
+      }
+      const cpuAfter = await cpuSnapshot(running.pids, loadgenPids);
       const probed = await probe.request<ListenReport>({ cmd: "report" }, COMMAND_TIMEOUT_MS);
       const result = summariseRep(
         rep,
@@ -361,10 +414,10 @@ interface CpuSnapshot {
   machineBusy: number;
 }
 
-async function cpuSnapshot(serverPids: number[], loadgenPid: number): Promise<CpuSnapshot> {
+async function cpuSnapshot(serverPids: number[], loadgenPids: number[]): Promise<CpuSnapshot> {
   const [server, loadgen, machine] = await Promise.all([
     sumOver(serverPids, processCpuSeconds),
-    processCpuSeconds(loadgenPid),
+    sumOver(loadgenPids, processCpuSeconds),
     machineCpuSeconds(),
   ]);
   return { at: performance.now(), server, loadgen, machineBusy: machine.busy };

@@ -21,7 +21,11 @@ import { z } from "zod";
 import { type BenchMessage, nowMs } from "./bench_message.ts";
 import { LatencyHistogram, processCpuSeconds } from "./stats.ts";
 import {
+  benchMarker,
   type Connection,
+  countOccurrences,
+  type LightSink,
+  omittedOf,
   type ReceiveSink,
   type SenderConnection,
   type ServerStamps,
@@ -39,8 +43,16 @@ export const LoadgenConfig = z.object({
   ratePerSender: z.number().positive(),
   /** Viewer connections opened at once. */
   connectConcurrency: z.number().int().positive().default(100),
+  /**
+   * Viewers that parse every frame and measure latency (the first ones opened); the others
+   * are light (count frames, characters and bench messages by substring, parse nothing) where
+   * the target has a light form. Default: every viewer is full.
+   */
+  sampleViewers: z.number().int().nonnegative().optional(),
+  /** Senders that parse only their own replies, never the room's batches (Synapse). */
+  lightSenders: z.boolean().default(false),
 });
-export type LoadgenConfig = z.infer<typeof LoadgenConfig>;
+export type LoadgenConfig = z.input<typeof LoadgenConfig>;
 
 export const LoadgenCommand = z.discriminatedUnion("cmd", [
   z.object({ cmd: z.literal("senders") }),
@@ -56,6 +68,17 @@ export const LoadgenCommand = z.discriminatedUnion("cmd", [
   }),
   z.object({ cmd: z.literal("listen"), run: z.number().int().positive() }),
   z.object({ cmd: z.literal("report") }),
+  /**
+   * After `listen`, while another process sent: wait for stragglers (until `acked` × viewers
+   * are accounted for, `drainMs` pass with no delivery, or `maxDrainMs`), then reply with a
+   * RunReport of what the viewers received (the send fields are the sender process's).
+   */
+  z.object({
+    cmd: z.literal("collect"),
+    acked: z.number().int().nonnegative(),
+    drainMs: z.number().int().nonnegative(),
+    maxDrainMs: z.number().int().nonnegative().default(15_000),
+  }),
   z.object({ cmd: z.literal("quit") }),
 ]);
 export type LoadgenCommand = z.infer<typeof LoadgenCommand>;
@@ -134,7 +157,32 @@ function freshCounters() {
       delivery: new LatencyHistogram(),
     },
     lastDeliveryAt: 0,
+    startedAt: nowMs(),
   };
+}
+
+/** Light viewers: frames counted by substring (see targets.ts); the marker follows the run. */
+let marker = benchMarker(config.target, 0);
+const lightSink: LightSink = {
+  text(data: string) {
+    counters.frames++;
+    counters.chars += data.length;
+    if (data.startsWith('{"type":"dropped"')) {
+      counters.droppedNotices += (JSON.parse(data) as { count: number }).count;
+      return;
+    }
+    const n = countOccurrences(data, marker);
+    if (n > 0) {
+      counters.deliveries += n;
+      counters.lastDeliveryAt = nowMs();
+    }
+    if (config.target === "synapse") counters.omitted += omittedOf(data);
+  },
+};
+function startCounting(run: number): void {
+  currentRun = run;
+  marker = benchMarker(config.target, run);
+  counters = freshCounters();
 }
 
 const viewerSink: ReceiveSink = {
@@ -174,8 +222,13 @@ const senders: SenderConnection[] = [];
 const viewers: Connection[] = [];
 
 async function openSenders(): Promise<unknown> {
+  const light = config.lightSenders && client.openLightSender;
   const opened = await Promise.all(
-    Array.from({ length: config.senders }, (_, i) => client.openSender(i, ignoreSink, outcome)),
+    Array.from(
+      { length: config.senders },
+      (_, i) =>
+        light ? client.openLightSender!(i, outcome) : client.openSender(i, ignoreSink, outcome),
+    ),
   );
   senders.push(...opened);
   // One warm-up message each (run 0, never counted), so the room is active and warm.
@@ -193,8 +246,13 @@ async function openViewers(count?: number): Promise<unknown> {
   const worker = async () => {
     while (next < until) {
       const index = next++;
+      const light = client.openLightViewer && index >= (config.sampleViewers ?? Infinity);
       try {
-        viewers.push(await client.openViewer(index, viewerSink));
+        viewers.push(
+          await (light
+            ? client.openLightViewer!(index, lightSink)
+            : client.openViewer(index, viewerSink)),
+        );
       } catch (e) {
         failed++;
         firstError ??= String(e);
@@ -217,8 +275,7 @@ async function run(
   drainMs: number,
   maxDrainMs: number,
 ): Promise<RunReport> {
-  currentRun = run;
-  counters = freshCounters();
+  startCounting(run);
   const cpuBefore = await processCpuSeconds(Deno.pid);
   const period = 1000 / config.ratePerSender;
   const start = nowMs() + 10;
@@ -279,13 +336,14 @@ function stagesReport(): StageHistograms | undefined {
 
 /** Waits for stragglers: until every send was answered (acked or refused) and every
  * expected delivery arrived, or `quietMs` pass without a delivery, or `maxMs`. */
-async function drain(quietMs: number, maxMs: number): Promise<void> {
+async function drain(quietMs: number, maxMs: number, ackedElsewhere?: number): Promise<void> {
   const began = nowMs();
   while (nowMs() - began < maxMs) {
     const refused = Object.values(counters.refused).reduce((a, b) => a + b, 0);
     const answered = counters.acked + refused >= counters.sent;
     const accounted = counters.deliveries + counters.omitted;
-    if (answered && accounted >= counters.acked * viewers.length) return;
+    const acked = ackedElsewhere ?? counters.acked;
+    if (answered && accounted >= acked * viewers.length) return;
     const lastProgress = Math.max(counters.lastDeliveryAt, began);
     if (nowMs() - lastProgress >= quietMs) return;
     await sleep(50);
@@ -312,8 +370,7 @@ async function handle(command: LoadgenCommand): Promise<boolean> {
       reply(await run(command.run, command.durationMs, command.drainMs, command.maxDrainMs));
       return true;
     case "listen":
-      currentRun = command.run;
-      counters = freshCounters();
+      startCounting(command.run);
       reply({ ok: "listen" });
       return true;
     case "report":
@@ -326,6 +383,33 @@ async function handle(command: LoadgenCommand): Promise<boolean> {
         } satisfies ListenReport,
       );
       return true;
+    case "collect": {
+      const cpuBefore = await processCpuSeconds(Deno.pid);
+      await drain(command.drainMs, command.maxDrainMs, command.acked);
+      const c = counters;
+      reply(
+        {
+          ok: "run",
+          run: currentRun,
+          sent: 0,
+          acked: command.acked,
+          refused: {},
+          deliveries: c.deliveries,
+          droppedNotices: c.droppedNotices,
+          omitted: c.omitted,
+          frames: c.frames,
+          chars: c.chars,
+          late: c.late,
+          latency: c.histogram.toSparse(),
+          stages: stagesReport(),
+          deliveryWindowMs: (c.lastDeliveryAt || nowMs()) - c.startedAt,
+          maxSendLagMs: 0,
+          sendWindowMs: 0,
+          loadgenCpuSeconds: (await processCpuSeconds(Deno.pid)) - cpuBefore,
+        } satisfies RunReport,
+      );
+      return true;
+    }
     case "quit":
       for (const c of [...viewers, ...senders]) c.close();
       reply({ ok: "quit" });

@@ -50,6 +50,47 @@ export interface SenderConnection extends Connection {
 export interface TargetClient {
   openViewer(index: number, sink: ReceiveSink): Promise<Connection>;
   openSender(index: number, sink: ReceiveSink, outcome: SendOutcome): Promise<SenderConnection>;
+  /**
+   * A viewer that parses nothing: each text frame goes to `sink` as it came (the load
+   * generator counts frames, characters and bench messages by substring). What lets one
+   * process hold thousands of viewers of a hot room; a sample of full viewers measures
+   * latency. Absent: the target has no light form (the load generator opens full viewers).
+   */
+  openLightViewer?(index: number, sink: LightSink): Promise<Connection>;
+  /** A sender whose socket parses only its own replies (acks), never the room's batches. */
+  openLightSender?(index: number, outcome: SendOutcome): Promise<SenderConnection>;
+}
+
+/** Where a light viewer hands each text frame. */
+export interface LightSink {
+  text(data: string): void;
+}
+
+/**
+ * Counts the bench messages of `run` in a frame without parsing it: Synapse carries each as
+ * danmaku text `bench <run> ...`, the baselines as an object `{"r":<run>,...}`.
+ */
+export function benchMarker(kind: TargetKind, run: number): string {
+  return kind === "synapse" ? `"bench ${run} ` : `{"r":${run},`;
+}
+
+export function countOccurrences(text: string, marker: string): number {
+  let n = 0;
+  for (let at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + marker.length)) n++;
+  return n;
+}
+
+/** `"omitted":<n>` of a Synapse batch frame, read without parsing it (0 when absent). */
+export function omittedOf(text: string): number {
+  const at = text.lastIndexOf('"omitted":');
+  if (at < 0) return 0;
+  let n = 0;
+  for (let i = at + 10; i < text.length; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    n = n * 10 + c;
+  }
+  return n;
 }
 
 export function targetClient(kind: TargetKind, baseUrl: string, room: string): TargetClient {
@@ -130,6 +171,44 @@ class SynapseClient implements TargetClient {
     return { close: () => socket.close() };
   }
 
+  /** The protocol by hand: guest token, `hello`, wait for `welcome`; then frames as text. */
+  async #openRaw(onFrame: (data: string) => void): Promise<WebSocket> {
+    const { token } = await unwrap(this.#rest.POST("/api/session/guest", { body: {} }));
+    let welcomed = false;
+    return openSocket(
+      wsUrl(this.baseUrl, `/ws/rooms/${this.room}`),
+      (ws) => ws.send(JSON.stringify({ type: "hello", v: 1, token, room: this.room })),
+      (_ws, data, ready, fail) => {
+        if (!welcomed) {
+          if (data.startsWith('{"type":"welcome"')) return (welcomed = true, ready());
+          if (data.startsWith('{"type":"error"')) return fail(new Error(data));
+        }
+        onFrame(data);
+      },
+    );
+  }
+
+  async openLightViewer(_index: number, sink: LightSink): Promise<Connection> {
+    const ws = await this.#openRaw((data) => sink.text(data));
+    return { close: () => ws.close() };
+  }
+
+  async openLightSender(_i: number, outcome: SendOutcome): Promise<SenderConnection> {
+    let next = 0;
+    const ws = await this.#openRaw((data) => {
+      if (data.startsWith('{"type":"batch"')) return;
+      const frame = JSON.parse(data) as { type: string; code?: string; clientId?: string };
+      if (frame.clientId === undefined) return;
+      if (frame.type === "ack") outcome.acked();
+      else if (frame.type === "error") outcome.refused(frame.code ?? "unknown");
+    });
+    return {
+      send: (m) =>
+        ws.send(JSON.stringify({ type: "say", text: toText(m), clientId: String(next++) })),
+      close: () => ws.close(),
+    };
+  }
+
   async openSender(_i: number, sink: ReceiveSink, outcome: SendOutcome): Promise<SenderConnection> {
     const socket = await this.#open(sink);
     return {
@@ -147,6 +226,17 @@ class SynapseClient implements TargetClient {
 
 class BareClient implements TargetClient {
   constructor(readonly baseUrl: string) {}
+
+  openLightViewer(_index: number, sink: LightSink): Promise<Connection> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(wsUrl(this.baseUrl, "/"));
+      ws.onopen = () => resolve({ close: () => ws.close() });
+      ws.onerror = () => reject(new Error("websocket error (bare)"));
+      ws.onmessage = (event) => {
+        if (typeof event.data === "string") sink.text(event.data);
+      };
+    });
+  }
 
   async openViewer(_index: number, sink: ReceiveSink): Promise<Connection> {
     const ws = await this.#openWhenOpen(sink);
