@@ -64,3 +64,20 @@ Deno.test("tokenizer: chunked terms equal whole-line terms", () => {
     assert.deepEqual(tokenize(line), whole, JSON.stringify(line));
   }
 });
+
+Deno.test("tokenizer: ASCII chunks (segmented without ICU) give ICU's terms", () => {
+  const random = seededRandom(31);
+  const ascii = [..."ab yz09_.',;:!?-#@/\"$%&()*+<=>[]\\^`{|}~", "A", "Z", "\t"];
+  const dense = [..."ab19_.',;"];
+  const lines = ["1764989000000.12", "3.5", "1,000,000", "e.g.", "a.b.c", "don't", "a_1", "x:y"];
+  for (let i = 0; i < 4_000; i++) {
+    const palette = i % 2 === 0 ? ascii : dense;
+    const n = 1 + Math.floor(random() * 16);
+    let s = "";
+    for (let j = 0; j < n; j++) s += palette[Math.floor(random() * palette.length)];
+    lines.push(s);
+  }
+  for (const line of lines) {
+    assert.deepEqual(tokenizeFolded(line), segmentTerms(line), JSON.stringify(line));
+  }
+});

@@ -52,6 +52,10 @@ export function tokenizeFolded(folded: string): string[] {
     if (to < 0) to = folded.length;
     if (to > from) {
       const chunk = folded.slice(from, to);
+      if (asciiTerms(chunk, out)) {
+        from = to + 1;
+        continue;
+      }
       if (ATTACHES.test(chunk)) return segmentTerms(folded); // rare: no chunking
       let terms = chunkCache.get(chunk);
       if (terms === undefined) {
@@ -64,6 +68,75 @@ export function tokenizeFolded(folded: string): string[] {
     from = to + 1;
   }
   return out;
+}
+
+// Character classes of printable ASCII under Unicode's word-break rules (UAX #29), as ICU
+// applies them: letters, digits, `_` (ExtendNumLet), `'` (Single_Quote: between two letters
+// or two digits), `.`, `,` and `;` (between two digits; ICU joins no letters on `.`). Every
+// other printable character is a break on both sides, except `:` (MidLetter in Unicode,
+// not in ICU's tailoring): a chunk holding it goes to ICU, as does anything else.
+const OTHER = 0, LETTER = 1, DIGIT = 2, EXTEND = 3, MID_NUM_LET = 4, MID_NUM = 5, ICU = 6;
+const ASCII_CLASS = new Uint8Array(128).fill(ICU);
+for (let c = 0x21; c < 0x7f; c++) ASCII_CLASS[c] = OTHER;
+for (let c = 0x61; c <= 0x7a; c++) ASCII_CLASS[c] = LETTER;
+for (let c = 0x41; c <= 0x5a; c++) ASCII_CLASS[c] = LETTER;
+for (let c = 0x30; c <= 0x39; c++) ASCII_CLASS[c] = DIGIT;
+ASCII_CLASS[0x5f] = EXTEND; // _
+ASCII_CLASS[0x2e] = MID_NUM; // . (ICU's tailoring: between digits only)
+ASCII_CLASS[0x27] = MID_NUM_LET; // '
+ASCII_CLASS[0x2c] = MID_NUM; // ,
+ASCII_CLASS[0x3b] = MID_NUM; // ;
+ASCII_CLASS[0x3a] = ICU; // :
+
+const isWordChar = (k: number) => k === LETTER || k === DIGIT || k === EXTEND;
+
+/**
+ * The terms of a chunk of printable ASCII without ICU (what `segmentTerms` gives, pushed onto
+ * `out`): numbers, English words and chat noise are most chunks, and each unique one (a
+ * count, a time) went through the segmenter and into the chunk cache. False, with `out`
+ * untouched, when the chunk holds anything else. tests/ai_tokenize_chunks.test.ts compares
+ * the two on random ASCII.
+ */
+function asciiTerms(chunk: string, out: string[]): boolean {
+  const n = chunk.length;
+  for (let i = 0; i < n; i++) {
+    const c = chunk.charCodeAt(i);
+    if (c >= 128 || ASCII_CLASS[c] === ICU) return false;
+  }
+  let i = 0;
+  while (i < n) {
+    if (!isWordChar(ASCII_CLASS[chunk.charCodeAt(i)])) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let last = ASCII_CLASS[chunk.charCodeAt(i)];
+    i++;
+    while (i < n) {
+      const k = ASCII_CLASS[chunk.charCodeAt(i)];
+      if (isWordChar(k)) {
+        last = k;
+        i++;
+        continue;
+      }
+      // a middle character joins two letters (MidNumLet) or two digits (MidNumLet, MidNum)
+      const after = i + 1 < n ? ASCII_CLASS[chunk.charCodeAt(i + 1)] : OTHER;
+      if (
+        (last === LETTER && k === MID_NUM_LET && after === LETTER) ||
+        (last === DIGIT && (k === MID_NUM_LET || k === MID_NUM) && after === DIGIT)
+      ) {
+        i += 2;
+        last = after;
+        continue;
+      }
+      break;
+    }
+    if (i - start > 1) {
+      const word = chunk.slice(start, i);
+      if (keep(word)) out.push(word);
+    }
+  }
+  return true;
 }
 
 /** Segments folded text with ICU and keeps the terms. */
