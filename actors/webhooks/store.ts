@@ -275,6 +275,21 @@ export class WebhookStore {
     return rows.map((r) => r.endpoint_id);
   }
 
+  /**
+   * Milliseconds until the next pending delivery of an enabled endpoint falls due (its next
+   * attempt, or its endpoint's lane lease lapsing, whichever is later; 0 if one is due now),
+   * or null when none is pending: how long an idle worker may sleep.
+   */
+  async nextDueInMs(): Promise<number | null> {
+    const [row] = await this.sql.query<{ ms: number | null }>(
+      `SELECT (EXTRACT(EPOCH FROM min(GREATEST(d.next_attempt_at,
+                 COALESCE(w.lane_until, d.next_attempt_at))) - now()) * 1000)::float8 AS ms
+       FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id
+       WHERE d.status = 'pending' AND w.enabled`,
+    );
+    return row?.ms === null || row?.ms === undefined ? null : Math.max(0, Number(row.ms));
+  }
+
   /** Takes (or extends) the endpoint's lane for `leaseMs`; its URL and secret, or undefined. */
   async acquireLane(
     endpointId: string,

@@ -19,6 +19,7 @@
  */
 import type { Logger } from "../../engine/log.ts";
 import { metrics } from "../../engine/metrics.ts";
+import { idleWait } from "../../engine/resilience/poll_loop.ts";
 import type { DueDelivery, WebhookStore } from "../../actors/webhooks/store.ts";
 import { EgressGuardProxy } from "../../media/recorder/egress_guard.ts";
 import {
@@ -67,8 +68,15 @@ export interface WebhookWorkerOptions {
   concurrency: number;
   /** Lanes at once (default 256). */
   maxLanes?: number;
-  /** Scan at least this often (default 1 s). */
+  /** Scan this long after a scan that found work or failed (default 1 s). */
   pollMs?: number;
+  /**
+   * An idle worker's longest sleep (default 10 × pollMs): after scans that found nothing it
+   * sleeps until the next pending delivery falls due, doubling from `pollMs` up to this while
+   * none is pending. Deliveries queued in this process nudge it awake; those only another
+   * process knows of wait at most this long.
+   */
+  maxIdleMs?: number;
   /** Which resolved addresses may be reached (default: public ones only). */
   allowAddress?: (address: string) => boolean;
   lookup?: HostLookup;
@@ -82,7 +90,10 @@ const ROUND_PER_FLIGHT = 8;
 type Attempted = Parameters<WebhookStore["recordAttempts"]>[0][number];
 
 export class WebhookWorker {
-  readonly #o: Required<Omit<WebhookWorkerOptions, "lookup" | "allowAddress">>;
+  readonly #o: Required<Omit<WebhookWorkerOptions, "lookup" | "allowAddress" | "maxIdleMs">>;
+  readonly #maxIdleMs: number;
+  /** Scans in a row that found nothing due (and were not nudged). */
+  #idleScans = 0;
   readonly #allow: (address: string) => boolean;
   readonly #lookup: HostLookup;
   readonly #lanes = new Map<string, Promise<void>>();
@@ -99,6 +110,7 @@ export class WebhookWorker {
 
   constructor(opts: WebhookWorkerOptions) {
     this.#o = { maxLanes: 256, pollMs: 1_000, ...opts };
+    this.#maxIdleMs = Math.max(this.#o.pollMs, opts.maxIdleMs ?? this.#o.pollMs * 10);
     this.#allow = opts.allowAddress ?? isPublicAddress;
     this.#lookup = opts.lookup ?? systemLookup;
     this.#proxy = new EgressGuardProxy(
@@ -123,25 +135,38 @@ export class WebhookWorker {
   async #run(): Promise<void> {
     while (!this.#closed) {
       this.#rescan = false;
+      let waitMs = this.#o.pollMs;
       try {
-        await this.#scan();
+        const found = await this.#scan();
+        if (found || this.#lanes.size > 0) this.#idleScans = 0;
+        else {
+          // nothing due: sleep until the next delivery is (a retry's time, a lapsing lease)
+          const next = await this.#o.store.nextDueInMs();
+          const idle = idleWait(this.#o.pollMs, this.#maxIdleMs, ++this.#idleScans);
+          waitMs = next === null ? idle : Math.min(this.#maxIdleMs, Math.max(20, next + 10));
+        }
       } catch (err) {
         this.#o.log.warn("webhook scan failed", { error: err as Error });
       }
       if (this.#closed || this.#rescan) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.#o.pollMs);
+        const timer = setTimeout(done, waitMs);
+        const wake = () => {
+          this.#idleScans = 0;
+          done();
+        };
         function done() {
           clearTimeout(timer);
           resolve();
         }
-        this.#wake = done;
+        this.#wake = wake;
       });
       this.#wake = undefined;
     }
   }
 
-  async #scan(): Promise<void> {
+  /** Starts a lane for each endpoint with deliveries due; true when there was any. */
+  async #scan(): Promise<boolean> {
     if (Date.now() - this.#lastBacklog > 10_000) {
       this.#lastBacklog = Date.now();
       const { pending, oldestAgeS } = await this.#o.store.backlog();
@@ -149,7 +174,7 @@ export class WebhookWorker {
       WM.oldest.set(oldestAgeS);
     }
     const room = this.#o.maxLanes - this.#lanes.size;
-    if (room <= 0) return;
+    if (room <= 0) return true;
     const ids = await this.#o.store.dueEndpoints(room + this.#lanes.size);
     for (const id of ids) {
       if (this.#lanes.has(id) || this.#lanes.size >= this.#o.maxLanes) continue;
@@ -161,6 +186,7 @@ export class WebhookWorker {
       });
       this.#lanes.set(id, lane);
     }
+    return ids.length > 0;
   }
 
   /**
