@@ -10,7 +10,11 @@ import { staticLoad } from "./helpers/import_graph.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
-/** Packages an edge never needs at start: engines', media's and models' dependencies. */
+/**
+ * Packages an edge never needs at start: engines', media's and models' dependencies, and
+ * those only a first request of their kind uses (a LiveKit token, an OAuth login, an e-mail,
+ * a Web Push, a language to detect).
+ */
 const ENGINE_OR_MEDIA_PACKAGES = [
   "@electric-sql/pglite",
   "@livekit/rtc-node",
@@ -23,6 +27,11 @@ const ENGINE_OR_MEDIA_PACKAGES = [
   "text2wav",
   "@vladmandic/human",
   "@tensorflow/tfjs-backend-wasm",
+  "livekit-server-sdk",
+  "arctic",
+  "nodemailer",
+  "web-push",
+  "franc-min",
 ];
 
 /** Modules that are an actor's behaviour or the media service (not an address or a client). */

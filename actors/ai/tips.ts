@@ -27,16 +27,9 @@ import {
 import { detectLanguage, languageInstruction } from "./language.ts";
 import { type LanguageTag, localeOf, type LocalLocale } from "./language_tags.ts";
 
-export const TipType = z.enum(["welcome", "product", "interaction", "closing"]);
-export type TipType = z.infer<typeof TipType>;
+import { Tip } from "./tip.ts";
 
-export const Tip = z.object({
-  text: z.string().min(1).max(240),
-  type: TipType,
-  tags: z.array(z.string().min(1).max(24)).max(6),
-  score: z.number().min(0).max(1),
-});
-export type Tip = z.infer<typeof Tip>;
+export { Tip, TipType } from "./tip.ts";
 
 export interface TipsResult {
   tips: Tip[];

@@ -533,7 +533,7 @@ export class NotificationStore {
 
   /** The stored pair, or `make()`'s stored first (the first process to start wins). */
   async vapidKeys(
-    make: () => { publicKey: string; privateKey: string },
+    make: () => Promise<{ publicKey: string; privateKey: string }>,
   ): Promise<{ publicKey: string; privateKey: string }> {
     const read = async () =>
       (await this.sql.query<{ public_key: string; private_key: string }>(
@@ -541,7 +541,7 @@ export class NotificationStore {
       ))[0];
     let row = await read();
     if (!row) {
-      const k = make();
+      const k = await make();
       await this.sql.query(
         `INSERT INTO vapid_keys (id, public_key, private_key) VALUES (1, $1, $2)
          ON CONFLICT (id) DO NOTHING`,

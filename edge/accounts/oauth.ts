@@ -7,8 +7,11 @@
  * Whom the login belongs to: the account already linked to this provider identity; else
  * the signed-in user who started a link; else the account holding the same verified email
  * (only verified emails link, on both sides); else a new account.
+ *
+ * `arctic` loads at the first login started, not when a process starts (issue 18: an idle
+ * edge carries only what it runs).
  */
-import { CodeChallengeMethod, generateCodeVerifier, generateState, OAuth2Client } from "arctic";
+import type * as Arctic from "arctic";
 import { z } from "zod";
 import type { AccountsConfig } from "./config.ts";
 import type { SqlStore } from "../../engine/sql/sql.ts";
@@ -104,6 +107,11 @@ const GoogleUser = z.object({
 });
 
 const STATE_TTL_MS = 10 * 60 * 1000;
+
+let arcticModule: Promise<typeof Arctic> | undefined;
+
+/** `arctic`, loaded once, at the first OAuth flow. */
+const loadArctic = (): Promise<typeof Arctic> => arcticModule ??= import("arctic");
 export const OAUTH_STATE_COOKIE = "synapse_oauth_state";
 
 export class OAuthService {
@@ -133,16 +141,17 @@ export class OAuthService {
     return p;
   }
 
-  #client(p: OAuthProviderConfig) {
+  #client(arctic: typeof Arctic, p: OAuthProviderConfig): Arctic.OAuth2Client {
     const redirect = new URL(`/api/oauth/${p.id}/callback`, this.publicUrl).toString();
-    return new OAuth2Client(p.clientId, p.clientSecret, redirect);
+    return new arctic.OAuth2Client(p.clientId, p.clientSecret, redirect);
   }
 
   /** Begin a login (or, with `linkUserId`, a link): where to send the browser, and the state. */
   async start(providerId: string, linkUserId?: string): Promise<{ url: string; state: string }> {
     const p = this.#provider(providerId);
-    const state = generateState();
-    const verifier = generateCodeVerifier();
+    const arctic = await loadArctic();
+    const state = arctic.generateState();
+    const verifier = arctic.generateCodeVerifier();
     await this.store.query(
       `INSERT INTO oauth_states (state, provider, code_verifier, link_user_id, expires_at)
        VALUES ($1, $2, $3, $4, $5)`,
@@ -150,10 +159,10 @@ export class OAuthService {
     );
     // Forget flows nobody finished.
     await this.store.query("DELETE FROM oauth_states WHERE expires_at < now()");
-    const url = this.#client(p).createAuthorizationURLWithPKCE(
+    const url = this.#client(arctic, p).createAuthorizationURLWithPKCE(
       p.authorizeUrl,
       state,
-      CodeChallengeMethod.S256,
+      arctic.CodeChallengeMethod.S256,
       verifier,
       p.scopes,
     );
@@ -184,7 +193,7 @@ export class OAuthService {
     if (!q.code) throw new AccountError("invalid_request", "the callback has no code");
     let accessToken: string;
     try {
-      const tokens = await this.#client(p).validateAuthorizationCode(
+      const tokens = await this.#client(await loadArctic(), p).validateAuthorizationCode(
         p.tokenUrl,
         q.code,
         flow.code_verifier,

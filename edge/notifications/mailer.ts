@@ -5,9 +5,21 @@
  * (`List-Unsubscribe: <https://.../api/notifications/unsubscribe?token=...>` and
  * `List-Unsubscribe-Post: List-Unsubscribe=One-Click`) and a Message-ID made from the event
  * and the recipient, so a mail sent twice is recognisably the same mail.
+ *
+ * nodemailer loads at the first mail sent, not when a process starts (issue 18: an idle edge
+ * carries only what it runs; nodemailer brings Node's net/tls/dns/http).
  */
 // @ts-types="@types/nodemailer"
-import nodemailer from "nodemailer";
+import type Nodemailer from "nodemailer";
+
+let nodemailerModule: Promise<typeof Nodemailer> | undefined;
+
+/** nodemailer, loaded once, at the first mail. */
+const loadNodemailer = (): Promise<typeof Nodemailer> =>
+  nodemailerModule ??= import("nodemailer").then((m) =>
+    // A CommonJS package: its exports are the default export at run time.
+    (m as unknown as { default?: typeof Nodemailer }).default ?? (m as typeof Nodemailer)
+  );
 
 export interface OutgoingMail {
   to: string;
@@ -34,17 +46,32 @@ export interface Mailer {
 }
 
 export class SmtpMailer implements Mailer {
-  readonly #transport: nodemailer.Transporter;
+  /** Made at the first mail (nodemailer loads then). */
+  #transport: Promise<Nodemailer.Transporter> | undefined;
+  #closed = false;
   readonly #domain: string;
+  readonly #timeoutMs: number;
 
-  constructor(smtpUrl: string, private readonly from: string, opts: { timeoutMs?: number } = {}) {
-    const timeout = opts.timeoutMs ?? 20_000;
-    this.#transport = nodemailer.createTransport(smtpUrl, {
-      connectionTimeout: timeout,
-      greetingTimeout: timeout,
-      socketTimeout: timeout,
-    } as never);
+  constructor(
+    private readonly smtpUrl: string,
+    private readonly from: string,
+    opts: { timeoutMs?: number } = {},
+  ) {
+    this.#timeoutMs = opts.timeoutMs ?? 20_000;
     this.#domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? "localhost";
+  }
+
+  #transporter(): Promise<Nodemailer.Transporter> {
+    const timeout = this.#timeoutMs;
+    return this.#transport ??= loadNodemailer().then((nodemailer) => {
+      const transport = nodemailer.createTransport(this.smtpUrl, {
+        connectionTimeout: timeout,
+        greetingTimeout: timeout,
+        socketTimeout: timeout,
+      } as never);
+      if (this.#closed) transport.close(); // closed while it loaded
+      return transport;
+    });
   }
 
   async send(mail: OutgoingMail): Promise<void> {
@@ -54,7 +81,8 @@ export class SmtpMailer implements Mailer {
       headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click";
     }
     try {
-      await this.#transport.sendMail({
+      const transport = await this.#transporter();
+      await transport.sendMail({
         from: this.from,
         to: mail.to,
         subject: mail.subject,
@@ -72,6 +100,7 @@ export class SmtpMailer implements Mailer {
   }
 
   close(): void {
-    this.#transport.close();
+    this.#closed = true;
+    void this.#transport?.then((t) => t.close(), () => {});
   }
 }

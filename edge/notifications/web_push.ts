@@ -8,8 +8,12 @@
  * The VAPID key pair is made by the first process to start and kept in the database
  * (`vapid_keys`), so every process of a cluster signs with the same key and browsers'
  * subscriptions survive restarts.
+ *
+ * `web-push` (with its jws/asn1.js/bn.js dependencies and Node's http/https) loads at its
+ * first use — the first key pair made or the first push sent — not when a process starts:
+ * an idle edge does not carry it (issue 18).
  */
-import webpush from "web-push";
+import type WebPush from "web-push";
 import type { NotificationStore, PushSubscriptionRow } from "../../actors/notifications/store.ts";
 import type { Logger } from "../../engine/log.ts";
 import { EgressGuardProxy } from "../../media/recorder/egress_guard.ts";
@@ -25,9 +29,15 @@ export interface VapidKeys {
   privateKey: string;
 }
 
+let webPushModule: Promise<typeof WebPush> | undefined;
+
+/** The `web-push` library, loaded once, at its first use. */
+const loadWebPush = (): Promise<typeof WebPush> =>
+  webPushModule ??= import("web-push").then((m) => m.default);
+
 /** The deployment's key pair, made and stored on first use. */
 export function loadVapidKeys(store: NotificationStore): Promise<VapidKeys> {
-  return store.vapidKeys(() => webpush.generateVAPIDKeys());
+  return store.vapidKeys(async () => (await loadWebPush()).generateVAPIDKeys());
 }
 
 /** How one push went: delivered, the subscription is gone, or a failure (transient or not). */
@@ -73,6 +83,7 @@ export class PushSender {
   ): Promise<PushResult> {
     try {
       await this.checkEndpoint(sub.endpoint);
+      const webpush = await loadWebPush();
       const req = webpush.generateRequestDetails(
         { endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } },
         payload,

@@ -45,7 +45,7 @@ import { Persona } from "../../actors/cohost/persona.ts";
 import type { AdminReplies } from "../accounts/admin_view.ts";
 import { GRANTABLE_ROLES } from "../accounts/roles.ts";
 import type { ClusterView } from "../../engine/cluster.ts";
-import { Tip } from "../../actors/ai/tips.ts";
+import { Tip } from "../../actors/ai/tip.ts";
 import { VOICE_EMOTIONS } from "../../actors/ai/voice.ts";
 import type { CaptionRow, SummaryRow, TipsRow } from "../../actors/segment/analysis_store.ts";
 import { ANALYSIS_STEPS, type AnalysisStatus } from "../../actors/segment/analysis_messages.ts";
