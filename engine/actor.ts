@@ -116,6 +116,13 @@ export interface ActorType<S, M = unknown, R = unknown> {
   idleMs?: number;
   /** Mailbox capacity for droppable messages; default from the runtime. */
   mailboxCapacity?: number;
+  /**
+   * A droppable message whose turn comes after it waited longer than this in the mailbox is
+   * refused as `mailbox_full` instead of handled: under overload the backlog sheds what is
+   * already late (its answer would come too late to matter) and the messages handled stay
+   * fresh. Measured on the runtime's clock. Default: no bound (only `mailboxCapacity`).
+   */
+  maxQueueMs?: number;
 }
 
 /** Error a handler throws to refuse a message with a stable code without restarting. */
@@ -128,8 +135,8 @@ export class ActorError extends Error {
 
 /** The mailbox was full and the message was droppable. */
 export class MailboxFullError extends ActorError {
-  constructor(type: string, id: string) {
-    super("mailbox_full", `mailbox of ${type}/${id} is full; message dropped`);
+  constructor(type: string, id: string, why = "is full") {
+    super("mailbox_full", `mailbox of ${type}/${id} ${why}; message dropped`);
     this.name = "MailboxFullError";
   }
 }

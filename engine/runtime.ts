@@ -82,6 +82,8 @@ interface MessageWork {
   cls: MessageClass;
   /** Not yet classified (arrived while the actor was loading). */
   pending?: boolean;
+  /** When a droppable message was admitted (runtime clock), for `maxQueueMs`. */
+  queuedAt?: number;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -275,6 +277,17 @@ export class ActorSystem implements ActorRouter {
       return false;
     }
     a.droppableQueued++;
+    if (a.type.maxQueueMs !== undefined) work.queuedAt = this.#clock();
+    return true;
+  }
+
+  /** A droppable message that waited past its type's `maxQueueMs`: refused, not handled. */
+  #stale(a: Activation, work: MessageWork): boolean {
+    const max = a.type.maxQueueMs;
+    if (max === undefined || work.queuedAt === undefined) return false;
+    if (this.#clock() - work.queuedAt <= max) return false;
+    this.#stats.dropped++;
+    work.reject(new MailboxFullError(a.type.type, a.id, "is backed up"));
     return true;
   }
 
@@ -325,6 +338,13 @@ export class ActorSystem implements ActorRouter {
     if (a.status !== "loading") return; // stopped meanwhile (closed system)
     a.status = "running";
     this.#stats.activations++;
+    if (a.type.maxQueueMs !== undefined) {
+      // start-up is not the backlog's fault: what waited for it counts from now
+      const now = this.#clock();
+      for (const w of a.queue) {
+        if (w.kind === "message" && w.queuedAt !== undefined) w.queuedAt = now;
+      }
+    }
     if (a.dirty && !a.persistScheduled) this.#schedulePersist(a);
     this.#drain(a);
   }
@@ -337,7 +357,10 @@ export class ActorSystem implements ActorRouter {
     try {
       while (a.queue.length > 0 && a.status === "running") {
         const work = a.queue.shift()!;
-        if (work.kind === "message" && work.cls === "droppable") a.droppableQueued--;
+        if (work.kind === "message" && work.cls === "droppable") {
+          a.droppableQueued--;
+          if (this.#stale(a, work)) continue;
+        }
         outcome = await this.#run(a, work);
         if (!outcome.next) break;
         if (a.queue.length > 0 && performance.now() - sliceStart >= DRAIN_SLICE_MS) {

@@ -265,6 +265,39 @@ Deno.test("a full mailbox drops chat with a reason but never commands", async ()
   }
 });
 
+Deno.test("chat that waited past maxQueueMs is refused when its turn comes; fresh chat and commands are handled", async () => {
+  const { store, cleanup } = await tempStore();
+  let now = Date.now();
+  const engine = await startEmbeddedEngine({
+    store,
+    clock: () => now,
+    types: [{ ...counterType(), maxQueueMs: 100 }],
+  });
+  const outcome = (p: Promise<unknown>) => p.then(() => "ok", (e: ActorError) => e.code);
+  const ask = (msg: CounterMsg) => outcome(engine.system.ask("counters", "q", msg));
+  try {
+    await ask({ op: "add", n: 1 }); // running: start-up is not part of any wait
+    const blocker = ask({ op: "slow", ms: 50, n: -1 });
+    const stale = Array.from({ length: 5 }, (_, i) => ask({ op: "slow", ms: 0, n: i, chat: true }));
+    const command = ask({ op: "add", n: 2 });
+    now += 101; // the backlog is now older than the bound ...
+    const fresh = Array.from(
+      { length: 3 },
+      (_, i) => ask({ op: "slow", ms: 0, n: 10 + i, chat: true }),
+    );
+    assert.equal(await blocker, "ok");
+    assert.deepEqual(await Promise.all(stale), Array(5).fill("mailbox_full"));
+    assert.equal(await command, "ok", "commands are never shed");
+    assert.deepEqual(await Promise.all(fresh), Array(3).fill("ok"));
+    const state = await engine.system.ask<CounterState>("counters", "q", { op: "get" });
+    assert.deepEqual(state.seen, [1, -1, 2, 10, 11, 12], "the stale chat was never handled");
+    assert.equal(engine.system.stats().dropped, 5);
+  } finally {
+    await engine.close();
+    await cleanup();
+  }
+});
+
 Deno.test("a durable alarm wakes a passivated actor, and survives a restart", async () => {
   const { store, path, cleanup } = await tempStore();
   let engine = await startEmbeddedEngine({ store, types: [counterType(50)], idleMs: 50 });

@@ -57,6 +57,12 @@ export interface RoomActorOptions {
   /** Droppable (chat) messages queued before `mailbox_full`. */
   mailboxCapacity?: number;
   /**
+   * Chat that waited longer than this in the room's mailbox is refused with `slow_down`
+   * when its turn comes rather than handled late (an overloaded room's backlog stays this
+   * fresh). Default: no bound; the process wiring sets `ROOM_MAX_QUEUE_MS`.
+   */
+  maxQueueMs?: number;
+  /**
    * The room's AI (moderation, mood, topics, Q&A; `intelligence.ts`): on by default with
    * local heuristics; pass the process's LLM client as `ai.llm`. `false` turns it off.
    */

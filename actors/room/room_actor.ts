@@ -96,6 +96,7 @@ export function roomActorType(opts: RoomActorOptions): ActorType<RoomState, unkn
     type: ROOM_ACTOR_TYPE,
     idleMs: config.idleMs,
     mailboxCapacity: opts.mailboxCapacity,
+    maxQueueMs: opts.maxQueueMs,
     initialState: () => initialRoomState(),
     restore: (raw) =>
       restoreMeetingState(

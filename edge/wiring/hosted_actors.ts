@@ -29,6 +29,7 @@ export function hostedActorTypes({ config, log }: Root, features: Features): Any
       tickMaxMs: config.ROOM_TICK_MAX_MS,
       framesPerSecond: config.ROOM_FRAMES_PER_SEC,
       hotRatePerSec: config.ROOM_HOT_RATE,
+      maxQueueMs: config.ROOM_MAX_QUEUE_MS || undefined,
       idleMs: config.ACTOR_IDLE_MS,
       stage: { maxGuests: config.STAGE_MAX_GUESTS, graceMs: config.STAGE_DISCONNECT_GRACE_MS },
       meeting: { graceMs: config.MEETING_DISCONNECT_GRACE_MS },
