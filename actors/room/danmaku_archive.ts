@@ -233,8 +233,9 @@ export class DanmakuArchiveWriter implements DanmakuArchivePort {
       await this.#sql.query(
         `INSERT INTO danmaku_archive (id, room_id, user_id, name, body, at)
            SELECT id, room_id, user_id, name, body, at
-             FROM json_populate_recordset(NULL::danmaku_archive, $1::text::json)
-           ON CONFLICT (id) DO NOTHING`,
+             FROM json_to_recordset($1::text::json)
+               AS r(id text, room_id text, user_id text, name text, body text, at bigint)
+           ON CONFLICT (room_id, at, id) DO NOTHING`,
         [jsonRows(rows)],
       );
     }
