@@ -117,12 +117,14 @@ export interface ActorType<S, M = unknown, R = unknown> {
   /** Mailbox capacity for droppable messages; default from the runtime. */
   mailboxCapacity?: number;
   /**
-   * A droppable message whose turn comes after it waited longer than this in the mailbox is
-   * refused as `mailbox_full` instead of handled: under overload the backlog sheds what is
-   * already late (its answer would come too late to matter) and the messages handled stay
-   * fresh. Measured on the runtime's clock. Default: no bound (only `mailboxCapacity`).
+   * Overload shedding by age: a droppable message whose turn comes after it waited longer
+   * than `ms` in the mailbox, while at least `backlog` droppable messages are queued (it
+   * included), is refused as `mailbox_full` instead of handled. Under overload the backlog
+   * sheds what is already late (its answer would come too late to matter) and what is
+   * handled stays fresh; a short stall with a few messages waiting sheds nothing. Measured
+   * on the runtime's clock. Default: none (only `mailboxCapacity` bounds the mailbox).
    */
-  maxQueueMs?: number;
+  shedStale?: { ms: number; backlog: number };
 }
 
 /** Error a handler throws to refuse a message with a stable code without restarting. */

@@ -82,7 +82,7 @@ interface MessageWork {
   cls: MessageClass;
   /** Not yet classified (arrived while the actor was loading). */
   pending?: boolean;
-  /** When a droppable message was admitted (runtime clock), for `maxQueueMs`. */
+  /** When a droppable message was admitted (runtime clock), for `shedStale`. */
   queuedAt?: number;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
@@ -277,15 +277,16 @@ export class ActorSystem implements ActorRouter {
       return false;
     }
     a.droppableQueued++;
-    if (a.type.maxQueueMs !== undefined) work.queuedAt = this.#clock();
+    if (a.type.shedStale !== undefined) work.queuedAt = this.#clock();
     return true;
   }
 
-  /** A droppable message that waited past its type's `maxQueueMs`: refused, not handled. */
+  /** A droppable message that waited past its type's `shedStale` bound: refused, not handled. */
   #stale(a: Activation, work: MessageWork): boolean {
-    const max = a.type.maxQueueMs;
-    if (max === undefined || work.queuedAt === undefined) return false;
-    if (this.#clock() - work.queuedAt <= max) return false;
+    const shed = a.type.shedStale;
+    if (shed === undefined || work.queuedAt === undefined) return false;
+    if (a.droppableQueued + 1 < shed.backlog) return false; // +1: this one, just dequeued
+    if (this.#clock() - work.queuedAt <= shed.ms) return false;
     this.#stats.dropped++;
     work.reject(new MailboxFullError(a.type.type, a.id, "is backed up"));
     return true;
@@ -338,7 +339,7 @@ export class ActorSystem implements ActorRouter {
     if (a.status !== "loading") return; // stopped meanwhile (closed system)
     a.status = "running";
     this.#stats.activations++;
-    if (a.type.maxQueueMs !== undefined) {
+    if (a.type.shedStale !== undefined) {
       // start-up is not the backlog's fault: what waited for it counts from now
       const now = this.#clock();
       for (const w of a.queue) {

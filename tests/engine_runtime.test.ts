@@ -265,13 +265,13 @@ Deno.test("a full mailbox drops chat with a reason but never commands", async ()
   }
 });
 
-Deno.test("chat that waited past maxQueueMs is refused when its turn comes; fresh chat and commands are handled", async () => {
+Deno.test("chat that waited past shedStale.ms behind a backlog is refused when its turn comes; fresh chat, commands and a short backlog are handled", async () => {
   const { store, cleanup } = await tempStore();
   let now = Date.now();
   const engine = await startEmbeddedEngine({
     store,
     clock: () => now,
-    types: [{ ...counterType(), maxQueueMs: 100 }],
+    types: [{ ...counterType(), shedStale: { ms: 100, backlog: 4 } }],
   });
   const outcome = (p: Promise<unknown>) => p.then(() => "ok", (e: ActorError) => e.code);
   const ask = (msg: CounterMsg) => outcome(engine.system.ask("counters", "q", msg));
@@ -291,6 +291,17 @@ Deno.test("chat that waited past maxQueueMs is refused when its turn comes; fres
     assert.deepEqual(await Promise.all(fresh), Array(3).fill("ok"));
     const state = await engine.system.ask<CounterState>("counters", "q", { op: "get" });
     assert.deepEqual(state.seen, [1, -1, 2, 10, 11, 12], "the stale chat was never handled");
+    assert.equal(engine.system.stats().dropped, 5);
+
+    // a short backlog (2 chats, fewer than 4) waits just as long and is still handled
+    const blocker2 = ask({ op: "slow", ms: 50, n: -2 });
+    const few = Array.from(
+      { length: 2 },
+      (_, i) => ask({ op: "slow", ms: 0, n: 20 + i, chat: true }),
+    );
+    now += 101;
+    assert.equal(await blocker2, "ok");
+    assert.deepEqual(await Promise.all(few), ["ok", "ok"]);
     assert.equal(engine.system.stats().dropped, 5);
   } finally {
     await engine.close();

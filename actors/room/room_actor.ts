@@ -90,13 +90,18 @@ const UNAVAILABLE: Partial<Record<RoomCommandKind, [string, string]>> = {
   ai: ["ai_unavailable", "the room's AI is turned off"],
 };
 
+/** Chat queued behind fewer messages than this is never shed for its age (`maxQueueMs`). */
+export const SHED_STALE_BACKLOG = 100;
+
 export function roomActorType(opts: RoomActorOptions): ActorType<RoomState, unknown, unknown> {
   const config = roomConfig(opts);
   return {
     type: ROOM_ACTOR_TYPE,
     idleMs: config.idleMs,
     mailboxCapacity: opts.mailboxCapacity,
-    maxQueueMs: opts.maxQueueMs,
+    shedStale: opts.maxQueueMs === undefined
+      ? undefined
+      : { ms: opts.maxQueueMs, backlog: SHED_STALE_BACKLOG },
     initialState: () => initialRoomState(),
     restore: (raw) =>
       restoreMeetingState(
