@@ -14,7 +14,7 @@ export const ROOM_VARIABLES = {
   ROOM_FRAMES_PER_SEC: int(50_000, 100),
   /** Messages per second past which a room over its frame budget waits ROOM_TICK_MAX_MS. */
   ROOM_HOT_RATE: int(100, 1),
-  /** Chat that waited longer than this in a room's mailbox behind a backlog (100+) is told
+  /** Chat that waited longer than this in a room's mailbox behind a backlog (256+) is told
    * slow_down, not handled late (an overloaded room sheds its stale backlog; 0: no bound but
    * the mailbox's size). */
   ROOM_MAX_QUEUE_MS: int(200, 0),

@@ -58,7 +58,7 @@ export interface RoomActorOptions {
   mailboxCapacity?: number;
   /**
    * Chat that waited longer than this in the room's mailbox, behind a backlog of at least
-   * `SHED_STALE_BACKLOG` (100) messages, is refused with `slow_down` when its turn comes
+   * `SHED_STALE_BACKLOG` (256) messages, is refused with `slow_down` when its turn comes
    * rather than handled late (an overloaded room's backlog stays this fresh; a short stall
    * with a few messages waiting sheds nothing). Default: no bound; the process wiring sets
    * `ROOM_MAX_QUEUE_MS`.

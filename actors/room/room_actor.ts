@@ -91,7 +91,7 @@ const UNAVAILABLE: Partial<Record<RoomCommandKind, [string, string]>> = {
 };
 
 /** Chat queued behind fewer messages than this is never shed for its age (`maxQueueMs`). */
-export const SHED_STALE_BACKLOG = 100;
+export const SHED_STALE_BACKLOG = 256;
 
 export function roomActorType(opts: RoomActorOptions): ActorType<RoomState, unknown, unknown> {
   const config = roomConfig(opts);
