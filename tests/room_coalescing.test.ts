@@ -8,7 +8,13 @@ import { coalescingGapMs, DEFAULT_COALESCING } from "../actors/room/coalescing.t
 import { TestViewer } from "./helpers/edge_client.ts";
 import { startTestServer } from "./helpers/server.ts";
 
-const policy = { minMs: 20, maxMs: 250, framesPerSecond: 50_000, hotRatePerSec: 100 };
+const policy = {
+  minMs: 20,
+  maxMs: 250,
+  framesPerSecond: 50_000,
+  hotRatePerSec: 100,
+  viewerFramesPerSecond: 0,
+};
 
 Deno.test("coalescing: quiet or small rooms wait only the minimum", () => {
   assert.equal(coalescingGapMs({ ratePerSec: 0, viewers: 100_000 }, policy), 20);
@@ -42,6 +48,29 @@ Deno.test("coalescing: a hot room over its frame budget waits the maximum", () =
   assert.equal(DEFAULT_COALESCING.hotRatePerSec, 100);
 });
 
+Deno.test("coalescing: the defaults add no wait at the fan-out bench's loads", () => {
+  const d = DEFAULT_COALESCING;
+  // 1,000 viewers at 10 and 40 msg/s and 5,000 at 10 msg/s: a message per frame fits the
+  // room's frame budget (about a core) and a viewer's frame rate, so nothing waits past the
+  // minimum (5 ms), however the viewers and senders are counted (audience + probe + senders).
+  for (const [ratePerSec, viewers] of [[10, 1_070], [40, 1_060], [10, 5_030], [50, 1_900]]) {
+    assert.equal(coalescingGapMs({ ratePerSec, viewers }, d), d.minMs, `${ratePerSec}/${viewers}`);
+  }
+  assert.equal(d.minMs, 5);
+  // 5,000 viewers at 40 msg/s (200k frames/s unbatched, about two cores): 50 ms gaps.
+  assert.equal(coalescingGapMs({ ratePerSec: 40, viewers: 5_000 }, d), 50);
+  // A small room chatting fast: each viewer gets at most 50 frames a second (20 ms gaps).
+  assert.equal(coalescingGapMs({ ratePerSec: 400, viewers: 10 }, d), 20);
+  assert.equal(coalescingGapMs({ ratePerSec: 51, viewers: 100 }, d), 20);
+  // Hot: past the frame budget and 100 msg/s.
+  assert.equal(coalescingGapMs({ ratePerSec: 200, viewers: 1_000 }, d), 250);
+  // No viewer cap: the room's budget alone decides.
+  assert.equal(
+    coalescingGapMs({ ratePerSec: 400, viewers: 10 }, { ...d, viewerFramesPerSecond: 0 }),
+    5,
+  );
+});
+
 Deno.test("coalescing: frames per viewer per second stay bounded however hot the room", () => {
   for (const viewers of [1_000, 5_000, 20_000, 200_000]) {
     for (const ratePerSec of [10, 100, 2_000, 20_000]) {
@@ -58,6 +87,14 @@ Deno.test("coalescing: frames per viewer per second stay bounded however hot the
     }
   }
   assert.equal(DEFAULT_COALESCING.minMs <= DEFAULT_COALESCING.maxMs, true);
+  // With the viewer cap, no viewer gets more than its frame rate from a busy room.
+  const capped = { ...DEFAULT_COALESCING, viewerFramesPerSecond: 25 };
+  for (const viewers of [1, 10, 100, 1_000]) {
+    for (const ratePerSec of [26, 60, 99, 500]) {
+      const gap = coalescingGapMs({ ratePerSec, viewers }, capped);
+      assert(1000 / gap <= 25, `V=${viewers}, ${ratePerSec} msg/s: gap ${gap} ms`);
+    }
+  }
 });
 
 Deno.test({

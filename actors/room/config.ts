@@ -7,11 +7,13 @@ import { int, type Variables } from "../../engine/config.ts";
 
 export const ROOM_VARIABLES = {
   /** Room tick: the shortest gap between two batches of a room (quiet and small rooms). */
-  ROOM_TICK_MS: int(20, 5),
+  ROOM_TICK_MS: int(5, 5),
   /** The longest gap between two batches (busy rooms with large audiences). */
   ROOM_TICK_MAX_MS: int(250, 5),
   /** Frames per second a room may cost its edges (viewers × batches/s) before it coalesces. */
-  ROOM_FRAMES_PER_SEC: int(50_000, 100),
+  ROOM_FRAMES_PER_SEC: int(100_000, 100),
+  /** Frames per second one viewer receives at most before the room coalesces (0: no cap). */
+  ROOM_VIEWER_FPS: int(50, 0),
   /** Messages per second past which a room over its frame budget waits ROOM_TICK_MAX_MS. */
   ROOM_HOT_RATE: int(100, 1),
   /** Chat that waited longer than this in a room's mailbox behind a backlog (256+) is told

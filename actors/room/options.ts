@@ -21,8 +21,11 @@ export interface RoomActorOptions {
   /** Longest gap between two batches in a busy, large room (default 250 ms). */
   tickMaxMs?: number;
   /** Frames per second (over all viewers) a room may cost its edges before it coalesces more
-   * (default 50,000; see coalescing.ts). */
+   * (default 100,000; see coalescing.ts). */
   framesPerSecond?: number;
+  /** Frames per second one viewer receives at most before the room coalesces (default 50;
+   * 0: no cap; see coalescing.ts). */
+  viewerFramesPerSecond?: number;
   /** Messages per second past which a room over its frame budget waits `tickMaxMs` (a hot
    * room; default 100, see coalescing.ts). */
   hotRatePerSec?: number;
@@ -112,6 +115,8 @@ export function roomConfig(opts: RoomActorOptions): RoomConfig {
       maxMs: Math.max(opts.tickMs, opts.tickMaxMs ?? DEFAULT_COALESCING.maxMs),
       framesPerSecond: opts.framesPerSecond ?? DEFAULT_COALESCING.framesPerSecond,
       hotRatePerSec: opts.hotRatePerSec ?? DEFAULT_COALESCING.hotRatePerSec,
+      viewerFramesPerSecond: opts.viewerFramesPerSecond ??
+        DEFAULT_COALESCING.viewerFramesPerSecond,
     },
     giftLedger: opts.giftLedger,
     settings: opts.settings,

@@ -30,6 +30,7 @@ export function hostedActorTypes({ config, log }: Root, features: Features): Any
       framesPerSecond: config.ROOM_FRAMES_PER_SEC,
       hotRatePerSec: config.ROOM_HOT_RATE,
       maxQueueMs: config.ROOM_MAX_QUEUE_MS || undefined,
+      viewerFramesPerSecond: config.ROOM_VIEWER_FPS,
       idleMs: config.ACTOR_IDLE_MS,
       stage: { maxGuests: config.STAGE_MAX_GUESTS, graceMs: config.STAGE_DISCONNECT_GRACE_MS },
       meeting: { graceMs: config.MEETING_DISCONNECT_GRACE_MS },
