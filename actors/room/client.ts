@@ -57,6 +57,22 @@ export class RoomRequestError extends ActorError {
 /** How long a sender told `slow_down` should wait before sending again. */
 const SLOW_DOWN_RETRY_MS = 1_000;
 
+/**
+ * After a room answered `slow_down`, chat for it through this client is refused the same
+ * way for this long without asking the room: the room is working through a backlog it
+ * already judged too deep or too old, and each refusal it had to make itself cost a turn
+ * through its mailbox. Short enough that a room that drained is asked again at once.
+ */
+export const SHED_WINDOW_MS = 50;
+/** Rooms remembered as shedding at most (the memory starts over past it). */
+const SHED_ROOMS_MAX = 10_000;
+
+function slowDown(): RoomRequestError {
+  return new RoomRequestError("slow_down", "the room is very busy; slow down and retry", {
+    retryAfterMs: SLOW_DOWN_RETRY_MS,
+  });
+}
+
 /** Engine codes meaning "nobody could take the request right now". */
 const UNAVAILABLE = new Set([
   "unavailable",
@@ -78,10 +94,15 @@ export const ANALYST_ACTOR: Actor = {
 type Open<K extends OpenKind> = Omit<RoomCommandInput<K>, "kind">;
 
 export class RoomClient {
+  /** Rooms that answered `slow_down` lately: until when (`now()`) chat is refused here. */
+  readonly #shedUntil = new Map<string, number>();
+
   constructor(
     private readonly actors: ActorAsker,
     /** The room actor type (tests may host rooms under another name). */
     private readonly type: string = ROOM_ACTOR_TYPE,
+    /** Monotonic milliseconds (tests inject a clock). */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   // --- edge (built by the edge from its own state)
@@ -97,7 +118,18 @@ export class RoomClient {
   // --- viewer (the actor is the verified identity)
 
   say(roomId: string, actor: Actor, text: string, clientId?: string): Promise<SayReply> {
-    return this.#open(roomId, "say", { actor, text, clientId });
+    const until = this.#shedUntil.get(roomId);
+    if (until !== undefined) {
+      if (this.now() < until) return Promise.reject(slowDown());
+      this.#shedUntil.delete(roomId);
+    }
+    return this.#open<"say", SayReply>(roomId, "say", { actor, text, clientId }).catch((err) => {
+      if (err instanceof RoomRequestError && err.code === "slow_down") {
+        if (this.#shedUntil.size >= SHED_ROOMS_MAX) this.#shedUntil.clear();
+        this.#shedUntil.set(roomId, this.now() + SHED_WINDOW_MS);
+      }
+      throw err;
+    });
   }
 
   moderate(roomId: string, cmd: Open<"moderate">): Promise<ModerateReply> {
@@ -240,9 +272,7 @@ function toRoomRequestError(err: unknown): RoomRequestError {
   if (code === undefined) return new RoomRequestError("internal", "room request failed");
   if (code === "mailbox_full") {
     // The room's intake is past its capacity: it sheds chat first and says so.
-    return new RoomRequestError("slow_down", "the room is very busy; slow down and retry", {
-      retryAfterMs: SLOW_DOWN_RETRY_MS,
-    });
+    return slowDown();
   }
   if (UNAVAILABLE.has(code)) {
     return new RoomRequestError("room_unavailable", "the room is not reachable right now; retry");
