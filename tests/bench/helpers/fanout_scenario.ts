@@ -114,6 +114,14 @@ export interface ScenarioResult {
   rssPerIdleViewerAfterGcBytes: number;
   /** Live JS heap per idle viewer after forced GC (the server's own objects per socket). */
   jsHeapPerIdleViewerBytes: number;
+  /**
+   * The same two figures over the second half of the audience only (readings after half the
+   * viewers and after all of them): the steady cost of one more viewer. Over the whole
+   * audience, a large process first reuses memory its start-up freed (RSS grows less than
+   * the viewers cost), which the second half has mostly used up; see fanout.md's notes.
+   */
+  rssPerIdleViewerSecondHalfAfterGcBytes: number;
+  jsHeapPerIdleViewerSecondHalfBytes: number;
   reps: RepResult[];
 }
 
@@ -186,6 +194,9 @@ interface Audience {
   /** The viewers connected between the two memory readings (per-viewer figures divide by it). */
   measured: number;
   before: MemoryReading;
+  /** After the first half of the measured viewers; `secondHalf` of them joined after it. */
+  middle: MemoryReading;
+  secondHalf: number;
   after: MemoryReading;
 }
 
@@ -220,7 +231,20 @@ async function withAudience<T>(
       : { opened: 0, failed: 0, ms: 0 };
     await sleep(load.settleMs);
     const before = await readMemory(running);
-    const rest = await loadgen.request<ViewersOpened>({ cmd: "viewers" }, COMMAND_TIMEOUT_MS);
+    const half = Math.floor((load.viewers - warm.opened) / 2);
+    const first = await loadgen.request<ViewersOpened>(
+      { cmd: "viewers", count: half },
+      COMMAND_TIMEOUT_MS,
+    );
+    await sleep(load.settleMs);
+    const middle = await readMemory(running);
+    const second = await loadgen.request<ViewersOpened>({ cmd: "viewers" }, COMMAND_TIMEOUT_MS);
+    const rest: ViewersOpened = {
+      opened: first.opened + second.opened,
+      failed: first.failed + second.failed,
+      firstError: first.firstError ?? second.firstError,
+      ms: first.ms + second.ms,
+    };
     const connected: ViewersOpened = {
       opened: warm.opened + rest.opened,
       failed: warm.failed + rest.failed,
@@ -241,6 +265,8 @@ async function withAudience<T>(
       connected,
       measured: rest.opened,
       before,
+      middle,
+      secondHalf: second.opened,
       after,
     });
   } finally {
@@ -264,7 +290,7 @@ export async function runFanoutScenario(
 ): Promise<ScenarioResult> {
   const unmeasured: MemoryReading = { rss: NaN, rssAfterGc: NaN, jsHeapAfterGc: NaN };
   const gc = load.memoryPass === false
-    ? { before: unmeasured, after: unmeasured, measured: 0 }
+    ? { before: unmeasured, middle: unmeasured, after: unmeasured, measured: 0, secondHalf: 0 }
     : await withAudience(server, load, true, log, (a) => Promise.resolve(a));
   return withAudience(
     server,
@@ -302,6 +328,14 @@ export async function runFanoutScenario(
         jsHeapPerIdleViewerBytes: perViewer(
           gc.after.jsHeapAfterGc - gc.before.jsHeapAfterGc,
           gc.measured,
+        ),
+        rssPerIdleViewerSecondHalfAfterGcBytes: perViewer(
+          gc.after.rssAfterGc - gc.middle.rssAfterGc,
+          gc.secondHalf,
+        ),
+        jsHeapPerIdleViewerSecondHalfBytes: perViewer(
+          gc.after.jsHeapAfterGc - gc.middle.jsHeapAfterGc,
+          gc.secondHalf,
         ),
         reps,
       };
