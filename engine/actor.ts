@@ -137,8 +137,14 @@ export class ActorError extends Error {
 
 /** The mailbox was full and the message was droppable. */
 export class MailboxFullError extends ActorError {
-  constructor(type: string, id: string, why = "is full") {
-    super("mailbox_full", `mailbox of ${type}/${id} ${why}; message dropped`);
+  /** `full`: refused on arrival (the mailbox is at capacity); `stale`: it waited too long
+   * (`shedStale`) and was refused when its turn came, the backlog behind it being fresher. */
+  constructor(type: string, id: string, reason: "full" | "stale" = "full") {
+    super(
+      "mailbox_full",
+      `mailbox of ${type}/${id} ${reason === "full" ? "is full" : "is backed up"}; message dropped`,
+      { reason },
+    );
     this.name = "MailboxFullError";
   }
 }

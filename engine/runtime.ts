@@ -288,7 +288,7 @@ export class ActorSystem implements ActorRouter {
     if (a.droppableQueued + 1 < shed.backlog) return false; // +1: this one, just dequeued
     if (this.#clock() - work.queuedAt <= shed.ms) return false;
     this.#stats.dropped++;
-    work.reject(new MailboxFullError(a.type.type, a.id, "is backed up"));
+    work.reject(new MailboxFullError(a.type.type, a.id, "stale"));
     return true;
   }
 

@@ -1,11 +1,12 @@
 /**
- * The room client remembers a room that answered `slow_down` and refuses its chat the same
- * way for SHED_WINDOW_MS without asking it (the room is working through a backlog it judged
- * too deep); other rooms, other commands and the same room after the window are asked.
- * The clock is injected: nothing here depends on wall-clock time.
+ * The room client remembers a room that refused chat because its mailbox was full, and for
+ * SHED_WINDOW_MS refuses that room's chat the same way (`slow_down`) without asking it;
+ * other rooms, other commands and the same room after the window are asked. A room that
+ * shed a stale message (what is queued behind it is fresher) is asked again at once. The
+ * clock is injected: nothing here depends on wall-clock time.
  */
 import assert from "node:assert/strict";
-import { ActorError } from "../engine/actor.ts";
+import { MailboxFullError } from "../engine/actor.ts";
 import {
   type ActorAsker,
   RoomClient,
@@ -23,9 +24,8 @@ Deno.test("a room that said slow_down is not asked for chat again within the win
     ask<R>(_type: string, id: string, msg: unknown): Promise<R> {
       const kind = (msg as { kind: string }).kind;
       asked.push({ id, kind });
-      if (busy && id === "hot") {
-        return Promise.reject(new ActorError("mailbox_full", "mailbox of rooms/hot is full"));
-      }
+      if (busy && id === "hot") return Promise.reject(new MailboxFullError("rooms", id));
+      if (id === "stale") return Promise.reject(new MailboxFullError("rooms", id, "stale"));
       return Promise.resolve({ ok: true, id: `m${asked.length}` } as R);
     },
   };
@@ -50,4 +50,22 @@ Deno.test("a room that said slow_down is not asked for chat again within the win
     "hot:info",
     "hot:say",
   ]);
+});
+
+Deno.test("a room that shed a stale message is asked again at once (what follows is fresh)", async () => {
+  let asked = 0;
+  const asker: ActorAsker = {
+    ask<R>(_type: string, id: string): Promise<R> {
+      asked++;
+      return Promise.reject(new MailboxFullError("rooms", id, "stale"));
+    },
+  };
+  const rooms = new RoomClient(asker, undefined, () => 0);
+  for (let i = 0; i < 3; i++) {
+    await assert.rejects(rooms.say("stale", actor, `line ${i}`), (e: RoomRequestError) => {
+      assert.equal(e.code, "slow_down");
+      return true;
+    });
+  }
+  assert.equal(asked, 3);
 });

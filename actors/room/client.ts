@@ -58,19 +58,28 @@ export class RoomRequestError extends ActorError {
 const SLOW_DOWN_RETRY_MS = 1_000;
 
 /**
- * After a room answered `slow_down`, chat for it through this client is refused the same
- * way for this long without asking the room: the room is working through a backlog it
- * already judged too deep or too old, and each refusal it had to make itself cost a turn
- * through its mailbox. Short enough that a room that drained is asked again at once.
+ * After a room refused chat because its mailbox was full, chat for it through this client is
+ * refused the same way (`slow_down`) for this long without asking the room: the room is
+ * working through a full mailbox (far more than this window's work), and each refusal it had
+ * to make itself cost a round trip. Not after a stale message was shed: the room then has
+ * just dropped what was too old and what comes next is fresh.
  */
 export const SHED_WINDOW_MS = 50;
 /** Rooms remembered as shedding at most (the memory starts over past it). */
 const SHED_ROOMS_MAX = 10_000;
 
-function slowDown(): RoomRequestError {
+function slowDown(reason: "full" | "stale" = "full"): RoomRequestError {
   return new RoomRequestError("slow_down", "the room is very busy; slow down and retry", {
     retryAfterMs: SLOW_DOWN_RETRY_MS,
+    reason,
   });
+}
+
+/** A `slow_down` because the room's mailbox was at capacity (not a stale message shed). */
+function refusedFull(err: unknown): boolean {
+  if (!(err instanceof RoomRequestError) || err.code !== "slow_down") return false;
+  const details = err.details as { reason?: string } | undefined;
+  return details?.reason === "full";
 }
 
 /** Engine codes meaning "nobody could take the request right now". */
@@ -124,7 +133,7 @@ export class RoomClient {
       this.#shedUntil.delete(roomId);
     }
     return this.#open<"say", SayReply>(roomId, "say", { actor, text, clientId }).catch((err) => {
-      if (err instanceof RoomRequestError && err.code === "slow_down") {
+      if (refusedFull(err)) {
         if (this.#shedUntil.size >= SHED_ROOMS_MAX) this.#shedUntil.clear();
         this.#shedUntil.set(roomId, this.now() + SHED_WINDOW_MS);
       }
@@ -272,7 +281,10 @@ function toRoomRequestError(err: unknown): RoomRequestError {
   if (code === undefined) return new RoomRequestError("internal", "room request failed");
   if (code === "mailbox_full") {
     // The room's intake is past its capacity: it sheds chat first and says so.
-    return slowDown();
+    const details = err instanceof Error && "details" in err ? err.details : undefined;
+    return slowDown(
+      (details as { reason?: string } | undefined)?.reason === "stale" ? "stale" : "full",
+    );
   }
   if (UNAVAILABLE.has(code)) {
     return new RoomRequestError("room_unavailable", "the room is not reachable right now; retry");
