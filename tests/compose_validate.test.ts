@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { ConfigSchema } from "../edge/wiring/config.ts";
+import { EDGE_V8_FLAGS } from "./helpers/edge_runtime.ts";
 import { metrics } from "../engine/metrics.ts";
 // The parts that register the dashboard's metrics besides the engine: rooms and edges.
 import "../actors/room/batch_meter.ts";
@@ -101,10 +102,12 @@ Deno.test("compose: engines and edges run their roles with known configuration n
     const env = svc.environment ?? {};
     for (const key of Object.keys(env)) {
       assert.ok(
-        known.has(key) || key.startsWith("OTEL_"),
+        known.has(key) || key.startsWith("OTEL_") || key === "DENO_V8_FLAGS",
         `${name}: ${key} is not in engine/config.ts`,
       );
     }
+    // Edges start as the README's command starts them (tests/helpers/edge_runtime.ts).
+    if (role === "edge") assert.equal(env.DENO_V8_FLAGS, EDGE_V8_FLAGS, `${name}: V8 flags`);
     for (const key of ["NATS_URL", "DATABASE_URL", "AUTH_SECRET", "INSTANCE_ID", "PARTITIONS"]) {
       assert.ok(env[key], `${name} sets ${key}`);
     }

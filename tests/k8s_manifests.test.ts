@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";
 import { ConfigSchema } from "../edge/wiring/config.ts";
+import { EDGE_V8_FLAGS } from "./helpers/edge_runtime.ts";
 import { ensureGoTool } from "./helpers/go_tools.ts";
 import { kubeconformSchemas } from "./helpers/k8s_schemas.ts";
 
@@ -102,7 +103,14 @@ Deno.test("k8s: engines, edges, NATS and externals as compose runs them", async 
     assert.equal(c.livenessProbe.httpGet.path, "/healthz");
     const id = c.env.find((e: Doc) => e.name === "INSTANCE_ID");
     assert.equal(id.valueFrom.fieldRef.fieldPath, "metadata.name", `${role}: stable instance id`);
-    for (const e of c.env) assert.ok(known.has(e.name) || e.name.startsWith("OTEL_"), e.name);
+    for (const e of c.env) {
+      assert.ok(
+        known.has(e.name) || e.name.startsWith("OTEL_") || e.name === "DENO_V8_FLAGS",
+        e.name,
+      );
+    }
+    const v8Flags = c.env.find((e: Doc) => e.name === "DENO_V8_FLAGS")?.value;
+    assert.equal(v8Flags, role === "edge" ? EDGE_V8_FLAGS : undefined, `${role}: V8 flags`);
   }
   const args = nats.spec.template.spec.containers[0].args.join(" ");
   assert.match(args, /--jetstream/);

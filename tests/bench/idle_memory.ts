@@ -7,6 +7,10 @@
  * inspector), and the JS heap that V8 reports at that point. Medians of `--reps` fresh
  * starts. Writes tests/bench/results/idle_memory.{json,md}.
  *
+ * The edge starts as the README's command starts it, with V8's young generation capped
+ * (tests/helpers/edge_runtime.ts); `edge (V8 default young generation)` is the same process
+ * with V8's own sizing (`--max-semi-space-size=0`), to show what the setting does.
+ *
  *   deno run -A tests/bench/idle_memory.ts [--reps 3] [--settle 5] [--only edge,engine]
  */
 import { parseArgs } from "node:util";
@@ -16,6 +20,7 @@ import { createScratchDatabase } from "../helpers/db.ts";
 import { startNatsServer } from "../helpers/nats.ts";
 import { centrifugoServer } from "./helpers/servers.ts";
 import { median, processRssBytes, round } from "./helpers/stats.ts";
+import { EDGE_V8_FLAGS } from "../helpers/edge_runtime.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -78,6 +83,11 @@ try {
   const engine = await spawnNode("engine", "idle-peer-engine", cluster);
   try {
     await measure("edge", node("edge", cluster));
+    // V8's default: semi-spaces sized by V8's heuristics (0 = automatic).
+    await measure(
+      "edge (V8 default young generation)",
+      node("edge", { ...cluster, DENO_V8_FLAGS: "--max-semi-space-size=0" }),
+    );
   } finally {
     await engine.stop();
   }
@@ -112,6 +122,7 @@ const report = {
     cpus: navigator.hardwareConcurrency,
     reps: REPS,
     settleMs: SETTLE_MS,
+    load: Deno.loadavg().map((x) => round(x, 2)).join(", "),
   },
   rows,
 };
@@ -123,7 +134,9 @@ const md = [
   `read ${SETTLE_MS / 1000} s after it listens; medians of ${REPS} fresh starts. Cluster ` +
   "roles run against a private nats-server and the local Postgres; `all (embedded)` is " +
   "`deno task start` (PGlite and Deno KV in the process). Media off (`MEDIA=external`): " +
-  "with media on, livekit-server, Redis and the ingress run as processes of their own.",
+  "with media on, livekit-server, Redis and the ingress run as processes of their own. " +
+  `The edge runs with \`DENO_V8_FLAGS=${EDGE_V8_FLAGS}\` as the README starts it. ` +
+  `Load average at the end: ${report.meta.load}.`,
   "",
   "| process | idle RSS (median) | each start | target (issue 18) | met |",
   "|---|---:|---|---:|:---:|",

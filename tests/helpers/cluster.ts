@@ -13,6 +13,7 @@ import { Membership } from "../../engine/membership.ts";
 import { NatsTransport } from "../../engine/transport_nats.ts";
 import { partitionOf, rendezvousOwner } from "../../engine/partition.ts";
 import { createScratchDatabase } from "./db.ts";
+import { EDGE_V8_FLAGS } from "./edge_runtime.ts";
 import { type NatsServer, startNatsServer } from "./nats.ts";
 
 export const CLUSTER_AUTH_SECRET = "cluster-test-secret-0123456789abcdef";
@@ -102,6 +103,8 @@ async function spawnOnce(
       AUTH_SECRET: CLUSTER_AUTH_SECRET,
       PARTITIONS: String(CLUSTER_PARTITIONS),
       LEASE_TTL_MS: String(CLUSTER_LEASE_TTL_MS),
+      // An edge starts as the README's command starts it (tests/helpers/edge_runtime.ts).
+      ...(role === "edge" ? { DENO_V8_FLAGS: EDGE_V8_FLAGS } : {}),
       ...env,
     },
     stdout: "piped",
