@@ -7,8 +7,13 @@
  *
  *   deno run -A tests/bench/fanout.ts [--viewers 1000,5000] [--senders 10] [--rate 1]
  *     [--duration 6] [--drain 1.5] [--reps 3] [--servers synapse,bare,socketio,centrifugo]
- *     [--out DIR] [--busy-senders 40] [--busy-viewers 1000,5000]
- *     (busy-room scenarios: the busy senders into each busy audience; 0 senders: none)
+ *     [--out DIR] [--busy-senders 40] [--busy-viewers 1000,5000] [--sample 1000]
+ *     [--split-senders]
+ *     (busy-room scenarios: the busy senders into each busy audience; 0 senders: none;
+ *     --sample: at most that many viewers parse every frame and take latencies, the rest
+ *     only count what they receive, so one load generator carries 5,000 viewers; Synapse,
+ *     the bare server and Centrifugo have such light viewers, socket.io not;
+ *     --split-senders: the senders in a load-generator process of their own)
  *
  * Synapse's room allows each user a burst of 5 messages and 1 message/s after that
  * (actors/room/room_actor.ts), so senders are distinct guests at ≤ 1 msg/s each and the room
@@ -63,6 +68,8 @@ const Options = z.object({
     z.array(z.enum(["synapse", "bare", "socketio", "centrifugo"])).min(1),
   ),
   out: z.string(),
+  sample: z.coerce.number().int().nonnegative(),
+  "split-senders": z.boolean(),
 });
 
 function parseOptions(args: string[]) {
@@ -80,6 +87,8 @@ function parseOptions(args: string[]) {
       "busy-senders": { type: "string", default: "40" },
       "busy-viewers": { type: "string", default: "1000,5000" },
       out: { type: "string", default: fileURLToPath(new URL("./results/", import.meta.url)) },
+      sample: { type: "string", default: "0" },
+      "split-senders": { type: "boolean", default: false },
     },
     strict: true,
   });
@@ -109,6 +118,8 @@ export async function main(args: string[]): Promise<void> {
     drainMs: Math.round(opts.drain * 1000),
     reps: opts.reps,
     settleMs: Math.round(opts.settle * 1000),
+    ...(opts.sample > 0 ? { sampleViewers: opts.sample } : {}),
+    ...(opts["split-senders"] ? { splitSenders: true } : {}),
   };
   const startedAt = new Date().toISOString();
   const loadAverageBefore = await loadAverage();
