@@ -56,7 +56,8 @@ export class ViewerSession implements FanoutViewer {
   private inFanout = false;
   /** Last batch sequence delivered (or deliberately dropped) to this viewer; -1 unknown. */
   private lastSeq = -1;
-  private joinBuffer: BatchView[] = [];
+  /** Batches held while a join or resync runs (allocated only then). */
+  private joinBuffer: BatchView[] | undefined;
   /** A resync after the room's sequence went back is running (batches are held meanwhile). */
   private resyncing = false;
   /** The sequence went back while the first join was in flight: resync once it is done. */
@@ -74,7 +75,7 @@ export class ViewerSession implements FanoutViewer {
   private readonly softBufferedBytes: number;
 
   constructor(private readonly socket: WebSocket, private readonly deps: ViewerSessionDeps) {
-    this.guard = new FrameGuard(deps.limits);
+    this.guard = new FrameGuard(deps.limits, monotonicNow);
     this.backpressure = new ViewerBackpressure(deps.limits);
     this.softBufferedBytes = deps.limits.softBufferedBytes;
     this.helloTimer = setTimeout(
@@ -83,7 +84,7 @@ export class ViewerSession implements FanoutViewer {
     );
     socket.onmessage = (e) => this.onFrame(e.data);
     socket.onclose = () => this.finish();
-    socket.onerror = () => {};
+    socket.onerror = ignore;
   }
 
   get userId(): string | undefined {
@@ -208,7 +209,8 @@ export class ViewerSession implements FanoutViewer {
   /** Batches held during a join or resync that are newer than what the viewer has. */
   private deliverHeld(): void {
     const held = this.joinBuffer;
-    this.joinBuffer = [];
+    this.joinBuffer = undefined;
+    if (!held) return;
     for (const view of held) {
       if (view.seq > this.lastSeq) {
         this.deliver(view);
@@ -230,7 +232,7 @@ export class ViewerSession implements FanoutViewer {
     if (this.phase !== "live" || this.resyncing || !this.actor) return;
     this.resyncing = true;
     this.resyncAfterJoin = false;
-    this.joinBuffer = [];
+    this.joinBuffer = undefined;
     void this.resync(this.actor);
   }
 
@@ -352,8 +354,9 @@ export class ViewerSession implements FanoutViewer {
   deliver(view: BatchView): void {
     if (this.phase !== "live" || this.resyncing) {
       if (this.phase === "joining" || this.resyncing) {
-        this.joinBuffer.push(view);
-        if (this.joinBuffer.length > this.deps.limits.joinBufferBatches) this.joinBuffer.shift();
+        const held = this.joinBuffer ??= [];
+        held.push(view);
+        if (held.length > this.deps.limits.joinBufferBatches) held.shift();
       }
       return;
     }
@@ -454,13 +457,18 @@ export class ViewerSession implements FanoutViewer {
     if (this.phase === "closed") return;
     this.phase = "closed";
     clearTimeout(this.helloTimer);
-    this.joinBuffer = [];
+    this.joinBuffer = undefined;
     if (this.inFanout) this.deps.fanout.remove(this.deps.roomId, this);
     this.inFanout = false;
     if (this.meetingMember) this.reportMeetingSocketGone();
     this.deps.onClosed(this);
   }
 }
+
+/** Shared by every session (one bound clock or no-op handler per socket would be garbage
+ * kept per viewer). */
+const monotonicNow = () => performance.now();
+const ignore = () => {};
 
 function isHello(frame: unknown): boolean {
   return typeof frame === "object" && frame !== null &&
