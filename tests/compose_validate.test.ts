@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { ConfigSchema } from "../edge/wiring/config.ts";
-import { EDGE_V8_FLAGS } from "./helpers/edge_runtime.ts";
+import { EDGE_DENO_ARGS, EDGE_V8_FLAGS } from "./helpers/edge_runtime.ts";
 import { metrics } from "../engine/metrics.ts";
 // The parts that register the dashboard's metrics besides the engine: rooms and edges.
 import "../actors/room/batch_meter.ts";
@@ -107,7 +107,11 @@ Deno.test("compose: engines and edges run their roles with known configuration n
       );
     }
     // Edges start as the README's command starts them (tests/helpers/edge_runtime.ts).
-    if (role === "edge") assert.equal(env.DENO_V8_FLAGS, EDGE_V8_FLAGS, `${name}: V8 flags`);
+    if (role === "edge") {
+      assert.equal(env.DENO_V8_FLAGS, EDGE_V8_FLAGS, `${name}: V8 flags`);
+      const entry = (svc as { entrypoint?: string[] }).entrypoint;
+      assert.deepEqual(entry, ["deno", "run", "-A", ...EDGE_DENO_ARGS, "edge/main.ts"], name);
+    }
     for (const key of ["NATS_URL", "DATABASE_URL", "AUTH_SECRET", "INSTANCE_ID", "PARTITIONS"]) {
       assert.ok(env[key], `${name} sets ${key}`);
     }

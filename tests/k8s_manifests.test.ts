@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";
 import { ConfigSchema } from "../edge/wiring/config.ts";
-import { EDGE_V8_FLAGS } from "./helpers/edge_runtime.ts";
+import { EDGE_DENO_ARGS, EDGE_V8_FLAGS } from "./helpers/edge_runtime.ts";
 import { ensureGoTool } from "./helpers/go_tools.ts";
 import { kubeconformSchemas } from "./helpers/k8s_schemas.ts";
 
@@ -111,6 +111,11 @@ Deno.test("k8s: engines, edges, NATS and externals as compose runs them", async 
     }
     const v8Flags = c.env.find((e: Doc) => e.name === "DENO_V8_FLAGS")?.value;
     assert.equal(v8Flags, role === "edge" ? EDGE_V8_FLAGS : undefined, `${role}: V8 flags`);
+    assert.deepEqual(
+      c.command,
+      role === "edge" ? ["deno", "run", "-A", ...EDGE_DENO_ARGS, "edge/main.ts"] : undefined,
+      `${role}: deno run options`,
+    );
   }
   const args = nats.spec.template.spec.containers[0].args.join(" ");
   assert.match(args, /--jetstream/);

@@ -7,9 +7,9 @@
  * inspector), and the JS heap that V8 reports at that point. Medians of `--reps` fresh
  * starts. Writes tests/bench/results/idle_memory.{json,md}.
  *
- * The edge starts as the README's command starts it, with V8's young generation capped
- * (tests/helpers/edge_runtime.ts); `edge (V8 default young generation)` is the same process
- * with V8's own sizing (`--max-semi-space-size=0`), to show what the setting does.
+ * The edge starts as the README's command starts it, with V8's young generation capped and
+ * no code cache (tests/helpers/edge_runtime.ts); `edge (V8 default young generation)` is the
+ * same process with V8's own sizing (`--max-semi-space-size=0`), to show what that does.
  *
  *   deno run -A tests/bench/idle_memory.ts [--reps 3] [--settle 5] [--only edge,engine]
  */
@@ -20,7 +20,7 @@ import { createScratchDatabase } from "../helpers/db.ts";
 import { startNatsServer } from "../helpers/nats.ts";
 import { centrifugoServer } from "./helpers/servers.ts";
 import { median, processRssBytes, round } from "./helpers/stats.ts";
-import { EDGE_V8_FLAGS } from "../helpers/edge_runtime.ts";
+import { EDGE_DENO_ARGS, EDGE_V8_FLAGS } from "../helpers/edge_runtime.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -135,7 +135,8 @@ const md = [
   "roles run against a private nats-server and the local Postgres; `all (embedded)` is " +
   "`deno task start` (PGlite and Deno KV in the process). Media off (`MEDIA=external`): " +
   "with media on, livekit-server, Redis and the ingress run as processes of their own. " +
-  `The edge runs with \`DENO_V8_FLAGS=${EDGE_V8_FLAGS}\` as the README starts it. ` +
+  `The edge runs as the README starts it: \`DENO_V8_FLAGS=${EDGE_V8_FLAGS} deno run -A ` +
+  `${EDGE_DENO_ARGS.join(" ")} edge/main.ts --role edge\`. ` +
   `Load average at the end: ${report.meta.load}.`,
   "",
   "| process | idle RSS (median) | each start | target (issue 18) | met |",
