@@ -7,12 +7,12 @@
  * `room_actor.ts`): a synchronous push onto a bounded in-process buffer, nothing awaited, so
  * the room never waits for the database. A background drain writes the buffer a second after
  * its first entry (at once when a full statement's worth waits), each statement one JSON
- * array of rows (`json_populate_recordset`: the same statement text and one parameter
- * whatever the batch size, where a `VALUES` list had six parameters a row for the server to
- * bind and plan; in the hot-room bench an embedded server's PGlite spent about 40 µs of CPU
- * per archived message at ~50 rows a statement, 15-20 at 200-500), `ON CONFLICT DO NOTHING` on
- * the message id, so a retried write, a restarted room or a second writer never duplicates a
- * message. Since a room has one
+ * array of rows (`json_to_recordset`: the same statement text and one parameter whatever
+ * the batch size, where a `VALUES` list had six parameters a row for the server to bind and
+ * plan; in the hot-room bench an embedded server's PGlite spent about 40 µs of CPU per
+ * archived message at ~50 rows a statement, 15-20 at 200-500, 11-15 since the table keeps
+ * one index, migration 210), `ON CONFLICT DO NOTHING` on (room, time, message id), so a
+ * retried write, a restarted room or a second writer never duplicates a message. Since a room has one
  * activation in the whole cluster, the engine process hosting it is the only writer of its
  * messages, in embedded and cluster mode alike. A `retract` event (a late moderation verdict)
  * is written to `danmaku_retractions`, which readers subtract, so it works whichever write
