@@ -309,6 +309,22 @@ async function run(
     sent: c.sent,
     acked: c.acked,
     refused: c.refused,
+    ...receivedReport(),
+    deliveryWindowMs: (c.lastDeliveryAt || nowMs()) - start,
+    maxSendLagMs,
+    sendWindowMs,
+    loadgenCpuSeconds: (await processCpuSeconds(Deno.pid)) - cpuBefore,
+  };
+}
+
+/** What this process's viewers received during the run (the part of a report both the
+ * sending and the listening load generator give). */
+function receivedReport(): Pick<
+  RunReport,
+  "deliveries" | "droppedNotices" | "omitted" | "frames" | "chars" | "late" | "latency" | "stages"
+> {
+  const c = counters;
+  return {
     deliveries: c.deliveries,
     droppedNotices: c.droppedNotices,
     omitted: c.omitted,
@@ -317,10 +333,6 @@ async function run(
     late: c.late,
     latency: c.histogram.toSparse(),
     stages: stagesReport(),
-    deliveryWindowMs: (c.lastDeliveryAt || nowMs()) - start,
-    maxSendLagMs,
-    sendWindowMs,
-    loadgenCpuSeconds: (await processCpuSeconds(Deno.pid)) - cpuBefore,
   };
 }
 
@@ -394,14 +406,7 @@ async function handle(command: LoadgenCommand): Promise<boolean> {
           sent: 0,
           acked: command.acked,
           refused: {},
-          deliveries: c.deliveries,
-          droppedNotices: c.droppedNotices,
-          omitted: c.omitted,
-          frames: c.frames,
-          chars: c.chars,
-          late: c.late,
-          latency: c.histogram.toSparse(),
-          stages: stagesReport(),
+          ...receivedReport(),
           deliveryWindowMs: (c.lastDeliveryAt || nowMs()) - c.startedAt,
           maxSendLagMs: 0,
           sendWindowMs: 0,
