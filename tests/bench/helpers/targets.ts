@@ -227,24 +227,18 @@ class SynapseClient implements TargetClient {
 class BareClient implements TargetClient {
   constructor(readonly baseUrl: string) {}
 
-  openLightViewer(_index: number, sink: LightSink): Promise<Connection> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(wsUrl(this.baseUrl, "/"));
-      ws.onopen = () => resolve({ close: () => ws.close() });
-      ws.onerror = () => reject(new Error("websocket error (bare)"));
-      ws.onmessage = (event) => {
-        if (typeof event.data === "string") sink.text(event.data);
-      };
-    });
+  async openLightViewer(_index: number, sink: LightSink): Promise<Connection> {
+    const ws = await this.#openWhenOpen((data) => sink.text(data));
+    return { close: () => ws.close() };
   }
 
   async openViewer(_index: number, sink: ReceiveSink): Promise<Connection> {
-    const ws = await this.#openWhenOpen(sink);
+    const ws = await this.#openWhenOpen(parsedInto(sink));
     return { close: () => ws.close() };
   }
 
   async openSender(_i: number, sink: ReceiveSink, outcome: SendOutcome): Promise<SenderConnection> {
-    const ws = await this.#openWhenOpen(sink);
+    const ws = await this.#openWhenOpen(parsedInto(sink));
     return {
       send: (m) => {
         ws.send(JSON.stringify(toObject(m)));
@@ -254,20 +248,27 @@ class BareClient implements TargetClient {
     };
   }
 
-  /** The bare server has no handshake: the socket is in the room once it is open. */
-  #openWhenOpen(sink: ReceiveSink): Promise<WebSocket> {
+  /** The bare server has no handshake: the socket is in the room once it is open. Each text
+   * frame goes to `onText` as it came. */
+  #openWhenOpen(onText: (data: string) => void): Promise<WebSocket> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(wsUrl(this.baseUrl, "/"));
       ws.onopen = () => resolve(ws);
       ws.onerror = () => reject(new Error("websocket error (bare)"));
       ws.onmessage = (event) => {
-        if (typeof event.data !== "string") return;
-        sink.frame?.(event.data.length);
-        const m = fromObject(JSON.parse(event.data));
-        if (m) sink.message(m);
+        if (typeof event.data === "string") onText(event.data);
       };
     });
   }
+}
+
+/** A bare server's frames parsed into `sink` (one bench message per frame). */
+function parsedInto(sink: ReceiveSink): (data: string) => void {
+  return (data) => {
+    sink.frame?.(data.length);
+    const m = fromObject(JSON.parse(data));
+    if (m) sink.message(m);
+  };
 }
 
 // --- socket.io: socket.io-client over the WebSocket transport, one connection per client.
