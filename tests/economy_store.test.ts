@@ -78,6 +78,8 @@ Deno.test("migrations: every feature's folder is collected, versions kept and un
     202,
     205,
     210,
+    211,
+    212,
   ]);
   // A migrations/ folder that the composition root forgot would never be applied.
   const root = new URL("../", import.meta.url);

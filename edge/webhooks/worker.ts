@@ -73,8 +73,9 @@ export interface WebhookWorkerOptions {
   /**
    * An idle worker's longest sleep (default 10 × pollMs): after scans that found nothing it
    * sleeps until the next pending delivery falls due, doubling from `pollMs` up to this while
-   * none is pending. Deliveries queued in this process nudge it awake; those only another
-   * process knows of wait at most this long.
+   * none is pending. Deliveries queued in this process nudge it awake, and those queued by
+   * another process through a database notification (edge/wiring/work_wakeups.ts); a
+   * delivery whose wake-up was lost waits at most this long.
    */
   maxIdleMs?: number;
   /** Which resolved addresses may be reached (default: public ones only). */

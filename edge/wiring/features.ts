@@ -76,7 +76,7 @@ export async function openFeatures(root: Root): Promise<Features> {
     new MeetingArchive(relational.store, { log: log.child({ component: "meetings" }) });
   if (meetingArchive) shutdown.defer("meeting history", () => meetingArchive.close());
   // Integration events into the webhooks' outbox, written beside the rooms' path.
-  const webhooks = relational && openWebhooks(root, relational);
+  const webhooks = relational && await openWebhooks(root, relational);
   if (relational && webhooks) relational.economy.outbound = webhooks.outbox;
   // Notifications: jobs made from the same events (a trigger on the outbox's event log).
   const notifications = relational && await openNotifications(root, relational, secret);

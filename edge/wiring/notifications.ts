@@ -19,6 +19,7 @@ import { loadVapidKeys, PushSender } from "../notifications/web_push.ts";
 import type { NotificationRouteDeps } from "../routes/notifications.ts";
 import type { AccountsAndEconomy } from "./accounts.ts";
 import type { Root } from "./options.ts";
+import { QUEUED_WORK_CHANNELS, wakeOnQueuedWork } from "./work_wakeups.ts";
 
 export interface Notifications {
   store: NotificationStore;
@@ -86,6 +87,13 @@ export async function openNotifications(
     });
     fanout = worker;
     shutdown.defer("notification fan-out", () => worker.close());
+    // Jobs and sends another process queued wake these workers too.
+    const sql = relational.store;
+    const { notificationJobs, notificationSends } = QUEUED_WORK_CHANNELS;
+    await wakeOnQueuedWork(sql, shutdown, notificationJobs, () => worker.nudge());
+    await wakeOnQueuedWork(sql, shutdown, notificationSends, () => {
+      for (const s of senders) s.nudge();
+    });
   }
   return {
     store,

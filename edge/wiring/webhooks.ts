@@ -15,6 +15,7 @@ import { DEFAULT_RETRY_SCHEDULE } from "../webhooks/config.ts";
 import { WebhookWorker } from "../webhooks/worker.ts";
 import type { AccountsAndEconomy } from "./accounts.ts";
 import type { Root } from "./options.ts";
+import { QUEUED_WORK_CHANNELS, wakeOnQueuedWork } from "./work_wakeups.ts";
 
 export interface Webhooks {
   store: WebhookStore;
@@ -23,10 +24,10 @@ export interface Webhooks {
   worker?: WebhookWorker;
 }
 
-export function openWebhooks(
+export async function openWebhooks(
   { config, id, log: rootLog, shutdown }: Root,
   relational: AccountsAndEconomy,
-): Webhooks {
+): Promise<Webhooks> {
   const log = rootLog.child({ component: "webhooks" });
   const store = new WebhookStore(relational.store);
   const extra = new Set(config.WEBHOOK_ALLOW_ADDRESSES ?? []);
@@ -42,7 +43,16 @@ export function openWebhooks(
       log,
     })
     : undefined;
-  if (worker) shutdown.defer("webhook worker", () => worker.close());
+  if (worker) {
+    shutdown.defer("webhook worker", () => worker.close());
+    // Deliveries another process queued (or an operator redelivered there) wake it too.
+    await wakeOnQueuedWork(
+      relational.store,
+      shutdown,
+      QUEUED_WORK_CHANNELS.webhookDeliveries,
+      () => worker.nudge(),
+    );
+  }
   const outbox = new WebhookOutbox(store, { log, onQueued: () => worker?.nudge() });
   shutdown.defer("webhook outbox", () => outbox.close());
   return {

@@ -4,8 +4,8 @@
  * starts at `pollMs` and doubles with every round in a row that found nothing, up to
  * `maxIdleMs` (default 10 × `pollMs`): an idle process stops asking its database every
  * second, while work queued in this process (which nudges) starts at once and work the loop
- * can only find by looking (another process's, a lease that lapsed) waits at most
- * `maxIdleMs`. An error is handed to `onError` and the loop waits `pollMs` before the next
+ * can only find by looking (a lease that lapsed, another process's whose wake-up was lost:
+ * edge/wiring/work_wakeups.ts) waits at most `maxIdleMs`. An error is handed to `onError` and the loop waits `pollMs` before the next
  * try. `close()` stops it and waits for the round in progress.
  */
 export interface PollLoopOptions {

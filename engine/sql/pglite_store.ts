@@ -48,6 +48,12 @@ export async function wrapPglite(
         return fn(tx);
       });
     },
+    async listen(channel, onNotify) {
+      // One in-process connection: it is never lost, so no call on (re)connect beyond this one.
+      const unlisten = await db.listen(channel, () => onNotify());
+      onNotify();
+      return () => unlisten();
+    },
     async close() {
       if (opts.ownsInstance !== false) await db.close();
     },

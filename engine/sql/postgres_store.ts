@@ -72,6 +72,12 @@ export function openPostgresStore(url: string, opts: PostgresStoreOptions = {}):
       const result = await sql.begin((tx) => fn(txOf(tx)) as Promise<unknown>);
       return result as T;
     },
+    async listen(channel, onNotify) {
+      // postgres.js keeps one connection for all its listeners and re-listens after a
+      // reconnect, calling the third argument each time it does.
+      const { unlisten } = await sql.listen(channel, () => onNotify(), () => onNotify());
+      return unlisten;
+    },
     async close() {
       await sql.end({ timeout: 5 });
     },

@@ -28,6 +28,12 @@ export interface SqlStore extends SqlExecutor {
   readonly kind: "postgres" | "pglite";
   /** Run `fn` in one transaction (READ COMMITTED); commit if it returns, roll back if it throws. */
   transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
+  /**
+   * Call `onNotify` whenever a session of this database sends NOTIFY on `channel` (after its
+   * transaction commits), and also each time the listening connection is (re)established,
+   * since notifications sent while it was down are lost. Returns the unsubscribe.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
