@@ -110,15 +110,27 @@ async function ensureNats(): Promise<void> {
   await waitFor(4222, "NATS");
 }
 
-async function buildGoTools(): Promise<void> {
+async function buildGoTool(tool: "livekit" | "minio" | "ingress"): Promise<void> {
   const script = new URL("./services/build-go-tools.sh", import.meta.url).pathname;
-  if (!(await run("bash", [script, "all"]))) {
-    throw new Error("setup: building livekit-server / MinIO / ingress failed (see output above)");
-  }
+  // Its progress and errors go to stderr; stdout only names the binary.
+  const out = await new Deno.Command("bash", {
+    args: [script, tool],
+    stdout: "null",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) throw new Error(`setup: building ${tool} failed (see output above)`);
 }
 
-await installMissing();
-await ensurePostgres();
-await ensureNats();
-await buildGoTools();
+// livekit-server and MinIO need no Debian package: on a fresh machine they build while
+// apt-get installs the rest (minutes each); the ingress links GStreamer, so it waits.
+const early = Promise.all([buildGoTool("livekit"), buildGoTool("minio")]);
+try {
+  await installMissing();
+  await ensurePostgres();
+  await ensureNats();
+} finally {
+  await early.catch(() => {}); // its failure is reported below, once the rest has settled
+}
+await early;
+await buildGoTool("ingress");
 console.log("setup: ready");
