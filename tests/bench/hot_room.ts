@@ -9,7 +9,7 @@
  * their own. Writes tests/bench/results/hot_room.{json,md}.
  *
  *   deno run -A tests/bench/hot_room.ts [--viewers 5000] [--senders 2000] [--rate 1]
- *     [--duration 30] [--reps 2] [--sample 200] [--budget 40] [--peer-scale 1000x200]
+ *     [--duration 60] [--reps 2] [--sample 200] [--budget 40] [--peer-scale 1000x200]
  *     [--servers synapse,bare,centrifugo] (also: synapse-audience-gap, synapse-baseline)
  *     [--baseline <dir>] [--rounds 1] [--profile <dir>] [--inspect-port <n>] [--env K=V,...]
  *     [--deno-flags "<flags>"]
@@ -53,7 +53,7 @@ const { values } = parseArgs({
     viewers: { type: "string", default: "5000" },
     senders: { type: "string", default: "2000" },
     rate: { type: "string", default: "1" },
-    duration: { type: "string", default: "30" },
+    duration: { type: "string", default: "60" },
     sample: { type: "string", default: "200" },
     "peer-scale": { type: "string", default: "1000x200" },
     reps: { type: "string", default: "2" },
@@ -276,6 +276,43 @@ const report = {
   scenarios,
 };
 const fmt = (v: number) => Number.isFinite(v) ? v.toLocaleString("en-US") : "n/a";
+/**
+ * Where a displayed message's latency goes, repetition by repetition (a p99 over ~40
+ * displayed messages a second is set by a handful of batches, so medians would hide which
+ * stage a bad repetition lost its time in): the server's clock readings in each message, the
+ * room's accept time (`d.at`) and the batch's flush time (`at`).
+ */
+function stageLines(): string[] {
+  const staged = scenarios.filter((s) => s.reps.some((r) => r.stages));
+  if (staged.length === 0) return [];
+  const pair = (a?: number, b?: number) => `${fmt(a ?? NaN)} / ${fmt(b ?? NaN)}`;
+  return [
+    "## Where a displayed message's latency goes (ms, p50 / p99, each repetition)",
+    "",
+    "Intake = sent → accepted by the room actor (the edge's read and parse, the room's " +
+    "mailbox); tick wait = accepted → its batch flushed; delivery = flushed → received " +
+    "(the edge's fan-out, the network, the load generator's own queue). Audience: the " +
+    "viewers that parse (opened first, so early in the fan-out's order); probe: " +
+    "20 viewers in a process of their own that joined last (late in the fan-out's order, " +
+    "none of the audience process's queueing). The stages' p99s do not add up to the total's.",
+    "",
+    "| server | rep | p50 / p99 | probe p50 / p99 | intake | tick wait | delivery | " +
+    "probe delivery | server cores | other jobs' cores |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...staged.flatMap((s) =>
+      s.reps.map((r, i) =>
+        `| ${s.server} | ${i + 1} | ${pair(r.latencyP50Ms, r.latencyP99Ms)} | ` +
+        `${pair(r.probeLatencyP50Ms, r.probeLatencyP99Ms)} | ` +
+        `${pair(r.stages?.intakeP50Ms, r.stages?.intakeP99Ms)} | ` +
+        `${pair(r.stages?.batchingP50Ms, r.stages?.batchingP99Ms)} | ` +
+        `${pair(r.stages?.deliveryP50Ms, r.stages?.deliveryP99Ms)} | ` +
+        `${pair(r.probeStages?.deliveryP50Ms, r.probeStages?.deliveryP99Ms)} | ` +
+        `${fmt(r.serverCores)} | ${fmt(r.backgroundCores)} |`
+      )
+    ),
+    "",
+  ];
+}
 const md = [
   "# Hot room: many senders, many viewers, one room",
   "",
@@ -284,7 +321,11 @@ const md = [
   `${load.senders} distinct senders at ${load.ratePerSender} msg/s each for ` +
   `${load.durationMs / 1000} s` +
   (load.viewers === 5000 && load.senders === 2000
-    ? ` (the issue's scale; ${load.durationMs / 1000} s rather than 60 s per repetition)`
+    ? ` (the issue's scale${
+      load.durationMs === 60_000
+        ? ", and its 60 s"
+        : `; ${load.durationMs / 1000} s rather than the issue's 60 s`
+    } per repetition)`
     : ` (scaled from the issue's V=5,000, S=2,000)`) +
   `, medians of ${load.reps * rounds} repetitions` +
   (rounds > 1 ? ` (${rounds} rounds of ${load.reps}, servers in turn)` : "") +
@@ -355,6 +396,7 @@ const md = [
       "",
     ]
     : []),
+  ...stageLines(),
   "## Targets (issue 18; reported, not asserted)",
   "",
   "| target | measured | met |",
