@@ -1,40 +1,32 @@
 /**
- * Cluster mode. `startClusterEngine` runs an engine instance (role `engine`, or the engine
- * half of `all` with `NATS_URL` set): NATS transport, JetStream KV actor state, an actor
+ * Cluster mode's engine. `startClusterEngine` runs an engine instance (role `engine`, or the
+ * engine half of `all` with `NATS_URL` set): NATS transport, JetStream KV actor state, an actor
  * system whose writes and publishes are fenced by partition leases, a host that serves the
  * partitions placement gives it, and a `_cluster.info.{instance}` responder for the admin
- * view. `connectClusterEdge` is the edge half: a NATS transport and a traced ActorClient.
- * `clusterView` assembles the admin view (served by edge/routes/cluster.ts).
+ * view (cluster_view.ts). The edge's half is cluster_edge.ts; what both connect with is
+ * cluster_member.ts.
  */
 import type { ActorType } from "./actor.ts";
-import { ActorClient } from "./client.ts";
-import { decodeJson, encodeJson } from "./codec.ts";
+import { encodeJson } from "./codec.ts";
 import type { EngineConfig } from "./config.ts";
 import { errorReply } from "./envelope.ts";
 import { ActorHost } from "./host.ts";
 import { LeaseTable } from "./lease.ts";
 import type { Logger } from "./log.ts";
-import { INSTANCE_ID, type MemberInfo, Membership } from "./membership.ts";
+import { Membership } from "./membership.ts";
 import { M, registerActorGauges } from "./metrics.ts";
 import { partitionOf } from "./partition.ts";
 import { Placement, type PlacementEvent } from "./placement.ts";
 import { ActorSystem } from "./runtime.ts";
 import { JetStreamStateStore } from "./state_store_jetstream.ts";
-import { contextFromHeaders, initTelemetry, inSpan, SpanKind, traceHeaders } from "./telemetry.ts";
+import { contextFromHeaders, initTelemetry, inSpan, SpanKind } from "./telemetry.ts";
 import type { Transport } from "./transport.ts";
 import { NatsTransport } from "./transport_nats.ts";
 import { MeteredTransport, type PublishMeter } from "./metered_transport.ts";
 import { ActorError } from "./actor.ts";
-
-const infoSubject = (instanceId: string) => `_cluster.info.${instanceId}`;
-
-/** What one engine instance reports about itself (answer on `_cluster.info.{id}`). */
-export interface InstanceReport {
-  instanceId: string;
-  owned: number[];
-  actors: { type: string; id: string; partition: number }[];
-  stats: ReturnType<ActorSystem["stats"]>;
-}
+import type { ActorClient } from "./client.ts";
+import { checkInstanceId, requireNats, tracedClient } from "./cluster_member.ts";
+import { infoSubject, type InstanceReport } from "./cluster_view.ts";
 
 export interface ClusterEngineOptions {
   config: EngineConfig;
@@ -61,39 +53,6 @@ export interface ClusterEngine {
   report(): InstanceReport;
   /** Graceful: hand every partition over (persisting), leave, close the connection. */
   close(): Promise<void>;
-}
-
-function requireNats(config: EngineConfig): string {
-  if (!config.NATS_URL) throw new Error("cluster mode needs NATS_URL");
-  return config.NATS_URL;
-}
-
-function checkInstanceId(id: string): string {
-  if (!INSTANCE_ID.test(id)) throw new Error(`INSTANCE_ID must match ${INSTANCE_ID} (got ${id})`);
-  return id;
-}
-
-/** An ActorClient whose requests carry trace context and are measured. */
-function tracedClient(transport: Transport, config: EngineConfig): ActorClient {
-  const client = new ActorClient(transport, {
-    partitions: config.PARTITIONS,
-    headers: () => traceHeaders(),
-  });
-  const ask = client.ask.bind(client);
-  client.ask = <R>(type: string, id: string, msg: unknown): Promise<R> => {
-    const started = performance.now();
-    return inSpan(
-      `actor.request ${type}`,
-      SpanKind.CLIENT,
-      undefined,
-      { "actor.type": type, "actor.id": id },
-      () =>
-        ask<R>(type, id, msg).finally(() =>
-          M.requestLatency.observe(performance.now() - started, { side: "client", type })
-        ),
-    );
-  };
-  return client;
 }
 
 export async function startClusterEngine(opts: ClusterEngineOptions): Promise<ClusterEngine> {
@@ -238,108 +197,4 @@ function registerEngineGauges(
   registerActorGauges(system);
   M.partitionsOwned.collect(() => [{ value: placement.owned().length }]);
   M.natsConnected.collect(() => [{ value: transport.isConnected() ? 1 : 0 }]);
-}
-
-// --- edge half
-
-export interface ClusterEdge {
-  transport: NatsTransport;
-  client: ActorClient;
-  membership: Membership;
-  leases: LeaseTable;
-  /** The admin cluster view (`GET /api/cluster`). */
-  view(): Promise<ClusterView>;
-  close(): Promise<void>;
-}
-
-export async function connectClusterEdge(
-  opts: { config: EngineConfig; instanceId: string; log: Logger },
-): Promise<ClusterEdge> {
-  initTelemetry();
-  const { config } = opts;
-  const transport = await NatsTransport.connect({
-    servers: requireNats(config),
-    name: checkInstanceId(opts.instanceId),
-    log: opts.log.child({ component: "nats" }),
-  });
-  try {
-    const replicas = config.NATS_KV_REPLICAS;
-    const membership = await Membership.open(transport.nc, {
-      ttlMs: config.LEASE_TTL_MS,
-      replicas,
-    });
-    const leases = await LeaseTable.open(transport.nc, { ttlMs: config.LEASE_TTL_MS, replicas });
-    M.natsConnected.collect(() => [{ value: transport.isConnected() ? 1 : 0 }]);
-    return {
-      transport,
-      client: tracedClient(transport, config),
-      membership,
-      leases,
-      view: () => clusterView(transport, membership, leases, config.PARTITIONS),
-      async close() {
-        await transport.close();
-      },
-    };
-  } catch (err) {
-    await transport.close();
-    throw err;
-  }
-}
-
-// --- admin view
-
-export interface ClusterView {
-  partitions: number;
-  instances: (MemberInfo & { owned: number[]; actors: number; reachable: boolean })[];
-  /** One row per partition: lease holder and the actors active there. */
-  partitionTable: {
-    partition: number;
-    owner: string | null;
-    actors: { type: string; id: string }[];
-  }[];
-  unowned: number[];
-}
-
-/** Ask every live instance for its report and join them with the lease table. */
-export async function clusterView(
-  transport: Transport,
-  membership: Membership,
-  leases: LeaseTable,
-  partitions: number,
-): Promise<ClusterView> {
-  const [members, holders] = await Promise.all([membership.members(), leases.holders()]);
-  const reports = await Promise.all(members.map(async (m) => {
-    try {
-      const reply = await transport.request(infoSubject(m.id), new Uint8Array(), {
-        timeoutMs: 1_000,
-      });
-      return decodeJson<InstanceReport>(reply.data);
-    } catch {
-      return undefined;
-    }
-  }));
-  const actorsByPartition = new Map<number, { type: string; id: string }[]>();
-  for (const r of reports) {
-    for (const a of r?.actors ?? []) {
-      const list = actorsByPartition.get(a.partition) ?? [];
-      list.push({ type: a.type, id: a.id });
-      actorsByPartition.set(a.partition, list);
-    }
-  }
-  const partitionTable = Array.from({ length: partitions }, (_, p) => ({
-    partition: p,
-    owner: holders.get(p)?.owner ?? null,
-    actors: actorsByPartition.get(p) ?? [],
-  }));
-  return {
-    partitions,
-    instances: members.map((m, i) => ({
-      ...m,
-      owned: reports[i]?.owned ?? [],
-      actors: reports[i]?.actors.length ?? 0,
-      reachable: reports[i] !== undefined,
-    })),
-    partitionTable,
-    unowned: partitionTable.filter((r) => r.owner === null).map((r) => r.partition),
-  };
 }

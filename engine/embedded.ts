@@ -5,7 +5,7 @@
  */
 import type { ActorType } from "./actor.ts";
 import { ActorClient } from "./client.ts";
-import type { ClusterView } from "./cluster.ts";
+import type { ClusterView } from "./cluster_view.ts";
 import { ActorHost } from "./host.ts";
 import type { CrashBackoff } from "./resilience/backoff.ts";
 import type { Logger } from "./log.ts";

@@ -7,6 +7,7 @@ import { type KV, KvWatchInclude } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeJson, encodeJson } from "./codec.ts";
 import { listKeys, openBucket } from "./jetstream_kv.ts";
+import { INSTANCE_ID } from "./instance_id.ts";
 
 /** What an instance says about itself in the membership bucket. */
 export interface MemberInfo {
@@ -25,9 +26,6 @@ export interface MembershipOptions {
   ttlMs: number;
   replicas?: number;
 }
-
-/** Instance ids become KV keys and subject tokens: keep them to this alphabet. */
-export const INSTANCE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export class Membership {
   private constructor(readonly kv: KV) {}

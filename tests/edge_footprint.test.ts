@@ -32,12 +32,32 @@ const ENGINE_OR_MEDIA_PACKAGES = [
   "nodemailer",
   "web-push",
   "franc-min",
+  // JetStream KV: the membership and lease buckets, read by the admin cluster view only.
+  "@nats-io/jetstream",
+  "@nats-io/kv",
 ];
+
+/**
+ * Modules an edge does not run at start: the engine's actor runtime and placement, the
+ * speech models a first spoken input loads, the `--demo` viewers.
+ */
+const NOT_AT_EDGE_START = new Set([
+  "engine/runtime.ts",
+  "engine/host.ts",
+  "engine/placement.ts",
+  "engine/membership.ts",
+  "engine/lease.ts",
+  "engine/state_store_jetstream.ts",
+  "media/audio/asr.ts",
+  "media/audio/vad.ts",
+  "edge/demo.ts",
+]);
 
 /** Modules that are an actor's behaviour or the media service (not an address or a client). */
 const isEngineOrMediaCode = (file: string) =>
   /_actor\.ts$/.test(file) || file === "edge/wiring/hosted_actors.ts" ||
-  file === "edge/wiring/media.ts" || file.startsWith("media/recorder/manager");
+  file === "edge/wiring/media.ts" || file.startsWith("media/recorder/manager") ||
+  NOT_AT_EDGE_START.has(file);
 
 Deno.test("edge footprint: the edge's root loads no actor, media service or engine-only package", async () => {
   const { files, packages } = await staticLoad(ROOT, "edge/wiring/edge.ts");

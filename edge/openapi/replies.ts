@@ -44,7 +44,7 @@ import { CoHostInputSchema } from "../../actors/cohost/events.ts";
 import { Persona } from "../../actors/cohost/persona.ts";
 import type { AdminReplies } from "../accounts/admin_view.ts";
 import { GRANTABLE_ROLES } from "../accounts/roles.ts";
-import type { ClusterView } from "../../engine/cluster.ts";
+import type { ClusterView } from "../../engine/cluster_view.ts";
 import { Tip } from "../../actors/ai/tip.ts";
 import { VOICE_EMOTIONS } from "../../actors/ai/voice.ts";
 import type { CaptionRow, SummaryRow, TipsRow } from "../../actors/segment/analysis_store.ts";
@@ -428,7 +428,7 @@ export type _AdminReplies = Holds<
   Same<z.ZodObject<{ [K in keyof AdminSchemas]: AdminSchemas[K] }>, AdminReplies>
 >;
 
-// --- the cluster (engine/cluster.ts `ClusterView`) and the API's own documents
+// --- the cluster (engine/cluster_view.ts `ClusterView`) and the API's own documents
 
 export const ClusterViewSchema = z.object({
   partitions: z.number().int(),

@@ -6,7 +6,7 @@
  * is the engine role's only HTTP surface (`/metrics`, `/healthz`, `/readyz`).
  */
 import { Hono } from "hono";
-import type { ClusterView } from "../../engine/cluster.ts";
+import type { ClusterView } from "../../engine/cluster_view.ts";
 import type { Logger } from "../../engine/log.ts";
 import { metrics, PROMETHEUS_CONTENT_TYPE } from "../../engine/metrics.ts";
 import { declared } from "../openapi/area.ts";

@@ -17,8 +17,7 @@ import { socketsApi } from "../openapi/paths/room_ai.ts";
 import { mount } from "../openapi/router.ts";
 import { ProxyHubs } from "../proxy_ws/hub.ts";
 import { MicInput, MicInputError } from "../proxy_ws/mic_input.ts";
-import { createRecogniser, type Recogniser } from "../../media/audio/asr.ts";
-import { SileroVad, VadStream } from "../../media/audio/vad.ts";
+import type { Recogniser } from "../../media/audio/asr.ts";
 import {
   errorMessage,
   housekeepingReply,
@@ -53,11 +52,16 @@ export function proxyWsRoutes(
   const hubs = new ProxyHubs(deps.transport, log);
   /** Spoken input: the process's recogniser (`ASR_ENGINE`; the analysis models' when it has
    * them, else one of its own loaded at the first utterance); a Silero VAD per client that
-   * sends raw audio. */
+   * sends raw audio. Their modules load with the first spoken input, not with the edge. */
   let asr: Promise<Recogniser | null> | undefined;
   const speech = {
-    recogniser: () => deps.speech?.recogniser() ?? (asr ??= createRecogniser(deps.config, log)),
+    recogniser: () =>
+      deps.speech?.recogniser() ??
+        (asr ??= import("../../media/audio/asr.ts").then((m) =>
+          m.createRecogniser(deps.config, log)
+        )),
     vad: async () => {
+      const { SileroVad, VadStream } = await import("../../media/audio/vad.ts");
       const vad = await SileroVad.load();
       return { stream: new VadStream(vad, {}, true), close: () => vad.close() };
     },

@@ -15,7 +15,8 @@
  * (actors passivated), state store, analysis models, archive, database.
  */
 import { meterRoomBatches } from "../../actors/room/batch_meter.ts";
-import { clusterView, startClusterEngine } from "../../engine/cluster.ts";
+import { startClusterEngine } from "../../engine/cluster.ts";
+import { clusterView } from "../../engine/cluster_view.ts";
 import { embeddedView, startEmbeddedEngine } from "../../engine/embedded.ts";
 import { registerActorGauges } from "../../engine/metrics.ts";
 import { partitionOf } from "../../engine/partition.ts";

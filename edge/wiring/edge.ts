@@ -10,7 +10,7 @@
  * Stops in reverse: sockets (1001), listener, directory, media, live analysis, NATS, analysis
  * models, archive, database.
  */
-import { connectClusterEdge } from "../../engine/cluster.ts";
+import { connectClusterEdge } from "../../engine/cluster_edge.ts";
 import { serveEdge } from "./edge_http.ts";
 import { openFeatures, startMediaSide } from "./features.ts";
 import type { Root, RunningServer } from "./options.ts";

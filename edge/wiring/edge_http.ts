@@ -5,12 +5,11 @@
  * then the listener, then the directory.
  */
 import { RoomClient } from "../../actors/room/client.ts";
-import type { ClusterView } from "../../engine/cluster.ts";
+import type { ClusterView } from "../../engine/cluster_view.ts";
 import { EDGE_METRICS } from "../metrics.ts";
 import type { Transport } from "../../engine/transport.ts";
 import { createApp } from "../app.ts";
 import type { ReadinessProbe } from "../deps.ts";
-import { startDemo } from "../demo.ts";
 import { Gateway } from "../gateway.ts";
 import { IpLimits, ipLimitsFromConfig } from "../ip_limits.ts";
 import { DEFAULT_EDGE_LIMITS } from "../limits.ts";
@@ -107,6 +106,7 @@ export async function serveEdge(
   shutdown.defer("gateway", () => gateway.close());
 
   if (options.demo) {
+    const { startDemo } = await import("../demo.ts"); // only with --demo
     const demo = startDemo(rooms, log.child({ component: "demo" }));
     shutdown.defer("demo", () => demo.stop());
   }

@@ -6,7 +6,7 @@
  */
 import { Hs256Tokens } from "../../edge/auth/tokens.ts";
 import { ActorClient } from "../../engine/client.ts";
-import { type ClusterView, clusterView } from "../../engine/cluster.ts";
+import { type ClusterView, clusterView } from "../../engine/cluster_view.ts";
 import { LeaseTable } from "../../engine/lease.ts";
 import { createLogger } from "../../engine/log.ts";
 import { Membership } from "../../engine/membership.ts";
