@@ -130,3 +130,37 @@ Deno.test("fan-out benchmark at tiny size writes complete results", async () => 
     await Deno.remove(out, { recursive: true });
   }
 });
+
+Deno.test("fan-out benchmark against a baseline checkout, in rounds", async () => {
+  const out = await Deno.makeTempDir({ prefix: "bench-fanout-baseline-" });
+  try {
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        FANOUT,
+        ...["--viewers", "10", "--senders", "2", "--duration", "1", "--drain", "1"],
+        ...["--reps", "1", "--settle", "0.2", "--busy-senders", "0", "--skip-memory"],
+        // this tree as its own baseline: the point is the plumbing, not the ratio
+        ...["--servers", "synapse", "--baseline", new URL("../", import.meta.url).pathname],
+        ...["--rounds", "2", "--env", "ROOM_TICK_MS=10", "--out", out],
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const log = new TextDecoder().decode(run.stdout) + new TextDecoder().decode(run.stderr);
+    assert.equal(run.code, 0, log);
+    const report = JSON.parse(await Deno.readTextFile(`${out}/fanout.json`)) as FanoutReport;
+    assert.deepEqual(report.meta.notes, [], "no scenario failed");
+    assert.deepEqual(report.scenarios.map((s) => s.server), ["synapse", "synapse-baseline"]);
+    // two rounds of one repetition each, in one row per server
+    for (const s of report.scenarios) assert.equal(s.reps.length, 2, s.server);
+    // (NaN where a server used less than one 10 ms clock tick at this size)
+    assert.match(
+      log,
+      /round 2, V=10, 2 msg\/s: synapse (\d+|NaN) vs baseline (\d+|NaN) deliveries/,
+    );
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});

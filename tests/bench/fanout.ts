@@ -8,12 +8,25 @@
  *   deno run -A tests/bench/fanout.ts [--viewers 1000,5000] [--senders 10] [--rate 1]
  *     [--duration 6] [--drain 1.5] [--reps 3] [--servers synapse,bare,socketio,centrifugo]
  *     [--out DIR] [--busy-senders 40] [--busy-viewers 1000,5000] [--sample 1000]
- *     [--split-senders]
+ *     [--split-senders] [--baseline <dir>] [--rounds 1] [--env K=V,...]
+ *     [--deno-flags "<flags>"] [--skip-memory]
  *     (busy-room scenarios: the busy senders into each busy audience; 0 senders: none;
  *     --sample: at most that many viewers parse every frame and take latencies, the rest
  *     only count what they receive, so one load generator carries 5,000 viewers; Synapse,
  *     the bare server and Centrifugo have such light viewers, socket.io not;
  *     --split-senders: the senders in a load-generator process of their own)
+ *
+ * `--baseline <dir>` adds `synapse-baseline`: the same server run from another checkout (a git
+ * worktree of the commit to compare with, `deno install` done there) under the same load in the
+ * same run (put it in `--servers` to choose its place; appended otherwise). `--rounds N` runs
+ * the list of servers N times in turn at each load (fresh processes each time): a server's row
+ * is the median over all its repetitions, and each round prints the paired ratio of Synapse's
+ * deliveries per CPU-second to its baseline's, so a change in the machine's other load shows
+ * as a spread of ratios rather than as a difference. `--env K=V,...` adds variables to both
+ * Synapse servers (e.g. `ROOM_TICK_MS=10`); `--deno-flags` adds `deno run` flags to
+ * `synapse` only (e.g. `--v8-flags=--perf-basic-prof` for `perf record -g -p <pid>`; profiled
+ * CPU figures are not comparable with unprofiled ones). `--skip-memory` leaves out the
+ * forced-GC memory pass (a second server start per load) when only CPU and latency matter.
  *
  * Synapse's room allows each user a burst of 5 messages and 1 message/s after that
  * (actors/room/room_actor.ts), so senders are distinct guests at ≤ 1 msg/s each and the room
@@ -24,6 +37,7 @@
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { median, round } from "./helpers/stats.ts";
 import { buildReport, renderMarkdown } from "./helpers/fanout_report.ts";
 import {
   type FanoutLoad,
@@ -40,14 +54,37 @@ import {
   synapseServer,
 } from "./helpers/servers.ts";
 
-const SERVERS: Record<string, () => ServerUnderTest> = {
+interface ServerChoices {
+  baseline?: string;
+  env: Record<string, string>;
+  denoFlags: string[];
+}
+
+function serversFrom(choices: ServerChoices): Record<string, () => ServerUnderTest> {
   // Every server here delivers every message: Synapse's display budget is off (hot_room.ts
   // measures it).
-  synapse: () => synapseServer({ EDGE_DISPLAY_BUDGET: "0" }),
-  bare: bareServer,
-  socketio: socketIoServer,
-  centrifugo: centrifugoServer,
-};
+  const env = { EDGE_DISPLAY_BUDGET: "0", ...choices.env };
+  return {
+    synapse: () => synapseServer(env, { denoFlags: choices.denoFlags }),
+    "synapse-baseline": () => {
+      if (!choices.baseline) throw new Error("synapse-baseline needs --baseline <dir>");
+      return synapseServer(env, { name: "synapse-baseline", root: choices.baseline });
+    },
+    bare: bareServer,
+    socketio: socketIoServer,
+    centrifugo: centrifugoServer,
+  };
+}
+
+/** `K=V,...` as variables. */
+function envList(s: string): Record<string, string> {
+  return Object.fromEntries(
+    s.split(",").filter((kv) => kv.includes("=")).map((kv) => {
+      const at = kv.indexOf("=");
+      return [kv.slice(0, at).trim(), kv.slice(at + 1).trim()];
+    }),
+  );
+}
 
 const commaList = (s: string) => s.split(",").map((item) => item.trim());
 const Options = z.object({
@@ -65,11 +102,16 @@ const Options = z.object({
     z.array(z.number().int().positive()),
   ),
   servers: z.string().transform(commaList).pipe(
-    z.array(z.enum(["synapse", "bare", "socketio", "centrifugo"])).min(1),
+    z.array(z.enum(["synapse", "synapse-baseline", "bare", "socketio", "centrifugo"])).min(1),
   ),
   out: z.string(),
   sample: z.coerce.number().int().nonnegative(),
   "split-senders": z.boolean(),
+  baseline: z.string().optional(),
+  rounds: z.coerce.number().int().positive(),
+  env: z.string(),
+  "deno-flags": z.string(),
+  "skip-memory": z.boolean(),
 });
 
 function parseOptions(args: string[]) {
@@ -89,10 +131,29 @@ function parseOptions(args: string[]) {
       out: { type: "string", default: fileURLToPath(new URL("./results/", import.meta.url)) },
       sample: { type: "string", default: "0" },
       "split-senders": { type: "boolean", default: false },
+      baseline: { type: "string" },
+      rounds: { type: "string", default: "1" },
+      env: { type: "string", default: "" },
+      "deno-flags": { type: "string", default: "" },
+      "skip-memory": { type: "boolean", default: false },
     },
     strict: true,
   });
   return Options.parse(values);
+}
+
+/** Synapse against its baseline in one round: deliveries per CPU-second (medians of the
+ * round's repetitions), p99, and what else ran meanwhile. */
+function pairedRatio(syn?: ScenarioResult, base?: ScenarioResult): string | undefined {
+  if (!syn || !base) return undefined;
+  const med = (s: ScenarioResult, pick: (r: ScenarioResult["reps"][number]) => number) =>
+    median(s.reps.map(pick));
+  const perCpu = (s: ScenarioResult) => med(s, (r) => r.deliveriesPerCpuSecond);
+  const p99 = (s: ScenarioResult) => med(s, (r) => r.latencyP99Ms);
+  const other = (s: ScenarioResult) => med(s, (r) => r.backgroundCores);
+  return `synapse ${round(perCpu(syn), 0)} vs baseline ${round(perCpu(base), 0)} ` +
+    `deliveries per CPU-s (ratio ${round(perCpu(syn) / perCpu(base), 3)}), ` +
+    `p99 ${p99(syn)} vs ${p99(base)} ms, other jobs' cores ${other(syn)} / ${other(base)}`;
 }
 
 async function loadAverage(): Promise<string> {
@@ -120,7 +181,17 @@ export async function main(args: string[]): Promise<void> {
     settleMs: Math.round(opts.settle * 1000),
     ...(opts.sample > 0 ? { sampleViewers: opts.sample } : {}),
     ...(opts["split-senders"] ? { splitSenders: true } : {}),
+    ...(opts["skip-memory"] ? { memoryPass: false } : {}),
   };
+  const SERVERS = serversFrom({
+    baseline: opts.baseline,
+    env: envList(opts.env),
+    denoFlags: opts["deno-flags"].split(" ").filter(Boolean),
+  });
+  const serverNames = [...opts.servers];
+  if (opts.baseline && !serverNames.includes("synapse-baseline")) {
+    serverNames.push("synapse-baseline");
+  }
   const startedAt = new Date().toISOString();
   const loadAverageBefore = await loadAverage();
   const scenarios: ScenarioResult[] = [];
@@ -135,17 +206,35 @@ export async function main(args: string[]): Promise<void> {
   }
   for (const load of loads) {
     const roomRate = load.senders * load.ratePerSender;
-    for (const name of opts.servers) {
-      const server = SERVERS[name]();
-      console.log(`fanout: ${server.name}, ${load.viewers} viewers, ${roomRate} msg/s`);
-      try {
-        scenarios.push(await runFanoutScenario(server, load, console.log));
-      } catch (e) {
-        const message = `${server.name} at ${load.viewers} viewers, ${roomRate} msg/s failed: ${e}`;
-        console.error(message);
-        notes.push(message.split("\n")[0]);
+    const byServer = new Map<string, ScenarioResult>();
+    for (let round = 1; round <= opts.rounds; round++) {
+      const thisRound = new Map<string, ScenarioResult>();
+      for (const name of serverNames) {
+        const server = SERVERS[name]();
+        console.log(
+          `fanout: ${server.name}, ${load.viewers} viewers, ${roomRate} msg/s` +
+            (opts.rounds > 1 ? ` (round ${round} of ${opts.rounds})` : ""),
+        );
+        try {
+          const result = await runFanoutScenario(server, load, console.log);
+          thisRound.set(server.name, result);
+          const earlier = byServer.get(server.name);
+          // Later rounds add their repetitions to the first round's row (memory: the first).
+          if (earlier) earlier.reps.push(...result.reps);
+          else byServer.set(server.name, result);
+        } catch (e) {
+          const message = `${server.name} at ${load.viewers} viewers, ${roomRate} msg/s ` +
+            `failed: ${e}`;
+          console.error(message);
+          notes.push(message.split("\n")[0]);
+        }
+      }
+      const paired = pairedRatio(thisRound.get("synapse"), thisRound.get("synapse-baseline"));
+      if (paired) {
+        console.log(`fanout: round ${round}, V=${load.viewers}, ${roomRate} msg/s: ${paired}`);
       }
     }
+    scenarios.push(...byServer.values());
   }
   const meta = {
     startedAt,
