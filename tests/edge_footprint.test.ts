@@ -39,7 +39,9 @@ const ENGINE_OR_MEDIA_PACKAGES = [
 
 /**
  * Modules an edge does not run at start: the engine's actor runtime and placement, the
- * speech models a first spoken input loads, the `--demo` viewers.
+ * speech models a first spoken input loads, the `--demo` viewers, and the documents of the API
+ * (the OpenAPI document with the answer schemas only it needs, the socket's JSON Schemas),
+ * built on the first request for them.
  */
 const NOT_AT_EDGE_START = new Set([
   "engine/runtime.ts",
@@ -51,6 +53,9 @@ const NOT_AT_EDGE_START = new Set([
   "media/audio/asr.ts",
   "media/audio/vad.ts",
   "edge/demo.ts",
+  "edge/openapi/document.ts",
+  "edge/openapi/replies.ts",
+  "edge/protocol_schema.ts",
 ]);
 
 /** Modules that are an actor's behaviour or the media service (not an address or a client). */

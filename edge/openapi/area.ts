@@ -1,15 +1,28 @@
 /**
- * One area of the REST API: its routes declared with `createRoute` (zod schemas for params,
- * query, bodies and answers) and the prefix its router is mounted under. `document.ts` joins
- * the areas into the OpenAPI document; routers mount each declaration with `mount`
+ * One area of the REST API: its routes declared with zod schemas for params, query and
+ * bodies, the answers they give, and the prefix its router is mounted under. `document.ts`
+ * joins the areas into the OpenAPI document; routers mount each declaration with `mount`
  * (edge/openapi/router.ts), whose handler reads its input through the declaration's schemas.
- * The routes test checks that every route in Hono's router has its declaration here and every
+ * A declaration's answers (`responses`) are a function the document calls: only the document
+ * needs the answer schemas, so an edge serving requests never builds them (issue 18: an
+ * edge's idle memory), nor loads replies.ts, the answer schemas several routes share. The
+ * routes test checks that every route in Hono's router has its declaration here and every
  * declaration has its route.
  */
-import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import type { RouteConfig } from "@hono/zod-openapi";
 
-/** A route declaration before its area adds the tag. */
-export type Declaration = Omit<RouteConfig, "tags">;
+/** replies.ts, loaded with the document and handed to each declaration's `responses`. */
+export type Replies = typeof import("./replies.ts");
+
+/** A route declaration before its area adds the tag; its answers are built on demand. */
+export type Declaration = Omit<RouteConfig, "tags" | "responses"> & {
+  responses: (replies: Replies) => RouteConfig["responses"];
+};
+
+/** A declaration with its literal types (for one declared outside an `area` call). */
+export function route<const D extends Declaration>(declaration: D): D {
+  return declaration;
+}
 
 export interface ApiArea<T extends readonly Declaration[] = readonly Declaration[]> {
   /** The tag its routes are listed under in /docs. */
@@ -17,7 +30,6 @@ export interface ApiArea<T extends readonly Declaration[] = readonly Declaration
   description: string;
   /** Where the router is mounted (`app.route(prefix, ...)`). */
   prefix: string;
-  routes: RouteConfig[];
   /** The declarations with their literal types (methods, paths, schemas): see `declared`. */
   declarations: T;
 }
@@ -28,13 +40,7 @@ export function area<const T extends readonly Declaration[]>(
   prefix: string,
   routes: T,
 ): ApiArea<T> {
-  return {
-    tag,
-    description,
-    prefix,
-    routes: routes.map((r) => createRoute({ ...r, tags: [tag] } as RouteConfig)),
-    declarations: routes,
-  };
+  return { tag, description, prefix, declarations: routes };
 }
 
 type Declared<A extends ApiArea> = A["declarations"][number];

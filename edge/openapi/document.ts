@@ -3,11 +3,14 @@
  * `paths/` (the same zod schemas the handlers parse with), plus the WebSocket protocol's frames
  * as components (`ClientFrame`, `ServerFrame`: edge/protocol_schema.ts) so one generated type
  * file serves the typed client (edge/sdk/). Served at `/api/openapi.json`, rendered at `/docs`.
+ * The declarations' answer schemas, and replies.ts, are built here only: this module loads
+ * with the first request for the document (edge/routes/docs.ts).
  */
 import { reportsApi } from "./paths/reports.ts";
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import { protocolJsonSchema } from "../protocol_schema.ts";
 import type { ApiArea } from "./area.ts";
+import * as replies from "./replies.ts";
 import { healthApi } from "./paths/health.ts";
 import { publicApi } from "./paths/session.ts";
 import { docsApi } from "./paths/docs.ts";
@@ -51,6 +54,13 @@ export function joinPath(prefix: string, path: string): string {
   return path === "/" && p ? p : `${p}${path}`;
 }
 
+/** The area's routes as the document lists them: tagged, their answers built. */
+export function routesOf(api: ApiArea): RouteConfig[] {
+  return api.declarations.map((r) =>
+    createRoute({ ...r, tags: [api.tag], responses: r.responses(replies) } as RouteConfig)
+  );
+}
+
 let cached: Record<string, unknown> | undefined;
 
 /** The document (built on first use; the declarations never change while running). */
@@ -71,7 +81,7 @@ export function openApiDocument(): Record<string, unknown> {
     registry.openAPIRegistry.registerComponent("schemas", name, schema as never);
   }
   for (const api of API_AREAS) {
-    for (const route of api.routes) {
+    for (const route of routesOf(api)) {
       registry.openAPIRegistry.registerPath({ ...route, path: joinPath(api.prefix, route.path) });
     }
   }

@@ -27,6 +27,8 @@ import {
   type StreamLanguageView,
 } from "../../actors/ai/language_tags.ts";
 import type { PkView } from "../../actors/pk/view.ts";
+// The socket's views that REST routes answer with too (the room, the stage, a PK battle).
+export { PkViewSchema, RoomInfo, StageView } from "../protocol_schema.ts";
 import { PkViewSchema } from "../protocol_schema.ts";
 import type { PkRecord } from "../../actors/pk/sql_store.ts";
 import type { Earnings } from "../../actors/economy/earnings.ts";
@@ -706,3 +708,32 @@ export const AnalysisReplySchemas = {
     captionsVtt: z.string().nullable().openapi({ description: "the WebVTT file's path" }),
   }),
 } as const;
+
+// --- a recording as its routes answer it (edge/openapi/paths/media.ts)
+
+/** One window of a windowed recording. */
+export const WindowInfoSchema = z.object({
+  seq: z.number(),
+  path: z.string(),
+  start_ts: z.number(),
+  end_ts: z.number(),
+  url: z.string(),
+});
+/** A recording now (this process's) or as the index keeps it; null: the room records nothing. */
+const RecordingNow = z.union([RecordingStatusSchema, RecordingRowSchema]);
+/** A windowed recording's plan (the Douyin document's fields) beside its recording. */
+export const RecordingAnswerSchema = z.object({
+  recording: RecordingNow.nullable().optional(),
+  recording_id: z.string().optional(),
+  room_id: z.string().optional(),
+  output: z.string().optional(),
+  platform: z.string().optional(),
+  anchor: z.string().optional(),
+  segment_time: z.number().optional(),
+  quality: z.string().optional(),
+  save_format: z.string().optional(),
+  windows: z.array(WindowInfoSchema).optional(),
+  state: z.string().optional().openapi({ description: "a windowed recording's state" }),
+  pause_reason: z.string().optional(),
+  notice: z.object({ en: z.string(), zh: z.string() }).optional(),
+}).openapi({ description: "`recording`, and a windowed recording's plan fields" });

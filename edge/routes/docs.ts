@@ -8,7 +8,6 @@ import { Hono } from "hono";
 import { declared } from "../openapi/area.ts";
 import { docsApi } from "../openapi/paths/docs.ts";
 import { mount } from "../openapi/router.ts";
-import { protocolJsonSchema } from "../protocol_schema.ts";
 
 const SCALAR = new URL(
   "../../node_modules/@scalar/api-reference/dist/browser/standalone.js",
@@ -47,8 +46,8 @@ Scalar.createApiReference("#app", ${JSON.stringify(SCALAR_CONFIG)});
 export function docsRoutes(): Hono {
   const app = new Hono();
   let script: Uint8Array<ArrayBuffer> | undefined;
-  // The document's module (the generator and every area's declarations) loads on the first
-  // request, not with the edge: most edges never serve it.
+  // The document's module (the generator and every area's answer schemas) and the socket's
+  // schemas load on the first request for them, not with the edge: most edges never serve them.
   mount(
     app,
     declared(docsApi, "get", "/api/openapi.json"),
@@ -57,7 +56,7 @@ export function docsRoutes(): Hono {
   mount(
     app,
     declared(docsApi, "get", "/api/protocol.schema.json"),
-    (c) => c.json(protocolJsonSchema()),
+    async (c) => c.json((await import("../protocol_schema.ts")).protocolJsonSchema()),
   );
   mount(app, declared(docsApi, "get", "/docs"), (c) => c.html(PAGE));
   mount(app, declared(docsApi, "get", "/docs/scalar.js"), async (c) => {

@@ -3,8 +3,7 @@ import { LoginInput, RegisterInput } from "../../accounts/auth.ts";
 import { CreateRoomInput, UpdateRoomInput } from "../../accounts/rooms.ts";
 import { ROLES } from "../../accounts/users.ts";
 import { USER_LANGUAGES, UserLanguageInput } from "../../accounts/user_language.ts";
-import { area } from "../area.ts";
-import { AdminReplySchemas } from "../replies.ts";
+import { area, type Replies } from "../area.ts";
 import { BEARER, errors, json, jsonBody, Ok, RoomIdParam, z } from "../schemas.ts";
 
 const Profile = z.looseObject({
@@ -125,17 +124,17 @@ export const accountsApi = area(
       path: "/auth/register",
       summary: "Create an account (and a session)",
       request: jsonBody(RegisterInput, { username: "rose", password: "a fine password" }),
-      responses: {
+      responses: () => ({
         201: json(Session, "the new account's session", SESSION_EXAMPLE),
         ...errors({ 400: ["invalid_request"], 409: ["username_taken"], 429: ["rate_limited"] }),
-      },
+      }),
     },
     {
       method: "post",
       path: "/auth/login",
       summary: "Sign in with a password",
       request: jsonBody(LoginInput, { username: "rose", password: "a fine password" }),
-      responses: {
+      responses: () => ({
         200: json(Session, "a session", SESSION_EXAMPLE),
         ...errors({
           400: ["invalid_request"],
@@ -143,44 +142,44 @@ export const accountsApi = area(
           403: ["account_banned"],
           429: ["too_many_attempts", "rate_limited"],
         }),
-      },
+      }),
     },
     {
       method: "post",
       path: "/auth/refresh",
       summary: "Trade a refresh token for a new session (the old one is spent)",
       request: jsonBody(RefreshInput, { refreshToken: "rt_0123456789abcdef" }),
-      responses: {
+      responses: () => ({
         200: json(Session, "a new session"),
         ...errors({
           400: ["invalid_request"],
           401: ["refresh_invalid", "refresh_expired", "refresh_revoked", "refresh_reused"],
         }),
-      },
+      }),
     },
     {
       method: "post",
       path: "/auth/logout",
       summary: "End this session",
       security: BEARER,
-      responses: { 200: json(Ok, "done", { ok: true }), ...AUTH_ERRORS },
+      responses: () => ({ 200: json(Ok, "done", { ok: true }), ...AUTH_ERRORS }),
     },
     {
       method: "post",
       path: "/auth/logout-all",
       summary: "End every session of this account",
       security: BEARER,
-      responses: {
+      responses: () => ({
         200: json(Ok.extend({ revoked: z.number().int() }), "done", { ok: true, revoked: 2 }),
         ...AUTH_ERRORS,
-      },
+      }),
     },
     {
       method: "get",
       path: "/me",
       summary: "The signed-in account with its follow counts",
       security: BEARER,
-      responses: { 200: json(z.looseObject({ user: Me }), "me"), ...AUTH_ERRORS },
+      responses: () => ({ 200: json(z.looseObject({ user: Me }), "me"), ...AUTH_ERRORS }),
     },
     {
       method: "put",
@@ -190,17 +189,17 @@ export const accountsApi = area(
         "`Accept-Language`; the web client sends its language switch here.",
       security: BEARER,
       request: jsonBody(z.object({ language: UserLanguageInput }).strict(), { language: "zh-CN" }),
-      responses: { 200: json(z.object({ user: Me }), "me"), ...AUTH_ERRORS },
+      responses: () => ({ 200: json(z.object({ user: Me }), "me"), ...AUTH_ERRORS }),
     },
     {
       method: "get",
       path: "/auth/providers",
       summary: "OAuth providers configured here",
-      responses: {
+      responses: () => ({
         200: json(z.object({ providers: z.array(z.string()) }), "providers", {
           providers: ["github"],
         }),
-      },
+      }),
     },
     {
       method: "get",
@@ -211,11 +210,11 @@ export const accountsApi = area(
         params: z.object({ provider: z.string() }),
         query: z.object({ mode: z.enum(["json"]).optional() }),
       },
-      responses: {
+      responses: () => ({
         200: json(z.object({ url: z.string() }), "with mode=json"),
         302: { description: "to the provider" },
         ...errors({ 404: ["oauth_unknown_provider"], 503: ["oauth_not_configured"] }),
-      },
+      }),
     },
     {
       method: "get",
@@ -229,7 +228,7 @@ export const accountsApi = area(
           error: z.string().optional(),
         }),
       },
-      responses: {
+      responses: () => ({
         200: json(Session, "a session"),
         302: { description: "a browser (Accept: text/html) goes back to the web client" },
         ...errors({
@@ -238,21 +237,24 @@ export const accountsApi = area(
           409: ["oauth_already_linked"],
           502: ["oauth_provider_error"],
         }),
-      },
+      }),
     },
     {
       method: "get",
       path: "/users/{id}",
       summary: "A public profile with follow counts",
       request: { params: UserParam },
-      responses: { 200: json(z.looseObject({ user: Profile }), "the profile"), ...AUTH_ERRORS },
+      responses: () => ({
+        200: json(z.looseObject({ user: Profile }), "the profile"),
+        ...AUTH_ERRORS,
+      }),
     },
     {
       method: "get",
       path: "/usernames/{username}",
       summary: "Find a profile by username",
       request: { params: z.object({ username: z.string().min(1).max(64) }) },
-      responses: { 200: json(z.object({ user: Profile }), "the profile"), ...AUTH_ERRORS },
+      responses: () => ({ 200: json(z.object({ user: Profile }), "the profile"), ...AUTH_ERRORS }),
     },
     {
       method: "post",
@@ -260,10 +262,10 @@ export const accountsApi = area(
       summary: "Follow someone",
       security: BEARER,
       request: { params: UserParam },
-      responses: {
+      responses: () => ({
         200: json(z.looseObject({ following: z.literal(true) }), "following"),
         ...errors({ 400: ["cannot_follow_self"], 401: AUTH, 404: ["unknown_user"] }),
-      },
+      }),
     },
     {
       method: "delete",
@@ -271,40 +273,40 @@ export const accountsApi = area(
       summary: "Stop following",
       security: BEARER,
       request: { params: UserParam },
-      responses: {
+      responses: () => ({
         200: json(z.looseObject({ following: z.literal(false) }), "not following"),
         ...AUTH_ERRORS,
-      },
+      }),
     },
     {
       method: "get",
       path: "/users/{id}/followers",
       summary: "Who follows this user (newest first)",
       request: { params: UserParam, query: Page },
-      responses: {
+      responses: () => ({
         200: json(z.object({ followers: z.array(FollowEntry) }), "a page"),
         ...AUTH_ERRORS,
-      },
+      }),
     },
     {
       method: "get",
       path: "/users/{id}/following",
       summary: "Whom this user follows (newest first)",
       request: { params: UserParam, query: Page },
-      responses: {
+      responses: () => ({
         200: json(z.object({ following: z.array(FollowEntry) }), "a page"),
         ...AUTH_ERRORS,
-      },
+      }),
     },
     {
       method: "get",
       path: "/me/following/live",
       summary: "Streamers I follow who are live now",
       security: BEARER,
-      responses: {
+      responses: () => ({
         200: json(z.object({ live: z.array(LiveRoom) }), "live rooms"),
         ...AUTH_ERRORS,
-      },
+      }),
     },
     {
       method: "get",
@@ -312,10 +314,10 @@ export const accountsApi = area(
       summary: "Do I follow this user?",
       security: BEARER,
       request: { params: UserParam },
-      responses: {
+      responses: () => ({
         200: json(z.object({ following: z.boolean() }), "yes or no", { following: true }),
         ...AUTH_ERRORS,
-      },
+      }),
     },
   ],
 );
@@ -331,21 +333,21 @@ export const streamerRoomsApi = area(
       summary: "Register a room (its settings reach the live room at once)",
       security: BEARER,
       request: jsonBody(CreateRoomInput, { id: "rose-live", title: "Night chat" }),
-      responses: { 201: json(RoomChange, "the room"), ...ROOM_ERRORS },
+      responses: () => ({ 201: json(RoomChange, "the room"), ...ROOM_ERRORS }),
     },
     {
       method: "get",
       path: "/me/rooms",
       summary: "My rooms",
       security: BEARER,
-      responses: { 200: json(z.object({ rooms: z.array(Room) }), "rooms"), ...ROOM_ERRORS },
+      responses: () => ({ 200: json(z.object({ rooms: z.array(Room) }), "rooms"), ...ROOM_ERRORS }),
     },
     {
       method: "get",
       path: "/rooms/{id}/settings",
       summary: "A registered room's settings",
       request: { params: RoomIdParam },
-      responses: { 200: json(z.object({ room: Room }), "the room"), ...ROOM_ERRORS },
+      responses: () => ({ 200: json(z.object({ room: Room }), "the room"), ...ROOM_ERRORS }),
     },
     {
       method: "patch",
@@ -353,7 +355,7 @@ export const streamerRoomsApi = area(
       summary: "Change a room's title, category, cover, guest chat or admins",
       security: BEARER,
       request: { params: RoomIdParam, ...jsonBody(UpdateRoomInput, { guestChat: false }) },
-      responses: { 200: json(RoomChange, "the room"), ...ROOM_ERRORS },
+      responses: () => ({ 200: json(RoomChange, "the room"), ...ROOM_ERRORS }),
     },
     {
       method: "delete",
@@ -361,10 +363,10 @@ export const streamerRoomsApi = area(
       summary: "Delete a room that has no history",
       security: BEARER,
       request: { params: RoomIdParam },
-      responses: {
+      responses: () => ({
         200: json(Ok.extend({ settingsApplied: z.boolean() }), "deleted"),
         ...ROOM_ERRORS,
-      },
+      }),
     },
     ...(["start", "stop"] as const).map((action) => ({
       method: "post" as const,
@@ -374,13 +376,13 @@ export const streamerRoomsApi = area(
         : "End the room's stream (owner): the record ends and the room goes offline for viewers",
       security: BEARER,
       request: { params: RoomIdParam },
-      responses: {
+      responses: () => ({
         200: json(
           z.object({ roomId: z.string(), live: z.boolean(), streamId: z.string().nullable() }),
           "the stream",
         ),
         ...ROOM_ERRORS,
-      },
+      }),
     })),
   ],
 );
@@ -392,7 +394,10 @@ export const adminUsersApi = area("admin", "Platform administration (role `admin
     summary: "Find users (by name, by role), paged",
     security: BEARER,
     request: { query: UsersQuery },
-    responses: { 200: json(AdminReplySchemas.users, "a page of users"), ...ADMIN_ERRORS },
+    responses: (replies) => ({
+      200: json(replies.AdminReplySchemas.users, "a page of users"),
+      ...ADMIN_ERRORS,
+    }),
   },
   {
     method: "get",
@@ -400,10 +405,10 @@ export const adminUsersApi = area("admin", "Platform administration (role `admin
     summary: "One user with roles and status",
     security: BEARER,
     request: { params: UserParam },
-    responses: {
-      200: json(AdminReplySchemas.user, "the user and their role changes"),
+    responses: (replies) => ({
+      200: json(replies.AdminReplySchemas.user, "the user and their role changes"),
       ...ADMIN_ERRORS,
-    },
+    }),
   },
   ...(["grant", "revoke"] as const).map((verb) => ({
     method: "post" as const,
@@ -411,7 +416,10 @@ export const adminUsersApi = area("admin", "Platform administration (role `admin
     summary: `${verb === "grant" ? "Grant" : "Revoke"} one role (audited)`,
     security: BEARER,
     request: { params: UserParam, ...jsonBody(RoleInput, { role: "finance" }) },
-    responses: { 200: json(AdminReplySchemas.change, "the user"), ...ADMIN_ERRORS },
+    responses: (replies: Replies) => ({
+      200: json(replies.AdminReplySchemas.change, "the user"),
+      ...ADMIN_ERRORS,
+    }),
   })),
   {
     method: "get",
@@ -426,7 +434,10 @@ export const adminUsersApi = area("admin", "Platform administration (role `admin
         }),
       }),
     },
-    responses: { 200: json(AdminReplySchemas.events, "a page of events"), ...ADMIN_ERRORS },
+    responses: (replies) => ({
+      200: json(replies.AdminReplySchemas.events, "a page of events"),
+      ...ADMIN_ERRORS,
+    }),
   },
   {
     method: "put",
@@ -434,7 +445,7 @@ export const adminUsersApi = area("admin", "Platform administration (role `admin
     summary: "Replace a user's roles (each difference audited)",
     security: BEARER,
     request: { params: UserParam, ...jsonBody(RolesInput, { roles: ["admin"] }) },
-    responses: { 200: json(z.object({ user: Me }), "the user"), ...ADMIN_ERRORS },
+    responses: () => ({ 200: json(z.object({ user: Me }), "the user"), ...ADMIN_ERRORS }),
   },
   {
     method: "put",
@@ -442,6 +453,6 @@ export const adminUsersApi = area("admin", "Platform administration (role `admin
     summary: "Ban (all sessions end) or unban a user",
     security: BEARER,
     request: { params: UserParam, ...jsonBody(BanInput, { banned: true }) },
-    responses: { 200: json(z.object({ user: Me }), "the user"), ...ADMIN_ERRORS },
+    responses: () => ({ 200: json(z.object({ user: Me }), "the user"), ...ADMIN_ERRORS }),
   },
 ]);

@@ -2,13 +2,6 @@
 import { CatalogGiftInput } from "../../../actors/economy/catalog.ts";
 import { AmountInput } from "../../../actors/economy/money.ts";
 import { area } from "../area.ts";
-import {
-  EarningsSchema,
-  LedgerLineSchema,
-  WithdrawalPageSchema,
-  WithdrawalSchema,
-  WithdrawalWithEventsSchema,
-} from "../replies.ts";
 import { BEARER, errors, json, jsonBody, Minor, RoomIdParam, z } from "../schemas.ts";
 
 const IdempotencyKey = z.string().min(8).max(128);
@@ -52,7 +45,6 @@ const Balances = z.record(z.string(), Minor).openapi({
   description: "balance by currency, minor units as decimal strings",
 });
 
-const Withdrawal = WithdrawalSchema;
 const IdParam = z.object({ id: z.string() });
 /** A top-up's outcome (actors/economy/wallets.ts `TopUpResult`). */
 const TopUp = z.object({
@@ -76,12 +68,12 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
     method: "get",
     path: "/gifts/catalog",
     summary: "The gifts one can send (prices in minor units)",
-    responses: {
+    responses: () => ({
       200: json(z.object({ gifts: z.array(Gift) }), "the catalog", {
         gifts: [{ id: "rose", name: "Rose", price: "1", tier: 1, active: true }],
       }),
       ...MONEY_ERRORS,
-    },
+    }),
   },
   {
     method: "put",
@@ -92,17 +84,17 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
       params: CatalogGiftInput.pick({ id: true }),
       ...jsonBody(CatalogGiftInput.omit({ id: true }), { name: "Rose", price: "1", tier: 1 }),
     },
-    responses: { 200: json(z.object({ gift: Gift }), "the gift"), ...MONEY_ERRORS },
+    responses: () => ({ 200: json(z.object({ gift: Gift }), "the gift"), ...MONEY_ERRORS }),
   },
   {
     method: "get",
     path: "/wallet",
     summary: "My balances",
     security: BEARER,
-    responses: {
+    responses: () => ({
       200: json(z.object({ balances: Balances }), "balances", { balances: { coin: "500" } }),
       ...MONEY_ERRORS,
-    },
+    }),
   },
   {
     method: "post",
@@ -110,7 +102,7 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
     summary: "Top up through the payment provider (a retry with the same key never pays twice)",
     security: BEARER,
     request: jsonBody(TopUpInput, TOPUP),
-    responses: {
+    responses: () => ({
       201: json(TopUp, "credited", {
         topupId: "tu_1",
         amount: "500",
@@ -119,7 +111,7 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
       }),
       200: json(TopUp, "a retry: the first result (`replayed: true`)"),
       ...MONEY_ERRORS,
-    },
+    }),
   },
   {
     method: "get",
@@ -132,13 +124,13 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
         before: Digits.optional(),
       }),
     },
-    responses: {
+    responses: (replies) => ({
       200: json(
-        z.object({ entries: z.array(LedgerLineSchema), next: z.string().nullable() }),
+        z.object({ entries: z.array(replies.LedgerLineSchema), next: z.string().nullable() }),
         "a page",
       ),
       ...MONEY_ERRORS,
-    },
+    }),
   },
   {
     method: "get",
@@ -152,7 +144,7 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
         limit: z.coerce.number().int().min(1).max(100).default(20),
       }),
     },
-    responses: {
+    responses: () => ({
       200: json(
         z.object({
           roomId: z.string(),
@@ -163,14 +155,17 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
         "top gifters, highest first",
       ),
       ...MONEY_ERRORS,
-    },
+    }),
   },
   {
     method: "get",
     path: "/earnings",
     summary: "My earnings as a streamer",
     security: BEARER,
-    responses: { 200: json(z.object({ earnings: EarningsSchema }), "earnings"), ...MONEY_ERRORS },
+    responses: (replies) => ({
+      200: json(z.object({ earnings: replies.EarningsSchema }), "earnings"),
+      ...MONEY_ERRORS,
+    }),
   },
   {
     method: "post",
@@ -178,21 +173,21 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
     summary: "Ask for a withdrawal (idempotent by key)",
     security: BEARER,
     request: jsonBody(WithdrawInput, { amount: "100", idempotencyKey: "withdraw-0001" }),
-    responses: {
-      201: json(z.object({ withdrawal: Withdrawal }), "requested"),
-      200: json(z.object({ withdrawal: Withdrawal }), "a retry: the first result"),
+    responses: (replies) => ({
+      201: json(z.object({ withdrawal: replies.WithdrawalSchema }), "requested"),
+      200: json(z.object({ withdrawal: replies.WithdrawalSchema }), "a retry: the first result"),
       ...MONEY_ERRORS,
-    },
+    }),
   },
   {
     method: "get",
     path: "/withdrawals",
     summary: "My withdrawals",
     security: BEARER,
-    responses: {
-      200: json(z.object({ withdrawals: z.array(Withdrawal) }), "withdrawals"),
+    responses: (replies) => ({
+      200: json(z.object({ withdrawals: z.array(replies.WithdrawalSchema) }), "withdrawals"),
       ...MONEY_ERRORS,
-    },
+    }),
   },
   {
     method: "post",
@@ -200,7 +195,10 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
     summary: "Cancel my pending withdrawal",
     security: BEARER,
     request: { params: IdParam },
-    responses: { 200: json(z.object({ withdrawal: Withdrawal }), "cancelled"), ...MONEY_ERRORS },
+    responses: (replies) => ({
+      200: json(z.object({ withdrawal: replies.WithdrawalSchema }), "cancelled"),
+      ...MONEY_ERRORS,
+    }),
   },
   {
     method: "get",
@@ -215,15 +213,15 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
         order: z.enum(["asc", "desc"]).default("asc"),
       }),
     },
-    responses: {
+    responses: (replies) => ({
       200: json(
-        WithdrawalPageSchema.extend({
+        replies.WithdrawalPageSchema.extend({
           status: z.enum(["pending", "cancelled", "paid", "rejected"]),
         }),
         "a page, with the status's count and sum",
       ),
       ...MONEY_ERRORS,
-    },
+    }),
   },
   {
     method: "get",
@@ -231,10 +229,10 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
     summary: "One withdrawal with its events (finance)",
     security: BEARER,
     request: { params: IdParam },
-    responses: {
-      200: json(WithdrawalWithEventsSchema, "the withdrawal and every transition"),
+    responses: (replies) => ({
+      200: json(replies.WithdrawalWithEventsSchema, "the withdrawal and every transition"),
       ...MONEY_ERRORS,
-    },
+    }),
   },
   {
     method: "post",
@@ -242,7 +240,10 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
     summary: "Mark paid with the payout's reference (finance)",
     security: BEARER,
     request: { params: IdParam, ...jsonBody(PayInput, { reference: "bank-2026-0042" }) },
-    responses: { 200: json(z.object({ withdrawal: Withdrawal }), "paid"), ...MONEY_ERRORS },
+    responses: (replies) => ({
+      200: json(z.object({ withdrawal: replies.WithdrawalSchema }), "paid"),
+      ...MONEY_ERRORS,
+    }),
   },
   {
     method: "post",
@@ -250,6 +251,9 @@ export const economyApi = area("economy", "Wallets, gifts catalog, earnings, wit
     summary: "Reject with a reason; the amount goes back (finance)",
     security: BEARER,
     request: { params: IdParam, ...jsonBody(RejectInput, { reason: "account details wrong" }) },
-    responses: { 200: json(z.object({ withdrawal: Withdrawal }), "rejected"), ...MONEY_ERRORS },
+    responses: (replies) => ({
+      200: json(z.object({ withdrawal: replies.WithdrawalSchema }), "rejected"),
+      ...MONEY_ERRORS,
+    }),
   },
 ]);

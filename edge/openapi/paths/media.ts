@@ -8,14 +8,6 @@ import { ID_PATTERN } from "../../../engine/subject.ts";
 import { SearchQuery } from "../../routes/vod_search.ts";
 import { FacesAnswer } from "../../routes/vod_faces.ts";
 import { area, REST_OF_PATH } from "../area.ts";
-import {
-  AnalysisReplySchemas,
-  ClipSchema,
-  MediaReplySchemas,
-  MediaStatusSchema,
-  RecordingRowSchema,
-  RecordingStatusSchema,
-} from "../replies.ts";
 import { BEARER, errors, json, jsonBody, text, z } from "../schemas.ts";
 
 const Id = z.string().regex(ID_PATTERN, "must be 1-64 characters of A-Z a-z 0-9 _ -");
@@ -69,13 +61,6 @@ const LiveStarted = z.looseObject({
   platform: z.string(),
   anchor: z.string(),
   segment_time: z.number(),
-});
-const WindowInfo = z.object({
-  seq: z.number(),
-  path: z.string(),
-  start_ts: z.number(),
-  end_ts: z.number(),
-  url: z.string(),
 });
 const ClipsInput = z.object({
   /** Highlight ids to cut (default: all the room's highlights inside the recording). */
@@ -156,24 +141,6 @@ const MEDIA_ERRORS = errors({
   500: ["ffmpeg_failed", "segment_missing"],
   503: ["media_disabled"],
 });
-/** A recording now (this process's) or as the index keeps it; null: the room records nothing. */
-const RecordingNow = z.union([RecordingStatusSchema, RecordingRowSchema]);
-/** A windowed recording's plan (the Douyin document's fields) beside its recording. */
-const RecordingAnswer = z.object({
-  recording: RecordingNow.nullable().optional(),
-  recording_id: z.string().optional(),
-  room_id: z.string().optional(),
-  output: z.string().optional(),
-  platform: z.string().optional(),
-  anchor: z.string().optional(),
-  segment_time: z.number().optional(),
-  quality: z.string().optional(),
-  save_format: z.string().optional(),
-  windows: z.array(WindowInfo).optional(),
-  state: z.string().optional().openapi({ description: "a windowed recording's state" }),
-  pause_reason: z.string().optional(),
-  notice: z.object({ en: z.string(), zh: z.string() }).optional(),
-}).openapi({ description: "`recording`, and a windowed recording's plan fields" });
 const RecordingParam = z.object({ id: Id });
 const RoomParam = z.object({ roomId: Id });
 const SSE = text("text/event-stream", "Server-Sent Events");
@@ -185,7 +152,7 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     summary: "LiveKit's signed webhooks (verified; stale or replayed refused)",
     description: "Body: LiveKit's webhook event (application/webhook+json), signed in " +
       "`Authorization`. 503 answers carry `Retry-After`.",
-    responses: {
+    responses: () => ({
       200: json(z.object({ ok: z.literal(true), eventId: z.string() }), "taken", {
         ok: true,
         eventId: "EV_abc",
@@ -197,13 +164,13 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
         413: ["body_too_large"],
         503: ["room_unavailable", "webhook_in_flight", "media_disabled"],
       }),
-    },
+    }),
   },
   {
     method: "get",
     path: "/api/media/status",
     summary: "What media this server offers: live, recording, VOD, embedded pieces",
-    responses: { 200: json(MediaStatusSchema, "what runs here") },
+    responses: (replies) => ({ 200: json(replies.MediaStatusSchema, "what runs here") }),
   },
   {
     method: "get",
@@ -211,10 +178,10 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     summary: "A LiveKit token to watch (anyone with a session) or to stream (room managers)",
     security: BEARER,
     request: { query: TokenQuery },
-    responses: {
+    responses: () => ({
       200: json(z.looseObject({ url: z.string(), token: z.string() }), "LiveKit URL and token"),
       ...MEDIA_ERRORS,
-    },
+    }),
   },
   {
     method: "get",
@@ -222,10 +189,10 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     summary: "The room's OBS ingress (RTMP/WHIP URL and stream key)",
     security: BEARER,
     request: { query: z.object({ roomId: Id }) },
-    responses: {
-      200: json(MediaReplySchemas.ingressList, "the room's ingresses"),
+    responses: (replies) => ({
+      200: json(replies.MediaReplySchemas.ingressList, "the room's ingresses"),
       ...MEDIA_ERRORS,
-    },
+    }),
   },
   {
     method: "post",
@@ -233,7 +200,10 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     summary: "Create the room's OBS ingress",
     security: BEARER,
     request: jsonBody(IngressInput, { roomId: "lobby", kind: "rtmp" }),
-    responses: { 201: json(MediaReplySchemas.ingress, "the new ingress"), ...MEDIA_ERRORS },
+    responses: (replies) => ({
+      201: json(replies.MediaReplySchemas.ingress, "the new ingress"),
+      ...MEDIA_ERRORS,
+    }),
   },
   {
     method: "post",
@@ -241,7 +211,10 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     summary: "A new stream key (the old one stops working)",
     security: BEARER,
     request: jsonBody(RotateInput, { roomId: "lobby", ingressId: "IN_abc" }),
-    responses: { 200: json(MediaReplySchemas.ingress, "the ingress, new key"), ...MEDIA_ERRORS },
+    responses: (replies) => ({
+      200: json(replies.MediaReplySchemas.ingress, "the ingress, new key"),
+      ...MEDIA_ERRORS,
+    }),
   },
   {
     method: "post",
@@ -260,8 +233,8 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
       quality: "OD",
       save_format: "mp4",
     }),
-    responses: {
-      201: json(z.union([LiveStarted, MediaReplySchemas.roomRecording]), "started", {
+    responses: (replies) => ({
+      201: json(z.union([LiveStarted, replies.MediaReplySchemas.roomRecording]), "started", {
         recording_id: "rec_1",
         output: "records/douyin/anchor/2026-12-05/",
         room_id: "out-douyin-0123456789ab",
@@ -278,7 +251,7 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
         502: ["platform_unreadable"],
         503: ["media_disabled", "recorder_unavailable"],
       }),
-    },
+    }),
   },
   {
     method: "post",
@@ -286,7 +259,10 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     summary: "Stop a recording (`{recordingId}` or `{recording_id}`)",
     security: BEARER,
     request: jsonBody(StopInput, { recording_id: "rec_1" }),
-    responses: { 200: json(RecordingAnswer, "stopped"), ...MEDIA_ERRORS },
+    responses: (replies) => ({
+      200: json(replies.RecordingAnswerSchema, "stopped"),
+      ...MEDIA_ERRORS,
+    }),
   },
   {
     method: "get",
@@ -294,7 +270,10 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     summary: "A recording's state (by `recording_id`/`recordingId` or by room); windows too",
     security: BEARER,
     request: { query: StatusQuery },
-    responses: { 200: json(RecordingAnswer, "the recording"), ...MEDIA_ERRORS },
+    responses: (replies) => ({
+      200: json(replies.RecordingAnswerSchema, "the recording"),
+      ...MEDIA_ERRORS,
+    }),
   },
   {
     method: "get",
@@ -308,7 +287,7 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
       "`recording_stopped`.",
     security: BEARER,
     request: { query: EventsQuery },
-    responses: { 200: SSE, ...MEDIA_ERRORS },
+    responses: () => ({ 200: SSE, ...MEDIA_ERRORS }),
   },
   {
     method: "get",
@@ -316,13 +295,13 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     summary: "A windowed recording's stored windows (MP4s)",
     security: BEARER,
     request: { query: z.object({ recording_id: Id }) },
-    responses: {
+    responses: (replies) => ({
       200: json(
-        z.object({ recording_id: z.string(), windows: z.array(WindowInfo) }),
+        z.object({ recording_id: z.string(), windows: z.array(replies.WindowInfoSchema) }),
         "the windows stored so far, oldest first",
       ),
       ...MEDIA_ERRORS,
-    },
+    }),
   },
   {
     method: "get",
@@ -330,7 +309,7 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     summary: "A window's MP4 (a redirect to a signed URL; `?access_token=` allowed)",
     security: BEARER,
     request: { query: WindowQuery },
-    responses: {
+    responses: () => ({
       302: { description: "to the MP4's signed URL" },
       ...errors({
         400: ["invalid_request"],
@@ -339,7 +318,7 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
         404: ["recording_not_found", "window_not_found"],
         503: ["media_disabled"],
       }),
-    },
+    }),
   },
   {
     method: "get",
@@ -347,7 +326,7 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     summary: "The chat sent during one window of a windowed recording, oldest first",
     security: BEARER,
     request: { query: WindowDanmakuQuery },
-    responses: {
+    responses: () => ({
       200: json(
         z.object({
           recording_id: z.string(),
@@ -372,51 +351,54 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
         404: ["recording_not_found", "window_not_found"],
         503: ["media_disabled", "danmaku_archive_disabled"],
       }),
-    },
+    }),
   },
   {
     method: "get",
     path: "/api/vod/rooms/{roomId}/recordings",
     summary: "A room's recordings",
     request: { params: RoomParam },
-    responses: { 200: json(MediaReplySchemas.recordings, "newest first"), ...MEDIA_ERRORS },
+    responses: (replies) => ({
+      200: json(replies.MediaReplySchemas.recordings, "newest first"),
+      ...MEDIA_ERRORS,
+    }),
   },
   {
     method: "get",
     path: "/api/vod/recordings/{id}",
     summary: "A recording's timeline",
     request: { params: RecordingParam },
-    responses: {
-      200: json(MediaReplySchemas.timeline, "segments, gaps, highlights and clips"),
+    responses: (replies) => ({
+      200: json(replies.MediaReplySchemas.timeline, "segments, gaps, highlights and clips"),
       ...MEDIA_ERRORS,
-    },
+    }),
   },
   {
     method: "get",
     path: "/api/rooms/{roomId}/cover.jpg",
     summary: "A recent key frame of the room's live stream (the home page's cover)",
     request: { params: RoomParam },
-    responses: {
+    responses: () => ({
       200: { description: "JPEG", content: { "image/jpeg": { schema: z.string() } } },
       ...errors({ 400: ["invalid_request"], 404: ["no_live_cover"], 503: ["media_disabled"] }),
-    },
+    }),
   },
   {
     method: "get",
     path: "/api/vod/recordings/{id}/playlist.m3u8",
     summary: "The recording's HLS playlist",
     request: { params: RecordingParam },
-    responses: { 200: text("application/vnd.apple.mpegurl", "playlist"), ...MEDIA_ERRORS },
+    responses: () => ({ 200: text("application/vnd.apple.mpegurl", "playlist"), ...MEDIA_ERRORS }),
   },
   {
     method: "get",
     path: "/api/vod/recordings/{id}/clips",
     summary: "The recording's highlight clips",
     request: { params: RecordingParam },
-    responses: {
-      200: json(z.object({ clips: MediaReplySchemas.clips }), "clips with signed URLs"),
+    responses: (replies) => ({
+      200: json(z.object({ clips: replies.MediaReplySchemas.clips }), "clips with signed URLs"),
       ...MEDIA_ERRORS,
-    },
+    }),
   },
   {
     method: "post",
@@ -424,17 +406,17 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
     summary: "Cut clips of highlights (default: all inside the recording)",
     security: BEARER,
     request: { params: RecordingParam, ...jsonBody(ClipsInput, { padMs: 2000 }) },
-    responses: {
-      201: json(z.object({ clips: z.array(ClipSchema) }), "the clips cut"),
+    responses: (replies) => ({
+      201: json(z.object({ clips: z.array(replies.ClipSchema) }), "the clips cut"),
       ...MEDIA_ERRORS,
-    },
+    }),
   },
   {
     method: "get",
     path: "/api/vod/{recordingId}/danmaku",
     summary: "The recording's chat for replay: danmaku with VOD offsets in [from, to)",
     request: { params: z.object({ recordingId: Id }), query: VodDanmakuQuery },
-    responses: {
+    responses: () => ({
       200: json(
         z.object({
           recordingId: z.string(),
@@ -459,7 +441,7 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
         409: ["recording_has_no_room"],
         503: ["media_disabled", "danmaku_archive_disabled"],
       }),
-    },
+    }),
   },
   {
     method: "get",
@@ -478,11 +460,11 @@ export const mediaApi = area("media", "Live video, OBS ingress, recordings and V
       }),
       query: z.object({ exp: z.string().max(20), sig: z.string().max(200) }),
     },
-    responses: {
+    responses: () => ({
       200: { description: "the bytes" },
       206: { description: "a byte range" },
       ...errors({ 403: ["bad_signature"], 404: ["not_found"] }),
-    },
+    }),
   },
 ]);
 
@@ -497,15 +479,19 @@ export const analysisApi = area("analysis", "The recordings' AI: tips, summaries
       "running (or, none running, the newest); `409 recording_ambiguous` when several run.",
     security: BEARER,
     request: { query: LatestTipsQuery },
-    responses: {
-      200: json(z.union([AnalysisReplySchemas.scripts, AnalysisReplySchemas.latestTips]), "tips", [
-        {
-          text: "新进来的朋友扣1，今天的福利马上开始～",
-          type: "welcome",
-          tags: ["douyin", "segment-5m"],
-          score: 0.8,
-        },
-      ]),
+    responses: (replies) => ({
+      200: json(
+        z.union([replies.AnalysisReplySchemas.scripts, replies.AnalysisReplySchemas.latestTips]),
+        "tips",
+        [
+          {
+            text: "新进来的朋友扣1，今天的福利马上开始～",
+            type: "welcome",
+            tags: ["douyin", "segment-5m"],
+            score: 0.8,
+          },
+        ],
+      ),
       ...errors({
         400: ["invalid_request"],
         401: AUTH,
@@ -514,7 +500,7 @@ export const analysisApi = area("analysis", "The recordings' AI: tips, summaries
         409: ["recording_ambiguous"],
         503: ["media_disabled"],
       }),
-    },
+    }),
   },
   {
     method: "get",
@@ -526,7 +512,7 @@ export const analysisApi = area("analysis", "The recordings' AI: tips, summaries
       "evidence; `clearedAt` is set once the picture looks live again. Newest first.",
     security: BEARER,
     request: { query: LivenessQuery },
-    responses: {
+    responses: () => ({
       200: json(LivenessAnswer, "flags, newest first", {
         flags: [{
           roomId: "room1",
@@ -550,7 +536,7 @@ export const analysisApi = area("analysis", "The recordings' AI: tips, summaries
         }],
       }),
       ...MEDIA_ERRORS,
-    },
+    }),
   },
   {
     method: "get",
@@ -558,7 +544,7 @@ export const analysisApi = area("analysis", "The recordings' AI: tips, summaries
     summary: "The same as Server-Sent Events (`tips`)",
     security: BEARER,
     request: { query: LatestQuery },
-    responses: { 200: SSE, ...MEDIA_ERRORS },
+    responses: () => ({ 200: SSE, ...MEDIA_ERRORS }),
   },
   {
     method: "post",
@@ -566,11 +552,11 @@ export const analysisApi = area("analysis", "The recordings' AI: tips, summaries
     summary: "(Re-)run one window's analysis (`{recordingId, window}` or `{recording_id, seq}`)",
     security: BEARER,
     request: jsonBody(SegmentInput, { recordingId: "rec_1", window: 0 }),
-    responses: {
-      200: json(AnalysisReplySchemas.segmentDone, "already analysed (no `force`)"),
-      202: json(AnalysisReplySchemas.segmentAccepted, "the analysis runs"),
+    responses: (replies) => ({
+      200: json(replies.AnalysisReplySchemas.segmentDone, "already analysed (no `force`)"),
+      202: json(replies.AnalysisReplySchemas.segmentAccepted, "the analysis runs"),
       ...MEDIA_ERRORS,
-    },
+    }),
   },
   {
     method: "post",
@@ -578,20 +564,20 @@ export const analysisApi = area("analysis", "The recordings' AI: tips, summaries
     summary: "Regenerate the stream's summary and chapters",
     security: BEARER,
     request: { params: z.object({ recordingId: Id }) },
-    responses: {
-      202: json(AnalysisReplySchemas.summaryAccepted, "the summary is being made again"),
+    responses: (replies) => ({
+      202: json(replies.AnalysisReplySchemas.summaryAccepted, "the summary is being made again"),
       ...MEDIA_ERRORS,
-    },
+    }),
   },
   {
     method: "get",
     path: "/api/analysis/recordings/{id}",
     summary: "Summary, chapters and captions of a VOD",
     request: { params: RecordingParam },
-    responses: {
-      200: json(AnalysisReplySchemas.recording, "summary, chapters, captions"),
+    responses: (replies) => ({
+      200: json(replies.AnalysisReplySchemas.recording, "summary, chapters, captions"),
       ...MEDIA_ERRORS,
-    },
+    }),
   },
   {
     method: "get",
@@ -600,7 +586,7 @@ export const analysisApi = area("analysis", "The recordings' AI: tips, summaries
     description: "Case-insensitive substring match; a line seen in consecutive key frames " +
       "is one hit from `offsetMs` (seek here) to `untilMs`. Public like the VOD.",
     request: { params: RecordingParam, query: SearchQuery },
-    responses: {
+    responses: () => ({
       200: json(
         z.object({
           recordingId: z.string(),
@@ -620,7 +606,7 @@ export const analysisApi = area("analysis", "The recordings' AI: tips, summaries
         },
       ),
       ...MEDIA_ERRORS,
-    },
+    }),
   },
   {
     method: "get",
@@ -631,7 +617,7 @@ export const analysisApi = area("analysis", "The recordings' AI: tips, summaries
       "recording in short. Public like the VOD. Empty until a window is analysed, or with " +
       "`ANALYSIS_FACES=false`.",
     request: { params: RecordingParam },
-    responses: {
+    responses: () => ({
       200: json(FacesAnswer, "frames in time order", {
         recordingId: "rec_1",
         summary: {
@@ -679,13 +665,13 @@ export const analysisApi = area("analysis", "The recordings' AI: tips, summaries
         ],
       }),
       ...MEDIA_ERRORS,
-    },
+    }),
   },
   {
     method: "get",
     path: "/api/analysis/recordings/{id}/captions.vtt",
     summary: "The VOD's WebVTT captions",
     request: { params: RecordingParam },
-    responses: { 200: text("text/vtt", "WebVTT"), ...MEDIA_ERRORS },
+    responses: () => ({ 200: text("text/vtt", "WebVTT"), ...MEDIA_ERRORS }),
   },
 ]);

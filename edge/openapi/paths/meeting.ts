@@ -122,7 +122,7 @@ export const meetingApi = area(
       summary: "Where the caller stands in the meeting, and the meeting",
       security: BEARER,
       request: { params: RoomIdParam },
-      responses: { 200: Reply, ...MEETING_ERRORS },
+      responses: () => ({ 200: Reply, ...MEETING_ERRORS }),
     },
     {
       method: "post",
@@ -132,7 +132,7 @@ export const meetingApi = area(
         "and end need the host or a co-host, cohost the host (`forbidden` otherwise).",
       security: BEARER,
       request: { params: RoomIdParam, ...jsonBody(MeetingOp, { op: "join" }) },
-      responses: { 200: Reply, ...MEETING_ERRORS },
+      responses: () => ({ 200: Reply, ...MEETING_ERRORS }),
     },
     {
       method: "get",
@@ -142,13 +142,13 @@ export const meetingApi = area(
         "Page back with `before` = the last one's `endedAt`.",
       security: BEARER,
       request: { params: RoomIdParam, query: HistoryQuery },
-      responses: {
+      responses: () => ({
         200: json(
           z.object({ roomId: z.string(), meetings: z.array(MeetingRecordBriefSchema) }),
           "the meetings",
         ),
         ...MEETING_ERRORS,
-      },
+      }),
     },
     {
       method: "get",
@@ -157,7 +157,7 @@ export const meetingApi = area(
       description: "The room's staff, and whoever attended it (`meeting_not_found` otherwise).",
       security: BEARER,
       request: { params: MeetingIdParam },
-      responses: { 200: json(MeetingRecordSchema, "the meeting"), ...MEETING_ERRORS },
+      responses: () => ({ 200: json(MeetingRecordSchema, "the meeting"), ...MEETING_ERRORS }),
     },
   ],
 );

@@ -88,7 +88,7 @@ export const inboxRoute = {
   summary: "My notifications (the inbox), newest first, with the unread count",
   security: BEARER,
   request: { query: InboxQuery },
-  responses: {
+  responses: () => ({
     200: json(
       z.object({
         notifications: z.array(Notification),
@@ -109,7 +109,7 @@ export const inboxRoute = {
       },
     ),
     ...errors({ ...AUTH_ERRORS, 400: ["invalid_request"] }),
-  },
+  }),
 };
 
 export const notificationsApi = area(
@@ -123,10 +123,10 @@ export const notificationsApi = area(
       path: "/notifications/unread",
       summary: "How many of my notifications are unread (the bell's badge)",
       security: BEARER,
-      responses: {
+      responses: () => ({
         200: json(z.object({ unread: z.number().int() }), "count", { unread: 3 }),
         ...errors(AUTH_ERRORS),
-      },
+      }),
     },
     {
       method: "post",
@@ -134,17 +134,17 @@ export const notificationsApi = area(
       summary: "Mark notifications read (`ids`), or all of them (no `ids`)",
       security: BEARER,
       request: jsonBody(ReadInput, { ids: ["42"] }),
-      responses: {
+      responses: () => ({
         200: json(z.object({ unread: z.number().int() }), "unread left", { unread: 0 }),
         ...errors({ ...AUTH_ERRORS, 400: ["invalid_request"] }),
-      },
+      }),
     },
     {
       method: "get",
       path: "/notifications/preferences",
       summary: "My switches per kind × channel, and what each channel can reach",
       security: BEARER,
-      responses: {
+      responses: () => ({
         200: json(
           z.object({
             preferences: Preferences,
@@ -159,7 +159,7 @@ export const notificationsApi = area(
           },
         ),
         ...errors(AUTH_ERRORS),
-      },
+      }),
     },
     {
       method: "put",
@@ -169,20 +169,20 @@ export const notificationsApi = area(
       request: jsonBody(PreferencesInput, {
         changes: [{ kind: "live", channel: "email", enabled: false }],
       }),
-      responses: {
+      responses: () => ({
         200: json(z.object({ preferences: Preferences }), "all switches now", {
           preferences: PREFS_EXAMPLE,
         }),
         ...errors({ ...AUTH_ERRORS, 400: ["invalid_request"] }),
-      },
+      }),
     },
     {
       method: "get",
       path: "/notifications/push/key",
       summary: "The VAPID public key (RFC 8292) browsers subscribe with (`applicationServerKey`)",
-      responses: {
+      responses: () => ({
         200: json(z.object({ publicKey: z.string() }), "key", { publicKey: "BJKhcFzh..." }),
-      },
+      }),
     },
     {
       method: "post",
@@ -193,7 +193,7 @@ export const notificationsApi = area(
         endpoint: "https://push.example.net/send/abc",
         keys: { p256dh: "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA", auth: "tBHItJI5svbpez7KI4CCXg" },
       }),
-      responses: {
+      responses: () => ({
         201: json(z.object({ id: z.string() }), "subscribed", { id: "ps_0a1b2c" }),
         ...errors({
           ...AUTH_ERRORS,
@@ -201,7 +201,7 @@ export const notificationsApi = area(
           403: ["url_forbidden"],
           409: ["too_many_subscriptions"],
         }),
-      },
+      }),
     },
     {
       method: "delete",
@@ -209,10 +209,10 @@ export const notificationsApi = area(
       summary: "Remove a browser's push subscription by its endpoint",
       security: BEARER,
       request: { query: UnsubscribePushQuery },
-      responses: {
+      responses: () => ({
         200: json(z.object({ deleted: z.literal(true) }), "removed", { deleted: true }),
         ...errors({ ...AUTH_ERRORS, 400: ["invalid_request"], 404: ["unknown_subscription"] }),
-      },
+      }),
     },
     {
       method: "post",
@@ -221,7 +221,7 @@ export const notificationsApi = area(
         "verified address gets notification e-mail",
       security: BEARER,
       request: jsonBody(EmailInput, { email: "ann@example.com" }, false),
-      responses: {
+      responses: () => ({
         202: json(z.object({ email: EmailState }), "link sent", {
           email: { available: true, address: "ann@example.com", verified: false },
         }),
@@ -232,28 +232,28 @@ export const notificationsApi = area(
           429: ["rate_limited"],
           503: ["email_unavailable"],
         }),
-      },
+      }),
     },
     {
       method: "get",
       path: "/notifications/email/verify",
       summary: "The verification link of a notification e-mail address (a page)",
       request: { query: TokenQuery },
-      responses: {
+      responses: () => ({
         200: text("text/html", "verified"),
         400: text("text/html", "the link is invalid or expired (`invalid_link`)"),
         409: text("text/html", "another account verified this address (`email_taken`)"),
-      },
+      }),
     },
     {
       method: "get",
       path: "/notifications/unsubscribe",
       summary: "A notification e-mail's unsubscribe link: a page with one button",
       request: { query: TokenQuery },
-      responses: {
+      responses: () => ({
         200: text("text/html", "the page"),
         400: text("text/html", "the link is invalid (`invalid_link`)"),
-      },
+      }),
     },
     {
       method: "post",
@@ -261,10 +261,10 @@ export const notificationsApi = area(
       summary: "One-click unsubscribe (RFC 8058: the mail's List-Unsubscribe-Post, or the " +
         "page's button): that kind of notification by that channel is turned off",
       request: { query: TokenQuery },
-      responses: {
+      responses: () => ({
         200: text("text/html", "unsubscribed"),
         400: text("text/html", "the link is invalid (`invalid_link`)"),
-      },
+      }),
     },
   ],
 );

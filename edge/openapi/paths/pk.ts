@@ -1,9 +1,7 @@
 /** Declarations of edge/routes/pk.ts: PK battles between two live rooms. */
 import { PK_DURATION } from "../../../actors/pk/contract.ts";
 import { ID_PATTERN } from "../../../engine/subject.ts";
-import { area } from "../area.ts";
-import { PkViewSchema } from "../../protocol_schema.ts";
-import { PkRecordSchema } from "../replies.ts";
+import { area, type Replies } from "../area.ts";
 import { BEARER, errors, json, jsonBody, RoomIdParam, z } from "../schemas.ts";
 
 const PkInvite = z.object({
@@ -23,7 +21,8 @@ const PK_ERRORS = errors({
   500: ["internal"],
   503: ["room_unavailable", "pk_unavailable"],
 });
-const View = json(PkViewSchema, "the battle: status, both sides' scores and top gifters, winner");
+const view = (replies: Replies) =>
+  json(replies.PkViewSchema, "the battle: status, both sides' scores and top gifters, winner");
 const PkParam = z.object({
   pkId: z.string().regex(PK_ID_PATTERN).openapi({
     param: { name: "pkId", in: "path" },
@@ -37,14 +36,14 @@ export const pkApi = area("PK", "PK battles between two live rooms", "/api", [
     summary: "Invite another live room to a PK (the streamer or an admin of `from`)",
     security: BEARER,
     request: { ...jsonBody(PkInvite, { from: "room-a", to: "room-b", durationSec: 300 }) },
-    responses: { 201: View, ...PK_ERRORS },
+    responses: (replies) => ({ 201: view(replies), ...PK_ERRORS }),
   },
   {
     method: "get",
     path: "/pk/{pkId}",
     summary: "A battle: scores (gift value during the round), top gifters, status, winner",
     request: { params: PkParam },
-    responses: { 200: View, ...PK_ERRORS },
+    responses: (replies) => ({ 200: view(replies), ...PK_ERRORS }),
   },
   {
     method: "post",
@@ -52,16 +51,19 @@ export const pkApi = area("PK", "PK battles between two live rooms", "/api", [
     summary: "accept / decline (the invited room's staff); end (either side's staff)",
     security: BEARER,
     request: { params: PkParam.extend({ action: PkAction }) },
-    responses: { 200: View, ...PK_ERRORS },
+    responses: (replies) => ({ 200: view(replies), ...PK_ERRORS }),
   },
   {
     method: "get",
     path: "/rooms/{id}/pk/history",
     summary: "The room's finished PK rounds, newest first",
     request: { params: RoomIdParam },
-    responses: {
-      200: json(z.object({ roomId: z.string(), battles: z.array(PkRecordSchema) }), "battles"),
+    responses: (replies) => ({
+      200: json(
+        z.object({ roomId: z.string(), battles: z.array(replies.PkRecordSchema) }),
+        "battles",
+      ),
       ...PK_ERRORS,
-    },
+    }),
   },
 ]);

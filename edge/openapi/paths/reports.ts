@@ -27,11 +27,11 @@ export const reportsApi = area("reports", "Viewers' reports of rooms and message
       params: RoomIdParam,
       ...jsonBody(ReportInput, { reason: "spam", messageId: "m-1", note: "the same link again" }),
     },
-    responses: {
+    responses: () => ({
       201: json(z.object({ report: Report, created: z.literal(true) }), "the new report"),
       200: json(z.object({ report: Report, created: z.literal(false) }), "the earlier report"),
       ...errors({ 400: ["invalid_request"], 401: AUTH, 429: ["too_many_reports"] }),
-    },
+    }),
   },
   {
     method: "get",
@@ -39,9 +39,9 @@ export const reportsApi = area("reports", "Viewers' reports of rooms and message
     summary: "Open reports, newest first (platform admins)",
     security: BEARER,
     request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) },
-    responses: {
+    responses: () => ({
       200: json(z.object({ reports: z.array(Report) }), "open reports"),
       ...errors({ 401: AUTH, 403: ["forbidden"] }),
-    },
+    }),
   },
 ]);

@@ -7,7 +7,6 @@ import { KbEntryInput } from "../../../actors/ai/qa/kb.ts";
 import { LinkRequest } from "../../../actors/bridges/link.ts";
 import { Persona } from "../../../actors/cohost/persona.ts";
 import { area } from "../area.ts";
-import { AiReplySchemas as AI, BridgeReplySchemas, CoHostReplySchemas } from "../replies.ts";
 import { BEARER, errors, json, jsonBody, RoomId, RoomIdParam, z } from "../schemas.ts";
 
 const AI_ERRORS = errors({
@@ -35,10 +34,10 @@ export const roomAiApi = area(
       summary: "The AI panel: mood, hot topics, answers, Q&A (admins also get audit and KB)",
       description: "The token is optional here.",
       request: { params: RoomIdParam },
-      responses: {
-        200: json(AI.state, "the AI panel (room admins also get `admin`)"),
+      responses: (replies) => ({
+        200: json(replies.AiReplySchemas.state, "the AI panel (room admins also get `admin`)"),
         ...AI_ERRORS,
-      },
+      }),
     },
     {
       method: "get",
@@ -49,7 +48,10 @@ export const roomAiApi = area(
         params: RoomIdParam,
         query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
       },
-      responses: { 200: json(AI.audit, "the audit log, newest last"), ...AI_ERRORS },
+      responses: (replies) => ({
+        200: json(replies.AiReplySchemas.audit, "the audit log, newest last"),
+        ...AI_ERRORS,
+      }),
     },
     {
       method: "post",
@@ -57,7 +59,10 @@ export const roomAiApi = area(
       summary: "Undo an AI moderation action (lift the mute, restore the message)",
       security: BEARER,
       request: { params: RoomIdParam.extend({ auditId: AiId }) },
-      responses: { 200: json(AI.undo, "the entry, now undone"), ...AI_ERRORS },
+      responses: (replies) => ({
+        200: json(replies.AiReplySchemas.undo, "the entry, now undone"),
+        ...AI_ERRORS,
+      }),
     },
     {
       method: "get",
@@ -65,7 +70,10 @@ export const roomAiApi = area(
       summary: "The knowledge base the Q&A assistant answers from (room admins)",
       security: BEARER,
       request: { params: RoomIdParam },
-      responses: { 200: json(AI.kb_list, "the entries"), ...AI_ERRORS },
+      responses: (replies) => ({
+        200: json(replies.AiReplySchemas.kb_list, "the entries"),
+        ...AI_ERRORS,
+      }),
     },
     {
       method: "post",
@@ -73,7 +81,10 @@ export const roomAiApi = area(
       summary: "Add a knowledge-base entry",
       security: BEARER,
       request: { params: RoomIdParam, ...jsonBody(KbEntryInput, KB_EXAMPLE) },
-      responses: { 201: json(AI.kb_put, "the new entry"), ...AI_ERRORS },
+      responses: (replies) => ({
+        201: json(replies.AiReplySchemas.kb_put, "the new entry"),
+        ...AI_ERRORS,
+      }),
     },
     {
       method: "put",
@@ -81,7 +92,10 @@ export const roomAiApi = area(
       summary: "Replace a knowledge-base entry",
       security: BEARER,
       request: { params: EntryParams, ...jsonBody(KbEntryInput, KB_EXAMPLE) },
-      responses: { 200: json(AI.kb_put, "the entry as stored"), ...AI_ERRORS },
+      responses: (replies) => ({
+        200: json(replies.AiReplySchemas.kb_put, "the entry as stored"),
+        ...AI_ERRORS,
+      }),
     },
     {
       method: "delete",
@@ -89,7 +103,10 @@ export const roomAiApi = area(
       summary: "Delete a knowledge-base entry",
       security: BEARER,
       request: { params: EntryParams },
-      responses: { 200: json(AI.kb_delete, "deleted"), ...AI_ERRORS },
+      responses: (replies) => ({
+        200: json(replies.AiReplySchemas.kb_delete, "deleted"),
+        ...AI_ERRORS,
+      }),
     },
     {
       method: "post",
@@ -102,7 +119,10 @@ export const roomAiApi = area(
           questionId: "q_1",
         }, false),
       },
-      responses: { 200: json(AI.qa, "the Q&A status after the action"), ...AI_ERRORS },
+      responses: (replies) => ({
+        200: json(replies.AiReplySchemas.qa, "the Q&A status after the action"),
+        ...AI_ERRORS,
+      }),
     },
   ],
 );
@@ -128,10 +148,10 @@ export const managersApi = area(
       summary: "The room's links, each with its bridge's health",
       security: BEARER,
       request: { params: RoomIdParam },
-      responses: {
-        200: json(BridgeReplySchemas.list, "links"),
+      responses: (replies) => ({
+        200: json(replies.BridgeReplySchemas.list, "links"),
         ...MANAGER_ERRORS,
-      },
+      }),
     },
     {
       method: "post",
@@ -142,10 +162,10 @@ export const managersApi = area(
         params: RoomIdParam,
         ...jsonBody(LinkRequest, { platform: "bilibili", roomId: 21_452_505 } as never),
       },
-      responses: {
-        201: json(BridgeReplySchemas.link, "the link and its bridge's first health"),
+      responses: (replies) => ({
+        201: json(replies.BridgeReplySchemas.link, "the link and its bridge's first health"),
         ...MANAGER_ERRORS,
-      },
+      }),
     },
     {
       method: "delete",
@@ -153,7 +173,10 @@ export const managersApi = area(
       summary: "Unlink (the bridge disconnects)",
       security: BEARER,
       request: { params: RoomIdParam.extend({ linkId: z.string().regex(/^ln_[0-9a-f]{16}$/) }) },
-      responses: { 200: json(BridgeReplySchemas.unlink, "unlinked"), ...MANAGER_ERRORS },
+      responses: (replies) => ({
+        200: json(replies.BridgeReplySchemas.unlink, "unlinked"),
+        ...MANAGER_ERRORS,
+      }),
     },
     {
       method: "get",
@@ -161,7 +184,10 @@ export const managersApi = area(
       summary: "The co-host: persona, state, waiting queue, counters",
       security: BEARER,
       request: { params: RoomIdParam },
-      responses: { 200: json(CoHostReplySchemas.status, "the co-host"), ...MANAGER_ERRORS },
+      responses: (replies) => ({
+        200: json(replies.CoHostReplySchemas.status, "the co-host"),
+        ...MANAGER_ERRORS,
+      }),
     },
     {
       method: "put",
@@ -169,10 +195,10 @@ export const managersApi = area(
       summary: "Set the co-host's persona",
       security: BEARER,
       request: { params: RoomIdParam, ...jsonBody(Persona, { name: "Mimi", enabled: true }) },
-      responses: {
-        200: json(CoHostReplySchemas.configure, "the co-host with its new persona"),
+      responses: (replies) => ({
+        200: json(replies.CoHostReplySchemas.configure, "the co-host with its new persona"),
         ...MANAGER_ERRORS,
-      },
+      }),
     },
     {
       method: "post",
@@ -180,7 +206,10 @@ export const managersApi = area(
       summary: "End the co-host's current reply now",
       security: BEARER,
       request: { params: RoomIdParam },
-      responses: { 200: json(CoHostReplySchemas.interrupt, "interrupted"), ...MANAGER_ERRORS },
+      responses: (replies) => ({
+        200: json(replies.CoHostReplySchemas.interrupt, "interrupted"),
+        ...MANAGER_ERRORS,
+      }),
     },
     {
       method: "post",
@@ -193,7 +222,10 @@ export const managersApi = area(
           inputId: "in_1",
         }),
       },
-      responses: { 200: json(CoHostReplySchemas.skip, "skipped"), ...MANAGER_ERRORS },
+      responses: (replies) => ({
+        200: json(replies.CoHostReplySchemas.skip, "skipped"),
+        ...MANAGER_ERRORS,
+      }),
     },
     {
       method: "post",
@@ -201,7 +233,10 @@ export const managersApi = area(
       summary: "A new per-room key for /proxy-ws (shown once)",
       security: BEARER,
       request: { params: RoomIdParam },
-      responses: { 200: json(CoHostReplySchemas.rotate_key, "the new key"), ...MANAGER_ERRORS },
+      responses: (replies) => ({
+        200: json(replies.CoHostReplySchemas.rotate_key, "the new key"),
+        ...MANAGER_ERRORS,
+      }),
     },
   ],
 );
@@ -229,7 +264,7 @@ export const socketsApi = area(
         "`/api/protocol.schema.json`). A plain GET answers 426, or 429 while this address " +
         "is at its socket cap.",
       request: { params: RoomIdPath },
-      responses: UPGRADE,
+      responses: () => UPGRADE,
     },
     {
       method: "get",
@@ -242,7 +277,7 @@ export const socketsApi = area(
           key: z.string().optional().openapi({ description: "the room's proxy key" }),
         }),
       },
-      responses: UPGRADE,
+      responses: () => UPGRADE,
     },
   ],
 );

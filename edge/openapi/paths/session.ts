@@ -3,11 +3,8 @@
  * mounted by their routers with `mount` (edge/openapi/router.ts), which reads each request
  * through these very schemas.
  */
-import { RoomInfo } from "../../protocol_schema.ts";
-import { createRoute } from "@hono/zod-openapi";
-import { area } from "../area.ts";
+import { area, route } from "../area.ts";
 import { errors, json, jsonBody, RoomIdParam, z } from "../schemas.ts";
-import { HighlightSpanSchema } from "../replies.ts";
 
 /** One bucket of `GET /rooms/{id}/stats` (actors/room/contract.ts `StatsPoint`). */
 const StatsPoint = z.object({
@@ -59,49 +56,52 @@ const ROOM_ERRORS = errors({
   503: ["room_unavailable"],
 });
 
-export const listRoomsRoute = createRoute({
+export const listRoomsRoute = route({
   tags: ["rooms"],
   method: "get",
   path: "/rooms",
   summary: "Rooms with viewers or a stream, from the status directory",
-  responses: {
+  responses: () => ({
     200: json(z.object({ rooms: z.array(RoomStatus) }), "rooms", {
       rooms: [{ roomId: "lobby", viewers: 3, rate: 0.5, live: true, liveSince: 1764844800000 }],
     }),
-  },
+  }),
 });
 
-export const getRoomRoute = createRoute({
+export const getRoomRoute = route({
   tags: ["rooms"],
   method: "get",
   path: "/rooms/{id}",
   summary: "One room as its actor sees it (activates it)",
   request: { params: RoomIdParam },
-  responses: { 200: json(z.object({ room: RoomInfo }), "the room"), ...ROOM_ERRORS },
+  responses: (replies) => ({
+    200: json(z.object({ room: replies.RoomInfo }), "the room"),
+    ...ROOM_ERRORS,
+  }),
 });
 
-export const highlightsRoute = createRoute({
+export const highlightsRoute = route({
   tags: ["rooms"],
   method: "get",
   path: "/rooms/{id}/highlights",
   summary: "The room's highlight spans",
   request: { params: RoomIdParam },
-  responses: {
+  responses: (replies) => ({
     200: json(
-      z.object({ roomId: z.string(), highlights: z.array(HighlightSpanSchema) }),
+      z.object({ roomId: z.string(), highlights: z.array(replies.HighlightSpanSchema) }),
       "highlights",
     ),
     ...ROOM_ERRORS,
-  },
+  }),
 });
 
-export const statsRoute = createRoute({
+export const statsRoute = route({
   tags: ["rooms"],
   method: "get",
   path: "/rooms/{id}/stats",
   summary: "The room's time series for the streamer's charts (10 s buckets since it woke)",
   request: { params: RoomIdParam },
-  responses: {
+  responses: () => ({
     200: json(
       z.object({
         roomId: z.string(),
@@ -118,7 +118,7 @@ export const statsRoute = createRoute({
       },
     ),
     ...ROOM_ERRORS,
-  },
+  }),
 });
 
 /** One minute of `GET /rooms/{id}/stats/minutes` (actors/room/stats_archive.ts). */
@@ -131,7 +131,7 @@ const StatsMinute = z.object({
   mood: z.number().nullable().openapi({ description: "the chat's mean mood, -1..1" }),
 });
 
-export const statsMinutesRoute = createRoute({
+export const statsMinutesRoute = route({
   tags: ["rooms"],
   method: "get",
   path: "/rooms/{id}/stats/minutes",
@@ -148,7 +148,7 @@ export const statsMinutesRoute = createRoute({
       }),
     }),
   },
-  responses: {
+  responses: () => ({
     200: json(
       z.object({ roomId: z.string(), minutes: z.array(StatsMinute) }),
       "minutes oldest first, at most a day of them",
@@ -158,10 +158,10 @@ export const statsMinutesRoute = createRoute({
       },
     ),
     ...ROOM_ERRORS,
-  },
+  }),
 });
 
-export const directoryRoute = createRoute({
+export const directoryRoute = route({
   tags: ["rooms"],
   method: "get",
   path: "/directory",
@@ -174,7 +174,7 @@ export const directoryRoute = createRoute({
       category: z.string().trim().max(64).optional(),
     }),
   },
-  responses: {
+  responses: () => ({
     200: json(
       z.object({ rooms: z.array(DirectoryEntry), categories: z.array(z.string()) }),
       "the directory",
@@ -194,7 +194,7 @@ export const directoryRoute = createRoute({
       },
     ),
     ...errors({ 400: ["invalid_request"] }),
-  },
+  }),
 });
 
 export const publicApi = area("rooms", "Guest sessions, live rooms and the directory", "/api", [
@@ -203,14 +203,14 @@ export const publicApi = area("rooms", "Guest sessions, live rooms and the direc
     path: "/session/guest",
     summary: "A guest session token (chat without an account)",
     request: jsonBody(GuestRequest, { nickname: "rose" }, false),
-    responses: {
+    responses: () => ({
       201: json(GuestSession, "the session", {
         token: "eyJhbGciOiJIUzI1NiJ9.e30.sig",
         identity: { userId: "g_4f2a", name: "rose", kind: "guest", roles: [] },
         expiresAt: "2026-12-05T12:00:00.000Z",
       }),
       ...errors({ 400: ["bad_request", "bad_nickname"], 429: ["rate_limited"] }),
-    },
+    }),
   },
   listRoomsRoute,
   getRoomRoute,

@@ -1,7 +1,6 @@
 /** Declarations of edge/routes/stage.ts: guests on stage (连麦). */
 import { StageOp } from "../../../actors/room/contract.ts";
-import { StageView } from "../../protocol_schema.ts";
-import { area } from "../area.ts";
+import { area, type Replies } from "../area.ts";
 import { BEARER, errors, json, jsonBody, RoomIdParam } from "../schemas.ts";
 
 const STAGE_ERRORS = errors({
@@ -13,7 +12,8 @@ const STAGE_ERRORS = errors({
   500: ["internal"],
   503: ["room_unavailable"],
 });
-const View = json(StageView, "the stage: layout, guests on stage, raised hands");
+const view = (replies: Replies) =>
+  json(replies.StageView, "the stage: layout, guests on stage, raised hands");
 
 export const stageApi = area(
   "stage",
@@ -26,7 +26,7 @@ export const stageApi = area(
       summary: "The stage: layout, guests and the queue of raised hands",
       description: "The token is optional here.",
       request: { params: RoomIdParam },
-      responses: { 200: View, ...STAGE_ERRORS },
+      responses: (replies) => ({ 200: view(replies), ...STAGE_ERRORS }),
     },
     {
       method: "post",
@@ -36,7 +36,7 @@ export const stageApi = area(
         "(`forbidden` otherwise); an accepted guest may publish in LiveKit at once.",
       security: BEARER,
       request: { params: RoomIdParam, ...jsonBody(StageOp, { op: "raise", media: "both" }) },
-      responses: { 200: View, ...STAGE_ERRORS },
+      responses: (replies) => ({ 200: view(replies), ...STAGE_ERRORS }),
     },
   ],
 );

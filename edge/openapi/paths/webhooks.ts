@@ -89,11 +89,11 @@ export const webhooksApi = area(
       method: "get",
       path: "/webhooks/event-types",
       summary: "The event types an endpoint can subscribe to",
-      responses: {
+      responses: () => ({
         200: json(z.object({ eventTypes: z.array(EventType) }), "types", {
           eventTypes: [...WEBHOOK_EVENT_TYPES],
         }),
-      },
+      }),
     },
     {
       method: "get",
@@ -101,10 +101,10 @@ export const webhooksApi = area(
       summary: "My endpoints (`scope=platform`: the platform's, admins)",
       security: BEARER,
       request: { query: Scope },
-      responses: {
+      responses: () => ({
         200: json(z.object({ endpoints: z.array(Endpoint) }), "endpoints", { endpoints: [EP] }),
         ...HOOK_ERRORS,
-      },
+      }),
     },
     {
       method: "post",
@@ -116,12 +116,12 @@ export const webhooksApi = area(
         eventTypes: ["gift.received"],
         description: "shop",
       }),
-      responses: {
+      responses: () => ({
         201: json(z.object({ endpoint: WithSecret }), "created", {
           endpoint: { ...EP, secret: SECRET },
         }),
         ...HOOK_ERRORS,
-      },
+      }),
     },
     {
       method: "get",
@@ -129,10 +129,10 @@ export const webhooksApi = area(
       summary: "One endpoint with its secret",
       security: BEARER,
       request: { params: Id },
-      responses: {
+      responses: () => ({
         200: json(z.object({ endpoint: WithSecret }), "the endpoint"),
         ...HOOK_ERRORS,
-      },
+      }),
     },
     {
       method: "patch",
@@ -140,7 +140,7 @@ export const webhooksApi = area(
       summary: "Change an endpoint's URL, description, event types, or turn it off",
       security: BEARER,
       request: { params: Id, ...jsonBody(UpdateInput, { enabled: false }) },
-      responses: { 200: json(z.object({ endpoint: Endpoint }), "changed"), ...HOOK_ERRORS },
+      responses: () => ({ 200: json(z.object({ endpoint: Endpoint }), "changed"), ...HOOK_ERRORS }),
     },
     {
       method: "delete",
@@ -148,10 +148,10 @@ export const webhooksApi = area(
       summary: "Remove an endpoint and its log",
       security: BEARER,
       request: { params: Id },
-      responses: {
+      responses: () => ({
         200: json(z.object({ deleted: z.literal(true) }), "removed", { deleted: true }),
         ...HOOK_ERRORS,
-      },
+      }),
     },
     {
       method: "post",
@@ -159,7 +159,10 @@ export const webhooksApi = area(
       summary: "A new signing secret (the old one stops signing at once)",
       security: BEARER,
       request: { params: Id },
-      responses: { 200: json(z.object({ endpoint: WithSecret }), "new secret"), ...HOOK_ERRORS },
+      responses: () => ({
+        200: json(z.object({ endpoint: WithSecret }), "new secret"),
+        ...HOOK_ERRORS,
+      }),
     },
     {
       method: "post",
@@ -167,12 +170,12 @@ export const webhooksApi = area(
       summary: "Send a `webhook.test` event to this endpoint",
       security: BEARER,
       request: { params: Id },
-      responses: {
+      responses: () => ({
         202: json(z.object({ eventId: z.string() }), "queued", {
           eventId: "evt_0a1b2c3d4e5f60718293a4b5c6",
         }),
         ...HOOK_ERRORS,
-      },
+      }),
     },
     {
       method: "get",
@@ -189,7 +192,7 @@ export const webhooksApi = area(
           }),
         }),
       },
-      responses: {
+      responses: () => ({
         200: json(
           z.object({
             deliveries: z.array(Delivery.extend({ attemptLog: z.array(Attempt) })),
@@ -198,7 +201,7 @@ export const webhooksApi = area(
           "deliveries",
         ),
         ...HOOK_ERRORS,
-      },
+      }),
     },
     {
       method: "post",
@@ -206,7 +209,7 @@ export const webhooksApi = area(
       summary: "Send a delivery again now (same event id)",
       security: BEARER,
       request: { params: Id },
-      responses: { 202: json(z.object({ delivery: Delivery }), "queued"), ...HOOK_ERRORS },
+      responses: () => ({ 202: json(z.object({ delivery: Delivery }), "queued"), ...HOOK_ERRORS }),
     },
   ],
 );
