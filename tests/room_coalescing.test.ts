@@ -4,7 +4,8 @@
  * even when the room is allowed to coalesce for a very long time under load.
  */
 import assert from "node:assert/strict";
-import { coalescingGapMs, DEFAULT_COALESCING } from "../actors/room/coalescing.ts";
+import { coalescingGapMs, DEFAULT_COALESCING, frameBudget } from "../actors/room/coalescing.ts";
+import { MachineIdle, parseProcStat } from "../engine/machine_load.ts";
 import { TestViewer } from "./helpers/edge_client.ts";
 import { startTestServer } from "./helpers/server.ts";
 
@@ -14,6 +15,8 @@ const policy = {
   framesPerSecond: 50_000,
   hotRatePerSec: 100,
   viewerFramesPerSecond: 0,
+  idleForFullBudget: 0,
+  busyBudgetShare: 1,
 };
 
 Deno.test("coalescing: quiet or small rooms wait only the minimum", () => {
@@ -69,6 +72,66 @@ Deno.test("coalescing: the defaults add no wait at the fan-out bench's loads", (
     coalescingGapMs({ ratePerSec: 400, viewers: 10 }, { ...d, viewerFramesPerSecond: 0 }),
     5,
   );
+});
+
+Deno.test("coalescing: only a machine with little idle CPU shrinks the frame budget", () => {
+  const d = DEFAULT_COALESCING; // full budget down to 20 % idle, a quarter of it at the least
+  assert.equal(frameBudget(undefined, d), 100_000, "unknown: the full budget");
+  assert.equal(frameBudget(0.9, d), 100_000);
+  assert.equal(frameBudget(0.2, d), 100_000);
+  assert.equal(frameBudget(0.1, d), 50_000);
+  assert.equal(frameBudget(0.02, d), 25_000);
+  assert.equal(frameBudget(0, d), 25_000);
+  assert.equal(frameBudget(0, { ...d, idleForFullBudget: 0 }), 100_000, "0: never");
+  // The fan-out bench's loads with room to spare: no wait past the minimum.
+  for (const [ratePerSec, viewers] of [[10, 1_070], [40, 1_060], [10, 5_030]]) {
+    for (const idleShare of [undefined, 1, 0.5, 0.2]) {
+      assert.equal(coalescingGapMs({ ratePerSec, viewers, idleShare }, d), d.minMs);
+    }
+  }
+  // A saturated machine: 1,000 viewers at 40 msg/s (40k frames/s) wait 40 ms (25k frames/s),
+  // 5,000 at 10 msg/s 200 ms; a quiet room (1,000 viewers at 1 msg/s) still nothing.
+  assert.equal(coalescingGapMs({ ratePerSec: 40, viewers: 1_000, idleShare: 0.01 }, d), 40);
+  assert.equal(coalescingGapMs({ ratePerSec: 10, viewers: 5_000, idleShare: 0.01 }, d), 200);
+  assert.equal(coalescingGapMs({ ratePerSec: 1, viewers: 1_000, idleShare: 0 }, d), d.minMs);
+  // 8 % idle: 40 % of the budget (40k frames/s): 5,000 viewers at 10 msg/s wait 125 ms.
+  assert.equal(coalescingGapMs({ ratePerSec: 10, viewers: 5_000, idleShare: 0.08 }, d), 125);
+  // Hot is past the full budget: 150 msg/s to 500 viewers (75k frames/s) is not hot however
+  // busy the machine (20 ms, its share of 25k frames/s, not 250 ms).
+  assert.equal(coalescingGapMs({ ratePerSec: 150, viewers: 500, idleShare: 0 }, d), 20);
+  assert.equal(coalescingGapMs({ ratePerSec: 200, viewers: 1_000, idleShare: 0.5 }, d), 250);
+});
+
+Deno.test("machine idle share from /proc/stat, read at most every interval", () => {
+  assert.deepEqual(
+    parseProcStat("cpu  100 5 50 800 45 0 0 0 0 0\ncpu0 50 2 25 400 20 0 0 0 0 0\n"),
+    { idle: 845, total: 1000 },
+  );
+  assert.equal(parseProcStat("intr 1 2 3\n"), undefined);
+  assert.equal(parseProcStat(""), undefined);
+  let t = 0;
+  let reads = 0;
+  const samples = [{ idle: 0, total: 0 }, { idle: 90, total: 100 }, { idle: 100, total: 200 }];
+  const idle = new MachineIdle({ everyMs: 1_000, now: () => t, read: () => samples[reads++] });
+  assert.equal(idle.share(), undefined, "one reading: no share yet");
+  t = 500;
+  assert.equal(idle.share(), undefined);
+  assert.equal(reads, 1, "not read again within the interval");
+  t = 1_000;
+  assert.equal(idle.share(), 0.9);
+  t = 2_500;
+  assert.equal(idle.share(), 0.1, "the last window only");
+  assert.equal(reads, 3);
+  const none = new MachineIdle({ read: () => undefined });
+  assert.equal(none.share(), undefined);
+  if (Deno.build.os === "linux") {
+    const real = new MachineIdle({ everyMs: 0 });
+    real.share();
+    const start = performance.now();
+    while (performance.now() - start < 30) { /* let a clock tick pass */ }
+    const share = real.share();
+    assert.ok(share === undefined || (share >= 0 && share <= 1), `share ${share}`);
+  }
 });
 
 Deno.test("coalescing: frames per viewer per second stay bounded however hot the room", () => {

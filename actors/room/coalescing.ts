@@ -27,6 +27,13 @@
  * (over half of it the kernel's loopback TCP send), so the default frame budget of 100,000
  * frames/s is about one core: 1,000 viewers at 40 msg/s and 5,000 at 10 msg/s go out a
  * message per frame with no added wait; 5,000 at 40 msg/s coalesce 50 ms.
+ *
+ * The budget is a share of a core only while the machine has one to spare. When the
+ * machine's CPU is nearly all busy (`idleShare`, read by the host from /proc/stat: less
+ * than `idleForFullBudget` of it idle), the room's frame budget shrinks in proportion, down
+ * to `busyBudgetShare` of it: a room then coalesces where every frame it saves is CPU
+ * something else on the machine is waiting for, and stops as soon as the machine has room
+ * again. With the machine's idle share unknown (no /proc) the full budget applies.
  */
 
 export interface CoalescingPolicy {
@@ -40,6 +47,11 @@ export interface CoalescingPolicy {
   hotRatePerSec: number;
   /** Frames per second one viewer receives at most before the room coalesces (0: no cap). */
   viewerFramesPerSecond: number;
+  /** Idle share of the machine's CPU (0..1) below which the frame budget shrinks in
+   * proportion (0: the budget never depends on the machine). */
+  idleForFullBudget: number;
+  /** The least share of `framesPerSecond` a room keeps on a saturated machine (0..1). */
+  busyBudgetShare: number;
 }
 
 export const DEFAULT_COALESCING: CoalescingPolicy = {
@@ -48,21 +60,35 @@ export const DEFAULT_COALESCING: CoalescingPolicy = {
   framesPerSecond: 100_000,
   hotRatePerSec: 100,
   viewerFramesPerSecond: 50,
+  idleForFullBudget: 0.2,
+  busyBudgetShare: 0.25,
 };
 
-/** The gap after a batch, for a room taking `ratePerSec` messages with `viewers` watching. */
+/** The room's frame budget on a machine `idleShare` idle (undefined: unknown). */
+export function frameBudget(idleShare: number | undefined, policy: CoalescingPolicy): number {
+  if (idleShare === undefined || !(policy.idleForFullBudget > 0)) return policy.framesPerSecond;
+  const share = Math.min(1, Math.max(policy.busyBudgetShare, idleShare / policy.idleForFullBudget));
+  return policy.framesPerSecond * share;
+}
+
+/**
+ * The gap after a batch, for a room taking `ratePerSec` messages with `viewers` watching, on
+ * a machine whose CPU is `idleShare` idle (undefined: unknown, the full frame budget).
+ */
 export function coalescingGapMs(
-  load: { ratePerSec: number; viewers: number },
+  load: { ratePerSec: number; viewers: number; idleShare?: number },
   policy: CoalescingPolicy,
 ): number {
   const viewers = Math.max(0, load.viewers);
   const rate = Math.max(0, load.ratePerSec);
-  const overRoomBudget = rate * viewers > policy.framesPerSecond;
+  const budget = frameBudget(load.idleShare, policy);
+  const overRoomBudget = rate * viewers > budget;
   const overViewerRate = policy.viewerFramesPerSecond > 0 &&
     rate > policy.viewerFramesPerSecond;
   if (!overRoomBudget && !overViewerRate) return policy.minMs;
-  if (overRoomBudget && rate > policy.hotRatePerSec) return policy.maxMs;
-  const forRoom = overRoomBudget ? (viewers * 1000) / policy.framesPerSecond : 0;
+  // hot: past the full budget however idle the machine is
+  if (rate * viewers > policy.framesPerSecond && rate > policy.hotRatePerSec) return policy.maxMs;
+  const forRoom = overRoomBudget ? (viewers * 1000) / budget : 0;
   const forViewer = overViewerRate ? 1000 / policy.viewerFramesPerSecond : 0;
   const gap = Math.max(forRoom, forViewer);
   return Math.round(Math.min(policy.maxMs, Math.max(policy.minMs, gap)));

@@ -16,6 +16,11 @@ export const ROOM_VARIABLES = {
   ROOM_VIEWER_FPS: int(50, 0),
   /** Messages per second past which a room over its frame budget waits ROOM_TICK_MAX_MS. */
   ROOM_HOT_RATE: int(100, 1),
+  /** Idle share of the machine's CPU (percent) below which a room's frame budget shrinks in
+   * proportion, so rooms coalesce more only where the machine has no room (0: never). */
+  ROOM_BUSY_IDLE_PCT: int(20, 0),
+  /** The least share of ROOM_FRAMES_PER_SEC (percent) a room keeps on a saturated machine. */
+  ROOM_BUSY_BUDGET_PCT: int(25, 1),
   /** Chat that waited longer than this in a room's mailbox behind a backlog (256+) is told
    * slow_down, not handled late (an overloaded room sheds its stale backlog; 0: no bound but
    * the mailbox's size). */

@@ -29,6 +29,14 @@ export interface RoomActorOptions {
   /** Messages per second past which a room over its frame budget waits `tickMaxMs` (a hot
    * room; default 100, see coalescing.ts). */
   hotRatePerSec?: number;
+  /** The machine's idle CPU share (0..1; undefined: unknown), asked at each batch: below
+   * `idleForFullBudget` the frame budget shrinks (see coalescing.ts). Without it, the budget
+   * never depends on the machine. */
+  machineIdle?: () => number | undefined;
+  /** Idle share below which the frame budget shrinks (default 0.2; 0: never). */
+  idleForFullBudget?: number;
+  /** The least share of the frame budget left on a saturated machine (default 0.25). */
+  busyBudgetShare?: number;
   /** Without a ledger, `gift` is refused with `gifts_unavailable`. */
   giftLedger?: GiftLedger;
   /**
@@ -86,6 +94,7 @@ export interface RoomActorOptions {
 export interface RoomConfig {
   tickMs: number;
   coalescing: CoalescingPolicy;
+  machineIdle?: () => number | undefined;
   giftLedger?: GiftLedger;
   settings?: RoomSettingsSource;
   settingsTimeoutMs: number;
@@ -117,7 +126,10 @@ export function roomConfig(opts: RoomActorOptions): RoomConfig {
       hotRatePerSec: opts.hotRatePerSec ?? DEFAULT_COALESCING.hotRatePerSec,
       viewerFramesPerSecond: opts.viewerFramesPerSecond ??
         DEFAULT_COALESCING.viewerFramesPerSecond,
+      idleForFullBudget: opts.idleForFullBudget ?? DEFAULT_COALESCING.idleForFullBudget,
+      busyBudgetShare: opts.busyBudgetShare ?? DEFAULT_COALESCING.busyBudgetShare,
     },
+    machineIdle: opts.machineIdle,
     giftLedger: opts.giftLedger,
     settings: opts.settings,
     settingsTimeoutMs: opts.settingsTimeoutMs ?? 2_000,

@@ -499,7 +499,11 @@ export class RoomActor extends Actor<RoomState, unknown, unknown> {
       events,
     };
     this.#gapMs = coalescingGapMs(
-      { ratePerSec: this.#recentRate.currentRate(now), viewers: batch.viewers },
+      {
+        ratePerSec: this.#recentRate.currentRate(now),
+        viewers: batch.viewers,
+        idleShare: this.#cfg.machineIdle?.(),
+      },
       this.#cfg.coalescing,
     );
     let bytes = 96;

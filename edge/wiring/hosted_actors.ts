@@ -17,9 +17,16 @@ import { bridgesCohostTypes } from "./bridges_cohost_actors.ts";
 import type { Config } from "./config.ts";
 import type { Features } from "./features.ts";
 import type { Root } from "./options.ts";
+import { MachineIdle } from "../../engine/machine_load.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyActorType = ActorType<any, unknown, any>;
+
+/** The machine's idle CPU share for the rooms' coalescing: one reader per process. */
+function machineIdle(): () => number | undefined {
+  const idle = new MachineIdle();
+  return () => idle.share();
+}
 
 export function hostedActorTypes({ config, log }: Root, features: Features): AnyActorType[] {
   const { relational, mediaStorage: media, analysis, llm, roomOptions } = features;
@@ -31,6 +38,9 @@ export function hostedActorTypes({ config, log }: Root, features: Features): Any
       hotRatePerSec: config.ROOM_HOT_RATE,
       maxQueueMs: config.ROOM_MAX_QUEUE_MS || undefined,
       viewerFramesPerSecond: config.ROOM_VIEWER_FPS,
+      machineIdle: machineIdle(),
+      idleForFullBudget: config.ROOM_BUSY_IDLE_PCT / 100,
+      busyBudgetShare: Math.min(100, config.ROOM_BUSY_BUDGET_PCT) / 100,
       idleMs: config.ACTOR_IDLE_MS,
       stage: { maxGuests: config.STAGE_MAX_GUESTS, graceMs: config.STAGE_DISCONNECT_GRACE_MS },
       meeting: { graceMs: config.MEETING_DISCONNECT_GRACE_MS },
