@@ -114,6 +114,12 @@ export interface FanoutViewer {
 class BudgetedBatch {
   readonly shared: BatchView;
   readonly #own = new Map<string, BatchView>();
+  /** For the senders' own frames (built at the first): each event's place in the batch, the
+   * shown events' places, the events' JSON texts as needed, and the frame's head. */
+  #at: Map<RoomEvent, number> | undefined;
+  #shownAt: number[] = [];
+  #texts: (string | undefined)[] = [];
+  #head = "";
 
   constructor(readonly full: BatchView, readonly choice: BudgetChoice<RoomEvent>) {
     this.shared = BatchView.of({ ...full.batch, events: choice.events, omitted: choice.omitted });
@@ -127,21 +133,49 @@ class BudgetedBatch {
     if (!own) return this.shared;
     let view = this.#own.get(userId!);
     if (!view) {
-      const back = new Set(own);
-      view = BatchView.of({
-        ...this.full.batch,
-        events: this.full.batch.events.filter((e) => back.has(e) || this.isShown(e)),
-        omitted: this.choice.omitted - own.length,
-      });
+      view = this.#ownView(own);
       this.#own.set(userId!, view);
     }
     return view;
   }
 
-  #shown: Set<RoomEvent> | undefined;
-  private isShown(e: RoomEvent): boolean {
-    this.#shown ??= new Set(this.choice.events);
-    return this.#shown.has(e);
+  /**
+   * The sample with a sender's own left-out danmaku put back in the batch's order. A hot
+   * room's batch leaves out the lines of most of its senders (each gets a frame of its own),
+   * so the frame is spliced from each event's JSON text, encoded once per batch, rather than
+   * re-encoding the batch per sender: `{"type":"batch",...the batch's other fields,
+   * "events":[...],"omitted":n}`, the same object as `BatchView.of` would encode.
+   */
+  #ownView(own: RoomEvent[]): BatchView {
+    const all = this.full.batch.events;
+    let at = this.#at;
+    if (!at) {
+      at = this.#at = new Map();
+      for (let i = 0; i < all.length; i++) at.set(all[i], i);
+      this.#shownAt = this.choice.events.map((e) => at!.get(e)!);
+      const { events: _events, ...rest } = this.full.batch;
+      this.#head = JSON.stringify({ type: "batch", ...rest }).slice(0, -1);
+    }
+    const shown = this.#shownAt;
+    const events: RoomEvent[] = [];
+    const texts: string[] = [];
+    const put = (i: number) => {
+      events.push(all[i]);
+      texts.push(this.#texts[i] ??= JSON.stringify(all[i]));
+    };
+    // both in the batch's order: merge them
+    let s = 0;
+    for (const e of own) {
+      const i = at.get(e)!;
+      while (s < shown.length && shown[s] < i) put(shown[s++]);
+      put(i);
+    }
+    while (s < shown.length) put(shown[s++]);
+    const omitted = this.choice.omitted - own.length;
+    return new BatchView(
+      { ...this.full.batch, events, omitted },
+      `${this.#head},"events":[${texts.join(",")}],"omitted":${omitted}}`,
+    );
   }
 
   flushMetrics(): void {
