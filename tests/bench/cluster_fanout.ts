@@ -6,24 +6,14 @@
  *
  *   deno run -A tests/bench/cluster_fanout.ts [--viewers 1000] [--senders 20] [--seconds 12] [--rounds 3]
  */
-import { parseArgs } from "node:util";
-import { runClusterBench, summarize } from "./helpers/cluster_load.ts";
+import { loadFromArgs, runClusterBench, summarize } from "./helpers/cluster_load.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    viewers: { type: "string", default: "1000" }, // issue 2's fan-out load (V=1000)
-    senders: { type: "string", default: "20" },
-    seconds: { type: "string", default: "12" },
-    rounds: { type: "string", default: "3" },
-  },
+const { load, rounds: ROUNDS } = loadFromArgs(Deno.args, {
+  viewers: 1000, // issue 2's fan-out load (V=1000)
+  senders: 20,
+  seconds: 12,
+  rounds: 3,
 });
-const load = {
-  viewers: Number(values.viewers),
-  senders: Number(values.senders),
-  seconds: Number(values.seconds),
-};
-const ROUNDS = Number(values.rounds);
 
 const rounds = await runClusterBench(load, ROUNDS, (pair) => console.log(JSON.stringify(pair)));
 const s = summarize(rounds, "single");

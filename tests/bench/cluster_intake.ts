@@ -8,27 +8,17 @@
  *
  *   deno run -A tests/bench/cluster_intake.ts [--viewers 20] [--senders 1000] [--seconds 15] [--rounds 3]
  */
-import { parseArgs } from "node:util";
 import { round } from "./helpers/stats.ts";
-import { runClusterBench, summarize } from "./helpers/cluster_load.ts";
+import { loadFromArgs, runClusterBench, summarize } from "./helpers/cluster_load.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    viewers: { type: "string", default: "20" },
-    // 1,000 rather than the hot-room bench's 2,000: five server processes and this load
-    // generator share 2 cores, and a starved cluster would measure its queues, not its cost.
-    senders: { type: "string", default: "1000" },
-    seconds: { type: "string", default: "15" },
-    rounds: { type: "string", default: "3" },
-  },
+const { load, rounds: ROUNDS } = loadFromArgs(Deno.args, {
+  viewers: 20,
+  // 1,000 rather than the hot-room bench's 2,000: five server processes and this load
+  // generator share 2 cores, and a starved cluster would measure its queues, not its cost.
+  senders: 1000,
+  seconds: 15,
+  rounds: 3,
 });
-const load = {
-  viewers: Number(values.viewers),
-  senders: Number(values.senders),
-  seconds: Number(values.seconds),
-};
-const ROUNDS = Number(values.rounds);
 const loadBefore = Deno.loadavg();
 
 const rounds = await runClusterBench(load, ROUNDS, (pair) => console.log(JSON.stringify(pair)));

@@ -13,11 +13,40 @@ import { createScratchDatabase } from "../../helpers/db.ts";
 import { startNatsServer } from "../../helpers/nats.ts";
 import { Hs256Tokens } from "../../../edge/auth/tokens.ts";
 import { median, processCpuSeconds } from "./stats.ts";
+import { parseArgs } from "node:util";
 
 export interface ClusterLoad {
   viewers: number;
   senders: number;
   seconds: number;
+}
+
+/**
+ * `--viewers`, `--senders`, `--seconds` and `--rounds` from the command line, each defaulting
+ * to the script's own figure.
+ */
+export function loadFromArgs(
+  args: string[],
+  defaults: ClusterLoad & { rounds: number },
+): { load: ClusterLoad; rounds: number } {
+  const option = (n: number) => ({ type: "string" as const, default: String(n) });
+  const { values } = parseArgs({
+    args,
+    options: {
+      viewers: option(defaults.viewers),
+      senders: option(defaults.senders),
+      seconds: option(defaults.seconds),
+      rounds: option(defaults.rounds),
+    },
+  });
+  return {
+    load: {
+      viewers: Number(values.viewers),
+      senders: Number(values.senders),
+      seconds: Number(values.seconds),
+    },
+    rounds: Number(values.rounds),
+  };
 }
 
 export type Mode = "single" | "cluster";
