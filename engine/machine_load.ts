@@ -1,8 +1,9 @@
 /**
- * How much of this machine's CPU is idle: the share of all cores' time spent idle between two
- * readings of `/proc/stat` (Linux), taken at most every `everyMs` when asked. Where there is no
- * `/proc/stat` (another OS, a sandbox without /proc) the share is unknown (`undefined`) and
- * whoever asks behaves as on an idle machine.
+ * How much of this machine's CPU is idle: the share of all cores' time spent idle (or on niced
+ * work, which yields to everything else) between two readings of `/proc/stat` (Linux), taken
+ * at most every `everyMs` when asked. Where there is no `/proc/stat` (another OS, a sandbox
+ * without /proc) the share is unknown (`undefined`) and whoever asks behaves as on an idle
+ * machine.
  *
  * Used by rooms to coalesce more only where the machine has no room (actors/room/coalescing.ts).
  */
@@ -18,10 +19,12 @@ export function parseProcStat(text: string): CpuTimes | undefined {
   const line = text.slice(0, text.indexOf("\n") >>> 0);
   const fields = line.trim().split(/\s+/);
   if (fields[0] !== "cpu" || fields.length < 5) return undefined;
-  // user nice system idle iowait irq softirq steal (guest time is already in user)
+  // user nice system idle iowait irq softirq steal (guest time is already in user). Niced
+  // work counts as idle: it yields to anything at normal priority (a batch job at nice 19
+  // gets about 1.5 % of a core beside a busy server), so it leaves the machine room.
   const ticks = fields.slice(1, 9).map(Number);
   if (ticks.some((t) => !Number.isFinite(t))) return undefined;
-  const idle = ticks[3] + (ticks[4] ?? 0);
+  const idle = ticks[1] + ticks[3] + (ticks[4] ?? 0);
   return { idle, total: ticks.reduce((a, b) => a + b, 0) };
 }
 
