@@ -97,18 +97,16 @@ export class DisplayBudget {
   /**
    * Indexes of `allowed` sampleable danmaku, fair across senders: round by round, one
    * message per sender, senders ordered by how long ago they were last shown (never shown
-   * first, then the least recent). Where that leaves a choice the newest line wins: ties go
-   * to the sender whose line came last, and a sender's own lines go latest first. (With ties
-   * in the batch's order, and senders then marked shown in that order, the shown lines were
-   * nearly always the batch's oldest, most of a coalescing gap old: simulated at the
-   * hot-room bench's load, 2,000 senders at 1 msg/s, 250 ms gaps, 40 shown a second, their
-   * wait for the batch had a median of 180-210 ms against 110-130 now; each sender was shown
-   * 3-4 times in 3 minutes either way.)
+   * first, then the least recent; ties in the batch's order). The lines shown are then
+   * mostly a batch's first, nearly a coalescing gap old; ties going to the newest line
+   * (tried) cut the median latency of shown lines by ~130 ms in the hot-room bench but made
+   * its p99 fragile: newest by the room's accept time is also the line that waited longest
+   * to be taken in, so a server stall went straight into the shown lines (p99 598 ms in one
+   * of four quiet repetitions against 391-410 with this order; tests/bench/results/hot_room.md).
    */
   #fairPick(events: BudgetEvent[], allowed: number): Set<number> {
-    /** sender → its lines' indexes, latest first; senders in the order of their latest line */
     const bySender = new Map<string, number[]>();
-    for (let i = events.length - 1; i >= 0; i--) {
+    for (let i = 0; i < events.length; i++) {
       const e = events[i];
       if (!isSampleable(e)) continue;
       const list = bySender.get(e.d!.userId);
