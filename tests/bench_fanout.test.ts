@@ -15,6 +15,31 @@ import {
 
 const FANOUT = new URL("./bench/fanout.ts", import.meta.url).pathname;
 
+/**
+ * Runs the fan-out bench with `args` into a scratch folder and hands `check` its report and
+ * log, after asserting it exited 0 with no failed scenario; the folder is removed after.
+ */
+async function withFanoutRun(
+  args: string[],
+  check: (run: { report: FanoutReport; log: string; out: string }) => Promise<void>,
+): Promise<void> {
+  const out = await Deno.makeTempDir({ prefix: "bench-fanout-" });
+  try {
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", FANOUT, ...args, "--out", out],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const log = new TextDecoder().decode(run.stdout) + new TextDecoder().decode(run.stderr);
+    assert.equal(run.code, 0, log);
+    const report = JSON.parse(await Deno.readTextFile(`${out}/fanout.json`)) as FanoutReport;
+    assert.deepEqual(report.meta.notes, [], "no scenario failed");
+    await check({ report, log, out });
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+}
+
 Deno.test("latency histogram quantiles and medians", () => {
   const h = new LatencyHistogram();
   for (let ms = 1; ms <= 100; ms++) h.record(ms);
@@ -38,43 +63,13 @@ Deno.test("/proc readers see this process", async () => {
 });
 
 Deno.test("fan-out benchmark at tiny size writes complete results", async () => {
-  const out = await Deno.makeTempDir({ prefix: "bench-fanout-" });
-  try {
-    const run = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        FANOUT,
-        "--viewers",
-        "20",
-        "--senders",
-        "4",
-        "--rate",
-        "1",
-        "--duration",
-        "2",
-        "--drain",
-        "1",
-        "--reps",
-        "1",
-        "--settle",
-        "0.3",
-        "--busy-senders",
-        "0",
-        // Centrifugo is the bench's peer only: the test suite never builds it.
-        "--servers",
-        "synapse,bare,socketio",
-        "--out",
-        out,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const log = new TextDecoder().decode(run.stdout) + new TextDecoder().decode(run.stderr);
-    assert.equal(run.code, 0, log);
-
-    const report = JSON.parse(await Deno.readTextFile(`${out}/fanout.json`)) as FanoutReport;
-    assert.deepEqual(report.meta.notes, [], "no scenario failed");
+  const args = [
+    ...["--viewers", "20", "--senders", "4", "--rate", "1", "--duration", "2", "--drain", "1"],
+    ...["--reps", "1", "--settle", "0.3", "--busy-senders", "0"],
+    // Centrifugo is the bench's peer only: the test suite never builds it.
+    ...["--servers", "synapse,bare,socketio"],
+  ];
+  await withFanoutRun(args, async ({ report, out }) => {
     assert.deepEqual(
       report.summaries.map((s) => s.server).sort(),
       ["bare-deno-ws", "socket.io", "synapse"],
@@ -126,32 +121,18 @@ Deno.test("fan-out benchmark at tiny size writes complete results", async () => 
     ) {
       assert.ok(md.includes(needle), `fanout.md lacks ${needle}`);
     }
-  } finally {
-    await Deno.remove(out, { recursive: true });
-  }
+  });
 });
 
 Deno.test("fan-out benchmark against a baseline checkout, in rounds", async () => {
-  const out = await Deno.makeTempDir({ prefix: "bench-fanout-baseline-" });
-  try {
-    const run = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        FANOUT,
-        ...["--viewers", "10", "--senders", "2", "--duration", "1", "--drain", "1"],
-        ...["--reps", "1", "--settle", "0.2", "--busy-senders", "0", "--skip-memory"],
-        // this tree as its own baseline: the point is the plumbing, not the ratio
-        ...["--servers", "synapse", "--baseline", new URL("../", import.meta.url).pathname],
-        ...["--rounds", "2", "--env", "ROOM_TICK_MS=10", "--out", out],
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const log = new TextDecoder().decode(run.stdout) + new TextDecoder().decode(run.stderr);
-    assert.equal(run.code, 0, log);
-    const report = JSON.parse(await Deno.readTextFile(`${out}/fanout.json`)) as FanoutReport;
-    assert.deepEqual(report.meta.notes, [], "no scenario failed");
+  const args = [
+    ...["--viewers", "10", "--senders", "2", "--duration", "1", "--drain", "1"],
+    ...["--reps", "1", "--settle", "0.2", "--busy-senders", "0", "--skip-memory"],
+    // this tree as its own baseline: the point is the plumbing, not the ratio
+    ...["--servers", "synapse", "--baseline", new URL("../", import.meta.url).pathname],
+    ...["--rounds", "2", "--env", "ROOM_TICK_MS=10"],
+  ];
+  await withFanoutRun(args, ({ report, log }) => {
     assert.deepEqual(report.scenarios.map((s) => s.server), ["synapse", "synapse-baseline"]);
     // two rounds of one repetition each, in one row per server
     for (const s of report.scenarios) assert.equal(s.reps.length, 2, s.server);
@@ -160,7 +141,6 @@ Deno.test("fan-out benchmark against a baseline checkout, in rounds", async () =
       log,
       /round 2, V=10, 2 msg\/s: synapse (\d+|NaN) vs baseline (\d+|NaN) deliveries/,
     );
-  } finally {
-    await Deno.remove(out, { recursive: true });
-  }
+    return Promise.resolve();
+  });
 });
