@@ -8,12 +8,28 @@
  * message and the reply are still copied as a JSON round trip would copy them (`jsonCopy`), so
  * the receiver gets exactly what the wire would deliver (plain data, no shared objects) and a
  * refusal arrives as the same ActorError; only the encoding and the transport's bookkeeping go.
+ *
+ * `askBatched` is `ask` for messages that may travel together (a hot room's chat): with
+ * `batch` set, those to one remote actor are gathered for a short window (gather.ts) and sent
+ * as one request on its batch subject (envelope.ts); each caller gets its own message's reply,
+ * in order. A batch nobody serves ("no responders": a hand-over, or an engine of a version
+ * without batches), or one refused as a whole with a retryable code or `bad_batch`, is sent
+ * again message by message through `ask`, so each then meets exactly today's retries and
+ * errors; a batch that timed out fails its own messages only, with `ask`'s timeout error.
  */
 import { ActorError } from "./actor.ts";
 import { jitteredDelay } from "./resilience/backoff.ts";
 import { decodeJson, encodeJson } from "./codec.ts";
-import { type ActorReply, type ActorRequest, errorReply, unwrapReply } from "./envelope.ts";
-import { actorSubject } from "./partition.ts";
+import {
+  type ActorReply,
+  type ActorRequest,
+  batchReplies,
+  batchRequestJson,
+  errorReply,
+  unwrapReply,
+} from "./envelope.ts";
+import { Gather, type GatherOptions } from "./gather.ts";
+import { actorBatchSubject, actorSubject } from "./partition.ts";
 import { isValidSubject } from "./subject.ts";
 import { FixedDeadlines } from "./fixed_deadlines.ts";
 import { jsonCopy } from "./json_copy.ts";
@@ -35,6 +51,8 @@ export interface ActorClientOptions {
   headers?: () => Headers | undefined;
   /** The actors this process serves itself, asked without the transport. */
   local?: LocalActors;
+  /** Gather `askBatched` messages to one remote actor into batches (unset: each goes alone). */
+  batch?: GatherOptions;
 }
 
 /** Actors served in this process (`ActorHost.serves` and `ActorSystem.ask`). */
@@ -45,16 +63,110 @@ export interface LocalActors {
 }
 
 const RETRYABLE = new Set(["stale_activation", "system_closed"]);
+/** A whole batch refused with these: its messages go again one by one. */
+const RESEND_SINGLY = new Set([...RETRYABLE, "bad_batch"]);
+
+/** One message waiting in, or travelling with, a batch. */
+interface BatchItem {
+  type: string;
+  id: string;
+  msg: unknown;
+  /** `msg` as JSON text. */
+  json: string;
+  /** The caller's headers (trace context): the first item's travel with the batch. */
+  headers: Headers | undefined;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+const encoder = new TextEncoder();
 
 export class ActorClient implements ActorRouter {
   /** The local path's per-attempt timeouts (one timer for all). */
   readonly #deadlines: FixedDeadlines;
+  readonly #batches: Gather<BatchItem> | undefined;
 
   constructor(private readonly transport: Transport, private readonly opts: ActorClientOptions) {
     this.#deadlines = new FixedDeadlines(opts.timeoutMs ?? 5_000);
+    if (opts.batch) {
+      this.#batches = new Gather(opts.batch, (subject, items) => this.#sendBatch(subject, items));
+    }
   }
 
-  async ask<R>(type: string, id: string, msg: unknown): Promise<R> {
+  ask<R>(type: string, id: string, msg: unknown): Promise<R> {
+    return this.#ask(type, id, msg);
+  }
+
+  /** `ask`, but the message may travel in one request with others to the same actor. */
+  askBatched<R>(type: string, id: string, msg: unknown): Promise<R> {
+    const json = this.#batches && !this.opts.local?.serves(type, id)
+      ? JSON.stringify(msg)
+      : undefined;
+    if (json === undefined) return this.#ask(type, id, msg);
+    return new Promise<R>((resolve, reject) => {
+      const item: BatchItem = {
+        type,
+        id,
+        msg,
+        json,
+        headers: this.opts.headers?.(),
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      };
+      this.#batches!.add(actorBatchSubject(type, id, this.opts.partitions), item, json.length);
+    });
+  }
+
+  #sendBatch(subject: string, items: BatchItem[]): void {
+    const { type, id, headers } = items[0];
+    const data = encoder.encode(batchRequestJson(items.map((i) => i.json)));
+    const timeoutMs = this.opts.timeoutMs ?? 5_000;
+    this.transport.request(subject, data, { timeoutMs, headers }).then(
+      (reply) => {
+        let body: unknown;
+        try {
+          body = decodeJson(reply.data);
+        } catch {
+          body = undefined;
+        }
+        const replies = batchReplies(body, items.length);
+        if (replies) {
+          items.forEach((item, i) => this.#settle(item, replies[i]));
+          return;
+        }
+        const whole = body as ActorReply | undefined;
+        if (whole?.ok === false && RESEND_SINGLY.has(whole.error?.code)) return this.#singly(items);
+        const err = whole?.ok === false
+          ? new ActorError(whole.error.code, whole.error.message, whole.error.details)
+          : new ActorError("internal", `malformed batch reply from ${subject}`);
+        for (const item of items) item.reject(err);
+      },
+      (err) => {
+        if (err instanceof NoRespondersError) return this.#singly(items);
+        const failure = translate(err, actorSubject(type, id, this.opts.partitions));
+        for (const item of items) item.reject(failure);
+      },
+    );
+  }
+
+  /** One message's reply from a batch; a retryable refusal sends it again alone. */
+  #settle(item: BatchItem, reply: ActorReply): void {
+    if (!reply.ok && RETRYABLE.has(reply.error.code)) return this.#singly([item]);
+    try {
+      item.resolve(unwrapReply(reply));
+    } catch (err) {
+      item.reject(err);
+    }
+  }
+
+  /** Each message on its own, in order (each request leaves before the next is made). */
+  #singly(items: BatchItem[]): void {
+    for (const item of items) {
+      this.#ask(item.type, item.id, item.msg).then(item.resolve, item.reject);
+    }
+  }
+
+  async #ask<R>(type: string, id: string, msg: unknown): Promise<R> {
     const subject = actorSubject(type, id, this.opts.partitions);
     let data: Uint8Array | undefined;
     const retries = this.opts.retries ?? 8;

@@ -20,14 +20,28 @@ export function checkInstanceId(id: string): string {
   return id;
 }
 
-/** An ActorClient whose requests carry trace context and are measured. */
+/**
+ * An ActorClient whose requests carry trace context and are measured, and which gathers
+ * batchable messages to one actor for `ACTOR_BATCH_MS` (0: never). A batch carries the trace
+ * context of its first message; each message keeps its own client span.
+ */
 export function tracedClient(transport: Transport, config: EngineConfig): ActorClient {
   const client = new ActorClient(transport, {
     partitions: config.PARTITIONS,
     headers: () => traceHeaders(),
+    batch: config.ACTOR_BATCH_MS > 0
+      ? { windowMs: config.ACTOR_BATCH_MS, maxItems: config.ACTOR_BATCH_MAX, maxBytes: 256 * 1024 }
+      : undefined,
   });
-  const ask = client.ask.bind(client);
-  client.ask = <R>(type: string, id: string, msg: unknown): Promise<R> => {
+  client.ask = traced(client.ask.bind(client));
+  client.askBatched = traced(client.askBatched.bind(client));
+  return client;
+}
+
+type Ask = <R>(type: string, id: string, msg: unknown) => Promise<R>;
+
+function traced(ask: Ask): Ask {
+  return <R>(type: string, id: string, msg: unknown): Promise<R> => {
     const started = performance.now();
     return inSpan(
       `actor.request ${type}`,
@@ -40,5 +54,4 @@ export function tracedClient(transport: Transport, config: EngineConfig): ActorC
         ),
     );
   };
-  return client;
 }

@@ -35,6 +35,13 @@ export const ENGINE_VARIABLES = {
   DENO_KV_PATH: opt,
   /** Membership/lease TTL in cluster mode. */
   LEASE_TTL_MS: int(10_000, 1000),
+  /**
+   * Cluster: longest a batchable message (chat) waits for others to the same actor to travel
+   * with it in one request; the first after a quiet spell goes at once. 0: each goes alone.
+   */
+  ACTOR_BATCH_MS: int(5, 0),
+  /** Cluster: messages per batch at most (1-1024). */
+  ACTOR_BATCH_MAX: z.coerce.number().int().min(1).max(1_024).default(64),
   /** Replicas of the cluster's JetStream KV buckets (actor state, members, leases): 1, 3 or 5. */
   NATS_KV_REPLICAS: z.coerce.number().int().refine((n) => [1, 3, 5].includes(n), "1, 3 or 5")
     .default(1),

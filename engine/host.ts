@@ -1,13 +1,23 @@
 /**
  * Serves this process's actors over the transport: for each owned partition it subscribes
- * `{type}.p{k}.*` for every hosted actor type and hands each request to the ActorSystem.
+ * `{type}.p{k}.*` for every hosted actor type and hands each request to the ActorSystem, and
+ * `{type}.p{k}.*.batch` for batches of messages to one actor (envelope.ts): their messages
+ * enter the actor's mailbox in the batch's order, at once, and one reply carries each one's
+ * answer.
  * Releasing a partition drains its subscriptions first (new requests get "no responders"
  * and are retried by senders; those already on their way are still answered) and then
  * passivates its actors, persisting their state.
  */
 import { decodeJson, encodeJson } from "./codec.ts";
-import { type ActorReply, type ActorRequest, errorReply } from "./envelope.ts";
-import { partitionOf, partitionPattern } from "./partition.ts";
+import {
+  type ActorBatchReply,
+  type ActorReply,
+  type ActorRequest,
+  BATCH_VERSION,
+  batchMessages,
+  errorReply,
+} from "./envelope.ts";
+import { partitionBatchPattern, partitionOf, partitionPattern } from "./partition.ts";
 import type { ActorSystem } from "./runtime.ts";
 import type { Message, Subscription, Transport } from "./transport.ts";
 
@@ -18,7 +28,7 @@ export interface ActorHostOptions {
   partitions: number;
   /** Actor types served (default: every type registered in the system). */
   types?: string[];
-  /** Called around each request (tracing); default none. */
+  /** Called around each request, single or batch (tracing); default none. */
   onRequest?: (type: string, id: string, msg: Message, run: () => Promise<void>) => Promise<void>;
 }
 
@@ -54,9 +64,13 @@ export class ActorHost {
       if (this.#subs.has(k)) continue;
       this.#subs.set(
         k,
-        this.#types.map((type) =>
-          this.transport.subscribe(partitionPattern(type, k), (msg) => this.#serve(type, msg))
-        ),
+        this.#types.flatMap((type) => [
+          this.transport.subscribe(partitionPattern(type, k), (msg) => this.#serve(type, msg)),
+          this.transport.subscribe(
+            partitionBatchPattern(type, k),
+            (msg) => this.#serveBatch(type, msg),
+          ),
+        ]),
       );
     }
   }
@@ -100,6 +114,31 @@ export class ActorHost {
       try {
         const req = decodeJson<ActorRequest>(msg.data);
         reply = { ok: true, result: await this.system.ask(type, id, req.msg) };
+      } catch (err) {
+        reply = errorReply(err);
+      }
+      if (msg.expectsReply) msg.respond(encodeJson(reply));
+    };
+    return this.opts.onRequest ? this.opts.onRequest(type, id, msg, run) : run();
+  }
+
+  /** `{type}.p{k}.{id}.batch`: every message enqueued now, in order; one reply for all. */
+  #serveBatch(type: string, msg: Message): Promise<void> {
+    const tokens = msg.subject.split(".");
+    const id = tokens[tokens.length - 2];
+    const run = async () => {
+      let reply: ActorBatchReply | ActorReply;
+      try {
+        const msgs = batchMessages(decodeJson(msg.data));
+        const replies = await Promise.all(
+          msgs.map((m) =>
+            this.system.ask(type, id, m).then(
+              (result): ActorReply => ({ ok: true, result }),
+              errorReply,
+            )
+          ),
+        );
+        reply = { v: BATCH_VERSION, replies };
       } catch (err) {
         reply = errorReply(err);
       }

@@ -28,6 +28,20 @@ export function partitionPattern(type: string, partition: number): string {
   return `${type}.p${partition}.*`;
 }
 
+/**
+ * The subject batches of messages to an actor go to: `{type}.p{k}.{id}.batch` (envelope.ts).
+ * An engine that does not serve batches does not subscribe it, so a batch sent its way gets
+ * "no responders" rather than being taken for a single message.
+ */
+export function actorBatchSubject(type: string, id: string, partitions: number): string {
+  return `${actorSubject(type, id, partitions)}.batch`;
+}
+
+/** The subscription pattern that serves batches to every actor of a type in one partition. */
+export function partitionBatchPattern(type: string, partition: number): string {
+  return `${type}.p${partition}.*.batch`;
+}
+
 /** Mixes two 32-bit values (murmur3 finaliser) so rendezvous weights are well spread. */
 function mix(a: number, b: number): number {
   let h = (a ^ Math.imul(b, 0x9e3779b1)) >>> 0;

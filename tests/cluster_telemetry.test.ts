@@ -1,6 +1,6 @@
 /**
  * Observability of the cluster layer: W3C trace context crosses NATS from a client span to
- * the actor handling the request (same trace id), the Prometheus exposition is well formed,
+ * the actor handling the request (same trace id; a batch of messages carries its first one's), the Prometheus exposition is well formed,
  * and room batches are measured on the way out without decoding them.
  */
 import assert from "node:assert/strict";
@@ -68,6 +68,27 @@ Deno.test({
         () => engine.client.ask<string>("probes", "p1", {}),
       );
       assert.notEqual(other, outer);
+      // A batch carries the trace context of its first message.
+      const [root, first, second] = await inSpan(
+        "test.root3",
+        SpanKind.INTERNAL,
+        undefined,
+        {},
+        async () => {
+          const root = trace.getSpanContext(context.active())?.traceId;
+          const first = engine.client.askBatched<string>("probes", "p2", { n: 1 });
+          const second = inSpan(
+            "test.root4",
+            SpanKind.INTERNAL,
+            trace.deleteSpan(context.active()),
+            {},
+            () => engine.client.askBatched<string>("probes", "p2", { n: 2 }),
+          );
+          return [root, await first, await second];
+        },
+      );
+      assert.equal(first, root);
+      assert.equal(second, root, "the second message travelled in the first one's batch");
       assert.ok(M.requestLatency.count({ side: "engine", type: "probes" }) >= 2);
     } finally {
       await engine.close();

@@ -44,6 +44,8 @@ import type { MeetingOp, MeetingReply } from "./meeting_contract.ts";
 /** The part of the engine's ActorClient (or an actor's context) the client needs. */
 export interface ActorAsker {
   ask<R>(type: string, id: string, msg: unknown): Promise<R>;
+  /** `ask` for a message that may travel with others to the same actor (chat). */
+  askBatched?<R>(type: string, id: string, msg: unknown): Promise<R>;
 }
 
 /** A refused or failed room request; an ActorError, so actors may catch it as one. */
@@ -132,7 +134,8 @@ export class RoomClient {
       if (this.now() < until) return Promise.reject(slowDown());
       this.#shedUntil.delete(roomId);
     }
-    return this.#open<"say", SayReply>(roomId, "say", { actor, text, clientId }).catch((err) => {
+    const say: RoomCommandInput<"say"> = { actor, text, clientId, kind: "say" };
+    return this.#ask<SayReply>(roomId, say, true).catch((err) => {
       if (refusedFull(err)) {
         if (this.#shedUntil.size >= SHED_ROOMS_MAX) this.#shedUntil.clear();
         this.#shedUntil.set(roomId, this.now() + SHED_WINDOW_MS);
@@ -263,9 +266,12 @@ export class RoomClient {
     return this.#ask(roomId, envelope);
   }
 
-  async #ask<R>(roomId: string, msg: unknown): Promise<R> {
+  /** `batched`: the message may share a request with others to the room (chat). */
+  async #ask<R>(roomId: string, msg: unknown, batched = false): Promise<R> {
     try {
-      return await this.actors.ask<R>(this.type, roomId, msg);
+      return batched && this.actors.askBatched
+        ? await this.actors.askBatched<R>(this.type, roomId, msg)
+        : await this.actors.ask<R>(this.type, roomId, msg);
     } catch (err) {
       throw toRoomRequestError(err);
     }
