@@ -6,7 +6,8 @@
  * ~1.05 s (the room allows one a second per user) with its send time in the text, and counts
  * its acks and refusals. Measured per round: deliveries and their latency (send → viewer),
  * accepted and refused messages, and the CPU seconds (utime+stime, /proc) of every server
- * process by role.
+ * process by role. With `unbatched`, a third mode: the same engines through two more edges that
+ * send each say alone (`ACTOR_BATCH_MS=0`), the cluster as it was before batches.
  */
 import { CLUSTER_AUTH_SECRET, type NodeProcess, spawnNode } from "../../helpers/cluster.ts";
 import { createScratchDatabase } from "../../helpers/db.ts";
@@ -49,7 +50,7 @@ export function loadFromArgs(
   };
 }
 
-export type Mode = "single" | "cluster";
+export type Mode = "single" | "cluster" | "cluster_unbatched";
 export type Role = "all" | "engine" | "edge" | "nats";
 
 export interface Round {
@@ -208,13 +209,15 @@ export function summarize(rounds: Round[], mode: Mode) {
 }
 
 /**
- * Starts both modes on a scratch database and a private nats-server, runs `rounds` rounds of
- * each in turn (single first), and stops everything. `onRound` sees each pair as it ends.
+ * Starts the modes on a scratch database and a private nats-server, runs `rounds` rounds of
+ * each in turn (single first; with `unbatched`, the two cluster modes swap places every other
+ * round), and stops everything. `onRound` sees each round's modes as they end.
  */
 export async function runClusterBench(
   load: ClusterLoad,
   rounds: number,
   onRound: (pair: Round[]) => void = () => {},
+  opts: { unbatched?: boolean } = {},
 ): Promise<Round[]> {
   const db = await createScratchDatabase("synapse_bench");
   const nats = await startNatsServer();
@@ -236,6 +239,14 @@ export async function runClusterBench(
       spawnNode("edge", "bench-g2", { ...common, NATS_URL: nats.url }),
     ]);
     nodes.push(...cluster);
+    const unbatchedEdges = opts.unbatched
+      ? await Promise.all(
+        ["bench-u1", "bench-u2"].map((id) =>
+          spawnNode("edge", id, { ...common, NATS_URL: nats.url, ACTOR_BATCH_MS: "0" })
+        ),
+      )
+      : [];
+    nodes.push(...unbatchedEdges);
     await new Promise((r) => setTimeout(r, 3000)); // partitions settle
     const singleServers: Servers = {
       edges: [single.url],
@@ -248,11 +259,35 @@ export async function runClusterBench(
         { role: "nats" as const, pid: nats.pid() ?? 0 },
       ],
     };
+    const unbatchedServers: Servers = {
+      edges: unbatchedEdges.map((n) => n.url),
+      pids: [
+        ...cluster.filter((n) => n.role === "engine").map((n) => ({
+          role: n.role as Role,
+          pid: n.pid,
+        })),
+        ...unbatchedEdges.map((n) => ({ role: "edge" as const, pid: n.pid })),
+        { role: "nats" as const, pid: nats.pid() ?? 0 },
+      ],
+    };
     const out: Round[] = [];
     for (let r = 0; r < rounds; r++) {
-      out.push(await runRound("single", singleServers, `bs${r}`, load));
-      out.push(await runRound("cluster", clusterServers, `bc${r}`, load));
-      onRound(out.slice(-2));
+      const round: Round[] = [await runRound("single", singleServers, `bs${r}`, load)];
+      const clusterModes: [Mode, Servers, string][] = [["cluster", clusterServers, `bc${r}`]];
+      if (opts.unbatched) {
+        const unbatched: [Mode, Servers, string] = [
+          "cluster_unbatched",
+          unbatchedServers,
+          `bu${r}`,
+        ];
+        if (r % 2 === 0) clusterModes.push(unbatched);
+        else clusterModes.unshift(unbatched);
+      }
+      for (const [mode, servers, room] of clusterModes) {
+        round.push(await runRound(mode, servers, room, load));
+      }
+      out.push(...round);
+      onRound(round);
     }
     return out;
   } finally {
