@@ -32,6 +32,8 @@ const ENGINE_OR_MEDIA_PACKAGES = [
   "nodemailer",
   "web-push",
   "franc-min",
+  // zod's OpenAPI metadata: loaded with a route's declarations, on its first request.
+  "@hono/zod-openapi",
   // JetStream KV: the membership and lease buckets, read by the admin cluster view only.
   "@nats-io/jetstream",
   "@nats-io/kv",
@@ -58,6 +60,13 @@ const NOT_AT_EDGE_START = new Set([
   "edge/protocol_schema.ts",
 ]);
 
+/**
+ * The REST declarations (edge/openapi/paths/, with the zod schemas a request is parsed by and
+ * their `.openapi()` metadata): an area's module loads on the first request to one of its routes.
+ */
+const isDeclaration = (file: string) =>
+  file.startsWith("edge/openapi/paths/") || file === "edge/openapi/schemas.ts";
+
 /** Modules that are an actor's behaviour or the media service (not an address or a client). */
 const isEngineOrMediaCode = (file: string) =>
   /_actor\.ts$/.test(file) || file === "edge/wiring/hosted_actors.ts" ||
@@ -68,6 +77,7 @@ Deno.test("edge footprint: the edge's root loads no actor, media service or engi
   const { files, packages } = await staticLoad(ROOT, "edge/wiring/edge.ts");
   assert.ok(files.has("edge/gateway.ts"), "the walk reaches the gateway");
   assert.deepEqual([...files].filter(isEngineOrMediaCode), []);
+  assert.deepEqual([...files].filter(isDeclaration), []);
   assert.deepEqual(ENGINE_OR_MEDIA_PACKAGES.filter((p) => packages.has(p)), []);
 });
 
@@ -75,4 +85,7 @@ Deno.test("edge footprint: the engine's root does load the actors (the check can
   const { files } = await staticLoad(ROOT, "edge/wiring/engine.ts");
   assert.ok(files.has("actors/room/room_actor.ts"));
   assert.ok([...files].some(isEngineOrMediaCode));
+  const document = await staticLoad(ROOT, "edge/openapi/document.ts");
+  assert.ok([...document.files].some(isDeclaration), "the document does load the declarations");
+  assert.ok(document.packages.has("@hono/zod-openapi"));
 });

@@ -8,6 +8,11 @@
  * edge's idle memory), nor loads replies.ts, the answer schemas several routes share. The
  * routes test checks that every route in Hono's router has its declaration here and every
  * declaration has its route.
+ *
+ * Routers mount an area through its `lazyArea` handle (lazy_areas.ts): a route's method and
+ * path are registered at start, and the area's module (its zod schemas, their `.openapi()`
+ * metadata and @hono/zod-openapi with them) loads on the first request to one of its routes
+ * (issue 18: an idle edge builds no request schema).
  */
 import type { RouteConfig } from "@hono/zod-openapi";
 
@@ -49,18 +54,62 @@ type Loose<D, M, P> = D extends { method: M; path: infer Q } ? P extends Q ? D :
 /** The declaration of `method path` (one built in a loop has its path typed `string`). */
 type Match<D, M, P> = [Exact<D, M, P>] extends [never] ? Loose<D, M, P> : Exact<D, M, P>;
 
+/** An area whose module loads on first use (`area` only carries its type). */
+export interface LazyArea<A extends ApiArea> {
+  load(): Promise<A>;
+  readonly area?: A;
+}
+
+/** A handle on the area `load` resolves to, loaded once, when one of its routes is first asked. */
+export function lazyArea<A extends ApiArea>(load: () => Promise<A>): LazyArea<A> {
+  let loading: Promise<A> | undefined;
+  return { load: () => loading ??= load() };
+}
+
+/**
+ * A declared route as a router mounts it: its method and path (what Hono registers at start)
+ * and its declaration, loaded with its area on the first request (`load`).
+ */
+export interface DeferredRoute<D> {
+  method: string;
+  path: string;
+  /** The parameter that takes the rest of the path, when the declaration has one. */
+  restOfPath?: string;
+  load(): Promise<D>;
+}
+
 /**
  * The declaration of `method path` in `api`, typed by its own schemas (the compiler refuses a
- * method and path the area does not declare; a router mounts what this returns).
+ * method and path the area does not declare; a router mounts what this returns). A route whose
+ * last parameter takes the rest of the path (`REST_OF_PATH`) names it here too, as Hono needs
+ * it before the declaration loads; the load checks that both say the same.
  */
 export function declared<
   A extends ApiArea,
   M extends Declared<A>["method"],
   P extends Extract<Declared<A>, { method: M }>["path"],
->(api: A, method: M, path: P): Match<Declared<A>, M, P> {
-  const found = api.declarations.find((r) => r.method === method && r.path === path);
-  if (!found) throw new Error(`no declaration of ${method.toUpperCase()} ${path} in ${api.tag}`);
-  return found as Match<Declared<A>, M, P>;
+>(
+  api: LazyArea<A>,
+  method: M,
+  path: P,
+  restOfPath?: string,
+): DeferredRoute<Match<Declared<A>, M, P>> {
+  return {
+    method,
+    path,
+    restOfPath,
+    load: async () => {
+      const area = await api.load();
+      const found = area.declarations.find((r) => r.method === method && r.path === path);
+      if (!found) {
+        throw new Error(`no declaration of ${method.toUpperCase()} ${path} in ${area.tag}`);
+      }
+      if ((found as { [REST_OF_PATH]?: unknown })[REST_OF_PATH] !== restOfPath) {
+        throw new Error(`${method.toUpperCase()} ${path}: rest-of-path parameter differs`);
+      }
+      return found as Match<Declared<A>, M, P>;
+    },
+  };
 }
 
 /**

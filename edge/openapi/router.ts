@@ -1,5 +1,7 @@
 /**
- * How a router serves a declared route: `mount(app, declaration, handler)`. The handler reads
+ * How a router serves a declared route: `mount(app, declared(area, method, path), handler)`.
+ * The route is registered at once; its declaration loads with its area on the route's first
+ * request (area.ts `lazyArea`: an idle edge builds no request schema). The handler reads
  * its request only through `input`, whose `param()`, `query()` and `json()` parse with the
  * declaration's own zod schemas (typed by them), so what /api/openapi.json says and what the
  * edge accepts are one thing. A failure is a coded error (`RequestRefused`, 400 by default) in
@@ -16,7 +18,7 @@ import type { RouteConfig, z } from "@hono/zod-openapi";
 import type { Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { BAD_ROOM_ID_MESSAGE, errorBody } from "../http_errors.ts";
-import { honoPath, REST_OF_PATH } from "./area.ts";
+import { type DeferredRoute, honoPath, REST_OF_PATH } from "./area.ts";
 
 /** What a route answers when its declaration refuses the request. */
 export interface Refusal {
@@ -74,19 +76,24 @@ export type RouteHandler<R> = (
   input: RouteInput<R>,
 ) => Response | Promise<Response>;
 
-/** Mounts `handler` for the declared `route` on `app` (a plain Hono router). */
+/**
+ * Mounts `handler` for the declared `route` on `app` (a plain Hono router): its method and path
+ * now, its declaration (the schemas `input` parses with) loaded on the route's first request.
+ */
 export function mount<R extends Mountable>(
   app: Hono,
-  route: R,
+  route: DeferredRoute<R>,
   handler: RouteHandler<R>,
   refusal: Refusal | Refusals = INVALID_REQUEST,
 ): void {
   const refusals: Required<Refusals> = "code" in refusal
     ? { param: refusal as Refusal, query: refusal as Refusal, json: refusal as Refusal }
     : { param: INVALID_REQUEST, query: INVALID_REQUEST, json: INVALID_REQUEST, ...refusal };
-  app.on(route.method.toUpperCase(), honoPath(route.path, route[REST_OF_PATH]), async (c) => {
+  let declaration: R | undefined;
+  app.on(route.method.toUpperCase(), honoPath(route.path, route.restOfPath), async (c) => {
+    declaration ??= await route.load();
     try {
-      return await handler(c, routeInput(c, route, refusals) as RouteInput<R>);
+      return await handler(c, routeInput(c, declaration, refusals) as RouteInput<R>);
     } catch (err) {
       if (err instanceof RequestRefused) {
         return c.json(errorBody(err.code, err.message), err.status);

@@ -48,7 +48,7 @@ import {
   type User,
 } from "../accounts/users.ts";
 import { declared } from "../openapi/area.ts";
-import { accountsApi, adminUsersApi, streamerRoomsApi } from "../openapi/paths/accounts.ts";
+import { accountsApi, adminUsersApi, streamerRoomsApi } from "../openapi/lazy_areas.ts";
 import { mount } from "../openapi/router.ts";
 
 function me(user: User) {

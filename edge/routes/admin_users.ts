@@ -26,7 +26,7 @@ import {
 } from "../accounts/roles.ts";
 import { publicProfile, requireUser, type User } from "../accounts/users.ts";
 import { declared } from "../openapi/area.ts";
-import { adminUsersApi } from "../openapi/paths/accounts.ts";
+import { adminUsersApi } from "../openapi/lazy_areas.ts";
 import { mount } from "../openapi/router.ts";
 import type { AdminReplies, AdminUserView } from "../accounts/admin_view.ts";
 

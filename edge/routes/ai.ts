@@ -19,7 +19,7 @@ import { jsonError } from "../http_errors.ts";
 import { RoomRequestError } from "../../actors/room/client.ts";
 import { bearerToken } from "../accounts/http.ts";
 import { declared } from "../openapi/area.ts";
-import { roomAiApi } from "../openapi/paths/room_ai.ts";
+import { roomAiApi } from "../openapi/lazy_areas.ts";
 import { BAD_ROOM_ID, mount, type Refusals, RequestRefused } from "../openapi/router.ts";
 
 /** Someone reading the public panel without a token. */

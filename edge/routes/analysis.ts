@@ -36,7 +36,7 @@ import type { ObjectStore } from "../../media/object_store.ts";
 import { guarded } from "../http_errors.ts";
 import type { MediaAuth } from "./media.ts";
 import { declared } from "../openapi/area.ts";
-import { analysisApi } from "../openapi/paths/media.ts";
+import { analysisApi } from "../openapi/lazy_areas.ts";
 import { mount } from "../openapi/router.ts";
 import { searchRecording } from "./vod_search.ts";
 import { recordingFaces } from "./vod_faces.ts";

@@ -10,7 +10,7 @@ import type { ClusterView } from "../../engine/cluster_view.ts";
 import type { Logger } from "../../engine/log.ts";
 import { metrics, PROMETHEUS_CONTENT_TYPE } from "../../engine/metrics.ts";
 import { declared } from "../openapi/area.ts";
-import { healthApi } from "../openapi/paths/health.ts";
+import { healthApi } from "../openapi/lazy_areas.ts";
 import { mount } from "../openapi/router.ts";
 
 export interface ClusterRoutesOptions {

@@ -14,7 +14,7 @@ import { bridgeErrorResponse } from "./coded_status.ts";
 import { requireRoomManager } from "./room_managers.ts";
 import { bearerToken } from "../accounts/http.ts";
 import { declared } from "../openapi/area.ts";
-import { managersApi } from "../openapi/paths/room_ai.ts";
+import { managersApi } from "../openapi/lazy_areas.ts";
 import { BAD_ROOM_ID, mount } from "../openapi/router.ts";
 
 type Deps = Pick<EdgeDeps, "actors" | "identity" | "rooms" | "log">;

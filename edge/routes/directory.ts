@@ -8,13 +8,14 @@ import { Hono } from "hono";
 import { roomCards } from "../accounts/room_cards.ts";
 import type { EdgeDeps } from "../deps.ts";
 import type { DirectoryEntry, DirectoryResponse } from "../directory_entry.ts";
-import { directoryRoute } from "../openapi/paths/session.ts";
+import { declared } from "../openapi/area.ts";
+import { publicApi } from "../openapi/lazy_areas.ts";
 import { mount } from "../openapi/router.ts";
 
 export function directoryRoutes(deps: Pick<EdgeDeps, "directory" | "accounts">): Hono {
   const app = new Hono();
   const tooLong = { code: "invalid_request", message: "q and category are at most 64 characters" };
-  mount(app, directoryRoute, async (c, input) => {
+  mount(app, declared(publicApi, "get", "/directory"), async (c, input) => {
     const query = input.query();
     const q = (query.q ?? "").toLowerCase();
     const category = query.category ?? "";

@@ -6,7 +6,7 @@
  */
 import { Hono } from "hono";
 import { declared } from "../openapi/area.ts";
-import { docsApi } from "../openapi/paths/docs.ts";
+import { docsApi } from "../openapi/lazy_areas.ts";
 import { mount } from "../openapi/router.ts";
 
 const SCALAR = new URL(

@@ -31,7 +31,7 @@ import { moneyJson, requireAdmin, requireFinance, requireUserIdentity } from "..
 import type { AccountsIdentityResolver } from "../accounts/identity_resolver.ts";
 import { requireRoom } from "../accounts/rooms.ts";
 import { declared } from "../openapi/area.ts";
-import { economyApi } from "../openapi/paths/economy.ts";
+import { economyApi } from "../openapi/lazy_areas.ts";
 import { mount } from "../openapi/router.ts";
 
 export interface EconomyDeps {

@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import type { EdgeDeps } from "../deps.ts";
 import { declared } from "../openapi/area.ts";
-import { healthApi } from "../openapi/paths/health.ts";
+import { healthApi } from "../openapi/lazy_areas.ts";
 import { mount } from "../openapi/router.ts";
 
 const PROBE_TIMEOUT_MS = 2_000;

@@ -46,7 +46,7 @@ import { newRecordingId } from "../../media/recorder/recording_id.ts";
 import type { WindowCutter } from "../../media/recorder/windows.ts";
 import { windowFolder } from "../../media/recorder/window_names.ts";
 import { declared } from "../openapi/area.ts";
-import { mediaApi } from "../openapi/paths/media.ts";
+import { mediaApi } from "../openapi/lazy_areas.ts";
 import { mount } from "../openapi/router.ts";
 
 /** Who calls, and whether they may stream/record a room. */

@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import type { LocalObjectStore } from "../../media/local_object_store.ts";
 import { jsonError } from "../http_errors.ts";
 import { declared } from "../openapi/area.ts";
-import { mediaApi } from "../openapi/paths/media.ts";
+import { mediaApi } from "../openapi/lazy_areas.ts";
 import { mount } from "../openapi/router.ts";
 
 const TYPES: Record<string, string> = {
@@ -22,14 +22,14 @@ const TYPES: Record<string, string> = {
 
 export function localObjectRoutes(store: LocalObjectStore): Hono {
   const app = new Hono();
-  // `key` is the rest of the path (`"x-rest-of-path"` in its declaration); a request without
+  // `key` is the rest of the path (`"x-rest-of-path"` in its declaration, named here too); a request without
   // `exp` and `sig` is refused like a bad signature.
   const refused = {
     code: "bad_signature",
     message: "the link is invalid or has expired",
     status: 403 as const,
   };
-  mount(app, declared(mediaApi, "get", "/media/objects/{key}"), async (c, input) => {
+  mount(app, declared(mediaApi, "get", "/media/objects/{key}", "key"), async (c, input) => {
     const { key } = input.param();
     const { exp, sig } = input.query();
     if (!(await store.verify(key, exp, sig))) {

@@ -7,7 +7,7 @@
  *   `leave`, `hand`; the host and co-hosts `admit`, `admit_all`, `deny`, `remove`, `mute`,
  *   `lower_hand`, `settings`, `invite`, `revoke`, `end`; the host `cohost`.
  * The room checks who may do what; the answer is `{me, view, invite?}`. Declarations and the
- * status table: edge/openapi/paths/meeting.ts.
+ * status table: edge/openapi/paths/meeting.ts and meeting_status.ts.
  * - `GET  /api/rooms/:id/meetings` — the room's ended meetings, newest first (the room's
  *   staff: owner, room admins, platform admins), from the meeting history
  *   (`actors/room/meeting_archive.ts`).
@@ -23,7 +23,8 @@ import { AuthError, identityToActor } from "../auth/identity.ts";
 import type { EdgeDeps } from "../deps.ts";
 import { BAD_ROOM_ID_MESSAGE, codedErrorResponse } from "../http_errors.ts";
 import { declared } from "../openapi/area.ts";
-import { MEETING_STATUS, meetingApi } from "../openapi/paths/meeting.ts";
+import { meetingApi } from "../openapi/lazy_areas.ts";
+import { MEETING_STATUS } from "./meeting_status.ts";
 import { mount, RequestRefused } from "../openapi/router.ts";
 
 export function meetingRoutes(

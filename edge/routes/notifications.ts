@@ -18,7 +18,7 @@ import { type NotifyLanguage, verifyMail } from "../notifications/messages.ts";
 import { type SignedLinks, VERIFY_LINK_TTL_MS } from "../notifications/signed_links.ts";
 import { declared } from "../openapi/area.ts";
 import { mount } from "../openapi/router.ts";
-import { notificationsApi as api } from "../openapi/paths/notifications.ts";
+import { notificationsApi as api } from "../openapi/lazy_areas.ts";
 
 export interface NotificationRouteDeps {
   store: NotificationStore;

@@ -18,7 +18,7 @@ import { AuthError, identityToActor } from "../auth/identity.ts";
 import type { EdgeDeps } from "../deps.ts";
 import { codedErrorResponse, jsonError } from "../http_errors.ts";
 import { declared } from "../openapi/area.ts";
-import { pkApi } from "../openapi/paths/pk.ts";
+import { pkApi } from "../openapi/lazy_areas.ts";
 import { BAD_ROOM_ID, mount } from "../openapi/router.ts";
 
 /** A body that is not JSON is `bad_json`, as the room's other routers say. */

@@ -13,7 +13,7 @@ import { AuthError } from "../auth/identity.ts";
 import type { EdgeDeps } from "../deps.ts";
 import { BAD_ROOM_ID_MESSAGE, jsonError } from "../http_errors.ts";
 import { declared } from "../openapi/area.ts";
-import { socketsApi } from "../openapi/paths/room_ai.ts";
+import { socketsApi } from "../openapi/lazy_areas.ts";
 import { mount } from "../openapi/router.ts";
 import { ProxyHubs } from "../proxy_ws/hub.ts";
 import { MicInput, MicInputError } from "../proxy_ws/mic_input.ts";

@@ -8,7 +8,7 @@ import { fileReport, openReports } from "../accounts/reports.ts";
 import type { Accounts } from "../accounts/service.ts";
 import { guarded } from "../http_errors.ts";
 import { declared } from "../openapi/area.ts";
-import { reportsApi } from "../openapi/paths/reports.ts";
+import { reportsApi } from "../openapi/lazy_areas.ts";
 import { mount } from "../openapi/router.ts";
 
 export function reportsRoutes(deps: Accounts): Hono {

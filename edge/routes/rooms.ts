@@ -7,19 +7,14 @@ import { Hono } from "hono";
 import type { EdgeDeps } from "../deps.ts";
 import { roomErrorResponse } from "../http_errors.ts";
 import { BAD_ROOM_ID, mount } from "../openapi/router.ts";
-import {
-  getRoomRoute,
-  highlightsRoute,
-  listRoomsRoute,
-  statsMinutesRoute,
-  statsRoute,
-} from "../openapi/paths/session.ts";
+import { declared } from "../openapi/area.ts";
+import { publicApi } from "../openapi/lazy_areas.ts";
 import { readStatsMinutes } from "../../actors/room/stats_archive.ts";
 
 export function roomsRoutes(deps: Pick<EdgeDeps, "rooms" | "directory" | "accounts">): Hono {
   const app = new Hono();
-  mount(app, listRoomsRoute, (c) => c.json({ rooms: deps.directory.list() }));
-  mount(app, getRoomRoute, async (c, input) => {
+  mount(app, declared(publicApi, "get", "/rooms"), (c) => c.json({ rooms: deps.directory.list() }));
+  mount(app, declared(publicApi, "get", "/rooms/{id}"), async (c, input) => {
     const { id } = input.param();
     try {
       return c.json({ room: await deps.rooms.info(id) });
@@ -27,7 +22,7 @@ export function roomsRoutes(deps: Pick<EdgeDeps, "rooms" | "directory" | "accoun
       return roomErrorResponse(c, err);
     }
   }, BAD_ROOM_ID);
-  mount(app, highlightsRoute, async (c, input) => {
+  mount(app, declared(publicApi, "get", "/rooms/{id}/highlights"), async (c, input) => {
     const { id } = input.param();
     try {
       return c.json({ roomId: id, highlights: await deps.rooms.highlights(id) });
@@ -36,7 +31,7 @@ export function roomsRoutes(deps: Pick<EdgeDeps, "rooms" | "directory" | "accoun
     }
   }, BAD_ROOM_ID);
   /** The room's time series (viewers, chat, gifts per bucket) for the streamer's charts. */
-  mount(app, statsRoute, async (c, input) => {
+  mount(app, declared(publicApi, "get", "/rooms/{id}/stats"), async (c, input) => {
     const { id } = input.param();
     try {
       return c.json({ roomId: id, ...(await deps.rooms.stats(id)) });
@@ -45,7 +40,7 @@ export function roomsRoutes(deps: Pick<EdgeDeps, "rooms" | "directory" | "accoun
     }
   }, BAD_ROOM_ID);
   /** The same per minute from Postgres, across the room's activations (default: 4 hours). */
-  mount(app, statsMinutesRoute, async (c, input) => {
+  mount(app, declared(publicApi, "get", "/rooms/{id}/stats/minutes"), async (c, input) => {
     const { id } = input.param();
     const q = input.query();
     const until = q.until ?? Date.now();

@@ -8,7 +8,7 @@ import { randomGuestId, randomGuestName, sanitizeNickname } from "../auth/nickna
 import type { EdgeDeps } from "../deps.ts";
 import { jsonError } from "../http_errors.ts";
 import { declared } from "../openapi/area.ts";
-import { publicApi } from "../openapi/paths/session.ts";
+import { publicApi } from "../openapi/lazy_areas.ts";
 import { mount } from "../openapi/router.ts";
 
 /** Guest sessions last a day; the client asks for a new one after that. */

@@ -14,7 +14,7 @@ import { AuthError, identityToActor } from "../auth/identity.ts";
 import type { EdgeDeps } from "../deps.ts";
 import { codedErrorResponse } from "../http_errors.ts";
 import { declared } from "../openapi/area.ts";
-import { stageApi } from "../openapi/paths/stage.ts";
+import { stageApi } from "../openapi/lazy_areas.ts";
 import { BAD_ROOM_ID, mount } from "../openapi/router.ts";
 
 const ANONYMOUS: Actor = { userId: "anonymous", name: "anonymous", kind: "guest", roles: [] };

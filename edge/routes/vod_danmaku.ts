@@ -17,7 +17,7 @@ import type { VodService } from "../../media/vod.ts";
 import { offsetInRange, wallAtOffset } from "../../media/vod_danmaku.ts";
 import { guarded } from "../http_errors.ts";
 import { declared } from "../openapi/area.ts";
-import { mediaApi } from "../openapi/paths/media.ts";
+import { mediaApi } from "../openapi/lazy_areas.ts";
 import { mount } from "../openapi/router.ts";
 
 /** The widest range one request may ask for (6 h of VOD). */

@@ -19,7 +19,7 @@ import {
 } from "../../actors/webhooks/store.ts";
 import { eventId, WEBHOOK_EVENT_TYPES } from "../../actors/webhooks/events.ts";
 import { declared } from "../openapi/area.ts";
-import { webhooksApi } from "../openapi/paths/webhooks.ts";
+import { webhooksApi } from "../openapi/lazy_areas.ts";
 import { mount } from "../openapi/router.ts";
 import { MediaError } from "../../media/errors.ts";
 import {

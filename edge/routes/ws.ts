@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import type { EdgeDeps } from "../deps.ts";
 import { BAD_ROOM_ID_MESSAGE, jsonError } from "../http_errors.ts";
 import { declared } from "../openapi/area.ts";
-import { socketsApi } from "../openapi/paths/room_ai.ts";
+import { socketsApi } from "../openapi/lazy_areas.ts";
 import { mount } from "../openapi/router.ts";
 
 export function wsRoutes(deps: Pick<EdgeDeps, "gateway" | "ipLimits">): Hono {

@@ -2,6 +2,7 @@
 
 import { MeetingOp } from "../../../actors/room/meeting_contract.ts";
 import { area } from "../area.ts";
+import { MEETING_STATUS } from "../../routes/meeting_status.ts";
 import type { MeetingRecord, MeetingRecordBrief } from "../../../actors/room/meeting_archive.ts";
 import {
   BEARER,
@@ -14,35 +15,7 @@ import {
   z,
 } from "../schemas.ts";
 
-/** HTTP statuses of the meeting's refusals (the router answers with this table). */
-export const MEETING_STATUS = {
-  auth_required: 401,
-  auth_invalid: 401,
-  auth_expired: 401,
-  auth_revoked: 401,
-  login_required: 401,
-  forbidden: 403,
-  banned: 403,
-  not_admitted: 403,
-  meeting_removed: 403,
-  invite_invalid: 403,
-  not_waiting: 404,
-  not_member: 404,
-  invite_not_found: 404,
-  meeting_not_found: 404,
-  not_a_meeting: 409,
-  meeting_full: 409,
-  meeting_running: 409,
-  meeting_not_running: 409,
-  limit_reached: 409,
-  invite_expired: 410,
-  invite_revoked: 410,
-  internal: 500,
-  room_unavailable: 503,
-  history_unavailable: 503,
-} as const;
-
-/** Codes by status, from the table above (one source). */
+/** Codes by status, from the router's MEETING_STATUS (one source). */
 function byStatus(): Parameters<typeof errors>[0] {
   const out: Record<number, string[]> = { 400: ["bad_room_id", "invalid_request", "bad_json"] };
   for (const [code, status] of Object.entries(MEETING_STATUS)) (out[status] ??= []).push(code);

@@ -56,7 +56,7 @@ const ROOM_ERRORS = errors({
   503: ["room_unavailable"],
 });
 
-export const listRoomsRoute = route({
+const listRoomsRoute = route({
   tags: ["rooms"],
   method: "get",
   path: "/rooms",
@@ -68,7 +68,7 @@ export const listRoomsRoute = route({
   }),
 });
 
-export const getRoomRoute = route({
+const getRoomRoute = route({
   tags: ["rooms"],
   method: "get",
   path: "/rooms/{id}",
@@ -80,7 +80,7 @@ export const getRoomRoute = route({
   }),
 });
 
-export const highlightsRoute = route({
+const highlightsRoute = route({
   tags: ["rooms"],
   method: "get",
   path: "/rooms/{id}/highlights",
@@ -95,7 +95,7 @@ export const highlightsRoute = route({
   }),
 });
 
-export const statsRoute = route({
+const statsRoute = route({
   tags: ["rooms"],
   method: "get",
   path: "/rooms/{id}/stats",
@@ -131,7 +131,7 @@ const StatsMinute = z.object({
   mood: z.number().nullable().openapi({ description: "the chat's mean mood, -1..1" }),
 });
 
-export const statsMinutesRoute = route({
+const statsMinutesRoute = route({
   tags: ["rooms"],
   method: "get",
   path: "/rooms/{id}/stats/minutes",
@@ -161,7 +161,7 @@ export const statsMinutesRoute = route({
   }),
 });
 
-export const directoryRoute = route({
+const directoryRoute = route({
   tags: ["rooms"],
   method: "get",
   path: "/directory",
