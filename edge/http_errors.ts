@@ -27,6 +27,17 @@ export function roomErrorResponse(c: Context, err: unknown) {
   return jsonError(c, 500, "internal", "request failed");
 }
 
+/** Statuses of the refusals of a signed-in caller's action (its token, its role, a ban). */
+export const SIGNED_IN_STATUS = {
+  auth_required: 401,
+  auth_invalid: 401,
+  auth_expired: 401,
+  auth_revoked: 401,
+  login_required: 401,
+  forbidden: 403,
+  banned: 403,
+} as const;
+
 /**
  * Any error that carries a stable snake_case `code` (and usually an HTTP `status`:
  * AccountError, EconomyError, MediaError, HttpError…) becomes its JSON error response;

@@ -3,14 +3,10 @@
  * meeting's declarations (edge/openapi/paths/meeting.ts) list each status's codes from it. Its
  * own module so the router has it without loading the declarations.
  */
+import { SIGNED_IN_STATUS } from "../http_errors.ts";
+
 export const MEETING_STATUS = {
-  auth_required: 401,
-  auth_invalid: 401,
-  auth_expired: 401,
-  auth_revoked: 401,
-  login_required: 401,
-  forbidden: 403,
-  banned: 403,
+  ...SIGNED_IN_STATUS,
   not_admitted: 403,
   meeting_removed: 403,
   invite_invalid: 403,

@@ -12,7 +12,7 @@ import type { Actor, StageOp } from "../../actors/room/contract.ts";
 import { bearerToken } from "../accounts/http.ts";
 import { AuthError, identityToActor } from "../auth/identity.ts";
 import type { EdgeDeps } from "../deps.ts";
-import { codedErrorResponse } from "../http_errors.ts";
+import { codedErrorResponse, SIGNED_IN_STATUS } from "../http_errors.ts";
 import { declared } from "../openapi/area.ts";
 import { stageApi } from "../openapi/lazy_areas.ts";
 import { BAD_ROOM_ID, mount } from "../openapi/router.ts";
@@ -20,13 +20,7 @@ import { BAD_ROOM_ID, mount } from "../openapi/router.ts";
 const ANONYMOUS: Actor = { userId: "anonymous", name: "anonymous", kind: "guest", roles: [] };
 
 const STATUS: Record<string, ContentfulStatusCode> = {
-  auth_required: 401,
-  auth_invalid: 401,
-  auth_expired: 401,
-  auth_revoked: 401,
-  login_required: 401,
-  forbidden: 403,
-  banned: 403,
+  ...SIGNED_IN_STATUS,
   stage_not_found: 404,
   stage_full: 409,
   limit_reached: 409,
