@@ -19,11 +19,21 @@ type Head = { v: string } | { chunks: number; gen: string };
 
 /** Deno KV's value limit is 64 KiB; chunks stay well under it. */
 const CHUNK_BYTES = 60_000;
+/** Heads this store wrote, remembered at most (the memory starts over past it). */
+const WRITTEN_MAX = 50_000;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export class DenoKvStateStore implements StateStore {
   readonly kind = "denokv" as const;
+  /**
+   * The head this store last wrote per key (its versionstamp and chunks): a write that
+   * expects that version knows which chunks it replaces without reading the head back (an
+   * actor persists about once a second, and the head of a small state holds the whole value).
+   * Only a head read or written here is trusted, and only at its own versionstamp: if anyone
+   * else wrote the key since, the atomic check fails as it would have.
+   */
+  readonly #written = new Map<string, { version: string; head: Head }>();
   private constructor(private readonly kv: Deno.Kv) {}
 
   /** Opens `path` (a file, `:memory:`, or a KV Connect URL); creates the folder. */
@@ -49,27 +59,47 @@ export class DenoKvStateStore implements StateStore {
     if (bytes && bytes.length > MAX_STATE_BYTES) {
       throw new RangeError(`state ${key.join("/")} exceeds ${MAX_STATE_BYTES} bytes`);
     }
-    const old = await this.kv.get<Head>(["s", ...key]);
-    if (old.versionstamp !== expected) return null;
-    const op = this.kv.atomic().check({ key: ["s", ...key], versionstamp: expected });
-    if (old.value && "chunks" in old.value) {
-      for (let i = 0; i < old.value.chunks; i++) op.delete(["c", ...key, old.value.gen, i]);
+    const memoKey = key.join("\u0000");
+    const known = this.#written.get(memoKey);
+    let oldHead: Head | null;
+    if (expected !== null && known?.version === expected) oldHead = known.head;
+    else {
+      const old = await this.kv.get<Head>(["s", ...key]);
+      if (old.versionstamp !== expected) return null;
+      oldHead = old.value;
     }
+    const op = this.kv.atomic().check({ key: ["s", ...key], versionstamp: expected });
+    if (oldHead && "chunks" in oldHead) {
+      for (let i = 0; i < oldHead.chunks; i++) op.delete(["c", ...key, oldHead.gen, i]);
+    }
+    let head: Head;
     if (!bytes || bytes.length <= CHUNK_BYTES) {
-      op.set(["s", ...key], { v: text } satisfies Head);
+      head = { v: text };
     } else {
       const gen = crypto.randomUUID();
       const chunks = Math.ceil(bytes.length / CHUNK_BYTES);
       for (let i = 0; i < chunks; i++) {
         op.set(["c", ...key, gen, i], bytes.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES));
       }
-      op.set(["s", ...key], { chunks, gen } satisfies Head);
+      head = { chunks, gen };
     }
+    op.set(["s", ...key], head);
     const result = await op.commit();
-    return result.ok ? result.versionstamp : null;
+    if (!result.ok) {
+      this.#written.delete(memoKey);
+      return null;
+    }
+    if (this.#written.size >= WRITTEN_MAX) this.#written.clear();
+    // only the chunk list is needed later: a value's text is not kept
+    this.#written.set(memoKey, {
+      version: result.versionstamp,
+      head: "chunks" in head ? head : { v: "" },
+    });
+    return result.versionstamp;
   }
 
   async delete(key: StateKey, expected: Version): Promise<boolean> {
+    this.#written.delete(key.join("\u0000"));
     const old = await this.kv.get<Head>(["s", ...key]);
     if (old.versionstamp !== expected) return false;
     const op = this.kv.atomic().check({ key: ["s", ...key], versionstamp: expected })

@@ -38,8 +38,22 @@ Deno.test("denokv store: values past 64 KiB are chunked and rewritten atomically
     assert.deepEqual((await store.get(["big", "x"]))?.value, { small: true });
     assert.equal(await store.set(["big", "x"], big, v1), null, "stale version refused");
     await assert.rejects(store.set(["big", "y"], { t: "x".repeat(600_000) }, null), RangeError);
+    // rewrites that follow the store's own writes (it remembers which chunks it wrote
+    // instead of reading the head back) still replace every chunk of the value before
+    const v3 = await store.set(["big", "x"], big, v2);
+    const v4 = await store.set(["big", "x"], { ...big, n: 2 }, v3);
+    assert.deepEqual((await store.get(["big", "x"]))?.value, { ...big, n: 2 });
+    assert.ok(await store.set(["big", "x"], { small: 2 }, v4));
+    assert.equal(await store.set(["big", "x"], { small: 3 }, v4), null, "stale version refused");
   } finally {
     await store.close();
+  }
+  const kv = await Deno.openKv(`${dir}/state.kv`);
+  try {
+    const chunks = await Array.fromAsync(kv.list({ prefix: ["c"] }));
+    assert.equal(chunks.length, 0, "no chunk outlives the value it belonged to");
+  } finally {
+    kv.close();
     await Deno.remove(dir, { recursive: true });
   }
 });
