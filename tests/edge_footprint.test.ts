@@ -6,6 +6,7 @@
  * (Idle RSS per role is a figure, measured by tests/bench/idle_memory.ts.)
  */
 import assert from "node:assert/strict";
+import { parseConfig } from "../edge/wiring/config.ts";
 import { staticLoad } from "./helpers/import_graph.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -88,4 +89,26 @@ Deno.test("edge footprint: the engine's root does load the actors (the check can
   const document = await staticLoad(ROOT, "edge/openapi/document.ts");
   assert.ok([...document.files].some(isDeclaration), "the document does load the declarations");
   assert.ok(document.packages.has("@hono/zod-openapi"));
+});
+
+Deno.test("edge footprint: reading the default configuration builds no Intl formatter", () => {
+  // The first Intl.DateTimeFormat maps ICU's locale and time-zone data into the process (about
+  // 6 MB of RSS); the default RECORDING_NAME_TZ (UTC) is known without one.
+  const Original = Intl.DateTimeFormat;
+  let made = 0;
+  Intl.DateTimeFormat = function (...args: ConstructorParameters<typeof Original>) {
+    made++;
+    return new Original(...args);
+  } as unknown as typeof Intl.DateTimeFormat;
+  try {
+    parseConfig({ AUTH_SECRET: "footprint-secret-0123456789abcdef" });
+    assert.equal(made, 0);
+    parseConfig({
+      AUTH_SECRET: "footprint-secret-0123456789abcdef",
+      RECORDING_NAME_TZ: "Asia/Shanghai",
+    });
+    assert.equal(made, 1, "another zone is checked by Intl");
+  } finally {
+    Intl.DateTimeFormat = Original;
+  }
 });

@@ -73,8 +73,14 @@ export function windowKey(
   }${anchor}_${p.y}${p.mo}${p.d}_${p.h}${p.mi}${p.s}_${String(seq).padStart(3, "0")}.mp4`;
 }
 
-/** A time zone Intl knows (checked at start-up). */
+/**
+ * A time zone Intl knows (checked at start-up). `UTC`, the default, is one without asking
+ * Intl: a first `Intl.DateTimeFormat` maps ICU's locale and zone data into the process (about
+ * 6 MB of RSS), which a process that never names a recording window need not carry (issue 18:
+ * an idle edge).
+ */
 export function isTimeZone(name: string): boolean {
+  if (name === "UTC") return true;
   try {
     new Intl.DateTimeFormat("en", { timeZone: name });
     return true;
