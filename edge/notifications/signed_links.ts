@@ -36,34 +36,47 @@ const fromB64url = (s: string) =>
 
 export const VERIFY_LINK_TTL_MS = 24 * 3600_000;
 
-export class SignedLinks {
-  private constructor(private readonly key: CryptoKey) {}
+/** The links' key, derived from `secret` (the session signing secret) for this purpose only. */
+async function deriveKey(secret: string): Promise<CryptoKey> {
+  const base = await crypto.subtle.importKey(
+    "raw",
+    enc.encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const derived = new Uint8Array(
+    await crypto.subtle.sign("HMAC", base, enc.encode("synapse-live notification links v1")),
+  );
+  return await crypto.subtle.importKey(
+    "raw",
+    derived,
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign", "verify"],
+  );
+}
 
-  /** Keys derived from `secret` (the session signing secret) for this purpose only. */
-  static async create(secret: string): Promise<SignedLinks> {
-    const base = await crypto.subtle.importKey(
-      "raw",
-      enc.encode(secret),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"],
-    );
-    const derived = new Uint8Array(
-      await crypto.subtle.sign("HMAC", base, enc.encode("synapse-live notification links v1")),
-    );
-    const key = await crypto.subtle.importKey(
-      "raw",
-      derived,
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign", "verify"],
-    );
-    return new SignedLinks(key);
+export class SignedLinks {
+  #key: Promise<CryptoKey> | undefined;
+
+  private constructor(private readonly secret: string) {}
+
+  /**
+   * Links signed with a key derived from `secret`, on the first link signed or opened: an idle
+   * process runs no HMAC (its code pages stay out of the RSS: issue 18).
+   */
+  static create(secret: string): Promise<SignedLinks> {
+    return Promise.resolve(new SignedLinks(secret));
+  }
+
+  private get key(): Promise<CryptoKey> {
+    return this.#key ??= deriveKey(this.secret);
   }
 
   async sign(claim: Claim): Promise<string> {
     const body = b64url(enc.encode(JSON.stringify(claim)));
-    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", this.key, enc.encode(body)));
+    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await this.key, enc.encode(body)));
     return `${body}.${b64url(mac)}`;
   }
 
@@ -73,7 +86,7 @@ export class SignedLinks {
     if (!m) return undefined;
     let ok = false;
     try {
-      ok = await crypto.subtle.verify("HMAC", this.key, fromB64url(m[2]), enc.encode(m[1]));
+      ok = await crypto.subtle.verify("HMAC", await this.key, fromB64url(m[2]), enc.encode(m[1]));
     } catch {
       return undefined;
     }
