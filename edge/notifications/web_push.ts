@@ -16,7 +16,7 @@
 import type WebPush from "web-push";
 import type { NotificationStore, PushSubscriptionRow } from "../../actors/notifications/store.ts";
 import type { Logger } from "../../engine/log.ts";
-import { EgressGuardProxy } from "../../media/recorder/egress_guard.ts";
+import { GuardedHttpClient } from "../../media/recorder/egress_guard.ts";
 import {
   assertPublicHost,
   type HostLookup,
@@ -57,17 +57,15 @@ export interface PushSenderOptions {
 export class PushSender {
   readonly #allow: (address: string) => boolean;
   readonly #lookup: HostLookup;
-  readonly #proxy: EgressGuardProxy;
-  readonly #client: Deno.HttpClient;
+  readonly #http: GuardedHttpClient;
 
   constructor(private readonly opts: PushSenderOptions) {
     this.#allow = opts.allowAddress ?? isPublicAddress;
     this.#lookup = opts.lookup ?? systemLookup;
-    this.#proxy = new EgressGuardProxy(
+    this.#http = new GuardedHttpClient(
       { lookup: this.#lookup, allowAddress: this.#allow },
       opts.log,
     );
-    this.#client = Deno.createHttpClient({ proxy: { url: this.#proxy.url } });
   }
 
   /** Whether a subscription's endpoint may be used (checked when a browser subscribes too). */
@@ -108,7 +106,7 @@ export class PushSender {
         body: req.body as Uint8Array<ArrayBuffer>,
         redirect: "manual",
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
-        client: this.#client,
+        client: this.#http.client,
       });
       await res.body?.cancel();
       if (res.status >= 200 && res.status < 300) return { ok: true };
@@ -131,7 +129,6 @@ export class PushSender {
   }
 
   async close(): Promise<void> {
-    this.#client.close();
-    await this.#proxy.close();
+    await this.#http.close();
   }
 }

@@ -21,7 +21,7 @@ import type { Logger } from "../../engine/log.ts";
 import { metrics } from "../../engine/metrics.ts";
 import { idleWait } from "../../engine/resilience/poll_loop.ts";
 import type { DueDelivery, WebhookStore } from "../../actors/webhooks/store.ts";
-import { EgressGuardProxy } from "../../media/recorder/egress_guard.ts";
+import { GuardedHttpClient } from "../../media/recorder/egress_guard.ts";
 import {
   assertPublicHost,
   type HostLookup,
@@ -98,8 +98,7 @@ export class WebhookWorker {
   readonly #allow: (address: string) => boolean;
   readonly #lookup: HostLookup;
   readonly #lanes = new Map<string, Promise<void>>();
-  readonly #proxy: EgressGuardProxy;
-  readonly #client: Deno.HttpClient;
+  readonly #http: GuardedHttpClient;
   #closed = false;
   /** Aborts attempts in flight on close (they are not recorded: the lease lapses, and the
    * delivery stays due for the next worker). */
@@ -114,11 +113,10 @@ export class WebhookWorker {
     this.#maxIdleMs = Math.max(this.#o.pollMs, opts.maxIdleMs ?? this.#o.pollMs * 10);
     this.#allow = opts.allowAddress ?? isPublicAddress;
     this.#lookup = opts.lookup ?? systemLookup;
-    this.#proxy = new EgressGuardProxy(
+    this.#http = new GuardedHttpClient(
       { lookup: this.#lookup, allowAddress: this.#allow },
       opts.log,
     );
-    this.#client = Deno.createHttpClient({ proxy: { url: this.#proxy.url } });
     openWorkers.add(this);
     this.#loop = this.#run();
   }
@@ -245,7 +243,7 @@ export class WebhookWorker {
         body,
         redirect: "manual",
         signal: AbortSignal.any([AbortSignal.timeout(this.#o.timeoutMs), this.#stop.signal]),
-        client: this.#client,
+        client: this.#http.client,
       });
       status = res.status;
       await res.body?.cancel();
@@ -276,7 +274,6 @@ export class WebhookWorker {
     await this.#loop;
     await Promise.all(this.#lanes.values());
     openWorkers.delete(this);
-    this.#client.close();
-    await this.#proxy.close();
+    await this.#http.close();
   }
 }

@@ -196,3 +196,31 @@ async function pump(from: Deno.Conn, to: Deno.Conn): Promise<void> {
     await to.closeWrite();
   } catch { /* closed already */ }
 }
+
+/**
+ * A `Deno.HttpClient` whose every connection goes through its own `EgressGuardProxy`, both made
+ * on the first request (`client`): a worker that has sent nothing holds neither the proxy's
+ * listener nor the client's TLS roots (issue 18: an idle edge).
+ */
+export class GuardedHttpClient {
+  #proxy: EgressGuardProxy | undefined;
+  #client: Deno.HttpClient | undefined;
+
+  constructor(private readonly policy: EgressPolicy, private readonly log?: Logger) {}
+
+  /** The client to pass to `fetch` (made now if it was not). */
+  get client(): Deno.HttpClient {
+    if (!this.#client) {
+      this.#proxy = new EgressGuardProxy(this.policy, this.log);
+      this.#client = Deno.createHttpClient({ proxy: { url: this.#proxy.url } });
+    }
+    return this.#client;
+  }
+
+  async close(): Promise<void> {
+    this.#client?.close();
+    this.#client = undefined;
+    await this.#proxy?.close();
+    this.#proxy = undefined;
+  }
+}
