@@ -18,6 +18,7 @@
  * - `GET /api/vod/rooms/:roomId/recordings`, `GET /api/vod/recordings/:id` (timeline),
  *   `GET /api/vod/recordings/:id/playlist.m3u8`, `GET|POST /api/vod/recordings/:id/clips`.
  */
+import { PAUSE_NOTICE, RESUME_NOTICE } from "./recording_notices.ts";
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { DanmakuArchiveReader } from "../../actors/room/danmaku_archive.ts";
@@ -126,22 +127,6 @@ export async function outsideRoomId(ownerId: string, stream: OutsideStream): Pro
   const platform = stream.platform.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 16) || "url";
   return `out-${platform}-${digest.slice(0, 6).toHex()}`;
 }
-
-/** Douyin-document notices for the pause guard (SSE `recording_paused` / `recording_resumed`). */
-const PAUSE_NOTICE: Record<string, { en: string; zh: string }> = {
-  disk_low: {
-    en: "Recording paused: free disk space is below the threshold; it resumes by itself.",
-    zh: "录制已暂停：磁盘剩余空间低于阈值，空间恢复后将自动继续。",
-  },
-  bucket_quota: {
-    en: "Recording paused: the storage quota is used up; it resumes by itself.",
-    zh: "录制已暂停：存储配额已满，恢复后将自动继续。",
-  },
-};
-const RESUME_NOTICE = {
-  en: "Recording resumed.",
-  zh: "录制已恢复。",
-};
 
 const MAX_WEBHOOK_BYTES = 256 * 1024;
 /** Places in a meeting that get a LiveKit token. */
