@@ -44,7 +44,7 @@ export class DisplayBudget {
   /** Danmaku that may still be shown; refilled at `perSecond`, at most one second's worth. */
   #tokens: number;
   #lastAt: number | undefined;
-  /** userId → when (a counter) the sender was last shown; Map order = least recent first. */
+  /** userId -> when (a counter) the sender was last shown; Map order = least recent first. */
   readonly #lastShown = new Map<string, number>();
   #shownCounter = 0;
 

@@ -40,14 +40,14 @@ export const SIGNED_IN_STATUS = {
 
 /**
  * Any error that carries a stable snake_case `code` (and usually an HTTP `status`:
- * AccountError, EconomyError, MediaError, HttpError…) becomes its JSON error response;
+ * AccountError, EconomyError, MediaError, HttpError...) becomes its JSON error response;
  * anything else is logged and answered as a 500 `internal`.
  */
 export function codedErrorResponse(
   c: Context,
   err: unknown,
   log: Logger,
-  /** A feature's own code → status table (then 400 for other codes), instead of `status`. */
+  /** A feature's own code -> status table (then 400 for other codes), instead of `status`. */
   statuses?: Record<string, ContentfulStatusCode>,
 ) {
   const e = err as { code?: unknown; status?: unknown; message?: unknown } | null;

@@ -3,8 +3,8 @@
  * guest sessions (`POST /api/session/guest`) and password attempts (`/api/auth/login`,
  * `/api/auth/register`) through token buckets (`rate_limited` + `Retry-After`).
  *
- * The client IP is the TCP peer's address, or — only when `EDGE_TRUSTED_PROXIES` says the
- * edge sits behind that many reverse proxies — the address those proxies wrote into
+ * The client IP is the TCP peer's address, or - only when `EDGE_TRUSTED_PROXIES` says the
+ * edge sits behind that many reverse proxies - the address those proxies wrote into
  * `X-Forwarded-For`. IPv6 clients are keyed by their /64 (one subscriber's usual prefix), so
  * rotating addresses inside it buys nothing.
  *

@@ -1,7 +1,7 @@
 /**
  * One viewer's socket in one room, from upgrade to close:
- * `hello` (within the hello timeout) → token → join the room → `welcome` (+ replay on
- * resume) → live batches, with commands (`say`, `mod`, `gift`, `resume`, `ping`) forwarded
+ * `hello` (within the hello timeout) -> token -> join the room -> `welcome` (+ replay on
+ * resume) -> live batches, with commands (`say`, `mod`, `gift`, `resume`, `ping`) forwarded
  * to the room actor. Abuse closes the socket with a documented code; a bad frame only gets
  * an `error` frame. Batches arriving while the join is in flight are held and then
  * delivered after the welcome, without duplicates.

@@ -1,6 +1,6 @@
 /**
- * `jsonCopy(v)` returns what `JSON.parse(JSON.stringify(v))` returns — the value as the wire
- * would deliver it — without the text in between when `v` is plain data (object literals,
+ * `jsonCopy(v)` returns what `JSON.parse(JSON.stringify(v))` returns - the value as the wire
+ * would deliver it - without the text in between when `v` is plain data (object literals,
  * arrays, strings, finite numbers, booleans, null): the in-process path of every actor ask
  * copies each message and reply this way (engine/client.ts). Anything else met on the way
  * (a Date, a class instance, a function such as `toJSON`, a bigint, non-finite numbers, a

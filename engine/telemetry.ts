@@ -2,7 +2,7 @@
  * Tracing and OpenTelemetry glue. Spans use `@opentelemetry/api`; with `OTEL_DENO=true`
  * (plus `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_SERVICE_NAME`) Deno's built-in OpenTelemetry
  * exports them (and its own HTTP metrics) over OTLP; without it spans are non-recording but
- * trace ids still flow: edge → NATS (W3C `traceparent` header) → actor, and every JSON log
+ * trace ids still flow: edge -> NATS (W3C `traceparent` header) -> actor, and every JSON log
  * line written inside a traced request carries `trace_id`/`span_id`.
  *
  * `initTelemetry()` installs an AsyncLocalStorage context manager when none is registered

@@ -3,8 +3,8 @@
  * forever (a NATS restart is survived without anyone noticing except for in-flight
  * requests), keeps subscriptions across reconnects (the client re-subscribes), passes
  * headers through (W3C trace context rides in them) and maps NATS request failures to the
- * transport contract's errors: "no responders" (status 503) → `NoRespondersError`,
- * timeouts → `RequestTimeoutError`.
+ * transport contract's errors: "no responders" (status 503) -> `NoRespondersError`,
+ * timeouts -> `RequestTimeoutError`.
  */
 import {
   connect,
@@ -187,7 +187,7 @@ function fromNatsHeaders(h: MsgHdrs | undefined): Headers | undefined {
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-/** NATS request failures → the transport contract's errors (others pass through). */
+/** NATS request failures -> the transport contract's errors (others pass through). */
 function mapRequestError(err: unknown, subject: string, timeoutMs: number): unknown {
   if (err instanceof natsErrors.RequestError) {
     if (err.isNoResponders()) return new NoRespondersError(subject);

@@ -1,7 +1,7 @@
 /**
  * Recordings on the local disk (the embedded default when S3 is not configured): the same
  * `ObjectStore` as S3, one file per key under a root folder. "Presigned" GETs are URLs of
- * this server (`/media/objects/<key>?exp=…&sig=…`) signed with an HMAC over the key and
+ * this server (`/media/objects/<key>?exp=...&sig=...`) signed with an HMAC over the key and
  * expiry, served by `localObjectRoutes` (edge/routes/media_objects.ts) after `verify`.
  */
 import type { ObjectStore, StoredObject } from "./object_store.ts";

@@ -112,3 +112,26 @@ Deno.test("edge footprint: reading the default configuration builds no Intl form
     Intl.DateTimeFormat = Original;
   }
 });
+
+/** Whether `text` has a character V8 cannot store in one byte (beyond Latin-1). */
+const twoByte = (text: string) => [...text].some((c) => c.codePointAt(0)! > 0xff);
+/** Modules that quote a document in its own script (the Douyin document's CORS rule). */
+const QUOTES = new Set(["edge/cors.ts"]);
+/** The code of a line: nothing of a comment line, the part before a trailing `// ` comment. */
+const codeOf = (line: string) => /^\s*(\*|\/\/|\/\*)/.test(line) ? "" : line.split(" // ")[0];
+
+Deno.test("edge footprint: modules the edge loads at start write their comments in Latin-1", async () => {
+  // V8 keeps each module's source (and its inline source map) one byte a character while every
+  // character is Latin-1: one "—", "→" or "…" in a comment stores the whole module two bytes a
+  // character (issue 18). A module whose code needs such text (a message in Chinese) is exempt.
+  const { files } = await staticLoad(ROOT, "edge/wiring/edge.ts");
+  const offences: string[] = [];
+  for (const file of files) {
+    const lines = (await Deno.readTextFile(new URL(file, ROOT))).split("\n");
+    if (QUOTES.has(file) || lines.some((line) => twoByte(codeOf(line)))) continue;
+    lines.forEach((line, i) => {
+      if (twoByte(line)) offences.push(`${file}:${i + 1}: ${line.trim()}`);
+    });
+  }
+  assert.deepEqual(offences, [], "write -, ->, ... instead");
+});

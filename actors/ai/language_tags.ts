@@ -3,7 +3,7 @@
  * contract and the web client can use them without loading franc). Local templates exist in
  * `zh-CN` and `en` (`localeOf`).
  */
-/** Languages the room setting offers and detection may answer: BCP-47 tag → ISO 639-3. */
+/** Languages the room setting offers and detection may answer: BCP-47 tag -> ISO 639-3. */
 export const LANGUAGES = {
   "zh-CN": "cmn",
   "en": "eng",

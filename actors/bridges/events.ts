@@ -35,7 +35,7 @@ export type BridgeEvent =
   | {
     kind: "membership";
     user: OutsideUser;
-    /** The platform's tier name (Bilibili: 舰长, 提督, 总督). */
+    /** The platform's tier name (Bilibili: jianzhang, tidu, zongdu). */
     tier: string;
     count: number;
     value: OutsideValue;

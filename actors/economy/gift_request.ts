@@ -1,7 +1,7 @@
 /**
  * Parsing of a gift request as the ledger receives it. Each problem maps to a stable code:
  * bad counts (zero, negative, fractional, huge) are `invalid_count`, anything else malformed
- * is `invalid_request` — strings with NUL, unpaired surrogates or non-characters included, so
+ * is `invalid_request` - strings with NUL, unpaired surrogates or non-characters included, so
  * nothing the database would refuse ever reaches the batch's transaction.
  */
 import { z } from "zod";

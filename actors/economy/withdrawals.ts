@@ -1,9 +1,9 @@
 /**
  * Withdrawals of a streamer's earnings, from request to payout:
  *
- *   pending ──cancel (the streamer)──► cancelled   held → earnings
- *           ──pay (finance)─────────► paid        held → payout:withdrawals (leaves the platform)
- *           ──reject (finance)──────► rejected    held → earnings
+ *   pending --cancel (the streamer)--> cancelled   held -> earnings
+ *           --pay (finance)---------> paid        held -> payout:withdrawals (leaves the platform)
+ *           --reject (finance)------> rejected    held -> earnings
  *
  * A request moves the amount from earnings to the streamer's held account, so it cannot
  * exceed what is available and cannot be spent twice. Each transition is one transaction:

@@ -1,7 +1,7 @@
 /**
  * The PK coordinator's contract (PK battles between two live rooms): its commands with their
  * schemas, the view both rooms show, and the result recorded when a round ends. One
- * coordinator actor per battle (`pk`, id `pk_…`) owns the round, so both rooms see the same
+ * coordinator actor per battle (`pk`, id `pk_...`) owns the round, so both rooms see the same
  * state, and a fail-over re-activates it from its persisted state and durable alarms.
  *
  * Every command but `state` and `offline` carries the acting user (`actor`, the verified

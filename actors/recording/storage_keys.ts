@@ -1,6 +1,6 @@
 /**
  * Object keys of recordings: everything of one recording lives under
- * `recordings/{roomId}/{recordingId}/` — segments, the playlist, clips.
+ * `recordings/{roomId}/{recordingId}/` - segments, the playlist, clips.
  */
 import { ID_PATTERN } from "../../engine/subject.ts";
 
@@ -15,7 +15,7 @@ export function recordingPrefix(roomId: string, recordingId: string): string {
   return `recordings/${checkId("roomId", roomId)}/${checkId("recordingId", recordingId)}/`;
 }
 
-/** `recordings/{room}/{rec}/seg_000042.ts` — zero-padded so keys sort by sequence. */
+/** `recordings/{room}/{rec}/seg_000042.ts` - zero-padded so keys sort by sequence. */
 export function segmentKey(roomId: string, recordingId: string, seq: number, ext = "ts"): string {
   if (!Number.isInteger(seq) || seq < 0) throw new Error(`invalid segment seq ${seq}`);
   return `${recordingPrefix(roomId, recordingId)}seg_${String(seq).padStart(6, "0")}.${ext}`;

@@ -78,7 +78,7 @@ export function vodOffsetOf(timeline: Timeline, at: number): number {
   return timeline.durationMs;
 }
 
-/** Highlights (wall clock) → VOD offsets; spans entirely outside the recording are dropped. */
+/** Highlights (wall clock) -> VOD offsets; spans entirely outside the recording are dropped. */
 export function mapSpans(timeline: Timeline, spans: WallSpan[]): VodSpan[] {
   const out: VodSpan[] = [];
   for (const span of spans) {

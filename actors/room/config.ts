@@ -27,7 +27,7 @@ export const ROOM_VARIABLES = {
   ROOM_MAX_QUEUE_MS: int(200, 0),
   /** How often a room computes and broadcasts its hot topics (and persists them). */
   ROOM_TOPICS_EVERY_MS: int(15_000, 1000),
-  /** Guests on stage at most, besides the streamer (连麦, `parts/stage.ts`). */
+  /** Guests on stage at most, besides the streamer (lianmai, `parts/stage.ts`). */
   STAGE_MAX_GUESTS: int(3, 1),
   /** A guest whose LiveKit connection goes without `leave` keeps the spot this long (ms). */
   STAGE_DISCONNECT_GRACE_MS: int(15_000, 0),

@@ -264,7 +264,7 @@ export const StageLayout = z.enum(["grid", "side_by_side", "pip"]);
 export type StageLayout = z.infer<typeof StageLayout>;
 
 /**
- * Guests on stage (连麦, `parts/stage.ts`). `state` for anyone; `raise`, `lower` and `leave`
+ * Guests on stage (lianmai, `parts/stage.ts`). `state` for anyone; `raise`, `lower` and `leave`
  * act on the sender only (a signed-in viewer); `accept`, `decline`, `remove`, `mute` and
  * `layout` need the room's owner, a room admin or a platform admin (`forbidden`).
  */
@@ -542,7 +542,7 @@ export interface StageEntry {
   at: number;
 }
 
-/** The stage as everyone sees it (the queue is public, as on Bilibili's 连麦 list). */
+/** The stage as everyone sees it (the queue is public, as on Bilibili's lianmai list). */
 export interface StageView {
   layout: StageLayout;
   maxGuests: number;
@@ -614,7 +614,7 @@ export interface SelfMute {
   source: "admin" | "ai";
 }
 
-/** A running mute as room admins see it (`ai` `state` → `admin.mutes`). */
+/** A running mute as room admins see it (`ai` `state` -> `admin.mutes`). */
 export interface RunningMute extends SelfMute {
   userId: string;
   /** The admin's user id, or `ai:local` / `ai:llm`. */

@@ -1,6 +1,6 @@
 /**
  * The rooms' stats per minute in Postgres (`room_stats_minutes`, migration 101): viewers (the
- * minute's peak), chat messages, gifts and their coins, and the chat's mood — so the
+ * minute's peak), chat messages, gifts and their coins, and the chat's mood - so the
  * dashboard's charts cover the whole stream even after the room passivated or its process
  * restarted (the room's own 10 s buckets, actors/room/parts/stats.ts, live in memory).
  *

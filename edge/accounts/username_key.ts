@@ -3,8 +3,9 @@
  * compatibility forms become their plain letters), then lower case, and the result must be
  * 3-24 of `a-z 0-9 _` (the alphabet of registered names). Folded here, in JavaScript only, and
  * stored with the user (`users.username_key`, unique): SQL never folds, so the database's
- * locale (Postgres lower-cases `İ` to `i` under C.UTF-8, JavaScript to `i̇`) cannot make two
- * spellings disagree. A spelling whose key leaves the alphabet (`İ`, `ı`, `ß`…) names nobody.
+ * locale (Postgres lower-cases U+0130, capital I with a dot, to `i` under C.UTF-8, JavaScript
+ * to `i` + U+0307) cannot make two spellings disagree. A spelling whose key leaves the alphabet
+ * (U+0130, U+0131 dotless i, `ß`...) names nobody.
  */
 
 const KEY = /^[a-z0-9_]{3,24}$/;

@@ -160,7 +160,7 @@ export async function findByUsername(
 /**
  * The account holding `email`, verified. Accounts are linked by email only when both sides
  * are printable ASCII: SQL's lower() follows the database's locale (under C.UTF-8 it folds
- * `İ` to `i`) while JavaScript does not, so a non-ASCII address could otherwise reach an
+ * U+0130, capital I with a dot, to `i`) while JavaScript does not, so a non-ASCII address could otherwise reach an
  * account whose address merely folds the same way.
  */
 export async function findByVerifiedEmail(

@@ -10,7 +10,7 @@
  * subscriptions survive restarts.
  *
  * `web-push` (with its jws/asn1.js/bn.js dependencies and Node's http/https) loads at its
- * first use — the first key pair made or the first push sent — not when a process starts:
+ * first use - the first key pair made or the first push sent - not when a process starts:
  * an idle edge does not carry it (issue 18).
  */
 import type WebPush from "web-push";

@@ -118,7 +118,7 @@ export function declared<
  */
 export const REST_OF_PATH = "x-rest-of-path";
 
-/** `/rooms/{id}` → `/rooms/:id` (Hono's form); the rest-of-path parameter → `:key{.+}`. */
+/** `/rooms/{id}` -> `/rooms/:id` (Hono's form); the rest-of-path parameter -> `:key{.+}`. */
 export function honoPath(openApiPath: string, restOfPath?: unknown): string {
   return openApiPath.replaceAll(
     /\{([^}]+)\}/g,

@@ -28,7 +28,7 @@ export interface Refusal {
   status?: ContentfulStatusCode;
   /** The code for a body that is not JSON (default: `code`, with "body must be JSON"). */
   notJson?: string;
-  /** Path parameters with their own refusal (`id` → `bad_room_id`), when the first issue is theirs. */
+  /** Path parameters with their own refusal (`id` -> `bad_room_id`), when the first issue is theirs. */
   fields?: Record<string, Refusal>;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Open-LLM-VTuber's WebSocket messages, as its proxy (`proxy_handler.py`,
  * `proxy_message_queue.py`), its server (`websocket_handler.py`) and its web front end
- * (`websocket-handler.tsx`) use them — read there, matched here:
+ * (`websocket-handler.tsx`) use them - read there, matched here:
  * - clients send `text-input` {text} (queued, answered one at a time), `interrupt-signal`,
  *   spoken input (`mic-audio-data` + `mic-audio-end`, or `raw-audio-data`: `mic_input.ts`),
  *   and housekeeping (`fetch-configs`, `fetch-history-list`, `create-new-history`,

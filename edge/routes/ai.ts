@@ -1,11 +1,11 @@
 /**
  * The room's AI over REST, under `/api/rooms/:id/ai` (the same commands exist on the
  * WebSocket as `{type:"ai", cmd}`):
- * - `GET  /ai` — the AI panel: mood series, hot topics, answers, Q&A status; room admins also
+ * - `GET  /ai` - the AI panel: mood series, hot topics, answers, Q&A status; room admins also
  *   get the audit log and the knowledge base. The token is optional here.
- * - `GET  /ai/audit?limit=`, `POST /ai/audit/:auditId/undo` — room admins.
- * - `GET|POST /ai/kb`, `PUT|DELETE /ai/kb/:entryId` — the knowledge base, room admins.
- * - `POST /ai/qa/pause|resume|interrupt`, `POST /ai/qa/skip` `{questionId}` — room admins.
+ * - `GET  /ai/audit?limit=`, `POST /ai/audit/:auditId/undo` - room admins.
+ * - `GET|POST /ai/kb`, `PUT|DELETE /ai/kb/:entryId` - the knowledge base, room admins.
+ * - `POST /ai/qa/pause|resume|interrupt`, `POST /ai/qa/skip` `{questionId}` - room admins.
  * Permissions are checked by the room actor (owner, room admins, platform admins).
  */
 import { type Context, Hono } from "hono";

@@ -1,9 +1,9 @@
 /**
  * A room's bridges to outside live rooms, for its owner and admins:
- * - `GET /api/rooms/:id/bridges` — the links, each with its bridge's health;
- * - `POST /api/rooms/:id/bridges` — link one (`{platform: "bilibili", roomId, cookie?}` or
+ * - `GET /api/rooms/:id/bridges` - the links, each with its bridge's health;
+ * - `POST /api/rooms/:id/bridges` - link one (`{platform: "bilibili", roomId, cookie?}` or
  *   `{platform: "relay", name, url, mapping?, token?}`); the reply holds the link and health;
- * - `DELETE /api/rooms/:id/bridges/:linkId` — unlink (the bridge disconnects).
+ * - `DELETE /api/rooms/:id/bridges/:linkId` - unlink (the bridge disconnects).
  * Secrets (a cookie, a relay token) are write-only: sealed at rest, never returned.
  */
 import { Hono } from "hono";

@@ -1,11 +1,11 @@
 /**
  * A room's AI co-host over REST (room owner, room admins, platform admins):
- * - `GET /api/rooms/:id/cohost` — persona, state, the waiting queue, counters;
- * - `PUT /api/rooms/:id/cohost` — the persona (name, style, language, mustNotSay,
+ * - `GET /api/rooms/:id/cohost` - persona, state, the waiting queue, counters;
+ * - `PUT /api/rooms/:id/cohost` - the persona (name, style, language, mustNotSay,
  *   interruptPhrases, stale policy, listen, voice, enabled);
- * - `POST /api/rooms/:id/cohost/interrupt` — end the current reply now;
- * - `POST /api/rooms/:id/cohost/skip` `{inputId}` — drop a waiting input;
- * - `POST /api/rooms/:id/cohost/proxy-key` — a new per-room key for `/proxy-ws` (shown once).
+ * - `POST /api/rooms/:id/cohost/interrupt` - end the current reply now;
+ * - `POST /api/rooms/:id/cohost/skip` `{inputId}` - drop a waiting input;
+ * - `POST /api/rooms/:id/cohost/proxy-key` - a new per-room key for `/proxy-ws` (shown once).
  */
 import { type Context, Hono } from "hono";
 import { COHOST_ACTOR_TYPE } from "../../actors/cohost/address.ts";

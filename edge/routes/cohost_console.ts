@@ -1,5 +1,5 @@
 /**
- * `GET /console/cohost?room=…`: the older bridges and co-host page, now the dashboard's Co-host
+ * `GET /console/cohost?room=...`: the older bridges and co-host page, now the dashboard's Co-host
  * tab (`/studio/{room}#cohost`, edge/web/client/src/studio/cohost.tsx); old links redirect.
  */
 import { Hono } from "hono";

@@ -2,8 +2,8 @@
  * Economy REST under /api: wallet balances, top-ups through the payment provider, ledger
  * history, the gift catalog, leaderboards, streamer earnings, withdrawal requests and the
  * finance team's side of withdrawals (list, pay with a payout reference, reject with a reason).
- * Amounts are decimal strings. Gifts themselves are sent through the room (WebSocket →
- * room actor → group commit), not here.
+ * Amounts are decimal strings. Gifts themselves are sent through the room (WebSocket ->
+ * room actor -> group commit), not here.
  */
 import { guarded } from "../http_errors.ts";
 import { Hono } from "hono";

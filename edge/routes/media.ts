@@ -3,7 +3,7 @@
  * - `POST /webhooks/livekit`: LiveKit's signed webhooks (verified, stale/replayed refused).
  *   An event the room cannot take is answered 503 `room_unavailable` and not recorded, so
  *   LiveKit's retry of it is delivered; only a delivered event id is refused as replayed.
- * - `GET /api/media/status`: `{live, recording, vod, pieces?}` — what media this server offers
+ * - `GET /api/media/status`: `{live, recording, vod, pieces?}` - what media this server offers
  *   (`pieces`: the embedded media servers, each `{piece, state, restarts, detail?}`).
  * - `GET /api/media/token?roomId&role=viewer|streamer`: a LiveKit token (streamer: the
  *   room's owner, its admins, platform admins; a viewer accepted on stage gets `role: guest`,
@@ -162,8 +162,8 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
   const plans = () =>
     deps.plans ?? fail("recorder_unavailable", "windowed recordings are not kept here", 503);
   /**
-   * The caller may control (stop, read) a recording: its room's streamer or an admin, or — for
-   * a windowed recording — whoever started it.
+   * The caller may control (stop, read) a recording: its room's streamer or an admin, or - for
+   * a windowed recording - whoever started it.
    */
   const controllerOf = async (c: Context, roomId: string, plan: RecordingPlan | undefined) => {
     const who = await auth.identify(c);
@@ -545,7 +545,7 @@ export function mediaRoutes(deps: MediaRouteDeps): Hono {
 
   /**
    * The Douyin document's SSE: the caller's windowed recordings (or one), unnamed events
-   * `{type, data}` — `segment_ready` per stored window, notices when recording starts,
+   * `{type, data}` - `segment_ready` per stored window, notices when recording starts,
    * pauses (with why), resumes and stops.
    */
   const liveEvents = async (c: Context, only: string | undefined) => {

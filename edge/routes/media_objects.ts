@@ -1,5 +1,5 @@
 /**
- * `GET /media/objects/<key>?exp=…&sig=…`: recordings kept on the local disk
+ * `GET /media/objects/<key>?exp=...&sig=...`: recordings kept on the local disk
  * (media/local_object_store.ts), served to players and to ffmpeg/ffprobe by their signed
  * URLs. A bad or expired signature is `403 bad_signature`; a missing object `404 not_found`.
  * One byte range is honoured (`<video>` seeks clips with Range requests).

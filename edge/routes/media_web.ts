@@ -1,6 +1,6 @@
 /**
  * The web client's media parts: the browser builds of `livekit-client` (WebRTC) and `hls.js`
- * (recordings) served from `node_modules` under `/vendor/` — pinned in
+ * (recordings) served from `node_modules` under `/vendor/` - pinned in
  * deno.json, never from a CDN. Files are read once, on first request.
  */
 import { Hono } from "hono";
@@ -8,7 +8,7 @@ import { Hono } from "hono";
 const NODE_MODULES = new URL("../../node_modules/", import.meta.url);
 const JS = "text/javascript; charset=utf-8";
 
-/** Served path → file. */
+/** Served path -> file. */
 const FILES: Record<string, URL> = {
   "/vendor/livekit-client.js": new URL("livekit-client/dist/livekit-client.umd.js", NODE_MODULES),
   // Meetings with end-to-end encryption: livekit-client's frame encryption worker.
@@ -21,7 +21,7 @@ const FILES: Record<string, URL> = {
   ...effectAssets(),
 };
 
-/** `/vendor/effects/…`: selfie segmentation, the face mesh (and its TF.js), RNNoise. */
+/** `/vendor/effects/...`: selfie segmentation, the face mesh (and its TF.js), RNNoise. */
 function effectAssets(): Record<string, URL> {
   const files: Record<string, URL> = {
     "/vendor/effects/rnnoise-sync.js": new URL(

@@ -1,17 +1,17 @@
 /**
  * Meeting rooms over REST (the same command exists on the WebSocket as `{type:"meeting", cmd}`):
- * - `GET  /api/rooms/:id/meeting` — where the caller stands (`me`) and the meeting (members see
+ * - `GET  /api/rooms/:id/meeting` - where the caller stands (`me`) and the meeting (members see
  *   all of it: members, waiting room, attendance, captions, summary; others its status).
- * - `POST /api/rooms/:id/meeting` `{op, ...}` — one meeting operation (`MeetingOp` in
+ * - `POST /api/rooms/:id/meeting` `{op, ...}` - one meeting operation (`MeetingOp` in
  *   `actors/room/meeting_contract.ts`): `join` (signed-in, or `invite` with a link's token),
  *   `leave`, `hand`; the host and co-hosts `admit`, `admit_all`, `deny`, `remove`, `mute`,
  *   `lower_hand`, `settings`, `invite`, `revoke`, `end`; the host `cohost`.
  * The room checks who may do what; the answer is `{me, view, invite?}`. Declarations and the
  * status table: edge/openapi/paths/meeting.ts and meeting_status.ts.
- * - `GET  /api/rooms/:id/meetings` — the room's ended meetings, newest first (the room's
+ * - `GET  /api/rooms/:id/meetings` - the room's ended meetings, newest first (the room's
  *   staff: owner, room admins, platform admins), from the meeting history
  *   (`actors/room/meeting_archive.ts`).
- * - `GET  /api/rooms/:id/meetings/:meetingId` — one of them with its attendance and summary
+ * - `GET  /api/rooms/:id/meetings/:meetingId` - one of them with its attendance and summary
  *   (the staff, and whoever attended it).
  */
 import { type Context, Hono } from "hono";

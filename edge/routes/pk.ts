@@ -1,12 +1,12 @@
 /**
  * PK battles over REST (the coordinator is its own actor, `actors/pk`; both rooms also get
  * every change as `pk` batch events):
- * - `POST /api/pk` `{from, to, durationSec?}` — the streamer (or an admin) of room `from`
+ * - `POST /api/pk` `{from, to, durationSec?}` - the streamer (or an admin) of room `from`
  *   invites live room `to`; 201 with the battle's view.
- * - `GET /api/pk/:pkId` — the battle (scores, top gifters, status, winner).
- * - `POST /api/pk/:pkId/accept|decline|end` — `to`'s staff accepts or declines; either
+ * - `GET /api/pk/:pkId` - the battle (scores, top gifters, status, winner).
+ * - `POST /api/pk/:pkId/accept|decline|end` - `to`'s staff accepts or declines; either
  *   side's staff ends a running round early.
- * - `GET /api/rooms/:id/pk/history` — the room's finished rounds, newest first.
+ * - `GET /api/rooms/:id/pk/history` - the room's finished rounds, newest first.
  */
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";

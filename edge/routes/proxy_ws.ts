@@ -1,5 +1,5 @@
 /**
- * `GET /proxy-ws/rooms/:roomId?token=…` (or `?key=…`): an Open-LLM-VTuber-compatible proxy
+ * `GET /proxy-ws/rooms/:roomId?token=...` (or `?key=...`): an Open-LLM-VTuber-compatible proxy
  * socket onto the room's AI co-host (messages in `edge/proxy_ws/olv_protocol.ts`, documented
  * in PROTOCOL.md). Access: a session token of the room's owner, a room admin or a platform
  * admin, or the room's proxy key (`POST /api/rooms/:id/cohost/proxy-key`). A bad frame gets

@@ -1,5 +1,5 @@
 /**
- * `POST /api/session/guest {nickname?}` → `{token, identity, expiresAt}`: anyone can chat,
+ * `POST /api/session/guest {nickname?}` -> `{token, identity, expiresAt}`: anyone can chat,
  * within the per-client-IP guest bucket (429 `rate_limited` + `Retry-After` beyond it).
  */
 import { Hono } from "hono";

@@ -1,7 +1,7 @@
 /**
  * Guests on stage over REST (the same command exists on the WebSocket as `{type:"stage", cmd}`):
- * - `GET  /api/rooms/:id/stage` — the stage: layout, guests, raised hands (token optional).
- * - `POST /api/rooms/:id/stage` `{op, ...}` — one stage command (`StageOp` in the room's
+ * - `GET  /api/rooms/:id/stage` - the stage: layout, guests, raised hands (token optional).
+ * - `POST /api/rooms/:id/stage` `{op, ...}` - one stage command (`StageOp` in the room's
  *   contract): `raise`, `lower`, `leave` for oneself; `accept`, `decline`, `remove`, `mute`,
  *   `layout` for the streamer and room admins. The room checks who may do what.
  * Answers the new stage view.

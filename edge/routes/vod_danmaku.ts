@@ -1,5 +1,5 @@
 /**
- * `GET /api/vod/:recordingId/danmaku?from=ms&to=ms&limit=n&cursor=c` — the chat of a
+ * `GET /api/vod/:recordingId/danmaku?from=ms&to=ms&limit=n&cursor=c` - the chat of a
  * recording for replay over the video (Bilibili-style): the archived danmaku of the
  * recording's room (`actors/room/danmaku_archive.ts`, retracted ones left out) whose VOD
  * offset falls in `[from, to)`, oldest first, each with `offsetMs`. Offsets follow the VOD

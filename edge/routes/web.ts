@@ -14,7 +14,7 @@ const IMMUTABLE = "public, max-age=31536000, immutable";
 /** Where index.html (and the client's page.html) take the built client's tags. */
 const ASSETS_MARKER = "<!--client-assets-->";
 /**
- * Pages built entirely by the TypeScript client: path → entry (`client/src/entries/`), each
+ * Pages built entirely by the TypeScript client: path -> entry (`client/src/entries/`), each
  * served as `client/page.html` with that entry's files (`/studio`: the streamer dashboard,
  * `/ops`: the operator pages).
  */
@@ -44,7 +44,7 @@ const INDEX_ROUTES: Record<string, string[]> = {
   "/r/:roomId": ["room/room"],
   // A meeting room (`/m/standup`).
   "/m/:roomId": ["meeting/meeting"],
-  // Recordings of a room (`/vod/lobby`, `/vod/lobby/rec_…`).
+  // Recordings of a room (`/vod/lobby`, `/vod/lobby/rec_...`).
   "/vod/:roomId": ["vod/vod"],
   "/vod/:roomId/:recordingId": ["vod/vod"],
 };

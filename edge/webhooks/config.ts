@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { bool, int, type Variables } from "../../engine/config.ts";
 
-/** Seconds between attempts: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 8 h (≈ a day). */
+/** Seconds between attempts: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 8 h (~ a day). */
 export const DEFAULT_RETRY_SCHEDULE = [5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 28800];
 
 const schedule = z.string().regex(

@@ -44,7 +44,7 @@ export async function loadMigrations(folders: readonly URL[]): Promise<Migration
 
 /**
  * Apply pending migrations; returns the versions applied now. With `report`, several pending
- * migrations print a progress line each (`migrations 3/31: 014 danmaku_archive — about 9 s left`).
+ * migrations print a progress line each (`migrations 3/31: 014 danmaku_archive - about 9 s left`).
  */
 export async function migrate(
   store: SqlStore,

@@ -80,7 +80,7 @@ export function savepointRunner(
   };
 }
 
-/** A bigint from a driver value (`int8` bigint, `numeric` string, or null → 0). */
+/** A bigint from a driver value (`int8` bigint, `numeric` string, or null -> 0). */
 export function toBigInt(value: unknown): bigint {
   if (value === null || value === undefined) return 0n;
   if (typeof value === "bigint") return value;

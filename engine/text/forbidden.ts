@@ -1,6 +1,6 @@
 /**
  * Characters no boundary accepts in any string: NUL (U+0000), unpaired UTF-16 surrogates and
- * Unicode non-characters (U+FDD0–U+FDEF and the last two code points of every plane). They
+ * Unicode non-characters (U+FDD0-U+FDEF and the last two code points of every plane). They
  * have no meaning in text, break or are refused by storage (Postgres rejects NUL in `text`
  * and `\u0000` in `jsonb`), and are used to smuggle content past checks. A string holding one
  * is refused as a whole (stable code `invalid_text`), never silently repaired.
@@ -14,8 +14,8 @@ export type ForbiddenKind = "nul" | "lone_surrogate" | "noncharacter";
 /**
  * The first forbidden character of `text`, or undefined when `text` is acceptable. One pass
  * over the UTF-16 units (several times faster than a regular expression on the socket's hot
- * path). Non-characters are U+FDD0–U+FDEF and U+nFFFE/U+nFFFF of every plane, i.e. in planes
- * 1–16 a high surrogate whose low 6 bits are all ones followed by U+DFFE/U+DFFF;
+ * path). Non-characters are U+FDD0-U+FDEF and U+nFFFE/U+nFFFF of every plane, i.e. in planes
+ * 1-16 a high surrogate whose low 6 bits are all ones followed by U+DFFE/U+DFFF;
  * tests/text_policy.test.ts checks this against `\p{Noncharacter_Code_Point}` for every code
  * point.
  */

@@ -3,9 +3,9 @@
  * names, titles, knowledge-base entries) and by the moderation normaliser: Unicode's
  * Default_Ignorable_Code_Point set (zero-width characters, joiners, bidi marks, embeddings,
  * overrides and isolates, soft hyphen U+00AD, combining grapheme joiner U+034F, Hangul fillers
- * U+115F/U+1160/U+3164/U+FFA0, Mongolian selectors U+180B–U+180F, variation selectors,
- * tag characters…), plus the fillers Unicode does not list there but that render as nothing
- * (Braille blank U+2800, interlinear annotation controls U+FFF9–U+FFFB) and C0/C1 control
+ * U+115F/U+1160/U+3164/U+FFA0, Mongolian selectors U+180B-U+180F, variation selectors,
+ * tag characters...), plus the fillers Unicode does not list there but that render as nothing
+ * (Braille blank U+2800, interlinear annotation controls U+FFF9-U+FFFB) and C0/C1 control
  * characters other than whitespace.
  *
  * `cleanVisibleText` removes them (keeping the zero-width joiner and variation selectors
@@ -13,7 +13,7 @@
  * afterwards is blank (`isBlank`).
  */
 
-/** Emoji glue: the zero-width joiner and variation selectors (U+FE00–FE0F, U+E0100–E01EF). */
+/** Emoji glue: the zero-width joiner and variation selectors (U+FE00-FE0F, U+E0100-E01EF). */
 const EMOJI_GLUE_CLASS = "\\u200D\\uFE00-\\uFE0F\\u{E0100}-\\u{E01EF}";
 /**
  * Default_Ignorable_Code_Point without the emoji glue, spelled out as ranges (Unicode 15.1
@@ -40,7 +40,7 @@ export const INVISIBLE_ALL = new RegExp(
 const INVISIBLE_EXCEPT_GLUE = new RegExp(`[${IGNORABLE_NOT_GLUE}${OTHER_INVISIBLE}]`, "gu");
 /** A variation selector not right after an emoji-capable character or a Han ideograph. */
 const STRAY_SELECTOR = /(?<![\p{Emoji}\p{Script=Han}])[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/gu;
-/** A zero-width joiner is kept only inside an emoji sequence (e.g. 👩‍💻). */
+/** A zero-width joiner is kept only inside an emoji sequence (e.g. woman, ZWJ, laptop: a technologist). */
 const STRAY_ZWJ =
   /(?<!\p{Extended_Pictographic}[\uFE0E\uFE0F]?|\p{Emoji_Modifier})\u200D|\u200D(?!\p{Extended_Pictographic})/gu;
 const WHITESPACE_RUN = /\s+/gu;

@@ -10,7 +10,7 @@ import { opt, type Variables } from "../../engine/config.ts";
 export const PLATFORM_VARIABLES = {
   /** Where Douyin live pages are fetched from (`live.douyin.com/<id>` keeps its id). */
   DOUYIN_BASE_URL: z.string().url().default("https://live.douyin.com"),
-  /** Cookie sent with Douyin page requests (e.g. `ttwid=…`); never logged. */
+  /** Cookie sent with Douyin page requests (e.g. `ttwid=...`); never logged. */
   DOUYIN_COOKIE: opt,
 };
 

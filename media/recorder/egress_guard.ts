@@ -1,10 +1,10 @@
 /**
  * An HTTP proxy on loopback that ffmpeg (`-http_proxy`) and the ENDLIST probe pull external
- * streams through, so every connection they make is checked — not just the URL the user
+ * streams through, so every connection they make is checked - not just the URL the user
  * gave. ffmpeg hands the proxy every request: the playlist, its reloads, variant playlists,
  * segments (which may name any host), and each redirect it follows. For each one the proxy
  * resolves the host itself, refuses (403) when any address is not public, and connects to
- * an address it checked — so a name that resolves to a public address for the check and to
+ * an address it checked - so a name that resolves to a public address for the check and to
  * an internal one a moment later (DNS rebinding) reaches nothing internal either.
  *
  * `GET http://host/...` (absolute form) is forwarded to the checked address in origin form;
@@ -182,7 +182,7 @@ async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
   while (off < data.length) off += await conn.write(data.subarray(off));
 }
 
-/** Copy `from` → `to` until `from` ends, then half-close `to`. */
+/** Copy `from` -> `to` until `from` ends, then half-close `to`. */
 async function pump(from: Deno.Conn, to: Deno.Conn): Promise<void> {
   const buf = new Uint8Array(64 * 1024);
   try {
