@@ -60,22 +60,32 @@ export interface TokenSigner {
 }
 
 export class Hs256Tokens implements TokenSigner {
+  #key: Promise<CryptoKey> | undefined;
+
   private constructor(
-    private readonly key: CryptoKey,
+    private readonly secret: string,
     private readonly nowMs: () => number,
   ) {}
 
-  /** `secret` is raw key material (at least 32 bytes recommended). */
-  static async create(secret: string, nowMs: () => number = Date.now): Promise<Hs256Tokens> {
-    if (secret.length < 16) throw new Error("auth secret must be at least 16 characters");
-    const key = await crypto.subtle.importKey(
+  /**
+   * `secret` is raw key material (at least 32 bytes recommended). Its HMAC key is imported for
+   * the first token signed or verified: an idle edge runs no WebCrypto (issue 18).
+   */
+  static create(secret: string, nowMs: () => number = Date.now): Promise<Hs256Tokens> {
+    if (secret.length < 16) {
+      return Promise.reject(new Error("auth secret must be at least 16 characters"));
+    }
+    return Promise.resolve(new Hs256Tokens(secret, nowMs));
+  }
+
+  private get key(): Promise<CryptoKey> {
+    return this.#key ??= crypto.subtle.importKey(
       "raw",
-      encoder.encode(secret),
+      encoder.encode(this.secret),
       { name: "HMAC", hash: "SHA-256" },
       false,
       ["sign", "verify"],
     );
-    return new Hs256Tokens(key, nowMs);
   }
 
   async sign(
@@ -86,7 +96,7 @@ export class Hs256Tokens implements TokenSigner {
     const full: SessionClaims = { ...claims, iss: "synapse-live", iat, exp: iat + ttlSeconds };
     const payload = encodeBase64Url(encoder.encode(JSON.stringify(full)));
     const signingInput = `${HEADER_SEGMENT}.${payload}`;
-    const mac = await crypto.subtle.sign("HMAC", this.key, encoder.encode(signingInput));
+    const mac = await crypto.subtle.sign("HMAC", await this.key, encoder.encode(signingInput));
     return `${signingInput}.${encodeBase64Url(new Uint8Array(mac))}`;
   }
 
@@ -112,7 +122,7 @@ export class Hs256Tokens implements TokenSigner {
     }
     const valid = await crypto.subtle.verify(
       "HMAC",
-      this.key,
+      await this.key,
       signature as Uint8Array<ArrayBuffer>,
       encoder.encode(`${headerPart}.${payloadPart}`),
     );
