@@ -10,7 +10,7 @@
  * refusal arrives as the same ActorError; only the encoding and the transport's bookkeeping go.
  *
  * `askBatched` is `ask` for messages that may travel together (a hot room's chat): with
- * `batch` set, those to one remote actor are gathered for a short window (gather.ts) and sent
+ * `batch` set, those to one busy remote actor are gathered for a short window (gather.ts) and sent
  * as one request on its batch subject (envelope.ts); each caller gets its own message's reply,
  * in order. A batch nobody serves ("no responders": a hand-over, or an engine of a version
  * without batches), or one refused as a whole with a retryable code or `bad_batch`, is sent

@@ -22,7 +22,7 @@ export function checkInstanceId(id: string): string {
 
 /**
  * An ActorClient whose requests carry trace context and are measured, and which gathers
- * batchable messages to one actor for `ACTOR_BATCH_MS` (0: never). A batch carries the trace
+ * batchable messages to one busy actor for up to `ACTOR_BATCH_MS` (0: never). A batch carries the trace
  * context of its first message; each message keeps its own client span.
  */
 export function tracedClient(transport: Transport, config: EngineConfig): ActorClient {

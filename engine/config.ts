@@ -37,9 +37,10 @@ export const ENGINE_VARIABLES = {
   LEASE_TTL_MS: int(10_000, 1000),
   /**
    * Cluster: longest a batchable message (chat) waits for others to the same actor to travel
-   * with it in one request; the first after a quiet spell goes at once. 0: each goes alone.
+   * with it in one request, once that actor is busy (engine/gather.ts; a quiet or moderate
+   * one's go at once). 0: each goes alone.
    */
-  ACTOR_BATCH_MS: int(5, 0),
+  ACTOR_BATCH_MS: int(20, 0),
   /** Cluster: messages per batch at most (1-1024). */
   ACTOR_BATCH_MAX: z.coerce.number().int().min(1).max(1_024).default(64),
   /** Replicas of the cluster's JetStream KV buckets (actor state, members, leases): 1, 3 or 5. */

@@ -1,8 +1,8 @@
 /**
  * Batched asks (engine/client.ts `askBatched`, engine/gather.ts, the host's batch subject):
  * messages to one actor in one window travel as one request and each caller gets its own
- * answer, in order, accepted or refused with its own code; a full batch goes at once and the
- * window bounds the rest; a batch nobody serves (an engine without batches, an owner gone)
+ * answer, in order, accepted or refused with its own code; a full batch goes at once; items
+ * wait for company only after a busy window, and never past its end; a batch nobody serves (an engine without batches, an owner gone)
  * goes again message by message and meets single messages' retries and errors; a batch that
  * times out fails its own messages only; an unknown batch version is refused clearly.
  */
@@ -11,7 +11,7 @@ import { Actor, ActorError, type ActorType, deferReply } from "../engine/actor.t
 import { ActorClient } from "../engine/client.ts";
 import { decodeJson, encodeJson } from "../engine/codec.ts";
 import type { ActorReply, ActorRequest } from "../engine/envelope.ts";
-import type { GatherOptions } from "../engine/gather.ts";
+import { BUSY_ITEMS, Gather, type GatherOptions } from "../engine/gather.ts";
 import { ActorHost } from "../engine/host.ts";
 import { createLogger } from "../engine/log.ts";
 import { actorBatchSubject, partitionPattern } from "../engine/partition.ts";
@@ -151,26 +151,65 @@ Deno.test("batched asks: one request per window; each caller gets its own answer
   }
 });
 
-Deno.test("batched asks: a full batch goes at once, the window bounds the rest", async () => {
+Deno.test("batched asks: a full batch goes at once", async () => {
   const r = await rig();
   try {
     const client = new ActorClient(r.transport, {
       partitions: P,
       batch: { ...WINDOW, maxItems: 3 },
     });
-    const first = Array.from({ length: 7 }, (_, n) => client.askBatched("tally", "t1", { n }));
+    const asks = Array.from({ length: 7 }, (_, n) => client.askBatched("tally", "t1", { n }));
     await new Promise<void>((resolve) => queueMicrotask(resolve));
-    // 3 and 3 went when full, the 7th on the next microtask (the first after a quiet spell)
+    // 3 and 3 went when full, the 7th on the next microtask (the actor is not busy yet)
     assert.deepEqual(r.transport.batches(), [3, 3, 1]);
-    const late = [7, 8].map((n) => client.askBatched("tally", "t1", { n }));
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    assert.deepEqual(r.transport.batches(), [3, 3, 1], "inside the window: they wait");
-    const answers = await Promise.all([...first, ...late]);
-    assert.deepEqual(r.transport.batches(), [3, 3, 1, 2], "the window's end sends them");
-    assert.deepEqual(answers.map((a) => (a as { seq: number }).seq), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const answers = await Promise.all(asks);
+    assert.deepEqual(answers.map((a) => (a as { seq: number }).seq), [1, 2, 3, 4, 5, 6, 7]);
   } finally {
     await r.close();
   }
+});
+
+Deno.test("gather: items wait for the window's end only after a busy window", async () => {
+  const windows: (() => void)[] = [];
+  const sent: string[][] = [];
+  const g = new Gather<string>(
+    { windowMs: 20, maxItems: 64, maxBytes: 10 },
+    (_key, items) => void sent.push(items),
+    (fn) => void windows.push(fn),
+  );
+  const turn = () => new Promise<void>((resolve) => queueMicrotask(resolve));
+  const endWindow = () => windows.shift()!();
+  // quiet: each goes at once, with what joined it in the same turn
+  g.add("k", "a", 1);
+  g.add("k", "b", 1);
+  await turn();
+  g.add("k", "c", 1);
+  await turn();
+  assert.deepEqual(sent, [["a", "b"], ["c"]]);
+  g.add("k", "d", 1); // the window's 4th (BUSY_ITEMS)
+  await turn();
+  assert.equal(BUSY_ITEMS, 4);
+  endWindow(); // a busy window: the next one gathers
+  for (const x of ["e", "f", "g"]) g.add("k", x, 1);
+  await turn();
+  assert.deepEqual(sent.length, 3, "busy: they wait for the window's end");
+  g.add("k", "h", 8); // 3 + 8 bytes > 10: what waits goes first
+  assert.deepEqual(sent.slice(3), [["e", "f", "g"]]);
+  endWindow(); // sends h; 4 items seen: still busy
+  assert.deepEqual(sent.slice(4), [["h"]]);
+  g.add("k", "i", 1);
+  await turn();
+  assert.equal(sent.length, 5);
+  endWindow(); // sends i; one item seen: not busy any more
+  assert.deepEqual(sent.slice(5), [["i"]]);
+  g.add("k", "j", 1);
+  await turn();
+  assert.deepEqual(sent.slice(6), [["j"]], "quiet again: at once");
+  endWindow();
+  assert.equal(g.keys, 1);
+  endWindow(); // a window without items: the key is forgotten
+  assert.equal(g.keys, 0);
+  assert.equal(windows.length, 0);
 });
 
 Deno.test("batched asks: an engine without batches gets the messages one by one", async () => {

@@ -10,6 +10,7 @@
  *
  *   deno run -A tests/bench/cluster_intake.ts [--viewers 20] [--senders 1000] [--seconds 15] [--rounds 3]
  */
+import { ENGINE_VARIABLES } from "../../engine/config.ts";
 import { round } from "./helpers/stats.ts";
 import { loadFromArgs, type Mode, runClusterBench, summarize } from "./helpers/cluster_load.ts";
 
@@ -36,8 +37,13 @@ const result = {
   benchmark: "cluster_intake",
   at: new Date().toISOString(),
   load: { ...load, rounds: ROUNDS, edges: 2, engines: 2 },
-  /** Edges' ACTOR_BATCH_MS in the `cluster` mode (the default); `cluster_unbatched`: 0. */
-  batchMs: 5,
+  /**
+   * Edges' ACTOR_BATCH_MS in the `cluster` mode: the default, or this process's (the servers
+   * inherit its environment); `cluster_unbatched`: 0.
+   */
+  batchMs: Number(
+    Deno.env.get("ACTOR_BATCH_MS") ?? ENGINE_VARIABLES.ACTOR_BATCH_MS.parse(undefined),
+  ),
   loadAverage: { before: loadBefore, after: Deno.loadavg() },
   single: s,
   cluster: c,
