@@ -65,15 +65,20 @@ Deno.test("/proc readers see this process", async () => {
 Deno.test("fan-out benchmark at tiny size writes complete results", async () => {
   const args = [
     ...["--viewers", "20", "--senders", "4", "--rate", "1", "--duration", "2", "--drain", "1"],
-    ...["--reps", "1", "--settle", "0.3", "--busy-senders", "0"],
+    ...["--reps", "1", "--warmup", "1", "--settle", "0.3", "--busy-senders", "0"],
     // Centrifugo is the bench's peer only: the test suite never builds it.
     ...["--servers", "synapse,bare,socketio"],
   ];
-  await withFanoutRun(args, async ({ report, out }) => {
+  await withFanoutRun(args, async ({ report, log, out }) => {
     assert.deepEqual(
       report.summaries.map((s) => s.server).sort(),
       ["bare-deno-ws", "socket.io", "synapse"],
     );
+    for (const server of ["synapse", "bare-deno-ws", "socket.io"]) {
+      // each server sends (and delivers) through the unmeasured warm-up before its repetition
+      const warmed = new RegExp(`${server} V=20 warm-up \\(1000 ms, not measured\\): [1-9]`);
+      assert.match(log, warmed);
+    }
     for (const scenario of report.scenarios) {
       assert.equal(scenario.viewersConnected, 20, scenario.server);
       assert.equal(scenario.reps.length, 1);
@@ -127,7 +132,7 @@ Deno.test("fan-out benchmark at tiny size writes complete results", async () => 
 Deno.test("fan-out benchmark against a baseline checkout, in rounds", async () => {
   const args = [
     ...["--viewers", "10", "--senders", "2", "--duration", "1", "--drain", "1"],
-    ...["--reps", "1", "--settle", "0.2", "--busy-senders", "0", "--skip-memory"],
+    ...["--reps", "1", "--warmup", "0", "--settle", "0.2", "--busy-senders", "0", "--skip-memory"],
     // this tree as its own baseline: the point is the plumbing, not the ratio
     ...["--servers", "synapse", "--baseline", new URL("../", import.meta.url).pathname],
     ...["--rounds", "2", "--env", "ROOM_TICK_MS=10"],

@@ -6,7 +6,7 @@
  * tests/bench/results/fanout.{json,md} (or `--out`).
  *
  *   deno run -A tests/bench/fanout.ts [--viewers 1000,5000] [--senders 10] [--rate 1]
- *     [--duration 6] [--drain 1.5] [--reps 3] [--servers synapse,bare,socketio,centrifugo]
+ *     [--duration 6] [--drain 1.5] [--reps 3] [--warmup 20] [--servers synapse,bare,socketio,centrifugo]
  *     [--out DIR] [--busy-senders 40] [--busy-viewers 1000,5000] [--sample 1000]
  *     [--split-senders] [--baseline <dir>] [--rounds 1] [--env K=V,...]
  *     [--deno-flags "<flags>"] [--skip-memory]
@@ -14,7 +14,8 @@
  *     --sample: at most that many viewers parse every frame and take latencies, the rest
  *     only count what they receive, so one load generator carries 5,000 viewers; Synapse,
  *     the bare server and Centrifugo have such light viewers, socket.io not;
- *     --split-senders: the senders in a load-generator process of their own)
+ *     --split-senders: the senders in a load-generator process of their own;
+ *     --warmup: seconds of unmeasured sending before the first repetition, every server alike)
  *
  * `--baseline <dir>` adds `synapse-baseline`: the same server run from another checkout (a git
  * worktree of the commit to compare with, `deno install` done there) under the same load in the
@@ -96,6 +97,7 @@ const Options = z.object({
   duration: z.coerce.number().positive(),
   drain: z.coerce.number().nonnegative(),
   reps: z.coerce.number().int().positive(),
+  warmup: z.coerce.number().nonnegative(),
   settle: z.coerce.number().nonnegative(),
   "busy-senders": z.coerce.number().int().nonnegative(),
   "busy-viewers": z.string().transform((s) => commaList(s).map(Number)).pipe(
@@ -124,6 +126,7 @@ function parseOptions(args: string[]) {
       duration: { type: "string", default: "6" },
       drain: { type: "string", default: "1.5" },
       reps: { type: "string", default: "3" },
+      warmup: { type: "string", default: "20" },
       settle: { type: "string", default: "1.5" },
       servers: { type: "string", default: "synapse,bare,socketio,centrifugo" },
       "busy-senders": { type: "string", default: "40" },
@@ -178,6 +181,7 @@ export async function main(args: string[]): Promise<void> {
     durationMs: Math.round(opts.duration * 1000),
     drainMs: Math.round(opts.drain * 1000),
     reps: opts.reps,
+    warmupMs: Math.round(opts.warmup * 1000),
     settleMs: Math.round(opts.settle * 1000),
     ...(opts.sample > 0 ? { sampleViewers: opts.sample } : {}),
     ...(opts["split-senders"] ? { splitSenders: true } : {}),

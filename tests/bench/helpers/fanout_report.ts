@@ -259,7 +259,13 @@ export function renderMarkdown(report: FanoutReport): string {
       `then waiting for stragglers (until all arrived or ${load.drainMs / 1000} s pass without ` +
       `one). Viewers are real WebSocket clients in one separate load-generator process; each ` +
       `message carries its send time and receivers take the latency on the same clock. ` +
-      `Medians of ${load.reps} repetitions on the same connected audience. Server CPU and RSS ` +
+      `Medians of ${load.reps} repetitions on the same connected audience` +
+      (load.warmupMs
+        ? `, after an unmeasured send phase of ${load.warmupMs / 1000} s at the same rate ` +
+          `(every server alike: what a server pays once in its first minute, e.g. V8's ` +
+          `heap-shrinking collections, is not counted as steady-state cost)`
+        : "") +
+      `. Server CPU and RSS ` +
       `come from /proc of the server process only; CPU per delivery counts every message ` +
       `the server delivered (audience, probe viewers and the senders' own copies). ` +
       `"Delivered msg/s" is deliveries over the ` +

@@ -26,6 +26,12 @@ export interface FanoutLoad {
    * (or all arrived); they count in the same repetition. */
   drainMs: number;
   reps: number;
+  /**
+   * An unmeasured send phase this long before the first repetition (default 0), at the same
+   * rate: a server measured in its first minute pays for start-up work (e.g. V8's heap-shrinking
+   * collections ~20 s after the audience connects) that a long-running one does not.
+   */
+  warmupMs?: number;
   /** Quiet time before each memory reading. */
   settleMs: number;
   /** Run the forced-GC memory pass first (default true; memory does not depend on the rate). */
@@ -365,14 +371,17 @@ async function measureReps(
   });
   try {
     await probe.request({ cmd: "viewers" }, COMMAND_TIMEOUT_MS);
-    const reps: RepResult[] = [];
-    for (let rep = 1; rep <= load.reps; rep++) {
-      await probe.request({ cmd: "listen", run: rep }, COMMAND_TIMEOUT_MS);
-      if (senders) await loadgen.request({ cmd: "listen", run: rep }, COMMAND_TIMEOUT_MS);
+    /**
+     * One send phase, numbered `run` for the load generators (they count only the current
+     * run's messages; the warm-up is run 1): the report calls it repetition `rep`.
+     */
+    const sendPhase = async (run: number, rep: number, durationMs: number) => {
+      await probe.request({ cmd: "listen", run }, COMMAND_TIMEOUT_MS);
+      if (senders) await loadgen.request({ cmd: "listen", run }, COMMAND_TIMEOUT_MS);
       const cpuBefore = await cpuSnapshot(running.pids, loadgenPids);
       let report = await (senders ?? loadgen).request<RunReport>(
-        { cmd: "run", run: rep, durationMs: load.durationMs, drainMs: load.drainMs },
-        load.durationMs + COMMAND_TIMEOUT_MS,
+        { cmd: "run", run, durationMs, drainMs: load.drainMs },
+        durationMs + COMMAND_TIMEOUT_MS,
       );
       if (senders) {
         // the senders' counts, the viewers' receipts (collected once stragglers are in)
@@ -390,15 +399,19 @@ async function measureReps(
       }
       const cpuAfter = await cpuSnapshot(running.pids, loadgenPids);
       const probed = await probe.request<ListenReport>({ cmd: "report" }, COMMAND_TIMEOUT_MS);
-      const result = summariseRep(
-        rep,
-        report,
-        probed,
-        viewers,
-        load.senders,
-        cpuBefore,
-        cpuAfter,
+      return summariseRep(rep, report, probed, viewers, load.senders, cpuBefore, cpuAfter);
+    };
+    if (load.warmupMs) {
+      const warm = await sendPhase(1, 0, load.warmupMs);
+      log(
+        `  ${server.name} V=${load.viewers} warm-up (${load.warmupMs} ms, not measured): ` +
+          `${warm.deliveredPerSec} msg/s, ${warm.cpuSecondsPer100kDeliveries} CPU-s/100k`,
       );
+      await sleep(300);
+    }
+    const reps: RepResult[] = [];
+    for (let rep = 1; rep <= load.reps; rep++) {
+      const result = await sendPhase(load.warmupMs ? rep + 1 : rep, rep, load.durationMs);
       reps.push(result);
       log(
         `  ${server.name} V=${load.viewers} rep ${rep}: ${result.deliveredPerSec} msg/s, ` +
