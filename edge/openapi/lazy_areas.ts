@@ -25,9 +25,7 @@ export const pkApi = lazyArea(() => import("./paths/pk.ts").then((m) => m.pkApi)
 export const economyApi = lazyArea(() => import("./paths/economy.ts").then((m) => m.economyApi));
 export const mediaApi = lazyArea(() => media().then((m) => m.mediaApi));
 export const analysisApi = lazyArea(() => media().then((m) => m.analysisApi));
-export const webhooksApi = lazyArea(() =>
-  import("./paths/webhooks.ts").then((m) => m.webhooksApi)
-);
+export const webhooksApi = lazyArea(() => import("./paths/webhooks.ts").then((m) => m.webhooksApi));
 export const notificationsApi = lazyArea(() =>
   import("./paths/notifications.ts").then((m) => m.notificationsApi)
 );
