@@ -18,6 +18,7 @@ export const errorsEn = {
   auth_invalid: "Your sign-in is not valid. Please sign in again.",
   auth_required: "Please sign in first.",
   auth_revoked: "This session was signed out. Please sign in again.",
+  bad_batch: "The server could not take those messages together. Sending them again.",
   bad_command: "The server did not understand that request.",
   bad_frame: "The server did not understand that message.",
   bad_id: "That id is not valid.",

@@ -17,6 +17,7 @@ export const errorsZhCN: Record<ErrorCode, string> = {
   auth_invalid: "登录状态无效，请重新登录。",
   auth_required: "请先登录。",
   auth_revoked: "此会话已退出，请重新登录。",
+  bad_batch: "服务器无法一并接收这些消息，正在逐条重新发送。",
   bad_command: "服务器无法理解该请求。",
   bad_frame: "服务器无法理解该消息。",
   bad_id: "该 ID 无效。",

@@ -1,0 +1,1 @@
+import{d as s}from"./chunk-YWLKXNVR.js";function l(n,r){let e=null,t=!1;return s().then(o=>{if(t||!o)return;let c=n.includes("?")?"&":"?";e=new EventSource(`/api${n}${c}access_token=${encodeURIComponent(o)}`);for(let[a,i]of Object.entries(r))e.addEventListener(a,u=>i(JSON.parse(u.data)))},()=>{}),()=>{t=!0,e?.close()}}export{l as a};

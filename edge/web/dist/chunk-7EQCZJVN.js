@@ -1,0 +1,1 @@
+import{a as e,b as m,c as n,d as i,e as r}from"./chunk-QIJCU4EA.js";import{j as f}from"./chunk-36K3HZDA.js";import{c as t}from"./chunk-PPB5Z2M7.js";function d(o){return t(f(r,{}),o),()=>t(null,o)}export{e as effectSettings,d as mountEffectsPanel,i as startEffects,n as studioBackground,m as updateEffects};

@@ -1,0 +1,1 @@
+import{b as n,h as e}from"./chunk-YWLKXNVR.js";import{j as a}from"./chunk-PPB5Z2M7.js";var r=a(null),l=a("0");function o(t){r.value=t}async function c(){if(n.value)try{let{balances:t}=await e("/wallet",{auth:!0});r.value=t.wallet,l.value=t.earnings}catch{}}export{r as a,l as b,o as c,c as d};

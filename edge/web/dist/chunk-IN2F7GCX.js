@@ -1,1 +1,0 @@
-import{a as e,b as m,c as n,d as i,e as r}from"./chunk-BMKVBVPJ.js";import{j as f}from"./chunk-WNBGXMWW.js";import{c as t}from"./chunk-PPB5Z2M7.js";function d(o){return t(f(r,{}),o),()=>t(null,o)}export{e as effectSettings,d as mountEffectsPanel,i as startEffects,n as studioBackground,m as updateEffects};
