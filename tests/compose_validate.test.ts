@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { ConfigSchema } from "../edge/wiring/config.ts";
-import { EDGE_DENO_ARGS, EDGE_V8_FLAGS } from "./helpers/edge_runtime.ts";
+import { EDGE_DENO_ARGS, EDGE_V8_FLAGS } from "./helpers/deploy_flags.ts";
 import { metrics } from "../engine/metrics.ts";
 // The parts that register the dashboard's metrics besides the engine: rooms and edges.
 import "../actors/room/batch_meter.ts";
@@ -106,7 +106,7 @@ Deno.test("compose: engines and edges run their roles with known configuration n
         `${name}: ${key} is not in engine/config.ts`,
       );
     }
-    // Edges start as the README's command starts them (tests/helpers/edge_runtime.ts).
+    // Edges start as the README's command starts them (tests/helpers/deploy_flags.ts).
     if (role === "edge") {
       assert.equal(env.DENO_V8_FLAGS, EDGE_V8_FLAGS, `${name}: V8 flags`);
       const entry = (svc as { entrypoint?: string[] }).entrypoint;

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";
 import { ConfigSchema } from "../edge/wiring/config.ts";
-import { EDGE_DENO_ARGS, EDGE_V8_FLAGS } from "./helpers/edge_runtime.ts";
+import { EDGE_DENO_ARGS, EDGE_V8_FLAGS } from "./helpers/deploy_flags.ts";
 import { ensureGoTool } from "./helpers/go_tools.ts";
 import { kubeconformSchemas } from "./helpers/k8s_schemas.ts";
 

@@ -8,7 +8,7 @@
  * starts. Writes tests/bench/results/idle_memory.{json,md}.
  *
  * The edge starts as the README's command starts it, with V8's young generation capped and
- * no code cache (tests/helpers/edge_runtime.ts); `edge (V8 default young generation)` is the
+ * no code cache (tests/helpers/deploy_flags.ts); `edge (V8 default young generation)` is the
  * same process with V8's own sizing (`--max-semi-space-size=0`), to show what that does.
  *
  *   deno run -A tests/bench/idle_memory.ts [--reps 3] [--settle 5] [--only edge,engine]
@@ -20,7 +20,7 @@ import { createScratchDatabase } from "../helpers/db.ts";
 import { startNatsServer } from "../helpers/nats.ts";
 import { centrifugoServer } from "./helpers/servers.ts";
 import { median, processRssBytes, round } from "./helpers/stats.ts";
-import { EDGE_DENO_ARGS, EDGE_V8_FLAGS } from "../helpers/edge_runtime.ts";
+import { EDGE_DENO_ARGS, EDGE_V8_FLAGS } from "../helpers/deploy_flags.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -13,7 +13,7 @@ import { Membership } from "../../engine/membership.ts";
 import { NatsTransport } from "../../engine/transport_nats.ts";
 import { partitionOf, rendezvousOwner } from "../../engine/partition.ts";
 import { createScratchDatabase } from "./db.ts";
-import { EDGE_DENO_ARGS, EDGE_V8_FLAGS } from "./edge_runtime.ts";
+import { EDGE_DENO_ARGS, EDGE_V8_FLAGS } from "./deploy_flags.ts";
 import { type NatsServer, startNatsServer } from "./nats.ts";
 
 export const CLUSTER_AUTH_SECRET = "cluster-test-secret-0123456789abcdef";
@@ -93,7 +93,7 @@ async function spawnOnce(
 ): Promise<NodeProcess> {
   const dataDir = await Deno.makeTempDir({ prefix: `synapse-${id}-` });
   const child = new Deno.Command(Deno.execPath(), {
-    // An edge starts as the README's command starts it (tests/helpers/edge_runtime.ts).
+    // An edge starts as the README's command starts it (tests/helpers/deploy_flags.ts).
     args: ["run", "-A", ...(role === "edge" ? EDGE_DENO_ARGS : []), MAIN, "--role", role],
     env: {
       PORT: "0",

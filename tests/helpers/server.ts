@@ -10,6 +10,7 @@ import type { EdgeLimits } from "../../edge/limits.ts";
 import { type RunningServer, startServer } from "../../edge/wiring/process.ts";
 import type { StartServerOptions } from "../../edge/wiring/options.ts";
 import { Hs256Tokens } from "../../edge/auth/tokens.ts";
+import { SERVER_V8_FLAGS } from "./deploy_flags.ts";
 
 /** Shared by test servers so tests can mint tokens (e.g. a platform admin's). */
 export const TEST_AUTH_SECRET = "test-secret-of-synapse-live-edge-0123456789";
@@ -114,6 +115,7 @@ export async function startServerProcess(
       DATA_DIR: dataDir,
       LOG_LEVEL: "info",
       MEDIA: "external",
+      DENO_V8_FLAGS: SERVER_V8_FLAGS, // as the README starts a server
       ...env,
     },
     stdout: "piped",

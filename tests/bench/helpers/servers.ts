@@ -6,6 +6,7 @@
 import { fileURLToPath } from "node:url";
 import { BenchProcess, freePort, waitForHttp } from "./process.ts";
 import type { TargetKind } from "./targets.ts";
+import { SERVER_V8_FLAGS } from "../../helpers/deploy_flags.ts";
 
 /** The project root (tests/bench/helpers/ → ../../..). */
 export const PROJECT_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -128,6 +129,7 @@ export function synapseServer(
           EDGE_GUEST_BURST: "0",
           // Chat only: no media servers as children competing for the cores.
           MEDIA: "external",
+          DENO_V8_FLAGS: SERVER_V8_FLAGS, // as the README starts a server
           ...env,
         },
         "/healthz",
