@@ -30,6 +30,23 @@ export async function ensureGoTool(
 // Free loopback ports: the same helpers the embedded media servers use.
 export { freeTcpPort, freeUdpPort } from "../../media/local/ports.ts";
 
+/**
+ * Runs `start`, which picks free ports and starts a server on them, again on new ports when
+ * the server could not bind one ("address already in use"): a port is free when picked, and
+ * another process (a parallel test run, an outgoing connection's ephemeral port) may take it
+ * before the server binds it. Any other failure, or the third, is thrown.
+ */
+export async function onFreePorts<T>(start: () => Promise<T>, tries = 3): Promise<T> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      const taken = err instanceof Error && /already in use/i.test(err.message);
+      if (!taken || attempt >= tries) throw err;
+    }
+  }
+}
+
 /** A child process whose last output lines are kept for error messages. */
 export class ServiceProcess {
   readonly #child: Deno.ChildProcess;

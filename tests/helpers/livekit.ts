@@ -20,7 +20,14 @@ import {
   VideoFrame,
   VideoSource,
 } from "@livekit/rtc-node";
-import { ensureGoTool, freeTcpPort, freeUdpPort, httpOk, ServiceProcess } from "./go_tools.ts";
+import {
+  ensureGoTool,
+  freeTcpPort,
+  freeUdpPort,
+  httpOk,
+  onFreePorts,
+  ServiceProcess,
+} from "./go_tools.ts";
 
 export interface LivekitServer {
   /** `ws://127.0.0.1:port` for clients. */
@@ -37,6 +44,13 @@ export interface LivekitServer {
 
 export async function startLivekit(opts: { webhookUrls?: string[] } = {}): Promise<LivekitServer> {
   const bin = await ensureGoTool("livekit");
+  return await onFreePorts(() => startLivekitOnce(bin, opts));
+}
+
+async function startLivekitOnce(
+  bin: string,
+  opts: { webhookUrls?: string[] },
+): Promise<LivekitServer> {
   const dir = await Deno.makeTempDir({ prefix: "synapse-livekit-" });
   const port = freeTcpPort();
   const tcpPort = freeTcpPort();

@@ -6,7 +6,7 @@
  *   // minio.endpoint, minio.accessKey, minio.secretKey
  *   await minio.stop();
  */
-import { ensureGoTool, freeTcpPort, httpOk, ServiceProcess } from "./go_tools.ts";
+import { ensureGoTool, freeTcpPort, httpOk, onFreePorts, ServiceProcess } from "./go_tools.ts";
 
 export interface MinioServer {
   endpoint: string;
@@ -19,6 +19,10 @@ export interface MinioServer {
 
 export async function startMinio(): Promise<MinioServer> {
   const bin = await ensureGoTool("minio");
+  return await onFreePorts(() => startMinioOnce(bin));
+}
+
+async function startMinioOnce(bin: string): Promise<MinioServer> {
   const dataDir = await Deno.makeTempDir({ prefix: "synapse-minio-" });
   const port = freeTcpPort();
   const consolePort = freeTcpPort();
