@@ -107,38 +107,48 @@ export class ActorHost {
     return [...this.#subs.keys()].sort((a, b) => a - b);
   }
 
+  /** `{type}.p{k}.{id}`: one message, one reply. */
   #serve(type: string, msg: Message): Promise<void> {
     const id = msg.subject.slice(msg.subject.lastIndexOf(".") + 1);
-    const run = async () => {
-      let reply: ActorReply;
-      try {
-        const req = decodeJson<ActorRequest>(msg.data);
-        reply = { ok: true, result: await this.system.ask(type, id, req.msg) };
-      } catch (err) {
-        reply = errorReply(err);
-      }
-      if (msg.expectsReply) msg.respond(encodeJson(reply));
-    };
-    return this.opts.onRequest ? this.opts.onRequest(type, id, msg, run) : run();
+    return this.#answer(type, id, msg, async (data): Promise<ActorReply> => {
+      const req = decodeJson<ActorRequest>(data);
+      return { ok: true, result: await this.system.ask(type, id, req.msg) };
+    });
   }
 
   /** `{type}.p{k}.{id}.batch`: every message enqueued now, in order; one reply for all. */
   #serveBatch(type: string, msg: Message): Promise<void> {
     const tokens = msg.subject.split(".");
     const id = tokens[tokens.length - 2];
+    return this.#answer(type, id, msg, async (data): Promise<ActorBatchReply> => {
+      const msgs = batchMessages(decodeJson(data));
+      const replies = await Promise.all(
+        msgs.map((m) =>
+          this.system.ask(type, id, m).then(
+            (result): ActorReply => ({ ok: true, result }),
+            errorReply,
+          )
+        ),
+      );
+      return { v: BATCH_VERSION, replies };
+    });
+  }
+
+  /**
+   * The skeleton both forms share: `answer` decodes the request and asks the actor(s); a
+   * throw (a bad envelope, a failed ask) becomes one error reply; the reply is sent when the
+   * sender waits for one; `onRequest` wraps the whole turn.
+   */
+  #answer(
+    type: string,
+    id: string,
+    msg: Message,
+    answer: (data: Uint8Array) => Promise<ActorReply | ActorBatchReply>,
+  ): Promise<void> {
     const run = async () => {
-      let reply: ActorBatchReply | ActorReply;
+      let reply: ActorReply | ActorBatchReply;
       try {
-        const msgs = batchMessages(decodeJson(msg.data));
-        const replies = await Promise.all(
-          msgs.map((m) =>
-            this.system.ask(type, id, m).then(
-              (result): ActorReply => ({ ok: true, result }),
-              errorReply,
-            )
-          ),
-        );
-        reply = { v: BATCH_VERSION, replies };
+        reply = await answer(msg.data);
       } catch (err) {
         reply = errorReply(err);
       }
