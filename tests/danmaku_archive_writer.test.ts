@@ -3,12 +3,14 @@
  * a batch larger than one statement arrives exactly once with its text unchanged — quotes,
  * backslashes, emoji, a literal `\u0000`, control characters — and retractions hide their
  * message. A NUL or a lone surrogate (which the edge's text policy refuses before a message
- * gets here) is stored as U+FFFD instead of failing the whole statement for ever.
+ * gets here) is stored as U+FFFD instead of failing the whole statement for ever. A write
+ * whose answer is lost after it committed is retried without storing its rows twice.
  */
 import assert from "node:assert/strict";
 import { DanmakuArchiveReader, DanmakuArchiveWriter } from "../actors/room/danmaku_archive.ts";
 import type { Danmaku } from "../actors/room/contract.ts";
 import { BACKENDS, freshDatabase } from "./helpers/db.ts";
+import type { SqlExecutor } from "../engine/sql/sql.ts";
 
 const ODD = [
   `quotes " and ' and \\ backslash`,
@@ -72,6 +74,47 @@ for (const backend of BACKENDS) {
           "SELECT count(*)::text AS n FROM danmaku_archive WHERE room_id = 'room-a'",
         );
         assert.equal(n[0].n, "602", "each message once (the retracted one is kept, hidden)");
+      } finally {
+        await writer.close();
+        await db.close();
+      }
+    },
+  });
+
+  Deno.test({
+    name: `danmaku archive writer (${backend}): a write lost after its commit is not stored twice`,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      const db = await freshDatabase(backend);
+      // the database commits the first archive statement, then its answer is lost
+      let lose = 1;
+      const store: SqlExecutor = {
+        async query(text, params) {
+          const rows = await db.store.query(text, params);
+          if (text.includes("INTO danmaku_archive") && lose-- > 0) {
+            throw new Error("connection lost");
+          }
+          return rows as never;
+        },
+      };
+      const writer = new DanmakuArchiveWriter(store, { batchSize: 100 });
+      try {
+        const t0 = 1_700_000_000_000;
+        const sent: Danmaku[] = Array.from({ length: 150 }, (_, i) => ({
+          id: `m${i}`,
+          userId: "u1",
+          name: "n",
+          text: `message ${i}`,
+          at: t0 + i,
+        }));
+        writer.record("room-b", sent.map((d) => ({ t: "danmaku", d })));
+        assert.ok(await writer.flush(30_000), "the archive drained");
+        assert.equal(writer.stats().failures, 1);
+        const n = await db.store.query<{ n: string }>(
+          "SELECT count(*)::text AS n FROM danmaku_archive WHERE room_id = 'room-b'",
+        );
+        assert.equal(n[0].n, "150", "each message once");
       } finally {
         await writer.close();
         await db.close();
