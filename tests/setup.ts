@@ -122,15 +122,18 @@ async function buildGoTool(tool: "livekit" | "minio" | "ingress"): Promise<void>
 }
 
 // livekit-server and MinIO need no Debian package: on a fresh machine they build while
-// apt-get installs the rest (minutes each); the ingress links GStreamer, so it waits.
-const early = Promise.all([buildGoTool("livekit"), buildGoTool("minio")]);
+// apt-get installs the rest (minutes each); the ingress links GStreamer, so it starts once
+// apt-get is done, beside whichever of them is still building (their module downloads and
+// links leave cores idle).
+const builds = [buildGoTool("livekit"), buildGoTool("minio")];
 try {
   await installMissing();
+  builds.push(buildGoTool("ingress"));
   await ensurePostgres();
   await ensureNats();
 } finally {
-  await early.catch(() => {}); // its failure is reported below, once the rest has settled
+  // a build's failure is reported below, once the rest has settled
+  await Promise.allSettled(builds);
 }
-await early;
-await buildGoTool("ingress");
+await Promise.all(builds);
 console.log("setup: ready");
