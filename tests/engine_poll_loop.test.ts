@@ -68,3 +68,40 @@ Deno.test("work with more to do runs again at once and keeps the waits short", a
   assert.equal(c.loop.idleWaitMs, 60_000, "busy rounds never lengthen the wait");
   await c.loop.close();
 });
+
+/** Rejects if `p` has not settled within `ms` (a round that should come at once). */
+function soon<T>(p: Promise<T>, what: string, ms = 5_000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+Deno.test("with wake-ups live an idle loop waits idleMs, not the backoff; nudges still wake it", async () => {
+  // pollMs 1: on the backoff it would run rounds 1, 2, 4, 8, 16 ms apart
+  const c = counted(() => false, 1, 8);
+  c.loop.relyOnWakeups(60_000);
+  await c.round(1);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(c.rounds, 1, "asleep for the minute, where the backoff would have run 5+ rounds");
+  c.loop.nudge();
+  await soon(c.round(2), "a nudged round");
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(c.rounds, 2, "asleep again after the nudged round found nothing");
+  await c.loop.close();
+});
+
+Deno.test("with wake-ups live an idle loop wakes when the next work falls due", async () => {
+  const dues: (number | null)[] = [0, null];
+  let asked = 0;
+  const c = counted(() => false, 1);
+  c.loop.relyOnWakeups(60_000, () => Promise.resolve(dues[asked++] ?? null));
+  await soon(c.round(2), "the round when a retry fell due"); // not after the minute
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(c.rounds, 2, "nothing more due: asleep for the minute");
+  assert.equal(asked, 2);
+  await c.loop.close();
+});

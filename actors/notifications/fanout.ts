@@ -60,6 +60,12 @@ export class FanoutWorker {
     this.#loop.nudge();
   }
 
+  /** Queued jobs wake this worker wherever they are queued (a LISTEN is up): an idle worker
+   * looks every `idleMs` (a job whose worker died is found once its lease has lapsed). */
+  relyOnWakeups(idleMs: number): void {
+    this.#loop.relyOnWakeups(idleMs);
+  }
+
   /** Runs one job to its end; true when there was one (look again at once). */
   async #one(): Promise<boolean> {
     const { store, workerId, pageSize, leaseMs, emailOn } = this.#o;

@@ -361,6 +361,23 @@ export class NotificationStore {
    * Expired claims: never started ones go back to the queue; ones a sender died in the middle
    * of become `uncertain` (they may have gone out; sending again could send twice).
    */
+  /**
+   * Milliseconds until the next send of `channel` falls due by the clock (a retry's time, or
+   * a send in flight whose lease lapses and is reaped); null when none is waiting; 0 or less
+   * when one is due now.
+   */
+  async nextSendDueInMs(channel: OutboundChannel): Promise<number | null> {
+    const [row] = await this.sql.query<{ ms: number | null }>(
+      `SELECT (EXTRACT(EPOCH FROM least(
+           (SELECT min(next_attempt_at) FROM notification_sends
+             WHERE channel = $1 AND status = 'queued'),
+           (SELECT min(lease_until) FROM notification_sends WHERE status = 'sending')
+         ) - now()) * 1000)::float8 AS ms`,
+      [channel],
+    );
+    return row?.ms === null || row?.ms === undefined ? null : Number(row.ms);
+  }
+
   async reap(): Promise<{ requeued: number; uncertain: number }> {
     const [row] = await this.sql.query<{ requeued: number; uncertain: number }>(
       `WITH q AS (

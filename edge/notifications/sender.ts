@@ -76,6 +76,12 @@ export class SendWorker {
     this.#loop.nudge();
   }
 
+  /** Queued sends wake this worker wherever they are queued (a LISTEN is up): an idle worker
+   * sleeps until the next retry or send lease falls due, at most `idleMs`. */
+  relyOnWakeups(idleMs: number): void {
+    this.#loop.relyOnWakeups(idleMs, () => this.o.store.nextSendDueInMs(this.o.channel));
+  }
+
   async #round(): Promise<boolean> {
     const { store, channel, workerId } = this.o;
     if (Date.now() - this.#lastReap > Math.min(5_000, this.#leaseMs / 2)) {

@@ -95,6 +95,8 @@ export class WebhookWorker {
   readonly #maxIdleMs: number;
   /** Scans in a row that found nothing due (and were not nudged). */
   #idleScans = 0;
+  /** Set once wake-ups are live (`relyOnWakeups`): an idle worker's longest sleep. */
+  #wakeupIdleMs: number | undefined;
   readonly #allow: (address: string) => boolean;
   readonly #lookup: HostLookup;
   readonly #lanes = new Map<string, Promise<void>>();
@@ -121,6 +123,12 @@ export class WebhookWorker {
     this.#loop = this.#run();
   }
 
+  /** Deliveries queued anywhere wake this worker (a LISTEN is up): an idle worker sleeps
+   * until the next delivery falls due, at most `idleMs`, with no backoff from `pollMs`. */
+  relyOnWakeups(idleMs: number): void {
+    this.#wakeupIdleMs = Math.max(this.#o.pollMs, idleMs);
+  }
+
   /** Deliveries were queued: scan now rather than at the next poll. */
   nudge(): void {
     this.#rescan = true;
@@ -141,8 +149,10 @@ export class WebhookWorker {
         else {
           // nothing due: sleep until the next delivery is (a retry's time, a lapsing lease)
           const next = await this.#o.store.nextDueInMs();
-          const idle = idleWait(this.#o.pollMs, this.#maxIdleMs, ++this.#idleScans);
-          waitMs = next === null ? idle : Math.min(this.#maxIdleMs, Math.max(20, next + 10));
+          const idle = this.#wakeupIdleMs ??
+            idleWait(this.#o.pollMs, this.#maxIdleMs, ++this.#idleScans);
+          const longest = this.#wakeupIdleMs ?? this.#maxIdleMs;
+          waitMs = next === null ? idle : Math.min(longest, Math.max(20, next + 10));
         }
       } catch (err) {
         this.#o.log.warn("webhook scan failed", { error: err as Error });

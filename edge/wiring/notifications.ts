@@ -19,7 +19,11 @@ import { loadVapidKeys, PushSender } from "../notifications/web_push.ts";
 import type { NotificationRouteDeps } from "../routes/notifications.ts";
 import type { AccountsAndEconomy } from "./accounts.ts";
 import type { Root } from "./options.ts";
-import { QUEUED_WORK_CHANNELS, wakeOnQueuedWork } from "./work_wakeups.ts";
+import {
+  IDLE_POLL_WITH_WAKEUPS_MS,
+  QUEUED_WORK_CHANNELS,
+  wakeOnQueuedWork,
+} from "./work_wakeups.ts";
 
 export interface Notifications {
   store: NotificationStore;
@@ -94,6 +98,9 @@ export async function openNotifications(
     await wakeOnQueuedWork(sql, shutdown, notificationSends, () => {
       for (const s of senders) s.nudge();
     });
+    // Listening now: idle workers only poll as a safety net.
+    worker.relyOnWakeups(IDLE_POLL_WITH_WAKEUPS_MS);
+    for (const s of senders) s.relyOnWakeups(IDLE_POLL_WITH_WAKEUPS_MS);
   }
   return {
     store,

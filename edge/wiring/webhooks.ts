@@ -15,7 +15,11 @@ import { DEFAULT_RETRY_SCHEDULE } from "../webhooks/config.ts";
 import { WebhookWorker } from "../webhooks/worker.ts";
 import type { AccountsAndEconomy } from "./accounts.ts";
 import type { Root } from "./options.ts";
-import { QUEUED_WORK_CHANNELS, wakeOnQueuedWork } from "./work_wakeups.ts";
+import {
+  IDLE_POLL_WITH_WAKEUPS_MS,
+  QUEUED_WORK_CHANNELS,
+  wakeOnQueuedWork,
+} from "./work_wakeups.ts";
 
 export interface Webhooks {
   store: WebhookStore;
@@ -52,6 +56,8 @@ export async function openWebhooks(
       QUEUED_WORK_CHANNELS.webhookDeliveries,
       () => worker.nudge(),
     );
+    // Listening now: an idle worker only polls as a safety net.
+    worker.relyOnWakeups(IDLE_POLL_WITH_WAKEUPS_MS);
   }
   const outbox = new WebhookOutbox(store, { log, onQueued: () => worker?.nudge() });
   shutdown.defer("webhook outbox", () => outbox.close());

@@ -7,6 +7,13 @@
  * can only find by looking (a lease that lapsed, another process's whose wake-up was lost:
  * edge/wiring/work_wakeups.ts) waits at most `maxIdleMs`. An error is handed to `onError` and the loop waits `pollMs` before the next
  * try. `close()` stops it and waits for the round in progress.
+ *
+ * Once queued work is known to wake the loop wherever it is queued (a LISTEN on the queue's
+ * channel is up: `relyOnWakeups`), an idle loop no longer backs off from `pollMs`: it waits
+ * `idleMs` at once, or until the next piece of work the loop can only find by the clock falls
+ * due (`nextDueInMs`: a retry's time, a lease that lapses), whichever is sooner. Polling is
+ * then only the safety net for a lost wake-up, so an idle process asks its database a few
+ * times a minute instead of every 1-10 s.
  */
 export interface PollLoopOptions {
   /** The longest wait between two rounds that found nothing (default 10 × pollMs). */
@@ -19,6 +26,8 @@ export class PollLoop {
   #wake: (() => void) | undefined;
   /** Rounds in a row that found nothing and were not nudged. */
   #idleRounds = 0;
+  /** Set once wake-ups are live (`relyOnWakeups`). */
+  #wakeups: { idleMs: number; nextDueInMs?: () => Promise<number | null> } | undefined;
   readonly #maxIdleMs: number;
   readonly #done: Promise<void>;
 
@@ -36,7 +45,8 @@ export class PollLoop {
     return this.#closed;
   }
 
-  /** The wait before the next round if it finds nothing again (ms). */
+  /** The backoff's wait before the next round if it finds nothing again (ms); with wake-ups
+   * live (`relyOnWakeups`) an idle round waits `idleMs` or until the next work is due. */
   get idleWaitMs(): number {
     return idleWait(this.pollMs, this.#maxIdleMs, this.#idleRounds + 1);
   }
@@ -44,6 +54,24 @@ export class PollLoop {
   nudge(): void {
     this.#nudged = true;
     this.#wake?.();
+  }
+
+  /**
+   * Queued work now wakes this loop (`nudge`) wherever it is queued: an idle round waits
+   * `idleMs`, or until `nextDueInMs()` (ms until the next work due by the clock; null: none)
+   * if that is sooner. A loop asleep on the old backoff keeps that wait.
+   */
+  relyOnWakeups(idleMs: number, nextDueInMs?: () => Promise<number | null>): void {
+    this.#wakeups = { idleMs: Math.max(this.pollMs, idleMs), nextDueInMs };
+  }
+
+  /** How long an idle round waits: the backoff, or with wake-ups live `idleMs` or the next
+   * work due, whichever is sooner. */
+  async #idleWait(): Promise<number> {
+    const wakeups = this.#wakeups;
+    if (!wakeups) return this.idleWaitMs;
+    const due = wakeups.nextDueInMs ? await wakeups.nextDueInMs() : null;
+    return due === null ? wakeups.idleMs : Math.min(wakeups.idleMs, Math.max(20, due + 10));
   }
 
   async #run(): Promise<void> {
@@ -62,8 +90,20 @@ export class PollLoop {
         this.#idleRounds = 0;
         continue;
       }
-      const waitMs = failed ? this.pollMs : this.idleWaitMs;
-      if (!failed) this.#idleRounds++;
+      let waitMs = this.pollMs;
+      if (!failed) {
+        try {
+          waitMs = await this.#idleWait();
+        } catch (err) {
+          this.onError(err);
+        }
+        this.#idleRounds++;
+      }
+      if (this.#closed) break;
+      if (this.#nudged) {
+        this.#idleRounds = 0;
+        continue;
+      }
       const nudged = await new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => finish(false), waitMs);
         function finish(early: boolean) {
