@@ -358,10 +358,6 @@ export class NotificationStore {
   }
 
   /**
-   * Expired claims: never started ones go back to the queue; ones a sender died in the middle
-   * of become `uncertain` (they may have gone out; sending again could send twice).
-   */
-  /**
    * Milliseconds until the next send of `channel` falls due by the clock (a retry's time, or
    * a send in flight whose lease lapses and is reaped); null when none is waiting; 0 or less
    * when one is due now.
@@ -378,6 +374,10 @@ export class NotificationStore {
     return row?.ms === null || row?.ms === undefined ? null : Number(row.ms);
   }
 
+  /**
+   * Expired claims: never started ones go back to the queue; ones a sender died in the middle
+   * of become `uncertain` (they may have gone out; sending again could send twice).
+   */
   async reap(): Promise<{ requeued: number; uncertain: number }> {
     const [row] = await this.sql.query<{ requeued: number; uncertain: number }>(
       `WITH q AS (

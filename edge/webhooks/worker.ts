@@ -19,7 +19,7 @@
  */
 import type { Logger } from "../../engine/log.ts";
 import { metrics } from "../../engine/metrics.ts";
-import { idleWait } from "../../engine/resilience/poll_loop.ts";
+import { idleWait, waitUntilDue } from "../../engine/resilience/poll_loop.ts";
 import type { DueDelivery, WebhookStore } from "../../actors/webhooks/store.ts";
 import { GuardedHttpClient } from "../../media/recorder/egress_guard.ts";
 import {
@@ -152,7 +152,7 @@ export class WebhookWorker {
           const idle = this.#wakeupIdleMs ??
             idleWait(this.#o.pollMs, this.#maxIdleMs, ++this.#idleScans);
           const longest = this.#wakeupIdleMs ?? this.#maxIdleMs;
-          waitMs = next === null ? idle : Math.min(longest, Math.max(20, next + 10));
+          waitMs = next === null ? idle : waitUntilDue(next, longest);
         }
       } catch (err) {
         this.#o.log.warn("webhook scan failed", { error: err as Error });

@@ -71,7 +71,7 @@ export class PollLoop {
     const wakeups = this.#wakeups;
     if (!wakeups) return this.idleWaitMs;
     const due = wakeups.nextDueInMs ? await wakeups.nextDueInMs() : null;
-    return due === null ? wakeups.idleMs : Math.min(wakeups.idleMs, Math.max(20, due + 10));
+    return due === null ? wakeups.idleMs : waitUntilDue(due, wakeups.idleMs);
   }
 
   async #run(): Promise<void> {
@@ -128,4 +128,9 @@ export class PollLoop {
 export function idleWait(pollMs: number, maxIdleMs: number, idleRounds: number): number {
   if (idleRounds <= 1) return pollMs;
   return Math.min(maxIdleMs, pollMs * 2 ** Math.min(30, idleRounds - 1));
+}
+
+/** The wait until work due in `dueInMs` (a few ms after, at least 20), at most `longestMs`. */
+export function waitUntilDue(dueInMs: number, longestMs: number): number {
+  return Math.min(longestMs, Math.max(20, dueInMs + 10));
 }
