@@ -12,14 +12,14 @@
  *   deno run -A tests/bench/helpers/perf_map.ts /tmp/perf-<pid>.map   (rewrites it in place)
  */
 
-export interface PerfMapEntry {
+interface PerfMapEntry {
   start: bigint;
   size: bigint;
   name: string;
 }
 
 /** One map line (`<start hex> <size hex> <name>`), or undefined for anything else. */
-export function parsePerfMapLine(line: string): PerfMapEntry | undefined {
+function parsePerfMapLine(line: string): PerfMapEntry | undefined {
   const m = /^([0-9a-fA-F]+) ([0-9a-fA-F]+) (.*)$/.exec(line);
   if (!m) return undefined;
   return { start: BigInt(`0x${m[1]}`), size: BigInt(`0x${m[2]}`), name: m[3] };
@@ -29,7 +29,7 @@ export function parsePerfMapLine(line: string): PerfMapEntry | undefined {
  * The entries no later entry overlaps, in address order. A later entry frees what it overlaps
  * even if it was itself freed afterwards, so every later entry's range counts.
  */
-export function latestEntries(entries: readonly PerfMapEntry[]): PerfMapEntry[] {
+function latestEntries(entries: readonly PerfMapEntry[]): PerfMapEntry[] {
   const kept: PerfMapEntry[] = [];
   const claimed = new RangeSet();
   for (let i = entries.length - 1; i >= 0; i--) {
