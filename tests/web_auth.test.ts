@@ -125,7 +125,11 @@ Deno.test({
       await page.selectOption("#lang-select", "en");
       await waitForValue("en again", async () => (await languageOnFile()) === "en" || undefined);
 
-      // The server's clock moves past the access token's life: the next call refreshes.
+      // The server's clock moves past the access token's life: the next call refreshes. The
+      // page is left first: a request it still sends after the jump (the language switch's
+      // last PUT or GET /me) would refresh, and a refresh cut off by the navigation leaves its
+      // rotated token unstored, so the studio would present a used one and be signed out.
+      await page.goto("about:blank");
       srv.clock.offsetMs = 20 * 60_000;
       await page.goto(`${srv.url}/studio`);
       await page.getByText("You have no room yet").waitFor({ timeout: 10_000 });
